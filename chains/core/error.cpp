@@ -1,0 +1,51 @@
+#include "chains/core/error.hpp"
+
+namespace bfd {
+
+std::string_view to_string(errc code) noexcept {
+  switch (code) {
+    case errc::ok: return "ok";
+    case errc::malformed: return "malformed";
+    case errc::non_canonical: return "non_canonical";
+    case errc::trailing_bytes: return "trailing_bytes";
+    case errc::too_deep: return "too_deep";
+    case errc::too_large: return "too_large";
+    case errc::unsupported_version: return "unsupported_version";
+    case errc::unknown_kind: return "unknown_kind";
+    case errc::bad_hex: return "bad_hex";
+    case errc::bad_amount: return "bad_amount";
+    case errc::bad_address: return "bad_address";
+    case errc::bad_signature: return "bad_signature";
+    case errc::wrong_chain: return "wrong_chain";
+    case errc::nonce_reused: return "nonce_reused";
+    case errc::nonce_gap: return "nonce_gap";
+    case errc::insufficient_funds: return "insufficient_funds";
+    case errc::overflow: return "overflow";
+    case errc::expired: return "expired";
+    case errc::bad_public_key: return "bad_public_key";
+    case errc::zero_amount: return "zero_amount";
+    case errc::bad_merkle_root: return "bad_merkle_root";
+    case errc::bad_state_root: return "bad_state_root";
+    case errc::bad_parent: return "bad_parent";
+    case errc::bad_height: return "bad_height";
+    case errc::supply_mismatch: return "supply_mismatch";
+    case errc::storage_io: return "storage_io";
+    case errc::storage_corrupt: return "storage_corrupt";
+    case errc::not_found: return "not_found";
+    case errc::bad_secret_key: return "bad_secret_key";
+    case errc::io: return "io";
+    case errc::invalid_argument: return "invalid_argument";
+  }
+  return "unknown";
+}
+
+std::string error::message() const {
+  std::string out(to_string(code));
+  if (!detail.empty()) {
+    out += ": ";
+    out += detail;
+  }
+  return out;
+}
+
+} // namespace bfd

@@ -1,0 +1,107 @@
+// Error values with stable reason codes, used by every layer instead of exceptions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+namespace bfd {
+
+/// Stable reason codes. The numbers are part of the wire and HTTP API: never renumber.
+enum class errc : std::uint16_t {
+  ok = 0,
+  // decoding (1xx)
+  malformed = 100,          ///< bytes are not valid msgpack or do not have the expected shape
+  non_canonical = 101,      ///< valid msgpack, but not the one canonical encoding
+  trailing_bytes = 102,     ///< extra bytes after the object
+  too_deep = 103,           ///< nesting deeper than the bound
+  too_large = 104,          ///< frame or element over its size bound
+  unsupported_version = 105,///< an encoding version this node does not know
+  unknown_kind = 106,       ///< transaction kind not known
+  bad_hex = 107,            ///< text is not even-length hexadecimal of the right size
+  bad_amount = 108,         ///< text is not an amount with at most 8 decimals
+  bad_address = 109,        ///< text is not "bfd" followed by 40 hex characters
+  // transaction validity (2xx)
+  bad_signature = 200,
+  wrong_chain = 201,
+  nonce_reused = 202,
+  nonce_gap = 203,
+  insufficient_funds = 204,
+  overflow = 205,
+  expired = 206,
+  bad_public_key = 207,
+  zero_amount = 208,
+  // block validity (3xx)
+  bad_merkle_root = 300,
+  bad_state_root = 301,
+  bad_parent = 302,
+  bad_height = 303,
+  supply_mismatch = 304,
+  // storage (4xx)
+  storage_io = 400,
+  storage_corrupt = 401,
+  not_found = 402,
+  // keys and files (5xx)
+  bad_secret_key = 500,
+  io = 501,
+  invalid_argument = 502,
+};
+
+/// Stable machine-readable name of a reason code, e.g. "nonce_reused".
+std::string_view to_string(errc code) noexcept;
+
+/// An error: a reason code plus a human-readable detail.
+struct error {
+  errc code = errc::ok;
+  std::string detail;
+
+  /// "nonce_reused: expected 4, got 3"
+  std::string message() const;
+};
+
+/// Either a value or an error (C++20 has no std::expected yet).
+template <class T>
+class [[nodiscard]] result {
+public:
+  result(T value) : data_(std::in_place_index<0>, std::move(value)) {}
+  result(bfd::error err) : data_(std::in_place_index<1>, std::move(err)) {}
+
+  bool has_value() const noexcept { return data_.index() == 0; }
+  explicit operator bool() const noexcept { return has_value(); }
+
+  T& value() & { return std::get<0>(data_); }
+  const T& value() const& { return std::get<0>(data_); }
+  T&& value() && { return std::get<0>(std::move(data_)); }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+
+  const bfd::error& error() const { return std::get<1>(data_); }
+
+private:
+  std::variant<T, bfd::error> data_;
+};
+
+/// Success or an error.
+class [[nodiscard]] status {
+public:
+  status() = default;
+  status(bfd::error err) : err_(std::move(err)) {}
+
+  bool ok() const noexcept { return err_.code == errc::ok; }
+  explicit operator bool() const noexcept { return ok(); }
+  const bfd::error& error() const { return err_; }
+
+private:
+  bfd::error err_;
+};
+
+/// Shorthand: make an error value.
+inline error make_error(errc code, std::string detail = {}) {
+  return error{code, std::move(detail)};
+}
+
+} // namespace bfd

@@ -1,0 +1,53 @@
+// SHA-256 and domain-separated ("tagged") hashes, one tag per kind of hashed object.
+#pragma once
+
+#include <string_view>
+
+#include "chains/core/bytes.hpp"
+
+namespace bfd {
+
+/// The object kinds that are hashed; each gets its own domain so a hash of one kind
+/// can never be passed off as another.
+enum class hash_tag {
+  tx,            ///< "bfd/tx": transaction signing hash and id
+  block,         ///< "bfd/block": block header hash (id, work and signing hash)
+  merkle_leaf,   ///< "bfd/merkle/leaf": a Merkle leaf
+  merkle_node,   ///< "bfd/merkle/node": an inner Merkle node
+  merkle_empty,  ///< "bfd/merkle/empty": the root of an empty tree
+  peg,           ///< "bfd/peg": cross-chain peg message
+  confirmation,  ///< "bfd/confirm": a delegate's block confirmation
+  address,       ///< "bfd/address": address derivation from a public key
+  account,       ///< "bfd/account": an account leaf of the state tree
+};
+
+/// The tag string of a domain, e.g. "bfd/tx".
+std::string_view tag_name(hash_tag tag) noexcept;
+
+/// Plain SHA-256.
+hash256 sha256(byte_view data);
+
+/// BIP340-style tagged hash: SHA256(SHA256(tag) || SHA256(tag) || data).
+hash256 tagged_hash(hash_tag tag, byte_view data);
+
+/// Tagged hash of the concatenation a || b without building it.
+hash256 tagged_hash(hash_tag tag, byte_view a, byte_view b);
+
+/// Incremental tagged hashing for objects written piece by piece.
+class tagged_hasher {
+public:
+  explicit tagged_hasher(hash_tag tag);
+  ~tagged_hasher();
+  tagged_hasher(const tagged_hasher&) = delete;
+  tagged_hasher& operator=(const tagged_hasher&) = delete;
+
+  /// Absorbs more bytes.
+  void update(byte_view data);
+  /// Returns the digest; the hasher must not be used afterwards.
+  hash256 finish();
+
+private:
+  void* ctx_;
+};
+
+} // namespace bfd

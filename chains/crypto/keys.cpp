@@ -1,0 +1,100 @@
+#include "chains/crypto/keys.hpp"
+
+#include <cstring>
+#include <stdexcept>
+
+#include <secp256k1.h>
+#include <secp256k1_extrakeys.h>
+#include <secp256k1_schnorrsig.h>
+
+#include "chains/core/hex.hpp"
+#include "chains/crypto/hash.hpp"
+
+namespace bfd {
+
+namespace {
+
+// Signing needs a context of its own per thread; verification uses the shared static context.
+struct signing_context {
+  secp256k1_context* ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
+  signing_context() {
+    if (!ctx)
+      throw std::runtime_error("secp256k1_context_create failed");
+  }
+  ~signing_context() { secp256k1_context_destroy(ctx); }
+};
+
+secp256k1_context* thread_signing_context() {
+  thread_local signing_context c;
+  return c.ctx;
+}
+
+} // namespace
+
+result<key_pair> key_pair_from_secret(const secret_key& secret) {
+  secp256k1_keypair kp;
+  if (!secp256k1_keypair_create(thread_signing_context(), &kp, secret.data.data()))
+    return make_error(errc::bad_secret_key, "secret is zero or not below the curve order");
+  secp256k1_xonly_pubkey xonly;
+  if (!secp256k1_keypair_xonly_pub(secp256k1_context_static, &xonly, nullptr, &kp))
+    return make_error(errc::bad_secret_key, "cannot derive public key");
+  key_pair out;
+  out.secret = secret;
+  secp256k1_xonly_pubkey_serialize(secp256k1_context_static, out.pub.data.data(), &xonly);
+  return out;
+}
+
+signature sign(const key_pair& keys, const hash256& message, const hash256& aux) {
+  auto* ctx = thread_signing_context();
+  secp256k1_keypair kp;
+  signature sig;
+  // The key pair was validated when it was made, so these calls cannot fail for it.
+  if (!secp256k1_keypair_create(ctx, &kp, keys.secret.data.data())
+      || !secp256k1_schnorrsig_sign32(ctx, sig.data.data(), message.data.data(), &kp,
+                                       aux.data.data()))
+    throw std::logic_error("signing with an invalid key pair");
+  std::memset(&kp, 0, sizeof(kp));
+  return sig;
+}
+
+bool verify(const public_key& pub, byte_view message, const signature& sig) {
+  secp256k1_xonly_pubkey xonly;
+  if (!secp256k1_xonly_pubkey_parse(secp256k1_context_static, &xonly, pub.data.data()))
+    return false;
+  return secp256k1_schnorrsig_verify(secp256k1_context_static, sig.data.data(), message.data(),
+                                     message.size(), &xonly)
+         == 1;
+}
+
+bool is_valid_public_key(const public_key& pub) {
+  secp256k1_xonly_pubkey xonly;
+  return secp256k1_xonly_pubkey_parse(secp256k1_context_static, &xonly, pub.data.data()) == 1;
+}
+
+void randomize_signing_context(const hash256& seed) {
+  // Randomization only hardens against side channels; failing it leaves signing correct.
+  if (!secp256k1_context_randomize(thread_signing_context(), seed.data.data()))
+    return;
+}
+
+address address_of(const public_key& pub) {
+  auto digest = tagged_hash(hash_tag::address, pub.view());
+  address out;
+  std::memcpy(out.data.data(), digest.data.data(), out.size());
+  return out;
+}
+
+std::string format_address(const address& addr) {
+  return "bfd" + to_hex(addr);
+}
+
+result<address> parse_address(std::string_view text) {
+  if (!text.starts_with("bfd") || text.size() != 3 + 40)
+    return make_error(errc::bad_address, "an address is 'bfd' followed by 40 hex characters");
+  auto raw = fixed_from_hex<20>(text.substr(3));
+  if (!raw)
+    return make_error(errc::bad_address, raw.error().detail);
+  return *raw;
+}
+
+} // namespace bfd

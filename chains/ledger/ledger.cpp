@@ -1,0 +1,190 @@
+#include "chains/ledger/ledger.hpp"
+
+#include <fmt/format.h>
+
+#include "chains/core/hex.hpp"
+#include "chains/crypto/hash.hpp"
+#include "chains/merkle/merkle.hpp"
+
+namespace bfd {
+
+result<ledger> ledger::from_genesis(chain_id chain, std::span<const genesis_allocation> allocations) {
+  ledger l(chain);
+  for (const auto& a : allocations) {
+    auto supply = checked_add(l.supply_, a.value);
+    auto balance = checked_add(l.get(a.to).balance, a.value);
+    if (!supply || !balance)
+      return make_error(errc::overflow, "genesis allocations exceed 2^64-1 base units");
+    l.supply_ = *supply;
+    auto acct = l.get(a.to);
+    acct.balance = *balance;
+    l.set(a.to, acct);
+  }
+  l.undo_.clear();
+  return l;
+}
+
+result<ledger> ledger::restore(chain_id chain, amount supply,
+                               std::vector<std::pair<address, account>> accounts) {
+  ledger l(chain);
+  l.supply_ = supply;
+  for (auto& [addr, acct] : accounts)
+    l.accounts_.emplace(addr, acct);
+  if (auto st = l.check_conservation(); !st)
+    return st.error();
+  return l;
+}
+
+account ledger::get(const address& addr) const {
+  auto i = accounts_.find(addr);
+  return i == accounts_.end() ? account{} : i->second;
+}
+
+void ledger::set(const address& addr, const account& value) {
+  auto i = accounts_.find(addr);
+  if (i == accounts_.end()) {
+    undo_.emplace_back(addr, std::nullopt);
+    accounts_.emplace(addr, value);
+  } else {
+    undo_.emplace_back(addr, i->second);
+    i->second = value;
+  }
+  dirty_.insert(addr);
+}
+
+void ledger::rollback(std::size_t mark) {
+  while (undo_.size() > mark) {
+    auto& [addr, old] = undo_.back();
+    if (old)
+      accounts_[addr] = *old;
+    else
+      accounts_.erase(addr);
+    dirty_.insert(addr);
+    undo_.pop_back();
+  }
+}
+
+status ledger::check(const transaction& tx, std::uint64_t height, signature_check sigs) const {
+  if (tx.chain != chain_)
+    return make_error(errc::wrong_chain, fmt::format("transaction for chain {}, this is chain {}",
+                                                     tx.chain, chain_));
+  if (height > tx.expiry)
+    return make_error(errc::expired, fmt::format("expired at height {}, block height is {}",
+                                                 tx.expiry, height));
+  const auto sender_addr = address_of(tx.sender);
+  const auto sender = get(sender_addr);
+  if (tx.nonce < sender.nonce)
+    return make_error(errc::nonce_reused, fmt::format("nonce {} already used, next is {}", tx.nonce,
+                                                      sender.nonce));
+  if (tx.nonce > sender.nonce)
+    return make_error(errc::nonce_gap, fmt::format("nonce {} skips ahead, next is {}", tx.nonce,
+                                                   sender.nonce));
+  const auto& p = std::get<transfer_payload>(tx.payload);
+  if (p.value == 0)
+    return make_error(errc::zero_amount, "a transfer moves at least one base unit");
+  auto total = checked_add(p.value, tx.fee);
+  if (!total)
+    return make_error(errc::overflow, "amount plus fee exceed 2^64-1");
+  if (sender.balance < *total)
+    return make_error(errc::insufficient_funds,
+                      fmt::format("balance {} is below amount plus fee {}", sender.balance, *total));
+  if (p.to != sender_addr && !checked_add(get(p.to).balance, p.value))
+    return make_error(errc::overflow, "recipient balance would exceed 2^64-1");
+  if (sigs == signature_check::verify && !verify_signature(tx))
+    return make_error(errc::bad_signature, "signature does not match the sender key");
+  return {};
+}
+
+status ledger::apply(const transaction& tx, std::uint64_t height, const address& fee_recipient,
+                     signature_check sigs) {
+  if (auto st = check(tx, height, sigs); !st)
+    return st;
+  const auto& p = std::get<transfer_payload>(tx.payload);
+  const auto sender_addr = address_of(tx.sender);
+  auto mark = checkpoint();
+  auto sender = get(sender_addr);
+  sender.balance -= p.value + tx.fee;  // checked in check()
+  sender.nonce += 1;
+  set(sender_addr, sender);
+  auto to = get(p.to);
+  to.balance += p.value;  // cannot overflow: checked in check() against the updated sender too
+  set(p.to, to);
+  if (tx.fee > 0) {
+    auto collector = get(fee_recipient);
+    auto credited = checked_add(collector.balance, tx.fee);
+    if (!credited) {
+      rollback(mark);
+      return make_error(errc::overflow, "fee recipient balance would exceed 2^64-1");
+    }
+    collector.balance = *credited;
+    set(fee_recipient, collector);
+  }
+  return {};
+}
+
+status ledger::apply_block(const block& b, const address& fee_recipient, signature_check sigs) {
+  if (b.header.chain != chain_)
+    return make_error(errc::wrong_chain, fmt::format("block for chain {}, this is chain {}",
+                                                     b.header.chain, chain_));
+  auto ids = transaction_ids(b);
+  if (merkle_root(ids) != b.header.tx_root)
+    return make_error(errc::bad_merkle_root, "tx_root does not match the transactions");
+  auto mark = checkpoint();
+  for (std::size_t i = 0; i < b.txs.size(); ++i) {
+    if (auto st = apply(b.txs[i], b.header.height, fee_recipient, sigs); !st) {
+      rollback(mark);
+      auto err = st.error();
+      err.detail = fmt::format("tx {} ({}): {}", i, to_hex(ids[i]).substr(0, 16), err.detail);
+      return err;
+    }
+  }
+  return {};
+}
+
+hash256 ledger::state_root() const {
+  std::vector<hash256> leaves;
+  leaves.reserve(accounts_.size() + 1);
+  // The first leaf commits to the chain id and the total supply.
+  byte head[12];
+  for (int i = 0; i < 4; ++i)
+    head[i] = static_cast<byte>(chain_ >> (24 - 8 * i));
+  for (int i = 0; i < 8; ++i)
+    head[4 + i] = static_cast<byte>(supply_ >> (56 - 8 * i));
+  leaves.push_back(tagged_hash(hash_tag::account, byte_view{head, sizeof head}));
+  byte buf[20 + 8 + 8];
+  for (const auto& [addr, acct] : accounts_) {
+    std::copy(addr.begin(), addr.end(), buf);
+    for (int i = 0; i < 8; ++i) {
+      buf[20 + i] = static_cast<byte>(acct.balance >> (56 - 8 * i));
+      buf[28 + i] = static_cast<byte>(acct.nonce >> (56 - 8 * i));
+    }
+    leaves.push_back(tagged_hash(hash_tag::account, byte_view{buf, sizeof buf}));
+  }
+  return merkle_root(leaves);
+}
+
+status ledger::check_conservation() const {
+  amount sum = 0;
+  for (const auto& [addr, acct] : accounts_) {
+    auto next = checked_add(sum, acct.balance);
+    if (!next)
+      return make_error(errc::supply_mismatch, "balances sum past 2^64-1");
+    sum = *next;
+  }
+  if (sum != supply_)
+    return make_error(errc::supply_mismatch,
+                      fmt::format("balances sum to {}, total supply is {}", sum, supply_));
+  return {};
+}
+
+std::vector<std::pair<address, std::optional<account>>> ledger::dirty() const {
+  std::vector<std::pair<address, std::optional<account>>> out;
+  out.reserve(dirty_.size());
+  for (const auto& addr : dirty_) {
+    auto i = accounts_.find(addr);
+    out.emplace_back(addr, i == accounts_.end() ? std::nullopt : std::optional<account>{i->second});
+  }
+  return out;
+}
+
+} // namespace bfd

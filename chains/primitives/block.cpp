@@ -1,0 +1,33 @@
+#include "chains/primitives/block.hpp"
+
+#include "chains/codec/block_codec.hpp"
+#include "chains/crypto/hash.hpp"
+
+namespace bfd {
+
+hash256 header_hash(const block_header& header) {
+  bytes buf;
+  buf.reserve(300);
+  codec::encode_unsigned(header, buf);
+  return tagged_hash(hash_tag::block, buf);
+}
+
+void sign_header(block_header& header, const key_pair& keys, const hash256& aux) {
+  header.producer = keys.pub;
+  header.sig = sign(keys, header_hash(header), aux);
+}
+
+bool verify_header_signature(const block_header& header) {
+  auto h = header_hash(header);
+  return verify(header.producer, h.view(), header.sig);
+}
+
+std::vector<hash256> transaction_ids(const block& b) {
+  std::vector<hash256> ids;
+  ids.reserve(b.txs.size());
+  for (const auto& tx : b.txs)
+    ids.push_back(signing_hash(tx));
+  return ids;
+}
+
+} // namespace bfd

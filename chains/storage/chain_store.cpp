@@ -1,0 +1,244 @@
+#include "chains/storage/chain_store.hpp"
+
+#include <msgpack.hpp>
+
+#include "chains/codec/block_codec.hpp"
+#include "chains/codec/canonical.hpp"
+
+namespace bfd {
+
+namespace {
+
+// Key layout inside a chain's space (docs/formats.md):
+//   "H"              -> head: [height, block hash, state root, total supply]
+//   "b" + hash       -> encoded block
+//   "n" + be64(h)    -> block hash at height h
+//   "t" + tx id      -> [height, index]
+//   "a" + address    -> [balance, nonce]
+constexpr byte head_key = 'H';
+constexpr byte block_prefix = 'b';
+constexpr byte height_prefix = 'n';
+constexpr byte tx_prefix = 't';
+constexpr byte account_prefix = 'a';
+
+constexpr codec::limits record_limits{256, 8, 2};
+
+bytes key(byte prefix, byte_view rest = {}) {
+  bytes k;
+  k.reserve(1 + rest.size());
+  k.push_back(prefix);
+  k.insert(k.end(), rest.begin(), rest.end());
+  return k;
+}
+
+bytes height_key(std::uint64_t h) {
+  bytes k{height_prefix};
+  for (int i = 7; i >= 0; --i)
+    k.push_back(static_cast<byte>(h >> (8 * i)));
+  return k;
+}
+
+bytes encode_head(const chain_head& h) {
+  bytes out;
+  codec::writer w(out);
+  w.array(4);
+  w.uint(h.height);
+  w.bin(h.block_hash);
+  w.bin(h.state_root);
+  w.uint(h.total_supply);
+  return out;
+}
+
+bytes encode_account(const account& a) {
+  bytes out;
+  codec::writer w(out);
+  w.array(2);
+  w.uint(a.balance);
+  w.uint(a.nonce);
+  return out;
+}
+
+bytes encode_location(const tx_location& l) {
+  bytes out;
+  codec::writer w(out);
+  w.array(2);
+  w.uint(l.height);
+  w.uint(l.index);
+  return out;
+}
+
+error corrupt(const std::string& what, const error& cause) {
+  return make_error(errc::storage_corrupt, what + ": " + cause.message());
+}
+
+result<chain_head> decode_head(byte_view in) {
+  return codec::decode_canonical<chain_head>(
+    in, record_limits,
+    [](const msgpack::object& o) -> result<chain_head> {
+      auto f = codec::reader(o, "head").array(4);
+      if (!f)
+        return f.error();
+      auto height = codec::reader((*f)[0], "head.height").uint();
+      auto hash = codec::reader((*f)[1], "head.hash").fixed<32>();
+      auto root = codec::reader((*f)[2], "head.state_root").fixed<32>();
+      auto supply = codec::reader((*f)[3], "head.supply").uint();
+      if (!height) return height.error();
+      if (!hash) return hash.error();
+      if (!root) return root.error();
+      if (!supply) return supply.error();
+      return chain_head{*height, *hash, *root, *supply};
+    },
+    [](const chain_head& h, bytes& out) { out = encode_head(h); });
+}
+
+template <class T>
+result<T> decode_pair(byte_view in, const char* what) {
+  return codec::decode_canonical<T>(
+    in, record_limits,
+    [what](const msgpack::object& o) -> result<T> {
+      auto f = codec::reader(o, what).array(2);
+      if (!f)
+        return f.error();
+      auto a = codec::reader((*f)[0], what).uint();
+      auto b = codec::reader((*f)[1], what).uint();
+      if (!a) return a.error();
+      if (!b) return b.error();
+      if constexpr (std::is_same_v<T, account>) {
+        return account{*a, *b};
+      } else {
+        if (*b > UINT32_MAX)
+          return make_error(errc::malformed, "tx index over 32 bits");
+        return tx_location{*a, static_cast<std::uint32_t>(*b)};
+      }
+    },
+    [](const T& v, bytes& out) {
+      if constexpr (std::is_same_v<T, account>)
+        out = encode_account(v);
+      else
+        out = encode_location(v);
+    });
+}
+
+} // namespace
+
+chain_store::chain_store(kv_store& store, chain_id chain)
+  : store_(&store), chain_(chain), space_("chain-" + std::to_string(chain)) {}
+
+result<chain_store> chain_store::open(kv_store& store, chain_id chain) {
+  chain_store cs(store, chain);
+  if (auto st = store.ensure_space(cs.space_); !st)
+    return st.error();
+  return cs;
+}
+
+status chain_store::commit_block(const block& b, ledger& state) {
+  if (b.header.chain != chain_)
+    return make_error(errc::wrong_chain, "block of chain " + std::to_string(b.header.chain));
+  const auto hash = header_hash(b.header);
+  write_batch batch;
+  batch.put(space_, key(block_prefix, hash.view()), codec::encode(b));
+  batch.put(space_, height_key(b.header.height), bytes(hash.begin(), hash.end()));
+  for (std::uint32_t i = 0; i < b.txs.size(); ++i) {
+    auto id = signing_hash(b.txs[i]);
+    batch.put(space_, key(tx_prefix, id.view()), encode_location({b.header.height, i}));
+  }
+  auto dirty = state.dirty();
+  for (const auto& [addr, acct] : dirty) {
+    if (acct)
+      batch.put(space_, key(account_prefix, addr.view()), encode_account(*acct));
+    else
+      batch.erase(space_, key(account_prefix, addr.view()));
+  }
+  chain_head h{b.header.height, hash, state.state_root(), state.total_supply()};
+  batch.put(space_, key(head_key), encode_head(h));
+  auto st = store_->write(batch);
+  if (st)
+    state.clear_dirty();  // on failure nothing was written: the set stays for a retry
+  return st;
+}
+
+result<std::optional<chain_head>> chain_store::head() {
+  auto raw = store_->get(space_, key(head_key));
+  if (!raw)
+    return raw.error();
+  if (!*raw)
+    return std::optional<chain_head>{};
+  auto h = decode_head(**raw);
+  if (!h)
+    return corrupt("head record", h.error());
+  return std::optional<chain_head>{*h};
+}
+
+result<ledger> chain_store::load_state() {
+  auto h = head();
+  if (!h)
+    return h.error();
+  if (!*h)
+    return ledger(chain_);
+  std::vector<std::pair<address, account>> accounts;
+  std::optional<error> failure;
+  auto st = store_->scan_prefix(space_, bytes{account_prefix}, [&](byte_view k, byte_view v) {
+    if (k.size() != 21) {
+      failure = make_error(errc::storage_corrupt, "account key of " + std::to_string(k.size()) + " bytes");
+      return false;
+    }
+    auto acct = decode_pair<account>(v, "account");
+    if (!acct) {
+      failure = corrupt("account record", acct.error());
+      return false;
+    }
+    address addr;
+    std::copy(k.begin() + 1, k.end(), addr.begin());
+    accounts.emplace_back(addr, *acct);
+    return true;
+  });
+  if (!st)
+    return st.error();
+  if (failure)
+    return *failure;
+  auto l = ledger::restore(chain_, (*h)->total_supply, std::move(accounts));
+  if (!l)
+    return corrupt("accounts", l.error());
+  if (l->state_root() != (*h)->state_root)
+    return make_error(errc::storage_corrupt, "stored accounts do not reproduce the head's state root");
+  return l;
+}
+
+result<std::optional<block>> chain_store::block_by_hash(const hash256& hash) {
+  auto raw = store_->get(space_, key(block_prefix, hash.view()));
+  if (!raw)
+    return raw.error();
+  if (!*raw)
+    return std::optional<block>{};
+  auto b = codec::decode_block(**raw);
+  if (!b)
+    return corrupt("block record", b.error());
+  return std::optional<block>{std::move(*b)};
+}
+
+result<std::optional<block>> chain_store::block_at(std::uint64_t height) {
+  auto raw = store_->get(space_, height_key(height));
+  if (!raw)
+    return raw.error();
+  if (!*raw)
+    return std::optional<block>{};
+  if ((*raw)->size() != 32)
+    return make_error(errc::storage_corrupt, "height index entry is not a hash");
+  hash256 hash;
+  std::copy((*raw)->begin(), (*raw)->end(), hash.begin());
+  return block_by_hash(hash);
+}
+
+result<std::optional<tx_location>> chain_store::find_transaction(const hash256& tx_id) {
+  auto raw = store_->get(space_, key(tx_prefix, tx_id.view()));
+  if (!raw)
+    return raw.error();
+  if (!*raw)
+    return std::optional<tx_location>{};
+  auto loc = decode_pair<tx_location>(**raw, "tx location");
+  if (!loc)
+    return corrupt("tx location record", loc.error());
+  return std::optional<tx_location>{*loc};
+}
+
+} // namespace bfd

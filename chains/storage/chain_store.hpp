@@ -1,0 +1,61 @@
+// Persists one chain through a kv_store: each block, its transaction index, the accounts it
+// changed and the new head go into one atomic batch, so a reopened store is always exactly at
+// some committed block.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "chains/ledger/ledger.hpp"
+#include "chains/storage/kv_store.hpp"
+
+namespace bfd {
+
+/// The last committed block of a chain.
+struct chain_head {
+  std::uint64_t height = 0;
+  hash256 block_hash;
+  hash256 state_root;
+  amount total_supply = 0;
+  friend bool operator==(const chain_head&, const chain_head&) = default;
+};
+
+/// Where a transaction was included.
+struct tx_location {
+  std::uint64_t height = 0;
+  std::uint32_t index = 0;
+};
+
+/// One chain's records in its own space ("chain-<id>") of a shared kv_store.
+class chain_store {
+public:
+  /// Creates the chain's space if needed.
+  static result<chain_store> open(kv_store& store, chain_id chain);
+
+  chain_id chain() const noexcept { return chain_; }
+  const std::string& space() const noexcept { return space_; }
+
+  /// Commits `b` with the accounts `state` changed since the last commit, atomically.
+  /// The ledger must already have applied `b`.
+  status commit_block(const block& b, ledger& state);
+
+  /// The last committed block, or nothing for an empty chain.
+  result<std::optional<chain_head>> head();
+
+  /// The committed state: loads every account (no replay of blocks) and checks that it
+  /// reproduces the head's state root (errc::storage_corrupt otherwise).
+  result<ledger> load_state();
+
+  result<std::optional<block>> block_at(std::uint64_t height);
+  result<std::optional<block>> block_by_hash(const hash256& hash);
+  result<std::optional<tx_location>> find_transaction(const hash256& tx_id);
+
+private:
+  chain_store(kv_store& store, chain_id chain);
+  kv_store* store_;
+  chain_id chain_;
+  std::string space_;
+};
+
+} // namespace bfd

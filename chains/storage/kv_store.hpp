@@ -1,0 +1,57 @@
+// The key-value storage interface chain state is persisted through. One implementation keeps
+// everything in memory (tests, simulations); the RocksDB adapter in storage/rocksdb is the other.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "chains/core/bytes.hpp"
+#include "chains/core/error.hpp"
+
+namespace bfd {
+
+/// Writes applied together or not at all. A "space" is a column family (one per chain).
+class write_batch {
+public:
+  struct op {
+    std::string space;
+    bytes key;
+    std::optional<bytes> value;  ///< nothing = delete
+  };
+
+  void put(std::string_view space, bytes key, bytes value) {
+    ops_.push_back({std::string(space), std::move(key), std::move(value)});
+  }
+  void erase(std::string_view space, bytes key) {
+    ops_.push_back({std::string(space), std::move(key), std::nullopt});
+  }
+  const std::vector<op>& ops() const noexcept { return ops_; }
+  bool empty() const noexcept { return ops_.empty(); }
+
+private:
+  std::vector<op> ops_;
+};
+
+/// Ordered key-value store with named spaces and atomic batches.
+class kv_store {
+public:
+  virtual ~kv_store() = default;
+
+  /// Creates the space if it does not exist yet.
+  virtual status ensure_space(std::string_view space) = 0;
+
+  /// The value under `key`, or nothing.
+  virtual result<std::optional<bytes>> get(std::string_view space, byte_view key) = 0;
+
+  /// Applies every write of the batch atomically (and durably, if the store is configured so).
+  virtual status write(const write_batch& batch) = 0;
+
+  /// Calls `visit` for each key starting with `prefix`, in key order, until it returns false.
+  virtual status scan_prefix(std::string_view space, byte_view prefix,
+                             const std::function<bool(byte_view key, byte_view value)>& visit) = 0;
+};
+
+} // namespace bfd
