@@ -22,6 +22,15 @@ void reduce(std::vector<hash256>& level) {
   level.resize(out);
 }
 
+// The root commits to the leaf count as well as the tree, so a proof's leaf_count is
+// authenticated: root = H_node(be64(count) || tree top).
+hash256 with_count(const hash256& top, std::uint64_t count) {
+  byte be[8];
+  for (int i = 0; i < 8; ++i)
+    be[i] = static_cast<byte>(count >> (56 - 8 * i));
+  return tagged_hash(hash_tag::merkle_node, byte_view{be, 8}, top.view());
+}
+
 } // namespace
 
 hash256 merkle_root(std::span<const hash256> items) {
@@ -33,7 +42,7 @@ hash256 merkle_root(std::span<const hash256> items) {
     level.push_back(leaf(item));
   while (level.size() > 1)
     reduce(level);
-  return level.front();
+  return with_count(level.front(), items.size());
 }
 
 std::optional<merkle_proof> make_merkle_proof(std::span<const hash256> items, std::uint64_t index) {
@@ -75,7 +84,7 @@ bool verify_merkle_proof(const hash256& root, const hash256& item, const merkle_
     pos /= 2;
     width = (width + 1) / 2;
   }
-  return used == proof.siblings.size() && acc == root;
+  return used == proof.siblings.size() && with_count(acc, proof.leaf_count) == root;
 }
 
 } // namespace bfd

@@ -13,7 +13,8 @@ namespace bfd {
 
 /// Leaves are tagged hashes of the items; inner nodes are tagged hashes of their two children;
 /// the last node of a level with an odd count moves up unchanged (no duplication, so two
-/// different lists never share a root). The empty tree has a fixed tagged root.
+/// different lists never share a root). The root also commits to the number of items.
+/// The empty tree has a fixed tagged root.
 hash256 merkle_root(std::span<const hash256> items);
 
 /// The sibling hashes from a leaf up to the root. The path is fixed by index and leaf_count.
