@@ -39,6 +39,23 @@ enum class errc : std::uint16_t {
   bad_parent = 302,
   bad_height = 303,
   supply_mismatch = 304,
+  // consensus (6xx)
+  bad_category = 600,        ///< no such VM category
+  bid_too_low = 601,         ///< below the chain's minimum bid
+  category_full = 602,       ///< the category's per-epoch cap on new VMs is reached
+  unknown_vm = 603,          ///< no VM with this key
+  insufficient_stake = 604,  ///< unvote of more than was voted
+  already_slashed = 605,     ///< the VM was slashed before
+  bad_evidence = 606,        ///< evidence that proves nothing
+  wrong_producer = 607,      ///< the producer does not own this slot
+  wrong_slot = 608,          ///< round/slot/timestamp inconsistent with the schedule
+  bad_reveal = 609,          ///< hash-chain reveal does not hash to the previous one
+  insufficient_work = 610,   ///< header hash misses the difficulty
+  too_many_txs = 611,        ///< over the category's block size
+  slot_full = 612,           ///< more blocks in the slot than the category's weight
+  bad_block_signature = 613, ///< producer signature invalid
+  bad_confirmation = 614,    ///< confirmation signature or signer invalid
+  not_final = 615,           ///< certificate short of 2/3 of the cluster's power
   // storage (4xx)
   storage_io = 400,
   storage_corrupt = 401,

@@ -9,7 +9,7 @@ namespace bfd {
 
 namespace {
 
-constexpr std::size_t tag_count = 9;
+constexpr std::size_t tag_count = 13;
 
 // Fetching the digest once and cloning a context that has already absorbed the tag
 // prefix is ~3x faster than EVP_sha256() per call (shared/CAF-NOTES.md).
@@ -71,6 +71,10 @@ std::string_view tag_name(hash_tag tag) noexcept {
     case hash_tag::confirmation: return "bfd/confirm";
     case hash_tag::address: return "bfd/address";
     case hash_tag::account: return "bfd/account";
+    case hash_tag::reveal: return "bfd/reveal";
+    case hash_tag::seed: return "bfd/seed";
+    case hash_tag::consensus: return "bfd/consensus";
+    case hash_tag::state: return "bfd/state";
   }
   return "bfd/unknown";
 }

@@ -19,6 +19,10 @@ enum class hash_tag {
   confirmation,  ///< "bfd/confirm": a delegate's block confirmation
   address,       ///< "bfd/address": address derivation from a public key
   account,       ///< "bfd/account": an account leaf of the state tree
+  reveal,        ///< "bfd/reveal": one step of a delegate's hash chain
+  seed,          ///< "bfd/seed": the round seed S(n) and the shuffle's random stream
+  consensus,     ///< "bfd/consensus": the consensus part of the state root
+  state,         ///< "bfd/state": the state root (ledger root and consensus root)
 };
 
 /// The tag string of a domain, e.g. "bfd/tx".

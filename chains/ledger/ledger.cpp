@@ -8,6 +8,20 @@
 
 namespace bfd {
 
+amount spend_of(const transaction& tx) noexcept {
+  return std::visit(
+    [](const auto& p) -> amount {
+      using T = std::decay_t<decltype(p)>;
+      if constexpr (std::is_same_v<T, transfer_payload> || std::is_same_v<T, vote_payload>)
+        return p.value;
+      else if constexpr (std::is_same_v<T, vm_bid_payload>)
+        return p.bid;
+      else
+        return 0;
+    },
+    tx.payload);
+}
+
 result<ledger> ledger::from_genesis(chain_id chain, std::span<const genesis_allocation> allocations) {
   ledger l(chain);
   for (const auto& a : allocations) {
@@ -24,10 +38,11 @@ result<ledger> ledger::from_genesis(chain_id chain, std::span<const genesis_allo
   return l;
 }
 
-result<ledger> ledger::restore(chain_id chain, amount supply,
+result<ledger> ledger::restore(chain_id chain, amount supply, amount locked,
                                std::vector<std::pair<address, account>> accounts) {
   ledger l(chain);
   l.supply_ = supply;
+  l.locked_ = locked;
   for (auto& [addr, acct] : accounts)
     l.accounts_.emplace(addr, acct);
   if (auto st = l.check_conservation(); !st)
@@ -43,23 +58,32 @@ account ledger::get(const address& addr) const {
 void ledger::set(const address& addr, const account& value) {
   auto i = accounts_.find(addr);
   if (i == accounts_.end()) {
-    undo_.emplace_back(addr, std::nullopt);
+    undo_.push_back({addr, std::nullopt});
     accounts_.emplace(addr, value);
   } else {
-    undo_.emplace_back(addr, i->second);
+    undo_.push_back({addr, i->second});
     i->second = value;
   }
   dirty_.insert(addr);
 }
 
+void ledger::set_scalar(amount& field, amount value) {
+  undo_.push_back({address{}, std::nullopt, &field, field});
+  field = value;
+}
+
 void ledger::rollback(std::size_t mark) {
   while (undo_.size() > mark) {
-    auto& [addr, old] = undo_.back();
-    if (old)
-      accounts_[addr] = *old;
-    else
-      accounts_.erase(addr);
-    dirty_.insert(addr);
+    auto& e = undo_.back();
+    if (e.scalar) {
+      *e.scalar = e.old_scalar;
+    } else {
+      if (e.old)
+        accounts_[e.addr] = *e.old;
+      else
+        accounts_.erase(e.addr);
+      dirty_.insert(e.addr);
+    }
     undo_.pop_back();
   }
 }
@@ -79,16 +103,17 @@ status ledger::check(const transaction& tx, std::uint64_t height, signature_chec
   if (tx.nonce > sender.nonce)
     return make_error(errc::nonce_gap, fmt::format("nonce {} skips ahead, next is {}", tx.nonce,
                                                    sender.nonce));
-  const auto& p = std::get<transfer_payload>(tx.payload);
-  if (p.value == 0)
-    return make_error(errc::zero_amount, "a transfer moves at least one base unit");
-  auto total = checked_add(p.value, tx.fee);
+  const amount spend = spend_of(tx);
+  if (spend == 0 && tx.kind() != tx_kind::unvote && tx.kind() != tx_kind::evidence)
+    return make_error(errc::zero_amount, "the amount must be at least one base unit");
+  auto total = checked_add(spend, tx.fee);
   if (!total)
     return make_error(errc::overflow, "amount plus fee exceed 2^64-1");
   if (sender.balance < *total)
     return make_error(errc::insufficient_funds,
                       fmt::format("balance {} is below amount plus fee {}", sender.balance, *total));
-  if (p.to != sender_addr && !checked_add(get(p.to).balance, p.value))
+  if (auto* p = std::get_if<transfer_payload>(&tx.payload);
+      p && p->to != sender_addr && !checked_add(get(p->to).balance, p->value))
     return make_error(errc::overflow, "recipient balance would exceed 2^64-1");
   if (sigs == signature_check::verify && !verify_signature(tx))
     return make_error(errc::bad_signature, "signature does not match the sender key");
@@ -99,16 +124,20 @@ status ledger::apply(const transaction& tx, std::uint64_t height, const address&
                      signature_check sigs) {
   if (auto st = check(tx, height, sigs); !st)
     return st;
-  const auto& p = std::get<transfer_payload>(tx.payload);
   const auto sender_addr = address_of(tx.sender);
+  const amount spend = spend_of(tx);
   auto mark = checkpoint();
   auto sender = get(sender_addr);
-  sender.balance -= p.value + tx.fee;  // checked in check()
+  sender.balance -= spend + tx.fee;  // checked in check()
   sender.nonce += 1;
   set(sender_addr, sender);
-  auto to = get(p.to);
-  to.balance += p.value;  // cannot overflow: checked in check() against the updated sender too
-  set(p.to, to);
+  if (auto* p = std::get_if<transfer_payload>(&tx.payload)) {
+    auto to = get(p->to);
+    to.balance += p->value;  // checked in check() (balances sum to at most the supply)
+    set(p->to, to);
+  } else if (spend > 0) {
+    set_scalar(locked_, locked_ + spend);  // locked + balances = supply, so no overflow
+  }
   if (tx.fee > 0) {
     auto collector = get(fee_recipient);
     auto credited = checked_add(collector.balance, tx.fee);
@@ -119,6 +148,51 @@ status ledger::apply(const transaction& tx, std::uint64_t height, const address&
     collector.balance = *credited;
     set(fee_recipient, collector);
   }
+  return {};
+}
+
+status ledger::unlock(const address& to, amount value) {
+  if (value > locked_)
+    return make_error(errc::insufficient_funds, "unlock exceeds the locked funds");
+  auto acct = get(to);
+  acct.balance += value;  // locked + balances = supply
+  set_scalar(locked_, locked_ - value);
+  set(to, acct);
+  return {};
+}
+
+status ledger::burn_locked(amount value) {
+  if (value > locked_)
+    return make_error(errc::insufficient_funds, "burn exceeds the locked funds");
+  set_scalar(locked_, locked_ - value);
+  set_scalar(supply_, supply_ - value);
+  return {};
+}
+
+status ledger::mint(const address& to, amount value) {
+  if (value == 0)
+    return {};
+  auto supply = checked_add(supply_, value);
+  if (!supply)
+    return make_error(errc::overflow, "minting would push the supply past 2^64-1");
+  auto acct = get(to);
+  acct.balance += value;
+  set_scalar(supply_, *supply);
+  set(to, acct);
+  return {};
+}
+
+status ledger::move(const address& from, const address& to, amount value) {
+  if (value == 0 || from == to)
+    return {};
+  auto src = get(from);
+  if (src.balance < value)
+    return make_error(errc::insufficient_funds, "move exceeds the balance");
+  src.balance -= value;
+  set(from, src);
+  auto dst = get(to);
+  dst.balance += value;
+  set(to, dst);
   return {};
 }
 
@@ -144,12 +218,14 @@ status ledger::apply_block(const block& b, const address& fee_recipient, signatu
 hash256 ledger::state_root() const {
   std::vector<hash256> leaves;
   leaves.reserve(accounts_.size() + 1);
-  // The first leaf commits to the chain id and the total supply.
-  byte head[12];
+  // The first leaf commits to the chain id, the total supply and the locked funds.
+  byte head[20];
   for (int i = 0; i < 4; ++i)
     head[i] = static_cast<byte>(chain_ >> (24 - 8 * i));
-  for (int i = 0; i < 8; ++i)
+  for (int i = 0; i < 8; ++i) {
     head[4 + i] = static_cast<byte>(supply_ >> (56 - 8 * i));
+    head[12 + i] = static_cast<byte>(locked_ >> (56 - 8 * i));
+  }
   leaves.push_back(tagged_hash(hash_tag::account, byte_view{head, sizeof head}));
   byte buf[20 + 8 + 8];
   for (const auto& [addr, acct] : accounts_) {
@@ -164,7 +240,7 @@ hash256 ledger::state_root() const {
 }
 
 status ledger::check_conservation() const {
-  amount sum = 0;
+  amount sum = locked_;
   for (const auto& [addr, acct] : accounts_) {
     auto next = checked_add(sum, acct.balance);
     if (!next)
@@ -173,7 +249,8 @@ status ledger::check_conservation() const {
   }
   if (sum != supply_)
     return make_error(errc::supply_mismatch,
-                      fmt::format("balances sum to {}, total supply is {}", sum, supply_));
+                      fmt::format("balances and locked funds sum to {}, total supply is {}", sum,
+                                  supply_));
   return {};
 }
 

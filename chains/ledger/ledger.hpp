@@ -33,8 +33,12 @@ struct genesis_allocation {
 /// (once per node, by the verifier pool, before it reached the ledger).
 enum class signature_check { verify, already_verified };
 
-/// Accounts of one chain, always consistent: every change keeps the sum of balances equal
-/// to the total supply.
+/// How much of the sender's balance a transaction moves besides its fee: the transfer amount,
+/// the bid of a vm_bid, the stake of a vote; zero for the other kinds.
+amount spend_of(const transaction& tx) noexcept;
+
+/// Accounts of one chain, always consistent: every change keeps the sum of balances plus the
+/// locked funds (bids and voted stake) equal to the total supply.
 class ledger {
 public:
   explicit ledger(chain_id chain) : chain_(chain) {}
@@ -44,22 +48,36 @@ public:
   static result<ledger> from_genesis(chain_id chain, std::span<const genesis_allocation> allocations);
 
   /// A ledger rebuilt from stored accounts; errc::supply_mismatch if they do not sum to `supply`.
-  static result<ledger> restore(chain_id chain, amount supply,
+  static result<ledger> restore(chain_id chain, amount supply, amount locked,
                                 std::vector<std::pair<address, account>> accounts);
 
   chain_id chain() const noexcept { return chain_; }
   amount total_supply() const noexcept { return supply_; }
+  /// Funds locked in bids and votes: part of the supply, in no balance.
+  amount locked() const noexcept { return locked_; }
   std::size_t account_count() const noexcept { return accounts_.size(); }
 
   /// The account, or a zero account if it has never been touched.
   account get(const address& addr) const;
 
-  /// Checks a transaction against the current state at block height `height` without applying it.
+  /// Checks what the ledger can check of any transaction at block height `height`: chain,
+  /// expiry, nonce, funds for fee plus spend_of(tx), overflow, signature; for transfers, all of it.
   status check(const transaction& tx, std::uint64_t height, signature_check sigs) const;
 
-  /// Checks and applies a transaction; the fee goes to `fee_recipient`. Nothing changes on error.
+  /// Checks and applies the ledger side of a transaction: the fee goes to `fee_recipient`, the
+  /// nonce advances; a transfer moves its amount; a bid or vote moves its spend into the locked
+  /// funds. Nothing changes on error.
   status apply(const transaction& tx, std::uint64_t height, const address& fee_recipient,
                signature_check sigs);
+
+  /// Returns `value` of locked funds to `to`'s balance (unvote).
+  status unlock(const address& to, amount value);
+  /// Destroys `value` of locked funds (a slashed bid): supply shrinks.
+  status burn_locked(amount value);
+  /// Creates `value` new units for `to` (block reward): supply grows.
+  status mint(const address& to, amount value);
+  /// Moves `value` between two balances (reward shares).
+  status move(const address& from, const address& to, amount value);
 
   /// Applies every transaction of a block, all or nothing; checks its tx Merkle root first.
   /// Does not check the header's state root (the caller compares it with state_root()).
@@ -74,6 +92,11 @@ public:
   /// Accounts changed since the last clear_dirty(), with their current state, or nothing for
   /// an account that no longer exists (for storage).
   std::vector<std::pair<address, std::optional<account>>> dirty() const;
+  /// Marks every account changed (a fresh state that storage has never seen).
+  void mark_all_dirty() {
+    for (const auto& [addr, acct] : accounts_)
+      dirty_.insert(addr);
+  }
   /// Forgets the changed set, once storage has written it.
   void clear_dirty() { dirty_.clear(); }
 
@@ -88,12 +111,22 @@ public:
 
 private:
   void set(const address& addr, const account& value);
+  void set_scalar(amount& field, amount value);
+
+  // One undo record: an account's previous state, or a scalar's previous value.
+  struct undo_entry {
+    address addr;
+    std::optional<account> old;
+    amount* scalar = nullptr;
+    amount old_scalar = 0;
+  };
 
   chain_id chain_;
   amount supply_ = 0;
+  amount locked_ = 0;
   std::map<address, account> accounts_;
   std::set<address> dirty_;
-  std::vector<std::pair<address, std::optional<account>>> undo_;
+  std::vector<undo_entry> undo_;
 };
 
 } // namespace bfd

@@ -18,7 +18,11 @@ inline constexpr chain_id mainchain_id = 1;
 
 /// Transaction kinds. The numbers are part of the signed encoding: never renumber.
 enum class tx_kind : std::uint8_t {
-  transfer = 1,
+  transfer = 1,  ///< move BFDT
+  vm_bid = 2,    ///< lock BFDT to buy a VM (a delegate candidate) in a category
+  vote = 3,      ///< lock BFDT as stake voted to a VM
+  unvote = 4,    ///< release stake voted to a VM
+  evidence = 5,  ///< prove that a delegate signed two conflicting objects: slashes it
 };
 
 /// Moves `value` base units from the sender to `to`.
@@ -28,8 +32,46 @@ struct transfer_payload {
   friend bool operator==(const transfer_payload&, const transfer_payload&) = default;
 };
 
-/// One payload per kind; the variant index follows tx_kind.
-using tx_payload = std::variant<transfer_payload>;
+/// Buys a VM: locks `bid` from the sender; the sender's key becomes the VM's delegate key.
+/// A second bid from the same key tops the bid up (and reinstates a demoted VM).
+struct vm_bid_payload {
+  std::uint32_t category = 0;  ///< index into the chain's category list
+  amount bid = 0;
+  hash256 hash_chain_tip;      ///< commitment: the VM's first reveal must hash to this
+  friend bool operator==(const vm_bid_payload&, const vm_bid_payload&) = default;
+};
+
+/// Locks `value` of the sender's BFDT as stake voted to the VM with key `vm`.
+struct vote_payload {
+  public_key vm;
+  amount value = 0;
+  friend bool operator==(const vote_payload&, const vote_payload&) = default;
+};
+
+/// Releases `value` of the sender's stake voted to `vm` back to the sender's balance.
+struct unvote_payload {
+  public_key vm;
+  amount value = 0;
+  friend bool operator==(const unvote_payload&, const unvote_payload&) = default;
+};
+
+/// What an evidence transaction proves.
+enum class evidence_kind : std::uint8_t {
+  double_block = 0,         ///< two signed headers, same producer, chain, height, round and slot
+  double_confirmation = 1,  ///< two signed confirmations, same delegate, chain and height
+};
+
+/// Two conflicting signed objects (encoded headers or confirmations) from one delegate.
+struct evidence_payload {
+  evidence_kind kind = evidence_kind::double_block;
+  bytes first;
+  bytes second;
+  friend bool operator==(const evidence_payload&, const evidence_payload&) = default;
+};
+
+/// One payload per kind; the variant index + 1 is the tx_kind.
+using tx_payload =
+  std::variant<transfer_payload, vm_bid_payload, vote_payload, unvote_payload, evidence_payload>;
 
 /// The kind a payload belongs to.
 tx_kind kind_of(const tx_payload& payload) noexcept;

@@ -10,12 +10,14 @@ namespace bfd {
 namespace {
 
 // Key layout inside a chain's space (docs/formats.md):
-//   "H"              -> head: [height, block hash, state root, total supply]
+//   "H"              -> head: [height, block hash, ledger root, total supply, locked]
+//   "C"              -> consensus state record of the head (opaque here)
 //   "b" + hash       -> encoded block
 //   "n" + be64(h)    -> block hash at height h
 //   "t" + tx id      -> [height, index]
 //   "a" + address    -> [balance, nonce]
 constexpr byte head_key = 'H';
+constexpr byte consensus_key = 'C';
 constexpr byte block_prefix = 'b';
 constexpr byte height_prefix = 'n';
 constexpr byte tx_prefix = 't';
@@ -41,11 +43,12 @@ bytes height_key(std::uint64_t h) {
 bytes encode_head(const chain_head& h) {
   bytes out;
   codec::writer w(out);
-  w.array(4);
+  w.array(5);
   w.uint(h.height);
   w.bin(h.block_hash);
-  w.bin(h.state_root);
+  w.bin(h.ledger_root);
   w.uint(h.total_supply);
+  w.uint(h.locked);
   return out;
 }
 
@@ -75,18 +78,20 @@ result<chain_head> decode_head(byte_view in) {
   return codec::decode_canonical<chain_head>(
     in, record_limits,
     [](const msgpack::object& o) -> result<chain_head> {
-      auto f = codec::reader(o, "head").array(4);
+      auto f = codec::reader(o, "head").array(5);
       if (!f)
         return f.error();
       auto height = codec::reader((*f)[0], "head.height").uint();
       auto hash = codec::reader((*f)[1], "head.hash").fixed<32>();
-      auto root = codec::reader((*f)[2], "head.state_root").fixed<32>();
+      auto root = codec::reader((*f)[2], "head.ledger_root").fixed<32>();
       auto supply = codec::reader((*f)[3], "head.supply").uint();
+      auto locked = codec::reader((*f)[4], "head.locked").uint();
       if (!height) return height.error();
       if (!hash) return hash.error();
       if (!root) return root.error();
       if (!supply) return supply.error();
-      return chain_head{*height, *hash, *root, *supply};
+      if (!locked) return locked.error();
+      return chain_head{*height, *hash, *root, *supply, *locked};
     },
     [](const chain_head& h, bytes& out) { out = encode_head(h); });
 }
@@ -131,7 +136,7 @@ result<chain_store> chain_store::open(kv_store& store, chain_id chain) {
   return cs;
 }
 
-status chain_store::commit_block(const block& b, ledger& state) {
+status chain_store::commit_block(const block& b, ledger& state, std::optional<byte_view> consensus) {
   if (b.header.chain != chain_)
     return make_error(errc::wrong_chain, "block of chain " + std::to_string(b.header.chain));
   const auto hash = header_hash(b.header);
@@ -149,8 +154,10 @@ status chain_store::commit_block(const block& b, ledger& state) {
     else
       batch.erase(space_, key(account_prefix, addr.view()));
   }
-  chain_head h{b.header.height, hash, state.state_root(), state.total_supply()};
+  chain_head h{b.header.height, hash, state.state_root(), state.total_supply(), state.locked()};
   batch.put(space_, key(head_key), encode_head(h));
+  if (consensus)
+    batch.put(space_, key(consensus_key), bytes(consensus->begin(), consensus->end()));
   auto st = store_->write(batch);
   if (st)
     state.clear_dirty();  // on failure nothing was written: the set stays for a retry
@@ -196,12 +203,16 @@ result<ledger> chain_store::load_state() {
     return st.error();
   if (failure)
     return *failure;
-  auto l = ledger::restore(chain_, (*h)->total_supply, std::move(accounts));
+  auto l = ledger::restore(chain_, (*h)->total_supply, (*h)->locked, std::move(accounts));
   if (!l)
     return corrupt("accounts", l.error());
-  if (l->state_root() != (*h)->state_root)
-    return make_error(errc::storage_corrupt, "stored accounts do not reproduce the head's state root");
+  if (l->state_root() != (*h)->ledger_root)
+    return make_error(errc::storage_corrupt, "stored accounts do not reproduce the head's ledger root");
   return l;
+}
+
+result<std::optional<bytes>> chain_store::consensus_record() {
+  return store_->get(space_, key(consensus_key));
 }
 
 result<std::optional<block>> chain_store::block_by_hash(const hash256& hash) {

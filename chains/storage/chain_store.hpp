@@ -16,8 +16,9 @@ namespace bfd {
 struct chain_head {
   std::uint64_t height = 0;
   hash256 block_hash;
-  hash256 state_root;
+  hash256 ledger_root;  ///< root of the accounts alone (checked when they are loaded)
   amount total_supply = 0;
+  amount locked = 0;
   friend bool operator==(const chain_head&, const chain_head&) = default;
 };
 
@@ -36,15 +37,18 @@ public:
   chain_id chain() const noexcept { return chain_; }
   const std::string& space() const noexcept { return space_; }
 
-  /// Commits `b` with the accounts `state` changed since the last commit, atomically.
-  /// The ledger must already have applied `b`.
-  status commit_block(const block& b, ledger& state);
+  /// Commits `b` with the accounts `state` changed since the last commit and, if given, the
+  /// consensus state record, atomically. The ledger must already have applied `b`.
+  status commit_block(const block& b, ledger& state, std::optional<byte_view> consensus = {});
+
+  /// The consensus state record written with the head block, or nothing.
+  result<std::optional<bytes>> consensus_record();
 
   /// The last committed block, or nothing for an empty chain.
   result<std::optional<chain_head>> head();
 
   /// The committed state: loads every account (no replay of blocks) and checks that it
-  /// reproduces the head's state root (errc::storage_corrupt otherwise).
+  /// reproduces the head's ledger root (errc::storage_corrupt otherwise).
   result<ledger> load_state();
 
   result<std::optional<block>> block_at(std::uint64_t height);

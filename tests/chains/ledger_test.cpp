@@ -183,8 +183,8 @@ TEST_CASE("the state root is deterministic and commits to every balance and nonc
 TEST_CASE("restoring from accounts checks them against the supply") {
   auto l = funded();
   std::vector<std::pair<address, account>> accts(l.accounts().begin(), l.accounts().end());
-  auto back = ledger::restore(mainchain_id, l.total_supply(), accts);
+  auto back = ledger::restore(mainchain_id, l.total_supply(), 0, accts);
   REQUIRE(back);
   CHECK(back->state_root() == l.state_root());
-  CHECK(ledger::restore(mainchain_id, l.total_supply() + 1, accts).error().code == errc::supply_mismatch);
+  CHECK(ledger::restore(mainchain_id, l.total_supply() + 1, 0, accts).error().code == errc::supply_mismatch);
 }

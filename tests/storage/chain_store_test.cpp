@@ -101,7 +101,7 @@ TEST_CASE("a committed block, its transactions and accounts are readable after r
   REQUIRE(*head);
   CHECK((*head)->height == 19);
   CHECK((*head)->block_hash == header_hash(blocks.back().header));
-  CHECK((*head)->state_root == chain.state.state_root());
+  CHECK((*head)->ledger_root == chain.state.state_root());
 
   auto state = store->load_state();
   REQUIRE(state);

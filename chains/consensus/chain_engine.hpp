@@ -1,0 +1,108 @@
+// One node's view of a chain: the final state, the best chain above it, side branches,
+// confirmations and finality. Fork choice never reverts a final block. Pure: the chain actor
+// feeds it blocks and confirmations and persists what it finalizes.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include "chains/consensus/chain_state.hpp"
+#include "chains/consensus/confirmation.hpp"
+
+namespace bfd {
+
+/// What adding a block did.
+enum class block_outcome {
+  extended,   ///< applied on top of the head
+  reorged,    ///< its branch became the best chain
+  side,       ///< kept on a side branch
+  duplicate,  ///< already known
+  orphan,     ///< parent unknown: buffered until it arrives
+  stale,      ///< at or below the final height
+  rejected,   ///< invalid
+};
+
+/// The result of add_block.
+struct block_result {
+  block_outcome outcome = block_outcome::rejected;
+  error err;                                  ///< why, when rejected
+  std::vector<evidence_payload> evidence;     ///< equivocations it revealed
+  std::vector<block> applied;                 ///< blocks newly on the best chain, in order
+  std::vector<block> finalized;               ///< blocks it made final (early confirmations)
+};
+
+/// The result of add_confirmation.
+struct confirmation_result {
+  bool accepted = false;
+  error err;
+  std::vector<evidence_payload> evidence;
+  std::vector<block> finalized;  ///< newly final blocks, in height order (to persist)
+};
+
+class chain_engine {
+public:
+  /// Starts from a final block and its state (genesis, or what storage restored).
+  chain_engine(chain_state final_state, block final_block, std::optional<finality_certificate> cert = {});
+
+  const chain_state& head_state() const noexcept { return head_; }
+  const chain_state& final_state() const noexcept { return final_; }
+  std::uint64_t final_height() const noexcept { return final_.head().height; }
+  const hash256& final_hash() const noexcept { return final_.head_hash(); }
+  /// The certificate of the final block (none for genesis).
+  const std::optional<finality_certificate>& final_certificate() const noexcept { return final_cert_; }
+
+  /// Adds a block from any source; `sigs` says whether its transactions' signatures still need
+  /// checking. Equivocations it reveals come back as evidence.
+  block_result add_block(const block& b, signature_check sigs);
+
+  /// Adds a confirmation; finality advances when a block's confirmations carry more than 2/3 of
+  /// the power of the cluster that produced it.
+  confirmation_result add_confirmation(const confirmation& c);
+
+  /// A block on the best chain (final or not) by height, or a non-final block by hash.
+  const block* best_block_at(std::uint64_t height) const;
+  const block* find_block(const hash256& hash) const;
+
+  /// The cluster that confirms `hash` (a non-final block), or nullptr.
+  const cluster* confirming_cluster(const hash256& hash) const;
+
+  /// Non-final blocks held.
+  std::size_t pending_blocks() const noexcept { return blocks_.size(); }
+
+  /// Bounds on buffered data (orphans, early confirmations).
+  static constexpr std::size_t max_orphans = 1024;
+  static constexpr std::size_t max_early_confirmations = 65'536;
+
+private:
+  struct entry {
+    block blk;
+    hash256 hash;
+    cluster confirmers;  ///< active cluster of the block's round (set once applied)
+    bool validated = false;
+  };
+
+  status rebuild_head(const std::vector<hash256>& branch);
+  std::vector<hash256> branch_to(const hash256& tip) const;  // final (exclusive) -> tip
+  void check_header_equivocation(const block_header& h, std::vector<evidence_payload>& out);
+  void finalize_to(const hash256& hash, std::vector<block>& finalized);
+  void try_finalize(const hash256& hash, std::vector<block>& finalized);
+  void prune();
+  void adopt_orphans(const hash256& parent, block_result& out, signature_check sigs);
+
+  chain_state final_;
+  chain_state head_;
+  std::optional<finality_certificate> final_cert_;
+  block final_block_;
+  std::map<hash256, entry> blocks_;                 // non-final blocks on any branch
+  std::vector<hash256> best_;                       // best chain above final, in order
+  std::multimap<hash256, block> orphans_;           // by missing parent
+  std::map<hash256, std::map<public_key, signature>> confirmations_;
+  // Equivocation detection: first header / confirmation seen per slot.
+  std::map<std::tuple<public_key, std::uint64_t, std::uint64_t, std::uint64_t>, bytes> headers_seen_;
+  std::map<std::pair<public_key, std::uint64_t>, confirmation> confirmations_seen_;
+};
+
+} // namespace bfd

@@ -1,0 +1,204 @@
+#include "chains/consensus/chain_state.hpp"
+
+#include <fmt/format.h>
+
+#include "chains/core/hex.hpp"
+#include "chains/crypto/hash.hpp"
+#include "chains/merkle/merkle.hpp"
+
+namespace bfd {
+
+hash256 genesis_seed(chain_id chain, const hash256& ledger_root) {
+  byte id[4];
+  for (int i = 0; i < 4; ++i)
+    id[i] = static_cast<byte>(chain >> (24 - 8 * i));
+  return tagged_hash(hash_tag::seed, byte_view{id, 4}, ledger_root.view());
+}
+
+result<std::pair<chain_state, block>> chain_state::genesis(const genesis_config& config) {
+  // Genesis VM bids are part of the supply and locked from the start.
+  auto free = ledger::from_genesis(config.chain, config.allocations);
+  if (!free)
+    return free.error();
+  amount bids = 0;
+  for (const auto& vm : config.vms) {
+    auto sum = checked_add(bids, vm.bid);
+    if (!sum)
+      return make_error(errc::overflow, "genesis bids exceed 2^64-1");
+    bids = *sum;
+  }
+  auto supply = checked_add(free->total_supply(), bids);
+  if (!supply)
+    return make_error(errc::overflow, "genesis supply exceeds 2^64-1");
+  std::vector<std::pair<address, account>> accts(free->accounts().begin(), free->accounts().end());
+  auto restored = ledger::restore(config.chain, *supply, bids, std::move(accts));
+  if (!restored)
+    return restored.error();
+  const auto seed = genesis_seed(config.chain, restored->state_root());
+  auto consensus = consensus_state::genesis(config.chain, config.params, config.vms, seed);
+  if (!consensus)
+    return consensus.error();
+  chain_state st(std::move(*restored), std::move(*consensus));
+  block g;
+  g.header.chain = config.chain;
+  g.header.timestamp_ms = config.params.genesis_time_ms;
+  g.header.tx_root = merkle_root({});
+  g.header.outbox_root = merkle_root({});
+  g.header.state_root = st.state_root();
+  st.head_ = g.header;
+  st.head_hash_ = header_hash(g.header);
+  st.release_undo();
+  st.ledger_.mark_all_dirty();
+  return std::pair<chain_state, block>{std::move(st), std::move(g)};
+}
+
+result<chain_state> chain_state::restore(ledger l, consensus_state c, const block_header& head) {
+  chain_state st(std::move(l), std::move(c));
+  if (st.state_root() != head.state_root)
+    return make_error(errc::storage_corrupt, "stored state does not reproduce the head's state root");
+  st.head_ = head;
+  st.head_hash_ = header_hash(head);
+  return st;
+}
+
+hash256 chain_state::state_root() const {
+  auto l = ledger_.state_root();
+  auto c = consensus_.root();
+  return tagged_hash(hash_tag::state, l.view(), c.view());
+}
+
+void chain_state::release_undo() {
+  ledger_.release_undo();
+  consensus_.release_undo();
+}
+
+status chain_state::check_transaction(const transaction& tx, signature_check sigs) const {
+  if (auto st = consensus_.check_transaction(tx); !st)
+    return st;
+  return ledger_.check(tx, head_.height + 1, sigs);
+}
+
+status chain_state::apply_body(const block& b, signature_check sigs) {
+  const auto& h = b.header;
+  const auto owner = address_of(h.producer);
+  amount fees = 0;
+  for (std::size_t i = 0; i < b.txs.size(); ++i) {
+    const auto& tx = b.txs[i];
+    auto st = consensus_.check_transaction(tx);
+    if (st)
+      st = ledger_.apply(tx, h.height, owner, sigs);
+    if (st)
+      st = consensus_.apply_transaction(tx, ledger_);
+    if (!st) {
+      auto err = st.error();
+      err.detail = fmt::format("tx {} ({}): {}", i, to_hex(signing_hash(tx)).substr(0, 16), err.detail);
+      return err;
+    }
+    fees += tx.fee;  // each fee was credited, so the sum is bounded by the supply
+  }
+  if (auto st = consensus_.pay_rewards(h.producer, fees, ledger_); !st)
+    return st;
+  consensus_.record_header(h, b.txs.size());
+  return {};
+}
+
+status chain_state::apply_block(const block& b, signature_check sigs) {
+  const auto& h = b.header;
+  if (h.chain != chain())
+    return make_error(errc::wrong_chain, fmt::format("block of chain {}, this is chain {}", h.chain, chain()));
+  if (h.height != head_.height + 1)
+    return make_error(errc::bad_height, fmt::format("height {} does not follow {}", h.height, head_.height));
+  if (h.parent != head_hash_)
+    return make_error(errc::bad_parent, "parent is not the head");
+  if (h.timestamp_ms < head_.timestamp_ms)
+    return make_error(errc::wrong_slot, "timestamp before the parent's");
+  if (head_.height > 0 && (h.round < head_.round || (h.round == head_.round && h.slot < head_.slot)))
+    return make_error(errc::wrong_slot, "round and slot go backwards");
+  if (merkle_root(transaction_ids(b)) != h.tx_root)
+    return make_error(errc::bad_merkle_root, "tx_root does not match the transactions");
+  if (h.outbox_root != merkle_root({}))
+    return make_error(errc::bad_merkle_root, "outbox_root must be empty: no cross-chain messages yet");
+  auto ledger_mark = ledger_.checkpoint();
+  auto consensus_mark = consensus_.checkpoint();
+  auto fail = [&](error err) -> status {
+    ledger_.rollback(ledger_mark);
+    consensus_.rollback(consensus_mark);
+    return err;
+  };
+  if (h.round < consensus_.round().number)
+    return fail(make_error(errc::wrong_slot, fmt::format("round {} is over", h.round)));
+  consensus_.advance_to_round(h.round);
+  if (auto st = consensus_.check_header(h); !st)
+    return fail(st.error());
+  const auto* vm = consensus_.find_vm(h.producer);
+  const auto max_txs = consensus_.params().base_block_txs
+                       * consensus_.params().categories[vm->category].compute_weight;
+  if (b.txs.size() > max_txs)
+    return fail(make_error(errc::too_many_txs, fmt::format("{} transactions, the limit is {}", b.txs.size(), max_txs)));
+  if (auto st = apply_body(b, sigs); !st)
+    return fail(st.error());
+  if (state_root() != h.state_root)
+    return fail(make_error(errc::bad_state_root, "state root differs from the header's"));
+  head_ = h;
+  head_hash_ = header_hash(h);
+  return {};
+}
+
+result<block> chain_state::build_block(const block_template& t, std::span<const transaction> candidates,
+                                       signature_check sigs, std::vector<std::pair<hash256, error>>* rejected) {
+  auto ledger_mark = ledger_.checkpoint();
+  auto consensus_mark = consensus_.checkpoint();
+  block b;
+  auto& h = b.header;
+  h.chain = chain();
+  h.height = head_.height + 1;
+  h.round = t.round;
+  h.slot = t.slot;
+  h.producer = t.producer;
+  h.parent = head_hash_;
+  h.timestamp_ms = t.timestamp_ms;
+  h.reveal = t.reveal;
+  h.outbox_root = merkle_root({});
+  auto undo = [&] {
+    ledger_.rollback(ledger_mark);
+    consensus_.rollback(consensus_mark);
+  };
+  if (t.round < consensus_.round().number) {
+    undo();
+    return make_error(errc::wrong_slot, "round is over");
+  }
+  consensus_.advance_to_round(t.round);
+  const auto owner = address_of(t.producer);
+  amount fees = 0;
+  for (const auto& tx : candidates) {
+    if (b.txs.size() >= t.max_txs)
+      break;
+    auto lm = ledger_.checkpoint();
+    auto cm = consensus_.checkpoint();
+    auto st = consensus_.check_transaction(tx);
+    if (st)
+      st = ledger_.apply(tx, h.height, owner, sigs);
+    if (st)
+      st = consensus_.apply_transaction(tx, ledger_);
+    if (!st) {
+      ledger_.rollback(lm);
+      consensus_.rollback(cm);
+      if (rejected)
+        rejected->emplace_back(signing_hash(tx), st.error());
+      continue;
+    }
+    fees += tx.fee;
+    b.txs.push_back(tx);
+  }
+  if (auto st = consensus_.pay_rewards(t.producer, fees, ledger_); !st) {
+    undo();
+    return st.error();
+  }
+  consensus_.record_header(h, b.txs.size());
+  h.tx_root = merkle_root(transaction_ids(b));
+  h.state_root = state_root();
+  undo();
+  return b;
+}
+
+} // namespace bfd

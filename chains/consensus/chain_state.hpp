@@ -1,0 +1,82 @@
+// The full state of one chain at its head: ledger plus consensus. Validates and applies blocks
+// all-or-nothing, builds blocks for producers and checks transactions for admission.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "chains/consensus/consensus_state.hpp"
+#include "chains/ledger/ledger.hpp"
+
+namespace bfd {
+
+/// Everything that defines a chain's first block.
+struct genesis_config {
+  chain_id chain = mainchain_id;
+  consensus_params params;
+  std::vector<genesis_allocation> allocations;
+  std::vector<genesis_vm> vms;
+};
+
+/// Ledger and consensus state at a head block.
+class chain_state {
+public:
+  /// The genesis state and its block (height 0, no producer, no signature).
+  static result<std::pair<chain_state, block>> genesis(const genesis_config& config);
+
+  /// A state restored from storage: checks that it reproduces the head's state root.
+  static result<chain_state> restore(ledger l, consensus_state c, const block_header& head);
+
+  const ledger& accounts() const noexcept { return ledger_; }
+  ledger& accounts() noexcept { return ledger_; }
+  const consensus_state& consensus() const noexcept { return consensus_; }
+  const block_header& head() const noexcept { return head_; }
+  const hash256& head_hash() const noexcept { return head_hash_; }
+  chain_id chain() const noexcept { return ledger_.chain(); }
+
+  /// H_state(ledger root || consensus root).
+  hash256 state_root() const;
+
+  /// Validates `b` as the next block on the head and applies it; nothing changes on error.
+  /// `sigs` says whether transaction signatures are still to be verified (headers always are).
+  status apply_block(const block& b, signature_check sigs);
+
+  /// Whether `tx` could go into the next block (ledger and consensus rules, nonce exact).
+  status check_transaction(const transaction& tx, signature_check sigs) const;
+
+  /// What a producer needs to build a block in its slot.
+  struct block_template {
+    public_key producer;
+    std::uint64_t round = 0;
+    std::uint64_t slot = 0;
+    std::uint64_t timestamp_ms = 0;
+    hash256 reveal;
+    std::uint32_t max_txs = 0;
+  };
+
+  /// Builds the next block (unsigned, no work) from the candidates in order, skipping those that
+  /// fail; ids of skipped ones go to `rejected` with their reason. The state is left unchanged.
+  result<block> build_block(const block_template& t, std::span<const transaction> candidates,
+                            signature_check sigs,
+                            std::vector<std::pair<hash256, error>>* rejected = nullptr);
+
+  /// Forgets undo journals (after a commit; blocks on the head are never undone past it).
+  void release_undo();
+
+private:
+  chain_state(ledger l, consensus_state c) : ledger_(std::move(l)), consensus_(std::move(c)) {}
+  status apply_body(const block& b, signature_check sigs);
+
+  ledger ledger_;
+  consensus_state consensus_;
+  block_header head_;
+  hash256 head_hash_;
+};
+
+/// The genesis seed S(0) of a chain: tagged hash of its id and the genesis ledger root.
+hash256 genesis_seed(chain_id chain, const hash256& ledger_root);
+
+} // namespace bfd

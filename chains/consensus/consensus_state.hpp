@@ -1,0 +1,169 @@
+// The VM-DPoSW state of one chain: VMs, votes, the active and next cluster, the current round's
+// schedule and seed, and the rules that advance them block by block. Pure and deterministic.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <span>
+#include <utility>
+#include <vector>
+
+#include "chains/consensus/cluster.hpp"
+#include "chains/consensus/params.hpp"
+#include "chains/consensus/vm.hpp"
+#include "chains/ledger/ledger.hpp"
+
+namespace bfd {
+
+/// A VM created in the genesis state (its bid is locked genesis supply).
+struct genesis_vm {
+  public_key key;
+  std::uint32_t category = 0;
+  amount bid = 0;
+  hash256 hash_chain_tip;
+};
+
+/// The round in progress.
+struct round_info {
+  std::uint64_t number = 0;
+  std::uint64_t first_slot = 0;                  ///< global index of its slot 0
+  std::vector<public_key> order;                 ///< producer of each slot
+  std::vector<std::uint32_t> blocks;             ///< blocks seen in each slot
+  std::vector<std::optional<hash256>> reveals;   ///< the reveal of each slot's producer, once seen
+  friend bool operator==(const round_info&, const round_info&) = default;
+};
+
+/// Where a global slot falls in the schedule.
+struct slot_assignment {
+  std::uint64_t round = 0;
+  std::uint64_t slot = 0;         ///< index within the round
+  std::uint64_t global_slot = 0;
+  public_key producer;
+  std::uint32_t max_blocks = 1;   ///< the producer category's compute weight
+  std::uint32_t max_txs = 0;      ///< per block
+  std::uint64_t start_ms = 0;
+  std::uint64_t end_ms = 0;
+};
+
+/// Per-VM stake of one voter: key (vm, voter address).
+using stake_key = std::pair<public_key, address>;
+
+class consensus_state {
+public:
+  /// The genesis consensus state: VMs, the first cluster (active now and for the next epoch),
+  /// round 0 ordered by the shuffle of seed0.
+  static result<consensus_state> genesis(chain_id chain, const consensus_params& params,
+                                         std::span<const genesis_vm> vms, const hash256& seed0);
+
+  chain_id chain() const noexcept { return s_.chain; }
+  const consensus_params& params() const noexcept { return s_.params; }
+  const std::map<public_key, vm_info>& vms() const noexcept { return vms_; }
+  const std::map<stake_key, amount>& stakes() const noexcept { return stakes_; }
+  const cluster& active() const noexcept { return s_.active; }
+  const cluster& next() const noexcept { return s_.next; }
+  std::uint64_t epoch() const noexcept { return s_.epoch; }
+  const round_info& round() const noexcept { return s_.round; }
+  /// S(n) of the current round n.
+  const hash256& seed() const noexcept { return s_.seed; }
+  const vm_info* find_vm(const public_key& key) const;
+
+  /// Start time of a global slot.
+  std::uint64_t slot_start_ms(std::uint64_t global_slot) const noexcept;
+  /// The global slot containing `time_ms` (0 before genesis).
+  std::uint64_t global_slot_at(std::uint64_t time_ms) const noexcept;
+
+  /// Who owns global slot `g` if no further blocks arrive; nothing if g is in a past round or
+  /// there is no cluster. Does not change this state.
+  std::optional<slot_assignment> assignment_at(std::uint64_t global_slot) const;
+
+  /// Closes rounds until round `n` is current: counts missed slots (demoting VMs that miss too
+  /// many in a row), derives S(n+1) from the reveals, orders the next round and switches
+  /// clusters at epoch boundaries.
+  void advance_to_round(std::uint64_t n);
+
+  /// Checks a header against the schedule after advance_to_round(header.round): the producer
+  /// owns the slot, the timestamp lies in it, the slot has room, the reveal extends the producer's
+  /// hash chain, the work is done and the signature is valid.
+  status check_header(const block_header& header) const;
+
+  /// Records a checked header: slot counts, reveals, producer counters.
+  void record_header(const block_header& header, std::size_t tx_count);
+
+  /// Consensus preconditions of a transaction (the ledger checks funds and nonces).
+  status check_transaction(const transaction& tx) const;
+
+  /// Consensus effects of a transaction the ledger has already applied (bids and votes are
+  /// locked by then); unvote unlocks, evidence burns the bid through `l`.
+  status apply_transaction(const transaction& tx, ledger& l);
+
+  /// Mints the block reward for `producer` and splits reward plus `fees` (already credited to the
+  /// producer's address) pro rata to its voters.
+  status pay_rewards(const public_key& producer, amount fees, ledger& l);
+
+  /// Root committing to the whole consensus state.
+  hash256 root() const;
+
+  /// Canonical encoding of the whole state (what root() hashes and storage keeps).
+  bytes encode() const;
+  static result<consensus_state> decode(byte_view in);
+
+  /// Undo support for all-or-nothing block application.
+  struct mark;
+  mark checkpoint() const;
+  void rollback(const mark& m);
+  /// Drops the undo journal.
+  void release_undo() { journal_.clear(); }
+
+  friend bool operator==(const consensus_state& a, const consensus_state& b) {
+    return a.s_ == b.s_ && a.vms_ == b.vms_ && a.stakes_ == b.stakes_;
+  }
+
+private:
+  // Everything small enough to snapshot at each checkpoint.
+  struct scalars {
+    chain_id chain = mainchain_id;
+    consensus_params params;
+    std::uint64_t epoch = 0;
+    hash256 seed;
+    round_info round;
+    cluster active;
+    cluster next;
+    std::vector<std::uint32_t> new_this_epoch;  ///< new VMs per category this epoch
+    friend bool operator==(const scalars&, const scalars&) = default;
+  };
+
+  struct journal_entry {
+    bool is_vm = true;
+    public_key vm;
+    address voter;
+    std::optional<vm_info> old_vm;
+    std::optional<amount> old_stake;
+  };
+
+  void set_vm(const public_key& key, const vm_info& vm);
+  void set_stake(const stake_key& key, amount value);
+  void close_round();
+  status slash(const public_key& key, ledger& l);
+  status check_evidence(const evidence_payload& ev) const;
+  std::optional<public_key> evidence_offender(const evidence_payload& ev) const;
+
+  scalars s_;
+  std::map<public_key, vm_info> vms_;
+  std::map<stake_key, amount> stakes_;
+  std::vector<journal_entry> journal_;
+
+public:
+  struct mark {
+    std::size_t journal_size = 0;
+    scalars snapshot;
+  };
+};
+
+/// Whether `hash` has at least `bits` leading zero bits.
+bool meets_work(const hash256& hash, std::uint32_t bits) noexcept;
+
+/// Increments header.work_nonce until the header hash meets `bits`.
+void grind_work(block_header& header, std::uint32_t bits);
+
+} // namespace bfd

@@ -1,0 +1,208 @@
+// The chain engine: finality at more than 2/3, certificates, fork choice that never reverts a
+// final block, orphans and equivocation evidence.
+#include <doctest/doctest.h>
+
+#include "chains/codec/block_codec.hpp"
+#include "tests/chains/network_fixture.hpp"
+
+using namespace bfd;
+using test::network;
+
+namespace {
+
+struct engine_fixture {
+  network net;
+  chain_engine engine;
+  chain_state builder;  // produces blocks on its own copy of the chain
+
+  engine_fixture() : engine_fixture(network{}) {}
+  explicit engine_fixture(network n)
+    : net(std::move(n)), engine(net.genesis().first, net.genesis().second), builder(net.genesis().first) {}
+
+  block next(std::uint64_t g, std::uint32_t index = 0) {
+    auto b = test::produce(net, builder, g, index);
+    REQUIRE(builder.apply_block(b, signature_check::verify));
+    builder.release_undo();
+    return b;
+  }
+
+  /// Confirms `b` with the first `n` members of its confirming cluster.
+  confirmation_result confirm_by(const block& b, std::size_t n) {
+    const auto* c = engine.confirming_cluster(header_hash(b.header));
+    REQUIRE(c);
+    confirmation_result last;
+    for (std::size_t i = 0; i < n && i < c->members.size(); ++i) {
+      auto r = engine.add_confirmation(test::confirm(b, net.delegates.at(c->members[i].key).keys));
+      REQUIRE(r.accepted);
+      if (!r.finalized.empty())
+        last = r;
+    }
+    return last;
+  }
+};
+
+} // namespace
+
+TEST_CASE("the cluster in these tests has six members of equal power") {
+  engine_fixture f;
+  CHECK(f.engine.head_state().consensus().active().members.size() == 6);
+}
+
+TEST_CASE("a block is final only with confirmations of more than two thirds of the power") {
+  engine_fixture f;
+  auto b1 = f.next(0);
+  auto r = f.engine.add_block(b1, signature_check::verify);
+  REQUIRE(r.outcome == block_outcome::extended);
+  // 4 of 6 equal members is exactly 2/3: not final.
+  auto c = f.confirm_by(b1, 4);
+  CHECK(c.finalized.empty());
+  CHECK(f.engine.final_height() == 0);
+  // The fifth makes it final.
+  c = f.confirm_by(b1, 5);
+  REQUIRE(c.finalized.size() == 1);
+  CHECK(f.engine.final_height() == 1);
+  CHECK(f.engine.final_hash() == header_hash(b1.header));
+  REQUIRE(f.engine.final_certificate());
+  CHECK(f.engine.final_certificate()->signatures.size() == 5);
+}
+
+TEST_CASE("a finality certificate verifies against its cluster and fails when tampered") {
+  engine_fixture f;
+  auto b1 = f.next(0);
+  REQUIRE(f.engine.add_block(b1, signature_check::verify).outcome == block_outcome::extended);
+  const cluster confirmers = *f.engine.confirming_cluster(header_hash(b1.header));
+  f.confirm_by(b1, 6);
+  auto cert = *f.engine.final_certificate();
+  CHECK(verify_certificate(cert, confirmers));
+  auto decoded = codec::decode_certificate(codec::encode(cert));
+  REQUIRE(decoded);
+  CHECK(*decoded == cert);
+
+  auto forged = cert;
+  forged.block.data[0] ^= 1;
+  CHECK(verify_certificate(forged, confirmers).error().code == errc::bad_confirmation);
+  auto short_cert = cert;
+  short_cert.signatures.resize(4);
+  CHECK(verify_certificate(short_cert, confirmers).error().code == errc::not_final);
+  auto doubled = cert;
+  doubled.signatures.resize(4);
+  doubled.signatures.push_back(doubled.signatures[0]);
+  CHECK(verify_certificate(doubled, confirmers).error().code == errc::bad_confirmation);
+}
+
+TEST_CASE("confirming a block finalizes its ancestors too") {
+  engine_fixture f;
+  std::vector<block> chain;
+  for (std::uint64_t g = 0; g < 4; ++g) {
+    chain.push_back(f.next(g));
+    REQUIRE(f.engine.add_block(chain.back(), signature_check::verify).outcome == block_outcome::extended);
+  }
+  auto c = f.confirm_by(chain[2], 6);
+  CHECK(c.finalized.size() == 3);
+  CHECK(f.engine.final_height() == 3);
+  CHECK(f.engine.head_state().head().height == 4);
+  CHECK(f.engine.final_state().head_hash() == header_hash(chain[2].header));
+  CHECK(f.engine.final_state().accounts().check_conservation());
+}
+
+TEST_CASE("a longer branch wins, but never one that reverts a final block") {
+  network net;
+  engine_fixture f(net);
+  chain_state other = net.genesis().first;  // a second producer view for a competing branch
+  // Main branch: slots 0,1. Competing branch: skips slot 0, then slots 1.. (same producers).
+  auto a1 = f.next(0);
+  auto a2 = f.next(1);
+  REQUIRE(f.engine.add_block(a1, signature_check::verify).outcome == block_outcome::extended);
+  REQUIRE(f.engine.add_block(a2, signature_check::verify).outcome == block_outcome::extended);
+  std::vector<block> branch;
+  for (std::uint64_t g = 2; g < 5; ++g) {
+    auto b = test::produce(f.net, other, g);
+    REQUIRE(other.apply_block(b, signature_check::verify));
+    branch.push_back(b);
+  }
+  CHECK(f.engine.add_block(branch[0], signature_check::verify).outcome == block_outcome::side);
+  CHECK(f.engine.add_block(branch[1], signature_check::verify).outcome == block_outcome::side);
+  auto r = f.engine.add_block(branch[2], signature_check::verify);
+  CHECK(r.outcome == block_outcome::reorged);
+  CHECK(r.applied.size() == 3);
+  CHECK(f.engine.head_state().head_hash() == header_hash(branch[2].header));
+
+  // Finalize the new branch's first block; a longer branch from genesis can no longer win.
+  f.confirm_by(branch[0], 6);
+  CHECK(f.engine.final_height() == 1);
+  chain_state third = net.genesis().first;
+  for (std::uint64_t g = 5; g < 10; ++g) {
+    auto b = test::produce(f.net, third, g);
+    REQUIRE(third.apply_block(b, signature_check::verify));
+    auto out = f.engine.add_block(b, signature_check::verify);
+    CHECK(out.outcome != block_outcome::reorged);
+    CHECK(out.outcome != block_outcome::extended);
+  }
+  CHECK(f.engine.head_state().head_hash() == header_hash(branch[2].header));
+  CHECK(f.engine.final_hash() == header_hash(branch[0].header));
+}
+
+TEST_CASE("a block whose parent is missing waits and is applied when the parent arrives") {
+  engine_fixture f;
+  auto b1 = f.next(0);
+  auto b2 = f.next(1);
+  CHECK(f.engine.add_block(b2, signature_check::verify).outcome == block_outcome::orphan);
+  auto r = f.engine.add_block(b1, signature_check::verify);
+  CHECK(r.outcome == block_outcome::extended);
+  CHECK(r.applied.size() == 2);
+  CHECK(f.engine.head_state().head().height == 2);
+  CHECK(f.engine.add_block(b1, signature_check::verify).outcome == block_outcome::duplicate);
+}
+
+TEST_CASE("an invalid block is rejected with its reason and changes nothing") {
+  engine_fixture f;
+  auto b1 = f.next(0);
+  auto bad = b1;
+  bad.header.state_root.data[3] ^= 1;
+  sign_header(bad.header, f.net.delegates.at(bad.header.producer).keys, hash256{});
+  auto r = f.engine.add_block(bad, signature_check::verify);
+  CHECK(r.outcome == block_outcome::rejected);
+  CHECK(r.err.code == errc::bad_state_root);
+  CHECK(f.engine.head_state().head().height == 0);
+  CHECK(f.engine.add_block(b1, signature_check::verify).outcome == block_outcome::extended);
+}
+
+TEST_CASE("two headers for one slot or two confirmations for one height are turned into evidence") {
+  engine_fixture f;
+  auto b1 = f.next(0);
+  auto twin = b1;
+  twin.header.timestamp_ms += 1;
+  sign_header(twin.header, f.net.delegates.at(b1.header.producer).keys, hash256{});
+  REQUIRE(f.engine.add_block(b1, signature_check::verify).evidence.empty());
+  auto r = f.engine.add_block(twin, signature_check::verify);
+  REQUIRE(r.evidence.size() == 1);
+  CHECK(r.evidence[0].kind == evidence_kind::double_block);
+  // The evidence is accepted by the chain rules.
+  transaction tx;
+  tx.expiry = 100;
+  tx.payload = r.evidence[0];
+  sign_transaction(tx, f.net.users[0], hash256{});
+  CHECK(f.engine.head_state().check_transaction(tx, signature_check::verify));
+
+  const auto& signer = f.net.delegates.at(f.engine.confirming_cluster(header_hash(b1.header))->members[0].key).keys;
+  REQUIRE(f.engine.add_confirmation(test::confirm(b1, signer)).evidence.empty());
+  auto c2 = f.engine.add_confirmation(test::confirm(twin, signer));
+  REQUIRE(c2.evidence.size() == 1);
+  CHECK(c2.evidence[0].kind == evidence_kind::double_confirmation);
+  tx.payload = c2.evidence[0];
+  sign_transaction(tx, f.net.users[0], hash256{});
+  CHECK(f.engine.head_state().check_transaction(tx, signature_check::verify));
+}
+
+TEST_CASE("confirmations with bad signatures or from outside the cluster are refused") {
+  engine_fixture f;
+  auto b1 = f.next(0);
+  REQUIRE(f.engine.add_block(b1, signature_check::verify).outcome == block_outcome::extended);
+  auto c = test::confirm(b1, f.net.users[0]);  // not a delegate
+  auto r = f.engine.add_confirmation(c);
+  CHECK_FALSE(r.accepted);
+  CHECK(r.err.code == errc::bad_confirmation);
+  auto bad = test::confirm(b1, f.net.delegates.begin()->second.keys);
+  bad.sig.data[0] ^= 1;
+  CHECK(f.engine.add_confirmation(bad).err.code == errc::bad_confirmation);
+}

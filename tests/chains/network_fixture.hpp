@@ -1,0 +1,108 @@
+// A deterministic VM-DPoSW network for tests: delegates with keys and hash chains, a genesis,
+// and helpers that produce correctly scheduled, signed blocks and confirmations.
+#pragma once
+
+#include <map>
+#include <memory>
+
+#include "chains/consensus/chain_engine.hpp"
+#include "chains/consensus/chain_state.hpp"
+#include "chains/consensus/hash_chain.hpp"
+#include "chains/crypto/hash.hpp"
+#include "tests/chains/sample.hpp"
+
+namespace bfd::test {
+
+/// A delegate: key and hash chain.
+struct delegate_keys {
+  key_pair keys;
+  std::shared_ptr<hash_chain> chain;
+};
+
+inline hash256 chain_seed_of(const key_pair& k) {
+  return tagged_hash(hash_tag::reveal, k.secret.view());
+}
+
+/// Categories gold (weight 3), silver (2), bronze (1); `per_category` VMs each with `bid`.
+struct network {
+  genesis_config config;
+  std::map<public_key, delegate_keys> delegates;
+  std::vector<key_pair> users;
+
+  explicit network(int per_category = 3, amount bid = 100 * units_per_bfdt, std::uint32_t work_bits = 0) {
+    config.params.categories = {{"gold", 3, 0, 0}, {"silver", 2, 0, 0}, {"bronze", 1, 0, 0}};
+    config.params.genesis_time_ms = 1'000'000;
+    config.params.slot_ms = 900;
+    config.params.rounds_per_epoch = 4;
+    config.params.min_bid = units_per_bfdt;
+    config.params.work_bits = work_bits;
+    config.params.block_reward = 5 * units_per_bfdt;
+    config.params.base_block_txs = 10;
+    config.params.miss_limit = 3;
+    byte fill = 0x40;
+    for (std::uint32_t c = 0; c < 3; ++c) {
+      for (int i = 0; i < per_category; ++i) {
+        auto k = keys_of(fill++);
+        auto hc = std::make_shared<hash_chain>(chain_seed_of(k), 64, 8);
+        delegates[k.pub] = {k, hc};
+        config.vms.push_back({k.pub, c, bid, hc->tip()});
+      }
+    }
+    for (byte u = 1; u <= 4; ++u) {
+      users.push_back(keys_of(u));
+      config.allocations.push_back({address_of(users.back().pub), 1'000 * units_per_bfdt});
+    }
+  }
+
+  /// Adds a VM to the genesis set.
+  const delegate_keys& add_vm(byte fill, std::uint32_t category, amount bid) {
+    auto k = keys_of(fill);
+    auto hc = std::make_shared<hash_chain>(chain_seed_of(k), 64, 8);
+    delegates[k.pub] = {k, hc};
+    config.vms.push_back({k.pub, category, bid, hc->tip()});
+    return delegates[k.pub];
+  }
+
+  std::pair<chain_state, block> genesis() const {
+    auto g = chain_state::genesis(config);
+    REQUIRE(g);
+    return std::move(*g);
+  }
+};
+
+/// The reveal the producer of `a` must carry, given the state it builds on.
+inline hash256 reveal_for(const network& net, const chain_state& st, const slot_assignment& a) {
+  const auto& r = st.consensus().round();
+  if (a.round == r.number && r.reveals[a.slot])
+    return *r.reveals[a.slot];
+  const auto* vm = st.consensus().find_vm(a.producer);
+  return *net.delegates.at(a.producer).chain->reveal(vm->reveals + 1);
+}
+
+/// The `index`-th block of global slot `g` on top of `st`, signed by the slot's producer.
+inline block produce(const network& net, chain_state& st, std::uint64_t g, std::uint32_t index = 0,
+                     std::vector<transaction> txs = {}) {
+  auto a = st.consensus().assignment_at(g);
+  REQUIRE(a);
+  chain_state::block_template t;
+  t.producer = a->producer;
+  t.round = a->round;
+  t.slot = a->slot;
+  t.timestamp_ms = a->start_ms + index * (a->end_ms - a->start_ms) / a->max_blocks;
+  t.reveal = reveal_for(net, st, *a);
+  t.max_txs = a->max_txs;
+  auto b = st.build_block(t, txs, signature_check::verify);
+  REQUIRE(b);
+  grind_work(b->header, st.consensus().params().work_bits);
+  sign_header(b->header, net.delegates.at(a->producer).keys, hash256{});
+  return *b;
+}
+
+/// A confirmation of `b` by `signer`.
+inline confirmation confirm(const block& b, const key_pair& signer) {
+  confirmation c{b.header.chain, b.header.height, header_hash(b.header), {}, {}};
+  sign_confirmation(c, signer, hash256{});
+  return c;
+}
+
+} // namespace bfd::test
