@@ -1,6 +1,53 @@
+// bfd-cli: keys and transactions from the command line (a client of the node's HTTP API later).
+#include <exception>
+#include <optional>
+#include <string>
+
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "tools/bfd-cli/commands.hpp"
+
+namespace {
+
+// The words of the deepest subcommand the user chose, e.g. " key".
+std::string chosen_path(const CLI::App& app) {
+  std::string path;
+  const CLI::App* at = &app;
+  while (!at->get_subcommands().empty()) {
+    at = at->get_subcommands().front();
+    path += " " + at->get_name();
+  }
+  return path;
+}
+
+} // namespace
+
 int main(int argc, char** argv) {
-  CLI::App app{"bfd-bench"};
-  CLI11_PARSE(app, argc, argv);
+  CLI::App app{"bfd-cli: keys and transactions for BFDChain"};
+  app.failure_message([](const CLI::App*, const CLI::Error& e) {
+    return fmt::format("bfd-cli: {} (see --help)\n", e.what());
+  });
+  // Set by the command that runs; stays empty when only a command group ("key") was named.
+  std::optional<bfd::status> outcome;
+  bfd::cli::add_key_commands(app, outcome);
+  bfd::cli::add_tx_commands(app, outcome);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "bfd-cli: {}\n", e.what());
+    return 1;
+  }
+  if (!outcome) {
+    auto path = chosen_path(app);
+    fmt::print(stderr, "bfd-cli{}: a subcommand is required (see bfd-cli{} --help)\n", path, path);
+    return 1;
+  }
+  if (!*outcome) {
+    fmt::print(stderr, "bfd-cli: {}\n", outcome->error().message());
+    return 1;
+  }
   return 0;
 }

@@ -1,0 +1,232 @@
+#!/usr/bin/env bash
+# Runs the real bfd-cli: key files, offline transfers and their decoding, and every error path.
+# Usage: cli_test.sh PATH/TO/bfd-cli
+set -u
+
+cli=$(realpath "${1:?usage: cli_test.sh PATH/TO/bfd-cli}")
+if [ ! -x "$cli" ]; then
+  echo "cli_test: $cli is not an executable" >&2
+  exit 1
+fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 1
+
+failures=0
+fail() {
+  echo "FAIL: $*" >&2
+  failures=$((failures + 1))
+}
+
+# run ARGS...: runs bfd-cli, leaving stdout in out, stderr in err and the exit code in rc.
+run() {
+  "$cli" "$@" >out 2>err
+  rc=$?
+}
+
+# expect_ok NAME ARGS...: the command succeeds.
+expect_ok() {
+  local name=$1
+  shift
+  run "$@"
+  if [ "$rc" -ne 0 ]; then
+    fail "$name: exit code $rc, stderr: $(cat err)"
+  fi
+}
+
+# expect_error NAME PATTERN ARGS...: the command fails with one line on stderr matching PATTERN.
+expect_error() {
+  local name=$1 pattern=$2
+  shift 2
+  run "$@"
+  if [ "$rc" -eq 0 ]; then
+    fail "$name: succeeded, expected an error"
+  fi
+  if [ "$(wc -l <err)" -ne 1 ]; then
+    fail "$name: expected one line on stderr, got: $(cat err)"
+  fi
+  if ! grep -qE -- "$pattern" err; then
+    fail "$name: stderr does not match '$pattern': $(cat err)"
+  fi
+}
+
+# expect_out NAME PATTERN: the last command's stdout has a line matching PATTERN.
+expect_out() {
+  if ! grep -qE -- "$2" out; then
+    fail "$1: stdout does not match '$2': $(cat out)"
+  fi
+}
+
+# field NAME: the value of "NAME: value" in the last command's stdout.
+field() {
+  sed -n "s/^$1: //p" out
+}
+
+# --- key new -----------------------------------------------------------------------------------
+expect_ok "key new" key new --out alice.json
+expect_out "key new prints the address" '^address: bfd[0-9a-f]{40}$'
+expect_out "key new prints the public key" '^public_key: [0-9a-f]{64}$'
+alice_address=$(field address)
+alice_public=$(field public_key)
+[ -f alice.json ] || fail "key new: no key file written"
+mode=$(stat -c %a alice.json)
+[ "$mode" = "600" ] || fail "key new: key file has mode $mode, expected 600"
+grep -q "\"address\": \"$alice_address\"" alice.json || fail "key new: file and output disagree"
+
+before=$(cksum <alice.json)
+expect_error "key new refuses to overwrite" 'already exists' key new --out alice.json
+[ "$(cksum <alice.json)" = "$before" ] || fail "key new: an existing key file was modified"
+expect_error "key new into a missing directory" 'io: .*No such file' key new --out nodir/k.json
+expect_error "key new needs --out" '--out is required' key new
+
+expect_ok "key new (recipient)" key new --out bob.json
+bob_address=$(field address)
+
+# --- key show ----------------------------------------------------------------------------------
+expect_ok "key show" key show alice.json
+[ "$(field address)" = "$alice_address" ] || fail "key show: address differs from key new's"
+[ "$(field public_key)" = "$alice_public" ] || fail "key show: public key differs from key new's"
+grep -q secret out && fail "key show: printed the secret without --secret"
+expect_ok "key show --secret" key show --secret alice.json
+secret=$(field secret_key)
+grep -q "\"secret_key\": \"$secret\"" alice.json || fail "key show --secret: wrong secret"
+
+expect_error "key show of a missing file" 'io: .*missing.json: No such file' key show missing.json
+echo '{"format": "bfd-key-1", "secret_key": "01' >truncated.json
+expect_error "key show of a truncated file" 'truncated.json: not a JSON object' key show truncated.json
+sed 's/"public_key": "\(..\)/"public_key": "00/' alice.json >mismatch.json
+if grep -q "\"public_key\": \"00" alice.json; then
+  sed 's/"public_key": "\(..\)/"public_key": "11/' alice.json >mismatch.json
+fi
+expect_error "key show of a file whose public key is not the secret's" \
+  'public_key does not belong to secret_key' key show mismatch.json
+sed 's/"secret_key": "\(..\)/"secret_key": "zz/' alice.json >badhex.json
+expect_error "key show of a file with a non-hex secret" 'bad_secret_key' key show badhex.json
+
+# --- tx transfer --offline, then tx decode ------------------------------------------------------
+expect_ok "tx transfer --offline" tx transfer --key alice.json --to "$bob_address" --amount 1.5 \
+  --nonce 7 --expiry 1000 --offline
+[ "$(wc -l <out)" -eq 1 ] || fail "tx transfer: expected one line of hex, got: $(cat out)"
+expect_out "tx transfer prints hex" '^[0-9a-f]+$'
+hex=$(cat out)
+if [ -z "$hex" ]; then
+  echo "cli_test: no transaction to decode, stopping after $failures failure(s)" >&2
+  exit 1
+fi
+
+expect_ok "tx decode" tx decode "$hex"
+expect_out "decode: id" '^  "id": "[0-9a-f]{64}",$'
+expect_out "decode: chain" '^  "chain": 1,$'
+expect_out "decode: kind" '^  "kind": "transfer",$'
+expect_out "decode: sender" "^  \"sender\": \"$alice_public\",$"
+expect_out "decode: sender address" "^  \"sender_address\": \"$alice_address\",$"
+expect_out "decode: nonce" '^  "nonce": 7,$'
+expect_out "decode: default fee" '^  "fee": "0.0001",$'
+expect_out "decode: default fee in units" '^  "fee_units": 10000,$'
+expect_out "decode: expiry" '^  "expiry": 1000,$'
+expect_out "decode: to" "^  \"to\": \"$bob_address\",$"
+expect_out "decode: amount" '^  "amount": "1.5",$'
+expect_out "decode: amount in units" '^  "amount_units": 150000000,$'
+expect_out "decode: signature" '^  "signature": "[0-9a-f]{128}",$'
+expect_out "decode: signature verifies" '^  "signature_valid": true$'
+[ -s err ] && fail "tx decode: unexpected stderr: $(cat err)"
+
+"$cli" tx decode - <<<"$hex" >out 2>err || fail "tx decode -: exit code $?"
+expect_out "decode from stdin" '^  "signature_valid": true$'
+
+expect_ok "tx transfer with base units, fee and chain" tx transfer --key alice.json \
+  --to "$bob_address" --amount 150u --fee 250u --chain 7 --nonce 0 --expiry 18446744073709551615 \
+  --offline
+expect_ok "tx decode (base units)" tx decode "$(cat out)"
+expect_out "decode: chain 7" '^  "chain": 7,$'
+expect_out "decode: 150 units" '^  "amount_units": 150,$'
+expect_out "decode: fee 250 units" '^  "fee_units": 250,$'
+expect_out "decode: largest expiry" '^  "expiry": 18446744073709551615,$'
+
+# A changed signature byte still decodes, but no longer verifies.
+last=${hex: -2}
+if [ "$last" = "00" ]; then flipped="${hex:0:-2}01"; else flipped="${hex:0:-2}00"; fi
+expect_ok "tx decode of a tampered signature" tx decode "$flipped"
+expect_out "decode: tampered signature does not verify" '^  "signature_valid": false$'
+grep -q 'signature does not verify' err || fail "tx decode: no warning for a bad signature"
+
+# The worked example of docs/formats.md (secret 0x01..01, aux zero) decodes to its documented id.
+example=99010101c4201b84c5567b126440995d3ed5aaba0565d71e1834604819ff9c17f5e9d5dd078f05cd2710ce000186a0
+example+=92c414b9f62676ddd1fcaff7fcf407f2045bb397330a03ce08f0d180c440273a7af753b917988713e4d63ee0401a
+example+=cb08ed745dc2201ee599a09f604f58df753f3b13843f9d63a45355467d8f3888e45fc36ae0708865f1d5925139372380
+expect_ok "tx decode of the documented example" tx decode "$example"
+expect_out "example: id" '^  "id": "5aff9cad812df17ea1e7345d8c35044a41a553bc99c381d066e3d56593fb9a3f",$'
+expect_out "example: sender address" '^  "sender_address": "bfd1026d68b1c1a996851187c6ccd9f6588400cbae2",$'
+expect_out "example: recipient" '^  "to": "bfdb9f62676ddd1fcaff7fcf407f2045bb397330a03",$'
+expect_out "example: signature verifies" '^  "signature_valid": true$'
+
+# --- tx errors ---------------------------------------------------------------------------------
+# offline AMOUNT ARGS...: an offline transfer of AMOUNT from alice to bob with ARGS added.
+offline() {
+  local value=$1
+  shift
+  run_args=(tx transfer --key alice.json --to "$bob_address" --amount "$value" --offline "$@")
+}
+offline 1 --nonce 0
+expect_error "transfer without --offline needs a node" 'needs a node.*--offline' tx transfer \
+  --key alice.json --to "$bob_address" --amount 1 --nonce 0 --expiry 10
+expect_error "offline transfer needs --expiry" '--expiry is required' "${run_args[@]}"
+expect_error "bad address" 'bad_address: --to' tx transfer --key alice.json --to bfd1234 \
+  --amount 1 --nonce 0 --expiry 10 --offline
+expect_error "bad address characters" 'bad_address: --to' tx transfer --key alice.json \
+  --to "bfd$(printf 'g%.0s' {1..40})" --amount 1 --nonce 0 --expiry 10 --offline
+offline 1.123456789 --nonce 0 --expiry 10
+expect_error "amount with nine decimals" 'bad_amount: --amount: more than 8 decimals' "${run_args[@]}"
+offline abc --nonce 0 --expiry 10
+expect_error "amount that is not a number" 'bad_amount: --amount' "${run_args[@]}"
+offline -1 --nonce 0 --expiry 10
+expect_error "negative amount" 'bad_amount: --amount' "${run_args[@]}"
+offline 0 --nonce 0 --expiry 10
+expect_error "zero amount" 'zero_amount' "${run_args[@]}"
+offline 184467440737.09551616 --nonce 0 --expiry 10
+expect_error "amount over 64 bits" 'bad_amount: --amount: .*overflows' "${run_args[@]}"
+offline 18446744073709551615u --nonce 0 --expiry 10
+expect_error "amount plus fee over 64 bits" 'overflow' "${run_args[@]}"
+offline 1 --nonce 0 --expiry 10 --fee 0.000000001
+expect_error "bad fee" 'bad_amount: --fee' "${run_args[@]}"
+offline 1 --nonce -1 --expiry 10
+expect_error "negative nonce" '--nonce' "${run_args[@]}"
+offline 1 --nonce 0 --expiry 10 --chain 4294967296
+expect_error "chain over 32 bits" '--chain' "${run_args[@]}"
+offline 1 --nonce 0 --expiry 10 --nonce 1
+expect_error "repeated option" '--nonce' "${run_args[@]}"
+expect_error "missing key file" 'io: .*nokey.json: No such file' tx transfer --key nokey.json \
+  --to "$bob_address" --amount 1 --nonce 0 --expiry 10 --offline
+expect_error "corrupted key file" 'truncated.json: not a JSON object' tx transfer \
+  --key truncated.json --to "$bob_address" --amount 1 --nonce 0 --expiry 10 --offline
+expect_error "key file with a mismatched public key" 'public_key does not belong' tx transfer \
+  --key mismatch.json --to "$bob_address" --amount 1 --nonce 0 --expiry 10 --offline
+expect_error "missing --amount" '--amount is required' tx transfer --key alice.json \
+  --to "$bob_address" --nonce 0 --expiry 10 --offline
+
+expect_error "decode of non-hex" 'bad_hex' tx decode xyz
+expect_error "decode of odd-length hex" 'bad_hex' tx decode abc
+expect_error "decode of trailing bytes" 'trailing_bytes' tx decode "${hex}00"
+expect_error "decode of a truncated transaction" 'malformed' tx decode "${hex:0:-2}"
+# Bytes 39..41 of the first transfer are its fee, cd 2710; ce 00002710 is the same value, too wide.
+[ "${hex:78:6}" = "cd2710" ] || fail "the first transfer's fee is not at bytes 39..41: $hex"
+expect_error "decode of a non-canonical integer" 'non_canonical' tx decode \
+  "${hex:0:78}ce00002710${hex:84}"
+expect_error "decode of nothing" 'bad_hex' tx decode ""
+
+# --- usage -------------------------------------------------------------------------------------
+expect_error "no subcommand" 'subcommand' 
+expect_error "unknown subcommand" 'frobnicate' frobnicate
+expect_error "key without its subcommand" 'bfd-cli key: a subcommand is required' key
+expect_error "tx without its subcommand" 'bfd-cli tx: a subcommand is required' tx
+for sub in "" "key" "key new" "key show" "tx" "tx transfer" "tx decode"; do
+  # shellcheck disable=SC2086
+  expect_ok "--help of '$sub'" $sub --help
+  expect_out "--help of '$sub' prints usage" '^Usage:'
+done
+
+if [ "$failures" -ne 0 ]; then
+  echo "cli_test: $failures failure(s)" >&2
+  exit 1
+fi
+echo "cli_test: all checks passed"
