@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <span>
 #include <vector>
 
 #include "chains/consensus/chain_state.hpp"
@@ -68,6 +69,19 @@ public:
 
   /// The cluster that confirms `hash` (a non-final block), or nullptr.
   const cluster* confirming_cluster(const hash256& hash) const;
+
+  /// Builds the next block on the head (see chain_state::build_block); the head is unchanged.
+  result<block> build_block(const chain_state::block_template& t, std::span<const transaction> candidates,
+                            signature_check sigs, std::vector<std::pair<hash256, error>>* rejected) {
+    return head_.build_block(t, candidates, sigs, rejected);
+  }
+
+  /// Accounts of the final state changed since the last persist.
+  std::vector<std::pair<address, std::optional<account>>> unpersisted_accounts() const {
+    return final_.accounts().dirty();
+  }
+  /// Storage wrote the final state: forget what changed.
+  void mark_persisted() { final_.accounts().clear_dirty(); }
 
   /// Non-final blocks held.
   std::size_t pending_blocks() const noexcept { return blocks_.size(); }

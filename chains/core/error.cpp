@@ -45,6 +45,9 @@ std::string_view to_string(errc code) noexcept {
     case errc::bad_block_signature: return "bad_block_signature";
     case errc::bad_confirmation: return "bad_confirmation";
     case errc::not_final: return "not_final";
+    case errc::mempool_full: return "mempool_full";
+    case errc::replacement_underpriced: return "replacement_underpriced";
+    case errc::duplicate: return "duplicate";
     case errc::storage_io: return "storage_io";
     case errc::storage_corrupt: return "storage_corrupt";
     case errc::not_found: return "not_found";

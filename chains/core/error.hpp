@@ -56,6 +56,10 @@ enum class errc : std::uint16_t {
   bad_block_signature = 613, ///< producer signature invalid
   bad_confirmation = 614,    ///< confirmation signature or signer invalid
   not_final = 615,           ///< certificate short of 2/3 of the cluster's power
+  // admission (7xx)
+  mempool_full = 700,           ///< the mempool is at its bound: retry later
+  replacement_underpriced = 701,///< a same-nonce replacement must raise the fee by 10%
+  duplicate = 702,              ///< already pending
   // storage (4xx)
   storage_io = 400,
   storage_corrupt = 401,

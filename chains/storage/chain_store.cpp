@@ -12,12 +12,14 @@ namespace {
 // Key layout inside a chain's space (docs/formats.md):
 //   "H"              -> head: [height, block hash, ledger root, total supply, locked]
 //   "C"              -> consensus state record of the head (opaque here)
+//   "F"              -> finality certificate of the head (opaque here)
 //   "b" + hash       -> encoded block
 //   "n" + be64(h)    -> block hash at height h
 //   "t" + tx id      -> [height, index]
 //   "a" + address    -> [balance, nonce]
 constexpr byte head_key = 'H';
 constexpr byte consensus_key = 'C';
+constexpr byte certificate_key = 'F';
 constexpr byte block_prefix = 'b';
 constexpr byte height_prefix = 'n';
 constexpr byte tx_prefix = 't';
@@ -137,31 +139,49 @@ result<chain_store> chain_store::open(kv_store& store, chain_id chain) {
 }
 
 status chain_store::commit_block(const block& b, ledger& state, std::optional<byte_view> consensus) {
-  if (b.header.chain != chain_)
-    return make_error(errc::wrong_chain, "block of chain " + std::to_string(b.header.chain));
-  const auto hash = header_hash(b.header);
+  auto st = commit_blocks(std::span<const block>(&b, 1), state, state.dirty(), consensus, std::nullopt);
+  if (st)
+    state.clear_dirty();  // on failure nothing was written: the set stays for a retry
+  return st;
+}
+
+status chain_store::commit_blocks(std::span<const block> blocks, const ledger& state,
+                                  const std::vector<std::pair<address, std::optional<account>>>& dirty,
+                                  std::optional<byte_view> consensus, std::optional<byte_view> certificate) {
+  if (blocks.empty())
+    return {};
   write_batch batch;
-  batch.put(space_, key(block_prefix, hash.view()), codec::encode(b));
-  batch.put(space_, height_key(b.header.height), bytes(hash.begin(), hash.end()));
-  for (std::uint32_t i = 0; i < b.txs.size(); ++i) {
-    auto id = signing_hash(b.txs[i]);
-    batch.put(space_, key(tx_prefix, id.view()), encode_location({b.header.height, i}));
+  hash256 hash;
+  for (const auto& b : blocks) {
+    if (b.header.chain != chain_)
+      return make_error(errc::wrong_chain, "block of chain " + std::to_string(b.header.chain));
+    hash = header_hash(b.header);
+    batch.put(space_, key(block_prefix, hash.view()), codec::encode(b));
+    batch.put(space_, height_key(b.header.height), bytes(hash.begin(), hash.end()));
+    for (std::uint32_t i = 0; i < b.txs.size(); ++i) {
+      auto id = signing_hash(b.txs[i]);
+      batch.put(space_, key(tx_prefix, id.view()), encode_location({b.header.height, i}));
+    }
   }
-  auto dirty = state.dirty();
   for (const auto& [addr, acct] : dirty) {
     if (acct)
       batch.put(space_, key(account_prefix, addr.view()), encode_account(*acct));
     else
       batch.erase(space_, key(account_prefix, addr.view()));
   }
-  chain_head h{b.header.height, hash, state.state_root(), state.total_supply(), state.locked()};
+  chain_head h{blocks.back().header.height, hash, state.state_root(), state.total_supply(), state.locked()};
   batch.put(space_, key(head_key), encode_head(h));
   if (consensus)
     batch.put(space_, key(consensus_key), bytes(consensus->begin(), consensus->end()));
-  auto st = store_->write(batch);
-  if (st)
-    state.clear_dirty();  // on failure nothing was written: the set stays for a retry
-  return st;
+  if (certificate)
+    batch.put(space_, key(certificate_key), bytes(certificate->begin(), certificate->end()));
+  else
+    batch.erase(space_, key(certificate_key));
+  return store_->write(batch);
+}
+
+result<std::optional<bytes>> chain_store::certificate_record() {
+  return store_->get(space_, key(certificate_key));
 }
 
 result<std::optional<chain_head>> chain_store::head() {

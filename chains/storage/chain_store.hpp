@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "chains/ledger/ledger.hpp"
@@ -40,6 +41,15 @@ public:
   /// Commits `b` with the accounts `state` changed since the last commit and, if given, the
   /// consensus state record, atomically. The ledger must already have applied `b`.
   status commit_block(const block& b, ledger& state, std::optional<byte_view> consensus = {});
+
+  /// Commits several consecutive blocks at once (all or none), then the state after the last:
+  /// `dirty` accounts, the consensus record and the head's finality certificate, if given.
+  status commit_blocks(std::span<const block> blocks, const ledger& state,
+                       const std::vector<std::pair<address, std::optional<account>>>& dirty,
+                       std::optional<byte_view> consensus, std::optional<byte_view> certificate);
+
+  /// The finality certificate stored with the head, or nothing.
+  result<std::optional<bytes>> certificate_record();
 
   /// The consensus state record written with the head block, or nothing.
   result<std::optional<bytes>> consensus_record();

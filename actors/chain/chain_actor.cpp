@@ -1,0 +1,398 @@
+#include "actors/chain/chain_actor.hpp"
+
+#include <chrono>
+
+#include <caf/actor_system.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <spdlog/spdlog.h>
+
+#include "chains/core/hex.hpp"
+#include "chains/storage/chain_store.hpp"
+
+namespace bfd {
+
+namespace {
+
+std::string short_hex(const hash256& h) {
+  return to_hex(h).substr(0, 12);
+}
+
+block_ack make_ack(block_outcome outcome, const error& err, const chain_engine& e) {
+  block_ack ack;
+  ack.outcome = static_cast<std::uint8_t>(outcome);
+  ack.code = static_cast<std::uint16_t>(err.code);
+  ack.detail = err.detail;
+  ack.head_height = e.head_state().head().height;
+  ack.final_height = e.final_height();
+  return ack;
+}
+
+struct chain_actor_state {
+  std::shared_ptr<chain_engine> engine;
+  chain_actor_config config;
+  std::optional<chain_store> store;
+  std::vector<delegate_actor> delegates;
+  std::uint64_t reporter_nonce = 0;
+  static constexpr const char* name = "chain";
+
+  template <class... Ts>
+  void info(spdlog::format_string_t<Ts...> fmt, Ts&&... xs) {
+    if (config.log)
+      config.log->info(fmt, std::forward<Ts>(xs)...);
+  }
+  template <class... Ts>
+  void warn(spdlog::format_string_t<Ts...> fmt, Ts&&... xs) {
+    if (config.log)
+      config.log->warn(fmt, std::forward<Ts>(xs)...);
+  }
+
+  std::string category_name(const public_key& producer) const {
+    const auto& cs = engine->head_state().consensus();
+    const auto* vm = cs.find_vm(producer);
+    return vm ? cs.params().categories[vm->category].name : "?";
+  }
+
+  void persist(const std::vector<block>& finalized) {
+    if (finalized.empty())
+      return;
+    const auto& last = finalized.back();
+    info("final #{} {} ({} block{} newly final)", last.header.height, short_hex(header_hash(last.header)),
+         finalized.size(), finalized.size() == 1 ? "" : "s");
+    if (!store)
+      return;
+    const auto consensus = engine->final_state().consensus().encode();
+    std::optional<bytes> cert;
+    if (engine->final_certificate())
+      cert = codec::encode(*engine->final_certificate());
+    auto st = store->commit_blocks(finalized, engine->final_state().accounts(), engine->unpersisted_accounts(),
+                                   byte_view(consensus),
+                                   cert ? std::optional<byte_view>(byte_view(*cert)) : std::nullopt);
+    if (!st) {
+      // The accounts stay marked: the next commit writes them. The node keeps its memory state.
+      if (config.log)
+        config.log->error("could not persist final #{}: {}", last.header.height, st.error().message());
+      return;
+    }
+    engine->mark_persisted();
+  }
+};
+
+using chain_pointer = chain_actor::stateful_pointer<chain_actor_state>;
+
+void report_evidence(chain_pointer self, const std::vector<evidence_payload>& evidence) {
+  auto& st = self->state;
+  for (const auto& ev : evidence) {
+    st.warn("equivocation detected ({}): reporting evidence",
+            ev.kind == evidence_kind::double_block ? "two blocks for one slot" : "two confirmations for one height");
+    if (!st.config.reporter)
+      continue;
+    const auto& head = st.engine->head_state();
+    transaction tx;
+    tx.chain = head.chain();
+    tx.nonce = std::max(head.accounts().get(address_of(st.config.reporter->pub)).nonce, st.reporter_nonce);
+    st.reporter_nonce = tx.nonce + 1;
+    tx.fee = 0;
+    tx.expiry = head.head().height + 1000;
+    tx.payload = ev;
+    sign_transaction(tx, *st.config.reporter, hash256{});
+    self->request(st.config.mempool, std::chrono::seconds(5), submit_atom::value, tx_envelope{std::move(tx)})
+      .then([self](const admission& a) {
+        if (a.code != 0)
+          self->state.warn("evidence refused by the mempool: {} {}", to_string(static_cast<errc>(a.code)), a.detail);
+      });
+  }
+}
+
+void handle_confirmation(chain_pointer self, const confirmation& c) {
+  auto r = self->state.engine->add_confirmation(c);
+  report_evidence(self, r.evidence);
+  self->state.persist(r.finalized);
+}
+
+void notify_mempool(chain_pointer self, const std::vector<block>& applied, std::vector<tx_rejection> rejected = {}) {
+  auto& st = self->state;
+  const auto& head = st.engine->head_state();
+  inclusion_notice notice;
+  notice.head_height = head.head().height;
+  std::set<public_key> senders;
+  for (const auto& b : applied)
+    for (const auto& tx : b.txs) {
+      notice.included.push_back(signing_hash(tx));
+      senders.insert(tx.sender);
+    }
+  for (const auto& s : senders) {
+    notice.senders.push_back(s);
+    notice.next_nonces.push_back(head.accounts().get(address_of(s)).nonce);
+  }
+  notice.rejected = std::move(rejected);
+  self->send(st.config.mempool, included_atom::value, std::move(notice));
+}
+
+void log_applied(chain_pointer self, const block& b, const round_info& before) {
+  auto& st = self->state;
+  const auto& h = b.header;
+  if (h.round > before.number) {
+    std::string missed;
+    for (std::size_t i = 0; i < before.order.size(); ++i)
+      if (before.blocks[i] == 0)
+        missed += fmt::format(" {}:{}", i, to_hex(before.order[i]).substr(0, 8));
+    if (!missed.empty())
+      st.warn("round {} missed slots:{}", before.number, missed);
+    const auto& r = st.engine->head_state().consensus().round();
+    std::string order;
+    for (const auto& k : r.order)
+      order += " " + to_hex(k).substr(0, 8);
+    st.info("round {} (epoch {}) order:{}", r.number, st.engine->head_state().consensus().epoch(), order);
+  }
+  st.info("block #{} {} round {} slot {} by {} ({}) txs {}", h.height, short_hex(header_hash(h)), h.round, h.slot,
+          to_hex(h.producer).substr(0, 8), st.category_name(h.producer), b.txs.size());
+}
+
+chain_actor::behavior_type chain_impl(chain_pointer self, std::shared_ptr<chain_engine> engine,
+                                      chain_actor_config config) {
+  auto& st = self->state;
+  st.engine = std::move(engine);
+  st.config = std::move(config);
+  if (!st.config.verified)
+    st.config.verified = std::make_shared<verified_cache>();
+  if (st.config.store) {
+    auto cs = chain_store::open(*st.config.store, st.engine->final_state().chain());
+    if (cs)
+      st.store = std::move(*cs);
+    else if (st.config.log)
+      st.config.log->error("cannot open the chain's storage: {}", cs.error().message());
+  }
+  self->set_down_handler([self](const caf::down_msg& down) {
+    auto& ds = self->state.delegates;
+    ds.erase(std::remove_if(ds.begin(), ds.end(), [&](const delegate_actor& d) { return d.address() == down.source; }),
+             ds.end());
+  });
+  return {
+    [=](block_atom, const block_envelope& env) -> caf::result<block_ack> {
+      auto& st = self->state;
+      if (!env)
+        return make_ack(block_outcome::rejected, make_error(errc::malformed, "not a canonical block"), *st.engine);
+      const block& b = *env;
+      // Verify each signature once per node: those the mempool checked are in the cache.
+      for (const auto& tx : b.txs) {
+        auto id = signing_hash(tx);
+        if (st.config.verified->contains(id))
+          continue;
+        if (!verify_signature(tx))
+          return make_ack(block_outcome::rejected,
+                          make_error(errc::bad_signature, "transaction " + short_hex(id)), *st.engine);
+        st.config.verified->add(id);
+      }
+      const round_info before = st.engine->head_state().consensus().round();
+      auto result = st.engine->add_block(b, signature_check::already_verified);
+      report_evidence(self, result.evidence);
+      if (result.outcome == block_outcome::rejected) {
+        st.warn("rejected block #{} by {}: {}", b.header.height, to_hex(b.header.producer).substr(0, 8),
+                result.err.message());
+        return make_ack(result.outcome, result.err, *st.engine);
+      }
+      for (const auto& applied : result.applied)
+        log_applied(self, applied, before);
+      if (!result.applied.empty())
+        notify_mempool(self, result.applied);
+      st.persist(result.finalized);
+      // Ask the local delegates in each applied block's cluster to confirm it.
+      auto rp = self->make_response_promise<block_ack>();
+      auto outstanding = std::make_shared<std::size_t>(0);
+      auto outcome = result.outcome;
+      auto finish = [self, rp, outcome, outstanding]() mutable {
+        if (*outstanding == 0)
+          rp.deliver(make_ack(outcome, error{}, *self->state.engine));
+      };
+      for (const auto& applied : result.applied) {
+        const auto hash = header_hash(applied.header);
+        const auto* confirmers = st.engine->confirming_cluster(hash);
+        if (!confirmers)
+          continue;
+        block_envelope shared{std::make_shared<const block>(applied)};
+        for (const auto& d : st.delegates) {
+          ++*outstanding;
+          self->request(d, std::chrono::milliseconds(st.config.confirm_timeout_ms), confirm_atom::value, shared)
+            .then(
+              [self, outstanding, finish](const confirmation_envelope& c) mutable {
+                if (c)
+                  handle_confirmation(self, *c);
+                --*outstanding;
+                finish();
+              },
+              [outstanding, finish](const caf::error&) mutable {
+                --*outstanding;
+                finish();
+              });
+        }
+      }
+      finish();
+      return rp;
+    },
+    [=](confirm_atom, const confirmation_envelope& c) {
+      if (c)
+        handle_confirmation(self, *c);
+    },
+    [=](schedule_atom, std::uint64_t g) {
+      const auto& head = self->state.engine->head_state();
+      const auto& cs = head.consensus();
+      slot_info info;
+      info.head_height = head.head().height;
+      auto a = cs.assignment_at(g);
+      if (!a)
+        return info;
+      info.scheduled = true;
+      info.round = a->round;
+      info.slot = a->slot;
+      info.global_slot = a->global_slot;
+      info.producer = a->producer;
+      info.max_blocks = a->max_blocks;
+      info.max_txs = a->max_txs;
+      info.start_ms = a->start_ms;
+      info.end_ms = a->end_ms;
+      if (const auto* vm = cs.find_vm(a->producer))
+        info.reveals_made = vm->reveals;
+      if (a->round == cs.round().number) {
+        info.blocks_in_slot = cs.round().blocks[a->slot];
+        if (cs.round().reveals[a->slot]) {
+          info.has_slot_reveal = true;
+          info.slot_reveal = *cs.round().reveals[a->slot];
+        }
+      }
+      return info;
+    },
+    [=](build_atom, const build_request& req) {
+      auto& st = self->state;
+      std::vector<transaction> candidates;
+      candidates.reserve(req.candidates.size());
+      for (const auto& c : req.candidates)
+        if (c)
+          candidates.push_back(*c);
+      chain_state::block_template t{req.producer, req.round, req.slot, req.timestamp_ms, req.reveal, req.max_txs};
+      std::vector<std::pair<hash256, error>> rejected;
+      build_reply reply;
+      auto b = st.engine->build_block(t, candidates, signature_check::already_verified, &rejected);
+      if (b)
+        reply.unsigned_block = block_envelope{std::move(*b)};
+      else
+        st.warn("cannot build a block for round {} slot {}: {}", req.round, req.slot, b.error().message());
+      for (auto& [id, err] : rejected)
+        reply.rejected.push_back({id, static_cast<std::uint16_t>(err.code), err.detail});
+      if (!reply.rejected.empty())
+        notify_mempool(self, {}, reply.rejected);
+      return reply;
+    },
+    [=](info_atom) {
+      const auto& e = *self->state.engine;
+      const auto& head = e.head_state();
+      chain_info info;
+      info.chain = head.chain();
+      info.head_height = head.head().height;
+      info.head_hash = head.head_hash();
+      info.final_height = e.final_height();
+      info.final_hash = e.final_hash();
+      info.round = head.consensus().round().number;
+      info.epoch = head.consensus().epoch();
+      info.order = head.consensus().round().order;
+      info.state_root = head.head().state_root;
+      info.total_supply = head.accounts().total_supply();
+      return info;
+    },
+    [=](height_atom, std::uint64_t height) {
+      auto& st = self->state;
+      if (const auto* b = st.engine->best_block_at(height))
+        return block_envelope{*b};
+      if (st.store && height < st.engine->final_height())
+        if (auto stored = st.store->block_at(height); stored && *stored)
+          return block_envelope{std::move(**stored)};
+      return block_envelope{};
+    },
+    [=](account_atom, const address& addr) {
+      auto acct = self->state.engine->head_state().accounts().get(addr);
+      return account_summary{acct.balance, acct.nonce};
+    },
+    [=](delegates_atom) {
+      const auto& cs = self->state.engine->head_state().consensus();
+      std::vector<delegate_summary> out;
+      for (const auto& [key, vm] : cs.vms()) {
+        delegate_summary d;
+        d.key = key;
+        d.category = vm.category;
+        d.bid = vm.bid;
+        d.votes = vm.votes;
+        d.status = static_cast<std::uint8_t>(vm.status);
+        d.in_cluster = cs.active().find(key) != nullptr;
+        d.blocks_produced = vm.blocks_produced;
+        d.slots_missed = vm.slots_missed;
+        d.txs_included = vm.txs_included;
+        d.rewards = vm.rewards;
+        out.push_back(d);
+      }
+      return out;
+    },
+    [=](attach_atom, const delegate_actor& d) {
+      self->monitor(d);
+      self->state.delegates.push_back(d);
+    },
+  };
+}
+
+} // namespace
+
+chain_actor spawn_chain(caf::actor_system& system, std::shared_ptr<chain_engine> engine, chain_actor_config config) {
+  return system.spawn(chain_impl, std::move(engine), std::move(config));
+}
+
+result<std::shared_ptr<chain_engine>> open_chain(kv_store* store, const genesis_config& genesis) {
+  auto g = chain_state::genesis(genesis);
+  if (!g)
+    return g.error();
+  auto& [genesis_state, genesis_block] = *g;
+  if (!store)
+    return std::make_shared<chain_engine>(std::move(genesis_state), std::move(genesis_block));
+  auto cs = chain_store::open(*store, genesis.chain);
+  if (!cs)
+    return cs.error();
+  auto stored_genesis = cs->block_at(0);
+  if (!stored_genesis)
+    return stored_genesis.error();
+  if (!*stored_genesis) {
+    // A new chain: store the genesis block and state.
+    auto consensus = genesis_state.consensus().encode();
+    if (auto st = cs->commit_block(genesis_block, genesis_state.accounts(), byte_view(consensus)); !st)
+      return st.error();
+    return std::make_shared<chain_engine>(std::move(genesis_state), std::move(genesis_block));
+  }
+  if (header_hash((*stored_genesis)->header) != header_hash(genesis_block.header))
+    return make_error(errc::storage_corrupt, "the data directory holds another chain (genesis differs)");
+  auto head = cs->head();
+  if (!head)
+    return head.error();
+  auto l = cs->load_state();
+  if (!l)
+    return l.error();
+  auto record = cs->consensus_record();
+  if (!record)
+    return record.error();
+  if (!*record)
+    return make_error(errc::storage_corrupt, "no consensus state stored with the head");
+  auto consensus = consensus_state::decode(**record);
+  if (!consensus)
+    return make_error(errc::storage_corrupt, "consensus state: " + consensus.error().message());
+  auto head_block = cs->block_at((*head)->height);
+  if (!head_block || !*head_block)
+    return make_error(errc::storage_corrupt, "the head block is missing");
+  auto restored = chain_state::restore(std::move(*l), std::move(*consensus), (**head_block).header);
+  if (!restored)
+    return restored.error();
+  std::optional<finality_certificate> cert;
+  if (auto raw = cs->certificate_record(); raw && *raw) {
+    auto decoded = codec::decode_certificate(**raw);
+    if (!decoded)
+      return make_error(errc::storage_corrupt, "certificate: " + decoded.error().message());
+    cert = std::move(*decoded);
+  }
+  return std::make_shared<chain_engine>(std::move(*restored), std::move(**head_block), std::move(cert));
+}
+
+} // namespace bfd

@@ -1,0 +1,39 @@
+// The chain actor: one chain's replica on a node. Validates and applies blocks through the pure
+// chain engine, gathers confirmations, persists what becomes final, answers queries.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <caf/fwd.hpp>
+
+#include "actors/verified_cache.hpp"
+#include "chains/consensus/chain_engine.hpp"
+#include "chains/storage/kv_store.hpp"
+#include "protocols/interfaces.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace bfd {
+
+/// What a chain actor needs besides its engine.
+struct chain_actor_config {
+  std::shared_ptr<kv_store> store;            ///< nullptr: keep nothing (simulations)
+  mempool_actor mempool;
+  std::shared_ptr<verified_cache> verified;
+  std::optional<key_pair> reporter;           ///< signs evidence transactions (fee 0)
+  std::shared_ptr<spdlog::logger> log;        ///< nullptr: no logging
+  std::uint32_t confirm_timeout_ms = 5000;
+};
+
+/// Spawns the actor around `engine` (from genesis or restored from storage).
+chain_actor spawn_chain(caf::actor_system& system, std::shared_ptr<chain_engine> engine, chain_actor_config config);
+
+/// Loads a chain from storage, or creates it from genesis and stores the genesis block.
+/// Fails if stored data belongs to another genesis.
+result<std::shared_ptr<chain_engine>> open_chain(kv_store* store, const genesis_config& genesis);
+
+} // namespace bfd

@@ -1,0 +1,265 @@
+#include "actors/delegate/delegate_actor.hpp"
+
+#include <chrono>
+
+#include <caf/actor_system.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <spdlog/spdlog.h>
+
+#include "chains/codec/canonical.hpp"
+#include "chains/consensus/consensus_state.hpp"
+#include "chains/core/hex.hpp"
+
+namespace bfd {
+
+namespace {
+
+using namespace std::chrono;
+
+// The signing record: never sign a block at or before (slot, index), never confirm twice a
+// height at or below `confirmed`. Written (durably) before a signature leaves the actor.
+struct signing_record {
+  std::uint64_t signed_slot_plus_one = 0;  // 0: nothing signed yet
+  std::uint64_t signed_index = 0;
+  std::uint64_t confirmed_height = 0;
+};
+
+struct delegate_state {
+  delegate_config config;
+  signing_record record;
+  bool busy = false;
+  static constexpr const char* name = "delegate";
+
+  std::string who() const { return to_hex(config.keys.pub).substr(0, 8); }
+
+  status load_record() {
+    if (!config.store)
+      return {};
+    if (auto st = config.store->ensure_space(delegate_space); !st)
+      return st;
+    auto raw = config.store->get(delegate_space, config.keys.pub.view());
+    if (!raw)
+      return raw.error();
+    if (!*raw)
+      return {};
+    auto decoded = codec::decode_canonical<signing_record>(
+      **raw, codec::limits{64, 4, 2},
+      [](const msgpack::object& o) -> result<signing_record> {
+        auto f = codec::reader(o, "signing record").array(3);
+        if (!f)
+          return f.error();
+        auto a = codec::reader((*f)[0], "slot").uint();
+        auto b = codec::reader((*f)[1], "index").uint();
+        auto c = codec::reader((*f)[2], "height").uint();
+        if (!a || !b || !c)
+          return make_error(errc::malformed, "signing record");
+        return signing_record{*a, *b, *c};
+      },
+      [](const signing_record& r, bytes& out) { out = encode(r); });
+    if (!decoded)
+      return make_error(errc::storage_corrupt, "signing record of " + who() + ": " + decoded.error().message());
+    record = *decoded;
+    return {};
+  }
+
+  static bytes encode(const signing_record& r) {
+    bytes out;
+    codec::writer w(out);
+    w.array(3);
+    w.uint(r.signed_slot_plus_one);
+    w.uint(r.signed_index);
+    w.uint(r.confirmed_height);
+    return out;
+  }
+
+  /// Persists `next` before anything signed under it is released; false if it could not.
+  bool save_record(const signing_record& next) {
+    if (config.store) {
+      write_batch wb;
+      wb.put(delegate_space, bytes(config.keys.pub.begin(), config.keys.pub.end()), encode(next));
+      if (auto st = config.store->write(wb); !st) {
+        if (config.log)
+          config.log->error("delegate {} cannot persist its signing record: {}", who(), st.error().message());
+        return false;
+      }
+    }
+    record = next;
+    return true;
+  }
+
+  bool may_sign(std::uint64_t slot, std::uint64_t index) const {
+    if (record.signed_slot_plus_one == 0)
+      return true;
+    const auto last = record.signed_slot_plus_one - 1;
+    return slot > last || (slot == last && index > record.signed_index);
+  }
+};
+
+using delegate_pointer = delegate_actor::stateful_pointer<delegate_state>;
+
+/// Submits a signed block to the chain; calls done(blocks made) at the end.
+template <class Done>
+void sign_and_submit(delegate_pointer self, block b, std::uint64_t g, std::uint64_t index, Done done) {
+  auto& st = self->state;
+  grind_work(b.header, st.config.work_bits);
+  if (!st.save_record(signing_record{g + 1, index, st.record.confirmed_height})) {
+    done(0);
+    return;
+  }
+  sign_header(b.header, st.config.keys, hash256{});
+  std::vector<block> blocks{b};
+  if (st.config.faults.equivocate_once) {
+    st.config.faults.equivocate_once = false;
+    auto twin = b;
+    twin.header.timestamp_ms += 1;
+    grind_work(twin.header, st.config.work_bits);
+    sign_header(twin.header, st.config.keys, hash256{});
+    blocks.push_back(twin);
+    if (st.config.log)
+      st.config.log->warn("delegate {} equivocates at height {} (fault injection)", st.who(), b.header.height);
+  }
+  auto remaining = std::make_shared<std::size_t>(blocks.size());
+  auto made = std::make_shared<std::uint32_t>(0);
+  for (auto& blk : blocks) {
+    self->request(st.config.chain, seconds(30), block_atom::value, block_envelope{std::move(blk)})
+      .then(
+        [=](const block_ack& ack) mutable {
+          if (ack.code == 0)
+            ++*made;
+          if (--*remaining == 0)
+            done(*made);
+        },
+        [=](const caf::error&) mutable {
+          if (--*remaining == 0)
+            done(*made);
+        });
+  }
+}
+
+/// Produces one block if the clock says it is this delegate's turn; calls done(blocks made).
+template <class Done>
+void act(delegate_pointer self, Done done) {
+  auto& st = self->state;
+  if (st.busy) {
+    done(0);
+    return;
+  }
+  const auto now = st.config.time->now_ms();
+  if (now < st.config.genesis_time_ms) {
+    done(0);
+    return;
+  }
+  const auto g = (now - st.config.genesis_time_ms) / st.config.slot_ms;
+  st.busy = true;
+  auto finish = [self, done](std::uint32_t n) mutable {
+    self->state.busy = false;
+    done(n);
+  };
+  self->request(st.config.chain, seconds(10), schedule_atom::value, g)
+    .then(
+      [self, g, now, finish](const slot_info& info) mutable {
+        auto& st = self->state;
+        if (!info.scheduled || info.producer != st.config.keys.pub) {
+          finish(0);
+          return;
+        }
+        const auto len = info.end_ms - info.start_ms;
+        const std::uint64_t index = (now - info.start_ms) * info.max_blocks / len;
+        if (index >= info.max_blocks || info.blocks_in_slot > index || !st.may_sign(g, index)) {
+          finish(0);
+          return;
+        }
+        hash256 reveal;
+        if (info.has_slot_reveal) {
+          reveal = info.slot_reveal;
+        } else if (auto r = st.config.reveals->reveal(info.reveals_made + 1)) {
+          reveal = *r;
+        } else {
+          if (st.config.log)
+            st.config.log->error("delegate {} has used up its hash chain", st.who());
+          finish(0);
+          return;
+        }
+        build_request req;
+        req.producer = st.config.keys.pub;
+        req.round = info.round;
+        req.slot = info.slot;
+        req.timestamp_ms = info.start_ms + index * len / info.max_blocks;
+        req.reveal = reveal;
+        req.max_txs = info.max_txs;
+        self->request(st.config.mempool, seconds(10), take_atom::value, info.max_txs)
+          .then(
+            [self, req, g, index, finish](std::vector<tx_envelope>& txs) mutable {
+              req.candidates = std::move(txs);
+              self->request(self->state.config.chain, seconds(30), build_atom::value, std::move(req))
+                .then(
+                  [self, g, index, finish](const build_reply& reply) mutable {
+                    if (!reply.unsigned_block) {
+                      finish(0);
+                      return;
+                    }
+                    sign_and_submit(self, *reply.unsigned_block, g, index, finish);
+                  },
+                  [finish](const caf::error&) mutable { finish(0); });
+            },
+            [finish](const caf::error&) mutable { finish(0); });
+      },
+      [finish](const caf::error&) mutable { finish(0); });
+}
+
+void schedule_timer(delegate_pointer self) {
+  auto& st = self->state;
+  if (st.config.tick_period_ms == 0)
+    return;
+  const auto now = st.config.time->now_ms();
+  const auto period = st.config.tick_period_ms;
+  // Wake at the next multiple of the period after genesis: the start of a sub-slot.
+  std::uint64_t wait = period;
+  if (now < st.config.genesis_time_ms)
+    wait = st.config.genesis_time_ms - now;
+  else
+    wait = period - (now - st.config.genesis_time_ms) % period;
+  self->delayed_send(self, milliseconds(wait + 1), timer_atom::value);
+}
+
+delegate_actor::behavior_type delegate_impl(delegate_pointer self, delegate_config config) {
+  self->state.config = std::move(config);
+  if (auto st = self->state.load_record(); !st) {
+    if (self->state.config.log)
+      self->state.config.log->error("delegate {}: {}", self->state.who(), st.error().message());
+    self->quit(to_caf_error(st.error()));
+  } else {
+    self->send(self->state.config.chain, attach_atom::value, delegate_actor{self});
+    schedule_timer(self);
+  }
+  return {
+    [=](tick_atom) -> caf::result<std::uint32_t> {
+      auto rp = self->make_response_promise<std::uint32_t>();
+      act(self, [rp](std::uint32_t n) mutable { rp.deliver(n); });
+      return rp;
+    },
+    [=](confirm_atom, const block_envelope& b) -> confirmation_envelope {
+      auto& st = self->state;
+      if (!b || b->header.height <= st.record.confirmed_height)
+        return {};
+      auto next = st.record;
+      next.confirmed_height = b->header.height;
+      if (!st.save_record(next))
+        return {};
+      confirmation c{b->header.chain, b->header.height, header_hash(b->header), {}, {}};
+      sign_confirmation(c, st.config.keys, hash256{});
+      return confirmation_envelope{std::move(c)};
+    },
+    [=](timer_atom) {
+      act(self, [self](std::uint32_t) { schedule_timer(self); });
+    },
+  };
+}
+
+} // namespace
+
+delegate_actor spawn_delegate(caf::actor_system& system, delegate_config config) {
+  return system.spawn(delegate_impl, std::move(config));
+}
+
+} // namespace bfd

@@ -1,0 +1,188 @@
+#include "actors/mempool/mempool_actor.hpp"
+
+#include <algorithm>
+#include <map>
+#include <unordered_map>
+
+#include <caf/actor_system.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "chains/core/hex.hpp"
+
+namespace bfd {
+
+namespace {
+
+struct pending {
+  tx_envelope tx;
+  hash256 id;
+  std::uint64_t arrival = 0;
+};
+
+struct mempool_state {
+  mempool_config config;
+  std::uint64_t next_arrival = 0;
+  std::uint64_t head_height = 0;
+  // sender -> nonce -> transaction
+  std::map<public_key, std::map<std::uint64_t, pending>> by_sender;
+  std::unordered_map<std::string, public_key> sender_of;  // hex id -> sender
+  std::map<public_key, std::uint64_t> next_nonce;           // from the chain's notices
+  std::size_t count = 0;
+
+  static constexpr const char* name = "mempool";
+
+  admission reject(errc code, std::string detail, const hash256& id) {
+    return admission{static_cast<std::uint16_t>(code), std::move(detail), id};
+  }
+
+  void erase(const public_key& sender, std::uint64_t nonce) {
+    auto s = by_sender.find(sender);
+    if (s == by_sender.end())
+      return;
+    auto i = s->second.find(nonce);
+    if (i == s->second.end())
+      return;
+    sender_of.erase(to_hex(i->second.id));
+    s->second.erase(i);
+    --count;
+    if (s->second.empty())
+      by_sender.erase(s);
+  }
+
+  admission submit(const tx_envelope& env) {
+    if (!env)
+      return reject(errc::malformed, "not a canonical transaction", {});
+    const auto& tx = *env;
+    const auto id = signing_hash(tx);
+    if (tx.chain != config.chain)
+      return reject(errc::wrong_chain, "transaction for chain " + std::to_string(tx.chain), id);
+    if (tx.expiry <= head_height)
+      return reject(errc::expired, "expired at height " + std::to_string(tx.expiry), id);
+    if (auto n = next_nonce.find(tx.sender); n != next_nonce.end() && tx.nonce < n->second)
+      return reject(errc::nonce_reused, "nonce " + std::to_string(tx.nonce) + " already used", id);
+    if (sender_of.count(to_hex(id)))
+      return admission{static_cast<std::uint16_t>(errc::ok), "already pending", id};
+    auto queue = by_sender.find(tx.sender);
+    const std::size_t queued = queue == by_sender.end() ? 0 : queue->second.size();
+    const pending* existing = nullptr;
+    if (queue != by_sender.end())
+      if (auto i = queue->second.find(tx.nonce); i != queue->second.end())
+        existing = &i->second;
+    const bool replacing = existing != nullptr;
+    if (replacing) {
+      // A replacement must pay at least 10% more, or anyone could churn the pool for free.
+      const amount old_fee = existing->tx->fee;
+      if (tx.fee < old_fee + old_fee / 10 + 1)
+        return reject(errc::replacement_underpriced, "a replacement must raise the fee by 10%", id);
+    } else {
+      if (count >= config.max_transactions)
+        return reject(errc::mempool_full, "the mempool holds its maximum of "
+                                            + std::to_string(config.max_transactions) + " transactions", id);
+      if (queued >= config.max_per_sender)
+        return reject(errc::mempool_full, "this sender has its maximum of "
+                                            + std::to_string(config.max_per_sender) + " pending", id);
+    }
+    if (!config.verified->contains(id)) {
+      if (!verify_signature(tx))
+        return reject(errc::bad_signature, "signature does not match the sender key", id);
+      config.verified->add(id);
+    }
+    if (replacing)
+      erase(tx.sender, tx.nonce);
+    by_sender[tx.sender][tx.nonce] = pending{env, id, next_arrival++};
+    sender_of[to_hex(id)] = tx.sender;
+    ++count;
+    return admission{static_cast<std::uint16_t>(errc::ok), {}, id};
+  }
+
+  // Senders in order of their oldest pending transaction; each sender's transactions in nonce
+  // order, contiguous from its next nonce (a gap ends that sender's run).
+  std::vector<tx_envelope> take(std::uint32_t max) {
+    std::vector<std::pair<std::uint64_t, const public_key*>> senders;
+    senders.reserve(by_sender.size());
+    for (const auto& [sender, queue] : by_sender) {
+      std::uint64_t oldest = UINT64_MAX;
+      for (const auto& [nonce, p] : queue)
+        oldest = std::min(oldest, p.arrival);
+      senders.emplace_back(oldest, &sender);
+    }
+    std::sort(senders.begin(), senders.end());
+    std::vector<tx_envelope> out;
+    for (const auto& [arrival, sender] : senders) {
+      if (out.size() >= max)
+        break;
+      const auto& queue = by_sender.at(*sender);
+      auto n = next_nonce.find(*sender);
+      std::uint64_t expected = n != next_nonce.end() ? n->second : queue.begin()->first;
+      for (const auto& [nonce, p] : queue) {
+        if (out.size() >= max || nonce != expected)
+          break;
+        out.push_back(p.tx);
+        ++expected;
+      }
+    }
+    return out;
+  }
+
+  void included(const inclusion_notice& notice) {
+    head_height = notice.head_height;
+    for (std::size_t i = 0; i < notice.senders.size() && i < notice.next_nonces.size(); ++i) {
+      const auto& sender = notice.senders[i];
+      next_nonce[sender] = notice.next_nonces[i];
+      auto s = by_sender.find(sender);
+      if (s == by_sender.end())
+        continue;
+      std::vector<std::uint64_t> stale;
+      for (const auto& [nonce, p] : s->second)
+        if (nonce < notice.next_nonces[i])
+          stale.push_back(nonce);
+      for (auto nonce : stale)
+        erase(sender, nonce);
+    }
+    for (const auto& r : notice.rejected) {
+      // A nonce gap may close later; anything else will not become valid by waiting.
+      if (static_cast<errc>(r.code) == errc::nonce_gap)
+        continue;
+      auto i = sender_of.find(to_hex(r.id));
+      if (i == sender_of.end())
+        continue;
+      auto sender = i->second;
+      auto q = by_sender.find(sender);
+      if (q == by_sender.end())
+        continue;
+      for (const auto& [nonce, p] : q->second)
+        if (p.id == r.id) {
+          erase(sender, nonce);
+          break;
+        }
+    }
+    // Drop what expired.
+    std::vector<std::pair<public_key, std::uint64_t>> expired;
+    for (const auto& [sender, queue] : by_sender)
+      for (const auto& [nonce, p] : queue)
+        if (p.tx->expiry <= head_height)
+          expired.emplace_back(sender, nonce);
+    for (const auto& [sender, nonce] : expired)
+      erase(sender, nonce);
+  }
+};
+
+mempool_actor::behavior_type mempool_impl(mempool_actor::stateful_pointer<mempool_state> self, mempool_config cfg) {
+  self->state.config = std::move(cfg);
+  if (!self->state.config.verified)
+    self->state.config.verified = std::make_shared<verified_cache>();
+  return {
+    [=](submit_atom, const tx_envelope& tx) { return self->state.submit(tx); },
+    [=](take_atom, std::uint32_t max) { return self->state.take(max); },
+    [=](included_atom, const inclusion_notice& notice) { self->state.included(notice); },
+    [=](size_atom) { return static_cast<std::uint64_t>(self->state.count); },
+  };
+}
+
+} // namespace
+
+mempool_actor spawn_mempool(caf::actor_system& system, mempool_config config) {
+  return system.spawn(mempool_impl, std::move(config));
+}
+
+} // namespace bfd

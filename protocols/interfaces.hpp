@@ -1,0 +1,92 @@
+// Typed interfaces of the node's actors. They live together here because they refer to each
+// other (a delegate talks to its chain; the chain asks its delegates for confirmations).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "protocols/vocabulary.hpp"
+
+namespace bfd {
+
+using timer_atom = caf::atom_constant<caf::atom("timer")>;
+
+/// A VM's public summary (for queries, logs and the HTTP bridge).
+struct delegate_summary {
+  public_key key;
+  std::uint32_t category = 0;
+  std::uint64_t bid = 0;
+  std::uint64_t votes = 0;
+  std::uint8_t status = 0;  ///< bfd::vm_status
+  bool in_cluster = false;
+  std::uint64_t blocks_produced = 0;
+  std::uint64_t slots_missed = 0;
+  std::uint64_t txs_included = 0;
+  std::uint64_t rewards = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, delegate_summary& x) {
+  return f(caf::meta::type_name("bfd::delegate_summary"), x.key, x.category, x.bid, x.votes, x.status,
+           x.in_cluster, x.blocks_produced, x.slots_missed, x.txs_included, x.rewards);
+}
+
+/// An account's state as the head sees it.
+struct account_summary {
+  std::uint64_t balance = 0;
+  std::uint64_t nonce = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, account_summary& x) {
+  return f(caf::meta::type_name("bfd::account_summary"), x.balance, x.nonce);
+}
+
+/// The admission verdict of the mempool: errc::ok or the reason.
+struct admission {
+  std::uint16_t code = 0;
+  std::string detail;
+  hash256 id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, admission& x) {
+  return f(caf::meta::type_name("bfd::admission"), x.code, x.detail, x.id);
+}
+
+/// Pending transactions: admission, batches for producers, pruning after blocks.
+using mempool_actor = caf::typed_actor<
+  caf::replies_to<submit_atom, tx_envelope>::with<admission>,
+  caf::replies_to<take_atom, std::uint32_t>::with<std::vector<tx_envelope>>,
+  caf::reacts_to<included_atom, inclusion_notice>,
+  caf::replies_to<size_atom>::with<std::uint64_t>>;
+
+/// A VM's delegate: produces in its slots, confirms blocks.
+using delegate_actor = caf::typed_actor<
+  /// Acts for the clock's current time: produces if the slot is its own. Replies blocks made.
+  caf::replies_to<tick_atom>::with<std::uint32_t>,
+  /// Signs a confirmation of the block, or replies an empty envelope if it must not.
+  caf::replies_to<confirm_atom, block_envelope>::with<confirmation_envelope>,
+  /// Internal: the self-scheduled wake-up in wall-clock mode.
+  caf::reacts_to<timer_atom>>;
+
+/// One chain's replica on this node: validates, applies, finalizes, persists, answers queries.
+using chain_actor = caf::typed_actor<
+  caf::replies_to<block_atom, block_envelope>::with<block_ack>,
+  caf::reacts_to<confirm_atom, confirmation_envelope>,
+  caf::replies_to<schedule_atom, std::uint64_t>::with<slot_info>,
+  caf::replies_to<build_atom, build_request>::with<build_reply>,
+  caf::replies_to<info_atom>::with<chain_info>,
+  caf::replies_to<height_atom, std::uint64_t>::with<block_envelope>,
+  caf::replies_to<account_atom, address>::with<account_summary>,
+  caf::replies_to<delegates_atom>::with<std::vector<delegate_summary>>,
+  caf::reacts_to<attach_atom, delegate_actor>>;
+
+/// Registers the types of this header (called by register_vocabulary's users).
+void register_interfaces(caf::actor_system_config& cfg);
+
+} // namespace bfd

@@ -1,0 +1,64 @@
+#include "protocols/vocabulary.hpp"
+
+#include "protocols/interfaces.hpp"
+
+#include <caf/actor_system_config.hpp>
+#include <caf/make_message.hpp>
+#include <caf/message.hpp>
+
+namespace bfd {
+
+namespace {
+constexpr caf::atom_value error_category = caf::atom("bfd");
+constexpr std::uint8_t chain_error_code = 1;
+} // namespace
+
+caf::error to_caf_error(const error& err) {
+  return caf::error(chain_error_code, error_category,
+                    caf::make_message(static_cast<std::uint16_t>(err.code), err.detail));
+}
+
+error from_caf_error(const caf::error& err) {
+  if (err.category() == error_category && err.context().match_elements<std::uint16_t, std::string>())
+    return error{static_cast<errc>(err.context().get_as<std::uint16_t>(0)), err.context().get_as<std::string>(1)};
+  return make_error(errc::io, caf::to_string(err));
+}
+
+void register_vocabulary(caf::actor_system_config& cfg) {
+  cfg.add_message_type<tx_envelope>("bfd::tx");
+  cfg.add_message_type<block_envelope>("bfd::block");
+  cfg.add_message_type<confirmation_envelope>("bfd::confirmation");
+  cfg.add_message_type<std::vector<tx_envelope>>("std::vector<bfd::tx>");
+  cfg.add_message_type<hash256>("bfd::hash256");
+  cfg.add_message_type<std::vector<hash256>>("std::vector<bfd::hash256>");
+  cfg.add_message_type<slot_info>("bfd::slot_info");
+  cfg.add_message_type<build_request>("bfd::build_request");
+  cfg.add_message_type<build_reply>("bfd::build_reply");
+  cfg.add_message_type<tx_rejection>("bfd::tx_rejection");
+  cfg.add_message_type<block_ack>("bfd::block_ack");
+  cfg.add_message_type<inclusion_notice>("bfd::inclusion_notice");
+  cfg.add_message_type<chain_info>("bfd::chain_info");
+  register_interfaces(cfg);
+  cfg.add_error_category(error_category, [](std::uint8_t, caf::atom_value, const caf::message& ctx) -> std::string {
+    if (ctx.match_elements<std::uint16_t, std::string>())
+      return "bfd: " + error{static_cast<errc>(ctx.get_as<std::uint16_t>(0)), ctx.get_as<std::string>(1)}.message();
+    return "bfd: " + caf::to_string(ctx);
+  });
+}
+
+} // namespace bfd
+
+namespace bfd {
+
+void register_interfaces(caf::actor_system_config& cfg) {
+  cfg.add_message_type<delegate_summary>("bfd::delegate_summary");
+  cfg.add_message_type<std::vector<delegate_summary>>("std::vector<bfd::delegate_summary>");
+  cfg.add_message_type<account_summary>("bfd::account_summary");
+  cfg.add_message_type<admission>("bfd::admission");
+  cfg.add_message_type<address>("bfd::address");
+  cfg.add_message_type<mempool_actor>("bfd::mempool_actor");
+  cfg.add_message_type<delegate_actor>("bfd::delegate_actor");
+  cfg.add_message_type<chain_actor>("bfd::chain_actor");
+}
+
+} // namespace bfd

@@ -1,0 +1,115 @@
+#include "runtime/dev_network.hpp"
+
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "chains/crypto/hash.hpp"
+#include "runtime/entropy.hpp"
+#include "runtime/genesis_file.hpp"
+#include "runtime/key_file.hpp"
+
+namespace bfd::runtime {
+
+namespace fs = std::filesystem;
+
+std::shared_ptr<const hash_chain> delegate_hash_chain(const key_pair& keys, std::uint64_t length) {
+  // The seed is private to the delegate: derived from its secret under its own tag domain.
+  auto seed = tagged_hash(hash_tag::reveal, keys.secret.view(), keys.pub.view());
+  return std::make_shared<const hash_chain>(seed, length);
+}
+
+namespace {
+
+std::string delegate_file(const fs::path& dir, std::uint32_t i) {
+  return (dir / "keys" / fmt::format("delegate-{:02}.json", i)).string();
+}
+std::string account_file(const fs::path& dir, std::uint32_t i) {
+  return (dir / "keys" / fmt::format("account-{:02}.json", i)).string();
+}
+
+result<key_pair> load_or_make(const std::string& path, bool create) {
+  if (!create)
+    return read_key_file(path);
+  auto keys = generate_key_pair();
+  if (auto st = write_key_file(path, keys); !st)
+    return st.error();
+  return keys;
+}
+
+} // namespace
+
+result<dev_network> prepare_dev_network(const dev_options& options, std::uint64_t now_ms) {
+  const fs::path dir = options.data_dir;
+  const auto genesis_path = (dir / "genesis.json").string();
+  std::error_code ec;
+  const bool create = !fs::exists(genesis_path, ec);
+  dev_network net;
+  net.created = create;
+  std::optional<genesis_config> stored;
+  if (!create) {
+    auto g = read_genesis_file(genesis_path);
+    if (!g)
+      return g.error();
+    stored = std::move(*g);
+  } else {
+    fs::create_directories(dir / "keys", ec);
+    if (ec)
+      return make_error(errc::io, (dir / "keys").string() + ": " + ec.message());
+  }
+  const std::uint32_t delegates = create ? options.delegates : static_cast<std::uint32_t>(stored->vms.size());
+  std::uint32_t accounts = options.accounts;
+  if (!create) {
+    accounts = 0;
+    while (fs::exists(account_file(dir, accounts), ec))
+      ++accounts;
+  }
+  for (std::uint32_t i = 0; i < delegates; ++i) {
+    auto keys = load_or_make(delegate_file(dir, i), create);
+    if (!keys)
+      return keys.error();
+    net.delegates.push_back({*keys, delegate_hash_chain(*keys)});
+  }
+  for (std::uint32_t i = 0; i < accounts; ++i) {
+    auto keys = load_or_make(account_file(dir, i), create);
+    if (!keys)
+      return keys.error();
+    net.accounts.push_back(*keys);
+  }
+  auto reporter = load_or_make((dir / "keys" / "node.json").string(), create);
+  if (!reporter)
+    return reporter.error();
+  net.reporter = *reporter;
+  if (!create) {
+    net.genesis = std::move(*stored);
+    for (std::size_t i = 0; i < net.delegates.size(); ++i)
+      if (net.genesis.vms[i].key != net.delegates[i].keys.pub)
+        return make_error(errc::invalid_argument, delegate_file(dir, static_cast<std::uint32_t>(i))
+                                                    + " does not match the genesis VM it belongs to");
+    return net;
+  }
+  auto& g = net.genesis;
+  g.chain = mainchain_id;
+  auto& p = g.params;
+  p.categories = {{"gold", 3, 0, 0}, {"silver", 2, 0, 0}, {"bronze", 1, 0, 0}};
+  p.genesis_time_ms = (now_ms / 1000 + 1) * 1000;
+  p.slot_ms = options.slot_ms;
+  p.rounds_per_epoch = options.rounds_per_epoch;
+  p.min_bid = 100 * units_per_bfdt;
+  p.work_bits = options.work_bits;
+  p.block_reward = 2 * units_per_bfdt;
+  p.base_block_txs = 2000;
+  p.miss_limit = 10;
+  for (std::uint32_t i = 0; i < delegates; ++i) {
+    const auto& d = net.delegates[i];
+    // Categories take turns; bids differ so that power orders delegates within a category.
+    g.vms.push_back({d.keys.pub, i % 3, (1000 + 100 * (i / 3)) * units_per_bfdt, d.reveals->tip()});
+  }
+  for (const auto& a : net.accounts)
+    g.allocations.push_back({address_of(a.pub), 1'000'000 * units_per_bfdt});
+  if (auto st = write_genesis_file(genesis_path, g); !st)
+    return st.error();
+  return net;
+}
+
+} // namespace bfd::runtime

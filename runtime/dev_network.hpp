@@ -1,0 +1,51 @@
+// The --dev network: a whole single-process chain with generated keys, funded dev accounts and
+// a genesis kept in the data directory, so a second start resumes the same chain.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "chains/consensus/chain_state.hpp"
+#include "chains/consensus/hash_chain.hpp"
+
+namespace bfd::runtime {
+
+/// Shape of a generated dev network (used only when the data directory is new).
+struct dev_options {
+  std::string data_dir = "bfd-data";
+  std::uint32_t delegates = 21;       ///< spread over gold, silver, bronze
+  std::uint32_t accounts = 10;        ///< funded dev accounts
+  std::uint64_t slot_ms = 1000;
+  std::uint64_t rounds_per_epoch = 10;
+  std::uint32_t work_bits = 8;
+};
+
+/// A delegate's key and its hash chain.
+struct delegate_identity {
+  key_pair keys;
+  std::shared_ptr<const hash_chain> reveals;
+};
+
+/// What a node needs to run the dev network.
+struct dev_network {
+  genesis_config genesis;
+  std::vector<delegate_identity> delegates;
+  std::vector<key_pair> accounts;
+  key_pair reporter;  ///< the node's key for evidence transactions
+  bool created = false;  ///< true when this call generated the data directory
+};
+
+/// Steps in a delegate's hash chain: one reveal per round it produces in.
+inline constexpr std::uint64_t dev_hash_chain_length = 1u << 16;
+
+/// The hash chain of a delegate key (its seed is derived from the secret).
+std::shared_ptr<const hash_chain> delegate_hash_chain(const key_pair& keys,
+                                                      std::uint64_t length = dev_hash_chain_length);
+
+/// Loads the dev network from `options.data_dir`, or generates it there (keys under keys/,
+/// genesis.json) with genesis at `now_ms` rounded up to a whole second.
+result<dev_network> prepare_dev_network(const dev_options& options, std::uint64_t now_ms);
+
+} // namespace bfd::runtime

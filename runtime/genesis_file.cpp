@@ -1,0 +1,148 @@
+#include "runtime/genesis_file.hpp"
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "chains/core/hex.hpp"
+
+namespace bfd::runtime {
+
+using json = nlohmann::ordered_json;
+
+std::string genesis_json(const genesis_config& c) {
+  json j;
+  j["format"] = "bfd-genesis-1";
+  j["chain"] = c.chain;
+  const auto& p = c.params;
+  json cats = json::array();
+  for (const auto& cat : p.categories)
+    cats.push_back({{"name", cat.name},
+                    {"compute_weight", cat.compute_weight},
+                    {"max_new_per_epoch", cat.max_new_per_epoch},
+                    {"cluster_cap", cat.cluster_cap}});
+  j["params"] = {{"categories", cats},
+                 {"genesis_time_ms", p.genesis_time_ms},
+                 {"slot_ms", p.slot_ms},
+                 {"rounds_per_epoch", p.rounds_per_epoch},
+                 {"min_bid", p.min_bid},
+                 {"work_bits", p.work_bits},
+                 {"block_reward", p.block_reward},
+                 {"base_block_txs", p.base_block_txs},
+                 {"miss_limit", p.miss_limit}};
+  json allocs = json::array();
+  for (const auto& a : c.allocations)
+    allocs.push_back({{"address", format_address(a.to)}, {"amount", a.value}});
+  j["allocations"] = allocs;
+  json vms = json::array();
+  for (const auto& v : c.vms)
+    vms.push_back({{"key", to_hex(v.key)},
+                   {"category", v.category},
+                   {"bid", v.bid},
+                   {"hash_chain_tip", to_hex(v.hash_chain_tip)}});
+  j["vms"] = vms;
+  return j.dump(2) + "\n";
+}
+
+namespace {
+
+struct reader {
+  std::string error;
+
+  template <class T>
+  T get(const json& j, const char* key, const std::string& where) {
+    if (!error.empty())
+      return T{};
+    auto i = j.find(key);
+    if (i == j.end()) {
+      error = where + "." + key + ": missing";
+      return T{};
+    }
+    try {
+      return i->template get<T>();
+    } catch (const std::exception&) {
+      error = where + "." + key + ": wrong type";
+      return T{};
+    }
+  }
+};
+
+} // namespace
+
+result<genesis_config> parse_genesis_json(const std::string& text) {
+  auto j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object())
+    return make_error(errc::invalid_argument, "genesis: not a JSON object");
+  reader r;
+  if (r.get<std::string>(j, "format", "genesis") != "bfd-genesis-1" && r.error.empty())
+    return make_error(errc::invalid_argument, "genesis.format: expected \"bfd-genesis-1\"");
+  genesis_config c;
+  c.chain = r.get<std::uint32_t>(j, "chain", "genesis");
+  auto params = r.get<json>(j, "params", "genesis");
+  if (r.error.empty()) {
+    auto& p = c.params;
+    for (const auto& cat : r.get<json>(params, "categories", "genesis.params")) {
+      category_params cp;
+      cp.name = r.get<std::string>(cat, "name", "genesis.params.categories[]");
+      cp.compute_weight = r.get<std::uint32_t>(cat, "compute_weight", "genesis.params.categories[]");
+      cp.max_new_per_epoch = r.get<std::uint32_t>(cat, "max_new_per_epoch", "genesis.params.categories[]");
+      cp.cluster_cap = r.get<std::uint32_t>(cat, "cluster_cap", "genesis.params.categories[]");
+      p.categories.push_back(cp);
+    }
+    p.genesis_time_ms = r.get<std::uint64_t>(params, "genesis_time_ms", "genesis.params");
+    p.slot_ms = r.get<std::uint64_t>(params, "slot_ms", "genesis.params");
+    p.rounds_per_epoch = r.get<std::uint64_t>(params, "rounds_per_epoch", "genesis.params");
+    p.min_bid = r.get<std::uint64_t>(params, "min_bid", "genesis.params");
+    p.work_bits = r.get<std::uint32_t>(params, "work_bits", "genesis.params");
+    p.block_reward = r.get<std::uint64_t>(params, "block_reward", "genesis.params");
+    p.base_block_txs = r.get<std::uint32_t>(params, "base_block_txs", "genesis.params");
+    p.miss_limit = r.get<std::uint32_t>(params, "miss_limit", "genesis.params");
+  }
+  for (const auto& a : r.get<json>(j, "allocations", "genesis")) {
+    auto addr = parse_address(r.get<std::string>(a, "address", "genesis.allocations[]"));
+    if (!addr && r.error.empty())
+      r.error = "genesis.allocations[].address: " + addr.error().detail;
+    c.allocations.push_back({addr ? *addr : address{}, r.get<std::uint64_t>(a, "amount", "genesis.allocations[]")});
+  }
+  for (const auto& v : r.get<json>(j, "vms", "genesis")) {
+    auto key = fixed_from_hex<32>(r.get<std::string>(v, "key", "genesis.vms[]"));
+    auto tip = fixed_from_hex<32>(r.get<std::string>(v, "hash_chain_tip", "genesis.vms[]"));
+    if ((!key || !tip) && r.error.empty())
+      r.error = "genesis.vms[]: key and hash_chain_tip are 64 hex characters";
+    c.vms.push_back({key ? *key : public_key{}, r.get<std::uint32_t>(v, "category", "genesis.vms[]"),
+                     r.get<std::uint64_t>(v, "bid", "genesis.vms[]"), tip ? *tip : hash256{}});
+  }
+  if (!r.error.empty())
+    return make_error(errc::invalid_argument, r.error);
+  return c;
+}
+
+status write_genesis_file(const std::string& path, const genesis_config& config) {
+  const auto tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << genesis_json(config);
+    out.flush();
+    if (!out)
+      return make_error(errc::io, tmp + ": write failed");
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+    return make_error(errc::io, path + ": rename failed");
+  return {};
+}
+
+result<genesis_config> read_genesis_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in)
+    return make_error(errc::io, path + ": cannot open");
+  std::stringstream buf;
+  buf << in.rdbuf();
+  auto c = parse_genesis_json(buf.str());
+  if (!c)
+    return make_error(c.error().code, path + ": " + c.error().detail);
+  return c;
+}
+
+} // namespace bfd::runtime

@@ -1,0 +1,65 @@
+// A node: the actors of one chain on this process (chain, mempool, delegates), assembled from a
+// genesis, keys, a store and a clock. bfd-node, bfd-sim and the tests all start chains this way.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <caf/fwd.hpp>
+
+#include "actors/clock.hpp"
+#include "chains/storage/kv_store.hpp"
+#include "protocols/interfaces.hpp"
+#include "runtime/dev_network.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace bfd::runtime {
+
+/// Faults to inject into hosted delegates (by index into `delegates`).
+struct injected_fault {
+  std::size_t delegate = 0;
+  bool equivocate_once = false;
+};
+
+/// How to assemble a node.
+struct node_options {
+  genesis_config genesis;
+  std::vector<delegate_identity> delegates;  ///< the delegates this node hosts
+  std::optional<key_pair> reporter;
+  std::shared_ptr<kv_store> store;           ///< nullptr: a memory store
+  std::shared_ptr<const clock> time;
+  bool self_ticking = true;                  ///< delegates wake themselves (wall-clock mode)
+  std::vector<injected_fault> faults;
+  std::shared_ptr<spdlog::logger> log;
+};
+
+/// The running actors of a node.
+class node {
+public:
+  /// Opens (or creates) the chain in the store and spawns its actors.
+  static result<std::unique_ptr<node>> start(caf::actor_system& system, node_options options);
+  ~node();
+
+  const chain_actor& chain() const noexcept { return chain_; }
+  const mempool_actor& mempool() const noexcept { return mempool_; }
+  const std::vector<delegate_actor>& delegates() const noexcept { return delegates_; }
+
+  /// Stops every actor of the node (the actor system can then shut down).
+  void stop();
+
+private:
+  node() = default;
+  chain_actor chain_;
+  mempool_actor mempool_;
+  std::vector<delegate_actor> delegates_;
+};
+
+/// The CAF settings every bfd process uses: vocabulary registered, scheduler sized to the box.
+void configure_actor_system(caf::actor_system_config& cfg, std::size_t threads = 2);
+
+} // namespace bfd::runtime
