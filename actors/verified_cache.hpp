@@ -1,5 +1,5 @@
-// Ids of transactions whose signatures this node has verified, shared by its actors so that
-// each signature is verified once per node however many actors handle the transaction.
+// Entry hashes (id and signature) of transactions whose signatures this node has verified,
+// shared by its actors so each signature is verified once per node however many actors see it.
 #pragma once
 
 #include <cstddef>

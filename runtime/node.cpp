@@ -47,8 +47,7 @@ result<std::unique_ptr<node>> node::start(caf::actor_system& system, node_option
     dc.time = options.time;
     dc.genesis_time_ms = options.genesis.params.genesis_time_ms;
     dc.slot_ms = options.genesis.params.slot_ms;
-    // Wake at every sub-slot boundary any category can have (weights 1..max divide the slot).
-    dc.tick_period_ms = options.self_ticking ? std::max<std::uint64_t>(1, dc.slot_ms / (max_weight * 2)) : 0;
+    dc.self_tick_max_weight = options.self_ticking ? max_weight : 0;
     dc.store = options.store;
     dc.work_bits = options.genesis.params.work_bits;
     dc.log = options.log;

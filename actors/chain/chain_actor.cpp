@@ -175,13 +175,14 @@ chain_actor::behavior_type chain_impl(chain_pointer self, std::shared_ptr<chain_
       const block& b = *env;
       // Verify each signature once per node: those the mempool checked are in the cache.
       for (const auto& tx : b.txs) {
-        auto id = signing_hash(tx);
-        if (st.config.verified->contains(id))
+        const auto id = signing_hash(tx);
+        const auto entry = entry_hash(id, tx);  // keyed by signature too: a swapped one is re-checked
+        if (st.config.verified->contains(entry))
           continue;
-        if (!verify_signature(tx))
+        if (!verify(tx.sender, id.view(), tx.sig))
           return make_ack(block_outcome::rejected,
                           make_error(errc::bad_signature, "transaction " + short_hex(id)), *st.engine);
-        st.config.verified->add(id);
+        st.config.verified->add(entry);
       }
       const round_info before = st.engine->head_state().consensus().round();
       auto result = st.engine->add_block(b, signature_check::already_verified);

@@ -207,19 +207,28 @@ void act(delegate_pointer self, Done done) {
       [finish](const caf::error&) mutable { finish(0); });
 }
 
+/// The first sub-slot boundary after `now`: slot starts and, for every weight w up to
+/// `max_weight`, the starts of the slot's w equal parts.
+std::uint64_t next_boundary(std::uint64_t now, std::uint64_t genesis, std::uint64_t slot_ms, std::uint32_t max_weight) {
+  if (now < genesis)
+    return genesis;
+  const auto start = genesis + (now - genesis) / slot_ms * slot_ms;
+  std::uint64_t best = start + slot_ms;
+  for (std::uint64_t w = 2; w <= max_weight; ++w) {
+    const auto k = (now - start) * w / slot_ms + 1;
+    if (k < w)
+      best = std::min(best, start + k * slot_ms / w);
+  }
+  return best;
+}
+
 void schedule_timer(delegate_pointer self) {
   auto& st = self->state;
-  if (st.config.tick_period_ms == 0)
+  if (st.config.self_tick_max_weight == 0)
     return;
   const auto now = st.config.time->now_ms();
-  const auto period = st.config.tick_period_ms;
-  // Wake at the next multiple of the period after genesis: the start of a sub-slot.
-  std::uint64_t wait = period;
-  if (now < st.config.genesis_time_ms)
-    wait = st.config.genesis_time_ms - now;
-  else
-    wait = period - (now - st.config.genesis_time_ms) % period;
-  self->delayed_send(self, milliseconds(wait + 1), timer_atom::value);
+  const auto at = next_boundary(now, st.config.genesis_time_ms, st.config.slot_ms, st.config.self_tick_max_weight);
+  self->delayed_send(self, milliseconds(at - now + 1), timer_atom::value);
 }
 
 delegate_actor::behavior_type delegate_impl(delegate_pointer self, delegate_config config) {

@@ -31,8 +31,9 @@ struct delegate_config {
   std::shared_ptr<const clock> time;
   std::uint64_t genesis_time_ms = 0;
   std::uint64_t slot_ms = 1000;
-  /// > 0: wake up by itself every this many ms (wall-clock mode); 0: only act on tick requests.
-  std::uint64_t tick_period_ms = 0;
+  /// > 0: wake up by itself at every sub-slot boundary of weights 1..this (wall-clock mode);
+  /// 0: only act on tick requests.
+  std::uint32_t self_tick_max_weight = 0;
   std::shared_ptr<kv_store> store;  ///< where it persists its last signed slot; nullptr: memory only
   std::uint32_t work_bits = 0;
   delegate_faults faults;

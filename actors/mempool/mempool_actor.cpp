@@ -82,10 +82,11 @@ struct mempool_state {
         return reject(errc::mempool_full, "this sender has its maximum of "
                                             + std::to_string(config.max_per_sender) + " pending", id);
     }
-    if (!config.verified->contains(id)) {
-      if (!verify_signature(tx))
+    const auto entry = entry_hash(id, tx);
+    if (!config.verified->contains(entry)) {
+      if (!verify(tx.sender, id.view(), tx.sig))
         return reject(errc::bad_signature, "signature does not match the sender key", id);
-      config.verified->add(id);
+      config.verified->add(entry);
     }
     if (replacing)
       erase(tx.sender, tx.nonce);

@@ -114,7 +114,7 @@ status chain_state::apply_block(const block& b, signature_check sigs) {
     return make_error(errc::wrong_slot, "timestamp before the parent's");
   if (head_.height > 0 && (h.round < head_.round || (h.round == head_.round && h.slot < head_.slot)))
     return make_error(errc::wrong_slot, "round and slot go backwards");
-  if (merkle_root(transaction_ids(b)) != h.tx_root)
+  if (transactions_root(b) != h.tx_root)
     return make_error(errc::bad_merkle_root, "tx_root does not match the transactions");
   if (h.outbox_root != merkle_root({}))
     return make_error(errc::bad_merkle_root, "outbox_root must be empty: no cross-chain messages yet");
@@ -195,7 +195,7 @@ result<block> chain_state::build_block(const block_template& t, std::span<const 
     return st.error();
   }
   consensus_.record_header(h, b.txs.size());
-  h.tx_root = merkle_root(transaction_ids(b));
+  h.tx_root = transactions_root(b);
   h.state_root = state_root();
   undo();
   return b;

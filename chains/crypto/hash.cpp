@@ -9,7 +9,7 @@ namespace bfd {
 
 namespace {
 
-constexpr std::size_t tag_count = 13;
+constexpr std::size_t tag_count = 14;
 
 // Fetching the digest once and cloning a context that has already absorbed the tag
 // prefix is ~3x faster than EVP_sha256() per call (shared/CAF-NOTES.md).
@@ -63,6 +63,7 @@ thread_contexts& contexts() {
 std::string_view tag_name(hash_tag tag) noexcept {
   switch (tag) {
     case hash_tag::tx: return "bfd/tx";
+    case hash_tag::tx_entry: return "bfd/tx/entry";
     case hash_tag::block: return "bfd/block";
     case hash_tag::merkle_leaf: return "bfd/merkle/leaf";
     case hash_tag::merkle_node: return "bfd/merkle/node";

@@ -11,6 +11,7 @@ namespace bfd {
 /// can never be passed off as another.
 enum class hash_tag {
   tx,            ///< "bfd/tx": transaction signing hash and id
+  tx_entry,      ///< "bfd/tx/entry": a transaction with its signature (tx_root leaves)
   block,         ///< "bfd/block": block header hash (id, work and signing hash)
   merkle_leaf,   ///< "bfd/merkle/leaf": a Merkle leaf
   merkle_node,   ///< "bfd/merkle/node": an inner Merkle node

@@ -200,15 +200,14 @@ status ledger::apply_block(const block& b, const address& fee_recipient, signatu
   if (b.header.chain != chain_)
     return make_error(errc::wrong_chain, fmt::format("block for chain {}, this is chain {}",
                                                      b.header.chain, chain_));
-  auto ids = transaction_ids(b);
-  if (merkle_root(ids) != b.header.tx_root)
+  if (transactions_root(b) != b.header.tx_root)
     return make_error(errc::bad_merkle_root, "tx_root does not match the transactions");
   auto mark = checkpoint();
   for (std::size_t i = 0; i < b.txs.size(); ++i) {
     if (auto st = apply(b.txs[i], b.header.height, fee_recipient, sigs); !st) {
       rollback(mark);
       auto err = st.error();
-      err.detail = fmt::format("tx {} ({}): {}", i, to_hex(ids[i]).substr(0, 16), err.detail);
+      err.detail = fmt::format("tx {} ({}): {}", i, to_hex(signing_hash(b.txs[i])).substr(0, 16), err.detail);
       return err;
     }
   }

@@ -2,6 +2,7 @@
 
 #include "chains/codec/block_codec.hpp"
 #include "chains/crypto/hash.hpp"
+#include "chains/merkle/merkle.hpp"
 
 namespace bfd {
 
@@ -20,6 +21,14 @@ void sign_header(block_header& header, const key_pair& keys, const hash256& aux)
 bool verify_header_signature(const block_header& header) {
   auto h = header_hash(header);
   return verify(header.producer, h.view(), header.sig);
+}
+
+hash256 transactions_root(const block& b) {
+  std::vector<hash256> entries;
+  entries.reserve(b.txs.size());
+  for (const auto& tx : b.txs)
+    entries.push_back(entry_hash(tx));
+  return merkle_root(entries);
 }
 
 std::vector<hash256> transaction_ids(const block& b) {

@@ -20,7 +20,7 @@ struct block_header {
   public_key producer;             ///< the producing delegate's key
   hash256 parent;                  ///< hash of the previous header (zero at genesis)
   std::uint64_t timestamp_ms = 0;  ///< producer's clock, milliseconds since the Unix epoch
-  hash256 tx_root;                 ///< Merkle root of the transaction ids
+  hash256 tx_root;                 ///< Merkle root of the transactions' entry hashes
   hash256 state_root;              ///< state root after applying the block
   hash256 outbox_root;             ///< Merkle root of the cross-chain messages emitted
   hash256 reveal;                  ///< the producer's hash-chain reveal for this round
@@ -49,5 +49,8 @@ struct block {
 
 /// The transaction ids of a block, in order.
 std::vector<hash256> transaction_ids(const block& b);
+
+/// The Merkle root of the block's transactions (over their entry hashes, signatures included).
+hash256 transactions_root(const block& b);
 
 } // namespace bfd

@@ -16,6 +16,14 @@ hash256 signing_hash(const transaction& tx) {
   return tagged_hash(hash_tag::tx, buf);
 }
 
+hash256 entry_hash(const hash256& id, const transaction& tx) {
+  return tagged_hash(hash_tag::tx_entry, id.view(), tx.sig.view());
+}
+
+hash256 entry_hash(const transaction& tx) {
+  return entry_hash(signing_hash(tx), tx);
+}
+
 void sign_transaction(transaction& tx, const key_pair& keys, const hash256& aux) {
   tx.sender = keys.pub;
   tx.sig = sign(keys, signing_hash(tx), aux);

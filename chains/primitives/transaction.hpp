@@ -97,6 +97,12 @@ struct transaction {
 /// It is also the transaction's id, so a re-signed transaction keeps its id.
 hash256 signing_hash(const transaction& tx);
 
+/// Commits to the transaction and its exact signature: tagged "bfd/tx/entry" over
+/// id || signature. Block tx roots are built from these, so the header hash fixes every
+/// signature byte, and a node's cache of verified signatures is keyed by it.
+hash256 entry_hash(const transaction& tx);
+hash256 entry_hash(const hash256& id, const transaction& tx);
+
 /// Fills tx.sig; sets tx.sender to the key's public key first.
 void sign_transaction(transaction& tx, const key_pair& keys, const hash256& aux);
 

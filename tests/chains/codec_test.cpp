@@ -29,14 +29,14 @@ constexpr const char* golden_tx =
   "b9f62676ddd1fcaff7fcf407f2045bb397330a03ce08f0d180c440a72da0af46e68eff4ad80945684b8543700d9e0ce8"
   "0077e844898aa0d0ca795819a45a8fbd1ec9dd69f589e7dae3f224df46a3691cbcb7508f4cb8dd63215b23";
 constexpr const char* golden_tx_id = "59eb3dcc141b2d706f65e976a46c816c83eb8cd57cc6218c65cc2c448bb80b6e";
-constexpr const char* golden_block_hash = "b3270f590e2728b02b333a1d7d78f662790240b32490d843b3cb990fcdf1eb5a";
+constexpr const char* golden_block_hash = "1da60f1c40e2bff1529de58be820a20531fb3b0b784a406facd83aa60f6ee086";
 constexpr const char* golden_header =
   "9e0101050005c4203c72addb4fdf09af94f0c94d7fe92a386a7e70cf8a1d85916386bb2535c7b1b1c420d6a3577ed0a7"
-  "81856c0e82481b59df7c0b4efd84ddbaca09244013cdcc93bdddcf0000018bcfe57b88c420942bbcbcf91784eb4de8c7"
-  "38e5d507126b0d3d97a837b9d613008726df3d66b4c42000000000000000000000000000000000000000000000000000"
+  "81856c0e82481b59df7c0b4efd84ddbaca09244013cdcc93bdddcf0000018bcfe57b88c4209f9af9325c68b3744f3daf"
+  "18cc5c354d8b0e9400adb53c589ecb148ea9c71c97c42000000000000000000000000000000000000000000000000000"
   "00000000000000c4207e7c04cffca8f65d701649a34a98e8162328b5b4412993273c2650665f316a62c4205a5a5a5a5a"
-  "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a00c4409dfd59937a245b8f0ac3bed9ca6bdad7d85a"
-  "9e76c08de9af98205585ddf6621c454d914b319cb2be6f895cd3c54e6a4c3a4914bf3521a6ca4e0a8dbcd48cb276";
+  "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a00c44071deb5f94e83293f6b5796600fd76259b8d7"
+  "f76c90d80b62ed70ddd0465acebfc3c34c4f569f020a81b9e9166d1102133ef1832fe858e95f4b62d99f6e4c3b5a";
 
 } // namespace
 
@@ -103,6 +103,19 @@ TEST_CASE("an array written in a longer form than needed is rejected") {
   bytes bad{0xdc, 0x00, 0x09};  // array16 of 9 instead of fixarray
   bad.insert(bad.end(), tx.begin() + 1, tx.end());
   CHECK(codec::decode_transaction(bad).error().code == errc::non_canonical);
+}
+
+TEST_CASE("the header hash commits to every transaction signature byte") {
+  auto b = sample_block();
+  auto root = b.header.tx_root;
+  auto swapped = b;
+  swapped.txs[0].sig.data[7] ^= 1;  // same transaction id, another signature
+  CHECK(signing_hash(swapped.txs[0]) == signing_hash(b.txs[0]));
+  CHECK(transactions_root(swapped) != root);
+  auto resigned = b;
+  resigned.txs[0].sig = sign(test::keys_of(1), signing_hash(b.txs[0]), tagged_hash(hash_tag::seed, {}));
+  REQUIRE(verify_signature(resigned.txs[0]));
+  CHECK(transactions_root(resigned) != root);
 }
 
 TEST_CASE("trailing bytes after a transaction are rejected") {

@@ -180,7 +180,7 @@ TEST_CASE("a block over its category's size limit is rejected") {
   const auto limit = net.config.params.base_block_txs * net.config.params.categories[vm->category].compute_weight;
   for (std::uint64_t n = 0; n <= limit; ++n)
     b.txs.push_back(test::transfer(net.users[0], address_of(net.users[1].pub), 1, n));
-  b.header.tx_root = merkle_root(transaction_ids(b));
+  b.header.tx_root = transactions_root(b);
   sign_header(b.header, net.delegates.at(b.header.producer).keys, hash256{});
   CHECK(st.apply_block(b, signature_check::verify).error().code == errc::too_many_txs);
 }

@@ -36,8 +36,7 @@ inline block make_block(std::uint64_t height, const hash256& parent, std::vector
   b.header.parent = parent;
   b.header.timestamp_ms = 1'700'000'000'000 + height * 1000;
   b.txs = std::move(txs);
-  auto ids = transaction_ids(b);
-  b.header.tx_root = merkle_root(ids);
+  b.header.tx_root = transactions_root(b);
   b.header.state_root = state_root;
   b.header.outbox_root = merkle_root({});
   b.header.reveal.data.fill(0x5a);

@@ -1,8 +1,120 @@
-// bfd-node: placeholder until its issue lands; prints its help.
+// bfd-node: runs a bfdchain node. `--dev` runs a whole single-process network.
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+#include <pthread.h>
+
 #include <CLI/CLI.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "chains/core/hex.hpp"
+#include "chains/storage/rocksdb/rocksdb_store.hpp"
+#include "runtime/node.hpp"
+
+namespace {
+
+struct node_config : caf::actor_system_config {
+  node_config() { bfd::runtime::configure_actor_system(*this); }
+};
+
+int fail(const std::string& what) {
+  std::cerr << "bfd-node: " << what << "\n";
+  return 1;
+}
+
+} // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"bfd-node (not implemented yet)"};
+  CLI::App app{"bfd-node: a bfdchain node (VM-DPoSW mainchain as CAF actors)"};
+  bool dev = false;
+  bfd::runtime::dev_options dev_opts;
+  std::string log_level = "info";
+  app.add_flag("--dev", dev, "run a whole network in this process: generated keys, funded dev accounts");
+  app.add_option("--data-dir", dev_opts.data_dir, "where keys, genesis and the database live")
+    ->capture_default_str();
+  app.add_option("--delegates", dev_opts.delegates, "--dev: delegates (VMs) in the genesis, over 3 categories")
+    ->check(CLI::Range(3u, 1000u))
+    ->capture_default_str();
+  app.add_option("--accounts", dev_opts.accounts, "--dev: funded dev accounts")
+    ->check(CLI::Range(0u, 10000u))
+    ->capture_default_str();
+  app.add_option("--slot-ms", dev_opts.slot_ms, "--dev: slot length in milliseconds")
+    ->check(CLI::Range(std::uint64_t{60}, std::uint64_t{600'000}))
+    ->capture_default_str();
+  app.add_option("--work-bits", dev_opts.work_bits, "--dev: leading zero bits of work per block header")
+    ->check(CLI::Range(0u, 20u))
+    ->capture_default_str();
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
+    ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
+    ->capture_default_str();
+  app.footer("The genesis and keys are generated only when the data directory is new; later starts\n"
+             "resume the stored chain and ignore --delegates, --accounts, --slot-ms and --work-bits.");
   CLI11_PARSE(app, argc, argv);
+  if (!dev)
+    return fail("nothing to run: use --dev (topology files come with a later release); see --help");
+
+  auto log = spdlog::stdout_color_mt("bfd");
+  log->set_pattern("%H:%M:%S.%e %^%-5l%$ %v");
+  log->set_level(spdlog::level::from_str(log_level));
+
+  // Block the shutdown signals before any thread starts, so only sigwait below receives them.
+  // A shell starts background jobs with SIGINT ignored, and an ignored signal is discarded even
+  // while blocked: restore the default disposition first.
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  bfd::wall_clock wall;
+  auto net = bfd::runtime::prepare_dev_network(dev_opts, wall.now_ms());
+  if (!net)
+    return fail(net.error().message());
+  const auto db_path = (std::filesystem::path(dev_opts.data_dir) / "db").string();
+  auto db = bfd::open_rocksdb_store(db_path);
+  if (!db)
+    return fail(db.error().message());
+  std::shared_ptr<bfd::kv_store> store(std::move(*db));
+
+  node_config cfg;
+  caf::actor_system system{cfg};
+  bfd::runtime::node_options opts;
+  opts.genesis = net->genesis;
+  opts.delegates = net->delegates;
+  opts.reporter = net->reporter;
+  opts.store = store;
+  opts.time = std::make_shared<bfd::wall_clock>();
+  opts.log = log;
+  auto node = bfd::runtime::node::start(system, std::move(opts));
+  if (!node)
+    return fail(node.error().message());
+
+  {
+    caf::scoped_actor self{system};
+    self->request((*node)->chain(), std::chrono::seconds(10), bfd::info_atom::value)
+      .receive(
+        [&](const bfd::chain_info& info) {
+          log->info("{} {} in {}", net->created ? "created a new dev network" : "resumed the dev network",
+                    "(chain " + std::to_string(info.chain) + ")", dev_opts.data_dir);
+          log->info("{} delegates over gold/silver/bronze; cluster of {} this round; slot {} ms",
+                    net->genesis.vms.size(), info.order.size(), net->genesis.params.slot_ms);
+          log->info("head #{} final #{}; dev account keys in {}/keys (account-NN.json)", info.head_height,
+                    info.final_height, dev_opts.data_dir);
+        },
+        [&](const caf::error& e) { log->error("chain actor: {}", system.render(e)); });
+  }
+  log->info("running; Ctrl-C stops");
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  log->info("{} received: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  (*node)->stop();
+  node->reset();
   return 0;
 }
