@@ -17,6 +17,7 @@ using byte_view = std::span<const byte>;
 /// Fixed-size byte string (hash, key, signature, address), ordered bytewise.
 template <std::size_t N>
 struct fixed_bytes {
+  using value_type = byte;  ///< lets generic code (and CAF's type traits) see the element type
   std::array<byte, N> data{};
 
   static constexpr std::size_t size() noexcept { return N; }

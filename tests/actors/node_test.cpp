@@ -263,3 +263,41 @@ TEST_CASE("two runs with the same genesis and the same clock produce byte-identi
   CHECK(a.size() > 25);
   CHECK(a == b);
 }
+
+TEST_CASE("transfers submitted to the mempool are included, applied and final") {
+  harness h;
+  const auto& net = shared_network();
+  const auto& from = net.accounts[0];
+  const auto to = address_of(net.accounts[1].pub);
+  caf::scoped_actor self{h.system};
+  auto balance = [&](const address& a) {
+    account_summary out;
+    self->request(h.n->chain(), seconds(5), account_atom::value, a)
+      .receive([&](const account_summary& s) { out = s; }, [&](const caf::error& e) { FAIL(h.system.render(e)); });
+    return out;
+  };
+  const auto before = balance(to).balance;
+  for (std::uint64_t nonce = 0; nonce < 50; ++nonce) {
+    transaction tx;
+    tx.nonce = nonce;
+    tx.fee = 1000;
+    tx.expiry = 10'000;
+    tx.payload = transfer_payload{to, units_per_bfdt};
+    sign_transaction(tx, from, hash256{});
+    self->request(h.n->mempool(), seconds(5), submit_atom::value, tx_envelope{tx})
+      .receive([&](const admission& a) { REQUIRE(a.code == 0); }, [&](const caf::error& e) { FAIL(h.system.render(e)); });
+  }
+  h.run_slots(0, 4);
+  CHECK(balance(to).balance == before + 50 * units_per_bfdt);
+  CHECK(balance(address_of(from.pub)).nonce == 50);
+  auto info = h.info();
+  CHECK(info.final_height == info.head_height);
+  std::uint64_t included = 0;
+  for (std::uint64_t height = 1; height <= info.head_height; ++height)
+    included += h.block_at(height).txs.size();
+  CHECK(included == 50);
+  std::uint64_t mempool_left = 1;
+  self->request(h.n->mempool(), seconds(5), size_atom::value)
+    .receive([&](std::uint64_t n) { mempool_left = n; }, [&](const caf::error& e) { FAIL(h.system.render(e)); });
+  CHECK(mempool_left == 0);
+}
