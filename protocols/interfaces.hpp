@@ -84,7 +84,8 @@ using chain_actor = caf::typed_actor<
   caf::replies_to<height_atom, std::uint64_t>::with<block_envelope>,
   caf::replies_to<account_atom, address>::with<account_summary>,
   caf::replies_to<delegates_atom>::with<std::vector<delegate_summary>>,
-  caf::reacts_to<attach_atom, delegate_actor>>;
+  /// A local delegate introduces itself: its key and its last confirmation (hash, height).
+  caf::reacts_to<attach_atom, delegate_actor, public_key, hash256, std::uint64_t>>;
 
 /// Registers the types of this header (called by register_vocabulary's users).
 void register_interfaces(caf::actor_system_config& cfg);

@@ -34,6 +34,8 @@ result<std::unique_ptr<node>> node::start(caf::actor_system& system, node_option
   cc.verified = verified;
   cc.reporter = options.reporter;
   cc.log = options.log;
+  cc.time = options.time;
+  cc.max_drift_ms = std::max<std::uint64_t>(500, options.genesis.params.slot_ms / 2);
   n->chain_ = spawn_chain(system, *engine, std::move(cc));
   std::uint32_t max_weight = 1;
   for (const auto& c : options.genesis.params.categories)

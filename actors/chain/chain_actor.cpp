@@ -27,11 +27,20 @@ block_ack make_ack(block_outcome outcome, const error& err, const chain_engine& 
   return ack;
 }
 
+/// A local delegate and its last confirmation, so it is only asked to confirm blocks that
+/// cannot conflict with what it confirmed before.
+struct local_delegate {
+  delegate_actor handle;
+  public_key key;
+  hash256 last_confirmed;
+  std::uint64_t last_confirmed_height = 0;
+};
+
 struct chain_actor_state {
   std::shared_ptr<chain_engine> engine;
   chain_actor_config config;
   std::optional<chain_store> store;
-  std::vector<delegate_actor> delegates;
+  std::vector<local_delegate> delegates;
   std::uint64_t reporter_nonce = 0;
   static constexpr const char* name = "chain";
 
@@ -164,7 +173,8 @@ chain_actor::behavior_type chain_impl(chain_pointer self, std::shared_ptr<chain_
   }
   self->set_down_handler([self](const caf::down_msg& down) {
     auto& ds = self->state.delegates;
-    ds.erase(std::remove_if(ds.begin(), ds.end(), [&](const delegate_actor& d) { return d.address() == down.source; }),
+    ds.erase(std::remove_if(ds.begin(), ds.end(),
+                            [&](const local_delegate& d) { return d.handle.address() == down.source; }),
              ds.end());
   });
   return {
@@ -173,6 +183,12 @@ chain_actor::behavior_type chain_impl(chain_pointer self, std::shared_ptr<chain_
       if (!env)
         return make_ack(block_outcome::rejected, make_error(errc::malformed, "not a canonical block"), *st.engine);
       const block& b = *env;
+      if (st.config.time && b.header.timestamp_ms > st.config.time->now_ms() + st.config.max_drift_ms) {
+        auto err = make_error(errc::wrong_slot, fmt::format("block #{} is stamped {} ms in the future", b.header.height,
+                                                            b.header.timestamp_ms - st.config.time->now_ms()));
+        st.warn("rejected block #{} by {}: {}", b.header.height, to_hex(b.header.producer).substr(0, 8), err.message());
+        return make_ack(block_outcome::rejected, err, *st.engine);
+      }
       // Verify each signature once per node: those the mempool checked are in the cache.
       for (const auto& tx : b.txs) {
         const auto id = signing_hash(tx);
@@ -212,12 +228,21 @@ chain_actor::behavior_type chain_impl(chain_pointer self, std::shared_ptr<chain_
           continue;
         block_envelope shared{std::make_shared<const block>(applied)};
         for (const auto& d : st.delegates) {
+          if (!confirmers->find(d.key)
+              || !st.engine->may_confirm(d.last_confirmed, d.last_confirmed_height, hash))
+            continue;
           ++*outstanding;
-          self->request(d, std::chrono::milliseconds(st.config.confirm_timeout_ms), confirm_atom::value, shared)
+          self->request(d.handle, std::chrono::milliseconds(st.config.confirm_timeout_ms), confirm_atom::value, shared)
             .then(
               [self, outstanding, finish](const confirmation_envelope& c) mutable {
-                if (c)
+                if (c) {
+                  for (auto& ld : self->state.delegates)
+                    if (ld.key == c->signer && c->height > ld.last_confirmed_height) {
+                      ld.last_confirmed = c->block;
+                      ld.last_confirmed_height = c->height;
+                    }
                   handle_confirmation(self, *c);
+                }
                 --*outstanding;
                 finish();
               },
@@ -331,9 +356,9 @@ chain_actor::behavior_type chain_impl(chain_pointer self, std::shared_ptr<chain_
       }
       return out;
     },
-    [=](attach_atom, const delegate_actor& d) {
+    [=](attach_atom, const delegate_actor& d, const public_key& key, const hash256& last, std::uint64_t height) {
       self->monitor(d);
-      self->state.delegates.push_back(d);
+      self->state.delegates.push_back({d, key, last, height});
     },
   };
 }

@@ -8,6 +8,7 @@
 
 #include <caf/fwd.hpp>
 
+#include "actors/clock.hpp"
 #include "actors/verified_cache.hpp"
 #include "chains/consensus/chain_engine.hpp"
 #include "chains/storage/kv_store.hpp"
@@ -27,6 +28,9 @@ struct chain_actor_config {
   std::optional<key_pair> reporter;           ///< signs evidence transactions (fee 0)
   std::shared_ptr<spdlog::logger> log;        ///< nullptr: no logging
   std::uint32_t confirm_timeout_ms = 5000;
+  /// Blocks stamped later than now + max_drift_ms are refused (nullptr: no clock check).
+  std::shared_ptr<const clock> time;
+  std::uint64_t max_drift_ms = 1000;
 };
 
 /// Spawns the actor around `engine` (from genesis or restored from storage).

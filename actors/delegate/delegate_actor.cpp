@@ -22,6 +22,7 @@ struct signing_record {
   std::uint64_t signed_slot_plus_one = 0;  // 0: nothing signed yet
   std::uint64_t signed_index = 0;
   std::uint64_t confirmed_height = 0;
+  hash256 confirmed_block;                 // what it confirmed at that height
 };
 
 struct delegate_state {
@@ -43,17 +44,18 @@ struct delegate_state {
     if (!*raw)
       return {};
     auto decoded = codec::decode_canonical<signing_record>(
-      **raw, codec::limits{64, 4, 2},
+      **raw, codec::limits{128, 4, 2},
       [](const msgpack::object& o) -> result<signing_record> {
-        auto f = codec::reader(o, "signing record").array(3);
+        auto f = codec::reader(o, "signing record").array(4);
         if (!f)
           return f.error();
         auto a = codec::reader((*f)[0], "slot").uint();
         auto b = codec::reader((*f)[1], "index").uint();
         auto c = codec::reader((*f)[2], "height").uint();
-        if (!a || !b || !c)
+        auto d = codec::reader((*f)[3], "block").fixed<32>();
+        if (!a || !b || !c || !d)
           return make_error(errc::malformed, "signing record");
-        return signing_record{*a, *b, *c};
+        return signing_record{*a, *b, *c, *d};
       },
       [](const signing_record& r, bytes& out) { out = encode(r); });
     if (!decoded)
@@ -65,10 +67,11 @@ struct delegate_state {
   static bytes encode(const signing_record& r) {
     bytes out;
     codec::writer w(out);
-    w.array(3);
+    w.array(4);
     w.uint(r.signed_slot_plus_one);
     w.uint(r.signed_index);
     w.uint(r.confirmed_height);
+    w.bin(r.confirmed_block);
     return out;
   }
 
@@ -102,7 +105,7 @@ template <class Done>
 void sign_and_submit(delegate_pointer self, block b, std::uint64_t g, std::uint64_t index, Done done) {
   auto& st = self->state;
   grind_work(b.header, st.config.work_bits);
-  if (!st.save_record(signing_record{g + 1, index, st.record.confirmed_height})) {
+  if (!st.save_record(signing_record{g + 1, index, st.record.confirmed_height, st.record.confirmed_block})) {
     done(0);
     return;
   }
@@ -238,7 +241,9 @@ delegate_actor::behavior_type delegate_impl(delegate_pointer self, delegate_conf
       self->state.config.log->error("delegate {}: {}", self->state.who(), st.error().message());
     self->quit(to_caf_error(st.error()));
   } else {
-    self->send(self->state.config.chain, attach_atom::value, delegate_actor{self});
+    const auto& r = self->state.record;
+    self->send(self->state.config.chain, attach_atom::value, delegate_actor{self}, self->state.config.keys.pub,
+               r.confirmed_block, r.confirmed_height);
     schedule_timer(self);
   }
   return {
@@ -253,6 +258,7 @@ delegate_actor::behavior_type delegate_impl(delegate_pointer self, delegate_conf
         return {};
       auto next = st.record;
       next.confirmed_height = b->header.height;
+      next.confirmed_block = header_hash(b->header);
       if (!st.save_record(next))
         return {};
       confirmation c{b->header.chain, b->header.height, header_hash(b->header), {}, {}};

@@ -77,12 +77,41 @@ status chain_engine::rebuild_head(const std::vector<hash256>& branch) {
   return {};
 }
 
+bool chain_engine::may_confirm(const hash256& last_confirmed, std::uint64_t last_confirmed_height,
+                               const hash256& candidate) const {
+  if (last_confirmed_height <= final_height())
+    return true;
+  auto i = blocks_.find(candidate);
+  if (i == blocks_.end())
+    return false;
+  hash256 cur = i->second.blk.header.parent;
+  while (cur != final_hash()) {
+    if (cur == last_confirmed)
+      return true;
+    auto p = blocks_.find(cur);
+    if (p == blocks_.end())
+      return false;
+    cur = p->second.blk.header.parent;
+  }
+  return false;
+}
+
 block_result chain_engine::add_block(const block& b, signature_check sigs) {
   block_result out;
   const auto hash = header_hash(b.header);
   check_header_equivocation(b.header, out.evidence);
   if (b.header.chain != final_.chain()) {
     out.err = make_error(errc::wrong_chain, "block of another chain");
+    return out;
+  }
+  // Only an authentic header with its own body is kept, even on a side branch or as an orphan:
+  // otherwise a forged body stored under the real hash would shadow the real block.
+  if (!verify_header_signature(b.header)) {
+    out.err = make_error(errc::bad_block_signature, "producer signature does not verify");
+    return out;
+  }
+  if (transactions_root(b) != b.header.tx_root) {
+    out.err = make_error(errc::bad_merkle_root, "tx_root does not match the transactions");
     return out;
   }
   if (b.header.height <= final_height()) {
@@ -117,6 +146,11 @@ block_result chain_engine::add_block(const block& b, signature_check sigs) {
   } else {
     auto branch = branch_to(hash);
     if (branch.size() <= best_.size()) {
+      if (blocks_.size() > best_.size() + max_side_blocks) {
+        blocks_.erase(hash);
+        out.err = make_error(errc::too_large, "too many side blocks held");
+        return out;
+      }
       out.outcome = block_outcome::side;
     } else {
       auto old_best = best_;
@@ -167,7 +201,8 @@ void chain_engine::try_finalize(const hash256& hash, std::vector<block>& finaliz
 }
 
 void chain_engine::finalize_to(const hash256& hash, std::vector<block>& finalized) {
-  if (std::find(best_.begin(), best_.end(), hash) == best_.end()) {
+  const bool on_side = std::find(best_.begin(), best_.end(), hash) == best_.end();
+  if (on_side) {
     // A block on a side branch became final: its branch is the only possible chain now.
     if (!rebuild_head(branch_to(hash)))
       return;
@@ -191,6 +226,22 @@ void chain_engine::finalize_to(const hash256& hash, std::vector<block>& finalize
   final_block_ = final_entry.blk;
   best_.erase(best_.begin(), best_.begin() + static_cast<std::ptrdiff_t>(count));
   prune();
+  if (on_side)
+    adopt_longest_branch();
+}
+
+void chain_engine::adopt_longest_branch() {
+  // After pruning every held block descends from the final one; follow the longest branch.
+  std::vector<hash256> longest = best_;
+  for (const auto& [hash, e] : blocks_) {
+    if (e.blk.header.height - final_height() <= longest.size())
+      continue;
+    auto branch = branch_to(hash);
+    if (branch.size() > longest.size())
+      longest = std::move(branch);
+  }
+  if (longest.size() > best_.size() && !rebuild_head(longest))
+    (void) rebuild_head(best_);  // a block of it is invalid: keep the chain we had
 }
 
 void chain_engine::prune() {
@@ -243,8 +294,17 @@ confirmation_result chain_engine::add_confirmation(const confirmation& c) {
     out.err = make_error(errc::bad_confirmation, "signer is not in the block's cluster");
     return out;
   }
-  if (e == blocks_.end() && confirmations_.size() >= max_early_confirmations)
-    return out;  // too many confirmations of unknown blocks: drop, they will be re-sent
+  if (e == blocks_.end() || !e->second.validated) {
+    // Not yet checkable against the block's cluster: keep it only from a known delegate.
+    const auto* vm = head_.consensus().find_vm(c.signer);
+    if (!vm || vm->status == vm_status::slashed) {
+      out.accepted = false;
+      out.err = make_error(errc::bad_confirmation, "signer is not a delegate of this chain");
+      return out;
+    }
+    if (confirmations_.size() >= max_early_confirmations)
+      return out;  // too many confirmations of unknown blocks: drop, they will be re-sent
+  }
   confirmations_[c.block][c.signer] = c.sig;
   try_finalize(c.block, out.finalized);
   return out;

@@ -67,6 +67,13 @@ public:
   const block* best_block_at(std::uint64_t height) const;
   const block* find_block(const hash256& hash) const;
 
+  /// Whether a delegate whose last confirmation was `last_confirmed` at `last_confirmed_height`
+  /// may confirm `candidate` without ever having confirmed two conflicting blocks: yes if its
+  /// last confirmation is at or below the final height (on the final chain, or on a branch that
+  /// can no longer become final), otherwise only if it is a strict ancestor of the candidate.
+  bool may_confirm(const hash256& last_confirmed, std::uint64_t last_confirmed_height,
+                   const hash256& candidate) const;
+
   /// The cluster that confirms `hash` (a non-final block), or nullptr.
   const cluster* confirming_cluster(const hash256& hash) const;
 
@@ -88,6 +95,7 @@ public:
 
   /// Bounds on buffered data (orphans, early confirmations).
   static constexpr std::size_t max_orphans = 1024;
+  static constexpr std::size_t max_side_blocks = 4096;
   static constexpr std::size_t max_early_confirmations = 65'536;
 
 private:
@@ -104,6 +112,7 @@ private:
   void finalize_to(const hash256& hash, std::vector<block>& finalized);
   void try_finalize(const hash256& hash, std::vector<block>& finalized);
   void prune();
+  void adopt_longest_branch();
   void adopt_orphans(const hash256& parent, block_result& out, signature_check sigs);
 
   chain_state final_;

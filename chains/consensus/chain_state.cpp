@@ -80,13 +80,13 @@ status chain_state::check_transaction(const transaction& tx, signature_check sig
 
 status chain_state::apply_body(const block& b, signature_check sigs) {
   const auto& h = b.header;
-  const auto owner = address_of(h.producer);
+  const auto pool = block_pool_address();
   amount fees = 0;
   for (std::size_t i = 0; i < b.txs.size(); ++i) {
     const auto& tx = b.txs[i];
     auto st = consensus_.check_transaction(tx);
     if (st)
-      st = ledger_.apply(tx, h.height, owner, sigs);
+      st = ledger_.apply(tx, h.height, pool, sigs);
     if (st)
       st = consensus_.apply_transaction(tx, ledger_);
     if (!st) {
@@ -127,6 +127,19 @@ status chain_state::apply_block(const block& b, signature_check sigs) {
   };
   if (h.round < consensus_.round().number)
     return fail(make_error(errc::wrong_slot, fmt::format("round {} is over", h.round)));
+  // Authenticate before paying for anything the header claims, and bound the rounds it may
+  // skip by the time it claims: every round has at least one slot.
+  const auto* producer_vm = consensus_.find_vm(h.producer);
+  if (!producer_vm || producer_vm->status == vm_status::slashed)
+    return fail(make_error(errc::wrong_producer, "the producer is not an active VM"));
+  if (!verify_header_signature(h))
+    return fail(make_error(errc::bad_block_signature, "producer signature does not verify"));
+  const auto& current = consensus_.round();
+  const auto claimed_slot = consensus_.global_slot_at(h.timestamp_ms);
+  if (claimed_slot < current.first_slot
+      || h.round - current.number > claimed_slot - current.first_slot + 1)
+    return fail(make_error(errc::wrong_slot, fmt::format("round {} cannot have started by time {}", h.round,
+                                                         h.timestamp_ms)));
   consensus_.advance_to_round(h.round);
   if (auto st = consensus_.check_header(h); !st)
     return fail(st.error());
@@ -168,7 +181,7 @@ result<block> chain_state::build_block(const block_template& t, std::span<const 
     return make_error(errc::wrong_slot, "round is over");
   }
   consensus_.advance_to_round(t.round);
-  const auto owner = address_of(t.producer);
+  const auto pool = block_pool_address();
   amount fees = 0;
   for (const auto& tx : candidates) {
     if (b.txs.size() >= t.max_txs)
@@ -177,7 +190,7 @@ result<block> chain_state::build_block(const block_template& t, std::span<const 
     auto cm = consensus_.checkpoint();
     auto st = consensus_.check_transaction(tx);
     if (st)
-      st = ledger_.apply(tx, h.height, owner, sigs);
+      st = ledger_.apply(tx, h.height, pool, sigs);
     if (st)
       st = consensus_.apply_transaction(tx, ledger_);
     if (!st) {

@@ -47,6 +47,11 @@ result<consensus_state> consensus_state::genesis(chain_id chain, const consensus
     return make_error(errc::invalid_argument, "slot_ms and rounds_per_epoch must be at least 1");
   if (params.work_bits > 32)
     return make_error(errc::invalid_argument, "work_bits above 32 would stall block production");
+  for (const auto& c : params.categories)
+    if (static_cast<std::uint64_t>(params.base_block_txs) * c.compute_weight > codec::block_limits.max_array_items)
+      return make_error(errc::invalid_argument,
+                        fmt::format("category {}: base_block_txs x compute_weight exceeds the {} transactions a "
+                                    "block can hold", c.name, codec::block_limits.max_array_items));
   consensus_state st;
   st.s_.chain = chain;
   st.s_.params = params;
@@ -73,7 +78,8 @@ result<consensus_state> consensus_state::genesis(chain_id chain, const consensus
     return make_error(errc::invalid_argument, "the genesis state has no VM to form a cluster");
   st.s_.next = st.s_.active;
   auto& r = st.s_.round;
-  r.order = shuffle_order(keys_of(st.s_.active), seed0);
+  // Round n+1 is ordered by S(n); round 0 by a hash of S(0), so rounds 0 and 1 differ.
+  r.order = shuffle_order(keys_of(st.s_.active), tagged_hash(hash_tag::seed, seed0.view()));
   r.blocks.assign(r.order.size(), 0);
   r.reveals.assign(r.order.size(), std::nullopt);
   return st;
@@ -399,6 +405,12 @@ status consensus_state::apply_transaction(const transaction& tx, ledger& l) {
             vm.status = vm_status::active;
             vm.consecutive_misses = 0;
           }
+          if (!p.hash_chain_tip.is_zero()) {
+            // A new commitment replaces a used-up (or any) hash chain: the next reveal must hash
+            // to it. It was fixed before the seeds it will feed are known.
+            vm.last_reveal = p.hash_chain_tip;
+            vm.reveals = 0;
+          }
           set_vm(tx.sender, vm);
         } else {
           vm_info vm;
@@ -432,23 +444,32 @@ status consensus_state::apply_transaction(const transaction& tx, ledger& l) {
     tx.payload);
 }
 
+address block_pool_address() noexcept {
+  return address{};
+}
+
 status consensus_state::pay_rewards(const public_key& producer, amount fees, ledger& l) {
   vm_info vm = vms_.at(producer);
   const auto owner = address_of(producer);
-  if (auto st = l.mint(owner, s_.params.block_reward); !st)
+  const auto pool = block_pool_address();
+  if (auto st = l.mint(pool, s_.params.block_reward); !st)
     return st;
   auto total = checked_add(s_.params.block_reward, fees);
   if (!total)
     return make_error(errc::overflow, "reward plus fees exceed 2^64-1");
   const amount power = vm.bid + vm.votes;
+  amount paid = 0;
   if (vm.votes > 0 && power > 0 && *total > 0) {
     auto first = stakes_.lower_bound({producer, address{}});
     for (auto i = first; i != stakes_.end() && i->first.first == producer; ++i) {
       auto share = static_cast<amount>(static_cast<unsigned __int128>(*total) * i->second / power);
-      if (auto st = l.move(owner, i->first.second, share); !st)
+      if (auto st = l.move(pool, i->first.second, share); !st)
         return st;
+      paid += share;  // shares sum to at most the total
     }
   }
+  if (auto st = l.move(pool, owner, *total - paid); !st)
+    return st;
   vm.rewards += *total;
   set_vm(producer, vm);
   return {};

@@ -97,8 +97,8 @@ public:
   /// locked by then); unvote unlocks, evidence burns the bid through `l`.
   status apply_transaction(const transaction& tx, ledger& l);
 
-  /// Mints the block reward for `producer` and splits reward plus `fees` (already credited to the
-  /// producer's address) pro rata to its voters.
+  /// Mints the block reward into the block pool, then pays reward plus `fees` (collected in the
+  /// pool during the block) to the producer's voters pro rata and the rest to the producer.
   status pay_rewards(const public_key& producer, amount fees, ledger& l);
 
   /// Root committing to the whole consensus state.
@@ -159,6 +159,10 @@ public:
     scalars snapshot;
   };
 };
+
+/// The block pool: the all-zero address, which collects a block's fees while its transactions
+/// run and is emptied by the reward payout at the end of the block (nobody holds its key).
+address block_pool_address() noexcept;
 
 /// Whether `hash` has at least `bits` leading zero bits.
 bool meets_work(const hash256& hash, std::uint32_t bits) noexcept;

@@ -301,3 +301,37 @@ TEST_CASE("transfers submitted to the mempool are included, applied and final") 
     .receive([&](std::uint64_t n) { mempool_left = n; }, [&](const caf::error& e) { FAIL(h.system.render(e)); });
   CHECK(mempool_left == 0);
 }
+
+TEST_CASE("a block stamped in the future is refused by the chain actor") {
+  harness h;
+  const auto& net = shared_network();
+  auto g = chain_state::genesis(net.genesis);
+  REQUIRE(g);
+  auto st = g->first;
+  // A correctly scheduled and signed block for slot 30, offered while the clock is at slot 0.
+  const std::uint64_t slot = 30;
+  auto a = st.consensus().assignment_at(slot);
+  REQUIRE(a);
+  const runtime::delegate_identity* producer = nullptr;
+  for (const auto& d : net.delegates)
+    if (d.keys.pub == a->producer)
+      producer = &d;
+  REQUIRE(producer);
+  chain_state::block_template t{a->producer, a->round, a->slot, a->start_ms, *producer->reveals->reveal(1), a->max_txs};
+  auto b = st.build_block(t, {}, signature_check::verify);
+  REQUIRE(b);
+  grind_work(b->header, net.genesis.params.work_bits);
+  sign_header(b->header, producer->keys, hash256{});
+  h.time->set(net.genesis.params.genesis_time_ms);
+  caf::scoped_actor self{h.system};
+  self->request(h.n->chain(), seconds(5), block_atom::value, block_envelope{*b})
+    .receive([&](const block_ack& ack) { CHECK(static_cast<errc>(ack.code) == errc::wrong_slot); },
+             [&](const caf::error& e) { FAIL(h.system.render(e)); });
+  CHECK(h.info().head_height == 0);
+  // The same block is accepted once its slot has come.
+  h.time->set(a->start_ms + 10);
+  self->request(h.n->chain(), seconds(5), block_atom::value, block_envelope{*b})
+    .receive([&](const block_ack& ack) { CHECK(ack.code == 0); },
+             [&](const caf::error& e) { FAIL(h.system.render(e)); });
+  CHECK(h.info().head_height == 1);
+}
