@@ -58,12 +58,39 @@ typename Inspector::result_type inspect(Inspector& f, admission& x) {
   return f(caf::meta::type_name("bfd::admission"), x.code, x.detail, x.id);
 }
 
+/// Where a transaction stands.
+enum class tx_state : std::uint8_t {
+  unknown = 0,   ///< never seen (or forgotten)
+  pending = 1,   ///< in the mempool
+  included = 2,  ///< in a block of the best chain, not final yet
+  final = 3,     ///< in a final block
+  rejected = 4,  ///< refused: see code and detail
+};
+
+/// A transaction's status and, when known, the transaction and its place in the chain.
+struct tx_status {
+  std::uint8_t state = 0;  ///< bfd::tx_state
+  std::uint64_t height = 0;
+  std::uint32_t index = 0;
+  hash256 block;
+  std::uint16_t code = 0;  ///< bfd::errc when rejected
+  std::string detail;
+  tx_envelope tx;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, tx_status& x) {
+  return f(caf::meta::type_name("bfd::tx_status"), x.state, x.height, x.index, x.block, x.code, x.detail, x.tx);
+}
+
 /// Pending transactions: admission, batches for producers, pruning after blocks.
 using mempool_actor = caf::typed_actor<
   caf::replies_to<submit_atom, tx_envelope>::with<admission>,
   caf::replies_to<take_atom, std::uint32_t>::with<std::vector<tx_envelope>>,
   caf::reacts_to<included_atom, inclusion_notice>,
-  caf::replies_to<size_atom>::with<std::uint64_t>>;
+  caf::replies_to<size_atom>::with<std::uint64_t>,
+  /// pending, rejected (recently, with the reason) or unknown.
+  caf::replies_to<tx_atom, hash256>::with<tx_status>>;
 
 /// A VM's delegate: produces in its slots, confirms blocks.
 using delegate_actor = caf::typed_actor<
@@ -83,6 +110,9 @@ using chain_actor = caf::typed_actor<
   caf::replies_to<info_atom>::with<chain_info>,
   caf::replies_to<height_atom, std::uint64_t>::with<block_envelope>,
   caf::replies_to<account_atom, address>::with<account_summary>,
+  /// included, final or unknown (ask the mempool about pending and rejected ones).
+  caf::replies_to<tx_atom, hash256>::with<tx_status>,
+  caf::replies_to<block_atom, hash256>::with<block_envelope>,
   caf::replies_to<delegates_atom>::with<std::vector<delegate_summary>>,
   /// A local delegate introduces itself: its key and its last confirmation (hash, height).
   caf::reacts_to<attach_atom, delegate_actor, public_key, hash256, std::uint64_t>>;

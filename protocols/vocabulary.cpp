@@ -55,6 +55,7 @@ void register_interfaces(caf::actor_system_config& cfg) {
   cfg.add_message_type<std::vector<delegate_summary>>("std::vector<bfd::delegate_summary>");
   cfg.add_message_type<account_summary>("bfd::account_summary");
   cfg.add_message_type<admission>("bfd::admission");
+  cfg.add_message_type<tx_status>("bfd::tx_status");
   cfg.add_message_type<address>("bfd::address");
   cfg.add_message_type<mempool_actor>("bfd::mempool_actor");
   cfg.add_message_type<delegate_actor>("bfd::delegate_actor");

@@ -333,6 +333,43 @@ chain_actor::behavior_type chain_impl(chain_pointer self, std::shared_ptr<chain_
           return block_envelope{std::move(**stored)};
       return block_envelope{};
     },
+    [=](tx_atom, const hash256& id) {
+      auto& st = self->state;
+      tx_status out;
+      const auto& e = *st.engine;
+      // Non-final blocks of the best chain first, newest last.
+      for (auto h = e.final_height() + 1; h <= e.head_state().head().height; ++h) {
+        const auto* b = e.best_block_at(h);
+        for (std::uint32_t i = 0; b && i < b->txs.size(); ++i)
+          if (signing_hash(b->txs[i]) == id) {
+            out.state = static_cast<std::uint8_t>(tx_state::included);
+            out.height = h;
+            out.index = i;
+            out.block = header_hash(b->header);
+            out.tx = tx_envelope{b->txs[i]};
+            return out;
+          }
+      }
+      if (st.store)
+        if (auto loc = st.store->find_transaction(id); loc && *loc)
+          if (auto b = st.store->block_at((*loc)->height); b && *b && (*loc)->index < (**b).txs.size()) {
+            out.state = static_cast<std::uint8_t>(tx_state::final);
+            out.height = (*loc)->height;
+            out.index = (*loc)->index;
+            out.block = header_hash((**b).header);
+            out.tx = tx_envelope{(**b).txs[(*loc)->index]};
+          }
+      return out;
+    },
+    [=](block_atom, const hash256& hash) {
+      auto& st = self->state;
+      if (const auto* b = st.engine->find_block(hash))
+        return block_envelope{*b};
+      if (st.store)
+        if (auto stored = st.store->block_by_hash(hash); stored && *stored)
+          return block_envelope{std::move(**stored)};
+      return block_envelope{};
+    },
     [=](account_atom, const address& addr) {
       auto acct = self->state.engine->head_state().accounts().get(addr);
       return account_summary{acct.balance, acct.nonce};

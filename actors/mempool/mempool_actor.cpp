@@ -1,6 +1,7 @@
 #include "actors/mempool/mempool_actor.hpp"
 
 #include <algorithm>
+#include <deque>
 #include <map>
 #include <unordered_map>
 
@@ -28,10 +29,43 @@ struct mempool_state {
   std::unordered_map<std::string, public_key> sender_of;  // hex id -> sender
   std::map<public_key, std::uint64_t> next_nonce;           // from the chain's notices
   std::size_t count = 0;
+  // Recent rejections (admission or block building), oldest forgotten first.
+  std::map<hash256, std::pair<std::uint16_t, std::string>> rejections;
+  std::deque<hash256> rejection_order;
+  static constexpr std::size_t max_rejections = 10'000;
+
+  void remember_rejection(const hash256& id, std::uint16_t code, const std::string& detail) {
+    if (id.is_zero() || !rejections.emplace(id, std::make_pair(code, detail)).second)
+      return;
+    rejection_order.push_back(id);
+    if (rejection_order.size() > max_rejections) {
+      rejections.erase(rejection_order.front());
+      rejection_order.pop_front();
+    }
+  }
+
+  tx_status status_of(const hash256& id) const {
+    tx_status out;
+    if (auto i = sender_of.find(to_hex(id)); i != sender_of.end()) {
+      for (const auto& [nonce, p] : by_sender.at(i->second))
+        if (p.id == id) {
+          out.state = static_cast<std::uint8_t>(tx_state::pending);
+          out.tx = p.tx;
+          return out;
+        }
+    }
+    if (auto r = rejections.find(id); r != rejections.end()) {
+      out.state = static_cast<std::uint8_t>(tx_state::rejected);
+      out.code = r->second.first;
+      out.detail = r->second.second;
+    }
+    return out;
+  }
 
   static constexpr const char* name = "mempool";
 
   admission reject(errc code, std::string detail, const hash256& id) {
+    remember_rejection(id, static_cast<std::uint16_t>(code), detail);
     return admission{static_cast<std::uint16_t>(code), std::move(detail), id};
   }
 
@@ -144,6 +178,7 @@ struct mempool_state {
       // A nonce gap may close later; anything else will not become valid by waiting.
       if (static_cast<errc>(r.code) == errc::nonce_gap)
         continue;
+      remember_rejection(r.id, r.code, r.detail);
       auto i = sender_of.find(to_hex(r.id));
       if (i == sender_of.end())
         continue;
@@ -177,6 +212,7 @@ mempool_actor::behavior_type mempool_impl(mempool_actor::stateful_pointer<mempoo
     [=](take_atom, std::uint32_t max) { return self->state.take(max); },
     [=](included_atom, const inclusion_notice& notice) { self->state.included(notice); },
     [=](size_atom) { return static_cast<std::uint64_t>(self->state.count); },
+    [=](tx_atom, const hash256& id) { return self->state.status_of(id); },
   };
 }
 

@@ -287,7 +287,30 @@ TEST_CASE("transfers submitted to the mempool are included, applied and final") 
     self->request(h.n->mempool(), seconds(5), submit_atom::value, tx_envelope{tx})
       .receive([&](const admission& a) { REQUIRE(a.code == 0); }, [&](const caf::error& e) { FAIL(h.system.render(e)); });
   }
+  auto status = [&](auto& actor, const hash256& id) {
+    tx_status out;
+    self->request(actor, seconds(5), tx_atom::value, id)
+      .receive([&](const tx_status& s) { out = s; }, [&](const caf::error& e) { FAIL(h.system.render(e)); });
+    return static_cast<tx_state>(out.state);
+  };
+  transaction first;
+  first.nonce = 0;
+  first.fee = 1000;
+  first.expiry = 10'000;
+  first.payload = transfer_payload{to, units_per_bfdt};
+  sign_transaction(first, from, hash256{});
+  const auto first_id = signing_hash(first);
+  CHECK(status(h.n->mempool(), first_id) == tx_state::pending);
+  CHECK(status(h.n->chain(), first_id) == tx_state::unknown);
+  auto forged = first;
+  forged.nonce = 99;
+  self->request(h.n->mempool(), seconds(5), submit_atom::value, tx_envelope{forged})
+    .receive([&](const admission& a) { CHECK(static_cast<errc>(a.code) == errc::bad_signature); },
+             [&](const caf::error& e) { FAIL(h.system.render(e)); });
+  CHECK(status(h.n->mempool(), signing_hash(forged)) == tx_state::rejected);
   h.run_slots(0, 4);
+  CHECK(status(h.n->chain(), first_id) == tx_state::final);
+  CHECK(status(h.n->mempool(), first_id) == tx_state::unknown);
   CHECK(balance(to).balance == before + 50 * units_per_bfdt);
   CHECK(balance(address_of(from.pub)).nonce == 50);
   auto info = h.info();
