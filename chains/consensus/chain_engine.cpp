@@ -282,6 +282,12 @@ confirmation_result chain_engine::add_confirmation(const confirmation& c) {
     out.err = make_error(errc::bad_confirmation, "signature does not verify");
     return out;
   }
+  // Only delegates of this chain are remembered at all, even for equivocation detection.
+  const auto* signer_vm = head_.consensus().find_vm(c.signer);
+  if (!signer_vm || signer_vm->status == vm_status::slashed) {
+    out.err = make_error(errc::bad_confirmation, "signer is not a delegate of this chain");
+    return out;
+  }
   auto [seen, inserted] = confirmations_seen_.emplace(std::make_pair(c.signer, c.height), c);
   if (!inserted && seen->second.block != c.block)
     out.evidence.push_back({evidence_kind::double_confirmation, codec::encode(seen->second), codec::encode(c)});
@@ -295,13 +301,7 @@ confirmation_result chain_engine::add_confirmation(const confirmation& c) {
     return out;
   }
   if (e == blocks_.end() || !e->second.validated) {
-    // Not yet checkable against the block's cluster: keep it only from a known delegate.
-    const auto* vm = head_.consensus().find_vm(c.signer);
-    if (!vm || vm->status == vm_status::slashed) {
-      out.accepted = false;
-      out.err = make_error(errc::bad_confirmation, "signer is not a delegate of this chain");
-      return out;
-    }
+    // Not yet checkable against the block's cluster (the signer is a delegate, checked above).
     if (confirmations_.size() >= max_early_confirmations)
       return out;  // too many confirmations of unknown blocks: drop, they will be re-sent
   }

@@ -130,8 +130,10 @@ status chain_state::apply_block(const block& b, signature_check sigs) {
   // Authenticate before paying for anything the header claims, and bound the rounds it may
   // skip by the time it claims: every round has at least one slot.
   const auto* producer_vm = consensus_.find_vm(h.producer);
-  if (!producer_vm || producer_vm->status == vm_status::slashed)
-    return fail(make_error(errc::wrong_producer, "the producer is not an active VM"));
+  if (!producer_vm)
+    return fail(make_error(errc::unknown_vm, "the producer is not a VM"));
+  if (producer_vm->status == vm_status::slashed)
+    return fail(make_error(errc::already_slashed, "the producer was slashed"));
   if (!verify_header_signature(h))
     return fail(make_error(errc::bad_block_signature, "producer signature does not verify"));
   const auto& current = consensus_.round();
