@@ -90,7 +90,11 @@ using mempool_actor = caf::typed_actor<
   caf::reacts_to<included_atom, inclusion_notice>,
   caf::replies_to<size_atom>::with<std::uint64_t>,
   /// pending, rejected (recently, with the reason) or unknown.
-  caf::replies_to<tx_atom, hash256>::with<tx_status>>;
+  caf::replies_to<tx_atom, hash256>::with<tx_status>,
+  /// A transaction a peer node admitted: admitted here too, not relayed again.
+  caf::reacts_to<relay_atom, tx_envelope>,
+  /// Where to relay transactions admitted here (a peer node's chain actor).
+  caf::reacts_to<peer_atom, caf::actor>>;
 
 /// A VM's delegate: produces in its slots, confirms blocks.
 using delegate_actor = caf::typed_actor<
@@ -115,7 +119,15 @@ using chain_actor = caf::typed_actor<
   caf::replies_to<block_atom, hash256>::with<block_envelope>,
   caf::replies_to<delegates_atom>::with<std::vector<delegate_summary>>,
   /// A local delegate introduces itself: its key and its last confirmation (hash, height).
-  caf::reacts_to<attach_atom, delegate_actor, public_key, hash256, std::uint64_t>>;
+  caf::reacts_to<attach_atom, delegate_actor, public_key, hash256, std::uint64_t>,
+  /// Blocks, confirmations and transactions from peer nodes: processed, not relayed again.
+  caf::reacts_to<relay_atom, block_envelope>,
+  caf::reacts_to<relay_atom, confirmation_envelope>,
+  caf::reacts_to<relay_atom, tx_envelope>,
+  /// The final block's certificate (empty before the first finalization).
+  caf::replies_to<cert_atom>::with<certificate_envelope>,
+  /// A peer node's chain actor: relay to it, and catch up from it.
+  caf::reacts_to<peer_atom, caf::actor>>;
 
 /// Registers the types of this header (called by register_vocabulary's users).
 void register_interfaces(caf::actor_system_config& cfg);

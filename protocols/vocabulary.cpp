@@ -28,6 +28,7 @@ void register_vocabulary(caf::actor_system_config& cfg) {
   cfg.add_message_type<tx_envelope>("bfd::tx");
   cfg.add_message_type<block_envelope>("bfd::block");
   cfg.add_message_type<confirmation_envelope>("bfd::confirmation");
+  cfg.add_message_type<certificate_envelope>("bfd::certificate");
   cfg.add_message_type<std::vector<tx_envelope>>("std::vector<bfd::tx>");
   cfg.add_message_type<hash256>("bfd::hash256");
   cfg.add_message_type<std::vector<hash256>>("std::vector<bfd::hash256>");

@@ -39,6 +39,9 @@ using tx_atom = caf::atom_constant<caf::atom("tx")>;
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
 using attach_atom = caf::atom_constant<caf::atom("attach")>;
 using size_atom = caf::atom_constant<caf::atom("size")>;
+using peer_atom = caf::atom_constant<caf::atom("peer")>;
+using relay_atom = caf::atom_constant<caf::atom("relay")>;
+using cert_atom = caf::atom_constant<caf::atom("cert")>;
 
 /// An immutable chain object shared between local actors; on the wire, its canonical bytes.
 /// A frame that does not decode arrives as an empty envelope (ptr == nullptr).
@@ -57,6 +60,7 @@ struct envelope {
 using tx_envelope = envelope<transaction>;
 using block_envelope = envelope<block>;
 using confirmation_envelope = envelope<confirmation>;
+using certificate_envelope = envelope<finality_certificate>;
 
 namespace detail {
 inline result<transaction> decode_any(byte_view in, const transaction*) {
@@ -68,6 +72,10 @@ inline result<block> decode_any(byte_view in, const block*) {
 inline result<confirmation> decode_any(byte_view in, const confirmation*) {
   return codec::decode_confirmation(in);
 }
+inline result<finality_certificate> decode_any(byte_view in, const finality_certificate*) {
+  return codec::decode_certificate(in);
+}
+inline const char* envelope_name(const finality_certificate*) { return "bfd::certificate"; }
 inline const char* envelope_name(const transaction*) { return "bfd::tx"; }
 inline const char* envelope_name(const block*) { return "bfd::block"; }
 inline const char* envelope_name(const confirmation*) { return "bfd::confirmation"; }
@@ -199,12 +207,14 @@ struct chain_info {
   std::vector<public_key> order;
   hash256 state_root;
   std::uint64_t total_supply = 0;
+  std::uint32_t peers = 0;  ///< connected peer nodes
+  bool syncing = false;     ///< catching up from a peer
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, chain_info& x) {
   return f(caf::meta::type_name("bfd::chain_info"), x.chain, x.head_height, x.head_hash, x.final_height,
-           x.final_hash, x.round, x.epoch, x.order, x.state_root, x.total_supply);
+           x.final_hash, x.round, x.epoch, x.order, x.state_root, x.total_supply, x.peers, x.syncing);
 }
 
 /// Turns a chain error into a CAF error of the "bfd" category (the reason code travels along).

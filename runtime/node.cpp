@@ -4,6 +4,7 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/exit_reason.hpp>
 #include <caf/send.hpp>
+#include <caf/io/middleman.hpp>
 
 #include "actors/chain/chain_actor.hpp"
 #include "actors/delegate/delegate_actor.hpp"
@@ -14,6 +15,7 @@ namespace bfd::runtime {
 
 void configure_actor_system(caf::actor_system_config& cfg, std::size_t threads) {
   register_vocabulary(cfg);
+  cfg.load<caf::io::middleman>();
   cfg.set("scheduler.max-threads", threads);
   // Workers wake quickly for request/response traffic (shared/CAF-NOTES.md).
   cfg.set("scheduler.policy", caf::atom("sharing"));
@@ -58,10 +60,19 @@ result<std::unique_ptr<node>> node::start(caf::actor_system& system, node_option
         dc.faults.equivocate_once = f.equivocate_once;
     n->delegates_.push_back(spawn_delegate(system, std::move(dc)));
   }
+  if (options.http) {
+    auto bridge = http_bridge::start(system, http_bridge_config{*options.http, n->chain_, n->mempool_,
+                                                                options.genesis.params, options.time, options.log});
+    if (!bridge)
+      return bridge.error();
+    n->http_ = std::move(*bridge);
+  }
   return n;
 }
 
 void node::stop() {
+  if (http_)
+    http_->stop();
   for (auto& d : delegates_)
     caf::anon_send_exit(d, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(chain_, caf::exit_reason::user_shutdown);

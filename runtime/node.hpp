@@ -10,6 +10,7 @@
 #include <caf/fwd.hpp>
 
 #include "actors/clock.hpp"
+#include "actors/http/http_bridge.hpp"
 #include "chains/storage/kv_store.hpp"
 #include "protocols/interfaces.hpp"
 #include "runtime/dev_network.hpp"
@@ -36,6 +37,7 @@ struct node_options {
   bool self_ticking = true;                  ///< delegates wake themselves (wall-clock mode)
   std::vector<injected_fault> faults;
   std::shared_ptr<spdlog::logger> log;
+  std::optional<http_options> http;          ///< serve the HTTP API once the actors run
 };
 
 /// The running actors of a node.
@@ -48,6 +50,8 @@ public:
   const chain_actor& chain() const noexcept { return chain_; }
   const mempool_actor& mempool() const noexcept { return mempool_; }
   const std::vector<delegate_actor>& delegates() const noexcept { return delegates_; }
+  /// The HTTP API, or nullptr when node_options::http was not set.
+  const http_bridge* http() const noexcept { return http_.get(); }
 
   /// Stops every actor of the node (the actor system can then shut down).
   void stop();
@@ -57,6 +61,7 @@ private:
   chain_actor chain_;
   mempool_actor mempool_;
   std::vector<delegate_actor> delegates_;
+  std::unique_ptr<http_bridge> http_;
 };
 
 /// The CAF settings every bfd process uses: vocabulary registered, scheduler sized to the box.

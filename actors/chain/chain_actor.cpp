@@ -41,6 +41,8 @@ struct chain_actor_state {
   chain_actor_config config;
   std::optional<chain_store> store;
   std::vector<local_delegate> delegates;
+  std::vector<caf::actor> peers;  ///< peer nodes' chain actors
+  bool syncing = false;           ///< catching up from a peer: no producing meanwhile
   std::uint64_t reporter_nonce = 0;
   static constexpr const char* name = "chain";
 
@@ -157,6 +159,165 @@ void log_applied(chain_pointer self, const block& b, const round_info& before) {
           to_hex(h.producer).substr(0, 8), st.category_name(h.producer), b.txs.size());
 }
 
+/// Where a block comes from: a local delegate (relay it to peers) or a peer (do not).
+enum class origin { local, peer };
+
+void broadcast_block(chain_pointer self, const block_envelope& env);
+void broadcast_confirmation(chain_pointer self, const confirmation& c);
+
+caf::result<block_ack> process_block(chain_pointer self, const block_envelope& env, origin from) {
+  auto& st = self->state;
+  if (!env) {
+    st.warn("refused a block that is not canonical msgpack");
+    return make_ack(block_outcome::rejected, make_error(errc::malformed, "not a canonical block"), *st.engine);
+  }
+  const block& b = *env;
+  if (st.config.time && b.header.timestamp_ms > st.config.time->now_ms() + st.config.max_drift_ms) {
+    auto err = make_error(errc::wrong_slot, fmt::format("block #{} is stamped {} ms in the future", b.header.height,
+                                                        b.header.timestamp_ms - st.config.time->now_ms()));
+    st.warn("rejected block #{} by {}: {}", b.header.height, to_hex(b.header.producer).substr(0, 8), err.message());
+    return make_ack(block_outcome::rejected, err, *st.engine);
+  }
+  // Verify each signature once per node: those the mempool checked are in the cache.
+  for (const auto& tx : b.txs) {
+    const auto id = signing_hash(tx);
+    const auto entry = entry_hash(id, tx);  // keyed by signature too: a swapped one is re-checked
+    if (st.config.verified->contains(entry))
+      continue;
+    if (!verify(tx.sender, id.view(), tx.sig))
+      return make_ack(block_outcome::rejected,
+                      make_error(errc::bad_signature, "transaction " + short_hex(id)), *st.engine);
+    st.config.verified->add(entry);
+  }
+  const round_info before = st.engine->head_state().consensus().round();
+  auto result = st.engine->add_block(b, signature_check::already_verified);
+  report_evidence(self, result.evidence);
+  if (from == origin::local && result.outcome != block_outcome::rejected
+      && result.outcome != block_outcome::duplicate && result.outcome != block_outcome::stale)
+    broadcast_block(self, env);
+  if (result.outcome == block_outcome::rejected) {
+    st.warn("rejected block #{} by {}: {}", b.header.height, to_hex(b.header.producer).substr(0, 8),
+            result.err.message());
+    return make_ack(result.outcome, result.err, *st.engine);
+  }
+  for (const auto& applied : result.applied)
+    log_applied(self, applied, before);
+  if (!result.applied.empty())
+    notify_mempool(self, result.applied);
+  st.persist(result.finalized);
+  // Ask the local delegates in each applied block's cluster to confirm it.
+  // Only a local submitter waits for the outcome; a peer's relay expects no answer.
+  std::optional<caf::typed_response_promise<block_ack>> rp;
+  if (from == origin::local)
+    rp = self->make_response_promise<block_ack>();
+  auto outstanding = std::make_shared<std::size_t>(0);
+  auto outcome = result.outcome;
+  auto finish = [self, rp, outcome, outstanding]() mutable {
+    if (*outstanding == 0 && rp && rp->pending())
+      rp->deliver(make_ack(outcome, error{}, *self->state.engine));
+  };
+  for (const auto& applied : result.applied) {
+    const auto hash = header_hash(applied.header);
+    const auto* confirmers = st.engine->confirming_cluster(hash);
+    if (!confirmers)
+      continue;
+    block_envelope shared{std::make_shared<const block>(applied)};
+    for (const auto& d : st.delegates) {
+      if (!confirmers->find(d.key)
+          || !st.engine->may_confirm(d.last_confirmed, d.last_confirmed_height, hash))
+        continue;
+      ++*outstanding;
+      self->request(d.handle, std::chrono::milliseconds(st.config.confirm_timeout_ms), confirm_atom::value, shared)
+        .then(
+          [self, outstanding, finish](const confirmation_envelope& c) mutable {
+            if (c) {
+              for (auto& ld : self->state.delegates)
+                if (ld.key == c->signer && c->height > ld.last_confirmed_height) {
+                  ld.last_confirmed = c->block;
+                  ld.last_confirmed_height = c->height;
+                }
+              handle_confirmation(self, *c);
+              broadcast_confirmation(self, *c);
+            }
+            --*outstanding;
+            finish();
+          },
+          [outstanding, finish](const caf::error&) mutable {
+            --*outstanding;
+            finish();
+          });
+    }
+  }
+  finish();
+  if (rp)
+    return *rp;
+  return make_ack(outcome, error{}, *st.engine);
+}
+
+void broadcast_block(chain_pointer self, const block_envelope& env) {
+  for (const auto& p : self->state.peers)
+    self->send(caf::actor_cast<chain_actor>(p), relay_atom::value, env);
+}
+
+void broadcast_confirmation(chain_pointer self, const confirmation& c) {
+  if (self->state.peers.empty())
+    return;
+  confirmation_envelope env{c};
+  for (const auto& p : self->state.peers)
+    self->send(caf::actor_cast<chain_actor>(p), relay_atom::value, env);
+}
+
+/// Fetches the peer's blocks above this node's final height one at a time (each validated
+/// as if relayed), then its finality certificate, whose signatures are checked as confirmations:
+/// a peer is never trusted, only what it proves.
+void fetch_from(chain_pointer self, chain_actor peer, std::uint64_t height, std::uint64_t until) {
+  using std::chrono::seconds;
+  if (height > until) {
+    self->request(peer, seconds(10), cert_atom::value)
+      .then(
+        [self](const certificate_envelope& cert) {
+          auto& st = self->state;
+          if (cert) {
+            for (const auto& s : cert->signatures)
+              handle_confirmation(self, confirmation{cert->chain, cert->height, cert->block, s.signer, s.sig});
+          }
+          st.syncing = false;
+          st.info("caught up: head #{} final #{}", st.engine->head_state().head().height, st.engine->final_height());
+        },
+        [self](const caf::error&) { self->state.syncing = false; });
+    return;
+  }
+  self->request(peer, seconds(10), height_atom::value, height)
+    .then(
+      [self, peer, height, until](const block_envelope& b) {
+        if (!b) {
+          self->state.syncing = false;
+          return;
+        }
+        (void) process_block(self, b, origin::peer);
+        fetch_from(self, peer, height + 1, until);
+      },
+      [self](const caf::error&) { self->state.syncing = false; });
+}
+
+void start_sync(chain_pointer self, const caf::actor& peer_handle) {
+  auto peer = caf::actor_cast<chain_actor>(peer_handle);
+  self->request(peer, std::chrono::seconds(10), info_atom::value)
+    .then(
+      [self, peer](const chain_info& theirs) {
+        auto& st = self->state;
+        const auto mine = st.engine->head_state().head().height;
+        if (theirs.head_height <= mine || st.syncing)
+          return;
+        st.syncing = true;
+        st.info("catching up from a peer: their head #{} final #{}, ours #{}", theirs.head_height,
+                theirs.final_height, mine);
+        fetch_from(self, peer, st.engine->final_height() + 1, theirs.head_height);
+      },
+      [](const caf::error&) {});
+}
+
+
 chain_actor::behavior_type chain_impl(chain_pointer self, std::shared_ptr<chain_engine> engine,
                                       chain_actor_config config) {
   auto& st = self->state;
@@ -171,7 +332,15 @@ chain_actor::behavior_type chain_impl(chain_pointer self, std::shared_ptr<chain_
     else if (st.config.log)
       st.config.log->error("cannot open the chain's storage: {}", cs.error().message());
   }
+  // Whatever a peer sends that is not in the interface is dropped, never fatal.
+  self->set_default_handler(caf::print_and_drop);
   self->set_down_handler([self](const caf::down_msg& down) {
+    auto& ps = self->state.peers;
+    auto before = ps.size();
+    ps.erase(std::remove_if(ps.begin(), ps.end(), [&](const caf::actor& p) { return p.address() == down.source; }),
+             ps.end());
+    if (ps.size() != before)
+      self->state.warn("lost a peer node ({} left)", ps.size());
     auto& ds = self->state.delegates;
     ds.erase(std::remove_if(ds.begin(), ds.end(),
                             [&](const local_delegate& d) { return d.handle.address() == down.source; }),
@@ -179,91 +348,50 @@ chain_actor::behavior_type chain_impl(chain_pointer self, std::shared_ptr<chain_
   });
   return {
     [=](block_atom, const block_envelope& env) -> caf::result<block_ack> {
-      auto& st = self->state;
-      if (!env)
-        return make_ack(block_outcome::rejected, make_error(errc::malformed, "not a canonical block"), *st.engine);
-      const block& b = *env;
-      if (st.config.time && b.header.timestamp_ms > st.config.time->now_ms() + st.config.max_drift_ms) {
-        auto err = make_error(errc::wrong_slot, fmt::format("block #{} is stamped {} ms in the future", b.header.height,
-                                                            b.header.timestamp_ms - st.config.time->now_ms()));
-        st.warn("rejected block #{} by {}: {}", b.header.height, to_hex(b.header.producer).substr(0, 8), err.message());
-        return make_ack(block_outcome::rejected, err, *st.engine);
-      }
-      // Verify each signature once per node: those the mempool checked are in the cache.
-      for (const auto& tx : b.txs) {
-        const auto id = signing_hash(tx);
-        const auto entry = entry_hash(id, tx);  // keyed by signature too: a swapped one is re-checked
-        if (st.config.verified->contains(entry))
-          continue;
-        if (!verify(tx.sender, id.view(), tx.sig))
-          return make_ack(block_outcome::rejected,
-                          make_error(errc::bad_signature, "transaction " + short_hex(id)), *st.engine);
-        st.config.verified->add(entry);
-      }
-      const round_info before = st.engine->head_state().consensus().round();
-      auto result = st.engine->add_block(b, signature_check::already_verified);
-      report_evidence(self, result.evidence);
-      if (result.outcome == block_outcome::rejected) {
-        st.warn("rejected block #{} by {}: {}", b.header.height, to_hex(b.header.producer).substr(0, 8),
-                result.err.message());
-        return make_ack(result.outcome, result.err, *st.engine);
-      }
-      for (const auto& applied : result.applied)
-        log_applied(self, applied, before);
-      if (!result.applied.empty())
-        notify_mempool(self, result.applied);
-      st.persist(result.finalized);
-      // Ask the local delegates in each applied block's cluster to confirm it.
-      auto rp = self->make_response_promise<block_ack>();
-      auto outstanding = std::make_shared<std::size_t>(0);
-      auto outcome = result.outcome;
-      auto finish = [self, rp, outcome, outstanding]() mutable {
-        if (*outstanding == 0)
-          rp.deliver(make_ack(outcome, error{}, *self->state.engine));
-      };
-      for (const auto& applied : result.applied) {
-        const auto hash = header_hash(applied.header);
-        const auto* confirmers = st.engine->confirming_cluster(hash);
-        if (!confirmers)
-          continue;
-        block_envelope shared{std::make_shared<const block>(applied)};
-        for (const auto& d : st.delegates) {
-          if (!confirmers->find(d.key)
-              || !st.engine->may_confirm(d.last_confirmed, d.last_confirmed_height, hash))
-            continue;
-          ++*outstanding;
-          self->request(d.handle, std::chrono::milliseconds(st.config.confirm_timeout_ms), confirm_atom::value, shared)
-            .then(
-              [self, outstanding, finish](const confirmation_envelope& c) mutable {
-                if (c) {
-                  for (auto& ld : self->state.delegates)
-                    if (ld.key == c->signer && c->height > ld.last_confirmed_height) {
-                      ld.last_confirmed = c->block;
-                      ld.last_confirmed_height = c->height;
-                    }
-                  handle_confirmation(self, *c);
-                }
-                --*outstanding;
-                finish();
-              },
-              [outstanding, finish](const caf::error&) mutable {
-                --*outstanding;
-                finish();
-              });
-        }
-      }
-      finish();
-      return rp;
+      return process_block(self, env, origin::local);
     },
     [=](confirm_atom, const confirmation_envelope& c) {
       if (c)
         handle_confirmation(self, *c);
+    },
+    [=](relay_atom, const block_envelope& b) {
+      const auto before = self->state.engine->pending_blocks();
+      (void) process_block(self, b, origin::peer);
+      // A block whose parent we lack: pull what we miss from the peer that sent it.
+      if (b && b->header.height > self->state.engine->head_state().head().height + 1
+          && self->state.engine->pending_blocks() == before)
+        if (auto sender = caf::actor_cast<caf::actor>(self->current_sender()))
+          start_sync(self, sender);
+    },
+    [=](relay_atom, const confirmation_envelope& c) {
+      if (c)
+        handle_confirmation(self, *c);
+    },
+    [=](relay_atom, const tx_envelope& tx) {
+      if (tx)
+        self->send(self->state.config.mempool, relay_atom::value, tx);
+    },
+    [=](cert_atom) {
+      const auto& cert = self->state.engine->final_certificate();
+      return cert ? certificate_envelope{*cert} : certificate_envelope{};
+    },
+    [=](peer_atom, const caf::actor& peer) {
+      auto& st = self->state;
+      if (std::find(st.peers.begin(), st.peers.end(), peer) != st.peers.end())
+        return;
+      self->monitor(peer);
+      st.peers.push_back(peer);
+      st.info("connected to a peer node ({} now)", st.peers.size());
+      self->send(st.config.mempool, peer_atom::value, peer);
+      start_sync(self, peer);
     },
     [=](schedule_atom, std::uint64_t g) {
       const auto& head = self->state.engine->head_state();
       const auto& cs = head.consensus();
       slot_info info;
       info.head_height = head.head().height;
+      if (self->state.syncing)
+        return info;  // producing on a stale head would only fork
       auto a = cs.assignment_at(g);
       if (!a)
         return info;
@@ -322,6 +450,8 @@ chain_actor::behavior_type chain_impl(chain_pointer self, std::shared_ptr<chain_
       info.order = head.consensus().round().order;
       info.state_root = head.head().state_root;
       info.total_supply = head.accounts().total_supply();
+      info.peers = static_cast<std::uint32_t>(self->state.peers.size());
+      info.syncing = self->state.syncing;
       return info;
     },
     [=](height_atom, std::uint64_t height) {

@@ -22,6 +22,7 @@ struct pending {
 
 struct mempool_state {
   mempool_config config;
+  std::vector<caf::actor> peers;  ///< peer nodes' chain actors, which relay to their mempools
   std::uint64_t next_arrival = 0;
   std::uint64_t head_height = 0;
   // sender -> nonce -> transaction
@@ -207,8 +208,26 @@ mempool_actor::behavior_type mempool_impl(mempool_actor::stateful_pointer<mempoo
   self->state.config = std::move(cfg);
   if (!self->state.config.verified)
     self->state.config.verified = std::make_shared<verified_cache>();
+  self->set_default_handler(caf::print_and_drop);
+  self->set_down_handler([self](const caf::down_msg& down) {
+    auto& ps = self->state.peers;
+    ps.erase(std::remove_if(ps.begin(), ps.end(), [&](const caf::actor& p) { return p.address() == down.source; }),
+             ps.end());
+  });
   return {
-    [=](submit_atom, const tx_envelope& tx) { return self->state.submit(tx); },
+    [=](submit_atom, const tx_envelope& tx) {
+      auto verdict = self->state.submit(tx);
+      // Newly admitted here: let the other nodes' producers see it too.
+      if (verdict.code == 0 && verdict.detail.empty())
+        for (const auto& p : self->state.peers)
+          self->send(caf::actor_cast<chain_actor>(p), relay_atom::value, tx);
+      return verdict;
+    },
+    [=](relay_atom, const tx_envelope& tx) { (void) self->state.submit(tx); },
+    [=](peer_atom, const caf::actor& peer) {
+      self->monitor(peer);
+      self->state.peers.push_back(peer);
+    },
     [=](take_atom, std::uint32_t max) { return self->state.take(max); },
     [=](included_atom, const inclusion_notice& notice) { self->state.included(notice); },
     [=](size_atom) { return static_cast<std::uint64_t>(self->state.count); },

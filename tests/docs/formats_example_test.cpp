@@ -9,6 +9,7 @@
 #include "chains/codec/block_codec.hpp"
 #include "chains/codec/transaction_codec.hpp"
 #include "chains/consensus/chain_state.hpp"
+#include "chains/consensus/cluster.hpp"
 #include "chains/consensus/confirmation.hpp"
 #include "chains/consensus/hash_chain.hpp"
 #include "chains/core/hex.hpp"
@@ -343,6 +344,13 @@ TEST_CASE("the example genesis state has the roots, consensus encoding and heade
   CHECK(seed == tagged_hash(hash_tag::seed, be_bytes(mainchain_id, 4), l.state_root().view()));
   CHECK(state.consensus().seed() == seed);
   CHECK(doc_has("```\n" + to_hex(seed) + "\n```"));
+  // Round 0 is ordered by S(0) hashed once more.
+  const auto order_seed = tagged_hash(hash_tag::seed, seed.view());
+  CHECK(doc_has("```\n" + to_hex(order_seed) + "\n```"));
+  std::vector<public_key> cluster_keys;
+  for (const auto& m : state.consensus().active().members)
+    cluster_keys.push_back(m.key);
+  CHECK(state.consensus().round().order == shuffle_order(cluster_keys, order_seed));
 
   const auto encoded = state.consensus().encode();
   CHECK(doc_has("```\n" + hex_of(encoded) + "\n```"));
@@ -357,6 +365,78 @@ TEST_CASE("the example genesis state has the roots, consensus encoding and heade
   CHECK(doc_has("```\n" + to_hex(state_root) + "\n```"));
   CHECK(doc_has("```\n" + hex_of(codec::encode(genesis_block.header)) + "\n```"));
   CHECK(doc_has("```\n" + to_hex(header_hash(genesis_block.header)) + "\n```"));
+}
+
+TEST_CASE("round 0 is ordered by tagged_hash(bfd/seed, S(0)) and round 1 by S(0), as the document says") {
+  // The example genesis with three more VMs, so that the order depends on the seed.
+  auto config = example_genesis();
+  for (byte fill : {byte(0x05), byte(0x06), byte(0x07)})
+    config.vms.push_back({keys_of(fill).pub, 0, 100 * units_per_bfdt, example_hash_chain().tip()});
+  auto g = chain_state::genesis(config);
+  REQUIRE(g);
+  const auto& cs = g->first.consensus();
+  std::vector<public_key> cluster_keys;
+  for (const auto& m : cs.active().members)
+    cluster_keys.push_back(m.key);
+  const auto k = cs.round().order.size();
+  REQUIRE(k == cluster_keys.size());
+  REQUIRE(k >= 2);
+  CHECK(cs.round().order == shuffle_order(cluster_keys, tagged_hash(hash_tag::seed, cs.seed().view())));
+  std::vector<public_key> round1;
+  for (std::uint64_t i = 0; i < k; ++i)
+    round1.push_back(cs.assignment_at(k + i)->producer);
+  CHECK(round1 == shuffle_order(cluster_keys, cs.seed()));
+  CHECK(doc_has("Round 0 is ordered, at genesis, by\n\n    tagged_hash(\"bfd/seed\", S(0))\n"));
+}
+
+TEST_CASE("fees and the reward pass through the block pool, which stays in the ledger as the document shows") {
+  auto g = chain_state::genesis(example_genesis());
+  REQUIRE(g);
+  auto state = g->first;
+  const auto producer = keys_of(0x03);
+  const address pool{};
+  CHECK(block_pool_address() == pool);
+  CHECK(doc_has("`" + format_address(pool) + "`"));
+  CHECK_FALSE(state.accounts().accounts().count(pool));
+  // The empty block of the example: round 0, slot 0, reveal 1 of the example hash chain.
+  auto a = state.consensus().assignment_at(0);
+  REQUIRE(a);
+  REQUIRE(a->producer == producer.pub);
+  chain_state::block_template t{producer.pub, a->round, a->slot, a->start_ms, *example_hash_chain().reveal(1),
+                                a->max_txs};
+  auto b = state.build_block(t, {}, signature_check::verify);
+  REQUIRE(b);
+  sign_header(b->header, producer, hash256{});
+  const auto supply = state.accounts().total_supply();
+  REQUIRE(state.apply_block(*b, signature_check::verify));
+  const auto reward = example_genesis().params.block_reward;
+  CHECK(state.accounts().total_supply() == supply + reward);
+  CHECK(state.accounts().get(address_of(producer.pub)).balance == reward);
+  REQUIRE(state.accounts().accounts().count(pool));
+  const auto& [first_addr, first_acct] = *state.accounts().accounts().begin();
+  CHECK(first_addr == pool);
+  CHECK(first_acct.balance == 0);
+  CHECK(first_acct.nonce == 0);
+  const auto pool_leaf = tagged_hash(hash_tag::account, bytes(36, 0x00));
+  CHECK(doc_has("```\n" + to_hex(pool_leaf) + "\n```"));
+  // The pool's item is the first account leaf of the ledger root.
+  auto first = be_bytes(mainchain_id, 4);
+  for (auto v : {state.accounts().total_supply(), state.accounts().locked()}) {
+    auto bb = be_bytes(v, 8);
+    first.insert(first.end(), bb.begin(), bb.end());
+  }
+  std::vector<hash256> leaves{tagged_hash(hash_tag::account, first), pool_leaf};
+  for (const auto& [addr, acct] : state.accounts().accounts()) {
+    if (addr == pool)
+      continue;
+    auto item = bytes(addr.begin(), addr.end());
+    for (auto v : {acct.balance, acct.nonce}) {
+      auto bb = be_bytes(v, 8);
+      item.insert(item.end(), bb.begin(), bb.end());
+    }
+    leaves.push_back(tagged_hash(hash_tag::account, item));
+  }
+  CHECK(state.accounts().state_root() == merkle_root(leaves));
 }
 
 TEST_CASE("the storage head record has the five items the document lists") {

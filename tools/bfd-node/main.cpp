@@ -1,7 +1,9 @@
 // bfd-node: runs a bfdchain node. `--dev` runs a whole single-process network.
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <pthread.h>
 
 #include <CLI/CLI.hpp>
@@ -26,6 +28,25 @@ int fail(const std::string& what) {
   return 1;
 }
 
+/// Reads --http: "ADDRESS:PORT" (an IPv6 address in brackets) or "off"; an error message otherwise.
+std::string parse_http_endpoint(const std::string& text, std::optional<bfd::http_options>& out) {
+  out.reset();
+  if (text == "off")
+    return {};
+  const auto colon = text.rfind(':');
+  const auto digits = colon == std::string::npos ? std::string() : text.substr(colon + 1);
+  if (colon == 0 || digits.empty() || digits.size() > 5 || digits.find_first_not_of("0123456789") != std::string::npos
+      || std::stoul(digits) > 65535)
+    return "--http: expected ADDRESS:PORT (port 0..65535) or off, got '" + text + "'";
+  bfd::http_options o;
+  o.address = text.substr(0, colon);
+  if (o.address.size() > 2 && o.address.front() == '[' && o.address.back() == ']')
+    o.address = o.address.substr(1, o.address.size() - 2);
+  o.port = static_cast<std::uint16_t>(std::stoul(digits));
+  out = std::move(o);
+  return {};
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -33,6 +54,8 @@ int main(int argc, char** argv) {
   bool dev = false;
   bfd::runtime::dev_options dev_opts;
   std::string log_level = "info";
+  std::string http_endpoint = "127.0.0.1:8645";
+  std::uint32_t http_rate = bfd::http_options{}.rate_per_second;
   app.add_flag("--dev", dev, "run a whole network in this process: generated keys, funded dev accounts");
   app.add_option("--data-dir", dev_opts.data_dir, "where keys, genesis and the database live")
     ->capture_default_str();
@@ -48,6 +71,11 @@ int main(int argc, char** argv) {
   app.add_option("--work-bits", dev_opts.work_bits, "--dev: leading zero bits of work per block header")
     ->check(CLI::Range(0u, 20u))
     ->capture_default_str();
+  app.add_option("--http", http_endpoint, "HTTP API (docs/http.md) on ADDRESS:PORT, port 0 = any free port; or off")
+    ->capture_default_str();
+  app.add_option("--http-rate", http_rate, "HTTP requests a second allowed per client IP (0 = no bound)")
+    ->check(CLI::Range(0u, 1'000'000u))
+    ->capture_default_str();
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
     ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
     ->capture_default_str();
@@ -56,6 +84,13 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (!dev)
     return fail("nothing to run: use --dev (topology files come with a later release); see --help");
+  std::optional<bfd::http_options> http;
+  if (auto bad = parse_http_endpoint(http_endpoint, http); !bad.empty())
+    return fail(bad);
+  if (http) {
+    http->rate_per_second = http_rate;
+    http->burst = std::max<std::uint32_t>(2 * http_rate, 1);
+  }
 
   auto log = spdlog::stdout_color_mt("bfd");
   log->set_pattern("%H:%M:%S.%e %^%-5l%$ %v");
@@ -91,9 +126,12 @@ int main(int argc, char** argv) {
   opts.store = store;
   opts.time = std::make_shared<bfd::wall_clock>();
   opts.log = log;
+  opts.http = http;
   auto node = bfd::runtime::node::start(system, std::move(opts));
   if (!node)
     return fail(node.error().message());
+  if (const auto* api = (*node)->http())
+    log->info("HTTP API on {} (docs/http.md)", api->url());
 
   {
     caf::scoped_actor self{system};

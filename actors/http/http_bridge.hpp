@@ -1,0 +1,70 @@
+// The HTTP bridge: REST+JSON for DApps over one chain's actors, /healthz and Prometheus /metrics
+// (routes in docs/http.md and docs/openapi.yaml).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <caf/fwd.hpp>
+
+#include "actors/clock.hpp"
+#include "chains/consensus/params.hpp"
+#include "protocols/interfaces.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace bfd {
+
+/// Where the HTTP API listens and the bounds it enforces.
+struct http_options {
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 8645;                 ///< 0: an ephemeral port, see http_bridge::port()
+  std::size_t threads = 8;                   ///< cpp-httplib worker threads
+  std::size_t max_body_bytes = 256 * 1024;   ///< larger request bodies get 413
+  std::uint32_t rate_per_second = 100;       ///< requests per client IP (token bucket); 0 = no bound
+  std::uint32_t burst = 200;                 ///< requests a client IP may make at once
+  std::chrono::milliseconds timeout{5000};   ///< for each actor request behind an HTTP request
+};
+
+/// What the bridge serves.
+struct http_bridge_config {
+  http_options options;
+  chain_actor chain;
+  mempool_actor mempool;
+  consensus_params params;               ///< the chain's categories and slot timing (its genesis)
+  std::shared_ptr<const clock> time;     ///< the node's clock for /v1/schedule; nullptr: wall clock
+  std::shared_ptr<spdlog::logger> log;   ///< nullptr: no logging
+};
+
+/// A running HTTP server in front of a chain actor and its mempool. Not a CAF actor itself:
+/// cpp-httplib owns the threads, and each request becomes an actor request with a timeout, so
+/// a slow or stopped actor costs a client a 504 or 503, never a blocked node.
+class http_bridge {
+public:
+  /// Binds the address and port and starts serving; errc::io if the address cannot be bound.
+  static result<std::unique_ptr<http_bridge>> start(caf::actor_system& system, http_bridge_config config);
+  ~http_bridge();
+  http_bridge(const http_bridge&) = delete;
+  http_bridge& operator=(const http_bridge&) = delete;
+
+  /// The bound port (the chosen one when the options asked for port 0).
+  std::uint16_t port() const noexcept;
+
+  /// "http://ADDRESS:PORT" with the bound port.
+  std::string url() const;
+
+  /// Stops accepting, waits for requests in flight and joins the server thread. Idempotent.
+  void stop();
+
+private:
+  struct impl;
+  explicit http_bridge(std::unique_ptr<impl> p);
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace bfd

@@ -1,0 +1,933 @@
+// The topology loader: TOML (toml++) to validated plain structs, every problem named by file:line:column.
+#include "config/topology.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <utility>
+
+#include <toml++/toml.h>
+
+#include "chains/core/hex.hpp"
+#include "chains/crypto/keys.hpp"
+
+namespace bfd::config {
+
+namespace fs = std::filesystem;
+
+std::string file_position::to_string() const {
+  return file + ":" + std::to_string(line) + ":" + std::to_string(column);
+}
+
+const node_spec* topology::find_node(std::string_view name) const {
+  for (const auto& n : nodes)
+    if (n.name == name)
+      return &n;
+  return nullptr;
+}
+
+std::vector<std::size_t> topology::delegates_on(std::string_view node) const {
+  std::vector<std::size_t> out;
+  for (std::size_t i = 0; i < delegates.size(); ++i)
+    if (delegates[i].node == node)
+      out.push_back(i);
+  return out;
+}
+
+const http_spec* topology::http_on(std::string_view node) const {
+  for (const auto& h : http)
+    if (h.node == node)
+      return &h;
+  return nullptr;
+}
+
+namespace {
+
+/// Most problems one error reports; the rest are counted.
+constexpr std::size_t max_reported = 20;
+
+/// Largest topology file read (a topology of thousands of delegates is far smaller).
+constexpr std::uintmax_t max_file_bytes = 4u << 20;
+
+// Bounds beyond the chain's own genesis checks, so that products such as
+// base_block_txs * compute_weight stay far inside 32 bits.
+constexpr std::int64_t max_compute_weight = 1000;
+constexpr std::int64_t max_base_block_txs = 1'000'000;
+constexpr std::int64_t min_slot_ms = 60;
+constexpr std::int64_t max_slot_ms = 600'000;
+constexpr std::int64_t max_rounds_per_epoch = 1'000'000;
+constexpr std::int64_t max_work_bits = 32;
+constexpr std::int64_t max_u32 = 0xffff'ffff;
+
+/// Sections this version reads, for "expected one of" messages.
+constexpr std::string_view known_sections = "[network], [[nodes]], [[delegates]], [[accounts]], [http]";
+
+/// Sections kept for later releases: named, but refused with a clear message.
+constexpr std::string_view reserved_sections[] = {"chains", "sidechains", "bridges", "services"};
+
+std::string_view type_phrase(toml::node_type t) {
+  switch (t) {
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a float";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+    case toml::node_type::none: break;
+  }
+  return "nothing";
+}
+
+/// Node and key names: letters, digits, '.', '_' and '-', starting with a letter or digit.
+bool is_identifier(std::string_view s) {
+  if (s.empty() || s.size() > 64)
+    return false;
+  auto ok = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.'
+           || c == '_' || c == '-';
+  };
+  if (s.front() == '.' || s.front() == '_' || s.front() == '-')
+    return false;
+  return std::all_of(s.begin(), s.end(), ok);
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& s : items) {
+    if (!out.empty())
+      out += ", ";
+    out += s;
+  }
+  return out;
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s)
+    if (c >= 'A' && c <= 'Z')
+      c = static_cast<char>(c - 'A' + 'a');
+  return s;
+}
+
+/// The problems found so far, each at a position.
+class diagnostics {
+public:
+  explicit diagnostics(std::string file) : file_(std::move(file)) {}
+
+  const std::string& file() const { return file_; }
+
+  file_position position(const toml::source_region& at) const {
+    return {file_, at.begin.line, at.begin.column};
+  }
+
+  void add(const file_position& at, std::string text) { list_.push_back({at.line, at.column, std::move(text)}); }
+  void add(const toml::source_region& at, std::string text) { add(position(at), std::move(text)); }
+
+  bool empty() const { return list_.empty(); }
+
+  /// One error holding every problem, one per line, in file order.
+  error to_error() {
+    std::stable_sort(list_.begin(), list_.end(), [](const entry& a, const entry& b) {
+      return std::pair(a.line, a.column) < std::pair(b.line, b.column);
+    });
+    std::string out;
+    for (std::size_t i = 0; i < list_.size() && i < max_reported; ++i) {
+      if (i > 0)
+        out += '\n';
+      out += file_position{file_, list_[i].line, list_[i].column}.to_string() + ": " + list_[i].text;
+    }
+    if (list_.size() > max_reported)
+      out += "\n" + file_ + ": " + std::to_string(list_.size() - max_reported) + " more problems not shown";
+    return make_error(errc::invalid_argument, std::move(out));
+  }
+
+private:
+  struct entry {
+    std::uint32_t line;
+    std::uint32_t column;
+    std::string text;
+  };
+  std::string file_;
+  std::vector<entry> list_;
+};
+
+enum class presence { required, optional };
+
+/// Reads the keys of one table; keys it was not asked about are reported as unknown by finish().
+class table_reader {
+public:
+  table_reader(diagnostics& diag, const toml::table& table, std::string context,
+               std::vector<std::string> known)
+      : diag_(diag), table_(table), context_(std::move(context)), known_(std::move(known)) {}
+
+  const toml::table& table() const { return table_; }
+  const std::string& context() const { return context_; }
+
+  /// The value under `key` if present (any type).
+  const toml::node* find(std::string_view key) const { return table_.get(key); }
+
+  /// Reports a missing required key at the table's position.
+  void missing(std::string_view key, std::string_view what) {
+    diag_.add(table_.source(), context_ + " is missing '" + std::string(key) + "' (" + std::string(what) + ")");
+  }
+
+  /// Reports a value of the wrong type.
+  void wrong_type(std::string_view key, const toml::node& value, std::string_view what) {
+    diag_.add(value.source(), "'" + std::string(key) + "' in " + context_ + " must be " + std::string(what)
+                                + ", not " + std::string(type_phrase(value.type())));
+  }
+
+  /// Reports a value that has the right type but is not acceptable.
+  void bad_value(std::string_view key, const toml::node& value, std::string_view what, std::string_view got) {
+    diag_.add(value.source(), "'" + std::string(key) + "' in " + context_ + " must be " + std::string(what)
+                                + ", got " + std::string(got));
+  }
+
+  /// A string; `what` describes it in messages ("a non-empty string").
+  std::optional<std::string> text(std::string_view key, presence p, std::string_view what = "a non-empty string") {
+    const auto* v = find(key);
+    if (!v) {
+      if (p == presence::required)
+        missing(key, what);
+      return std::nullopt;
+    }
+    const auto* s = v->as_string();
+    if (!s) {
+      wrong_type(key, *v, what);
+      return std::nullopt;
+    }
+    if (s->get().empty()) {
+      bad_value(key, *v, what, "an empty string");
+      return std::nullopt;
+    }
+    return s->get();
+  }
+
+  /// An identifier: letters, digits, '.', '_', '-'.
+  std::optional<std::string> identifier(std::string_view key, presence p) {
+    constexpr std::string_view what = "a name of letters, digits, '.', '_' or '-' (at most 64)";
+    auto s = text(key, p, what);
+    if (s && !is_identifier(*s)) {
+      bad_value(key, *find(key), what, "\"" + *s + "\"");
+      return std::nullopt;
+    }
+    return s;
+  }
+
+  /// An integer in [min, max].
+  std::optional<std::int64_t> integer(std::string_view key, presence p, std::int64_t min, std::int64_t max) {
+    const auto what = range_phrase(min, max);
+    const auto* v = find(key);
+    if (!v) {
+      if (p == presence::required)
+        missing(key, what);
+      return std::nullopt;
+    }
+    const auto* i = v->as_integer();
+    if (!i) {
+      wrong_type(key, *v, what);
+      return std::nullopt;
+    }
+    if (i->get() < min || i->get() > max) {
+      bad_value(key, *v, what, std::to_string(i->get()));
+      return std::nullopt;
+    }
+    return i->get();
+  }
+
+  /// An amount as text: "100" (BFDT) or "1500u" (base units).
+  std::optional<amount> amount_of(std::string_view key, presence p) {
+    constexpr std::string_view what = "an amount as a string, e.g. \"100\" (BFDT) or \"1500u\" (base units)";
+    const auto* v = find(key);
+    if (!v) {
+      if (p == presence::required)
+        missing(key, what);
+      return std::nullopt;
+    }
+    const auto* s = v->as_string();
+    if (!s) {
+      wrong_type(key, *v, what);
+      return std::nullopt;
+    }
+    auto a = parse_amount(s->get());
+    if (!a) {
+      bad_value(key, *v, what, "\"" + s->get() + "\"");
+      return std::nullopt;
+    }
+    return *a;
+  }
+
+  /// Reports every key that no reader call expects.
+  void finish() {
+    for (auto&& [k, v] : table_) {
+      if (std::find(known_.begin(), known_.end(), k.str()) != known_.end())
+        continue;
+      diag_.add(k.source(), "unknown key '" + std::string(k.str()) + "' in " + context_ + "; expected one of: "
+                              + join(known_));
+    }
+  }
+
+  static std::string range_phrase(std::int64_t min, std::int64_t max) {
+    return "an integer from " + std::to_string(min) + " to " + std::to_string(max);
+  }
+
+private:
+  diagnostics& diag_;
+  const toml::table& table_;
+  std::string context_;
+  std::vector<std::string> known_;
+};
+
+/// A file the topology names, checked for existence by load_topology.
+struct input_file {
+  std::string path;
+  file_position where;
+  std::string what;  ///< "key file", "genesis file", "TLS certificate", ...
+};
+
+/// Where a name was written, for duplicate and reference messages.
+struct named_at {
+  std::string name;
+  file_position where;
+};
+
+class topology_parser {
+public:
+  topology_parser(std::string source) : diag_(source), base_(fs::path(source).parent_path()) {
+    out_.source = std::move(source);
+    out_.base_dir = base_.string();
+  }
+
+  result<topology> run(std::string_view text, std::vector<input_file>* inputs) {
+    toml::table doc;
+    try {
+      doc = toml::parse(text, std::string_view{out_.source});
+    } catch (const toml::parse_error& e) {
+      diag_.add(e.source(), "invalid TOML: " + std::string(e.description()));
+      return diag_.to_error();
+    } catch (const std::exception& e) {
+      return make_error(errc::invalid_argument, out_.source + ": cannot parse: " + e.what());
+    }
+    read_sections(doc);
+    if (diag_.empty())
+      check_supply();
+    if (!diag_.empty())
+      return diag_.to_error();
+    if (inputs)
+      *inputs = std::move(inputs_);
+    return std::move(out_);
+  }
+
+private:
+  // Top level ------------------------------------------------------------------------------------
+
+  void read_sections(const toml::table& doc) {
+    for (auto&& [k, v] : doc) {
+      const auto name = std::string(k.str());
+      if (name == "network" || name == "nodes" || name == "delegates" || name == "accounts" || name == "http")
+        continue;
+      const bool reserved = std::find(std::begin(reserved_sections), std::end(reserved_sections), name)
+                            != std::end(reserved_sections);
+      std::string shown = section_form(name, v);
+      if (reserved)
+        diag_.add(k.source(), "section " + shown + " is reserved for a later release and not supported yet");
+      else if (v.is_table() || v.is_array_of_tables())
+        diag_.add(k.source(), "unknown section " + shown + "; expected one of: " + std::string(known_sections));
+      else
+        diag_.add(k.source(), "unknown key '" + name + "' at the top level; keys belong in a section: "
+                                + std::string(known_sections));
+    }
+
+    const auto* network = doc.get("network");
+    if (!network)
+      diag_.add(file_position{diag_.file(), 1, 1}, "missing section [network]: a network needs a name and a genesis");
+    else if (const auto* t = network->as_table())
+      read_network(*t);
+    else
+      diag_.add(network->source(), "'network' must be a table, written [network], not "
+                                     + std::string(type_phrase(network->type())));
+
+    for (const auto* t : tables_of(doc, "nodes", "a network needs at least one node"))
+      read_node(*t);
+    for (const auto* t : tables_of(doc, "delegates", "a network needs at least one delegate"))
+      read_delegate(*t);
+    for (const auto* t : tables_of(doc, "accounts", {}))
+      read_account(*t);
+
+    if (const auto* http = doc.get("http")) {
+      if (const auto* t = http->as_table())
+        read_http(*t);
+      else
+        for (const auto* e : tables_of(doc, "http", {}))
+          read_http(*e);
+    }
+  }
+
+  static std::string section_form(const std::string& name, const toml::node& v) {
+    if (v.is_array_of_tables())
+      return "[[" + name + "]]";
+    if (v.is_table())
+      return "[" + name + "]";
+    return "'" + name + "'";
+  }
+
+  /// The tables of an array-of-tables section, reporting anything else; `required_because` set
+  /// means the section must have at least one entry, and says why.
+  std::vector<const toml::table*> tables_of(const toml::table& doc, std::string_view name,
+                                            std::string_view required_because) {
+    std::vector<const toml::table*> out;
+    const std::string n(name);
+    const auto* v = doc.get(name);
+    if (!v) {
+      if (!required_because.empty())
+        diag_.add(file_position{diag_.file(), 1, 1},
+                  "missing section [[" + n + "]]: " + std::string(required_because));
+      return out;
+    }
+    const auto* a = v->as_array();
+    if (!a) {
+      diag_.add(v->source(), "'" + n + "' must be an array of tables, written [[" + n + "]], not "
+                               + std::string(type_phrase(v->type())));
+      return out;
+    }
+    if (a->empty() && !required_because.empty())
+      diag_.add(v->source(), "'" + n + "' is empty: " + std::string(required_because));
+    for (const auto& e : *a) {
+      if (const auto* t = e.as_table())
+        out.push_back(t);
+      else
+        diag_.add(e.source(), "'" + n + "' must be an array of tables, written [[" + n + "]]; this element is "
+                                + std::string(type_phrase(e.type())));
+    }
+    return out;
+  }
+
+  // [network] ------------------------------------------------------------------------------------
+
+  void read_network(const toml::table& t) {
+    table_reader r(diag_, t, "[network]", {"name", "chain_id", "genesis_file", "genesis"});
+    if (auto v = r.identifier("name", presence::required))
+      out_.network.name = *v;
+    if (auto v = r.integer("chain_id", presence::optional, 1, max_u32))
+      out_.network.chain = static_cast<chain_id>(*v);
+    const auto* file = r.find("genesis_file");
+    const auto* inline_params = r.find("genesis");
+    if (file && inline_params) {
+      diag_.add(inline_params->source(), "[network] has both 'genesis_file' and [network.genesis]; "
+                                         "give exactly one of them");
+    } else if (!file && !inline_params) {
+      r.missing("genesis_file", "a genesis file path, or the genesis parameters in [network.genesis]");
+    } else if (file) {
+      genesis_file_mode_ = true;
+      if (auto v = r.text("genesis_file", presence::required, "a path to a genesis JSON file")) {
+        out_.network.genesis_file = resolve(*v);
+        inputs_.push_back({out_.network.genesis_file, diag_.position(file->source()), "genesis file"});
+      }
+    } else if (const auto* g = inline_params->as_table()) {
+      read_genesis(*g);
+    } else {
+      r.wrong_type("genesis", *inline_params, "a table, written [network.genesis]");
+    }
+    r.finish();
+  }
+
+  void read_genesis(const toml::table& t) {
+    table_reader r(diag_, t, "[network.genesis]",
+                   {"categories", "genesis_time_ms", "slot_ms", "rounds_per_epoch", "min_bid", "work_bits",
+                    "block_reward", "base_block_txs", "miss_limit"});
+    inline_genesis g;
+    auto& p = g.params;
+    auto take = [](auto opt, auto& field) {
+      if (opt)
+        field = static_cast<std::remove_reference_t<decltype(field)>>(*opt);
+      return opt.has_value();
+    };
+    read_categories(r, p.categories);
+
+    constexpr std::string_view time_what =
+      "a time in milliseconds since 1970-01-01 UTC, or \"auto\" (fixed when the network first starts)";
+    if (const auto* v = r.find("genesis_time_ms")) {
+      if (const auto* s = v->as_string()) {
+        if (s->get() == "auto")
+          g.auto_genesis_time = true;
+        else
+          r.bad_value("genesis_time_ms", *v, time_what, "\"" + s->get() + "\"");
+      } else if (const auto* i = v->as_integer()) {
+        if (i->get() < 0)
+          r.bad_value("genesis_time_ms", *v, time_what, std::to_string(i->get()));
+        else
+          p.genesis_time_ms = static_cast<std::uint64_t>(i->get());
+      } else {
+        r.wrong_type("genesis_time_ms", *v, time_what);
+      }
+    } else {
+      r.missing("genesis_time_ms", time_what);
+    }
+    take(r.integer("slot_ms", presence::required, min_slot_ms, max_slot_ms), p.slot_ms);
+    take(r.integer("rounds_per_epoch", presence::required, 1, max_rounds_per_epoch), p.rounds_per_epoch);
+    min_bid_known_ = take(r.amount_of("min_bid", presence::required), p.min_bid);
+    take(r.integer("work_bits", presence::required, 0, max_work_bits), p.work_bits);
+    take(r.amount_of("block_reward", presence::required), p.block_reward);
+    take(r.integer("base_block_txs", presence::required, 1, max_base_block_txs), p.base_block_txs);
+    take(r.integer("miss_limit", presence::required, 0, max_u32), p.miss_limit);
+    r.finish();
+    out_.network.genesis = std::move(g);
+  }
+
+  void read_categories(table_reader& parent, std::vector<category_params>& out) {
+    constexpr std::string_view what = "an array of category tables, e.g. [{ name = \"gold\", compute_weight = 3 }]";
+    const auto* v = parent.find("categories");
+    if (!v) {
+      parent.missing("categories", what);
+      return;
+    }
+    const auto* a = v->as_array();
+    if (!a) {
+      parent.wrong_type("categories", *v, what);
+      return;
+    }
+    if (a->empty()) {
+      parent.bad_value("categories", *v, what, "an empty array");
+      return;
+    }
+    std::map<std::string, file_position> seen;
+    bool all_read = true;
+    for (const auto& e : *a) {
+      const auto* t = e.as_table();
+      if (!t) {
+        diag_.add(e.source(), "each entry of 'categories' in [network.genesis] must be a table "
+                              "{ name = ..., compute_weight = ... }, not " + std::string(type_phrase(e.type())));
+        all_read = false;
+        continue;
+      }
+      table_reader r(diag_, *t, "a category of [network.genesis]",
+                     {"name", "compute_weight", "max_new_per_epoch", "cluster_cap"});
+      category_params c;
+      auto name = r.identifier("name", presence::required);
+      auto weight = r.integer("compute_weight", presence::required, 1, max_compute_weight);
+      auto cap_new = r.integer("max_new_per_epoch", presence::optional, 0, max_u32);
+      auto cap = r.integer("cluster_cap", presence::optional, 0, max_u32);
+      r.finish();
+      if (!name || !weight) {
+        all_read = false;
+        continue;
+      }
+      const auto at = diag_.position(t->get("name")->source());
+      if (auto it = seen.find(*name); it != seen.end()) {
+        diag_.add(at, "duplicate category name '" + *name + "' (first at line " + std::to_string(it->second.line)
+                        + ")");
+        all_read = false;
+        continue;
+      }
+      seen.emplace(*name, at);
+      c.name = *name;
+      c.compute_weight = static_cast<std::uint32_t>(*weight);
+      c.max_new_per_epoch = static_cast<std::uint32_t>(cap_new.value_or(0));
+      c.cluster_cap = static_cast<std::uint32_t>(cap.value_or(0));
+      out.push_back(std::move(c));
+    }
+    categories_known_ = all_read;
+    if (!all_read)
+      out.clear();
+  }
+
+  // [[nodes]] ------------------------------------------------------------------------------------
+
+  void read_node(const toml::table& t) {
+    table_reader r(diag_, t, "[[nodes]]", {"name", "host", "port", "data_dir", "tls"});
+    node_spec n;
+    n.where = diag_.position(t.source());
+    auto name = r.identifier("name", presence::required);
+    auto host = r.text("host", presence::required, "a host name or IP address");
+    auto port = r.integer("port", presence::required, 1, 65535);
+    auto data_dir = r.text("data_dir", presence::required, "a directory path");
+    if (host && host->find_first_of(" \t\r\n") != std::string::npos) {
+      r.bad_value("host", *r.find("host"), "a host name or IP address", "\"" + *host + "\"");
+      host.reset();
+    }
+    if (const auto* tls = r.find("tls")) {
+      if (const auto* tt = tls->as_table())
+        n.tls = read_tls(*tt);
+      else
+        r.wrong_type("tls", *tls, "a table { cert = ..., key = ..., ca = ... }");
+    }
+    r.finish();
+    if (name) {
+      const auto at = diag_.position(t.get("name")->source());
+      if (const auto* first = find_named(node_names_, *name))
+        diag_.add(at, "duplicate node name '" + *name + "' (first at line " + std::to_string(first->where.line) + ")");
+      else
+        node_names_.push_back({*name, at});
+      n.name = *name;
+    }
+    if (host && port) {
+      const auto endpoint = lower(*host) + ":" + std::to_string(*port);
+      const auto at = diag_.position(t.get("port")->source());
+      if (const auto* first = find_named(endpoints_, endpoint))
+        diag_.add(at, "node address " + *host + ":" + std::to_string(*port) + " is already used by the node at line "
+                        + std::to_string(first->where.line) + "; every node needs its own host and port");
+      else
+        endpoints_.push_back({endpoint, n.where});
+    }
+    if (data_dir) {
+      auto normal_path = fs::path(*data_dir).lexically_normal();
+      if (!normal_path.has_filename() && normal_path.has_parent_path())
+        normal_path = normal_path.parent_path();  // "data/a/" is "data/a"
+      const auto normal = normal_path.string();
+      const auto at = diag_.position(t.get("data_dir")->source());
+      if (const auto* first = find_named(data_dirs_, normal))
+        diag_.add(at, "data_dir \"" + *data_dir + "\" is already used by the node at line "
+                        + std::to_string(first->where.line) + "; two nodes cannot share a database");
+      else
+        data_dirs_.push_back({normal, n.where});
+      n.data_dir = *data_dir;
+    }
+    n.host = host.value_or("");
+    n.port = static_cast<std::uint16_t>(port.value_or(0));
+    out_.nodes.push_back(std::move(n));
+  }
+
+  std::optional<tls_files> read_tls(const toml::table& t) {
+    table_reader r(diag_, t, "'tls' of [[nodes]]", {"cert", "key", "ca"});
+    auto cert = r.text("cert", presence::required, "a certificate file path (PEM)");
+    auto key = r.text("key", presence::required, "a private key file path (PEM)");
+    auto ca = r.text("ca", presence::required, "a CA certificate file path (PEM)");
+    r.finish();
+    if (!cert || !key || !ca)
+      return std::nullopt;
+    tls_files f{resolve(*cert), resolve(*key), resolve(*ca)};
+    inputs_.push_back({f.cert, diag_.position(t.get("cert")->source()), "TLS certificate"});
+    inputs_.push_back({f.key, diag_.position(t.get("key")->source()), "TLS key"});
+    inputs_.push_back({f.ca, diag_.position(t.get("ca")->source()), "TLS CA certificate"});
+    return f;
+  }
+
+  // [[delegates]] --------------------------------------------------------------------------------
+
+  void read_delegate(const toml::table& t) {
+    table_reader r(diag_, t, "[[delegates]]", {"node", "key_file", "category", "bid"});
+    delegate_spec d;
+    d.where = diag_.position(t.source());
+    auto node = r.text("node", presence::required, "the name of a node in [[nodes]]");
+    auto key_file = r.text("key_file", presence::required, "a key file path (bfd-cli key new --out FILE)");
+    if (genesis_file_mode_) {
+      for (const char* k : {"category", "bid"})
+        if (const auto* v = r.find(k))
+          diag_.add(v->source(), "'" + std::string(k) + "' in [[delegates]] is not allowed with [network] "
+                                 "genesis_file: the genesis file fixes every VM's category and bid");
+    } else {
+      auto category = r.text("category", presence::required, "the name of a category in [network.genesis]");
+      auto bid = r.amount_of("bid", presence::required);
+      if (category)
+        check_category(d, *category, *r.find("category"));
+      if (bid) {
+        d.bid = *bid;
+        const auto& p = out_.network.genesis;
+        if (p && min_bid_known_ && *bid < p->params.min_bid)
+          r.bad_value("bid", *r.find("bid"), "at least the genesis min_bid of " + format_amount(p->params.min_bid)
+                                               + " BFDT", format_amount(*bid) + " BFDT");
+      }
+    }
+    r.finish();
+    if (node) {
+      check_node_reference(*node, *r.find("node"), "delegate");
+      d.node = *node;
+    }
+    if (key_file) {
+      d.key_file = resolve(*key_file);
+      const auto at = diag_.position(t.get("key_file")->source());
+      if (const auto* first = find_named(key_files_, d.key_file))
+        diag_.add(at, "key file \"" + *key_file + "\" is also used by the delegate at line "
+                        + std::to_string(first->where.line)
+                        + "; a delegate key must run in one place only, or it signs twice");
+      else
+        key_files_.push_back({d.key_file, at});
+      inputs_.push_back({d.key_file, at, "key file"});
+    }
+    out_.delegates.push_back(std::move(d));
+  }
+
+  void check_category(delegate_spec& d, const std::string& name, const toml::node& value) {
+    const auto& g = out_.network.genesis;
+    if (!g || !categories_known_)
+      return;  // the genesis parameters have their own errors
+    const auto& cats = g->params.categories;
+    for (std::size_t i = 0; i < cats.size(); ++i) {
+      if (cats[i].name == name) {
+        d.category = name;
+        d.category_index = static_cast<std::uint32_t>(i);
+        return;
+      }
+    }
+    std::vector<std::string> names;
+    for (const auto& c : cats)
+      names.push_back(c.name);
+    diag_.add(value.source(), "unknown category '" + name + "'; expected one of: " + join(names));
+  }
+
+  void check_node_reference(const std::string& name, const toml::node& value, std::string_view who) {
+    if (find_named(node_names_, name) || node_names_.empty())
+      return;
+    std::vector<std::string> names;
+    for (const auto& n : node_names_)
+      names.push_back(n.name);
+    diag_.add(value.source(), "unknown node '" + name + "' for this " + std::string(who) + "; expected one of: "
+                                + join(names));
+  }
+
+  // [[accounts]] ---------------------------------------------------------------------------------
+
+  void read_account(const toml::table& t) {
+    table_reader r(diag_, t, "[[accounts]]", {"address", "key_file", "amount"});
+    account_spec a;
+    a.where = diag_.position(t.source());
+    if (genesis_file_mode_)
+      diag_.add(t.source(), "[[accounts]] is not allowed with [network] genesis_file: the genesis file lists "
+                            "the allocations");
+    const auto* addr_node = r.find("address");
+    const auto* key_node = r.find("key_file");
+    if (addr_node && key_node) {
+      diag_.add(key_node->source(), "[[accounts]] has both 'address' and 'key_file'; give exactly one of them");
+    } else if (!addr_node && !key_node) {
+      r.missing("address", "\"bfd\" followed by 40 hex digits, or a 'key_file' instead");
+    } else if (addr_node) {
+      constexpr std::string_view what = "an address: \"bfd\" followed by 40 hex digits";
+      if (auto text = r.text("address", presence::required, what)) {
+        if (auto parsed = parse_address(*text)) {
+          a.address = *parsed;
+          const auto at = diag_.position(addr_node->source());
+          const auto key = format_address(*parsed);
+          if (const auto* first = find_named(accounts_, key))
+            diag_.add(at, "account " + key + " is already allocated at line " + std::to_string(first->where.line));
+          else
+            accounts_.push_back({key, at});
+        } else {
+          r.bad_value("address", *addr_node, what, "\"" + *text + "\"");
+        }
+      }
+    } else if (auto file = r.text("key_file", presence::required, "a key file path")) {
+      a.key_file = resolve(*file);
+      const auto at = diag_.position(key_node->source());
+      if (const auto* first = find_named(accounts_, a.key_file))
+        diag_.add(at, "key file \"" + *file + "\" is already allocated at line " + std::to_string(first->where.line));
+      else
+        accounts_.push_back({a.key_file, at});
+      inputs_.push_back({a.key_file, at, "key file"});
+    }
+    if (auto v = r.amount_of("amount", presence::required)) {
+      if (*v == 0)
+        r.bad_value("amount", *r.find("amount"), "more than 0", "0");
+      a.value = *v;
+    }
+    r.finish();
+    out_.accounts.push_back(std::move(a));
+  }
+
+  // [http] ---------------------------------------------------------------------------------------
+
+  void read_http(const toml::table& t) {
+    table_reader r(diag_, t, "[http]", {"node", "address", "port"});
+    http_spec h;
+    h.where = diag_.position(t.source());
+    auto node = r.text("node", presence::required, "the name of a node in [[nodes]]");
+    auto address = r.text("address", presence::optional, "an IP address or host name to listen on");
+    auto port = r.integer("port", presence::required, 1, 65535);
+    r.finish();
+    if (address)
+      h.address = *address;
+    if (port)
+      h.port = static_cast<std::uint16_t>(*port);
+    if (node) {
+      h.node = *node;
+      check_node_reference(*node, *r.find("node"), "HTTP endpoint");
+      if (const auto* first = find_named(http_nodes_, *node))
+        diag_.add(r.find("node")->source(), "node '" + *node + "' already serves HTTP (line "
+                                              + std::to_string(first->where.line) + "); one endpoint per node");
+      else
+        http_nodes_.push_back({*node, h.where});
+    }
+    if (port) {
+      const auto at = diag_.position(r.find("port")->source());
+      const auto endpoint = lower(h.address) + ":" + std::to_string(h.port);
+      if (const auto* first = find_named(http_endpoints_, endpoint))
+        diag_.add(at, "HTTP address " + h.address + ":" + std::to_string(h.port)
+                        + " is already used by the endpoint at line " + std::to_string(first->where.line));
+      else
+        http_endpoints_.push_back({endpoint, at});
+      // A node's CAF listener and its HTTP endpoint live in one process: they cannot share a port,
+      // and no other node may listen where this endpoint does.
+      const auto* served = node ? out_.find_node(*node) : nullptr;
+      for (const auto& n : out_.nodes) {
+        const bool same_process = served == &n && n.port == h.port;
+        const bool same_endpoint = lower(n.host) == lower(h.address) && n.port == h.port;
+        if (same_process || same_endpoint) {
+          diag_.add(at, "HTTP port " + std::to_string(h.port) + " is the port of node '" + n.name + "' (line "
+                          + std::to_string(n.where.line) + "); give the HTTP endpoint a port of its own");
+          break;
+        }
+      }
+    }
+    out_.http.push_back(std::move(h));
+  }
+
+  // Whole-file checks ----------------------------------------------------------------------------
+
+  /// The genesis supply (bids plus allocations) must fit in 64 bits.
+  void check_supply() {
+    amount total = 0;
+    for (const auto& d : out_.delegates) {
+      auto sum = checked_add(total, d.bid);
+      if (!sum) {
+        diag_.add(d.where, "the genesis supply (bids plus allocations) overflows 64 bits of base units here");
+        return;
+      }
+      total = *sum;
+    }
+    for (const auto& a : out_.accounts) {
+      auto sum = checked_add(total, a.value);
+      if (!sum) {
+        diag_.add(a.where, "the genesis supply (bids plus allocations) overflows 64 bits of base units here");
+        return;
+      }
+      total = *sum;
+    }
+  }
+
+  // Helpers --------------------------------------------------------------------------------------
+
+  std::string resolve(const std::string& path) const {
+    fs::path p(path);
+    if (p.is_absolute() || base_.empty())
+      return p.lexically_normal().string();
+    return (base_ / p).lexically_normal().string();
+  }
+
+  static const named_at* find_named(const std::vector<named_at>& list, const std::string& name) {
+    for (const auto& n : list)
+      if (n.name == name)
+        return &n;
+    return nullptr;
+  }
+
+  diagnostics diag_;
+  fs::path base_;
+  topology out_;
+  std::vector<input_file> inputs_;
+  bool genesis_file_mode_ = false;
+  bool categories_known_ = false;
+  bool min_bid_known_ = false;
+  std::vector<named_at> node_names_, endpoints_, data_dirs_, key_files_, accounts_, http_nodes_, http_endpoints_;
+};
+
+result<topology> parse_with_inputs(std::string_view text, const std::string& source_name,
+                                   std::vector<input_file>* inputs) {
+  try {
+    return topology_parser(source_name).run(text, inputs);
+  } catch (const std::exception& e) {  // allocation failure or a toml++ surprise: never escapes
+    return make_error(errc::invalid_argument, source_name + ": cannot load: " + e.what());
+  }
+}
+
+} // namespace
+
+result<topology> parse_topology(std::string_view text, const std::string& source_name) {
+  return parse_with_inputs(text, source_name, nullptr);
+}
+
+result<topology> load_topology(const std::string& path) {
+  std::error_code ec;
+  const auto size = fs::file_size(path, ec);
+  if (ec)
+    return make_error(errc::io, path + ": cannot read the topology file: " + ec.message());
+  if (size > max_file_bytes)
+    return make_error(errc::io, path + ": " + std::to_string(size) + " bytes is too large for a topology file (at most "
+                                  + std::to_string(max_file_bytes) + ")");
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return make_error(errc::io, path + ": cannot read the topology file: " + std::strerror(errno));
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  if (in.bad())
+    return make_error(errc::io, path + ": cannot read the topology file");
+  const auto text = buf.str();
+
+  std::vector<input_file> inputs;
+  auto t = parse_with_inputs(text, path, &inputs);
+  if (!t)
+    return t;
+  diagnostics diag(path);
+  for (const auto& f : inputs) {
+    if (!fs::exists(f.path, ec))
+      diag.add(f.where, f.what + " \"" + f.path + "\" does not exist");
+    else if (fs::is_directory(f.path, ec))
+      diag.add(f.where, f.what + " \"" + f.path + "\" is a directory, not a file");
+  }
+  if (!diag.empty())
+    return diag.to_error();
+  return t;
+}
+
+std::uint64_t auto_genesis_time(std::uint64_t now_ms) {
+  return (now_ms / 1000 + 1) * 1000;
+}
+
+result<genesis_config> make_genesis_config(const topology& t, std::span<const delegate_commitment> delegates,
+                                           std::span<const bfd::address> account_addresses,
+                                           std::uint64_t genesis_time_ms) {
+  if (!t.network.genesis)
+    return make_error(errc::invalid_argument, t.source + ": the genesis comes from the genesis file \""
+                                                + t.network.genesis_file + "\"; read that file instead");
+  if (delegates.size() != t.delegates.size())
+    return make_error(errc::invalid_argument, t.source + ": " + std::to_string(t.delegates.size())
+                                                + " delegates need as many keys, got " + std::to_string(delegates.size()));
+  if (account_addresses.size() != t.accounts.size())
+    return make_error(errc::invalid_argument, t.source + ": " + std::to_string(t.accounts.size())
+                                                + " accounts need as many addresses, got "
+                                                + std::to_string(account_addresses.size()));
+  genesis_config g;
+  g.chain = t.network.chain;
+  g.params = t.network.genesis->params;
+  if (t.network.genesis->auto_genesis_time)
+    g.params.genesis_time_ms = genesis_time_ms;
+
+  std::map<public_key, std::size_t> keys;
+  for (std::size_t i = 0; i < delegates.size(); ++i) {
+    const auto& d = t.delegates[i];
+    auto [it, fresh] = keys.emplace(delegates[i].key, i);
+    if (!fresh)
+      return make_error(errc::invalid_argument, d.where.to_string() + ": the key in \"" + d.key_file
+                                                  + "\" is also the key of the delegate at line "
+                                                  + std::to_string(t.delegates[it->second].where.line));
+    g.vms.push_back({delegates[i].key, d.category_index, d.bid, delegates[i].hash_chain_tip});
+  }
+  std::map<bfd::address, std::size_t> seen;
+  for (std::size_t i = 0; i < account_addresses.size(); ++i) {
+    const auto& a = t.accounts[i];
+    if (a.address && *a.address != account_addresses[i])
+      return make_error(errc::invalid_argument, a.where.to_string() + ": the account's address is "
+                                                  + format_address(*a.address) + ", not "
+                                                  + format_address(account_addresses[i]));
+    auto [it, fresh] = seen.emplace(account_addresses[i], i);
+    if (!fresh)
+      return make_error(errc::invalid_argument, a.where.to_string() + ": account "
+                                                  + format_address(account_addresses[i])
+                                                  + " is already allocated at line "
+                                                  + std::to_string(t.accounts[it->second].where.line));
+    g.allocations.push_back({account_addresses[i], a.value});
+  }
+  // The genesis depends on who the delegates and accounts are, not on the order the file lists
+  // them in (nor on which node runs a delegate), so reordering or moving entries keeps the chain.
+  std::sort(g.vms.begin(), g.vms.end(), [](const genesis_vm& x, const genesis_vm& y) { return x.key < y.key; });
+  std::sort(g.allocations.begin(), g.allocations.end(),
+            [](const genesis_allocation& x, const genesis_allocation& y) { return x.to < y.to; });
+  return g;
+}
+
+} // namespace bfd::config

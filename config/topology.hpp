@@ -1,0 +1,136 @@
+// Topology files: which nodes a network has, where every delegate and HTTP endpoint runs, and the
+// genesis they share. Plain structs and a TOML loader whose errors name file:line:column.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "chains/consensus/chain_state.hpp"
+#include "chains/core/error.hpp"
+
+namespace bfd::config {
+
+/// Where something was written in a topology file (line and column count from 1).
+struct file_position {
+  std::string file;
+  std::uint32_t line = 0;
+  std::uint32_t column = 0;
+
+  /// "config/local.toml:12:5", the prefix of every loader error.
+  std::string to_string() const;
+};
+
+/// TLS files of a node's CAF listener (caf::openssl); paths resolved against the topology's directory.
+struct tls_files {
+  std::string cert;
+  std::string key;
+  std::string ca;
+};
+
+/// A process of the network: its CAF middleman listener and where it keeps its state.
+struct node_spec {
+  std::string name;
+  std::string host;
+  std::uint16_t port = 0;
+  std::string data_dir;             ///< as written: relative paths are relative to bfd-node's working directory
+  std::optional<tls_files> tls;     ///< absent: plain TCP
+  file_position where;              ///< the node's [[nodes]] header
+};
+
+/// A delegate (genesis VM) and the node that runs it.
+struct delegate_spec {
+  std::string node;
+  std::string key_file;             ///< resolved against the topology's directory
+  std::string category;             ///< category name; empty when the genesis comes from a genesis file
+  std::uint32_t category_index = 0; ///< the category's number in the genesis parameters
+  amount bid = 0;                   ///< locked at genesis; 0 when the genesis comes from a genesis file
+  file_position where;              ///< the delegate's [[delegates]] header
+};
+
+/// A genesis allocation: an address, given directly or through a key file, and its balance.
+struct account_spec {
+  std::optional<bfd::address> address;  ///< set when the file gives `address`
+  std::string key_file;                  ///< set when the file gives `key_file` (resolved); the runtime reads the address
+  amount value = 0;
+  file_position where;                   ///< the account's [[accounts]] header
+};
+
+/// An HTTP bridge endpoint and the node that serves it.
+struct http_spec {
+  std::string node;
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 0;
+  file_position where;
+};
+
+/// Genesis parameters written in the topology itself ([network.genesis]).
+struct inline_genesis {
+  consensus_params params;           ///< params.genesis_time_ms is 0 when auto_genesis_time
+  bool auto_genesis_time = false;    ///< genesis_time_ms = "auto": fixed when the network first starts
+};
+
+/// The [network] section.
+struct network_spec {
+  std::string name;
+  chain_id chain = mainchain_id;
+  std::string genesis_file;              ///< resolved; set exactly when `genesis` is not
+  std::optional<inline_genesis> genesis; ///< set exactly when `genesis_file` is empty
+};
+
+/// A loaded and validated topology file.
+struct topology {
+  std::string source;      ///< the file name used in messages
+  std::string base_dir;    ///< directory that relative input paths were resolved against
+  network_spec network;
+  std::vector<node_spec> nodes;
+  std::vector<delegate_spec> delegates;
+  std::vector<account_spec> accounts;
+  std::vector<http_spec> http;
+
+  /// The node named `name`, or nullptr.
+  const node_spec* find_node(std::string_view name) const;
+
+  /// Indexes (into `delegates`) of the delegates that `node` runs, in file order.
+  std::vector<std::size_t> delegates_on(std::string_view node) const;
+
+  /// The HTTP endpoint that `node` serves, or nullptr.
+  const http_spec* http_on(std::string_view node) const;
+
+  /// The node that fixes an "auto" genesis time: the first one in [[nodes]].
+  const node_spec& genesis_node() const { return nodes.front(); }
+};
+
+/// Parses and validates a topology from text; `source_name` names it in errors and its directory
+/// is where relative key, genesis and TLS paths are resolved. Touches no file. Every problem is
+/// reported (one per line, in file order) in one errc::invalid_argument error.
+result<topology> parse_topology(std::string_view text, const std::string& source_name);
+
+/// Reads `path` and parses it like parse_topology, then checks that every input file it names
+/// (key files, genesis file, TLS files) exists; errc::io if `path` cannot be read.
+result<topology> load_topology(const std::string& path);
+
+/// What the runtime reads from a delegate's key file for the genesis.
+struct delegate_commitment {
+  public_key key;
+  hash256 hash_chain_tip;
+};
+
+/// The genesis time an "auto" topology gets when its genesis node first starts at `now_ms`:
+/// the next whole second, as `bfd-node --dev` does.
+std::uint64_t auto_genesis_time(std::uint64_t now_ms);
+
+/// Builds the genesis of a topology with inline genesis parameters, VMs sorted by key and
+/// allocations by address (file order does not matter). `delegates` and
+/// `account_addresses` follow the topology's order (an account's address is the one the file gives,
+/// or its key file's); `genesis_time_ms` is used only when the topology says "auto".
+/// Errors (errc::invalid_argument) name the file position of the delegate or account at fault.
+result<genesis_config> make_genesis_config(const topology& t,
+                                           std::span<const delegate_commitment> delegates,
+                                           std::span<const bfd::address> account_addresses,
+                                           std::uint64_t genesis_time_ms);
+
+} // namespace bfd::config

@@ -1,0 +1,606 @@
+// JSON forms of chain objects and actor replies, and the reading of submitted transactions.
+#include "protocols/json.hpp"
+
+#include <algorithm>
+#include <array>
+#include <initializer_list>
+#include <optional>
+
+#include "chains/codec/transaction_codec.hpp"
+#include "chains/consensus/vm.hpp"
+#include "chains/core/hex.hpp"
+
+namespace bfd {
+
+namespace {
+
+using input = nlohmann::json;
+
+/// Submissions are flat objects; anything nested deeper is refused before parsing.
+constexpr std::size_t max_submission_depth = 4;
+/// Parser messages echo input: keep error details short.
+constexpr std::size_t max_detail_length = 200;
+
+std::string_view trim(std::string_view text) {
+  constexpr std::string_view space = " \t\r\n";
+  auto first = text.find_first_not_of(space);
+  if (first == std::string_view::npos)
+    return {};
+  auto last = text.find_last_not_of(space);
+  return text.substr(first, last - first + 1);
+}
+
+const char* evidence_name(evidence_kind kind) noexcept {
+  switch (kind) {
+    case evidence_kind::double_block: return "double_block";
+    case evidence_kind::double_confirmation: return "double_confirmation";
+  }
+  return "unknown";
+}
+
+void add_amount(json_object& j, const std::string& name, amount value) {
+  j[name] = format_amount(value);
+  j[name + "_units"] = value;
+}
+
+void add_payload(json_object& j, const tx_payload& payload) {
+  std::visit(
+    [&](const auto& p) {
+      using T = std::decay_t<decltype(p)>;
+      if constexpr (std::is_same_v<T, transfer_payload>) {
+        j["to"] = format_address(p.to);
+        add_amount(j, "amount", p.value);
+      } else if constexpr (std::is_same_v<T, vm_bid_payload>) {
+        j["category"] = p.category;
+        add_amount(j, "bid", p.bid);
+        j["hash_chain_tip"] = to_hex(p.hash_chain_tip);
+      } else if constexpr (std::is_same_v<T, vote_payload> || std::is_same_v<T, unvote_payload>) {
+        j["vm"] = to_hex(p.vm);
+        add_amount(j, "amount", p.value);
+      } else {
+        static_assert(std::is_same_v<T, evidence_payload>, "a payload kind has no JSON form");
+        j["evidence_kind"] = evidence_name(p.kind);
+        j["first"] = to_hex(p.first);
+        j["second"] = to_hex(p.second);
+      }
+    },
+    payload);
+}
+
+const delegate_summary* find_delegate(const std::vector<delegate_summary>& delegates, const public_key& key) {
+  for (const auto& d : delegates)
+    if (d.key == key)
+      return &d;
+  return nullptr;
+}
+
+/// "category" and "category_name" of a producer; null when the key is not a VM.
+void add_category(json_object& j, const delegate_summary* d, const consensus_params& params) {
+  if (!d) {
+    j["category"] = nullptr;
+    j["category_name"] = nullptr;
+    return;
+  }
+  j["category"] = d->category;
+  j["category_name"] = d->category < params.categories.size() ? params.categories[d->category].name : "";
+}
+
+json_object reason_json(std::string_view name, std::uint16_t code, std::string_view detail) {
+  json_object j;
+  j["code"] = name;
+  j["reason_code"] = code;
+  j["detail"] = detail;
+  return j;
+}
+
+// Reading submitted fields -------------------------------------------------------------------
+
+error field_error(errc code, std::string_view key, std::string_view what) {
+  return make_error(code, "field '" + std::string(key) + "': " + std::string(what));
+}
+
+const input* find(const input& j, std::string_view key) {
+  auto i = j.find(key);
+  return i == j.end() ? nullptr : &*i;
+}
+
+result<std::uint64_t> read_uint(const input& j, std::string_view key, std::uint64_t max = UINT64_MAX) {
+  const auto* v = find(j, key);
+  if (!v)
+    return field_error(errc::malformed, key, "missing");
+  if (!v->is_number_unsigned())
+    return field_error(errc::malformed, key, "expected an unsigned integer");
+  auto x = v->get<std::uint64_t>();
+  if (x > max)
+    return field_error(errc::malformed, key, "at most " + std::to_string(max));
+  return x;
+}
+
+result<std::string> read_string(const input& j, std::string_view key) {
+  const auto* v = find(j, key);
+  if (!v)
+    return field_error(errc::malformed, key, "missing");
+  if (!v->is_string())
+    return field_error(errc::malformed, key, "expected a string");
+  return v->get<std::string>();
+}
+
+template <std::size_t N>
+result<fixed_bytes<N>> read_fixed_hex(const input& j, std::string_view key) {
+  auto text = read_string(j, key);
+  if (!text)
+    return text.error();
+  auto raw = fixed_from_hex<N>(*text);
+  if (!raw)
+    return field_error(errc::bad_hex, key, raw.error().detail);
+  return *raw;
+}
+
+result<bytes> read_hex(const input& j, std::string_view key) {
+  auto text = read_string(j, key);
+  if (!text)
+    return text.error();
+  auto raw = from_hex(*text);
+  if (!raw)
+    return field_error(errc::bad_hex, key, raw.error().detail);
+  return std::move(*raw);
+}
+
+result<address> read_address(const input& j, std::string_view key) {
+  auto text = read_string(j, key);
+  if (!text)
+    return text.error();
+  auto a = parse_address(*text);
+  if (!a)
+    return field_error(errc::bad_address, key, a.error().detail);
+  return *a;
+}
+
+/// An amount given as "<name>" (BFDT text) or "<name>_units" (an integer); both must agree.
+result<amount> read_amount(const input& j, const std::string& name) {
+  const auto units_key = name + "_units";
+  const auto* units = find(j, units_key);
+  const auto* text = find(j, name);
+  if (!units && !text)
+    return field_error(errc::malformed, name,
+                       "missing (give BFDT text as '" + name + "' or base units as '" + units_key + "')");
+  std::optional<amount> from_units;
+  std::optional<amount> from_text;
+  if (units) {
+    if (!units->is_number_unsigned())
+      return field_error(errc::malformed, units_key, "expected an unsigned integer of base units");
+    from_units = units->get<std::uint64_t>();
+  }
+  if (text) {
+    if (!text->is_string())
+      return field_error(errc::malformed, name,
+                         "expected BFDT as text, e.g. \"1.5\" (or an integer of base units as '" + units_key + "')");
+    auto a = parse_amount(text->get_ref<const std::string&>());
+    if (!a)
+      return field_error(errc::bad_amount, name, a.error().detail);
+    from_text = *a;
+  }
+  if (from_units && from_text && *from_units != *from_text)
+    return field_error(errc::invalid_argument, name, "'" + name + "' and '" + units_key + "' differ");
+  return from_units ? *from_units : *from_text;
+}
+
+result<tx_kind> read_kind(const input& j) {
+  auto text = read_string(j, "kind");
+  if (!text)
+    return text.error();
+  for (auto k : {tx_kind::transfer, tx_kind::vm_bid, tx_kind::vote, tx_kind::unvote, tx_kind::evidence})
+    if (kind_name(k) == *text)
+      return k;
+  return field_error(errc::unknown_kind, "kind", "expected transfer, vm_bid, vote, unvote or evidence");
+}
+
+/// Fields a submission of this kind may carry (those transaction_json writes).
+bool allowed_field(tx_kind kind, std::string_view key) {
+  static constexpr std::array<std::string_view, 11> common = {
+    "chain", "kind", "sender", "nonce", "fee", "fee_units", "expiry", "signature",
+    "id", "sender_address", "signature_valid"};
+  if (std::find(common.begin(), common.end(), key) != common.end())
+    return true;
+  switch (kind) {
+    case tx_kind::transfer: return key == "to" || key == "amount" || key == "amount_units";
+    case tx_kind::vm_bid: return key == "category" || key == "bid" || key == "bid_units" || key == "hash_chain_tip";
+    case tx_kind::vote:
+    case tx_kind::unvote: return key == "vm" || key == "amount" || key == "amount_units";
+    case tx_kind::evidence: return key == "evidence_kind" || key == "first" || key == "second";
+  }
+  return false;
+}
+
+result<tx_payload> read_payload(const input& j, tx_kind kind) {
+  switch (kind) {
+    case tx_kind::transfer: {
+      auto to = read_address(j, "to");
+      if (!to)
+        return to.error();
+      auto value = read_amount(j, "amount");
+      if (!value)
+        return value.error();
+      return tx_payload{transfer_payload{*to, *value}};
+    }
+    case tx_kind::vm_bid: {
+      auto category = read_uint(j, "category", UINT32_MAX);
+      if (!category)
+        return category.error();
+      auto bid = read_amount(j, "bid");
+      if (!bid)
+        return bid.error();
+      auto tip = read_fixed_hex<32>(j, "hash_chain_tip");
+      if (!tip)
+        return tip.error();
+      return tx_payload{vm_bid_payload{static_cast<std::uint32_t>(*category), *bid, *tip}};
+    }
+    case tx_kind::vote:
+    case tx_kind::unvote: {
+      auto vm = read_fixed_hex<32>(j, "vm");
+      if (!vm)
+        return vm.error();
+      auto value = read_amount(j, "amount");
+      if (!value)
+        return value.error();
+      if (kind == tx_kind::vote)
+        return tx_payload{vote_payload{*vm, *value}};
+      return tx_payload{unvote_payload{*vm, *value}};
+    }
+    case tx_kind::evidence: {
+      auto name = read_string(j, "evidence_kind");
+      if (!name)
+        return name.error();
+      evidence_payload p;
+      if (*name == evidence_name(evidence_kind::double_block))
+        p.kind = evidence_kind::double_block;
+      else if (*name == evidence_name(evidence_kind::double_confirmation))
+        p.kind = evidence_kind::double_confirmation;
+      else
+        return field_error(errc::malformed, "evidence_kind", "expected double_block or double_confirmation");
+      auto first = read_hex(j, "first");
+      if (!first)
+        return first.error();
+      auto second = read_hex(j, "second");
+      if (!second)
+        return second.error();
+      p.first = std::move(*first);
+      p.second = std::move(*second);
+      return tx_payload{std::move(p)};
+    }
+  }
+  return field_error(errc::unknown_kind, "kind", "not a transaction kind");
+}
+
+result<transaction> transaction_from_fields(const input& j) {
+  auto kind = read_kind(j);
+  if (!kind)
+    return kind.error();
+  for (const auto& item : j.items())
+    if (!allowed_field(*kind, item.key()))
+      return make_error(errc::malformed, "unknown field '" + item.key() + "' for a " + std::string(kind_name(*kind)));
+  transaction tx;
+  auto chain = read_uint(j, "chain", UINT32_MAX);
+  if (!chain)
+    return chain.error();
+  tx.chain = static_cast<chain_id>(*chain);
+  auto sender = read_fixed_hex<32>(j, "sender");
+  if (!sender)
+    return sender.error();
+  tx.sender = *sender;
+  auto nonce = read_uint(j, "nonce");
+  if (!nonce)
+    return nonce.error();
+  tx.nonce = *nonce;
+  auto fee = read_amount(j, "fee");
+  if (!fee)
+    return fee.error();
+  tx.fee = *fee;
+  auto expiry = read_uint(j, "expiry");
+  if (!expiry)
+    return expiry.error();
+  tx.expiry = *expiry;
+  auto payload = read_payload(j, *kind);
+  if (!payload)
+    return payload.error();
+  tx.payload = std::move(*payload);
+  auto sig = read_fixed_hex<64>(j, "signature");
+  if (!sig)
+    return sig.error();
+  tx.sig = *sig;
+  // Through the codec, so a JSON submission meets exactly the bounds of a hex one.
+  auto decoded = codec::decode_transaction(codec::encode(tx));
+  if (!decoded)
+    return decoded.error();
+  if (find(j, "id")) {
+    auto id = read_fixed_hex<32>(j, "id");
+    if (!id)
+      return id.error();
+    if (*id != signing_hash(*decoded))
+      return field_error(errc::invalid_argument, "id", "does not match the transaction's fields (their id is "
+                                                         + to_hex(signing_hash(*decoded)) + ")");
+  }
+  if (find(j, "sender_address")) {
+    auto a = read_address(j, "sender_address");
+    if (!a)
+      return a.error();
+    if (*a != address_of(decoded->sender))
+      return field_error(errc::invalid_argument, "sender_address", "is not the address of 'sender'");
+  }
+  return std::move(*decoded);
+}
+
+/// Deepest nesting of arrays and objects in JSON text (strings skipped); cheap, and it keeps
+/// hostile nesting away from the parser.
+std::size_t nesting_depth(std::string_view text) {
+  std::size_t depth = 0;
+  std::size_t deepest = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
+      continue;
+    }
+    if (c == '"')
+      in_string = true;
+    else if (c == '[' || c == '{')
+      deepest = std::max(deepest, ++depth);
+    else if ((c == ']' || c == '}') && depth > 0)
+      --depth;
+  }
+  return deepest;
+}
+
+} // namespace
+
+std::string_view to_string(edge_reason reason) noexcept {
+  switch (reason) {
+    case edge_reason::rate_limited: return "rate_limited";
+    case edge_reason::timeout: return "timeout";
+    case edge_reason::unavailable: return "unavailable";
+    case edge_reason::method_not_allowed: return "method_not_allowed";
+    case edge_reason::unsupported_media_type: return "unsupported_media_type";
+    case edge_reason::internal: return "internal";
+  }
+  return "unknown";
+}
+
+std::string_view kind_name(tx_kind kind) noexcept {
+  switch (kind) {
+    case tx_kind::transfer: return "transfer";
+    case tx_kind::vm_bid: return "vm_bid";
+    case tx_kind::vote: return "vote";
+    case tx_kind::unvote: return "unvote";
+    case tx_kind::evidence: return "evidence";
+  }
+  return "unknown";
+}
+
+std::string_view tx_state_name(tx_state state) noexcept {
+  switch (state) {
+    case tx_state::unknown: return "unknown";
+    case tx_state::pending: return "pending";
+    case tx_state::included: return "included";
+    case tx_state::final: return "final";
+    case tx_state::rejected: return "rejected";
+  }
+  return "unknown";
+}
+
+std::string_view vm_status_name(std::uint8_t status) noexcept {
+  switch (static_cast<vm_status>(status)) {
+    case vm_status::active: return "active";
+    case vm_status::demoted: return "demoted";
+    case vm_status::slashed: return "slashed";
+  }
+  return "unknown";
+}
+
+std::string transaction_hex(const transaction& tx) {
+  return to_hex(codec::encode(tx));
+}
+
+result<transaction> transaction_from_hex(std::string_view text) {
+  text = trim(text);
+  if (text.empty())
+    return make_error(errc::bad_hex, "no hex given");
+  auto raw = from_hex(text);
+  if (!raw)
+    return raw.error();
+  return codec::decode_transaction(*raw);
+}
+
+json_object transaction_json(const transaction& tx, signature_report report) {
+  json_object j;
+  j["id"] = to_hex(signing_hash(tx));
+  j["chain"] = tx.chain;
+  j["kind"] = kind_name(tx.kind());
+  j["sender"] = to_hex(tx.sender);
+  j["sender_address"] = format_address(address_of(tx.sender));
+  j["nonce"] = tx.nonce;
+  add_amount(j, "fee", tx.fee);
+  j["expiry"] = tx.expiry;
+  add_payload(j, tx.payload);
+  j["signature"] = to_hex(tx.sig);
+  if (report == signature_report::include)
+    j["signature_valid"] = verify_signature(tx);
+  return j;
+}
+
+json_object header_json(const block_header& h) {
+  json_object j;
+  j["hash"] = to_hex(header_hash(h));
+  j["chain"] = h.chain;
+  j["height"] = h.height;
+  j["round"] = h.round;
+  j["slot"] = h.slot;
+  j["producer"] = to_hex(h.producer);
+  j["producer_address"] = format_address(address_of(h.producer));
+  j["parent"] = to_hex(h.parent);
+  j["timestamp_ms"] = h.timestamp_ms;
+  j["tx_root"] = to_hex(h.tx_root);
+  j["state_root"] = to_hex(h.state_root);
+  j["outbox_root"] = to_hex(h.outbox_root);
+  j["reveal"] = to_hex(h.reveal);
+  j["work_nonce"] = h.work_nonce;
+  j["signature"] = to_hex(h.sig);
+  return j;
+}
+
+json_object block_json(const block& b) {
+  json_object j;
+  j["hash"] = to_hex(header_hash(b.header));
+  j["height"] = b.header.height;
+  j["header"] = header_json(b.header);
+  j["tx_count"] = b.txs.size();
+  auto txs = json_object::array();
+  for (const auto& tx : b.txs)
+    txs.push_back(transaction_json(tx, signature_report::omit));
+  j["transactions"] = std::move(txs);
+  return j;
+}
+
+json_object tx_status_json(const hash256& id, const tx_status& status) {
+  const auto state = static_cast<tx_state>(status.state);
+  json_object j;
+  j["id"] = to_hex(id);
+  j["status"] = tx_state_name(state);
+  if (state == tx_state::included || state == tx_state::final) {
+    j["height"] = status.height;
+    j["index"] = status.index;
+    j["block"] = to_hex(status.block);
+  }
+  if (state == tx_state::rejected) {
+    const auto code = static_cast<errc>(status.code);
+    j["reason"] = reason_json(to_string(code), status.code, status.detail);
+  }
+  if (status.tx)
+    j["transaction"] = transaction_json(*status.tx, signature_report::omit);
+  return j;
+}
+
+json_object account_json(const address& addr, const account_summary& account) {
+  json_object j;
+  j["address"] = format_address(addr);
+  add_amount(j, "balance", account.balance);
+  j["nonce"] = account.nonce;
+  return j;
+}
+
+json_object delegate_json(const delegate_summary& d, const consensus_params& params) {
+  json_object j;
+  j["key"] = to_hex(d.key);
+  j["address"] = format_address(address_of(d.key));
+  add_category(j, &d, params);
+  j["status"] = vm_status_name(d.status);
+  j["in_cluster"] = d.in_cluster;
+  add_amount(j, "bid", d.bid);
+  add_amount(j, "votes", d.votes);
+  j["blocks_produced"] = d.blocks_produced;
+  j["slots_missed"] = d.slots_missed;
+  j["txs_included"] = d.txs_included;
+  add_amount(j, "rewards", d.rewards);
+  return j;
+}
+
+json_object slot_json(const slot_info& slot, const std::vector<delegate_summary>& delegates,
+                      const consensus_params& params) {
+  json_object j;
+  j["global_slot"] = slot.global_slot;
+  j["round"] = slot.round;
+  j["slot"] = slot.slot;
+  j["producer"] = to_hex(slot.producer);
+  j["producer_address"] = format_address(address_of(slot.producer));
+  add_category(j, find_delegate(delegates, slot.producer), params);
+  j["start_ms"] = slot.start_ms;
+  j["end_ms"] = slot.end_ms;
+  j["max_blocks"] = slot.max_blocks;
+  j["max_txs"] = slot.max_txs;
+  j["blocks"] = slot.blocks_in_slot;
+  return j;
+}
+
+json_object chain_info_json(const chain_info& info, const std::vector<delegate_summary>& delegates,
+                            const consensus_params& params) {
+  json_object j;
+  j["chain"] = info.chain;
+  j["head"] = {{"height", info.head_height}, {"hash", to_hex(info.head_hash)}};
+  j["final"] = {{"height", info.final_height}, {"hash", to_hex(info.final_hash)}};
+  j["round"] = info.round;
+  j["epoch"] = info.epoch;
+  j["state_root"] = to_hex(info.state_root);
+  add_amount(j, "total_supply", info.total_supply);
+  j["genesis_time_ms"] = params.genesis_time_ms;
+  j["slot_ms"] = params.slot_ms;
+  auto categories = json_object::array();
+  for (std::size_t i = 0; i < params.categories.size(); ++i)
+    categories.push_back({{"category", i},
+                          {"name", params.categories[i].name},
+                          {"compute_weight", params.categories[i].compute_weight}});
+  j["categories"] = std::move(categories);
+  auto order = json_object::array();
+  for (std::size_t i = 0; i < info.order.size(); ++i) {
+    json_object s;
+    s["slot"] = i;
+    s["producer"] = to_hex(info.order[i]);
+    s["producer_address"] = format_address(address_of(info.order[i]));
+    add_category(s, find_delegate(delegates, info.order[i]), params);
+    order.push_back(std::move(s));
+  }
+  j["order"] = std::move(order);
+  return j;
+}
+
+json_object error_json(const error& err) {
+  json_object j;
+  j["error"] = reason_json(to_string(err.code), static_cast<std::uint16_t>(err.code), err.detail);
+  return j;
+}
+
+json_object error_json(edge_reason reason, std::string_view detail) {
+  json_object j;
+  j["error"] = reason_json(to_string(reason), static_cast<std::uint16_t>(reason), detail);
+  return j;
+}
+
+std::string json_text(const json_object& j) {
+  return j.dump(-1, ' ', false, json_object::error_handler_t::replace);
+}
+
+result<transaction> parse_transaction_submission(std::string_view body) {
+  if (trim(body).empty())
+    return make_error(errc::malformed, "empty body: send {\"hex\": \"<canonical transaction hex>\"} or the "
+                                       "transaction's fields");
+  if (nesting_depth(body) > max_submission_depth)
+    return make_error(errc::too_deep, "JSON nested deeper than " + std::to_string(max_submission_depth));
+  input j;
+  try {
+    j = input::parse(body);
+  } catch (const input::exception& e) {
+    // nlohmann reports syntax errors only by exception: turn it into a value here.
+    std::string what = e.what();
+    if (auto close = what.find("] "); what.starts_with("[json.exception") && close != std::string::npos)
+      what.erase(0, close + 2);
+    if (what.size() > max_detail_length)
+      what.resize(max_detail_length);
+    return make_error(errc::malformed, "the body is not JSON: " + what);
+  }
+  if (!j.is_object())
+    return make_error(errc::malformed, "expected a JSON object");
+  if (const auto* hex = find(j, "hex")) {
+    if (j.size() != 1)
+      return make_error(errc::malformed, "'hex' cannot be combined with other fields");
+    if (!hex->is_string())
+      return field_error(errc::malformed, "hex", "expected a string");
+    return transaction_from_hex(hex->get_ref<const std::string&>());
+  }
+  return transaction_from_fields(j);
+}
+
+} // namespace bfd

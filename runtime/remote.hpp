@@ -1,0 +1,53 @@
+// The remote transport between nodes, kept behind one small interface: publish this node's
+// chain actor on a port, and keep connections to peer nodes up (retrying peers that are not
+// up yet, reconnecting lost ones), handing each connected peer to the local actors.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/fwd.hpp>
+
+#include "chains/core/error.hpp"
+#include "protocols/interfaces.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace bfd::runtime {
+
+/// A peer node's address.
+struct peer_address {
+  std::string name;
+  std::string host;
+  std::uint16_t port = 0;
+};
+
+/// Publishes `chain` on host:port (port 0: any free one); returns the bound port.
+result<std::uint16_t> publish_chain(caf::actor_system& system, const chain_actor& chain, const std::string& host,
+                                    std::uint16_t port);
+
+/// Keeps connections to peers: a background thread tries each unconnected peer every
+/// `retry_ms`; on success it tells `chain` about the peer and the peer about `chain`, so one
+/// connection serves both directions. Between two nodes only one may dial the other (the
+/// topology makes the earlier node of each pair dial the later one). Stops when destroyed.
+class peer_connector {
+public:
+  peer_connector(caf::actor_system& system, chain_actor chain, mempool_actor mempool,
+                 std::vector<peer_address> peers, std::shared_ptr<spdlog::logger> log, std::uint32_t retry_ms = 500);
+  ~peer_connector();
+  peer_connector(const peer_connector&) = delete;
+  peer_connector& operator=(const peer_connector&) = delete;
+
+  /// How many peers are connected now.
+  std::size_t connected() const;
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace bfd::runtime

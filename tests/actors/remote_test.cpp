@@ -1,0 +1,176 @@
+// Two nodes, each with its own actor system, talking over loopback through CAF's middleman:
+// one chain across both, and a late node catching up from a peer.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <unistd.h>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/send.hpp>
+
+#include "chains/codec/block_codec.hpp"
+#include "runtime/node.hpp"
+#include "runtime/remote.hpp"
+
+using namespace bfd;
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+namespace {
+
+struct temp_dir {
+  fs::path path;
+  temp_dir() {
+    std::string tmpl = (fs::temp_directory_path() / "bfd-remote-XXXXXX").string();
+    path = ::mkdtemp(tmpl.data());
+  }
+  ~temp_dir() { fs::remove_all(path); }
+};
+
+const runtime::dev_network& network() {
+  static temp_dir dir;
+  static runtime::dev_network net = [] {
+    runtime::dev_options o;
+    o.data_dir = dir.path.string();
+    o.delegates = 7;
+    o.accounts = 1;
+    o.slot_ms = 600;
+    o.rounds_per_epoch = 5;
+    o.work_bits = 2;
+    auto n = runtime::prepare_dev_network(o, 1'700'000'000'000);
+    REQUIRE(n);
+    return *n;
+  }();
+  return net;
+}
+
+struct config : caf::actor_system_config {
+  config() { runtime::configure_actor_system(*this); }
+};
+
+/// One node with its own actor system, hosting some of the delegates, published on loopback.
+struct remote_node {
+  config cfg;
+  caf::actor_system system{cfg};
+  std::unique_ptr<runtime::node> n;
+  std::uint16_t port = 0;
+  std::unique_ptr<runtime::peer_connector> connector;
+
+  remote_node(std::shared_ptr<manual_clock> time, std::vector<runtime::delegate_identity> delegates) {
+    runtime::node_options o;
+    o.genesis = network().genesis;
+    o.delegates = std::move(delegates);
+    o.time = time;
+    o.self_ticking = false;
+    auto started = runtime::node::start(system, std::move(o));
+    REQUIRE(started);
+    n = std::move(*started);
+    auto bound = runtime::publish_chain(system, n->chain(), "127.0.0.1", 0);
+    REQUIRE(bound);
+    port = *bound;
+  }
+
+  ~remote_node() {
+    connector.reset();
+    n->stop();
+  }
+
+  void connect_to(const remote_node& other) {
+    connector = std::make_unique<runtime::peer_connector>(
+      system, n->chain(), n->mempool(), std::vector<runtime::peer_address>{{"peer", "127.0.0.1", other.port}},
+      nullptr, 50);
+  }
+
+  chain_info info() {
+    caf::scoped_actor self{system};
+    chain_info out;
+    self->request(n->chain(), seconds(10), info_atom::value)
+      .receive([&](const chain_info& i) { out = i; }, [&](const caf::error& e) { FAIL(system.render(e)); });
+    return out;
+  }
+
+  hash256 hash_at(std::uint64_t h) {
+    caf::scoped_actor self{system};
+    hash256 out;
+    self->request(n->chain(), seconds(10), height_atom::value, h)
+      .receive([&](const block_envelope& b) { out = b ? header_hash(b->header) : hash256{}; },
+               [&](const caf::error& e) { FAIL(system.render(e)); });
+    return out;
+  }
+};
+
+/// Polls `pred` until it holds or `limit` passes, waiting on a receive timeout between tries.
+template <class Pred>
+bool eventually(caf::actor_system& sys, Pred pred, milliseconds limit = milliseconds(10'000)) {
+  caf::scoped_actor self{sys};
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred())
+      return true;
+    self->receive(caf::after(milliseconds(5)) >> [] {});
+  }
+  return pred();
+}
+
+} // namespace
+
+TEST_CASE("two nodes on loopback keep one chain and finalize it together") {
+  const auto& net = network();
+  auto time = std::make_shared<manual_clock>(0);
+  std::vector<runtime::delegate_identity> first(net.delegates.begin(), net.delegates.begin() + 4);
+  std::vector<runtime::delegate_identity> second(net.delegates.begin() + 4, net.delegates.end());
+  remote_node a(time, first);
+  remote_node b(time, second);
+  a.connect_to(b);
+  REQUIRE(eventually(a.system, [&] { return a.info().peers == 1 && b.info().peers == 1; }));
+  const auto& p = net.genesis.params;
+  caf::scoped_actor self{a.system};
+  for (std::uint64_t g = 0; g < 20; ++g) {
+    for (std::uint64_t step = 0; step < 6; ++step) {
+      time->set(p.genesis_time_ms + g * p.slot_ms + step * p.slot_ms / 6);
+      for (auto* node : {&a, &b})
+        for (const auto& d : node->n->delegates()) {
+          caf::scoped_actor s{node->system};
+          s->request(d, seconds(30), tick_atom::value).receive([](std::uint32_t) {}, [](const caf::error&) {});
+        }
+      // Each node must have the other's blocks before the next producer builds on them.
+      REQUIRE(eventually(a.system, [&] { return a.info().head_hash == b.info().head_hash; }));
+    }
+  }
+  REQUIRE(eventually(a.system, [&] { return a.info().final_height == b.info().final_height; }));
+  auto ia = a.info();
+  auto ib = b.info();
+  CHECK(ia.head_height >= 20);
+  CHECK(ia.final_height + 3 >= ia.head_height);
+  CHECK(ia.head_hash == ib.head_hash);
+  for (std::uint64_t h = 1; h <= ia.final_height; ++h)
+    CHECK(a.hash_at(h) == b.hash_at(h));
+}
+
+TEST_CASE("a node that starts late catches up from its peer and checks its certificate") {
+  const auto& net = network();
+  auto time = std::make_shared<manual_clock>(0);
+  remote_node a(time, net.delegates);
+  const auto& p = net.genesis.params;
+  for (std::uint64_t g = 0; g < 15; ++g)
+    for (std::uint64_t step = 0; step < 6; ++step) {
+      time->set(p.genesis_time_ms + g * p.slot_ms + step * p.slot_ms / 6);
+      for (const auto& d : a.n->delegates()) {
+        caf::scoped_actor s{a.system};
+        s->request(d, seconds(30), tick_atom::value).receive([](std::uint32_t) {}, [](const caf::error&) {});
+      }
+    }
+  auto ia = a.info();
+  REQUIRE(ia.final_height > 10);
+  remote_node late(time, {});
+  late.connect_to(a);
+  REQUIRE(eventually(late.system, [&] { return late.info().final_height == ia.final_height; }));
+  CHECK(late.info().head_hash == ia.head_hash);
+  for (std::uint64_t h = 1; h <= ia.final_height; ++h)
+    CHECK(late.hash_at(h) == a.hash_at(h));
+}

@@ -1,0 +1,568 @@
+// The topology loader: the shipped examples load as documented, and every bad file gets an error
+// naming file:line:column and what was expected.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <unistd.h>
+
+#include "chains/consensus/chain_state.hpp"
+#include "chains/crypto/keys.hpp"
+#include "config/topology.hpp"
+
+using namespace bfd;
+using namespace bfd::config;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string config_dir = BFD_CONFIG_DIR;
+
+key_pair keys_of(byte fill) {
+  secret_key s;
+  s.data.fill(fill);
+  return *key_pair_from_secret(s);
+}
+
+/// Lines 1-14 of every test document: a valid [network] with inline genesis parameters.
+const std::string head = R"([network]
+name = "t"
+
+[network.genesis]
+categories = [{ name = "gold", compute_weight = 3 }, { name = "bronze", compute_weight = 1 }]
+genesis_time_ms = 1700000000000
+slot_ms = 1000
+rounds_per_epoch = 10
+min_bid = "100"
+work_bits = 0
+block_reward = "2"
+base_block_txs = 1000
+miss_limit = 5
+
+)";
+
+/// A valid node at lines 15-19.
+const std::string node_a = R"([[nodes]]
+name = "a"
+host = "127.0.0.1"
+port = 7101
+data_dir = "data/a"
+)";
+
+/// A valid delegate of node a (5 lines).
+const std::string delegate_a = R"([[delegates]]
+node = "a"
+key_file = "keys/d1.json"
+category = "gold"
+bid = "100"
+)";
+
+/// The error text of parsing `text` as "t.toml"; fails the test if it parses.
+std::string error_of(const std::string& text) {
+  auto t = parse_topology(text, "t.toml");
+  REQUIRE_FALSE(t.has_value());
+  CHECK(t.error().code == errc::invalid_argument);
+  return t.error().detail;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+/// A scratch directory removed at the end of the test.
+struct temp_dir {
+  fs::path path;
+  temp_dir() {
+    path = fs::temp_directory_path() / ("bfd-topology-test-" + std::to_string(::getpid()));
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  std::string write(const std::string& name, const std::string& text) const {
+    auto p = path / name;
+    fs::create_directories(p.parent_path());
+    std::ofstream(p) << text;
+    return p.string();
+  }
+};
+
+/// Stand-ins for what the runtime reads from key files: distinct keys in topology order.
+std::vector<delegate_commitment> commitments_for(const topology& t) {
+  std::vector<delegate_commitment> out;
+  for (std::size_t i = 0; i < t.delegates.size(); ++i) {
+    const auto keys = keys_of(static_cast<byte>(0x10 + i));
+    hash256 tip;
+    tip.data.fill(static_cast<byte>(i));
+    out.push_back({keys.pub, tip});
+  }
+  return out;
+}
+
+std::vector<address> addresses_for(const topology& t) {
+  std::vector<address> out;
+  for (std::size_t i = 0; i < t.accounts.size(); ++i)
+    out.push_back(t.accounts[i].address ? *t.accounts[i].address : address_of(keys_of(static_cast<byte>(0x70 + i)).pub));
+  return out;
+}
+
+} // namespace
+
+// The shipped examples --------------------------------------------------------------------------
+
+TEST_CASE("config/local.toml runs nine delegates of three categories and HTTP on one node") {
+  auto t = load_topology(config_dir + "/local.toml");
+  REQUIRE_MESSAGE(t.has_value(), t.error().message());
+  CHECK(t->network.name == "local");
+  CHECK(t->network.chain == mainchain_id);
+  REQUIRE(t->network.genesis);
+  const auto& g = *t->network.genesis;
+  CHECK(g.auto_genesis_time);
+  REQUIRE(g.params.categories.size() == 3);
+  CHECK(g.params.categories[0] == category_params{"gold", 3, 0, 0});
+  CHECK(g.params.categories[1] == category_params{"silver", 2, 0, 0});
+  CHECK(g.params.categories[2] == category_params{"bronze", 1, 0, 0});
+  CHECK(g.params.slot_ms == 1000);
+  CHECK(g.params.rounds_per_epoch == 10);
+  CHECK(g.params.min_bid == 100 * units_per_bfdt);
+  CHECK(g.params.work_bits == 8);
+  CHECK(g.params.block_reward == 2 * units_per_bfdt);
+  CHECK(g.params.base_block_txs == 2000);
+  CHECK(g.params.miss_limit == 10);
+
+  REQUIRE(t->nodes.size() == 1);
+  CHECK(t->nodes[0].name == "local");
+  CHECK(t->nodes[0].host == "127.0.0.1");
+  CHECK(t->nodes[0].port == 7100);
+  CHECK(t->nodes[0].data_dir == "bfd-data/local");
+  CHECK_FALSE(t->nodes[0].tls);
+  CHECK(&t->genesis_node() == &t->nodes[0]);
+
+  REQUIRE(t->delegates.size() == 9);
+  CHECK(t->delegates_on("local").size() == 9);
+  for (std::size_t i = 0; i < 9; ++i) {
+    const auto& d = t->delegates[i];
+    CHECK(d.node == "local");
+    CHECK(d.category_index == i / 3);
+    CHECK(d.bid == (1200 - 100 * (i % 3)) * units_per_bfdt);
+    CHECK(d.key_file == config_dir + "/keys/local/delegate-0" + std::to_string(i + 1) + ".json");
+  }
+  CHECK(t->delegates[0].category == "gold");
+  CHECK(t->delegates[8].category == "bronze");
+
+  REQUIRE(t->http.size() == 1);
+  CHECK(t->http_on("local") == &t->http[0]);
+  CHECK(t->http[0].address == "127.0.0.1");
+  CHECK(t->http[0].port == 8080);
+
+  REQUIRE(t->accounts.size() == 3);
+  CHECK(t->accounts[0].key_file == config_dir + "/keys/local/account-01.json");
+  CHECK(t->accounts[0].value == 1'000'000 * units_per_bfdt);
+  REQUIRE(t->accounts[2].address);
+  // The account given by address is the one whose key ships next to the others.
+  const auto account3 = read_text(config_dir + "/keys/local/account-03.json");
+  CHECK(account3.find(format_address(*t->accounts[2].address)) != std::string::npos);
+}
+
+TEST_CASE("config/three-nodes.toml keeps more than 2/3 of the cluster's power with node c down") {
+  auto t = load_topology(config_dir + "/three-nodes.toml");
+  REQUIRE_MESSAGE(t.has_value(), t.error().message());
+  REQUIRE(t->nodes.size() == 3);
+  for (std::size_t i = 0; i < 3; ++i) {
+    CHECK(t->nodes[i].host == "127.0.0.1");
+    CHECK(t->nodes[i].port == 7101 + i);
+    REQUIRE(t->http_on(t->nodes[i].name));
+    CHECK(t->http_on(t->nodes[i].name)->port == 8081 + i);
+  }
+  CHECK(t->genesis_node().name == "a");
+  CHECK(t->delegates_on("a").size() == 2);
+  CHECK(t->delegates_on("b").size() == 2);
+  CHECK(t->delegates_on("c").size() == 2);
+
+  // The real genesis: which VMs form the cluster, and how much of its power each node holds.
+  const auto commitments = commitments_for(*t);
+  auto g = make_genesis_config(*t, commitments, addresses_for(*t), 1'700'000'000'000);
+  REQUIRE_MESSAGE(g.has_value(), g.error().message());
+  auto genesis = chain_state::genesis(*g);
+  REQUIRE_MESSAGE(genesis.has_value(), genesis.error().message());
+  const auto& cluster = genesis->first.consensus().active();
+  CHECK(cluster.members.size() == 6);  // everyone: see the comment in three-nodes.toml
+  std::map<std::string, amount> power;
+  for (const auto& m : cluster.members)
+    for (std::size_t i = 0; i < commitments.size(); ++i)
+      if (commitments[i].key == m.key)
+        power[t->delegates[i].node] += m.power;
+  CHECK(power["a"] == 3500 * units_per_bfdt);
+  CHECK(power["b"] == 3500 * units_per_bfdt);
+  CHECK(power["c"] == 2000 * units_per_bfdt);
+  CHECK(exceeds_two_thirds(power["a"] + power["b"], cluster.power));
+  CHECK_FALSE(exceeds_two_thirds(power["a"] + power["c"], cluster.power));
+  CHECK_FALSE(exceeds_two_thirds(power["b"] + power["c"], cluster.power));
+}
+
+TEST_CASE("input paths are relative to the topology's directory, the data directory is not") {
+  auto t = parse_topology(head + node_a + delegate_a, "some/dir/t.toml");
+  REQUIRE_MESSAGE(t.has_value(), t.error().message());
+  CHECK(t->base_dir == "some/dir");
+  CHECK(t->delegates[0].key_file == "some/dir/keys/d1.json");
+  CHECK(t->nodes[0].data_dir == "data/a");
+  auto bare = parse_topology(head + node_a + delegate_a, "t.toml");
+  REQUIRE(bare.has_value());
+  CHECK(bare->delegates[0].key_file == "keys/d1.json");
+}
+
+TEST_CASE("the genesis is built from the topology, whatever the order of its entries") {
+  const std::string accounts = R"([[accounts]]
+address = "bfd00112233445566778899aabbccddeeff00112233"
+amount = "5"
+)";
+  const std::string two = head + node_a + delegate_a + R"([[delegates]]
+node = "a"
+key_file = "keys/d2.json"
+category = "bronze"
+bid = "150.5"
+)" + accounts;
+  auto t = parse_topology(two, "t.toml");
+  REQUIRE_MESSAGE(t.has_value(), t.error().message());
+  const auto k1 = keys_of(0x01), k2 = keys_of(0x02);
+  const std::vector<delegate_commitment> ds{{k1.pub, hash256{}}, {k2.pub, hash256{}}};
+  auto g = make_genesis_config(*t, ds, addresses_for(*t), 42);
+  REQUIRE_MESSAGE(g.has_value(), g.error().message());
+  CHECK(g->params.genesis_time_ms == 1'700'000'000'000);  // a fixed time: the argument is unused
+  REQUIRE(g->vms.size() == 2);
+  REQUIRE(g->allocations.size() == 1);
+  CHECK(g->allocations[0].value == 5 * units_per_bfdt);
+  CHECK(format_address(g->allocations[0].to) == "bfd00112233445566778899aabbccddeeff00112233");
+
+  // The same delegates listed the other way round give the same genesis.
+  auto reversed = parse_topology(head + node_a + R"([[delegates]]
+node = "a"
+key_file = "keys/d2.json"
+category = "bronze"
+bid = "150.5"
+)" + delegate_a + accounts, "t.toml");
+  REQUIRE(reversed.has_value());
+  const std::vector<delegate_commitment> rds{ds[1], ds[0]};
+  auto rg = make_genesis_config(*reversed, rds, addresses_for(*reversed), 42);
+  REQUIRE(rg.has_value());
+  REQUIRE(rg->vms.size() == 2);
+  for (std::size_t i = 0; i < 2; ++i) {
+    CHECK(rg->vms[i].key == g->vms[i].key);
+    CHECK(rg->vms[i].category == g->vms[i].category);
+    CHECK(rg->vms[i].bid == g->vms[i].bid);
+  }
+  auto a = chain_state::genesis(*g), b = chain_state::genesis(*rg);
+  REQUIRE(a.has_value());
+  REQUIRE(b.has_value());
+  CHECK(a->first.head_hash() == b->first.head_hash());
+}
+
+TEST_CASE("an auto genesis time is the caller's, rounded up to the next whole second") {
+  std::string text = head + node_a + delegate_a;
+  text.replace(text.find("1700000000000"), 13, "\"auto\"");
+  auto t = parse_topology(text, "t.toml");
+  REQUIRE_MESSAGE(t.has_value(), t.error().message());
+  CHECK(t->network.genesis->auto_genesis_time);
+  CHECK(auto_genesis_time(1'700'000'000'123) == 1'700'000'001'000);
+  CHECK(auto_genesis_time(1'700'000'000'000) == 1'700'000'001'000);
+  const std::vector<delegate_commitment> ds{{keys_of(1).pub, hash256{}}};
+  auto g = make_genesis_config(*t, ds, {}, auto_genesis_time(1'700'000'000'123));
+  REQUIRE(g.has_value());
+  CHECK(g->params.genesis_time_ms == 1'700'000'001'000);
+}
+
+TEST_CASE("the genesis rejects two delegates with one key, naming the second's position") {
+  const std::string text = head + node_a + delegate_a + R"(
+[[delegates]]
+node = "a"
+key_file = "keys/d2.json"
+category = "gold"
+bid = "100"
+)";
+  auto t = parse_topology(text, "t.toml");
+  REQUIRE(t.has_value());
+  const std::vector<delegate_commitment> ds{{keys_of(1).pub, hash256{}}, {keys_of(1).pub, hash256{}}};
+  auto g = make_genesis_config(*t, ds, {}, 0);
+  REQUIRE_FALSE(g.has_value());
+  CHECK(g.error().detail == "t.toml:26:1: the key in \"keys/d2.json\" is also the key of the delegate at line 20");
+  CHECK_FALSE(make_genesis_config(*t, std::span(ds).first(1), {}, 0).has_value());
+}
+
+TEST_CASE("a topology with a genesis file takes no categories, bids or allocations") {
+  const std::string text = R"([network]
+name = "t"
+genesis_file = "genesis.json"
+
+)" + node_a + R"([[delegates]]
+node = "a"
+key_file = "keys/d1.json"
+bid = "100"
+
+[[accounts]]
+address = "bfd00112233445566778899aabbccddeeff00112233"
+amount = "5"
+)";
+  CHECK(error_of(text)
+        == "t.toml:13:7: 'bid' in [[delegates]] is not allowed with [network] genesis_file: the genesis file "
+           "fixes every VM's category and bid\n"
+           "t.toml:15:1: [[accounts]] is not allowed with [network] genesis_file: the genesis file lists the "
+           "allocations");
+  const std::string good = R"([network]
+name = "t"
+genesis_file = "genesis.json"
+
+)" + node_a + R"([[delegates]]
+node = "a"
+key_file = "keys/d1.json"
+)";
+  auto t = parse_topology(good, "cfg/t.toml");
+  REQUIRE_MESSAGE(t.has_value(), t.error().message());
+  CHECK(t->network.genesis_file == "cfg/genesis.json");
+  CHECK_FALSE(t->network.genesis);
+  CHECK_FALSE(make_genesis_config(*t, commitments_for(*t), {}, 0).has_value());
+}
+
+TEST_CASE("a node's TLS files are resolved like key files, and all three are required") {
+  auto t = parse_topology(head + R"([[nodes]]
+name = "a"
+host = "10.0.0.5"
+port = 7101
+data_dir = "data/a"
+tls = { cert = "tls/a.crt", key = "tls/a.key", ca = "/etc/bfd/ca.pem" }
+)" + delegate_a, "cfg/t.toml");
+  REQUIRE_MESSAGE(t.has_value(), t.error().message());
+  REQUIRE(t->nodes[0].tls);
+  CHECK(t->nodes[0].tls->cert == "cfg/tls/a.crt");
+  CHECK(t->nodes[0].tls->key == "cfg/tls/a.key");
+  CHECK(t->nodes[0].tls->ca == "/etc/bfd/ca.pem");
+  CHECK(error_of(head + R"([[nodes]]
+name = "a"
+host = "10.0.0.5"
+port = 7101
+data_dir = "data/a"
+tls = { cert = "tls/a.crt", key = "tls/a.key", pem = "x" }
+)" + delegate_a)
+        == "t.toml:20:7: 'tls' of [[nodes]] is missing 'ca' (a CA certificate file path (PEM))\n"
+           "t.toml:20:48: unknown key 'pem' in 'tls' of [[nodes]]; expected one of: cert, key, ca");
+}
+
+// Bad files: each error names file:line:column and says what was expected ---------------------------
+
+TEST_CASE("an unknown key is an error that lists the keys the section takes") {
+  CHECK(error_of(head + R"([[nodes]]
+name = "a"
+host = "127.0.0.1"
+prot = 7101
+port = 7101
+data_dir = "data/a"
+)" + delegate_a)
+        == "t.toml:18:1: unknown key 'prot' in [[nodes]]; expected one of: name, host, port, data_dir, tls");
+}
+
+TEST_CASE("an unknown section is an error, and reserved sections say they come later") {
+  CHECK(error_of(head + node_a + delegate_a + "\n[bridge]\nfrom = \"a\"\n")
+        == "t.toml:26:2: unknown section [bridge]; expected one of: [network], [[nodes]], [[delegates]], "
+           "[[accounts]], [http]");
+  CHECK(error_of(head + node_a + delegate_a + "\n[[bridges]]\nfrom = \"a\"\n")
+        == "t.toml:26:3: section [[bridges]] is reserved for a later release and not supported yet");
+  CHECK(error_of("[[network]]\nname = \"t\"\n" + node_a + delegate_a)
+        == "t.toml:1:1: 'network' must be a table, written [network], not an array");
+  CHECK(error_of("stray = 1\n" + head + node_a + delegate_a)
+        == "t.toml:1:1: unknown key 'stray' at the top level; keys belong in a section: [network], [[nodes]], "
+           "[[delegates]], [[accounts]], [http]");
+}
+
+TEST_CASE("a value of the wrong type is an error that names the type expected") {
+  CHECK(error_of(head + R"([[nodes]]
+name = "a"
+host = "127.0.0.1"
+port = "7101"
+data_dir = "data/a"
+)" + delegate_a)
+        == "t.toml:18:8: 'port' in [[nodes]] must be an integer from 1 to 65535, not a string");
+  CHECK(error_of(head + node_a + R"([[delegates]]
+node = "a"
+key_file = "keys/d1.json"
+category = "gold"
+bid = 100
+)")
+        == "t.toml:24:7: 'bid' in [[delegates]] must be an amount as a string, e.g. \"100\" (BFDT) or \"1500u\" "
+           "(base units), not an integer");
+  CHECK(error_of("[nodes]\nname = \"a\"\n")
+        == "t.toml:1:1: missing section [network]: a network needs a name and a genesis\n"
+           "t.toml:1:1: 'nodes' must be an array of tables, written [[nodes]], not a table\n"
+           "t.toml:1:1: missing section [[delegates]]: a network needs at least one delegate");
+}
+
+TEST_CASE("a missing required key is an error at the section's header") {
+  CHECK(error_of(head + R"([[nodes]]
+name = "a"
+host = "127.0.0.1"
+port = 7101
+)" + delegate_a)
+        == "t.toml:15:1: [[nodes]] is missing 'data_dir' (a directory path)");
+  std::string no_slot = head + node_a + delegate_a;
+  no_slot.erase(no_slot.find("slot_ms = 1000\n"), 15);
+  CHECK(error_of(no_slot)
+        == "t.toml:4:1: [network.genesis] is missing 'slot_ms' (an integer from 60 to 600000)");
+}
+
+TEST_CASE("two nodes with one name are an error at the second") {
+  CHECK(error_of(head + node_a + R"(
+[[nodes]]
+name = "a"
+host = "127.0.0.1"
+port = 7102
+data_dir = "data/b"
+)" + delegate_a)
+        == "t.toml:22:8: duplicate node name 'a' (first at line 16)");
+}
+
+TEST_CASE("two nodes on one host and port, or in one data directory, are errors") {
+  CHECK(error_of(head + node_a + R"(
+[[nodes]]
+name = "b"
+host = "127.0.0.1"
+port = 7101
+data_dir = "data/a/"
+)" + delegate_a)
+        == "t.toml:24:8: node address 127.0.0.1:7101 is already used by the node at line 15; every node needs "
+           "its own host and port\n"
+           "t.toml:25:12: data_dir \"data/a/\" is already used by the node at line 15; two nodes cannot share a "
+           "database");
+}
+
+TEST_CASE("a delegate on a node the topology does not have is an error listing the nodes") {
+  CHECK(error_of(head + node_a + R"([[delegates]]
+node = "b"
+key_file = "keys/d1.json"
+category = "gold"
+bid = "100"
+)")
+        == "t.toml:21:8: unknown node 'b' for this delegate; expected one of: a");
+}
+
+TEST_CASE("a delegate in an unknown category is an error listing the categories") {
+  CHECK(error_of(head + node_a + R"([[delegates]]
+node = "a"
+key_file = "keys/d1.json"
+category = "platinum"
+bid = "100"
+)")
+        == "t.toml:23:12: unknown category 'platinum'; expected one of: gold, bronze");
+}
+
+TEST_CASE("ports outside 1-65535 are errors") {
+  CHECK(error_of(head + R"([[nodes]]
+name = "a"
+host = "127.0.0.1"
+port = 70000
+data_dir = "data/a"
+)" + delegate_a)
+        == "t.toml:18:8: 'port' in [[nodes]] must be an integer from 1 to 65535, got 70000");
+  CHECK(error_of(head + node_a + delegate_a + "\n[http]\nnode = \"a\"\nport = 0\n")
+        == "t.toml:28:8: 'port' in [http] must be an integer from 1 to 65535, got 0");
+}
+
+TEST_CASE("malformed TOML is reported with toml++'s position and description") {
+  CHECK(error_of(head + "[[nodes]]\nname = \"a\nhost = \"127.0.0.1\"\n")
+        == "t.toml:16:10: invalid TOML: Error while parsing string: unescaped control characters other than TAB "
+           "(U+0009) are explicitly prohibited");
+  CHECK(error_of("[network]\nname = \"t\"\nname = \"u\"\n")
+        == "t.toml:3:8: invalid TOML: Error while parsing key-value pair: cannot redefine existing string 'name'");
+}
+
+TEST_CASE("a network without delegates is an error") {
+  CHECK(error_of(head + node_a)
+        == "t.toml:1:1: missing section [[delegates]]: a network needs at least one delegate");
+  CHECK(error_of("delegates = []\n" + head + node_a)
+        == "t.toml:1:13: 'delegates' is empty: a network needs at least one delegate");
+}
+
+TEST_CASE("bids below min_bid, reused key files and bad accounts are errors") {
+  CHECK(error_of(head + node_a + R"([[delegates]]
+node = "a"
+key_file = "keys/d1.json"
+category = "gold"
+bid = "99.5"
+)")
+        == "t.toml:24:7: 'bid' in [[delegates]] must be at least the genesis min_bid of 100 BFDT, got 99.5 BFDT");
+  CHECK(error_of(head + node_a + delegate_a + R"([[delegates]]
+node = "a"
+key_file = "./keys/d1.json"
+category = "bronze"
+bid = "100"
+)")
+        == "t.toml:27:12: key file \"./keys/d1.json\" is also used by the delegate at line 22; a delegate key "
+           "must run in one place only, or it signs twice");
+  CHECK(error_of(head + node_a + delegate_a + R"([[accounts]]
+address = "bfd00112233445566778899aabbccddeeff00112233"
+key_file = "keys/a1.json"
+amount = "0"
+)")
+        == "t.toml:27:12: [[accounts]] has both 'address' and 'key_file'; give exactly one of them\n"
+           "t.toml:28:10: 'amount' in [[accounts]] must be more than 0, got 0");
+  CHECK(error_of(head + node_a + delegate_a + R"([[accounts]]
+address = "bfd0011"
+amount = "1"
+)")
+        == "t.toml:26:11: 'address' in [[accounts]] must be an address: \"bfd\" followed by 40 hex digits, got "
+           "\"bfd0011\"");
+}
+
+TEST_CASE("HTTP endpoints must be on known nodes and on ports of their own") {
+  CHECK(error_of(head + node_a + delegate_a + "\n[http]\nnode = \"z\"\nport = 8080\n")
+        == "t.toml:27:8: unknown node 'z' for this HTTP endpoint; expected one of: a");
+  CHECK(error_of(head + node_a + delegate_a + "\n[http]\nnode = \"a\"\naddress = \"0.0.0.0\"\nport = 7101\n")
+        == "t.toml:29:8: HTTP port 7101 is the port of node 'a' (line 15); give the HTTP endpoint a port of its "
+           "own");
+  CHECK(error_of(head + node_a + delegate_a + "\n[[http]]\nnode = \"a\"\nport = 8080\n[[http]]\nnode = \"a\"\nport = 8081\n")
+        == "t.toml:30:8: node 'a' already serves HTTP (line 26); one endpoint per node");
+}
+
+TEST_CASE("every problem of a file is reported, one per line, in file order") {
+  CHECK(error_of(head + R"([[nodes]]
+name = "a b"
+host = "127.0.0.1"
+port = 0
+data_dir = "data/a"
+colour = "blue"
+)" + delegate_a)
+        == "t.toml:16:8: 'name' in [[nodes]] must be a name of letters, digits, '.', '_' or '-' (at most 64), got "
+           "\"a b\"\n"
+           "t.toml:18:8: 'port' in [[nodes]] must be an integer from 1 to 65535, got 0\n"
+           "t.toml:20:1: unknown key 'colour' in [[nodes]]; expected one of: name, host, port, data_dir, tls");
+}
+
+TEST_CASE("load_topology names the file, and reports input files that do not exist") {
+  temp_dir dir;
+  auto missing = load_topology((dir.path / "nope.toml").string());
+  REQUIRE_FALSE(missing.has_value());
+  CHECK(missing.error().code == errc::io);
+  CHECK(missing.error().detail == (dir.path / "nope.toml").string()
+                                    + ": cannot read the topology file: No such file or directory");
+
+  const auto path = dir.write("net/t.toml", head + node_a + delegate_a);
+  auto t = load_topology(path);
+  REQUIRE_FALSE(t.has_value());
+  CHECK(t.error().detail == path + ":22:12: key file \"" + (dir.path / "net/keys/d1.json").string()
+                              + "\" does not exist");
+  dir.write("net/keys/d1.json", "{}");
+  auto ok = load_topology(path);
+  REQUIRE_MESSAGE(ok.has_value(), ok.error().message());
+  CHECK(ok->delegates[0].key_file == (dir.path / "net/keys/d1.json").string());
+
+  const auto bad = dir.write("bad.toml", "[network\n");
+  auto b = load_topology(bad);
+  REQUIRE_FALSE(b.has_value());
+  CHECK(b.error().detail.rfind(bad + ":1:9: invalid TOML: ", 0) == 0);
+}
