@@ -43,7 +43,7 @@ struct chain_actor_state {
   std::vector<local_delegate> delegates;
   std::vector<caf::actor> peers;  ///< peer nodes' chain actors
   bool syncing = false;           ///< catching up from a peer: no producing meanwhile
-  std::uint64_t reporter_nonce = 0;
+  std::vector<evidence_payload> evidence;  ///< reported, not yet included
   static constexpr const char* name = "chain";
 
   template <class... Ts>
@@ -90,28 +90,46 @@ struct chain_actor_state {
 
 using chain_pointer = chain_actor::stateful_pointer<chain_actor_state>;
 
-void report_evidence(chain_pointer self, const std::vector<evidence_payload>& evidence) {
+/// Submits every pending evidence that the head state still accepts, at consecutive nonces from
+/// the reporter's next one; drops evidence the chain no longer wants (offender slashed, bogus).
+/// Called on new evidence and after every new head, so a failed one never blocks the rest.
+void submit_evidence(chain_pointer self) {
   auto& st = self->state;
-  for (const auto& ev : evidence) {
-    st.warn("equivocation detected ({}): reporting evidence",
-            ev.kind == evidence_kind::double_block ? "two blocks for one slot" : "two confirmations for one height");
-    if (!st.config.reporter)
-      continue;
-    const auto& head = st.engine->head_state();
+  if (!st.config.reporter || st.evidence.empty())
+    return;
+  const auto& head = st.engine->head_state();
+  auto nonce = head.accounts().get(address_of(st.config.reporter->pub)).nonce;
+  std::vector<evidence_payload> still;
+  for (auto& ev : st.evidence) {
     transaction tx;
     tx.chain = head.chain();
-    tx.nonce = std::max(head.accounts().get(address_of(st.config.reporter->pub)).nonce, st.reporter_nonce);
-    st.reporter_nonce = tx.nonce + 1;
+    tx.nonce = nonce;
     tx.fee = 0;
     tx.expiry = head.head().height + 1000;
     tx.payload = ev;
     sign_transaction(tx, *st.config.reporter, hash256{});
+    if (!head.check_transaction(tx, signature_check::already_verified))
+      continue;  // included by now, or not evidence this chain takes
+    ++nonce;
+    still.push_back(ev);
     self->request(st.config.mempool, std::chrono::seconds(5), submit_atom::value, tx_envelope{std::move(tx)})
       .then([self](const admission& a) {
         if (a.code != 0)
           self->state.warn("evidence refused by the mempool: {} {}", to_string(static_cast<errc>(a.code)), a.detail);
       });
   }
+  st.evidence = std::move(still);
+}
+
+void report_evidence(chain_pointer self, const std::vector<evidence_payload>& evidence) {
+  auto& st = self->state;
+  for (const auto& ev : evidence) {
+    st.warn("equivocation detected ({}): reporting evidence",
+            ev.kind == evidence_kind::double_block ? "two blocks for one slot" : "two confirmations for one height");
+    st.evidence.push_back(ev);
+  }
+  if (!evidence.empty())
+    submit_evidence(self);
 }
 
 void handle_confirmation(chain_pointer self, const confirmation& c) {
@@ -202,8 +220,10 @@ caf::result<block_ack> process_block(chain_pointer self, const block_envelope& e
   }
   for (const auto& applied : result.applied)
     log_applied(self, applied, before);
-  if (!result.applied.empty())
+  if (!result.applied.empty()) {
     notify_mempool(self, result.applied);
+    submit_evidence(self);
+  }
   st.persist(result.finalized);
   // Ask the local delegates in each applied block's cluster to confirm it.
   // Only a local submitter waits for the outcome; a peer's relay expects no answer.
@@ -222,20 +242,19 @@ caf::result<block_ack> process_block(chain_pointer self, const block_envelope& e
     if (!confirmers)
       continue;
     block_envelope shared{std::make_shared<const block>(applied)};
-    for (const auto& d : st.delegates) {
+    for (auto& d : st.delegates) {
       if (!confirmers->find(d.key)
           || !st.engine->may_confirm(d.last_confirmed, d.last_confirmed_height, hash))
         continue;
+      // The lock moves now, not when the reply comes: requests still in flight, and the next
+      // blocks of this very batch, are judged against what this delegate may be signing.
+      d.last_confirmed = hash;
+      d.last_confirmed_height = applied.header.height;
       ++*outstanding;
       self->request(d.handle, std::chrono::milliseconds(st.config.confirm_timeout_ms), confirm_atom::value, shared)
         .then(
           [self, outstanding, finish](const confirmation_envelope& c) mutable {
             if (c) {
-              for (auto& ld : self->state.delegates)
-                if (ld.key == c->signer && c->height > ld.last_confirmed_height) {
-                  ld.last_confirmed = c->block;
-                  ld.last_confirmed_height = c->height;
-                }
               handle_confirmation(self, *c);
               broadcast_confirmation(self, *c);
             }

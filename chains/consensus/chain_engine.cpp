@@ -79,7 +79,7 @@ status chain_engine::rebuild_head(const std::vector<hash256>& branch) {
 
 bool chain_engine::may_confirm(const hash256& last_confirmed, std::uint64_t last_confirmed_height,
                                const hash256& candidate) const {
-  if (last_confirmed_height <= final_height())
+  if (last_confirmed_height <= final_height() || dead_.count(last_confirmed))
     return true;
   auto i = blocks_.find(candidate);
   if (i == blocks_.end())
@@ -248,10 +248,22 @@ void chain_engine::prune() {
   const auto fh = final_height();
   // Drop finalized blocks and branches that no longer descend from the final block.
   for (auto i = blocks_.begin(); i != blocks_.end();) {
-    if (i->second.blk.header.height <= fh || branch_to(i->first).empty())
+    const bool finalized = i->second.blk.header.height <= fh;
+    if (finalized || branch_to(i->first).empty()) {
+      if (!finalized || i->first != final_hash()) {
+        // Either at or below the final height but not final, or above it on a dead branch.
+        if (dead_.insert(i->first).second) {
+          dead_order_.push_back(i->first);
+          if (dead_order_.size() > max_side_blocks) {
+            dead_.erase(dead_order_.front());
+            dead_order_.pop_front();
+          }
+        }
+      }
       i = blocks_.erase(i);
-    else
+    } else {
       ++i;
+    }
   }
   for (auto i = confirmations_.begin(); i != confirmations_.end();) {
     if (!blocks_.count(i->first))

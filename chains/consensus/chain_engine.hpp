@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <set>
@@ -126,6 +127,10 @@ private:
   // Equivocation detection: first header / confirmation seen per slot.
   std::map<std::tuple<public_key, std::uint64_t, std::uint64_t, std::uint64_t>, bytes> headers_seen_;
   std::map<std::pair<public_key, std::uint64_t>, confirmation> confirmations_seen_;
+  // Blocks dropped because their branch no longer descends from the final block (bounded):
+  // a delegate locked on one of them may confirm again.
+  std::set<hash256> dead_;
+  std::deque<hash256> dead_order_;
 };
 
 } // namespace bfd

@@ -206,3 +206,29 @@ TEST_CASE("confirmations with bad signatures or from outside the cluster are ref
   bad.sig.data[0] ^= 1;
   CHECK(f.engine.add_confirmation(bad).err.code == errc::bad_confirmation);
 }
+
+TEST_CASE("a lock on a block whose branch died above the final height is released") {
+  network net;
+  engine_fixture f(net);
+  chain_state other = net.genesis().first;
+  // Branch B: two blocks from slots 2 and 3; branch A: slot 0 only.
+  std::vector<block> b_branch;
+  for (std::uint64_t g = 2; g < 4; ++g) {
+    auto b = test::produce(f.net, other, g);
+    REQUIRE(other.apply_block(b, signature_check::verify));
+    b_branch.push_back(b);
+  }
+  auto a1 = f.next(0);
+  REQUIRE(f.engine.add_block(a1, signature_check::verify).outcome == block_outcome::extended);
+  REQUIRE(f.engine.add_block(b_branch[0], signature_check::verify).outcome == block_outcome::side);
+  REQUIRE(f.engine.add_block(b_branch[1], signature_check::verify).outcome == block_outcome::reorged);
+  const auto locked = header_hash(b_branch[1].header);  // a delegate confirmed B2 (height 2)
+  auto a2 = f.next(1);
+  REQUIRE(f.engine.add_block(a2, signature_check::verify).outcome == block_outcome::side);
+  CHECK_FALSE(f.engine.may_confirm(locked, 2, header_hash(a2.header)));
+  // A1 becomes final: branch B is dead, although B2 stood above the final height.
+  f.confirm_by(a1, 6);
+  REQUIRE(f.engine.final_height() == 1);
+  REQUIRE(f.engine.find_block(locked) == nullptr);
+  CHECK(f.engine.may_confirm(locked, 2, header_hash(a2.header)));
+}
