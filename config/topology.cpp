@@ -300,7 +300,7 @@ struct named_at {
 
 class topology_parser {
 public:
-  topology_parser(std::string source) : diag_(source), base_(fs::path(source).parent_path()) {
+  explicit topology_parser(std::string source) : diag_(source), base_(fs::path(source).parent_path()) {
     out_.source = std::move(source);
     out_.base_dir = base_.string();
   }
@@ -886,7 +886,8 @@ result<genesis_config> make_genesis_config(const topology& t, std::span<const de
                                                 + t.network.genesis_file + "\"; read that file instead");
   if (delegates.size() != t.delegates.size())
     return make_error(errc::invalid_argument, t.source + ": " + std::to_string(t.delegates.size())
-                                                + " delegates need as many keys, got " + std::to_string(delegates.size()));
+                                                + " delegates need as many keys, got "
+                                                + std::to_string(delegates.size()));
   if (account_addresses.size() != t.accounts.size())
     return make_error(errc::invalid_argument, t.source + ": " + std::to_string(t.accounts.size())
                                                 + " accounts need as many addresses, got "

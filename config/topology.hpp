@@ -54,7 +54,8 @@ struct delegate_spec {
 /// A genesis allocation: an address, given directly or through a key file, and its balance.
 struct account_spec {
   std::optional<bfd::address> address;  ///< set when the file gives `address`
-  std::string key_file;                  ///< set when the file gives `key_file` (resolved); the runtime reads the address
+  std::string key_file;                  ///< set when the file gives `key_file` (resolved); the runtime
+                                         ///< reads the address from it
   amount value = 0;
   file_position where;                   ///< the account's [[accounts]] header
 };

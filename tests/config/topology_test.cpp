@@ -111,7 +111,8 @@ std::vector<delegate_commitment> commitments_for(const topology& t) {
 std::vector<address> addresses_for(const topology& t) {
   std::vector<address> out;
   for (std::size_t i = 0; i < t.accounts.size(); ++i)
-    out.push_back(t.accounts[i].address ? *t.accounts[i].address : address_of(keys_of(static_cast<byte>(0x70 + i)).pub));
+    out.push_back(t.accounts[i].address ? *t.accounts[i].address
+                                        : address_of(keys_of(static_cast<byte>(0x70 + i)).pub));
   return out;
 }
 
@@ -525,7 +526,8 @@ TEST_CASE("HTTP endpoints must be on known nodes and on ports of their own") {
   CHECK(error_of(head + node_a + delegate_a + "\n[http]\nnode = \"a\"\naddress = \"0.0.0.0\"\nport = 7101\n")
         == "t.toml:29:8: HTTP port 7101 is the port of node 'a' (line 15); give the HTTP endpoint a port of its "
            "own");
-  CHECK(error_of(head + node_a + delegate_a + "\n[[http]]\nnode = \"a\"\nport = 8080\n[[http]]\nnode = \"a\"\nport = 8081\n")
+  CHECK(error_of(head + node_a + delegate_a
+                 + "\n[[http]]\nnode = \"a\"\nport = 8080\n[[http]]\nnode = \"a\"\nport = 8081\n")
         == "t.toml:30:8: node 'a' already serves HTTP (line 26); one endpoint per node");
 }
 

@@ -210,6 +210,15 @@ TEST_CASE("the read routes describe a fresh chain") {
   CHECK(account.body["balance_units"].get<std::uint64_t>() > 0);
   CHECK(account.body["balance"] == format_amount(account.body["balance_units"].get<std::uint64_t>()));
   CHECK(account.body["nonce"] == 0);
+
+  // A clock far ahead of a chain that made no blocks: the schedule shows the head's round.
+  h.time->set(h.params().genesis_time_ms + 100 * order.size() * h.params().slot_ms);
+  auto stalled = h.get("/v1/schedule");
+  REQUIRE(stalled.status == 200);
+  CHECK(stalled.body["round"] == 0);
+  CHECK(stalled.body["head_round"] == 0);
+  CHECK(stalled.body["current_slot"] == 100 * order.size());
+  CHECK(stalled.body["slots"].size() == order.size());
 }
 
 TEST_CASE("a transfer submitted over HTTP becomes final and moves the balance") {

@@ -16,6 +16,8 @@
 #include "chains/core/hex.hpp"
 #include "chains/storage/rocksdb/rocksdb_store.hpp"
 #include "runtime/node.hpp"
+#include "runtime/remote.hpp"
+#include "runtime/topology_node.hpp"
 
 namespace {
 
@@ -56,7 +58,13 @@ int main(int argc, char** argv) {
   std::string log_level = "info";
   std::string http_endpoint = "127.0.0.1:8645";
   std::uint32_t http_rate = bfd::http_options{}.rate_per_second;
+  std::string topology_file;
+  std::string node_name;
   app.add_flag("--dev", dev, "run a whole network in this process: generated keys, funded dev accounts");
+  auto* topo_opt = app.add_option("--topology", topology_file, "run one node of the network this TOML file describes "
+                                                               "(docs/topology.md)");
+  app.add_option("--node", node_name, "with --topology: which node of the file this process is")->needs(topo_opt);
+  topo_opt->excludes("--dev");
   app.add_option("--data-dir", dev_opts.data_dir, "where keys, genesis and the database live")
     ->capture_default_str();
   app.add_option("--delegates", dev_opts.delegates, "--dev: delegates (VMs) in the genesis, over 3 categories")
@@ -79,11 +87,14 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
     ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
     ->capture_default_str();
-  app.footer("The genesis and keys are generated only when the data directory is new; later starts\n"
-             "resume the stored chain and ignore --delegates, --accounts, --slot-ms and --work-bits.");
+  app.footer("--dev: the genesis and keys are generated only when the data directory is new; later starts\n"
+             "resume the stored chain and ignore --delegates, --accounts, --slot-ms and --work-bits.\n"
+             "--topology: listen address, peers, data directory and HTTP endpoint come from the file.");
   CLI11_PARSE(app, argc, argv);
-  if (!dev)
-    return fail("nothing to run: use --dev (topology files come with a later release); see --help");
+  if (!dev && topology_file.empty())
+    return fail("nothing to run: use --dev, or --topology FILE --node NAME; see --help");
+  if (!topology_file.empty() && node_name.empty())
+    return fail("--topology needs --node NAME: which node of the file this process is");
   std::optional<bfd::http_options> http;
   if (auto bad = parse_http_endpoint(http_endpoint, http); !bad.empty())
     return fail(bad);
@@ -108,42 +119,68 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   bfd::wall_clock wall;
-  auto net = bfd::runtime::prepare_dev_network(dev_opts, wall.now_ms());
-  if (!net)
-    return fail(net.error().message());
-  const auto db_path = (std::filesystem::path(dev_opts.data_dir) / "db").string();
-  auto db = bfd::open_rocksdb_store(db_path);
-  if (!db)
-    return fail(db.error().message());
-  std::shared_ptr<bfd::kv_store> store(std::move(*db));
-
   node_config cfg;
   caf::actor_system system{cfg};
   bfd::runtime::node_options opts;
-  opts.genesis = net->genesis;
-  opts.delegates = net->delegates;
-  opts.reporter = net->reporter;
-  opts.store = store;
   opts.time = std::make_shared<bfd::wall_clock>();
   opts.log = log;
   opts.http = http;
+  std::string data_dir = dev_opts.data_dir;
+  std::optional<bfd::runtime::topology_plan> plan;
+  std::optional<bfd::runtime::dev_network> net;
+  if (!topology_file.empty()) {
+    auto p = bfd::runtime::plan_topology_node(system, topology_file, node_name, wall.now_ms(), log);
+    if (!p)
+      return fail(p.error().message());
+    plan = std::move(*p);
+    data_dir = plan->data_dir;
+    opts.genesis = plan->genesis;
+    opts.delegates = plan->delegates;
+    opts.reporter = plan->reporter;
+    opts.http = plan->http;
+  } else {
+    auto n = bfd::runtime::prepare_dev_network(dev_opts, wall.now_ms());
+    if (!n)
+      return fail(n.error().message());
+    net = std::move(*n);
+    opts.genesis = net->genesis;
+    opts.delegates = net->delegates;
+    opts.reporter = net->reporter;
+  }
+  const auto db_path = (std::filesystem::path(data_dir) / "db").string();
+  auto db = bfd::open_rocksdb_store(db_path);
+  if (!db)
+    return fail(db.error().message());
+  opts.store = std::shared_ptr<bfd::kv_store>(std::move(*db));
+  const auto genesis = opts.genesis;
   auto node = bfd::runtime::node::start(system, std::move(opts));
   if (!node)
     return fail(node.error().message());
   if (const auto* api = (*node)->http())
     log->info("HTTP API on {} (docs/http.md)", api->url());
+  std::unique_ptr<bfd::runtime::peer_connector> connector;
+  if (plan) {
+    auto bound = bfd::runtime::publish_chain(system, (*node)->chain(), plan->host, plan->port);
+    if (!bound)
+      return fail(bound.error().message());
+    log->info("node {} listening on {}:{} with {} delegate(s); dialing {} peer(s)", plan->node, plan->host, *bound,
+              plan->delegates.size(), plan->dial.size());
+    connector = std::make_unique<bfd::runtime::peer_connector>(system, (*node)->chain(), (*node)->mempool(),
+                                                               plan->dial, log);
+  }
 
   {
     caf::scoped_actor self{system};
     self->request((*node)->chain(), std::chrono::seconds(10), bfd::info_atom::value)
       .receive(
         [&](const bfd::chain_info& info) {
-          log->info("{} {} in {}", net->created ? "created a new dev network" : "resumed the dev network",
-                    "(chain " + std::to_string(info.chain) + ")", dev_opts.data_dir);
-          log->info("{} delegates over gold/silver/bronze; cluster of {} this round; slot {} ms",
-                    net->genesis.vms.size(), info.order.size(), net->genesis.params.slot_ms);
-          log->info("head #{} final #{}; dev account keys in {}/keys (account-NN.json)", info.head_height,
-                    info.final_height, dev_opts.data_dir);
+          if (net)
+            log->info("{} (chain {}) in {}", net->created ? "created a new dev network" : "resumed the dev network",
+                      info.chain, data_dir);
+          log->info("{} delegates over {} categories; cluster of {} this round; slot {} ms", genesis.vms.size(),
+                    genesis.params.categories.size(), info.order.size(), genesis.params.slot_ms);
+          log->info("head #{} final #{}{}", info.head_height, info.final_height,
+                    net ? "; dev account keys in " + data_dir + "/keys (account-NN.json)" : "");
         },
         [&](const caf::error& e) { log->error("chain actor: {}", system.render(e)); });
   }
@@ -152,6 +189,7 @@ int main(int argc, char** argv) {
   int sig = 0;
   sigwait(&signals, &sig);
   log->info("{} received: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  connector.reset();
   (*node)->stop();
   node->reset();
   return 0;

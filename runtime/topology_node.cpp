@@ -1,0 +1,166 @@
+#include "runtime/topology_node.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include <caf/actor_system.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/scoped_actor.hpp>
+#include <spdlog/spdlog.h>
+
+#include "config/topology.hpp"
+#include "runtime/entropy.hpp"
+#include "runtime/genesis_file.hpp"
+#include "runtime/key_file.hpp"
+
+namespace bfd::runtime {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+/// The genesis block a running peer serves, or nothing if no peer answers yet.
+std::optional<block> fetch_genesis(caf::actor_system& system, const config::topology& t, const std::string& me) {
+  for (const auto& n : t.nodes) {
+    if (n.name == me)
+      continue;
+    auto peer = system.middleman().remote_actor<chain_actor>(n.host, n.port);
+    if (!peer)
+      continue;
+    caf::scoped_actor self{system};
+    std::optional<block> out;
+    self->request(*peer, std::chrono::seconds(5), height_atom::value, std::uint64_t{0})
+      .receive(
+        [&](const block_envelope& b) {
+          if (b)
+            out = *b;
+        },
+        [](const caf::error&) {});
+    if (out)
+      return out;
+  }
+  return std::nullopt;
+}
+
+} // namespace
+
+result<topology_plan> plan_topology_node(caf::actor_system& system, const std::string& topology_path,
+                                         const std::string& node_name, std::uint64_t now_ms,
+                                         const std::shared_ptr<spdlog::logger>& log) {
+  auto t = config::load_topology(topology_path);
+  if (!t)
+    return t.error();
+  const auto* me = t->find_node(node_name);
+  if (!me) {
+    std::string names;
+    for (const auto& n : t->nodes)
+      names += (names.empty() ? "" : ", ") + n.name;
+    return make_error(errc::invalid_argument, topology_path + ": no node named '" + node_name + "' (nodes: " + names + ")");
+  }
+  topology_plan plan;
+  plan.node = me->name;
+  plan.data_dir = me->data_dir;
+  plan.host = me->host;
+  plan.port = me->port;
+  std::error_code ec;
+  fs::create_directories(plan.data_dir, ec);
+  if (ec)
+    return make_error(errc::io, plan.data_dir + ": " + ec.message());
+  // Delegates: every key is read (the genesis commits to all of them); this node hosts some.
+  std::vector<config::delegate_commitment> commitments;
+  for (std::size_t i = 0; i < t->delegates.size(); ++i) {
+    const auto& d = t->delegates[i];
+    auto keys = read_key_file(d.key_file);
+    if (!keys)
+      return make_error(keys.error().code, d.where.to_string() + ": " + keys.error().detail);
+    auto chain = delegate_hash_chain(*keys);
+    commitments.push_back({keys->pub, chain->tip()});
+    if (d.node == me->name)
+      plan.delegates.push_back({*keys, chain});
+  }
+  std::vector<address> accounts;
+  for (const auto& a : t->accounts) {
+    if (a.address) {
+      accounts.push_back(*a.address);
+      continue;
+    }
+    auto keys = read_key_file(a.key_file);
+    if (!keys)
+      return make_error(keys.error().code, a.where.to_string() + ": " + keys.error().detail);
+    accounts.push_back(address_of(keys->pub));
+  }
+  // The genesis.
+  const auto stored = (fs::path(plan.data_dir) / "genesis.json").string();
+  if (!t->network.genesis_file.empty()) {
+    auto g = read_genesis_file(t->network.genesis_file);
+    if (!g)
+      return g.error();
+    plan.genesis = std::move(*g);
+  } else if (fs::exists(stored, ec)) {
+    auto g = read_genesis_file(stored);
+    if (!g)
+      return g.error();
+    auto expected = config::make_genesis_config(*t, commitments, accounts, g->params.genesis_time_ms);
+    if (!expected)
+      return expected.error();
+    if (genesis_json(*expected) != genesis_json(*g))
+      return make_error(errc::invalid_argument, stored + " was made from another topology; move the data directory "
+                                                         "away to join this network afresh");
+    plan.genesis = std::move(*g);
+  } else if (!t->network.genesis->auto_genesis_time || t->genesis_node().name == me->name) {
+    auto g = config::make_genesis_config(*t, commitments, accounts, config::auto_genesis_time(now_ms));
+    if (!g)
+      return g.error();
+    plan.genesis = std::move(*g);
+  } else {
+    // Learn the genesis time from a running peer and check that we build the very same block.
+    if (log)
+      log->info("waiting for a peer to serve the genesis block (the genesis node is {})", t->genesis_node().name);
+    std::optional<block> theirs;
+    while (!(theirs = fetch_genesis(system, *t, me->name)))
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    auto g = config::make_genesis_config(*t, commitments, accounts, theirs->header.timestamp_ms);
+    if (!g)
+      return g.error();
+    auto built = chain_state::genesis(*g);
+    if (!built)
+      return built.error();
+    if (header_hash(built->second.header) != header_hash(theirs->header))
+      return make_error(errc::invalid_argument, "the running network's genesis block differs from the one this "
+                                                "topology describes: are all nodes using the same file?");
+    plan.genesis = std::move(*g);
+  }
+  if (!fs::exists(stored, ec))
+    if (auto st = write_genesis_file(stored, plan.genesis); !st)
+      return st.error();
+  // The node's own evidence key.
+  const auto reporter_file = (fs::path(plan.data_dir) / "node-key.json").string();
+  if (fs::exists(reporter_file, ec)) {
+    auto k = read_key_file(reporter_file);
+    if (!k)
+      return k.error();
+    plan.reporter = *k;
+  } else {
+    plan.reporter = generate_key_pair();
+    if (auto st = write_key_file(reporter_file, plan.reporter); !st)
+      return st.error();
+  }
+  // Between two nodes only the earlier one in the file dials.
+  bool after_me = false;
+  for (const auto& n : t->nodes) {
+    if (after_me)
+      plan.dial.push_back({n.name, n.host, n.port});
+    if (n.name == me->name)
+      after_me = true;
+  }
+  if (const auto* h = t->http_on(me->name)) {
+    http_options o;
+    o.address = h->address;
+    o.port = h->port;
+    plan.http = o;
+  }
+  return plan;
+}
+
+} // namespace bfd::runtime

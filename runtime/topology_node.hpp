@@ -1,0 +1,44 @@
+// Turns a topology file and a node name into what that node runs: the network's genesis (an
+// "auto" genesis time is fixed by the genesis node and fetched, hash-checked, by the others), the
+// delegates it hosts, where it listens, whom it dials and its HTTP endpoint.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <caf/fwd.hpp>
+
+#include "actors/http/http_bridge.hpp"
+#include "runtime/dev_network.hpp"
+#include "runtime/remote.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace bfd::runtime {
+
+/// Everything one node of a topology needs to start.
+struct topology_plan {
+  std::string node;
+  genesis_config genesis;
+  std::vector<delegate_identity> delegates;  ///< hosted by this node
+  key_pair reporter;                         ///< the node's evidence key (kept in its data dir)
+  std::string data_dir;
+  std::string host;
+  std::uint16_t port = 0;
+  std::vector<peer_address> dial;            ///< later nodes of the file: this node dials them
+  std::optional<http_options> http;
+};
+
+/// Loads `topology_path` and plans node `node_name`. With an "auto" genesis time, a node other
+/// than the genesis node waits (logging) until a peer serves its genesis block, rebuilds the
+/// genesis with that time and checks the block hash; the result is kept in the data directory.
+result<topology_plan> plan_topology_node(caf::actor_system& system, const std::string& topology_path,
+                                         const std::string& node_name, std::uint64_t now_ms,
+                                         const std::shared_ptr<spdlog::logger>& log);
+
+} // namespace bfd::runtime
