@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Three bfd-node processes from config/three-nodes.toml on 127.0.0.1: a transfer posted to node a
+# is final on all three with identical block hashes; node c is killed with SIGKILL and a and b
+# keep finalizing; c restarts and catches up to the same chain. Every wait is bounded.
+# Usage: three_nodes_test.sh BFD_NODE BFD_CLI REPO_ROOT
+set -u
+node_bin=$(realpath "$1")
+cli=$(realpath "$2")
+root=$(realpath "$3")
+topology="$root/config/three-nodes.toml"
+keys="$root/config/keys/three-nodes"
+work=$(mktemp -d /tmp/bfd-three-XXXXXX)
+declare -A pid port
+port[a]=8081; port[b]=8082; port[c]=8083
+failures=0
+
+cleanup() {
+  for n in a b c; do [ -n "${pid[$n]:-}" ] && kill -9 "${pid[$n]}" 2>/dev/null; done
+  wait 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+ok() { echo "ok: $*"; }
+
+start() {
+  (cd "$work" && exec "$node_bin" --topology "$topology" --node "$1" >> "$work/$1.log" 2>&1) &
+  pid[$1]=$!
+}
+
+# info N FIELD: a number from node N's /v1/info ("final" or "head" height), empty if down.
+height() {
+  curl -s --max-time 2 "http://127.0.0.1:${port[$1]}/v1/info" |
+    python3 -c "import json,sys; print(json.load(sys.stdin)['$2']['height'])" 2>/dev/null
+}
+
+hash_at() {
+  curl -s --max-time 2 "http://127.0.0.1:${port[$1]}/v1/blocks/$2" |
+    python3 -c "import json,sys; print(json.load(sys.stdin)['hash'])" 2>/dev/null
+}
+
+# wait_until SECONDS COMMAND...: polls every 0.2 s.
+wait_until() {
+  local limit=$1
+  shift
+  local deadline=$((SECONDS + limit))
+  while [ $SECONDS -lt $deadline ]; do
+    if "$@"; then return 0; fi
+    sleep 0.2
+  done
+  return 1
+}
+
+final_at_least() { local h; h=$(height "$1" final); [ -n "$h" ] && [ "$h" -ge "$2" ]; }
+
+for n in a b c; do start $n; done
+wait_until 60 final_at_least a 5 && wait_until 30 final_at_least b 5 && wait_until 30 final_at_least c 5 ||
+  { fail "the three nodes did not reach final height 5"; tail -n 5 "$work"/*.log; exit 1; }
+ok "three nodes finalize (a final $(height a final))"
+
+# A transfer through node a's HTTP API, final on all three.
+to=$("$cli" key show "$keys/account-02.json" | sed -n 's/^address: //p')
+hex=$("$cli" tx transfer --key "$keys/account-01.json" --to "$to" --amount 3.25 --nonce 0 --expiry 100000 --offline)
+id=$("$cli" tx decode "$hex" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+code=$(curl -s -o "$work/post.json" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+  -d "{\"hex\":\"$hex\"}" "http://127.0.0.1:${port[a]}/v1/txs")
+[ "$code" = 202 ] && ok "transfer accepted by node a" || fail "POST /v1/txs answered $code: $(cat "$work/post.json")"
+tx_final() { curl -s --max-time 2 "http://127.0.0.1:${port[$1]}/v1/txs/$id" | grep -q '"status":"final"'; }
+for n in a b c; do
+  wait_until 30 tx_final $n && ok "transfer final on node $n" || fail "transfer not final on node $n"
+done
+h=$(curl -s "http://127.0.0.1:${port[c]}/v1/txs/$id" | python3 -c 'import json,sys; print(json.load(sys.stdin)["height"])')
+ha=$(hash_at a "$h"); hb=$(hash_at b "$h"); hc=$(hash_at c "$h")
+[ -n "$ha" ] && [ "$ha" = "$hb" ] && [ "$hb" = "$hc" ] && ok "block $h has one hash on all nodes" ||
+  fail "block $h hashes differ: $ha $hb $hc"
+
+# SIGKILL node c (22% of the power): a and b hold 78% > 2/3 and keep finalizing.
+kill -9 "${pid[c]}"
+wait "${pid[c]}" 2>/dev/null
+pid[c]=""
+before=$(height a final)
+wait_until 30 final_at_least a $((before + 5)) && ok "a and b keep finalizing without c ($before -> $(height a final))" ||
+  fail "finality stopped with c down (stuck at $before)"
+fb=$(height b final)
+[ -n "$fb" ] && [ "$fb" -ge $((before + 3)) ] && ok "b finalizes too ($fb)" || fail "b did not finalize ($fb)"
+
+# Restart c: it catches up to the same chain.
+target=$(height a final)
+start c
+wait_until 60 final_at_least c "$target" && ok "c caught up to final height $target" || fail "c did not catch up to $target"
+ha=$(hash_at a "$target"); hc=$(hash_at c "$target")
+[ -n "$ha" ] && [ "$ha" = "$hc" ] && ok "c has a's block $target" || fail "block $target differs after catch-up: $ha $hc"
+
+if [ $failures -eq 0 ]; then echo "three-nodes: all checks passed"; exit 0; fi
+echo "three-nodes: $failures check(s) failed; logs:"
+tail -n 20 "$work"/*.log
+exit 1
