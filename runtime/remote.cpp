@@ -6,16 +6,38 @@
 #include <thread>
 
 #include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/manager.hpp>
+#include <caf/openssl/publish.hpp>
+#include <caf/openssl/remote_actor.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 #include <spdlog/spdlog.h>
 
 namespace bfd::runtime {
 
+void configure_tls(caf::actor_system_config& cfg, const tls_settings& tls) {
+  cfg.openssl_certificate = tls.certificate;
+  cfg.openssl_key = tls.key;
+  cfg.openssl_cafile = tls.ca;
+  cfg.load<caf::openssl::manager>();
+}
+
+result<chain_actor> connect_chain(caf::actor_system& system, const std::string& host, std::uint16_t port,
+                                  link_security security) {
+  auto remote = security == link_security::tls ? caf::openssl::remote_actor<chain_actor>(system, host, port)
+                                               : system.middleman().remote_actor<chain_actor>(host, port);
+  if (!remote)
+    return make_error(errc::io, system.render(remote.error()));
+  return *remote;
+}
+
 result<std::uint16_t> publish_chain(caf::actor_system& system, const chain_actor& chain, const std::string& host,
-                                    std::uint16_t port) {
-  auto bound = system.middleman().publish(chain, port, host.empty() ? nullptr : host.c_str(), true);
+                                    std::uint16_t port, link_security security) {
+  const char* addr = host.empty() ? nullptr : host.c_str();
+  auto bound = security == link_security::tls ? caf::openssl::publish(chain, port, addr, true)
+                                              : system.middleman().publish(chain, port, addr, true);
   if (!bound)
     return make_error(errc::io, "cannot listen on " + host + ":" + std::to_string(port) + ": "
                                   + system.render(bound.error()));
@@ -29,6 +51,7 @@ struct peer_connector::impl {
   std::vector<peer_address> peers;
   std::shared_ptr<spdlog::logger> log;
   std::uint32_t retry_ms;
+  link_security security;
   std::atomic<bool> stop{false};
   mutable std::mutex mtx;
   std::vector<caf::actor> handles;  // one per peer; invalid while disconnected
@@ -44,29 +67,28 @@ struct peer_connector::impl {
           if (handles[i])
             continue;
         }
-        auto typed = system.middleman().remote_actor<chain_actor>(peers[i].host, peers[i].port);
-        caf::expected<caf::actor> remote = typed ? caf::expected<caf::actor>(caf::actor_cast<caf::actor>(*typed))
-                                                 : caf::expected<caf::actor>(typed.error());
-        if (!remote) {
+        auto typed = connect_chain(system, peers[i].host, peers[i].port, security);
+        if (!typed) {
           if (log && !announced_waiting[i]) {
             log->info("waiting for peer {} at {}:{} ({})", peers[i].name, peers[i].host, peers[i].port,
-                      system.render(remote.error()));
+                      typed.error().detail);
             announced_waiting[i] = true;
           }
           continue;
         }
         announced_waiting[i] = false;
-        self->monitor(*remote);
+        auto remote = caf::actor_cast<caf::actor>(*typed);
+        self->monitor(remote);
         {
           std::lock_guard guard{mtx};
-          handles[i] = *remote;
+          handles[i] = remote;
         }
         if (log)
           log->info("connected to peer {} at {}:{}", peers[i].name, peers[i].host, peers[i].port);
         // Both directions use this one connection (a second one between the same two nodes
         // would be torn down by the middleman): the peer learns our chain actor from us.
-        caf::anon_send(chain, peer_atom::value, *remote);
-        caf::anon_send(caf::actor_cast<chain_actor>(*remote), peer_atom::value, caf::actor_cast<caf::actor>(chain));
+        caf::anon_send(chain, peer_atom::value, remote);
+        caf::anon_send(*typed, peer_atom::value, caf::actor_cast<caf::actor>(chain));
       }
       // Wait for the next retry, noticing lost peers meanwhile.
       self->receive(
@@ -86,8 +108,9 @@ struct peer_connector::impl {
 
 peer_connector::peer_connector(caf::actor_system& system, chain_actor chain, mempool_actor mempool,
                                std::vector<peer_address> peers, std::shared_ptr<spdlog::logger> log,
-                               std::uint32_t retry_ms)
-  : impl_(new impl{system, std::move(chain), std::move(mempool), std::move(peers), std::move(log), retry_ms}) {
+                               std::uint32_t retry_ms, link_security security)
+  : impl_(new impl{system, std::move(chain), std::move(mempool), std::move(peers), std::move(log), retry_ms,
+                   security}) {
   impl_->handles.resize(impl_->peers.size());
   impl_->worker = std::thread([this] { impl_->run(); });
 }

@@ -26,9 +26,27 @@ struct peer_address {
   std::uint16_t port = 0;
 };
 
+/// Whether node-to-node links use TLS (caf::openssl; the actor system must have been configured
+/// with configure_tls) or plain TCP.
+enum class link_security { plain, tls };
+
+/// Certificate, key and CA files for TLS links.
+struct tls_settings {
+  std::string certificate;
+  std::string key;
+  std::string ca;
+};
+
+/// Loads the OpenSSL module and sets the node's certificate, key and trusted CA.
+void configure_tls(caf::actor_system_config& cfg, const tls_settings& tls);
+
 /// Publishes `chain` on host:port (port 0: any free one); returns the bound port.
 result<std::uint16_t> publish_chain(caf::actor_system& system, const chain_actor& chain, const std::string& host,
-                                    std::uint16_t port);
+                                    std::uint16_t port, link_security security = link_security::plain);
+
+/// Connects to the chain actor a node published on host:port.
+result<chain_actor> connect_chain(caf::actor_system& system, const std::string& host, std::uint16_t port,
+                                  link_security security = link_security::plain);
 
 /// Keeps connections to peers: a background thread tries each unconnected peer every
 /// `retry_ms`; on success it tells `chain` about the peer and the peer about `chain`, so one
@@ -37,7 +55,8 @@ result<std::uint16_t> publish_chain(caf::actor_system& system, const chain_actor
 class peer_connector {
 public:
   peer_connector(caf::actor_system& system, chain_actor chain, mempool_actor mempool,
-                 std::vector<peer_address> peers, std::shared_ptr<spdlog::logger> log, std::uint32_t retry_ms = 500);
+                 std::vector<peer_address> peers, std::shared_ptr<spdlog::logger> log, std::uint32_t retry_ms = 500,
+                 link_security security = link_security::plain);
   ~peer_connector();
   peer_connector(const peer_connector&) = delete;
   peer_connector& operator=(const peer_connector&) = delete;

@@ -21,11 +21,12 @@ namespace fs = std::filesystem;
 namespace {
 
 /// The genesis block a running peer serves, or nothing if no peer answers yet.
-std::optional<block> fetch_genesis(caf::actor_system& system, const config::topology& t, const std::string& me) {
+std::optional<block> fetch_genesis(caf::actor_system& system, const config::topology& t, const std::string& me,
+                                   link_security security) {
   for (const auto& n : t.nodes) {
     if (n.name == me)
       continue;
-    auto peer = system.middleman().remote_actor<chain_actor>(n.host, n.port);
+    auto peer = connect_chain(system, n.host, n.port, security);
     if (!peer)
       continue;
     caf::scoped_actor self{system};
@@ -43,7 +44,33 @@ std::optional<block> fetch_genesis(caf::actor_system& system, const config::topo
   return std::nullopt;
 }
 
+/// Every node uses TLS, or none does.
+status check_tls(const config::topology& t) {
+  std::string with, without;
+  for (const auto& n : t.nodes) {
+    auto& list = n.tls ? with : without;
+    list += (list.empty() ? "" : ", ") + n.name;
+  }
+  if (!with.empty() && !without.empty())
+    return make_error(errc::invalid_argument, t.source + ": TLS is set for node(s) " + with + " but not for " + without
+                                                + ": links are TLS between all nodes or none; add tls = {cert, key, ca} "
+                                                  "to every [[nodes]] entry");
+  return {};
+}
+
 } // namespace
+
+result<std::optional<tls_settings>> topology_tls(const std::string& topology_path, const std::string& node_name) {
+  auto t = config::load_topology(topology_path);
+  if (!t)
+    return t.error();
+  if (auto st = check_tls(*t); !st)
+    return st.error();
+  const auto* me = t->find_node(node_name);
+  if (!me || !me->tls)
+    return std::optional<tls_settings>{};
+  return std::optional<tls_settings>{tls_settings{me->tls->cert, me->tls->key, me->tls->ca}};
+}
 
 result<topology_plan> plan_topology_node(caf::actor_system& system, const std::string& topology_path,
                                          const std::string& node_name, std::uint64_t now_ms,
@@ -58,8 +85,11 @@ result<topology_plan> plan_topology_node(caf::actor_system& system, const std::s
       names += (names.empty() ? "" : ", ") + n.name;
     return make_error(errc::invalid_argument, topology_path + ": no node named '" + node_name + "' (nodes: " + names + ")");
   }
+  if (auto st = check_tls(*t); !st)
+    return st.error();
   topology_plan plan;
   plan.node = me->name;
+  plan.security = me->tls ? link_security::tls : link_security::plain;
   plan.data_dir = me->data_dir;
   plan.host = me->host;
   plan.port = me->port;
@@ -118,7 +148,7 @@ result<topology_plan> plan_topology_node(caf::actor_system& system, const std::s
     if (log)
       log->info("waiting for a peer to serve the genesis block (the genesis node is {})", t->genesis_node().name);
     std::optional<block> theirs;
-    while (!(theirs = fetch_genesis(system, *t, me->name)))
+    while (!(theirs = fetch_genesis(system, *t, me->name, plan.security)))
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
     auto g = config::make_genesis_config(*t, commitments, accounts, theirs->header.timestamp_ms);
     if (!g)

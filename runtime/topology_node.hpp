@@ -32,7 +32,12 @@ struct topology_plan {
   std::uint16_t port = 0;
   std::vector<peer_address> dial;            ///< later nodes of the file: this node dials them
   std::optional<http_options> http;
+  link_security security = link_security::plain;
 };
+
+/// The TLS settings of node `node_name`, or nothing for a plain-TCP network. A network uses TLS
+/// on every node or on none: errc::invalid_argument names the nodes that break the rule.
+result<std::optional<tls_settings>> topology_tls(const std::string& topology_path, const std::string& node_name);
 
 /// Loads `topology_path` and plans node `node_name`. With an "auto" genesis time, a node other
 /// than the genesis node waits (logging) until a peer serves its genesis block, rebuilds the

@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <optional>
 #include <filesystem>
 #include <unistd.h>
 
@@ -50,18 +52,41 @@ const runtime::dev_network& network() {
 }
 
 struct config : caf::actor_system_config {
-  config() { runtime::configure_actor_system(*this); }
+  explicit config(const std::optional<runtime::tls_settings>& tls = std::nullopt) {
+    runtime::configure_actor_system(*this);
+    if (tls)
+      runtime::configure_tls(*this, *tls);
+  }
 };
+
+/// A self-signed certificate (also its own CA) made with the openssl command, once per run.
+const runtime::tls_settings& test_certificate() {
+  static temp_dir dir;
+  static runtime::tls_settings tls = [] {
+    runtime::tls_settings t{(dir.path / "cert.pem").string(), (dir.path / "key.pem").string(),
+                            (dir.path / "cert.pem").string()};
+    auto cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -keyout " + t.key + " -out "
+               + t.certificate + " > /dev/null 2>&1";
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    return t;
+  }();
+  return tls;
+}
 
 /// One node with its own actor system, hosting some of the delegates, published on loopback.
 struct remote_node {
+  runtime::link_security security;
   config cfg;
   caf::actor_system system{cfg};
   std::unique_ptr<runtime::node> n;
   std::uint16_t port = 0;
   std::unique_ptr<runtime::peer_connector> connector;
 
-  remote_node(std::shared_ptr<manual_clock> time, std::vector<runtime::delegate_identity> delegates) {
+  remote_node(std::shared_ptr<manual_clock> time, std::vector<runtime::delegate_identity> delegates,
+              runtime::link_security sec = runtime::link_security::plain)
+    : security(sec),
+      cfg(sec == runtime::link_security::tls ? std::optional<runtime::tls_settings>(test_certificate())
+                                             : std::nullopt) {
     runtime::node_options o;
     o.genesis = network().genesis;
     o.delegates = std::move(delegates);
@@ -70,7 +95,7 @@ struct remote_node {
     auto started = runtime::node::start(system, std::move(o));
     REQUIRE(started);
     n = std::move(*started);
-    auto bound = runtime::publish_chain(system, n->chain(), "127.0.0.1", 0);
+    auto bound = runtime::publish_chain(system, n->chain(), "127.0.0.1", 0, security);
     REQUIRE(bound);
     port = *bound;
   }
@@ -83,7 +108,7 @@ struct remote_node {
   void connect_to(const remote_node& other) {
     connector = std::make_unique<runtime::peer_connector>(
       system, n->chain(), n->mempool(), std::vector<runtime::peer_address>{{"peer", "127.0.0.1", other.port}},
-      nullptr, 50);
+      nullptr, 50, security);
   }
 
   chain_info info() {
@@ -173,4 +198,28 @@ TEST_CASE("a node that starts late catches up from its peer and checks its certi
   CHECK(late.info().head_hash == ia.head_hash);
   for (std::uint64_t h = 1; h <= ia.final_height; ++h)
     CHECK(late.hash_at(h) == a.hash_at(h));
+}
+
+TEST_CASE("nodes linked over TLS relay blocks and catch up like plain ones") {
+  const auto& net = network();
+  auto time = std::make_shared<manual_clock>(0);
+  remote_node a(time, net.delegates, runtime::link_security::tls);
+  const auto& p = net.genesis.params;
+  for (std::uint64_t g = 0; g < 6; ++g)
+    for (std::uint64_t step = 0; step < 6; ++step) {
+      time->set(p.genesis_time_ms + g * p.slot_ms + step * p.slot_ms / 6);
+      for (const auto& d : a.n->delegates()) {
+        caf::scoped_actor s{a.system};
+        s->request(d, seconds(30), tick_atom::value).receive([](std::uint32_t) {}, [](const caf::error&) {});
+      }
+    }
+  auto ia = a.info();
+  REQUIRE(ia.final_height > 3);
+  remote_node late(time, {}, runtime::link_security::tls);
+  late.connect_to(a);
+  REQUIRE(eventually(late.system, [&] { return late.info().final_height == ia.final_height; }));
+  CHECK(late.info().head_hash == ia.head_hash);
+  // A plain-TCP node cannot talk to the TLS node.
+  remote_node plain(time, {});
+  CHECK_FALSE(runtime::connect_chain(plain.system, "127.0.0.1", a.port));
 }

@@ -22,7 +22,11 @@
 namespace {
 
 struct node_config : caf::actor_system_config {
-  node_config() { bfd::runtime::configure_actor_system(*this); }
+  explicit node_config(const std::optional<bfd::runtime::tls_settings>& tls) {
+    bfd::runtime::configure_actor_system(*this);
+    if (tls)
+      bfd::runtime::configure_tls(*this, *tls);
+  }
 };
 
 int fail(const std::string& what) {
@@ -119,7 +123,14 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   bfd::wall_clock wall;
-  node_config cfg;
+  std::optional<bfd::runtime::tls_settings> tls;
+  if (!topology_file.empty()) {
+    auto t = bfd::runtime::topology_tls(topology_file, node_name);
+    if (!t)
+      return fail(t.error().message());
+    tls = *t;
+  }
+  node_config cfg{tls};
   caf::actor_system system{cfg};
   bfd::runtime::node_options opts;
   opts.time = std::make_shared<bfd::wall_clock>();
@@ -160,13 +171,14 @@ int main(int argc, char** argv) {
     log->info("HTTP API on {} (docs/http.md)", api->url());
   std::unique_ptr<bfd::runtime::peer_connector> connector;
   if (plan) {
-    auto bound = bfd::runtime::publish_chain(system, (*node)->chain(), plan->host, plan->port);
+    auto bound = bfd::runtime::publish_chain(system, (*node)->chain(), plan->host, plan->port, plan->security);
     if (!bound)
       return fail(bound.error().message());
-    log->info("node {} listening on {}:{} with {} delegate(s); dialing {} peer(s)", plan->node, plan->host, *bound,
-              plan->delegates.size(), plan->dial.size());
+    log->info("node {} listening on {}:{} ({}) with {} delegate(s); dialing {} peer(s)", plan->node, plan->host,
+              *bound, plan->security == bfd::runtime::link_security::tls ? "TLS" : "plain TCP", plan->delegates.size(),
+              plan->dial.size());
     connector = std::make_unique<bfd::runtime::peer_connector>(system, (*node)->chain(), (*node)->mempool(),
-                                                               plan->dial, log);
+                                                               plan->dial, log, 500, plan->security);
   }
 
   {
