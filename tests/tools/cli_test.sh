@@ -168,9 +168,19 @@ offline() {
   run_args=(tx transfer --key alice.json --to "$bob_address" --amount "$value" --offline "$@")
 }
 offline 1 --nonce 0
-expect_error "transfer without --offline needs a node" 'needs a node.*--offline' tx transfer \
-  --key alice.json --to "$bob_address" --amount 1 --nonce 0 --expiry 10
 expect_error "offline transfer needs --expiry" '--expiry is required' "${run_args[@]}"
+offline 1 --expiry 10
+expect_error "offline transfer needs --nonce" '--nonce is required' "${run_args[@]}"
+# Without --offline both spellings submit to the node; port 1 has none (cli_node_test.sh has one).
+expect_error "tx transfer without --offline submits to --node" \
+  'connection_failed: cannot connect to http://127.0.0.1:1' tx transfer --key alice.json \
+  --to "$bob_address" --amount 1 --nonce 0 --expiry 10 --node http://127.0.0.1:1
+BFD_NODE=http://127.0.0.1:1 expect_error "transfer submits to BFD_NODE" \
+  'connection_failed: cannot connect to http://127.0.0.1:1' transfer --key alice.json \
+  --to "$bob_address" --amount 1
+expect_error "a bad --node" "invalid_argument: --node: 'ftp://x' is not an endpoint" info \
+  --node ftp://x
+expect_error "--no-wait with --offline" 'excludes' "${run_args[@]}" --no-wait
 expect_error "bad address" 'bad_address: --to' tx transfer --key alice.json --to bfd1234 \
   --amount 1 --nonce 0 --expiry 10 --offline
 expect_error "bad address characters" 'bad_address: --to' tx transfer --key alice.json \
@@ -219,7 +229,8 @@ expect_error "no subcommand" 'subcommand'
 expect_error "unknown subcommand" 'frobnicate' frobnicate
 expect_error "key without its subcommand" 'bfd-cli key: a subcommand is required' key
 expect_error "tx without its subcommand" 'bfd-cli tx: a subcommand is required' tx
-for sub in "" "key" "key new" "key show" "tx" "tx transfer" "tx decode"; do
+for sub in "" "key" "key new" "key show" "tx" "tx transfer" "tx get" "tx decode" "transfer" "info" \
+  "account" "delegates"; do
   # shellcheck disable=SC2086
   expect_ok "--help of '$sub'" $sub --help
   expect_out "--help of '$sub' prints usage" '^Usage:'

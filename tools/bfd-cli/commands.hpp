@@ -1,7 +1,8 @@
-// bfd-cli's subcommands: each registers its options on the app and reports its outcome as a status.
+// bfd-cli's subcommands: each registers its options on the app and reports how it ended.
 #pragma once
 
 #include <optional>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
@@ -9,10 +10,40 @@
 
 namespace bfd::cli {
 
-/// Registers `key new` and `key show`; the command that runs stores its outcome in `outcome`.
-void add_key_commands(CLI::App& app, std::optional<status>& outcome);
+/// How a command ended. A failure is printed as one line `bfd-cli: <reason>: <detail>` on
+/// stderr and ends the process with `exit_code`.
+struct command_result {
+  int exit_code = 0;   ///< 0 for success; 1 for errors; 2 when waiting for finality timed out
+  std::string reason;  ///< a stable code: an errc name, the node's error code, or a network reason
+  std::string detail;  ///< for people
 
-/// Registers `tx transfer` and `tx decode`; the command that runs stores its outcome in `outcome`.
-void add_tx_commands(CLI::App& app, std::optional<status>& outcome);
+  bool ok() const noexcept { return exit_code == 0; }
+};
+
+/// The command_result of a status: success, or exit code 1 with the error's reason and detail.
+command_result to_command_result(const status& st);
+
+/// A failure with exit code `exit_code`.
+command_result command_failure(std::string reason, std::string detail, int exit_code = 1);
+
+/// The node endpoint when neither --node nor BFD_NODE names one: bfd-node --dev's default.
+inline constexpr const char* default_node_url = "http://127.0.0.1:8645";
+
+/// The endpoint network commands use unless --node is given: $BFD_NODE, else default_node_url.
+std::string initial_node_url();
+
+/// Adds `--node URL` to `command`, stored in `url` (which must outlive the parse).
+void add_node_option(CLI::App& command, std::string& url);
+
+/// Registers `key new` and `key show`; the command that runs stores its outcome in `outcome`.
+void add_key_commands(CLI::App& app, std::optional<command_result>& outcome);
+
+/// Registers `tx transfer`, `tx get` and `tx decode`, and the top-level `transfer` (the same
+/// command as `tx transfer`); the command that runs stores its outcome in `outcome`. Network
+/// commands use `node_url` unless their own --node is given.
+void add_tx_commands(CLI::App& app, std::optional<command_result>& outcome, std::string& node_url);
+
+/// Registers `info`, `account` and `delegates`, which read the node's HTTP API.
+void add_node_commands(CLI::App& app, std::optional<command_result>& outcome, std::string& node_url);
 
 } // namespace bfd::cli

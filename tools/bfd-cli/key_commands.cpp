@@ -53,7 +53,7 @@ status run_key_show(const key_show_options& o) {
 
 } // namespace
 
-void add_key_commands(CLI::App& app, std::optional<status>& outcome) {
+void add_key_commands(CLI::App& app, std::optional<command_result>& outcome) {
   auto* key = app.add_subcommand("key", "Create and inspect key files");
 
   auto new_opts = std::make_shared<key_new_options>();
@@ -63,13 +63,13 @@ void add_key_commands(CLI::App& app, std::optional<status>& outcome) {
                                               "overwritten")
     ->type_name("FILE")
     ->required();
-  key_new->callback([new_opts, &outcome] { outcome = run_key_new(*new_opts); });
+  key_new->callback([new_opts, &outcome] { outcome = to_command_result(run_key_new(*new_opts)); });
 
   auto show_opts = std::make_shared<key_show_options>();
   auto* key_show = key->add_subcommand("show", "Print a key file's address and public key");
   key_show->add_option("file", show_opts->file, "Key file to read")->type_name("FILE")->required();
   key_show->add_flag("--secret", show_opts->secret, "Also print the secret key");
-  key_show->callback([show_opts, &outcome] { outcome = run_key_show(*show_opts); });
+  key_show->callback([show_opts, &outcome] { outcome = to_command_result(run_key_show(*show_opts)); });
 }
 
 } // namespace bfd::cli

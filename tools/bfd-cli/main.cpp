@@ -1,4 +1,4 @@
-// bfd-cli: keys and transactions from the command line (a client of the node's HTTP API later).
+// bfd-cli: keys and transactions from the command line, and a client of a node's HTTP API.
 #include <exception>
 #include <optional>
 #include <string>
@@ -24,14 +24,18 @@ std::string chosen_path(const CLI::App& app) {
 } // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"bfd-cli: keys and transactions for BFDChain"};
+  CLI::App app{"bfd-cli: keys, transactions and a node's state for BFDChain"};
   app.failure_message([](const CLI::App*, const CLI::Error& e) {
     return fmt::format("bfd-cli: {} (see --help)\n", e.what());
   });
   // Set by the command that runs; stays empty when only a command group ("key") was named.
-  std::optional<bfd::status> outcome;
+  std::optional<bfd::cli::command_result> outcome;
+  // Network commands take --node before or after their name; both spellings set this one value.
+  std::string node_url = bfd::cli::initial_node_url();
+  bfd::cli::add_node_option(app, node_url);
   bfd::cli::add_key_commands(app, outcome);
-  bfd::cli::add_tx_commands(app, outcome);
+  bfd::cli::add_tx_commands(app, outcome, node_url);
+  bfd::cli::add_node_commands(app, outcome, node_url);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -45,9 +49,10 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "bfd-cli{}: a subcommand is required (see bfd-cli{} --help)\n", path, path);
     return 1;
   }
-  if (!*outcome) {
-    fmt::print(stderr, "bfd-cli: {}\n", outcome->error().message());
-    return 1;
+  if (!outcome->ok()) {
+    fmt::print(stderr, "bfd-cli: {}{}{}\n", outcome->reason, outcome->detail.empty() ? "" : ": ",
+               outcome->detail);
+    return outcome->exit_code;
   }
   return 0;
 }

@@ -1,33 +1,50 @@
-// `bfd-cli tx transfer` and `bfd-cli tx decode`: build, sign and inspect transactions.
+// `bfd-cli transfer` (also `tx transfer`), `tx get` and `tx decode`: sign, submit, follow, inspect.
 #include <charconv>
+#include <chrono>
 #include <iostream>
 #include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include <fmt/format.h>
 
+#include "chains/core/hex.hpp"
 #include "chains/crypto/keys.hpp"
 #include "runtime/entropy.hpp"
 #include "runtime/key_file.hpp"
 #include "runtime/transfer.hpp"
 #include "runtime/tx_text.hpp"
 #include "tools/bfd-cli/commands.hpp"
+#include "tools/bfd-cli/node_client.hpp"
 
 namespace bfd::cli {
 
 namespace {
+
+/// Blocks after the node's head that a transfer stays valid when --expiry is not given.
+constexpr std::uint64_t default_expiry_margin = 1000;
+/// How often a waiting transfer asks the node where its transaction stands.
+constexpr std::chrono::milliseconds poll_interval{250};
 
 struct transfer_options {
   std::string key_file;
   std::string to;
   std::string amount_text;
   std::string fee_text = format_amount(runtime::default_transfer_fee);
-  std::string nonce_text;
+  std::optional<std::string> nonce_text;
   std::string chain_text = std::to_string(mainchain_id);
   std::optional<std::string> expiry_text;
   bool offline = false;
+  bool no_wait = false;
+  std::string timeout_text = "60";
+  std::string node;
+};
+
+struct get_options {
+  std::string id;
+  std::string node;
 };
 
 struct decode_options {
@@ -50,59 +67,206 @@ result<std::uint64_t> parse_uint(const char* option, const std::string& text, st
   return value;
 }
 
-status run_transfer(const transfer_options& o) {
-  if (!o.offline)
-    return make_error(errc::invalid_argument,
-                      "submitting a transaction needs a node, and bfd-cli has no node client yet; "
-                      "add --offline to print the signed transaction as hex instead");
-  if (!o.expiry_text)
-    return make_error(errc::invalid_argument,
-                      "--expiry is required with --offline: without a node bfd-cli cannot learn "
-                      "the chain height; give the last block height that may include the "
-                      "transaction");
+// The GET /v1/txs/{id} path of a transaction id given by the user: 64 hex characters.
+result<std::string> tx_path(const std::string& id) {
+  auto parsed = fixed_from_hex<32>(id);
+  if (!parsed)
+    return make_error(errc::bad_hex, fmt::format("'{}' is not a transaction id (64 hex characters)", id));
+  return "/v1/txs/" + to_hex(*parsed);
+}
+
+// The parts of a transfer that need no node: the key and the request without nonce and expiry.
+struct prepared_transfer {
+  key_pair keys;
   runtime::transfer_request request;
+};
+
+result<prepared_transfer> prepare(const transfer_options& o) {
+  prepared_transfer p;
   auto chain = parse_uint("--chain", o.chain_text, UINT32_MAX);
   if (!chain)
     return chain.error();
-  request.chain = static_cast<chain_id>(*chain);
-  auto nonce = parse_uint("--nonce", o.nonce_text, UINT64_MAX);
-  if (!nonce)
-    return nonce.error();
-  request.nonce = *nonce;
-  auto expiry = parse_uint("--expiry", *o.expiry_text, UINT64_MAX);
-  if (!expiry)
-    return expiry.error();
-  request.expiry = *expiry;
+  p.request.chain = static_cast<chain_id>(*chain);
+  if (o.nonce_text) {
+    auto nonce = parse_uint("--nonce", *o.nonce_text, UINT64_MAX);
+    if (!nonce)
+      return nonce.error();
+    p.request.nonce = *nonce;
+  }
+  if (o.expiry_text) {
+    auto expiry = parse_uint("--expiry", *o.expiry_text, UINT64_MAX);
+    if (!expiry)
+      return expiry.error();
+    p.request.expiry = *expiry;
+  }
   auto to = parse_address(o.to);
   if (!to)
     return about("--to", to.error());
-  request.to = *to;
+  p.request.to = *to;
   auto value = parse_amount(o.amount_text);
   if (!value)
     return about("--amount", value.error());
-  request.value = *value;
+  p.request.value = *value;
   auto fee = parse_amount(o.fee_text);
   if (!fee)
     return about("--fee", fee.error());
-  request.fee = *fee;
+  p.request.fee = *fee;
   auto keys = runtime::read_key_file(o.key_file);
   if (!keys)
     return make_error(keys.error().code, "cannot read the key file: " + keys.error().detail);
+  p.keys = *keys;
+  return p;
+}
+
+result<transaction> sign(const prepared_transfer& p) {
   randomize_signing_context(runtime::random_bytes32());
-  auto tx = runtime::make_signed_transfer(*keys, request, runtime::random_bytes32());
+  return runtime::make_signed_transfer(p.keys, p.request, runtime::random_bytes32());
+}
+
+command_result run_offline_transfer(const transfer_options& o) {
+  if (!o.nonce_text)
+    return command_failure("invalid_argument",
+                           "--nonce is required with --offline: without a node bfd-cli cannot "
+                           "learn the sender's next nonce");
+  if (!o.expiry_text)
+    return command_failure("invalid_argument",
+                           "--expiry is required with --offline: without a node bfd-cli cannot learn "
+                           "the chain height; give the last block height that may include the "
+                           "transaction");
+  auto p = prepare(o);
+  if (!p)
+    return to_command_result(p.error());
+  auto tx = sign(*p);
   if (!tx)
-    return tx.error();
+    return to_command_result(tx.error());
   fmt::print("{}\n", runtime::transaction_hex(*tx));
   return {};
 }
 
-status run_decode(const decode_options& o) {
+// One line on stderr each time the transaction's standing changes.
+void print_progress(const std::string& id, const std::string& standing) {
+  fmt::print(stderr, "tx {}: {}\n", id.substr(0, 16), standing);
+  std::fflush(stderr);
+}
+
+// Polls GET /v1/txs/{id} until the transaction is final or rejected, or `timeout` passes.
+command_result wait_for_finality(const node_client& node, const std::string& id,
+                                 std::chrono::seconds timeout) {
+  using clock = std::chrono::steady_clock;
+  const auto deadline = clock::now() + timeout;
+  std::string last_standing;
+  std::string last_trouble;
+  for (;;) {
+    auto reply = node.get("/v1/txs/" + id);
+    if (auto* failed = std::get_if<command_result>(&reply)) {
+      // Busy or briefly unreachable nodes are asked again until the deadline; anything else ends.
+      const std::string& r = failed->reason;
+      if (r != "rate_limited" && r != "timeout" && r != "unavailable" && r != "connection_failed" &&
+          r != "read_failed")
+        return *failed;
+      last_trouble = r + ": " + failed->detail;
+    } else {
+      const json& body = std::get<node_answer>(reply).body;
+      std::string status = text_field(body, "status");
+      std::uint64_t height = number_field(body, "height");
+      std::string standing = status;
+      if (status == "included" || status == "final")
+        standing = fmt::format("{} at height {}", status, height);
+      if (standing != last_standing && status != "rejected")
+        print_progress(id, standing);
+      last_standing = standing;
+      if (status == "final") {
+        fmt::print("status: final\nheight: {}\nblock: {}\n", height, text_field(body, "block"));
+        return {};
+      }
+      if (status == "rejected") {
+        const json& reason = object_field(body, "reason");
+        return command_failure(text_field(reason, "code", "rejected"),
+                               fmt::format("the node rejected transaction {}: {}", id,
+                                           text_field(reason, "detail", "no detail")));
+      }
+    }
+    if (clock::now() + poll_interval > deadline) {
+      std::string last = last_standing.empty() ? last_trouble : last_standing;
+      return command_failure(
+        "timeout",
+        fmt::format("transaction {} not final after {} s (last: {}); it may still be included: "
+                    "bfd-cli tx get {}",
+                    id, timeout.count(), last.empty() ? "no answer" : last, id),
+        2);
+    }
+    std::this_thread::sleep_for(poll_interval);
+  }
+}
+
+command_result run_transfer(const transfer_options& o) {
+  if (o.offline)
+    return run_offline_transfer(o);
+  auto timeout = parse_uint("--timeout", o.timeout_text, 86'400);
+  if (!timeout)
+    return to_command_result(timeout.error());
+  auto p = prepare(o);
+  if (!p)
+    return to_command_result(p.error());
+  auto opened = node_client::open(o.node);
+  if (auto* failed = std::get_if<command_result>(&opened))
+    return *failed;
+  const auto& node = std::get<node_client>(opened);
+  if (!o.nonce_text) {
+    auto reply = node.get("/v1/accounts/" + format_address(address_of(p->keys.pub)));
+    if (auto* failed = std::get_if<command_result>(&reply))
+      return *failed;
+    p->request.nonce = number_field(std::get<node_answer>(reply).body, "nonce");
+  }
+  if (!o.expiry_text) {
+    auto reply = node.get("/v1/info");
+    if (auto* failed = std::get_if<command_result>(&reply))
+      return *failed;
+    const json& head = object_field(std::get<node_answer>(reply).body, "head");
+    p->request.expiry = number_field(head, "height") + default_expiry_margin;
+  }
+  auto tx = sign(*p);
+  if (!tx)
+    return to_command_result(tx.error());
+  auto reply = node.post("/v1/txs", json{{"hex", runtime::transaction_hex(*tx)}});
+  if (auto* failed = std::get_if<command_result>(&reply))
+    return *failed;
+  std::string id = text_field(std::get<node_answer>(reply).body, "id", "");
+  if (id.empty())
+    id = runtime::transaction_json(*tx)["id"].get<std::string>();
+  fmt::print("id: {}\n", id);
+  std::fflush(stdout);
+  fmt::print(stderr, "tx {}: submitted to {} (nonce {}, expiry {})\n", id.substr(0, 16), node.url(),
+             p->request.nonce, p->request.expiry);
+  if (o.no_wait) {
+    fmt::print("status: pending\n");
+    return {};
+  }
+  return wait_for_finality(node, id, std::chrono::seconds(*timeout));
+}
+
+command_result run_get(const get_options& o) {
+  auto path = tx_path(o.id);
+  if (!path)
+    return to_command_result(path.error());
+  auto opened = node_client::open(o.node);
+  if (auto* failed = std::get_if<command_result>(&opened))
+    return *failed;
+  auto reply = std::get<node_client>(opened).get(*path);
+  if (auto* failed = std::get_if<command_result>(&reply))
+    return *failed;
+  fmt::print("{}\n", std::get<node_answer>(reply).body.dump(2));
+  return {};
+}
+
+command_result run_decode(const decode_options& o) {
   std::string text = o.hex;
   if (text == "-")
     text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
   auto tx = runtime::transaction_from_hex(text);
   if (!tx)
-    return make_error(tx.error().code, "cannot decode the transaction: " + tx.error().detail);
+    return to_command_result(
+      make_error(tx.error().code, "cannot decode the transaction: " + tx.error().detail));
   auto j = runtime::transaction_json(*tx);
   fmt::print("{}\n", j.dump(2));
   if (!j["signature_valid"].get<bool>())
@@ -110,15 +274,14 @@ status run_decode(const decode_options& o) {
   return {};
 }
 
-} // namespace
-
-void add_tx_commands(CLI::App& app, std::optional<status>& outcome) {
-  auto* tx = app.add_subcommand("tx", "Build, sign and inspect transactions");
-
+// The options of `transfer` and `tx transfer`, which are one command under two names.
+void add_transfer_command(CLI::App& parent, const std::string& name,
+                          std::optional<command_result>& outcome, std::string& node_url) {
   auto t = std::make_shared<transfer_options>();
-  auto* transfer = tx->add_subcommand(
-    "transfer",
-    "Build and sign a BFDT transfer; with --offline print its canonical encoding as hex");
+  auto* transfer = parent.add_subcommand(
+    name,
+    "Sign a BFDT transfer and submit it to the node, then wait until it is final; with --offline "
+    "print its canonical encoding as hex instead");
   transfer->add_option("--key", t->key_file, "Key file of the sender")
     ->type_name("FILE")
     ->required();
@@ -129,9 +292,10 @@ void add_tx_commands(CLI::App& app, std::optional<status>& outcome) {
                        "Amount in BFDT (\"1.5\", at most 8 decimals) or base units (\"150u\")")
     ->type_name("AMOUNT")
     ->required();
-  transfer->add_option("--nonce", t->nonce_text, "The sender's next nonce")
-    ->type_name("N")
-    ->required();
+  transfer->add_option("--nonce", t->nonce_text,
+                       "The sender's next nonce (default: asked from the node; required with "
+                       "--offline)")
+    ->type_name("N");
   transfer->add_option("--fee", t->fee_text,
                        "Fee offered to the block producer, in BFDT or base units")
     ->type_name("AMOUNT")
@@ -140,12 +304,41 @@ void add_tx_commands(CLI::App& app, std::optional<status>& outcome) {
     ->type_name("ID")
     ->capture_default_str();
   transfer->add_option("--expiry", t->expiry_text,
-                       "Last block height that may include the transaction (required with "
-                       "--offline)")
+                       "Last block height that may include the transaction (default: the node's "
+                       "head height + 1000; required with --offline)")
     ->type_name("HEIGHT");
-  transfer->add_flag("--offline", t->offline,
-                     "Do not submit: print the signed transaction as hex on stdout");
-  transfer->callback([t, &outcome] { outcome = run_transfer(*t); });
+  auto* offline = transfer->add_flag("--offline", t->offline,
+                                     "Do not submit: print the signed transaction as hex on stdout");
+  transfer->add_flag("--no-wait", t->no_wait, "Return once the node admitted the transaction")
+    ->excludes(offline);
+  transfer->add_option("--timeout", t->timeout_text,
+                       "Seconds to wait for finality before giving up with exit code 2")
+    ->type_name("SECONDS")
+    ->capture_default_str();
+  add_node_option(*transfer, node_url);
+  transfer->callback([t, &outcome, &node_url] {
+    t->node = node_url;
+    outcome = run_transfer(*t);
+  });
+}
+
+} // namespace
+
+void add_tx_commands(CLI::App& app, std::optional<command_result>& outcome, std::string& node_url) {
+  add_transfer_command(app, "transfer", outcome, node_url);
+
+  auto* tx = app.add_subcommand("tx", "Build, sign, submit and inspect transactions");
+  add_transfer_command(*tx, "transfer", outcome, node_url);
+
+  auto g = std::make_shared<get_options>();
+  auto* get = tx->add_subcommand("get", "Print where a transaction stands (pending, included, "
+                                        "final or rejected) as the node reports it, as JSON");
+  get->add_option("id", g->id, "Transaction id (64 hex characters)")->type_name("ID")->required();
+  add_node_option(*get, node_url);
+  get->callback([g, &outcome, &node_url] {
+    g->node = node_url;
+    outcome = run_get(*g);
+  });
 
   auto d = std::make_shared<decode_options>();
   auto* decode = tx->add_subcommand("decode", "Decode a transaction from hex and print it as JSON");
