@@ -9,6 +9,7 @@
 
 #include "actors/mempool/mempool_actor.hpp"
 #include "runtime/node.hpp"
+#include "tests/actors/support.hpp"
 #include "tests/chains/sample.hpp"
 
 using namespace bfd;
@@ -16,9 +17,7 @@ using std::chrono::seconds;
 
 namespace {
 
-struct config : caf::actor_system_config {
-  config() { runtime::configure_actor_system(*this); }
-};
+using config = test::node_config;
 
 struct fixture {
   config cfg;

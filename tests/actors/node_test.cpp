@@ -13,6 +13,7 @@
 #include "chains/codec/block_codec.hpp"
 #include "chains/storage/rocksdb/rocksdb_store.hpp"
 #include "runtime/node.hpp"
+#include "tests/actors/support.hpp"
 
 using namespace bfd;
 namespace fs = std::filesystem;
@@ -20,40 +21,12 @@ using std::chrono::seconds;
 
 namespace {
 
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    std::string tmpl = (fs::temp_directory_path() / "bfd-node-XXXXXX").string();
-    path = ::mkdtemp(tmpl.data());
-  }
-  ~temp_dir() { fs::remove_all(path); }
-};
-
-/// A dev network of 7 delegates generated once per test binary.
-const runtime::dev_network& shared_network() {
-  static temp_dir dir;
-  static runtime::dev_network net = [] {
-    runtime::dev_options o;
-    o.data_dir = dir.path.string();
-    o.delegates = 7;
-    o.accounts = 2;
-    o.slot_ms = 600;
-    o.rounds_per_epoch = 5;
-    o.work_bits = 4;
-    auto n = runtime::prepare_dev_network(o, 1'700'000'000'000);
-    REQUIRE(n);
-    return *n;
-  }();
-  return net;
-}
-
-struct config : caf::actor_system_config {
-  config() { runtime::configure_actor_system(*this); }
-};
+using test::shared_network;
+using test::temp_dir;
 
 /// One node on its own actor system, driven slot by slot.
 struct harness {
-  config cfg;
+  test::node_config cfg;
   caf::actor_system system{cfg};
   std::shared_ptr<manual_clock> time = std::make_shared<manual_clock>(0);
   std::unique_ptr<runtime::node> n;
@@ -83,20 +56,16 @@ struct harness {
 
   /// Runs global slots [from, to): six ticks per slot, each delegate asked in turn.
   std::uint32_t run_slots(std::uint64_t from, std::uint64_t to) {
-    caf::scoped_actor self{system};
+    std::vector<delegate_actor> running;
+    for (std::size_t i = 0; i < n->delegates().size(); ++i)
+      if (!stopped[i])
+        running.push_back(n->delegates()[i]);
     std::uint32_t made = 0;
-    for (auto g = from; g < to; ++g) {
+    for (auto g = from; g < to; ++g)
       for (std::uint64_t step = 0; step < 6; ++step) {
-        time->set(params().genesis_time_ms + g * params().slot_ms + step * params().slot_ms / 6);
-        for (std::size_t i = 0; i < n->delegates().size(); ++i) {
-          if (stopped[i])
-            continue;
-          self->request(n->delegates()[i], seconds(30), tick_atom::value)
-            .receive([&](std::uint32_t k) { made += k; },
-                     [&](const caf::error& e) { FAIL("tick failed: " << system.render(e)); });
-        }
+        time->set(test::slot_time(params(), g, step));
+        made += test::tick_all(system, running);
       }
-    }
     return made;
   }
 

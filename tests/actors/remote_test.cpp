@@ -17,6 +17,7 @@
 #include "chains/codec/block_codec.hpp"
 #include "runtime/node.hpp"
 #include "runtime/remote.hpp"
+#include "tests/actors/support.hpp"
 
 using namespace bfd;
 namespace fs = std::filesystem;
@@ -25,39 +26,12 @@ using std::chrono::seconds;
 
 namespace {
 
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    std::string tmpl = (fs::temp_directory_path() / "bfd-remote-XXXXXX").string();
-    path = ::mkdtemp(tmpl.data());
-  }
-  ~temp_dir() { fs::remove_all(path); }
-};
+using test::eventually;
+using test::temp_dir;
 
 const runtime::dev_network& network() {
-  static temp_dir dir;
-  static runtime::dev_network net = [] {
-    runtime::dev_options o;
-    o.data_dir = dir.path.string();
-    o.delegates = 7;
-    o.accounts = 1;
-    o.slot_ms = 600;
-    o.rounds_per_epoch = 5;
-    o.work_bits = 2;
-    auto n = runtime::prepare_dev_network(o, 1'700'000'000'000);
-    REQUIRE(n);
-    return *n;
-  }();
-  return net;
+  return test::shared_network();
 }
-
-struct config : caf::actor_system_config {
-  explicit config(const std::optional<runtime::tls_settings>& tls = std::nullopt) {
-    runtime::configure_actor_system(*this);
-    if (tls)
-      runtime::configure_tls(*this, *tls);
-  }
-};
 
 /// A self-signed certificate (also its own CA) made with the openssl command, once per run.
 const runtime::tls_settings& test_certificate() {
@@ -76,7 +50,7 @@ const runtime::tls_settings& test_certificate() {
 /// One node with its own actor system, hosting some of the delegates, published on loopback.
 struct remote_node {
   runtime::link_security security;
-  config cfg;
+  test::node_config cfg;
   caf::actor_system system{cfg};
   std::unique_ptr<runtime::node> n;
   std::uint16_t port = 0;
@@ -129,19 +103,6 @@ struct remote_node {
   }
 };
 
-/// Polls `pred` until it holds or `limit` passes, waiting on a receive timeout between tries.
-template <class Pred>
-bool eventually(caf::actor_system& sys, Pred pred, milliseconds limit = milliseconds(10'000)) {
-  caf::scoped_actor self{sys};
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred())
-      return true;
-    self->receive(caf::after(milliseconds(5)) >> [] {});
-  }
-  return pred();
-}
-
 } // namespace
 
 TEST_CASE("two nodes on loopback keep one chain and finalize it together") {
@@ -157,12 +118,9 @@ TEST_CASE("two nodes on loopback keep one chain and finalize it together") {
   caf::scoped_actor self{a.system};
   for (std::uint64_t g = 0; g < 20; ++g) {
     for (std::uint64_t step = 0; step < 6; ++step) {
-      time->set(p.genesis_time_ms + g * p.slot_ms + step * p.slot_ms / 6);
+      time->set(test::slot_time(p, g, step));
       for (auto* node : {&a, &b})
-        for (const auto& d : node->n->delegates()) {
-          caf::scoped_actor s{node->system};
-          s->request(d, seconds(30), tick_atom::value).receive([](std::uint32_t) {}, [](const caf::error&) {});
-        }
+        test::tick_all(node->system, node->n->delegates());
       // Each node must have the other's blocks before the next producer builds on them.
       REQUIRE(eventually(a.system, [&] { return a.info().head_hash == b.info().head_hash; }));
     }
@@ -184,11 +142,8 @@ TEST_CASE("a node that starts late catches up from its peer and checks its certi
   const auto& p = net.genesis.params;
   for (std::uint64_t g = 0; g < 15; ++g)
     for (std::uint64_t step = 0; step < 6; ++step) {
-      time->set(p.genesis_time_ms + g * p.slot_ms + step * p.slot_ms / 6);
-      for (const auto& d : a.n->delegates()) {
-        caf::scoped_actor s{a.system};
-        s->request(d, seconds(30), tick_atom::value).receive([](std::uint32_t) {}, [](const caf::error&) {});
-      }
+      time->set(test::slot_time(p, g, step));
+      test::tick_all(a.system, a.n->delegates());
     }
   auto ia = a.info();
   REQUIRE(ia.final_height > 10);
@@ -207,11 +162,8 @@ TEST_CASE("nodes linked over TLS relay blocks and catch up like plain ones") {
   const auto& p = net.genesis.params;
   for (std::uint64_t g = 0; g < 6; ++g)
     for (std::uint64_t step = 0; step < 6; ++step) {
-      time->set(p.genesis_time_ms + g * p.slot_ms + step * p.slot_ms / 6);
-      for (const auto& d : a.n->delegates()) {
-        caf::scoped_actor s{a.system};
-        s->request(d, seconds(30), tick_atom::value).receive([](std::uint32_t) {}, [](const caf::error&) {});
-      }
+      time->set(test::slot_time(p, g, step));
+      test::tick_all(a.system, a.n->delegates());
     }
   auto ia = a.info();
   REQUIRE(ia.final_height > 3);
