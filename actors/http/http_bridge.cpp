@@ -265,7 +265,7 @@ struct bridge_metrics {
                    .Register(registry)),
         latency(prometheus::BuildHistogram()
                   .Name("bfd_http_request_duration_seconds")
-                  .Help("Time from reading an HTTP request's headers to writing its response")
+                  .Help("Time from reading an HTTP request's headers until its response is ready")
                   .Register(registry)) {
     const prometheus::Histogram::BucketBoundaries buckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                                           0.1,    0.25,  0.5,    1,     2.5,  5,     10};
@@ -298,7 +298,8 @@ struct bridge_metrics {
 };
 
 /// The request being served on this thread: cpp-httplib runs a request's pre-routing handler,
-/// handler and logger on one thread, so this carries the start time and route label between them.
+/// handler and post-routing handler on one thread, so this carries the start time and route label
+/// between them.
 struct request_context {
   bool active = false;
   steady::time_point start;
@@ -373,7 +374,8 @@ struct http_bridge::impl {
     server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       return before_routing(req, res);
     });
-    server.set_logger([this](const httplib::Request& req, const httplib::Response& res) { after(req, res); });
+    // Counted before the response is written, so a client that saw it sees it in /metrics too.
+    server.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) { after(req, res); });
     server.set_error_handler(httplib::Server::HandlerWithResponse(
       [this](const httplib::Request&, httplib::Response& res) { return on_error(res); }));
     server.set_exception_handler([this](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
