@@ -8,7 +8,7 @@ packages=(
   libcaf-dev libmsgpack-cxx-dev librocksdb-dev libssl-dev libsecp256k1-dev
   libfmt-dev doctest-dev libtomlplusplus-dev libcpp-httplib-dev nlohmann-json3-dev
   libcli11-dev libspdlog-dev prometheus-cpp-dev gnuplot-nox
-  clang libclang-rt-14-dev xxd curl openssl
+  clang libclang-rt-14-dev xxd curl openssl python3
 )
 
 missing=()
