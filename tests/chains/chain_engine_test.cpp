@@ -28,8 +28,11 @@ struct engine_fixture {
 
   /// Confirms `b` with the first `n` members of its confirming cluster.
   confirmation_result confirm_by(const block& b, std::size_t n) {
-    const auto* c = engine.confirming_cluster(header_hash(b.header));
-    REQUIRE(c);
+    // A copy: once the block is final the engine drops its entry, cluster included.
+    const auto* found = engine.confirming_cluster(header_hash(b.header));
+    REQUIRE(found);
+    const cluster members = *found;
+    const auto* c = &members;
     confirmation_result last;
     for (std::size_t i = 0; i < n && i < c->members.size(); ++i) {
       auto r = engine.add_confirmation(test::confirm(b, net.delegates.at(c->members[i].key).keys));
