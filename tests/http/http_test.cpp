@@ -3,9 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
-#include <filesystem>
 #include <string>
-#include <unistd.h>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -16,44 +14,16 @@
 #include "chains/core/hex.hpp"
 #include "protocols/json.hpp"
 #include "runtime/node.hpp"
+#include "tests/actors/support.hpp"
 
 using namespace bfd;
-namespace fs = std::filesystem;
 using nlohmann::json;
 using std::chrono::seconds;
 
 namespace {
 
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    std::string tmpl = (fs::temp_directory_path() / "bfd-http-XXXXXX").string();
-    path = ::mkdtemp(tmpl.data());
-  }
-  ~temp_dir() { fs::remove_all(path); }
-};
-
-/// A dev network of 7 delegates and 2 funded accounts, generated once per test binary.
-const runtime::dev_network& shared_network() {
-  static temp_dir dir;
-  static runtime::dev_network net = [] {
-    runtime::dev_options o;
-    o.data_dir = dir.path.string();
-    o.delegates = 7;
-    o.accounts = 2;
-    o.slot_ms = 600;
-    o.rounds_per_epoch = 5;
-    o.work_bits = 4;
-    auto n = runtime::prepare_dev_network(o, 1'700'000'000'000);
-    REQUIRE(n);
-    return *n;
-  }();
-  return net;
-}
-
-struct config : caf::actor_system_config {
-  config() { runtime::configure_actor_system(*this); }
-};
+using test::shared_network;
+using config = test::node_config;
 
 /// An answer: status, body text and the body as JSON (discarded if it is not JSON).
 struct answer {
@@ -125,13 +95,10 @@ struct harness {
 
   /// Runs global slots [from, to): six ticks per slot, each delegate asked in turn.
   void run_slots(std::uint64_t from, std::uint64_t to) {
-    caf::scoped_actor self{system};
     for (auto g = from; g < to; ++g)
       for (std::uint64_t step = 0; step < 6; ++step) {
-        time->set(params().genesis_time_ms + g * params().slot_ms + step * params().slot_ms / 6);
-        for (const auto& d : n->delegates())
-          self->request(d, seconds(30), tick_atom::value)
-            .receive([](std::uint32_t) {}, [&](const caf::error& e) { FAIL("tick failed: " << system.render(e)); });
+        time->set(test::slot_time(params(), g, step));
+        test::tick_all(system, n->delegates());
       }
   }
 };
