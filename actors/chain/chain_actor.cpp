@@ -485,19 +485,13 @@ chain_actor::behavior_type chain_impl(chain_pointer self, std::shared_ptr<chain_
     [=](tx_atom, const hash256& id) {
       auto& st = self->state;
       tx_status out;
-      const auto& e = *st.engine;
-      // Non-final blocks of the best chain first, newest last.
-      for (auto h = e.final_height() + 1; h <= e.head_state().head().height; ++h) {
-        const auto* b = e.best_block_at(h);
-        for (std::uint32_t i = 0; b && i < b->txs.size(); ++i)
-          if (signing_hash(b->txs[i]) == id) {
-            out.state = static_cast<std::uint8_t>(tx_state::included);
-            out.height = h;
-            out.index = i;
-            out.block = header_hash(b->header);
-            out.tx = tx_envelope{b->txs[i]};
-            return out;
-          }
+      if (auto found = st.engine->find_unfinalized_transaction(id)) {
+        out.state = static_cast<std::uint8_t>(tx_state::included);
+        out.height = found->blk->header.height;
+        out.index = found->index;
+        out.block = header_hash(found->blk->header);
+        out.tx = tx_envelope{found->blk->txs[found->index]};
+        return out;
       }
       if (st.store)
         if (auto loc = st.store->find_transaction(id); loc && *loc)

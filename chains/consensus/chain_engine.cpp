@@ -33,6 +33,16 @@ const block* chain_engine::best_block_at(std::uint64_t height) const {
   return &blocks_.at(best_[height - final_height() - 1]).blk;
 }
 
+std::optional<chain_engine::pending_location> chain_engine::find_unfinalized_transaction(const hash256& id) const {
+  for (const auto& hash : best_) {
+    const auto& b = blocks_.at(hash).blk;
+    for (std::uint32_t i = 0; i < b.txs.size(); ++i)
+      if (signing_hash(b.txs[i]) == id)
+        return pending_location{&b, i};
+  }
+  return std::nullopt;
+}
+
 const cluster* chain_engine::confirming_cluster(const hash256& hash) const {
   auto i = blocks_.find(hash);
   return i == blocks_.end() || !i->second.validated ? nullptr : &i->second.confirmers;

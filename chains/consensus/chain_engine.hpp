@@ -75,6 +75,14 @@ public:
   bool may_confirm(const hash256& last_confirmed, std::uint64_t last_confirmed_height,
                    const hash256& candidate) const;
 
+  /// A transaction in a non-final block of the best chain.
+  struct pending_location {
+    const block* blk = nullptr;
+    std::uint32_t index = 0;
+  };
+  /// Where transaction `id` sits above the final height on the best chain, if it does.
+  std::optional<pending_location> find_unfinalized_transaction(const hash256& id) const;
+
   /// The cluster that confirms `hash` (a non-final block), or nullptr.
   const cluster* confirming_cluster(const hash256& hash) const;
 

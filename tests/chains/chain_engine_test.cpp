@@ -235,3 +235,22 @@ TEST_CASE("a lock on a block whose branch died above the final height is release
   REQUIRE(f.engine.find_block(locked) == nullptr);
   CHECK(f.engine.may_confirm(locked, 2, header_hash(a2.header)));
 }
+
+TEST_CASE("a transaction is found in the unfinalized best chain until its block is final") {
+  engine_fixture f;
+  auto tx = test::transfer(f.net.users[0], address_of(f.net.users[1].pub), 7, 0, 100, 1000);
+  auto b1 = test::produce(f.net, f.builder, 0, 0, {tx});
+  REQUIRE(f.builder.apply_block(b1, signature_check::verify));
+  REQUIRE(b1.txs.size() == 1);
+  const auto id = signing_hash(tx);
+  CHECK_FALSE(f.engine.find_unfinalized_transaction(id));
+  REQUIRE(f.engine.add_block(b1, signature_check::verify).outcome == block_outcome::extended);
+  auto found = f.engine.find_unfinalized_transaction(id);
+  REQUIRE(found);
+  CHECK(found->blk->header.height == 1);
+  CHECK(found->index == 0);
+  CHECK_FALSE(f.engine.find_unfinalized_transaction(hash256{}));
+  f.confirm_by(b1, 6);
+  REQUIRE(f.engine.final_height() == 1);
+  CHECK_FALSE(f.engine.find_unfinalized_transaction(id));
+}
