@@ -71,12 +71,13 @@ struct chain_actor_state {
          finalized.size(), finalized.size() == 1 ? "" : "s");
     if (!store)
       return;
-    const auto consensus = engine->final_state().consensus().encode();
+    const auto scalars = engine->final_state().consensus().encode_scalars();
+    const auto items = engine->unpersisted_consensus();
     std::optional<bytes> cert;
     if (engine->final_certificate())
       cert = codec::encode(*engine->final_certificate());
     auto st = store->commit_blocks(finalized, engine->final_state().accounts(), engine->unpersisted_accounts(),
-                                   byte_view(consensus),
+                                   consensus_write{scalars, items},
                                    cert ? std::optional<byte_view>(byte_view(*cert)) : std::nullopt);
     if (!st) {
       // The accounts stay marked: the next commit writes them. The node keeps its memory state.
@@ -564,9 +565,13 @@ result<std::shared_ptr<chain_engine>> open_chain(kv_store* store, const genesis_
     return stored_genesis.error();
   if (!*stored_genesis) {
     // A new chain: store the genesis block and state.
-    auto consensus = genesis_state.consensus().encode();
-    if (auto st = cs->commit_block(genesis_block, genesis_state.accounts(), byte_view(consensus)); !st)
+    auto& genesis_consensus = genesis_state.consensus_for_storage();
+    genesis_consensus.mark_all_dirty();
+    const auto scalars = genesis_consensus.encode_scalars();
+    const auto items = genesis_consensus.dirty_records();
+    if (auto st = cs->commit_block(genesis_block, genesis_state.accounts(), consensus_write{scalars, items}); !st)
       return st.error();
+    genesis_consensus.clear_dirty();
     return std::make_shared<chain_engine>(std::move(genesis_state), std::move(genesis_block));
   }
   if (header_hash((*stored_genesis)->header) != header_hash(genesis_block.header))
@@ -577,12 +582,12 @@ result<std::shared_ptr<chain_engine>> open_chain(kv_store* store, const genesis_
   auto l = cs->load_state();
   if (!l)
     return l.error();
-  auto record = cs->consensus_record();
+  auto record = cs->consensus_records();
   if (!record)
     return record.error();
   if (!*record)
     return make_error(errc::storage_corrupt, "no consensus state stored with the head");
-  auto consensus = consensus_state::decode(**record);
+  auto consensus = consensus_state::restore((*record)->scalars, (*record)->items);
   if (!consensus)
     return make_error(errc::storage_corrupt, "consensus state: " + consensus.error().message());
   auto head_block = cs->block_at((*head)->height);

@@ -96,8 +96,15 @@ public:
   std::vector<std::pair<address, std::optional<account>>> unpersisted_accounts() const {
     return final_.accounts().dirty();
   }
+  /// Consensus item records of the final state changed since the last persist.
+  std::vector<consensus_state::record> unpersisted_consensus() const {
+    return final_.consensus().dirty_records();
+  }
   /// Storage wrote the final state: forget what changed.
-  void mark_persisted() { final_.accounts().clear_dirty(); }
+  void mark_persisted() {
+    final_.accounts().clear_dirty();
+    final_.consensus_for_storage().clear_dirty();
+  }
 
   /// Non-final blocks held.
   std::size_t pending_blocks() const noexcept { return blocks_.size(); }

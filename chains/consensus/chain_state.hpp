@@ -33,6 +33,8 @@ public:
   const ledger& accounts() const noexcept { return ledger_; }
   ledger& accounts() noexcept { return ledger_; }
   const consensus_state& consensus() const noexcept { return consensus_; }
+  /// Mutable access for storage bookkeeping (dirty sets) only.
+  consensus_state& consensus_for_storage() noexcept { return consensus_; }
   const block_header& head() const noexcept { return head_; }
   const hash256& head_hash() const noexcept { return head_hash_; }
   chain_id chain() const noexcept { return ledger_.chain(); }

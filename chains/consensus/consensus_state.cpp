@@ -144,6 +144,7 @@ void consensus_state::set_vm(const public_key& key, const vm_info& vm) {
     i->second = vm;
   }
   journal_.push_back(std::move(e));
+  touch_vm(key);
 }
 
 void consensus_state::set_stake(const stake_key& key, amount value) {
@@ -155,6 +156,7 @@ void consensus_state::set_stake(const stake_key& key, amount value) {
   if (i != stakes_.end())
     e.old_stake = i->second;
   journal_.push_back(std::move(e));
+  touch_stake(key);
   if (value == 0) {
     if (i != stakes_.end())
       stakes_.erase(i);
@@ -177,8 +179,10 @@ void consensus_state::rollback(const mark& m) {
         vms_[e.vm] = *e.old_vm;
       else
         vms_.erase(e.vm);
+      touch_vm(e.vm);
     } else {
       stake_key k{e.vm, e.voter};
+      touch_stake(k);
       if (e.old_stake)
         stakes_[k] = *e.old_stake;
       else

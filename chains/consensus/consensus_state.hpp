@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <span>
 #include <utility>
 #include <vector>
@@ -13,8 +14,13 @@
 #include "chains/consensus/params.hpp"
 #include "chains/consensus/vm.hpp"
 #include "chains/ledger/ledger.hpp"
+#include "chains/merkle/bucket_tree.hpp"
 
 namespace bfd {
+
+namespace codec {
+class writer;
+}
 
 /// A VM created in the genesis state (its bid is locked genesis supply).
 struct genesis_vm {
@@ -101,12 +107,32 @@ public:
   /// pool during the block) to the producer's voters pro rata and the rest to the producer.
   status pay_rewards(const public_key& producer, amount fees, ledger& l);
 
-  /// Root committing to the whole consensus state.
+  /// Root committing to the whole consensus state: the scalar part (parameters, epoch, seed,
+  /// round, clusters) and the VM and stake trees, which are kept incrementally (only the buckets
+  /// changed since the last call are re-hashed; docs/formats.md, consensus root).
   hash256 root() const;
 
-  /// Canonical encoding of the whole state (what root() hashes and storage keeps).
+  /// Canonical encoding of the whole state in one record (tests, tools, light clients).
   bytes encode() const;
   static result<consensus_state> decode(byte_view in);
+
+  /// How storage keeps the state: the scalar part in one record and one record per VM and per
+  /// stake, so a block rewrites only what it changed.
+  /// A record key ('v' + VM key, or 's' + VM key + voter address) and its value (nothing: the
+  /// item no longer exists).
+  using record = std::pair<bytes, std::optional<bytes>>;
+  /// The scalar part (a 9-item array: the full encoding without the VM and stake lists).
+  bytes encode_scalars() const;
+  /// The VM and stake records changed since the last clear_dirty() (all of them after
+  /// mark_all_dirty()), with their current values.
+  std::vector<record> dirty_records() const;
+  void mark_all_dirty();
+  void clear_dirty() {
+    dirty_vms_.clear();
+    dirty_stakes_.clear();
+  }
+  /// A state rebuilt from its scalar record and every VM and stake record.
+  static result<consensus_state> restore(byte_view scalars, std::span<const std::pair<bytes, bytes>> records);
 
   /// Undo support for all-or-nothing block application.
   struct mark;
@@ -141,6 +167,7 @@ private:
     std::optional<amount> old_stake;
   };
 
+  void write_scalars(codec::writer& w, std::uint32_t items) const;
   void set_vm(const public_key& key, const vm_info& vm);
   void set_stake(const stake_key& key, amount value);
   void close_round();
@@ -152,6 +179,20 @@ private:
   std::map<public_key, vm_info> vms_;
   std::map<stake_key, amount> stakes_;
   std::vector<journal_entry> journal_;
+  // Incremental commitment caches and what storage has not seen yet.
+  mutable bucket_tree vm_tree_;
+  mutable bucket_tree stake_tree_;
+  std::set<public_key> dirty_vms_;
+  std::set<stake_key> dirty_stakes_;
+
+  void touch_vm(const public_key& key) {
+    vm_tree_.invalidate(key[0]);
+    dirty_vms_.insert(key);
+  }
+  void touch_stake(const stake_key& key) {
+    stake_tree_.invalidate(key.first[0]);
+    dirty_stakes_.insert(key);
+  }
 
 public:
   struct mark {

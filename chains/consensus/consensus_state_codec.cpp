@@ -3,6 +3,7 @@
 
 #include "chains/codec/canonical.hpp"
 #include "chains/crypto/hash.hpp"
+#include "chains/merkle/merkle.hpp"
 
 namespace bfd {
 
@@ -112,13 +113,76 @@ cluster read_cluster(const msgpack::object* items, cursor& parent) {
   return c;
 }
 
+void encode_vm(const public_key& key, const vm_info& vm, codec::writer& w) {
+  w.array(13);
+  w.bin(key);
+  w.uint(vm.category);
+  w.uint(vm.bid);
+  w.uint(vm.votes);
+  w.bin(vm.last_reveal);
+  w.uint(vm.reveals);
+  w.uint(vm.created_epoch);
+  w.uint(static_cast<std::uint64_t>(vm.status));
+  w.uint(vm.consecutive_misses);
+  w.uint(vm.slots_missed);
+  w.uint(vm.blocks_produced);
+  w.uint(vm.txs_included);
+  w.uint(vm.rewards);
+}
+
+void encode_stake(const stake_key& key, amount value, codec::writer& w) {
+  w.array(3);
+  w.bin(key.first);
+  w.bin(key.second);
+  w.uint(value);
+}
+
+result<std::pair<public_key, vm_info>> read_vm(const msgpack::object& o, std::size_t categories) {
+  auto v = codec::reader(o, "vm").array(13);
+  if (!v)
+    return v.error();
+  cursor vc(*v, "vm");
+  auto key = vc.fixed<32>();
+  vm_info vm;
+  vm.category = vc.uint32();
+  vm.bid = vc.uint();
+  vm.votes = vc.uint();
+  vm.last_reveal = vc.fixed<32>();
+  vm.reveals = vc.uint();
+  vm.created_epoch = vc.uint();
+  auto status = vc.uint();
+  if (status > 2)
+    vc.fail(make_error(errc::malformed, "vm.status"));
+  vm.status = static_cast<vm_status>(status);
+  vm.consecutive_misses = vc.uint32();
+  vm.slots_missed = vc.uint();
+  vm.blocks_produced = vc.uint();
+  vm.txs_included = vc.uint();
+  vm.rewards = vc.uint();
+  if (!vc.ok())
+    return vc.err();
+  if (vm.category >= categories)
+    return make_error(errc::malformed, "vm.category out of range");
+  return std::pair{key, vm};
+}
+
+result<std::pair<stake_key, amount>> read_stake(const msgpack::object& o) {
+  auto s = codec::reader(o, "stake").array(3);
+  if (!s)
+    return s.error();
+  cursor sc(*s, "stake");
+  auto vm = sc.fixed<32>();
+  auto voter = sc.fixed<20>();
+  auto value = sc.uint();
+  if (!sc.ok())
+    return sc.err();
+  return std::pair{stake_key{vm, voter}, value};
+}
+
 } // namespace
 
-bytes consensus_state::encode() const {
-  bytes out;
-  out.reserve(256 + vms_.size() * 160 + stakes_.size() * 80);
-  codec::writer w(out);
-  w.array(11);
+void consensus_state::write_scalars(codec::writer& w, std::uint32_t items) const {
+  w.array(items);
   w.uint(state_version);
   w.uint(s_.chain);
   // params
@@ -168,35 +232,170 @@ bytes consensus_state::encode() const {
   w.array(static_cast<std::uint32_t>(s_.new_this_epoch.size()));
   for (auto n : s_.new_this_epoch)
     w.uint(n);
+}
+
+bytes consensus_state::encode() const {
+  bytes out;
+  out.reserve(256 + vms_.size() * 160 + stakes_.size() * 80);
+  codec::writer w(out);
+  write_scalars(w, 11);
   w.array(static_cast<std::uint32_t>(vms_.size()));
-  for (const auto& [key, vm] : vms_) {
-    w.array(13);
-    w.bin(key);
-    w.uint(vm.category);
-    w.uint(vm.bid);
-    w.uint(vm.votes);
-    w.bin(vm.last_reveal);
-    w.uint(vm.reveals);
-    w.uint(vm.created_epoch);
-    w.uint(static_cast<std::uint64_t>(vm.status));
-    w.uint(vm.consecutive_misses);
-    w.uint(vm.slots_missed);
-    w.uint(vm.blocks_produced);
-    w.uint(vm.txs_included);
-    w.uint(vm.rewards);
-  }
+  for (const auto& [key, vm] : vms_)
+    encode_vm(key, vm, w);
   w.array(static_cast<std::uint32_t>(stakes_.size()));
-  for (const auto& [key, value] : stakes_) {
-    w.array(3);
-    w.bin(key.first);
-    w.bin(key.second);
-    w.uint(value);
+  for (const auto& [key, value] : stakes_)
+    encode_stake(key, value, w);
+  return out;
+}
+
+bytes consensus_state::encode_scalars() const {
+  bytes out;
+  codec::writer w(out);
+  write_scalars(w, 9);
+  return out;
+}
+
+namespace {
+
+// Re-hashes the dirty buckets of a tree over a map whose bucket is the first byte of its key;
+// `lowest(b)` is the smallest key of bucket b.
+template <class Map, class First, class Lowest, class ItemHash>
+hash256 tree_root(const Map& items, bucket_tree& tree, First first_byte, Lowest lowest, ItemHash item_hash) {
+  if (tree.any_dirty()) {
+    std::vector<hash256> hashes;
+    for (std::size_t b = 0; b < bucket_tree::buckets; ++b) {
+      if (!tree.dirty(b))
+        continue;
+      hashes.clear();
+      for (auto i = items.lower_bound(lowest(static_cast<byte>(b))); i != items.end() && first_byte(i->first) == b; ++i)
+        hashes.push_back(item_hash(i->first, i->second));
+      tree.set_bucket(static_cast<std::uint8_t>(b), merkle_root(hashes));
+    }
+  }
+  return tree.root(items.size());
+}
+
+} // namespace
+
+hash256 consensus_state::root() const {
+  bytes buf;
+  buf.reserve(256);
+  const auto vms_root = tree_root(
+    vms_, vm_tree_, [](const public_key& k) { return k[0]; },
+    [](byte b) {
+      public_key k{};
+      k[0] = b;
+      return k;
+    },
+    [&buf](const public_key& key, const vm_info& vm) {
+      buf.clear();
+      codec::writer w(buf);
+      encode_vm(key, vm, w);
+      return tagged_hash(hash_tag::vm, buf);
+    });
+  const auto stakes_root = tree_root(
+    stakes_, stake_tree_, [](const stake_key& k) { return k.first[0]; },
+    [](byte b) {
+      stake_key k{};
+      k.first[0] = b;
+      return k;
+    },
+    [&buf](const stake_key& key, amount value) {
+      buf.clear();
+      codec::writer w(buf);
+      encode_stake(key, value, w);
+      return tagged_hash(hash_tag::stake, buf);
+    });
+  const auto scalars = tagged_hash(hash_tag::consensus_scalars, encode_scalars());
+  tagged_hasher h(hash_tag::consensus);
+  h.update(scalars.view());
+  h.update(vms_root.view());
+  h.update(stakes_root.view());
+  return h.finish();
+}
+
+std::vector<consensus_state::record> consensus_state::dirty_records() const {
+  std::vector<record> out;
+  out.reserve(dirty_vms_.size() + dirty_stakes_.size());
+  for (const auto& key : dirty_vms_) {
+    record r;
+    r.first.push_back('v');
+    r.first.insert(r.first.end(), key.begin(), key.end());
+    if (auto i = vms_.find(key); i != vms_.end()) {
+      r.second.emplace();
+      codec::writer w(*r.second);
+      encode_vm(key, i->second, w);
+    }
+    out.push_back(std::move(r));
+  }
+  for (const auto& key : dirty_stakes_) {
+    record r;
+    r.first.push_back('s');
+    r.first.insert(r.first.end(), key.first.begin(), key.first.end());
+    r.first.insert(r.first.end(), key.second.begin(), key.second.end());
+    if (auto i = stakes_.find(key); i != stakes_.end()) {
+      r.second.emplace();
+      codec::writer w(*r.second);
+      encode_stake(key, i->second, w);
+    }
+    out.push_back(std::move(r));
   }
   return out;
 }
 
-hash256 consensus_state::root() const {
-  return tagged_hash(hash_tag::consensus, encode());
+void consensus_state::mark_all_dirty() {
+  for (const auto& [key, vm] : vms_)
+    dirty_vms_.insert(key);
+  for (const auto& [key, value] : stakes_)
+    dirty_stakes_.insert(key);
+}
+
+result<consensus_state> consensus_state::restore(byte_view scalars,
+                                                 std::span<const std::pair<bytes, bytes>> records) {
+  // The scalar record is the full encoding's first nine items: decode it as a full encoding
+  // with empty VM and stake lists (a 9-item array header becomes an 11-item one).
+  if (scalars.empty() || scalars[0] != 0x99)
+    return make_error(errc::malformed, "consensus scalar record: not a 9-item array");
+  bytes full(scalars.begin(), scalars.end());
+  full[0] = 0x9b;
+  full.push_back(0x90);
+  full.push_back(0x90);
+  auto st = decode(full);
+  if (!st)
+    return st.error();
+  const auto categories = st->s_.params.categories.size();
+  for (const auto& [key, value] : records) {
+    if (key.size() == 33 && key[0] == 'v') {
+      auto vm = codec::decode_canonical<std::pair<public_key, vm_info>>(
+        value, codec::limits{256, 16, 2},
+        [categories](const msgpack::object& o) { return read_vm(o, categories); },
+        [](const std::pair<public_key, vm_info>& x, bytes& out) {
+          codec::writer w(out);
+          encode_vm(x.first, x.second, w);
+        });
+      if (!vm)
+        return vm.error();
+      if (!std::equal(key.begin() + 1, key.end(), vm->first.begin()))
+        return make_error(errc::malformed, "VM record under another key");
+      st->vms_.emplace(vm->first, vm->second);
+    } else if (key.size() == 53 && key[0] == 's') {
+      auto sk = codec::decode_canonical<std::pair<stake_key, amount>>(
+        value, codec::limits{128, 4, 2}, [](const msgpack::object& o) { return read_stake(o); },
+        [](const std::pair<stake_key, amount>& x, bytes& out) {
+          codec::writer w(out);
+          encode_stake(x.first, x.second, w);
+        });
+      if (!sk)
+        return sk.error();
+      if (!std::equal(key.begin() + 1, key.begin() + 33, sk->first.first.begin())
+          || !std::equal(key.begin() + 33, key.end(), sk->first.second.begin()))
+        return make_error(errc::malformed, "stake record under another key");
+      st->stakes_.emplace(sk->first, sk->second);
+    } else {
+      return make_error(errc::malformed, "unknown consensus record key");
+    }
+  }
+  return st;
 }
 
 result<consensus_state> consensus_state::decode(byte_view in) {
@@ -293,47 +492,19 @@ result<consensus_state> consensus_state::decode(byte_view in) {
     }
     const auto* vms = cur.list(n);
     for (std::uint32_t i = 0; i < n && cur.ok(); ++i) {
-      auto v = codec::reader(vms[i], "vm").array(13);
-      if (!v) {
-        cur.fail(v.error());
-        break;
-      }
-      cursor vc(*v, "vm");
-      auto key = vc.fixed<32>();
-      vm_info vm;
-      vm.category = vc.uint32();
-      vm.bid = vc.uint();
-      vm.votes = vc.uint();
-      vm.last_reveal = vc.fixed<32>();
-      vm.reveals = vc.uint();
-      vm.created_epoch = vc.uint();
-      auto status = vc.uint();
-      if (status > 2)
-        vc.fail(make_error(errc::malformed, "vm.status"));
-      vm.status = static_cast<vm_status>(status);
-      vm.consecutive_misses = vc.uint32();
-      vm.slots_missed = vc.uint();
-      vm.blocks_produced = vc.uint();
-      vm.txs_included = vc.uint();
-      vm.rewards = vc.uint();
-      cur.inherit(vc);
-      if (vc.ok() && vm.category >= st.s_.params.categories.size())
-        cur.fail(make_error(errc::malformed, "vm.category out of range"));
-      st.vms_.emplace(key, vm);
+      auto vm = read_vm(vms[i], st.s_.params.categories.size());
+      if (!vm)
+        cur.fail(vm.error());
+      else
+        st.vms_.emplace(vm->first, vm->second);
     }
     const auto* stakes = cur.list(n);
     for (std::uint32_t i = 0; i < n && cur.ok(); ++i) {
-      auto s = codec::reader(stakes[i], "stake").array(3);
-      if (!s) {
-        cur.fail(s.error());
-        break;
-      }
-      cursor sc(*s, "stake");
-      auto vm = sc.fixed<32>();
-      auto voter = sc.fixed<20>();
-      auto value = sc.uint();
-      cur.inherit(sc);
-      st.stakes_.emplace(stake_key{vm, voter}, value);
+      auto sk = read_stake(stakes[i]);
+      if (!sk)
+        cur.fail(sk.error());
+      else
+        st.stakes_.emplace(sk->first, sk->second);
     }
     if (!cur.ok())
       return cur.err();

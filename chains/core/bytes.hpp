@@ -26,6 +26,8 @@ struct fixed_bytes {
   byte* begin() noexcept { return data.data(); }
   byte* end() noexcept { return data.data() + N; }
   byte_view view() const noexcept { return {data.data(), N}; }
+  byte operator[](std::size_t i) const noexcept { return data[i]; }
+  byte& operator[](std::size_t i) noexcept { return data[i]; }
   bool is_zero() const noexcept {
     for (auto b : data)
       if (b != 0) return false;

@@ -9,7 +9,7 @@ namespace bfd {
 
 namespace {
 
-constexpr std::size_t tag_count = 14;
+constexpr std::size_t tag_count = 18;
 
 // Fetching the digest once and cloning a context that has already absorbed the tag
 // prefix is ~3x faster than EVP_sha256() per call (shared/CAF-NOTES.md).
@@ -76,6 +76,10 @@ std::string_view tag_name(hash_tag tag) noexcept {
     case hash_tag::seed: return "bfd/seed";
     case hash_tag::consensus: return "bfd/consensus";
     case hash_tag::state: return "bfd/state";
+    case hash_tag::ledger: return "bfd/ledger";
+    case hash_tag::vm: return "bfd/vm";
+    case hash_tag::stake: return "bfd/stake";
+    case hash_tag::consensus_scalars: return "bfd/consensus/scalars";
   }
   return "bfd/unknown";
 }

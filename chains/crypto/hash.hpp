@@ -24,6 +24,10 @@ enum class hash_tag {
   seed,          ///< "bfd/seed": the round seed S(n) and the shuffle's random stream
   consensus,     ///< "bfd/consensus": the consensus part of the state root
   state,         ///< "bfd/state": the state root (ledger root and consensus root)
+  ledger,        ///< "bfd/ledger": the ledger root (supply leaf and account tree)
+  vm,            ///< "bfd/vm": a VM item of the consensus state's VM tree
+  stake,         ///< "bfd/stake": a stake item of the consensus state's stake tree
+  consensus_scalars,  ///< "bfd/consensus/scalars": the small part of the consensus state
 };
 
 /// The tag string of a domain, e.g. "bfd/tx".

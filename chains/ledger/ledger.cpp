@@ -65,6 +65,7 @@ void ledger::set(const address& addr, const account& value) {
     i->second = value;
   }
   dirty_.insert(addr);
+  tree_.invalidate(addr[0]);
 }
 
 void ledger::set_scalar(amount& field, amount value) {
@@ -83,6 +84,7 @@ void ledger::rollback(std::size_t mark) {
       else
         accounts_.erase(e.addr);
       dirty_.insert(e.addr);
+      tree_.invalidate(e.addr[0]);
     }
     undo_.pop_back();
   }
@@ -215,9 +217,7 @@ status ledger::apply_block(const block& b, const address& fee_recipient, signatu
 }
 
 hash256 ledger::state_root() const {
-  std::vector<hash256> leaves;
-  leaves.reserve(accounts_.size() + 1);
-  // The first leaf commits to the chain id, the total supply and the locked funds.
+  // The supply leaf commits to the chain id, the total supply and the locked funds.
   byte head[20];
   for (int i = 0; i < 4; ++i)
     head[i] = static_cast<byte>(chain_ >> (24 - 8 * i));
@@ -225,17 +225,30 @@ hash256 ledger::state_root() const {
     head[4 + i] = static_cast<byte>(supply_ >> (56 - 8 * i));
     head[12 + i] = static_cast<byte>(locked_ >> (56 - 8 * i));
   }
-  leaves.push_back(tagged_hash(hash_tag::account, byte_view{head, sizeof head}));
-  byte buf[20 + 8 + 8];
-  for (const auto& [addr, acct] : accounts_) {
-    std::copy(addr.begin(), addr.end(), buf);
-    for (int i = 0; i < 8; ++i) {
-      buf[20 + i] = static_cast<byte>(acct.balance >> (56 - 8 * i));
-      buf[28 + i] = static_cast<byte>(acct.nonce >> (56 - 8 * i));
+  const auto supply_leaf = tagged_hash(hash_tag::account, byte_view{head, sizeof head});
+  if (tree_.any_dirty()) {
+    std::vector<hash256> items;
+    byte buf[20 + 8 + 8];
+    for (std::size_t b = 0; b < bucket_tree::buckets; ++b) {
+      if (!tree_.dirty(b))
+        continue;
+      items.clear();
+      address from{};
+      from[0] = static_cast<byte>(b);
+      for (auto i = accounts_.lower_bound(from); i != accounts_.end() && i->first[0] == b; ++i) {
+        const auto& [addr, acct] = *i;
+        std::copy(addr.begin(), addr.end(), buf);
+        for (int k = 0; k < 8; ++k) {
+          buf[20 + k] = static_cast<byte>(acct.balance >> (56 - 8 * k));
+          buf[28 + k] = static_cast<byte>(acct.nonce >> (56 - 8 * k));
+        }
+        items.push_back(tagged_hash(hash_tag::account, byte_view{buf, sizeof buf}));
+      }
+      tree_.set_bucket(static_cast<std::uint8_t>(b), merkle_root(items));
     }
-    leaves.push_back(tagged_hash(hash_tag::account, byte_view{buf, sizeof buf}));
   }
-  return merkle_root(leaves);
+  const auto accounts_root = tree_.root(accounts_.size());
+  return tagged_hash(hash_tag::ledger, supply_leaf.view(), accounts_root.view());
 }
 
 status ledger::check_conservation() const {

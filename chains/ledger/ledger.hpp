@@ -12,6 +12,7 @@
 
 #include "chains/core/amount.hpp"
 #include "chains/core/error.hpp"
+#include "chains/merkle/bucket_tree.hpp"
 #include "chains/primitives/block.hpp"
 
 namespace bfd {
@@ -83,7 +84,9 @@ public:
   /// Does not check the header's state root (the caller compares it with state_root()).
   status apply_block(const block& b, const address& fee_recipient, signature_check sigs);
 
-  /// Root committing to every account (address, balance, nonce) in address order.
+  /// Root committing to the chain id, supply, locked funds and every account (address, balance,
+  /// nonce), kept incrementally: only the buckets of accounts changed since the last call are
+  /// re-hashed (docs/formats.md, ledger root).
   hash256 state_root() const;
 
   /// Sum of balances equals the total supply; errc::supply_mismatch otherwise.
@@ -127,6 +130,7 @@ private:
   std::map<address, account> accounts_;
   std::set<address> dirty_;
   std::vector<undo_entry> undo_;
+  mutable bucket_tree tree_;  // cache of the account commitment
 };
 
 } // namespace bfd

@@ -11,7 +11,8 @@ namespace {
 
 // Key layout inside a chain's space (docs/formats.md):
 //   "H"              -> head: [height, block hash, ledger root, total supply, locked]
-//   "C"              -> consensus state record of the head (opaque here)
+//   "C"              -> consensus state scalar record of the head (opaque here)
+//   "c" + item key   -> consensus state item records (VMs, stakes; opaque here)
 //   "F"              -> finality certificate of the head (opaque here)
 //   "b" + hash       -> encoded block
 //   "n" + be64(h)    -> block hash at height h
@@ -19,6 +20,7 @@ namespace {
 //   "a" + address    -> [balance, nonce]
 constexpr byte head_key = 'H';
 constexpr byte consensus_key = 'C';
+constexpr byte consensus_item_prefix = 'c';
 constexpr byte certificate_key = 'F';
 constexpr byte block_prefix = 'b';
 constexpr byte height_prefix = 'n';
@@ -138,7 +140,7 @@ result<chain_store> chain_store::open(kv_store& store, chain_id chain) {
   return cs;
 }
 
-status chain_store::commit_block(const block& b, ledger& state, std::optional<byte_view> consensus) {
+status chain_store::commit_block(const block& b, ledger& state, std::optional<consensus_write> consensus) {
   auto st = commit_blocks(std::span<const block>(&b, 1), state, state.dirty(), consensus, std::nullopt);
   if (st)
     state.clear_dirty();  // on failure nothing was written: the set stays for a retry
@@ -147,7 +149,7 @@ status chain_store::commit_block(const block& b, ledger& state, std::optional<by
 
 status chain_store::commit_blocks(std::span<const block> blocks, const ledger& state,
                                   const std::vector<std::pair<address, std::optional<account>>>& dirty,
-                                  std::optional<byte_view> consensus, std::optional<byte_view> certificate) {
+                                  std::optional<consensus_write> consensus, std::optional<byte_view> certificate) {
   if (blocks.empty())
     return {};
   write_batch batch;
@@ -171,8 +173,15 @@ status chain_store::commit_blocks(std::span<const block> blocks, const ledger& s
   }
   chain_head h{blocks.back().header.height, hash, state.state_root(), state.total_supply(), state.locked()};
   batch.put(space_, key(head_key), encode_head(h));
-  if (consensus)
-    batch.put(space_, key(consensus_key), bytes(consensus->begin(), consensus->end()));
+  if (consensus) {
+    batch.put(space_, key(consensus_key), bytes(consensus->scalars.begin(), consensus->scalars.end()));
+    for (const auto& [item, value] : consensus->items) {
+      if (value)
+        batch.put(space_, key(consensus_item_prefix, item), *value);
+      else
+        batch.erase(space_, key(consensus_item_prefix, item));
+    }
+  }
   if (certificate)
     batch.put(space_, key(certificate_key), bytes(certificate->begin(), certificate->end()));
   else
@@ -231,8 +240,21 @@ result<ledger> chain_store::load_state() {
   return l;
 }
 
-result<std::optional<bytes>> chain_store::consensus_record() {
-  return store_->get(space_, key(consensus_key));
+result<std::optional<consensus_read>> chain_store::consensus_records() {
+  auto scalars = store_->get(space_, key(consensus_key));
+  if (!scalars)
+    return scalars.error();
+  if (!*scalars)
+    return std::optional<consensus_read>{};
+  consensus_read out;
+  out.scalars = std::move(**scalars);
+  auto st = store_->scan_prefix(space_, bytes{consensus_item_prefix}, [&](byte_view k, byte_view v) {
+    out.items.emplace_back(bytes(k.begin() + 1, k.end()), bytes(v.begin(), v.end()));
+    return true;
+  });
+  if (!st)
+    return st.error();
+  return std::optional<consensus_read>{std::move(out)};
 }
 
 result<std::optional<block>> chain_store::block_by_hash(const hash256& hash) {

@@ -29,6 +29,20 @@ struct tx_location {
   std::uint32_t index = 0;
 };
 
+/// The consensus state as the store writes it with a head: its scalar record and the item
+/// records that changed, each key with its value or nothing to delete it (opaque here; see
+/// consensus_state::encode_scalars and dirty_records).
+struct consensus_write {
+  byte_view scalars;
+  std::span<const std::pair<bytes, std::optional<bytes>>> items;
+};
+
+/// The stored consensus state: the scalar record and every item record, in key order.
+struct consensus_read {
+  bytes scalars;
+  std::vector<std::pair<bytes, bytes>> items;
+};
+
 /// One chain's records in its own space ("chain-<id>") of a shared kv_store.
 class chain_store {
 public:
@@ -39,20 +53,20 @@ public:
   const std::string& space() const noexcept { return space_; }
 
   /// Commits `b` with the accounts `state` changed since the last commit and, if given, the
-  /// consensus state record, atomically. The ledger must already have applied `b`.
-  status commit_block(const block& b, ledger& state, std::optional<byte_view> consensus = {});
+  /// consensus state records, atomically. The ledger must already have applied `b`.
+  status commit_block(const block& b, ledger& state, std::optional<consensus_write> consensus = {});
 
   /// Commits several consecutive blocks at once (all or none), then the state after the last:
   /// `dirty` accounts, the consensus record and the head's finality certificate, if given.
   status commit_blocks(std::span<const block> blocks, const ledger& state,
                        const std::vector<std::pair<address, std::optional<account>>>& dirty,
-                       std::optional<byte_view> consensus, std::optional<byte_view> certificate);
+                       std::optional<consensus_write> consensus, std::optional<byte_view> certificate);
 
   /// The finality certificate stored with the head, or nothing.
   result<std::optional<bytes>> certificate_record();
 
-  /// The consensus state record written with the head block, or nothing.
-  result<std::optional<bytes>> consensus_record();
+  /// The consensus state records written with the head block, or nothing.
+  result<std::optional<consensus_read>> consensus_records();
 
   /// The last committed block, or nothing for an empty chain.
   result<std::optional<chain_head>> head();
