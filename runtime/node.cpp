@@ -39,35 +39,58 @@ result<std::unique_ptr<node>> node::start(caf::actor_system& system, node_option
   cc.time = options.time;
   cc.max_drift_ms = std::max<std::uint64_t>(500, options.genesis.params.slot_ms / 2);
   n->chain_ = spawn_chain(system, *engine, std::move(cc));
-  std::uint32_t max_weight = 1;
-  for (const auto& c : options.genesis.params.categories)
-    max_weight = std::max(max_weight, c.compute_weight);
-  for (std::size_t i = 0; i < options.delegates.size(); ++i) {
-    delegate_config dc;
-    dc.keys = options.delegates[i].keys;
-    dc.reveals = options.delegates[i].reveals;
-    dc.chain = n->chain_;
-    dc.mempool = n->mempool_;
-    dc.time = options.time;
-    dc.genesis_time_ms = options.genesis.params.genesis_time_ms;
-    dc.slot_ms = options.genesis.params.slot_ms;
-    dc.self_tick_max_weight = options.self_ticking ? max_weight : 0;
-    dc.store = options.store;
-    dc.work_bits = options.genesis.params.work_bits;
-    dc.log = options.log;
-    for (const auto& f : options.faults)
+  // Keep the shared settings (clock, store, parameters, log) for spawn_one and add_delegate.
+  auto identities = std::move(options.delegates);
+  auto switches = std::move(options.switches);
+  auto faults = std::move(options.faults);
+  n->options_ = std::move(options);
+  n->delegates_.reserve(identities.size());
+  for (std::size_t i = 0; i < identities.size(); ++i) {
+    auto sw = i < switches.size() ? switches[i] : nullptr;
+    bool equivocate = false;
+    for (const auto& f : faults)
       if (f.delegate == i)
-        dc.faults.equivocate_once = f.equivocate_once;
-    n->delegates_.push_back(spawn_delegate(system, std::move(dc)));
+        equivocate = f.equivocate_once;
+    n->delegates_.push_back(n->spawn_one(system, identities[i], std::move(sw), equivocate));
   }
-  if (options.http) {
-    auto bridge = http_bridge::start(system, http_bridge_config{*options.http, n->chain_, n->mempool_,
-                                                                options.genesis.params, options.time, options.log});
+  const auto& opts = n->options_;
+  if (opts.http) {
+    auto bridge = http_bridge::start(system, http_bridge_config{*opts.http, n->chain_, n->mempool_,
+                                                                opts.genesis.params, opts.time, opts.log});
     if (!bridge)
       return bridge.error();
     n->http_ = std::move(*bridge);
   }
   return n;
+}
+
+delegate_actor node::spawn_one(caf::actor_system& system, const delegate_identity& identity,
+                               std::shared_ptr<delegate_switches> switches, bool equivocate_once) {
+  const auto& o = options_;
+  std::uint32_t max_weight = 1;
+  for (const auto& c : o.genesis.params.categories)
+    max_weight = std::max(max_weight, c.compute_weight);
+  delegate_config dc;
+  dc.keys = identity.keys;
+  dc.reveals = identity.reveals;
+  dc.chain = chain_;
+  dc.mempool = mempool_;
+  dc.time = o.time;
+  dc.genesis_time_ms = o.genesis.params.genesis_time_ms;
+  dc.slot_ms = o.genesis.params.slot_ms;
+  dc.self_tick_max_weight = o.self_ticking ? max_weight : 0;
+  dc.store = o.store;
+  dc.work_bits = o.genesis.params.work_bits;
+  dc.log = o.log;
+  dc.faults.equivocate_once = equivocate_once;
+  dc.switches = std::move(switches);
+  return spawn_delegate(system, std::move(dc));
+}
+
+delegate_actor node::add_delegate(caf::actor_system& system, const delegate_identity& identity,
+                                  std::shared_ptr<delegate_switches> switches) {
+  delegates_.push_back(spawn_one(system, identity, std::move(switches), false));
+  return delegates_.back();
 }
 
 void node::stop() {

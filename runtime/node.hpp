@@ -10,6 +10,7 @@
 #include <caf/fwd.hpp>
 
 #include "actors/clock.hpp"
+#include "actors/delegate/delegate_actor.hpp"
 #include "actors/http/http_bridge.hpp"
 #include "chains/storage/kv_store.hpp"
 #include "protocols/interfaces.hpp"
@@ -36,6 +37,8 @@ struct node_options {
   std::shared_ptr<const clock> time;
   bool self_ticking = true;                  ///< delegates wake themselves (wall-clock mode)
   std::vector<injected_fault> faults;
+  /// Per delegate (by index; may be shorter or hold nullptr): switches to fault it while it runs.
+  std::vector<std::shared_ptr<delegate_switches>> switches;
   std::shared_ptr<spdlog::logger> log;
   std::optional<http_options> http;          ///< serve the HTTP API once the actors run
 };
@@ -53,15 +56,22 @@ public:
   /// The HTTP API, or nullptr when node_options::http was not set.
   const http_bridge* http() const noexcept { return http_.get(); }
 
+  /// Starts one more delegate on this node (a VM that joins later).
+  delegate_actor add_delegate(caf::actor_system& system, const delegate_identity& identity,
+                              std::shared_ptr<delegate_switches> switches = nullptr);
+
   /// Stops every actor of the node (the actor system can then shut down).
   void stop();
 
 private:
   node() = default;
+  delegate_actor spawn_one(caf::actor_system& system, const delegate_identity& identity,
+                           std::shared_ptr<delegate_switches> switches, bool equivocate_once);
   chain_actor chain_;
   mempool_actor mempool_;
   std::vector<delegate_actor> delegates_;
   std::unique_ptr<http_bridge> http_;
+  node_options options_;  // what add_delegate needs (clock, store, parameters, log)
 };
 
 /// The CAF settings every bfd process uses: vocabulary registered, scheduler sized to the box.

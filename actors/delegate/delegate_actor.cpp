@@ -31,6 +31,8 @@ struct delegate_state {
   bool busy = false;
   static constexpr const char* name = "delegate";
 
+  bool is_down() const { return config.switches && config.switches->down.load(); }
+
   std::string who() const { return to_hex(config.keys.pub).substr(0, 8); }
 
   status load_record() {
@@ -111,7 +113,8 @@ void sign_and_submit(delegate_pointer self, block b, std::uint64_t g, std::uint6
   }
   sign_header(b.header, st.config.keys, hash256{});
   std::vector<block> blocks{b};
-  if (st.config.faults.equivocate_once) {
+  const bool switched = st.config.switches && st.config.switches->equivocate_next.exchange(false);
+  if (st.config.faults.equivocate_once || switched) {
     st.config.faults.equivocate_once = false;
     auto twin = b;
     twin.header.timestamp_ms += 1;
@@ -143,7 +146,7 @@ void sign_and_submit(delegate_pointer self, block b, std::uint64_t g, std::uint6
 template <class Done>
 void act(delegate_pointer self, Done done) {
   auto& st = self->state;
-  if (st.busy) {
+  if (st.busy || st.is_down()) {
     done(0);
     return;
   }
@@ -254,7 +257,7 @@ delegate_actor::behavior_type delegate_impl(delegate_pointer self, delegate_conf
     },
     [=](confirm_atom, const block_envelope& b) -> confirmation_envelope {
       auto& st = self->state;
-      if (!b || b->header.height <= st.record.confirmed_height)
+      if (!b || b->header.height <= st.record.confirmed_height || st.is_down())
         return {};
       auto next = st.record;
       next.confirmed_height = b->header.height;

@@ -2,6 +2,7 @@
 // slot, signs and submits blocks; it confirms blocks its chain applied, never twice per height.
 #pragma once
 
+#include <atomic>
 #include <memory>
 
 #include <caf/fwd.hpp>
@@ -22,6 +23,12 @@ struct delegate_faults {
   bool equivocate_once = false;  ///< sign two different blocks for its next block slot
 };
 
+/// Faults switched on and off while a delegate runs (simulations): shared with whoever drives them.
+struct delegate_switches {
+  std::atomic<bool> down{false};             ///< crashed or paused: neither produces nor confirms
+  std::atomic<bool> equivocate_next{false};  ///< sign two different blocks for its next block slot
+};
+
 /// What a delegate actor needs.
 struct delegate_config {
   key_pair keys;
@@ -37,6 +44,7 @@ struct delegate_config {
   std::shared_ptr<kv_store> store;  ///< where it persists its last signed slot; nullptr: memory only
   std::uint32_t work_bits = 0;
   delegate_faults faults;
+  std::shared_ptr<delegate_switches> switches;  ///< optional
   std::shared_ptr<spdlog::logger> log;
 };
 
