@@ -2,9 +2,12 @@
 // document shows exactly the bytes and hashes the code produces.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "chains/codec/block_codec.hpp"
 #include "chains/codec/transaction_codec.hpp"
@@ -167,6 +170,162 @@ bytes concat(byte_view a, byte_view b) {
   return out;
 }
 
+// The definitions of docs/formats.md, recomputed here without the code's Merkle, bucket-tree and
+// root helpers.
+
+// Section 6: root(items).
+hash256 doc_merkle_root(const std::vector<hash256>& items) {
+  if (items.empty())
+    return tagged_hash(hash_tag::merkle_empty, {});
+  std::vector<hash256> level;
+  for (const auto& item : items)
+    level.push_back(tagged_hash(hash_tag::merkle_leaf, item.view()));
+  while (level.size() > 1) {
+    std::vector<hash256> up;
+    for (std::size_t i = 0; i < level.size(); i += 2)
+      up.push_back(i + 1 < level.size() ? tagged_hash(hash_tag::merkle_node, level[i].view(), level[i + 1].view())
+                                        : level[i]);
+    level = std::move(up);
+  }
+  return tagged_hash(hash_tag::merkle_node, be_bytes(items.size(), 8), level.front().view());
+}
+
+// Section 6, bucketed trees: items given as (key, item hash) in any order.
+hash256 doc_bucket_root(std::vector<std::pair<bytes, hash256>> items) {
+  std::sort(items.begin(), items.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<hash256> level;
+  for (int b = 0; b < 256; ++b) {
+    std::vector<hash256> bucket;
+    for (const auto& [key, item] : items)
+      if (key.at(0) == b)
+        bucket.push_back(item);
+    level.push_back(doc_merkle_root(bucket));
+  }
+  while (level.size() > 1) {
+    std::vector<hash256> up;
+    for (std::size_t i = 0; i < level.size(); i += 2)
+      up.push_back(tagged_hash(hash_tag::merkle_node, level[i].view(), level[i + 1].view()));
+    level = std::move(up);
+  }
+  return tagged_hash(hash_tag::merkle_node, be_bytes(items.size(), 8), level.front().view());
+}
+
+// Section 6: the supply leaf and an account's item.
+hash256 doc_supply_leaf(const ledger& l) {
+  auto msg = be_bytes(l.chain(), 4);
+  for (auto v : {l.total_supply(), l.locked()}) {
+    auto b = be_bytes(v, 8);
+    msg.insert(msg.end(), b.begin(), b.end());
+  }
+  return tagged_hash(hash_tag::account, msg);
+}
+
+hash256 doc_account_item(const address& addr, const account& acct) {
+  auto msg = bytes(addr.begin(), addr.end());
+  for (auto v : {acct.balance, acct.nonce}) {
+    auto b = be_bytes(v, 8);
+    msg.insert(msg.end(), b.begin(), b.end());
+  }
+  return tagged_hash(hash_tag::account, msg);
+}
+
+hash256 doc_account_tree_root(const ledger& l) {
+  std::vector<std::pair<bytes, hash256>> items;
+  for (const auto& [addr, acct] : l.accounts())
+    items.emplace_back(bytes(addr.begin(), addr.end()), doc_account_item(addr, acct));
+  return doc_bucket_root(std::move(items));
+}
+
+// Section 6: the ledger root.
+hash256 doc_ledger_root(const ledger& l) {
+  return tagged_hash(hash_tag::ledger, doc_supply_leaf(l).view(), doc_account_tree_root(l).view());
+}
+
+// Section 11: a VM's 13-item array and a stake's 3-item array.
+bytes doc_vm_encoding(const public_key& key, const vm_info& vm) {
+  bytes out;
+  codec::writer w(out);
+  w.array(13);
+  w.bin(key);
+  for (std::uint64_t v : {std::uint64_t(vm.category), vm.bid, vm.votes})
+    w.uint(v);
+  w.bin(vm.last_reveal);
+  for (std::uint64_t v : {vm.reveals, vm.created_epoch, static_cast<std::uint64_t>(vm.status),
+                          std::uint64_t(vm.consecutive_misses), vm.slots_missed, vm.blocks_produced, vm.txs_included,
+                          vm.rewards})
+    w.uint(v);
+  return out;
+}
+
+bytes doc_stake_encoding(const stake_key& key, amount value) {
+  bytes out;
+  codec::writer w(out);
+  w.array(3);
+  w.bin(key.first);
+  w.bin(key.second);
+  w.uint(value);
+  return out;
+}
+
+// Items 10 and 11 of the consensus state encoding: the VM list and the stake list.
+bytes doc_consensus_lists(const consensus_state& cs) {
+  bytes out;
+  {
+    codec::writer w(out);
+    w.array(static_cast<std::uint32_t>(cs.vms().size()));
+  }
+  for (const auto& [key, vm] : cs.vms()) {
+    auto e = doc_vm_encoding(key, vm);
+    out.insert(out.end(), e.begin(), e.end());
+  }
+  {
+    codec::writer w(out);
+    w.array(static_cast<std::uint32_t>(cs.stakes().size()));
+  }
+  for (const auto& [key, value] : cs.stakes()) {
+    auto e = doc_stake_encoding(key, value);
+    out.insert(out.end(), e.begin(), e.end());
+  }
+  return out;
+}
+
+// Section 11: the scalar encoding is the consensus state encoding's first nine items in a 9-item
+// array: `99`, then the full encoding's bytes between its `9b` and the two lists.
+bytes doc_consensus_scalars(const consensus_state& cs) {
+  const auto full = cs.encode();
+  const auto lists = doc_consensus_lists(cs);
+  REQUIRE(full.size() > lists.size());
+  REQUIRE(full[0] == 0x9b);
+  REQUIRE(std::equal(lists.begin(), lists.end(), full.end() - static_cast<std::ptrdiff_t>(lists.size())));
+  bytes out(full.begin(), full.end() - static_cast<std::ptrdiff_t>(lists.size()));
+  out[0] = 0x99;
+  return out;
+}
+
+hash256 doc_vm_tree_root(const consensus_state& cs) {
+  std::vector<std::pair<bytes, hash256>> items;
+  for (const auto& [key, vm] : cs.vms())
+    items.emplace_back(bytes(key.begin(), key.end()), tagged_hash(hash_tag::vm, doc_vm_encoding(key, vm)));
+  return doc_bucket_root(std::move(items));
+}
+
+hash256 doc_stake_tree_root(const consensus_state& cs) {
+  std::vector<std::pair<bytes, hash256>> items;
+  for (const auto& [key, value] : cs.stakes())
+    items.emplace_back(concat(key.first.view(), key.second.view()),
+                       tagged_hash(hash_tag::stake, doc_stake_encoding(key, value)));
+  return doc_bucket_root(std::move(items));
+}
+
+// Section 11: the consensus root.
+hash256 doc_consensus_root(const consensus_state& cs) {
+  const auto scalars = tagged_hash(hash_tag::consensus_scalars, doc_consensus_scalars(cs));
+  auto msg = concat(scalars.view(), doc_vm_tree_root(cs).view());
+  const auto stakes = doc_stake_tree_root(cs);
+  msg.insert(msg.end(), stakes.begin(), stakes.end());
+  return tagged_hash(hash_tag::consensus, msg);
+}
+
 // The pinned bytes of the transfer and its block: a change to them is a breaking format change.
 constexpr const char* tx_hex =
   "99010101c4201b84c5567b126440995d3ed5aaba0565d71e1834604819ff9c17f5e9d5dd078f05cd2710ce000186a092"
@@ -327,23 +486,31 @@ TEST_CASE("the example genesis state has the roots, consensus encoding and heade
     auto b = be_bytes(v, 8);
     first.insert(first.end(), b.begin(), b.end());
   }
-  const auto first_leaf = tagged_hash(hash_tag::account, first);
+  const auto supply_leaf = tagged_hash(hash_tag::account, first);
+  CHECK(supply_leaf == doc_supply_leaf(l));
   CHECK(doc_has("`" + hex_of(first) + "`"));
-  CHECK(doc_has("`" + to_hex(first_leaf) + "`"));
+  CHECK(doc_has("`" + to_hex(supply_leaf) + "`"));
+  // The one account falls into the bucket of its address's first byte; the other 255 are empty.
+  REQUIRE(l.accounts().size() == 1);
   const auto& [addr, acct] = *l.accounts().begin();
-  auto account_item = bytes(addr.begin(), addr.end());
-  for (auto v : {acct.balance, acct.nonce}) {
-    auto b = be_bytes(v, 8);
-    account_item.insert(account_item.end(), b.begin(), b.end());
-  }
-  const std::vector<hash256> leaves{first_leaf, tagged_hash(hash_tag::account, account_item)};
-  CHECK(l.state_root() == merkle_root(leaves));
-  CHECK(doc_has("```\n" + to_hex(l.state_root()) + "\n```"));
+  const auto account_item = doc_account_item(addr, acct);
+  CHECK(doc_has("`" + to_hex(account_item) + "`"));
+  const auto account_bucket = doc_merkle_root({account_item});
+  CHECK(account_bucket == tagged_hash(hash_tag::merkle_node, be_bytes(1, 8),
+                                      tagged_hash(hash_tag::merkle_leaf, account_item.view()).view()));
+  CHECK(doc_has("`" + to_hex(account_bucket) + "`"));
+  CHECK(doc_has("bucket `0x" + to_hex(bytes{addr[0]}) + "`"));
+  const auto account_tree = doc_account_tree_root(l);
+  CHECK(doc_has("`" + to_hex(account_tree) + "`"));
+  const auto ledger_root = tagged_hash(hash_tag::ledger, supply_leaf.view(), account_tree.view());
+  CHECK(l.state_root() == ledger_root);
+  CHECK(doc_has("```\n" + to_hex(ledger_root) + "\n```"));
 
-  const auto seed = genesis_seed(mainchain_id, l.state_root());
-  CHECK(seed == tagged_hash(hash_tag::seed, be_bytes(mainchain_id, 4), l.state_root().view()));
+  const auto seed = genesis_seed(mainchain_id, ledger_root);
+  CHECK(seed == tagged_hash(hash_tag::seed, be_bytes(mainchain_id, 4), ledger_root.view()));
   CHECK(state.consensus().seed() == seed);
   CHECK(doc_has("```\n" + to_hex(seed) + "\n```"));
+  CHECK(doc_has("S(0) `" + to_hex(seed).substr(0, 8) + "…" + to_hex(seed).substr(58) + "`"));
   // Round 0 is ordered by S(0) hashed once more.
   const auto order_seed = tagged_hash(hash_tag::seed, seed.view());
   CHECK(doc_has("```\n" + to_hex(order_seed) + "\n```"));
@@ -352,19 +519,94 @@ TEST_CASE("the example genesis state has the roots, consensus encoding and heade
     cluster_keys.push_back(m.key);
   CHECK(state.consensus().round().order == shuffle_order(cluster_keys, order_seed));
 
-  const auto encoded = state.consensus().encode();
+  const auto& cs = state.consensus();
+  const auto encoded = cs.encode();
   CHECK(doc_has("```\n" + hex_of(encoded) + "\n```"));
   CHECK(doc_has("The consensus state, " + std::to_string(encoded.size()) + " bytes"));
-  CHECK(*consensus_state::decode(encoded) == state.consensus());
-  const auto consensus_root = tagged_hash(hash_tag::consensus, encoded);
-  CHECK(state.consensus().root() == consensus_root);
+  CHECK(*consensus_state::decode(encoded) == cs);
+  // The scalar encoding: the first nine items, as a 9-item array.
+  const auto scalars = doc_consensus_scalars(cs);
+  CHECK(cs.encode_scalars() == scalars);
+  CHECK(doc_has("The scalar encoding, " + std::to_string(scalars.size()) + " bytes"));
+  const auto scalar_digest = tagged_hash(hash_tag::consensus_scalars, scalars);
+  CHECK(doc_has("`" + to_hex(scalar_digest) + "`"));
+  // The one VM, in the bucket of its key's first byte; no stakes.
+  REQUIRE(cs.vms().size() == 1);
+  CHECK(cs.stakes().empty());
+  const auto& [vm_key, vm] = *cs.vms().begin();
+  const auto vm_bytes = doc_vm_encoding(vm_key, vm);
+  CHECK(doc_has(std::to_string(vm_bytes.size()) + "-byte"));
+  const auto vm_item = tagged_hash(hash_tag::vm, vm_bytes);
+  CHECK(doc_has("`" + to_hex(vm_item) + "`"));
+  CHECK(doc_has("`" + to_hex(doc_merkle_root({vm_item})) + "`"));
+  CHECK(doc_has("bucket `0x" + to_hex(bytes{vm_key[0]}) + "`"));
+  const auto vm_tree = doc_vm_tree_root(cs);
+  CHECK(doc_has("`" + to_hex(vm_tree) + "`"));
+  const auto stake_tree = doc_stake_tree_root(cs);
+  CHECK(stake_tree == doc_bucket_root({}));
+  CHECK(doc_has("`" + to_hex(stake_tree) + "`"));
+  auto consensus_msg = concat(scalar_digest.view(), vm_tree.view());
+  consensus_msg.insert(consensus_msg.end(), stake_tree.begin(), stake_tree.end());
+  const auto consensus_root = tagged_hash(hash_tag::consensus, consensus_msg);
+  CHECK(cs.root() == consensus_root);
   CHECK(doc_has("```\n" + to_hex(consensus_root) + "\n```"));
-  const auto state_root = tagged_hash(hash_tag::state, l.state_root().view(), consensus_root.view());
+  const auto state_root = tagged_hash(hash_tag::state, ledger_root.view(), consensus_root.view());
   CHECK(state.state_root() == state_root);
   CHECK(genesis_block.header.state_root == state_root);
   CHECK(doc_has("```\n" + to_hex(state_root) + "\n```"));
   CHECK(doc_has("```\n" + hex_of(codec::encode(genesis_block.header)) + "\n```"));
   CHECK(doc_has("```\n" + to_hex(header_hash(genesis_block.header)) + "\n```"));
+}
+
+TEST_CASE("the empty bucketed tree has the root the document shows") {
+  const auto empty = doc_bucket_root({});
+  CHECK(doc_has("`" + to_hex(empty) + "`"));
+  // 256 empty buckets under eight levels of nodes, and a count of 0.
+  hash256 top = merkle_root({});
+  for (int level = 0; level < 8; ++level)
+    top = tagged_hash(hash_tag::merkle_node, top.view(), top.view());
+  CHECK(empty == tagged_hash(hash_tag::merkle_node, be_bytes(0, 8), top.view()));
+}
+
+TEST_CASE("the consensus root follows VM and stake changes block by block as the document defines it") {
+  // The example genesis, with funds for the voter 0x02: its vote, then its unvote.
+  auto config = example_genesis();
+  config.allocations.push_back({address_of(keys_of(0x02).pub), 10 * units_per_bfdt});
+  auto g = chain_state::genesis(config);
+  REQUIRE(g);
+  auto state = g->first;
+  const auto producer = keys_of(0x03);
+  const auto hc = example_hash_chain();
+  auto check_roots = [](const chain_state& st) {
+    CHECK(st.accounts().state_root() == doc_ledger_root(st.accounts()));
+    CHECK(st.consensus().encode_scalars() == doc_consensus_scalars(st.consensus()));
+    CHECK(st.consensus().root() == doc_consensus_root(st.consensus()));
+    CHECK(st.state_root() ==
+          tagged_hash(hash_tag::state, doc_ledger_root(st.accounts()).view(), doc_consensus_root(st.consensus()).view()));
+  };
+  check_roots(state);
+  const std::vector<transaction> bodies[] = {{example_vote()}, {example_unvote()}};
+  for (std::uint64_t slot = 0; slot < 2; ++slot) {
+    auto a = state.consensus().assignment_at(slot);
+    REQUIRE(a);
+    REQUIRE(a->producer == producer.pub);
+    chain_state::block_template t{producer.pub, a->round, a->slot, a->start_ms, *hc.reveal(slot + 1), a->max_txs};
+    std::vector<std::pair<hash256, error>> rejected;
+    auto b = state.build_block(t, bodies[slot], signature_check::verify, &rejected);
+    REQUIRE(b);
+    CHECK(rejected.empty());
+    REQUIRE(b->txs.size() == 1);
+    sign_header(b->header, producer, hash256{});
+    REQUIRE(state.apply_block(*b, signature_check::verify));
+    check_roots(state);
+  }
+  // One stake left: 2.5 BFDT voted, 1 BFDT taken back.
+  REQUIRE(state.consensus().stakes().size() == 1);
+  const auto& [key, value] = *state.consensus().stakes().begin();
+  CHECK(key.first == producer.pub);
+  CHECK(key.second == address_of(keys_of(0x02).pub));
+  CHECK(value == 150'000'000);
+  CHECK(doc_stake_tree_root(state.consensus()) != doc_bucket_root({}));
 }
 
 TEST_CASE("round 0 is ordered by tagged_hash(bfd/seed, S(0)) and round 1 by S(0), as the document says") {
@@ -419,35 +661,28 @@ TEST_CASE("fees and the reward pass through the block pool, which stays in the l
   CHECK(first_acct.nonce == 0);
   const auto pool_leaf = tagged_hash(hash_tag::account, bytes(36, 0x00));
   CHECK(doc_has("```\n" + to_hex(pool_leaf) + "\n```"));
-  // The pool's item is the first account leaf of the ledger root.
-  auto first = be_bytes(mainchain_id, 4);
-  for (auto v : {state.accounts().total_supply(), state.accounts().locked()}) {
-    auto bb = be_bytes(v, 8);
-    first.insert(first.end(), bb.begin(), bb.end());
-  }
-  std::vector<hash256> leaves{tagged_hash(hash_tag::account, first), pool_leaf};
-  for (const auto& [addr, acct] : state.accounts().accounts()) {
-    if (addr == pool)
-      continue;
-    auto item = bytes(addr.begin(), addr.end());
-    for (auto v : {acct.balance, acct.nonce}) {
-      auto bb = be_bytes(v, 8);
-      item.insert(item.end(), bb.begin(), bb.end());
-    }
-    leaves.push_back(tagged_hash(hash_tag::account, item));
-  }
-  CHECK(state.accounts().state_root() == merkle_root(leaves));
+  // The pool's item is the first item of bucket 0 of the account tree.
+  CHECK(doc_account_item(first_addr, first_acct) == pool_leaf);
+  CHECK(doc_has("bucket `0x00`"));
+  CHECK(state.accounts().state_root() == doc_ledger_root(state.accounts()));
+  CHECK(state.consensus().root() == doc_consensus_root(state.consensus()));
 }
 
-TEST_CASE("the storage head record has the five items the document lists") {
+TEST_CASE("the storage head and consensus records have the items the document lists") {
   auto g = chain_state::genesis(example_genesis());
   REQUIRE(g);
   auto& [state, genesis_block] = *g;
   memory_store store;
   auto cs = chain_store::open(store, mainchain_id);
   REQUIRE(cs);
-  const auto consensus = state.consensus().encode();
-  REQUIRE(cs->commit_block(genesis_block, state.accounts(), byte_view(consensus)));
+  // As actors/chain/chain_actor.cpp stores a new chain's genesis: the scalar record and a record
+  // for every VM and stake.
+  auto& consensus = state.consensus_for_storage();
+  consensus.mark_all_dirty();
+  const auto scalars = consensus.encode_scalars();
+  const auto items = consensus.dirty_records();
+  REQUIRE(cs->commit_block(genesis_block, state.accounts(), consensus_write{scalars, items}));
+  consensus.clear_dirty();
   auto head = store.get("chain-1", bytes{'H'});
   REQUIRE(head);
   REQUIRE(*head);
@@ -455,16 +690,106 @@ TEST_CASE("the storage head record has the five items the document lists") {
   const auto hash = header_hash(genesis_block.header);
   expected.insert(expected.end(), hash.begin(), hash.end());
   expected.insert(expected.end(), {0xc4, 0x20});
-  const auto root = state.accounts().state_root();
+  const auto root = doc_ledger_root(state.accounts());
   expected.insert(expected.end(), root.begin(), root.end());
   codec::writer w(expected);
   w.uint(state.accounts().total_supply());
   w.uint(state.accounts().locked());
   CHECK(**head == expected);
-  CHECK(*store.get("chain-1", bytes{'C'}) == std::optional<bytes>(consensus));
+  // "C": the scalar encoding; "c" + 'v' + VM key: the VM's 13-item array (no stakes at genesis).
+  CHECK(*store.get("chain-1", bytes{'C'}) == std::optional<bytes>(doc_consensus_scalars(state.consensus())));
+  std::vector<std::pair<bytes, bytes>> records;
+  REQUIRE(store.scan_prefix("chain-1", bytes{'c'}, [&](byte_view k, byte_view v) {
+    records.emplace_back(bytes(k.begin(), k.end()), bytes(v.begin(), v.end()));
+    return true;
+  }));
+  REQUIRE(state.consensus().vms().size() == 1);
+  REQUIRE(state.consensus().stakes().empty());
+  const auto& [vm_key, vm] = *state.consensus().vms().begin();
+  REQUIRE(records.size() == 1);
+  CHECK(records[0].first == concat(bytes{'c', 'v'}, vm_key.view()));
+  CHECK(records[0].first.size() == 34);
+  CHECK(records[0].second == doc_vm_encoding(vm_key, vm));
   CHECK_FALSE(store.get("chain-1", bytes{'F'})->has_value());
+  // What a node reads back on restart rebuilds the same state and roots.
+  auto stored = cs->consensus_records();
+  REQUIRE(stored);
+  REQUIRE(*stored);
+  auto restored = consensus_state::restore((*stored)->scalars, (*stored)->items);
+  REQUIRE(restored);
+  CHECK(*restored == state.consensus());
+  CHECK(restored->root() == doc_consensus_root(state.consensus()));
   CHECK(doc_has("| `H` (1 byte, `0x48`) | head record `[height, block hash: bin 32, ledger root: bin 32, "
                 "total supply, locked funds]` (5 items) |"));
+  CHECK(doc_has("| `C` (`0x43`) | the consensus scalar record of the head block: the scalar encoding"));
+  CHECK(doc_has("| `c` (`0x63`) + `v` (`0x76`) + VM key (32) | a VM of the head's consensus state: its 13-item array"));
+  CHECK(doc_has("| `c` (`0x63`) + `s` (`0x73`) + VM key (32) + voter address (20) | a stake of the head's "
+                "consensus state: its 3-item array"));
+}
+
+TEST_CASE("a commit writes only the consensus records changed since the last one and deletes removed ones") {
+  // The example genesis with funds for the voter 0x02, its vote in block 1 and its whole unvote in
+  // block 2, each committed as actors/chain/chain_actor.cpp does it.
+  auto config = example_genesis();
+  config.allocations.push_back({address_of(keys_of(0x02).pub), 10 * units_per_bfdt});
+  auto g = chain_state::genesis(config);
+  REQUIRE(g);
+  auto& [state, genesis_block] = *g;
+  memory_store store;
+  auto cs = chain_store::open(store, mainchain_id);
+  REQUIRE(cs);
+  auto commit = [&](const block& b) {
+    auto& consensus = state.consensus_for_storage();
+    const auto scalars = consensus.encode_scalars();
+    const auto items = consensus.dirty_records();
+    REQUIRE(cs->commit_block(b, state.accounts(), consensus_write{scalars, items}));
+    consensus.clear_dirty();
+    return items;
+  };
+  state.consensus_for_storage().mark_all_dirty();
+  commit(genesis_block);
+  const auto producer = keys_of(0x03);
+  const auto voter = address_of(keys_of(0x02).pub);
+  const auto unvote_all = consensus_tx(1, 10'000, unvote_payload{producer.pub, 250'000'000}, 0x02);
+  const std::vector<transaction> bodies[] = {{example_vote()}, {unvote_all}};
+  const auto vm_record_key = concat(bytes{'v'}, producer.pub.view());
+  auto stake_record_key = concat(bytes{'s'}, producer.pub.view());
+  stake_record_key.insert(stake_record_key.end(), voter.begin(), voter.end());
+  for (std::uint64_t slot = 0; slot < 2; ++slot) {
+    auto a = state.consensus().assignment_at(slot);
+    REQUIRE(a);
+    chain_state::block_template t{producer.pub, a->round, a->slot, a->start_ms, *example_hash_chain().reveal(slot + 1),
+                                  a->max_txs};
+    auto b = state.build_block(t, bodies[slot], signature_check::verify);
+    REQUIRE(b);
+    REQUIRE(b->txs.size() == 1);
+    sign_header(b->header, producer, hash256{});
+    REQUIRE(state.apply_block(*b, signature_check::verify));
+    const auto written = commit(*b);
+    // The block changed the producer's VM (votes, reveal, counters) and the voter's stake.
+    REQUIRE(written.size() == 2);
+    CHECK(written[0].first == vm_record_key);
+    CHECK(written[1].first == stake_record_key);
+    auto stake = store.get("chain-1", concat(bytes{'c'}, stake_record_key));
+    REQUIRE(stake);
+    if (slot == 0) {
+      REQUIRE(written[1].second);
+      const auto& [key, value] = *state.consensus().stakes().begin();
+      CHECK(*written[1].second == doc_stake_encoding(key, value));
+      CHECK(*stake == std::optional<bytes>(doc_stake_encoding(key, value)));
+    } else {
+      CHECK_FALSE(written[1].second);  // the stake is gone: its record is deleted
+      CHECK_FALSE(stake->has_value());
+    }
+    auto stored = cs->consensus_records();
+    REQUIRE(stored);
+    REQUIRE(*stored);
+    auto restored = consensus_state::restore((*stored)->scalars, (*stored)->items);
+    REQUIRE(restored);
+    CHECK(*restored == state.consensus());
+    CHECK(restored->root() == doc_consensus_root(state.consensus()));
+  }
+  CHECK(doc_has("deletes the records of VMs and stakes that no longer exist"));
 }
 
 TEST_CASE("the document lists every hash tag with its true prefix") {
@@ -484,7 +809,7 @@ TEST_CASE("the document lists every hash tag with its true prefix") {
     CHECK_MESSAGE((first != std::string::npos && formats_doc().find(described, first + 1) != std::string::npos),
                   described);
   }
-  CHECK(listed == static_cast<int>(hash_tag::state) + 1);
+  CHECK(listed == static_cast<int>(hash_tag::consensus_scalars) + 1);
 }
 
 TEST_CASE("the document lists every error code with its number") {
@@ -521,4 +846,20 @@ TEST_CASE("the document states the decoder bounds the code enforces") {
   CHECK(codec::decode_certificate(bytes(262'144, 0x00)).error().code != errc::too_large);
   CHECK(doc_has("| finality certificate | 262,144 bytes (256 KiB) | 4,096 | 4 |"));
   CHECK(doc_has("| consensus state | 268,435,456 bytes (256 MiB) | 4,000,000 | 6 |"));
+  // Stored VM and stake records, observed through consensus_state::restore.
+  auto g = chain_state::genesis(example_genesis());
+  REQUIRE(g);
+  const auto scalars = g->first.consensus().encode_scalars();
+  auto restore_one = [&](byte kind, std::size_t key_size, std::size_t value_size) {
+    bytes key(key_size, 0x00);
+    key[0] = kind;
+    const std::vector<std::pair<bytes, bytes>> records{{key, bytes(value_size, 0x00)}};
+    return consensus_state::restore(scalars, records);
+  };
+  CHECK(restore_one('v', 33, 257).error().code == errc::too_large);
+  CHECK(restore_one('v', 33, 256).error().code != errc::too_large);
+  CHECK(doc_has("| stored VM record | 256 bytes | 16 | 2 |"));
+  CHECK(restore_one('s', 53, 129).error().code == errc::too_large);
+  CHECK(restore_one('s', 53, 128).error().code != errc::too_large);
+  CHECK(doc_has("| stored stake record | 128 bytes | 4 | 2 |"));
 }
