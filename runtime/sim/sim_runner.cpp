@@ -1,0 +1,791 @@
+#include "runtime/sim/sim_runner.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <set>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/scheduler/test_coordinator.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
+#include <fmt/format.h>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/spdlog.h>
+
+#include "chains/codec/block_codec.hpp"
+#include "chains/consensus/chain_state.hpp"
+#include "chains/core/hex.hpp"
+#include "chains/crypto/hash.hpp"
+#include "runtime/node.hpp"
+
+namespace bfd::sim {
+
+namespace {
+
+using config::sim_event;
+using config::sim_event_kind;
+using config::sim_scenario;
+using config::sim_selector;
+using config::sim_selector_kind;
+using config::sim_vm;
+
+constexpr std::uint64_t genesis_time_ms = 1'700'000'000'000;
+constexpr std::uint64_t far_expiry = 1'000'000'000;
+constexpr amount fee_budget = 1'000 * units_per_bfdt;  // for vote, unvote and bid fees
+constexpr amount vote_fee = 1'000;
+constexpr std::uint64_t stream_keys = std::uint64_t{1} << 48;
+
+// Deterministic keys: VM i, load account i, voter of VM i, reporter of node i.
+key_pair derive_key(std::uint64_t seed, std::uint64_t domain, std::uint64_t i) {
+  for (std::uint64_t attempt = 0;; ++attempt) {
+    byte buf[32];
+    const std::uint64_t words[4] = {seed, domain, i, attempt};
+    for (int w = 0; w < 4; ++w)
+      for (int b = 0; b < 8; ++b)
+        buf[w * 8 + b] = static_cast<byte>(words[w] >> (56 - 8 * b));
+    auto h = tagged_hash(hash_tag::seed, byte_view{buf, sizeof buf});
+    secret_key s;
+    std::copy(h.begin(), h.end(), s.begin());
+    if (auto k = key_pair_from_secret(s))
+      return *k;
+  }
+}
+
+hash256 aux_of(std::uint64_t n) {
+  hash256 aux;
+  for (int b = 0; b < 8; ++b)
+    aux[b] = static_cast<byte>(n >> (56 - 8 * b));
+  return aux;
+}
+
+// A link between two simulated nodes: forwards everything to `target` unless cut.
+struct link_state {
+  caf::actor target;
+  std::shared_ptr<bool> cut;
+};
+
+caf::behavior link_impl(caf::stateful_actor<link_state>* self, caf::actor target, std::shared_ptr<bool> cut) {
+  self->state.target = std::move(target);
+  self->state.cut = std::move(cut);
+  self->set_default_handler([](caf::scheduled_actor* p, caf::message_view& x) -> caf::result<caf::message> {
+    auto* me = static_cast<caf::stateful_actor<link_state>*>(p);
+    if (*me->state.cut)
+      return caf::message{};  // dropped: a request through a cut link times out
+    auto rp = me->make_response_promise();
+    rp.delegate(me->state.target, x.move_content_to_message());
+    return caf::message{};
+  });
+  return {[](caf::unit_t) {}};
+}
+
+struct sim_config : caf::actor_system_config {
+  sim_config() {
+    register_vocabulary(*this);
+    set("scheduler.policy", caf::atom("testing"));
+  }
+};
+
+// One final block as the records need it.
+struct final_block {
+  block blk;
+  std::uint64_t final_ms = 0;
+};
+
+class runner {
+public:
+  runner(const sim_scenario& sc, const run_options& opts, run_stats& stats)
+      : sc_(sc), opts_(opts), stats_(stats), sys_(cfg_),
+        sched_(dynamic_cast<caf::scheduler::test_coordinator&>(sys_.scheduler())), self_(sys_) {}
+
+  result<sim_result> run() {
+    const auto t0 = std::chrono::steady_clock::now();
+    if (auto st = setup(); !st)
+      return st.error();
+    const auto t1 = std::chrono::steady_clock::now();
+    if (auto st = drive(); !st)
+      return st.error();
+    const auto t2 = std::chrono::steady_clock::now();
+    auto out = records();
+    const auto t3 = std::chrono::steady_clock::now();
+    stats_.setup_seconds = std::chrono::duration<double>(t1 - t0).count();
+    stats_.run_seconds = std::chrono::duration<double>(t2 - t1).count();
+    stats_.replay_seconds = std::chrono::duration<double>(t3 - t2).count();
+    for (auto& n : nodes_)
+      n->stop();
+    settle();
+    return out;
+  }
+
+private:
+  // --- set-up -------------------------------------------------------------------------------
+
+  status setup() {
+    vms_ = config::materialize_vms(sc_);
+    if (vms_.empty())
+      return make_error(errc::invalid_argument, "the scenario has no VM");
+    for (std::size_t i = 0; i < vms_.size(); ++i)
+      by_name_[vms_[i].name] = i;
+    const std::uint64_t chain_length = sc_.rounds + 2;
+    ids_.resize(vms_.size());
+    switches_.resize(vms_.size());
+    delay_ms_.assign(vms_.size(), 0);
+    for (std::size_t i = 0; i < vms_.size(); ++i) {
+      auto keys = derive_key(sc_.seed, stream_keys + 0, i);
+      ids_[i] = runtime::delegate_identity{keys, runtime::delegate_hash_chain(keys, chain_length)};
+      switches_[i] = std::make_shared<delegate_switches>();
+      vm_of_key_[keys.pub] = i;
+    }
+    genesis_.chain = mainchain_id;
+    genesis_.params = sc_.params;
+    genesis_.params.genesis_time_ms = genesis_time_ms;
+    for (std::size_t i = 0; i < vms_.size(); ++i) {
+      if (vms_[i].join_round == 0)
+        genesis_.vms.push_back({ids_[i].keys.pub, vms_[i].category, vms_[i].bid, ids_[i].reveals->tip()});
+      else
+        genesis_.allocations.push_back({address_of(ids_[i].keys.pub), vms_[i].bid + fee_budget});
+    }
+    for (std::uint64_t a = 0; a < sc_.load.accounts; ++a) {
+      load_keys_.push_back(derive_key(sc_.seed, stream_keys + 1, a));
+      genesis_.allocations.push_back({address_of(load_keys_.back().pub), sc_.load.balance});
+    }
+    load_nonce_.assign(load_keys_.size(), 0);
+    voters_.resize(vms_.size());
+    votes_.assign(vms_.size(), 0);
+    for (std::size_t i = 0; i < vms_.size(); ++i) {
+      if (vms_[i].votes == 0)
+        continue;
+      voters_[i] = derive_key(sc_.seed, stream_keys + 2, i);
+      genesis_.allocations.push_back({address_of(voters_[i]->pub), vms_[i].votes + fee_budget});
+    }
+    // The genesis state, for the initial cluster (selectors in partitions) and the replay.
+    auto g = chain_state::genesis(genesis_);
+    if (!g)
+      return g.error();
+    genesis_state_ = std::make_unique<chain_state>(g->first);
+    genesis_block_ = g->second;
+    place_nodes();
+    clock_ = std::make_shared<manual_clock>(genesis_time_ms - 1);
+    std::shared_ptr<spdlog::logger> log;
+    if (!opts_.log_file.empty()) {
+      try {
+        log = spdlog::basic_logger_mt("bfd-sim-" + std::to_string(reinterpret_cast<std::uintptr_t>(this)),
+                                      opts_.log_file, true);
+        log->set_pattern("%v");
+      } catch (const std::exception& e) {
+        return make_error(errc::io, std::string("log file: ") + e.what());
+      }
+    }
+    for (std::size_t n = 0; n < node_count_; ++n) {
+      runtime::node_options o;
+      o.genesis = genesis_;
+      o.reporter = derive_key(sc_.seed, stream_keys + 3, n);
+      genesis_.allocations.size();  // reporters are funded below (before genesis is final)
+      o.time = clock_;
+      o.self_ticking = false;
+      o.log = log;
+      for (std::size_t i = 0; i < vms_.size(); ++i) {
+        if (node_of_[i] != n || vms_[i].join_round != 0)
+          continue;
+        o.delegates.push_back(ids_[i]);
+        o.switches.push_back(switches_[i]);
+      }
+      auto started = runtime::node::start(sys_, std::move(o));
+      if (!started)
+        return started.error();
+      nodes_.push_back(std::move(*started));
+    }
+    settle();
+    // Full mesh of links, each of which a partition can cut.
+    cut_.assign(node_count_, std::vector<std::shared_ptr<bool>>(node_count_));
+    for (std::size_t a = 0; a < node_count_; ++a)
+      for (std::size_t b = 0; b < node_count_; ++b) {
+        if (a == b)
+          continue;
+        cut_[a][b] = std::make_shared<bool>(false);
+        auto link = sys_.spawn(link_impl, caf::actor_cast<caf::actor>(nodes_[b]->chain()), cut_[a][b]);
+        caf::anon_send(nodes_[a]->chain(), peer_atom::value, link);
+      }
+    settle();
+    stats_.nodes = node_count_;
+    // Genesis votes, as vote transactions in the first block(s).
+    for (std::size_t i = 0; i < vms_.size(); ++i)
+      if (vms_[i].join_round == 0 && voters_[i])
+        submit(vote_tx(i, i, vms_[i].votes));
+    settle();
+    return {};
+  }
+
+  // Nodes: VMs that every scripted partition puts in the same group share a node; without
+  // partitions everything runs on one node. Node 0 hosts VM 0 and is where records are read.
+  void place_nodes() {
+    std::vector<std::vector<std::size_t>> signature(vms_.size());
+    std::vector<const sim_event*> partitions;
+    for (const auto& e : sc_.events)
+      if (e.kind == sim_event_kind::partition)
+        partitions.push_back(&e);
+    std::vector<public_key> cluster;
+    for (const auto& m : genesis_state_->consensus().round().order)
+      cluster.push_back(m);
+    for (const auto* e : partitions) {
+      std::vector<std::size_t> group(vms_.size(), e->groups.size());
+      for (std::size_t gi = 0; gi < e->groups.size(); ++gi)
+        for (const auto& sel : e->groups[gi])
+          for (auto v : resolve(sel, cluster))
+            group[v] = gi;
+      for (std::size_t v = 0; v < vms_.size(); ++v)
+        signature[v].push_back(group[v]);
+      partition_groups_.push_back(group);
+    }
+    std::map<std::vector<std::size_t>, std::size_t> node_by_signature;
+    node_of_.resize(vms_.size());
+    for (std::size_t v = 0; v < vms_.size(); ++v) {
+      auto [it, fresh] = node_by_signature.emplace(signature[v], node_by_signature.size());
+      node_of_[v] = it->second;
+    }
+    node_count_ = node_by_signature.size();
+    for (std::size_t p = 0; p < partitions.size(); ++p)
+      partition_index_[partitions[p]] = p;
+  }
+
+  // VM indices a selector names; cluster selectors against `cluster` (a round's slot order).
+  std::vector<std::size_t> resolve(const sim_selector& sel, const std::vector<public_key>& cluster) const {
+    std::vector<std::size_t> out;
+    auto in_cluster = [&](std::size_t limit, auto pred) {
+      for (const auto& k : cluster) {
+        if (out.size() >= limit)
+          break;
+        auto it = vm_of_key_.find(k);
+        if (it != vm_of_key_.end() && pred(it->second))
+          out.push_back(it->second);
+      }
+    };
+    switch (sel.kind) {
+      case sim_selector_kind::vm:
+        for (std::size_t i = 0; i < vms_.size(); ++i)
+          if (vms_[i].category == sel.category && vms_[i].index == sel.index)
+            out.push_back(i);
+        break;
+      case sim_selector_kind::category:
+        for (std::size_t i = 0; i < vms_.size(); ++i)
+          if (vms_[i].category == sel.category)
+            out.push_back(i);
+        break;
+      case sim_selector_kind::cluster_fraction:
+        in_cluster(cluster.size() * sel.millionths / 1'000'000, [](std::size_t) { return true; });
+        break;
+      case sim_selector_kind::cluster_count:
+        in_cluster(sel.count, [](std::size_t) { return true; });
+        break;
+      case sim_selector_kind::cluster_category:
+        in_cluster(cluster.size(), [&](std::size_t v) { return vms_[v].category == sel.category; });
+        break;
+    }
+    return out;
+  }
+
+  // --- transactions -----------------------------------------------------------------------------
+
+  transaction signed_by(const key_pair& k, std::uint64_t nonce, amount fee, tx_payload payload) {
+    transaction tx;
+    tx.chain = mainchain_id;
+    tx.nonce = nonce;
+    tx.fee = fee;
+    tx.expiry = far_expiry;
+    tx.payload = std::move(payload);
+    sign_transaction(tx, k, aux_of(++signed_));
+    return tx;
+  }
+
+  transaction vote_tx(std::size_t voter_of, std::size_t vm, amount value) {
+    votes_[vm] += value;
+    return signed_by(*voters_[voter_of], voter_nonce_[voter_of]++, vote_fee,
+                     vote_payload{ids_[vm].keys.pub, value});
+  }
+
+  void submit(const transaction& tx) {
+    ++stats_.txs_submitted;
+    caf::anon_send(nodes_[0]->mempool(), submit_atom::value, tx_envelope{tx});
+  }
+
+  void submit_load_until(std::uint64_t now) {
+    if (sc_.load.tx_per_second == 0 || load_keys_.empty() || now < genesis_time_ms)
+      return;
+    const std::uint64_t due = (now - genesis_time_ms) * sc_.load.tx_per_second / 1000;
+    while (load_sent_ < due) {
+      const auto from = load_sent_ % load_keys_.size();
+      const auto to = (from + 1 + load_sent_ / load_keys_.size()) % load_keys_.size();
+      submit(signed_by(load_keys_[from], load_nonce_[from]++, sc_.load.fee,
+                       transfer_payload{address_of(load_keys_[to].pub), sc_.load.value}));
+      ++load_sent_;
+    }
+  }
+
+  // --- driving ------------------------------------------------------------------------------------
+
+  void settle() { sched_.run(); }
+
+  void set_time(std::uint64_t t) {
+    if (t <= clock_->now_ms())
+      return;
+    const auto delta = t - clock_->now_ms();
+    clock_->set(t);
+    sched_.advance_time(std::chrono::milliseconds(delta));
+  }
+
+  slot_info schedule(std::size_t n, std::uint64_t g) {
+    slot_info out;
+    auto h = self_->request(nodes_[n]->chain(), caf::infinite, schedule_atom::value, g);
+    settle();
+    h.receive([&](const slot_info& i) { out = i; }, [](const caf::error&) {});
+    return out;
+  }
+
+  chain_info info(std::size_t n) {
+    chain_info out;
+    auto h = self_->request(nodes_[n]->chain(), caf::infinite, info_atom::value);
+    settle();
+    h.receive([&](const chain_info& i) { out = i; }, [](const caf::error&) {});
+    return out;
+  }
+
+  // Reads node 0's newly final blocks, stamping them with the current virtual time.
+  void collect_final() {
+    const auto i = info(0);
+    while (final_seen_ < i.final_height) {
+      auto h = self_->request(nodes_[0]->chain(), caf::infinite, height_atom::value, final_seen_ + 1);
+      settle();
+      bool ok = false;
+      h.receive(
+        [&](const block_envelope& b) {
+          if (b) {
+            finals_.push_back({*b, clock_->now_ms()});
+            ok = true;
+          }
+        },
+        [](const caf::error&) {});
+      if (!ok)
+        break;
+      ++final_seen_;
+    }
+  }
+
+  void log_event(std::uint64_t round, std::string text) { events_[round].push_back(std::move(text)); }
+
+  std::string names_of(const std::vector<std::size_t>& vs) const {
+    std::string out;
+    for (std::size_t k = 0; k < vs.size(); ++k) {
+      if (k == 8) {
+        out += fmt::format(" and {} more", vs.size() - 8);
+        break;
+      }
+      out += (k ? " " : "") + vms_[vs[k]].name;
+    }
+    return out;
+  }
+
+  std::vector<std::size_t> targets_of(const std::vector<sim_selector>& sels, const std::vector<public_key>& cluster) {
+    std::set<std::size_t> s;
+    for (const auto& sel : sels)
+      for (auto v : resolve(sel, cluster))
+        s.insert(v);
+    return {s.begin(), s.end()};
+  }
+
+  void set_cut(std::size_t partition, bool on) {
+    const auto& group = partition_groups_[partition];
+    for (std::size_t a = 0; a < node_count_; ++a)
+      for (std::size_t b = 0; b < node_count_; ++b) {
+        if (a == b)
+          continue;
+        // Nodes differ in this partition's group if their first VMs do (a node's VMs agree).
+        auto first = [&](std::size_t n) {
+          for (std::size_t v = 0; v < vms_.size(); ++v)
+            if (node_of_[v] == n)
+              return v;
+          return std::size_t{0};
+        };
+        *cut_[a][b] = on && group[first(a)] != group[first(b)];
+      }
+  }
+
+  void apply_event(const sim_event& e, std::uint64_t round, const std::vector<public_key>& cluster) {
+    auto until = [&](const char* what) {
+      if (e.rounds)
+        later_[round + *e.rounds].push_back({what, {}, &e});
+    };
+    switch (e.kind) {
+      case sim_event_kind::crash:
+      case sim_event_kind::pause:
+      case sim_event_kind::leave: {
+        auto vs = targets_of(e.targets, cluster);
+        for (auto v : vs)
+          switches_[v]->down = true;
+        log_event(round, fmt::format("{} {}", config::to_string(e.kind), names_of(vs)));
+        if (e.rounds && e.kind != sim_event_kind::leave)
+          later_[round + *e.rounds].push_back({"recover", vs, nullptr});
+        break;
+      }
+      case sim_event_kind::recover: {
+        auto vs = targets_of(e.targets, cluster);
+        for (auto v : vs) {
+          switches_[v]->down = false;
+          delay_ms_[v] = 0;
+        }
+        log_event(round, fmt::format("recover {}", names_of(vs)));
+        break;
+      }
+      case sim_event_kind::slow: {
+        auto vs = targets_of(e.targets, cluster);
+        for (auto v : vs)
+          delay_ms_[v] = e.delay_ms;
+        log_event(round, fmt::format("slow {} by {} ms", names_of(vs), e.delay_ms));
+        if (e.rounds)
+          later_[round + *e.rounds].push_back({"unslow", vs, nullptr});
+        break;
+      }
+      case sim_event_kind::partition: {
+        const auto p = partition_index_.at(&e);
+        set_cut(p, true);
+        log_event(round, fmt::format("partition into {} groups ({} nodes)", e.groups.size() + 1, node_count_));
+        until("heal");
+        break;
+      }
+      case sim_event_kind::heal:
+        if (!partition_groups_.empty())
+          set_cut(0, false);
+        log_event(round, "heal");
+        break;
+      case sim_event_kind::equivocate: {
+        auto vs = targets_of(e.targets, cluster);
+        for (auto v : vs)
+          switches_[v]->equivocate_next = true;
+        log_event(round, fmt::format("equivocate {}", names_of(vs)));
+        break;
+      }
+      case sim_event_kind::vote_move: {
+        auto from = targets_of(e.from, cluster);
+        auto to = targets_of(e.to, cluster);
+        amount moved = 0;
+        for (auto f : from) {
+          if (!voters_[f] || to.empty())
+            continue;
+          amount value = e.move_millionths
+                           ? static_cast<amount>(static_cast<unsigned __int128>(votes_[f]) * e.move_millionths / 1'000'000)
+                           : std::min(e.move_amount, votes_[f]);
+          const amount share = value / to.size();
+          if (share == 0)
+            continue;
+          value = share * to.size();
+          votes_[f] -= value;
+          submit(signed_by(*voters_[f], voter_nonce_[f]++, vote_fee, unvote_payload{ids_[f].keys.pub, value}));
+          for (auto t : to)
+            submit(vote_tx(f, t, share));
+          moved += value;
+        }
+        log_event(round, fmt::format("vote_move {} from {} to {}", format_amount(moved), names_of(from), names_of(to)));
+        break;
+      }
+      case sim_event_kind::join: {
+        std::vector<std::size_t> vs;
+        for (std::size_t k = 0; k < e.count; ++k) {
+          const auto v = e.first_vm + k;
+          vs.push_back(v);
+          nodes_[node_of_[v]]->add_delegate(sys_, ids_[v], switches_[v]);
+          submit(signed_by(ids_[v].keys, 0, vote_fee,
+                           vm_bid_payload{vms_[v].category, vms_[v].bid, ids_[v].reveals->tip()}));
+          if (voters_[v])
+            submit(vote_tx(v, v, vms_[v].votes));
+        }
+        log_event(round, fmt::format("join {}", names_of(vs)));
+        break;
+      }
+    }
+  }
+
+  struct deferred {
+    std::string what;
+    std::vector<std::size_t> vms;
+    const sim_event* event = nullptr;
+  };
+
+  void run_round_start(std::uint64_t round, const std::vector<public_key>& cluster) {
+    if (auto it = later_.find(round); it != later_.end()) {
+      for (const auto& d : it->second) {
+        if (d.what == "recover") {
+          for (auto v : d.vms)
+            switches_[v]->down = false;
+          log_event(round, fmt::format("recover {}", names_of(d.vms)));
+        } else if (d.what == "unslow") {
+          for (auto v : d.vms)
+            delay_ms_[v] = 0;
+          log_event(round, fmt::format("back to speed {}", names_of(d.vms)));
+        } else if (d.what == "heal") {
+          set_cut(partition_index_.at(d.event), false);
+          log_event(round, "heal");
+        }
+      }
+      later_.erase(it);
+    }
+    while (next_event_ < sc_.events.size() && sc_.events[next_event_].round <= round) {
+      apply_event(sc_.events[next_event_], round, cluster);
+      ++next_event_;
+    }
+  }
+
+  status drive() {
+    std::uint64_t g = 0;
+    std::uint64_t current_round = 0;
+    bool started = false;
+    const auto slot_ms = sc_.params.slot_ms;
+    for (;; ++g) {
+      const std::uint64_t start = genesis_time_ms + g * slot_ms;
+      // Who produces in this slot, as each node sees it.
+      set_time(start);
+      std::vector<slot_info> views(node_count_);
+      for (std::size_t n = 0; n < node_count_; ++n)
+        views[n] = schedule(n, g);
+      const auto& v0 = views[0];
+      std::uint64_t round = v0.scheduled ? v0.round : current_round;
+      if (!started || round > current_round) {
+        for (std::uint64_t r = started ? current_round + 1 : 0; r <= round && r < sc_.rounds; ++r) {
+          if (opts_.progress && started)
+            opts_.progress(r, sc_.rounds);
+          run_round_start(r, info(0).order);
+        }
+        started = true;
+        current_round = round;
+      }
+      if (round >= sc_.rounds)
+        break;
+      // Tick times: each producer at its sub-slot starts, late by its delay if slow.
+      std::vector<std::pair<std::uint64_t, delegate_actor>> ticks;
+      for (std::size_t n = 0; n < node_count_; ++n) {
+        const auto& v = views[n];
+        if (!v.scheduled)
+          continue;
+        auto it = vm_of_key_.find(v.producer);
+        if (it == vm_of_key_.end() || node_of_[it->second] != n)
+          continue;
+        const auto d = hosted_delegate(it->second);
+        if (!d)
+          continue;
+        const std::uint32_t w = std::max<std::uint32_t>(1, v.max_blocks);
+        for (std::uint32_t k = 0; k < w; ++k)
+          ticks.emplace_back(start + (k * slot_ms + w - 1) / w + delay_ms_[it->second], *d);
+      }
+      std::stable_sort(ticks.begin(), ticks.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+      submit_load_until(start);
+      settle();
+      for (const auto& [t, d] : ticks) {
+        set_time(t);
+        submit_load_until(t);
+        auto h = self_->request(d, caf::infinite, tick_atom::value);
+        settle();
+        h.receive([&](std::uint32_t made) { made_[round] += made; stats_.blocks_made += made; },
+                  [](const caf::error&) {});
+        collect_final();
+      }
+      set_time(start + slot_ms - 1);
+      settle();
+      collect_final();
+    }
+    if (opts_.progress)
+      opts_.progress(sc_.rounds, sc_.rounds);
+    collect_final();
+    stats_.final_blocks = finals_.size();
+    return {};
+  }
+
+  std::optional<delegate_actor> hosted_delegate(std::size_t v) {
+    auto it = actor_of_.find(v);
+    if (it != actor_of_.end())
+      return it->second;
+    // Delegates are in the node's list in VM order (genesis ones) then join order.
+    const auto n = node_of_[v];
+    std::size_t pos = 0;
+    for (std::size_t i = 0; i < vms_.size(); ++i) {
+      if (node_of_[i] != n || vms_[i].join_round != 0)
+        continue;
+      if (i == v)
+        break;
+      ++pos;
+    }
+    if (vms_[v].join_round != 0) {
+      // Joined VMs come after the genesis ones, in the order they joined.
+      pos = 0;
+      for (std::size_t i = 0; i < vms_.size(); ++i)
+        if (node_of_[i] == n && vms_[i].join_round == 0)
+          ++pos;
+      bool found = false;
+      for (const auto& e : sc_.events) {
+        if (e.kind != sim_event_kind::join || e.round > joined_through_)
+          continue;
+        for (std::size_t k = 0; k < e.count; ++k) {
+          const auto j = e.first_vm + k;
+          if (node_of_[j] != n)
+            continue;
+          if (j == v) {
+            found = true;
+            break;
+          }
+          ++pos;
+        }
+        if (found)
+          break;
+      }
+      if (!found)
+        return std::nullopt;
+    }
+    const auto& ds = nodes_[n]->delegates();
+    if (pos >= ds.size())
+      return std::nullopt;
+    actor_of_[v] = ds[pos];
+    return ds[pos];
+  }
+
+  // --- records --------------------------------------------------------------------------------
+
+  result<sim_result> records() {
+    sim_result out;
+    out.scenario = sc_.name;
+    out.label = sc_.label;
+    out.seed = sc_.seed;
+    out.rounds = sc_.rounds;
+    out.slot_ms = sc_.params.slot_ms;
+    out.categories = sc_.params.categories;
+    for (std::size_t i = 0; i < vms_.size(); ++i)
+      out.vms.push_back({vms_[i].name, ids_[i].keys.pub, vms_[i].category, vms_[i].bid, vms_[i].votes});
+    // Replay node 0's final chain on a fresh genesis state: the schedule of every slot (also
+    // slots nobody filled) comes from the consensus rules themselves.
+    chain_state st = *genesis_state_;
+    std::size_t next = 0;
+    std::map<std::uint64_t, std::size_t> round_pos;
+    const auto& params = sc_.params;
+    for (std::uint64_t g = 0;; ++g) {
+      auto a = st.consensus().assignment_at(g);
+      if (!a || a->round >= sc_.rounds)
+        break;
+      if (!round_pos.count(a->round)) {
+        round_pos[a->round] = out.round_info.size();
+        round_record rr;
+        rr.round = a->round;
+        rr.epoch = a->round / params.rounds_per_epoch;
+        // The round's order: the producers of its slots as the rules assign them.
+        for (std::uint64_t s = 0;; ++s) {
+          auto b = st.consensus().assignment_at(g + s);
+          if (!b || b->round != a->round)
+            break;
+          rr.cluster.push_back(static_cast<std::uint32_t>(vm_of_key_.at(b->producer)));
+        }
+        rr.cluster_size = static_cast<std::uint32_t>(rr.cluster.size());
+        if (auto it = made_.find(a->round); it != made_.end())
+          rr.forks = it->second;  // made; final ones are subtracted below
+        if (auto it = events_.find(a->round); it != events_.end())
+          rr.events = it->second;
+        out.round_info.push_back(std::move(rr));
+      }
+      auto& rr = out.round_info[round_pos[a->round]];
+      slot_record sr;
+      sr.round = a->round;
+      sr.slot = a->slot;
+      sr.global_slot = g;
+      sr.producer = static_cast<std::uint32_t>(vm_of_key_.at(a->producer));
+      while (next < finals_.size()) {
+        const auto& fb = finals_[next];
+        const auto& h = fb.blk.header;
+        if ((h.timestamp_ms - genesis_time_ms) / params.slot_ms != g)
+          break;
+        if (auto st2 = st.apply_block(fb.blk, signature_check::already_verified); !st2)
+          return make_error(errc::invalid_argument, "replaying the final chain: " + st2.error().message());
+        ++sr.blocks;
+        sr.txs += static_cast<std::uint32_t>(fb.blk.txs.size());
+        amount fees = 0;
+        for (const auto& tx : fb.blk.txs) {
+          fees += tx.fee;
+          if (const auto* ev = std::get_if<evidence_payload>(&tx.payload)) {
+            ++rr.evidence;
+            std::string offender = "?";
+            if (auto hdr = codec::decode_block_header(ev->first); hdr)
+              if (auto it = vm_of_key_.find(hdr->producer); it != vm_of_key_.end())
+                offender = vms_[it->second].name;
+            out.evidence.push_back(fmt::format("round {}: {} {}", a->round, offender,
+                                               ev->kind == evidence_kind::double_block ? "double_block" : "double_confirmation"));
+          }
+        }
+        sr.reward += params.block_reward + fees;
+        sr.finality_ms.push_back(fb.final_ms - h.timestamp_ms);
+        rr.final_height_at_end = h.height;
+        if (rr.forks > 0)
+          --rr.forks;
+        ++next;
+      }
+      sr.missed = sr.blocks == 0;
+      out.slots.push_back(std::move(sr));
+    }
+    // Final heights of rounds without final blocks carry the previous round's.
+    for (std::size_t i = 1; i < out.round_info.size(); ++i)
+      if (out.round_info[i].final_height_at_end == 0)
+        out.round_info[i].final_height_at_end = out.round_info[i - 1].final_height_at_end;
+    for (const auto& [key, vm] : st.consensus().vms())
+      if (vm.status == vm_status::slashed)
+        if (auto it = vm_of_key_.find(key); it != vm_of_key_.end())
+          out.slashed.push_back(vms_[it->second].name);
+    return out;
+  }
+
+  const sim_scenario& sc_;
+  const run_options& opts_;
+  run_stats& stats_;
+  sim_config cfg_;
+  caf::actor_system sys_;
+  caf::scheduler::test_coordinator& sched_;
+  caf::scoped_actor self_;
+
+  std::vector<sim_vm> vms_;
+  std::map<std::string, std::size_t> by_name_;
+  std::vector<runtime::delegate_identity> ids_;
+  std::vector<std::shared_ptr<delegate_switches>> switches_;
+  std::vector<std::uint32_t> delay_ms_;
+  std::map<public_key, std::size_t> vm_of_key_;
+  std::vector<key_pair> load_keys_;
+  std::vector<std::uint64_t> load_nonce_;
+  std::uint64_t load_sent_ = 0;
+  std::vector<std::optional<key_pair>> voters_;
+  std::map<std::size_t, std::uint64_t> voter_nonce_;
+  std::vector<amount> votes_;
+  std::uint64_t signed_ = 0;
+
+  genesis_config genesis_;
+  std::unique_ptr<chain_state> genesis_state_;
+  block genesis_block_;
+  std::shared_ptr<manual_clock> clock_;
+
+  std::vector<std::size_t> node_of_;
+  std::size_t node_count_ = 1;
+  std::vector<std::vector<std::size_t>> partition_groups_;
+  std::map<const sim_event*, std::size_t> partition_index_;
+  std::vector<std::vector<std::shared_ptr<bool>>> cut_;
+  std::vector<std::unique_ptr<runtime::node>> nodes_;
+  std::map<std::size_t, delegate_actor> actor_of_;
+  std::uint64_t joined_through_ = UINT64_MAX;
+
+  std::size_t next_event_ = 0;
+  std::map<std::uint64_t, std::vector<deferred>> later_;
+  std::map<std::uint64_t, std::vector<std::string>> events_;
+  std::map<std::uint64_t, std::uint64_t> made_;
+  std::uint64_t final_seen_ = 0;
+  std::vector<final_block> finals_;
+};
+
+} // namespace
+
+result<sim_result> run_scenario(const config::sim_scenario& scenario, const run_options& options, run_stats* stats) {
+  run_stats local;
+  runner r(scenario, options, stats ? *stats : local);
+  return r.run();
+}
+
+} // namespace bfd::sim
