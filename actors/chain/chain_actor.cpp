@@ -133,8 +133,9 @@ void report_evidence(chain_pointer self, const std::vector<evidence_payload>& ev
     submit_evidence(self);
 }
 
-void handle_confirmation(chain_pointer self, const confirmation& c) {
-  auto r = self->state.engine->add_confirmation(c);
+void handle_confirmation(chain_pointer self, const confirmation& c,
+                         signature_check sigs = signature_check::verify) {
+  auto r = self->state.engine->add_confirmation(c, sigs);
   report_evidence(self, r.evidence);
   self->state.persist(r.finalized);
 }
@@ -254,9 +255,11 @@ caf::result<block_ack> process_block(chain_pointer self, const block_envelope& e
       ++*outstanding;
       self->request(d.handle, std::chrono::milliseconds(st.config.confirm_timeout_ms), confirm_atom::value, shared)
         .then(
-          [self, outstanding, finish](const confirmation_envelope& c) mutable {
-            if (c) {
-              handle_confirmation(self, *c);
+          [self, outstanding, finish, signer = d.key, hash](const confirmation_envelope& c) mutable {
+            // Signed just now by this node's own delegate for the block it was asked about:
+            // its signature needs no check here (peers verify it when it is relayed).
+            if (c && c->signer == signer && c->block == hash) {
+              handle_confirmation(self, *c, signature_check::already_verified);
               broadcast_confirmation(self, *c);
             }
             --*outstanding;

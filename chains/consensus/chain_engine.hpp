@@ -61,8 +61,9 @@ public:
   block_result add_block(const block& b, signature_check sigs);
 
   /// Adds a confirmation; finality advances when a block's confirmations carry more than 2/3 of
-  /// the power of the cluster that produced it.
-  confirmation_result add_confirmation(const confirmation& c);
+  /// the power of the cluster that produced it. `sigs` = already_verified only for confirmations
+  /// this node's own delegates just signed (nobody else's signature is taken on trust).
+  confirmation_result add_confirmation(const confirmation& c, signature_check sigs = signature_check::verify);
 
   /// A block on the best chain (final or not) by height, or a non-final block by hash.
   const block* best_block_at(std::uint64_t height) const;
