@@ -1,6 +1,7 @@
 #include "actors/chain/chain_actor.hpp"
 
 #include <chrono>
+#include <map>
 
 #include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -40,7 +41,7 @@ struct chain_actor_state {
   std::shared_ptr<chain_engine> engine;
   chain_actor_config config;
   std::optional<chain_store> store;
-  std::vector<local_delegate> delegates;
+  std::map<public_key, local_delegate> delegates;  // by key
   std::vector<caf::actor> peers;  ///< peer nodes' chain actors
   bool syncing = false;           ///< catching up from a peer: no producing meanwhile
   std::vector<evidence_payload> evidence;  ///< reported, not yet included
@@ -244,9 +245,14 @@ caf::result<block_ack> process_block(chain_pointer self, const block_envelope& e
     if (!confirmers)
       continue;
     block_envelope shared{std::make_shared<const block>(applied)};
-    for (auto& d : st.delegates) {
-      if (!confirmers->find(d.key)
-          || !st.engine->may_confirm(d.last_confirmed, d.last_confirmed_height, hash))
+    // The cluster's members hosted here, in the cluster's order (not every local delegate:
+    // a node may host thousands of VMs waiting in the queue).
+    for (const auto& member : confirmers->members) {
+      auto local = st.delegates.find(member.key);
+      if (local == st.delegates.end())
+        continue;
+      auto& d = local->second;
+      if (!st.engine->may_confirm(d.last_confirmed, d.last_confirmed_height, hash))
         continue;
       // The lock moves now, not when the reply comes: requests still in flight, and the next
       // blocks of this very batch, are judged against what this delegate may be signing.
@@ -365,9 +371,12 @@ chain_actor::behavior_type chain_impl(chain_pointer self, std::shared_ptr<chain_
     if (ps.size() != before)
       self->state.warn("lost a peer node ({} left)", ps.size());
     auto& ds = self->state.delegates;
-    ds.erase(std::remove_if(ds.begin(), ds.end(),
-                            [&](const local_delegate& d) { return d.handle.address() == down.source; }),
-             ds.end());
+    for (auto i = ds.begin(); i != ds.end();) {
+      if (i->second.handle.address() == down.source)
+        i = ds.erase(i);
+      else
+        ++i;
+    }
   });
   return {
     [=](block_atom, const block_envelope& env) -> caf::result<block_ack> {
@@ -542,7 +551,7 @@ chain_actor::behavior_type chain_impl(chain_pointer self, std::shared_ptr<chain_
     },
     [=](attach_atom, const delegate_actor& d, const public_key& key, const hash256& last, std::uint64_t height) {
       self->monitor(d);
-      self->state.delegates.push_back({d, key, last, height});
+      self->state.delegates[key] = local_delegate{d, key, last, height};
     },
   };
 }

@@ -4,6 +4,8 @@
 #include <stdexcept>
 
 #include <secp256k1.h>
+#include <unordered_map>
+
 #include <secp256k1_extrakeys.h>
 #include <secp256k1_schnorrsig.h>
 
@@ -44,16 +46,45 @@ result<key_pair> key_pair_from_secret(const secret_key& secret) {
   return out;
 }
 
+namespace {
+
+// Expanding a secret into libsecp256k1's key pair is a point multiplication, as costly as the
+// signature itself: each thread keeps the expansions of the keys it signed with recently (a
+// delegate signs every confirmation with one key). Bounded; wiped when it is cleared.
+class keypair_cache {
+public:
+  const secp256k1_keypair* get(secp256k1_context* ctx, const secret_key& secret) {
+    if (auto it = map_.find(secret); it != map_.end())
+      return &it->second;
+    if (map_.size() >= capacity)
+      clear();
+    secp256k1_keypair kp;
+    if (!secp256k1_keypair_create(ctx, &kp, secret.data.data()))
+      return nullptr;
+    return &map_.emplace(secret, kp).first->second;
+  }
+  ~keypair_cache() { clear(); }
+
+private:
+  static constexpr std::size_t capacity = 4096;
+  void clear() {
+    for (auto& [k, v] : map_)
+      std::memset(&v, 0, sizeof v);
+    map_.clear();
+  }
+  std::unordered_map<secret_key, secp256k1_keypair, fixed_bytes_hasher> map_;
+};
+
+} // namespace
+
 signature sign(const key_pair& keys, const hash256& message, const hash256& aux) {
   auto* ctx = thread_signing_context();
-  secp256k1_keypair kp;
+  thread_local keypair_cache cache;
   signature sig;
   // The key pair was validated when it was made, so these calls cannot fail for it.
-  if (!secp256k1_keypair_create(ctx, &kp, keys.secret.data.data())
-      || !secp256k1_schnorrsig_sign32(ctx, sig.data.data(), message.data.data(), &kp,
-                                       aux.data.data()))
+  const auto* kp = cache.get(ctx, keys.secret);
+  if (!kp || !secp256k1_schnorrsig_sign32(ctx, sig.data.data(), message.data.data(), kp, aux.data.data()))
     throw std::logic_error("signing with an invalid key pair");
-  std::memset(&kp, 0, sizeof(kp));
   return sig;
 }
 
