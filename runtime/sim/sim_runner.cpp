@@ -729,10 +729,17 @@ private:
     for (std::size_t i = 1; i < out.round_info.size(); ++i)
       if (out.round_info[i].final_height_at_end == 0)
         out.round_info[i].final_height_at_end = out.round_info[i - 1].final_height_at_end;
-    for (const auto& [key, vm] : st.consensus().vms())
-      if (vm.status == vm_status::slashed)
-        if (auto it = vm_of_key_.find(key); it != vm_of_key_.end())
-          out.slashed.push_back(vms_[it->second].name);
+    stats_.counters.assign(vms_.size(), chain_counters{});
+    for (const auto& [key, vm] : st.consensus().vms()) {
+      auto it = vm_of_key_.find(key);
+      if (it == vm_of_key_.end())
+        continue;
+      stats_.counters[it->second] = {vm.blocks_produced, vm.txs_included, vm.rewards, vm.slots_missed,
+                                     vm.status == vm_status::slashed};
+    }
+    for (std::size_t i = 0; i < vms_.size(); ++i)
+      if (stats_.counters[i].slashed)
+        out.slashed.push_back(vms_[i].name);
     return out;
   }
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "config/sim_scenario.hpp"
 #include "runtime/sim/sim_report.hpp"
@@ -19,6 +20,16 @@ struct run_options {
   std::string log_file;      ///< when set, the node's log (blocks, finality, faults) goes there
 };
 
+/// What the consensus state itself counted for a VM (its vm_info at the end of the replayed final
+/// chain): an independent check of the records, which the runner derives from the blocks.
+struct chain_counters {
+  std::uint64_t blocks = 0;
+  std::uint64_t txs = 0;
+  amount rewards = 0;
+  std::uint64_t missed = 0;  ///< slots of closed rounds without a block on the final chain
+  bool slashed = false;
+};
+
 /// Figures about the run itself (not part of the deterministic outputs).
 struct run_stats {
   double setup_seconds = 0;     ///< keys, hash chains, genesis, actors
@@ -28,6 +39,7 @@ struct run_stats {
   std::uint64_t blocks_made = 0;
   std::uint64_t final_blocks = 0;
   std::uint64_t txs_submitted = 0;
+  std::vector<chain_counters> counters;  ///< by VM, as sim_result::vms
 };
 
 /// Runs `scenario` to the end and returns its records. The same scenario gives the same result,
