@@ -65,7 +65,7 @@ std::vector<hash256> chain_engine::branch_to(const hash256& tip) const {
 void chain_engine::check_header_equivocation(const block_header& h, std::vector<evidence_payload>& out) {
   if (h.height == 0 || !verify_header_signature(h))
     return;
-  auto key = std::make_tuple(h.producer, h.height, h.round, h.slot);
+  auto key = std::make_tuple(h.height, h.producer, h.round, h.slot);
   auto encoded = codec::encode(h);
   auto [it, inserted] = headers_seen_.emplace(key, encoded);
   if (!inserted && it->second != encoded)
@@ -299,8 +299,11 @@ void chain_engine::prune() {
   }
   if (fh > equivocation_window) {
     const auto floor = fh - equivocation_window;
-    std::erase_if(headers_seen_, [&](const auto& kv) { return std::get<1>(kv.first) < floor; });
-    std::erase_if(confirmations_seen_, [&](const auto& kv) { return kv.first.second < floor; });
+    // Both maps are ordered by height first: what falls out of the window is a prefix.
+    headers_seen_.erase(headers_seen_.begin(),
+                        headers_seen_.lower_bound(std::make_tuple(floor, public_key{}, std::uint64_t{0}, std::uint64_t{0})));
+    confirmations_seen_.erase(confirmations_seen_.begin(),
+                              confirmations_seen_.lower_bound(std::make_pair(floor, public_key{})));
   }
 }
 
@@ -320,7 +323,7 @@ confirmation_result chain_engine::add_confirmation(const confirmation& c, signat
     out.err = make_error(errc::bad_confirmation, "signer is not a delegate of this chain");
     return out;
   }
-  auto [seen, inserted] = confirmations_seen_.emplace(std::make_pair(c.signer, c.height), c);
+  auto [seen, inserted] = confirmations_seen_.emplace(std::make_pair(c.height, c.signer), c);
   if (!inserted && seen->second.block != c.block)
     out.evidence.push_back({evidence_kind::double_confirmation, codec::encode(seen->second), codec::encode(c)});
   out.accepted = true;

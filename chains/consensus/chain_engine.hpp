@@ -140,9 +140,10 @@ private:
   std::vector<hash256> best_;                       // best chain above final, in order
   std::multimap<hash256, block> orphans_;           // by missing parent
   std::map<hash256, std::map<public_key, signature>> confirmations_;
-  // Equivocation detection: first header / confirmation seen per slot.
-  std::map<std::tuple<public_key, std::uint64_t, std::uint64_t, std::uint64_t>, bytes> headers_seen_;
-  std::map<std::pair<public_key, std::uint64_t>, confirmation> confirmations_seen_;
+  // Equivocation detection: first header per (height, producer, round, slot) and first
+  // confirmation per (height, signer), kept for a window of heights below the final one.
+  std::map<std::tuple<std::uint64_t, public_key, std::uint64_t, std::uint64_t>, bytes> headers_seen_;
+  std::map<std::pair<std::uint64_t, public_key>, confirmation> confirmations_seen_;
   // Blocks dropped because their branch no longer descends from the final block (bounded):
   // a delegate locked on one of them may confirm again.
   std::set<hash256> dead_;
