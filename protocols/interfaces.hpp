@@ -86,6 +86,8 @@ typename Inspector::result_type inspect(Inspector& f, tx_status& x) {
 /// Pending transactions: admission, batches for producers, pruning after blocks.
 using mempool_actor = caf::typed_actor<
   caf::replies_to<submit_atom, tx_envelope>::with<admission>,
+  /// Many at once (verified in parallel); one verdict per transaction, in order.
+  caf::replies_to<submit_atom, std::vector<tx_envelope>>::with<std::vector<admission>>,
   caf::replies_to<take_atom, std::uint32_t>::with<std::vector<tx_envelope>>,
   caf::reacts_to<included_atom, inclusion_notice>,
   caf::replies_to<size_atom>::with<std::uint64_t>,

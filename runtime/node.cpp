@@ -29,7 +29,9 @@ result<std::unique_ptr<node>> node::start(caf::actor_system& system, node_option
     return engine.error();
   std::unique_ptr<node> n(new node);
   auto verified = std::make_shared<verified_cache>();
-  n->mempool_ = spawn_mempool(system, mempool_config{options.genesis.chain, 100'000, 1'000, verified});
+  for (std::size_t i = 0; i < options.verifiers; ++i)
+    n->verifiers_.push_back(spawn_verifier(system, verified));
+  n->mempool_ = spawn_mempool(system, mempool_config{options.genesis.chain, 100'000, 1'000, verified, n->verifiers_});
   chain_actor_config cc;
   cc.store = options.store;
   cc.mempool = n->mempool_;
@@ -100,6 +102,8 @@ void node::stop() {
     caf::anon_send_exit(d, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(chain_, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(mempool_, caf::exit_reason::user_shutdown);
+  for (auto& v : verifiers_)
+    caf::anon_send_exit(v, caf::exit_reason::user_shutdown);
 }
 
 node::~node() {

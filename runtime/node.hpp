@@ -11,6 +11,7 @@
 
 #include "actors/clock.hpp"
 #include "actors/delegate/delegate_actor.hpp"
+#include "actors/verifier/verifier_actor.hpp"
 #include "actors/http/http_bridge.hpp"
 #include "chains/storage/kv_store.hpp"
 #include "protocols/interfaces.hpp"
@@ -41,6 +42,7 @@ struct node_options {
   std::vector<std::shared_ptr<delegate_switches>> switches;
   std::shared_ptr<spdlog::logger> log;
   std::optional<http_options> http;          ///< serve the HTTP API once the actors run
+  std::size_t verifiers = 2;                 ///< signature-verifier actors (0: the mempool verifies)
 };
 
 /// The running actors of a node.
@@ -70,6 +72,7 @@ private:
   chain_actor chain_;
   mempool_actor mempool_;
   std::vector<delegate_actor> delegates_;
+  std::vector<verifier_actor> verifiers_;
   std::unique_ptr<http_bridge> http_;
   node_options options_;  // what add_delegate needs (clock, store, parameters, log)
 };

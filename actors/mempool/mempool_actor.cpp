@@ -1,6 +1,7 @@
 #include "actors/mempool/mempool_actor.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <deque>
 #include <map>
 #include <unordered_map>
@@ -27,7 +28,9 @@ struct mempool_state {
   std::uint64_t head_height = 0;
   // sender -> nonce -> transaction
   std::map<public_key, std::map<std::uint64_t, pending>> by_sender;
-  std::unordered_map<std::string, public_key> sender_of;  // hex id -> sender
+  std::unordered_map<hash256, public_key, fixed_bytes_hasher> sender_of;  // id -> sender
+  std::uint64_t earliest_expiry = UINT64_MAX;  // of anything pending (a lower bound)
+  std::size_t next_verifier = 0;
   std::map<public_key, std::uint64_t> next_nonce;           // from the chain's notices
   std::size_t count = 0;
   // Recent rejections (admission or block building), oldest forgotten first.
@@ -47,7 +50,7 @@ struct mempool_state {
 
   tx_status status_of(const hash256& id) const {
     tx_status out;
-    if (auto i = sender_of.find(to_hex(id)); i != sender_of.end()) {
+    if (auto i = sender_of.find(id); i != sender_of.end()) {
       for (const auto& [nonce, p] : by_sender.at(i->second))
         if (p.id == id) {
           out.state = static_cast<std::uint8_t>(tx_state::pending);
@@ -77,11 +80,19 @@ struct mempool_state {
     auto i = s->second.find(nonce);
     if (i == s->second.end())
       return;
-    sender_of.erase(to_hex(i->second.id));
+    sender_of.erase(i->second.id);
     s->second.erase(i);
     --count;
     if (s->second.empty())
       by_sender.erase(s);
+  }
+
+  /// Whether a transaction passes the cheap checks and still needs its signature verified.
+  bool needs_verification(const tx_envelope& env) const {
+    if (!env || env->chain != config.chain || env->expiry <= head_height)
+      return false;
+    const auto id = signing_hash(*env);
+    return !sender_of.count(id) && !config.verified->contains(entry_hash(id, *env));
   }
 
   admission submit(const tx_envelope& env) {
@@ -95,7 +106,7 @@ struct mempool_state {
       return reject(errc::expired, "expired at height " + std::to_string(tx.expiry), id);
     if (auto n = next_nonce.find(tx.sender); n != next_nonce.end() && tx.nonce < n->second)
       return reject(errc::nonce_reused, "nonce " + std::to_string(tx.nonce) + " already used", id);
-    if (sender_of.count(to_hex(id)))
+    if (sender_of.count(id))
       return admission{static_cast<std::uint16_t>(errc::ok), "already pending", id};
     auto queue = by_sender.find(tx.sender);
     const std::size_t queued = queue == by_sender.end() ? 0 : queue->second.size();
@@ -126,7 +137,8 @@ struct mempool_state {
     if (replacing)
       erase(tx.sender, tx.nonce);
     by_sender[tx.sender][tx.nonce] = pending{env, id, next_arrival++};
-    sender_of[to_hex(id)] = tx.sender;
+    sender_of[id] = tx.sender;
+    earliest_expiry = std::min(earliest_expiry, tx.expiry);
     ++count;
     return admission{static_cast<std::uint16_t>(errc::ok), {}, id};
   }
@@ -180,7 +192,7 @@ struct mempool_state {
       if (static_cast<errc>(r.code) == errc::nonce_gap)
         continue;
       remember_rejection(r.id, r.code, r.detail);
-      auto i = sender_of.find(to_hex(r.id));
+      auto i = sender_of.find(r.id);
       if (i == sender_of.end())
         continue;
       auto sender = i->second;
@@ -193,12 +205,18 @@ struct mempool_state {
           break;
         }
     }
-    // Drop what expired.
+    // Drop what expired (a scan only once something can have).
+    if (head_height < earliest_expiry)
+      return;
     std::vector<std::pair<public_key, std::uint64_t>> expired;
+    earliest_expiry = UINT64_MAX;
     for (const auto& [sender, queue] : by_sender)
-      for (const auto& [nonce, p] : queue)
+      for (const auto& [nonce, p] : queue) {
         if (p.tx->expiry <= head_height)
           expired.emplace_back(sender, nonce);
+        else
+          earliest_expiry = std::min(earliest_expiry, p.tx->expiry);
+      }
     for (const auto& [sender, nonce] : expired)
       erase(sender, nonce);
   }
@@ -214,16 +232,69 @@ mempool_actor::behavior_type mempool_impl(mempool_actor::stateful_pointer<mempoo
     ps.erase(std::remove_if(ps.begin(), ps.end(), [&](const caf::actor& p) { return p.address() == down.source; }),
              ps.end());
   });
+  // Admits a transaction whose signature is verified (or known bad) by now; relays it to the
+  // other nodes if it is new here.
+  auto admit = [self](const tx_envelope& tx, bool relay) {
+    auto verdict = self->state.submit(tx);
+    if (relay && verdict.code == 0 && verdict.detail.empty())
+      for (const auto& p : self->state.peers)
+        self->send(caf::actor_cast<chain_actor>(p), relay_atom::value, tx);
+    return verdict;
+  };
+  // Verifies `txs` on the verifier actors (chunks spread round robin), then calls done().
+  auto verify_then = [self](const std::vector<tx_envelope>& txs, auto done) {
+    auto& st = self->state;
+    std::vector<std::vector<tx_envelope>> chunks;
+    const std::size_t n = st.config.verifiers.size();
+    constexpr std::size_t chunk = 64;
+    for (const auto& tx : txs) {
+      if (!st.needs_verification(tx))
+        continue;
+      if (chunks.empty() || chunks.back().size() >= chunk)
+        chunks.emplace_back();
+      chunks.back().push_back(tx);
+    }
+    if (chunks.empty() || n == 0) {
+      done();
+      return;
+    }
+    auto left = std::make_shared<std::size_t>(chunks.size());
+    auto finish = [left, done]() mutable {
+      if (--*left == 0)
+        done();
+    };
+    for (auto& c : chunks) {
+      const auto& v = st.config.verifiers[st.next_verifier++ % n];
+      // A lost verifier only costs speed: admission verifies what is not in the cache.
+      self->request(v, std::chrono::seconds(60), verify_atom::value, std::move(c))
+        .then([finish](std::uint32_t) mutable { finish(); }, [finish](const caf::error&) mutable { finish(); });
+    }
+  };
   return {
-    [=](submit_atom, const tx_envelope& tx) {
-      auto verdict = self->state.submit(tx);
-      // Newly admitted here: let the other nodes' producers see it too.
-      if (verdict.code == 0 && verdict.detail.empty())
-        for (const auto& p : self->state.peers)
-          self->send(caf::actor_cast<chain_actor>(p), relay_atom::value, tx);
-      return verdict;
+    [=](submit_atom, const tx_envelope& tx) -> caf::result<admission> {
+      if (self->state.config.verifiers.empty() || !self->state.needs_verification(tx))
+        return admit(tx, true);
+      auto rp = self->make_response_promise<admission>();
+      verify_then(std::vector<tx_envelope>{tx}, [rp, tx, admit]() mutable { rp.deliver(admit(tx, true)); });
+      return rp;
     },
-    [=](relay_atom, const tx_envelope& tx) { (void) self->state.submit(tx); },
+    [=](submit_atom, const std::vector<tx_envelope>& txs) -> caf::result<std::vector<admission>> {
+      auto rp = self->make_response_promise<std::vector<admission>>();
+      verify_then(txs, [rp, txs, admit]() mutable {
+        std::vector<admission> out;
+        out.reserve(txs.size());
+        for (const auto& tx : txs)
+          out.push_back(admit(tx, true));
+        rp.deliver(std::move(out));
+      });
+      return rp;
+    },
+    [=](relay_atom, const tx_envelope& tx) {
+      if (self->state.config.verifiers.empty() || !self->state.needs_verification(tx))
+        (void) admit(tx, false);
+      else
+        verify_then(std::vector<tx_envelope>{tx}, [tx, admit]() { (void) admit(tx, false); });
+    },
     [=](peer_atom, const caf::actor& peer) {
       self->monitor(peer);
       self->state.peers.push_back(peer);

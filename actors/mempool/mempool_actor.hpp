@@ -8,6 +8,7 @@
 #include <caf/fwd.hpp>
 
 #include "actors/verified_cache.hpp"
+#include "actors/verifier/verifier_actor.hpp"
 #include "protocols/interfaces.hpp"
 
 namespace bfd {
@@ -18,6 +19,8 @@ struct mempool_config {
   std::size_t max_transactions = 100'000;  ///< beyond this, submissions get errc::mempool_full
   std::size_t max_per_sender = 1'000;
   std::shared_ptr<verified_cache> verified;
+  /// Where signatures are checked, in parallel, off this actor; empty: the mempool verifies.
+  std::vector<verifier_actor> verifiers;
 };
 
 mempool_actor spawn_mempool(caf::actor_system& system, mempool_config config);
