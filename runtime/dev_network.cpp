@@ -98,7 +98,7 @@ result<dev_network> prepare_dev_network(const dev_options& options, std::uint64_
   p.min_bid = 100 * units_per_bfdt;
   p.work_bits = options.work_bits;
   p.block_reward = 2 * units_per_bfdt;
-  p.base_block_txs = 2000;
+  p.base_block_txs = options.base_block_txs;
   p.miss_limit = 10;
   for (std::uint32_t i = 0; i < delegates; ++i) {
     const auto& d = net.delegates[i];

@@ -20,6 +20,7 @@ struct dev_options {
   std::uint64_t slot_ms = 1000;
   std::uint64_t rounds_per_epoch = 10;
   std::uint32_t work_bits = 8;
+  std::uint32_t base_block_txs = 2000;  ///< block size limit of a weight-1 block (x weight)
 };
 
 /// A delegate's key and its hash chain.

@@ -1,10 +1,29 @@
-// bfd-bench: benchmarks of the node's building blocks and, later, of whole networks.
+// bfd-bench: benchmarks of the node's building blocks (`codec`) and of a whole node (`e2e`).
 #include <exception>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "tools/bfd-bench/codec_bench.hpp"
+#include "tools/bfd-bench/e2e_bench.hpp"
+
+namespace {
+
+/// Prints the report (table and JSON line, or the JSON line alone); 1 if it could not be made.
+template <class Report>
+int print_report(const bfd::result<Report>& report, bool json_only) {
+  if (!report) {
+    fmt::print(stderr, "bfd-bench: {}\n", report.error().message());
+    return 1;
+  }
+  if (json_only)
+    fmt::print("{}\n", bfd::bench::format_json_line(*report));
+  else
+    fmt::print("{}\n{}\n", bfd::bench::format_table(*report), bfd::bench::format_json_line(*report));
+  return 0;
+}
+
+} // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"bfd-bench: BFDChain benchmarks"};
@@ -29,26 +48,112 @@ int main(int argc, char** argv) {
     ->check(CLI::Range(1, 1'000))
     ->capture_default_str();
 
+  bfd::bench::e2e_bench_options e2e;
+  bool e2e_json_only = false;
+  bool e2e_quiet = false;
+  auto* e2e_cmd = app.add_subcommand(
+    "e2e", "A whole --dev network in this process (fresh genesis and data directory per run): "
+           "pre-signed transfers submitted to the mempool actor and/or over HTTP, timed until final; "
+           "throughput, latency percentiles, blocks per slot, refusals, peak RSS, and the ratio to "
+           "raw Schnorr verification on the same number of threads");
+  e2e_cmd->add_option("--txs", e2e.txs, "Signed transfers per run (signed before timing)")
+    ->type_name("N")
+    ->check(CLI::Range(1, 2'000'000))
+    ->capture_default_str();
+  e2e_cmd->add_option("--accounts", e2e.accounts, "Funded senders; transfers go round robin, nonces increasing")
+    ->type_name("N")
+    ->check(CLI::Range(1, 1'000'000))
+    ->capture_default_str();
+  e2e_cmd->add_option("--delegates", e2e.delegates, "Delegates (VMs) in the genesis, over gold/silver/bronze; "
+                                                    "all hosted in this process")
+    ->type_name("K")
+    ->check(CLI::Range(3u, 1000u))
+    ->capture_default_str();
+  e2e_cmd->add_option("--path", e2e.path, "Where to submit: the mempool actor, the HTTP API, or both (one "
+                                          "fresh network each)")
+    ->check(CLI::IsMember({"mempool", "http", "both"}))
+    ->capture_default_str();
+  e2e_cmd->add_option("--concurrency", e2e.concurrency, "HTTP client threads, one keep-alive connection each")
+    ->type_name("C")
+    ->check(CLI::Range(1, 1024))
+    ->capture_default_str();
+  e2e_cmd->add_option("--http-threads", e2e.http_threads, "The HTTP server's worker threads (bfd-node uses 8)")
+    ->type_name("N")
+    ->check(CLI::Range(1, 1024))
+    ->capture_default_str();
+  e2e_cmd->add_option("--batch", e2e.batch, "Mempool path: transactions per submission message (1 = one each)")
+    ->type_name("N")
+    ->check(CLI::Range(1, 100'000))
+    ->capture_default_str();
+  e2e_cmd->add_option("--window", e2e.window, "Mempool path: transactions in flight at once")
+    ->type_name("W")
+    ->check(CLI::Range(1, 1'000'000))
+    ->capture_default_str();
+  e2e_cmd->add_option("--slot-ms", e2e.slot_ms, "Slot length in milliseconds")
+    ->check(CLI::Range(std::uint64_t{60}, std::uint64_t{600'000}))
+    ->capture_default_str();
+  e2e_cmd->add_option("--block-txs", e2e.block_txs,
+                      "Transactions in a weight-1 block (base_block_txs; a block of weight w holds w times as many)")
+    ->type_name("N")
+    ->check(CLI::Range(1, 1'000'000))
+    ->capture_default_str();
+  e2e_cmd->add_option("--work-bits", e2e.work_bits, "Leading zero bits of work per block header")
+    ->check(CLI::Range(0u, 20u))
+    ->capture_default_str();
+  e2e_cmd->add_option("--rate", e2e.rate, "Offered load in tx/s, paced from the first submission; 0 = as fast "
+                                          "as the node answers")
+    ->type_name("R")
+    ->check(CLI::Range(0.0, 10'000'000.0))
+    ->capture_default_str();
+  e2e_cmd->add_flag("--latency-run", e2e.latency_run, "After each path's run, run it again on a fresh network "
+                                                      "at half its measured final tx/s (p99 at half load)");
+  e2e_cmd->add_option("--store", e2e.store, "rocksdb (a temporary directory, as bfd-node) or memory")
+    ->check(CLI::IsMember({"rocksdb", "memory"}))
+    ->capture_default_str();
+  e2e_cmd->add_option("--durability", e2e.durability, "rocksdb: sync (fsync every write, bfd-node's setting) or "
+                                                      "flush (no fsync)")
+    ->check(CLI::IsMember({"sync", "flush"}))
+    ->capture_default_str();
+  e2e_cmd->add_option("--threads", e2e.threads, "Actor-system threads; raw verify runs on as many")
+    ->type_name("T")
+    ->check(CLI::Range(1, 256))
+    ->capture_default_str();
+  e2e_cmd->add_option("--timeout", e2e.timeout_s, "Seconds to wait for finality after the last submission")
+    ->type_name("S")
+    ->check(CLI::Range(1.0, 86'400.0))
+    ->capture_default_str();
+  e2e_cmd->add_option("--poll-ms", e2e.poll_ms, "How often the final height is polled")
+    ->check(CLI::Range(1u, 1000u))
+    ->capture_default_str();
+  e2e_cmd->add_flag("--json-only", e2e_json_only, "Print only the JSON line");
+  e2e_cmd->add_flag("--quiet", e2e_quiet, "No progress lines on stderr");
+  e2e_cmd->footer("Exit code 2 when a run ended with transactions still not final after --timeout.");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
-  if (!*codec_cmd) {
-    fmt::print(stderr, "bfd-bench: a subcommand is required (see bfd-bench --help)\n");
-    return 1;
-  }
   try {
-    auto report = bfd::bench::run_codec_bench(codec);
-    if (!report) {
-      fmt::print(stderr, "bfd-bench: {}\n", report.error().message());
-      return 1;
+    if (*codec_cmd)
+      return print_report(bfd::bench::run_codec_bench(codec), false);
+    if (*e2e_cmd) {
+      e2e.progress = !e2e_quiet;
+      auto report = bfd::bench::run_e2e_bench(e2e);
+      if (auto rc = print_report(report, e2e_json_only); rc != 0)
+        return rc;
+      for (const auto& r : report->runs)
+        if (!r.complete) {
+          fmt::print(stderr, "bfd-bench: {} of {} transactions final after --timeout\n", r.final_count,
+                     r.expected_final);
+          return 2;
+        }
+      return 0;
     }
-    fmt::print("{}\n{}\n", bfd::bench::format_table(*report),
-               bfd::bench::format_json_line(*report));
   } catch (const std::exception& e) {
     fmt::print(stderr, "bfd-bench: {}\n", e.what());
     return 1;
   }
-  return 0;
+  fmt::print(stderr, "bfd-bench: a subcommand is required (see bfd-bench --help)\n");
+  return 1;
 }
