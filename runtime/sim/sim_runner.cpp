@@ -582,6 +582,7 @@ private:
       for (const auto& [t, d] : ticks) {
         set_time(t);
         submit_load_until(t);
+        settle();  // what was submitted is admitted before the producer takes a batch
         auto h = self_->request(d, caf::infinite, tick_atom::value);
         settle();
         h.receive([&](std::uint32_t made) { made_[round] += made; stats_.blocks_made += made; },
@@ -664,22 +665,36 @@ private:
     std::size_t next = 0;
     std::map<std::uint64_t, std::size_t> round_pos;
     const auto& params = sc_.params;
+    // The schedule of each round from a copy of the consensus state advanced to it once per
+    // round (asking the state about a round it has not reached copies it on every call).
+    std::optional<consensus_state> probe;
     for (std::uint64_t g = 0;; ++g) {
-      auto a = st.consensus().assignment_at(g);
-      if (!a || a->round >= sc_.rounds)
+      if (!probe || probe->round().order.empty() || g >= probe->round().first_slot + probe->round().order.size()) {
+        const auto next_round = probe ? probe->round().number + 1 : st.consensus().round().number;
+        probe = st.consensus();
+        probe->release_undo();
+        if (next_round > probe->round().number)
+          probe->advance_to_round(next_round);
+        while (!probe->round().order.empty() && g >= probe->round().first_slot + probe->round().order.size())
+          probe->advance_to_round(probe->round().number + 1);
+        if (probe->round().order.empty())
+          break;
+      }
+      const auto& pr = probe->round();
+      struct {
+        std::uint64_t round, slot;
+        public_key producer;
+      } at{pr.number, g - pr.first_slot, pr.order[g - pr.first_slot]};
+      const auto* a = &at;
+      if (a->round >= sc_.rounds)
         break;
       if (!round_pos.count(a->round)) {
         round_pos[a->round] = out.round_info.size();
         round_record rr;
         rr.round = a->round;
         rr.epoch = a->round / params.rounds_per_epoch;
-        // The round's order: the producers of its slots as the rules assign them.
-        for (std::uint64_t s = 0;; ++s) {
-          auto b = st.consensus().assignment_at(g + s);
-          if (!b || b->round != a->round)
-            break;
-          rr.cluster.push_back(static_cast<std::uint32_t>(vm_of_key_.at(b->producer)));
-        }
+        for (const auto& k : pr.order)
+          rr.cluster.push_back(static_cast<std::uint32_t>(vm_of_key_.at(k)));
         rr.cluster_size = static_cast<std::uint32_t>(rr.cluster.size());
         if (auto it = made_.find(a->round); it != made_.end())
           rr.forks = it->second;  // made; final ones are subtracted below
