@@ -228,13 +228,19 @@ std::uint64_t next_boundary(std::uint64_t now, std::uint64_t genesis, std::uint6
   return best;
 }
 
-void schedule_timer(delegate_pointer self) {
+/// Wakes the delegate at the first sub-slot boundary after `from` (its last wake-up): at once if
+/// acting took so long that the boundary has passed, so a sub-slot is not skipped.
+void schedule_timer(delegate_pointer self, std::uint64_t from) {
   auto& st = self->state;
   if (st.config.self_tick_max_weight == 0)
     return;
   const auto now = st.config.time->now_ms();
-  const auto at = next_boundary(now, st.config.genesis_time_ms, st.config.slot_ms, st.config.self_tick_max_weight);
-  self->delayed_send(self, milliseconds(at - now + 1), timer_atom::value);
+  const auto at = next_boundary(std::min(from, now), st.config.genesis_time_ms, st.config.slot_ms,
+                                st.config.self_tick_max_weight);
+  if (at <= now)
+    self->send(self, timer_atom::value);
+  else
+    self->delayed_send(self, milliseconds(at - now + 1), timer_atom::value);
 }
 
 delegate_actor::behavior_type delegate_impl(delegate_pointer self, delegate_config config) {
@@ -247,7 +253,7 @@ delegate_actor::behavior_type delegate_impl(delegate_pointer self, delegate_conf
     const auto& r = self->state.record;
     self->send(self->state.config.chain, attach_atom::value, delegate_actor{self}, self->state.config.keys.pub,
                r.confirmed_block, r.confirmed_height);
-    schedule_timer(self);
+    schedule_timer(self, self->state.config.time->now_ms());
   }
   return {
     [=](tick_atom) -> caf::result<std::uint32_t> {
@@ -269,7 +275,8 @@ delegate_actor::behavior_type delegate_impl(delegate_pointer self, delegate_conf
       return confirmation_envelope{std::move(c)};
     },
     [=](timer_atom) {
-      act(self, [self](std::uint32_t) { schedule_timer(self); });
+      const auto woke = self->state.config.time->now_ms();
+      act(self, [self, woke](std::uint32_t) { schedule_timer(self, woke); });
     },
   };
 }

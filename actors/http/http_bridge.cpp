@@ -367,6 +367,9 @@ struct http_bridge::impl {
       int yes = 1;
       ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
     });
+    // Replies go out as two writes (headers, body): without TCP_NODELAY, Nagle holds the body
+    // until the client's delayed ACK, 40 ms per request (docs/performance.md).
+    server.set_tcp_nodelay(true);
     server.set_read_timeout(5, 0);
     server.set_write_timeout(5, 0);
     server.set_keep_alive_timeout(2);
