@@ -603,4 +603,31 @@ result<transaction> parse_transaction_submission(std::string_view body) {
   return transaction_from_fields(j);
 }
 
+result<std::vector<result<transaction>>> parse_transaction_batch(std::string_view body) {
+  if (nesting_depth(body) > max_submission_depth)
+    return make_error(errc::too_deep, "JSON nested deeper than " + std::to_string(max_submission_depth));
+  input j;
+  try {
+    j = input::parse(body);
+  } catch (const input::exception&) {
+    return make_error(errc::malformed, "the body is not JSON: send {\"txs\": [\"<hex>\", ...]}");
+  }
+  const auto* txs = j.is_object() && j.size() == 1 ? find(j, "txs") : nullptr;
+  if (!txs || !txs->is_array())
+    return make_error(errc::malformed, "expected {\"txs\": [\"<canonical transaction hex>\", ...]}");
+  if (txs->empty())
+    return make_error(errc::malformed, "'txs' is empty");
+  if (txs->size() > max_batch_transactions)
+    return make_error(errc::too_large, "more than " + std::to_string(max_batch_transactions) + " transactions");
+  std::vector<result<transaction>> out;
+  out.reserve(txs->size());
+  for (const auto& item : *txs) {
+    if (!item.is_string())
+      out.emplace_back(make_error(errc::malformed, "each item of 'txs' must be a hex string"));
+    else
+      out.emplace_back(transaction_from_hex(item.get_ref<const std::string&>()));
+  }
+  return out;
+}
+
 } // namespace bfd

@@ -100,4 +100,12 @@ std::string json_text(const json_object& j);
 /// invalid_argument (a field that contradicts the others) and every decoder error.
 result<transaction> parse_transaction_submission(std::string_view body);
 
+/// Most transactions in one batch submission.
+inline constexpr std::size_t max_batch_transactions = 1024;
+
+/// Reads a batch submission: {"txs": ["<canonical tx hex>", ...]} with 1 to
+/// max_batch_transactions items. The body's shape is checked as a whole (malformed, too_large);
+/// each item is decoded on its own, so one bad item gets its own error and the others go on.
+result<std::vector<result<transaction>>> parse_transaction_batch(std::string_view body);
+
 } // namespace bfd

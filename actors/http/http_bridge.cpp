@@ -56,14 +56,16 @@ constexpr route_spec route_info{"GET", "/v1/info"};
 constexpr route_spec route_block{"GET", "/v1/blocks/{id}"};
 constexpr route_spec route_tx{"GET", "/v1/txs/{id}"};
 constexpr route_spec route_submit{"POST", "/v1/txs"};
+constexpr route_spec route_submit_batch{"POST", "/v1/txs/batch"};
 constexpr route_spec route_account{"GET", "/v1/accounts/{address}"};
 constexpr route_spec route_delegates{"GET", "/v1/delegates"};
 constexpr route_spec route_schedule{"GET", "/v1/schedule"};
 constexpr route_spec route_healthz{"GET", "/healthz"};
 constexpr route_spec route_metrics{"GET", "/metrics"};
-constexpr std::array<const route_spec*, 9> routes = {&route_info,     &route_block,    &route_tx,
-                                                     &route_submit,   &route_account,  &route_delegates,
-                                                     &route_schedule, &route_healthz,  &route_metrics};
+constexpr std::array<const route_spec*, 10> routes = {&route_info,     &route_block,        &route_tx,
+                                                      &route_submit,   &route_submit_batch, &route_account,
+                                                      &route_delegates, &route_schedule,   &route_healthz,
+                                                      &route_metrics};
 constexpr std::string_view unmatched_label = "unmatched";
 
 bool path_matches(std::string_view pattern, std::string_view path) {
@@ -404,6 +406,8 @@ struct http_bridge::impl {
     });
     server.Post("/v1/txs", [this](const httplib::Request& req, httplib::Response& res,
                                   const httplib::ContentReader& reader) { post_tx(req, res, reader); });
+    server.Post("/v1/txs/batch", [this](const httplib::Request& req, httplib::Response& res,
+                                        const httplib::ContentReader& reader) { post_tx_batch(req, res, reader); });
     server.Get(R"(/v1/accounts/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
       get_account(req.matches[1].str(), res);
     });
@@ -560,6 +564,82 @@ struct http_bridge::impl {
       return reply(res, 404, error_json(make_error(errc::not_found, "no transaction " + to_hex(*id)
                                                                       + " is pending, in the chain or recently rejected")));
     reply(res, 200, tx_status_json(*id, *status));
+  }
+
+  /// Reads a bounded request body; false after replying 413 or 400.
+  bool read_body(httplib::Response& res, const httplib::ContentReader& reader, std::string& body) {
+    const auto max = config.options.max_body_bytes;
+    bool too_large = false;
+    const bool read = reader([&](const char* data, std::size_t n) {
+      if (body.size() + n > max) {
+        too_large = true;
+        return false;
+      }
+      body.append(data, n);
+      return true;
+    });
+    if (too_large || res.status == 413) {
+      res.set_header("Connection", "close");
+      reply(res, 413, error_json(make_error(errc::too_large, "the body is larger than " + std::to_string(max) + " bytes")));
+      return false;
+    }
+    if (!read) {
+      reply(res, 400, error_json(make_error(errc::malformed, "the body could not be read")));
+      return false;
+    }
+    return true;
+  }
+
+  void post_tx_batch(const httplib::Request&, httplib::Response& res, const httplib::ContentReader& reader) {
+    std::string body;
+    if (!read_body(res, reader, body))
+      return;
+    auto items = parse_transaction_batch(body);
+    if (!items)
+      return reply(res, 400, error_json(items.error()));
+    std::vector<tx_envelope> txs;
+    for (auto& item : *items)
+      if (item)
+        txs.push_back(tx_envelope{std::move(*item)});
+    std::vector<admission> verdicts;
+    if (!txs.empty()) {
+      caf::scoped_actor self{system};
+      auto answer = ask<std::vector<admission>>(self, &res, config.mempool, submit_atom::value, txs);
+      if (!answer)
+        return;
+      verdicts = std::move(*answer);
+    }
+    json_object results = json_object::array();
+    std::size_t next = 0;
+    std::size_t accepted = 0;
+    for (auto& item : *items) {
+      if (!item) {
+        results.push_back(error_json(item.error()));
+        continue;
+      }
+      if (next >= verdicts.size()) {
+        results.push_back(error_json(edge_reason::internal, "the mempool gave fewer verdicts than transactions"));
+        continue;
+      }
+      const auto& v = verdicts[next++];
+      const auto code = static_cast<errc>(v.code);
+      json_object j;
+      if (code != errc::ok) {
+        j = error_json(make_error(code, v.detail));
+        j["error"]["id"] = to_hex(v.id);
+      } else {
+        ++accepted;
+        j["id"] = to_hex(v.id);
+        j["status"] = tx_state_name(tx_state::pending);
+        if (!v.detail.empty())
+          j["detail"] = v.detail;
+      }
+      results.push_back(std::move(j));
+    }
+    json_object out;
+    out["accepted"] = accepted;
+    out["results"] = std::move(results);
+    reply(res, 200, out);
   }
 
   void post_tx(const httplib::Request&, httplib::Response& res, const httplib::ContentReader& reader) {

@@ -249,6 +249,37 @@ TEST_CASE("a transfer submitted over HTTP becomes final and moves the balance") 
   CHECK(produced == info["head"]["height"]);
 }
 
+TEST_CASE("a batch submission admits each good transaction and reports each bad one in its place") {
+  harness h;
+  const auto to = address_of(shared_network().accounts[1].pub);
+  const auto a = signed_transfer(0, to, units_per_bfdt);
+  const auto b = signed_transfer(1, to, units_per_bfdt);
+  auto forged = signed_transfer(2, to, units_per_bfdt);
+  forged.sig.data[10] ^= 1;
+  const auto hex = [](const transaction& tx) { return "\"" + to_hex(codec::encode(tx)) + "\""; };
+  auto r = h.post("/v1/txs/batch", "{\"txs\": [" + hex(a) + ", \"zz\", " + hex(b) + ", " + hex(forged) + "]}");
+  REQUIRE_MESSAGE(r.status == 200, r.text);
+  CHECK(r.body["accepted"] == 2);
+  const auto& results = r.body["results"];
+  REQUIRE(results.size() == 4);
+  CHECK(results[0]["id"] == to_hex(signing_hash(a)));
+  CHECK(results[0]["status"] == "pending");
+  CHECK(results[1]["error"]["code"] == "bad_hex");
+  CHECK(results[2]["id"] == to_hex(signing_hash(b)));
+  CHECK(results[3]["error"]["code"] == "bad_signature");
+  CHECK(h.get("/v1/info").body["mempool_size"] == 2);
+  h.run_slots(0, 4);
+  CHECK(h.get("/v1/txs/" + to_hex(signing_hash(b))).body["status"] == "final");
+
+  check_error(h.post("/v1/txs/batch", R"({"txs": []})"), 400, "malformed");
+  check_error(h.post("/v1/txs/batch", R"({"hex": "00"})"), 400, "malformed");
+  check_error(h.post("/v1/txs/batch", "not json"), 400, "malformed");
+  std::string many = "{\"txs\": [";
+  for (std::size_t i = 0; i <= max_batch_transactions; ++i)
+    many += (i ? ",\"00\"" : "\"00\"");
+  check_error(h.post("/v1/txs/batch", many + "]}"), 400, "too_large");
+}
+
 TEST_CASE("malformed submissions are refused with 400 and a reason") {
   harness h;
   const auto to = address_of(shared_network().accounts[1].pub);

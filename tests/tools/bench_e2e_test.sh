@@ -51,6 +51,7 @@ for r in runs:
     check(sum(c["txs"] for c in r["categories"].values()) >= 500, p + ": category txs cover the workload")
     check(r["cluster"] >= 1 and r["schedule_ceiling_tps"] > 0, p + ": cluster and ceiling")
     check(r["peak_rss_mb"] > 0, p + ": peak RSS")
+    check(r["cpu_cores"] > 0, p + ": CPU cores busy")
 for what in problems:
     print("  " + what, file=sys.stderr)
 sys.exit(1 if problems else 0)

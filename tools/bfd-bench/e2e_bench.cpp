@@ -15,6 +15,7 @@
 #include <set>
 #include <thread>
 #include <unordered_map>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <caf/actor_system.hpp>
@@ -183,6 +184,14 @@ double peak_rss_mb() {
   return 0;
 }
 
+/// User plus system CPU seconds of this process so far (every thread).
+double process_cpu_seconds() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return seconds(u.ru_utime) + seconds(u.ru_stime);
+}
+
 void reset_peak_rss() {
   std::ofstream out("/proc/self/clear_refs");
   out << "5";  // Linux >= 4.0: resets VmHWM to the current RSS
@@ -223,7 +232,7 @@ struct submissions {
 
 // The mempool path ---------------------------------------------------------------------------
 
-/// State of the submitting actor: keeps `window` submissions in flight, paced if a rate is set.
+/// State of the submitting actor: keeps `window` transactions in flight, paced if a rate is set.
 struct mempool_submitter {
   const workload* w = nullptr;
   submissions* out = nullptr;
@@ -608,6 +617,8 @@ result<e2e_run_report> run_once(const e2e_bench_options& o, const workload& w, s
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   r.setup_seconds = seconds_between(setup_start, now_ns());
   reset_peak_rss();
+  const double cpu_start = process_cpu_seconds();
+  const auto wall_start = now_ns();
 
   const std::size_t n = w.txs.size();
   submissions subs(n);
@@ -628,6 +639,8 @@ result<e2e_run_report> run_once(const e2e_bench_options& o, const workload& w, s
   fin.submitted = true;
   tracker.join();
   r.peak_rss_mb = peak_rss_mb();
+  if (const double wall = seconds_between(wall_start, now_ns()); wall > 0)
+    r.cpu_cores = (process_cpu_seconds() - cpu_start) / wall;
   node->stop();
   node.reset();
 
@@ -746,8 +759,9 @@ std::string format_table(const e2e_bench_report& rep) {
     o.threads, o.threads == 1 ? "" : "s");
   out += fmt::format("raw Schnorr verify on {} thread{}: {:.0f}/s; pre-signing took {:.2f} s (not counted)\n",
                      o.threads, o.threads == 1 ? "" : "s", rep.raw_verify_per_second, rep.sign_seconds);
-  out += fmt::format("mempool path: {} submissions in flight; http path: {} client threads, {} server threads\n\n",
-                     o.window, o.concurrency, o.http_threads);
+  out += fmt::format("mempool path: {} transactions in flight, {} per message; http path: {} client threads, "
+                     "{} server threads; base_block_txs {}\n\n",
+                     o.window, o.batch, o.concurrency, o.http_threads, o.block_txs);
   constexpr int label_width = 30;
   constexpr int column_width = 16;
   auto row = [&](const std::string& label, auto cell) {
@@ -791,6 +805,7 @@ std::string format_table(const e2e_bench_report& rep) {
     }
   row("mempool peak (txs)", [](const e2e_run_report& r) { return fmt::format("{}", r.mempool_peak); });
   row("peak RSS MiB", [](const e2e_run_report& r) { return fmt::format("{:.0f}", r.peak_rss_mb); });
+  row("CPU cores busy (process)", [](const e2e_run_report& r) { return fmt::format("{:.2f}", r.cpu_cores); });
   row("setup s (not timed)", [](const e2e_run_report& r) { return fmt::format("{:.1f}", r.setup_seconds); });
   for (const auto& r : rep.runs)
     out += fmt::format("refused ({}): {}{}\n", run_label(r), refused_text(r),
@@ -853,6 +868,7 @@ std::string format_json_line(const e2e_bench_report& rep) {
                                  {"txs", c.txs},       {"capacity", c.capacity}};
     x["mempool_peak"] = r.mempool_peak;
     x["peak_rss_mb"] = round1(r.peak_rss_mb);
+    x["cpu_cores"] = round3(r.cpu_cores);
     x["setup_s"] = round1(r.setup_seconds);
     j["runs"].push_back(std::move(x));
   }

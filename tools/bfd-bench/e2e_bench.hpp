@@ -84,6 +84,7 @@ struct e2e_run_report {
   std::uint32_t cluster_size = 0;
   std::uint64_t mempool_peak = 0; ///< largest mempool size seen while polling
   double peak_rss_mb = 0;         ///< VmHWM of this process during the run (node in-process)
+  double cpu_cores = 0;           ///< process CPU seconds / wall seconds, first submission to the end
   double setup_seconds = 0;       ///< network generation and node start (not timed above)
 };
 
