@@ -94,6 +94,7 @@ struct workload {
   std::vector<hash256> ids;
   std::unordered_map<hash256, std::uint32_t, hash_key> index;  ///< id -> i
   std::vector<std::string> http_bodies;  ///< {"hex": ...}, when an HTTP run is planned
+  std::vector<std::string> http_hex;     ///< the canonical hex of each, for batch bodies
 };
 
 result<workload> build_workload(const e2e_bench_options& o, bool http) {
@@ -134,8 +135,10 @@ result<workload> build_workload(const e2e_bench_options& o, bool http) {
       return make_error(errc::invalid_argument, fmt::format("transaction {} repeats an id", i));
   if (http) {
     w.http_bodies.resize(o.txs);
+    w.http_hex.resize(o.txs);
     parallel_for(o.txs, o.threads, [&](std::size_t i) {
-      w.http_bodies[i] = "{\"hex\":\"" + to_hex(codec::encode(txs[i])) + "\"}";
+      w.http_hex[i] = to_hex(codec::encode(txs[i]));
+      w.http_bodies[i] = "{\"hex\":\"" + w.http_hex[i] + "\"}";
     });
   }
   w.txs.reserve(o.txs);
@@ -381,30 +384,65 @@ void submit_over_http(std::uint16_t port, const workload& w, const e2e_bench_opt
       cli.set_write_timeout(10, 0);
       std::map<std::string, std::size_t> refused;
       std::int64_t last = 0;
+      const std::size_t batch = std::max<std::size_t>(o.http_batch, 1);
       for (;;) {
-        const auto i = next.fetch_add(1);
-        if (i >= n)
+        const auto first = next.fetch_add(batch);
+        if (first >= n)
           break;
+        const auto end = std::min(n, first + batch);
         if (rate > 0) {
-          const auto due = start_ns + static_cast<std::int64_t>(static_cast<double>(i) * 1e9 / rate);
+          const auto due = start_ns + static_cast<std::int64_t>(static_cast<double>(first) * 1e9 / rate);
           if (const auto wait = due - now_ns(); wait > 0)
             std::this_thread::sleep_for(std::chrono::nanoseconds(wait));
         }
-        out.submit_ns[i] = now_ns();
-        out.sent.fetch_add(1, std::memory_order_relaxed);
-        // A keep-alive connection the server closed surfaces as a transport error: resend, as a
-        // client would (a repeated transaction is answered "already pending", so it is idempotent).
-        auto res = cli.Post("/v1/txs", w.http_bodies[i], "application/json");
+        const auto sent_ns = now_ns();
+        for (auto i = first; i < end; ++i)
+          out.submit_ns[i] = sent_ns;
+        out.sent.fetch_add(end - first, std::memory_order_relaxed);
+        if (batch == 1) {
+          const auto i = first;
+          // A keep-alive connection the server closed surfaces as a transport error: resend, as a
+          // client would (a repeated transaction is answered "already pending", so it is idempotent).
+          auto res = cli.Post("/v1/txs", w.http_bodies[i], "application/json");
+          for (int attempt = 0; !res && attempt < 2; ++attempt) {
+            out.retries.fetch_add(1, std::memory_order_relaxed);
+            res = cli.Post("/v1/txs", w.http_bodies[i], "application/json");
+          }
+          last = now_ns();
+          if (res && res->status == 202) {
+            out.accepted[i] = 1;
+            out.admitted.fetch_add(1, std::memory_order_relaxed);
+          } else {
+            ++refused[http_reason(res)];
+          }
+          continue;
+        }
+        // POST /v1/txs/batch: one request, one verdict per transaction.
+        std::string body = "{\"txs\":[";
+        for (auto i = first; i < end; ++i) {
+          body += i == first ? "\"" : ",\"";
+          body += w.http_hex[i];
+          body += '"';
+        }
+        body += "]}";
+        auto res = cli.Post("/v1/txs/batch", body, "application/json");
         for (int attempt = 0; !res && attempt < 2; ++attempt) {
           out.retries.fetch_add(1, std::memory_order_relaxed);
-          res = cli.Post("/v1/txs", w.http_bodies[i], "application/json");
+          res = cli.Post("/v1/txs/batch", body, "application/json");
         }
         last = now_ns();
-        if (res && res->status == 202) {
-          out.accepted[i] = 1;
-          out.admitted.fetch_add(1, std::memory_order_relaxed);
-        } else {
-          ++refused[http_reason(res)];
+        auto j = res && res->status == 200 ? nlohmann::json::parse(res->body, nullptr, false) : nlohmann::json();
+        const auto* results = j.is_object() && j.contains("results") && j["results"].is_array() ? &j["results"] : nullptr;
+        for (auto i = first; i < end; ++i) {
+          const auto k = i - first;
+          if (results && k < results->size() && (*results)[k].contains("id") && !(*results)[k].contains("error")) {
+            out.accepted[i] = 1;
+            out.admitted.fetch_add(1, std::memory_order_relaxed);
+          } else if (results && k < results->size() && (*results)[k].contains("error")) {
+            ++refused[(*results)[k]["error"].value("code", std::string("error"))];
+          } else {
+            ++refused[http_reason(res)];
+          }
         }
       }
       std::lock_guard guard{merge};
@@ -822,6 +860,7 @@ std::string format_json_line(const e2e_bench_report& rep) {
   j["delegates"] = o.delegates;
   j["slot_ms"] = o.slot_ms;
   j["batch"] = o.batch;
+  j["http_batch"] = o.http_batch;
   j["block_txs"] = o.block_txs;
   j["store"] = o.store;
   j["durability"] = o.store == "rocksdb" ? o.durability : "none";

@@ -25,6 +25,7 @@ struct e2e_bench_options {
   std::size_t http_threads = 8;       ///< the HTTP server's worker threads (the node's default)
   std::size_t window = 1024;          ///< mempool path: transactions in flight
   std::size_t batch = 128;            ///< mempool path: transactions per submission message
+  std::size_t http_batch = 64;        ///< http path: transactions per request (1: POST /v1/txs each; more: POST /v1/txs/batch)
   std::uint64_t slot_ms = 1'000;
   std::uint32_t work_bits = 8;        ///< the dev network's default
   std::uint32_t block_txs = 20000;    ///< base_block_txs of the genesis (bfd-node --dev uses 2000)

@@ -81,6 +81,11 @@ int main(int argc, char** argv) {
     ->type_name("N")
     ->check(CLI::Range(1, 1024))
     ->capture_default_str();
+  e2e_cmd->add_option("--http-batch", e2e.http_batch,
+                      "HTTP path: transactions per request (1 = POST /v1/txs each; more = POST /v1/txs/batch)")
+    ->type_name("N")
+    ->check(CLI::Range(1, 1024))
+    ->capture_default_str();
   e2e_cmd->add_option("--batch", e2e.batch, "Mempool path: transactions per submission message (1 = one each)")
     ->type_name("N")
     ->check(CLI::Range(1, 100'000))
