@@ -62,14 +62,14 @@ leftovers=$(find "$work" -maxdepth 1 -name 'bfd-bench-*' | wc -l)
 
 # A refused submission strands its sender's later nonces: reported, not waited for. One sender
 # whose mempool bound (1,000 pending) is exceeded at once, on the memory store.
-TMPDIR="$work" "$bench" e2e --txs 1500 --accounts 1 --delegates 4 --slot-ms 500 --path mempool --store memory \
-  --window 2000 --timeout 30 --quiet --json-only >"$work/out" 2>"$work/err"
+TMPDIR="$work" "$bench" e2e --txs 6000 --accounts 1 --delegates 4 --slot-ms 3000 --path mempool --store memory \
+  --window 6000 --timeout 30 --quiet --json-only >"$work/out" 2>"$work/err"
 rc=$?
 [ "$rc" -eq 0 ] || fail "overload run: exit code $rc, stderr: $(cat "$work/err")"
 python3 - "$work/out" <<'PY' || fail "overload run: $(cat "$work/out")"
 import json, sys
 r = json.load(open(sys.argv[1]))["runs"][0]
-ok = (r["refused"].get("mempool_full", 0) > 0 and r["accepted"] + sum(r["refused"].values()) == 1500
+ok = (r["refused"].get("mempool_full", 0) > 0 and r["accepted"] + sum(r["refused"].values()) == 6000
       and r["final"] == r["expected_final"] and r["expected_final"] <= r["accepted"] and r["complete"])
 sys.exit(0 if ok else 1)
 PY
