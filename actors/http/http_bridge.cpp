@@ -566,7 +566,8 @@ struct http_bridge::impl {
     reply(res, 200, tx_status_json(*id, *status));
   }
 
-  /// Reads a bounded request body; false after replying 413 or 400.
+  /// Reads a bounded request body (chunked and length-less bodies are bounded here too, not only
+  /// those with a Content-Length); false after replying 413 or 400.
   bool read_body(httplib::Response& res, const httplib::ContentReader& reader, std::string& body) {
     const auto max = config.options.max_body_bytes;
     bool too_large = false;
@@ -579,6 +580,7 @@ struct http_bridge::impl {
       return true;
     });
     if (too_large || res.status == 413) {
+      // The rest of the body is still on the wire: ask the client to close, not to reuse it.
       res.set_header("Connection", "close");
       reply(res, 413, error_json(make_error(errc::too_large, "the body is larger than " + std::to_string(max) + " bytes")));
       return false;
@@ -643,26 +645,9 @@ struct http_bridge::impl {
   }
 
   void post_tx(const httplib::Request&, httplib::Response& res, const httplib::ContentReader& reader) {
-    const auto max = config.options.max_body_bytes;
     std::string body;
-    bool too_large = false;
-    // Chunked and length-less bodies are bounded here too, not only those with a Content-Length.
-    const bool read = reader([&](const char* data, std::size_t n) {
-      if (body.size() + n > max) {
-        too_large = true;
-        return false;
-      }
-      body.append(data, n);
-      return true;
-    });
-    if (too_large || res.status == 413) {
-      // The rest of the body is still on the wire: ask the client to close, not to reuse it.
-      res.set_header("Connection", "close");
-      return reply(res, 413, error_json(make_error(errc::too_large, "the body is larger than " + std::to_string(max)
-                                                                      + " bytes")));
-    }
-    if (!read)
-      return reply(res, 400, error_json(make_error(errc::malformed, "the body could not be read")));
+    if (!read_body(res, reader, body))
+      return;
     auto tx = parse_transaction_submission(body);
     if (!tx)
       return reply(res, 400, error_json(tx.error()));
