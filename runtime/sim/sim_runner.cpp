@@ -126,8 +126,6 @@ private:
     vms_ = config::materialize_vms(sc_);
     if (vms_.empty())
       return make_error(errc::invalid_argument, "the scenario has no VM");
-    for (std::size_t i = 0; i < vms_.size(); ++i)
-      by_name_[vms_[i].name] = i;
     const std::uint64_t chain_length = sc_.rounds + 2;
     ids_.resize(vms_.size());
     switches_.resize(vms_.size());
@@ -182,19 +180,23 @@ private:
       runtime::node_options o;
       o.genesis = genesis_;
       o.reporter = derive_key(sc_.seed, stream_keys + 3, n);
-      genesis_.allocations.size();  // reporters are funded below (before genesis is final)
       o.time = clock_;
       o.self_ticking = false;
       o.log = log;
+      std::vector<std::size_t> hosted;
       for (std::size_t i = 0; i < vms_.size(); ++i) {
         if (node_of_[i] != n || vms_[i].join_round != 0)
           continue;
+        hosted.push_back(i);
         o.delegates.push_back(ids_[i]);
         o.switches.push_back(switches_[i]);
       }
       auto started = runtime::node::start(sys_, std::move(o));
       if (!started)
         return started.error();
+      // node::start spawns the delegates in the order it was given them.
+      for (std::size_t k = 0; k < hosted.size(); ++k)
+        actor_of_.emplace(hosted[k], (*started)->delegates()[k]);
       nodes_.push_back(std::move(*started));
     }
     settle();
@@ -246,6 +248,9 @@ private:
       node_of_[v] = it->second;
     }
     node_count_ = node_by_signature.size();
+    first_vm_of_node_.assign(node_count_, 0);
+    for (std::size_t v = vms_.size(); v-- > 0;)
+      first_vm_of_node_[node_of_[v]] = v;
     for (std::size_t p = 0; p < partitions.size(); ++p)
       partition_index_[partitions[p]] = p;
   }
@@ -401,13 +406,7 @@ private:
         if (a == b)
           continue;
         // Nodes differ in this partition's group if their first VMs do (a node's VMs agree).
-        auto first = [&](std::size_t n) {
-          for (std::size_t v = 0; v < vms_.size(); ++v)
-            if (node_of_[v] == n)
-              return v;
-          return std::size_t{0};
-        };
-        *cut_[a][b] = on && group[first(a)] != group[first(b)];
+        *cut_[a][b] = on && group[first_vm_of_node_[a]] != group[first_vm_of_node_[b]];
       }
   }
 
@@ -493,7 +492,7 @@ private:
         for (std::size_t k = 0; k < e.count; ++k) {
           const auto v = e.first_vm + k;
           vs.push_back(v);
-          nodes_[node_of_[v]]->add_delegate(sys_, ids_[v], switches_[v]);
+          actor_of_.emplace(v, nodes_[node_of_[v]]->add_delegate(sys_, ids_[v], switches_[v]));
           submit(signed_by(ids_[v].keys, 0, vote_fee,
                            vm_bid_payload{vms_[v].category, vms_[v].bid, ids_[v].reveals->tip()}));
           if (voters_[v])
@@ -600,51 +599,9 @@ private:
     return {};
   }
 
-  std::optional<delegate_actor> hosted_delegate(std::size_t v) {
+  std::optional<delegate_actor> hosted_delegate(std::size_t v) const {
     auto it = actor_of_.find(v);
-    if (it != actor_of_.end())
-      return it->second;
-    // Delegates are in the node's list in VM order (genesis ones) then join order.
-    const auto n = node_of_[v];
-    std::size_t pos = 0;
-    for (std::size_t i = 0; i < vms_.size(); ++i) {
-      if (node_of_[i] != n || vms_[i].join_round != 0)
-        continue;
-      if (i == v)
-        break;
-      ++pos;
-    }
-    if (vms_[v].join_round != 0) {
-      // Joined VMs come after the genesis ones, in the order they joined.
-      pos = 0;
-      for (std::size_t i = 0; i < vms_.size(); ++i)
-        if (node_of_[i] == n && vms_[i].join_round == 0)
-          ++pos;
-      bool found = false;
-      for (const auto& e : sc_.events) {
-        if (e.kind != sim_event_kind::join || e.round > joined_through_)
-          continue;
-        for (std::size_t k = 0; k < e.count; ++k) {
-          const auto j = e.first_vm + k;
-          if (node_of_[j] != n)
-            continue;
-          if (j == v) {
-            found = true;
-            break;
-          }
-          ++pos;
-        }
-        if (found)
-          break;
-      }
-      if (!found)
-        return std::nullopt;
-    }
-    const auto& ds = nodes_[n]->delegates();
-    if (pos >= ds.size())
-      return std::nullopt;
-    actor_of_[v] = ds[pos];
-    return ds[pos];
+    return it == actor_of_.end() ? std::nullopt : std::optional<delegate_actor>(it->second);
   }
 
   // --- records --------------------------------------------------------------------------------
@@ -767,7 +724,6 @@ private:
   caf::scoped_actor self_;
 
   std::vector<sim_vm> vms_;
-  std::map<std::string, std::size_t> by_name_;
   std::vector<runtime::delegate_identity> ids_;
   std::vector<std::shared_ptr<delegate_switches>> switches_;
   std::vector<std::uint32_t> delay_ms_;
@@ -787,12 +743,12 @@ private:
 
   std::vector<std::size_t> node_of_;
   std::size_t node_count_ = 1;
+  std::vector<std::size_t> first_vm_of_node_;
   std::vector<std::vector<std::size_t>> partition_groups_;
   std::map<const sim_event*, std::size_t> partition_index_;
   std::vector<std::vector<std::shared_ptr<bool>>> cut_;
   std::vector<std::unique_ptr<runtime::node>> nodes_;
   std::map<std::size_t, delegate_actor> actor_of_;
-  std::uint64_t joined_through_ = UINT64_MAX;
 
   std::size_t next_event_ = 0;
   std::map<std::uint64_t, std::vector<deferred>> later_;
