@@ -102,8 +102,9 @@ using mempool_actor = caf::typed_actor<
 using delegate_actor = caf::typed_actor<
   /// Acts for the clock's current time: produces if the slot is its own. Replies blocks made.
   caf::replies_to<tick_atom>::with<std::uint32_t>,
-  /// Signs a confirmation of the block, or replies an empty envelope if it must not.
-  caf::replies_to<confirm_atom, block_envelope>::with<confirmation_envelope>,
+  /// Signs a finality vote for the block from the source (height, hash), or replies an empty
+  /// envelope if its voting rules forbid it.
+  caf::replies_to<confirm_atom, block_envelope, std::uint64_t, hash256>::with<confirmation_envelope>,
   /// Internal: the self-scheduled wake-up in wall-clock mode.
   caf::reacts_to<timer_atom>>;
 
@@ -120,7 +121,7 @@ using chain_actor = caf::typed_actor<
   caf::replies_to<tx_atom, hash256>::with<tx_status>,
   caf::replies_to<block_atom, hash256>::with<block_envelope>,
   caf::replies_to<delegates_atom>::with<std::vector<delegate_summary>>,
-  /// A local delegate introduces itself: its key and its last confirmation (hash, height).
+  /// A local delegate introduces itself: its key and its last vote's target (hash, height).
   caf::reacts_to<attach_atom, delegate_actor, public_key, hash256, std::uint64_t>,
   /// Blocks, confirmations and transactions from peer nodes: processed, not relayed again.
   caf::reacts_to<relay_atom, block_envelope>,

@@ -33,7 +33,8 @@ std::string_view trim(std::string_view text) {
 const char* evidence_name(evidence_kind kind) noexcept {
   switch (kind) {
     case evidence_kind::double_block: return "double_block";
-    case evidence_kind::double_confirmation: return "double_confirmation";
+    case evidence_kind::double_vote: return "double_vote";
+    case evidence_kind::surround_vote: return "surround_vote";
   }
   return "unknown";
 }
@@ -254,10 +255,12 @@ result<tx_payload> read_payload(const input& j, tx_kind kind) {
       evidence_payload p;
       if (*name == evidence_name(evidence_kind::double_block))
         p.kind = evidence_kind::double_block;
-      else if (*name == evidence_name(evidence_kind::double_confirmation))
-        p.kind = evidence_kind::double_confirmation;
+      else if (*name == evidence_name(evidence_kind::double_vote))
+        p.kind = evidence_kind::double_vote;
+      else if (*name == evidence_name(evidence_kind::surround_vote))
+        p.kind = evidence_kind::surround_vote;
       else
-        return field_error(errc::malformed, "evidence_kind", "expected double_block or double_confirmation");
+        return field_error(errc::malformed, "evidence_kind", "expected double_block, double_vote or surround_vote");
       auto first = read_hex(j, "first");
       if (!first)
         return first.error();

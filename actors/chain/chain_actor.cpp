@@ -3,11 +3,14 @@
 #include <chrono>
 #include <map>
 
+#include <msgpack.hpp>
+
 #include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <spdlog/spdlog.h>
 
 #include "chains/core/hex.hpp"
+#include "chains/codec/block_codec.hpp"
 #include "chains/storage/chain_store.hpp"
 
 namespace bfd {
@@ -28,13 +31,12 @@ block_ack make_ack(block_outcome outcome, const error& err, const chain_engine& 
   return ack;
 }
 
-/// A local delegate and its last confirmation, so it is only asked to confirm blocks that
-/// cannot conflict with what it confirmed before.
+/// A local delegate. Its own signing record enforces the voting rules; the chain actor only
+/// avoids asking it again for heights it was already asked about.
 struct local_delegate {
   delegate_actor handle;
   public_key key;
-  hash256 last_confirmed;
-  std::uint64_t last_confirmed_height = 0;
+  std::uint64_t asked_height = 0;
 };
 
 struct chain_actor_state {
@@ -45,6 +47,7 @@ struct chain_actor_state {
   std::vector<caf::actor> peers;  ///< peer nodes' chain actors
   bool syncing = false;           ///< catching up from a peer: no producing meanwhile
   std::vector<evidence_payload> evidence;  ///< reported, not yet included
+  checkpoint stored_justified;             ///< the justification record last written
   static constexpr const char* name = "chain";
 
   template <class... Ts>
@@ -87,6 +90,45 @@ struct chain_actor_state {
       return;
     }
     engine->mark_persisted();
+  }
+
+  /// Writes the justification record when the highest justified block above the final one has
+  /// changed: the blocks from the final one up to it and the certificates justifying them, so a
+  /// restart re-learns every source its delegates may have voted from. It goes to storage
+  /// before any vote from that source is asked for (votes are asked after this returns).
+  bool persist_justification() {
+    if (!store)
+      return true;
+    const auto j = engine->highest_justified();
+    if (j.height <= engine->final_height() || j == stored_justified)
+      return true;
+    bytes record;
+    codec::writer w(record);
+    std::vector<const block*> blocks;
+    std::vector<finality_certificate> certs;
+    for (auto h = engine->final_height() + 1; h <= j.height; ++h) {
+      const auto* b = engine->best_block_at(h);
+      if (!b)
+        return true;
+      blocks.push_back(b);
+      if (auto c = engine->justification_of(header_hash(b->header)))
+        certs.push_back(std::move(*c));
+    }
+    w.array(2);
+    w.array(static_cast<std::uint32_t>(blocks.size()));
+    for (const auto* b : blocks)
+      w.bin(codec::encode(*b));
+    w.array(static_cast<std::uint32_t>(certs.size()));
+    for (const auto& c : certs)
+      w.bin(codec::encode(c));
+    if (auto st = store->put_justified(record); !st) {
+      if (config.log)
+        config.log->error("storage failure: cannot persist the justification of #{}: {}", j.height,
+                          st.error().message());
+      return false;
+    }
+    stored_justified = j;
+    return true;
   }
 };
 
@@ -134,13 +176,6 @@ void report_evidence(chain_pointer self, const std::vector<evidence_payload>& ev
     submit_evidence(self);
 }
 
-void handle_confirmation(chain_pointer self, const confirmation& c,
-                         signature_check sigs = signature_check::verify) {
-  auto r = self->state.engine->add_confirmation(c, sigs);
-  report_evidence(self, r.evidence);
-  self->state.persist(r.finalized);
-}
-
 void notify_mempool(chain_pointer self, const std::vector<block>& applied, std::vector<tx_rejection> rejected = {}) {
   auto& st = self->state;
   const auto& head = st.engine->head_state();
@@ -180,11 +215,79 @@ void log_applied(chain_pointer self, const block& b, const round_info& before) {
           to_hex(h.producer).substr(0, 8), st.category_name(h.producer), b.txs.size());
 }
 
+void broadcast_block(chain_pointer self, const block_envelope& env);
+void broadcast_confirmation(chain_pointer self, const confirmation& c);
+
 /// Where a block comes from: a local delegate (relay it to peers) or a peer (do not).
 enum class origin { local, peer };
 
-void broadcast_block(chain_pointer self, const block_envelope& env);
-void broadcast_confirmation(chain_pointer self, const confirmation& c);
+void after_votes(chain_pointer self, confirmation_result r);
+
+/// Asks the local delegates in each block's cluster to vote for it, from the block's vote source
+/// (its highest justified ancestor); calls `done` once every request is answered. Their votes
+/// are counted and relayed to peers as they come.
+template <class Done>
+void request_votes(chain_pointer self, const std::vector<block>& blocks, Done done) {
+  auto& st = self->state;
+  auto outstanding = std::make_shared<std::size_t>(1);
+  auto finish = [outstanding, done]() mutable {
+    if (--*outstanding == 0)
+      done();
+  };
+  for (const auto& applied : blocks) {
+    const auto hash = header_hash(applied.header);
+    const auto* confirmers = st.engine->confirming_cluster(hash);
+    const auto source = st.engine->vote_source(hash);
+    if (!confirmers || !source)
+      continue;
+    block_envelope shared{std::make_shared<const block>(applied)};
+    // The cluster's members hosted here, in the cluster's order (not every local delegate:
+    // a node may host thousands of VMs waiting in the queue).
+    for (const auto& member : confirmers->members) {
+      auto local = st.delegates.find(member.key);
+      if (local == st.delegates.end() || local->second.asked_height >= applied.header.height)
+        continue;
+      local->second.asked_height = applied.header.height;
+      ++*outstanding;
+      self->request(local->second.handle, std::chrono::milliseconds(st.config.confirm_timeout_ms), confirm_atom::value,
+                    shared, source->height, source->hash)
+        .then(
+          [self, finish, signer = member.key, hash](const confirmation_envelope& c) mutable {
+            // Signed just now by this node's own delegate for the block it was asked about:
+            // its signature needs no check here (peers verify it when it is relayed).
+            if (c && c->signer == signer && c->block == hash) {
+              after_votes(self, self->state.engine->add_confirmation(*c, signature_check::already_verified));
+              broadcast_confirmation(self, *c);
+            }
+            finish();
+          },
+          [finish](const caf::error&) mutable { finish(); });
+    }
+  }
+  finish();
+}
+
+/// What follows votes or a certificate: evidence reported, final blocks persisted, the
+/// justification stored, and, when a justification moved the head, the new blocks announced
+/// and voted for.
+void after_votes(chain_pointer self, confirmation_result r) {
+  auto& st = self->state;
+  report_evidence(self, r.evidence);
+  st.persist(r.finalized);
+  if (!st.persist_justification()) {
+    self->quit(caf::make_error(caf::sec::runtime_error, "storage failure"));
+    return;
+  }
+  if (!r.applied.empty()) {
+    notify_mempool(self, r.applied);
+    submit_evidence(self);
+    request_votes(self, r.applied, [] {});
+  }
+}
+
+void handle_confirmation(chain_pointer self, const confirmation& c) {
+  after_votes(self, self->state.engine->add_confirmation(c));
+}
 
 caf::result<block_ack> process_block(chain_pointer self, const block_envelope& env, origin from) {
   auto& st = self->state;
@@ -228,56 +331,20 @@ caf::result<block_ack> process_block(chain_pointer self, const block_envelope& e
     submit_evidence(self);
   }
   st.persist(result.finalized);
-  // Ask the local delegates in each applied block's cluster to confirm it.
-  // Only a local submitter waits for the outcome; a peer's relay expects no answer.
+  if (!st.persist_justification()) {
+    self->quit(caf::make_error(caf::sec::runtime_error, "storage failure"));
+    return make_ack(block_outcome::rejected, make_error(errc::io, "storage failure"), *st.engine);
+  }
+  // Only a local submitter waits for the outcome (its blocks' local votes included); a peer's
+  // relay expects no answer.
   std::optional<caf::typed_response_promise<block_ack>> rp;
   if (from == origin::local)
     rp = self->make_response_promise<block_ack>();
-  auto outstanding = std::make_shared<std::size_t>(0);
   auto outcome = result.outcome;
-  auto finish = [self, rp, outcome, outstanding]() mutable {
-    if (*outstanding == 0 && rp && rp->pending())
+  request_votes(self, result.applied, [self, rp, outcome]() mutable {
+    if (rp && rp->pending())
       rp->deliver(make_ack(outcome, error{}, *self->state.engine));
-  };
-  for (const auto& applied : result.applied) {
-    const auto hash = header_hash(applied.header);
-    const auto* confirmers = st.engine->confirming_cluster(hash);
-    if (!confirmers)
-      continue;
-    block_envelope shared{std::make_shared<const block>(applied)};
-    // The cluster's members hosted here, in the cluster's order (not every local delegate:
-    // a node may host thousands of VMs waiting in the queue).
-    for (const auto& member : confirmers->members) {
-      auto local = st.delegates.find(member.key);
-      if (local == st.delegates.end())
-        continue;
-      auto& d = local->second;
-      if (!st.engine->may_confirm(d.last_confirmed, d.last_confirmed_height, hash))
-        continue;
-      // The lock moves now, not when the reply comes: requests still in flight, and the next
-      // blocks of this very batch, are judged against what this delegate may be signing.
-      d.last_confirmed = hash;
-      d.last_confirmed_height = applied.header.height;
-      ++*outstanding;
-      self->request(d.handle, std::chrono::milliseconds(st.config.confirm_timeout_ms), confirm_atom::value, shared)
-        .then(
-          [self, outstanding, finish, signer = d.key, hash](const confirmation_envelope& c) mutable {
-            // Signed just now by this node's own delegate for the block it was asked about:
-            // its signature needs no check here (peers verify it when it is relayed).
-            if (c && c->signer == signer && c->block == hash) {
-              handle_confirmation(self, *c, signature_check::already_verified);
-              broadcast_confirmation(self, *c);
-            }
-            --*outstanding;
-            finish();
-          },
-          [outstanding, finish](const caf::error&) mutable {
-            --*outstanding;
-            finish();
-          });
-    }
-  }
-  finish();
+  });
   if (rp)
     return *rp;
   return make_ack(outcome, error{}, *st.engine);
@@ -307,8 +374,10 @@ void fetch_from(chain_pointer self, chain_actor peer, std::uint64_t height, std:
         [self](const certificate_envelope& cert) {
           auto& st = self->state;
           if (cert) {
-            for (const auto& s : cert->signatures)
-              handle_confirmation(self, confirmation{cert->chain, cert->height, cert->block, s.signer, s.sig});
+            auto r = st.engine->add_certificate(*cert);
+            if (!r.accepted)
+              st.warn("a peer's finality certificate was refused: {}", r.err.message());
+            after_votes(self, std::move(r));
           }
           st.syncing = false;
           st.info("caught up: head #{} final #{}", st.engine->head_state().head().height, st.engine->final_height());
@@ -347,6 +416,71 @@ void start_sync(chain_pointer self, const caf::actor& peer_handle) {
 }
 
 
+/// Re-learns the justifications stored before a stop or a crash: the blocks above the final one
+/// and the certificates that justified them (what this node's delegates may have voted from).
+void restore_justification(chain_pointer self) {
+  auto& st = self->state;
+  if (!st.store)
+    return;
+  auto raw = st.store->justified_record();
+  if (!raw || !*raw)
+    return;
+  std::vector<block> blocks;
+  std::vector<finality_certificate> certs;
+  auto decoded = codec::decode_canonical<bool>(
+    **raw, codec::limits{64u << 20, 16'384, 4},
+    [&](const msgpack::object& o) -> result<bool> {
+      auto f = codec::reader(o, "justification record").array(2);
+      if (!f)
+        return f.error();
+      std::uint32_t nb = 0, nc = 0;
+      auto bs = codec::reader((*f)[0], "blocks").array_up_to(8192, nb);
+      if (!bs)
+        return bs.error();
+      for (std::uint32_t i = 0; i < nb; ++i) {
+        auto bin = codec::reader((*bs)[i], "block").bin(16u << 20);
+        if (!bin)
+          return bin.error();
+        auto b = codec::decode_block(*bin);
+        if (!b)
+          return b.error();
+        blocks.push_back(std::move(*b));
+      }
+      auto cs = codec::reader((*f)[1], "certificates").array_up_to(8192, nc);
+      if (!cs)
+        return cs.error();
+      for (std::uint32_t i = 0; i < nc; ++i) {
+        auto bin = codec::reader((*cs)[i], "certificate").bin(1u << 20);
+        if (!bin)
+          return bin.error();
+        auto c = codec::decode_certificate(*bin);
+        if (!c)
+          return c.error();
+        certs.push_back(std::move(*c));
+      }
+      return true;
+    },
+    [&](const bool&, bytes& out) { out = **raw; });
+  if (!decoded) {
+    if (st.config.log)
+      st.config.log->error("the stored justification record is damaged ({}); ignoring it",
+                           decoded.error().message());
+    return;
+  }
+  std::size_t added = 0;
+  for (const auto& b : blocks) {
+    auto r = st.engine->add_block(b, signature_check::verify);
+    if (r.outcome == block_outcome::extended || r.outcome == block_outcome::side || r.outcome == block_outcome::reorged)
+      ++added;
+  }
+  for (const auto& c : certs)
+    after_votes(self, st.engine->add_certificate(c));
+  st.stored_justified = st.engine->highest_justified();
+  if (added > 0)
+    st.info("restored {} block(s) above the final one and {} justification(s); justified #{}", added, certs.size(),
+            st.stored_justified.height);
+}
+
 chain_actor::behavior_type chain_impl(chain_pointer self, std::shared_ptr<chain_engine> engine,
                                       chain_actor_config config) {
   auto& st = self->state;
@@ -361,6 +495,7 @@ chain_actor::behavior_type chain_impl(chain_pointer self, std::shared_ptr<chain_
     else if (st.config.log)
       st.config.log->error("cannot open the chain's storage: {}", cs.error().message());
   }
+  restore_justification(self);
   // Whatever a peer sends that is not in the interface is dropped, never fatal.
   self->set_default_handler(caf::print_and_drop);
   self->set_down_handler([self](const caf::down_msg& down) {
@@ -549,9 +684,9 @@ chain_actor::behavior_type chain_impl(chain_pointer self, std::shared_ptr<chain_
       }
       return out;
     },
-    [=](attach_atom, const delegate_actor& d, const public_key& key, const hash256& last, std::uint64_t height) {
+    [=](attach_atom, const delegate_actor& d, const public_key& key, const hash256&, std::uint64_t last_target) {
       self->monitor(d);
-      self->state.delegates[key] = local_delegate{d, key, last, height};
+      self->state.delegates[key] = local_delegate{d, key, last_target};
     },
   };
 }

@@ -16,13 +16,17 @@ namespace {
 
 using namespace std::chrono;
 
-// The signing record: never sign a block at or before (slot, index), never confirm twice a
-// height at or below `confirmed`. Written (durably) before a signature leaves the actor.
+// The signing record: never sign a block at or before (slot, index); never vote for a target
+// height at or below the last one, nor from a source height below the last one (the two rules
+// of the finality gadget: no two votes for one height, no vote surrounding or surrounded by
+// another). Written (durably) before a signature leaves the actor.
 struct signing_record {
   std::uint64_t signed_slot_plus_one = 0;  // 0: nothing signed yet
   std::uint64_t signed_index = 0;
-  std::uint64_t confirmed_height = 0;
-  hash256 confirmed_block;                 // what it confirmed at that height
+  std::uint64_t vote_target_height = 0;    // 0: no vote yet
+  hash256 vote_target;
+  std::uint64_t vote_source_height = 0;
+  hash256 vote_source;
 };
 
 struct delegate_state {
@@ -46,20 +50,45 @@ struct delegate_state {
     if (!*raw)
       return {};
     auto decoded = codec::decode_canonical<signing_record>(
-      **raw, codec::limits{128, 4, 2},
+      **raw, codec::limits{256, 8, 2},
       [](const msgpack::object& o) -> result<signing_record> {
-        auto f = codec::reader(o, "signing record").array(4);
-        if (!f)
-          return f.error();
+        // Six fields; a four-field record predates the finality gadget: its last confirmed
+        // height is kept as the last target height, so no height is ever signed twice.
+        std::uint32_t count = 0;
+        auto f = codec::reader(o, "signing record").array_up_to(6, count);
+        if (!f || (count != 4 && count != 6))
+          return make_error(errc::malformed, "signing record");
         auto a = codec::reader((*f)[0], "slot").uint();
         auto b = codec::reader((*f)[1], "index").uint();
         auto c = codec::reader((*f)[2], "height").uint();
         auto d = codec::reader((*f)[3], "block").fixed<32>();
         if (!a || !b || !c || !d)
           return make_error(errc::malformed, "signing record");
-        return signing_record{*a, *b, *c, *d};
+        signing_record r{*a, *b, *c, *d, 0, {}};
+        if (count == 6) {
+          auto e = codec::reader((*f)[4], "source height").uint();
+          auto g = codec::reader((*f)[5], "source").fixed<32>();
+          if (!e || !g)
+            return make_error(errc::malformed, "signing record");
+          r.vote_source_height = *e;
+          r.vote_source = *g;
+        }
+        return r;
       },
-      [](const signing_record& r, bytes& out) { out = encode(r); });
+      [](const signing_record& r, bytes& out) {
+        // Either form re-encodes as read (canonical check); the legacy form has no source.
+        codec::writer w(out);
+        const bool legacy = r.vote_source_height == 0 && r.vote_source == hash256{};
+        w.array(legacy ? 4 : 6);
+        w.uint(r.signed_slot_plus_one);
+        w.uint(r.signed_index);
+        w.uint(r.vote_target_height);
+        w.bin(r.vote_target);
+        if (!legacy) {
+          w.uint(r.vote_source_height);
+          w.bin(r.vote_source);
+        }
+      });
     if (!decoded)
       return make_error(errc::storage_corrupt, "signing record of " + who() + ": " + decoded.error().message());
     record = *decoded;
@@ -69,12 +98,20 @@ struct delegate_state {
   static bytes encode(const signing_record& r) {
     bytes out;
     codec::writer w(out);
-    w.array(4);
+    w.array(6);
     w.uint(r.signed_slot_plus_one);
     w.uint(r.signed_index);
-    w.uint(r.confirmed_height);
-    w.bin(r.confirmed_block);
+    w.uint(r.vote_target_height);
+    w.bin(r.vote_target);
+    w.uint(r.vote_source_height);
+    w.bin(r.vote_source);
     return out;
+  }
+
+  /// The gadget's two voting rules, against the last vote this delegate signed.
+  bool may_vote(std::uint64_t source_height, std::uint64_t target_height) const {
+    return target_height > source_height && target_height > record.vote_target_height
+           && source_height >= record.vote_source_height;
   }
 
   /// Persists `next` before anything signed under it is released; false if it could not.
@@ -107,7 +144,10 @@ template <class Done>
 void sign_and_submit(delegate_pointer self, block b, std::uint64_t g, std::uint64_t index, Done done) {
   auto& st = self->state;
   grind_work(b.header, st.config.work_bits);
-  if (!st.save_record(signing_record{g + 1, index, st.record.confirmed_height, st.record.confirmed_block})) {
+  auto next = st.record;
+  next.signed_slot_plus_one = g + 1;
+  next.signed_index = index;
+  if (!st.save_record(next)) {
     done(0);
     return;
   }
@@ -252,7 +292,7 @@ delegate_actor::behavior_type delegate_impl(delegate_pointer self, delegate_conf
   } else {
     const auto& r = self->state.record;
     self->send(self->state.config.chain, attach_atom::value, delegate_actor{self}, self->state.config.keys.pub,
-               r.confirmed_block, r.confirmed_height);
+               r.vote_target, r.vote_target_height);
     schedule_timer(self, self->state.config.time->now_ms());
   }
   return {
@@ -261,16 +301,19 @@ delegate_actor::behavior_type delegate_impl(delegate_pointer self, delegate_conf
       act(self, [rp](std::uint32_t n) mutable { rp.deliver(n); });
       return rp;
     },
-    [=](confirm_atom, const block_envelope& b) -> confirmation_envelope {
+    [=](confirm_atom, const block_envelope& b, std::uint64_t source_height,
+        const hash256& source) -> confirmation_envelope {
       auto& st = self->state;
-      if (!b || b->header.height <= st.record.confirmed_height || st.is_down())
+      if (!b || st.is_down() || !st.may_vote(source_height, b->header.height))
         return {};
       auto next = st.record;
-      next.confirmed_height = b->header.height;
-      next.confirmed_block = header_hash(b->header);
+      next.vote_target_height = b->header.height;
+      next.vote_target = header_hash(b->header);
+      next.vote_source_height = source_height;
+      next.vote_source = source;
       if (!st.save_record(next))
         return {};
-      confirmation c{b->header.chain, b->header.height, header_hash(b->header), {}, {}};
+      confirmation c{b->header.chain, source_height, source, b->header.height, next.vote_target, {}, {}};
       sign_confirmation(c, st.config.keys, hash256{});
       return confirmation_envelope{std::move(c)};
     },

@@ -92,7 +92,7 @@ result<tx_payload> read_payload(tx_kind kind, const msgpack::object& obj) {
       auto which = reader((*items)[0], "evidence.kind").uint();
       if (!which)
         return which.error();
-      if (*which > 1)
+      if (*which > static_cast<std::uint64_t>(evidence_kind::surround_vote))
         return make_error(errc::malformed, "evidence.kind: unknown");
       auto first = reader((*items)[1], "evidence.first").bin(max_evidence_item_bytes);
       auto second = reader((*items)[2], "evidence.second").bin(max_evidence_item_bytes);

@@ -6,11 +6,6 @@
 
 namespace bfd {
 
-namespace {
-// Equivocation records older than this many heights below the final one are dropped.
-constexpr std::uint64_t equivocation_window = 10'000;
-} // namespace
-
 chain_engine::chain_engine(chain_state final_state, block final_block, std::optional<finality_certificate> cert)
   : final_(std::move(final_state)), head_(final_), final_cert_(std::move(cert)),
     final_block_(std::move(final_block)) {
@@ -62,8 +57,17 @@ std::vector<hash256> chain_engine::branch_to(const hash256& tip) const {
   return branch;
 }
 
+bool chain_engine::is_relevant_signer(const public_key& key) const {
+  const auto& h = head_.consensus();
+  const auto& f = final_.consensus();
+  return h.active().find(key) || h.next().find(key) || f.active().find(key) || f.next().find(key);
+}
+
 void chain_engine::check_header_equivocation(const block_header& h, std::vector<evidence_payload>& out) {
-  if (h.height == 0 || !verify_header_signature(h))
+  // Called with an authentic header only. Remembered for producers that are delegates of a
+  // current cluster and for heights near the final one, so strangers cannot fill memory.
+  if (h.height == 0 || h.height + equivocation_window < final_height()
+      || h.height > head_.head().height + max_ahead || !is_relevant_signer(h.producer))
     return;
   auto key = std::make_tuple(h.height, h.producer, h.round, h.slot);
   auto encoded = codec::encode(h);
@@ -72,12 +76,40 @@ void chain_engine::check_header_equivocation(const block_header& h, std::vector<
     out.push_back({evidence_kind::double_block, it->second, encoded});
 }
 
+void chain_engine::record_vote(const confirmation& c, std::vector<evidence_payload>& out) {
+  auto& mine = votes_seen_[c.signer];
+  if (auto same = mine.find(c.height); same != mine.end()) {
+    if (vote_conflict(same->second, c) == vote_offence::double_vote)
+      out.push_back({evidence_kind::double_vote, codec::encode(same->second), codec::encode(c)});
+    return;  // the first vote for a height is the one remembered
+  }
+  // A vote c surrounds an older one o when c.source < o.source and o.target < c.target, so o's
+  // target lies strictly between c's source and target; c is surrounded when o.target > c.target.
+  auto report = [&](const confirmation& older) {
+    out.push_back({evidence_kind::surround_vote, codec::encode(older), codec::encode(c)});
+  };
+  bool found = false;
+  for (auto i = mine.upper_bound(c.source_height); i != mine.end() && i->first < c.height && !found; ++i)
+    if (vote_conflict(i->second, c) == vote_offence::surround_vote) {
+      report(i->second);
+      found = true;
+    }
+  for (auto i = mine.upper_bound(c.height); i != mine.end() && !found; ++i)
+    if (vote_conflict(i->second, c) == vote_offence::surround_vote) {
+      report(i->second);
+      found = true;
+    }
+  mine.emplace(c.height, c);
+}
+
 status chain_engine::rebuild_head(const std::vector<hash256>& branch) {
   chain_state next = final_;
   for (const auto& hash : branch) {
     auto& e = blocks_.at(hash);
-    if (auto st = next.apply_block(e.blk, signature_check::verify); !st)
+    if (auto st = next.apply_block(e.blk, signature_check::already_verified); !st) {
+      erase_from(hash);
       return st;
+    }
     next.release_undo();
     e.confirmers = next.consensus().active();
     e.validated = true;
@@ -87,29 +119,71 @@ status chain_engine::rebuild_head(const std::vector<hash256>& branch) {
   return {};
 }
 
-bool chain_engine::may_confirm(const hash256& last_confirmed, std::uint64_t last_confirmed_height,
-                               const hash256& candidate) const {
-  if (last_confirmed_height <= final_height() || dead_.count(last_confirmed))
-    return true;
-  auto i = blocks_.find(candidate);
-  if (i == blocks_.end())
-    return false;
-  hash256 cur = i->second.blk.header.parent;
-  while (cur != final_hash()) {
-    if (cur == last_confirmed)
-      return true;
-    auto p = blocks_.find(cur);
-    if (p == blocks_.end())
-      return false;
-    cur = p->second.blk.header.parent;
+void chain_engine::erase_from(const hash256& hash) {
+  // The block and every held descendant (none of them can ever be valid).
+  std::vector<std::pair<std::uint64_t, hash256>> by_height;
+  for (const auto& [h, e] : blocks_)
+    by_height.emplace_back(e.blk.header.height, h);
+  std::sort(by_height.begin(), by_height.end());
+  std::set<hash256> bad{hash};
+  for (const auto& [height, h] : by_height)
+    if (bad.count(blocks_.at(h).blk.header.parent))
+      bad.insert(h);
+  for (const auto& h : bad) {
+    blocks_.erase(h);
+    votes_.erase(h);
   }
-  return false;
+  if (side_state_ && bad.count(side_state_->head_hash()))
+    side_state_.reset();
+}
+
+bool chain_engine::validate_side(const hash256& hash, signature_check sigs) {
+  auto it = blocks_.find(hash);
+  if (it == blocks_.end())
+    return false;
+  if (it->second.validated)
+    return true;
+  const auto parent = it->second.blk.header.parent;
+  std::optional<chain_state> st;
+  if (side_state_ && side_state_->head_hash() == parent) {
+    st = std::move(side_state_);
+    side_state_.reset();
+  } else if (parent == head_.head_hash()) {
+    st = head_;
+  } else if (parent == final_hash()) {
+    st = final_;
+  } else {
+    auto branch = branch_to(parent);
+    if (branch.empty())
+      return false;
+    st = final_;
+    for (const auto& h : branch) {
+      auto& e = blocks_.at(h);
+      if (!st->apply_block(e.blk, signature_check::already_verified)) {
+        erase_from(h);
+        return false;
+      }
+      st->release_undo();
+      e.confirmers = st->consensus().active();
+      e.validated = true;
+    }
+  }
+  it = blocks_.find(hash);
+  if (auto r = st->apply_block(it->second.blk, sigs); !r) {
+    side_error_ = r.error();
+    erase_from(hash);
+    return false;
+  }
+  st->release_undo();
+  it->second.confirmers = st->consensus().active();
+  it->second.validated = true;
+  side_state_ = std::move(st);
+  return true;
 }
 
 block_result chain_engine::add_block(const block& b, signature_check sigs) {
   block_result out;
   const auto hash = header_hash(b.header);
-  check_header_equivocation(b.header, out.evidence);
   if (b.header.chain != final_.chain()) {
     out.err = make_error(errc::wrong_chain, "block of another chain");
     return out;
@@ -124,6 +198,12 @@ block_result chain_engine::add_block(const block& b, signature_check sigs) {
     out.err = make_error(errc::bad_merkle_root, "tx_root does not match the transactions");
     return out;
   }
+  if (b.header.height > head_.head().height + max_ahead) {
+    out.err = make_error(errc::wrong_slot, "block #" + std::to_string(b.header.height) + " is more than "
+                                             + std::to_string(max_ahead) + " heights above the head");
+    return out;
+  }
+  check_header_equivocation(b.header, out.evidence);
   if (b.header.height <= final_height()) {
     out.outcome = block_outcome::stale;
     return out;
@@ -134,12 +214,23 @@ block_result chain_engine::add_block(const block& b, signature_check sigs) {
   }
   const auto& parent = b.header.parent;
   if (parent != final_hash() && !blocks_.count(parent)) {
-    if (orphans_.size() < max_orphans)
+    auto range = orphans_.equal_range(parent);
+    std::size_t siblings = 0;
+    for (auto i = range.first; i != range.second; ++i, ++siblings)
+      if (header_hash(i->second.header) == hash) {
+        out.outcome = block_outcome::duplicate;
+        return out;
+      }
+    if (orphans_.size() < max_orphans && siblings < max_orphans_per_parent)
       orphans_.emplace(parent, b);
     out.outcome = block_outcome::orphan;
     return out;
   }
-  blocks_.emplace(hash, entry{b, hash, {}, false});
+  if (parent != head_.head_hash() && blocks_.size() >= best_.size() + max_side_blocks) {
+    out.err = make_error(errc::too_large, "too many side blocks held");
+    return out;
+  }
+  blocks_.emplace(hash, entry{b, hash, {}, false, false, {}});
   if (parent == head_.head_hash()) {
     if (auto st = head_.apply_block(b, sigs); !st) {
       blocks_.erase(hash);
@@ -154,31 +245,30 @@ block_result chain_engine::add_block(const block& b, signature_check sigs) {
     out.outcome = block_outcome::extended;
     out.applied.push_back(b);
   } else {
-    auto branch = branch_to(hash);
-    if (branch.size() <= best_.size()) {
-      if (blocks_.size() > best_.size() + max_side_blocks) {
-        blocks_.erase(hash);
-        out.err = make_error(errc::too_large, "too many side blocks held");
-        return out;
-      }
-      out.outcome = block_outcome::side;
-    } else {
-      auto old_best = best_;
-      if (auto st = rebuild_head(branch); !st) {
-        blocks_.erase(hash);
-        out.err = st.error();
-        return out;
-      }
+    side_error_ = {};
+    if (!validate_side(hash, sigs)) {
+      out.err = side_error_.code == errc::ok ? make_error(errc::invalid_argument, "its branch does not apply")
+                                             : side_error_;
+      return out;
+    }
+    out.outcome = block_outcome::side;
+    std::vector<block> applied;
+    choose_head(applied);
+    if (std::find(best_.begin(), best_.end(), hash) != best_.end()) {
       out.outcome = block_outcome::reorged;
-      std::size_t common = 0;
-      while (common < old_best.size() && common < branch.size() && old_best[common] == branch[common])
-        ++common;
-      for (std::size_t i = common; i < branch.size(); ++i)
-        out.applied.push_back(blocks_.at(branch[i]).blk);
+      out.applied = std::move(applied);
     }
   }
-  for (const auto& applied : out.applied)
-    try_finalize(header_hash(applied.header), out.finalized);
+  // Votes that arrived before the block.
+  if (auto v = votes_.find(hash); v != votes_.end()) {
+    std::vector<checkpoint> sources;
+    for (const auto& [source, signers] : v->second)
+      sources.push_back({source.first, source.second});
+    for (const auto& s : sources)
+      try_justify(hash, s, out.finalized, out.applied);
+    if (out.outcome == block_outcome::side && std::find(best_.begin(), best_.end(), hash) != best_.end())
+      out.outcome = block_outcome::reorged;
+  }
   adopt_orphans(hash, out, sigs);
   return out;
 }
@@ -197,10 +287,150 @@ void chain_engine::adopt_orphans(const hash256& parent, block_result& out, signa
   }
 }
 
-void chain_engine::try_finalize(const hash256& hash, std::vector<block>& finalized) {
+bool chain_engine::is_justified(const hash256& hash) const {
+  if (hash == final_hash())
+    return true;
+  auto i = blocks_.find(hash);
+  return i != blocks_.end() && i->second.justified;
+}
+
+bool chain_engine::is_ancestor(const checkpoint& ancestor, const hash256& descendant) const {
+  if (ancestor.hash == final_hash())
+    return true;  // every held block descends from the final one
+  auto i = blocks_.find(descendant);
+  if (i == blocks_.end())
+    return false;
+  hash256 cur = i->second.blk.header.parent;
+  while (cur != final_hash()) {
+    if (cur == ancestor.hash)
+      return true;
+    auto p = blocks_.find(cur);
+    if (p == blocks_.end() || p->second.blk.header.height <= ancestor.height)
+      return false;
+    cur = p->second.blk.header.parent;
+  }
+  return false;
+}
+
+std::optional<checkpoint> chain_engine::vote_source(const hash256& target) const {
+  auto i = blocks_.find(target);
+  if (i == blocks_.end())
+    return std::nullopt;
+  hash256 cur = i->second.blk.header.parent;
+  while (cur != final_hash()) {
+    auto p = blocks_.find(cur);
+    if (p == blocks_.end())
+      return std::nullopt;
+    if (p->second.justified)
+      return checkpoint{p->second.blk.header.height, cur};
+    cur = p->second.blk.header.parent;
+  }
+  return checkpoint{final_height(), final_hash()};
+}
+
+checkpoint chain_engine::highest_justified() const {
+  for (auto i = best_.rbegin(); i != best_.rend(); ++i) {
+    const auto& e = blocks_.at(*i);
+    if (e.justified)
+      return checkpoint{e.blk.header.height, *i};
+  }
+  return checkpoint{final_height(), final_hash()};
+}
+
+std::optional<finality_certificate> chain_engine::justification_of(const hash256& hash) const {
   auto e = blocks_.find(hash);
-  auto c = confirmations_.find(hash);
-  if (e == blocks_.end() || !e->second.validated || c == confirmations_.end())
+  if (e == blocks_.end() || !e->second.justified)
+    return std::nullopt;
+  finality_certificate cert{final_.chain(), e->second.source.height, e->second.source.hash,
+                            e->second.blk.header.height, hash, cluster_hash(e->second.confirmers), {}};
+  if (auto v = votes_.find(hash); v != votes_.end())
+    if (auto l = v->second.find({e->second.source.height, e->second.source.hash}); l != v->second.end())
+      for (const auto& [signer, sig] : l->second)
+        if (e->second.confirmers.find(signer))
+          cert.signatures.push_back({signer, sig});
+  return cert;
+}
+
+std::pair<std::uint64_t, std::uint64_t> chain_engine::score(const hash256& tip) const {
+  std::uint64_t justified = final_height();
+  std::uint64_t height = final_height();
+  hash256 cur = tip;
+  bool top = true;
+  while (cur != final_hash()) {
+    auto i = blocks_.find(cur);
+    if (i == blocks_.end())
+      return {0, 0};
+    if (top) {
+      height = i->second.blk.header.height;
+      top = false;
+    }
+    if (i->second.justified)
+      justified = std::max(justified, i->second.blk.header.height);
+    cur = i->second.blk.header.parent;
+  }
+  return {justified, height};
+}
+
+void chain_engine::choose_head(std::vector<block>& applied) {
+  // Fork choice: the branch holding the highest justified block, then the longest; a tie keeps
+  // the current head (the next block breaks it).
+  std::set<hash256> parents;
+  for (const auto& [h, e] : blocks_)
+    parents.insert(e.blk.header.parent);
+  const hash256 current = best_.empty() ? final_hash() : best_.back();
+  auto best_score = score(current);
+  hash256 choice = current;
+  for (const auto& [h, e] : blocks_) {
+    if (parents.count(h) || !e.validated)
+      continue;
+    auto s = score(h);
+    if (s > best_score) {
+      best_score = s;
+      choice = h;
+    }
+  }
+  if (choice == current)
+    return;
+  switch_to(branch_to(choice), applied);
+}
+
+bool chain_engine::switch_to(const std::vector<hash256>& branch, std::vector<block>& applied) {
+  if (branch.empty())
+    return false;
+  const auto old_best = best_;
+  if (side_state_ && side_state_->head_hash() == branch.back()) {
+    head_ = *side_state_;
+    best_ = branch;
+  } else if (!rebuild_head(branch)) {
+    (void) rebuild_head(old_best);
+    return false;
+  }
+  std::size_t common = 0;
+  while (common < old_best.size() && common < best_.size() && old_best[common] == best_[common])
+    ++common;
+  for (std::size_t i = common; i < best_.size(); ++i)
+    applied.push_back(blocks_.at(best_[i]).blk);
+  return true;
+}
+
+void chain_engine::try_justify(const hash256& target, const checkpoint& source, std::vector<block>& finalized,
+                               std::vector<block>& applied) {
+  auto e = blocks_.find(target);
+  if (e == blocks_.end() || !e->second.validated || e->second.justified)
+    return;
+  if (source.height >= e->second.blk.header.height || !is_justified(source.hash))
+    return;
+  if (source.hash != final_hash() && blocks_.at(source.hash).blk.header.height != source.height)
+    return;
+  if (source.hash == final_hash() && source.height != final_height())
+    return;
+  if (!is_ancestor(source, target))
+    return;
+  auto v = votes_.find(target);
+  if (v == votes_.end())
+    return;
+  auto l = v->second.find({source.height, source.hash});
+  if (l == v->second.end())
     return;
   // Both sides sorted by key: one merge walk instead of a search per signer.
   std::vector<std::pair<public_key, amount>> members;
@@ -210,21 +440,40 @@ void chain_engine::try_finalize(const hash256& hash, std::vector<block>& finaliz
   std::sort(members.begin(), members.end());
   amount power = 0;
   auto m = members.begin();
-  for (const auto& [signer, sig] : c->second) {
+  for (const auto& [signer, sig] : l->second) {
     while (m != members.end() && m->first < signer)
       ++m;
     if (m != members.end() && m->first == signer)
       power += m->second;
   }
-  if (exceeds_two_thirds(power, e->second.confirmers.power))
-    finalize_to(hash, finalized);
+  if (!exceeds_two_thirds(power, e->second.confirmers.power))
+    return;
+  e->second.justified = true;
+  e->second.source = source;
+  const checkpoint justified{e->second.blk.header.height, target};
+  const hash256 parent = e->second.blk.header.parent;
+  const bool on_best = std::find(best_.begin(), best_.end(), target) != best_.end();
+  if (!on_best)
+    choose_head(applied);
+  // A justified direct child makes its source final.
+  if (parent == source.hash && source.hash != final_hash() && blocks_.count(target)) {
+    if (auto cert = justification_of(target))
+      finalize_to(source.hash, *cert, finalized, applied);
+  }
+  // Votes that named this block as their source were waiting for it.
+  std::vector<hash256> waiting;
+  for (const auto& [t, by_source] : votes_)
+    if (by_source.count({justified.height, justified.hash}))
+      waiting.push_back(t);
+  for (const auto& t : waiting)
+    try_justify(t, justified, finalized, applied);
 }
 
-void chain_engine::finalize_to(const hash256& hash, std::vector<block>& finalized) {
-  const bool on_side = std::find(best_.begin(), best_.end(), hash) == best_.end();
-  if (on_side) {
-    // A block on a side branch became final: its branch is the only possible chain now.
-    if (!rebuild_head(branch_to(hash)))
+void chain_engine::finalize_to(const hash256& hash, const finality_certificate& cert, std::vector<block>& finalized,
+                               std::vector<block>& applied) {
+  if (std::find(best_.begin(), best_.end(), hash) == best_.end()) {
+    // A block off the best chain became final: its branch is the only possible chain now.
+    if (!switch_to(branch_to(hash), applied))
       return;
   }
   auto target = std::find(best_.begin(), best_.end(), hash);
@@ -237,57 +486,33 @@ void chain_engine::finalize_to(const hash256& hash, std::vector<block>& finalize
     final_.release_undo();
     finalized.push_back(e.blk);
   }
-  const auto& final_entry = blocks_.at(hash);
-  finality_certificate cert{final_.chain(), final_entry.blk.header.height, hash, {}};
-  for (const auto& [signer, sig] : confirmations_[hash])
-    if (final_entry.confirmers.find(signer))
-      cert.signatures.push_back({signer, sig});
-  final_cert_ = std::move(cert);
-  final_block_ = final_entry.blk;
+  final_cert_ = cert;
+  final_block_ = blocks_.at(hash).blk;
   best_.erase(best_.begin(), best_.begin() + static_cast<std::ptrdiff_t>(count));
   prune();
-  if (on_side)
-    adopt_longest_branch();
-}
-
-void chain_engine::adopt_longest_branch() {
-  // After pruning every held block descends from the final one; follow the longest branch.
-  std::vector<hash256> longest = best_;
-  for (const auto& [hash, e] : blocks_) {
-    if (e.blk.header.height - final_height() <= longest.size())
-      continue;
-    auto branch = branch_to(hash);
-    if (branch.size() > longest.size())
-      longest = std::move(branch);
-  }
-  if (longest.size() > best_.size() && !rebuild_head(longest))
-    (void) rebuild_head(best_);  // a block of it is invalid: keep the chain we had
+  choose_head(applied);
 }
 
 void chain_engine::prune() {
   const auto fh = final_height();
   // Drop finalized blocks and branches that no longer descend from the final block.
   for (auto i = blocks_.begin(); i != blocks_.end();) {
-    const bool finalized = i->second.blk.header.height <= fh;
-    if (finalized || branch_to(i->first).empty()) {
-      if (!finalized || i->first != final_hash()) {
-        // Either at or below the final height but not final, or above it on a dead branch.
-        if (dead_.insert(i->first).second) {
-          dead_order_.push_back(i->first);
-          if (dead_order_.size() > max_side_blocks) {
-            dead_.erase(dead_order_.front());
-            dead_order_.pop_front();
-          }
-        }
-      }
+    if (i->second.blk.header.height <= fh || branch_to(i->first).empty())
       i = blocks_.erase(i);
-    } else {
+    else
       ++i;
-    }
   }
-  for (auto i = confirmations_.begin(); i != confirmations_.end();) {
-    if (!blocks_.count(i->first))
-      i = confirmations_.erase(i);
+  if (side_state_ && !blocks_.count(side_state_->head_hash()))
+    side_state_.reset();
+  for (auto i = votes_.begin(); i != votes_.end();) {
+    // Votes of unknown blocks stay (bounded) until their height is final.
+    const bool held = blocks_.count(i->first) > 0;
+    bool below = false;
+    if (!held)
+      for (const auto& [source, signers] : i->second)
+        below = below || source.first < fh;
+    if ((!held && below) || (!held && i->second.empty()))
+      i = votes_.erase(i);
     else
       ++i;
   }
@@ -299,33 +524,45 @@ void chain_engine::prune() {
   }
   if (fh > equivocation_window) {
     const auto floor = fh - equivocation_window;
-    // Both maps are ordered by height first: what falls out of the window is a prefix.
+    // Ordered by height first: what falls out of the window is a prefix.
     headers_seen_.erase(headers_seen_.begin(),
                         headers_seen_.lower_bound(std::make_tuple(floor, public_key{}, std::uint64_t{0}, std::uint64_t{0})));
-    confirmations_seen_.erase(confirmations_seen_.begin(),
-                              confirmations_seen_.lower_bound(std::make_pair(floor, public_key{})));
+    for (auto i = votes_seen_.begin(); i != votes_seen_.end();) {
+      i->second.erase(i->second.begin(), i->second.lower_bound(floor));
+      if (i->second.empty())
+        i = votes_seen_.erase(i);
+      else
+        ++i;
+    }
   }
 }
 
 confirmation_result chain_engine::add_confirmation(const confirmation& c, signature_check sigs) {
   confirmation_result out;
   if (c.chain != final_.chain()) {
-    out.err = make_error(errc::wrong_chain, "confirmation of another chain");
+    out.err = make_error(errc::wrong_chain, "vote of another chain");
+    return out;
+  }
+  if (c.height <= c.source_height) {
+    out.err = make_error(errc::bad_confirmation, "vote target is not above its source");
+    return out;
+  }
+  // Cheap checks first: what is far from the chain's heights, or from a key that is not a
+  // member of a current cluster, costs neither a signature check nor memory.
+  if (c.height > head_.head().height + max_ahead || c.height + equivocation_window < final_height()) {
+    out.err = make_error(errc::bad_confirmation, "vote outside the window of heights this node keeps");
+    return out;
+  }
+  const auto* signer_vm = head_.consensus().find_vm(c.signer);
+  if (!signer_vm || signer_vm->status == vm_status::slashed || !is_relevant_signer(c.signer)) {
+    out.err = make_error(errc::bad_confirmation, "signer is not a delegate of a current cluster");
     return out;
   }
   if (sigs == signature_check::verify && !verify_confirmation(c)) {
     out.err = make_error(errc::bad_confirmation, "signature does not verify");
     return out;
   }
-  // Only delegates of this chain are remembered at all, even for equivocation detection.
-  const auto* signer_vm = head_.consensus().find_vm(c.signer);
-  if (!signer_vm || signer_vm->status == vm_status::slashed) {
-    out.err = make_error(errc::bad_confirmation, "signer is not a delegate of this chain");
-    return out;
-  }
-  auto [seen, inserted] = confirmations_seen_.emplace(std::make_pair(c.height, c.signer), c);
-  if (!inserted && seen->second.block != c.block)
-    out.evidence.push_back({evidence_kind::double_confirmation, codec::encode(seen->second), codec::encode(c)});
+  record_vote(c, out.evidence);
   out.accepted = true;
   if (c.height <= final_height())
     return out;
@@ -335,13 +572,51 @@ confirmation_result chain_engine::add_confirmation(const confirmation& c, signat
     out.err = make_error(errc::bad_confirmation, "signer is not in the block's cluster");
     return out;
   }
-  if (e == blocks_.end() || !e->second.validated) {
-    // Not yet checkable against the block's cluster (the signer is a delegate, checked above).
-    if (confirmations_.size() >= max_early_confirmations)
-      return out;  // too many confirmations of unknown blocks: drop, they will be re-sent
+  auto target = votes_.find(c.block);
+  if (target == votes_.end()) {
+    if (votes_.size() >= max_vote_targets)
+      return out;  // too many targets waiting: dropped, votes are sent again by catch-up
+    target = votes_.emplace(c.block, std::map<std::pair<std::uint64_t, hash256>, link_votes>{}).first;
   }
-  confirmations_[c.block][c.signer] = c.sig;
-  try_finalize(c.block, out.finalized);
+  target->second[{c.source_height, c.source}][c.signer] = c.sig;
+  try_justify(c.block, checkpoint{c.source_height, c.source}, out.finalized, out.applied);
+  return out;
+}
+
+confirmation_result chain_engine::add_certificate(const finality_certificate& cert) {
+  confirmation_result out;
+  if (cert.chain != final_.chain()) {
+    out.err = make_error(errc::wrong_chain, "certificate of another chain");
+    return out;
+  }
+  if (cert.height <= final_height()) {
+    out.accepted = true;  // nothing new
+    return out;
+  }
+  auto e = blocks_.find(cert.block);
+  if (e == blocks_.end() || !e->second.validated) {
+    out.err = make_error(errc::not_found, "certificate of a block this node does not hold");
+    return out;
+  }
+  if (auto st = verify_certificate(cert, e->second.confirmers); !st) {
+    out.err = st.error();
+    return out;
+  }
+  if (cert.proves_final() && e->second.blk.header.parent == cert.source && cert.source != final_hash()) {
+    auto s = blocks_.find(cert.source);
+    if (s != blocks_.end() && s->second.blk.header.height == cert.source_height && !s->second.justified) {
+      s->second.justified = true;
+      s->second.source = checkpoint{final_height(), final_hash()};
+    }
+  }
+  auto& link = votes_[cert.block][{cert.source_height, cert.source}];
+  for (const auto& sig : cert.signatures) {
+    confirmation c{cert.chain, cert.source_height, cert.source, cert.height, cert.block, sig.signer, sig.sig};
+    record_vote(c, out.evidence);
+    link[sig.signer] = sig.sig;
+  }
+  out.accepted = true;
+  try_justify(cert.block, checkpoint{cert.source_height, cert.source}, out.finalized, out.applied);
   return out;
 }
 

@@ -1,10 +1,10 @@
-// One node's view of a chain: the final state, the best chain above it, side branches,
-// confirmations and finality. Fork choice never reverts a final block. Pure: the chain actor
-// feeds it blocks and confirmations and persists what it finalizes.
+// One node's view of a chain: the final state, the best chain above it, side branches, finality
+// votes, justification and finality (a Casper-FFG gadget over the slot schedule, as BEP-126).
+// Fork choice follows the highest justified block, then the longest branch, and never reverts a
+// final block. Pure: the chain actor feeds it blocks and votes and persists what it finalizes.
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <optional>
 #include <set>
@@ -42,6 +42,14 @@ struct confirmation_result {
   error err;
   std::vector<evidence_payload> evidence;
   std::vector<block> finalized;  ///< newly final blocks, in height order (to persist)
+  std::vector<block> applied;    ///< blocks newly on the best chain (a justification moved the head)
+};
+
+/// A justified block: a vote source.
+struct checkpoint {
+  std::uint64_t height = 0;
+  hash256 hash;
+  friend bool operator==(const checkpoint&, const checkpoint&) = default;
 };
 
 class chain_engine {
@@ -60,21 +68,33 @@ public:
   /// checking. Equivocations it reveals come back as evidence.
   block_result add_block(const block& b, signature_check sigs);
 
-  /// Adds a confirmation; finality advances when a block's confirmations carry more than 2/3 of
-  /// the power of the cluster that produced it. `sigs` = already_verified only for confirmations
-  /// this node's own delegates just signed (nobody else's signature is taken on trust).
+  /// Adds a finality vote. A block is justified when votes from one justified source to it carry
+  /// more than 2/3 of its cluster's power; a justified block's source is final when the block is
+  /// the source's direct child. `sigs` = already_verified only for votes this node's own delegates
+  /// just signed (nobody else's signature is taken on trust).
   confirmation_result add_confirmation(const confirmation& c, signature_check sigs = signature_check::verify);
+
+  /// Adds a certificate (a peer's, or one this node stored): its votes, all checked against the
+  /// target's cluster. A finality proof (target the direct child of its source) also vouches that
+  /// its source was justified: more than 2/3 of the power voted from it.
+  confirmation_result add_certificate(const finality_certificate& cert);
+
+  /// The source a vote for `target` (a held, validated block) names: its highest justified
+  /// strict ancestor, or the final block.
+  std::optional<checkpoint> vote_source(const hash256& target) const;
+
+  /// Whether `hash` is the final block or a justified held block.
+  bool is_justified(const hash256& hash) const;
+
+  /// The highest justified block on the best chain (the final block if none above it).
+  checkpoint highest_justified() const;
+
+  /// The certificate that justified `hash` (a held block), if it is justified.
+  std::optional<finality_certificate> justification_of(const hash256& hash) const;
 
   /// A block on the best chain (final or not) by height, or a non-final block by hash.
   const block* best_block_at(std::uint64_t height) const;
   const block* find_block(const hash256& hash) const;
-
-  /// Whether a delegate whose last confirmation was `last_confirmed` at `last_confirmed_height`
-  /// may confirm `candidate` without ever having confirmed two conflicting blocks: yes if its
-  /// last confirmation is at or below the final height (on the final chain, or on a branch that
-  /// can no longer become final), otherwise only if it is a strict ancestor of the candidate.
-  bool may_confirm(const hash256& last_confirmed, std::uint64_t last_confirmed_height,
-                   const hash256& candidate) const;
 
   /// A transaction in a non-final block of the best chain.
   struct pending_location {
@@ -110,27 +130,45 @@ public:
   /// Non-final blocks held.
   std::size_t pending_blocks() const noexcept { return blocks_.size(); }
 
-  /// Bounds on buffered data (orphans, early confirmations).
+  /// Bounds on buffered data.
   static constexpr std::size_t max_orphans = 1024;
+  static constexpr std::size_t max_orphans_per_parent = 16;
   static constexpr std::size_t max_side_blocks = 4096;
-  static constexpr std::size_t max_early_confirmations = 65'536;
+  /// Targets with votes held that are not justified yet.
+  static constexpr std::size_t max_vote_targets = 16'384;
+  /// Blocks and votes more than this many heights above the head are refused.
+  static constexpr std::uint64_t max_ahead = 4096;
+  /// Equivocation records are kept this many heights below the final height.
+  static constexpr std::uint64_t equivocation_window = 2048;
 
 private:
   struct entry {
     block blk;
     hash256 hash;
-    cluster confirmers;  ///< active cluster of the block's round (set once applied)
+    cluster confirmers;  ///< active cluster of the block's round (set once validated)
     bool validated = false;
+    bool justified = false;
+    checkpoint source;   ///< the source of the link that justified it
   };
+  using link_votes = std::map<public_key, signature>;
 
   status rebuild_head(const std::vector<hash256>& branch);
   std::vector<hash256> branch_to(const hash256& tip) const;  // final (exclusive) -> tip
   void check_header_equivocation(const block_header& h, std::vector<evidence_payload>& out);
-  void finalize_to(const hash256& hash, std::vector<block>& finalized);
-  void try_finalize(const hash256& hash, std::vector<block>& finalized);
+  void record_vote(const confirmation& c, std::vector<evidence_payload>& out);
+  bool is_relevant_signer(const public_key& key) const;
+  bool validate_side(const hash256& hash, signature_check sigs);
+  bool is_ancestor(const checkpoint& ancestor, const hash256& descendant) const;
+  void try_justify(const hash256& target, const checkpoint& source, std::vector<block>& finalized,
+                   std::vector<block>& applied);
+  void finalize_to(const hash256& hash, const finality_certificate& cert, std::vector<block>& finalized,
+                   std::vector<block>& applied);
+  void choose_head(std::vector<block>& applied);
+  bool switch_to(const std::vector<hash256>& branch, std::vector<block>& applied);
+  std::pair<std::uint64_t, std::uint64_t> score(const hash256& tip) const;
   void prune();
-  void adopt_longest_branch();
   void adopt_orphans(const hash256& parent, block_result& out, signature_check sigs);
+  void erase_from(const hash256& hash);
 
   chain_state final_;
   chain_state head_;
@@ -139,15 +177,16 @@ private:
   std::map<hash256, entry> blocks_;                 // non-final blocks on any branch
   std::vector<hash256> best_;                       // best chain above final, in order
   std::multimap<hash256, block> orphans_;           // by missing parent
-  std::map<hash256, std::map<public_key, signature>> confirmations_;
-  // Equivocation detection: first header per (height, producer, round, slot) and first
-  // confirmation per (height, signer), kept for a window of heights below the final one.
+  // Votes held per target, then per source: not yet justifying, or the link that did.
+  std::map<hash256, std::map<std::pair<std::uint64_t, hash256>, link_votes>> votes_;
+  // The state after the last side block validated off the best chain (saves replays from the
+  // final state while a side branch grows block by block).
+  std::optional<chain_state> side_state_;
+  error side_error_;  // why the last side block did not apply
+  // Equivocation detection: first header per (height, producer, round, slot), and every vote per
+  // (signer, target height), kept for a window of heights below the final one.
   std::map<std::tuple<std::uint64_t, public_key, std::uint64_t, std::uint64_t>, bytes> headers_seen_;
-  std::map<std::pair<std::uint64_t, public_key>, confirmation> confirmations_seen_;
-  // Blocks dropped because their branch no longer descends from the final block (bounded):
-  // a delegate locked on one of them may confirm again.
-  std::set<hash256> dead_;
-  std::deque<hash256> dead_order_;
+  std::map<public_key, std::map<std::uint64_t, confirmation>> votes_seen_;
 };
 
 } // namespace bfd

@@ -13,14 +13,19 @@ std::string to_string_prefix(const public_key& k) {
   return to_hex(k).substr(0, 16);
 }
 
-constexpr std::uint64_t confirmation_version = 1;
+// Version 2: votes name a source (the finality gadget); version 1 confirmations named a block only.
+constexpr std::uint64_t confirmation_version = 2;
 constexpr codec::limits confirmation_limits{512, 8, 2};
 // A certificate holds at most one signature per cluster member.
 constexpr codec::limits certificate_limits{256 * 1024, 4096, 4};
 
+constexpr std::uint32_t body_fields = 6;
+
 void encode_body(const confirmation& c, codec::writer& w) {
   w.uint(confirmation_version);
   w.uint(c.chain);
+  w.uint(c.source_height);
+  w.bin(c.source);
   w.uint(c.height);
   w.bin(c.block);
 }
@@ -30,7 +35,7 @@ void encode_body(const confirmation& c, codec::writer& w) {
 hash256 confirmation_hash(const confirmation& c) {
   bytes buf;
   codec::writer w(buf);
-  w.array(4);
+  w.array(body_fields);
   encode_body(c, w);
   return tagged_hash(hash_tag::confirmation, buf);
 }
@@ -44,7 +49,39 @@ bool verify_confirmation(const confirmation& c) {
   return verify(c.signer, confirmation_hash(c).view(), c.sig);
 }
 
+vote_offence vote_conflict(const confirmation& a, const confirmation& b) noexcept {
+  if (a.signer != b.signer || a.chain != b.chain || a == b)
+    return vote_offence::none;
+  if (a.height == b.height && (a.block != b.block || a.source != b.source || a.source_height != b.source_height))
+    return vote_offence::double_vote;
+  auto inside = [](const confirmation& outer, const confirmation& inner) {
+    return outer.source_height < inner.source_height && inner.height < outer.height;
+  };
+  if (inside(a, b) || inside(b, a))
+    return vote_offence::surround_vote;
+  return vote_offence::none;
+}
+
+hash256 cluster_hash(const cluster& c) {
+  bytes buf;
+  codec::writer w(buf);
+  w.array(2);
+  w.array(static_cast<std::uint32_t>(c.members.size()));
+  for (const auto& m : c.members) {
+    w.array(3);
+    w.bin(m.key);
+    w.uint(m.category);
+    w.uint(m.power);
+  }
+  w.uint(c.power);
+  return tagged_hash(hash_tag::cluster, buf);
+}
+
 status verify_certificate(const finality_certificate& cert, const cluster& signers_cluster) {
+  if (cert.height <= cert.source_height)
+    return make_error(errc::bad_confirmation, "certificate target is not above its source");
+  if (cert.cluster != cluster_hash(signers_cluster))
+    return make_error(errc::bad_confirmation, "certificate names another cluster");
   std::set<public_key> seen;
   amount power = 0;
   for (const auto& s : cert.signatures) {
@@ -53,7 +90,7 @@ status verify_certificate(const finality_certificate& cert, const cluster& signe
       return make_error(errc::bad_confirmation, "signer " + to_string_prefix(s.signer) + " is not in the cluster");
     if (!seen.insert(s.signer).second)
       return make_error(errc::bad_confirmation, "signer appears twice");
-    confirmation c{cert.chain, cert.height, cert.block, s.signer, s.sig};
+    confirmation c{cert.chain, cert.source_height, cert.source, cert.height, cert.block, s.signer, s.sig};
     if (!verify_confirmation(c))
       return make_error(errc::bad_confirmation, "bad signature by " + to_string_prefix(s.signer));
     power += member->power;
@@ -68,7 +105,7 @@ namespace codec {
 
 void encode(const confirmation& c, bytes& out) {
   writer w(out);
-  w.array(6);
+  w.array(body_fields + 2);
   encode_body(c, w);
   w.bin(c.signer);
   w.bin(c.sig);
@@ -83,26 +120,32 @@ bytes encode(const confirmation& c) {
 namespace {
 
 result<confirmation> read_confirmation(const msgpack::object& o) {
-  auto f = reader(o, "confirmation").array(6);
+  auto f = reader(o, "vote").array(body_fields + 2);
   if (!f)
     return f.error();
-  auto version = reader((*f)[0], "confirmation.version").uint();
+  auto version = reader((*f)[0], "vote.version").uint();
   if (!version)
     return version.error();
   if (*version != confirmation_version)
-    return make_error(errc::unsupported_version, "confirmation version " + std::to_string(*version));
-  auto chain = reader((*f)[1], "confirmation.chain").uint();
-  auto height = reader((*f)[2], "confirmation.height").uint();
-  auto block = reader((*f)[3], "confirmation.block").fixed<32>();
-  auto signer = reader((*f)[4], "confirmation.signer").fixed<32>();
-  auto sig = reader((*f)[5], "confirmation.signature").fixed<64>();
+    return make_error(errc::unsupported_version, "vote version " + std::to_string(*version));
+  auto chain = reader((*f)[1], "vote.chain").uint();
+  auto source_height = reader((*f)[2], "vote.source_height").uint();
+  auto source = reader((*f)[3], "vote.source").fixed<32>();
+  auto height = reader((*f)[4], "vote.height").uint();
+  auto block = reader((*f)[5], "vote.block").fixed<32>();
+  auto signer = reader((*f)[6], "vote.signer").fixed<32>();
+  auto sig = reader((*f)[7], "vote.signature").fixed<64>();
   if (!chain) return chain.error();
-  if (*chain > UINT32_MAX) return make_error(errc::malformed, "confirmation.chain: over 32 bits");
+  if (*chain > UINT32_MAX) return make_error(errc::malformed, "vote.chain: over 32 bits");
+  if (!source_height) return source_height.error();
+  if (!source) return source.error();
   if (!height) return height.error();
   if (!block) return block.error();
   if (!signer) return signer.error();
   if (!sig) return sig.error();
-  return confirmation{static_cast<chain_id>(*chain), *height, *block, *signer, *sig};
+  if (*height <= *source_height)
+    return make_error(errc::malformed, "vote: target height is not above the source height");
+  return confirmation{static_cast<chain_id>(*chain), *source_height, *source, *height, *block, *signer, *sig};
 }
 
 } // namespace
@@ -114,11 +157,14 @@ result<confirmation> decode_confirmation(byte_view in) {
 
 void encode(const finality_certificate& c, bytes& out) {
   writer w(out);
-  w.array(5);
+  w.array(8);
   w.uint(confirmation_version);
   w.uint(c.chain);
+  w.uint(c.source_height);
+  w.bin(c.source);
   w.uint(c.height);
   w.bin(c.block);
+  w.bin(c.cluster);
   w.array(static_cast<std::uint32_t>(c.signatures.size()));
   for (const auto& s : c.signatures) {
     w.array(2);
@@ -135,7 +181,7 @@ bytes encode(const finality_certificate& c) {
 
 result<finality_certificate> decode_certificate(byte_view in) {
   auto read = [](const msgpack::object& o) -> result<finality_certificate> {
-    auto f = reader(o, "certificate").array(5);
+    auto f = reader(o, "certificate").array(8);
     if (!f)
       return f.error();
     auto version = reader((*f)[0], "certificate.version").uint();
@@ -144,17 +190,25 @@ result<finality_certificate> decode_certificate(byte_view in) {
     if (*version != confirmation_version)
       return make_error(errc::unsupported_version, "certificate version");
     auto chain = reader((*f)[1], "certificate.chain").uint();
-    auto height = reader((*f)[2], "certificate.height").uint();
-    auto block = reader((*f)[3], "certificate.block").fixed<32>();
+    auto source_height = reader((*f)[2], "certificate.source_height").uint();
+    auto source = reader((*f)[3], "certificate.source").fixed<32>();
+    auto height = reader((*f)[4], "certificate.height").uint();
+    auto block = reader((*f)[5], "certificate.block").fixed<32>();
+    auto named = reader((*f)[6], "certificate.cluster").fixed<32>();
     if (!chain) return chain.error();
     if (*chain > UINT32_MAX) return make_error(errc::malformed, "certificate.chain: over 32 bits");
+    if (!source_height) return source_height.error();
+    if (!source) return source.error();
     if (!height) return height.error();
     if (!block) return block.error();
+    if (!named) return named.error();
+    if (*height <= *source_height)
+      return make_error(errc::malformed, "certificate: target height is not above the source height");
     std::uint32_t count = 0;
-    auto sigs = reader((*f)[4], "certificate.signatures").array_up_to(certificate_limits.max_array_items, count);
+    auto sigs = reader((*f)[7], "certificate.signatures").array_up_to(certificate_limits.max_array_items, count);
     if (!sigs)
       return sigs.error();
-    finality_certificate cert{static_cast<chain_id>(*chain), *height, *block, {}};
+    finality_certificate cert{static_cast<chain_id>(*chain), *source_height, *source, *height, *block, *named, {}};
     for (std::uint32_t i = 0; i < count; ++i) {
       auto pair = reader((*sigs)[i], "certificate.signature").array(2);
       if (!pair)

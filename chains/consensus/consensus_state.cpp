@@ -315,9 +315,12 @@ std::optional<public_key> consensus_state::evidence_offender(const evidence_payl
   }
   auto a = codec::decode_confirmation(ev.first);
   auto b = codec::decode_confirmation(ev.second);
-  if (!a || !b || a->signer != b->signer || a->chain != s_.chain || b->chain != s_.chain
-      || a->height != b->height || a->block == b->block || !verify_confirmation(*a)
-      || !verify_confirmation(*b))
+  if (!a || !b || a->chain != s_.chain)
+    return std::nullopt;
+  const auto offence = vote_conflict(*a, *b);
+  const bool matches = (ev.kind == evidence_kind::double_vote && offence == vote_offence::double_vote)
+                       || (ev.kind == evidence_kind::surround_vote && offence == vote_offence::surround_vote);
+  if (!matches || !verify_confirmation(*a) || !verify_confirmation(*b))
     return std::nullopt;
   return a->signer;
 }

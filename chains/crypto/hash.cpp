@@ -9,7 +9,7 @@ namespace bfd {
 
 namespace {
 
-constexpr std::size_t tag_count = 18;
+constexpr std::size_t tag_count = 19;
 
 // Fetching the digest once and cloning a context that has already absorbed the tag
 // prefix is ~3x faster than EVP_sha256() per call (shared/CAF-NOTES.md).
@@ -80,6 +80,7 @@ std::string_view tag_name(hash_tag tag) noexcept {
     case hash_tag::vm: return "bfd/vm";
     case hash_tag::stake: return "bfd/stake";
     case hash_tag::consensus_scalars: return "bfd/consensus/scalars";
+    case hash_tag::cluster: return "bfd/cluster";
   }
   return "bfd/unknown";
 }

@@ -17,7 +17,7 @@ enum class hash_tag {
   merkle_node,   ///< "bfd/merkle/node": an inner Merkle node
   merkle_empty,  ///< "bfd/merkle/empty": the root of an empty tree
   peg,           ///< "bfd/peg": cross-chain peg message
-  confirmation,  ///< "bfd/confirm": a delegate's block confirmation
+  confirmation,  ///< "bfd/confirm": a delegate's finality vote
   address,       ///< "bfd/address": address derivation from a public key
   account,       ///< "bfd/account": an account leaf of the state tree
   reveal,        ///< "bfd/reveal": one step of a delegate's hash chain
@@ -28,6 +28,7 @@ enum class hash_tag {
   vm,            ///< "bfd/vm": a VM item of the consensus state's VM tree
   stake,         ///< "bfd/stake": a stake item of the consensus state's stake tree
   consensus_scalars,  ///< "bfd/consensus/scalars": the small part of the consensus state
+  cluster,       ///< "bfd/cluster": names the cluster a finality certificate counts
 };
 
 /// The tag string of a domain, e.g. "bfd/tx".

@@ -57,11 +57,12 @@ struct unvote_payload {
 
 /// What an evidence transaction proves.
 enum class evidence_kind : std::uint8_t {
-  double_block = 0,         ///< two signed headers, same producer, chain, height, round and slot
-  double_confirmation = 1,  ///< two signed confirmations, same delegate, chain and height
+  double_block = 0,   ///< two signed headers, same producer, chain, height, round and slot
+  double_vote = 1,    ///< two different finality votes of one delegate for the same target height
+  surround_vote = 2,  ///< two votes of one delegate, the span of one strictly inside the other's
 };
 
-/// Two conflicting signed objects (encoded headers or confirmations) from one delegate.
+/// Two conflicting signed objects (encoded headers or finality votes) from one delegate.
 struct evidence_payload {
   evidence_kind kind = evidence_kind::double_block;
   bytes first;

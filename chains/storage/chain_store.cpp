@@ -14,6 +14,7 @@ namespace {
 //   "C"              -> consensus state scalar record of the head (opaque here)
 //   "c" + item key   -> consensus state item records (VMs, stakes; opaque here)
 //   "F"              -> finality certificate of the head (opaque here)
+//   "J"              -> justification record: non-final blocks and a certificate (opaque here)
 //   "b" + hash       -> encoded block
 //   "n" + be64(h)    -> block hash at height h
 //   "t" + tx id      -> [height, index]
@@ -22,6 +23,7 @@ constexpr byte head_key = 'H';
 constexpr byte consensus_key = 'C';
 constexpr byte consensus_item_prefix = 'c';
 constexpr byte certificate_key = 'F';
+constexpr byte justified_key = 'J';
 constexpr byte block_prefix = 'b';
 constexpr byte height_prefix = 'n';
 constexpr byte tx_prefix = 't';
@@ -191,6 +193,16 @@ status chain_store::commit_blocks(std::span<const block> blocks, const ledger& s
 
 result<std::optional<bytes>> chain_store::certificate_record() {
   return store_->get(space_, key(certificate_key));
+}
+
+status chain_store::put_justified(byte_view record) {
+  write_batch batch;
+  batch.put(space_, key(justified_key), bytes(record.begin(), record.end()));
+  return store_->write(batch);
+}
+
+result<std::optional<bytes>> chain_store::justified_record() {
+  return store_->get(space_, key(justified_key));
 }
 
 result<std::optional<chain_head>> chain_store::head() {

@@ -65,6 +65,13 @@ public:
   /// The finality certificate stored with the head, or nothing.
   result<std::optional<bytes>> certificate_record();
 
+  /// Replaces the justification record: the non-final blocks up to the highest justified block
+  /// and the certificates justifying them (opaque here), so a restart re-learns a justification
+  /// its delegates may already vote from.
+  status put_justified(byte_view record);
+  /// The justification record, or nothing.
+  result<std::optional<bytes>> justified_record();
+
   /// The consensus state records written with the head block, or nothing.
   result<std::optional<consensus_read>> consensus_records();
 

@@ -684,7 +684,7 @@ private:
               if (auto it = vm_of_key_.find(hdr->producer); it != vm_of_key_.end())
                 offender = vms_[it->second].name;
             out.evidence.push_back(fmt::format("round {}: {} {}", a->round, offender,
-                                               ev->kind == evidence_kind::double_block ? "double_block" : "double_confirmation"));
+                                               ev->kind == evidence_kind::double_block ? "double_block" : ev->kind == evidence_kind::double_vote ? "double_vote" : "surround_vote"));
           }
         }
         sr.reward += params.block_reward + fees;

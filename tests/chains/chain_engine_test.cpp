@@ -35,7 +35,10 @@ struct engine_fixture {
     const auto* c = &members;
     confirmation_result last;
     for (std::size_t i = 0; i < n && i < c->members.size(); ++i) {
-      auto r = engine.add_confirmation(test::confirm(b, net.delegates.at(c->members[i].key).keys));
+      const auto source = engine.vote_source(header_hash(b.header));
+      REQUIRE(source);
+      auto r = engine.add_confirmation(test::vote(b, net.delegates.at(c->members[i].key).keys, source->height,
+                                                  source->hash));
       REQUIRE(r.accepted);
       if (!r.finalized.empty())
         last = r;
@@ -51,30 +54,39 @@ TEST_CASE("the cluster in these tests has six members of equal power") {
   CHECK(f.engine.head_state().consensus().active().members.size() == 6);
 }
 
-TEST_CASE("a block is final only with confirmations of more than two thirds of the power") {
+TEST_CASE("a block is justified by votes of more than two thirds of the power and final when its child is") {
   engine_fixture f;
   auto b1 = f.next(0);
-  auto r = f.engine.add_block(b1, signature_check::verify);
-  REQUIRE(r.outcome == block_outcome::extended);
-  // 4 of 6 equal members is exactly 2/3: not final.
-  auto c = f.confirm_by(b1, 4);
-  CHECK(c.finalized.empty());
+  auto b2 = f.next(1);
+  REQUIRE(f.engine.add_block(b1, signature_check::verify).outcome == block_outcome::extended);
+  REQUIRE(f.engine.add_block(b2, signature_check::verify).outcome == block_outcome::extended);
+  // 4 of 6 equal members is exactly 2/3: not justified.
+  f.confirm_by(b1, 4);
+  CHECK_FALSE(f.engine.is_justified(header_hash(b1.header)));
+  // The fifth justifies it; nothing is final yet.
+  f.confirm_by(b1, 5);
+  CHECK(f.engine.is_justified(header_hash(b1.header)));
   CHECK(f.engine.final_height() == 0);
-  // The fifth makes it final.
-  c = f.confirm_by(b1, 5);
+  CHECK(f.engine.vote_source(header_hash(b2.header))->hash == header_hash(b1.header));
+  // Its direct child justified from it makes it final.
+  auto c = f.confirm_by(b2, 5);
   REQUIRE(c.finalized.size() == 1);
   CHECK(f.engine.final_height() == 1);
   CHECK(f.engine.final_hash() == header_hash(b1.header));
   REQUIRE(f.engine.final_certificate());
   CHECK(f.engine.final_certificate()->signatures.size() == 5);
+  CHECK(f.engine.final_certificate()->proves_final());
 }
 
 TEST_CASE("a finality certificate verifies against its cluster and fails when tampered") {
   engine_fixture f;
   auto b1 = f.next(0);
+  auto b2 = f.next(1);
   REQUIRE(f.engine.add_block(b1, signature_check::verify).outcome == block_outcome::extended);
-  const cluster confirmers = *f.engine.confirming_cluster(header_hash(b1.header));
+  REQUIRE(f.engine.add_block(b2, signature_check::verify).outcome == block_outcome::extended);
+  const cluster confirmers = *f.engine.confirming_cluster(header_hash(b2.header));
   f.confirm_by(b1, 6);
+  f.confirm_by(b2, 6);
   auto cert = *f.engine.final_certificate();
   CHECK(verify_certificate(cert, confirmers));
   auto decoded = codec::decode_certificate(codec::encode(cert));
@@ -84,6 +96,12 @@ TEST_CASE("a finality certificate verifies against its cluster and fails when ta
   auto forged = cert;
   forged.block.data[0] ^= 1;
   CHECK(verify_certificate(forged, confirmers).error().code == errc::bad_confirmation);
+  auto other_source = cert;
+  other_source.source.data[0] ^= 1;
+  CHECK(verify_certificate(other_source, confirmers).error().code == errc::bad_confirmation);
+  auto other_cluster = cert;
+  other_cluster.cluster.data[0] ^= 1;
+  CHECK(verify_certificate(other_cluster, confirmers).error().code == errc::bad_confirmation);
   auto short_cert = cert;
   short_cert.signatures.resize(4);
   CHECK(verify_certificate(short_cert, confirmers).error().code == errc::not_final);
@@ -93,14 +111,16 @@ TEST_CASE("a finality certificate verifies against its cluster and fails when ta
   CHECK(verify_certificate(doubled, confirmers).error().code == errc::bad_confirmation);
 }
 
-TEST_CASE("confirming a block finalizes its ancestors too") {
+TEST_CASE("a justified block's child justified from it finalizes it and its ancestors") {
   engine_fixture f;
   std::vector<block> chain;
   for (std::uint64_t g = 0; g < 4; ++g) {
     chain.push_back(f.next(g));
     REQUIRE(f.engine.add_block(chain.back(), signature_check::verify).outcome == block_outcome::extended);
   }
-  auto c = f.confirm_by(chain[2], 6);
+  auto c = f.confirm_by(chain[2], 6);  // from genesis: justified, not a direct child
+  CHECK(c.finalized.empty());
+  c = f.confirm_by(chain[3], 6);  // from chain[2]
   CHECK(c.finalized.size() == 3);
   CHECK(f.engine.final_height() == 3);
   CHECK(f.engine.head_state().head().height == 4);
@@ -132,6 +152,7 @@ TEST_CASE("a longer branch wins, but never one that reverts a final block") {
 
   // Finalize the new branch's first block; a longer branch from genesis can no longer win.
   f.confirm_by(branch[0], 6);
+  f.confirm_by(branch[1], 6);
   CHECK(f.engine.final_height() == 1);
   chain_state third = net.genesis().first;
   for (std::uint64_t g = 5; g < 10; ++g) {
@@ -191,7 +212,7 @@ TEST_CASE("two headers for one slot or two confirmations for one height are turn
   REQUIRE(f.engine.add_confirmation(test::confirm(b1, signer)).evidence.empty());
   auto c2 = f.engine.add_confirmation(test::confirm(twin, signer));
   REQUIRE(c2.evidence.size() == 1);
-  CHECK(c2.evidence[0].kind == evidence_kind::double_confirmation);
+  CHECK(c2.evidence[0].kind == evidence_kind::double_vote);
   tx.payload = c2.evidence[0];
   sign_transaction(tx, f.net.users[0], hash256{});
   CHECK(f.engine.head_state().check_transaction(tx, signature_check::verify));
@@ -210,32 +231,6 @@ TEST_CASE("confirmations with bad signatures or from outside the cluster are ref
   CHECK(f.engine.add_confirmation(bad).err.code == errc::bad_confirmation);
 }
 
-TEST_CASE("a lock on a block whose branch died above the final height is released") {
-  network net;
-  engine_fixture f(net);
-  chain_state other = net.genesis().first;
-  // Branch B: two blocks from slots 2 and 3; branch A: slot 0 only.
-  std::vector<block> b_branch;
-  for (std::uint64_t g = 2; g < 4; ++g) {
-    auto b = test::produce(f.net, other, g);
-    REQUIRE(other.apply_block(b, signature_check::verify));
-    b_branch.push_back(b);
-  }
-  auto a1 = f.next(0);
-  REQUIRE(f.engine.add_block(a1, signature_check::verify).outcome == block_outcome::extended);
-  REQUIRE(f.engine.add_block(b_branch[0], signature_check::verify).outcome == block_outcome::side);
-  REQUIRE(f.engine.add_block(b_branch[1], signature_check::verify).outcome == block_outcome::reorged);
-  const auto locked = header_hash(b_branch[1].header);  // a delegate confirmed B2 (height 2)
-  auto a2 = f.next(1);
-  REQUIRE(f.engine.add_block(a2, signature_check::verify).outcome == block_outcome::side);
-  CHECK_FALSE(f.engine.may_confirm(locked, 2, header_hash(a2.header)));
-  // A1 becomes final: branch B is dead, although B2 stood above the final height.
-  f.confirm_by(a1, 6);
-  REQUIRE(f.engine.final_height() == 1);
-  REQUIRE(f.engine.find_block(locked) == nullptr);
-  CHECK(f.engine.may_confirm(locked, 2, header_hash(a2.header)));
-}
-
 TEST_CASE("a transaction is found in the unfinalized best chain until its block is final") {
   engine_fixture f;
   auto tx = test::transfer(f.net.users[0], address_of(f.net.users[1].pub), 7, 0, 100, 1000);
@@ -250,7 +245,11 @@ TEST_CASE("a transaction is found in the unfinalized best chain until its block 
   CHECK(found->blk->header.height == 1);
   CHECK(found->index == 0);
   CHECK_FALSE(f.engine.find_unfinalized_transaction(hash256{}));
+  auto b2 = test::produce(f.net, f.builder, 1);
+  REQUIRE(f.builder.apply_block(b2, signature_check::verify));
+  REQUIRE(f.engine.add_block(b2, signature_check::verify).outcome == block_outcome::extended);
   f.confirm_by(b1, 6);
+  f.confirm_by(b2, 6);
   REQUIRE(f.engine.final_height() == 1);
   CHECK_FALSE(f.engine.find_unfinalized_transaction(id));
 }

@@ -27,7 +27,9 @@ confirmation_result confirm_by(const network& net, chain_engine& node, const blo
   const auto members = c->members;
   confirmation_result last;
   for (std::size_t i = 0; i < n && i < members.size(); ++i) {
-    auto r = node.add_confirmation(test::confirm(b, net.delegates.at(members[i].key).keys));
+    const auto source = node.vote_source(header_hash(b.header));
+    REQUIRE(source);
+    auto r = node.add_confirmation(test::vote(b, net.delegates.at(members[i].key).keys, source->height, source->hash));
     REQUIRE(r.accepted);
     if (!r.finalized.empty())
       last = r;
@@ -35,20 +37,21 @@ confirmation_result confirm_by(const network& net, chain_engine& node, const blo
   return last;
 }
 
-/// A delegate that keeps the locking rule: it confirms a block only above the height it last
-/// confirmed, and only where its node's engine says the block may follow its last confirmation.
+/// A delegate that keeps the gadget's voting rules: a vote only for a target height above its
+/// last one, from the source its node names (the target's highest justified ancestor), never
+/// from a source height below its last one.
 struct locking_delegate {
   const key_pair* keys = nullptr;
-  hash256 last;
-  std::uint64_t height = 0;
+  std::uint64_t target_height = 0;
+  std::uint64_t source_height = 0;
 
   std::optional<confirmation> offer(const chain_engine& node, const block& b) {
-    const auto hash = header_hash(b.header);
-    if (b.header.height <= height || !node.may_confirm(last, height, hash))
+    const auto source = node.vote_source(header_hash(b.header));
+    if (!source || b.header.height <= target_height || source->height < source_height)
       return std::nullopt;
-    last = hash;
-    height = b.header.height;
-    return test::confirm(b, *keys);
+    target_height = b.header.height;
+    source_height = source->height;
+    return test::vote(b, *keys, source->height, source->hash);
   }
 };
 
@@ -81,44 +84,7 @@ block unsigned_block(const block& genesis, std::uint64_t round, const public_key
 
 // P1: conflicting blocks could both become final.
 
-TEST_CASE("may_confirm allows only descendants of the last confirmed block until it is final or dead") {
-  network net;
-  auto [g, gb] = net.genesis();
-  chain_engine node(g, gb);
-  chain_state sa = g, sb = g;
-  // Branch A: slots 0 and 3. Branch B: slots 1 and 2, built without A1.
-  auto a1 = extend(net, sa, 0);
-  auto a2 = extend(net, sa, 3);
-  auto b1 = extend(net, sb, 1);
-  auto b2 = extend(net, sb, 2);
-  REQUIRE(node.add_block(a1, signature_check::verify).outcome == block_outcome::extended);
-  REQUIRE(node.add_block(b1, signature_check::verify).outcome == block_outcome::side);
-  REQUIRE(node.add_block(b2, signature_check::verify).outcome == block_outcome::reorged);
-  REQUIRE(node.add_block(a2, signature_check::verify).outcome == block_outcome::side);
-  const auto genesis = header_hash(gb.header);
-  const auto A1 = header_hash(a1.header), A2 = header_hash(a2.header);
-  const auto B1 = header_hash(b1.header), B2 = header_hash(b2.header);
-
-  CHECK_FALSE(node.may_confirm(A1, 1, B2));
-  CHECK_FALSE(node.may_confirm(A1, 1, B1));
-  CHECK(node.may_confirm(A1, 1, A2));
-  CHECK(node.may_confirm(B1, 1, B2));
-  CHECK_FALSE(node.may_confirm(B2, 2, B1));
-  CHECK_FALSE(node.may_confirm(B2, 2, B2));  // a block is not its own strict ancestor
-  CHECK(node.may_confirm(genesis, 0, B2));
-  hash256 unknown;
-  unknown.data.fill(0x77);
-  CHECK_FALSE(node.may_confirm(unknown, 1, A2));
-
-  // Once B1, which conflicts with A1, is final, A1's branch is dead and B2 may be confirmed.
-  auto r = confirm_by(net, node, b1, 5);
-  REQUIRE(r.finalized.size() == 1);
-  REQUIRE(node.final_hash() == B1);
-  CHECK(node.may_confirm(A1, 1, B2));
-  CHECK(node.may_confirm(unknown, 1, B2));
-}
-
-TEST_CASE("delegates that keep the locking rule cannot make conflicting blocks final") {
+TEST_CASE("delegates that keep the voting rules vote again after a reorg and never finalize conflicting blocks") {
   network net;
   auto [g, gb] = net.genesis();
   chain_engine x(g, gb), y(g, gb);
@@ -127,70 +93,65 @@ TEST_CASE("delegates that keep the locking rule cannot make conflicting blocks f
   auto a1 = extend(net, sa, 0);
   auto b1 = extend(net, sb, 1);
   auto b2 = extend(net, sb, 2);
-  const auto A1 = header_hash(a1.header);
-
+  auto b3 = extend(net, sb, 3);
   const auto members = g.consensus().active().members;
   REQUIRE(members.size() == 6);
   std::vector<locking_delegate> delegates;
   for (const auto& m : members)
-    delegates.push_back({&net.delegates.at(m.key).keys, header_hash(gb.header), 0});
+    delegates.push_back({&net.delegates.at(m.key).keys, 0, 0});
 
-  // Every node receives A1 first, and every delegate confirms it.
+  // Every node receives A1 first, and every delegate votes for it (source: genesis).
   REQUIRE(x.add_block(a1, signature_check::verify).outcome == block_outcome::extended);
   REQUIRE(y.add_block(a1, signature_check::verify).outcome == block_outcome::extended);
-  std::vector<confirmation> on_a;
+  std::vector<confirmation> votes;
   for (auto& d : delegates) {
     auto c = d.offer(x, a1);
     REQUIRE(c);
-    on_a.push_back(*c);
+    votes.push_back(*c);
   }
-  // Five of them sit on node Y, which then switches to the longer branch B1-B2 before the A1
-  // confirmations arrive: they no longer confirm either block of it.
+  // Five of them sit on node Y, which switches to the longer branch B1-B2 before the A1 votes
+  // arrive: they may vote for B2 (a higher target, the same source), never again at height 1.
   REQUIRE(y.add_block(b1, signature_check::verify).outcome == block_outcome::side);
   REQUIRE(y.add_block(b2, signature_check::verify).outcome == block_outcome::reorged);
-  std::vector<confirmation> on_b;
   for (std::size_t i = 0; i < 5; ++i) {
-    for (const auto* b : {&b1, &b2}) {
-      auto c = delegates[i].offer(y, *b);
-      CHECK_FALSE(c);
-      if (c)
-        on_b.push_back(*c);
-    }
-  }
-  // Both nodes collect everything that was signed, in either order.
-  std::size_t evidence = 0;
-  for (const auto& c : on_b)
-    evidence += y.add_confirmation(c).evidence.size();
-  for (const auto& c : on_a) {
-    evidence += y.add_confirmation(c).evidence.size();
-    evidence += x.add_confirmation(c).evidence.size();
-  }
-  for (const auto& c : on_b)
-    evidence += x.add_confirmation(c).evidence.size();
-  CHECK(evidence == 0);
-  CHECK(x.final_height() == 1);
-  CHECK(x.final_hash() == A1);
-  CHECK(y.final_height() == 1);
-  CHECK(y.final_hash() == A1);
-  CHECK(y.head_state().head_hash() == A1);
-  CHECK(y.find_block(header_hash(b2.header)) == nullptr);
-  REQUIRE(x.final_certificate());
-  REQUIRE(y.final_certificate());
-  CHECK(verify_certificate(*x.final_certificate(), g.consensus().active()));
-  CHECK(verify_certificate(*y.final_certificate(), g.consensus().active()));
-
-  // The rule does not stall the chain: the next block on A1 is confirmed and made final by all.
-  auto a2 = extend(net, sa, 3);
-  REQUIRE(x.add_block(a2, signature_check::verify).outcome == block_outcome::extended);
-  REQUIRE(y.add_block(a2, signature_check::verify).outcome == block_outcome::extended);
-  for (std::size_t i = 0; i < delegates.size(); ++i) {
-    auto c = delegates[i].offer(i < 5 ? y : x, a2);
+    CHECK_FALSE(delegates[i].offer(y, b1));
+    auto c = delegates[i].offer(y, b2);
     REQUIRE(c);
+    votes.push_back(*c);
+  }
+  // Both nodes collect every vote, in either order: no offence, nothing final yet.
+  std::size_t evidence = 0;
+  for (const auto& c : votes)
+    evidence += y.add_confirmation(c).evidence.size();
+  for (auto i = votes.rbegin(); i != votes.rend(); ++i)
+    evidence += x.add_confirmation(*i).evidence.size();
+  CHECK(evidence == 0);
+  CHECK(x.final_height() == 0);
+  CHECK(y.final_height() == 0);
+  // X receives branch B: B2 is justified (5 of 6), higher than A1, so fork choice follows it.
+  REQUIRE(x.add_block(b1, signature_check::verify).outcome == block_outcome::side);
+  auto moved = x.add_block(b2, signature_check::verify);
+  CHECK(moved.outcome == block_outcome::reorged);
+  CHECK(x.head_state().head_hash() == header_hash(b2.header));
+  CHECK(y.head_state().head_hash() == header_hash(b2.header));
+  CHECK(x.is_justified(header_hash(b2.header)));
+  CHECK(x.is_justified(header_hash(a1.header)));
+
+  // The chain moves on: everyone, the sixth delegate too, votes for B3 from B2; B2 is final.
+  REQUIRE(x.add_block(b3, signature_check::verify).outcome == block_outcome::extended);
+  REQUIRE(y.add_block(b3, signature_check::verify).outcome == block_outcome::extended);
+  for (std::size_t i = 0; i < delegates.size(); ++i) {
+    auto c = delegates[i].offer(i < 5 ? y : x, b3);
+    REQUIRE(c);
+    CHECK(c->source == header_hash(b2.header));
     x.add_confirmation(*c);
     y.add_confirmation(*c);
   }
-  CHECK(x.final_hash() == header_hash(a2.header));
-  CHECK(y.final_hash() == header_hash(a2.header));
+  CHECK(x.final_hash() == header_hash(b2.header));
+  CHECK(y.final_hash() == header_hash(b2.header));
+  REQUIRE(x.final_certificate());
+  CHECK(x.final_certificate()->source == header_hash(b2.header));
+  CHECK(verify_certificate(*x.final_certificate(), g.consensus().active()));
 }
 
 // P2: side blocks were stored unvalidated and could be poisoned.
@@ -219,7 +180,10 @@ TEST_CASE("a side block whose body does not match its header is rejected and the
   CHECK(node.add_block(b2, signature_check::verify).outcome == block_outcome::reorged);
   CHECK(node.add_block(b3, signature_check::verify).outcome == block_outcome::extended);
   CHECK(node.head_state().head_hash() == header_hash(b3.header));
-  confirm_by(net, node, b3, 5);
+  confirm_by(net, node, b3, 5);  // justified from genesis
+  auto b4 = extend(net, sb, 4);
+  REQUIRE(node.add_block(b4, signature_check::verify).outcome == block_outcome::extended);
+  confirm_by(net, node, b4, 5);  // its direct child justified from it: final
   CHECK(node.final_height() == 3);
   CHECK(node.final_hash() == header_hash(b3.header));
 }
@@ -448,7 +412,7 @@ TEST_CASE("a confirmation of an unknown block by a key that is not a VM is refus
   network net;
   auto [g, gb] = net.genesis();
   chain_engine node(g, gb);
-  confirmation c{mainchain_id, 5, {}, {}, {}};
+  confirmation c{mainchain_id, 0, {}, 5, {}, {}, {}};
   c.block.data.fill(0x11);
   sign_confirmation(c, net.users[0], hash256{});
   auto r = node.add_confirmation(c);
@@ -463,8 +427,7 @@ TEST_CASE("a confirmation of an unknown block by a key that is not a VM is refus
     CHECK(node.add_confirmation(test::confirm(b1, net.delegates.at(members[i].key).keys)).accepted);
   auto added = node.add_block(b1, signature_check::verify);
   CHECK(added.outcome == block_outcome::extended);
-  CHECK(added.finalized.size() == 1);
-  CHECK(node.final_hash() == header_hash(b1.header));
+  CHECK(node.is_justified(header_hash(b1.header)));
 }
 
 TEST_CASE("a stranger's refused confirmations are not remembered as equivocation") {
@@ -522,7 +485,9 @@ TEST_CASE("when a side block becomes final the head moves to the longest branch 
   REQUIRE(node.add_block(b2, signature_check::verify).outcome == block_outcome::side);
   REQUIRE(node.add_block(b3, signature_check::verify).outcome == block_outcome::reorged);
 
-  auto r = confirm_by(net, node, a1, 6);
+  // A1 justified, then A2 justified from it: A1 is final although B3 was the head.
+  confirm_by(net, node, a1, 6);
+  auto r = confirm_by(net, node, a2, 6);
   REQUIRE(r.finalized.size() == 1);
   CHECK(node.final_hash() == header_hash(a1.header));
   CHECK(node.head_state().head().height == 2);

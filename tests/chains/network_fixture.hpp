@@ -98,11 +98,17 @@ inline block produce(const network& net, chain_state& st, std::uint64_t g, std::
   return *b;
 }
 
-/// A confirmation of `b` by `signer`.
-inline confirmation confirm(const block& b, const key_pair& signer) {
-  confirmation c{b.header.chain, b.header.height, header_hash(b.header), {}, {}};
+/// A finality vote for `b` by `signer` from the source (height, hash).
+inline confirmation vote(const block& b, const key_pair& signer, std::uint64_t source_height, const hash256& source) {
+  confirmation c{b.header.chain, source_height, source, b.header.height, header_hash(b.header), {}, {}};
   sign_confirmation(c, signer, hash256{});
   return c;
+}
+
+/// A finality vote for `b` by `signer` from its parent (the usual link: once the parent is
+/// justified, enough of these justify `b` and make the parent final).
+inline confirmation confirm(const block& b, const key_pair& signer) {
+  return vote(b, signer, b.header.height - 1, b.header.parent);
 }
 
 } // namespace bfd::test
