@@ -537,6 +537,7 @@ private:
   status drive() {
     std::uint64_t g = 0;
     std::uint64_t current_round = 0;
+    std::uint64_t tail_slots = 0;
     bool started = false;
     const auto slot_ms = sc_.params.slot_ms;
     for (;; ++g) {
@@ -557,7 +558,10 @@ private:
         started = true;
         current_round = round;
       }
-      if (round >= sc_.rounds)
+      // One slot past the last round is still produced (not recorded): with the finality gadget
+      // a block is final once its direct child is justified, so the last round's blocks need it.
+      const bool tail = round >= sc_.rounds;
+      if (tail && tail_slots++ > 0)
         break;
       // Tick times: each producer at its sub-slot starts, late by its delay if slow.
       std::vector<std::pair<std::uint64_t, delegate_actor>> ticks;
@@ -584,7 +588,13 @@ private:
         settle();  // what was submitted is admitted before the producer takes a batch
         auto h = self_->request(d, caf::infinite, tick_atom::value);
         settle();
-        h.receive([&](std::uint32_t made) { made_[round] += made; stats_.blocks_made += made; },
+        h.receive(
+          [&](std::uint32_t made) {
+            if (tail)
+              return;
+            made_[round] += made;
+            stats_.blocks_made += made;
+          },
                   [](const caf::error&) {});
         collect_final();
       }
