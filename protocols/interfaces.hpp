@@ -126,6 +126,8 @@ using chain_actor = caf::typed_actor<
   /// Blocks, confirmations and transactions from peer nodes: processed, not relayed again.
   caf::reacts_to<relay_atom, block_envelope>,
   caf::reacts_to<relay_atom, confirmation_envelope>,
+  /// A peer's justification or finality certificate: its votes, checked here.
+  caf::reacts_to<relay_atom, certificate_envelope>,
   caf::reacts_to<relay_atom, tx_envelope>,
   /// The final block's certificate (empty before the first finalization).
   caf::replies_to<cert_atom>::with<certificate_envelope>,

@@ -223,6 +223,36 @@ enum class origin { local, peer };
 
 void after_votes(chain_pointer self, confirmation_result r);
 
+/// Sends peers the certificate of each block newly justified here, so every node learns the
+/// same vote sources even if it missed some votes (joined late, lost a link, restarted).
+void announce_justified(chain_pointer self, const std::vector<hash256>& justified) {
+  auto& st = self->state;
+  if (st.peers.empty())
+    return;
+  for (const auto& h : justified)
+    if (auto cert = st.engine->justification_of(h)) {
+      certificate_envelope env{std::move(*cert)};
+      for (const auto& p : st.peers)
+        self->send(caf::actor_cast<chain_actor>(p), relay_atom::value, env);
+    }
+}
+
+/// Sends one peer what this node knows of justification: the final block's certificate and
+/// those of the justified blocks above it on the best chain, in height order.
+void share_justifications(chain_pointer self, const caf::actor& peer) {
+  auto& st = self->state;
+  auto to = caf::actor_cast<chain_actor>(peer);
+  if (const auto& f = st.engine->final_certificate())
+    self->send(to, relay_atom::value, certificate_envelope{*f});
+  for (auto h = st.engine->final_height() + 1;; ++h) {
+    const auto* b = st.engine->best_block_at(h);
+    if (!b)
+      break;
+    if (auto cert = st.engine->justification_of(header_hash(b->header)))
+      self->send(to, relay_atom::value, certificate_envelope{std::move(*cert)});
+  }
+}
+
 /// Asks the local delegates in each block's cluster to vote for it, from the block's vote source
 /// (its highest justified ancestor); calls `done` once every request is answered. Their votes
 /// are counted and relayed to peers as they come.
@@ -243,8 +273,16 @@ void request_votes(chain_pointer self, const std::vector<block>& blocks, Done do
     block_envelope shared{std::make_shared<const block>(applied)};
     // The cluster's members hosted here, in the cluster's order (not every local delegate:
     // a node may host thousands of VMs waiting in the queue).
-    for (const auto& member : confirmers->members) {
-      auto local = st.delegates.find(member.key);
+    // While the block that fixed its cluster is not final here, the final block's cluster votes
+    // too (dual quorum, docs/consensus.md).
+    std::vector<public_key> voters;
+    for (const auto& m : confirmers->members)
+      voters.push_back(m.key);
+    if (const auto* dual = st.engine->dual_cluster(hash))
+      for (const auto& m : dual->members)
+        voters.push_back(m.key);
+    for (const auto& key : voters) {
+      auto local = st.delegates.find(key);
       if (local == st.delegates.end() || local->second.asked_height >= applied.header.height)
         continue;
       local->second.asked_height = applied.header.height;
@@ -252,7 +290,7 @@ void request_votes(chain_pointer self, const std::vector<block>& blocks, Done do
       self->request(local->second.handle, std::chrono::milliseconds(st.config.confirm_timeout_ms), confirm_atom::value,
                     shared, source->height, source->hash)
         .then(
-          [self, finish, signer = member.key, hash](const confirmation_envelope& c) mutable {
+          [self, finish, signer = key, hash](const confirmation_envelope& c) mutable {
             // Signed just now by this node's own delegate for the block it was asked about:
             // its signature needs no check here (peers verify it when it is relayed).
             if (c && c->signer == signer && c->block == hash) {
@@ -272,6 +310,7 @@ void request_votes(chain_pointer self, const std::vector<block>& blocks, Done do
 /// and voted for.
 void after_votes(chain_pointer self, confirmation_result r) {
   auto& st = self->state;
+  announce_justified(self, r.justified);
   report_evidence(self, r.evidence);
   st.persist(r.finalized);
   if (!st.persist_justification()) {
@@ -286,7 +325,10 @@ void after_votes(chain_pointer self, confirmation_result r) {
 }
 
 void handle_confirmation(chain_pointer self, const confirmation& c) {
-  after_votes(self, self->state.engine->add_confirmation(c));
+  auto r = self->state.engine->add_confirmation(c);
+  if (!r.accepted && r.err.code != errc::ok)
+    self->state.warn("refused a vote of {} for #{}: {}", to_hex(c.signer).substr(0, 8), c.height, r.err.message());
+  after_votes(self, std::move(r));
 }
 
 caf::result<block_ack> process_block(chain_pointer self, const block_envelope& env, origin from) {
@@ -315,6 +357,7 @@ caf::result<block_ack> process_block(chain_pointer self, const block_envelope& e
   }
   const round_info before = st.engine->head_state().consensus().round();
   auto result = st.engine->add_block(b, signature_check::already_verified);
+  announce_justified(self, result.justified);
   report_evidence(self, result.evidence);
   if (from == origin::local && result.outcome != block_outcome::rejected
       && result.outcome != block_outcome::duplicate && result.outcome != block_outcome::stale)
@@ -534,6 +577,10 @@ chain_actor::behavior_type chain_impl(chain_pointer self, std::shared_ptr<chain_
       if (c)
         handle_confirmation(self, *c);
     },
+    [=](relay_atom, const certificate_envelope& c) {
+      if (c)
+        after_votes(self, self->state.engine->add_certificate(*c));
+    },
     [=](relay_atom, const tx_envelope& tx) {
       if (tx)
         self->send(self->state.config.mempool, relay_atom::value, tx);
@@ -551,6 +598,7 @@ chain_actor::behavior_type chain_impl(chain_pointer self, std::shared_ptr<chain_
       st.info("connected to a peer node ({} now)", st.peers.size());
       self->send(st.config.mempool, peer_atom::value, peer);
       start_sync(self, peer);
+      share_justifications(self, peer);
     },
     [=](schedule_atom, std::uint64_t g) {
       const auto& head = self->state.engine->head_state();

@@ -49,9 +49,10 @@ struct delegate_state {
       return raw.error();
     if (!*raw)
       return {};
+    bool legacy = false;  // read as the four-item form: re-encoded the same way
     auto decoded = codec::decode_canonical<signing_record>(
       **raw, codec::limits{256, 8, 2},
-      [](const msgpack::object& o) -> result<signing_record> {
+      [&legacy](const msgpack::object& o) -> result<signing_record> {
         // Six fields; a four-field record predates the finality gadget: its last confirmed
         // height is kept as the last target height, so no height is ever signed twice.
         std::uint32_t count = 0;
@@ -65,6 +66,7 @@ struct delegate_state {
         if (!a || !b || !c || !d)
           return make_error(errc::malformed, "signing record");
         signing_record r{*a, *b, *c, *d, 0, {}};
+        legacy = count == 4;
         if (count == 6) {
           auto e = codec::reader((*f)[4], "source height").uint();
           auto g = codec::reader((*f)[5], "source").fixed<32>();
@@ -75,10 +77,9 @@ struct delegate_state {
         }
         return r;
       },
-      [](const signing_record& r, bytes& out) {
+      [&legacy](const signing_record& r, bytes& out) {
         // Either form re-encodes as read (canonical check); the legacy form has no source.
         codec::writer w(out);
-        const bool legacy = r.vote_source_height == 0 && r.vote_source == hash256{};
         w.array(legacy ? 4 : 6);
         w.uint(r.signed_slot_plus_one);
         w.uint(r.signed_index);

@@ -11,6 +11,39 @@ chain_engine::chain_engine(chain_state final_state, block final_block, std::opti
     final_block_(std::move(final_block)) {
   final_.release_undo();
   head_.release_undo();
+  final_active_fixed_ = final_next_fixed_ = final_height();
+  final_active_hash_ = cluster_hash(final_.consensus().active());
+  final_next_hash_ = cluster_hash(final_.consensus().next());
+}
+
+void chain_engine::stamp_clusters(entry& e, const consensus_state& after) {
+  std::uint64_t parent_active_fixed = final_active_fixed_, parent_next_fixed = final_next_fixed_;
+  hash256 parent_active = final_active_hash_, parent_next = final_next_hash_;
+  if (auto p = blocks_.find(e.blk.header.parent); p != blocks_.end()) {
+    parent_active_fixed = p->second.active_fixed;
+    parent_next_fixed = p->second.next_fixed;
+    parent_active = p->second.active_hash;
+    parent_next = p->second.next_hash;
+  }
+  const auto height = e.blk.header.height;
+  e.active_hash = cluster_hash(after.active());
+  e.next_hash = cluster_hash(after.next());
+  e.next_fixed = e.next_hash == parent_next ? parent_next_fixed : height;
+  if (e.active_hash == parent_active)
+    e.active_fixed = parent_active_fixed;
+  else if (e.active_hash == parent_next)
+    e.active_fixed = parent_next_fixed;  // the next cluster took over at an epoch boundary
+  else
+    e.active_fixed = height;             // changed here (a member slashed, or both at once)
+  e.confirmers = after.active();
+  e.validated = true;
+}
+
+const cluster* chain_engine::dual_cluster(const hash256& hash) const {
+  auto i = blocks_.find(hash);
+  if (i == blocks_.end() || !i->second.validated || final_height() >= i->second.active_fixed)
+    return nullptr;
+  return &final_.consensus().active();
 }
 
 const block* chain_engine::find_block(const hash256& hash) const {
@@ -111,8 +144,7 @@ status chain_engine::rebuild_head(const std::vector<hash256>& branch) {
       return st;
     }
     next.release_undo();
-    e.confirmers = next.consensus().active();
-    e.validated = true;
+    stamp_clusters(e, next.consensus());
   }
   head_ = std::move(next);
   best_ = branch;
@@ -164,8 +196,7 @@ bool chain_engine::validate_side(const hash256& hash, signature_check sigs) {
         return false;
       }
       st->release_undo();
-      e.confirmers = st->consensus().active();
-      e.validated = true;
+      stamp_clusters(e, st->consensus());
     }
   }
   it = blocks_.find(hash);
@@ -175,8 +206,7 @@ bool chain_engine::validate_side(const hash256& hash, signature_check sigs) {
     return false;
   }
   st->release_undo();
-  it->second.confirmers = st->consensus().active();
-  it->second.validated = true;
+  stamp_clusters(it->second, st->consensus());
   side_state_ = std::move(st);
   return true;
 }
@@ -238,9 +268,7 @@ block_result chain_engine::add_block(const block& b, signature_check sigs) {
       return out;
     }
     head_.release_undo();
-    auto& e = blocks_.at(hash);
-    e.confirmers = head_.consensus().active();
-    e.validated = true;
+    stamp_clusters(blocks_.at(hash), head_.consensus());
     best_.push_back(hash);
     out.outcome = block_outcome::extended;
     out.applied.push_back(b);
@@ -270,6 +298,8 @@ block_result chain_engine::add_block(const block& b, signature_check sigs) {
       out.outcome = block_outcome::reorged;
   }
   adopt_orphans(hash, out, sigs);
+  out.justified.insert(out.justified.end(), newly_justified_.begin(), newly_justified_.end());
+  newly_justified_.clear();
   return out;
 }
 
@@ -413,6 +443,28 @@ bool chain_engine::switch_to(const std::vector<hash256>& branch, std::vector<blo
   return true;
 }
 
+namespace {
+
+/// Whether the signers hold more than 2/3 of the cluster's power (both sides walked in key order).
+bool carries_two_thirds(const std::map<public_key, signature>& signers, const cluster& c) {
+  std::vector<std::pair<public_key, amount>> members;
+  members.reserve(c.members.size());
+  for (const auto& m : c.members)
+    members.emplace_back(m.key, m.power);
+  std::sort(members.begin(), members.end());
+  amount power = 0;
+  auto m = members.begin();
+  for (const auto& [signer, sig] : signers) {
+    while (m != members.end() && m->first < signer)
+      ++m;
+    if (m != members.end() && m->first == signer)
+      power += m->second;
+  }
+  return exceeds_two_thirds(power, c.power);
+}
+
+} // namespace
+
 void chain_engine::try_justify(const hash256& target, const checkpoint& source, std::vector<block>& finalized,
                                std::vector<block>& applied) {
   auto e = blocks_.find(target);
@@ -432,24 +484,13 @@ void chain_engine::try_justify(const hash256& target, const checkpoint& source, 
   auto l = v->second.find({source.height, source.hash});
   if (l == v->second.end())
     return;
-  // Both sides sorted by key: one merge walk instead of a search per signer.
-  std::vector<std::pair<public_key, amount>> members;
-  members.reserve(e->second.confirmers.members.size());
-  for (const auto& m : e->second.confirmers.members)
-    members.emplace_back(m.key, m.power);
-  std::sort(members.begin(), members.end());
-  amount power = 0;
-  auto m = members.begin();
-  for (const auto& [signer, sig] : l->second) {
-    while (m != members.end() && m->first < signer)
-      ++m;
-    if (m != members.end() && m->first == signer)
-      power += m->second;
-  }
-  if (!exceeds_two_thirds(power, e->second.confirmers.power))
+  if (!carries_two_thirds(l->second, e->second.confirmers))
+    return;
+  if (const auto* dual = dual_cluster(target); dual && !carries_two_thirds(l->second, *dual))
     return;
   e->second.justified = true;
   e->second.source = source;
+  newly_justified_.push_back(target);
   const checkpoint justified{e->second.blk.header.height, target};
   const hash256 parent = e->second.blk.header.parent;
   const bool on_best = std::find(best_.begin(), best_.end(), target) != best_.end();
@@ -487,7 +528,12 @@ void chain_engine::finalize_to(const hash256& hash, const finality_certificate& 
     finalized.push_back(e.blk);
   }
   final_cert_ = cert;
-  final_block_ = blocks_.at(hash).blk;
+  const auto& fe = blocks_.at(hash);
+  final_block_ = fe.blk;
+  final_active_fixed_ = fe.active_fixed;
+  final_next_fixed_ = fe.next_fixed;
+  final_active_hash_ = fe.active_hash;
+  final_next_hash_ = fe.next_hash;
   best_.erase(best_.begin(), best_.begin() + static_cast<std::ptrdiff_t>(count));
   prune();
   choose_head(applied);
@@ -567,7 +613,9 @@ confirmation_result chain_engine::add_confirmation(const confirmation& c, signat
   if (c.height <= final_height())
     return out;
   auto e = blocks_.find(c.block);
-  if (e != blocks_.end() && e->second.validated && !e->second.confirmers.find(c.signer)) {
+  const cluster* dual = e != blocks_.end() ? dual_cluster(c.block) : nullptr;
+  if (e != blocks_.end() && e->second.validated && !e->second.confirmers.find(c.signer)
+      && !(dual && dual->find(c.signer))) {
     out.accepted = false;
     out.err = make_error(errc::bad_confirmation, "signer is not in the block's cluster");
     return out;
@@ -580,6 +628,8 @@ confirmation_result chain_engine::add_confirmation(const confirmation& c, signat
   }
   target->second[{c.source_height, c.source}][c.signer] = c.sig;
   try_justify(c.block, checkpoint{c.source_height, c.source}, out.finalized, out.applied);
+  out.justified = std::move(newly_justified_);
+  newly_justified_.clear();
   return out;
 }
 
@@ -595,7 +645,14 @@ confirmation_result chain_engine::add_certificate(const finality_certificate& ce
   }
   auto e = blocks_.find(cert.block);
   if (e == blocks_.end() || !e->second.validated) {
-    out.err = make_error(errc::not_found, "certificate of a block this node does not hold");
+    // Not checkable against the block's cluster yet: its votes are kept like votes that arrive
+    // before their block (each signature checked, signers bounded), and count once it arrives.
+    for (const auto& sig : cert.signatures) {
+      auto r = add_confirmation(
+        confirmation{cert.chain, cert.source_height, cert.source, cert.height, cert.block, sig.signer, sig.sig});
+      out.evidence.insert(out.evidence.end(), r.evidence.begin(), r.evidence.end());
+      out.accepted = out.accepted || r.accepted;
+    }
     return out;
   }
   if (auto st = verify_certificate(cert, e->second.confirmers); !st) {
@@ -617,6 +674,8 @@ confirmation_result chain_engine::add_certificate(const finality_certificate& ce
   }
   out.accepted = true;
   try_justify(cert.block, checkpoint{cert.source_height, cert.source}, out.finalized, out.applied);
+  out.justified = std::move(newly_justified_);
+  newly_justified_.clear();
   return out;
 }
 

@@ -34,6 +34,7 @@ struct block_result {
   std::vector<evidence_payload> evidence;     ///< equivocations it revealed
   std::vector<block> applied;                 ///< blocks newly on the best chain, in order
   std::vector<block> finalized;               ///< blocks it made final (early confirmations)
+  std::vector<hash256> justified;             ///< blocks it made justified (early votes)
 };
 
 /// The result of add_confirmation.
@@ -43,6 +44,7 @@ struct confirmation_result {
   std::vector<evidence_payload> evidence;
   std::vector<block> finalized;  ///< newly final blocks, in height order (to persist)
   std::vector<block> applied;    ///< blocks newly on the best chain (a justification moved the head)
+  std::vector<hash256> justified;  ///< blocks newly justified, in the order they were
 };
 
 /// A justified block: a vote source.
@@ -107,6 +109,10 @@ public:
   /// The cluster that confirms `hash` (a non-final block), or nullptr.
   const cluster* confirming_cluster(const hash256& hash) const;
 
+  /// While the block that fixed `hash`'s cluster is not final here, votes for `hash` count only
+  /// if they also carry more than 2/3 of the final block's cluster: that cluster, else nullptr.
+  const cluster* dual_cluster(const hash256& hash) const;
+
   /// Builds the next block on the head (see chain_state::build_block); the head is unchanged.
   result<block> build_block(const chain_state::block_template& t, std::span<const transaction> candidates,
                             signature_check sigs, std::vector<std::pair<hash256, error>>* rejected) {
@@ -149,6 +155,12 @@ private:
     bool validated = false;
     bool justified = false;
     checkpoint source;   ///< the source of the link that justified it
+    // Heights of the blocks that fixed the active and the next cluster of this block's state:
+    // the selection (epoch boundary) or the slashing that made them what they are.
+    std::uint64_t active_fixed = 0;
+    std::uint64_t next_fixed = 0;
+    hash256 active_hash;  ///< cluster_hash of the state's active cluster
+    hash256 next_hash;    ///< cluster_hash of the state's next cluster
   };
   using link_votes = std::map<public_key, signature>;
 
@@ -169,10 +181,17 @@ private:
   void prune();
   void adopt_orphans(const hash256& parent, block_result& out, signature_check sigs);
   void erase_from(const hash256& hash);
+  void stamp_clusters(entry& e, const consensus_state& after);
 
   chain_state final_;
   chain_state head_;
   std::optional<finality_certificate> final_cert_;
+  // The same cluster bookkeeping for the final block (after a restart: its own height, which is
+  // never below the true one's... both clusters of its state were fixed at or below it).
+  std::uint64_t final_active_fixed_ = 0;
+  std::uint64_t final_next_fixed_ = 0;
+  hash256 final_active_hash_;
+  hash256 final_next_hash_;
   block final_block_;
   std::map<hash256, entry> blocks_;                 // non-final blocks on any branch
   std::vector<hash256> best_;                       // best chain above final, in order
@@ -183,6 +202,7 @@ private:
   // final state while a side branch grows block by block).
   std::optional<chain_state> side_state_;
   error side_error_;  // why the last side block did not apply
+  std::vector<hash256> newly_justified_;  // filled by try_justify, handed out with each result
   // Equivocation detection: first header per (height, producer, round, slot), and every vote per
   // (signer, target height), kept for a window of heights below the final one.
   std::map<std::tuple<std::uint64_t, public_key, std::uint64_t, std::uint64_t>, bytes> headers_seen_;

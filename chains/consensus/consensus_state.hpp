@@ -112,6 +112,16 @@ public:
   /// changed since the last call are re-hashed; docs/formats.md, consensus root).
   hash256 root() const;
 
+  /// What root() hashes: the scalar record and the two tree roots (a light client's state proof).
+  struct root_parts_t {
+    bytes scalars;
+    hash256 vms_root;
+    hash256 stakes_root;
+  };
+  root_parts_t root_parts() const;
+  /// The consensus root of these parts.
+  static hash256 root_of(const root_parts_t& parts);
+
   /// Canonical encoding of the whole state in one record (tests, tools, light clients).
   bytes encode() const;
   static result<consensus_state> decode(byte_view in);

@@ -278,6 +278,19 @@ hash256 tree_root(const Map& items, bucket_tree& tree, First first_byte, Lowest 
 } // namespace
 
 hash256 consensus_state::root() const {
+  return root_of(root_parts());
+}
+
+hash256 consensus_state::root_of(const root_parts_t& parts) {
+  const auto scalars = tagged_hash(hash_tag::consensus_scalars, parts.scalars);
+  tagged_hasher h(hash_tag::consensus);
+  h.update(scalars.view());
+  h.update(parts.vms_root.view());
+  h.update(parts.stakes_root.view());
+  return h.finish();
+}
+
+consensus_state::root_parts_t consensus_state::root_parts() const {
   bytes buf;
   buf.reserve(256);
   const auto vms_root = tree_root(
@@ -306,12 +319,7 @@ hash256 consensus_state::root() const {
       encode_stake(key, value, w);
       return tagged_hash(hash_tag::stake, buf);
     });
-  const auto scalars = tagged_hash(hash_tag::consensus_scalars, encode_scalars());
-  tagged_hasher h(hash_tag::consensus);
-  h.update(scalars.view());
-  h.update(vms_root.view());
-  h.update(stakes_root.view());
-  return h.finish();
+  return root_parts_t{encode_scalars(), vms_root, stakes_root};
 }
 
 std::vector<consensus_state::record> consensus_state::dirty_records() const {

@@ -45,6 +45,8 @@ std::string_view to_string(errc code) noexcept {
     case errc::bad_block_signature: return "bad_block_signature";
     case errc::bad_confirmation: return "bad_confirmation";
     case errc::not_final: return "not_final";
+    case errc::bad_proof: return "bad_proof";
+    case errc::stale: return "stale";
     case errc::mempool_full: return "mempool_full";
     case errc::replacement_underpriced: return "replacement_underpriced";
     case errc::duplicate: return "duplicate";

@@ -56,6 +56,8 @@ enum class errc : std::uint16_t {
   bad_block_signature = 613, ///< producer signature invalid
   bad_confirmation = 614,    ///< confirmation signature or signer invalid
   not_final = 615,           ///< certificate short of 2/3 of the cluster's power
+  bad_proof = 616,           ///< a proof (state, certificate link) that does not show what it claims
+  stale = 617,               ///< not newer than what is already known
   // admission (7xx)
   mempool_full = 700,           ///< the mempool is at its bound: retry later
   replacement_underpriced = 701,///< a same-nonce replacement must raise the fee by 10%
