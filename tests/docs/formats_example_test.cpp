@@ -95,25 +95,59 @@ transaction example_unvote() {
   return consensus_tx(1, 10'000, unvote_payload{keys_of(0x03).pub, 100'000'000}, 0x02);
 }
 
-// The VM 0x03 confirms the example block, and a block of 32 bytes of 0x33 at the same height.
-confirmation example_confirmation() {
-  confirmation c{mainchain_id, 42, header_hash(example_block().header), {}, {}};
+// 32 bytes of `fill`.
+hash256 filled(byte fill) {
+  hash256 h;
+  h.data.fill(fill);
+  return h;
+}
+
+// A finality vote by the VM 0x03, signed with aux zero.
+confirmation signed_vote(std::uint64_t source_height, const hash256& source, std::uint64_t height,
+                         const hash256& target) {
+  confirmation c{mainchain_id, source_height, source, height, target, {}, {}};
   sign_confirmation(c, keys_of(0x03), hash256{});
   return c;
 }
 
-confirmation conflicting_confirmation() {
-  confirmation c{mainchain_id, 42, {}, {}, {}};
-  c.block.data.fill(0x33);
-  sign_confirmation(c, keys_of(0x03), hash256{});
-  return c;
+// The VM 0x03 votes for the example block (target, height 42) from its parent (source: 32 bytes
+// of 0x11, height 41).
+confirmation example_finality_vote() {
+  return signed_vote(41, filled(0x11), 42, header_hash(example_block().header));
+}
+
+// A double vote with the example vote: the same source and target height, the target 32 bytes of
+// 0x33.
+confirmation double_finality_vote() {
+  return signed_vote(41, filled(0x11), 42, filled(0x33));
+}
+
+// A surround vote with the example vote: from 32 bytes of 0x66 at height 40 to 32 bytes of 0x77
+// at height 43, a span strictly around 41..42.
+confirmation surrounding_finality_vote() {
+  return signed_vote(40, filled(0x66), 43, filled(0x77));
 }
 
 transaction example_evidence() {
   return consensus_tx(2, 0,
-                      evidence_payload{evidence_kind::double_confirmation, codec::encode(example_confirmation()),
-                                       codec::encode(conflicting_confirmation())},
+                      evidence_payload{evidence_kind::double_vote, codec::encode(example_finality_vote()),
+                                       codec::encode(double_finality_vote())},
                       0x02);
+}
+
+transaction example_surround_evidence() {
+  return consensus_tx(3, 0,
+                      evidence_payload{evidence_kind::surround_vote, codec::encode(surrounding_finality_vote()),
+                                       codec::encode(example_finality_vote())},
+                      0x02);
+}
+
+// The example cluster: the VM 0x03 with power 300 and the VM 0x04 with power 100.
+cluster example_cluster(amount second_power = 100) {
+  cluster c;
+  c.members = {{keys_of(0x03).pub, 0, 300}, {keys_of(0x04).pub, 0, second_power}};
+  c.power = 300 + second_power;
+  return c;
 }
 
 // The example genesis of docs/formats.md section 10.
@@ -415,7 +449,8 @@ TEST_CASE("the example consensus transactions have the bytes and ids the documen
   auto g = chain_state::genesis(example_genesis());
   REQUIRE(g);
   const auto& state = g->first;
-  for (const auto& tx : {example_vm_bid(), example_vote(), example_unvote(), example_evidence()}) {
+  for (const auto& tx :
+       {example_vm_bid(), example_vote(), example_unvote(), example_evidence(), example_surround_evidence()}) {
     const auto encoded = codec::encode(tx);
     CAPTURE(static_cast<int>(tx.kind()));
     CHECK(verify_signature(tx));
@@ -434,44 +469,100 @@ TEST_CASE("the example consensus transactions have the bytes and ids the documen
   CHECK(payload_at(example_vote(), 47, 3) == "92c420");
   CHECK(payload_at(example_vote(), 82, 5) == "ce0ee6b280");
   CHECK(payload_at(example_unvote(), 82, 5) == "ce05f5e100");
-  CHECK(payload_at(example_evidence(), 45, 4) == "9301c48a");
+  CHECK(payload_at(example_evidence(), 45, 4) == "9301c4ad");
+  CHECK(payload_at(example_surround_evidence(), 45, 4) == "9302c4ad");
   // Against the example genesis state (where 0x03 is a VM): the bid is a valid top-up, the vote
-  // a valid vote, and the evidence proves an equivocation by 0x03.
+  // a valid vote, and each evidence proves an offence by 0x03.
   CHECK(state.consensus().check_transaction(example_vm_bid()));
   CHECK(state.consensus().check_transaction(example_vote()));
   CHECK(state.consensus().check_transaction(example_evidence()));
+  CHECK(state.consensus().check_transaction(example_surround_evidence()));
+  // A kind that does not match the offence the two votes show proves nothing.
+  const auto mislabelled = consensus_tx(
+    3, 0,
+    evidence_payload{evidence_kind::double_vote, codec::encode(surrounding_finality_vote()),
+                     codec::encode(example_finality_vote())},
+    0x02);
+  CHECK(state.consensus().check_transaction(mislabelled).error().code == errc::bad_evidence);
   CHECK(state.consensus().check_transaction(example_unvote()).error().code == errc::insufficient_stake);
 }
 
-TEST_CASE("the example confirmation and certificate have the bytes the document shows and verify") {
-  const auto c = example_confirmation();
+TEST_CASE("the example finality votes and certificate have the bytes the document shows and verify") {
+  const auto c = example_finality_vote();
   bytes body;
   codec::writer w(body);
-  w.array(4);
-  w.uint(1);
+  w.array(6);
+  w.uint(2);
   w.uint(c.chain);
+  w.uint(c.source_height);
+  w.bin(c.source);
   w.uint(c.height);
   w.bin(c.block);
   CHECK(confirmation_hash(c) == tagged_hash(hash_tag::confirmation, body));
   CHECK(verify_confirmation(c));
   CHECK(doc_has("```\n" + hex_of(body) + "\n```"));
+  CHECK(doc_has(std::to_string(body.size()) + " bytes"));
   CHECK(doc_has("```\n" + to_hex(confirmation_hash(c)) + "\n```"));
   CHECK(doc_has("```\n" + hex_of(codec::encode(c)) + "\n```"));
-  CHECK(doc_has("```\n" + hex_of(codec::encode(conflicting_confirmation())) + "\n```"));
   CHECK(doc_has(std::to_string(codec::encode(c).size()) + " bytes"));
   CHECK(*codec::decode_confirmation(codec::encode(c)) == c);
+  for (const auto& other : {double_finality_vote(), surrounding_finality_vote()}) {
+    CHECK(verify_confirmation(other));
+    CHECK(doc_has("```\n" + hex_of(codec::encode(other)) + "\n```"));
+  }
+  CHECK(vote_conflict(c, double_finality_vote()) == vote_offence::double_vote);
+  CHECK(vote_conflict(surrounding_finality_vote(), c) == vote_offence::surround_vote);
+  CHECK(vote_conflict(c, surrounding_finality_vote()) == vote_offence::surround_vote);
+  // A vote whose target is not above its source does not decode.
+  auto flat = c;
+  flat.height = flat.source_height;
+  CHECK(codec::decode_confirmation(codec::encode(flat)).error().code == errc::malformed);
+  // A version 1 confirmation, [1, chain, height, block, signer, signature], has 6 items.
+  bytes v1;
+  codec::writer w1(v1);
+  w1.array(6);
+  w1.uint(1);
+  w1.uint(c.chain);
+  w1.uint(c.height);
+  w1.bin(c.block);
+  w1.bin(c.signer);
+  w1.bin(c.sig);
+  CHECK(codec::decode_confirmation(v1).error().code == errc::malformed);
 
-  finality_certificate cert{c.chain, c.height, c.block, {{c.signer, c.sig}}};
+  // The cluster commitment: [[[key, category, power], ...], power].
+  const auto signers = example_cluster();
+  bytes cluster_bytes;
+  codec::writer cw(cluster_bytes);
+  cw.array(2);
+  cw.array(2);
+  for (const auto& m : signers.members) {
+    cw.array(3);
+    cw.bin(m.key);
+    cw.uint(m.category);
+    cw.uint(m.power);
+  }
+  cw.uint(signers.power);
+  CHECK(cluster_hash(signers) == tagged_hash(hash_tag::cluster, cluster_bytes));
+  CHECK(doc_has("```\n" + hex_of(cluster_bytes) + "\n```"));
+  CHECK(doc_has(std::to_string(cluster_bytes.size()) + " bytes"));
+  CHECK(doc_has("```\n" + to_hex(cluster_hash(signers)) + "\n```"));
+
+  finality_certificate cert{
+    c.chain, c.source_height, c.source, c.height, c.block, cluster_hash(signers), {{c.signer, c.sig}}};
+  CHECK(cert.proves_final());
   CHECK(doc_has("```\n" + hex_of(codec::encode(cert)) + "\n```"));
   CHECK(doc_has(std::to_string(codec::encode(cert).size()) + " bytes"));
   CHECK(*codec::decode_certificate(codec::encode(cert)) == cert);
-  cluster signers;
-  signers.members = {{keys_of(0x03).pub, 0, 300}, {keys_of(0x04).pub, 0, 100}};
-  signers.power = 400;
   CHECK(verify_certificate(cert, signers));
-  signers.members[1].power = 150;
-  signers.power = 450;
-  CHECK(verify_certificate(cert, signers).error().code == errc::not_final);
+  // Checked against another cluster, it names the wrong one; naming that cluster, it falls short.
+  const auto heavier = example_cluster(150);
+  CHECK(verify_certificate(cert, heavier).error().code == errc::bad_confirmation);
+  auto short_cert = cert;
+  short_cert.cluster = cluster_hash(heavier);
+  CHECK(verify_certificate(short_cert, heavier).error().code == errc::not_final);
+  auto flat_cert = cert;
+  flat_cert.source_height = flat_cert.height;
+  CHECK(codec::decode_certificate(codec::encode(flat_cert)).error().code == errc::malformed);
 }
 
 TEST_CASE("the example genesis state has the roots, consensus encoding and header the document shows") {
@@ -719,6 +810,12 @@ TEST_CASE("the storage head and consensus records have the items the document li
   REQUIRE(restored);
   CHECK(*restored == state.consensus());
   CHECK(restored->root() == doc_consensus_root(state.consensus()));
+  // "J": the justification record, [[bin block, ...], [bin certificate, ...]], here with no blocks.
+  const bytes justification{0x92, 0x90, 0x90};
+  REQUIRE(cs->put_justified(justification));
+  CHECK(*store.get("chain-1", bytes{'J'}) == std::optional<bytes>(justification));
+  CHECK(*cs->justified_record() == std::optional<bytes>(justification));
+  CHECK(doc_has("| `J` (`0x4a`) | the justification record"));
   CHECK(doc_has("| `H` (1 byte, `0x48`) | head record `[height, block hash: bin 32, ledger root: bin 32, "
                 "total supply, locked funds]` (5 items) |"));
   CHECK(doc_has("| `C` (`0x43`) | the consensus scalar record of the head block: the scalar encoding"));
@@ -809,7 +906,7 @@ TEST_CASE("the document lists every hash tag with its true prefix") {
     CHECK_MESSAGE((first != std::string::npos && formats_doc().find(described, first + 1) != std::string::npos),
                   described);
   }
-  CHECK(listed == static_cast<int>(hash_tag::consensus_scalars) + 1);
+  CHECK(listed == static_cast<int>(hash_tag::cluster) + 1);
 }
 
 TEST_CASE("the document lists every error code with its number") {
@@ -841,7 +938,7 @@ TEST_CASE("the document states the decoder bounds the code enforces") {
   // Confirmation and certificate frame bounds, observed through their decoders.
   CHECK(codec::decode_confirmation(bytes(513, 0x00)).error().code == errc::too_large);
   CHECK(codec::decode_confirmation(bytes(512, 0x00)).error().code != errc::too_large);
-  CHECK(doc_has("| confirmation | 512 bytes | 8 | 2 |"));
+  CHECK(doc_has("| finality vote | 512 bytes | 8 | 2 |"));
   CHECK(codec::decode_certificate(bytes(262'145, 0x00)).error().code == errc::too_large);
   CHECK(codec::decode_certificate(bytes(262'144, 0x00)).error().code != errc::too_large);
   CHECK(doc_has("| finality certificate | 262,144 bytes (256 KiB) | 4,096 | 4 |"));
@@ -863,3 +960,4 @@ TEST_CASE("the document states the decoder bounds the code enforces") {
   CHECK(restore_one('s', 53, 128).error().code != errc::too_large);
   CHECK(doc_has("| stored stake record | 128 bytes | 4 | 2 |"));
 }
+
