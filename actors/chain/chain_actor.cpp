@@ -1,6 +1,7 @@
 #include "actors/chain/chain_actor.hpp"
 
 #include <chrono>
+#include <functional>
 #include <map>
 
 #include <caf/actor_system.hpp>
@@ -70,7 +71,7 @@ struct chain_actor_state {
     const auto& last = finalized.back();
     info("final #{} {} ({} block{} newly final)", last.header.height, short_hex(header_hash(last.header)),
          finalized.size(), finalized.size() == 1 ? "" : "s");
-    if (!store)
+    if (!store || failed)
       return;
     const auto scalars = engine->final_state().consensus().encode_scalars();
     const auto items = engine->unpersisted_consensus();
@@ -81,13 +82,21 @@ struct chain_actor_state {
                                    consensus_write{scalars, items},
                                    cert ? std::optional<byte_view>(byte_view(*cert)) : std::nullopt);
     if (!st) {
-      // The accounts stay marked: the next commit writes them. The node keeps its memory state.
+      // Fail-stop: the next commit would store only the blocks final after these, leaving a gap,
+      // and the node would serve finality it cannot keep. Stop; a restart resumes from the last
+      // committed block and catches up from there.
+      failed = true;
       if (config.log)
-        config.log->error("could not persist final #{}: {}", last.header.height, st.error().message());
+        config.log->error("storage failure: could not persist final #{}: {}; the chain actor stops",
+                          last.header.height, st.error().message());
+      if (stop)
+        stop(st.error());
       return;
     }
     engine->mark_persisted();
   }
+  bool failed = false;                    ///< a commit failed: nothing more is persisted
+  std::function<void(const error&)> stop; ///< quits the actor with the error (set at spawn)
 };
 
 using chain_pointer = chain_actor::stateful_pointer<chain_actor_state>;
@@ -354,12 +363,17 @@ chain_actor::behavior_type chain_impl(chain_pointer self, std::shared_ptr<chain_
   st.config = std::move(config);
   if (!st.config.verified)
     st.config.verified = std::make_shared<verified_cache>();
+  st.stop = [self](const error& e) { self->quit(to_caf_error(e)); };
   if (st.config.store) {
     auto cs = chain_store::open(*st.config.store, st.engine->final_state().chain());
-    if (cs)
+    if (cs) {
       st.store = std::move(*cs);
-    else if (st.config.log)
-      st.config.log->error("cannot open the chain's storage: {}", cs.error().message());
+    } else {
+      if (st.config.log)
+        st.config.log->error("storage failure: cannot open the chain's storage: {}", cs.error().message());
+      st.failed = true;
+      st.stop(cs.error());  // running without storage would finalize what it cannot keep
+    }
   }
   // Whatever a peer sends that is not in the interface is dropped, never fatal.
   self->set_default_handler(caf::print_and_drop);
