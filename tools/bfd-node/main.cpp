@@ -216,8 +216,12 @@ int main(int argc, char** argv) {
   opts.store = std::move(*db);
   const auto genesis = opts.genesis;
   auto node = bfd::runtime::node::start(system, std::move(opts));
-  if (!node)
-    return fail(node.error().message());
+  if (!node) {
+    const auto& e = node.error();
+    if (e.code == bfd::errc::storage_io || e.code == bfd::errc::storage_corrupt)
+      return fail(e.message() + ". " + bfd::storage_advice(data_dir));
+    return fail(e.message());
+  }
   if (const auto* api = (*node)->http())
     log->info("HTTP API on {} (docs/http.md)", api->url());
   std::unique_ptr<bfd::runtime::peer_connector> connector;

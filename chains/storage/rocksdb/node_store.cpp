@@ -27,6 +27,11 @@ result<std::shared_ptr<kv_store>> open_node_store(const std::string& data_dir, c
   auto marker = read_commit_marker(marker_path);
   if (!marker)
     return refuse(marker.error());
+  std::error_code ec;
+  if (*marker && options.open_mode == access::read_write
+      && (!std::filesystem::exists(db_path, ec) || std::filesystem::is_empty(db_path, ec)))
+    return refuse(make_error(errc::storage_corrupt, "the database " + db_path + " is missing or empty, but the commit "
+                                                    "marker " + marker_path + " records committed data"));
   auto db = open_rocksdb_store(db_path, options);
   if (!db)
     return refuse(db.error());
