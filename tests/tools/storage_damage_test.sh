@@ -5,7 +5,9 @@
 # refuses to start (non-zero exit, a message naming the problem) or resumes at exactly the last
 # committed final block, never below the commit marker; and that --check-storage passes the
 # intact directory and flags every copy the node refuses. Covers a clean stop (the WAL is then
-# empty) and a SIGKILL (the WAL holds committed blocks). Bounded waits throughout.
+# empty) and a SIGKILL (the WAL holds committed blocks). Last, a node whose commit fails (the
+# hidden --fail-commit-after) must stop with exit code 3 and restart at exactly its last commit.
+# Bounded waits throughout.
 # Usage: storage_damage_test.sh PATH/TO/bfd-node
 set -u
 
@@ -40,7 +42,7 @@ stop_node() {
   kill "-$1" "$node_pid" 2>/dev/null
   for _ in $(seq 100); do kill -0 "$node_pid" 2>/dev/null || break; sleep 0.1; done
   kill -9 "$node_pid" 2>/dev/null
-  wait "$node_pid"
+  { wait "$node_pid"; } 2>/dev/null
   rc=$?
   node_pid=""
 }
@@ -192,6 +194,21 @@ try_damaged none "$killed" $((logged - 1)) "$logged"
 for kind in wal-truncated wal-flipped; do
   try_damaged "$kind" "$killed" "$marked" "$logged"
 done
+
+# --- fail-stop: the 12th commit of chain blocks fails (hidden test option) -----------------------
+failed="$work/failed"
+timeout 60 "$node_bin" --dev --data-dir "$failed" --http off --slot-ms 150 --delegates 6 --work-bits 0 \
+  --fail-commit-after 12 >"$work/failed.log" 2>&1
+rc=$?
+lost=$(sed -n 's/.*storage failure: could not persist final #\([0-9]*\):.*/\1/p' "$work/failed.log")
+if [ "$rc" -ne 3 ] || [ -z "$lost" ] || ! grep -q 'storage failure: .*; stopping' "$work/failed.log"; then
+  fail "a failed commit: exit code $rc (expected 3), log: $(grep -E 'storage|error' "$work/failed.log" | head -n 3)"
+else
+  # Committed: the final height logged before the one that failed.
+  committed=$(sed -n 's/.* final #\([0-9]*\) [0-9a-f]* (.*/\1/p' "$work/failed.log" | grep -vx "$lost" | tail -n 1)
+  ok "a failed commit of final #$lost stopped the node (exit 3); committed #$committed"
+  try_damaged none "$failed" "$committed"
+fi
 
 if [ "$failures" -ne 0 ]; then
   echo "storage_damage_test: $failures failure(s)" >&2

@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "chains/core/hex.hpp"
+#include "chains/storage/failing_store.hpp"
 #include "chains/storage/rocksdb/node_store.hpp"
 #include "chains/storage/storage_check.hpp"
 #include "runtime/node.hpp"
@@ -105,6 +106,7 @@ int main(int argc, char** argv) {
   std::string topology_file;
   std::string node_name;
   bool check = false;
+  std::uint64_t fail_commit_after = 0;
   app.add_flag("--dev", dev, "run a whole network in this process: generated keys, funded dev accounts");
   app.add_flag("--check-storage", check, "check the database in --data-dir (any node's; stop the node first): "
                                          "checksums, every chain contiguous and linked from genesis to its head, "
@@ -116,6 +118,9 @@ int main(int argc, char** argv) {
   app.add_option("--node", node_name, "with --topology: which node of the file this process is")->needs(topo_opt);
   topo_opt->excludes("--dev");
   topo_opt->excludes("--check-storage");
+  // Tests only (hidden): fault injection, so a test can watch the real binary fail-stop.
+  app.add_option("--fail-commit-after", fail_commit_after, "tests only: the Nth commit of chain blocks fails")
+    ->group("");
   app.add_option("--data-dir", dev_opts.data_dir, "where keys, genesis and the database live")
     ->capture_default_str();
   app.add_option("--delegates", dev_opts.delegates, "--dev: delegates (VMs) in the genesis, over 3 categories")
@@ -214,6 +219,13 @@ int main(int argc, char** argv) {
   if (!db)
     return fail(db.error().message());
   opts.store = std::move(*db);
+  if (fail_commit_after > 0) {
+    auto failing = std::make_shared<bfd::failing_store>(opts.store);
+    failing->fail_write(fail_commit_after, "chain-");
+    opts.store = std::move(failing);
+    log->warn("--fail-commit-after {}: commit {} of chain blocks will fail (fault injection)", fail_commit_after,
+              fail_commit_after);
+  }
   const auto genesis = opts.genesis;
   auto node = bfd::runtime::node::start(system, std::move(opts));
   if (!node) {
