@@ -182,7 +182,8 @@ status check_commit_marker(kv_store& store, const commit_marker& marker, const s
 }
 
 marked_store::marked_store(std::shared_ptr<kv_store> inner, std::string path, std::uint32_t every)
-  : inner_(std::move(inner)), path_(std::move(path)), every_(every == 0 ? 1 : every) {}
+  : inner_(std::move(inner)), path_(std::move(path)), every_(every == 0 ? 1 : every),
+    updater_([this] { run_updates(); }) {}
 
 marked_store::~marked_store() {
   (void) close();
@@ -197,13 +198,33 @@ status marked_store::write(const write_batch& batch) {
       chain_write = true;
       break;
     }
-  if (chain_write && (chain_writes_.fetch_add(1) + 1) % every_ == 0) {
+  if (!chain_write)
+    return {};
+  std::lock_guard guard{queue_mtx_};
+  if (update_failure_)
     // The batch is committed; a marker that cannot be written is still a storage failure the
     // caller must hear of (the disk is failing), though it loses nothing.
-    if (auto st = update_marker(); !st)
-      return make_error(st.error().code, "committed, but " + st.error().detail);
+    return make_error(update_failure_->code, "committed, but " + update_failure_->detail);
+  if ((chain_writes_.fetch_add(1) + 1) % every_ == 0) {
+    update_due_ = true;
+    wake_.notify_one();
   }
   return {};
+}
+
+void marked_store::run_updates() {
+  std::unique_lock lock{queue_mtx_};
+  for (;;) {
+    wake_.wait(lock, [this] { return update_due_ || stopping_; });
+    if (stopping_)
+      return;
+    update_due_ = false;
+    lock.unlock();
+    auto st = update_marker();
+    lock.lock();
+    if (!st)
+      update_failure_ = st.error();
+  }
 }
 
 status marked_store::update_marker() {
@@ -215,6 +236,13 @@ status marked_store::update_marker() {
 }
 
 status marked_store::close() {
+  {
+    std::lock_guard guard{queue_mtx_};
+    stopping_ = true;
+    wake_.notify_one();
+  }
+  if (updater_.joinable())
+    updater_.join();
   if (auto st = inner_->close(); !st)
     return st;
   return update_marker();

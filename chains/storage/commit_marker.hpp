@@ -5,10 +5,12 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "chains/primitives/block.hpp"
@@ -45,10 +47,11 @@ result<commit_marker> current_marker(kv_store& store);
 status check_commit_marker(kv_store& store, const commit_marker& marker, const std::string& marker_path,
                            const std::string& where);
 
-/// A kv_store that keeps the commit marker at `path` up to date: every `every` writes that touch
-/// a chain space (so the extra syncs stay a fraction of the commits) and on close. Each update
-/// reads the wrapped store after its writes returned, so the marker never claims more than it
-/// made durable (in durability::sync mode).
+/// A kv_store that keeps the commit marker at `path` up to date: after every `every` writes that
+/// touch a chain space, a background thread records the marker (its syncs stay off the commit
+/// path), and close records it once more, synchronously. Each update reads the wrapped store
+/// after the writes it covers returned, so the marker never claims more than the store made
+/// durable (in durability::sync mode); it may lag by the writes since the last update.
 class marked_store final : public kv_store {
 public:
   marked_store(std::shared_ptr<kv_store> inner, std::string path, std::uint32_t every = 8);
@@ -58,6 +61,7 @@ public:
   result<std::optional<bytes>> get(std::string_view space, byte_view key) override {
     return inner_->get(space, key);
   }
+  /// Writes through; fails if the last background marker update failed (the disk is failing).
   status write(const write_batch& batch) override;
   status scan_prefix(std::string_view space, byte_view prefix,
                      const std::function<bool(byte_view, byte_view)>& visit) override {
@@ -66,18 +70,27 @@ public:
   std::vector<std::string> spaces() override { return inner_->spaces(); }
   std::optional<std::uint64_t> write_sequence() override { return inner_->write_sequence(); }
   status verify_checksums() override { return inner_->verify_checksums(); }
-  /// Flushes the wrapped store, then records the marker.
+  /// Stops the background updates, flushes the wrapped store, then records the marker.
   status close() override;
 
-  /// Records the marker now.
+  /// Records the marker now (synchronously).
   status update_marker();
 
 private:
+  void run_updates();
+
   std::shared_ptr<kv_store> inner_;
   std::string path_;
   std::uint32_t every_;
   std::atomic<std::uint64_t> chain_writes_{0};
-  std::mutex marker_mtx_;
+  std::mutex marker_mtx_;  ///< one marker update at a time
+
+  std::mutex queue_mtx_;
+  std::condition_variable wake_;
+  bool update_due_ = false;
+  bool stopping_ = false;
+  std::optional<error> update_failure_;  ///< of the last background update
+  std::thread updater_;
 };
 
 } // namespace bfd

@@ -80,6 +80,8 @@ std::optional<std::uint64_t> check_chain(kv_store& store, chain_id id, storage_r
   }
   if (auto above = cs->block_at(top + 1); above && *above)
     problem("a block is stored at #" + std::to_string(top + 1) + ", above the head");
+  r.notes.push_back(name + ": blocks #0..#" + std::to_string(top) + " contiguous and linked; final head #"
+                    + std::to_string(top) + " " + short_hex((*head)->block_hash));
   // The state: accounts reproduce the ledger root, with the consensus records the head's state root.
   auto accounts = cs->load_state();
   if (!accounts) {
@@ -112,9 +114,7 @@ std::optional<std::uint64_t> check_chain(kv_store& store, chain_id id, storage_r
       cert_note = "certificate for #" + std::to_string(cert->height) + " with " + std::to_string(cert->signatures.size())
                   + " signature(s)";
   }
-  r.notes.push_back(name + ": blocks #0..#" + std::to_string(top) + " contiguous and linked; final head #"
-                    + std::to_string(top) + " " + short_hex((*head)->block_hash) + "; accounts and consensus state "
-                    + "reproduce its state root; " + cert_note);
+  r.notes.push_back(name + ": accounts and consensus state reproduce the head's state root; " + cert_note);
   return top;
 }
 
