@@ -44,9 +44,10 @@ std::optional<std::uint64_t> check_chain(kv_store& store, chain_id id, storage_r
   }
   const auto top = (*head)->height;
   // Every height from genesis to the head: present, of this chain and height, under its own
-  // hash, linked to its parent.
+  // hash, linked to its parent, each transaction in the index at its place.
   hash256 parent;
   block head_block;
+  std::uint64_t txs = 0;
   for (std::uint64_t h = 0; h <= top; ++h) {
     auto b = cs->block_at(h);
     if (!b) {
@@ -69,6 +70,17 @@ std::optional<std::uint64_t> check_chain(kv_store& store, chain_id id, storage_r
               + std::to_string(h - 1) + " " + short_hex(parent));
       return std::nullopt;
     }
+    for (std::uint32_t i = 0; i < (**b).txs.size(); ++i) {
+      const auto id = signing_hash((**b).txs[i]);
+      auto loc = cs->find_transaction(id);
+      if (!loc || !*loc || (*loc)->height != h || (*loc)->index != i) {
+        problem("transaction " + short_hex(id) + " of block #" + std::to_string(h) + " is "
+                + (!loc ? "unreadable in the index: " + loc.error().message()
+                        : !*loc ? std::string("missing from the index") : std::string("indexed elsewhere")));
+        return std::nullopt;
+      }
+      ++txs;
+    }
     parent = hash;
     if (h == top)
       head_block = std::move(**b);
@@ -80,8 +92,9 @@ std::optional<std::uint64_t> check_chain(kv_store& store, chain_id id, storage_r
   }
   if (auto above = cs->block_at(top + 1); above && *above)
     problem("a block is stored at #" + std::to_string(top + 1) + ", above the head");
-  r.notes.push_back(name + ": blocks #0..#" + std::to_string(top) + " contiguous and linked; final head #"
-                    + std::to_string(top) + " " + short_hex((*head)->block_hash));
+  r.notes.push_back(name + ": blocks #0..#" + std::to_string(top) + " contiguous and linked, their "
+                    + std::to_string(txs) + " transaction(s) indexed; final head #" + std::to_string(top) + " "
+                    + short_hex((*head)->block_hash));
   // The state: accounts reproduce the ledger root, with the consensus records the head's state root.
   auto accounts = cs->load_state();
   if (!accounts) {
