@@ -141,7 +141,14 @@ public:
     if (read_only_)
       return {};
     // A clean stop leaves nothing only in the write-ahead log: every memtable goes to a table
-    // file (recorded in the MANIFEST) and the log is synced, so a damaged log loses nothing.
+    // file (synced, recorded in the MANIFEST), so a damaged log loses nothing.
+    // In sync mode every write already synced the log. Otherwise sync it first, before the flush:
+    // RocksDB 7.8 can record a WAL that a flush just made obsolete when SyncWAL runs while the
+    // flush's cleanup does, and then refuse to open with a false "Missing WAL" (fixed in 7.10,
+    // facebook/rocksdb#10892).
+    if (!write_options_.sync)
+      if (auto s = db_->SyncWAL(); !s.ok())
+        return io_error(s, "sync of the write-ahead log in " + path_);
     std::vector<rocksdb::ColumnFamilyHandle*> all;
     {
       std::shared_lock guard{mtx_};
@@ -152,8 +159,6 @@ public:
     flush.wait = true;
     if (auto s = db_->Flush(flush, all); !s.ok())
       return io_error(s, "flush of " + path_);
-    if (auto s = db_->SyncWAL(); !s.ok())
-      return io_error(s, "sync of the write-ahead log in " + path_);
     return {};
   }
 
