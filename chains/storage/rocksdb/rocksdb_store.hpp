@@ -32,7 +32,7 @@ struct rocksdb_options {
 /// last record), a WAL missing or shorter than the MANIFEST recorded, or a table file of the wrong
 /// size or with a bad checksum fails the open (docs/storage.md). A new database is created only
 /// where `path` does not exist or is an empty directory; a directory with files but no CURRENT
-/// is refused. Closing (the destructor, or kv_store::close) flushes memtables and syncs the WAL.
+/// is refused. Closing (the destructor, or kv_store::close) flushes every memtable to table files.
 /// Errors are errc::storage_io or errc::storage_corrupt with RocksDB's status text and the path.
 result<std::unique_ptr<kv_store>> open_rocksdb_store(const std::string& path,
                                                      const rocksdb_options& options = {});
