@@ -19,6 +19,7 @@
 #include "chains/storage/failing_store.hpp"
 #include "chains/storage/rocksdb/node_store.hpp"
 #include "chains/storage/storage_check.hpp"
+#include "config/topology.hpp"
 #include "runtime/node.hpp"
 #include "runtime/remote.hpp"
 #include "runtime/topology_node.hpp"
@@ -108,16 +109,15 @@ int main(int argc, char** argv) {
   bool check = false;
   std::uint64_t fail_commit_after = 0;
   app.add_flag("--dev", dev, "run a whole network in this process: generated keys, funded dev accounts");
-  app.add_flag("--check-storage", check, "check the database in --data-dir (any node's; stop the node first): "
-                                         "checksums, every chain contiguous and linked from genesis to its head, "
-                                         "state roots, the commit marker; report the delegates' signing records; "
-                                         "exit 0 if sound, 1 if not")
+  app.add_flag("--check-storage", check, "check the database in --data-dir, or that of --topology FILE --node "
+                                         "NAME (stop the node first): checksums, every chain contiguous and linked "
+                                         "from genesis to its head, state roots, the commit marker; report the "
+                                         "delegates' signing records; exit 0 if sound, 1 if not")
     ->excludes("--dev");
   auto* topo_opt = app.add_option("--topology", topology_file, "run one node of the network this TOML file describes "
                                                                "(docs/topology.md)");
   app.add_option("--node", node_name, "with --topology: which node of the file this process is")->needs(topo_opt);
   topo_opt->excludes("--dev");
-  topo_opt->excludes("--check-storage");
   // Tests only (hidden): fault injection, so a test can watch the real binary fail-stop.
   app.add_option("--fail-commit-after", fail_commit_after, "tests only: the Nth commit of chain blocks fails")
     ->group("");
@@ -150,6 +150,17 @@ int main(int argc, char** argv) {
              "than its commit marker (DATA-DIR/commit-marker) records, and stops (exit code 3) if a commit\n"
              "fails. `bfd-node --check-storage --data-dir DIR` checks a stopped node's data directory.");
   CLI11_PARSE(app, argc, argv);
+  if (check && !topology_file.empty()) {
+    if (node_name.empty())
+      return fail("--topology needs --node NAME: which node's data directory to check");
+    auto t = bfd::config::load_topology(topology_file);
+    if (!t)
+      return fail(t.error().message());
+    const auto* me = t->find_node(node_name);
+    if (!me)
+      return fail("--check-storage: no node '" + node_name + "' in " + topology_file);
+    return check_storage(me->data_dir);
+  }
   if (check)
     return check_storage(dev_opts.data_dir);
   if (!dev && topology_file.empty())
