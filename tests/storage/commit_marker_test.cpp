@@ -1,4 +1,5 @@
-// The commit marker, the strict RocksDB open and the storage check, on real RocksDB databases
+// The commit marker, the strict RocksDB open, the storage check and the failing store, mostly on
+// real RocksDB databases
 // in temporary directories: a store that holds less than its marker is refused, the marker keeps
 // up with commits at a bounded cost, and the check finds gaps and broken links.
 #include <doctest/doctest.h>
@@ -250,4 +251,28 @@ TEST_CASE("the marker costs a fraction of the commits' syncs") {
   MESSAGE("commits/s with sync: " << plain << " plain, " << marked << " with the marker every 8 ("
                                   << 100 * marked / plain << "%)");
   CHECK(marked > 0);
+}
+
+TEST_CASE("a failing store fails the Nth matching write, then every matching one, and writes nothing") {
+  auto mem = std::make_shared<memory_store>();
+  failing_store store(mem);
+  REQUIRE(store.ensure_space("chain-1"));
+  REQUIRE(store.ensure_space("delegates"));
+  auto batch = [](const std::string& space, byte value) {
+    write_batch wb;
+    wb.put(space, bytes{'k', value}, bytes{value});
+    return wb;
+  };
+  store.fail_write(2, "chain-");
+  CHECK(store.write(batch("chain-1", 1)));
+  CHECK(store.write(batch("delegates", 2)));  // not a matching space: not counted
+  auto failed = store.write(batch("chain-1", 3));
+  REQUIRE_FALSE(failed);
+  CHECK(failed.error().code == errc::storage_io);
+  CHECK_FALSE(store.write(batch("chain-1", 4)));
+  CHECK(store.write(batch("delegates", 5)));
+  CHECK(store.failures() == 2);
+  CHECK(*mem->get("chain-1", bytes{'k', 1}));
+  CHECK_FALSE(*mem->get("chain-1", bytes{'k', 3}));
+  CHECK_FALSE(*mem->get("chain-1", bytes{'k', 4}));
 }
