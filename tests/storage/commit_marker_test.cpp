@@ -1,7 +1,7 @@
 // The commit marker, the strict RocksDB open, the storage check and the failing store, mostly on
-// real RocksDB databases
-// in temporary directories: a store that holds less than its marker is refused, the marker keeps
-// up with commits at a bounded cost, and the check finds gaps and broken links.
+// real RocksDB databases in temporary directories: a store that holds less than its marker is
+// refused, the marker keeps up with commits at a bounded cost, the check finds gaps and broken
+// links, and the failing store fails exactly the writes it is told to.
 #include <doctest/doctest.h>
 
 #include <algorithm>
