@@ -2,8 +2,8 @@
 # Damages copies of a real `bfd-node --dev` data directory the ways a disk or an operator does —
 # write-ahead log truncated or with flipped bytes, MANIFEST truncated, CURRENT deleted, a table
 # file truncated or with flipped bytes, the database deleted — and checks that each copy either
-# refuses to start (non-zero exit, a message naming the problem) or resumes at exactly the last
-# committed final block, never below the commit marker; and that --check-storage passes the
+# refuses to start (non-zero exit, a message naming the problem, the files left as they were) or
+# resumes at exactly the last committed final block, never below the commit marker; and that --check-storage passes the
 # intact directory and flags every copy the node refuses. Covers a clean stop (the WAL is then
 # empty) and a SIGKILL (the WAL holds committed blocks). Last, a node whose commit fails (the
 # hidden --fail-commit-after) must stop with exit code 3 and restart at exactly its last commit.
@@ -82,6 +82,14 @@ open(p, 'wb').write(bytes(data))
 EOF
 }
 
+# fingerprint DIR: name and checksum of every table file, every non-empty write-ahead log and the
+# commit marker: the data a refusal must leave as it was, so it can still be salvaged. (A refusal
+# after the database opened read-write may leave a new MANIFEST, OPTIONS and empty log beside.)
+fingerprint() {
+  (cd "$1" && { find db -type f -name '*.sst'; find db -type f -name '*.log' -size +0; find commit-marker; } \
+    2>/dev/null | sort | xargs -r md5sum)
+}
+
 # truncate_half FILE
 truncate_half() {
   truncate -s $(($(stat -c %s "$1") / 2)) "$1"
@@ -114,6 +122,8 @@ try_damaged() {
   local dir="$work/$kind-$RANDOM" what check_rc resumed
   cp -a "$src" "$dir"
   what=$(damage "$kind" "$dir")
+  local before_files
+  before_files=$(fingerprint "$dir")
   "$node_bin" --check-storage --data-dir "$dir" >"$dir.check" 2>&1
   check_rc=$?
   start "$dir" "$dir.log"
@@ -147,6 +157,8 @@ try_damaged() {
       fail "$kind ($what): the refusal does not name the directory or say what to do: $message"
     elif [ "$check_rc" -eq 0 ] || ! grep -q 'PROBLEM' "$dir.check"; then
       fail "$kind ($what): refused, but --check-storage passes it (exit $check_rc)"
+    elif [ "$(fingerprint "$dir")" != "$before_files" ]; then
+      fail "$kind ($what): refused, but the database files changed: $(diff <(echo "$before_files") <(fingerprint "$dir") | head -n 4)"
     else
       ok "$kind ($what): refused (exit $rc): ${message:0:160}..."
       ok "  --check-storage: $(grep -m1 PROBLEM "$dir.check" | cut -c1-160)"
@@ -194,7 +206,7 @@ wal=$(largest "$killed/db" '*.log')
 ok "killed after final #$logged logged; the marker records #$marked; WAL $(basename "$wal") holds $(stat -c %s "$wal") bytes"
 # Intact: resumes at the last commit (the one logged, or the one before if killed in between).
 try_damaged none "$killed" $((logged - 1)) "$logged"
-for kind in wal-truncated wal-flipped; do
+for kind in wal-truncated wal-flipped manifest-truncated current-deleted; do
   try_damaged "$kind" "$killed" "$marked" "$logged"
 done
 

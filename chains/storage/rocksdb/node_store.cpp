@@ -28,10 +28,23 @@ result<std::shared_ptr<kv_store>> open_node_store(const std::string& data_dir, c
   if (!marker)
     return refuse(marker.error());
   std::error_code ec;
-  if (*marker && options.open_mode == access::read_write
-      && (!std::filesystem::exists(db_path, ec) || std::filesystem::is_empty(db_path, ec)))
+  const bool exists = std::filesystem::exists(db_path, ec) && !std::filesystem::is_empty(db_path, ec);
+  if (*marker && options.open_mode == access::read_write && !exists)
     return refuse(make_error(errc::storage_corrupt, "the database " + db_path + " is missing or empty, but the commit "
                                                     "marker " + marker_path + " records committed data"));
+  if (exists && options.open_mode == access::read_write) {
+    // Judge it read-only first: a read-write open recovers (replays the WAL into table files,
+    // deletes files the MANIFEST no longer names), so a database refused only afterwards would
+    // be left changed, and what a damaged MANIFEST forgot could no longer be salvaged.
+    rocksdb_options ro = options;
+    ro.open_mode = access::read_only;
+    auto probe = open_rocksdb_store(db_path, ro);
+    if (!probe)
+      return refuse(probe.error());
+    if (*marker)
+      if (auto st = check_commit_marker(**probe, **marker, marker_path, db_path); !st)
+        return refuse(st.error());
+  }
   auto db = open_rocksdb_store(db_path, options);
   if (!db)
     return refuse(db.error());
