@@ -20,7 +20,8 @@ std::string storage_advice(const std::string& data_dir);
 
 /// Opens the node's database, refuses it (errc::storage_corrupt or storage_io, the message naming
 /// the file and what to do) if it is damaged or holds less than the commit marker records, and
-/// returns it wrapped in a marked_store. With access::read_only, returns the bare store, unchecked
+/// returns it wrapped in a marked_store. An existing database is judged read-only first, so a
+/// refused one is left as it was. With access::read_only, returns the bare store, unchecked
 /// against the marker (the storage check compares them itself).
 result<std::shared_ptr<kv_store>> open_node_store(const std::string& data_dir, const rocksdb_options& options = {});
 
