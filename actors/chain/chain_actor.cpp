@@ -1,6 +1,7 @@
 #include "actors/chain/chain_actor.hpp"
 
 #include <chrono>
+#include <functional>
 #include <map>
 
 #include <msgpack.hpp>
@@ -73,7 +74,7 @@ struct chain_actor_state {
     const auto& last = finalized.back();
     info("final #{} {} ({} block{} newly final)", last.header.height, short_hex(header_hash(last.header)),
          finalized.size(), finalized.size() == 1 ? "" : "s");
-    if (!store)
+    if (!store || failed)
       return;
     const auto scalars = engine->final_state().consensus().encode_scalars();
     const auto items = engine->unpersisted_consensus();
@@ -84,13 +85,22 @@ struct chain_actor_state {
                                    consensus_write{scalars, items},
                                    cert ? std::optional<byte_view>(byte_view(*cert)) : std::nullopt);
     if (!st) {
-      // The accounts stay marked: the next commit writes them. The node keeps its memory state.
+      // Fail-stop: the next commit would store only the blocks final after these, leaving a gap,
+      // and the node would serve finality it cannot keep. Stop; a restart resumes from the last
+      // committed block and catches up from there.
+      failed = true;
       if (config.log)
-        config.log->error("could not persist final #{}: {}", last.header.height, st.error().message());
+        config.log->error("storage failure: could not persist final #{}: {}; the chain actor stops",
+                          last.header.height, st.error().message());
+      if (stop)
+        stop(st.error());
       return;
     }
     engine->mark_persisted();
   }
+
+  bool failed = false;                    ///< a commit failed: nothing more is persisted
+  std::function<void(const error&)> stop; ///< quits the actor with the error (set at spawn)
 
   /// Writes the justification record when the highest justified block above the final one has
   /// changed: the blocks from the final one up to it and the certificates justifying them, so a
@@ -99,6 +109,8 @@ struct chain_actor_state {
   bool persist_justification() {
     if (!store)
       return true;
+    if (failed)
+      return false;
     const auto j = engine->highest_justified();
     if (j.height <= engine->final_height() || j == stored_justified)
       return true;
@@ -122,9 +134,13 @@ struct chain_actor_state {
     for (const auto& c : certs)
       w.bin(codec::encode(c));
     if (auto st = store->put_justified(record); !st) {
+      // Fail-stop, as for a failed commit: votes from this source must not be asked for.
+      failed = true;
       if (config.log)
-        config.log->error("storage failure: cannot persist the justification of #{}: {}", j.height,
-                          st.error().message());
+        config.log->error("storage failure: cannot persist the justification of #{}: {}; the chain actor stops",
+                          j.height, st.error().message());
+      if (stop)
+        stop(st.error());
       return false;
     }
     stored_justified = j;
@@ -313,10 +329,8 @@ void after_votes(chain_pointer self, confirmation_result r) {
   announce_justified(self, r.justified);
   report_evidence(self, r.evidence);
   st.persist(r.finalized);
-  if (!st.persist_justification()) {
-    self->quit(caf::make_error(caf::sec::runtime_error, "storage failure"));
-    return;
-  }
+  if (!st.persist_justification())
+    return;  // fail-stop: the actor is quitting
   if (!r.applied.empty()) {
     notify_mempool(self, r.applied);
     submit_evidence(self);
@@ -374,10 +388,8 @@ caf::result<block_ack> process_block(chain_pointer self, const block_envelope& e
     submit_evidence(self);
   }
   st.persist(result.finalized);
-  if (!st.persist_justification()) {
-    self->quit(caf::make_error(caf::sec::runtime_error, "storage failure"));
-    return make_ack(block_outcome::rejected, make_error(errc::io, "storage failure"), *st.engine);
-  }
+  if (!st.persist_justification())
+    return make_ack(block_outcome::rejected, make_error(errc::storage_io, "storage failure"), *st.engine);
   // Only a local submitter waits for the outcome (its blocks' local votes included); a peer's
   // relay expects no answer.
   std::optional<caf::typed_response_promise<block_ack>> rp;
@@ -531,12 +543,17 @@ chain_actor::behavior_type chain_impl(chain_pointer self, std::shared_ptr<chain_
   st.config = std::move(config);
   if (!st.config.verified)
     st.config.verified = std::make_shared<verified_cache>();
+  st.stop = [self](const error& e) { self->quit(to_caf_error(e)); };
   if (st.config.store) {
     auto cs = chain_store::open(*st.config.store, st.engine->final_state().chain());
-    if (cs)
+    if (cs) {
       st.store = std::move(*cs);
-    else if (st.config.log)
-      st.config.log->error("cannot open the chain's storage: {}", cs.error().message());
+    } else {
+      if (st.config.log)
+        st.config.log->error("storage failure: cannot open the chain's storage: {}", cs.error().message());
+      st.failed = true;
+      st.stop(cs.error());  // running without storage would finalize what it cannot keep
+    }
   }
   restore_justification(self);
   // Whatever a peer sends that is not in the interface is dropped, never fatal.

@@ -2,6 +2,7 @@
 // everything in memory (tests, simulations); the RocksDB adapter in storage/rocksdb is the other.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -52,6 +53,19 @@ public:
   /// Calls `visit` for each key starting with `prefix`, in key order, until it returns false.
   virtual status scan_prefix(std::string_view space, byte_view prefix,
                              const std::function<bool(byte_view key, byte_view value)>& visit) = 0;
+
+  /// The names of every space the store holds.
+  virtual std::vector<std::string> spaces() = 0;
+
+  /// A number that grows with every write the store has made durable, or nothing if the store
+  /// keeps none (memory). A reopened store that reports less than it did lost committed writes.
+  virtual std::optional<std::uint64_t> write_sequence() { return std::nullopt; }
+
+  /// Reads every stored byte and checks it against its checksums (nothing to do in memory).
+  virtual status verify_checksums() { return {}; }
+
+  /// Makes everything written so far durable outside any log (flush, sync), as on a clean stop.
+  virtual status close() { return {}; }
 };
 
 } // namespace bfd

@@ -52,4 +52,12 @@ status memory_store::scan_prefix(std::string_view space, byte_view prefix,
   return {};
 }
 
+std::vector<std::string> memory_store::spaces() {
+  std::lock_guard guard{mtx_};
+  std::vector<std::string> out;
+  for (const auto& [name, _] : spaces_)
+    out.push_back(name);
+  return out;
+}
+
 } // namespace bfd

@@ -16,6 +16,7 @@ public:
   status write(const write_batch& batch) override;
   status scan_prefix(std::string_view space, byte_view prefix,
                      const std::function<bool(byte_view, byte_view)>& visit) override;
+  std::vector<std::string> spaces() override;
 
 private:
   std::mutex mtx_;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Three bfd-node processes from config/three-nodes.toml on 127.0.0.1: a transfer posted to node a
 # is final on all three with identical block hashes; node c is killed with SIGKILL and a and b
-# keep finalizing; c restarts and catches up to the same chain. Every wait is bounded.
+# keep finalizing; c restarts and catches up to the same chain; stopped, each node's data directory
+# passes `bfd-node --check-storage`. Every wait is bounded.
 # Usage: three_nodes_test.sh BFD_NODE BFD_CLI REPO_ROOT
 set -u
 node_bin=$(realpath "$1")
@@ -91,6 +92,24 @@ start c
 wait_until 60 final_at_least c "$target" && ok "c caught up to final height $target" || fail "c did not catch up to $target"
 ha=$(hash_at a "$target"); hc=$(hash_at c "$target")
 [ -n "$ha" ] && [ "$ha" = "$hc" ] && ok "c has a's block $target" || fail "block $target differs after catch-up: $ha $hc"
+
+# Stop the three cleanly (10 s bound); each data directory passes --check-storage (docs/storage.md).
+for n in a b c; do kill "${pid[$n]}" 2>/dev/null; done
+for n in a b c; do
+  for _ in $(seq 50); do kill -0 "${pid[$n]}" 2>/dev/null || break; sleep 0.2; done
+  kill -9 "${pid[$n]}" 2>/dev/null
+  wait "${pid[$n]}"
+  rc=$?
+  pid[$n]=""
+  [ $rc -eq 0 ] || fail "node $n stopped with exit code $rc"
+done
+for n in a b c; do
+  if (cd "$work" && "$node_bin" --check-storage --topology "$topology" --node "$n" >"$work/$n.check" 2>&1); then
+    ok "node $n's storage is sound ($(grep -o 'final head #[0-9]*' "$work/$n.check"))"
+  else
+    fail "--check-storage of node $n: $(grep PROBLEM "$work/$n.check")"
+  fi
+done
 
 if [ $failures -eq 0 ]; then echo "three-nodes: all checks passed"; exit 0; fi
 echo "three-nodes: $failures check(s) failed; logs:"

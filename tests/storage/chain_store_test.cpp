@@ -2,6 +2,7 @@
 // replay, and recovery after the writing process is killed with SIGKILL mid-stream.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <csignal>
@@ -15,6 +16,7 @@
 #include "chains/storage/chain_store.hpp"
 #include "chains/storage/memory_store.hpp"
 #include "chains/storage/rocksdb/rocksdb_store.hpp"
+#include "chains/storage/storage_check.hpp"
 #include "tests/chains/sample.hpp"
 
 using namespace bfd;
@@ -118,6 +120,15 @@ TEST_CASE("a committed block, its transactions and accounts are readable after r
   CHECK((*loc)->height == 5);
   CHECK((*loc)->index == blocks[5].txs.size() - 1);
   CHECK_FALSE(*store->find_transaction(hash256{}));
+
+  // The storage check walks the same records (the consensus records are another test's).
+  std::size_t txs = 0;
+  for (const auto& b : blocks)
+    txs += b.txs.size();
+  auto report = check_storage(**db, std::nullopt, "", dir.path.string());
+  const auto expected = "blocks #0..#19 contiguous and linked, their " + std::to_string(txs) + " transaction(s) indexed";
+  CHECK(std::any_of(report.notes.begin(), report.notes.end(),
+                    [&](const std::string& n) { return n.find(expected) != std::string::npos; }));
 }
 
 TEST_CASE("chains live in separate column families of one database") {

@@ -29,7 +29,7 @@
 #include "chains/codec/transaction_codec.hpp"
 #include "chains/core/hex.hpp"
 #include "chains/crypto/hash.hpp"
-#include "chains/storage/rocksdb/rocksdb_store.hpp"
+#include "chains/storage/rocksdb/node_store.hpp"
 #include "runtime/dev_network.hpp"
 #include "runtime/node.hpp"
 
@@ -629,10 +629,10 @@ result<e2e_run_report> run_once(const e2e_bench_options& o, const workload& w, s
   if (o.store == "rocksdb") {
     rocksdb_options ro;
     ro.mode = o.durability == "flush" ? durability::flush : durability::sync;
-    auto db = open_rocksdb_store((dir.path / "db").string(), ro);
+    auto db = open_node_store(dir.path.string(), ro);  // as bfd-node opens it: with the commit marker
     if (!db)
       return db.error();
-    opts.store = std::shared_ptr<kv_store>(std::move(*db));
+    opts.store = std::move(*db);
   }
   if (path == submit_path::http) {
     http_options h;

@@ -5,6 +5,8 @@
 #include <iostream>
 #include <optional>
 #include <pthread.h>
+#include <thread>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <caf/actor_system.hpp>
@@ -14,7 +16,10 @@
 #include <spdlog/spdlog.h>
 
 #include "chains/core/hex.hpp"
-#include "chains/storage/rocksdb/rocksdb_store.hpp"
+#include "chains/storage/failing_store.hpp"
+#include "chains/storage/rocksdb/node_store.hpp"
+#include "chains/storage/storage_check.hpp"
+#include "config/topology.hpp"
 #include "runtime/node.hpp"
 #include "runtime/remote.hpp"
 #include "runtime/topology_node.hpp"
@@ -53,6 +58,43 @@ std::string parse_http_endpoint(const std::string& text, std::optional<bfd::http
   return {};
 }
 
+/// --check-storage: reads the data directory's database (read-only) and commit marker, prints
+/// what it found; 0 when sound, 1 otherwise.
+int check_storage(const std::string& data_dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(data_dir, ec))
+    return fail("--check-storage: no data directory " + data_dir);
+  std::cout << "storage check of " << data_dir << "\n";
+  const auto marker_path = bfd::node_marker_path(data_dir);
+  std::optional<bfd::commit_marker> marker;
+  std::vector<std::string> early;
+  if (auto m = bfd::read_commit_marker(marker_path); !m)
+    early.push_back(m.error().detail);
+  else
+    marker = *m;
+  bfd::storage_report report;
+  bfd::rocksdb_options ro;
+  ro.open_mode = bfd::access::read_only;
+  auto store = bfd::open_rocksdb_store(bfd::node_database_path(data_dir), ro);
+  if (!store)
+    report.problems.push_back(store.error().detail);
+  else
+    report = bfd::check_storage(**store, marker, marker_path, bfd::node_database_path(data_dir));
+  report.problems.insert(report.problems.begin(), early.begin(), early.end());
+  for (const auto& n : report.notes)
+    std::cout << "  ok: " << n << "\n";
+  for (const auto& p : report.problems)
+    std::cout << "  PROBLEM: " << p << "\n";
+  if (report.sound()) {
+    std::cout << "storage is sound\n";
+    return 0;
+  }
+  std::cout << "storage is DAMAGED (" << report.problems.size() << " problem(s))\n";
+  std::cerr << "bfd-node: " << data_dir << " is damaged. " << bfd::storage_advice(data_dir) << "\n";
+  return 1;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -64,11 +106,21 @@ int main(int argc, char** argv) {
   std::uint32_t http_rate = bfd::http_options{}.rate_per_second;
   std::string topology_file;
   std::string node_name;
+  bool check = false;
+  std::uint64_t fail_commit_after = 0;
   app.add_flag("--dev", dev, "run a whole network in this process: generated keys, funded dev accounts");
+  app.add_flag("--check-storage", check, "check the database in --data-dir, or that of --topology FILE --node "
+                                         "NAME (stop the node first): checksums, every chain contiguous and linked "
+                                         "from genesis to its head, state roots, the commit marker; report the "
+                                         "delegates' signing records; exit 0 if sound, 1 if not")
+    ->excludes("--dev");
   auto* topo_opt = app.add_option("--topology", topology_file, "run one node of the network this TOML file describes "
                                                                "(docs/topology.md)");
   app.add_option("--node", node_name, "with --topology: which node of the file this process is")->needs(topo_opt);
   topo_opt->excludes("--dev");
+  // Tests only (hidden): fault injection, so a test can watch the real binary fail-stop.
+  app.add_option("--fail-commit-after", fail_commit_after, "tests only: the Nth commit of chain blocks fails")
+    ->group("");
   app.add_option("--data-dir", dev_opts.data_dir, "where keys, genesis and the database live")
     ->capture_default_str();
   app.add_option("--delegates", dev_opts.delegates, "--dev: delegates (VMs) in the genesis, over 3 categories")
@@ -93,8 +145,24 @@ int main(int argc, char** argv) {
     ->capture_default_str();
   app.footer("--dev: the genesis and keys are generated only when the data directory is new; later starts\n"
              "resume the stored chain and ignore --delegates, --accounts, --slot-ms and --work-bits.\n"
-             "--topology: listen address, peers, data directory and HTTP endpoint come from the file.");
+             "--topology: listen address, peers, data directory and HTTP endpoint come from the file.\n"
+             "Storage (docs/storage.md): a node refuses to start on a database that is damaged or holds less\n"
+             "than its commit marker (DATA-DIR/commit-marker) records, and stops (exit code 3) if a commit\n"
+             "fails. `bfd-node --check-storage --data-dir DIR` checks a stopped node's data directory.");
   CLI11_PARSE(app, argc, argv);
+  if (check && !topology_file.empty()) {
+    if (node_name.empty())
+      return fail("--topology needs --node NAME: which node's data directory to check");
+    auto t = bfd::config::load_topology(topology_file);
+    if (!t)
+      return fail(t.error().message());
+    const auto* me = t->find_node(node_name);
+    if (!me)
+      return fail("--check-storage: no node '" + node_name + "' in " + topology_file);
+    return check_storage(me->data_dir);
+  }
+  if (check)
+    return check_storage(dev_opts.data_dir);
   if (!dev && topology_file.empty())
     return fail("nothing to run: use --dev, or --topology FILE --node NAME; see --help");
   if (!topology_file.empty() && node_name.empty())
@@ -158,15 +226,25 @@ int main(int argc, char** argv) {
     opts.delegates = net->delegates;
     opts.reporter = net->reporter;
   }
-  const auto db_path = (std::filesystem::path(data_dir) / "db").string();
-  auto db = bfd::open_rocksdb_store(db_path);
+  auto db = bfd::open_node_store(data_dir);
   if (!db)
     return fail(db.error().message());
-  opts.store = std::shared_ptr<bfd::kv_store>(std::move(*db));
+  opts.store = std::move(*db);
+  if (fail_commit_after > 0) {
+    auto failing = std::make_shared<bfd::failing_store>(opts.store);
+    failing->fail_write(fail_commit_after, "chain-");
+    opts.store = std::move(failing);
+    log->warn("--fail-commit-after {}: commit {} of chain blocks will fail (fault injection)", fail_commit_after,
+              fail_commit_after);
+  }
   const auto genesis = opts.genesis;
   auto node = bfd::runtime::node::start(system, std::move(opts));
-  if (!node)
-    return fail(node.error().message());
+  if (!node) {
+    const auto& e = node.error();
+    if (e.code == bfd::errc::storage_io || e.code == bfd::errc::storage_corrupt)
+      return fail(e.message() + ". " + bfd::storage_advice(data_dir));
+    return fail(e.message());
+  }
   if (const auto* api = (*node)->http())
     log->info("HTTP API on {} (docs/http.md)", api->url());
   std::unique_ptr<bfd::runtime::peer_connector> connector;
@@ -198,11 +276,32 @@ int main(int argc, char** argv) {
   }
   log->info("running; Ctrl-C stops");
 
-  int sig = 0;
-  sigwait(&signals, &sig);
-  log->info("{} received: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  // Wait for a signal, or for the chain actor to stop by itself (fail-stop on a storage failure).
+  int exit_code = 0;
+  {
+    caf::scoped_actor waiter{system};
+    waiter->monitor((*node)->chain());
+    std::thread signal_waiter([&signals, target = caf::actor_cast<caf::actor>(waiter)] {
+      int sig = 0;
+      sigwait(&signals, &sig);
+      caf::anon_send(target, sig);
+    });
+    waiter->receive(
+      [&](int sig) { log->info("{} received: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM"); },
+      [&](caf::down_msg& down) {
+        const auto err = bfd::from_caf_error(down.reason);
+        if (err.code == bfd::errc::storage_io || err.code == bfd::errc::storage_corrupt)
+          log->error("storage failure: {}; stopping. Restart resumes from the last committed block ({})",
+                     err.message(), data_dir);
+        else
+          log->error("the chain actor stopped ({}): stopping", system.render(down.reason));
+        exit_code = 3;
+        ::kill(::getpid(), SIGTERM);  // wakes the signal waiter (SIGTERM is blocked in every thread)
+      });
+    signal_waiter.join();
+  }
   connector.reset();
   (*node)->stop();
   node->reset();
-  return 0;
+  return exit_code;
 }

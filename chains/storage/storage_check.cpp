@@ -1,0 +1,237 @@
+#include "chains/storage/storage_check.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "chains/codec/canonical.hpp"
+#include "chains/consensus/chain_state.hpp"
+#include "chains/consensus/confirmation.hpp"
+#include "chains/core/hex.hpp"
+#include "chains/storage/chain_store.hpp"
+
+namespace bfd {
+
+namespace {
+
+constexpr const char* chain_space_prefix = "chain-";
+constexpr const char* delegate_space_name = "delegates";  // actors/delegate/delegate_actor.hpp
+
+std::string short_hex(const hash256& h) {
+  return to_hex(h).substr(0, 16);
+}
+
+/// One chain's space; returns its final height (nothing if it has none or is unreadable).
+std::optional<std::uint64_t> check_chain(kv_store& store, chain_id id, storage_report& r) {
+  const std::string name = "chain " + std::to_string(id);
+  auto problem = [&](const std::string& what) { r.problems.push_back(name + ": " + what); };
+  auto cs = chain_store::open(store, id);
+  if (!cs) {
+    problem(cs.error().message());
+    return std::nullopt;
+  }
+  auto head = cs->head();
+  if (!head) {
+    problem("head record: " + head.error().message());
+    return std::nullopt;
+  }
+  if (!*head) {
+    auto genesis = cs->block_at(0);
+    if (genesis && *genesis)
+      problem("blocks are stored but no head record");
+    else
+      r.notes.push_back(name + ": empty (no head)");
+    return std::nullopt;
+  }
+  const auto top = (*head)->height;
+  // Every height from genesis to the head: present, of this chain and height, under its own
+  // hash, linked to its parent, each transaction in the index at its place.
+  hash256 parent;
+  block head_block;
+  std::uint64_t txs = 0;
+  for (std::uint64_t h = 0; h <= top; ++h) {
+    auto b = cs->block_at(h);
+    if (!b) {
+      problem("block #" + std::to_string(h) + ": " + b.error().message());
+      return std::nullopt;
+    }
+    if (!*b) {
+      problem("block #" + std::to_string(h) + " is missing (a gap below the head #" + std::to_string(top) + ")");
+      return std::nullopt;
+    }
+    const auto& hdr = (**b).header;
+    const auto hash = header_hash(hdr);
+    if (hdr.height != h || hdr.chain != id) {
+      problem("the block stored at #" + std::to_string(h) + " is block #" + std::to_string(hdr.height) + " of chain "
+              + std::to_string(hdr.chain));
+      return std::nullopt;
+    }
+    if (h > 0 && hdr.parent != parent) {
+      problem("block #" + std::to_string(h) + " " + short_hex(hash) + " does not link to block #"
+              + std::to_string(h - 1) + " " + short_hex(parent));
+      return std::nullopt;
+    }
+    for (std::uint32_t i = 0; i < (**b).txs.size(); ++i) {
+      const auto id = signing_hash((**b).txs[i]);
+      auto loc = cs->find_transaction(id);
+      if (!loc || !*loc || (*loc)->height != h || (*loc)->index != i) {
+        problem("transaction " + short_hex(id) + " of block #" + std::to_string(h) + " is "
+                + (!loc ? "unreadable in the index: " + loc.error().message()
+                        : !*loc ? std::string("missing from the index") : std::string("indexed elsewhere")));
+        return std::nullopt;
+      }
+      ++txs;
+    }
+    parent = hash;
+    if (h == top)
+      head_block = std::move(**b);
+  }
+  if (parent != (*head)->block_hash) {
+    problem("the head record names " + short_hex((*head)->block_hash) + " but the block at #" + std::to_string(top)
+            + " is " + short_hex(parent));
+    return std::nullopt;
+  }
+  if (auto above = cs->block_at(top + 1); above && *above)
+    problem("a block is stored at #" + std::to_string(top + 1) + ", above the head");
+  r.notes.push_back(name + ": blocks #0..#" + std::to_string(top) + " contiguous and linked, their "
+                    + std::to_string(txs) + " transaction(s) indexed; final head #" + std::to_string(top) + " "
+                    + short_hex((*head)->block_hash));
+  // The state: accounts reproduce the ledger root, with the consensus records the head's state root.
+  auto accounts = cs->load_state();
+  if (!accounts) {
+    problem("accounts: " + accounts.error().message());
+    return top;
+  }
+  auto record = cs->consensus_records();
+  if (!record || !*record) {
+    problem(record ? "no consensus state stored with the head" : "consensus state: " + record.error().message());
+    return top;
+  }
+  auto consensus = consensus_state::restore((*record)->scalars, (*record)->items);
+  if (!consensus) {
+    problem("consensus state: " + consensus.error().message());
+    return top;
+  }
+  auto restored = chain_state::restore(std::move(*accounts), std::move(*consensus), head_block.header);
+  if (!restored) {
+    problem("state at the head: " + restored.error().message());
+    return top;
+  }
+  std::string cert_note = "no certificate";
+  if (auto raw = cs->certificate_record(); !raw) {
+    problem("certificate: " + raw.error().message());
+  } else if (*raw) {
+    auto cert = codec::decode_certificate(**raw);
+    if (!cert)
+      problem("certificate: " + cert.error().message());
+    else
+      cert_note = "certificate for #" + std::to_string(cert->height) + " with " + std::to_string(cert->signatures.size())
+                  + " signature(s)";
+  }
+  r.notes.push_back(name + ": accounts and consensus state reproduce the head's state root; " + cert_note);
+  return top;
+}
+
+/// A delegate's signing record as docs/formats.md section 9 defines it (written by
+/// actors/delegate/delegate_actor.cpp; read here without depending on the actor).
+struct signing_record {
+  std::uint64_t slot_plus_one = 0;
+  std::uint64_t index = 0;
+  std::uint64_t confirmed = 0;
+  hash256 block;
+};
+
+/// The delegates' signing records, reported: [slot + 1, index, confirmed height, confirmed block].
+void report_delegates(kv_store& store, std::uint64_t highest_final, storage_report& r) {
+  std::size_t count = 0;
+  auto st = store.scan_prefix(delegate_space_name, {}, [&](byte_view key, byte_view value) {
+    ++count;
+    const std::string who = "delegate " + to_hex(key).substr(0, 16);
+    auto decoded = codec::decode_canonical<signing_record>(
+      value, codec::limits{128, 4, 2},
+      [](const msgpack::object& o) -> result<signing_record> {
+        auto f = codec::reader(o, "signing record").array(4);
+        if (!f)
+          return f.error();
+        auto a = codec::reader((*f)[0], "slot").uint();
+        auto b = codec::reader((*f)[1], "index").uint();
+        auto c = codec::reader((*f)[2], "height").uint();
+        auto d = codec::reader((*f)[3], "block").fixed<32>();
+        if (!a || !b || !c || !d)
+          return make_error(errc::malformed, "signing record");
+        return signing_record{*a, *b, *c, *d};
+      },
+      [](const signing_record& v, bytes& out) {
+        codec::writer w(out);
+        w.array(4);
+        w.uint(v.slot_plus_one);
+        w.uint(v.index);
+        w.uint(v.confirmed);
+        w.bin(v.block);
+      });
+    if (!decoded) {
+      r.problems.push_back(who + ": signing record: " + decoded.error().message());
+      return true;
+    }
+    const auto slot1 = decoded->slot_plus_one;
+    const auto index = decoded->index;
+    const auto confirmed = decoded->confirmed;
+    std::string line = who + ": " + (slot1 == 0 ? std::string("signed no block")
+                                                 : "last signed slot " + std::to_string(slot1 - 1) + " sub-slot "
+                                                     + std::to_string(index))
+                       + ", last confirmed #" + std::to_string(confirmed);
+    if (confirmed > highest_final)
+      line += " (" + std::to_string(confirmed - highest_final) + " above the stored final head: confirmed, not yet final)";
+    r.notes.push_back(line);
+    return true;
+  });
+  if (!st)
+    r.problems.push_back("signing records: " + st.error().message());
+  else
+    r.notes.push_back(std::to_string(count) + " delegate signing record(s)");
+}
+
+} // namespace
+
+storage_report check_storage(kv_store& store, const std::optional<commit_marker>& marker,
+                             const std::string& marker_path, const std::string& where) {
+  storage_report r;
+  if (auto st = store.verify_checksums(); !st)
+    r.problems.push_back(st.error().message());
+  else
+    r.notes.push_back("checksums of every table file in " + where + " verified");
+  auto spaces = store.spaces();
+  std::sort(spaces.begin(), spaces.end());
+  std::uint64_t highest_final = 0;
+  bool delegates = false;
+  for (const auto& space : spaces) {
+    if (space == delegate_space_name) {
+      delegates = true;
+      continue;
+    }
+    if (space.rfind(chain_space_prefix, 0) != 0)
+      continue;
+    const auto digits = space.substr(std::strlen(chain_space_prefix));
+    if (digits.empty() || digits.size() > 10 || digits.find_first_not_of("0123456789") != std::string::npos
+        || std::stoull(digits) > UINT32_MAX) {
+      r.notes.push_back("space " + space + " ignored (not a chain id)");
+      continue;
+    }
+    if (auto top = check_chain(store, static_cast<chain_id>(std::stoull(digits)), r))
+      highest_final = std::max(highest_final, *top);
+  }
+  if (delegates)
+    report_delegates(store, highest_final, r);
+  if (!marker) {
+    r.notes.push_back("no commit marker " + marker_path + " (written by the first start of this version)");
+  } else if (auto st = check_commit_marker(store, *marker, marker_path, where); !st) {
+    r.problems.push_back(st.error().detail);
+  } else {
+    std::string what = "the commit marker " + marker_path + " agrees (sequence " + std::to_string(marker->sequence);
+    for (const auto& e : marker->chains)
+      what += ", chain " + std::to_string(e.chain) + " final #" + std::to_string(e.height);
+    r.notes.push_back(what + ")");
+  }
+  return r;
+}
+
+} // namespace bfd
