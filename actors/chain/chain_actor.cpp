@@ -294,7 +294,7 @@ void request_votes(chain_pointer self, const std::vector<block>& blocks, Done do
     std::vector<public_key> voters;
     for (const auto& m : confirmers->members)
       voters.push_back(m.key);
-    if (const auto* dual = st.engine->dual_cluster(hash))
+    if (const auto dual = st.engine->dual_cluster(hash))
       for (const auto& m : dual->members)
         voters.push_back(m.key);
     for (const auto& key : voters) {

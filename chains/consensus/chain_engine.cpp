@@ -14,36 +14,45 @@ chain_engine::chain_engine(chain_state final_state, block final_block, std::opti
   final_active_fixed_ = final_next_fixed_ = final_height();
   final_active_hash_ = cluster_hash(final_.consensus().active());
   final_next_hash_ = cluster_hash(final_.consensus().next());
+  final_epoch_ = final_.consensus().epoch();
 }
 
 void chain_engine::stamp_clusters(entry& e, const consensus_state& after) {
   std::uint64_t parent_active_fixed = final_active_fixed_, parent_next_fixed = final_next_fixed_;
-  hash256 parent_active = final_active_hash_, parent_next = final_next_hash_;
+  hash256 parent_next = final_next_hash_;
+  std::uint64_t parent_epoch = final_epoch_;
   if (auto p = blocks_.find(e.blk.header.parent); p != blocks_.end()) {
     parent_active_fixed = p->second.active_fixed;
     parent_next_fixed = p->second.next_fixed;
-    parent_active = p->second.active_hash;
     parent_next = p->second.next_hash;
+    parent_epoch = p->second.epoch;
   }
   const auto height = e.blk.header.height;
+  e.epoch = after.epoch();
   e.active_hash = cluster_hash(after.active());
   e.next_hash = cluster_hash(after.next());
-  e.next_fixed = e.next_hash == parent_next ? parent_next_fixed : height;
-  if (e.active_hash == parent_active)
-    e.active_fixed = parent_active_fixed;
-  else if (e.active_hash == parent_next)
-    e.active_fixed = parent_next_fixed;  // the next cluster took over at an epoch boundary
-  else
-    e.active_fixed = height;             // changed here (a member slashed, or both at once)
+  // Slashing removes members from both clusters without making them new clusters: a subset of
+  // a cluster needs no anchor (docs/consensus.md, cluster changes). An epoch boundary does.
+  e.next_fixed = e.next_hash == parent_next || e.epoch == parent_epoch ? parent_next_fixed : height;
+  e.active_fixed = e.epoch == parent_epoch ? parent_active_fixed : parent_next_fixed;
   e.confirmers = after.active();
   e.validated = true;
 }
 
-const cluster* chain_engine::dual_cluster(const hash256& hash) const {
+std::optional<cluster> chain_engine::dual_cluster(const hash256& hash) const {
   auto i = blocks_.find(hash);
   if (i == blocks_.end() || !i->second.validated || final_height() >= i->second.active_fixed)
-    return nullptr;
-  return &final_.consensus().active();
+    return std::nullopt;
+  cluster out = final_.consensus().active();
+  const auto& head = head_.consensus();
+  std::erase_if(out.members, [&](const cluster_member& m) {
+    const auto* vm = head.find_vm(m.key);
+    if (vm && vm->status != vm_status::slashed)
+      return false;
+    out.power -= m.power;
+    return true;
+  });
+  return out;
 }
 
 const block* chain_engine::find_block(const hash256& hash) const {
@@ -486,7 +495,7 @@ void chain_engine::try_justify(const hash256& target, const checkpoint& source, 
     return;
   if (!carries_two_thirds(l->second, e->second.confirmers))
     return;
-  if (const auto* dual = dual_cluster(target); dual && !carries_two_thirds(l->second, *dual))
+  if (const auto dual = dual_cluster(target); dual && !carries_two_thirds(l->second, *dual))
     return;
   e->second.justified = true;
   e->second.source = source;
@@ -534,6 +543,7 @@ void chain_engine::finalize_to(const hash256& hash, const finality_certificate& 
   final_next_fixed_ = fe.next_fixed;
   final_active_hash_ = fe.active_hash;
   final_next_hash_ = fe.next_hash;
+  final_epoch_ = fe.epoch;
   best_.erase(best_.begin(), best_.begin() + static_cast<std::ptrdiff_t>(count));
   prune();
   choose_head(applied);
@@ -613,7 +623,7 @@ confirmation_result chain_engine::add_confirmation(const confirmation& c, signat
   if (c.height <= final_height())
     return out;
   auto e = blocks_.find(c.block);
-  const cluster* dual = e != blocks_.end() ? dual_cluster(c.block) : nullptr;
+  const auto dual = e != blocks_.end() ? dual_cluster(c.block) : std::nullopt;
   if (e != blocks_.end() && e->second.validated && !e->second.confirmers.find(c.signer)
       && !(dual && dual->find(c.signer))) {
     out.accepted = false;

@@ -109,9 +109,10 @@ public:
   /// The cluster that confirms `hash` (a non-final block), or nullptr.
   const cluster* confirming_cluster(const hash256& hash) const;
 
-  /// While the block that fixed `hash`'s cluster is not final here, votes for `hash` count only
-  /// if they also carry more than 2/3 of the final block's cluster: that cluster, else nullptr.
-  const cluster* dual_cluster(const hash256& hash) const;
+  /// While the block that fixed `hash`'s cluster at an epoch boundary is not final here, votes
+  /// for `hash` count only if they also carry more than 2/3 of the final block's cluster (less
+  /// the members slashed since): that cluster, else nothing.
+  std::optional<cluster> dual_cluster(const hash256& hash) const;
 
   /// Builds the next block on the head (see chain_state::build_block); the head is unchanged.
   result<block> build_block(const chain_state::block_template& t, std::span<const transaction> candidates,
@@ -161,6 +162,7 @@ private:
     std::uint64_t next_fixed = 0;
     hash256 active_hash;  ///< cluster_hash of the state's active cluster
     hash256 next_hash;    ///< cluster_hash of the state's next cluster
+    std::uint64_t epoch = 0;
   };
   using link_votes = std::map<public_key, signature>;
 
@@ -192,6 +194,7 @@ private:
   std::uint64_t final_next_fixed_ = 0;
   hash256 final_active_hash_;
   hash256 final_next_hash_;
+  std::uint64_t final_epoch_ = 0;
   block final_block_;
   std::map<hash256, entry> blocks_;                 // non-final blocks on any branch
   std::vector<hash256> best_;                       // best chain above final, in order

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "chains/codec/block_codec.hpp"
 #include "chains/codec/canonical.hpp"
 #include "chains/consensus/chain_state.hpp"
 #include "chains/consensus/confirmation.hpp"
@@ -131,57 +132,122 @@ std::optional<std::uint64_t> check_chain(kv_store& store, chain_id id, storage_r
   return top;
 }
 
+/// The height of the highest block in a chain's justification record (key "J"), if there is one.
+std::optional<std::uint64_t> stored_justification_height(kv_store& store, chain_id id, storage_report& r) {
+  auto cs = chain_store::open(store, id);
+  if (!cs)
+    return std::nullopt;
+  auto raw = cs->justified_record();
+  if (!raw || !*raw)
+    return std::nullopt;
+  std::optional<std::uint64_t> top;
+  auto decoded = codec::decode_canonical<bool>(
+    **raw, codec::limits{64u << 20, 16'384, 4},
+    [&](const msgpack::object& o) -> result<bool> {
+      auto f = codec::reader(o, "justification record").array(2);
+      if (!f)
+        return f.error();
+      std::uint32_t n = 0;
+      auto bs = codec::reader((*f)[0], "blocks").array_up_to(8192, n);
+      if (!bs)
+        return bs.error();
+      for (std::uint32_t i = 0; i < n; ++i) {
+        auto bin = codec::reader((*bs)[i], "block").bin(16u << 20);
+        if (!bin)
+          return bin.error();
+        auto b = codec::decode_block(*bin);
+        if (!b)
+          return b.error();
+        top = std::max(top.value_or(0), b->header.height);
+      }
+      return true;
+    },
+    [&](const bool&, bytes& out) { out = **raw; });
+  if (!decoded) {
+    r.problems.push_back("chain " + std::to_string(id) + ": justification record: " + decoded.error().message());
+    return std::nullopt;
+  }
+  r.notes.push_back("chain " + std::to_string(id) + ": justification record up to #" + std::to_string(top.value_or(0)));
+  return top;
+}
+
 /// A delegate's signing record as docs/formats.md section 9 defines it (written by
-/// actors/delegate/delegate_actor.cpp; read here without depending on the actor).
+/// actors/delegate/delegate_actor.cpp; read here without depending on the actor): six items, or
+/// the four of records written before the finality gadget.
 struct signing_record {
   std::uint64_t slot_plus_one = 0;
   std::uint64_t index = 0;
-  std::uint64_t confirmed = 0;
-  hash256 block;
+  std::uint64_t target_height = 0;
+  hash256 target;
+  std::uint64_t source_height = 0;
+  hash256 source;
+  bool legacy = false;
 };
 
-/// The delegates' signing records, reported: [slot + 1, index, confirmed height, confirmed block].
-void report_delegates(kv_store& store, std::uint64_t highest_final, storage_report& r) {
+/// The delegates' signing records, reported; a vote source above both the stored final head and
+/// the stored justification record is a problem: storage lost what the delegate voted from.
+void report_delegates(kv_store& store, std::uint64_t highest_final, std::uint64_t highest_justified,
+                      storage_report& r) {
   std::size_t count = 0;
   auto st = store.scan_prefix(delegate_space_name, {}, [&](byte_view key, byte_view value) {
     ++count;
     const std::string who = "delegate " + to_hex(key).substr(0, 16);
     auto decoded = codec::decode_canonical<signing_record>(
-      value, codec::limits{128, 4, 2},
+      value, codec::limits{256, 8, 2},
       [](const msgpack::object& o) -> result<signing_record> {
-        auto f = codec::reader(o, "signing record").array(4);
+        std::uint32_t n = 0;
+        auto f = codec::reader(o, "signing record").array_up_to(6, n);
         if (!f)
           return f.error();
+        if (n != 4 && n != 6)
+          return make_error(errc::malformed, "signing record of " + std::to_string(n) + " items");
         auto a = codec::reader((*f)[0], "slot").uint();
         auto b = codec::reader((*f)[1], "index").uint();
         auto c = codec::reader((*f)[2], "height").uint();
         auto d = codec::reader((*f)[3], "block").fixed<32>();
         if (!a || !b || !c || !d)
           return make_error(errc::malformed, "signing record");
-        return signing_record{*a, *b, *c, *d};
+        signing_record rec{*a, *b, *c, *d, 0, {}, n == 4};
+        if (n == 6) {
+          auto e = codec::reader((*f)[4], "source height").uint();
+          auto g = codec::reader((*f)[5], "source").fixed<32>();
+          if (!e || !g)
+            return make_error(errc::malformed, "signing record");
+          rec.source_height = *e;
+          rec.source = *g;
+        }
+        return rec;
       },
       [](const signing_record& v, bytes& out) {
         codec::writer w(out);
-        w.array(4);
+        w.array(v.legacy ? 4 : 6);
         w.uint(v.slot_plus_one);
         w.uint(v.index);
-        w.uint(v.confirmed);
-        w.bin(v.block);
+        w.uint(v.target_height);
+        w.bin(v.target);
+        if (!v.legacy) {
+          w.uint(v.source_height);
+          w.bin(v.source);
+        }
       });
     if (!decoded) {
       r.problems.push_back(who + ": signing record: " + decoded.error().message());
       return true;
     }
     const auto slot1 = decoded->slot_plus_one;
-    const auto index = decoded->index;
-    const auto confirmed = decoded->confirmed;
     std::string line = who + ": " + (slot1 == 0 ? std::string("signed no block")
                                                  : "last signed slot " + std::to_string(slot1 - 1) + " sub-slot "
-                                                     + std::to_string(index))
-                       + ", last confirmed #" + std::to_string(confirmed);
-    if (confirmed > highest_final)
-      line += " (" + std::to_string(confirmed - highest_final) + " above the stored final head: confirmed, not yet final)";
+                                                     + std::to_string(decoded->index))
+                       + ", last vote #" + std::to_string(decoded->source_height) + " -> #"
+                       + std::to_string(decoded->target_height);
+    if (decoded->target_height > highest_final)
+      line += " (target " + std::to_string(decoded->target_height - highest_final) + " above the stored final head)";
     r.notes.push_back(line);
+    if (decoded->source_height > std::max(highest_final, highest_justified))
+      r.problems.push_back(who + ": voted from #" + std::to_string(decoded->source_height)
+                           + ", above the stored final head #" + std::to_string(highest_final)
+                           + " and the stored justification #" + std::to_string(highest_justified)
+                           + ": storage lost what this delegate voted from; restore the data directory");
     return true;
   });
   if (!st)
@@ -202,6 +268,7 @@ storage_report check_storage(kv_store& store, const std::optional<commit_marker>
   auto spaces = store.spaces();
   std::sort(spaces.begin(), spaces.end());
   std::uint64_t highest_final = 0;
+  std::uint64_t highest_justified = 0;
   bool delegates = false;
   for (const auto& space : spaces) {
     if (space == delegate_space_name) {
@@ -216,11 +283,14 @@ storage_report check_storage(kv_store& store, const std::optional<commit_marker>
       r.notes.push_back("space " + space + " ignored (not a chain id)");
       continue;
     }
-    if (auto top = check_chain(store, static_cast<chain_id>(std::stoull(digits)), r))
+    const auto id = static_cast<chain_id>(std::stoull(digits));
+    if (auto top = check_chain(store, id, r))
       highest_final = std::max(highest_final, *top);
+    if (auto j = stored_justification_height(store, id, r))
+      highest_justified = std::max(highest_justified, *j);
   }
   if (delegates)
-    report_delegates(store, highest_final, r);
+    report_delegates(store, highest_final, highest_justified, r);
   if (!marker) {
     r.notes.push_back("no commit marker " + marker_path + " (written by the first start of this version)");
   } else if (auto st = check_commit_marker(store, *marker, marker_path, where); !st) {

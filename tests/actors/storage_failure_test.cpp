@@ -109,8 +109,9 @@ TEST_CASE("a failed commit stops the chain actor and a restart resumes at the la
     REQUIRE(before > 2);
     REQUIRE(stored_final(**opened) == before);
 
-    // The third commit of chain blocks from now fails; the chain actor must quit with it.
-    failing->fail_write(3, "chain-");
+    // The fifth write to the chain's space from now fails (commits of final blocks alternate with
+    // justification records, so at least two commits come first); the chain actor must quit.
+    failing->fail_write(5, "chain-");
     caf::scoped_actor watcher{h.system};
     watcher->monitor(node->chain());
     (void) h.run_slots(*node, 2 * k, 5 * k, std::chrono::milliseconds(500));  // ticks fail once it is gone
@@ -122,7 +123,7 @@ TEST_CASE("a failed commit stops the chain actor and a restart resumes at the la
     CHECK(reason->detail.find("injected write failure") != std::string::npos);
     CHECK(failing->failures() == 1);  // nothing more was tried
     committed = stored_final(**opened);
-    CHECK(committed >= before + 2);   // the two commits before the failing one
+    CHECK(committed >= before + 2);   // the commits before the failing write
     // What failed to commit was final: the peer has it.
     CHECK(test::eventually(h.system, [&] { return h.info(*replica)->final_height > committed; }));
 

@@ -215,13 +215,22 @@ failed="$work/failed"
 timeout 60 "$node_bin" --dev --data-dir "$failed" --http off --slot-ms 150 --delegates 6 --work-bits 0 \
   --fail-commit-after 12 >"$work/failed.log" 2>&1
 rc=$?
+# The failing write is a commit of final blocks or a justification record (they alternate).
 lost=$(sed -n 's/.*storage failure: could not persist final #\([0-9]*\):.*/\1/p' "$work/failed.log")
-if [ "$rc" -ne 3 ] || [ -z "$lost" ] || ! grep -q 'storage failure: .*; stopping' "$work/failed.log"; then
+jlost=$(sed -n 's/.*storage failure: cannot persist the justification of #\([0-9]*\):.*/\1/p' "$work/failed.log")
+if [ "$rc" -ne 3 ] || { [ -z "$lost" ] && [ -z "$jlost" ]; } || ! grep -q 'storage failure: .*; stopping' "$work/failed.log"; then
   fail "a failed commit: exit code $rc (expected 3), log: $(grep -E 'storage|error' "$work/failed.log" | head -n 3)"
 else
-  # Committed: the final height logged before the one that failed.
-  committed=$(sed -n 's/.* final #\([0-9]*\) [0-9a-f]* (.*/\1/p' "$work/failed.log" | grep -vx "$lost" | tail -n 1)
-  ok "a failed commit of final #$lost stopped the node (exit 3); committed #$committed"
+  # Committed: the final height logged before the one that failed (or the last one logged when
+  # the justification record was the write that failed).
+  if [ -n "$lost" ]; then
+    committed=$(sed -n 's/.* final #\([0-9]*\) [0-9a-f]* (.*/\1/p' "$work/failed.log" | grep -vx "$lost" | tail -n 1)
+    what="final #$lost"
+  else
+    committed=$(sed -n 's/.* final #\([0-9]*\) [0-9a-f]* (.*/\1/p' "$work/failed.log" | tail -n 1)
+    what="the justification of #$jlost"
+  fi
+  ok "a failed write of $what stopped the node (exit 3); committed #$committed"
   try_damaged none "$failed" "$committed"
 fi
 
