@@ -136,10 +136,6 @@ result<topology_plan> plan_topology_node(caf::actor_system& system, const std::s
   plan.data_dir = me->data_dir;
   plan.host = me->host;
   plan.port = me->port;
-  std::error_code ec;
-  fs::create_directories(plan.data_dir, ec);
-  if (ec)
-    return make_error(errc::io, plan.data_dir + ": " + ec.message());
   // Delegates: the genesis commits to every delegate's public key and hash-chain tip, which the
   // topology carries; this node reads the secret keys of its own delegates only.
   for (const auto i : t->delegates_on(me->name)) {
@@ -148,6 +144,10 @@ result<topology_plan> plan_topology_node(caf::actor_system& system, const std::s
       return id.error();
     plan.delegates.push_back(std::move(*id));
   }
+  std::error_code ec;
+  fs::create_directories(plan.data_dir, ec);
+  if (ec)
+    return make_error(errc::io, plan.data_dir + ": " + ec.message());
   std::vector<address> accounts;
   for (const auto& a : t->accounts) {
     if (a.address) {

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Three bfd-node processes from config/three-nodes.toml on 127.0.0.1: a transfer posted to node a
-# is final on all three with identical block hashes; node c is killed with SIGKILL and a and b
-# keep finalizing; c restarts and catches up to the same chain. Every wait is bounded.
+# Three bfd-node processes from config/three-nodes.toml on 127.0.0.1, each given a copy of config/
+# whose key directory holds only its own delegates' key files ("keys stay home"): a node refuses to
+# start without its own keys and never needs the others'; a transfer posted to node a is final on
+# all three with identical block hashes; node c is killed with SIGKILL and a and b keep
+# finalizing; c restarts and catches up to the same chain. Every wait is bounded.
 # Usage: three_nodes_test.sh BFD_NODE BFD_CLI REPO_ROOT
 set -u
 node_bin=$(realpath "$1")
@@ -24,10 +26,56 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 ok() { echo "ok: $*"; }
 
+# Each node's own config directory: config/ as symlinks (the topology file itself included, so
+# key paths resolve inside this directory), except keys/, which holds only the key files of the
+# delegates the topology places on that node.
+delegate_keys() {  # NODE: the key_file paths of NODE's delegates, as the topology writes them
+  python3 -c 'import sys, tomllib
+for d in tomllib.load(open(sys.argv[1], "rb"))["delegates"]:
+    if d["node"] == sys.argv[2]: print(d["key_file"])' "$topology" "$1"
+}
+for n in a b c; do
+  dir="$work/config-$n"
+  mkdir -p "$dir"
+  for entry in "$root"/config/*; do
+    [ "$(basename "$entry")" = keys ] || ln -s "$entry" "$dir/"
+  done
+  for f in $(delegate_keys $n); do
+    mkdir -p "$(dirname "$dir/$f")"
+    cp "$root/config/$f" "$dir/$f"
+    chmod 600 "$dir/$f"
+  done
+done
+secret_of() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["secret_key"])' "$1"; }
+for n in a b c; do
+  own=$(find "$work/config-$n/keys" -type f | wc -l)
+  [ "$own" -eq "$(delegate_keys $n | wc -l)" ] && [ "$own" -gt 0 ] || fail "config-$n holds $own key files"
+  for m in a b c; do
+    [ "$m" = "$n" ] && continue
+    for f in $(delegate_keys $m); do
+      if grep -RqF "$(secret_of "$root/config/$f")" "$work/config-$n"; then
+        fail "node $n's config holds the secret of $f, a delegate of node $m"
+      fi
+    done
+  done
+done
+[ $failures -eq 0 ] && ok "each node's key directory holds its own delegates' secrets and no other node's"
+
 start() {
-  (cd "$work" && exec "$node_bin" --topology "$topology" --node "$1" >> "$work/$1.log" 2>&1) &
+  (cd "$work" && exec "$node_bin" --topology "$work/config-$1/three-nodes.toml" --node "$1" >> "$work/$1.log" 2>&1) &
   pid[$1]=$!
 }
+
+# A node needs its own delegates' keys: run as b with a's directory, it stops at once, naming the
+# topology line of b's first key file.
+b_key_line=$(grep -n "^key_file = \"$(delegate_keys b | head -n 1)\"" "$topology" | cut -d: -f1)
+out=$(cd "$work" && timeout 20 "$node_bin" --topology "$work/config-a/three-nodes.toml" --node b 2>&1)
+rc=$?
+if [ $rc -ne 0 ] && grep -q "three-nodes.toml:$b_key_line:12: cannot read the key file of this delegate" <<<"$out"; then
+  ok "node b refuses to start without its own key files (line $b_key_line)"
+else
+  fail "node b with a's keys: exit $rc, $out"
+fi
 
 # info N FIELD: a number from node N's /v1/info ("final" or "head" height), empty if down.
 height() {
