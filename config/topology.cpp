@@ -99,6 +99,7 @@ struct input_file {
   std::string path;
   file_position where;
   std::string what;  ///< "key file", "genesis file", "TLS certificate", ...
+  std::string node;  ///< the only node that reads it (its TLS certificate and key); empty: every node
 };
 
 /// Where a name was written, for duplicate and reference messages.
@@ -329,7 +330,7 @@ private:
     }
     if (const auto* tls = r.find("tls")) {
       if (const auto* tt = tls->as_table())
-        n.tls = read_tls(*tt);
+        n.tls = read_tls(*tt, name.value_or(""));
       else
         r.wrong_type("tls", *tls, "a table { cert = ..., key = ..., ca = ... }");
     }
@@ -369,7 +370,7 @@ private:
     out_.nodes.push_back(std::move(n));
   }
 
-  std::optional<tls_files> read_tls(const toml::table& t) {
+  std::optional<tls_files> read_tls(const toml::table& t, const std::string& node) {
     table_reader r(diag_, t, "'tls' of [[nodes]]", {"cert", "key", "ca"});
     auto cert = r.text("cert", presence::required, "a certificate file path (PEM)");
     auto key = r.text("key", presence::required, "a private key file path (PEM)");
@@ -378,8 +379,8 @@ private:
     if (!cert || !key || !ca)
       return std::nullopt;
     tls_files f{resolve(*cert), resolve(*key), resolve(*ca)};
-    inputs_.push_back({f.cert, diag_.position(t.get("cert")->source()), "TLS certificate"});
-    inputs_.push_back({f.key, diag_.position(t.get("key")->source()), "TLS key"});
+    inputs_.push_back({f.cert, diag_.position(t.get("cert")->source()), "TLS certificate", node});
+    inputs_.push_back({f.key, diag_.position(t.get("key")->source()), "TLS key", node});
     inputs_.push_back({f.ca, diag_.position(t.get("ca")->source()), "TLS CA certificate"});
     return f;
   }
@@ -672,7 +673,7 @@ result<topology> parse_topology(std::string_view text, const std::string& source
   return parse_with_inputs(text, source_name, nullptr);
 }
 
-result<topology> load_topology(const std::string& path) {
+result<topology> load_topology(const std::string& path, std::string_view node) {
   std::error_code ec;
   const auto size = fs::file_size(path, ec);
   if (ec)
@@ -695,6 +696,8 @@ result<topology> load_topology(const std::string& path) {
     return t;
   diagnostics diag(path);
   for (const auto& f : inputs) {
+    if (!node.empty() && !f.node.empty() && f.node != node)
+      continue;  // another node's TLS certificate and key: on its machine, not this one
     if (!fs::exists(f.path, ec))
       diag.add(f.where, f.what + " \"" + f.path + "\" does not exist");
     else if (fs::is_directory(f.path, ec))

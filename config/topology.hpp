@@ -116,11 +116,12 @@ struct topology {
 /// reported (one per line, in file order) in one errc::invalid_argument error.
 result<topology> parse_topology(std::string_view text, const std::string& source_name);
 
-/// Reads `path` and parses it like parse_topology, then checks that the input files every node
-/// reads (account key files, genesis file, TLS files) exist; errc::io if `path` cannot be read.
-/// Delegate key files are not checked here: only the node that runs a delegate has its key file,
-/// and the runtime reads it there.
-result<topology> load_topology(const std::string& path);
+/// Reads `path` and parses it like parse_topology, then checks that the input files exist:
+/// account key files, the genesis file, TLS CA files, and the TLS certificate and key of node
+/// `node` (of every node when `node` is empty); errc::io if `path` cannot be read. Delegate key
+/// files are not checked here: only the node that runs a delegate has its key file, and the
+/// runtime reads it there.
+result<topology> load_topology(const std::string& path, std::string_view node = {});
 
 /// The genesis time an "auto" topology gets when its genesis node first starts at `now_ms`:
 /// the next whole second, as `bfd-node --dev` does.

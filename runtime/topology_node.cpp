@@ -104,7 +104,7 @@ status check_tls(const config::topology& t) {
 } // namespace
 
 result<std::optional<tls_settings>> topology_tls(const std::string& topology_path, const std::string& node_name) {
-  auto t = config::load_topology(topology_path);
+  auto t = config::load_topology(topology_path, node_name);
   if (!t)
     return t.error();
   if (auto st = check_tls(*t); !st)
@@ -118,7 +118,7 @@ result<std::optional<tls_settings>> topology_tls(const std::string& topology_pat
 result<topology_plan> plan_topology_node(caf::actor_system& system, const std::string& topology_path,
                                          const std::string& node_name, std::uint64_t now_ms,
                                          const std::shared_ptr<spdlog::logger>& log) {
-  auto t = config::load_topology(topology_path);
+  auto t = config::load_topology(topology_path, node_name);
   if (!t)
     return t.error();
   const auto* me = t->find_node(node_name);

@@ -682,6 +682,34 @@ TEST_CASE("load_topology names the file, and reports input files that do not exi
   CHECK_FALSE(fs::exists(dir.path / "net/keys/d1.json"));
   CHECK(ok->delegates[0].key_file == (dir.path / "net/keys/d1.json").string());
 
+  // A node's TLS certificate and key are only on its machine: loading as another node skips them.
+  const auto tls = dir.write("tls/t.toml", head + R"([[nodes]]
+name = "a"
+host = "127.0.0.1"
+port = 7101
+data_dir = "data/a"
+tls = { cert = "a.crt", key = "a.key", ca = "ca.pem" }
+
+[[nodes]]
+name = "b"
+host = "127.0.0.1"
+port = 7102
+data_dir = "data/b"
+tls = { cert = "b.crt", key = "b.key", ca = "ca.pem" }
+)" + delegate_a);
+  for (const char* f : {"tls/a.crt", "tls/a.key", "tls/ca.pem"})
+    dir.write(f, "-");
+  auto as_a = load_topology(tls, "a");
+  CHECK_MESSAGE(as_a.has_value(), as_a.error().message());
+  const auto b_files = tls + ":27:16: TLS certificate \"" + (dir.path / "tls/b.crt").string() + "\" does not exist\n"
+                       + tls + ":27:31: TLS key \"" + (dir.path / "tls/b.key").string() + "\" does not exist";
+  auto as_b = load_topology(tls, "b");
+  REQUIRE_FALSE(as_b.has_value());
+  CHECK(as_b.error().detail == b_files);
+  auto any = load_topology(tls);
+  REQUIRE_FALSE(any.has_value());
+  CHECK(any.error().detail == b_files);
+
   const auto bad = dir.write("bad.toml", "[network\n");
   auto b = load_topology(bad);
   REQUIRE_FALSE(b.has_value());
