@@ -156,6 +156,9 @@ expect_ok "key show of a delegate key" key show d1.json
 expect_error "key show --delegate of a missing file" 'io: .*missing.json: No such file' key show --delegate missing.json
 expect_error "--node needs --delegate" '--node requires --delegate' key new --out d2.json --node a
 expect_error "--secret excludes --delegate" 'excludes' key show --delegate --secret d1.json
+expect_error "key new --delegate with a bad --bid" 'bad_amount: --bid: more than 8 decimals' key new \
+  --delegate --out d3.json --bid 1.123456789
+[ -e d3.json ] && fail "key new --delegate wrote a key file despite a bad --bid"
 
 # The shipped topologies carry the public parts of their (development) delegate keys.
 for topology in "$root"/config/*.toml; do
@@ -303,6 +306,11 @@ for sub in "" "key" "key new" "key show" "tx" "tx transfer" "tx get" "tx decode"
   # shellcheck disable=SC2086
   expect_ok "--help of '$sub'" $sub --help
   expect_out "--help of '$sub' prints usage" '^Usage:'
+done
+for sub in "key new" "key show"; do
+  # shellcheck disable=SC2086
+  expect_ok "--help of '$sub'" $sub --help
+  expect_out "--help of '$sub' describes --delegate" '--delegate .*\[\[delegates\]\] entry'
 done
 
 if [ "$failures" -ne 0 ]; then

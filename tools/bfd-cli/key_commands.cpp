@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "chains/core/amount.hpp"
 #include "chains/core/hex.hpp"
 #include "runtime/dev_network.hpp"
 #include "runtime/entropy.hpp"
@@ -75,7 +76,18 @@ void print_key(const key_pair& keys, bool with_secret) {
     fmt::print("secret_key: {}\n", to_hex(keys.secret));
 }
 
+/// The entry's fields are checked before anything is written.
+status check_entry(const delegate_entry_options& o) {
+  if (o.bid.empty())
+    return {};
+  if (auto bid = parse_amount(o.bid); !bid)
+    return make_error(bid.error().code, "--bid: " + bid.error().detail);
+  return {};
+}
+
 status run_key_new(const key_new_options& o) {
+  if (auto st = check_entry(o.entry); !st)
+    return st;
   std::error_code ec;
   if (std::filesystem::exists(o.out, ec))
     return make_error(errc::invalid_argument,
@@ -93,6 +105,8 @@ status run_key_new(const key_new_options& o) {
 }
 
 status run_key_show(const key_show_options& o) {
+  if (auto st = check_entry(o.entry); !st)
+    return st;
   auto keys = runtime::read_key_file(o.file);
   if (!keys)
     return make_error(keys.error().code, "cannot read the key file: " + keys.error().detail);
