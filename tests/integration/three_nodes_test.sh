@@ -76,6 +76,32 @@ if [ $rc -ne 0 ] && grep -q "three-nodes.toml:$b_key_line:12: cannot read the ke
 else
   fail "node b with a's keys: exit $rc, $out"
 fi
+# A key file must be the entry's key, and its hash chain must end in the entry's tip: a scratch
+# copy of a's directory with b's key in the place of a's first, then with a changed tip.
+refused() {  # NAME PATTERN TOPOLOGY: node a started from TOPOLOGY stops with an error matching PATTERN
+  local out rc
+  out=$(cd "$work" && timeout 20 "$node_bin" --topology "$3" --node a 2>&1)
+  rc=$?
+  if [ $rc -ne 0 ] && grep -qE -- "$2" <<<"$out"; then ok "$1"; else fail "$1: exit $rc, $out"; fi
+}
+a_key=$(delegate_keys a | head -n 1)
+a_line=$(grep -n "^key_file = \"$a_key\"" "$topology" | cut -d: -f1)
+cp -r "$work/config-a" "$work/bad"
+cp "$root/config/$(delegate_keys b | head -n 1)" "$work/bad/$a_key"
+refused "a key file holding another delegate's key is refused" \
+  "three-nodes.toml:$a_line:12: key file .* holds public key [0-9a-f]{64}, not this delegate's public_key" \
+  "$work/bad/three-nodes.toml"
+cp "$root/config/$a_key" "$work/bad/$a_key"
+rm "$work/bad/three-nodes.toml"
+tip_line=$(awk -v from="$a_line" 'NR > from && /^hash_chain_tip = / { print NR; exit }' "$topology")
+first=$(sed -n "${tip_line}s/^hash_chain_tip = \"\(.\).*/\1/p" "$topology")
+[ "$first" = 0 ] && other=1 || other=0
+sed "${tip_line}s/^hash_chain_tip = \"./hash_chain_tip = \"$other/" "$topology" >"$work/bad/three-nodes.toml"
+cmp -s "$topology" "$work/bad/three-nodes.toml" && fail "the test could not change a's first tip"
+refused "a hash_chain_tip that is not the key's is refused" \
+  "three-nodes.toml:$tip_line:18: hash_chain_tip is not the tip of the hash chain of key file" \
+  "$work/bad/three-nodes.toml"
+rm -rf "$work/bad"
 
 # info N FIELD: a number from node N's /v1/info ("final" or "head" height), empty if down.
 height() {
