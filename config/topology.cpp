@@ -204,7 +204,7 @@ private:
       genesis_file_mode_ = true;
       if (auto v = r.text("genesis_file", presence::required, "a path to a genesis JSON file")) {
         out_.network.genesis_file = resolve(*v);
-        inputs_.push_back({out_.network.genesis_file, diag_.position(file->source()), "genesis file"});
+        inputs_.push_back({out_.network.genesis_file, diag_.position(file->source()), "genesis file", {}});
       }
     } else if (const auto* g = inline_params->as_table()) {
       read_genesis(*g);
@@ -381,7 +381,7 @@ private:
     tls_files f{resolve(*cert), resolve(*key), resolve(*ca)};
     inputs_.push_back({f.cert, diag_.position(t.get("cert")->source()), "TLS certificate", node});
     inputs_.push_back({f.key, diag_.position(t.get("key")->source()), "TLS key", node});
-    inputs_.push_back({f.ca, diag_.position(t.get("ca")->source()), "TLS CA certificate"});
+    inputs_.push_back({f.ca, diag_.position(t.get("ca")->source()), "TLS CA certificate", {}});
     return f;
   }
 
@@ -550,7 +550,7 @@ private:
         diag_.add(at, "key file \"" + *file + "\" is already allocated at line " + std::to_string(first->where.line));
       else
         accounts_.push_back({a.key_file, at});
-      inputs_.push_back({a.key_file, at, "key file"});
+      inputs_.push_back({a.key_file, at, "key file", {}});
     }
     if (auto v = r.amount_of("amount", presence::required)) {
       if (*v == 0)

@@ -54,10 +54,9 @@ port = 7101
 data_dir = "data/a"
 )";
 
-/// The public key of the secret 0x01..01 (docs/formats.md), 0x02..02 and 0x03..03.
+/// The public keys of the secrets 0x01..01 (docs/formats.md) and 0x02..02.
 const std::string pub1 = "1b84c5567b126440995d3ed5aaba0565d71e1834604819ff9c17f5e9d5dd078f";
 const std::string pub2 = "4d4b6cd1361032ca9bd2aeb9d900aa4d45d9ead80ac9423374c451a7254d0766";
-const std::string pub3 = "531fe6068134503d2723133227c867ac8fa6c83c537e9a44c3c5bdbdcb1fe337";
 
 /// The public lines of a delegate entry (2 lines): its key and a hash-chain tip of `tip_fill`.
 std::string commitment(const std::string& pub, char tip_fill) {
