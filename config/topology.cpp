@@ -99,7 +99,7 @@ struct input_file {
   std::string path;
   file_position where;
   std::string what;  ///< "key file", "genesis file", "TLS certificate", ...
-  std::string node;  ///< the only node that reads it (its TLS certificate and key); empty: every node
+  std::string node;  ///< the only node that reads it (its TLS private key); empty: every node
 };
 
 /// Where a name was written, for duplicate and reference messages.
@@ -379,7 +379,7 @@ private:
     if (!cert || !key || !ca)
       return std::nullopt;
     tls_files f{resolve(*cert), resolve(*key), resolve(*ca)};
-    inputs_.push_back({f.cert, diag_.position(t.get("cert")->source()), "TLS certificate", node});
+    inputs_.push_back({f.cert, diag_.position(t.get("cert")->source()), "TLS certificate", {}});
     inputs_.push_back({f.key, diag_.position(t.get("key")->source()), "TLS key", node});
     inputs_.push_back({f.ca, diag_.position(t.get("ca")->source()), "TLS CA certificate", {}});
     return f;
@@ -697,7 +697,7 @@ result<topology> load_topology(const std::string& path, std::string_view node) {
   diagnostics diag(path);
   for (const auto& f : inputs) {
     if (!node.empty() && !f.node.empty() && f.node != node)
-      continue;  // another node's TLS certificate and key: on its machine, not this one
+      continue;  // another node's TLS private key: on its machine, not this one
     if (!fs::exists(f.path, ec))
       diag.add(f.where, f.what + " \"" + f.path + "\" does not exist");
     else if (fs::is_directory(f.path, ec))

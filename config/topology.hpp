@@ -117,9 +117,9 @@ struct topology {
 result<topology> parse_topology(std::string_view text, const std::string& source_name);
 
 /// Reads `path` and parses it like parse_topology, then checks that the input files exist:
-/// account key files, the genesis file, TLS CA files, and the TLS certificate and key of node
-/// `node` (of every node when `node` is empty); errc::io if `path` cannot be read. Delegate key
-/// files are not checked here: only the node that runs a delegate has its key file, and the
+/// account key files, the genesis file, TLS certificates and CA files, and the TLS private key of
+/// node `node` (of every node when `node` is empty); errc::io if `path` cannot be read. Delegate
+/// key files are not checked here: only the node that runs a delegate has its key file, and the
 /// runtime reads it there.
 result<topology> load_topology(const std::string& path, std::string_view node = {});
 
