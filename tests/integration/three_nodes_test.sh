@@ -26,19 +26,30 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 ok() { echo "ok: $*"; }
 
-# Each node's own config directory: config/ as symlinks (the topology file itself included, so
-# key paths resolve inside this directory), except keys/, which holds only the key files of the
-# delegates the topology places on that node.
+# Each node's own config directory mirrors config/ file by file as symlinks (the topology file
+# itself included, so key paths resolve inside this directory), without keys/ and without the
+# other nodes' TLS private keys (if the topology has TLS); keys/ holds copies of only the key files
+# of the delegates the topology places on that node.
 delegate_keys() {  # NODE: the key_file paths of NODE's delegates, as the topology writes them
   python3 -c 'import sys, tomllib
 for d in tomllib.load(open(sys.argv[1], "rb"))["delegates"]:
     if d["node"] == sys.argv[2]: print(d["key_file"])' "$topology" "$1"
 }
+others_secrets() {  # NODE: the config/ files holding the other nodes' secrets (delegate and TLS keys)
+  python3 -c 'import sys, tomllib
+t = tomllib.load(open(sys.argv[1], "rb"))
+for d in t["delegates"]:
+    if d["node"] != sys.argv[2] and "key_file" in d: print(d["key_file"])
+for n in t["nodes"]:
+    if n["name"] != sys.argv[2] and "tls" in n: print(n["tls"]["key"])' "$topology" "$1"
+}
 for n in a b c; do
   dir="$work/config-$n"
-  mkdir -p "$dir"
-  for entry in "$root"/config/*; do
-    [ "$(basename "$entry")" = keys ] || ln -s "$entry" "$dir/"
+  withheld=$(others_secrets $n)
+  (cd "$root/config" && find . -path ./keys -prune -o -type f -print) | sed 's|^\./||' | while read -r f; do
+    grep -qxF -- "$f" <<<"$withheld" && continue
+    mkdir -p "$(dirname "$dir/$f")"
+    ln -s "$root/config/$f" "$dir/$f"
   done
   for f in $(delegate_keys $n); do
     mkdir -p "$(dirname "$dir/$f")"
@@ -46,20 +57,34 @@ for n in a b c; do
     chmod 600 "$dir/$f"
   done
 done
-secret_of() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["secret_key"])' "$1"; }
+# No file of a node's directory holds another node's secret: a delegate's secret key (as hex, in
+# any file) or a TLS private key file's content.
+leaks() {  # NODE
+  python3 - "$root/config" "$work/config-$1" $(others_secrets "$1") <<'PY'
+import json, os, sys
+config, mine, others = sys.argv[1], sys.argv[2], sys.argv[3:]
+needles = []
+for f in others:
+    data = open(os.path.join(config, f), "rb").read()
+    try:
+        needles.append((f, json.loads(data)["secret_key"].encode()))
+    except (ValueError, KeyError, TypeError):
+        needles.append((f, data.strip()))
+for top, _, files in os.walk(mine, followlinks=True):
+    for name in files:
+        data = open(os.path.join(top, name), "rb").read().lower()
+        for f, needle in needles:
+            if needle.lower() in data:
+                print(os.path.relpath(os.path.join(top, name), mine), "holds the secret of", f)
+PY
+}
 for n in a b c; do
   own=$(find "$work/config-$n/keys" -type f | wc -l)
   [ "$own" -eq "$(delegate_keys $n | wc -l)" ] && [ "$own" -gt 0 ] || fail "config-$n holds $own key files"
-  for m in a b c; do
-    [ "$m" = "$n" ] && continue
-    for f in $(delegate_keys $m); do
-      if grep -RqF "$(secret_of "$root/config/$f")" "$work/config-$n"; then
-        fail "node $n's config holds the secret of $f, a delegate of node $m"
-      fi
-    done
-  done
+  found=$(leaks $n)
+  [ -z "$found" ] || fail "node $n's directory holds other nodes' secrets: $found"
 done
-[ $failures -eq 0 ] && ok "each node's key directory holds its own delegates' secrets and no other node's"
+[ $failures -eq 0 ] && ok "each node's directory holds its own delegates' secrets and no other node's"
 
 start() {
   (cd "$work" && exec "$node_bin" --topology "$work/config-$1/three-nodes.toml" --node "$1" >> "$work/$1.log" 2>&1) &
@@ -68,7 +93,7 @@ start() {
 
 # A node needs its own delegates' keys: run as b with a's directory, it stops at once, naming the
 # topology line of b's first key file.
-b_key_line=$(grep -n "^key_file = \"$(delegate_keys b | head -n 1)\"" "$topology" | cut -d: -f1)
+b_key_line=$(grep -n "^key_file = \"$(delegate_keys b | sed -n 1p)\"" "$topology" | cut -d: -f1)
 out=$(cd "$work" && timeout 20 "$node_bin" --topology "$work/config-a/three-nodes.toml" --node b 2>&1)
 rc=$?
 if [ $rc -ne 0 ] && grep -q "three-nodes.toml:$b_key_line:12: cannot read the key file of this delegate" <<<"$out"; then
@@ -84,10 +109,10 @@ refused() {  # NAME PATTERN TOPOLOGY: node a started from TOPOLOGY stops with an
   rc=$?
   if [ $rc -ne 0 ] && grep -qE -- "$2" <<<"$out"; then ok "$1"; else fail "$1: exit $rc, $out"; fi
 }
-a_key=$(delegate_keys a | head -n 1)
+a_key=$(delegate_keys a | sed -n 1p)
 a_line=$(grep -n "^key_file = \"$a_key\"" "$topology" | cut -d: -f1)
 cp -r "$work/config-a" "$work/bad"
-cp "$root/config/$(delegate_keys b | head -n 1)" "$work/bad/$a_key"
+cp "$root/config/$(delegate_keys b | sed -n 1p)" "$work/bad/$a_key"
 refused "a key file holding another delegate's key is refused" \
   "three-nodes.toml:$a_line:12: key file .* holds public key [0-9a-f]{64}, not this delegate's public_key" \
   "$work/bad/three-nodes.toml"
