@@ -91,16 +91,21 @@ start() {
   pid[$1]=$!
 }
 
-# A node needs its own delegates' keys: run as b with a's directory, it stops at once, naming the
-# topology line of b's first key file.
+# A node needs its own delegates' keys: run as b from its own directory with a's keys/ in place of
+# its own, it stops at once, naming the topology line of b's first key file.
+cp -r "$work/config-b" "$work/b-with-a-keys"
+rm -rf "$work/b-with-a-keys/keys"
+cp -r "$work/config-a/keys" "$work/b-with-a-keys/keys"
 b_key_line=$(grep -n "^key_file = \"$(delegate_keys b | sed -n 1p)\"" "$topology" | cut -d: -f1)
-out=$(cd "$work" && timeout 20 "$node_bin" --topology "$work/config-a/three-nodes.toml" --node b 2>&1)
+out=$(cd "$work" && timeout 20 "$node_bin" --topology "$work/b-with-a-keys/three-nodes.toml" --node b 2>&1)
 rc=$?
 if [ $rc -ne 0 ] && grep -q "three-nodes.toml:$b_key_line:12: cannot read the key file of this delegate" <<<"$out"; then
   ok "node b refuses to start without its own key files (line $b_key_line)"
 else
   fail "node b with a's keys: exit $rc, $out"
 fi
+rm -rf "$work/b-with-a-keys"
+
 # A key file must be the entry's key, and its hash chain must end in the entry's tip: a scratch
 # copy of a's directory with b's key in the place of a's first, then with a changed tip.
 refused() {  # NAME PATTERN TOPOLOGY: node a started from TOPOLOGY stops with an error matching PATTERN
