@@ -469,10 +469,19 @@ private:
     if (!text)
       return;
     d.hash_chain_tip_where = diag_.position(v->source());
-    if (auto parsed = hex32(*text))
-      d.hash_chain_tip = *parsed;
-    else
+    auto parsed = hex32(*text);
+    if (!parsed) {
       r.bad_value("hash_chain_tip", *v, what, "\"" + *text + "\"");
+      return;
+    }
+    d.hash_chain_tip = *parsed;
+    // Tips come from secret seeds, so two equal ones are a copy-and-paste slip.
+    const auto hex = to_hex(d.hash_chain_tip);
+    if (const auto* first = find_named(delegate_tips_, hex))
+      diag_.add(v->source(), "hash_chain_tip " + hex.substr(0, 16) + "... is also the tip of the delegate at line "
+                               + std::to_string(first->where.line) + "; each delegate key has its own");
+    else
+      delegate_tips_.push_back({hex, d.where});
   }
 
   /// Exactly 64 hex digits (either case), without a prefix.
@@ -654,8 +663,8 @@ private:
   bool genesis_file_mode_ = false;
   bool categories_known_ = false;
   bool min_bid_known_ = false;
-  std::vector<named_at> node_names_, endpoints_, data_dirs_, key_files_, delegate_keys_, accounts_, http_nodes_,
-    http_endpoints_;
+  std::vector<named_at> node_names_, endpoints_, data_dirs_, key_files_, delegate_keys_, delegate_tips_, accounts_,
+    http_nodes_, http_endpoints_;
 };
 
 result<topology> parse_with_inputs(std::string_view text, const std::string& source_name,

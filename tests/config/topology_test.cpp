@@ -308,6 +308,9 @@ bid = "100"
   CHECK(error_of(head + node_a + delegate_a + second + commitment(pub1, '2'))
         == "t.toml:33:14: public_key 1b84c5567b126440... is also the key of the delegate at line 20; a delegate "
            "key must run in one place only, or it signs twice");
+  CHECK(error_of(head + node_a + delegate_a + second + commitment(pub2, '1'))
+        == "t.toml:34:18: hash_chain_tip 1111111111111111... is also the tip of the delegate at line 20; each "
+           "delegate key has its own");
   // A topology built in code is checked again by make_genesis_config.
   auto t = parse_topology(head + node_a + delegate_a + second + commit2, "t.toml");
   REQUIRE_MESSAGE(t.has_value(), t.error().message());
