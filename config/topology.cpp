@@ -99,6 +99,7 @@ struct input_file {
   std::string path;
   file_position where;
   std::string what;  ///< "key file", "genesis file", "TLS certificate", ...
+  std::string node;  ///< the only node that reads it (its TLS private key); empty: every node
 };
 
 /// Where a name was written, for duplicate and reference messages.
@@ -203,7 +204,7 @@ private:
       genesis_file_mode_ = true;
       if (auto v = r.text("genesis_file", presence::required, "a path to a genesis JSON file")) {
         out_.network.genesis_file = resolve(*v);
-        inputs_.push_back({out_.network.genesis_file, diag_.position(file->source()), "genesis file"});
+        inputs_.push_back({out_.network.genesis_file, diag_.position(file->source()), "genesis file", {}});
       }
     } else if (const auto* g = inline_params->as_table()) {
       read_genesis(*g);
@@ -329,7 +330,7 @@ private:
     }
     if (const auto* tls = r.find("tls")) {
       if (const auto* tt = tls->as_table())
-        n.tls = read_tls(*tt);
+        n.tls = read_tls(*tt, name.value_or(""));
       else
         r.wrong_type("tls", *tls, "a table { cert = ..., key = ..., ca = ... }");
     }
@@ -369,7 +370,7 @@ private:
     out_.nodes.push_back(std::move(n));
   }
 
-  std::optional<tls_files> read_tls(const toml::table& t) {
+  std::optional<tls_files> read_tls(const toml::table& t, const std::string& node) {
     table_reader r(diag_, t, "'tls' of [[nodes]]", {"cert", "key", "ca"});
     auto cert = r.text("cert", presence::required, "a certificate file path (PEM)");
     auto key = r.text("key", presence::required, "a private key file path (PEM)");
@@ -378,20 +379,24 @@ private:
     if (!cert || !key || !ca)
       return std::nullopt;
     tls_files f{resolve(*cert), resolve(*key), resolve(*ca)};
-    inputs_.push_back({f.cert, diag_.position(t.get("cert")->source()), "TLS certificate"});
-    inputs_.push_back({f.key, diag_.position(t.get("key")->source()), "TLS key"});
-    inputs_.push_back({f.ca, diag_.position(t.get("ca")->source()), "TLS CA certificate"});
+    inputs_.push_back({f.cert, diag_.position(t.get("cert")->source()), "TLS certificate", {}});
+    inputs_.push_back({f.key, diag_.position(t.get("key")->source()), "TLS key", node});
+    inputs_.push_back({f.ca, diag_.position(t.get("ca")->source()), "TLS CA certificate", {}});
     return f;
   }
 
   // [[delegates]] --------------------------------------------------------------------------------
 
   void read_delegate(const toml::table& t) {
-    table_reader r(diag_, t, "[[delegates]]", {"node", "key_file", "category", "bid"});
+    table_reader r(diag_, t, "[[delegates]]",
+                   {"node", "public_key", "hash_chain_tip", "key_file", "category", "bid"});
     delegate_spec d;
     d.where = diag_.position(t.source());
+    d.key_file_where = d.where;
     auto node = r.text("node", presence::required, "the name of a node in [[nodes]]");
-    auto key_file = r.text("key_file", presence::required, "a key file path (bfd-cli key new --out FILE)");
+    read_public_key(r, d);
+    read_hash_chain_tip(r, d);
+    auto key_file = r.text("key_file", presence::optional, "a key file path (bfd-cli key new --delegate --out FILE)");
     if (genesis_file_mode_) {
       for (const char* k : {"category", "bid"})
         if (const auto* v = r.find(k))
@@ -416,17 +421,77 @@ private:
       d.node = *node;
     }
     if (key_file) {
+      // Not an input file: only the node that runs this delegate has it (runtime/topology_node.cpp).
       d.key_file = resolve(*key_file);
-      const auto at = diag_.position(t.get("key_file")->source());
+      d.key_file_where = diag_.position(t.get("key_file")->source());
       if (const auto* first = find_named(key_files_, d.key_file))
-        diag_.add(at, "key file \"" + *key_file + "\" is also used by the delegate at line "
-                        + std::to_string(first->where.line)
-                        + "; a delegate key must run in one place only, or it signs twice");
+        diag_.add(d.key_file_where, "key file \"" + *key_file + "\" is also used by the delegate at line "
+                                      + std::to_string(first->where.line)
+                                      + "; a delegate key must run in one place only, or it signs twice");
       else
-        key_files_.push_back({d.key_file, at});
-      inputs_.push_back({d.key_file, at, "key file"});
+        key_files_.push_back({d.key_file, d.key_file_where});
     }
     out_.delegates.push_back(std::move(d));
+  }
+
+  void read_public_key(table_reader& r, delegate_spec& d) {
+    constexpr std::string_view what =
+      "64 hex digits of the delegate's x-only public key, from bfd-cli key show --delegate FILE";
+    const auto* v = r.find("public_key");
+    auto text = r.text("public_key", presence::required, what);
+    if (!text)
+      return;
+    d.public_key_where = diag_.position(v->source());
+    auto parsed = hex32(*text);
+    if (!parsed) {
+      r.bad_value("public_key", *v, what, "\"" + *text + "\"");
+      return;
+    }
+    d.key = *parsed;
+    if (!is_valid_public_key(d.key)) {
+      r.bad_value("public_key", *v, what, "\"" + *text + "\", which is not a secp256k1 x-coordinate");
+      return;
+    }
+    const auto hex = to_hex(d.key);
+    if (const auto* first = find_named(delegate_keys_, hex))
+      diag_.add(v->source(), "public_key " + hex.substr(0, 16) + "... is also the key of the delegate at line "
+                               + std::to_string(first->where.line)
+                               + "; a delegate key must run in one place only, or it signs twice");
+    else
+      delegate_keys_.push_back({hex, d.where});
+  }
+
+  void read_hash_chain_tip(table_reader& r, delegate_spec& d) {
+    constexpr std::string_view what =
+      "64 hex digits of the delegate's hash-chain commitment, from bfd-cli key show --delegate FILE";
+    const auto* v = r.find("hash_chain_tip");
+    auto text = r.text("hash_chain_tip", presence::required, what);
+    if (!text)
+      return;
+    d.hash_chain_tip_where = diag_.position(v->source());
+    auto parsed = hex32(*text);
+    if (!parsed) {
+      r.bad_value("hash_chain_tip", *v, what, "\"" + *text + "\"");
+      return;
+    }
+    d.hash_chain_tip = *parsed;
+    // Tips come from secret seeds, so two equal ones are a copy-and-paste slip.
+    const auto hex = to_hex(d.hash_chain_tip);
+    if (const auto* first = find_named(delegate_tips_, hex))
+      diag_.add(v->source(), "hash_chain_tip " + hex.substr(0, 16) + "... is also the tip of the delegate at line "
+                               + std::to_string(first->where.line) + "; each delegate key has its own");
+    else
+      delegate_tips_.push_back({hex, d.where});
+  }
+
+  /// Exactly 64 hex digits (either case), without a prefix.
+  static std::optional<hash256> hex32(const std::string& text) {
+    if (text.size() != 64)
+      return std::nullopt;
+    auto parsed = fixed_from_hex<32>(text);
+    if (!parsed)
+      return std::nullopt;
+    return *parsed;
   }
 
   void check_category(delegate_spec& d, const std::string& name, const toml::node& value) {
@@ -494,7 +559,7 @@ private:
         diag_.add(at, "key file \"" + *file + "\" is already allocated at line " + std::to_string(first->where.line));
       else
         accounts_.push_back({a.key_file, at});
-      inputs_.push_back({a.key_file, at, "key file"});
+      inputs_.push_back({a.key_file, at, "key file", {}});
     }
     if (auto v = r.amount_of("amount", presence::required)) {
       if (*v == 0)
@@ -598,7 +663,8 @@ private:
   bool genesis_file_mode_ = false;
   bool categories_known_ = false;
   bool min_bid_known_ = false;
-  std::vector<named_at> node_names_, endpoints_, data_dirs_, key_files_, accounts_, http_nodes_, http_endpoints_;
+  std::vector<named_at> node_names_, endpoints_, data_dirs_, key_files_, delegate_keys_, delegate_tips_, accounts_,
+    http_nodes_, http_endpoints_;
 };
 
 result<topology> parse_with_inputs(std::string_view text, const std::string& source_name,
@@ -616,7 +682,7 @@ result<topology> parse_topology(std::string_view text, const std::string& source
   return parse_with_inputs(text, source_name, nullptr);
 }
 
-result<topology> load_topology(const std::string& path) {
+result<topology> load_topology(const std::string& path, std::string_view node) {
   std::error_code ec;
   const auto size = fs::file_size(path, ec);
   if (ec)
@@ -639,6 +705,8 @@ result<topology> load_topology(const std::string& path) {
     return t;
   diagnostics diag(path);
   for (const auto& f : inputs) {
+    if (!node.empty() && !f.node.empty() && f.node != node)
+      continue;  // another node's TLS private key: on its machine, not this one
     if (!fs::exists(f.path, ec))
       diag.add(f.where, f.what + " \"" + f.path + "\" does not exist");
     else if (fs::is_directory(f.path, ec))
@@ -653,16 +721,11 @@ std::uint64_t auto_genesis_time(std::uint64_t now_ms) {
   return (now_ms / 1000 + 1) * 1000;
 }
 
-result<genesis_config> make_genesis_config(const topology& t, std::span<const delegate_commitment> delegates,
-                                           std::span<const bfd::address> account_addresses,
+result<genesis_config> make_genesis_config(const topology& t, std::span<const bfd::address> account_addresses,
                                            std::uint64_t genesis_time_ms) {
   if (!t.network.genesis)
     return make_error(errc::invalid_argument, t.source + ": the genesis comes from the genesis file \""
                                                 + t.network.genesis_file + "\"; read that file instead");
-  if (delegates.size() != t.delegates.size())
-    return make_error(errc::invalid_argument, t.source + ": " + std::to_string(t.delegates.size())
-                                                + " delegates need as many keys, got "
-                                                + std::to_string(delegates.size()));
   if (account_addresses.size() != t.accounts.size())
     return make_error(errc::invalid_argument, t.source + ": " + std::to_string(t.accounts.size())
                                                 + " accounts need as many addresses, got "
@@ -674,14 +737,16 @@ result<genesis_config> make_genesis_config(const topology& t, std::span<const de
     g.params.genesis_time_ms = genesis_time_ms;
 
   std::map<public_key, std::size_t> keys;
-  for (std::size_t i = 0; i < delegates.size(); ++i) {
+  for (std::size_t i = 0; i < t.delegates.size(); ++i) {
     const auto& d = t.delegates[i];
-    auto [it, fresh] = keys.emplace(delegates[i].key, i);
+    // parse_topology refuses a repeated key; a topology built in code may still have one.
+    auto [it, fresh] = keys.emplace(d.key, i);
     if (!fresh)
-      return make_error(errc::invalid_argument, d.where.to_string() + ": the key in \"" + d.key_file
-                                                  + "\" is also the key of the delegate at line "
+      return make_error(errc::invalid_argument, d.public_key_where.to_string() + ": public_key "
+                                                  + to_hex(d.key).substr(0, 16)
+                                                  + "... is also the key of the delegate at line "
                                                   + std::to_string(t.delegates[it->second].where.line));
-    g.vms.push_back({delegates[i].key, d.category_index, d.bid, delegates[i].hash_chain_tip});
+    g.vms.push_back({d.key, d.category_index, d.bid, d.hash_chain_tip});
   }
   std::map<bfd::address, std::size_t> seen;
   for (std::size_t i = 0; i < account_addresses.size(); ++i) {

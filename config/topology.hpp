@@ -41,14 +41,20 @@ struct node_spec {
   file_position where;              ///< the node's [[nodes]] header
 };
 
-/// A delegate (genesis VM) and the node that runs it.
+/// A delegate (genesis VM) and the node that runs it. Its public key and hash-chain tip are public
+/// data of the topology; its secret stays in `key_file`, which only the node that runs it reads.
 struct delegate_spec {
   std::string node;
-  std::string key_file;             ///< resolved against the topology's directory
+  public_key key;                   ///< the VM's x-only public key (`public_key`)
+  hash256 hash_chain_tip;           ///< the VM's hash-chain commitment (`hash_chain_tip`)
+  std::string key_file;             ///< resolved against the topology's directory; empty when not given
   std::string category;             ///< category name; empty when the genesis comes from a genesis file
   std::uint32_t category_index = 0; ///< the category's number in the genesis parameters
   amount bid = 0;                   ///< locked at genesis; 0 when the genesis comes from a genesis file
   file_position where;              ///< the delegate's [[delegates]] header
+  file_position key_file_where;     ///< the `key_file` value (the header when absent)
+  file_position public_key_where;   ///< the `public_key` value
+  file_position hash_chain_tip_where; ///< the `hash_chain_tip` value
 };
 
 /// A genesis allocation: an address, given directly or through a key file, and its balance.
@@ -110,27 +116,23 @@ struct topology {
 /// reported (one per line, in file order) in one errc::invalid_argument error.
 result<topology> parse_topology(std::string_view text, const std::string& source_name);
 
-/// Reads `path` and parses it like parse_topology, then checks that every input file it names
-/// (key files, genesis file, TLS files) exists; errc::io if `path` cannot be read.
-result<topology> load_topology(const std::string& path);
-
-/// What the runtime reads from a delegate's key file for the genesis.
-struct delegate_commitment {
-  public_key key;
-  hash256 hash_chain_tip;
-};
+/// Reads `path` and parses it like parse_topology, then checks that the input files exist:
+/// account key files, the genesis file, TLS certificates and CA files, and the TLS private key of
+/// node `node` (of every node when `node` is empty); errc::io if `path` cannot be read. Delegate
+/// key files are not checked here: only the node that runs a delegate has its key file, and the
+/// runtime reads it there.
+result<topology> load_topology(const std::string& path, std::string_view node = {});
 
 /// The genesis time an "auto" topology gets when its genesis node first starts at `now_ms`:
 /// the next whole second, as `bfd-node --dev` does.
 std::uint64_t auto_genesis_time(std::uint64_t now_ms);
 
-/// Builds the genesis of a topology with inline genesis parameters, VMs sorted by key and
-/// allocations by address (file order does not matter). `delegates` and
-/// `account_addresses` follow the topology's order (an account's address is the one the file gives,
-/// or its key file's); `genesis_time_ms` is used only when the topology says "auto".
-/// Errors (errc::invalid_argument) name the file position of the delegate or account at fault.
+/// Builds the genesis of a topology with inline genesis parameters from its delegates' public keys
+/// and hash-chain tips, VMs sorted by key and allocations by address (file order does not
+/// matter). `account_addresses` follow the topology's order (an account's address is the one the
+/// file gives, or its key file's); `genesis_time_ms` is used only when the topology says "auto".
+/// Errors (errc::invalid_argument) name the file position of the account at fault.
 result<genesis_config> make_genesis_config(const topology& t,
-                                           std::span<const delegate_commitment> delegates,
                                            std::span<const bfd::address> account_addresses,
                                            std::uint64_t genesis_time_ms);
 

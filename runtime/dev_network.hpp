@@ -38,12 +38,15 @@ struct dev_network {
   bool created = false;  ///< true when this call generated the data directory
 };
 
-/// Steps in a delegate's hash chain: one reveal per round it produces in.
-inline constexpr std::uint64_t dev_hash_chain_length = 1u << 16;
+/// Steps in a delegate's hash chain: one reveal per round it produces in. The tip depends on it,
+/// so it is part of every published commitment (topology `hash_chain_tip`, `bfd-cli key show
+/// --delegate`): changing it changes every delegate's tip, and so the genesis.
+inline constexpr std::uint64_t delegate_hash_chain_length = 1u << 16;
 
-/// The hash chain of a delegate key (its seed is derived from the secret).
+/// The hash chain of a delegate key: seed = tagged_hash(reveal, secret || public key), tip =
+/// H^length(seed). Only the key's holder can compute it; the tip is public.
 std::shared_ptr<const hash_chain> delegate_hash_chain(const key_pair& keys,
-                                                      std::uint64_t length = dev_hash_chain_length);
+                                                      std::uint64_t length = delegate_hash_chain_length);
 
 /// Loads the dev network from `options.data_dir`, or generates it there (keys under keys/,
 /// genesis.json) with genesis at `now_ms` rounded up to a whole second.

@@ -1,5 +1,6 @@
 #include "runtime/topology_node.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <thread>
@@ -9,6 +10,7 @@
 #include <caf/scoped_actor.hpp>
 #include <spdlog/spdlog.h>
 
+#include "chains/core/hex.hpp"
 #include "config/topology.hpp"
 #include "runtime/entropy.hpp"
 #include "runtime/genesis_file.hpp"
@@ -44,6 +46,47 @@ std::optional<block> fetch_genesis(caf::actor_system& system, const config::topo
   return std::nullopt;
 }
 
+/// The key and hash chain of a delegate this node runs: its key file must hold the secret of the
+/// entry's public_key, and the hash chain derived from it must end in the entry's hash_chain_tip.
+result<delegate_identity> read_own_delegate(const config::delegate_spec& d) {
+  if (d.key_file.empty())
+    return make_error(errc::invalid_argument,
+                      d.where.to_string() + ": this delegate runs on node '" + d.node + "', which needs its secret "
+                        + "key: give the entry a key_file (the node reads only the key files of its own delegates)");
+  auto keys = read_key_file(d.key_file);
+  if (!keys)
+    return make_error(keys.error().code, d.key_file_where.to_string() + ": cannot read the key file of this delegate "
+                                           "(it runs on node '" + d.node + "'): " + keys.error().detail);
+  if (keys->pub != d.key)
+    return make_error(errc::invalid_argument,
+                      d.key_file_where.to_string() + ": key file \"" + d.key_file + "\" holds public key "
+                        + to_hex(keys->pub) + ", not this delegate's public_key " + to_hex(d.key) + " (line "
+                        + std::to_string(d.public_key_where.line) + ")");
+  auto chain = delegate_hash_chain(*keys);
+  if (chain->tip() != d.hash_chain_tip)
+    return make_error(errc::invalid_argument,
+                      d.hash_chain_tip_where.to_string() + ": hash_chain_tip is not the tip of the hash chain of key "
+                        + "file \"" + d.key_file + "\", which is " + to_hex(chain->tip())
+                        + " (bfd-cli key show --delegate FILE prints it)");
+  return delegate_identity{*keys, std::move(chain)};
+}
+
+/// A topology with a genesis file: every delegate must be a VM of that genesis, with its tip.
+status check_genesis_vms(const config::topology& t, const genesis_config& g) {
+  for (const auto& d : t.delegates) {
+    auto vm = std::find_if(g.vms.begin(), g.vms.end(), [&](const genesis_vm& v) { return v.key == d.key; });
+    if (vm == g.vms.end())
+      return make_error(errc::invalid_argument, d.public_key_where.to_string() + ": public_key " + to_hex(d.key)
+                                                  + " is not a VM of the genesis file \"" + t.network.genesis_file
+                                                  + "\"");
+    if (vm->hash_chain_tip != d.hash_chain_tip)
+      return make_error(errc::invalid_argument, d.hash_chain_tip_where.to_string() + ": hash_chain_tip differs from "
+                                                  + "the genesis file's commitment for this VM, "
+                                                  + to_hex(vm->hash_chain_tip));
+  }
+  return {};
+}
+
 /// Every node uses TLS, or none does.
 status check_tls(const config::topology& t) {
   std::string with, without;
@@ -61,7 +104,7 @@ status check_tls(const config::topology& t) {
 } // namespace
 
 result<std::optional<tls_settings>> topology_tls(const std::string& topology_path, const std::string& node_name) {
-  auto t = config::load_topology(topology_path);
+  auto t = config::load_topology(topology_path, node_name);
   if (!t)
     return t.error();
   if (auto st = check_tls(*t); !st)
@@ -75,7 +118,7 @@ result<std::optional<tls_settings>> topology_tls(const std::string& topology_pat
 result<topology_plan> plan_topology_node(caf::actor_system& system, const std::string& topology_path,
                                          const std::string& node_name, std::uint64_t now_ms,
                                          const std::shared_ptr<spdlog::logger>& log) {
-  auto t = config::load_topology(topology_path);
+  auto t = config::load_topology(topology_path, node_name);
   if (!t)
     return t.error();
   const auto* me = t->find_node(node_name);
@@ -93,22 +136,18 @@ result<topology_plan> plan_topology_node(caf::actor_system& system, const std::s
   plan.data_dir = me->data_dir;
   plan.host = me->host;
   plan.port = me->port;
+  // Delegates: the genesis commits to every delegate's public key and hash-chain tip, which the
+  // topology carries; this node reads the secret keys of its own delegates only.
+  for (const auto i : t->delegates_on(me->name)) {
+    auto id = read_own_delegate(t->delegates[i]);
+    if (!id)
+      return id.error();
+    plan.delegates.push_back(std::move(*id));
+  }
   std::error_code ec;
   fs::create_directories(plan.data_dir, ec);
   if (ec)
     return make_error(errc::io, plan.data_dir + ": " + ec.message());
-  // Delegates: every key is read (the genesis commits to all of them); this node hosts some.
-  std::vector<config::delegate_commitment> commitments;
-  for (std::size_t i = 0; i < t->delegates.size(); ++i) {
-    const auto& d = t->delegates[i];
-    auto keys = read_key_file(d.key_file);
-    if (!keys)
-      return make_error(keys.error().code, d.where.to_string() + ": " + keys.error().detail);
-    auto chain = delegate_hash_chain(*keys);
-    commitments.push_back({keys->pub, chain->tip()});
-    if (d.node == me->name)
-      plan.delegates.push_back({*keys, chain});
-  }
   std::vector<address> accounts;
   for (const auto& a : t->accounts) {
     if (a.address) {
@@ -126,12 +165,14 @@ result<topology_plan> plan_topology_node(caf::actor_system& system, const std::s
     auto g = read_genesis_file(t->network.genesis_file);
     if (!g)
       return g.error();
+    if (auto st = check_genesis_vms(*t, *g); !st)
+      return st.error();
     plan.genesis = std::move(*g);
   } else if (fs::exists(stored, ec)) {
     auto g = read_genesis_file(stored);
     if (!g)
       return g.error();
-    auto expected = config::make_genesis_config(*t, commitments, accounts, g->params.genesis_time_ms);
+    auto expected = config::make_genesis_config(*t, accounts, g->params.genesis_time_ms);
     if (!expected)
       return expected.error();
     if (genesis_json(*expected) != genesis_json(*g))
@@ -139,7 +180,7 @@ result<topology_plan> plan_topology_node(caf::actor_system& system, const std::s
                                                          "away to join this network afresh");
     plan.genesis = std::move(*g);
   } else if (!t->network.genesis->auto_genesis_time || t->genesis_node().name == me->name) {
-    auto g = config::make_genesis_config(*t, commitments, accounts, config::auto_genesis_time(now_ms));
+    auto g = config::make_genesis_config(*t, accounts, config::auto_genesis_time(now_ms));
     if (!g)
       return g.error();
     plan.genesis = std::move(*g);
@@ -150,7 +191,7 @@ result<topology_plan> plan_topology_node(caf::actor_system& system, const std::s
     std::optional<block> theirs;
     while (!(theirs = fetch_genesis(system, *t, me->name, plan.security)))
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    auto g = config::make_genesis_config(*t, commitments, accounts, theirs->header.timestamp_ms);
+    auto g = config::make_genesis_config(*t, accounts, theirs->header.timestamp_ms);
     if (!g)
       return g.error();
     auto built = chain_state::genesis(*g);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "chains/consensus/chain_state.hpp"
+#include "chains/core/hex.hpp"
 #include "chains/crypto/keys.hpp"
 #include "config/topology.hpp"
 
@@ -53,13 +54,24 @@ port = 7101
 data_dir = "data/a"
 )";
 
-/// A valid delegate of node a (5 lines).
+/// The public keys of the secrets 0x01..01 (docs/formats.md) and 0x02..02.
+const std::string pub1 = "1b84c5567b126440995d3ed5aaba0565d71e1834604819ff9c17f5e9d5dd078f";
+const std::string pub2 = "4d4b6cd1361032ca9bd2aeb9d900aa4d45d9ead80ac9423374c451a7254d0766";
+
+/// The public lines of a delegate entry (2 lines): its key and a hash-chain tip of `tip_fill`.
+std::string commitment(const std::string& pub, char tip_fill) {
+  return "public_key = \"" + pub + "\"\nhash_chain_tip = \"" + std::string(64, tip_fill) + "\"\n";
+}
+const std::string commit1 = commitment(pub1, '1');
+const std::string commit2 = commitment(pub2, '2');
+
+/// A valid delegate of node a (7 lines: key_file at line 22 and bid at line 24 after head and node_a).
 const std::string delegate_a = R"([[delegates]]
 node = "a"
 key_file = "keys/d1.json"
 category = "gold"
 bid = "100"
-)";
+)" + commit1;
 
 /// The error text of parsing `text` as "t.toml"; fails the test if it parses.
 std::string error_of(const std::string& text) {
@@ -95,18 +107,6 @@ struct temp_dir {
     return p.string();
   }
 };
-
-/// Stand-ins for what the runtime reads from key files: distinct keys in topology order.
-std::vector<delegate_commitment> commitments_for(const topology& t) {
-  std::vector<delegate_commitment> out;
-  for (std::size_t i = 0; i < t.delegates.size(); ++i) {
-    const auto keys = keys_of(static_cast<byte>(0x10 + i));
-    hash256 tip;
-    tip.data.fill(static_cast<byte>(i));
-    out.push_back({keys.pub, tip});
-  }
-  return out;
-}
 
 std::vector<address> addresses_for(const topology& t) {
   std::vector<address> out;
@@ -159,6 +159,9 @@ TEST_CASE("config/local.toml runs nine delegates of three categories and HTTP on
   }
   CHECK(t->delegates[0].category == "gold");
   CHECK(t->delegates[8].category == "bronze");
+  // Each entry's public_key is the one of its (published, development) key file.
+  for (const auto& d : t->delegates)
+    CHECK(read_text(d.key_file).find("\"public_key\": \"" + to_hex(d.key) + "\"") != std::string::npos);
 
   REQUIRE(t->http.size() == 1);
   CHECK(t->http_on("local") == &t->http[0]);
@@ -188,10 +191,19 @@ TEST_CASE("config/three-nodes.toml keeps more than 2/3 of the cluster's power wi
   CHECK(t->delegates_on("a").size() == 2);
   CHECK(t->delegates_on("b").size() == 2);
   CHECK(t->delegates_on("c").size() == 2);
+  for (const auto& d : t->delegates)
+    CHECK(read_text(d.key_file).find("\"public_key\": \"" + to_hex(d.key) + "\"") != std::string::npos);
+  // The accounts are given by address (no node reads their key files); these are the shipped keys'.
+  REQUIRE(t->accounts.size() == 2);
+  for (std::size_t i = 0; i < 2; ++i) {
+    REQUIRE(t->accounts[i].address);
+    CHECK(read_text(config_dir + "/keys/three-nodes/account-0" + std::to_string(i + 1) + ".json")
+            .find(format_address(*t->accounts[i].address))
+          != std::string::npos);
+  }
 
   // The real genesis: which VMs form the cluster, and how much of its power each node holds.
-  const auto commitments = commitments_for(*t);
-  auto g = make_genesis_config(*t, commitments, addresses_for(*t), 1'700'000'000'000);
+  auto g = make_genesis_config(*t, addresses_for(*t), 1'700'000'000'000);
   REQUIRE_MESSAGE(g.has_value(), g.error().message());
   auto genesis = chain_state::genesis(*g);
   REQUIRE_MESSAGE(genesis.has_value(), genesis.error().message());
@@ -199,8 +211,8 @@ TEST_CASE("config/three-nodes.toml keeps more than 2/3 of the cluster's power wi
   CHECK(cluster.members.size() == 6);  // everyone: see the comment in three-nodes.toml
   std::map<std::string, amount> power;
   for (const auto& m : cluster.members)
-    for (std::size_t i = 0; i < commitments.size(); ++i)
-      if (commitments[i].key == m.key)
+    for (std::size_t i = 0; i < t->delegates.size(); ++i)
+      if (t->delegates[i].key == m.key)
         power[t->delegates[i].node] += m.power;
   CHECK(power["a"] == 3500 * units_per_bfdt);
   CHECK(power["b"] == 3500 * units_per_bfdt);
@@ -231,15 +243,20 @@ node = "a"
 key_file = "keys/d2.json"
 category = "bronze"
 bid = "150.5"
-)" + accounts;
+)" + commit2 + accounts;
   auto t = parse_topology(two, "t.toml");
   REQUIRE_MESSAGE(t.has_value(), t.error().message());
-  const auto k1 = keys_of(0x01), k2 = keys_of(0x02);
-  const std::vector<delegate_commitment> ds{{k1.pub, hash256{}}, {k2.pub, hash256{}}};
-  auto g = make_genesis_config(*t, ds, addresses_for(*t), 42);
+  auto g = make_genesis_config(*t, addresses_for(*t), 42);
   REQUIRE_MESSAGE(g.has_value(), g.error().message());
   CHECK(g->params.genesis_time_ms == 1'700'000'000'000);  // a fixed time: the argument is unused
   REQUIRE(g->vms.size() == 2);
+  // The VMs are the topology's public keys and hash-chain tips, sorted by key.
+  CHECK(g->vms[0].key == keys_of(0x01).pub);
+  CHECK(g->vms[0].hash_chain_tip == *fixed_from_hex<32>(std::string(64, '1')));
+  CHECK(g->vms[0].category == 0);
+  CHECK(g->vms[1].key == keys_of(0x02).pub);
+  CHECK(g->vms[1].hash_chain_tip == *fixed_from_hex<32>(std::string(64, '2')));
+  CHECK(g->vms[1].bid == 150 * units_per_bfdt + units_per_bfdt / 2);
   REQUIRE(g->allocations.size() == 1);
   CHECK(g->allocations[0].value == 5 * units_per_bfdt);
   CHECK(format_address(g->allocations[0].to) == "bfd00112233445566778899aabbccddeeff00112233");
@@ -250,16 +267,16 @@ node = "a"
 key_file = "keys/d2.json"
 category = "bronze"
 bid = "150.5"
-)" + delegate_a + accounts, "t.toml");
+)" + commit2 + delegate_a + accounts, "t.toml");
   REQUIRE(reversed.has_value());
-  const std::vector<delegate_commitment> rds{ds[1], ds[0]};
-  auto rg = make_genesis_config(*reversed, rds, addresses_for(*reversed), 42);
+  auto rg = make_genesis_config(*reversed, addresses_for(*reversed), 42);
   REQUIRE(rg.has_value());
   REQUIRE(rg->vms.size() == 2);
   for (std::size_t i = 0; i < 2; ++i) {
     CHECK(rg->vms[i].key == g->vms[i].key);
     CHECK(rg->vms[i].category == g->vms[i].category);
     CHECK(rg->vms[i].bid == g->vms[i].bid);
+    CHECK(rg->vms[i].hash_chain_tip == g->vms[i].hash_chain_tip);
   }
   auto a = chain_state::genesis(*g), b = chain_state::genesis(*rg);
   REQUIRE(a.has_value());
@@ -275,27 +292,32 @@ TEST_CASE("an auto genesis time is the caller's, rounded up to the next whole se
   CHECK(t->network.genesis->auto_genesis_time);
   CHECK(auto_genesis_time(1'700'000'000'123) == 1'700'000'001'000);
   CHECK(auto_genesis_time(1'700'000'000'000) == 1'700'000'001'000);
-  const std::vector<delegate_commitment> ds{{keys_of(1).pub, hash256{}}};
-  auto g = make_genesis_config(*t, ds, {}, auto_genesis_time(1'700'000'000'123));
+  auto g = make_genesis_config(*t, {}, auto_genesis_time(1'700'000'000'123));
   REQUIRE(g.has_value());
   CHECK(g->params.genesis_time_ms == 1'700'000'001'000);
 }
 
-TEST_CASE("the genesis rejects two delegates with one key, naming the second's position") {
-  const std::string text = head + node_a + delegate_a + R"(
+TEST_CASE("two delegates with one public key are an error at the second") {
+  const std::string second = R"(
 [[delegates]]
 node = "a"
 key_file = "keys/d2.json"
 category = "gold"
 bid = "100"
 )";
-  auto t = parse_topology(text, "t.toml");
-  REQUIRE(t.has_value());
-  const std::vector<delegate_commitment> ds{{keys_of(1).pub, hash256{}}, {keys_of(1).pub, hash256{}}};
-  auto g = make_genesis_config(*t, ds, {}, 0);
+  CHECK(error_of(head + node_a + delegate_a + second + commitment(pub1, '2'))
+        == "t.toml:33:14: public_key 1b84c5567b126440... is also the key of the delegate at line 20; a delegate "
+           "key must run in one place only, or it signs twice");
+  CHECK(error_of(head + node_a + delegate_a + second + commitment(pub2, '1'))
+        == "t.toml:34:18: hash_chain_tip 1111111111111111... is also the tip of the delegate at line 20; each "
+           "delegate key has its own");
+  // A topology built in code is checked again by make_genesis_config.
+  auto t = parse_topology(head + node_a + delegate_a + second + commit2, "t.toml");
+  REQUIRE_MESSAGE(t.has_value(), t.error().message());
+  t->delegates[1].key = t->delegates[0].key;
+  auto g = make_genesis_config(*t, {}, 0);
   REQUIRE_FALSE(g.has_value());
-  CHECK(g.error().detail == "t.toml:26:1: the key in \"keys/d2.json\" is also the key of the delegate at line 20");
-  CHECK_FALSE(make_genesis_config(*t, std::span(ds).first(1), {}, 0).has_value());
+  CHECK(g.error().detail == "t.toml:33:14: public_key 1b84c5567b126440... is also the key of the delegate at line 20");
 }
 
 TEST_CASE("a topology with a genesis file takes no categories, bids or allocations") {
@@ -307,7 +329,7 @@ genesis_file = "genesis.json"
 node = "a"
 key_file = "keys/d1.json"
 bid = "100"
-
+)" + commit1 + R"(
 [[accounts]]
 address = "bfd00112233445566778899aabbccddeeff00112233"
 amount = "5"
@@ -315,7 +337,7 @@ amount = "5"
   CHECK(error_of(text)
         == "t.toml:13:7: 'bid' in [[delegates]] is not allowed with [network] genesis_file: the genesis file "
            "fixes every VM's category and bid\n"
-           "t.toml:15:1: [[accounts]] is not allowed with [network] genesis_file: the genesis file lists the "
+           "t.toml:17:1: [[accounts]] is not allowed with [network] genesis_file: the genesis file lists the "
            "allocations");
   const std::string good = R"([network]
 name = "t"
@@ -324,12 +346,13 @@ genesis_file = "genesis.json"
 )" + node_a + R"([[delegates]]
 node = "a"
 key_file = "keys/d1.json"
-)";
+)" + commit1;
   auto t = parse_topology(good, "cfg/t.toml");
   REQUIRE_MESSAGE(t.has_value(), t.error().message());
   CHECK(t->network.genesis_file == "cfg/genesis.json");
   CHECK_FALSE(t->network.genesis);
-  CHECK_FALSE(make_genesis_config(*t, commitments_for(*t), {}, 0).has_value());
+  CHECK(t->delegates[0].key == keys_of(0x01).pub);
+  CHECK_FALSE(make_genesis_config(*t, {}, 0).has_value());
 }
 
 TEST_CASE("a node's TLS files are resolved like key files, and all three are required") {
@@ -356,6 +379,99 @@ tls = { cert = "tls/a.crt", key = "tls/a.key", pem = "x" }
            "t.toml:20:48: unknown key 'pem' in 'tls' of [[nodes]]; expected one of: cert, key, ca");
 }
 
+// Delegates' public parts ------------------------------------------------------------------------
+
+TEST_CASE("a delegate carries its public key and hash-chain tip; its key file is optional") {
+  auto t = parse_topology(head + node_a + R"([[delegates]]
+node = "a"
+category = "gold"
+bid = "100"
+public_key = "1B84C5567B126440995D3ED5AABA0565D71E1834604819FF9C17F5E9D5DD078F"
+hash_chain_tip = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+)", "cfg/t.toml");
+  REQUIRE_MESSAGE(t.has_value(), t.error().message());
+  const auto& d = t->delegates[0];
+  CHECK(d.key == keys_of(0x01).pub);
+  CHECK(to_hex(d.hash_chain_tip) == "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
+  CHECK(d.key_file.empty());
+  CHECK(d.key_file_where.to_string() == "cfg/t.toml:20:1");
+  CHECK(d.public_key_where.to_string() == "cfg/t.toml:24:14");
+  CHECK(d.hash_chain_tip_where.to_string() == "cfg/t.toml:25:18");
+
+  auto with_file = parse_topology(head + node_a + delegate_a, "cfg/t.toml");
+  REQUIRE(with_file.has_value());
+  CHECK(with_file->delegates[0].key_file == "cfg/keys/d1.json");
+  CHECK(with_file->delegates[0].key_file_where.to_string() == "cfg/t.toml:22:12");
+}
+
+TEST_CASE("a delegate without its public key or hash-chain tip is an error") {
+  CHECK(error_of(head + node_a + R"([[delegates]]
+node = "a"
+key_file = "keys/d1.json"
+category = "gold"
+bid = "100"
+)")
+        == "t.toml:20:1: [[delegates]] is missing 'public_key' (64 hex digits of the delegate's x-only public "
+           "key, from bfd-cli key show --delegate FILE)\n"
+           "t.toml:20:1: [[delegates]] is missing 'hash_chain_tip' (64 hex digits of the delegate's hash-chain "
+           "commitment, from bfd-cli key show --delegate FILE)");
+}
+
+TEST_CASE("a public key or hash-chain tip that is not 64 hex digits of the right kind is an error") {
+  const std::string delegate = R"([[delegates]]
+node = "a"
+category = "gold"
+bid = "100"
+)";
+  CHECK(error_of(head + node_a + delegate + "public_key = \"0x" + pub1 + "\"\nhash_chain_tip = \"" + pub1.substr(2)
+                 + "\"\n")
+        == "t.toml:24:14: 'public_key' in [[delegates]] must be 64 hex digits of the delegate's x-only public key, "
+           "from bfd-cli key show --delegate FILE, got \"0x" + pub1 + "\"\n"
+           "t.toml:25:18: 'hash_chain_tip' in [[delegates]] must be 64 hex digits of the delegate's hash-chain "
+           "commitment, from bfd-cli key show --delegate FILE, got \"" + pub1.substr(2) + "\"");
+  CHECK(error_of(head + node_a + delegate + "public_key = \"" + std::string(64, 'f') + "\"\nhash_chain_tip = \""
+                 + std::string(63, '0') + "g\"\n")
+        == "t.toml:24:14: 'public_key' in [[delegates]] must be 64 hex digits of the delegate's x-only public key, "
+           "from bfd-cli key show --delegate FILE, got \"" + std::string(64, 'f') + "\", which is not a secp256k1 "
+           "x-coordinate\n"
+           "t.toml:25:18: 'hash_chain_tip' in [[delegates]] must be 64 hex digits of the delegate's hash-chain "
+           "commitment, from bfd-cli key show --delegate FILE, got \"" + std::string(63, '0') + "g\"");
+  CHECK(error_of(head + node_a + delegate + "public_key = 1\nhash_chain_tip = \"\"\n")
+        == "t.toml:24:14: 'public_key' in [[delegates]] must be 64 hex digits of the delegate's x-only public key, "
+           "from bfd-cli key show --delegate FILE, not an integer\n"
+           "t.toml:25:18: 'hash_chain_tip' in [[delegates]] must be 64 hex digits of the delegate's hash-chain "
+           "commitment, from bfd-cli key show --delegate FILE, got an empty string");
+}
+
+TEST_CASE("the genesis commits to the topology's public parts, not to key files or nodes") {
+  // Two copies of one network as two operators keep them: each names only its own key files.
+  const std::string node_b = "[[nodes]]\nname = \"b\"\nhost = \"127.0.0.1\"\nport = 7102\ndata_dir = \"data/b\"\n";
+  auto on_a = parse_topology(head + node_a + node_b + delegate_a + R"([[delegates]]
+node = "b"
+category = "bronze"
+bid = "100"
+)" + commit2, "a/t.toml");
+  auto on_b = parse_topology(head + node_a + node_b + R"([[delegates]]
+node = "a"
+category = "gold"
+bid = "100"
+)" + commit1 + R"([[delegates]]
+node = "b"
+key_file = "/srv/bfd/keys/d2.json"
+category = "bronze"
+bid = "100"
+)" + commit2, "b/t.toml");
+  REQUIRE_MESSAGE(on_a.has_value(), on_a.error().message());
+  REQUIRE_MESSAGE(on_b.has_value(), on_b.error().message());
+  auto ga = make_genesis_config(*on_a, {}, 0), gb = make_genesis_config(*on_b, {}, 0);
+  REQUIRE(ga.has_value());
+  REQUIRE(gb.has_value());
+  auto a = chain_state::genesis(*ga), b = chain_state::genesis(*gb);
+  REQUIRE(a.has_value());
+  REQUIRE(b.has_value());
+  CHECK(a->first.head_hash() == b->first.head_hash());
+}
+
 // Bad files: each error names file:line:column and says what was expected ---------------------------
 
 TEST_CASE("an unknown key is an error that lists the keys the section takes") {
@@ -371,10 +487,10 @@ data_dir = "data/a"
 
 TEST_CASE("an unknown section is an error, and reserved sections say they come later") {
   CHECK(error_of(head + node_a + delegate_a + "\n[bridge]\nfrom = \"a\"\n")
-        == "t.toml:26:2: unknown section [bridge]; expected one of: [network], [[nodes]], [[delegates]], "
+        == "t.toml:28:2: unknown section [bridge]; expected one of: [network], [[nodes]], [[delegates]], "
            "[[accounts]], [http]");
   CHECK(error_of(head + node_a + delegate_a + "\n[[bridges]]\nfrom = \"a\"\n")
-        == "t.toml:26:3: section [[bridges]] is reserved for a later release and not supported yet");
+        == "t.toml:28:3: section [[bridges]] is reserved for a later release and not supported yet");
   CHECK(error_of("[[network]]\nname = \"t\"\n" + node_a + delegate_a)
         == "t.toml:1:1: 'network' must be a table, written [network], not an array");
   CHECK(error_of("stray = 1\n" + head + node_a + delegate_a)
@@ -395,7 +511,7 @@ node = "a"
 key_file = "keys/d1.json"
 category = "gold"
 bid = 100
-)")
+)" + commit1)
         == "t.toml:24:7: 'bid' in [[delegates]] must be an amount as a string, e.g. \"100\" (BFDT) or \"1500u\" "
            "(base units), not an integer");
   CHECK(error_of("[nodes]\nname = \"a\"\n")
@@ -448,7 +564,7 @@ node = "b"
 key_file = "keys/d1.json"
 category = "gold"
 bid = "100"
-)")
+)" + commit1)
         == "t.toml:21:8: unknown node 'b' for this delegate; expected one of: a");
 }
 
@@ -458,7 +574,7 @@ node = "a"
 key_file = "keys/d1.json"
 category = "platinum"
 bid = "100"
-)")
+)" + commit1)
         == "t.toml:23:12: unknown category 'platinum'; expected one of: gold, bronze");
 }
 
@@ -471,7 +587,7 @@ data_dir = "data/a"
 )" + delegate_a)
         == "t.toml:18:8: 'port' in [[nodes]] must be an integer from 1 to 65535, got 70000");
   CHECK(error_of(head + node_a + delegate_a + "\n[http]\nnode = \"a\"\nport = 0\n")
-        == "t.toml:28:8: 'port' in [http] must be an integer from 1 to 65535, got 0");
+        == "t.toml:30:8: 'port' in [http] must be an integer from 1 to 65535, got 0");
 }
 
 TEST_CASE("malformed TOML is reported with toml++'s position and description") {
@@ -495,40 +611,40 @@ node = "a"
 key_file = "keys/d1.json"
 category = "gold"
 bid = "99.5"
-)")
+)" + commit1)
         == "t.toml:24:7: 'bid' in [[delegates]] must be at least the genesis min_bid of 100 BFDT, got 99.5 BFDT");
   CHECK(error_of(head + node_a + delegate_a + R"([[delegates]]
 node = "a"
 key_file = "./keys/d1.json"
 category = "bronze"
 bid = "100"
-)")
-        == "t.toml:27:12: key file \"./keys/d1.json\" is also used by the delegate at line 22; a delegate key "
+)" + commit2)
+        == "t.toml:29:12: key file \"./keys/d1.json\" is also used by the delegate at line 22; a delegate key "
            "must run in one place only, or it signs twice");
   CHECK(error_of(head + node_a + delegate_a + R"([[accounts]]
 address = "bfd00112233445566778899aabbccddeeff00112233"
 key_file = "keys/a1.json"
 amount = "0"
 )")
-        == "t.toml:27:12: [[accounts]] has both 'address' and 'key_file'; give exactly one of them\n"
-           "t.toml:28:10: 'amount' in [[accounts]] must be more than 0, got 0");
+        == "t.toml:29:12: [[accounts]] has both 'address' and 'key_file'; give exactly one of them\n"
+           "t.toml:30:10: 'amount' in [[accounts]] must be more than 0, got 0");
   CHECK(error_of(head + node_a + delegate_a + R"([[accounts]]
 address = "bfd0011"
 amount = "1"
 )")
-        == "t.toml:26:11: 'address' in [[accounts]] must be an address: \"bfd\" followed by 40 hex digits, got "
+        == "t.toml:28:11: 'address' in [[accounts]] must be an address: \"bfd\" followed by 40 hex digits, got "
            "\"bfd0011\"");
 }
 
 TEST_CASE("HTTP endpoints must be on known nodes and on ports of their own") {
   CHECK(error_of(head + node_a + delegate_a + "\n[http]\nnode = \"z\"\nport = 8080\n")
-        == "t.toml:27:8: unknown node 'z' for this HTTP endpoint; expected one of: a");
+        == "t.toml:29:8: unknown node 'z' for this HTTP endpoint; expected one of: a");
   CHECK(error_of(head + node_a + delegate_a + "\n[http]\nnode = \"a\"\naddress = \"0.0.0.0\"\nport = 7101\n")
-        == "t.toml:29:8: HTTP port 7101 is the port of node 'a' (line 15); give the HTTP endpoint a port of its "
+        == "t.toml:31:8: HTTP port 7101 is the port of node 'a' (line 15); give the HTTP endpoint a port of its "
            "own");
   CHECK(error_of(head + node_a + delegate_a
                  + "\n[[http]]\nnode = \"a\"\nport = 8080\n[[http]]\nnode = \"a\"\nport = 8081\n")
-        == "t.toml:30:8: node 'a' already serves HTTP (line 26); one endpoint per node");
+        == "t.toml:32:8: node 'a' already serves HTTP (line 28); one endpoint per node");
 }
 
 TEST_CASE("every problem of a file is reported, one per line, in file order") {
@@ -553,15 +669,53 @@ TEST_CASE("load_topology names the file, and reports input files that do not exi
   CHECK(missing.error().detail == (dir.path / "nope.toml").string()
                                     + ": cannot read the topology file: No such file or directory");
 
-  const auto path = dir.write("net/t.toml", head + node_a + delegate_a);
+  // An account's key file is read by every node, so it must exist.
+  const auto path = dir.write("net/t.toml", head + node_a + delegate_a
+                                              + "[[accounts]]\nkey_file = \"keys/a1.json\"\namount = \"1\"\n");
   auto t = load_topology(path);
   REQUIRE_FALSE(t.has_value());
-  CHECK(t.error().detail == path + ":22:12: key file \"" + (dir.path / "net/keys/d1.json").string()
+  CHECK(t.error().detail == path + ":28:12: key file \"" + (dir.path / "net/keys/a1.json").string()
                               + "\" does not exist");
-  dir.write("net/keys/d1.json", "{}");
+  dir.write("net/keys/a1.json", "{}");
   auto ok = load_topology(path);
   REQUIRE_MESSAGE(ok.has_value(), ok.error().message());
+  CHECK(ok->accounts[0].key_file == (dir.path / "net/keys/a1.json").string());
+  // A delegate's key file is only on the node that runs it: loading never looks for it.
+  CHECK_FALSE(fs::exists(dir.path / "net/keys/d1.json"));
   CHECK(ok->delegates[0].key_file == (dir.path / "net/keys/d1.json").string());
+
+  // A node's TLS private key is only on its machine: loading as another node skips it (every
+  // node has every certificate: peers pin them).
+  const auto tls = dir.write("tls/t.toml", head + R"([[nodes]]
+name = "a"
+host = "127.0.0.1"
+port = 7101
+data_dir = "data/a"
+tls = { cert = "a.crt", key = "a.key", ca = "ca.pem" }
+
+[[nodes]]
+name = "b"
+host = "127.0.0.1"
+port = 7102
+data_dir = "data/b"
+tls = { cert = "b.crt", key = "b.key", ca = "ca.pem" }
+)" + delegate_a);
+  for (const char* f : {"tls/a.crt", "tls/a.key", "tls/ca.pem"})
+    dir.write(f, "-");
+  const auto b_cert = tls + ":27:16: TLS certificate \"" + (dir.path / "tls/b.crt").string() + "\" does not exist";
+  const auto b_key = tls + ":27:31: TLS key \"" + (dir.path / "tls/b.key").string() + "\" does not exist";
+  auto without_b_cert = load_topology(tls, "a");
+  REQUIRE_FALSE(without_b_cert.has_value());
+  CHECK(without_b_cert.error().detail == b_cert);
+  dir.write("tls/b.crt", "-");
+  auto as_a = load_topology(tls, "a");
+  CHECK_MESSAGE(as_a.has_value(), as_a.error().message());
+  auto as_b = load_topology(tls, "b");
+  REQUIRE_FALSE(as_b.has_value());
+  CHECK(as_b.error().detail == b_key);
+  auto any = load_topology(tls);
+  REQUIRE_FALSE(any.has_value());
+  CHECK(any.error().detail == b_key);
 
   const auto bad = dir.write("bad.toml", "[network\n");
   auto b = load_topology(bad);

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Three bfd-node processes from config/three-nodes.toml on 127.0.0.1: a transfer posted to node a
-# is final on all three with identical block hashes; node c is killed with SIGKILL and a and b
-# keep finalizing; c restarts and catches up to the same chain; stopped, each node's data directory
+# Three bfd-node processes from config/three-nodes.toml on 127.0.0.1, each given a copy of config/
+# whose key directory holds only its own delegates' key files ("keys stay home"): a node refuses to
+# start without its own keys and never needs the others'; a transfer posted to node a is final on
+# all three with identical block hashes; node c is killed with SIGKILL and a and b keep
+# finalizing; c restarts and catches up to the same chain; stopped, each node's data directory
 # passes `bfd-node --check-storage`. Every wait is bounded.
 # Usage: three_nodes_test.sh BFD_NODE BFD_CLI REPO_ROOT
 set -u
@@ -25,10 +27,112 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 ok() { echo "ok: $*"; }
 
+# Each node's own config directory mirrors config/ file by file as symlinks (the topology file
+# itself included, so key paths resolve inside this directory), without keys/ and without the
+# other nodes' TLS private keys (if the topology has TLS); keys/ holds copies of only the key files
+# of the delegates the topology places on that node.
+delegate_keys() {  # NODE: the key_file paths of NODE's delegates, as the topology writes them
+  python3 -c 'import sys, tomllib
+for d in tomllib.load(open(sys.argv[1], "rb"))["delegates"]:
+    if d["node"] == sys.argv[2]: print(d["key_file"])' "$topology" "$1"
+}
+others_secrets() {  # NODE: the config/ files holding the other nodes' secrets (delegate and TLS keys)
+  python3 -c 'import sys, tomllib
+t = tomllib.load(open(sys.argv[1], "rb"))
+for d in t["delegates"]:
+    if d["node"] != sys.argv[2] and "key_file" in d: print(d["key_file"])
+for n in t["nodes"]:
+    if n["name"] != sys.argv[2] and "tls" in n: print(n["tls"]["key"])' "$topology" "$1"
+}
+for n in a b c; do
+  dir="$work/config-$n"
+  withheld=$(others_secrets $n)
+  (cd "$root/config" && find . -path ./keys -prune -o -type f -print) | sed 's|^\./||' | while read -r f; do
+    grep -qxF -- "$f" <<<"$withheld" && continue
+    mkdir -p "$(dirname "$dir/$f")"
+    ln -s "$root/config/$f" "$dir/$f"
+  done
+  for f in $(delegate_keys $n); do
+    mkdir -p "$(dirname "$dir/$f")"
+    cp "$root/config/$f" "$dir/$f"
+    chmod 600 "$dir/$f"
+  done
+done
+# No file of a node's directory holds another node's secret: a delegate's secret key (as hex, in
+# any file) or a TLS private key file's content.
+leaks() {  # NODE
+  python3 - "$root/config" "$work/config-$1" $(others_secrets "$1") <<'PY'
+import json, os, sys
+config, mine, others = sys.argv[1], sys.argv[2], sys.argv[3:]
+needles = []
+for f in others:
+    data = open(os.path.join(config, f), "rb").read()
+    try:
+        needles.append((f, json.loads(data)["secret_key"].encode()))
+    except (ValueError, KeyError, TypeError):
+        needles.append((f, data.strip()))
+for top, _, files in os.walk(mine, followlinks=True):
+    for name in files:
+        data = open(os.path.join(top, name), "rb").read().lower()
+        for f, needle in needles:
+            if needle.lower() in data:
+                print(os.path.relpath(os.path.join(top, name), mine), "holds the secret of", f)
+PY
+}
+for n in a b c; do
+  own=$(find "$work/config-$n/keys" -type f | wc -l)
+  [ "$own" -eq "$(delegate_keys $n | wc -l)" ] && [ "$own" -gt 0 ] || fail "config-$n holds $own key files"
+  found=$(leaks $n)
+  [ -z "$found" ] || fail "node $n's directory holds other nodes' secrets: $found"
+done
+[ $failures -eq 0 ] && ok "each node's directory holds its own delegates' secrets and no other node's"
+
 start() {
-  (cd "$work" && exec "$node_bin" --topology "$topology" --node "$1" >> "$work/$1.log" 2>&1) &
+  (cd "$work" && exec "$node_bin" --topology "$work/config-$1/three-nodes.toml" --node "$1" >> "$work/$1.log" 2>&1) &
   pid[$1]=$!
 }
+
+# A node needs its own delegates' keys: run as b from its own directory with a's keys/ in place of
+# its own, it stops at once, naming the topology line of b's first key file.
+cp -r "$work/config-b" "$work/b-with-a-keys"
+rm -rf "$work/b-with-a-keys/keys"
+cp -r "$work/config-a/keys" "$work/b-with-a-keys/keys"
+b_key_line=$(grep -n "^key_file = \"$(delegate_keys b | sed -n 1p)\"" "$topology" | cut -d: -f1)
+out=$(cd "$work" && timeout 20 "$node_bin" --topology "$work/b-with-a-keys/three-nodes.toml" --node b 2>&1)
+rc=$?
+if [ $rc -ne 0 ] && grep -q "three-nodes.toml:$b_key_line:12: cannot read the key file of this delegate" <<<"$out"; then
+  ok "node b refuses to start without its own key files (line $b_key_line)"
+else
+  fail "node b with a's keys: exit $rc, $out"
+fi
+rm -rf "$work/b-with-a-keys"
+
+# A key file must be the entry's key, and its hash chain must end in the entry's tip: a scratch
+# copy of a's directory with b's key in the place of a's first, then with a changed tip.
+refused() {  # NAME PATTERN TOPOLOGY: node a started from TOPOLOGY stops with an error matching PATTERN
+  local out rc
+  out=$(cd "$work" && timeout 20 "$node_bin" --topology "$3" --node a 2>&1)
+  rc=$?
+  if [ $rc -ne 0 ] && grep -qE -- "$2" <<<"$out"; then ok "$1"; else fail "$1: exit $rc, $out"; fi
+}
+a_key=$(delegate_keys a | sed -n 1p)
+a_line=$(grep -n "^key_file = \"$a_key\"" "$topology" | cut -d: -f1)
+cp -r "$work/config-a" "$work/bad"
+cp "$root/config/$(delegate_keys b | sed -n 1p)" "$work/bad/$a_key"
+refused "a key file holding another delegate's key is refused" \
+  "three-nodes.toml:$a_line:12: key file .* holds public key [0-9a-f]{64}, not this delegate's public_key" \
+  "$work/bad/three-nodes.toml"
+cp "$root/config/$a_key" "$work/bad/$a_key"
+rm "$work/bad/three-nodes.toml"
+tip_line=$(awk -v from="$a_line" 'NR > from && /^hash_chain_tip = / { print NR; exit }' "$topology")
+first=$(sed -n "${tip_line}s/^hash_chain_tip = \"\(.\).*/\1/p" "$topology")
+[ "$first" = 0 ] && other=1 || other=0
+sed "${tip_line}s/^hash_chain_tip = \"./hash_chain_tip = \"$other/" "$topology" >"$work/bad/three-nodes.toml"
+cmp -s "$topology" "$work/bad/three-nodes.toml" && fail "the test could not change a's first tip"
+refused "a hash_chain_tip that is not the key's is refused" \
+  "three-nodes.toml:$tip_line:18: hash_chain_tip is not the tip of the hash chain of key file" \
+  "$work/bad/three-nodes.toml"
+rm -rf "$work/bad"
 
 # info N FIELD: a number from node N's /v1/info ("final" or "head" height), empty if down.
 height() {

@@ -4,6 +4,7 @@
 set -u
 
 cli=$(realpath "${1:?usage: cli_test.sh PATH/TO/bfd-cli}")
+root=$(realpath "$(dirname "${BASH_SOURCE[0]}")/../..")
 if [ ! -x "$cli" ]; then
   echo "cli_test: $cli is not an executable" >&2
   exit 1
@@ -102,6 +103,77 @@ expect_error "key show of a file whose public key is not the secret's" \
   'public_key does not belong to secret_key' key show mismatch.json
 sed 's/"secret_key": "\(..\)/"secret_key": "zz/' alice.json >badhex.json
 expect_error "key show of a file with a non-hex secret" 'bad_secret_key' key show badhex.json
+
+# --- delegate keys: key new --delegate, key show --delegate -------------------------------------
+# toml_value FILE KEY: the string KEY of the first [[delegates]] entry in FILE (must be valid TOML).
+toml_value() {
+  python3 -c 'import sys, tomllib; print(tomllib.load(open(sys.argv[1], "rb"))["delegates"][0].get(sys.argv[2], ""))' \
+    "$1" "$2"
+}
+# expected_tip KEYFILE: the hash-chain tip docs/topology.md describes, computed independently:
+# seed = tagged("bfd/reveal", secret || public key), then 65536 steps of tagged("bfd/reveal", x).
+expected_tip() {
+  python3 - "$1" <<'PY'
+import hashlib, json, sys
+k = json.load(open(sys.argv[1]))
+tag = hashlib.sha256(b"bfd/reveal").digest()
+tagged = lambda data: hashlib.sha256(tag + tag + data).digest()
+x = tagged(bytes.fromhex(k["secret_key"]) + bytes.fromhex(k["public_key"]))
+for _ in range(1 << 16):
+    x = tagged(x)
+print(x.hex())
+PY
+}
+expect_ok "key new --delegate" key new --delegate --out d1.json
+[ -f d1.json ] || fail "key new --delegate: no key file written"
+mode=$(stat -c %a d1.json)
+[ "$mode" = "600" ] || fail "key new --delegate: key file has mode $mode, expected 600"
+expect_out "key new --delegate prints a [[delegates]] entry" '^\[\[delegates\]\]$'
+expect_out "key new --delegate prints the key file" '^key_file = "d1.json"'
+expect_out "key new --delegate prints the public key" '^public_key = "[0-9a-f]{64}"$'
+expect_out "key new --delegate prints the hash-chain tip" '^hash_chain_tip = "[0-9a-f]{64}"$'
+expect_out "key new --delegate leaves node for the user" '^# node = '
+d1_secret=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["secret_key"])' d1.json)
+d1_public=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["public_key"])' d1.json)
+grep -qi -- "$d1_secret" out && fail "key new --delegate: printed the secret key"
+cp out d1-entry.toml
+[ "$(toml_value d1-entry.toml public_key)" = "$d1_public" ] ||
+  fail "key new --delegate: the entry is not TOML with the file's public key: $(cat d1-entry.toml)"
+[ "$(toml_value d1-entry.toml hash_chain_tip)" = "$(expected_tip d1.json)" ] ||
+  fail "key new --delegate: hash_chain_tip is not H^65536 of the documented seed"
+expect_error "key new --delegate refuses to overwrite" 'already exists' key new --delegate --out d1.json
+
+expect_ok "key show --delegate" key show --delegate d1.json
+cmp -s out d1-entry.toml || fail "key show --delegate differs from key new --delegate: $(diff out d1-entry.toml)"
+expect_ok "key show --delegate with the entry's fields" key show --delegate d1.json --node a --category gold \
+  --bid 1500
+cp out d1-full.toml
+[ "$(toml_value d1-full.toml node)" = a ] || fail "key show --delegate --node: $(cat d1-full.toml)"
+[ "$(toml_value d1-full.toml category)" = gold ] || fail "key show --delegate --category: $(cat d1-full.toml)"
+[ "$(toml_value d1-full.toml bid)" = 1500 ] || fail "key show --delegate --bid: $(cat d1-full.toml)"
+expect_ok "key show of a delegate key" key show d1.json
+[ "$(field public_key)" = "$d1_public" ] || fail "key show: public key differs from the entry's"
+expect_error "key show --delegate of a missing file" 'io: .*missing.json: No such file' key show --delegate missing.json
+expect_error "--node needs --delegate" '--node requires --delegate' key new --out d2.json --node a
+expect_error "--secret excludes --delegate" 'excludes' key show --delegate --secret d1.json
+expect_error "key new --delegate with a bad --bid" 'bad_amount: --bid: more than 8 decimals' key new \
+  --delegate --out d3.json --bid 1.123456789
+[ -e d3.json ] && fail "key new --delegate wrote a key file despite a bad --bid"
+
+# The shipped topologies carry the public parts of their (development) delegate keys.
+for topology in "$root"/config/*.toml; do
+  python3 - "$topology" >entries 2>&1 <<'PY' || fail "$topology: $(cat entries)"
+import os, sys, tomllib
+path = sys.argv[1]
+for d in tomllib.load(open(path, "rb"))["delegates"]:
+    print(os.path.join(os.path.dirname(path), d["key_file"]), d["public_key"], d["hash_chain_tip"])
+PY
+  while read -r key_file public tip; do
+    "$cli" key show --delegate "$key_file" >out 2>err || { fail "key show --delegate $key_file: $(cat err)"; continue; }
+    grep -qx "public_key = \"$public\"" out || fail "$topology: public_key of $key_file is not $public"
+    grep -qx "hash_chain_tip = \"$tip\"" out || fail "$topology: hash_chain_tip of $key_file is not $tip"
+  done <entries
+done
 
 # --- tx transfer --offline, then tx decode ------------------------------------------------------
 expect_ok "tx transfer --offline" tx transfer --key alice.json --to "$bob_address" --amount 1.5 \
@@ -234,6 +306,11 @@ for sub in "" "key" "key new" "key show" "tx" "tx transfer" "tx get" "tx decode"
   # shellcheck disable=SC2086
   expect_ok "--help of '$sub'" $sub --help
   expect_out "--help of '$sub' prints usage" '^Usage:'
+done
+for sub in "key new" "key show"; do
+  # shellcheck disable=SC2086
+  expect_ok "--help of '$sub'" $sub --help
+  expect_out "--help of '$sub' describes --delegate" '--delegate .*\[\[delegates\]\] entry'
 done
 
 if [ "$failures" -ne 0 ]; then

@@ -1,11 +1,14 @@
-// `bfd-cli key new` and `bfd-cli key show`: create and inspect key files.
+// `bfd-cli key new` and `bfd-cli key show`: create and inspect key files, and print the public
+// part of a delegate key that a topology file carries.
 #include <filesystem>
 #include <memory>
 #include <string>
 
 #include <fmt/format.h>
 
+#include "chains/core/amount.hpp"
 #include "chains/core/hex.hpp"
+#include "runtime/dev_network.hpp"
 #include "runtime/entropy.hpp"
 #include "runtime/key_file.hpp"
 #include "tools/bfd-cli/commands.hpp"
@@ -14,14 +17,57 @@ namespace bfd::cli {
 
 namespace {
 
+/// What `--delegate` fills into the printed [[delegates]] entry (empty: left for the user).
+struct delegate_entry_options {
+  bool delegate = false;
+  std::string node;
+  std::string category;
+  std::string bid;
+};
+
 struct key_new_options {
   std::string out;
+  delegate_entry_options entry;
 };
 
 struct key_show_options {
   std::string file;
   bool secret = false;
+  delegate_entry_options entry;
 };
+
+/// A TOML basic string.
+std::string toml_string(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\')
+      out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+/// The [[delegates]] entry of a delegate key for a topology file: its public key and the tip of
+/// the hash chain derived from its secret (never the secret).
+void print_delegate_entry(const key_pair& keys, const std::string& key_file, const delegate_entry_options& o) {
+  const auto chain = runtime::delegate_hash_chain(keys);
+  fmt::print("# Delegate {} (key file {}).\n", format_address(address_of(keys.pub)), key_file);
+  fmt::print("# Paste into the topology file of every node (docs/topology.md); copy the key file only to\n"
+             "# the node that runs this delegate.\n");
+  fmt::print("[[delegates]]\n");
+  auto line = [](const char* key, const std::string& value, const char* what) {
+    if (value.empty())
+      fmt::print("# {} = \"...\"   # {}\n", key, what);
+    else
+      fmt::print("{} = {}\n", key, toml_string(value));
+  };
+  line("node", o.node, "required: the node that runs this delegate (--node)");
+  line("category", o.category, "a category of [network.genesis] (--category); not with a genesis_file");
+  line("bid", o.bid, "BFDT locked at genesis, at least min_bid (--bid); not with a genesis_file");
+  fmt::print("key_file = {}   # relative to the topology file's directory\n", toml_string(key_file));
+  fmt::print("public_key = \"{}\"\n", to_hex(keys.pub));
+  fmt::print("hash_chain_tip = \"{}\"\n", to_hex(chain->tip()));
+}
 
 void print_key(const key_pair& keys, bool with_secret) {
   fmt::print("address: {}\n", format_address(address_of(keys.pub)));
@@ -30,7 +76,18 @@ void print_key(const key_pair& keys, bool with_secret) {
     fmt::print("secret_key: {}\n", to_hex(keys.secret));
 }
 
+/// The entry's fields are checked before anything is written.
+status check_entry(const delegate_entry_options& o) {
+  if (o.bid.empty())
+    return {};
+  if (auto bid = parse_amount(o.bid); !bid)
+    return make_error(bid.error().code, "--bid: " + bid.error().detail);
+  return {};
+}
+
 status run_key_new(const key_new_options& o) {
+  if (auto st = check_entry(o.entry); !st)
+    return st;
   std::error_code ec;
   if (std::filesystem::exists(o.out, ec))
     return make_error(errc::invalid_argument,
@@ -38,17 +95,42 @@ status run_key_new(const key_new_options& o) {
   auto keys = runtime::generate_key_pair();
   if (auto st = runtime::write_key_file(o.out, keys); !st)
     return make_error(st.error().code, "cannot write the key file: " + st.error().detail);
+  if (o.entry.delegate) {
+    print_delegate_entry(keys, o.out, o.entry);
+    return {};
+  }
   print_key(keys, false);
   fmt::print("key_file: {}\n", o.out);
   return {};
 }
 
 status run_key_show(const key_show_options& o) {
+  if (auto st = check_entry(o.entry); !st)
+    return st;
   auto keys = runtime::read_key_file(o.file);
   if (!keys)
     return make_error(keys.error().code, "cannot read the key file: " + keys.error().detail);
-  print_key(*keys, o.secret);
+  if (o.entry.delegate)
+    print_delegate_entry(*keys, o.file, o.entry);
+  else
+    print_key(*keys, o.secret);
   return {};
+}
+
+/// Adds --delegate and the entry fields it may fill.
+CLI::Option* add_delegate_options(CLI::App& command, delegate_entry_options& o, const char* what) {
+  auto* flag = command.add_flag("--delegate", o.delegate, what);
+  command.add_option("--node", o.node, "With --delegate: the node that runs the delegate, written into the entry")
+    ->type_name("NAME")
+    ->needs(flag);
+  command.add_option("--category", o.category, "With --delegate: its category, written into the entry")
+    ->type_name("NAME")
+    ->needs(flag);
+  command.add_option("--bid", o.bid, "With --delegate: its genesis bid (\"100\" BFDT or \"1500u\"), written into "
+                                     "the entry")
+    ->type_name("AMOUNT")
+    ->needs(flag);
+  return flag;
 }
 
 } // namespace
@@ -63,12 +145,20 @@ void add_key_commands(CLI::App& app, std::optional<command_result>& outcome) {
                                               "overwritten")
     ->type_name("FILE")
     ->required();
+  add_delegate_options(*key_new, new_opts->entry,
+                       "A delegate key: print its [[delegates]] entry for a topology file (public_key, "
+                       "hash_chain_tip) instead of the address");
   key_new->callback([new_opts, &outcome] { outcome = to_command_result(run_key_new(*new_opts)); });
 
   auto show_opts = std::make_shared<key_show_options>();
-  auto* key_show = key->add_subcommand("show", "Print a key file's address and public key");
+  auto* key_show = key->add_subcommand("show", "Print a key file's address and public key, or with --delegate "
+                                               "its [[delegates]] entry");
   key_show->add_option("file", show_opts->file, "Key file to read")->type_name("FILE")->required();
-  key_show->add_flag("--secret", show_opts->secret, "Also print the secret key");
+  auto* secret = key_show->add_flag("--secret", show_opts->secret, "Also print the secret key");
+  add_delegate_options(*key_show, show_opts->entry,
+                       "Print the key's [[delegates]] entry for a topology file (public_key, hash_chain_tip), "
+                       "never the secret")
+    ->excludes(secret);
   key_show->callback([show_opts, &outcome] { outcome = to_command_result(run_key_show(*show_opts)); });
 }
 
