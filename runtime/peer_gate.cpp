@@ -218,7 +218,7 @@ struct link : std::enable_shared_from_this<link> {
   const bool inbound;              // accepted on the public port; otherwise dialled for CAF
   std::string peer;                // the peer's node name once known, else its address
   std::string address;             // the peer's ip:port
-  std::string key;                 // back-off key: node name (TLS, or outbound) or IP (plain inbound)
+  std::string key;                 // back-off key: direction and node name, or "from IP" (plain inbound)
   std::optional<peer_address> target;  // outbound: whom we dial
   tcp::socket outer_tcp;           // plain links
   std::unique_ptr<tls_stream> outer_tls;
@@ -289,7 +289,7 @@ struct link : std::enable_shared_from_this<link> {
     arm_handshake_timer();
     if (!g.ssl) {
       outer_tcp = std::move(s);
-      key = endpoint_ip(outer_tcp);
+      key = "from " + endpoint_ip(outer_tcp);
       if (g.is_backed_off(key)) {
         ++g.refused_backoff;
         g.note_rejection("from " + address + ": backed off after repeated violations");
@@ -309,7 +309,7 @@ struct link : std::enable_shared_from_this<link> {
     inner.set_option(tcp::no_delay(true), ignored);
     target = to;
     peer = to.name;
-    key = to.name;
+    key = "to " + to.name;
     address = to.host + ":" + std::to_string(to.port);
     if (g.is_backed_off(key)) {
       ++g.refused_backoff;
@@ -366,7 +366,7 @@ struct link : std::enable_shared_from_this<link> {
     if (target && it->second != target->name)
       return fail_handshake("certificate of node " + it->second + " where " + target->name + " was expected");
     peer = it->second;
-    key = peer;
+    key = direction() + peer;
     if (g.is_backed_off(key)) {
       ++g.refused_backoff;
       g.note_rejection(direction() + address + " (" + peer + "): backed off after repeated violations");
@@ -502,7 +502,7 @@ void peer_gate::impl::record_violation(const std::string& k, const std::string& 
   backed_off_until[k] = now + opt.backoff;
   ++backoffs;
   if (opt.log)
-    opt.log->warn("{}: {} backed off for {} s after {} violations", who(), peer, opt.backoff.count(),
+    opt.log->warn("{}: links {} backed off for {} s after {} violations", who(), k, opt.backoff.count(),
                   opt.violation_limit);
   close_links_of(k, "backed off");
   // Bound the bookkeeping: forget expired back-offs and idle violation records.

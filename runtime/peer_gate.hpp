@@ -82,7 +82,9 @@ struct gate_options {
   std::chrono::milliseconds handshake_timeout{5000};  ///< TCP connect + TLS handshake
   std::size_t max_unauthenticated = 32;   ///< connections still in their handshake, at once
   std::size_t max_links = 256;            ///< authenticated links, at once
-  std::uint32_t violation_limit = 3;      ///< violations within violation_window that back a peer off
+  /// Violations within violation_window that back a peer off: its links in that direction
+  /// ("from b" inbound, "to b" outbound; "from IP" for plain inbound links) are closed and refused.
+  std::uint32_t violation_limit = 3;
   std::chrono::seconds violation_window{600};
   std::chrono::seconds backoff{60};       ///< how long a backed-off peer is refused
   std::shared_ptr<spdlog::logger> log;    ///< may be null
