@@ -240,6 +240,12 @@ struct link : std::enable_shared_from_this<link> {
 
   std::string direction() const { return inbound ? "from " : "to "; }
 
+  /// Links of topology nodes are worth a line each; plain inbound connections (anyone on this
+  /// machine) only at debug level, so that a local flood cannot fill the log.
+  spdlog::level::level_enum link_level() const {
+    return inbound && !g.ssl ? spdlog::level::debug : spdlog::level::info;
+  }
+
   void close(const std::string& reason) {
     if (closed)
       return;
@@ -254,8 +260,8 @@ struct link : std::enable_shared_from_this<link> {
     if (counted_link) {
       --g.links_now;
       if (g.opt.log && !g.stopping)
-        g.opt.log->info("{}: link {}{} ({}) closed after {} frame(s): {}", g.who(), direction(), peer, address,
-                        guard.frames(), reason);
+        g.opt.log->log(link_level(), "{}: link {}{} ({}) closed after {} frame(s): {}", g.who(), direction(), peer,
+                       address, guard.frames(), reason);
     }
     g.links.erase(id);
   }
@@ -390,7 +396,7 @@ struct link : std::enable_shared_from_this<link> {
     counted_link = true;
     ++g.authenticated;
     if (g.opt.log)
-      g.opt.log->info("{}: link {}{} ({}) authenticated ({})", g.who(), direction(), peer, address, how);
+      g.opt.log->log(link_level(), "{}: link {}{} ({}) authenticated ({})", g.who(), direction(), peer, address, how);
     if (!inbound)
       return start_pumps();
     inner.async_connect(tcp::endpoint(asio::ip::address_v4::loopback(), g.basp_port),
