@@ -4,7 +4,6 @@
 // frame a peer sends before CAF allocates anything, and backs off peers that break the bound.
 #pragma once
 
-#include <array>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -13,6 +12,7 @@
 #include <vector>
 
 #include "chains/core/error.hpp"
+#include "runtime/basp_frame_guard.hpp"
 #include "runtime/remote.hpp"
 
 namespace spdlog {
@@ -20,43 +20,6 @@ class logger;
 }
 
 namespace bfd::runtime {
-
-/// The largest BASP payload a gate lets through: a block is at most 8 MiB of canonical bytes
-/// (chains/codec block_limits); CAF's message framing adds little. Twice that leaves room.
-inline constexpr std::uint32_t default_max_frame_payload = 16u * 1024 * 1024;
-
-/// Follows the BASP frames of one direction of a CAF 0.17 link (a 32-byte header: operation,
-/// two padding bytes, flags, a big-endian 32-bit payload length, operation data, source and
-/// destination actor ids; then the payload) and flags a frame before its payload is read.
-class basp_frame_guard {
-public:
-  /// What a frame header tells.
-  enum class verdict { ok, oversized, bad_operation };
-
-  static constexpr std::size_t header_size = 32;
-  static constexpr std::uint8_t max_operation = 0x06;  ///< heartbeat, the last BASP message type
-
-  explicit basp_frame_guard(std::uint32_t max_payload = default_max_frame_payload) : max_payload_(max_payload) {}
-
-  /// Takes the next `n` bytes of the stream; stops at the first bad header (nothing after it is
-  /// looked at, and the link must be closed).
-  verdict feed(const std::uint8_t* data, std::size_t n);
-
-  /// Complete headers seen so far.
-  std::uint64_t frames() const { return frames_; }
-  /// The payload length of the last header (the bad one after a violation).
-  std::uint32_t last_payload() const { return last_payload_; }
-  /// The operation byte of the last header.
-  std::uint8_t last_operation() const { return header_[0]; }
-
-private:
-  std::uint32_t max_payload_;
-  std::array<std::uint8_t, header_size> header_{};
-  std::size_t have_ = 0;            ///< header bytes collected
-  std::uint64_t payload_left_ = 0;  ///< payload bytes still to skip
-  std::uint64_t frames_ = 0;
-  std::uint32_t last_payload_ = 0;
-};
 
 /// A node whose certificate the gate accepts (inbound) or expects (outbound).
 struct gate_peer {
