@@ -1,13 +1,10 @@
 #include "runtime/peer_gate.hpp"
 
-#include <algorithm>
 #include <atomic>
-#include <cstring>
 #include <deque>
 #include <future>
 #include <map>
 #include <mutex>
-#include <set>
 #include <thread>
 
 #include <boost/asio.hpp>
@@ -84,6 +81,8 @@ result<std::string> certificate_fingerprint(const std::string& pem_file) {
     return make_error(errc::invalid_argument, pem_file + ": not a PEM certificate");
   auto fp = fingerprint_of(cert);
   X509_free(cert);
+  if (fp.empty())
+    return make_error(errc::invalid_argument, pem_file + ": cannot compute the certificate's fingerprint");
   return fp;
 }
 
@@ -333,7 +332,7 @@ struct link : std::enable_shared_from_this<link> {
     const auto fp = fingerprint_of(cert);
     const auto subject = subject_of(cert);
     X509_free(cert);
-    auto it = g.name_of_fingerprint.find(fp);
+    auto it = fp.empty() ? g.name_of_fingerprint.end() : g.name_of_fingerprint.find(fp);
     if (it == g.name_of_fingerprint.end())
       return fail_handshake("certificate " + subject + " (sha256 " + fp + ") is not a node of the topology");
     if (target && it->second != target->name)
