@@ -167,7 +167,7 @@ struct peer_gate::impl {
   }
 
   void close_links_of(const std::string& key, const std::string& reason);
-  void record_violation(const std::string& key, const std::string& peer);
+  void record_violation(const std::string& key);
   void accept_public();
   void accept_dial(tcp::acceptor* acc, peer_address peer);
   void close_everything();
@@ -449,7 +449,7 @@ struct link : std::enable_shared_from_this<link> {
       g.opt.log->warn("{}: violation by {} ({}): {}; closing the link", g.who(), peer, address, what);
     auto self = shared_from_this();
     close("violation: " + what);
-    g.record_violation(key, peer);
+    g.record_violation(key);
   }
 };
 
@@ -462,7 +462,7 @@ void peer_gate::impl::close_links_of(const std::string& k, const std::string& re
     l->close(reason);
 }
 
-void peer_gate::impl::record_violation(const std::string& k, const std::string& peer) {
+void peer_gate::impl::record_violation(const std::string& k) {
   const auto now = steady::now();
   auto& times = violation_times[k];
   times.push_back(now);
