@@ -406,7 +406,9 @@ struct link : std::enable_shared_from_this<link> {
       if (self->closed)
         return;
       if (ec)
-        return self->close(ec == asio::error::eof ? "the peer closed it" : "read: " + ec.message());
+        return self->close(ec == asio::error::eof || ec == asio::ssl::error::stream_truncated
+                             ? "the peer closed it"
+                             : "read: " + ec.message());
       const auto v = self->guard.feed(self->up.data(), n);
       self->g.frames_to_caf += self->guard.frames() - self->frames_counted;
       self->frames_counted = self->guard.frames();
