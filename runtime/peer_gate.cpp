@@ -114,6 +114,7 @@ struct peer_gate::impl {
   std::map<std::uint64_t, std::weak_ptr<link>> links;
   std::map<std::string, std::deque<steady::time_point>> violation_times;  // by back-off key
   std::map<std::string, steady::time_point> backed_off_until;
+  std::map<std::string, std::size_t> unauthenticated_by_ip;  // entries removed at zero
   steady::time_point log_window_start = steady::now();
   std::uint32_t logged_in_window = 0;
   std::uint64_t suppressed = 0;
@@ -196,6 +197,7 @@ struct link : std::enable_shared_from_this<link> {
   std::vector<std::uint8_t> up, down;  // outer->inner (checked), inner->outer
   bool closed = false;
   bool counted_unauth = false;
+  std::string ip;                  // inbound: the peer's address, for the per-address handshake bound
   bool counted_link = false;
 
   link(peer_gate::impl& gate, bool in)
@@ -222,7 +224,7 @@ struct link : std::enable_shared_from_this<link> {
     outer_socket().close(ignored);
     inner.close(ignored);
     if (counted_unauth)
-      --g.unauthenticated_now;
+      uncount_unauthenticated();
     if (counted_link) {
       --g.links_now;
       if (g.opt.log && !g.stopping)
@@ -230,6 +232,13 @@ struct link : std::enable_shared_from_this<link> {
                        address, guard.frames(), reason);
     }
     g.links.erase(id);
+  }
+
+  void uncount_unauthenticated() {
+    counted_unauth = false;
+    --g.unauthenticated_now;
+    if (auto it = g.unauthenticated_by_ip.find(ip); it != g.unauthenticated_by_ip.end() && --it->second == 0)
+      g.unauthenticated_by_ip.erase(it);
   }
 
   /// The handshake failed: count and log it (rate-limited), close.
@@ -256,7 +265,9 @@ struct link : std::enable_shared_from_this<link> {
     peer = address;
     error_code ignored;
     s.set_option(tcp::no_delay(true), ignored);
+    ip = endpoint_ip(s);
     ++g.unauthenticated_now;
+    ++g.unauthenticated_by_ip[ip];
     counted_unauth = true;
     arm_handshake_timer();
     if (!g.ssl) {
@@ -354,10 +365,8 @@ struct link : std::enable_shared_from_this<link> {
       return close("too many links");
     }
     timer.cancel();
-    if (counted_unauth) {
-      --g.unauthenticated_now;
-      counted_unauth = false;
-    }
+    if (counted_unauth)
+      uncount_unauthenticated();
     ++g.links_now;
     counted_link = true;
     ++g.authenticated;
@@ -502,10 +511,17 @@ void peer_gate::impl::accept_public() {
       return;
     }
     ++accepted;
+    const auto by_ip = unauthenticated_by_ip.find(endpoint_ip(s));
     if (unauthenticated_now >= opt.max_unauthenticated) {
       ++refused_busy;
       note_rejection("from " + endpoint_text(s) + ": " + std::to_string(opt.max_unauthenticated)
                      + " connections are already in their handshake");
+      error_code ignored;
+      s.close(ignored);
+    } else if (by_ip != unauthenticated_by_ip.end() && by_ip->second >= opt.max_unauthenticated_per_address) {
+      ++refused_busy;
+      note_rejection("from " + endpoint_text(s) + ": " + std::to_string(opt.max_unauthenticated_per_address)
+                     + " connections from this address are already in their handshake");
       error_code ignored;
       s.close(ignored);
     } else {

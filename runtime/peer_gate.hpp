@@ -44,6 +44,7 @@ struct gate_options {
   std::uint32_t max_frame_payload = default_max_frame_payload;
   std::chrono::milliseconds handshake_timeout{5000};  ///< TCP connect + TLS handshake
   std::size_t max_unauthenticated = 32;   ///< connections still in their handshake, at once
+  std::size_t max_unauthenticated_per_address = 16;  ///< of those, from one IP address
   std::size_t max_links = 256;            ///< authenticated links, at once
   /// Violations within violation_window that back a peer off: its links in that direction
   /// ("from b" inbound, "to b" outbound; "from IP" for plain inbound links) are closed and refused.

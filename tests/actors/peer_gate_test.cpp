@@ -264,6 +264,22 @@ TEST_CASE("a bound on connections in their handshake refuses the rest, and a han
   CHECK(a.gate->counters().frames_to_caf == 0);
 }
 
+TEST_CASE("one address may hold only part of the handshake slots") {
+  auto o = tls_options("a", "b");
+  o.max_unauthenticated = 10;
+  o.max_unauthenticated_per_address = 3;
+  gated_node a(o);
+  std::vector<int> fds;
+  for (int i = 0; i < 5; ++i)
+    fds.push_back(connect_local(a.port));
+  CHECK(within(seconds(5), [&] { return a.gate->counters().refused_busy == 2; }));
+  CHECK(a.gate->counters().unauthenticated_now == 3);
+  for (int fd : fds)
+    ::close(fd);
+  // Closed before their handshake: the slots are free again.
+  CHECK(within(seconds(5), [&] { return a.gate->counters().unauthenticated_now == 0; }));
+}
+
 TEST_CASE("two nodes link through a gate client and a gate with mutual TLS and pinned certificates") {
   gated_node a(tls_options("a", "b"));
   gated_node b(tls_options("b", "a"));

@@ -47,17 +47,21 @@ def phase_garbage(seconds):
 
     def worker():
         while time.time() < stop:
+            sent = 0
             try:
                 s = socket.create_connection((HOST, port), timeout=2)
-                sent = 0
+                # Reset on close: thousands of client sockets in TIME_WAIT would use up this
+                # machine's ephemeral ports, which the nodes and the test's curl need too.
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 while sent < (1 << 20) and time.time() < stop:
                     sent += s.send(os.urandom(16384))
                 s.close()
             except OSError:
-                sent = 0
+                pass
             with lock:
                 counts["connections"] += 1
                 counts["bytes"] += sent
+            time.sleep(0.005)  # at most ~200 connections a second per worker
 
     threads = [threading.Thread(target=worker) for _ in range(4)]
     for t in threads:
