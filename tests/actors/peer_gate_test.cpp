@@ -216,7 +216,7 @@ TEST_CASE("the frame guard passes BASP frames split anywhere and flags a bad hea
 
 TEST_CASE("an oversized BASP header closes the link, is counted, allocates nothing, and repeats back off") {
   auto o = plain_options("a");
-  o.backoff = seconds(30);
+  o.backoff = seconds(2);
   gated_node a(o);
   const auto before = rss_bytes();
   for (int i = 1; i <= 3; ++i) {
@@ -238,6 +238,14 @@ TEST_CASE("an oversized BASP header closes the link, is counted, allocates nothi
   CHECK(closed_by_peer(fd));
   ::close(fd);
   CHECK(within(seconds(5), [&] { return a.gate->counters().refused_backoff == 1; }));
+  // The back-off ends: the address is let through again.
+  std::this_thread::sleep_for(seconds(2));
+  const auto before_links = a.gate->counters().authenticated;
+  fd = connect_local(a.port);
+  REQUIRE(fd >= 0);
+  CHECK(within(seconds(5), [&] { return a.gate->counters().authenticated == before_links + 1; }));
+  CHECK(a.gate->counters().refused_backoff == 1);
+  ::close(fd);
 }
 
 TEST_CASE("a bound on connections in their handshake refuses the rest, and a handshake times out") {
