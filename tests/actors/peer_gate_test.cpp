@@ -133,11 +133,12 @@ struct gated_node {
   std::unique_ptr<runtime::peer_gate> gate;
   std::uint16_t port = 0;  // the gate's public port
 
-  explicit gated_node(runtime::gate_options o, std::vector<runtime::delegate_identity> delegates = {}) {
+  explicit gated_node(runtime::gate_options o, std::vector<runtime::delegate_identity> delegates = {},
+                      std::shared_ptr<manual_clock> time = std::make_shared<manual_clock>(0)) {
     runtime::node_options no;
     no.genesis = test::shared_network().genesis;
     no.delegates = std::move(delegates);
-    no.time = std::make_shared<manual_clock>(0);
+    no.time = std::move(time);
     no.self_ticking = false;
     auto started = runtime::node::start(system, std::move(no));
     REQUIRE(started);
@@ -329,6 +330,37 @@ TEST_CASE("two nodes link through a gate client and a gate with mutual TLS and p
   ::close(fd);
   CHECK(within(seconds(5), [&] { return a.gate->counters().violations == 1; }));
   CHECK(rss_bytes() < rss + 64 * 1024 * 1024);
+}
+
+TEST_CASE("a late node catches up through its gate client and its peer's gate") {
+  const auto& net = test::shared_network();
+  auto time = std::make_shared<manual_clock>(0);
+  gated_node a(tls_options("a", "b"), net.delegates, time);
+  const auto& p = net.genesis.params;
+  for (std::uint64_t g = 0; g < 12; ++g)
+    for (std::uint64_t step = 0; step < 6; ++step) {
+      time->set(test::slot_time(p, g, step));
+      test::tick_all(a.system, a.n->delegates());
+    }
+  auto info = [](gated_node& x) {
+    caf::scoped_actor self{x.system};
+    chain_info out;
+    self->request(x.n->chain(), seconds(10), info_atom::value)
+      .receive([&](const chain_info& i) { out = i; }, [](const caf::error&) {});
+    return out;
+  };
+  const auto ia = info(a);
+  REQUIRE(ia.final_height > 8);
+  gated_node late(tls_options("b", "a"), {}, time);
+  auto local = late.gate->dial_port({"a", "127.0.0.1", a.port});
+  REQUIRE(local);
+  runtime::peer_connector conn(late.system, late.n->chain(), late.n->mempool(), {{"a", "127.0.0.1", *local}}, nullptr,
+                               50);
+  CHECK(within(seconds(20), [&] { return info(late).final_height == ia.final_height; }));
+  CHECK(info(late).head_hash == ia.head_hash);
+  CHECK(a.gate->counters().violations == 0);
+  CHECK(late.gate->counters().violations == 0);
+  CHECK(late.gate->counters().frames_to_caf > std::uint64_t(ia.final_height));
 }
 
 TEST_CASE("a gate refuses certificates the topology does not name, and plain TCP") {
