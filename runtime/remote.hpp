@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -47,6 +48,9 @@ result<std::uint16_t> publish_chain(caf::actor_system& system, const chain_actor
 /// Connects to the chain actor a node published on host:port.
 result<chain_actor> connect_chain(caf::actor_system& system, const std::string& host, std::uint16_t port,
                                   link_security security = link_security::plain);
+
+/// How a node reaches a peer's chain actor (through its peer gate, runtime/peer_gate.hpp).
+using peer_dialer = std::function<result<chain_actor>(const peer_address&)>;
 
 /// Keeps connections to peers: a background thread tries each unconnected peer every
 /// `retry_ms`; on success it tells `chain` about the peer and the peer about `chain`, so one

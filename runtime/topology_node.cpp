@@ -24,11 +24,11 @@ namespace {
 
 /// The genesis block a running peer serves, or nothing if no peer answers yet.
 std::optional<block> fetch_genesis(caf::actor_system& system, const config::topology& t, const std::string& me,
-                                   link_security security) {
+                                   link_security security, const peer_dialer& dial) {
   for (const auto& n : t.nodes) {
     if (n.name == me)
       continue;
-    auto peer = connect_chain(system, n.host, n.port, security);
+    auto peer = dial ? dial({n.name, n.host, n.port}) : connect_chain(system, n.host, n.port, security);
     if (!peer)
       continue;
     caf::scoped_actor self{system};
@@ -117,7 +117,7 @@ result<std::optional<tls_settings>> topology_tls(const std::string& topology_pat
 
 result<topology_plan> plan_topology_node(caf::actor_system& system, const std::string& topology_path,
                                          const std::string& node_name, std::uint64_t now_ms,
-                                         const std::shared_ptr<spdlog::logger>& log) {
+                                         const std::shared_ptr<spdlog::logger>& log, const peer_dialer& dial) {
   auto t = config::load_topology(topology_path, node_name);
   if (!t)
     return t.error();
@@ -189,7 +189,7 @@ result<topology_plan> plan_topology_node(caf::actor_system& system, const std::s
     if (log)
       log->info("waiting for a peer to serve the genesis block (the genesis node is {})", t->genesis_node().name);
     std::optional<block> theirs;
-    while (!(theirs = fetch_genesis(system, *t, me->name, plan.security)))
+    while (!(theirs = fetch_genesis(system, *t, me->name, plan.security, dial)))
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
     auto g = config::make_genesis_config(*t, accounts, theirs->header.timestamp_ms);
     if (!g)

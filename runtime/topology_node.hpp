@@ -42,8 +42,9 @@ result<std::optional<tls_settings>> topology_tls(const std::string& topology_pat
 /// Loads `topology_path` and plans node `node_name`. With an "auto" genesis time, a node other
 /// than the genesis node waits (logging) until a peer serves its genesis block, rebuilds the
 /// genesis with that time and checks the block hash; the result is kept in the data directory.
+/// `dial` reaches a peer (through the node's peer gate); empty: CAF dials the peer's host:port.
 result<topology_plan> plan_topology_node(caf::actor_system& system, const std::string& topology_path,
                                          const std::string& node_name, std::uint64_t now_ms,
-                                         const std::shared_ptr<spdlog::logger>& log);
+                                         const std::shared_ptr<spdlog::logger>& log, const peer_dialer& dial = {});
 
 } // namespace bfd::runtime

@@ -21,17 +21,16 @@
 #include "chains/storage/storage_check.hpp"
 #include "config/topology.hpp"
 #include "runtime/node.hpp"
+#include "runtime/peer_gate.hpp"
 #include "runtime/remote.hpp"
 #include "runtime/topology_node.hpp"
 
 namespace {
 
+/// CAF's own links are plain TCP on 127.0.0.1: peers reach them only through the peer gate,
+/// which does the TLS (runtime/peer_gate.hpp).
 struct node_config : caf::actor_system_config {
-  explicit node_config(const std::optional<bfd::runtime::tls_settings>& tls) {
-    bfd::runtime::configure_actor_system(*this);
-    if (tls)
-      bfd::runtime::configure_tls(*this, *tls);
-  }
+  node_config() { bfd::runtime::configure_actor_system(*this); }
 };
 
 int fail(const std::string& what) {
@@ -153,7 +152,7 @@ int main(int argc, char** argv) {
   if (check && !topology_file.empty()) {
     if (node_name.empty())
       return fail("--topology needs --node NAME: which node's data directory to check");
-    auto t = bfd::config::load_topology(topology_file);
+    auto t = bfd::config::load_topology(topology_file, node_name);
     if (!t)
       return fail(t.error().message());
     const auto* me = t->find_node(node_name);
@@ -191,15 +190,37 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   bfd::wall_clock wall;
-  std::optional<bfd::runtime::tls_settings> tls;
+  std::optional<bfd::runtime::gate_options> gate_opts;
   if (!topology_file.empty()) {
-    auto t = bfd::runtime::topology_tls(topology_file, node_name);
-    if (!t)
-      return fail(t.error().message());
-    tls = *t;
+    auto g = bfd::runtime::topology_gate_options(topology_file, node_name);
+    if (!g)
+      return fail(g.error().message());
+    g->log = log;
+    gate_opts = std::move(*g);
   }
-  node_config cfg{tls};
+  node_config cfg;
   caf::actor_system system{cfg};
+  // The peer gate: the public peer port, and the way out to every peer (docs/topology.md).
+  std::unique_ptr<bfd::runtime::peer_gate> gate;
+  bfd::runtime::peer_dialer dial;
+  if (gate_opts) {
+    auto g = bfd::runtime::peer_gate::start(*gate_opts);
+    if (!g)
+      return fail(g.error().message());
+    gate = std::move(*g);
+    if (gate_opts->tls)
+      log->info("peer links: mutual TLS; {} peer certificate(s) pinned, CA {}", gate_opts->known.size(),
+                gate_opts->tls->ca);
+    else
+      log->warn("peer links are plain TCP: unauthenticated and unencrypted, allowed only because every node of "
+                "the topology is on a loopback address");
+    dial = [&](const bfd::runtime::peer_address& p) -> bfd::result<bfd::chain_actor> {
+      auto local = gate->dial_port(p);
+      if (!local)
+        return local.error();
+      return bfd::runtime::connect_chain(system, "127.0.0.1", *local);
+    };
+  }
   bfd::runtime::node_options opts;
   opts.time = std::make_shared<bfd::wall_clock>();
   opts.log = log;
@@ -208,7 +229,7 @@ int main(int argc, char** argv) {
   std::optional<bfd::runtime::topology_plan> plan;
   std::optional<bfd::runtime::dev_network> net;
   if (!topology_file.empty()) {
-    auto p = bfd::runtime::plan_topology_node(system, topology_file, node_name, wall.now_ms(), log);
+    auto p = bfd::runtime::plan_topology_node(system, topology_file, node_name, wall.now_ms(), log, dial);
     if (!p)
       return fail(p.error().message());
     plan = std::move(*p);
@@ -249,14 +270,25 @@ int main(int argc, char** argv) {
     log->info("HTTP API on {} (docs/http.md)", api->url());
   std::unique_ptr<bfd::runtime::peer_connector> connector;
   if (plan) {
-    auto bound = bfd::runtime::publish_chain(system, (*node)->chain(), plan->host, plan->port, plan->security);
+    // CAF listens on loopback only, on any free port; the gate listens on the topology's host:port.
+    auto basp = bfd::runtime::publish_chain(system, (*node)->chain(), "127.0.0.1", 0);
+    if (!basp)
+      return fail(basp.error().message());
+    auto bound = gate->listen(*basp);
     if (!bound)
       return fail(bound.error().message());
-    log->info("node {} listening on {}:{} ({}) with {} delegate(s); dialing {} peer(s)", plan->node, plan->host,
-              *bound, plan->security == bfd::runtime::link_security::tls ? "TLS" : "plain TCP", plan->delegates.size(),
-              plan->dial.size());
+    log->info("node {} listening on {}:{} (peer gate, {}; CAF on 127.0.0.1:{}) with {} delegate(s); dialing {} peer(s)",
+              plan->node, plan->host, *bound, gate_opts->tls ? "mutual TLS" : "plain TCP", *basp,
+              plan->delegates.size(), plan->dial.size());
+    std::vector<bfd::runtime::peer_address> peers;
+    for (const auto& p : plan->dial) {
+      auto local = gate->dial_port(p);
+      if (!local)
+        return fail(local.error().message());
+      peers.push_back({p.name, "127.0.0.1", *local});
+    }
     connector = std::make_unique<bfd::runtime::peer_connector>(system, (*node)->chain(), (*node)->mempool(),
-                                                               plan->dial, log, 500, plan->security);
+                                                               std::move(peers), log, 500);
   }
 
   {
@@ -301,6 +333,7 @@ int main(int argc, char** argv) {
     signal_waiter.join();
   }
   connector.reset();
+  gate.reset();
   (*node)->stop();
   node->reset();
   return exit_code;

@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libcaf-dev libmsgpack-cxx-dev librocksdb-dev libssl-dev libsecp256k1-dev
   libfmt-dev doctest-dev libtomlplusplus-dev libcpp-httplib-dev nlohmann-json3-dev
-  libcli11-dev libspdlog-dev prometheus-cpp-dev gnuplot-nox
+  libcli11-dev libspdlog-dev prometheus-cpp-dev gnuplot-nox libboost-dev
   clang libclang-rt-14-dev xxd curl openssl python3
 )
 
