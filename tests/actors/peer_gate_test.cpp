@@ -14,6 +14,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>
 
+#include "chains/core/hex.hpp"
 #include "runtime/entropy.hpp"
 #include "runtime/key_file.hpp"
 #include "runtime/node.hpp"
@@ -398,7 +399,10 @@ TEST_CASE("plain links are allowed only when every node of the topology is on lo
   CHECK_FALSE(runtime::is_loopback_host("10.0.0.1"));
   CHECK_FALSE(runtime::is_loopback_host("node-a.example"));
   temp_dir d;
-  REQUIRE(runtime::write_key_file((d.path / "d.json").string(), runtime::generate_key_pair()));
+  const auto delegate_keys = runtime::generate_key_pair();
+  REQUIRE(runtime::write_key_file((d.path / "d.json").string(), delegate_keys));
+  const auto public_part = "public_key = \"" + to_hex(delegate_keys.pub) + "\"\nhash_chain_tip = \""
+                           + to_hex(runtime::delegate_hash_chain(delegate_keys)->tip()) + "\"\n";
   auto topology = [&](const std::string& host) {
     auto path = (d.path / "net.toml").string();
     std::ofstream(path) << "[network]\nname = \"n\"\n[network.genesis]\n"
@@ -409,7 +413,8 @@ TEST_CASE("plain links are allowed only when every node of the topology is on lo
                            "[[nodes]]\nname = \"b\"\nhost = \""
                         << host
                         << "\"\nport = 7102\ndata_dir = \"x/b\"\n"
-                           "[[delegates]]\nnode = \"a\"\nkey_file = \"d.json\"\ncategory = \"gold\"\nbid = \"100\"\n";
+                           "[[delegates]]\nnode = \"a\"\nkey_file = \"d.json\"\ncategory = \"gold\"\nbid = \"100\"\n"
+                        << public_part;
     return path;
   };
   auto ok = runtime::topology_gate_options(topology("localhost"), "a");
