@@ -118,7 +118,7 @@ int main(int argc, char** argv) {
   app.add_option("--node", node_name, "with --topology: which node of the file this process is")->needs(topo_opt);
   topo_opt->excludes("--dev");
   // Tests only (hidden): fault injection, so a test can watch the real binary fail-stop.
-  app.add_option("--fail-commit-after", fail_commit_after, "tests only: the Nth commit of chain blocks fails")
+  app.add_option("--fail-commit-after", fail_commit_after, "tests only: the Nth write to the chain's storage (a commit or a justification record) fails")
     ->group("");
   app.add_option("--data-dir", dev_opts.data_dir, "where keys, genesis and the database live")
     ->capture_default_str();
@@ -255,7 +255,7 @@ int main(int argc, char** argv) {
     auto failing = std::make_shared<bfd::failing_store>(opts.store);
     failing->fail_write(fail_commit_after, "chain-");
     opts.store = std::move(failing);
-    log->warn("--fail-commit-after {}: commit {} of chain blocks will fail (fault injection)", fail_commit_after,
+    log->warn("--fail-commit-after {}: write {} to the chain's storage will fail (fault injection)", fail_commit_after,
               fail_commit_after);
   }
   const auto genesis = opts.genesis;
