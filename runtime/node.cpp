@@ -10,6 +10,7 @@
 #include "actors/delegate/delegate_actor.hpp"
 #include "actors/mempool/mempool_actor.hpp"
 #include "chains/storage/memory_store.hpp"
+#include "chains/storage/storage_check.hpp"
 
 namespace bfd::runtime {
 
@@ -27,6 +28,14 @@ result<std::unique_ptr<node>> node::start(caf::actor_system& system, node_option
   auto engine = open_chain(options.store.get(), options.genesis);
   if (!engine)
     return engine.error();
+  // The chain and the delegates' signing records must agree: a delegate that voted from a block
+  // storage no longer holds would be stuck, or worse; refuse to start (docs/storage.md).
+  if (auto records = check_signing_records(*options.store); !records.sound()) {
+    std::string what;
+    for (const auto& p : records.problems)
+      what += (what.empty() ? "" : "; ") + p;
+    return make_error(errc::storage_corrupt, "the delegates' signing records do not agree with the stored chain: " + what);
+  }
   std::unique_ptr<node> n(new node);
   auto verified = std::make_shared<verified_cache>();
   for (std::size_t i = 0; i < options.verifiers; ++i)

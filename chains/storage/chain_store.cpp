@@ -198,7 +198,9 @@ result<std::optional<bytes>> chain_store::certificate_record() {
 status chain_store::put_justified(byte_view record) {
   write_batch batch;
   batch.put(space_, key(justified_key), bytes(record.begin(), record.end()));
-  return store_->write(batch);
+  // Durable with the next durable write: a delegate's signing record, written before any vote
+  // from this justification is signed (docs/consensus.md section 12).
+  return store_->write_ordered(batch);
 }
 
 result<std::optional<bytes>> chain_store::justified_record() {

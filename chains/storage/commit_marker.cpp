@@ -189,6 +189,11 @@ marked_store::~marked_store() {
   (void) close();
 }
 
+status marked_store::write_ordered(const write_batch& batch) {
+  // Not durable yet: it does not move the marker (which records durable writes only).
+  return inner_->write_ordered(batch);
+}
+
 status marked_store::write(const write_batch& batch) {
   if (auto st = inner_->write(batch); !st)
     return st;

@@ -63,6 +63,7 @@ public:
   }
   /// Writes through; fails if the last background marker update failed (the disk is failing).
   status write(const write_batch& batch) override;
+  status write_ordered(const write_batch& batch) override;
   status scan_prefix(std::string_view space, byte_view prefix,
                      const std::function<bool(byte_view, byte_view)>& visit) override {
     return inner_->scan_prefix(space, prefix, visit);

@@ -32,6 +32,16 @@ public:
   status ensure_space(std::string_view space) override { return inner_->ensure_space(space); }
   result<std::optional<bytes>> get(std::string_view space, byte_view key) override { return inner_->get(space, key); }
   status write(const write_batch& batch) override {
+    if (auto st = count(batch); !st)
+      return st;
+    return inner_->write(batch);
+  }
+  status write_ordered(const write_batch& batch) override {
+    if (auto st = count(batch); !st)
+      return st;
+    return inner_->write_ordered(batch);
+  }
+  status count(const write_batch& batch) {
     if (countdown_ > 0 && matches(batch)) {
       if (countdown_ == 1 || countdown_.fetch_sub(1) == 1) {
         countdown_ = 1;  // stays failed
@@ -39,7 +49,7 @@ public:
         return make_error(errc::storage_io, "injected write failure (failing_store)");
       }
     }
-    return inner_->write(batch);
+    return {};
   }
   status scan_prefix(std::string_view space, byte_view prefix,
                      const std::function<bool(byte_view, byte_view)>& visit) override {

@@ -50,6 +50,13 @@ public:
   /// Applies every write of the batch atomically (and durably, if the store is configured so).
   virtual status write(const write_batch& batch) = 0;
 
+  /// Like write, but without waiting for it to be durable: it becomes durable with the next
+  /// durable write (a store keeps one log, in order). For a record that only matters once a later
+  /// durable write depends on it (the justification record: votes from it are signed only after a
+  /// delegate's durable record write). A process crash does not lose it; power loss may, together
+  /// with everything after it that was not durable either.
+  virtual status write_ordered(const write_batch& batch) { return write(batch); }
+
   /// Calls `visit` for each key starting with `prefix`, in key order, until it returns false.
   virtual status scan_prefix(std::string_view space, byte_view prefix,
                              const std::function<bool(byte_view key, byte_view value)>& visit) = 0;

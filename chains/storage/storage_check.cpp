@@ -258,6 +258,33 @@ void report_delegates(kv_store& store, std::uint64_t highest_final, std::uint64_
 
 } // namespace
 
+storage_report check_signing_records(kv_store& store) {
+  storage_report r;
+  std::uint64_t highest_final = 0, highest_justified = 0;
+  bool delegates = false;
+  for (const auto& space : store.spaces()) {
+    if (space == delegate_space_name) {
+      delegates = true;
+      continue;
+    }
+    if (space.rfind(chain_space_prefix, 0) != 0)
+      continue;
+    const auto digits = space.substr(std::strlen(chain_space_prefix));
+    if (digits.empty() || digits.size() > 10 || digits.find_first_not_of("0123456789") != std::string::npos
+        || std::stoull(digits) > UINT32_MAX)
+      continue;
+    const auto id = static_cast<chain_id>(std::stoull(digits));
+    if (auto cs = chain_store::open(store, id))
+      if (auto h = cs->head(); h && *h)
+        highest_final = std::max(highest_final, (*h)->height);
+    if (auto j = stored_justification_height(store, id, r))
+      highest_justified = std::max(highest_justified, *j);
+  }
+  if (delegates)
+    report_delegates(store, highest_final, highest_justified, r);
+  return r;
+}
+
 storage_report check_storage(kv_store& store, const std::optional<commit_marker>& marker,
                              const std::string& marker_path, const std::string& where) {
   storage_report r;

@@ -20,6 +20,11 @@ struct storage_report {
   bool sound() const noexcept { return problems.empty(); }
 };
 
+/// Checks only that the delegates' signing records agree with the chains: no vote names a source
+/// above every chain's stored final head and justification record (what a node checks at start;
+/// cheap: no checksums, no state). Problems name the delegate and say what to do.
+storage_report check_signing_records(kv_store& store);
+
 /// Checks every space of `store`. `marker` (read from `marker_path`) is compared if given.
 storage_report check_storage(kv_store& store, const std::optional<commit_marker>& marker,
                              const std::string& marker_path, const std::string& where);

@@ -82,7 +82,15 @@ public:
     return std::optional<bytes>{bytes(value.begin(), value.end())};
   }
 
-  status write(const write_batch& batch) override {
+  status write(const write_batch& batch) override { return apply(batch, write_options_); }
+
+  status write_ordered(const write_batch& batch) override {
+    rocksdb::WriteOptions relaxed = write_options_;
+    relaxed.sync = false;  // the log is written now, synced by the next synced write
+    return apply(batch, relaxed);
+  }
+
+  status apply(const write_batch& batch, const rocksdb::WriteOptions& options) {
     if (read_only_)
       return make_error(errc::storage_io, "the database in " + path_ + " is open read-only");
     rocksdb::WriteBatch wb;
@@ -94,7 +102,7 @@ public:
       if (!s.ok())
         return io_error(s, "batch");
     }
-    auto s = db_->Write(write_options_, &wb);
+    auto s = db_->Write(options, &wb);
     if (!s.ok())
       return io_error(s, "write to " + path_);
     return {};
