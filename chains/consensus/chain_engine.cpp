@@ -144,20 +144,18 @@ void chain_engine::record_vote(const confirmation& c, std::vector<evidence_paylo
   mine.emplace(c.height, c);
 }
 
-status chain_engine::rebuild_head(const std::vector<hash256>& branch) {
-  chain_state next = final_;
-  for (const auto& hash : branch) {
-    auto& e = blocks_.at(hash);
-    if (auto st = next.apply_block(e.blk, signature_check::already_verified); !st) {
-      erase_from(hash);
-      return st;
-    }
-    next.release_undo();
-    stamp_clusters(e, next.consensus());
+std::optional<std::size_t> chain_engine::apply_on_head(const std::vector<hash256>& chain, std::size_t from) {
+  // Applies chain[from..] on the head, keeping each block's undo mark; the index of a block that
+  // does not apply (nothing of it is applied), or nothing.
+  for (std::size_t i = from; i < chain.size(); ++i) {
+    auto& e = blocks_.at(chain[i]);
+    auto m = head_.checkpoint();
+    if (!head_.apply_block(e.blk, signature_check::already_verified))
+      return i;
+    e.head_mark = std::move(m);
+    stamp_clusters(e, head_.consensus());
   }
-  head_ = std::move(next);
-  best_ = branch;
-  return {};
+  return std::nullopt;
 }
 
 void chain_engine::erase_from(const hash256& hash) {
@@ -191,6 +189,7 @@ bool chain_engine::validate_side(const hash256& hash, signature_check sigs) {
     side_state_.reset();
   } else if (parent == head_.head_hash()) {
     st = head_;
+    st->release_undo();  // the head's undo records are the head's
   } else if (parent == final_hash()) {
     st = final_;
   } else {
@@ -271,13 +270,15 @@ block_result chain_engine::add_block(const block& b, signature_check sigs) {
   }
   blocks_.emplace(hash, entry{b, hash, {}, false, false, {}});
   if (parent == head_.head_hash()) {
+    auto m = head_.checkpoint();
     if (auto st = head_.apply_block(b, sigs); !st) {
       blocks_.erase(hash);
       out.err = st.error();
       return out;
     }
-    head_.release_undo();
-    stamp_clusters(blocks_.at(hash), head_.consensus());
+    auto& fresh = blocks_.at(hash);
+    fresh.head_mark = std::move(m);
+    stamp_clusters(fresh, head_.consensus());
     best_.push_back(hash);
     out.outcome = block_outcome::extended;
     out.applied.push_back(b);
@@ -436,17 +437,24 @@ void chain_engine::choose_head(std::vector<block>& applied) {
 bool chain_engine::switch_to(const std::vector<hash256>& branch, std::vector<block>& applied) {
   if (branch.empty())
     return false;
+  std::size_t common = 0;
+  while (common < best_.size() && common < branch.size() && best_[common] == branch[common])
+    ++common;
   const auto old_best = best_;
-  if (side_state_ && side_state_->head_hash() == branch.back()) {
-    head_ = *side_state_;
-    best_ = branch;
-  } else if (!rebuild_head(branch)) {
-    (void) rebuild_head(old_best);
+  // Undo the blocks above the fork (never a replay from the final state), apply the new branch.
+  if (common < best_.size())
+    head_.rollback(blocks_.at(best_[common]).head_mark);
+  best_.resize(common);
+  if (auto bad = apply_on_head(branch, common)) {
+    // A block of the new branch is invalid: drop it and what hangs from it, keep the old chain.
+    if (*bad > common)
+      head_.rollback(blocks_.at(branch[common]).head_mark);
+    erase_from(branch[*bad]);
+    (void) apply_on_head(old_best, common);  // applied before from the same state
+    best_ = old_best;
     return false;
   }
-  std::size_t common = 0;
-  while (common < old_best.size() && common < best_.size() && old_best[common] == best_[common])
-    ++common;
+  best_ = branch;
   for (std::size_t i = common; i < best_.size(); ++i)
     applied.push_back(blocks_.at(best_[i]).blk);
   return true;
@@ -535,6 +543,15 @@ void chain_engine::finalize_to(const hash256& hash, const finality_certificate& 
       return;  // cannot happen for a block the head applied from the same state
     final_.release_undo();
     finalized.push_back(e.blk);
+  }
+  // The head keeps undo records for its blocks above the final one only.
+  if (count < best_.size()) {
+    const auto forgotten = blocks_.at(best_[count]).head_mark;
+    head_.forget_before(forgotten);
+    for (std::size_t i = count; i < best_.size(); ++i)
+      chain_state::shift(blocks_.at(best_[i]).head_mark, forgotten);
+  } else {
+    head_.release_undo();
   }
   final_cert_ = cert;
   const auto& fe = blocks_.at(hash);

@@ -163,10 +163,11 @@ private:
     hash256 active_hash;  ///< cluster_hash of the state's active cluster
     hash256 next_hash;    ///< cluster_hash of the state's next cluster
     std::uint64_t epoch = 0;
+    chain_state::mark head_mark;  ///< the head state before this block (best-chain blocks only)
   };
   using link_votes = std::map<public_key, signature>;
 
-  status rebuild_head(const std::vector<hash256>& branch);
+  std::optional<std::size_t> apply_on_head(const std::vector<hash256>& chain, std::size_t from);
   std::vector<hash256> branch_to(const hash256& tip) const;  // final (exclusive) -> tip
   void check_header_equivocation(const block_header& h, std::vector<evidence_payload>& out);
   void record_vote(const confirmation& c, std::vector<evidence_payload>& out);

@@ -67,6 +67,27 @@ hash256 chain_state::state_root() const {
   return tagged_hash(hash_tag::state, l.view(), c.view());
 }
 
+chain_state::mark chain_state::checkpoint() const {
+  return mark{ledger_.checkpoint(), consensus_.checkpoint(), head_, head_hash_};
+}
+
+void chain_state::rollback(const mark& m) {
+  ledger_.rollback(m.ledger);
+  consensus_.rollback(m.consensus);
+  head_ = m.head;
+  head_hash_ = m.head_hash;
+}
+
+void chain_state::forget_before(const mark& m) {
+  ledger_.forget_undo(m.ledger);
+  consensus_.forget_journal(consensus_state::journal_size_of(m.consensus));
+}
+
+void chain_state::shift(mark& later, const mark& forgotten) {
+  later.ledger -= std::min(forgotten.ledger, later.ledger);
+  consensus_state::shift_journal(later.consensus, consensus_state::journal_size_of(forgotten.consensus));
+}
+
 void chain_state::release_undo() {
   ledger_.release_undo();
   consensus_.release_undo();

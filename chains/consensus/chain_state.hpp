@@ -68,6 +68,21 @@ public:
   /// Forgets undo journals (after a commit; blocks on the head are never undone past it).
   void release_undo();
 
+  /// A point to roll back to, several blocks back if need be (a reorg undoes the blocks above
+  /// the fork instead of replaying the new branch from the final state).
+  struct mark {
+    std::size_t ledger = 0;
+    consensus_state::mark consensus;
+    block_header head;
+    hash256 head_hash;
+  };
+  mark checkpoint() const;
+  /// Undoes everything applied since `m`.
+  void rollback(const mark& m);
+  /// Forgets what could only undo to before `m`; shift() then rebases a later mark.
+  void forget_before(const mark& m);
+  static void shift(mark& later, const mark& forgotten);
+
 private:
   chain_state(ledger l, consensus_state c) : ledger_(std::move(l)), consensus_(std::move(c)) {}
   status apply_body(const block& b, signature_check sigs);

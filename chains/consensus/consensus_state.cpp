@@ -171,6 +171,14 @@ consensus_state::mark consensus_state::checkpoint() const {
   return mark{journal_.size(), s_};
 }
 
+std::size_t consensus_state::journal_size_of(const mark& m) {
+  return m.journal_size;
+}
+
+void consensus_state::shift_journal(mark& m, std::size_t count) {
+  m.journal_size -= std::min(count, m.journal_size);
+}
+
 void consensus_state::rollback(const mark& m) {
   while (journal_.size() > m.journal_size) {
     auto& e = journal_.back();

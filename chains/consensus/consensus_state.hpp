@@ -150,6 +150,13 @@ public:
   void rollback(const mark& m);
   /// Drops the undo journal.
   void release_undo() { journal_.clear(); }
+  /// Drops the oldest `count` journal entries (checkpoints taken later shift down by `count`).
+  void forget_journal(std::size_t count) {
+    journal_.erase(journal_.begin(), journal_.begin() + static_cast<std::ptrdiff_t>(std::min(count, journal_.size())));
+  }
+  /// The journal length a checkpoint recorded.
+  static std::size_t journal_size_of(const mark& m);
+  static void shift_journal(mark& m, std::size_t count);
 
   friend bool operator==(const consensus_state& a, const consensus_state& b) {
     return a.s_ == b.s_ && a.vms_ == b.vms_ && a.stakes_ == b.stakes_;

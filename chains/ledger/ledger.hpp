@@ -111,6 +111,10 @@ public:
   void rollback(std::size_t mark);
   /// Forgets the undo log (changes since the checkpoint become permanent).
   void release_undo() { undo_.clear(); }
+  /// Forgets the oldest `count` undo records (checkpoints taken later shift down by `count`).
+  void forget_undo(std::size_t count) {
+    undo_.erase(undo_.begin(), undo_.begin() + static_cast<std::ptrdiff_t>(std::min(count, undo_.size())));
+  }
 
 private:
   void set(const address& addr, const account& value);
