@@ -389,3 +389,55 @@ TEST_CASE("equivocators holding just under 1/3 of the power never get two confli
   CHECK(finals > 0);
   CHECK(evidence_runs > 0);
 }
+
+TEST_CASE("a reorg near the head of a long unfinalized chain undoes only the blocks above the fork") {
+  network net;
+  auto [g, gb] = net.genesis();
+  chain_engine node(g, gb);
+  chain_state main = g;
+  std::vector<block> chain;
+  std::vector<chain_state> states;  // the state after each block, to fork from
+  for (std::uint64_t s = 0; s < 40; ++s) {
+    chain.push_back(test::produce(net, main, s));
+    REQUIRE(main.apply_block(chain.back(), signature_check::verify));
+    main.release_undo();
+    states.push_back(main);
+    REQUIRE(node.add_block(chain.back(), signature_check::verify).outcome == block_outcome::extended);
+  }
+  REQUIRE(node.final_height() == 0);  // nothing voted: 40 blocks above the final one
+  // A fork from block 37 (height 37) in later slots, one block longer than the main chain.
+  chain_state fork = states[36];
+  std::vector<block> side;
+  for (std::uint64_t s = 41; s < 45; ++s) {
+    side.push_back(test::produce(net, fork, s));
+    REQUIRE(fork.apply_block(side.back(), signature_check::verify));
+    fork.release_undo();
+  }
+  for (std::size_t i = 0; i + 1 < side.size(); ++i)
+    REQUIRE(node.add_block(side[i], signature_check::verify).outcome == block_outcome::side);
+  auto r = node.add_block(side.back(), signature_check::verify);
+  REQUIRE(r.outcome == block_outcome::reorged);
+  CHECK(r.applied.size() == 4);
+  CHECK(node.head_state().head_hash() == header_hash(side.back().header));
+  CHECK(node.head_state().state_root() == fork.state_root());
+  // The main chain grows back past it: the head returns, its state exact.
+  for (std::uint64_t s = 45; s < 48; ++s) {
+    chain.push_back(test::produce(net, main, s));
+    REQUIRE(main.apply_block(chain.back(), signature_check::verify));
+    main.release_undo();
+    node.add_block(chain.back(), signature_check::verify);
+  }
+  CHECK(node.head_state().head_hash() == header_hash(chain.back().header));
+  CHECK(node.head_state().state_root() == main.state_root());
+  // And finality over the returned chain leaves exactly the main chain's state.
+  for (std::size_t i = 0; i < chain.size(); ++i) {
+    const auto& b = chain[i];
+    const auto source = node.vote_source(header_hash(b.header));
+    REQUIRE(source);
+    for (const auto& m : node.confirming_cluster(header_hash(b.header))->members)
+      node.add_confirmation(test::vote(b, net.delegates.at(m.key).keys, source->height, source->hash));
+  }
+  CHECK(node.final_height() == chain.size() - 1);
+  CHECK(node.final_hash() == header_hash(chain[chain.size() - 2].header));
+  CHECK(node.head_state().state_root() == main.state_root());
+}
