@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# Kills a real `bfd-node --dev` at the points between signing and committing, over and over on one
+# data directory, and checks that it finalizes again after every restart. Each cycle starts the
+# node with the hidden test option `--kill-point SITE:N` (the process exits with code 137 at once,
+# as a SIGKILL at that instruction, on the N-th hit of SITE: actors/kill_point.hpp), waits until it
+# dies, restarts it without a kill point, requires that it resumes no lower than its last commit
+# and that its final height passes the last final height logged before the kill within a bound,
+# then stops it cleanly. `--check-storage` must pass the directory after some kills and after some
+# clean stops. Sites and N come from a seed printed at the start (CRASH_SEED overrides it;
+# CRASH_CYCLES the number of cycles, 56 by default: 8 a site). Bounded waits throughout.
+# Usage: crash_window_test.sh PATH/TO/bfd-node
+set -u
+
+node_bin=$(realpath "${1:?usage: crash_window_test.sh BFD_NODE}")
+work=$(mktemp -d /tmp/bfd-crash-window-XXXXXX)
+node_pid=""
+cleanup() {
+  if [ -n "$node_pid" ]; then
+    kill -9 "$node_pid" 2>/dev/null
+    wait "$node_pid" 2>/dev/null
+  fi
+  if [ "${failures:-0}" -ne 0 ] && [ -n "${CRASH_KEEP:-}" ]; then
+    echo "kept $work" >&2
+  else
+    rm -rf "$work"
+  fi
+}
+trap cleanup EXIT
+cd "$work" || exit 1
+
+failures=0
+fail() {
+  echo "FAIL: $*" >&2
+  failures=$((failures + 1))
+}
+
+seed=${CRASH_SEED:-$(((RANDOM << 15 | RANDOM) % 1000000))}
+cycles=${CRASH_CYCLES:-56}
+RANDOM=$seed
+echo "crash_window_test: seed $seed, $cycles cycles (rerun with CRASH_SEED=$seed)"
+
+# The kill sites, and the largest N drawn for each: about a second of running for a site hit once
+# a block (one or two blocks a slot), as much for one hit by each voter (a cluster of three).
+sites=(vote-saved block-saved vote-counted before-commit after-commit before-justification after-justification)
+max_n=(24 8 24 8 8 8 8)
+declare -A site_cycles site_worst
+
+data="$work/data"
+slot_ms=150
+# start LOG [ARGS...]: runs the dev node on the data directory in the background (no HTTP).
+start() {
+  local log=$1
+  shift
+  "$node_bin" --dev --data-dir "$data" --http off --slot-ms $slot_ms --delegates 6 --work-bits 0 "$@" >"$log" 2>&1 &
+  node_pid=$!
+}
+
+# wait_exit SECONDS: waits (bounded) for the node to exit by itself; exit code in rc, 1 if it did.
+wait_exit() {
+  local deadline=$((SECONDS + $1))
+  while [ $SECONDS -lt $deadline ] && kill -0 "$node_pid" 2>/dev/null; do sleep 0.05; done
+  if kill -0 "$node_pid" 2>/dev/null; then
+    rc=""
+    return 1
+  fi
+  { wait "$node_pid"; } 2>/dev/null
+  rc=$?
+  node_pid=""
+}
+
+# stop_node: SIGTERM, waits (10 s bound, then SIGKILL); exit code in rc.
+stop_node() {
+  kill -TERM "$node_pid" 2>/dev/null
+  wait_exit 10 || {
+    kill -9 "$node_pid" 2>/dev/null
+    { wait "$node_pid"; } 2>/dev/null
+    rc=timeout
+    node_pid=""
+  }
+}
+
+# finals LOG: every final height the log shows, in order: the one resumed at, then each
+# "final #N" line.
+finals() {
+  sed -n -e 's/.* head #[0-9]* final #\([0-9]*\).*/\1/p' -e 's/.* final #\([0-9]*\) [0-9a-f]* (.*/\1/p' "$1" 2>/dev/null
+}
+
+# now_ms: wall time in milliseconds.
+now_ms() {
+  local t=${EPOCHREALTIME/./}
+  echo $((t / 1000))
+}
+
+# check_storage WHEN: --check-storage must pass the stopped node's directory.
+checks=0
+check_storage() {
+  checks=$((checks + 1))
+  if ! "$node_bin" --check-storage --data-dir "$data" >"$work/check.out" 2>&1; then
+    fail "$1: --check-storage flags the data directory: $(grep PROBLEM "$work/check.out" | head -n 3)"
+    cp -a "$data" "$work/damaged-$checks" 2>/dev/null
+  fi
+}
+
+worst_ms=0
+last_known=0  # the final height the last clean stop left
+done_cycles=0
+worst_what=""
+total_start=$SECONDS
+offset=$((seed % ${#sites[@]}))
+for ((cycle = 1; cycle <= cycles; cycle++)); do
+  i=$(((cycle + offset) % ${#sites[@]}))
+  site=${sites[$i]}
+  n=$((1 + RANDOM % max_n[$i]))
+  klog="$work/kill-$cycle.log"
+  rlog="$work/restart-$cycle.log"
+
+  # 1. Run until the kill point ends the process (20 s bound).
+  start "$klog" --kill-point "$site:$n"
+  if ! wait_exit 20; then
+    fail "cycle $cycle: $site:$n was not reached within 20 s (seed $seed); log tail: $(tail -n 3 "$klog")"
+    stop_node
+    continue
+  fi
+  if [ "$rc" -ne 137 ] || ! grep -q "kill point $site hit" "$klog"; then
+    fail "cycle $cycle: $site:$n: the node exited with code $rc, not at the kill point (seed $seed): $(tail -n 3 "$klog")"
+    break
+  fi
+  # The final height before the kill: the last one logged (or, killed before it logged any, the
+  # one the previous run stopped at). The last commit is that one, or the one logged before it
+  # (logged, then killed before its commit returned).
+  before=$( { echo "$last_known"; finals "$klog"; } | tail -n 1)
+  committed=$( { echo "$last_known"; finals "$klog"; } | tail -n 2 | head -n 1)
+  [ $((cycle % 6)) -eq 0 ] && check_storage "cycle $cycle, killed at $site:$n"
+
+  # 2. Restart without a kill point: resumed no lower than the last commit, then final past `before`.
+  t0=$(now_ms)
+  start "$rlog"
+  deadline=$((SECONDS + 10))
+  after=""
+  while [ $SECONDS -lt $deadline ] && kill -0 "$node_pid" 2>/dev/null; do
+    after=$(finals "$rlog" | tail -n 1)
+    [ -n "$after" ] && [ "$after" -gt "$before" ] && break
+    sleep 0.05
+  done
+  took=$(($(now_ms) - t0))
+  resumed=$(finals "$rlog" | head -n 1)
+  if [ -z "$after" ] || [ "$after" -le "$before" ]; then
+    fail "cycle $cycle: killed at $site:$n after final #$before; no finality past it within 10 s of the restart" \
+      "(final #${after:-?}; seed $seed)"
+    grep -E 'WARN|ERROR|warn|error|refused|restored' "$rlog" | head -n 5 >&2
+    stop_node
+    break
+  fi
+  if [ -z "$resumed" ] || [ "$resumed" -lt "$committed" ] || [ "$resumed" -gt "$before" ]; then
+    fail "cycle $cycle: killed at $site:$n after final #$before (committed #$committed), resumed at final #$resumed"
+  fi
+  printf 'cycle %2d: %-21s N=%-2d final before #%-4s resumed #%-4s final after restart #%-4s in %5d ms\n' \
+    "$cycle" "$site" "$n" "$before" "$resumed" "$after" "$took"
+  done_cycles=$((done_cycles + 1))
+  site_cycles[$site]=$((${site_cycles[$site]:-0} + 1))
+  [ "$took" -gt "${site_worst[$site]:-0}" ] && site_worst[$site]=$took
+  if [ "$took" -gt "$worst_ms" ]; then
+    worst_ms=$took
+    worst_what="cycle $cycle, $site:$n"
+  fi
+
+  # 3. A clean stop before the next cycle.
+  stop_node
+  [ "$rc" = 0 ] || fail "cycle $cycle: the clean stop after the restart gave exit code $rc"
+  last_known=$(finals "$rlog" | tail -n 1)
+  [ $((cycle % 6)) -eq 3 ] && check_storage "cycle $cycle, after a clean stop"
+done
+check_storage "the end"
+
+for site in "${sites[@]}"; do
+  printf '  %-21s %2d cycle(s), worst %5d ms to finalize again\n' "$site" "${site_cycles[$site]:-0}" \
+    "${site_worst[$site]:-0}"
+done
+echo "crash_window_test: seed $seed: $done_cycles of $cycles cycles, ${#site_cycles[@]} of ${#sites[@]} sites," \
+  "worst time to finalize again ${worst_ms} ms ($worst_what), $checks storage checks, $((SECONDS - total_start)) s"
+if [ "$failures" -ne 0 ]; then
+  echo "crash_window_test: $failures failure(s) (rerun with CRASH_SEED=$seed)" >&2
+  exit 1
+fi
+echo "crash_window_test: all checks passed"
