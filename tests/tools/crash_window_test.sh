@@ -172,11 +172,13 @@ for ((cycle = 1; cycle <= cycles; cycle++)); do
 done
 check_storage "the end"
 
+sites_hit=0
 for site in "${sites[@]}"; do
+  [ "${site_cycles[$site]:-0}" -gt 0 ] && sites_hit=$((sites_hit + 1))
   printf '  %-21s %2d cycle(s), worst %5d ms to finalize again\n' "$site" "${site_cycles[$site]:-0}" \
     "${site_worst[$site]:-0}"
 done
-echo "crash_window_test: seed $seed: $done_cycles of $cycles cycles, ${#site_cycles[@]} of ${#sites[@]} sites," \
+echo "crash_window_test: seed $seed: $done_cycles of $cycles cycles, $sites_hit of ${#sites[@]} sites," \
   "worst time to finalize again ${worst_ms} ms ($worst_what), $checks storage checks, $((SECONDS - total_start)) s"
 if [ "$failures" -ne 0 ]; then
   echo "crash_window_test: $failures failure(s) (rerun with CRASH_SEED=$seed)" >&2
