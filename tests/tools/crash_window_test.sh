@@ -135,9 +135,8 @@ for ((cycle = 1; cycle <= cycles; cycle++)); do
   # 2. Restart without a kill point: resumed no lower than the last commit, then final past `before`.
   t0=$(now_ms)
   start "$rlog"
-  deadline=$((SECONDS + 10))
   after=""
-  while [ $SECONDS -lt $deadline ] && kill -0 "$node_pid" 2>/dev/null; do
+  while [ $(($(now_ms) - t0)) -lt 10000 ] && kill -0 "$node_pid" 2>/dev/null; do
     after=$(finals "$rlog" | tail -n 1)
     [ -n "$after" ] && [ "$after" -gt "$before" ] && break
     sleep 0.05
@@ -147,7 +146,8 @@ for ((cycle = 1; cycle <= cycles; cycle++)); do
   if [ -z "$after" ] || [ "$after" -le "$before" ]; then
     fail "cycle $cycle: killed at $site:$n after final #$before; no finality past it within 10 s of the restart" \
       "(final #${after:-?}; seed $seed)"
-    grep -E 'WARN|ERROR|warn|error|refused|restored' "$rlog" | head -n 5 >&2
+    { echo "--- the killed run's last lines:"; tail -n 6 "$klog"; echo "--- the restart's warnings and last lines:"
+      grep -E 'warn|error|refused|restored' "$rlog" | head -n 5; tail -n 4 "$rlog"; } >&2
     stop_node
     break
   fi
