@@ -3,11 +3,14 @@
 # data directory, and checks that it finalizes again after every restart. Each cycle starts the
 # node with the hidden test option `--kill-point SITE:N` (the process exits with code 137 at once,
 # as a SIGKILL at that instruction, on the N-th hit of SITE: actors/kill_point.hpp), waits until it
-# dies, restarts it without a kill point, requires that it resumes no lower than its last commit
-# and that its final height passes the last final height logged before the kill within a bound,
-# then stops it cleanly. `--check-storage` must pass the directory after some kills and after some
-# clean stops. Sites and N come from a seed printed at the start (CRASH_SEED overrides it;
-# CRASH_CYCLES the number of cycles, 56 by default: 8 a site). Bounded waits throughout.
+# dies, restarts it without a kill point and requires that it resumes no lower than its last
+# commit, that its final height passes the last final height logged before the kill within 10 s,
+# and that every delegate of the cluster whose last vote the kill left above the commit (for a
+# block the node may no longer have) votes again once the chain moves on; then stops it cleanly.
+# `--check-storage` must pass the directory after every kill and every clean stop. Sites and N
+# come from a seed printed at the start (CRASH_SEED replays it; CRASH_CYCLES sets the number of
+# cycles, 56 by default: 8 a site; CRASH_KEEP=1 keeps the directory of a failed run). About a
+# minute; bounded waits throughout.
 # Usage: crash_window_test.sh PATH/TO/bfd-node
 set -u
 
@@ -91,7 +94,8 @@ now_ms() {
   echo $((t / 1000))
 }
 
-# check_storage WHEN: --check-storage must pass the stopped node's directory.
+# check_storage WHEN: --check-storage must pass the stopped node's directory (its report stays in
+# check.out).
 checks=0
 check_storage() {
   checks=$((checks + 1))
@@ -101,9 +105,28 @@ check_storage() {
   fi
 }
 
+# vote_targets: "KEY TARGET" for each delegate's signing record in the last check's report.
+vote_targets() {
+  sed -n 's/.* delegate \([0-9a-f]*\): .*last vote #[0-9]* -> #\([0-9]*\).*/\1 \2/p' "$work/check.out" | sort
+}
+
+# wait_final_above HEIGHT MS: waits (bounded) until the restart log shows a final height above
+# HEIGHT; the last one seen in after.
+wait_final_above() {
+  local until=$(($(now_ms) + $2))
+  after=""
+  while [ "$(now_ms)" -lt $until ] && kill -0 "$node_pid" 2>/dev/null; do
+    after=$(finals "$rlog" | tail -n 1)
+    [ -n "$after" ] && [ "$after" -gt "$1" ] && return 0
+    sleep 0.05
+  done
+  return 1
+}
+
 worst_ms=0
 last_known=0  # the final height the last clean stop left
 done_cycles=0
+revoted=0     # delegates whose last vote the kill left above the commit, and who voted again
 worst_what=""
 total_start=$SECONDS
 offset=$((seed % ${#sites[@]}))
@@ -130,20 +153,17 @@ for ((cycle = 1; cycle <= cycles; cycle++)); do
   # (logged, then killed before its commit returned).
   before=$( { echo "$last_known"; finals "$klog"; } | tail -n 1)
   committed=$( { echo "$last_known"; finals "$klog"; } | tail -n 2 | head -n 1)
-  [ $((cycle % 6)) -eq 0 ] && check_storage "cycle $cycle, killed at $site:$n"
+  # The signing records the kill left: a vote above the last commit may be for a block the node
+  # no longer has.
+  check_storage "cycle $cycle, killed at $site:$n"
+  vote_targets >"$work/targets.killed"
+  highest_target=$(awk '{print $2}' "$work/targets.killed" | sort -n | tail -n 1)
 
-  # 2. Restart without a kill point: resumed no lower than the last commit, then final past `before`.
+  # 2. Restart without a kill point: resumed no lower than the last commit, then final past
+  # `before` (10 s bound), then on until the chain has moved past every vote the kill left.
   t0=$(now_ms)
   start "$rlog"
-  after=""
-  while [ $(($(now_ms) - t0)) -lt 10000 ] && kill -0 "$node_pid" 2>/dev/null; do
-    after=$(finals "$rlog" | tail -n 1)
-    [ -n "$after" ] && [ "$after" -gt "$before" ] && break
-    sleep 0.05
-  done
-  took=$(($(now_ms) - t0))
-  resumed=$(finals "$rlog" | head -n 1)
-  if [ -z "$after" ] || [ "$after" -le "$before" ]; then
+  if ! wait_final_above "$before" 10000; then
     fail "cycle $cycle: killed at $site:$n after final #$before; no finality past it within 10 s of the restart" \
       "(final #${after:-?}; seed $seed)"
     { echo "--- the killed run's last lines:"; tail -n 6 "$klog"; echo "--- the restart's warnings and last lines:"
@@ -151,11 +171,16 @@ for ((cycle = 1; cycle <= cycles; cycle++)); do
     stop_node
     break
   fi
+  took=$(($(now_ms) - t0))
+  resumed=$(finals "$rlog" | head -n 1)
   if [ -z "$resumed" ] || [ "$resumed" -lt "$committed" ] || [ "$resumed" -gt "$before" ]; then
     fail "cycle $cycle: killed at $site:$n after final #$before (committed #$committed), resumed at final #$resumed"
   fi
-  printf 'cycle %2d: %-21s N=%-2d final before #%-4s resumed #%-4s final after restart #%-4s in %5d ms\n' \
-    "$cycle" "$site" "$n" "$before" "$resumed" "$after" "$took"
+  wait_final_above $((${highest_target:-0} + 1)) 10000 ||
+    fail "cycle $cycle: killed at $site:$n; final #$after is not past the votes the kill left (#$highest_target)"
+  first_after=$(finals "$rlog" | awk -v b="$before" '$1 > b' | head -n 1)
+  printf 'cycle %2d: %-21s N=%-2d final before #%-4s resumed #%-4s final after restart #%-4s in %5d ms' \
+    "$cycle" "$site" "$n" "$before" "$resumed" "$first_after" "$took"
   done_cycles=$((done_cycles + 1))
   site_cycles[$site]=$((${site_cycles[$site]:-0} + 1))
   [ "$took" -gt "${site_worst[$site]:-0}" ] && site_worst[$site]=$took
@@ -164,11 +189,25 @@ for ((cycle = 1; cycle <= cycles; cycle++)); do
     worst_what="cycle $cycle, $site:$n"
   fi
 
-  # 3. A clean stop before the next cycle.
+  # 3. A clean stop before the next cycle. Every delegate of the current cluster whose last vote
+  # the kill left above the commit (a block the node may have lost) has voted again since.
   stop_node
   [ "$rc" = 0 ] || fail "cycle $cycle: the clean stop after the restart gave exit code $rc"
   last_known=$(finals "$rlog" | tail -n 1)
-  [ $((cycle % 6)) -eq 3 ] && check_storage "cycle $cycle, after a clean stop"
+  check_storage "cycle $cycle, after a clean stop"
+  cluster=$(sed -n 's/.* order:\(.*\)/\1/p' "$rlog" | tail -n 1)
+  [ -n "$cluster" ] || cluster=$(sed -n 's/.* order:\(.*\)/\1/p' "$klog" | tail -n 1)
+  lost=0
+  while read -r key target new_target; do
+    [ "$target" -gt "$resumed" ] || continue
+    case " $cluster " in *" ${key:0:8} "*) ;; *) continue ;; esac
+    lost=$((lost + 1))
+    [ "$new_target" -gt "$target" ] ||
+      fail "cycle $cycle: killed at $site:$n; delegate ${key:0:8} voted #$target before the kill (resumed at" \
+        "final #$resumed) and has not voted again (last vote #$new_target; final #$last_known; seed $seed)"
+  done < <(vote_targets | join "$work/targets.killed" -)
+  revoted=$((revoted + lost))
+  printf '; %d vote(s) above the commit, voted again\n' "$lost"
 done
 check_storage "the end"
 
@@ -179,7 +218,8 @@ for site in "${sites[@]}"; do
     "${site_worst[$site]:-0}"
 done
 echo "crash_window_test: seed $seed: $done_cycles of $cycles cycles, $sites_hit of ${#sites[@]} sites," \
-  "worst time to finalize again ${worst_ms} ms ($worst_what), $checks storage checks, $((SECONDS - total_start)) s"
+  "worst time to finalize again ${worst_ms} ms ($worst_what), $revoted vote(s) left above the commit and voted" \
+  "again, $checks storage checks, $((SECONDS - total_start)) s"
 if [ "$failures" -ne 0 ]; then
   echo "crash_window_test: $failures failure(s) (rerun with CRASH_SEED=$seed)" >&2
   exit 1
