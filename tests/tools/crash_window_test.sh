@@ -126,6 +126,7 @@ wait_final_above() {
 worst_ms=0
 last_known=0  # the final height the last clean stop left
 done_cycles=0
+cluster=""    # the cluster's members (8 hex digits each) in the last round logged; empty: not seen yet
 revoted=0     # delegates whose last vote the kill left above the commit, and who voted again
 worst_what=""
 total_start=$SECONDS
@@ -195,12 +196,14 @@ for ((cycle = 1; cycle <= cycles; cycle++)); do
   [ "$rc" = 0 ] || fail "cycle $cycle: the clean stop after the restart gave exit code $rc"
   last_known=$(finals "$rlog" | tail -n 1)
   check_storage "cycle $cycle, after a clean stop"
-  cluster=$(sed -n 's/.* order:\(.*\)/\1/p' "$rlog" | tail -n 1)
-  [ -n "$cluster" ] || cluster=$(sed -n 's/.* order:\(.*\)/\1/p' "$klog" | tail -n 1)
+  for log in "$klog" "$rlog"; do
+    order=$(sed -n 's/.* order:\(.*\)/\1/p' "$log" | tail -n 1)
+    [ -n "$order" ] && cluster=$order
+  done
   lost=0
   while read -r key target new_target; do
     [ "$target" -gt "$resumed" ] || continue
-    case " $cluster " in *" ${key:0:8} "*) ;; *) continue ;; esac
+    [ -z "$cluster" ] || case " $cluster " in *" ${key:0:8} "*) ;; *) continue ;; esac
     lost=$((lost + 1))
     [ "$new_target" -gt "$target" ] ||
       fail "cycle $cycle: killed at $site:$n; delegate ${key:0:8} voted #$target before the kill (resumed at" \
