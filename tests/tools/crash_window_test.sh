@@ -180,8 +180,6 @@ for ((cycle = 1; cycle <= cycles; cycle++)); do
   wait_final_above $((${highest_target:-0} + 1)) 10000 ||
     fail "cycle $cycle: killed at $site:$n; final #$after is not past the votes the kill left (#$highest_target)"
   first_after=$(finals "$rlog" | awk -v b="$before" '$1 > b' | head -n 1)
-  printf 'cycle %2d: %-21s N=%-2d final before #%-4s resumed #%-4s final after restart #%-4s in %5d ms' \
-    "$cycle" "$site" "$n" "$before" "$resumed" "$first_after" "$took"
   done_cycles=$((done_cycles + 1))
   site_cycles[$site]=$((${site_cycles[$site]:-0} + 1))
   [ "$took" -gt "${site_worst[$site]:-0}" ] && site_worst[$site]=$took
@@ -210,7 +208,9 @@ for ((cycle = 1; cycle <= cycles; cycle++)); do
         "final #$resumed) and has not voted again (last vote #$new_target; final #$last_known; seed $seed)"
   done < <(vote_targets | join "$work/targets.killed" -)
   revoted=$((revoted + lost))
-  printf '; %d vote(s) above the commit, voted again\n' "$lost"
+  printf 'cycle %2d: %-21s N=%-2d final before #%-4s resumed #%-4s final after restart #%-4s in %5d ms;' \
+    "$cycle" "$site" "$n" "$before" "$resumed" "$first_after" "$took"
+  printf ' %d vote(s) left above the commit\n' "$lost"
 done
 check_storage "the end"
 
@@ -221,8 +221,8 @@ for site in "${sites[@]}"; do
     "${site_worst[$site]:-0}"
 done
 echo "crash_window_test: seed $seed: $done_cycles of $cycles cycles, $sites_hit of ${#sites[@]} sites," \
-  "worst time to finalize again ${worst_ms} ms ($worst_what), $revoted vote(s) left above the commit and voted" \
-  "again, $checks storage checks, $((SECONDS - total_start)) s"
+  "worst time to finalize again ${worst_ms} ms ($worst_what), $revoted vote(s) left above the" \
+  "commit and all voted again, $checks storage checks, $((SECONDS - total_start)) s"
 if [ "$failures" -ne 0 ]; then
   echo "crash_window_test: $failures failure(s) (rerun with CRASH_SEED=$seed)" >&2
   exit 1
