@@ -10,6 +10,7 @@
 #include <caf/typed_event_based_actor.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/kill_point.hpp"
 #include "chains/core/hex.hpp"
 #include "chains/codec/block_codec.hpp"
 #include "chains/storage/chain_store.hpp"
@@ -81,6 +82,7 @@ struct chain_actor_state {
     std::optional<bytes> cert;
     if (engine->final_certificate())
       cert = codec::encode(*engine->final_certificate());
+    kill_point(kill_site::before_commit);
     auto st = store->commit_blocks(finalized, engine->final_state().accounts(), engine->unpersisted_accounts(),
                                    consensus_write{scalars, items},
                                    cert ? std::optional<byte_view>(byte_view(*cert)) : std::nullopt);
@@ -96,6 +98,7 @@ struct chain_actor_state {
         stop(st.error());
       return;
     }
+    kill_point(kill_site::after_commit);
     engine->mark_persisted();
   }
 
@@ -133,6 +136,7 @@ struct chain_actor_state {
     w.array(static_cast<std::uint32_t>(certs.size()));
     for (const auto& c : certs)
       w.bin(codec::encode(c));
+    kill_point(kill_site::before_justification);
     if (auto st = store->put_justified(record); !st) {
       // Fail-stop, as for a failed commit: votes from this source must not be asked for.
       failed = true;
@@ -143,6 +147,7 @@ struct chain_actor_state {
         stop(st.error());
       return false;
     }
+    kill_point(kill_site::after_justification);
     stored_justified = j;
     return true;
   }
@@ -325,6 +330,7 @@ void request_votes(chain_pointer self, const std::vector<block>& blocks, Done do
 /// justification stored, and, when a justification moved the head, the new blocks announced
 /// and voted for.
 void after_votes(chain_pointer self, confirmation_result r) {
+  kill_point(kill_site::vote_counted);
   auto& st = self->state;
   announce_justified(self, r.justified);
   report_evidence(self, r.evidence);

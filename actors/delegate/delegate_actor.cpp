@@ -6,6 +6,7 @@
 #include <caf/typed_event_based_actor.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/kill_point.hpp"
 #include "chains/codec/canonical.hpp"
 #include "chains/consensus/consensus_state.hpp"
 #include "chains/core/hex.hpp"
@@ -152,6 +153,7 @@ void sign_and_submit(delegate_pointer self, block b, std::uint64_t g, std::uint6
     done(0);
     return;
   }
+  kill_point(kill_site::block_saved);
   sign_header(b.header, st.config.keys, hash256{});
   std::vector<block> blocks{b};
   const bool switched = st.config.switches && st.config.switches->equivocate_next.exchange(false);
@@ -314,6 +316,7 @@ delegate_actor::behavior_type delegate_impl(delegate_pointer self, delegate_conf
       next.vote_source = source;
       if (!st.save_record(next))
         return {};
+      kill_point(kill_site::vote_saved);
       confirmation c{b->header.chain, source_height, source, b->header.height, next.vote_target, {}, {}};
       sign_confirmation(c, st.config.keys, hash256{});
       return confirmation_envelope{std::move(c)};

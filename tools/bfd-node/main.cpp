@@ -15,6 +15,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "actors/kill_point.hpp"
 #include "chains/core/hex.hpp"
 #include "chains/storage/failing_store.hpp"
 #include "chains/storage/rocksdb/node_store.hpp"
@@ -107,6 +108,7 @@ int main(int argc, char** argv) {
   std::string node_name;
   bool check = false;
   std::uint64_t fail_commit_after = 0;
+  std::string kill_point_spec;
   app.add_flag("--dev", dev, "run a whole network in this process: generated keys, funded dev accounts");
   app.add_flag("--check-storage", check, "check the database in --data-dir, or that of --topology FILE --node "
                                          "NAME (stop the node first): checksums, every chain contiguous and linked "
@@ -119,6 +121,9 @@ int main(int argc, char** argv) {
   topo_opt->excludes("--dev");
   // Tests only (hidden): fault injection, so a test can watch the real binary fail-stop.
   app.add_option("--fail-commit-after", fail_commit_after, "tests only: the Nth write to the chain's storage (a commit or a justification record) fails")
+    ->group("");
+  app.add_option("--kill-point", kill_point_spec, "tests only: SITE:N, the process exits at once (code 137, as a "
+                                                  "SIGKILL) on the Nth hit of SITE (docs/storage.md, kill points)")
     ->group("");
   app.add_option("--data-dir", dev_opts.data_dir, "where keys, genesis and the database live")
     ->capture_default_str();
@@ -173,6 +178,10 @@ int main(int argc, char** argv) {
     http->rate_per_second = http_rate;
     http->burst = std::max<std::uint32_t>(2 * http_rate, 1);
   }
+
+  if (!kill_point_spec.empty())
+    if (auto st = bfd::arm_kill_point(kill_point_spec); !st)
+      return fail(st.error().detail);
 
   auto log = spdlog::stdout_color_mt("bfd");
   log->set_pattern("%H:%M:%S.%e %^%-5l%$ %v");
@@ -258,6 +267,8 @@ int main(int argc, char** argv) {
     log->warn("--fail-commit-after {}: write {} to the chain's storage will fail (fault injection)", fail_commit_after,
               fail_commit_after);
   }
+  if (!kill_point_spec.empty())
+    log->warn("--kill-point {}: the process exits there (fault injection)", kill_point_spec);
   const auto genesis = opts.genesis;
   auto node = bfd::runtime::node::start(system, std::move(opts));
   if (!node) {

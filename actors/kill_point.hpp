@@ -1,0 +1,34 @@
+// Kill points: places between signing and committing where a test can make the process die at
+// once, as a SIGKILL at that very instruction would (tests only; disarmed in normal runs).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "chains/core/error.hpp"
+
+namespace bfd {
+
+/// A place where a crash leaves signing records and the committed chain at different points.
+enum class kill_site : std::uint8_t {
+  vote_saved,            ///< a delegate persisted its vote record; the vote is not returned yet
+  block_saved,           ///< a delegate persisted its block record; the block is not submitted yet
+  vote_counted,          ///< the chain actor counted a vote (or certificate); nothing persisted yet
+  before_commit,         ///< the chain actor is about to commit newly final blocks
+  after_commit,          ///< the commit of newly final blocks returned; nothing else done yet
+  before_justification,  ///< the chain actor is about to write the justification record
+  after_justification,   ///< the justification record is written; no vote asked from it yet
+};
+
+/// Every site's name, as --kill-point takes it (e.g. "vote-saved").
+std::string_view kill_site_name(kill_site site);
+
+/// Arms one site from "SITE:N": its N-th hit (N >= 1) ends the process. One site at a time.
+status arm_kill_point(std::string_view spec);
+
+/// Ends the process at once with exit code 137 (as a SIGKILL) if this is the armed site's N-th
+/// hit: no flush, no destructors, no atexit handlers. Costs one relaxed atomic load otherwise.
+void kill_point(kill_site site);
+
+} // namespace bfd
