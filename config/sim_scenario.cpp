@@ -826,13 +826,18 @@ private:
   void read_network(const toml::table& t) {
     table_reader r(diag_, t, "[network]", {"nodes", "delay_ms", "jitter_ms", "reorder", "loss", "loss_until_round"});
     auto& n = tmpl_.scenario.network;
-    if (auto v = r.text("nodes", presence::optional, "\"partitions\" or \"per-vm\"")) {
+    if (const auto* v = r.find("nodes"); v && v->as_integer()) {
+      if (auto c = r.integer("nodes", presence::optional, 1, 1000)) {
+        n.nodes = sim_node_placement::count;
+        n.node_count = static_cast<std::uint32_t>(*c);
+      }
+    } else if (auto v = r.text("nodes", presence::optional, "\"partitions\", \"per-vm\" or a number of nodes")) {
       if (*v == "partitions")
         n.nodes = sim_node_placement::partitions;
       else if (*v == "per-vm")
         n.nodes = sim_node_placement::per_vm;
       else
-        r.bad_value("nodes", *r.find("nodes"), "\"partitions\" or \"per-vm\"", "\"" + *v + "\"");
+        r.bad_value("nodes", *r.find("nodes"), "\"partitions\", \"per-vm\" or a number of nodes", "\"" + *v + "\"");
     }
     if (const auto* v = r.find("delay_ms"))
       if (auto d = delay_distribution(r, *v))

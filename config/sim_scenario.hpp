@@ -176,6 +176,7 @@ struct sim_event {
 enum class sim_node_placement : std::uint8_t {
   partitions,  ///< VMs that every scripted partition keeps together share a node (the default)
   per_vm,      ///< every VM has a node of its own
+  count,       ///< `node_count` nodes; VM i (in materialize_vms order) on node i mod node_count
 };
 
 /// The [network] section: the links between simulated nodes. Every message a node's chain or
@@ -183,6 +184,7 @@ enum class sim_node_placement : std::uint8_t {
 /// reply comes back at once).
 struct sim_network {
   sim_node_placement nodes = sim_node_placement::partitions;
+  std::uint32_t node_count = 0;  ///< count: 1 … 1000
   /// Each message's delay in virtual milliseconds (fixed, uniform or lognormal; the amounts of the
   /// distribution are milliseconds). Fixed 0 = instant delivery.
   sim_distribution delay;

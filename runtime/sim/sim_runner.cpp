@@ -163,6 +163,13 @@ public:
         sched_(dynamic_cast<caf::scheduler::test_coordinator&>(sys_.scheduler())), self_(sys_) {}
 
   result<sim_result> run() {
+    auto out = run_all();
+    shutdown();
+    return out;
+  }
+
+private:
+  result<sim_result> run_all() {
     const auto t0 = std::chrono::steady_clock::now();
     if (auto st = setup(); !st)
       return st.error();
@@ -175,13 +182,21 @@ public:
     stats_.setup_seconds = std::chrono::duration<double>(t1 - t0).count();
     stats_.run_seconds = std::chrono::duration<double>(t2 - t1).count();
     stats_.replay_seconds = std::chrono::duration<double>(t3 - t2).count();
-    for (auto& n : nodes_)
-      n->stop();
-    settle();
     return out;
   }
 
-private:
+  /// Stops every actor the run started, so the actor system can shut down.
+  void shutdown() {
+    for (auto& n : nodes_)
+      n->stop();
+    // Links may hold messages in flight (delayed sends to themselves): stop them explicitly.
+    for (auto& row : link_actors_)
+      for (auto& l : row)
+        if (l)
+          caf::anon_send_exit(l, caf::exit_reason::user_shutdown);
+    settle();
+  }
+
   // --- set-up -------------------------------------------------------------------------------
 
   status setup() {
@@ -323,7 +338,10 @@ private:
     }
     if (sc_.network.nodes == config::sim_node_placement::per_vm)
       for (std::size_t v = 0; v < vms_.size(); ++v)
-        signature[v].push_back(v);
+        signature[v] = {v};
+    if (sc_.network.nodes == config::sim_node_placement::count)
+      for (std::size_t v = 0; v < vms_.size(); ++v)
+        signature[v] = {v % sc_.network.node_count};
     std::map<std::vector<std::size_t>, std::size_t> node_by_signature;
     node_of_.resize(vms_.size());
     for (std::size_t v = 0; v < vms_.size(); ++v) {
@@ -949,6 +967,11 @@ private:
     if (auto v = verify_certificate(cert, next.consensus().active()); !v)
       return fail("it does not verify against the target's cluster: " + v.error().message());
     ++stats_.checks.certificates_checked;
+    auto& last = stats_.checks.last_certified_round;
+    last.resize(vms_.size());
+    for (const auto& sig : cert.signatures)
+      if (auto v = vm_of_key_.find(sig.signer); v != vm_of_key_.end())
+        last[v->second] = std::max(last[v->second].value_or(0), target->header.round);
   }
 
   result<sim_result> records() {

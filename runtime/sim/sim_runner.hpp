@@ -39,6 +39,9 @@ struct run_checks {
   std::uint64_t node_restarts = 0;         ///< whole nodes stopped and started again from their store
   std::uint64_t messages_lost = 0;         ///< dropped by the links' loss model
   std::uint64_t messages_delayed = 0;      ///< delivered late by the links' delay model
+  /// By VM (as sim_result::vms): the round of the latest block whose finality certificate on
+  /// node 0 carries its vote; empty if none does. Shows that a restarted delegate votes again.
+  std::vector<std::optional<std::uint64_t>> last_certified_round;
 };
 
 /// What the consensus state itself counted for a VM (its vm_info at the end of the replayed final
