@@ -824,7 +824,8 @@ private:
   // [network] ------------------------------------------------------------------------------------
 
   void read_network(const toml::table& t) {
-    table_reader r(diag_, t, "[network]", {"nodes", "delay_ms", "jitter_ms", "reorder", "loss", "loss_until_round"});
+    table_reader r(diag_, t, "[network]",
+                   {"nodes", "delay_ms", "jitter_ms", "reorder", "loss", "loss_until_round", "lose"});
     auto& n = tmpl_.scenario.network;
     if (const auto* v = r.find("nodes"); v && v->as_integer()) {
       if (auto c = r.integer("nodes", presence::optional, 1, 1000)) {
@@ -859,6 +860,30 @@ private:
     }
     if (auto v = r.integer("loss_until_round", presence::optional, 0, static_cast<std::int64_t>(sim_max_rounds)))
       n.loss_until_round = static_cast<std::uint64_t>(*v);
+    if (const auto* v = r.find("lose")) {
+      constexpr std::string_view what = "an array of \"votes\", \"blocks\", \"transactions\", \"sync\"";
+      const auto* a = v->as_array();
+      if (!a || a->empty()) {
+        r.wrong_type("lose", *v, what);
+      } else {
+        n.lose_votes = n.lose_blocks = n.lose_transactions = n.lose_sync = false;
+        for (const auto& item : *a) {
+          const auto* str = item.as_string();
+          const std::string k = str ? str->get() : "";
+          if (k == "votes")
+            n.lose_votes = true;
+          else if (k == "blocks")
+            n.lose_blocks = true;
+          else if (k == "transactions")
+            n.lose_transactions = true;
+          else if (k == "sync")
+            n.lose_sync = true;
+          else
+            diag_.add(item.source(), "'lose' in [network] takes " + std::string(what) + ", got "
+                                       + (str ? "\"" + k + "\"" : std::string(type_phrase(item.type()))));
+        }
+      }
+    }
     r.finish();
   }
 

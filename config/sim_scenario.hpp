@@ -192,6 +192,9 @@ struct sim_network {
   bool reorder = false;               ///< false: a link delivers in order (a message waits for the one before)
   std::uint32_t loss_millionths = 0;  ///< probability × 10^6 that a message is lost (0 … 500,000)
   std::optional<std::uint64_t> loss_until_round;  ///< messages are lost only before this round's start
+  /// Which messages the loss model may drop (all by default): relayed votes, relayed blocks,
+  /// relayed transactions, and sync (every other message: catch-up requests, peer set-up).
+  bool lose_votes = true, lose_blocks = true, lose_transactions = true, lose_sync = true;
   /// Whether any message is delayed or lost (else links forward at once, as without [network]).
   bool shapes_traffic() const noexcept {
     return delay.largest() > 0 || jitter_ms > 0 || loss_millionths > 0;

@@ -54,13 +54,29 @@ explore_scenario generate_explore_scenario(std::uint64_t seed, const explore_opt
                     : std::vector<std::pair<std::string, int>>{{"gold", 2}, {"bronze", 1}};
   const std::uint64_t n = 6 + d.below(7);
   out.vms = n;
-  std::vector<std::string> names;  // in materialize order: pools in file order
   std::vector<std::uint64_t> count(categories);
-  for (std::uint64_t c = 0; c < categories; ++c) {
+  for (std::uint64_t c = 0; c < categories; ++c)
     count[c] = n / categories + (c < n % categories ? 1 : 0);
-    for (std::uint64_t i = 0; i < count[c]; ++i)
-      names.push_back(fmt::format("{}/{}", cats[c].first, i));
+  // Byzantine VMs: ⌊(K − 1)/3⌋ at most, K = ⌊n/2⌋ + 1 the cluster size when all bid the same.
+  // They bid 1001 BFDT instead of 1000, so each is the first of its category the cluster takes
+  // (their votes count only while they are members) and they hold under a third of its power.
+  const std::uint64_t k = n / 2 + 1;
+  const std::uint64_t b_max = (k - 1) / 3;
+  const std::uint64_t b = b_max ? 1 + d.below(b_max) : 0;
+  std::vector<std::uint64_t> byz(categories, 0);
+  for (std::uint64_t i = 0; i < b; ++i) {
+    auto c = d.below(categories);
+    while (byz[c] + 1 >= count[c])  // keep an honest VM in every category
+      c = (c + 1) % categories;
+    ++byz[c];
   }
+  std::vector<std::string> names;  // in materialize order: pools in file order
+  for (std::uint64_t c = 0; c < categories; ++c)
+    for (std::uint64_t i = 0; i < count[c]; ++i) {
+      names.push_back(fmt::format("{}/{}", cats[c].first, i));
+      if (i < byz[c])
+        out.byzantine.push_back(names.back());
+    }
   const std::uint64_t rounds_per_epoch = d.chance(2) ? 5 : 10;
 
   // Nodes: two to four nodes (VM i on node i mod N), or one node per VM.
@@ -75,16 +91,6 @@ explore_scenario generate_explore_scenario(std::uint64_t seed, const explore_opt
   for (std::uint64_t v = 0; v < n; ++v)
     on_node[v % node_count].push_back(names[v]);
 
-  // Byzantine VMs: under a third of the cluster's power.
-  const std::uint64_t k = n / 2 + 1;
-  const std::uint64_t b_max = (k - 1) / 3;
-  std::vector<std::string> pool = names;
-  const std::uint64_t b = b_max ? 1 + d.below(b_max) : 0;
-  for (std::uint64_t i = 0; i < b; ++i) {
-    const auto j = d.below(pool.size());
-    out.byzantine.push_back(pool[j]);
-    pool.erase(pool.begin() + static_cast<std::ptrdiff_t>(j));
-  }
   auto any_vm = [&] { return names[d.below(names.size())]; };
   auto some_vms = [&] {
     std::set<std::string> s{any_vm()};
@@ -119,7 +125,7 @@ explore_scenario generate_explore_scenario(std::uint64_t seed, const explore_opt
   std::string events;
   std::vector<std::pair<std::uint64_t, std::uint64_t>> partitions;  // [start, end)
   bool lossy = false;
-  std::vector<std::string> kinds{"partition", "crash", "crash", "pause", "slow"};
+  std::vector<std::string> kinds{"partition", "partition", "crash", "crash", "pause", "slow"};
   if (b > 0)
     kinds.insert(kinds.end(), {"equivocate", "double_vote", "surround_vote"});
   if (options.loss)
@@ -160,6 +166,8 @@ explore_scenario generate_explore_scenario(std::uint64_t seed, const explore_opt
         continue;
       lossy = true;
       network += fmt::format("loss = {}\nloss_until_round = {}\n", fmt::format("0.{:02}", 1 + d.below(10)), end);
+      if (!options.vote_loss)
+        network += "lose = [\"blocks\", \"transactions\", \"sync\"]\n";
     } else {  // equivocate, double_vote, surround_vote: a byzantine VM, once
       end = start + 1;
       events += fmt::format("[[event]]\nround = {}\nkind = \"{}\"\ntargets = {}\n\n", start, kind,
@@ -177,8 +185,11 @@ explore_scenario generate_explore_scenario(std::uint64_t seed, const explore_opt
     seed, rounds, out.byzantine.empty() ? "none" : quoted_list(out.byzantine), seed, seed, rounds, rounds_per_epoch);
   for (std::uint64_t c = 0; c < categories; ++c)
     text += fmt::format("[[category]]\nname = \"{}\"\ncompute_weight = {}\n\n", cats[c].first, cats[c].second);
-  for (std::uint64_t c = 0; c < categories; ++c)
-    text += fmt::format("[[pool]]\ncategory = \"{}\"\ncount = {}\nbid = \"1000\"\n\n", cats[c].first, count[c]);
+  for (std::uint64_t c = 0; c < categories; ++c) {
+    if (byz[c] > 0)
+      text += fmt::format("[[pool]]  # byzantine\ncategory = \"{}\"\ncount = {}\nbid = \"1001\"\n\n", cats[c].first, byz[c]);
+    text += fmt::format("[[pool]]\ncategory = \"{}\"\ncount = {}\nbid = \"1000\"\n\n", cats[c].first, count[c] - byz[c]);
+  }
   text += "[load]\ntx_per_second = 2\naccounts = 8\nvalue = \"1\"\nfee = \"0.01\"\n\n";
   text += network + "\n" + events;
   out.toml = std::move(text);
@@ -187,7 +198,7 @@ explore_scenario generate_explore_scenario(std::uint64_t seed, const explore_opt
 
 std::string explore_replay_command(std::uint64_t seed, const explore_options& options) {
   return fmt::format("bfd-sim explore --seeds 1 --start {} --rounds {}{}", seed, options.rounds,
-                     options.loss ? "" : " --no-loss");
+                     !options.loss ? " --no-loss" : !options.vote_loss ? " --no-vote-loss" : "");
 }
 
 explore_result explore_one(std::uint64_t seed, const explore_options& options, const std::function<double()>& rss_mib) {

@@ -28,6 +28,7 @@ inline constexpr std::uint64_t explore_max_unfinal = 4096;
 struct explore_options {
   std::uint64_t rounds = 30;  ///< rounds of each scenario, at least explore_min_rounds
   bool loss = true;           ///< generate message-loss faults
+  bool vote_loss = true;      ///< loss may drop relayed votes (false: only blocks, transactions, sync)
 };
 
 /// A generated scenario: its file text and what the checks need to know about it.

@@ -89,6 +89,18 @@ struct link_state {
   std::map<std::uint64_t, std::pair<caf::response_promise, caf::message>> in_flight;
 };
 
+/// Whether the loss model may drop this message ([network] lose).
+bool may_lose(const config::sim_network& m, caf::message_view& x) {
+  auto& c = x.content();
+  if (c.match_elements<relay_atom, confirmation_envelope>())
+    return m.lose_votes;
+  if (c.match_elements<relay_atom, block_envelope>())
+    return m.lose_blocks;
+  if (c.match_elements<relay_atom, tx_envelope>())
+    return m.lose_transactions;
+  return m.lose_sync;
+}
+
 caf::behavior link_impl(caf::stateful_actor<link_state>* self, std::shared_ptr<link_slot> slot,
                         const config::sim_network* model, std::uint64_t seed, std::shared_ptr<const clock> time) {
   self->state.slot = std::move(slot);
@@ -107,7 +119,7 @@ caf::behavior link_impl(caf::stateful_actor<link_state>* self, std::shared_ptr<l
     const auto& m = *st.model;
     auto draw = [&] { return config::sim_random(st.seed, st.slot->stream, st.draws++); };
     const auto r_loss = draw(), r_delay = draw(), r_jitter = draw();
-    if (st.slot->lossy && m.loss_millionths > 0 && r_loss % 1'000'000 < m.loss_millionths) {
+    if (st.slot->lossy && m.loss_millionths > 0 && r_loss % 1'000'000 < m.loss_millionths && may_lose(m, x)) {
       ++*st.slot->lost;
       return caf::message{};
     }

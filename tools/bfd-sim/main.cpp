@@ -13,6 +13,7 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "config/sim_scenario.hpp"
 #include "runtime/sim/sim_explore.hpp"
@@ -62,13 +63,24 @@ int explore_main(int argc, char** argv) {
     ->check(CLI::Range(bfd::sim::explore_min_rounds, std::uint64_t{10'000}));
   app.add_option("--out", out, "Write each failing seed's scenario file (seed-N.toml) and explore.csv here");
   app.add_flag("--no-loss", no_loss, "Generate no message-loss faults");
+  bool no_vote_loss = false;
+  app.add_flag("--no-vote-loss", no_vote_loss, "Message loss spares relayed votes (drops blocks, transactions, sync)");
   app.add_flag("-q,--quiet", quiet, "Only failing seeds and the summary");
+  bool print = false;
+  app.add_flag("--print", print, "Print each seed's scenario file to stdout instead of running it "
+                                 "(then: bfd-sim FILE --log for the nodes' logs)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
   eo.loss = !no_loss;
+  eo.vote_loss = !no_vote_loss;
+  if (print) {
+    for (std::uint64_t i = 0; i < seeds; ++i)
+      fmt::print("{}", bfd::sim::generate_explore_scenario(start + i, eo).toml);
+    return 0;
+  }
   const auto t0 = std::chrono::steady_clock::now();
   std::FILE* csv = nullptr;
   if (!out.empty()) {
@@ -97,9 +109,10 @@ int explore_main(int argc, char** argv) {
     const std::string resume = r.resume_rounds ? std::to_string(*r.resume_rounds) : "never";
     if (!quiet || !r.violations.empty())
       fmt::print(stderr, "[{}/{}] seed {}: {} VMs on {} nodes, faults: {}; resumed after {} round(s) from round {}; "
-                         "{} final blocks, {} certificates checked, {:.1f} s{}\n",
+                         "{} final blocks, {} certificates checked, slashed: {}, {:.1f} s{}\n",
                  i + 1, seeds, seed, r.scenario.vms, r.nodes, faults_text(r.scenario.faults), resume,
-                 r.scenario.resume_from, r.final_blocks, r.certificates_checked, r.seconds,
+                 r.scenario.resume_from, r.final_blocks, r.certificates_checked,
+                 r.slashed.empty() ? std::string("none") : fmt::format("{}", fmt::join(r.slashed, " ")), r.seconds,
                  r.violations.empty() ? " ok" : "");
     if (!r.violations.empty()) {
       ++failed;
@@ -137,7 +150,7 @@ int explore_main(int argc, char** argv) {
     std::fclose(csv);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   fmt::print("explore: {} seeds ({} to {}), {} rounds each{}\n", seeds, start, start + seeds - 1, eo.rounds,
-             eo.loss ? "" : ", no loss");
+             !eo.loss ? ", no loss" : !eo.vote_loss ? ", loss sparing votes" : "");
   fmt::print("  faults injected: {}\n", faults_text(faults));
   fmt::print("  seeds with violations: {} ({} violations)\n", failed, violations);
   for (const auto& [k, n] : violation_kinds)
