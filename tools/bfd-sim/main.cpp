@@ -168,7 +168,8 @@ int main(int argc, char** argv) {
   if (argc > 1 && std::string(argv[1]) == "explore")
     return explore_main(argc - 1, argv + 1);
   CLI::App app{"bfd-sim: runs a delegate-pool scenario (TOML) on the real chain actors in virtual time\n"
-               "and writes per-slot/round/VM CSV, summary.json/.txt and gnuplot plots to --out."};
+               "and writes per-slot/round/VM CSV, summary.json/.txt and gnuplot plots to --out.\n"
+               "bfd-sim explore --help: random seeded scenarios checked for safety and liveness."};
   app.failure_message([](const CLI::App*, const CLI::Error& e) {
     return fmt::format("bfd-sim: {} (see --help)\n", e.what());
   });
