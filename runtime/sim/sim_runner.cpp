@@ -75,7 +75,23 @@ struct link_slot {
   std::uint64_t stream = 0;
   std::uint64_t* lost = nullptr;     // counters of the run
   std::uint64_t* delayed = nullptr;
+  std::size_t from = 0, to = 0;      // node numbers
+  std::FILE* vote_trace = nullptr;   // run_options::vote_trace_file, shared by every link
 };
+
+/// One line of the vote trace for a relayed vote that meets the link (see run_options).
+template <class Tuple>  // caf::type_erased_tuple (a message arriving) or caf::message (one in flight)
+void trace_vote(const link_slot& slot, const Tuple& x, std::uint64_t now_ms, std::uint64_t due_ms, const char* fate) {
+  if (!slot.vote_trace || !x.template match_elements<relay_atom, confirmation_envelope>())
+    return;
+  const auto& env = x.template get_as<confirmation_envelope>(1);
+  if (!env)
+    return;
+  const auto& c = *env;
+  fmt::print(slot.vote_trace, "{},{},{},{},{},{},{},{},{},{}\n", now_ms - genesis_time_ms, due_ms - genesis_time_ms,
+             slot.from, slot.to, to_hex(c.signer).substr(0, 16), c.source_height, to_hex(c.source).substr(0, 16),
+             c.height, to_hex(c.block).substr(0, 16), fate);
+}
 
 using link_deliver_atom = caf::atom_constant<caf::atom("simdeliver")>;
 
@@ -109,9 +125,12 @@ caf::behavior link_impl(caf::stateful_actor<link_state>* self, std::shared_ptr<l
   self->set_default_handler([time](caf::scheduled_actor* p, caf::message_view& x) -> caf::result<caf::message> {
     auto* me = static_cast<caf::stateful_actor<link_state>*>(p);
     auto& st = me->state;
-    if (st.slot->cut || !st.slot->target)
+    if (st.slot->cut || !st.slot->target) {
+      trace_vote(*st.slot, x.content(), time->now_ms(), time->now_ms(), st.slot->cut ? "cut" : "down");
       return caf::message{};  // dropped: a request through a cut link times out
+    }
     if (!st.model || !st.model->shapes_traffic()) {
+      trace_vote(*st.slot, x.content(), time->now_ms(), time->now_ms(), "sent");
       auto rp = me->make_response_promise();
       rp.delegate(st.slot->target, x.move_content_to_message());
       return caf::message{};
@@ -121,6 +140,7 @@ caf::behavior link_impl(caf::stateful_actor<link_state>* self, std::shared_ptr<l
     const auto r_loss = draw(), r_delay = draw(), r_jitter = draw();
     if (st.slot->lossy && m.loss_millionths > 0 && r_loss % 1'000'000 < m.loss_millionths && may_lose(m, x)) {
       ++*st.slot->lost;
+      trace_vote(*st.slot, x.content(), time->now_ms(), time->now_ms(), "lost");
       return caf::message{};
     }
     std::uint64_t delay = m.delay.sample(r_delay);
@@ -131,6 +151,7 @@ caf::behavior link_impl(caf::stateful_actor<link_state>* self, std::shared_ptr<l
     if (!m.reorder)
       due = std::max(due, st.last_due);  // in order: never before the message ahead of it
     st.last_due = std::max(st.last_due, due);
+    trace_vote(*st.slot, x.content(), now, due, "sent");
     auto rp = me->make_response_promise();
     if (due == now && st.in_flight.empty()) {
       rp.delegate(st.slot->target, x.move_content_to_message());
@@ -142,15 +163,17 @@ caf::behavior link_impl(caf::stateful_actor<link_state>* self, std::shared_ptr<l
     me->delayed_send(me, std::chrono::milliseconds(due - now), link_deliver_atom::value, id);
     return caf::message{};
   });
-  return {[self](link_deliver_atom, std::uint64_t id) {
+  return {[self, time](link_deliver_atom, std::uint64_t id) {
     auto& st = self->state;
     auto it = st.in_flight.find(id);
     if (it == st.in_flight.end())
       return;
     auto [rp, msg] = std::move(it->second);
     st.in_flight.erase(it);
-    if (st.slot->cut || !st.slot->target)
-      return;  // cut or crashed while in flight: lost
+    if (st.slot->cut || !st.slot->target) {  // cut or crashed while in flight: lost
+      trace_vote(*st.slot, msg, time->now_ms(), time->now_ms(), st.slot->cut ? "cut in flight" : "down in flight");
+      return;
+    }
     rp.delegate(st.slot->target, std::move(msg));
   }};
 }
@@ -207,6 +230,9 @@ private:
         if (l)
           caf::anon_send_exit(l, caf::exit_reason::user_shutdown);
     settle();
+    if (vote_trace_)
+      std::fclose(vote_trace_);
+    vote_trace_ = nullptr;
   }
 
   // --- set-up -------------------------------------------------------------------------------
@@ -266,6 +292,14 @@ private:
       }
     }
     log_ = log;
+    if (!opts_.vote_trace_file.empty()) {
+      vote_trace_ = std::fopen(opts_.vote_trace_file.c_str(), "w");
+      if (!vote_trace_)
+        return make_error(errc::io, "cannot write " + opts_.vote_trace_file);
+      fmt::print(vote_trace_, "sent_ms,due_ms,from_node,to_node,signer,source_height,source,height,target,fate\n");
+      for (std::size_t v = 0; v < vms_.size(); ++v)
+        fmt::print(vote_trace_, "# {} {} node {}\n", vms_[v].name, to_hex(ids_[v].keys.pub).substr(0, 16), node_of_[v]);
+    }
     stores_.resize(node_count_);
     node_up_.assign(node_count_, true);
     crashed_.assign(vms_.size(), false);
@@ -297,6 +331,9 @@ private:
         slot->lossy = sc_.network.loss_millionths > 0;
         slot->lost = &stats_.checks.messages_lost;
         slot->delayed = &stats_.checks.messages_delayed;
+        slot->from = a;
+        slot->to = b;
+        slot->vote_trace = vote_trace_;
         links_[a][b] = slot;
         link_actors_[a][b] = sys_.spawn(link_impl, slot, &sc_.network, sc_.seed, std::shared_ptr<const clock>(clock_));
         caf::anon_send(nodes_[a]->chain(), peer_atom::value, link_actors_[a][b]);
@@ -1151,6 +1188,7 @@ private:
   std::vector<bool> node_up_;
   std::vector<bool> crashed_;                      // per VM: its delegate actor is gone
   std::shared_ptr<spdlog::logger> log_;
+  std::FILE* vote_trace_ = nullptr;
   std::vector<std::unique_ptr<runtime::node>> nodes_;
   std::vector<std::unique_ptr<runtime::node>> retired_;  // crashed incarnations (their actors are stopped)
   std::uint64_t forged_ = 0;

@@ -19,6 +19,9 @@ using progress_fn = std::function<void(std::uint64_t rounds_done, std::uint64_t 
 struct run_options {
   progress_fn progress;      ///< called after every round; may be empty
   std::string log_file;      ///< when set, the node's log (blocks, finality, faults) goes there
+  /// When set: one CSV line per relayed vote that meets a link between nodes (sent, lost, cut by a
+  /// partition, or its node down), with the virtual times, nodes, signer, source and target.
+  std::string vote_trace_file;
   /// Run the safety and liveness checks of run_checks (bfd-sim explore): a little slower.
   bool check = false;
   /// With `check`: the round from which finality must resume (the last fault has healed by its start).

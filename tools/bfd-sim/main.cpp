@@ -185,6 +185,8 @@ int main(int argc, char** argv) {
   app.add_flag("--no-plots", no_plots, "Write the CSV and summary only, do not run gnuplot");
   app.add_flag("--log", log, "Write the nodes' log (blocks, finality, faults) to node.log in the output directory");
   app.add_flag("-q,--quiet", quiet, "No progress line");
+  bool trace_votes = false;
+  app.add_flag("--trace-votes", trace_votes, "Write votes.csv: every relayed vote between nodes, with its fate");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -211,6 +213,8 @@ int main(int argc, char** argv) {
       bfd::sim::run_options ro;
       if (log)
         ro.log_file = (std::filesystem::path(dir) / "node.log").string();
+      if (trace_votes)
+        ro.vote_trace_file = (std::filesystem::path(dir) / "votes.csv").string();
       std::uint64_t last_printed = UINT64_MAX;
       if (!quiet)
         ro.progress = [&](std::uint64_t done, std::uint64_t total) {
