@@ -57,16 +57,20 @@ explore_scenario generate_explore_scenario(std::uint64_t seed, const explore_opt
   std::vector<std::uint64_t> count(categories);
   for (std::uint64_t c = 0; c < categories; ++c)
     count[c] = n / categories + (c < n % categories ? 1 : 0);
-  // Byzantine VMs: ⌊(K − 1)/3⌋ at most, K = ⌊n/2⌋ + 1 the cluster size when all bid the same.
-  // They bid 1001 BFDT instead of 1000, so each is the first of its category the cluster takes
-  // (their votes count only while they are members) and they hold under a third of its power.
-  const std::uint64_t k = n / 2 + 1;
-  const std::uint64_t b_max = (k - 1) / 3;
+  // Byzantine VMs bid 1001 BFDT instead of 1000, so each is the first of its category the
+  // cluster takes (their votes count only while they are members). With b of them the cluster is
+  // the smallest K with K·1000 + b > (n·1000 + b)/2, and they must hold under a third of its power:
+  // 3 · 1001 · b < 1000 · K + b. The largest such b (at most one per category) bounds the draw.
+  auto cluster_size = [&](std::uint64_t byzantine) { return (n * 1000 - byzantine) / 2000 + 1; };
+  std::uint64_t b_max = 0;
+  for (std::uint64_t c = 1; c <= categories; ++c)
+    if (3 * 1001 * c < 1000 * cluster_size(c) + c)
+      b_max = c;
   const std::uint64_t b = b_max ? 1 + d.below(b_max) : 0;
   std::vector<std::uint64_t> byz(categories, 0);
   for (std::uint64_t i = 0; i < b; ++i) {
     auto c = d.below(categories);
-    while (byz[c] + 1 >= count[c])  // keep an honest VM in every category
+    while (byz[c] > 0)  // one per category: each is the first its category gives the cluster
       c = (c + 1) % categories;
     ++byz[c];
   }
