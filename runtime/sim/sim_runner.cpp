@@ -597,6 +597,7 @@ private:
         continue;
       ++stats_.checks.nodes_compared;
       infos[n] = info(n);
+      end_finals_ += fmt::format("{}{}", end_finals_.empty() ? "" : " ", infos[n].final_height);
       for (std::uint64_t h = 1; h <= infos[n].final_height; ++h) {
         auto r = self_->request(nodes_[n]->chain(), caf::infinite, height_atom::value, h);
         settle();
@@ -977,8 +978,9 @@ private:
       compare_final_chains();
       if (!resumed_ && opts_.resume_from_round < sc_.rounds)
         stats_.checks.violations.push_back(fmt::format(
-          "finality did not resume after round {}: node 0's final height stayed at or below {}", opts_.resume_from_round,
-          watch_head_));
+          "finality did not resume after round {}: node 0's final height stayed at or below {} (final heights "
+          "by node at the end: {})",
+          opts_.resume_from_round, watch_head_, end_finals_));
     }
     stats_.final_blocks = finals_.size();
     return {};
@@ -1198,6 +1200,7 @@ private:
   bool watching_ = false;
   bool resumed_ = false;
   std::uint64_t watch_head_ = 0;
+  std::string end_finals_;  // each node's final height at the end, for messages
   std::map<std::uint64_t, std::pair<finality_certificate, std::optional<block>>> certs_;  // by source height
   std::map<std::size_t, delegate_actor> actor_of_;
 
