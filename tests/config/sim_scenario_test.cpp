@@ -138,7 +138,7 @@ TEST_CASE("every scenario in config/sim loads and opens with a comment naming it
       CHECK(materialize_vms(one).size() == one.vm_count());
     }
   }
-  CHECK(files == 8);  // paper, bronze-half, third-crash, partition-split, sweep-cluster, large-10k, lossy-network, vote-loss
+  CHECK(files == 10);  // paper, bronze-half, third-crash, partition-split, sweep-cluster, large-10k, lossy-network, vote-loss, partition-vote-in-flight, latency-double-block
 }
 
 TEST_CASE("paper.toml runs three VMs in each of gold, silver and bronze for 5 epochs of 10 rounds") {
