@@ -556,7 +556,6 @@ private:
     return 0;
   }
 
-  bool hosted_now(std::size_t v) const { return actor_of_.count(v) || crashed_[v]; }
 
   /// Kills the VMs' delegate actors: their volatile state is gone, their signing records stay in
   /// their node's store. A node whose every hosted delegate is down stops as a whole (chain,
