@@ -556,7 +556,6 @@ private:
     return 0;
   }
 
-
   /// Kills the VMs' delegate actors: their volatile state is gone, their signing records stay in
   /// their node's store. A node whose every hosted delegate is down stops as a whole (chain,
   /// mempool, verifiers): its unfinal blocks, votes and mempool are gone, its store remains.
