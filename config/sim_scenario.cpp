@@ -192,6 +192,8 @@ std::string_view to_string(sim_event_kind kind) noexcept {
     case sim_event_kind::heal: return "heal";
     case sim_event_kind::equivocate: return "equivocate";
     case sim_event_kind::vote_move: return "vote_move";
+    case sim_event_kind::double_vote: return "double_vote";
+    case sim_event_kind::surround_vote: return "surround_vote";
   }
   return "unknown";
 }
@@ -280,6 +282,7 @@ constexpr std::int64_t max_rounds_per_epoch = 1'000'000;
 constexpr std::int64_t max_work_bits = 32;
 constexpr std::int64_t max_u32 = 0xffff'ffff;
 constexpr std::int64_t max_delay_ms = 600'000;
+constexpr std::int64_t max_link_delay_ms = 60'000;
 
 constexpr std::size_t max_categories = 100;
 constexpr std::size_t max_pools = 10'000;
@@ -293,7 +296,7 @@ constexpr amount default_cap_factor = 1'000'000;
 constexpr double min_alpha = 0.01, max_alpha = 100;
 constexpr double max_sigma = 10;
 
-constexpr std::string_view known_sections = "[scenario], [[category]], [[pool]], [load], [[event]], [sweep]";
+constexpr std::string_view known_sections = "[scenario], [[category]], [[pool]], [load], [network], [[event]], [sweep]";
 
 constexpr std::string_view amount_what =
   "an amount as a string, e.g. \"100\" or \"100 BFDT\" (BFDT) or \"1500u\" (base units)";
@@ -466,8 +469,8 @@ private:
   void read_sections(const toml::table& doc) {
     for (auto&& [k, v] : doc) {
       const auto name = std::string(k.str());
-      if (name == "scenario" || name == "category" || name == "pool" || name == "load" || name == "event"
-          || name == "sweep")
+      if (name == "scenario" || name == "category" || name == "pool" || name == "load" || name == "network"
+          || name == "event" || name == "sweep")
         continue;
       if (v.is_table() || v.is_array_of_tables())
         diag_.add(k.source(), "unknown section " + section_form(name, v) + "; expected one of: "
@@ -494,6 +497,8 @@ private:
         read_pool(*t);
     if (const auto* t = single_table(doc, "load", {}))
       read_load(*t);
+    if (const auto* t = single_table(doc, "network", {}))
+      read_network(*t);
     const auto events = tables_of(doc, "event", {});
     if (events.size() > sim_max_events)
       diag_.add(doc.get("event")->source(), "[[event]] has " + std::to_string(events.size()) + " entries; at most "
@@ -816,6 +821,133 @@ private:
     r.finish();
   }
 
+  // [network] ------------------------------------------------------------------------------------
+
+  void read_network(const toml::table& t) {
+    table_reader r(diag_, t, "[network]",
+                   {"nodes", "delay_ms", "jitter_ms", "reorder", "loss", "loss_until_round", "lose"});
+    auto& n = tmpl_.scenario.network;
+    if (const auto* v = r.find("nodes"); v && v->as_integer()) {
+      if (auto c = r.integer("nodes", presence::optional, 1, 1000)) {
+        n.nodes = sim_node_placement::count;
+        n.node_count = static_cast<std::uint32_t>(*c);
+      }
+    } else if (auto v = r.text("nodes", presence::optional, "\"partitions\", \"per-vm\" or a number of nodes")) {
+      if (*v == "partitions")
+        n.nodes = sim_node_placement::partitions;
+      else if (*v == "per-vm")
+        n.nodes = sim_node_placement::per_vm;
+      else
+        r.bad_value("nodes", *r.find("nodes"), "\"partitions\", \"per-vm\" or a number of nodes", "\"" + *v + "\"");
+    }
+    if (const auto* v = r.find("delay_ms"))
+      if (auto d = delay_distribution(r, *v))
+        n.delay = *d;
+    if (auto v = r.integer("jitter_ms", presence::optional, 0, max_link_delay_ms))
+      n.jitter_ms = static_cast<std::uint32_t>(*v);
+    if (const auto* v = r.find("reorder")) {
+      if (const auto* b = v->as_boolean())
+        n.reorder = b->get();
+      else
+        r.wrong_type("reorder", *v, "true or false");
+    }
+    if (auto v = r.number("loss", presence::optional, 0, 0.5)) {
+      const double m = *v * 1e6;
+      if (m != static_cast<double>(static_cast<std::uint32_t>(m)))
+        r.bad_value("loss", *r.find("loss"), "a probability from 0 to 0.5 with at most 6 decimals", double_text(*v));
+      else
+        n.loss_millionths = static_cast<std::uint32_t>(m);
+    }
+    if (auto v = r.integer("loss_until_round", presence::optional, 0, static_cast<std::int64_t>(sim_max_rounds)))
+      n.loss_until_round = static_cast<std::uint64_t>(*v);
+    if (const auto* v = r.find("lose")) {
+      constexpr std::string_view what = "an array of \"votes\", \"blocks\", \"transactions\", \"sync\"";
+      const auto* a = v->as_array();
+      if (!a || a->empty()) {
+        r.wrong_type("lose", *v, what);
+      } else {
+        n.lose_votes = n.lose_blocks = n.lose_transactions = n.lose_sync = false;
+        for (const auto& item : *a) {
+          const auto* str = item.as_string();
+          const std::string k = str ? str->get() : "";
+          if (k == "votes")
+            n.lose_votes = true;
+          else if (k == "blocks")
+            n.lose_blocks = true;
+          else if (k == "transactions")
+            n.lose_transactions = true;
+          else if (k == "sync")
+            n.lose_sync = true;
+          else
+            diag_.add(item.source(), "'lose' in [network] takes " + std::string(what) + ", got "
+                                       + (str ? "\"" + k + "\"" : std::string(type_phrase(item.type()))));
+        }
+      }
+    }
+    r.finish();
+  }
+
+  /// A link delay: whole milliseconds, or a table { distribution = "fixed" | "uniform" | "lognormal", ... }
+  /// with value / min, max / median, sigma, max (all in milliseconds, at most max_link_delay_ms).
+  std::optional<sim_distribution> delay_distribution(table_reader& outer, const toml::node& v) {
+    constexpr std::string_view what = "milliseconds, or a table such as { distribution = \"uniform\", min = 20, max = 200 }";
+    if (v.as_integer()) {
+      auto ms = outer.integer_value("delay_ms", v, 0, max_link_delay_ms);
+      if (!ms)
+        return std::nullopt;
+      sim_distribution d;
+      d.value = static_cast<amount>(*ms);
+      return d;
+    }
+    const auto* t = v.as_table();
+    if (!t) {
+      outer.wrong_type("delay_ms", v, what);
+      return std::nullopt;
+    }
+    table_reader r(diag_, *t, "'delay_ms' of [network]", {"distribution", "value", "min", "max", "median", "sigma"});
+    auto kind = r.text("distribution", presence::required, "\"fixed\", \"uniform\" or \"lognormal\"");
+    sim_distribution d;
+    bool ok = kind.has_value();
+    auto ms = [&](std::string_view key, presence p, std::int64_t lo) -> std::optional<amount> {
+      if (auto x = r.integer(key, p, lo, max_link_delay_ms))
+        return static_cast<amount>(*x);
+      if (p == presence::required || r.find(key))
+        ok = false;
+      return std::nullopt;
+    };
+    if (kind && *kind == "fixed") {
+      d.kind = sim_distribution_kind::fixed;
+      d.value = ms("value", presence::required, 0).value_or(0);
+    } else if (kind && *kind == "uniform") {
+      d.kind = sim_distribution_kind::uniform;
+      d.min = ms("min", presence::required, 0).value_or(0);
+      d.max = ms("max", presence::required, 0).value_or(0);
+      if (ok && d.max < d.min) {
+        r.bad_value("max", *r.find("max"), "at least min (" + std::to_string(d.min) + ")", std::to_string(d.max));
+        ok = false;
+      }
+    } else if (kind && *kind == "lognormal") {
+      d.kind = sim_distribution_kind::lognormal;
+      d.median = ms("median", presence::required, 1).value_or(1);
+      if (auto s = r.number("sigma", presence::required, 0, 10))
+        d.sigma = *s;
+      else
+        ok = false;
+      d.max = ms("max", presence::optional, 1).value_or(std::min<amount>(d.median * 100, max_link_delay_ms));
+      if (ok && d.max < d.median) {
+        r.bad_value("max", *r.find("max"), "at least median (" + std::to_string(d.median) + ")", std::to_string(d.max));
+        ok = false;
+      }
+    } else if (kind) {
+      r.bad_value("distribution", *t->get("distribution"), "\"fixed\", \"uniform\" or \"lognormal\"", "\"" + *kind + "\"");
+      ok = false;
+    }
+    r.finish();
+    if (!ok)
+      return std::nullopt;
+    return d;
+  }
+
   // [[event]] ------------------------------------------------------------------------------------
 
   struct event_kind_info {
@@ -836,6 +968,8 @@ private:
       {"heal", sim_event_kind::heal, {}},
       {"equivocate", sim_event_kind::equivocate, {"targets"}},
       {"vote_move", sim_event_kind::vote_move, {"from", "to", "amount", "fraction"}},
+      {"double_vote", sim_event_kind::double_vote, {"targets"}},
+      {"surround_vote", sim_event_kind::surround_vote, {"targets"}},
     };
     return kinds;
   }
@@ -973,6 +1107,8 @@ private:
       case sim_event_kind::leave:
       case sim_event_kind::recover:
       case sim_event_kind::equivocate:
+      case sim_event_kind::double_vote:
+      case sim_event_kind::surround_vote:
         targets("targets", e.targets);
         break;
       case sim_event_kind::crash:

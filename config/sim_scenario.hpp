@@ -142,6 +142,8 @@ enum class sim_event_kind : std::uint8_t {
   heal,        ///< the partition in effect ends
   equivocate,  ///< targets sign two different blocks for their next slot
   vote_move,   ///< voters move stake from each `from` VM to the `to` VMs
+  double_vote,    ///< targets (their keys, held by the simulator) sign a second vote for a height they voted for
+  surround_vote,  ///< targets sign a vote from genesis to a height above the head, surrounding their last one
 };
 
 /// The kind as written in files: "join", "vote_move", …
@@ -170,6 +172,35 @@ struct sim_event {
   file_position where;                  ///< the [[event]] header
 };
 
+/// Where simulated VMs run: which of them share a node (one chain actor, mempool and store).
+enum class sim_node_placement : std::uint8_t {
+  partitions,  ///< VMs that every scripted partition keeps together share a node (the default)
+  per_vm,      ///< every VM has a node of its own
+  count,       ///< `node_count` nodes; VM i (in materialize_vms order) on node i mod node_count
+};
+
+/// The [network] section: the links between simulated nodes. Every message a node's chain or
+/// mempool sends to another node crosses one link; requests take the link's latency one way (the
+/// reply comes back at once).
+struct sim_network {
+  sim_node_placement nodes = sim_node_placement::partitions;
+  std::uint32_t node_count = 0;  ///< count: 1 … 1000
+  /// Each message's delay in virtual milliseconds (fixed, uniform or lognormal; the amounts of the
+  /// distribution are milliseconds). Fixed 0 = instant delivery.
+  sim_distribution delay;
+  std::uint32_t jitter_ms = 0;        ///< plus a uniform 0 … jitter_ms per message
+  bool reorder = false;               ///< false: a link delivers in order (a message waits for the one before)
+  std::uint32_t loss_millionths = 0;  ///< probability × 10^6 that a message is lost (0 … 500,000)
+  std::optional<std::uint64_t> loss_until_round;  ///< messages are lost only before this round's start
+  /// Which messages the loss model may drop (all by default): relayed votes, relayed blocks,
+  /// relayed transactions, and sync (every other message: catch-up requests, peer set-up).
+  bool lose_votes = true, lose_blocks = true, lose_transactions = true, lose_sync = true;
+  /// Whether any message is delayed or lost (else links forward at once, as without [network]).
+  bool shapes_traffic() const noexcept {
+    return delay.largest() > 0 || jitter_ms > 0 || loss_millionths > 0;
+  }
+};
+
 /// One parameter of a sweep point as it appears in the label: "category.bronze.cluster_cap", "10".
 struct sim_sweep_setting {
   std::string parameter;
@@ -194,6 +225,7 @@ struct sim_scenario {
   consensus_params params;      ///< categories and chain parameters; genesis_time_ms is 0
   std::vector<sim_pool> pools;  ///< in file order
   sim_load load;
+  sim_network network;            ///< [network]; defaults: nodes from partitions, instant links
   std::vector<sim_event> events;  ///< sorted by round; file order within a round
   file_position where;            ///< the [scenario] header
 

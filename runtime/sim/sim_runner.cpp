@@ -1,4 +1,5 @@
 #include "runtime/sim/sim_runner.hpp"
+#include "runtime/sim/sim_link.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -19,6 +20,7 @@
 #include "chains/consensus/chain_state.hpp"
 #include "chains/core/hex.hpp"
 #include "chains/crypto/hash.hpp"
+#include "chains/storage/memory_store.hpp"
 #include "runtime/node.hpp"
 
 namespace bfd::sim {
@@ -37,6 +39,8 @@ constexpr std::uint64_t far_expiry = 1'000'000'000;
 constexpr amount fee_budget = 1'000 * units_per_bfdt;  // for vote, unvote and bid fees
 constexpr amount vote_fee = 1'000;
 constexpr std::uint64_t stream_keys = std::uint64_t{1} << 48;
+constexpr std::uint64_t stream_links = (std::uint64_t{1} << 48) + (std::uint64_t{1} << 32);  // + a·nodes + b
+constexpr std::uint64_t stream_forged = (std::uint64_t{1} << 48) + (std::uint64_t{2} << 32);
 
 // Deterministic keys: VM i, load account i, voter of VM i, reporter of node i.
 key_pair derive_key(std::uint64_t seed, std::uint64_t domain, std::uint64_t i) {
@@ -61,26 +65,6 @@ hash256 aux_of(std::uint64_t n) {
   return aux;
 }
 
-// A link between two simulated nodes: forwards everything to `target` unless cut.
-struct link_state {
-  caf::actor target;
-  std::shared_ptr<bool> cut;
-};
-
-caf::behavior link_impl(caf::stateful_actor<link_state>* self, caf::actor target, std::shared_ptr<bool> cut) {
-  self->state.target = std::move(target);
-  self->state.cut = std::move(cut);
-  self->set_default_handler([](caf::scheduled_actor* p, caf::message_view& x) -> caf::result<caf::message> {
-    auto* me = static_cast<caf::stateful_actor<link_state>*>(p);
-    if (*me->state.cut)
-      return caf::message{};  // dropped: a request through a cut link times out
-    auto rp = me->make_response_promise();
-    rp.delegate(me->state.target, x.move_content_to_message());
-    return caf::message{};
-  });
-  return {[](caf::unit_t) {}};
-}
-
 struct sim_config : caf::actor_system_config {
   sim_config() {
     register_vocabulary(*this);
@@ -101,6 +85,13 @@ public:
         sched_(dynamic_cast<caf::scheduler::test_coordinator&>(sys_.scheduler())), self_(sys_) {}
 
   result<sim_result> run() {
+    auto out = run_all();
+    shutdown();
+    return out;
+  }
+
+private:
+  result<sim_result> run_all() {
     const auto t0 = std::chrono::steady_clock::now();
     if (auto st = setup(); !st)
       return st.error();
@@ -113,13 +104,24 @@ public:
     stats_.setup_seconds = std::chrono::duration<double>(t1 - t0).count();
     stats_.run_seconds = std::chrono::duration<double>(t2 - t1).count();
     stats_.replay_seconds = std::chrono::duration<double>(t3 - t2).count();
-    for (auto& n : nodes_)
-      n->stop();
-    settle();
     return out;
   }
 
-private:
+  /// Stops every actor the run started, so the actor system can shut down.
+  void shutdown() {
+    for (auto& n : nodes_)
+      n->stop();
+    // Links may hold messages in flight (delayed sends to themselves): stop them explicitly.
+    for (auto& row : link_actors_)
+      for (auto& l : row)
+        if (l)
+          caf::anon_send_exit(l, caf::exit_reason::user_shutdown);
+    settle();
+    if (vote_trace_)
+      std::fclose(vote_trace_);
+    vote_trace_ = nullptr;
+  }
+
   // --- set-up -------------------------------------------------------------------------------
 
   status setup() {
@@ -176,22 +178,25 @@ private:
         return make_error(errc::io, std::string("log file: ") + e.what());
       }
     }
+    log_ = log;
+    if (!opts_.vote_trace_file.empty()) {
+      vote_trace_ = std::fopen(opts_.vote_trace_file.c_str(), "w");
+      if (!vote_trace_)
+        return make_error(errc::io, "cannot write " + opts_.vote_trace_file);
+      fmt::print(vote_trace_, "sent_ms,due_ms,from_node,to_node,signer,source_height,source,height,target,fate\n");
+      for (std::size_t v = 0; v < vms_.size(); ++v)
+        fmt::print(vote_trace_, "# {} {} node {}\n", vms_[v].name, to_hex(ids_[v].keys.pub).substr(0, 16), node_of_[v]);
+    }
+    stores_.resize(node_count_);
+    node_up_.assign(node_count_, true);
+    crashed_.assign(vms_.size(), false);
     for (std::size_t n = 0; n < node_count_; ++n) {
-      runtime::node_options o;
-      o.genesis = genesis_;
-      o.reporter = derive_key(sc_.seed, stream_keys + 3, n);
-      o.time = clock_;
-      o.self_ticking = false;
-      o.log = log;
+      stores_[n] = std::make_shared<memory_store>();
       std::vector<std::size_t> hosted;
-      for (std::size_t i = 0; i < vms_.size(); ++i) {
-        if (node_of_[i] != n || vms_[i].join_round != 0)
-          continue;
-        hosted.push_back(i);
-        o.delegates.push_back(ids_[i]);
-        o.switches.push_back(switches_[i]);
-      }
-      auto started = runtime::node::start(sys_, std::move(o));
+      for (std::size_t i = 0; i < vms_.size(); ++i)
+        if (node_of_[i] == n && vms_[i].join_round == 0)
+          hosted.push_back(i);
+      auto started = runtime::node::start(sys_, node_options_for(n, hosted));
       if (!started)
         return started.error();
       // node::start spawns the delegates in the order it was given them.
@@ -200,15 +205,26 @@ private:
       nodes_.push_back(std::move(*started));
     }
     settle();
-    // Full mesh of links, each of which a partition can cut.
-    cut_.assign(node_count_, std::vector<std::shared_ptr<bool>>(node_count_));
+    // Full mesh of links, each of which a partition can cut and the network model shapes.
+    links_.assign(node_count_, std::vector<std::shared_ptr<link_slot>>(node_count_));
+    link_actors_.assign(node_count_, std::vector<caf::actor>(node_count_));
     for (std::size_t a = 0; a < node_count_; ++a)
       for (std::size_t b = 0; b < node_count_; ++b) {
         if (a == b)
           continue;
-        cut_[a][b] = std::make_shared<bool>(false);
-        auto link = sys_.spawn(link_impl, caf::actor_cast<caf::actor>(nodes_[b]->chain()), cut_[a][b]);
-        caf::anon_send(nodes_[a]->chain(), peer_atom::value, link);
+        auto slot = std::make_shared<link_slot>();
+        slot->target = caf::actor_cast<caf::actor>(nodes_[b]->chain());
+        slot->stream = stream_links + a * node_count_ + b;
+        slot->lossy = sc_.network.loss_millionths > 0;
+        slot->lost = &stats_.checks.messages_lost;
+        slot->delayed = &stats_.checks.messages_delayed;
+        slot->from = a;
+        slot->to = b;
+        slot->vote_trace = vote_trace_;
+        slot->genesis_ms = genesis_time_ms;
+        links_[a][b] = slot;
+        link_actors_[a][b] = spawn_link(sys_, slot, &sc_.network, sc_.seed, clock_);
+        caf::anon_send(nodes_[a]->chain(), peer_atom::value, link_actors_[a][b]);
       }
     settle();
     stats_.nodes = node_count_;
@@ -218,6 +234,22 @@ private:
         submit(vote_tx(i, i, vms_[i].votes));
     settle();
     return {};
+  }
+
+  /// How node `n` starts (first time or after a crash): from its own store, with `hosted` delegates.
+  runtime::node_options node_options_for(std::size_t n, const std::vector<std::size_t>& hosted) {
+    runtime::node_options o;
+    o.genesis = genesis_;
+    o.reporter = derive_key(sc_.seed, stream_keys + 3, n);
+    o.time = clock_;
+    o.self_ticking = false;
+    o.log = log_;
+    o.store = stores_[n];
+    for (auto i : hosted) {
+      o.delegates.push_back(ids_[i]);
+      o.switches.push_back(switches_[i]);
+    }
+    return o;
   }
 
   // Nodes: VMs that every scripted partition puts in the same group share a node; without
@@ -241,6 +273,12 @@ private:
         signature[v].push_back(group[v]);
       partition_groups_.push_back(group);
     }
+    if (sc_.network.nodes == config::sim_node_placement::per_vm)
+      for (std::size_t v = 0; v < vms_.size(); ++v)
+        signature[v] = {v};
+    if (sc_.network.nodes == config::sim_node_placement::count)
+      for (std::size_t v = 0; v < vms_.size(); ++v)
+        signature[v] = {v % sc_.network.node_count};
     std::map<std::vector<std::size_t>, std::size_t> node_by_signature;
     node_of_.resize(vms_.size());
     for (std::size_t v = 0; v < vms_.size(); ++v) {
@@ -312,7 +350,7 @@ private:
 
   void submit(const transaction& tx) {
     ++stats_.txs_submitted;
-    caf::anon_send(nodes_[0]->mempool(), submit_atom::value, tx_envelope{tx});
+    caf::anon_send(nodes_[observer()]->mempool(), submit_atom::value, tx_envelope{tx});
   }
 
   void submit_load_until(std::uint64_t now) {
@@ -333,6 +371,25 @@ private:
   void settle() { sched_.run(); }
 
   void set_time(std::uint64_t t) {
+    if (sc_.network.shapes_traffic()) {
+      // Delayed messages and timeouts fire at their own virtual times, in order, each seeing
+      // the clock at that time (without a network model they fire at the next step, as before).
+      auto& clk = sched_.clock();
+      while (clk.has_pending_timeout()) {
+        const auto next = clk.schedule().begin()->first;
+        const auto ahead = std::chrono::duration_cast<std::chrono::milliseconds>(next - clk.current_time).count();
+        const auto at = clock_->now_ms() + static_cast<std::uint64_t>(std::max<std::int64_t>(0, ahead));
+        if (at > t)
+          break;
+        if (at > clock_->now_ms()) {
+          sched_.advance_time(std::chrono::milliseconds(at - clock_->now_ms()));
+          clock_->set(at);
+        } else {
+          sched_.trigger_timeout();
+        }
+        settle();
+      }
+    }
     if (t <= clock_->now_ms())
       return;
     const auto delta = t - clock_->now_ms();
@@ -358,6 +415,8 @@ private:
 
   // Reads node 0's newly final blocks, stamping them with the current virtual time.
   void collect_final() {
+    if (!node_up_[0])
+      return;  // node 0 is down: its final blocks are read when it is back
     const auto i = info(0);
     while (final_seen_ < i.final_height) {
       auto h = self_->request(nodes_[0]->chain(), caf::infinite, height_atom::value, final_seen_ + 1);
@@ -375,6 +434,83 @@ private:
         break;
       ++final_seen_;
     }
+    if (!opts_.check || final_seen_ == 0 || final_seen_ == cert_checked_height_)
+      return;
+    cert_checked_height_ = final_seen_;
+    if (watching_ && !resumed_ && final_seen_ > watch_head_) {
+      resumed_ = true;
+      stats_.checks.resume_rounds = current_round_ - opts_.resume_from_round;
+    }
+    // The certificate of the newly final block: the link from it to its direct child.
+    std::optional<finality_certificate> cert;
+    auto hc = self_->request(nodes_[0]->chain(), caf::infinite, cert_atom::value);
+    settle();
+    hc.receive([&](const certificate_envelope& c) { if (c) cert = *c; }, [](const caf::error&) {});
+    if (!cert) {
+      stats_.checks.violations.push_back(fmt::format("final #{} on node 0 has no certificate", final_seen_));
+      return;
+    }
+    std::optional<block> target;
+    auto hb = self_->request(nodes_[0]->chain(), caf::infinite, block_atom::value, cert->block);
+    settle();
+    hb.receive([&](const block_envelope& b) { if (b) target = *b; }, [](const caf::error&) {});
+    certs_[cert->source_height] = {*cert, target};
+    if (cert->source_height != final_seen_)
+      stats_.checks.violations.push_back(fmt::format("node 0's certificate for final #{} links #{} to #{}",
+                                                     final_seen_, cert->source_height, cert->height));
+  }
+
+  /// At a round's start (checks only): the largest gap between a node's head and final block,
+  /// and node 0's head when the watch for finality's resumption begins.
+  void sample_round(std::uint64_t round) {
+    for (std::size_t n = 0; n < node_count_; ++n) {
+      if (!node_up_[n])
+        continue;
+      const auto i = info(n);
+      stats_.checks.max_unfinal = std::max(stats_.checks.max_unfinal, i.head_height - std::min(i.head_height, i.final_height));
+    }
+    if (round == opts_.resume_from_round && !watching_) {
+      watching_ = true;
+      watch_head_ = info(observer()).head_height;
+    }
+  }
+
+  /// After the run (checks only): no two nodes hold different final blocks at one height, and
+  /// nodes whose heads agree agree on the total supply.
+  void compare_final_chains() {
+    std::vector<std::vector<hash256>> chains(node_count_);
+    std::vector<chain_info> infos(node_count_);
+    for (std::size_t n = 0; n < node_count_; ++n) {
+      if (!node_up_[n])
+        continue;
+      ++stats_.checks.nodes_compared;
+      infos[n] = info(n);
+      end_finals_ += fmt::format("{}{}", end_finals_.empty() ? "" : " ", infos[n].final_height);
+      for (std::uint64_t h = 1; h <= infos[n].final_height; ++h) {
+        auto r = self_->request(nodes_[n]->chain(), caf::infinite, height_atom::value, h);
+        settle();
+        hash256 got{};
+        r.receive([&](const block_envelope& b) { if (b) got = header_hash(b->header); }, [](const caf::error&) {});
+        chains[n].push_back(got);
+      }
+    }
+    for (std::size_t a = 0; a < node_count_; ++a)
+      for (std::size_t b = a + 1; b < node_count_; ++b) {
+        const auto common = std::min(chains[a].size(), chains[b].size());
+        for (std::size_t k = 0; k < common; ++k) {
+          ++stats_.checks.heights_compared;
+          if (chains[a][k] != chains[b][k]) {
+            stats_.checks.violations.push_back(fmt::format("conflicting final blocks at height {}: node {} has {}, node {} has {}",
+                                                           k + 1, a, to_hex(chains[a][k]).substr(0, 12), b,
+                                                           to_hex(chains[b][k]).substr(0, 12)));
+            break;
+          }
+        }
+        if (node_up_[a] && node_up_[b] && infos[a].head_hash == infos[b].head_hash
+            && infos[a].total_supply != infos[b].total_supply)
+          stats_.checks.violations.push_back(fmt::format("nodes {} and {} share head #{} but not its total supply",
+                                                         a, b, infos[a].head_height));
+      }
   }
 
   void log_event(std::uint64_t round, std::string text) { events_[round].push_back(std::move(text)); }
@@ -406,8 +542,107 @@ private:
         if (a == b)
           continue;
         // Nodes differ in this partition's group if their first VMs do (a node's VMs agree).
-        *cut_[a][b] = on && group[first_vm_of_node_[a]] != group[first_vm_of_node_[b]];
+        links_[a][b]->cut = on && group[first_vm_of_node_[a]] != group[first_vm_of_node_[b]];
       }
+  }
+
+  // --- crashes -------------------------------------------------------------------------------
+
+  /// The node records are read from: node 0, or while it is down the first node that is up.
+  std::size_t observer() const {
+    for (std::size_t n = 0; n < node_count_; ++n)
+      if (node_up_[n])
+        return n;
+    return 0;
+  }
+
+  /// Kills the VMs' delegate actors: their volatile state is gone, their signing records stay in
+  /// their node's store. A node whose every hosted delegate is down stops as a whole (chain,
+  /// mempool, verifiers): its unfinal blocks, votes and mempool are gone, its store remains.
+  void crash(const std::vector<std::size_t>& vs) {
+    std::set<std::size_t> touched;
+    for (auto v : vs) {
+      auto it = actor_of_.find(v);
+      if (it == actor_of_.end())
+        continue;
+      caf::anon_send_exit(it->second, caf::exit_reason::kill);
+      actor_of_.erase(it);
+      crashed_[v] = true;
+      ++stats_.checks.crashes;
+      touched.insert(node_of_[v]);
+    }
+    settle();
+    for (auto n : touched) {
+      bool all_down = true;
+      for (std::size_t v = 0; v < vms_.size() && all_down; ++v)
+        if (node_of_[v] == n && actor_of_.count(v))
+          all_down = false;
+      if (!all_down || !node_up_[n])
+        continue;
+      nodes_[n]->stop();
+      node_up_[n] = false;
+      for (std::size_t a = 0; a < node_count_; ++a)
+        if (a != n)
+          links_[a][n]->target = caf::actor{};
+      ++stats_.checks.node_restarts;
+    }
+    settle();
+  }
+
+  /// Starts crashed VMs' delegates again from their node's store (and first the node itself if
+  /// it went down with them); they then vote under the signing record they persisted.
+  void restart(const std::vector<std::size_t>& vs) {
+    for (auto v : vs) {
+      if (!crashed_[v])
+        continue;
+      const auto n = node_of_[v];
+      if (!node_up_[n]) {
+        auto started = runtime::node::start(sys_, node_options_for(n, {}));
+        if (!started)
+          continue;  // the store cannot be opened: the node stays down (shows in the checks)
+        retired_.push_back(std::move(nodes_[n]));
+        nodes_[n] = std::move(*started);
+        node_up_[n] = true;
+        settle();
+        for (std::size_t a = 0; a < node_count_; ++a)
+          if (a != n)
+            links_[a][n]->target = caf::actor_cast<caf::actor>(nodes_[n]->chain());
+        for (std::size_t b = 0; b < node_count_; ++b)
+          if (b != n)
+            caf::anon_send(nodes_[n]->chain(), peer_atom::value, link_actors_[n][b]);
+        settle();
+      }
+      actor_of_[v] = nodes_[n]->add_delegate(sys_, ids_[v], switches_[v]);
+      crashed_[v] = false;
+    }
+    settle();
+  }
+
+  /// The simulator signs, with the VMs' own keys, a second vote for the height above the head
+  /// (double) or a vote from genesis to two above the head (surround), and hands it to every
+  /// node: the VM's honest vote for that height makes the pair evidence.
+  void forge_votes(const std::vector<std::size_t>& vs, bool surround) {
+    const auto i = info(observer());
+    for (auto v : vs) {
+      confirmation c;
+      c.chain = mainchain_id;
+      if (surround) {
+        c.source_height = 0;
+        c.source = header_hash(genesis_block_.header);
+        c.height = i.head_height + 2;
+      } else {
+        c.source_height = i.final_height;
+        c.source = i.final_hash;
+        c.height = i.head_height + 1;
+      }
+      c.block = tagged_hash(hash_tag::seed, aux_of(config::sim_random(sc_.seed, stream_forged, forged_++)).view());
+      c.signer = ids_[v].keys.pub;
+      sign_confirmation(c, ids_[v].keys, aux_of(++signed_));
+      for (std::size_t n = 0; n < node_count_; ++n)
+        if (node_up_[n])
+          caf::anon_send(nodes_[n]->chain(), confirm_atom::value, confirmation_envelope{c});
+    }
+    settle();
   }
 
   void apply_event(const sim_event& e, std::uint64_t round, const std::vector<public_key>& cluster) {
@@ -422,6 +657,8 @@ private:
         auto vs = targets_of(e.targets, cluster);
         for (auto v : vs)
           switches_[v]->down = true;
+        if (e.kind == sim_event_kind::crash)
+          crash(vs);
         log_event(round, fmt::format("{} {}", config::to_string(e.kind), names_of(vs)));
         if (e.rounds && e.kind != sim_event_kind::leave)
           later_[round + *e.rounds].push_back({"recover", vs, nullptr});
@@ -429,6 +666,7 @@ private:
       }
       case sim_event_kind::recover: {
         auto vs = targets_of(e.targets, cluster);
+        restart(vs);
         for (auto v : vs) {
           switches_[v]->down = false;
           delay_ms_[v] = 0;
@@ -462,6 +700,13 @@ private:
         for (auto v : vs)
           switches_[v]->equivocate_next = true;
         log_event(round, fmt::format("equivocate {}", names_of(vs)));
+        break;
+      }
+      case sim_event_kind::double_vote:
+      case sim_event_kind::surround_vote: {
+        auto vs = targets_of(e.targets, cluster);
+        forge_votes(vs, e.kind == sim_event_kind::surround_vote);
+        log_event(round, fmt::format("{} {}", config::to_string(e.kind), names_of(vs)));
         break;
       }
       case sim_event_kind::vote_move: {
@@ -511,9 +756,16 @@ private:
   };
 
   void run_round_start(std::uint64_t round, const std::vector<public_key>& cluster) {
+    current_round_ = round;
+    if (sc_.network.loss_until_round && round >= *sc_.network.loss_until_round)
+      for (auto& row : links_)
+        for (auto& l : row)
+          if (l)
+            l->lossy = false;
     if (auto it = later_.find(round); it != later_.end()) {
       for (const auto& d : it->second) {
         if (d.what == "recover") {
+          restart(d.vms);
           for (auto v : d.vms)
             switches_[v]->down = false;
           log_event(round, fmt::format("recover {}", names_of(d.vms)));
@@ -532,6 +784,8 @@ private:
       apply_event(sc_.events[next_event_], round, cluster);
       ++next_event_;
     }
+    if (opts_.check)
+      sample_round(round);
   }
 
   status drive() {
@@ -546,14 +800,15 @@ private:
       set_time(start);
       std::vector<slot_info> views(node_count_);
       for (std::size_t n = 0; n < node_count_; ++n)
-        views[n] = schedule(n, g);
-      const auto& v0 = views[0];
+        if (node_up_[n])
+          views[n] = schedule(n, g);
+      const auto& v0 = views[observer()];
       std::uint64_t round = v0.scheduled ? v0.round : current_round;
       if (!started || round > current_round) {
         for (std::uint64_t r = started ? current_round + 1 : 0; r <= round && r < sc_.rounds; ++r) {
           if (opts_.progress && started)
             opts_.progress(r, sc_.rounds);
-          run_round_start(r, info(0).order);
+          run_round_start(r, info(observer()).order);
         }
         started = true;
         current_round = round;
@@ -605,6 +860,14 @@ private:
     if (opts_.progress)
       opts_.progress(sc_.rounds, sc_.rounds);
     collect_final();
+    if (opts_.check) {
+      compare_final_chains();
+      if (!resumed_ && opts_.resume_from_round < sc_.rounds)
+        stats_.checks.violations.push_back(fmt::format(
+          "finality did not resume after round {}: node 0's final height stayed at or below {} (final heights "
+          "by node at the end: {})",
+          opts_.resume_from_round, watch_head_, end_finals_));
+    }
     stats_.final_blocks = finals_.size();
     return {};
   }
@@ -615,6 +878,38 @@ private:
   }
 
   // --- records --------------------------------------------------------------------------------
+
+  /// Checks the certificate node 0 served when the block at `height` (hash `hash`, state `st`
+  /// after it) became final: it links that block to its direct child and verifies against the
+  /// child's cluster, as a light client would check it.
+  void check_certificate_at(const chain_state& st, std::uint64_t height, const hash256& hash) {
+    if (!opts_.check)
+      return;
+    auto it = certs_.find(height);
+    if (it == certs_.end())
+      return;
+    const auto& [cert, target] = it->second;
+    auto fail = [&](const std::string& why) {
+      stats_.checks.violations.push_back(fmt::format("certificate of final #{}: {}", height, why));
+    };
+    if (cert.source != hash)
+      return fail("its source is not the final block at that height");
+    if (!target || header_hash(target->header) != cert.block)
+      return fail("its target block is unknown to node 0");
+    // The target need not become final itself: a justified child proves its source final even if
+    // a later branch from that source wins (Casper FFG abandons justified, never final, blocks).
+    chain_state next = st;
+    if (auto a = next.apply_block(*target, signature_check::verify); !a)
+      return fail("its target does not apply on the final block: " + a.error().message());
+    if (auto v = verify_certificate(cert, next.consensus().active()); !v)
+      return fail("it does not verify against the target's cluster: " + v.error().message());
+    ++stats_.checks.certificates_checked;
+    auto& last = stats_.checks.last_certified_round;
+    last.resize(vms_.size());
+    for (const auto& sig : cert.signatures)
+      if (auto v = vm_of_key_.find(sig.signer); v != vm_of_key_.end())
+        last[v->second] = std::max(last[v->second].value_or(0), target->header.round);
+  }
 
   result<sim_result> records() {
     sim_result out;
@@ -635,6 +930,8 @@ private:
     // The schedule of each round from a copy of the consensus state advanced to it once per
     // round (asking the state about a round it has not reached copies it on every call).
     std::optional<consensus_state> probe;
+    std::set<std::size_t> offenders;
+    check_certificate_at(st, 0, header_hash(genesis_block_.header));
     for (std::uint64_t g = 0;; ++g) {
       if (!probe || probe->round().order.empty() || g >= probe->round().first_slot + probe->round().order.size()) {
         const auto next_round = probe ? probe->round().number + 1 : st.consensus().round().number;
@@ -682,6 +979,7 @@ private:
           break;
         if (auto st2 = st.apply_block(fb.blk, signature_check::already_verified); !st2)
           return make_error(errc::invalid_argument, "replaying the final chain: " + st2.error().message());
+        check_certificate_at(st, h.height, header_hash(h));
         ++sr.blocks;
         sr.txs += static_cast<std::uint32_t>(fb.blk.txs.size());
         amount fees = 0;
@@ -690,9 +988,17 @@ private:
           if (const auto* ev = std::get_if<evidence_payload>(&tx.payload)) {
             ++rr.evidence;
             std::string offender = "?";
-            if (auto hdr = codec::decode_block_header(ev->first); hdr)
-              if (auto it = vm_of_key_.find(hdr->producer); it != vm_of_key_.end())
+            if (auto hdr = codec::decode_block_header(ev->first); hdr) {
+              if (auto it = vm_of_key_.find(hdr->producer); it != vm_of_key_.end()) {
                 offender = vms_[it->second].name;
+                offenders.insert(it->second);
+              }
+            } else if (auto vote = codec::decode_confirmation(ev->first); vote) {
+              if (auto it = vm_of_key_.find(vote->signer); it != vm_of_key_.end()) {
+                offender = vms_[it->second].name;
+                offenders.insert(it->second);
+              }
+            }
             out.evidence.push_back(fmt::format("round {}: {} {}", a->round, offender,
                                                ev->kind == evidence_kind::double_block ? "double_block" : ev->kind == evidence_kind::double_vote ? "double_vote" : "surround_vote"));
           }
@@ -722,6 +1028,14 @@ private:
     for (std::size_t i = 0; i < vms_.size(); ++i)
       if (stats_.counters[i].slashed)
         out.slashed.push_back(vms_[i].name);
+    if (opts_.check) {
+      for (auto v : offenders)
+        if (!stats_.counters[v].slashed)
+          stats_.checks.violations.push_back(fmt::format("{} has evidence against it on the final chain but is not slashed",
+                                                         vms_[v].name));
+      if (auto c = st.accounts().check_conservation(); !c)
+        stats_.checks.violations.push_back("the replayed final state does not conserve supply: " + c.error().message());
+    }
     return out;
   }
 
@@ -756,8 +1070,24 @@ private:
   std::vector<std::size_t> first_vm_of_node_;
   std::vector<std::vector<std::size_t>> partition_groups_;
   std::map<const sim_event*, std::size_t> partition_index_;
-  std::vector<std::vector<std::shared_ptr<bool>>> cut_;
+  std::vector<std::vector<std::shared_ptr<link_slot>>> links_;  // [from][to]
+  std::vector<std::vector<caf::actor>> link_actors_;
+  std::vector<std::shared_ptr<kv_store>> stores_;  // per node: survives the node's crashes
+  std::vector<bool> node_up_;
+  std::vector<bool> crashed_;                      // per VM: its delegate actor is gone
+  std::shared_ptr<spdlog::logger> log_;
+  std::FILE* vote_trace_ = nullptr;
   std::vector<std::unique_ptr<runtime::node>> nodes_;
+  std::vector<std::unique_ptr<runtime::node>> retired_;  // crashed incarnations (their actors are stopped)
+  std::uint64_t forged_ = 0;
+  // Checks (run_options::check).
+  std::uint64_t current_round_ = 0;
+  std::uint64_t cert_checked_height_ = 0;
+  bool watching_ = false;
+  bool resumed_ = false;
+  std::uint64_t watch_head_ = 0;
+  std::string end_finals_;  // each node's final height at the end, for messages
+  std::map<std::uint64_t, std::pair<finality_certificate, std::optional<block>>> certs_;  // by source height
   std::map<std::size_t, delegate_actor> actor_of_;
 
   std::size_t next_event_ = 0;

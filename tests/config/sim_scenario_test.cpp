@@ -138,7 +138,7 @@ TEST_CASE("every scenario in config/sim loads and opens with a comment naming it
       CHECK(materialize_vms(one).size() == one.vm_count());
     }
   }
-  CHECK(files == 6);  // paper, bronze-half, third-crash, partition-split, sweep-cluster, large-10k
+  CHECK(files == 10);  // paper, bronze-half, third-crash, partition-split, sweep-cluster, large-10k, lossy-network, vote-loss, partition-vote-in-flight, latency-double-block
 }
 
 TEST_CASE("paper.toml runs three VMs in each of gold, silver and bronze for 5 epochs of 10 rounds") {
@@ -655,12 +655,12 @@ bid = { distribution = "uniform", min = "100", max = "200", mean = "150" }
 }
 
 TEST_CASE("an unknown section is an error listing the sections") {
-  CHECK(error_of(head + pools + "[network]\nname = \"x\"\n")
-        == "t.toml:31:2: unknown section [network]; expected one of: [scenario], [[category]], [[pool]], [load], "
-           "[[event]], [sweep]");
+  CHECK(error_of(head + pools + "[nodes]\nname = \"x\"\n")
+        == "t.toml:31:2: unknown section [nodes]; expected one of: [scenario], [[category]], [[pool]], [load], "
+           "[network], [[event]], [sweep]");
   CHECK(error_of("stray = 1\n" + head + pools)
         == "t.toml:1:1: unknown key 'stray' at the top level; keys belong in a section: [scenario], [[category]], "
-           "[[pool]], [load], [[event]], [sweep]");
+           "[[pool]], [load], [network], [[event]], [sweep]");
   CHECK(error_of(head + "[pool]\ncategory = \"gold\"\n")
         == "t.toml:21:1: 'pool' must be an array of tables, written [[pool]], not a table");
 }
@@ -721,7 +721,8 @@ targets = "gold/4"
 TEST_CASE("an unknown event kind is an error listing the kinds") {
   CHECK(error_of(head + pools + "[[event]]\nround = 1\nkind = \"explode\"\ntargets = \"gold/1\"\n")
         == "t.toml:33:8: 'kind' in [[event]] must be one of \"join\", \"leave\", \"crash\", \"recover\", \"pause\", "
-           "\"slow\", \"partition\", \"heal\", \"equivocate\", \"vote_move\", got \"explode\"");
+           "\"slow\", \"partition\", \"heal\", \"equivocate\", \"vote_move\", \"double_vote\", \"surround_vote\", "
+           "got \"explode\"");
 }
 
 TEST_CASE("a missing required key is an error at its section's header") {
@@ -853,4 +854,63 @@ TEST_CASE("load_sim_scenarios names the file it cannot read, and malformed TOML 
   REQUIRE_FALSE(b.has_value());
   CHECK(b.error().detail.rfind(bad + ":1:10: invalid TOML: ", 0) == 0);
   fs::remove_all(dir);
+}
+
+TEST_CASE("[network] reads the node placement, the delay model, jitter, reordering and loss") {
+  auto s = one_of(head + pools + R"([network]
+nodes = "per-vm"
+delay_ms = { distribution = "lognormal", median = 60, sigma = 0.5, max = 900 }
+jitter_ms = 15
+reorder = true
+loss = 0.05
+loss_until_round = 20
+)");
+  CHECK(s.network.nodes == sim_node_placement::per_vm);
+  CHECK(s.network.delay.kind == sim_distribution_kind::lognormal);
+  CHECK(s.network.delay.median == 60);
+  CHECK(s.network.delay.sigma == 0.5);
+  CHECK(s.network.delay.max == 900);
+  CHECK(s.network.jitter_ms == 15);
+  CHECK(s.network.reorder);
+  CHECK(s.network.loss_millionths == 50'000);
+  CHECK(s.network.loss_until_round == 20);
+  CHECK(s.network.shapes_traffic());
+
+  auto fixed = one_of(head + pools + "[network]\nnodes = 3\ndelay_ms = 40\n");
+  CHECK(fixed.network.nodes == sim_node_placement::count);
+  CHECK(fixed.network.node_count == 3);
+  CHECK(fixed.network.delay.kind == sim_distribution_kind::fixed);
+  CHECK(fixed.network.delay.value == 40);
+  CHECK_FALSE(fixed.network.reorder);
+
+  auto uniform = one_of(head + pools + "[network]\ndelay_ms = { distribution = \"uniform\", min = 5, max = 50 }\n");
+  CHECK(uniform.network.nodes == sim_node_placement::partitions);
+  CHECK(uniform.network.delay.min == 5);
+  CHECK(uniform.network.delay.max == 50);
+
+  CHECK_FALSE(one_of(head + pools).network.shapes_traffic());
+}
+
+TEST_CASE("[network] errors name the key and what it takes") {
+  CHECK(error_of(head + pools + "[network]\nnodes = \"mesh\"\n")
+        == "t.toml:32:9: 'nodes' in [network] must be \"partitions\", \"per-vm\" or a number of nodes, got \"mesh\"");
+  CHECK(error_of(head + pools + "[network]\nloss = 0.7\n").find("t.toml:32:8: 'loss' in [network] must be a number from 0 to 0.5")
+        == 0);
+  CHECK(error_of(head + pools + "[network]\ndelay_ms = { distribution = \"uniform\", min = 50, max = 5 }\n")
+            .find("'max' in 'delay_ms' of [network] must be at least min (50)")
+        != std::string::npos);
+  CHECK(error_of(head + pools + "[network]\ndelay_ms = { distribution = \"pareto\", min = 5 }\n")
+            .find("must be \"fixed\", \"uniform\" or \"lognormal\"")
+        != std::string::npos);
+}
+
+TEST_CASE("double_vote and surround_vote events take targets") {
+  auto s = one_of(head + pools
+                  + "[[event]]\nround = 3\nkind = \"double_vote\"\ntargets = \"gold/1\"\n\n"
+                    "[[event]]\nround = 4\nkind = \"surround_vote\"\ntargets = [\"gold/2\"]\n");
+  REQUIRE(s.events.size() == 2);
+  CHECK(s.events[0].kind == sim_event_kind::double_vote);
+  CHECK(s.events[0].targets.at(0).text == "gold/1");
+  CHECK(s.events[1].kind == sim_event_kind::surround_vote);
+  CHECK(to_string(sim_event_kind::surround_vote) == "surround_vote");
 }
