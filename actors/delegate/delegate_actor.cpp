@@ -17,7 +17,9 @@ namespace {
 
 using namespace std::chrono;
 
-// The signing record: never sign a block at or before (slot, index); never vote for a target
+// The signing record: never sign a block at or before (slot, index), nor, within one slot, at or
+// below the height of the block signed last in it (two blocks of one slot at one height are
+// double-block evidence; a reorg inside the slot could lead there); never vote for a target
 // height at or below the last one, nor from a source height below the last one (the two rules
 // of the finality gadget: no two votes for one height, no vote surrounding or surrounded by
 // another). Written (durably) before a signature leaves the actor.
@@ -28,6 +30,7 @@ struct signing_record {
   hash256 vote_target;
   std::uint64_t vote_source_height = 0;
   hash256 vote_source;
+  std::uint64_t signed_height = 0;         // height of the block signed last (0: none known)
 };
 
 struct delegate_state {
@@ -50,15 +53,15 @@ struct delegate_state {
       return raw.error();
     if (!*raw)
       return {};
-    bool legacy = false;  // read as the four-item form: re-encoded the same way
+    std::uint32_t form = 7;  // items read (4 and 6: earlier forms): re-encoded the same way
     auto decoded = codec::decode_canonical<signing_record>(
       **raw, codec::limits{256, 8, 2},
-      [&legacy](const msgpack::object& o) -> result<signing_record> {
+      [&form](const msgpack::object& o) -> result<signing_record> {
         // Six fields; a four-field record predates the finality gadget: its last confirmed
         // height is kept as the last target height, so no height is ever signed twice.
         std::uint32_t count = 0;
-        auto f = codec::reader(o, "signing record").array_up_to(6, count);
-        if (!f || (count != 4 && count != 6))
+        auto f = codec::reader(o, "signing record").array_up_to(7, count);
+        if (!f || (count != 4 && count != 6 && count != 7))
           return make_error(errc::malformed, "signing record");
         auto a = codec::reader((*f)[0], "slot").uint();
         auto b = codec::reader((*f)[1], "index").uint();
@@ -66,9 +69,9 @@ struct delegate_state {
         auto d = codec::reader((*f)[3], "block").fixed<32>();
         if (!a || !b || !c || !d)
           return make_error(errc::malformed, "signing record");
-        signing_record r{*a, *b, *c, *d, 0, {}};
-        legacy = count == 4;
-        if (count == 6) {
+        signing_record r{*a, *b, *c, *d, 0, {}, 0};
+        form = count;
+        if (count >= 6) {
           auto e = codec::reader((*f)[4], "source height").uint();
           auto g = codec::reader((*f)[5], "source").fixed<32>();
           if (!e || !g)
@@ -76,20 +79,28 @@ struct delegate_state {
           r.vote_source_height = *e;
           r.vote_source = *g;
         }
+        if (count == 7) {
+          auto h = codec::reader((*f)[6], "signed height").uint();
+          if (!h)
+            return make_error(errc::malformed, "signing record");
+          r.signed_height = *h;
+        }
         return r;
       },
-      [&legacy](const signing_record& r, bytes& out) {
-        // Either form re-encodes as read (canonical check); the legacy form has no source.
+      [&form](const signing_record& r, bytes& out) {
+        // Each form re-encodes as read (canonical check): 4 items have no source, 6 no height.
         codec::writer w(out);
-        w.array(legacy ? 4 : 6);
+        w.array(form);
         w.uint(r.signed_slot_plus_one);
         w.uint(r.signed_index);
         w.uint(r.vote_target_height);
         w.bin(r.vote_target);
-        if (!legacy) {
+        if (form >= 6) {
           w.uint(r.vote_source_height);
           w.bin(r.vote_source);
         }
+        if (form == 7)
+          w.uint(r.signed_height);
       });
     if (!decoded)
       return make_error(errc::storage_corrupt, "signing record of " + who() + ": " + decoded.error().message());
@@ -100,13 +111,14 @@ struct delegate_state {
   static bytes encode(const signing_record& r) {
     bytes out;
     codec::writer w(out);
-    w.array(6);
+    w.array(7);
     w.uint(r.signed_slot_plus_one);
     w.uint(r.signed_index);
     w.uint(r.vote_target_height);
     w.bin(r.vote_target);
     w.uint(r.vote_source_height);
     w.bin(r.vote_source);
+    w.uint(r.signed_height);
     return out;
   }
 
@@ -137,6 +149,11 @@ struct delegate_state {
     const auto last = record.signed_slot_plus_one - 1;
     return slot > last || (slot == last && index > record.signed_index);
   }
+
+  /// Within the slot it signed last, only above the height it signed there.
+  bool may_sign_height(std::uint64_t slot, std::uint64_t height) const {
+    return record.signed_slot_plus_one != slot + 1 || height > record.signed_height;
+  }
 };
 
 using delegate_pointer = delegate_actor::stateful_pointer<delegate_state>;
@@ -146,9 +163,19 @@ template <class Done>
 void sign_and_submit(delegate_pointer self, block b, std::uint64_t g, std::uint64_t index, Done done) {
   auto& st = self->state;
   grind_work(b.header, st.config.work_bits);
+  if (!st.may_sign_height(g, b.header.height)) {
+    // The head moved back inside this slot (a reorg): a second block of the slot at a height it
+    // already signed would be double-block evidence against this honest delegate.
+    if (st.config.log)
+      st.config.log->warn("delegate {} skips sub-slot {} of slot {}: it signed height #{} in this slot already",
+                          st.who(), index, g, st.record.signed_height);
+    done(0);
+    return;
+  }
   auto next = st.record;
   next.signed_slot_plus_one = g + 1;
   next.signed_index = index;
+  next.signed_height = b.header.height;
   if (!st.save_record(next)) {
     done(0);
     return;

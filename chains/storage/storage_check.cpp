@@ -181,7 +181,8 @@ struct signing_record {
   hash256 target;
   std::uint64_t source_height = 0;
   hash256 source;
-  bool legacy = false;
+  std::uint64_t signed_height = 0;
+  std::uint32_t form = 7;
 };
 
 /// The delegates' signing records, reported; a vote source above both the stored final head and
@@ -196,10 +197,10 @@ void report_delegates(kv_store& store, std::uint64_t highest_final, std::uint64_
       value, codec::limits{256, 8, 2},
       [](const msgpack::object& o) -> result<signing_record> {
         std::uint32_t n = 0;
-        auto f = codec::reader(o, "signing record").array_up_to(6, n);
+        auto f = codec::reader(o, "signing record").array_up_to(7, n);
         if (!f)
           return f.error();
-        if (n != 4 && n != 6)
+        if (n != 4 && n != 6 && n != 7)
           return make_error(errc::malformed, "signing record of " + std::to_string(n) + " items");
         auto a = codec::reader((*f)[0], "slot").uint();
         auto b = codec::reader((*f)[1], "index").uint();
@@ -207,8 +208,8 @@ void report_delegates(kv_store& store, std::uint64_t highest_final, std::uint64_
         auto d = codec::reader((*f)[3], "block").fixed<32>();
         if (!a || !b || !c || !d)
           return make_error(errc::malformed, "signing record");
-        signing_record rec{*a, *b, *c, *d, 0, {}, n == 4};
-        if (n == 6) {
+        signing_record rec{*a, *b, *c, *d, 0, {}, 0, n};
+        if (n >= 6) {
           auto e = codec::reader((*f)[4], "source height").uint();
           auto g = codec::reader((*f)[5], "source").fixed<32>();
           if (!e || !g)
@@ -216,19 +217,27 @@ void report_delegates(kv_store& store, std::uint64_t highest_final, std::uint64_
           rec.source_height = *e;
           rec.source = *g;
         }
+        if (n == 7) {
+          auto h = codec::reader((*f)[6], "signed height").uint();
+          if (!h)
+            return make_error(errc::malformed, "signing record");
+          rec.signed_height = *h;
+        }
         return rec;
       },
       [](const signing_record& v, bytes& out) {
         codec::writer w(out);
-        w.array(v.legacy ? 4 : 6);
+        w.array(v.form);
         w.uint(v.slot_plus_one);
         w.uint(v.index);
         w.uint(v.target_height);
         w.bin(v.target);
-        if (!v.legacy) {
+        if (v.form >= 6) {
           w.uint(v.source_height);
           w.bin(v.source);
         }
+        if (v.form == 7)
+          w.uint(v.signed_height);
       });
     if (!decoded) {
       r.problems.push_back(who + ": signing record: " + decoded.error().message());
