@@ -258,6 +258,26 @@ void announce_justified(chain_pointer self, const std::vector<hash256>& justifie
     }
 }
 
+/// After a new head: tells every peer where finality and justification stand here (the final
+/// block's certificate and the highest justified block's), so a node that missed votes or
+/// certificates while a link was cut or lossy learns the vote sources again (once known, a
+/// certificate costs its receiver no signature check).
+void announce_progress(chain_pointer self) {
+  auto& st = self->state;
+  if (st.peers.empty())
+    return;
+  std::vector<certificate_envelope> certs;
+  if (const auto& f = st.engine->final_certificate())
+    certs.push_back(certificate_envelope{*f});
+  const auto j = st.engine->highest_justified();
+  if (j.height > st.engine->final_height())
+    if (auto cert = st.engine->justification_of(j.hash))
+      certs.push_back(certificate_envelope{std::move(*cert)});
+  for (const auto& p : st.peers)
+    for (const auto& c : certs)
+      self->send(caf::actor_cast<chain_actor>(p), relay_atom::value, c);
+}
+
 /// Sends one peer what this node knows of justification: the final block's certificate and
 /// those of the justified blocks above it on the best chain, in height order.
 void share_justifications(chain_pointer self, const caf::actor& peer) {
@@ -389,6 +409,8 @@ caf::result<block_ack> process_block(chain_pointer self, const block_envelope& e
   }
   for (const auto& applied : result.applied)
     log_applied(self, applied, before);
+  if (!result.applied.empty())
+    announce_progress(self);
   if (!result.applied.empty()) {
     notify_mempool(self, result.applied);
     submit_evidence(self);

@@ -682,6 +682,10 @@ confirmation_result chain_engine::add_certificate(const finality_certificate& ce
     }
     return out;
   }
+  if (e->second.justified && (!cert.proves_final() || is_justified(cert.source))) {
+    out.accepted = true;  // nothing new: spare the signature checks (certificates are re-sent)
+    return out;
+  }
   if (auto st = verify_certificate(cert, e->second.confirmers); !st) {
     out.err = st.error();
     return out;
