@@ -110,11 +110,9 @@ TEST_CASE("lost blocks, transactions and sync messages are repaired by catch-up:
   CHECK(final_blocks_from(r.result, 4) > 50);  // while blocks are being lost, too
 }
 
-// Votes are relayed once and never pulled again: a node that missed some never learns the
-// justification they made, its delegates vote from a lower source, and the votes split across
-// sources, so finality stalls for good. Reported to the lead (docs/sim-scenarios.md, "Known
-// results"); this test passes once votes or justifications are re-sent or fetched.
-TEST_CASE("lost votes: finality resumes once the loss ends" * doctest::may_fail()) {
+// A node that missed votes learns the justification they made from the certificates every new
+// head announces; without them its delegates voted from a lower source and finality stalled.
+TEST_CASE("lost votes: finality resumes once the loss ends") {
   auto r = simulate(scenario_text(latency + "loss = 0.05\nloss_until_round = 8\n"), 8);
   CHECK(r.stats.checks.messages_lost > 0);
   CHECK_MESSAGE(r.stats.checks.violations.empty(), violations_of(r));
