@@ -13,6 +13,7 @@
 #include "actors/kill_point.hpp"
 #include "chains/core/hex.hpp"
 #include "chains/codec/block_codec.hpp"
+#include "chains/consensus/node_records.hpp"
 #include "chains/storage/chain_store.hpp"
 
 namespace bfd {
@@ -117,27 +118,16 @@ struct chain_actor_state {
     const auto j = engine->highest_justified();
     if (j.height <= engine->final_height() || j == stored_justified)
       return true;
-    bytes record;
-    codec::writer w(record);
-    std::vector<const block*> blocks;
-    std::vector<finality_certificate> certs;
+    justification_record record;
     for (auto h = engine->final_height() + 1; h <= j.height; ++h) {
       const auto* b = engine->best_block_at(h);
       if (!b)
         return true;
-      blocks.push_back(b);
+      record.blocks.push_back(*b);
       if (auto c = engine->justification_of(header_hash(b->header)))
-        certs.push_back(std::move(*c));
+        record.certificates.push_back(std::move(*c));
     }
-    w.array(2);
-    w.array(static_cast<std::uint32_t>(blocks.size()));
-    for (const auto* b : blocks)
-      w.bin(codec::encode(*b));
-    w.array(static_cast<std::uint32_t>(certs.size()));
-    for (const auto& c : certs)
-      w.bin(codec::encode(c));
-    kill_point(kill_site::before_justification);
-    if (auto st = store->put_justified(record); !st) {
+    if (auto st = store->put_justified(codec::encode(record)); !st) {
       // Fail-stop, as for a failed commit: votes from this source must not be asked for.
       failed = true;
       if (config.log)
@@ -508,42 +498,7 @@ void restore_justification(chain_pointer self) {
   auto raw = st.store->justified_record();
   if (!raw || !*raw)
     return;
-  std::vector<block> blocks;
-  std::vector<finality_certificate> certs;
-  auto decoded = codec::decode_canonical<bool>(
-    **raw, codec::limits{64u << 20, 16'384, 4},
-    [&](const msgpack::object& o) -> result<bool> {
-      auto f = codec::reader(o, "justification record").array(2);
-      if (!f)
-        return f.error();
-      std::uint32_t nb = 0, nc = 0;
-      auto bs = codec::reader((*f)[0], "blocks").array_up_to(8192, nb);
-      if (!bs)
-        return bs.error();
-      for (std::uint32_t i = 0; i < nb; ++i) {
-        auto bin = codec::reader((*bs)[i], "block").bin(16u << 20);
-        if (!bin)
-          return bin.error();
-        auto b = codec::decode_block(*bin);
-        if (!b)
-          return b.error();
-        blocks.push_back(std::move(*b));
-      }
-      auto cs = codec::reader((*f)[1], "certificates").array_up_to(8192, nc);
-      if (!cs)
-        return cs.error();
-      for (std::uint32_t i = 0; i < nc; ++i) {
-        auto bin = codec::reader((*cs)[i], "certificate").bin(1u << 20);
-        if (!bin)
-          return bin.error();
-        auto c = codec::decode_certificate(*bin);
-        if (!c)
-          return c.error();
-        certs.push_back(std::move(*c));
-      }
-      return true;
-    },
-    [&](const bool&, bytes& out) { out = **raw; });
+  auto decoded = codec::decode_justification_record(**raw);
   if (!decoded) {
     if (st.config.log)
       st.config.log->error("the stored justification record is damaged ({}); ignoring it",
@@ -551,16 +506,17 @@ void restore_justification(chain_pointer self) {
     return;
   }
   std::size_t added = 0;
-  for (const auto& b : blocks) {
+  for (const auto& b : decoded->blocks) {
     auto r = st.engine->add_block(b, signature_check::verify);
     if (r.outcome == block_outcome::extended || r.outcome == block_outcome::side || r.outcome == block_outcome::reorged)
       ++added;
   }
-  for (const auto& c : certs)
+  for (const auto& c : decoded->certificates)
     after_votes(self, st.engine->add_certificate(c));
   st.stored_justified = st.engine->highest_justified();
   if (added > 0)
-    st.info("restored {} block(s) above the final one and {} justification(s); justified #{}", added, certs.size(),
+    st.info("restored {} block(s) above the final one and {} justification(s); justified #{}", added,
+            decoded->certificates.size(),
             st.stored_justified.height);
 }
 

@@ -7,7 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/kill_point.hpp"
-#include "chains/codec/canonical.hpp"
+#include "chains/consensus/node_records.hpp"
 #include "chains/consensus/consensus_state.hpp"
 #include "chains/core/hex.hpp"
 
@@ -17,21 +17,12 @@ namespace {
 
 using namespace std::chrono;
 
-// The signing record: never sign a block at or before (slot, index), nor, within one slot, at or
-// below the height of the block signed last in it (two blocks of one slot at one height are
-// double-block evidence; a reorg inside the slot could lead there); never vote for a target
-// height at or below the last one, nor from a source height below the last one (the two rules
-// of the finality gadget: no two votes for one height, no vote surrounding or surrounded by
-// another). Written (durably) before a signature leaves the actor.
-struct signing_record {
-  std::uint64_t signed_slot_plus_one = 0;  // 0: nothing signed yet
-  std::uint64_t signed_index = 0;
-  std::uint64_t vote_target_height = 0;    // 0: no vote yet
-  hash256 vote_target;
-  std::uint64_t vote_source_height = 0;
-  hash256 vote_source;
-  std::uint64_t signed_height = 0;         // height of the block signed last (0: none known)
-};
+// The signing record (chains/consensus/node_records.hpp): never sign a block at or before (slot,
+// index), nor, within one slot, at or below the height of the block signed last in it (two
+// blocks of one slot at one height are double-block evidence; a reorg inside the slot could lead
+// there); never vote for a target height at or below the last one, nor from a source height below
+// the last one (the two rules of the finality gadget: no two votes for one height, no vote
+// surrounding or surrounded by another). Written (durably) before a signature leaves the actor.
 
 struct delegate_state {
   delegate_config config;
@@ -53,73 +44,11 @@ struct delegate_state {
       return raw.error();
     if (!*raw)
       return {};
-    std::uint32_t form = 7;  // items read (4 and 6: earlier forms): re-encoded the same way
-    auto decoded = codec::decode_canonical<signing_record>(
-      **raw, codec::limits{256, 8, 2},
-      [&form](const msgpack::object& o) -> result<signing_record> {
-        // Six fields; a four-field record predates the finality gadget: its last confirmed
-        // height is kept as the last target height, so no height is ever signed twice.
-        std::uint32_t count = 0;
-        auto f = codec::reader(o, "signing record").array_up_to(7, count);
-        if (!f || (count != 4 && count != 6 && count != 7))
-          return make_error(errc::malformed, "signing record");
-        auto a = codec::reader((*f)[0], "slot").uint();
-        auto b = codec::reader((*f)[1], "index").uint();
-        auto c = codec::reader((*f)[2], "height").uint();
-        auto d = codec::reader((*f)[3], "block").fixed<32>();
-        if (!a || !b || !c || !d)
-          return make_error(errc::malformed, "signing record");
-        signing_record r{*a, *b, *c, *d, 0, {}, 0};
-        form = count;
-        if (count >= 6) {
-          auto e = codec::reader((*f)[4], "source height").uint();
-          auto g = codec::reader((*f)[5], "source").fixed<32>();
-          if (!e || !g)
-            return make_error(errc::malformed, "signing record");
-          r.vote_source_height = *e;
-          r.vote_source = *g;
-        }
-        if (count == 7) {
-          auto h = codec::reader((*f)[6], "signed height").uint();
-          if (!h)
-            return make_error(errc::malformed, "signing record");
-          r.signed_height = *h;
-        }
-        return r;
-      },
-      [&form](const signing_record& r, bytes& out) {
-        // Each form re-encodes as read (canonical check): 4 items have no source, 6 no height.
-        codec::writer w(out);
-        w.array(form);
-        w.uint(r.signed_slot_plus_one);
-        w.uint(r.signed_index);
-        w.uint(r.vote_target_height);
-        w.bin(r.vote_target);
-        if (form >= 6) {
-          w.uint(r.vote_source_height);
-          w.bin(r.vote_source);
-        }
-        if (form == 7)
-          w.uint(r.signed_height);
-      });
+    auto decoded = codec::decode_signing_record(**raw);
     if (!decoded)
       return make_error(errc::storage_corrupt, "signing record of " + who() + ": " + decoded.error().message());
     record = *decoded;
     return {};
-  }
-
-  static bytes encode(const signing_record& r) {
-    bytes out;
-    codec::writer w(out);
-    w.array(7);
-    w.uint(r.signed_slot_plus_one);
-    w.uint(r.signed_index);
-    w.uint(r.vote_target_height);
-    w.bin(r.vote_target);
-    w.uint(r.vote_source_height);
-    w.bin(r.vote_source);
-    w.uint(r.signed_height);
-    return out;
   }
 
   /// The gadget's two voting rules, against the last vote this delegate signed.
@@ -132,7 +61,7 @@ struct delegate_state {
   bool save_record(const signing_record& next) {
     if (config.store) {
       write_batch wb;
-      wb.put(delegate_space, bytes(config.keys.pub.begin(), config.keys.pub.end()), encode(next));
+      wb.put(delegate_space, bytes(config.keys.pub.begin(), config.keys.pub.end()), codec::encode(next));
       if (auto st = config.store->write(wb); !st) {
         if (config.log)
           config.log->error("delegate {} cannot persist its signing record: {}", who(), st.error().message());

@@ -7,6 +7,7 @@
 #include "chains/codec/canonical.hpp"
 #include "chains/consensus/chain_state.hpp"
 #include "chains/consensus/confirmation.hpp"
+#include "chains/consensus/node_records.hpp"
 #include "chains/core/hex.hpp"
 #include "chains/storage/chain_store.hpp"
 
@@ -140,29 +141,11 @@ std::optional<std::uint64_t> stored_justification_height(kv_store& store, chain_
   auto raw = cs->justified_record();
   if (!raw || !*raw)
     return std::nullopt;
+  auto decoded = codec::decode_justification_record(**raw);
   std::optional<std::uint64_t> top;
-  auto decoded = codec::decode_canonical<bool>(
-    **raw, codec::limits{64u << 20, 16'384, 4},
-    [&](const msgpack::object& o) -> result<bool> {
-      auto f = codec::reader(o, "justification record").array(2);
-      if (!f)
-        return f.error();
-      std::uint32_t n = 0;
-      auto bs = codec::reader((*f)[0], "blocks").array_up_to(8192, n);
-      if (!bs)
-        return bs.error();
-      for (std::uint32_t i = 0; i < n; ++i) {
-        auto bin = codec::reader((*bs)[i], "block").bin(16u << 20);
-        if (!bin)
-          return bin.error();
-        auto b = codec::decode_block(*bin);
-        if (!b)
-          return b.error();
-        top = std::max(top.value_or(0), b->header.height);
-      }
-      return true;
-    },
-    [&](const bool&, bytes& out) { out = **raw; });
+  if (decoded)
+    for (const auto& b : decoded->blocks)
+      top = std::max(top.value_or(0), b.header.height);
   if (!decoded) {
     r.problems.push_back("chain " + std::to_string(id) + ": justification record: " + decoded.error().message());
     return std::nullopt;
@@ -170,20 +153,6 @@ std::optional<std::uint64_t> stored_justification_height(kv_store& store, chain_
   r.notes.push_back("chain " + std::to_string(id) + ": justification record up to #" + std::to_string(top.value_or(0)));
   return top;
 }
-
-/// A delegate's signing record as docs/formats.md section 9 defines it (written by
-/// actors/delegate/delegate_actor.cpp; read here without depending on the actor): six items, or
-/// the four of records written before the finality gadget.
-struct signing_record {
-  std::uint64_t slot_plus_one = 0;
-  std::uint64_t index = 0;
-  std::uint64_t target_height = 0;
-  hash256 target;
-  std::uint64_t source_height = 0;
-  hash256 source;
-  std::uint64_t signed_height = 0;
-  std::uint32_t form = 7;
-};
 
 /// The delegates' signing records, reported; a vote source above both the stored final head and
 /// the stored justification record is a problem: storage lost what the delegate voted from.
@@ -193,67 +162,22 @@ void report_delegates(kv_store& store, std::uint64_t highest_final, std::uint64_
   auto st = store.scan_prefix(delegate_space_name, {}, [&](byte_view key, byte_view value) {
     ++count;
     const std::string who = "delegate " + to_hex(key).substr(0, 16);
-    auto decoded = codec::decode_canonical<signing_record>(
-      value, codec::limits{256, 8, 2},
-      [](const msgpack::object& o) -> result<signing_record> {
-        std::uint32_t n = 0;
-        auto f = codec::reader(o, "signing record").array_up_to(7, n);
-        if (!f)
-          return f.error();
-        if (n != 4 && n != 6 && n != 7)
-          return make_error(errc::malformed, "signing record of " + std::to_string(n) + " items");
-        auto a = codec::reader((*f)[0], "slot").uint();
-        auto b = codec::reader((*f)[1], "index").uint();
-        auto c = codec::reader((*f)[2], "height").uint();
-        auto d = codec::reader((*f)[3], "block").fixed<32>();
-        if (!a || !b || !c || !d)
-          return make_error(errc::malformed, "signing record");
-        signing_record rec{*a, *b, *c, *d, 0, {}, 0, n};
-        if (n >= 6) {
-          auto e = codec::reader((*f)[4], "source height").uint();
-          auto g = codec::reader((*f)[5], "source").fixed<32>();
-          if (!e || !g)
-            return make_error(errc::malformed, "signing record");
-          rec.source_height = *e;
-          rec.source = *g;
-        }
-        if (n == 7) {
-          auto h = codec::reader((*f)[6], "signed height").uint();
-          if (!h)
-            return make_error(errc::malformed, "signing record");
-          rec.signed_height = *h;
-        }
-        return rec;
-      },
-      [](const signing_record& v, bytes& out) {
-        codec::writer w(out);
-        w.array(v.form);
-        w.uint(v.slot_plus_one);
-        w.uint(v.index);
-        w.uint(v.target_height);
-        w.bin(v.target);
-        if (v.form >= 6) {
-          w.uint(v.source_height);
-          w.bin(v.source);
-        }
-        if (v.form == 7)
-          w.uint(v.signed_height);
-      });
+    auto decoded = codec::decode_signing_record(value);
     if (!decoded) {
       r.problems.push_back(who + ": signing record: " + decoded.error().message());
       return true;
     }
-    const auto slot1 = decoded->slot_plus_one;
+    const auto slot1 = decoded->signed_slot_plus_one;
     std::string line = who + ": " + (slot1 == 0 ? std::string("signed no block")
                                                  : "last signed slot " + std::to_string(slot1 - 1) + " sub-slot "
-                                                     + std::to_string(decoded->index))
-                       + ", last vote #" + std::to_string(decoded->source_height) + " -> #"
-                       + std::to_string(decoded->target_height);
-    if (decoded->target_height > highest_final)
-      line += " (target " + std::to_string(decoded->target_height - highest_final) + " above the stored final head)";
+                                                     + std::to_string(decoded->signed_index))
+                       + ", last vote #" + std::to_string(decoded->vote_source_height) + " -> #"
+                       + std::to_string(decoded->vote_target_height);
+    if (decoded->vote_target_height > highest_final)
+      line += " (target " + std::to_string(decoded->vote_target_height - highest_final) + " above the stored final head)";
     r.notes.push_back(line);
-    if (decoded->source_height > std::max(highest_final, highest_justified))
-      r.problems.push_back(who + ": voted from #" + std::to_string(decoded->source_height)
+    if (decoded->vote_source_height > std::max(highest_final, highest_justified))
+      r.problems.push_back(who + ": voted from #" + std::to_string(decoded->vote_source_height)
                            + ", above the stored final head #" + std::to_string(highest_final)
                            + " and the stored justification #" + std::to_string(highest_justified)
                            + ": storage lost what this delegate voted from; restore the data directory");
@@ -263,6 +187,17 @@ void report_delegates(kv_store& store, std::uint64_t highest_final, std::uint64_
     r.problems.push_back("signing records: " + st.error().message());
   else
     r.notes.push_back(std::to_string(count) + " delegate signing record(s)");
+}
+
+/// The chain id a space name stands for ("chain-<id>"), if it is a chain's space.
+std::optional<chain_id> chain_of_space(const std::string& space) {
+  if (space.rfind(chain_space_prefix, 0) != 0)
+    return std::nullopt;
+  const auto digits = space.substr(std::strlen(chain_space_prefix));
+  if (digits.empty() || digits.size() > 10 || digits.find_first_not_of("0123456789") != std::string::npos
+      || std::stoull(digits) > UINT32_MAX)
+    return std::nullopt;
+  return static_cast<chain_id>(std::stoull(digits));
 }
 
 } // namespace
@@ -276,13 +211,10 @@ storage_report check_signing_records(kv_store& store) {
       delegates = true;
       continue;
     }
-    if (space.rfind(chain_space_prefix, 0) != 0)
+    const auto chain = chain_of_space(space);
+    if (!chain)
       continue;
-    const auto digits = space.substr(std::strlen(chain_space_prefix));
-    if (digits.empty() || digits.size() > 10 || digits.find_first_not_of("0123456789") != std::string::npos
-        || std::stoull(digits) > UINT32_MAX)
-      continue;
-    const auto id = static_cast<chain_id>(std::stoull(digits));
+    const auto id = *chain;
     if (auto cs = chain_store::open(store, id))
       if (auto h = cs->head(); h && *h)
         highest_final = std::max(highest_final, (*h)->height);
@@ -313,13 +245,12 @@ storage_report check_storage(kv_store& store, const std::optional<commit_marker>
     }
     if (space.rfind(chain_space_prefix, 0) != 0)
       continue;
-    const auto digits = space.substr(std::strlen(chain_space_prefix));
-    if (digits.empty() || digits.size() > 10 || digits.find_first_not_of("0123456789") != std::string::npos
-        || std::stoull(digits) > UINT32_MAX) {
+    const auto chain = chain_of_space(space);
+    if (!chain) {
       r.notes.push_back("space " + space + " ignored (not a chain id)");
       continue;
     }
-    const auto id = static_cast<chain_id>(std::stoull(digits));
+    const auto id = *chain;
     if (auto top = check_chain(store, id, r))
       highest_final = std::max(highest_final, *top);
     if (auto j = stored_justification_height(store, id, r))

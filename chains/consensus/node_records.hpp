@@ -1,0 +1,46 @@
+// The two records a node keeps beside its chains for the finality gadget (docs/formats.md
+// section 9): a delegate's signing record and a chain's justification record, with their codecs,
+// so the delegate actor, the chain actor and the storage check read them the same way.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "chains/consensus/confirmation.hpp"
+#include "chains/primitives/block.hpp"
+
+namespace bfd {
+
+/// What a delegate signed last: written durably before any signature leaves it.
+struct signing_record {
+  std::uint64_t signed_slot_plus_one = 0;  ///< last global slot it signed a block in, + 1 (0: none)
+  std::uint64_t signed_index = 0;          ///< that block's sub-slot
+  std::uint64_t vote_target_height = 0;    ///< last vote's target height (0: no vote yet)
+  hash256 vote_target;
+  std::uint64_t vote_source_height = 0;
+  hash256 vote_source;
+  std::uint64_t signed_height = 0;         ///< height of the block signed last (0: none known)
+  std::uint32_t form = 7;                  ///< items it was read with (4 and 6: earlier forms)
+};
+
+namespace codec {
+/// Seven items (the form every write uses).
+bytes encode(const signing_record& r);
+/// Seven items, or the six and four of earlier versions (re-encoded as read for the canonical
+/// check; their missing items read as 0).
+result<signing_record> decode_signing_record(byte_view in);
+} // namespace codec
+
+/// The blocks above the final one up to the highest justified block, and the certificates that
+/// justified them (chain store key "J").
+struct justification_record {
+  std::vector<block> blocks;
+  std::vector<finality_certificate> certificates;
+};
+
+namespace codec {
+bytes encode(const justification_record& r);
+result<justification_record> decode_justification_record(byte_view in);
+} // namespace codec
+
+} // namespace bfd
