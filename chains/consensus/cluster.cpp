@@ -1,5 +1,7 @@
 #include "chains/consensus/cluster.hpp"
 
+#include "chains/codec/canonical.hpp"
+
 #include <algorithm>
 
 #include "chains/crypto/hash.hpp"
@@ -78,5 +80,19 @@ std::vector<public_key> shuffle_order(std::vector<public_key> keys, const hash25
 bool exceeds_two_thirds(amount confirmed, amount cluster_power) noexcept {
   return static_cast<unsigned __int128>(confirmed) * 3 > static_cast<unsigned __int128>(cluster_power) * 2;
 }
+
+namespace codec {
+
+void encode_members(const cluster& c, writer& w) {
+  w.array(static_cast<std::uint32_t>(c.members.size()));
+  for (const auto& m : c.members) {
+    w.array(3);
+    w.bin(m.key);
+    w.uint(m.category);
+    w.uint(m.power);
+  }
+}
+
+} // namespace codec
 
 } // namespace bfd

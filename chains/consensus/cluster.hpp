@@ -39,6 +39,13 @@ cluster select_cluster(const std::map<public_key, vm_info>& vms, const consensus
 /// Fisher-Yates shuffle driven by a stream of tagged hashes of `seed` (unbiased by rejection).
 std::vector<public_key> shuffle_order(std::vector<public_key> keys, const hash256& seed);
 
+namespace codec {
+class writer;
+/// The member list [[key, category, power]...] (shared by the consensus state's encoding and
+/// cluster_hash, docs/formats.md).
+void encode_members(const cluster& c, writer& w);
+} // namespace codec
+
 /// Whether `confirmed` power is more than 2/3 of `cluster_power`.
 bool exceeds_two_thirds(amount confirmed, amount cluster_power) noexcept;
 

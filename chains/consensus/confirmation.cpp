@@ -66,13 +66,7 @@ hash256 cluster_hash(const cluster& c) {
   bytes buf;
   codec::writer w(buf);
   w.array(2);
-  w.array(static_cast<std::uint32_t>(c.members.size()));
-  for (const auto& m : c.members) {
-    w.array(3);
-    w.bin(m.key);
-    w.uint(m.category);
-    w.uint(m.power);
-  }
+  codec::encode_members(c, w);
   w.uint(c.power);
   return tagged_hash(hash_tag::cluster, buf);
 }

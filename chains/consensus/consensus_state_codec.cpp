@@ -15,13 +15,7 @@ constexpr codec::limits state_limits{256 * 1024 * 1024, 4'000'000, 6};
 
 void encode_cluster(const cluster& c, codec::writer& w) {
   w.array(3);
-  w.array(static_cast<std::uint32_t>(c.members.size()));
-  for (const auto& m : c.members) {
-    w.array(3);
-    w.bin(m.key);
-    w.uint(m.category);
-    w.uint(m.power);
-  }
+  codec::encode_members(c, w);
   w.uint(c.power);
   w.uint(c.total_power);
 }
