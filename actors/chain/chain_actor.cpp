@@ -127,6 +127,7 @@ struct chain_actor_state {
       if (auto c = engine->justification_of(header_hash(b->header)))
         record.certificates.push_back(std::move(*c));
     }
+    kill_point(kill_site::before_justification);
     if (auto st = store->put_justified(codec::encode(record)); !st) {
       // Fail-stop, as for a failed commit: votes from this source must not be asked for.
       failed = true;
