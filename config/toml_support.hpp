@@ -1,4 +1,4 @@
-// Internal to the config loaders (topology.cpp, sim_scenario.cpp): diagnostics named by
+// Internal to the config loaders (topology.cpp, sim_scenario*.cpp): diagnostics named by
 // file:line:column and a reader for the keys of one toml++ table. Not part of the public API.
 #pragma once
 
