@@ -1,5 +1,6 @@
-// The bfd-sim scenario loader: TOML (toml++) to validated scenarios, [sweep] expansion and the
-// seeded, portable drawing of every VM's amounts. Every problem is named by file:line:column.
+// The bfd-sim scenario model: the seeded, portable drawing of every VM's amounts (distributions,
+// sim_random) and what a scenario derives (VM counts, run paths). The loader that reads TOML into
+// scenarios is in sim_scenario_parse.cpp, sim_scenario_events.cpp and sim_scenario_sweep.cpp.
 //
 // This file is compiled with -ffp-contract=off (config/CMakeLists.txt): the pareto and lognormal
 // draws use only IEEE-754 operations that are exact to the bit, and a fused multiply-add on one

@@ -118,15 +118,7 @@ struct chain_actor_state {
     const auto j = engine->highest_justified();
     if (j.height <= engine->final_height() || j == stored_justified)
       return true;
-    justification_record record;
-    for (auto h = engine->final_height() + 1; h <= j.height; ++h) {
-      const auto* b = engine->best_block_at(h);
-      if (!b)
-        return true;
-      record.blocks.push_back(*b);
-      if (auto c = engine->justification_of(header_hash(b->header)))
-        record.certificates.push_back(std::move(*c));
-    }
+    const auto record = engine->unfinal_justification();
     kill_point(kill_site::before_justification);
     if (auto st = store->put_justified(codec::encode(record)); !st) {
       // Fail-stop, as for a failed commit: votes from this source must not be asked for.
@@ -507,13 +499,7 @@ void restore_justification(chain_pointer self) {
     return;
   }
   std::size_t added = 0;
-  for (const auto& b : decoded->blocks) {
-    auto r = st.engine->add_block(b, signature_check::verify);
-    if (r.outcome == block_outcome::extended || r.outcome == block_outcome::side || r.outcome == block_outcome::reorged)
-      ++added;
-  }
-  for (const auto& c : decoded->certificates)
-    after_votes(self, st.engine->add_certificate(c));
+  after_votes(self, st.engine->restore_justification(*decoded, added));
   st.stored_justified = st.engine->highest_justified();
   if (added > 0)
     st.info("restored {} block(s) above the final one and {} justification(s); justified #{}", added,

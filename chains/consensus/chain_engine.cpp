@@ -391,6 +391,42 @@ std::optional<finality_certificate> chain_engine::justification_of(const hash256
   return cert;
 }
 
+justification_record chain_engine::unfinal_justification() const {
+  justification_record record;
+  const auto top = highest_justified();
+  for (auto h = final_height() + 1; h <= top.height; ++h) {
+    const auto* b = best_block_at(h);
+    if (!b)
+      break;
+    record.blocks.push_back(*b);
+    if (auto c = justification_of(header_hash(b->header)))
+      record.certificates.push_back(std::move(*c));
+  }
+  return record;
+}
+
+confirmation_result chain_engine::restore_justification(const justification_record& record, std::size_t& added) {
+  added = 0;
+  confirmation_result out;
+  for (const auto& b : record.blocks) {
+    auto r = add_block(b, signature_check::verify);
+    if (r.outcome == block_outcome::extended || r.outcome == block_outcome::side || r.outcome == block_outcome::reorged)
+      ++added;
+    out.evidence.insert(out.evidence.end(), r.evidence.begin(), r.evidence.end());
+    out.finalized.insert(out.finalized.end(), r.finalized.begin(), r.finalized.end());
+    out.justified.insert(out.justified.end(), r.justified.begin(), r.justified.end());
+  }
+  for (const auto& c : record.certificates) {
+    auto r = add_certificate(c);
+    out.evidence.insert(out.evidence.end(), r.evidence.begin(), r.evidence.end());
+    out.finalized.insert(out.finalized.end(), r.finalized.begin(), r.finalized.end());
+    out.applied.insert(out.applied.end(), r.applied.begin(), r.applied.end());
+    out.justified.insert(out.justified.end(), r.justified.begin(), r.justified.end());
+  }
+  out.accepted = true;
+  return out;
+}
+
 std::pair<std::uint64_t, std::uint64_t> chain_engine::score(const hash256& tip) const {
   std::uint64_t justified = final_height();
   std::uint64_t height = final_height();

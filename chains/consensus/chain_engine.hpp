@@ -13,6 +13,7 @@
 
 #include "chains/consensus/chain_state.hpp"
 #include "chains/consensus/confirmation.hpp"
+#include "chains/consensus/node_records.hpp"
 
 namespace bfd {
 
@@ -90,6 +91,14 @@ public:
 
   /// The highest justified block on the best chain (the final block if none above it).
   checkpoint highest_justified() const;
+
+  /// What a restart needs to re-learn the justifications above the final block: the best
+  /// chain's blocks up to the highest justified one and the certificates of those justified.
+  justification_record unfinal_justification() const;
+
+  /// Re-adds a stored justification record (blocks, then certificates, every signature checked);
+  /// `added` counts the blocks that were new here. The result merges the certificates' effects.
+  confirmation_result restore_justification(const justification_record& record, std::size_t& added);
 
   /// The certificate that justified `hash` (a held block), if it is justified.
   std::optional<finality_certificate> justification_of(const hash256& hash) const;

@@ -441,3 +441,33 @@ TEST_CASE("a reorg near the head of a long unfinalized chain undoes only the blo
   CHECK(node.final_hash() == header_hash(chain[chain.size() - 2].header));
   CHECK(node.head_state().state_root() == main.state_root());
 }
+
+TEST_CASE("a fresh engine re-learns the justifications above the final block from the stored record") {
+  changing_chain c;
+  const auto b1 = c.produce();
+  const auto b2 = c.produce();
+  const auto b3 = c.produce();
+  c.vote_all(b1);
+  c.vote_all(b2);  // b1 final; b2 justified from it
+  REQUIRE(c.engine.final_height() == 1);
+  // b3's votes name b2, a justified block above the final one: what a restart must not forget.
+  REQUIRE(c.engine.vote_source(header_hash(b3.header))->hash == header_hash(b2.header));
+  const auto record = c.engine.unfinal_justification();
+  CHECK(record.blocks.size() == 1);
+  CHECK(record.certificates.size() == 1);
+  auto decoded = codec::decode_justification_record(codec::encode(record));
+  REQUIRE(decoded);
+
+  // A node restarted at final #1 with only what storage holds.
+  chain_engine restarted(c.engine.final_state(), b1, c.engine.final_certificate());
+  REQUIRE_FALSE(restarted.is_justified(header_hash(b2.header)));
+  std::size_t added = 0;
+  auto r = restarted.restore_justification(*decoded, added);
+  CHECK(added == 1);
+  CHECK(r.accepted);
+  CHECK(restarted.is_justified(header_hash(b2.header)));
+  CHECK(restarted.highest_justified() == c.engine.highest_justified());
+  // Its delegates vote from b2 again, and the chain finalizes on.
+  REQUIRE(restarted.add_block(b3, signature_check::verify).outcome == block_outcome::extended);
+  CHECK(restarted.vote_source(header_hash(b3.header))->hash == header_hash(b2.header));
+}
