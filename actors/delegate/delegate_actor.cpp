@@ -51,12 +51,6 @@ struct delegate_state {
     return {};
   }
 
-  /// The gadget's two voting rules, against the last vote this delegate signed.
-  bool may_vote(std::uint64_t source_height, std::uint64_t target_height) const {
-    return target_height > source_height && target_height > record.vote_target_height
-           && source_height >= record.vote_source_height;
-  }
-
   /// Persists `next` before anything signed under it is released; false if it could not.
   bool save_record(const signing_record& next) {
     if (config.store) {
@@ -79,10 +73,6 @@ struct delegate_state {
     return slot > last || (slot == last && index > record.signed_index);
   }
 
-  /// Within the slot it signed last, only above the height it signed there.
-  bool may_sign_height(std::uint64_t slot, std::uint64_t height) const {
-    return record.signed_slot_plus_one != slot + 1 || height > record.signed_height;
-  }
 };
 
 using delegate_pointer = delegate_actor::stateful_pointer<delegate_state>;
@@ -92,7 +82,7 @@ template <class Done>
 void sign_and_submit(delegate_pointer self, block b, std::uint64_t g, std::uint64_t index, Done done) {
   auto& st = self->state;
   grind_work(b.header, st.config.work_bits);
-  if (!st.may_sign_height(g, b.header.height)) {
+  if (!may_sign_height(st.record, g, b.header.height)) {
     // The head moved back inside this slot (a reorg): a second block of the slot at a height it
     // already signed would be double-block evidence against this honest delegate.
     if (st.config.log)
@@ -263,7 +253,7 @@ delegate_actor::behavior_type delegate_impl(delegate_pointer self, delegate_conf
     [=](confirm_atom, const block_envelope& b, std::uint64_t source_height,
         const hash256& source) -> confirmation_envelope {
       auto& st = self->state;
-      if (!b || st.is_down() || !st.may_vote(source_height, b->header.height))
+      if (!b || st.is_down() || !may_vote(st.record, source_height, b->header.height))
         return {};
       auto next = st.record;
       next.vote_target_height = b->header.height;

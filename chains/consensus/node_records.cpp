@@ -4,6 +4,19 @@
 
 #include "chains/codec/block_codec.hpp"
 
+namespace bfd {
+
+bool may_vote(const signing_record& r, std::uint64_t source_height, std::uint64_t target_height) noexcept {
+  return target_height > source_height && target_height > r.vote_target_height
+         && source_height >= r.vote_source_height;
+}
+
+bool may_sign_height(const signing_record& r, std::uint64_t slot, std::uint64_t height) noexcept {
+  return r.signed_slot_plus_one != slot + 1 || height > r.signed_height;
+}
+
+} // namespace bfd
+
 namespace bfd::codec {
 
 namespace {

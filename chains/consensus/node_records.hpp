@@ -23,6 +23,14 @@ struct signing_record {
   std::uint32_t form = 7;                  ///< items it was read with (4 and 6: earlier forms)
 };
 
+/// The gadget's two voting rules against the last vote of `r`: a target above its source, above
+/// the last target, from a source not below the last source. A delegate that keeps them never
+/// double votes nor surrounds (docs/consensus.md section 12).
+bool may_vote(const signing_record& r, std::uint64_t source_height, std::uint64_t target_height) noexcept;
+
+/// Within the slot `r` signed last, only above the height it signed there (slot = global slot).
+bool may_sign_height(const signing_record& r, std::uint64_t slot, std::uint64_t height) noexcept;
+
 namespace codec {
 /// Seven items (the form every write uses).
 bytes encode(const signing_record& r);

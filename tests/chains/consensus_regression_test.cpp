@@ -42,15 +42,14 @@ confirmation_result confirm_by(const network& net, chain_engine& node, const blo
 /// from a source height below its last one.
 struct locking_delegate {
   const key_pair* keys = nullptr;
-  std::uint64_t target_height = 0;
-  std::uint64_t source_height = 0;
+  signing_record record;
 
   std::optional<confirmation> offer(const chain_engine& node, const block& b) {
     const auto source = node.vote_source(header_hash(b.header));
-    if (!source || b.header.height <= target_height || source->height < source_height)
+    if (!source || !may_vote(record, source->height, b.header.height))
       return std::nullopt;
-    target_height = b.header.height;
-    source_height = source->height;
+    record.vote_target_height = b.header.height;
+    record.vote_source_height = source->height;
     return test::vote(b, *keys, source->height, source->hash);
   }
 };
@@ -98,7 +97,7 @@ TEST_CASE("delegates that keep the voting rules vote again after a reorg and nev
   REQUIRE(members.size() == 6);
   std::vector<locking_delegate> delegates;
   for (const auto& m : members)
-    delegates.push_back({&net.delegates.at(m.key).keys, 0, 0});
+    delegates.push_back({&net.delegates.at(m.key).keys, {}});
 
   // Every node receives A1 first, and every delegate votes for it (source: genesis).
   REQUIRE(x.add_block(a1, signature_check::verify).outcome == block_outcome::extended);

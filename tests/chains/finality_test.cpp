@@ -265,14 +265,13 @@ namespace {
 /// Honest: the gadget's two rules against its own last vote, source from its node's view.
 struct honest_voter {
   const key_pair* keys = nullptr;
-  std::uint64_t target = 0;
-  std::uint64_t source = 0;
+  signing_record record;
   std::optional<confirmation> offer(const chain_engine& view, const block& b) {
     const auto s = view.vote_source(header_hash(b.header));
-    if (!s || b.header.height <= target || s->height < source)
+    if (!s || !may_vote(record, s->height, b.header.height))
       return std::nullopt;
-    target = b.header.height;
-    source = s->height;
+    record.vote_target_height = b.header.height;
+    record.vote_source_height = s->height;
     return test::vote(b, *keys, s->height, s->hash);
   }
 };
@@ -312,7 +311,7 @@ TEST_CASE("equivocators holding just under 1/3 of the power never get two confli
     // both. Then it heals: every block and vote reaches both nodes, in a shuffled order.
     std::vector<honest_voter> hv;
     for (const auto& k : honest)
-      hv.push_back({&net.delegates.at(k).keys, 0, 0});
+      hv.push_back({&net.delegates.at(k).keys, {}});
     std::map<std::uint64_t, hash256> final_x, final_y;
     auto record = [](std::map<std::uint64_t, hash256>& m, const std::vector<block>& fin) {
       for (const auto& f : fin)
@@ -470,4 +469,21 @@ TEST_CASE("a fresh engine re-learns the justifications above the final block fro
   // Its delegates vote from b2 again, and the chain finalizes on.
   REQUIRE(restarted.add_block(b3, signature_check::verify).outcome == block_outcome::extended);
   CHECK(restarted.vote_source(header_hash(b3.header))->hash == header_hash(b2.header));
+}
+
+TEST_CASE("the voting rules a delegate keeps exclude both offences against its last vote") {
+  signing_record r;
+  r.vote_source_height = 5;
+  r.vote_target_height = 8;
+  CHECK(may_vote(r, 5, 9));        // next target, same source
+  CHECK(may_vote(r, 8, 9));        // newer source
+  CHECK_FALSE(may_vote(r, 6, 8));  // same target height: a double vote
+  CHECK_FALSE(may_vote(r, 4, 9));  // older source, higher target: would surround 5 -> 8
+  CHECK_FALSE(may_vote(r, 6, 7));  // inside 5 -> 8
+  CHECK_FALSE(may_vote(r, 9, 9));  // target not above source
+  r.signed_slot_plus_one = 11;     // signed in global slot 10 ...
+  r.signed_height = 40;            // ... at height 40
+  CHECK_FALSE(may_sign_height(r, 10, 40));  // a second block of slot 10 at height 40
+  CHECK(may_sign_height(r, 10, 41));
+  CHECK(may_sign_height(r, 11, 40));        // another slot: another (round, slot)
 }
