@@ -1,4 +1,5 @@
 #include "protocols/vocabulary.hpp"
+#include "protocols/directory.hpp"
 
 #include "protocols/interfaces.hpp"
 
@@ -40,6 +41,7 @@ void register_vocabulary(caf::actor_system_config& cfg) {
   cfg.add_message_type<inclusion_notice>("bfd::inclusion_notice");
   cfg.add_message_type<chain_info>("bfd::chain_info");
   register_interfaces(cfg);
+  register_directory(cfg);
   cfg.add_error_category(error_category, [](std::uint8_t, caf::atom_value, const caf::message& ctx) -> std::string {
     if (ctx.match_elements<std::uint16_t, std::string>())
       return "bfd: " + error{static_cast<errc>(ctx.get_as<std::uint16_t>(0)), ctx.get_as<std::string>(1)}.message();
@@ -61,6 +63,12 @@ void register_interfaces(caf::actor_system_config& cfg) {
   cfg.add_message_type<mempool_actor>("bfd::mempool_actor");
   cfg.add_message_type<delegate_actor>("bfd::delegate_actor");
   cfg.add_message_type<chain_actor>("bfd::chain_actor");
+}
+
+void register_directory(caf::actor_system_config& cfg) {
+  cfg.add_message_type<chain_handles>("bfd::chain_handles");
+  cfg.add_message_type<std::vector<chain_handles>>("std::vector<bfd::chain_handles>");
+  cfg.add_message_type<directory_actor>("bfd::directory_actor");
 }
 
 } // namespace bfd

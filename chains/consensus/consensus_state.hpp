@@ -28,6 +28,7 @@ struct genesis_vm {
   std::uint32_t category = 0;
   amount bid = 0;
   hash256 hash_chain_tip;
+  friend bool operator==(const genesis_vm&, const genesis_vm&) = default;
 };
 
 /// The round in progress.

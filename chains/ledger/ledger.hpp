@@ -28,6 +28,7 @@ struct account {
 struct genesis_allocation {
   address to;
   amount value = 0;
+  friend bool operator==(const genesis_allocation&, const genesis_allocation&) = default;
 };
 
 /// Whether a transaction's signature still has to be checked, or was checked already

@@ -1,0 +1,72 @@
+#include "chains/sidechain/chain_spec.hpp"
+
+#include <array>
+#include <utility>
+
+namespace bfd {
+
+namespace {
+constexpr std::array<std::pair<chain_kind, std::string_view>, 5> kind_names{{
+  {chain_kind::mainchain, "mainchain"},
+  {chain_kind::system_service, "system_service"},
+  {chain_kind::daos, "daos"},
+  {chain_kind::ecosystem, "ecosystem"},
+  {chain_kind::consortium, "consortium"},
+}};
+} // namespace
+
+std::string_view to_string(chain_kind kind) noexcept {
+  for (const auto& [k, n] : kind_names)
+    if (k == kind)
+      return n;
+  return "unknown";
+}
+
+std::optional<chain_kind> parse_chain_kind(std::string_view name) noexcept {
+  for (const auto& [k, n] : kind_names)
+    if (n == name)
+      return k;
+  return std::nullopt;
+}
+
+std::string_view to_string(sidechain_status s) noexcept {
+  switch (s) {
+    case sidechain_status::registered: return "registered";
+    case sidechain_status::active: return "active";
+    case sidechain_status::ceased: return "ceased";
+  }
+  return "unknown";
+}
+
+chain_spec mainchain_spec(genesis_config genesis, std::string name) {
+  chain_spec s;
+  s.id = genesis.chain;
+  s.kind = chain_kind::mainchain;
+  s.name = std::move(name);
+  s.genesis = std::move(genesis);
+  return s;
+}
+
+chain_spec sidechain_spec(const sidechain_entry& entry, const consensus_params& mainchain) {
+  chain_spec s;
+  s.id = entry.id;
+  s.kind = entry.kind;
+  s.name = entry.name;
+  s.token_symbol = entry.token.symbol;
+  auto& g = s.genesis;
+  g.chain = entry.id;
+  g.params.categories = mainchain.categories;
+  g.params.min_bid = mainchain.min_bid;
+  g.params.genesis_time_ms = entry.genesis_time_ms;
+  g.params.slot_ms = entry.params.slot_ms;
+  g.params.rounds_per_epoch = entry.params.rounds_per_epoch;
+  g.params.base_block_txs = entry.params.base_block_txs;
+  g.params.work_bits = entry.params.work_bits;
+  g.params.miss_limit = entry.params.miss_limit;
+  g.params.block_reward = 0;
+  g.allocations = entry.token.pegged_bfdt() ? std::vector<genesis_allocation>{} : entry.token.allocations;
+  g.vms = entry.validators;
+  return s;
+}
+
+} // namespace bfd
