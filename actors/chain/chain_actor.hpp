@@ -12,6 +12,7 @@
 #include "actors/verified_cache.hpp"
 #include "chains/consensus/chain_engine.hpp"
 #include "chains/storage/kv_store.hpp"
+#include "chains/storage/open_chain.hpp"  // open_chain, used with spawn_chain
 #include "protocols/interfaces.hpp"
 
 namespace spdlog {
@@ -35,9 +36,5 @@ struct chain_actor_config {
 
 /// Spawns the actor around `engine` (from genesis or restored from storage).
 chain_actor spawn_chain(caf::actor_system& system, std::shared_ptr<chain_engine> engine, chain_actor_config config);
-
-/// Loads a chain from storage, or creates it from genesis and stores the genesis block.
-/// Fails if stored data belongs to another genesis.
-result<std::shared_ptr<chain_engine>> open_chain(kv_store* store, const genesis_config& genesis);
 
 } // namespace bfd
