@@ -1,5 +1,6 @@
 #include "runtime/dev_network.hpp"
 
+#include <array>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -13,10 +14,19 @@ namespace bfd::runtime {
 
 namespace fs = std::filesystem;
 
-std::shared_ptr<const hash_chain> delegate_hash_chain(const key_pair& keys, std::uint64_t length) {
-  // The seed is private to the delegate: derived from its secret under its own tag domain.
-  auto seed = tagged_hash(hash_tag::reveal, keys.secret.view(), keys.pub.view());
-  return std::make_shared<const hash_chain>(seed, length);
+std::shared_ptr<const hash_chain> delegate_hash_chain(const key_pair& keys, std::uint64_t length, chain_id chain) {
+  // The seed is private to the delegate: derived from its secret under its own tag domain. The
+  // mainchain keeps the derivation its published tips were made with.
+  if (chain == mainchain_id)
+    return std::make_shared<const hash_chain>(tagged_hash(hash_tag::reveal, keys.secret.view(), keys.pub.view()),
+                                              length);
+  const std::array<std::uint8_t, 4> id{static_cast<std::uint8_t>(chain >> 24), static_cast<std::uint8_t>(chain >> 16),
+                                       static_cast<std::uint8_t>(chain >> 8), static_cast<std::uint8_t>(chain)};
+  tagged_hasher h{hash_tag::reveal};
+  h.update(keys.secret.view());
+  h.update(keys.pub.view());
+  h.update(id);
+  return std::make_shared<const hash_chain>(h.finish(), length);
 }
 
 namespace {

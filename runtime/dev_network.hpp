@@ -43,10 +43,13 @@ struct dev_network {
 /// --delegate`): changing it changes every delegate's tip, and so the genesis.
 inline constexpr std::uint64_t delegate_hash_chain_length = 1u << 16;
 
-/// The hash chain of a delegate key: seed = tagged_hash(reveal, secret || public key), tip =
-/// H^length(seed). Only the key's holder can compute it; the tip is public.
+/// The hash chain of a delegate key on chain `chain`: seed = tagged_hash(reveal, secret || public
+/// key) on the mainchain, tagged_hash(reveal, secret || public key || chain id, 4 bytes big-endian)
+/// on any other chain, so a delegate signing on several chains reveals from a distinct chain on
+/// each; tip = H^length(seed). Only the key's holder can compute it; the tip is public.
 std::shared_ptr<const hash_chain> delegate_hash_chain(const key_pair& keys,
-                                                      std::uint64_t length = delegate_hash_chain_length);
+                                                      std::uint64_t length = delegate_hash_chain_length,
+                                                      chain_id chain = mainchain_id);
 
 /// Loads the dev network from `options.data_dir`, or generates it there (keys under keys/,
 /// genesis.json) with genesis at `now_ms` rounded up to a whole second.

@@ -6,10 +6,9 @@
 #include <caf/send.hpp>
 #include <caf/io/middleman.hpp>
 
-#include "actors/chain/chain_actor.hpp"
-#include "actors/delegate/delegate_actor.hpp"
-#include "actors/mempool/mempool_actor.hpp"
+#include "actors/directory/directory_actor.hpp"
 #include "chains/storage/memory_store.hpp"
+#include "chains/storage/open_chain.hpp"
 #include "chains/storage/storage_check.hpp"
 
 namespace bfd::runtime {
@@ -22,52 +21,90 @@ void configure_actor_system(caf::actor_system_config& cfg, std::size_t threads) 
   cfg.set("scheduler.policy", caf::atom("sharing"));
 }
 
+namespace {
+
+/// The chain and the delegates' signing records must agree: a delegate that voted from a block
+/// storage no longer holds would be stuck, or worse; refuse to start (docs/storage.md).
+status check_records(kv_store& store) {
+  auto records = check_signing_records(store);
+  if (records.sound())
+    return {};
+  std::string what;
+  for (const auto& p : records.problems)
+    what += (what.empty() ? "" : "; ") + p;
+  return make_error(errc::storage_corrupt, "the delegates' signing records do not agree with the stored chain: " + what);
+}
+
+result<std::shared_ptr<chain_engine>> open(kv_store* store, const chain_spec& spec) {
+  auto engine = open_chain(store, spec.genesis);
+  if (!engine && spec.id != mainchain_id)
+    return make_error(engine.error().code, "chain " + std::to_string(spec.id) + " (" + spec.name + "): "
+                                             + engine.error().detail);
+  return engine;
+}
+
+} // namespace
+
+chain_unit_options node::unit_options(hosted_chain chain) const {
+  chain_unit_options u;
+  u.chain = std::move(chain);
+  u.store = options_.store;
+  u.time = options_.time;
+  u.log = options_.log;
+  u.reporter = options_.reporter;
+  u.self_ticking = options_.self_ticking;
+  u.verified = verified_;
+  u.verifiers = verifiers_;
+  return u;
+}
+
 result<std::unique_ptr<node>> node::start(caf::actor_system& system, node_options options) {
   if (!options.store)
     options.store = std::make_shared<memory_store>();
-  auto engine = open_chain(options.store.get(), options.genesis);
-  if (!engine)
-    return engine.error();
-  // The chain and the delegates' signing records must agree: a delegate that voted from a block
-  // storage no longer holds would be stuck, or worse; refuse to start (docs/storage.md).
-  if (auto records = check_signing_records(*options.store); !records.sound()) {
-    std::string what;
-    for (const auto& p : records.problems)
-      what += (what.empty() ? "" : "; ") + p;
-    return make_error(errc::storage_corrupt, "the delegates' signing records do not agree with the stored chain: " + what);
+  auto chains = std::move(options.chains);
+  if (chains.empty())
+    chains.push_back({mainchain_spec(options.genesis), std::move(options.delegates)});
+  // Open every chain first (creating new ones), so the signing records are checked against all.
+  std::vector<std::shared_ptr<chain_engine>> engines;
+  for (std::size_t i = 0; i < chains.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j)
+      if (chains[j].spec.id == chains[i].spec.id)
+        return make_error(errc::invalid_argument, "chain " + std::to_string(chains[i].spec.id) + " is listed twice");
+    auto engine = open(options.store.get(), chains[i].spec);
+    if (!engine)
+      return engine.error();
+    engines.push_back(std::move(*engine));
   }
-  std::unique_ptr<node> n(new node);
-  auto verified = std::make_shared<verified_cache>();
+  if (auto st = check_records(*options.store); !st)
+    return st.error();
+  std::unique_ptr<node> n(new node(system));
+  n->verified_ = std::make_shared<verified_cache>();
   for (std::size_t i = 0; i < options.verifiers; ++i)
-    n->verifiers_.push_back(spawn_verifier(system, verified));
-  n->mempool_ = spawn_mempool(system, mempool_config{options.genesis.chain, 100'000, 1'000, verified, n->verifiers_});
-  chain_actor_config cc;
-  cc.store = options.store;
-  cc.mempool = n->mempool_;
-  cc.verified = verified;
-  cc.reporter = options.reporter;
-  cc.log = options.log;
-  cc.time = options.time;
-  cc.max_drift_ms = std::max<std::uint64_t>(500, options.genesis.params.slot_ms / 2);
-  n->chain_ = spawn_chain(system, *engine, std::move(cc));
-  // Keep the shared settings (clock, store, parameters, log) for spawn_one and add_delegate.
-  auto identities = std::move(options.delegates);
-  auto switches = std::move(options.switches);
+    n->verifiers_.push_back(spawn_verifier(system, n->verified_));
+  n->directory_ = spawn_directory(system);
+  n->first_ = chains.front().spec.id;
   auto faults = std::move(options.faults);
+  auto switches = std::move(options.switches);
   n->options_ = std::move(options);
-  n->delegates_.reserve(identities.size());
-  for (std::size_t i = 0; i < identities.size(); ++i) {
-    auto sw = i < switches.size() ? switches[i] : nullptr;
-    bool equivocate = false;
-    for (const auto& f : faults)
-      if (f.delegate == i)
-        equivocate = f.equivocate_once;
-    n->delegates_.push_back(n->spawn_one(system, identities[i], std::move(sw), equivocate));
+  for (std::size_t i = 0; i < chains.size(); ++i) {
+    auto uo = n->unit_options(std::move(chains[i]));
+    uo.engine = std::move(engines[i]);
+    if (i == 0) {
+      uo.faults = faults;
+      uo.switches = switches;
+    }
+    auto unit = chain_unit::start(system, std::move(uo));
+    if (!unit)
+      return unit.error();
+    caf::anon_send(n->directory_, put_atom::value, (*unit)->handles());
+    const auto id = (*unit)->id();
+    n->units_.emplace(id, std::move(*unit));
   }
   const auto& opts = n->options_;
   if (opts.http) {
-    auto bridge = http_bridge::start(system, http_bridge_config{*opts.http, n->chain_, n->mempool_,
-                                                                opts.genesis.params, opts.time, opts.log});
+    const auto* main = n->first();
+    auto bridge = http_bridge::start(system, http_bridge_config{*opts.http, main->chain(), main->mempool(),
+                                                                main->spec().genesis.params, opts.time, opts.log});
     if (!bridge)
       return bridge.error();
     n->http_ = std::move(*bridge);
@@ -75,42 +112,60 @@ result<std::unique_ptr<node>> node::start(caf::actor_system& system, node_option
   return n;
 }
 
-delegate_actor node::spawn_one(caf::actor_system& system, const delegate_identity& identity,
-                               std::shared_ptr<delegate_switches> switches, bool equivocate_once) {
-  const auto& o = options_;
-  std::uint32_t max_weight = 1;
-  for (const auto& c : o.genesis.params.categories)
-    max_weight = std::max(max_weight, c.compute_weight);
-  delegate_config dc;
-  dc.keys = identity.keys;
-  dc.reveals = identity.reveals;
-  dc.chain = chain_;
-  dc.mempool = mempool_;
-  dc.time = o.time;
-  dc.genesis_time_ms = o.genesis.params.genesis_time_ms;
-  dc.slot_ms = o.genesis.params.slot_ms;
-  dc.self_tick_max_weight = o.self_ticking ? max_weight : 0;
-  dc.store = o.store;
-  dc.work_bits = o.genesis.params.work_bits;
-  dc.log = o.log;
-  dc.faults.equivocate_once = equivocate_once;
-  dc.switches = std::move(switches);
-  return spawn_delegate(system, std::move(dc));
+chain_unit* node::unit(chain_id id) const {
+  auto it = units_.find(id);
+  return it == units_.end() ? nullptr : it->second.get();
 }
 
-delegate_actor node::add_delegate(caf::actor_system& system, const delegate_identity& identity,
+std::vector<chain_id> node::chain_ids() const {
+  std::vector<chain_id> out;
+  for (const auto& [id, u] : units_)
+    out.push_back(id);
+  return out;
+}
+
+result<chain_unit*> node::add_chain(const chain_spec& spec, std::vector<delegate_identity> delegates) {
+  if (units_.count(spec.id))
+    return make_error(errc::invalid_argument, "chain " + std::to_string(spec.id) + " is hosted here already");
+  auto engine = open(options_.store.get(), spec);
+  if (!engine)
+    return engine.error();
+  if (auto st = check_records(*options_.store); !st)
+    return st.error();
+  auto uo = unit_options({spec, std::move(delegates)});
+  uo.engine = std::move(*engine);
+  auto unit = chain_unit::start(system_, std::move(uo));
+  if (!unit)
+    return unit.error();
+  caf::anon_send(directory_, put_atom::value, (*unit)->handles());
+  auto* out = unit->get();
+  units_.emplace(spec.id, std::move(*unit));
+  return out;
+}
+
+status node::stop_chain(chain_id id) {
+  if (id == first_)
+    return make_error(errc::invalid_argument, "chain " + std::to_string(id) + " is the node's first chain: stop the node");
+  auto it = units_.find(id);
+  if (it == units_.end())
+    return make_error(errc::not_found, "chain " + std::to_string(id) + " is not hosted here");
+  caf::anon_send(directory_, erase_atom::value, id);
+  it->second->stop();
+  units_.erase(it);
+  return {};
+}
+
+delegate_actor node::add_delegate(caf::actor_system&, const delegate_identity& identity,
                                   std::shared_ptr<delegate_switches> switches) {
-  delegates_.push_back(spawn_one(system, identity, std::move(switches), false));
-  return delegates_.back();
+  return first()->add_delegate(identity, std::move(switches));
 }
 
 void node::stop() {
   if (http_)
     http_->stop();
-  for (auto& d : delegates_)
-    caf::anon_send_exit(d, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(chain_, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(mempool_, caf::exit_reason::user_shutdown);
+  for (auto& [id, u] : units_)
+    u->stop();
+  caf::anon_send_exit(directory_, caf::exit_reason::user_shutdown);
   for (auto& v : verifiers_)
     caf::anon_send_exit(v, caf::exit_reason::user_shutdown);
 }

@@ -1,7 +1,9 @@
-// A node: the actors of one chain on this process (chain, mempool, delegates), assembled from a
-// genesis, keys, a store and a clock. bfd-node, bfd-sim and the tests all start chains this way.
+// A node: the chain units this process hosts (runtime/chain_unit.hpp), the directory that lists
+// them, the signature verifiers they share and, optionally, the HTTP bridge. bfd-node, bfd-sim
+// and the tests all start chains this way.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,7 +16,9 @@
 #include "actors/verifier/verifier_actor.hpp"
 #include "actors/http/http_bridge.hpp"
 #include "chains/storage/kv_store.hpp"
+#include "protocols/directory.hpp"
 #include "protocols/interfaces.hpp"
+#include "runtime/chain_unit.hpp"
 #include "runtime/dev_network.hpp"
 
 namespace spdlog {
@@ -23,42 +27,55 @@ class logger;
 
 namespace bfd::runtime {
 
-/// Faults to inject into hosted delegates (by index into `delegates`).
-struct injected_fault {
-  std::size_t delegate = 0;
-  bool equivocate_once = false;
-};
-
 /// How to assemble a node.
 struct node_options {
+  /// The chains to host, the node's first chain (normally the mainchain) first. Empty: the
+  /// mainchain of `genesis` with `delegates`.
+  std::vector<hosted_chain> chains;
   genesis_config genesis;
-  std::vector<delegate_identity> delegates;  ///< the delegates this node hosts
+  std::vector<delegate_identity> delegates;  ///< the delegates this node hosts (with `genesis`)
   std::optional<key_pair> reporter;
   std::shared_ptr<kv_store> store;           ///< nullptr: a memory store
   std::shared_ptr<const clock> time;
   bool self_ticking = true;                  ///< delegates wake themselves (wall-clock mode)
-  std::vector<injected_fault> faults;
-  /// Per delegate (by index; may be shorter or hold nullptr): switches to fault it while it runs.
+  std::vector<injected_fault> faults;        ///< for the first chain's delegates
+  /// Per delegate of the first chain (by index; may be shorter or hold nullptr): switches to
+  /// fault it while it runs.
   std::vector<std::shared_ptr<delegate_switches>> switches;
   std::shared_ptr<spdlog::logger> log;
-  std::optional<http_options> http;          ///< serve the HTTP API once the actors run
-  std::size_t verifiers = 2;                 ///< signature-verifier actors (0: the mempool verifies)
+  std::optional<http_options> http;          ///< serve the first chain's HTTP API once the actors run
+  std::size_t verifiers = 2;                 ///< signature-verifier actors (0: the mempools verify)
 };
 
 /// The running actors of a node.
 class node {
 public:
-  /// Opens (or creates) the chain in the store and spawns its actors.
+  /// Opens (or creates) every chain in the store, checks the delegates' signing records against
+  /// them, and spawns the units, the directory, the verifiers and the HTTP bridge.
   static result<std::unique_ptr<node>> start(caf::actor_system& system, node_options options);
   ~node();
 
-  const chain_actor& chain() const noexcept { return chain_; }
-  const mempool_actor& mempool() const noexcept { return mempool_; }
-  const std::vector<delegate_actor>& delegates() const noexcept { return delegates_; }
+  /// The first chain's actors (the mainchain on a node that hosts it).
+  const chain_actor& chain() const noexcept { return first()->chain(); }
+  const mempool_actor& mempool() const noexcept { return first()->mempool(); }
+  const std::vector<delegate_actor>& delegates() const noexcept { return first()->delegates(); }
   /// The HTTP API, or nullptr when node_options::http was not set.
   const http_bridge* http() const noexcept { return http_.get(); }
 
-  /// Starts one more delegate on this node (a VM that joins later).
+  /// chain id -> the handles of every chain hosted here; what the node publishes.
+  const directory_actor& directory() const noexcept { return directory_; }
+  /// The unit of chain `id`, or nullptr when this node does not host it.
+  chain_unit* unit(chain_id id) const;
+  /// The ids of the hosted chains, in order.
+  std::vector<chain_id> chain_ids() const;
+
+  /// Starts a unit for one more chain (a sidechain registered while the node runs) and lists it
+  /// in the directory. Fails if the chain is hosted already or its store disagrees.
+  result<chain_unit*> add_chain(const chain_spec& spec, std::vector<delegate_identity> delegates);
+  /// Stops chain `id`'s unit and removes it from the directory (not the first chain).
+  status stop_chain(chain_id id);
+
+  /// Starts one more delegate of the first chain on this node (a VM that joins later).
   delegate_actor add_delegate(caf::actor_system& system, const delegate_identity& identity,
                               std::shared_ptr<delegate_switches> switches = nullptr);
 
@@ -66,15 +83,17 @@ public:
   void stop();
 
 private:
-  node() = default;
-  delegate_actor spawn_one(caf::actor_system& system, const delegate_identity& identity,
-                           std::shared_ptr<delegate_switches> switches, bool equivocate_once);
-  chain_actor chain_;
-  mempool_actor mempool_;
-  std::vector<delegate_actor> delegates_;
+  explicit node(caf::actor_system& system) : system_(system) {}
+  chain_unit* first() const { return units_.at(first_).get(); }
+  chain_unit_options unit_options(hosted_chain chain) const;
+  caf::actor_system& system_;
+  chain_id first_ = mainchain_id;
+  std::map<chain_id, std::unique_ptr<chain_unit>> units_;
+  directory_actor directory_;
+  std::shared_ptr<verified_cache> verified_;
   std::vector<verifier_actor> verifiers_;
   std::unique_ptr<http_bridge> http_;
-  node_options options_;  // what add_delegate needs (clock, store, parameters, log)
+  node_options options_;  // the shared settings (clock, store, log) every unit is built with
 };
 
 /// The CAF settings every bfd process uses: vocabulary registered, scheduler sized to the box.

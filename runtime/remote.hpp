@@ -1,6 +1,7 @@
 // The remote transport between nodes, kept behind one small interface: publish this node's
-// chain actor on a port, and keep connections to peer nodes up (retrying peers that are not
-// up yet, reconnecting lost ones), handing each connected peer to the local actors.
+// directory on a port, and keep connections to peer nodes up (retrying peers that are not up yet,
+// reconnecting lost ones), introducing to each other the chain actors of every chain hosted on
+// both sides.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +13,7 @@
 #include <caf/fwd.hpp>
 
 #include "chains/core/error.hpp"
+#include "protocols/directory.hpp"
 #include "protocols/interfaces.hpp"
 
 namespace spdlog {
@@ -41,25 +43,34 @@ struct tls_settings {
 /// Loads the OpenSSL module and sets the node's certificate, key and trusted CA.
 void configure_tls(caf::actor_system_config& cfg, const tls_settings& tls);
 
-/// Publishes `chain` on host:port (port 0: any free one); returns the bound port.
-result<std::uint16_t> publish_chain(caf::actor_system& system, const chain_actor& chain, const std::string& host,
-                                    std::uint16_t port, link_security security = link_security::plain);
+/// Publishes the node's `directory` on host:port (port 0: any free one); returns the bound port.
+result<std::uint16_t> publish_directory(caf::actor_system& system, const directory_actor& directory,
+                                        const std::string& host, std::uint16_t port,
+                                        link_security security = link_security::plain);
 
-/// Connects to the chain actor a node published on host:port.
-result<chain_actor> connect_chain(caf::actor_system& system, const std::string& host, std::uint16_t port,
-                                  link_security security = link_security::plain);
+/// Connects to the directory a node published on host:port.
+result<directory_actor> connect_directory(caf::actor_system& system, const std::string& host, std::uint16_t port,
+                                          link_security security = link_security::plain);
 
-/// How a node reaches a peer's chain actor (through its peer gate, runtime/peer_gate.hpp).
-using peer_dialer = std::function<result<chain_actor>(const peer_address&)>;
+/// Asks `directory` (local or a peer's) for chain `id`'s chain actor; errc::not_found when that
+/// node does not host it, errc::io when the directory does not answer within `timeout_ms`.
+result<chain_actor> lookup_chain(caf::actor_system& system, const directory_actor& directory, chain_id id,
+                                 std::uint32_t timeout_ms = 5000);
+
+/// How a node reaches a peer's directory (through its peer gate, runtime/peer_gate.hpp).
+using peer_dialer = std::function<result<directory_actor>(const peer_address&)>;
 
 /// Keeps connections to peers: a background thread tries each unconnected peer every
-/// `retry_ms`; on success it tells `chain` about the peer and the peer about `chain`, so one
-/// connection serves both directions. Between two nodes only one may dial the other (the
-/// topology makes the earlier node of each pair dial the later one). Stops when destroyed.
+/// `retry_ms`, and every `retry_ms` asks each connected peer's directory which chains it hosts:
+/// for every chain hosted here and there, it tells the local chain actor about the peer's and the
+/// peer's about the local one (once per pair of actors), so chains started later on either side
+/// get connected and one connection serves both directions. Between two nodes only one may dial
+/// the other (the topology makes the earlier node of each pair dial the later one). Stops when
+/// destroyed.
 class peer_connector {
 public:
-  peer_connector(caf::actor_system& system, chain_actor chain, mempool_actor mempool,
-                 std::vector<peer_address> peers, std::shared_ptr<spdlog::logger> log, std::uint32_t retry_ms = 500,
+  peer_connector(caf::actor_system& system, directory_actor directory, std::vector<peer_address> peers,
+                 std::shared_ptr<spdlog::logger> log, std::uint32_t retry_ms = 500,
                  link_security security = link_security::plain);
   ~peer_connector();
   peer_connector(const peer_connector&) = delete;
@@ -67,6 +78,8 @@ public:
 
   /// How many peers are connected now.
   std::size_t connected() const;
+  /// How many (peer, chain) pairs have been introduced and are still current.
+  std::size_t introduced() const;
 
 private:
   struct impl;

@@ -28,7 +28,10 @@ std::optional<block> fetch_genesis(caf::actor_system& system, const config::topo
   for (const auto& n : t.nodes) {
     if (n.name == me)
       continue;
-    auto peer = dial ? dial({n.name, n.host, n.port}) : connect_chain(system, n.host, n.port, security);
+    auto dir = dial ? dial({n.name, n.host, n.port}) : connect_directory(system, n.host, n.port, security);
+    if (!dir)
+      continue;
+    auto peer = lookup_chain(system, *dir, mainchain_id);
     if (!peer)
       continue;
     caf::scoped_actor self{system};

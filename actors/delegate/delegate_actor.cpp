@@ -39,7 +39,8 @@ struct delegate_state {
       return {};
     if (auto st = config.store->ensure_space(delegate_space); !st)
       return st;
-    auto raw = config.store->get(delegate_space, config.keys.pub.view());
+    const auto key = signing_record_key(config.signs_for, config.keys.pub);
+    auto raw = config.store->get(delegate_space, key);
     if (!raw)
       return raw.error();
     if (!*raw)
@@ -55,7 +56,7 @@ struct delegate_state {
   bool save_record(const signing_record& next) {
     if (config.store) {
       write_batch wb;
-      wb.put(delegate_space, bytes(config.keys.pub.begin(), config.keys.pub.end()), codec::encode(next));
+      wb.put(delegate_space, signing_record_key(config.signs_for, config.keys.pub), codec::encode(next));
       if (auto st = config.store->write(wb); !st) {
         if (config.log)
           config.log->error("delegate {} cannot persist its signing record: {}", who(), st.error().message());

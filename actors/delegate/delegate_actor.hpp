@@ -33,6 +33,7 @@ struct delegate_switches {
 struct delegate_config {
   key_pair keys;
   std::shared_ptr<const hash_chain> reveals;
+  chain_id signs_for = mainchain_id;  ///< the chain id of `chain`: keys its signing record
   chain_actor chain;
   mempool_actor mempool;
   std::shared_ptr<const clock> time;
@@ -51,7 +52,7 @@ struct delegate_config {
 /// Spawns the delegate and attaches it to its chain (which then asks it for confirmations).
 delegate_actor spawn_delegate(caf::actor_system& system, delegate_config config);
 
-/// The space delegates keep their signing records in.
+/// The space delegates keep their signing records in (keys: signing_record_key).
 inline constexpr const char* delegate_space = "delegates";
 
 } // namespace bfd

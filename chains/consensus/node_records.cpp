@@ -6,6 +6,30 @@
 
 namespace bfd {
 
+bytes signing_record_key(chain_id chain, const public_key& key) {
+  if (chain == mainchain_id)
+    return bytes(key.begin(), key.end());
+  bytes out{static_cast<std::uint8_t>(chain >> 24), static_cast<std::uint8_t>(chain >> 16),
+            static_cast<std::uint8_t>(chain >> 8), static_cast<std::uint8_t>(chain)};
+  out.insert(out.end(), key.begin(), key.end());
+  return out;
+}
+
+std::optional<std::pair<chain_id, public_key>> parse_signing_record_key(byte_view key) {
+  public_key pub;
+  if (key.size() == pub.size()) {
+    std::copy(key.begin(), key.end(), pub.begin());
+    return std::pair{mainchain_id, pub};
+  }
+  if (key.size() != 4 + pub.size())
+    return std::nullopt;
+  const chain_id chain = (chain_id{key[0]} << 24) | (chain_id{key[1]} << 16) | (chain_id{key[2]} << 8) | key[3];
+  if (chain == mainchain_id)
+    return std::nullopt;  // the mainchain's records are keyed by the public key alone
+  std::copy(key.begin() + 4, key.end(), pub.begin());
+  return std::pair{chain, pub};
+}
+
 bool may_vote(const signing_record& r, std::uint64_t source_height, std::uint64_t target_height) noexcept {
   return target_height > source_height && target_height > r.vote_target_height
          && source_height >= r.vote_source_height;

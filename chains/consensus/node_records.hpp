@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <utility>
 #include <vector>
 
 #include "chains/consensus/confirmation.hpp"
@@ -30,6 +32,14 @@ bool may_vote(const signing_record& r, std::uint64_t source_height, std::uint64_
 
 /// Within the slot `r` signed last, only above the height it signed there (slot = global slot).
 bool may_sign_height(const signing_record& r, std::uint64_t slot, std::uint64_t height) noexcept;
+
+/// The key a delegate's signing record is stored under: its public key alone on the mainchain
+/// (the form existing data directories hold), the chain id (4 bytes, big-endian) then the public
+/// key on any other chain, so a delegate signing on several chains keeps one record per chain.
+bytes signing_record_key(chain_id chain, const public_key& key);
+
+/// The chain and delegate key of a stored signing record key, or nothing if it has neither form.
+std::optional<std::pair<chain_id, public_key>> parse_signing_record_key(byte_view key);
 
 namespace codec {
 /// Seven items (the form every write uses).

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 
 #include "chains/codec/block_codec.hpp"
 #include "chains/codec/canonical.hpp"
@@ -154,33 +155,51 @@ std::optional<std::uint64_t> stored_justification_height(kv_store& store, chain_
   return top;
 }
 
+/// The stored final head and justification record of one chain.
+struct chain_tops {
+  std::uint64_t final_height = 0;
+  std::uint64_t justified = 0;
+};
+
 /// The delegates' signing records, reported; a vote source above both the stored final head and
-/// the stored justification record is a problem: storage lost what the delegate voted from.
-void report_delegates(kv_store& store, std::uint64_t highest_final, std::uint64_t highest_justified,
-                      storage_report& r) {
+/// the stored justification record of the record's chain is a problem: storage lost what the
+/// delegate voted from.
+void report_delegates(kv_store& store, const std::map<chain_id, chain_tops>& tops, storage_report& r) {
   std::size_t count = 0;
   auto st = store.scan_prefix(delegate_space_name, {}, [&](byte_view key, byte_view value) {
     ++count;
-    const std::string who = "delegate " + to_hex(key).substr(0, 16);
+    const auto parsed = parse_signing_record_key(key);
+    if (!parsed) {
+      r.problems.push_back("signing record under a key of " + std::to_string(key.size())
+                           + " bytes: neither a public key nor a chain id and a public key");
+      return true;
+    }
+    const auto [chain, pub] = *parsed;
+    const std::string who = "delegate " + to_hex(pub).substr(0, 16)
+                            + (chain == mainchain_id ? std::string() : " on chain " + std::to_string(chain));
     auto decoded = codec::decode_signing_record(value);
     if (!decoded) {
       r.problems.push_back(who + ": signing record: " + decoded.error().message());
       return true;
     }
+    const auto it = tops.find(chain);
+    const auto top = it == tops.end() ? chain_tops{} : it->second;
     const auto slot1 = decoded->signed_slot_plus_one;
     std::string line = who + ": " + (slot1 == 0 ? std::string("signed no block")
                                                  : "last signed slot " + std::to_string(slot1 - 1) + " sub-slot "
                                                      + std::to_string(decoded->signed_index))
                        + ", last vote #" + std::to_string(decoded->vote_source_height) + " -> #"
                        + std::to_string(decoded->vote_target_height);
-    if (decoded->vote_target_height > highest_final)
-      line += " (target " + std::to_string(decoded->vote_target_height - highest_final) + " above the stored final head)";
+    if (decoded->vote_target_height > top.final_height)
+      line += " (target " + std::to_string(decoded->vote_target_height - top.final_height)
+              + " above the stored final head)";
     r.notes.push_back(line);
-    if (decoded->vote_source_height > std::max(highest_final, highest_justified))
+    if (decoded->vote_source_height > std::max(top.final_height, top.justified))
       r.problems.push_back(who + ": voted from #" + std::to_string(decoded->vote_source_height)
-                           + ", above the stored final head #" + std::to_string(highest_final)
-                           + " and the stored justification #" + std::to_string(highest_justified)
-                           + ": storage lost what this delegate voted from; restore the data directory");
+                           + ", above the stored final head #" + std::to_string(top.final_height)
+                           + " and the stored justification #" + std::to_string(top.justified) + " of chain "
+                           + std::to_string(chain) + ": storage lost what this delegate voted from; restore the "
+                           + "data directory");
     return true;
   });
   if (!st)
@@ -204,7 +223,7 @@ std::optional<chain_id> chain_of_space(const std::string& space) {
 
 storage_report check_signing_records(kv_store& store) {
   storage_report r;
-  std::uint64_t highest_final = 0, highest_justified = 0;
+  std::map<chain_id, chain_tops> tops;
   bool delegates = false;
   for (const auto& space : store.spaces()) {
     if (space == delegate_space_name) {
@@ -215,14 +234,15 @@ storage_report check_signing_records(kv_store& store) {
     if (!chain)
       continue;
     const auto id = *chain;
+    auto& top = tops[id];
     if (auto cs = chain_store::open(store, id))
       if (auto h = cs->head(); h && *h)
-        highest_final = std::max(highest_final, (*h)->height);
+        top.final_height = (*h)->height;
     if (auto j = stored_justification_height(store, id, r))
-      highest_justified = std::max(highest_justified, *j);
+      top.justified = *j;
   }
   if (delegates)
-    report_delegates(store, highest_final, highest_justified, r);
+    report_delegates(store, tops, r);
   return r;
 }
 
@@ -235,8 +255,7 @@ storage_report check_storage(kv_store& store, const std::optional<commit_marker>
     r.notes.push_back("checksums of every table file in " + where + " verified");
   auto spaces = store.spaces();
   std::sort(spaces.begin(), spaces.end());
-  std::uint64_t highest_final = 0;
-  std::uint64_t highest_justified = 0;
+  std::map<chain_id, chain_tops> tops;
   bool delegates = false;
   for (const auto& space : spaces) {
     if (space == delegate_space_name) {
@@ -251,13 +270,14 @@ storage_report check_storage(kv_store& store, const std::optional<commit_marker>
       continue;
     }
     const auto id = *chain;
+    auto& tops_of = tops[id];
     if (auto top = check_chain(store, id, r))
-      highest_final = std::max(highest_final, *top);
+      tops_of.final_height = *top;
     if (auto j = stored_justification_height(store, id, r))
-      highest_justified = std::max(highest_justified, *j);
+      tops_of.justified = *j;
   }
   if (delegates)
-    report_delegates(store, highest_final, highest_justified, r);
+    report_delegates(store, tops, r);
   if (!marker) {
     r.notes.push_back("no commit marker " + marker_path + " (written by the first start of this version)");
   } else if (auto st = check_commit_marker(store, *marker, marker_path, where); !st) {

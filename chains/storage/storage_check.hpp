@@ -20,8 +20,8 @@ struct storage_report {
   bool sound() const noexcept { return problems.empty(); }
 };
 
-/// Checks only that the delegates' signing records agree with the chains: no vote names a source
-/// above every chain's stored final head and justification record (what a node checks at start;
+/// Checks only that the delegates' signing records agree with their chains: no vote names a source
+/// above the stored final head and justification record of the record's chain (a node checks this at start;
 /// cheap: no checksums, no state). Problems name the delegate and say what to do.
 storage_report check_signing_records(kv_store& store);
 

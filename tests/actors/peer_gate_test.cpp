@@ -125,7 +125,7 @@ bool within(milliseconds limit, Pred pred) {
   return pred();
 }
 
-/// A node (own actor system) whose chain actor CAF publishes on 127.0.0.1 only, behind a gate.
+/// A node (own actor system) whose directory CAF publishes on 127.0.0.1 only, behind a gate.
 struct gated_node {
   test::node_config cfg;
   caf::actor_system system{cfg};
@@ -144,7 +144,7 @@ struct gated_node {
     auto started = runtime::node::start(system, std::move(no));
     REQUIRE(started);
     n = std::move(*started);
-    auto bound = runtime::publish_chain(system, n->chain(), "127.0.0.1", 0);
+    auto bound = runtime::publish_directory(system, n->directory(), "127.0.0.1", 0);
     REQUIRE(bound);
     basp_port = *bound;
     o.host = "127.0.0.1";
@@ -168,7 +168,10 @@ struct gated_node {
     auto local = gate->dial_port({name, "127.0.0.1", peer_port});
     if (!local)
       return local.error();
-    return runtime::connect_chain(system, "127.0.0.1", *local);
+    auto dir = runtime::connect_directory(system, "127.0.0.1", *local);
+    if (!dir)
+      return dir.error();
+    return runtime::lookup_chain(system, *dir, mainchain_id);
   }
 };
 
@@ -307,7 +310,7 @@ TEST_CASE("two nodes link through a gate client and a gate with mutual TLS and p
   // The peer connector over the same path: both chain actors learn each other.
   auto local = b.gate->dial_port({"a", "127.0.0.1", a.port});
   REQUIRE(local);
-  runtime::peer_connector conn(b.system, b.n->chain(), b.n->mempool(), {{"a", "127.0.0.1", *local}}, nullptr, 50);
+  runtime::peer_connector conn(b.system, b.n->directory(), {{"a", "127.0.0.1", *local}}, nullptr, 50);
   auto peers = [](gated_node& x) {
     caf::scoped_actor self{x.system};
     std::uint32_t out = 0;
@@ -355,8 +358,7 @@ TEST_CASE("a late node catches up through its gate client and its peer's gate") 
   gated_node late(tls_options("b", "a"), {}, time);
   auto local = late.gate->dial_port({"a", "127.0.0.1", a.port});
   REQUIRE(local);
-  runtime::peer_connector conn(late.system, late.n->chain(), late.n->mempool(), {{"a", "127.0.0.1", *local}}, nullptr,
-                               50);
+  runtime::peer_connector conn(late.system, late.n->directory(), {{"a", "127.0.0.1", *local}}, nullptr, 50);
   CHECK(within(seconds(20), [&] { return info(late).final_height == ia.final_height; }));
   CHECK(info(late).head_hash == ia.head_hash);
   CHECK(a.gate->counters().violations == 0);

@@ -69,7 +69,7 @@ struct remote_node {
     auto started = runtime::node::start(system, std::move(o));
     REQUIRE(started);
     n = std::move(*started);
-    auto bound = runtime::publish_chain(system, n->chain(), "127.0.0.1", 0, security);
+    auto bound = runtime::publish_directory(system, n->directory(), "127.0.0.1", 0, security);
     REQUIRE(bound);
     port = *bound;
   }
@@ -81,7 +81,7 @@ struct remote_node {
 
   void connect_to(const remote_node& other) {
     connector = std::make_unique<runtime::peer_connector>(
-      system, n->chain(), n->mempool(), std::vector<runtime::peer_address>{{"peer", "127.0.0.1", other.port}},
+      system, n->directory(), std::vector<runtime::peer_address>{{"peer", "127.0.0.1", other.port}},
       nullptr, 50, security);
   }
 
@@ -173,5 +173,5 @@ TEST_CASE("nodes linked over TLS relay blocks and catch up like plain ones") {
   CHECK(late.info().head_hash == ia.head_hash);
   // A plain-TCP node cannot talk to the TLS node.
   remote_node plain(time, {});
-  CHECK_FALSE(runtime::connect_chain(plain.system, "127.0.0.1", a.port));
+  CHECK_FALSE(runtime::connect_directory(plain.system, "127.0.0.1", a.port));
 }

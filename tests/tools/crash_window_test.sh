@@ -54,7 +54,7 @@ slot_ms=150
 start() {
   local log=$1
   shift
-  "$node_bin" --dev --data-dir "$data" --http off --slot-ms $slot_ms --delegates 6 --work-bits 0 "$@" >"$log" 2>&1 &
+  "$node_bin" --dev --sidechains 0 --data-dir "$data" --http off --slot-ms $slot_ms --delegates 6 --work-bits 0 "$@" >"$log" 2>&1 &
   node_pid=$!
 }
 

@@ -33,7 +33,7 @@ ok() { echo "ok: $*"; }
 
 # start DIR LOG: runs the dev node on DIR in the background (no HTTP: no port to pick).
 start() {
-  "$node_bin" --dev --data-dir "$1" --http off --slot-ms 150 --delegates 6 --work-bits 0 >"$2" 2>&1 &
+  "$node_bin" --dev --sidechains 0 --data-dir "$1" --http off --slot-ms 150 --delegates 6 --work-bits 0 >"$2" 2>&1 &
   node_pid=$!
 }
 
@@ -212,7 +212,7 @@ done
 
 # --- fail-stop: the 12th commit of chain blocks fails (hidden test option) -----------------------
 failed="$work/failed"
-timeout 60 "$node_bin" --dev --data-dir "$failed" --http off --slot-ms 150 --delegates 6 --work-bits 0 \
+timeout 60 "$node_bin" --dev --sidechains 0 --data-dir "$failed" --http off --slot-ms 150 --delegates 6 --work-bits 0 \
   --fail-commit-after 12 >"$work/failed.log" 2>&1
 rc=$?
 # The failing write is a commit of final blocks or a justification record (they alternate).

@@ -21,6 +21,7 @@
 #include "chains/storage/rocksdb/node_store.hpp"
 #include "chains/storage/storage_check.hpp"
 #include "config/topology.hpp"
+#include "runtime/dev_sidechains.hpp"
 #include "runtime/node.hpp"
 #include "runtime/peer_gate.hpp"
 #include "runtime/remote.hpp"
@@ -130,6 +131,11 @@ int main(int argc, char** argv) {
   app.add_option("--delegates", dev_opts.delegates, "--dev: delegates (VMs) in the genesis, over 3 categories")
     ->check(CLI::Range(3u, 1000u))
     ->capture_default_str();
+  std::uint32_t dev_sidechains = 7;
+  app.add_option("--sidechains", dev_sidechains, "--dev: how many of the seven dev sidechains (ids 2..8) to run "
+                                                 "beside the mainchain")
+    ->check(CLI::Range(0u, 7u))
+    ->capture_default_str();
   app.add_option("--accounts", dev_opts.accounts, "--dev: funded dev accounts")
     ->check(CLI::Range(0u, 10000u))
     ->capture_default_str();
@@ -223,11 +229,11 @@ int main(int argc, char** argv) {
     else
       log->warn("peer links are plain TCP: unauthenticated and unencrypted, allowed only because every node of "
                 "the topology is on a loopback address");
-    dial = [&](const bfd::runtime::peer_address& p) -> bfd::result<bfd::chain_actor> {
+    dial = [&](const bfd::runtime::peer_address& p) -> bfd::result<bfd::directory_actor> {
       auto local = gate->dial_port(p);
       if (!local)
         return local.error();
-      return bfd::runtime::connect_chain(system, "127.0.0.1", *local);
+      return bfd::runtime::connect_directory(system, "127.0.0.1", *local);
     };
   }
   bfd::runtime::node_options opts;
@@ -253,8 +259,12 @@ int main(int argc, char** argv) {
       return fail(n.error().message());
     net = std::move(*n);
     opts.genesis = net->genesis;
-    opts.delegates = net->delegates;
     opts.reporter = net->reporter;
+    auto sidechains = bfd::runtime::prepare_dev_sidechains(dev_opts.data_dir, *net);
+    if (!sidechains)
+      return fail(sidechains.error().message());
+    sidechains->resize(std::min<std::size_t>(sidechains->size(), dev_sidechains));
+    opts.chains = bfd::runtime::dev_hosted_chains(*net, *sidechains);
   }
   auto db = bfd::open_node_store(data_dir);
   if (!db)
@@ -282,7 +292,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<bfd::runtime::peer_connector> connector;
   if (plan) {
     // CAF listens on loopback only, on any free port; the gate listens on the topology's host:port.
-    auto basp = bfd::runtime::publish_chain(system, (*node)->chain(), "127.0.0.1", 0);
+    auto basp = bfd::runtime::publish_directory(system, (*node)->directory(), "127.0.0.1", 0);
     if (!basp)
       return fail(basp.error().message());
     auto bound = gate->listen(*basp);
@@ -298,8 +308,8 @@ int main(int argc, char** argv) {
         return fail(local.error().message());
       peers.push_back({p.name, "127.0.0.1", *local});
     }
-    connector = std::make_unique<bfd::runtime::peer_connector>(system, (*node)->chain(), (*node)->mempool(),
-                                                               std::move(peers), log, 500);
+    connector = std::make_unique<bfd::runtime::peer_connector>(system, (*node)->directory(), std::move(peers), log,
+                                                               500);
   }
 
   {
@@ -317,13 +327,23 @@ int main(int argc, char** argv) {
         },
         [&](const caf::error& e) { log->error("chain actor: {}", system.render(e)); });
   }
+  // One line per hosted chain: what a newcomer's --dev started.
+  for (auto id : (*node)->chain_ids()) {
+    const auto& spec = (*node)->unit(id)->spec();
+    std::string validators;
+    for (const auto& v : spec.genesis.vms)
+      validators += (validators.empty() ? "" : " ") + bfd::to_hex(v.key).substr(0, 8);
+    log->info("chain {}: {} \"{}\", token {}, {} validator(s): {}", id, bfd::to_string(spec.kind), spec.name,
+              spec.token_symbol, spec.genesis.vms.size(), validators);
+  }
   log->info("running; Ctrl-C stops");
 
   // Wait for a signal, or for the chain actor to stop by itself (fail-stop on a storage failure).
   int exit_code = 0;
   {
     caf::scoped_actor waiter{system};
-    waiter->monitor((*node)->chain());
+    for (auto id : (*node)->chain_ids())
+      waiter->monitor((*node)->unit(id)->chain());
     std::thread signal_waiter([&signals, target = caf::actor_cast<caf::actor>(waiter)] {
       int sig = 0;
       sigwait(&signals, &sig);

@@ -1,0 +1,109 @@
+#include "runtime/chain_unit.hpp"
+
+#include <algorithm>
+
+#include <caf/actor_system.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/send.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/chain/chain_actor.hpp"
+#include "actors/mempool/mempool_actor.hpp"
+#include "chains/storage/open_chain.hpp"
+
+namespace bfd::runtime {
+
+result<std::unique_ptr<chain_unit>> chain_unit::start(caf::actor_system& system, chain_unit_options options) {
+  const auto& genesis = options.chain.spec.genesis;
+  if (genesis.chain != options.chain.spec.id)
+    return make_error(errc::invalid_argument, "chain spec " + std::to_string(options.chain.spec.id)
+                                                + " has the genesis of chain " + std::to_string(genesis.chain));
+  auto engine = std::move(options.engine);
+  if (!engine) {
+    auto opened = open_chain(options.store.get(), genesis);
+    if (!opened)
+      return make_error(opened.error().code, "chain " + std::to_string(options.chain.spec.id) + " ("
+                                               + options.chain.spec.name + "): " + opened.error().detail);
+    engine = std::move(*opened);
+  }
+  if (options.log && options.chain.spec.id != mainchain_id) {
+    // A sidechain's lines say which chain they are about; the mainchain's keep their form.
+    const auto tag = "chain " + std::to_string(options.chain.spec.id);
+    options.log = options.log->clone(options.log->name() + "/" + tag);
+    options.log->set_pattern("%H:%M:%S.%e %^%-5l%$ [" + tag + "] %v");
+  }
+  std::unique_ptr<chain_unit> u(new chain_unit(system, std::move(options)));
+  const auto& o = u->options_;
+  u->mempool_ = spawn_mempool(system, mempool_config{o.chain.spec.id, 100'000, 1'000, o.verified, o.verifiers});
+  chain_actor_config cc;
+  cc.store = o.store;
+  cc.mempool = u->mempool_;
+  cc.verified = o.verified;
+  cc.reporter = o.reporter;
+  cc.log = o.log;
+  cc.time = o.time;
+  cc.max_drift_ms = std::max<std::uint64_t>(500, o.chain.spec.genesis.params.slot_ms / 2);
+  u->chain_ = spawn_chain(system, std::move(engine), std::move(cc));
+  const auto& identities = o.chain.delegates;
+  u->delegates_.reserve(identities.size());
+  for (std::size_t i = 0; i < identities.size(); ++i) {
+    auto sw = i < o.switches.size() ? o.switches[i] : nullptr;
+    bool equivocate = false;
+    for (const auto& f : o.faults)
+      if (f.delegate == i)
+        equivocate = f.equivocate_once;
+    u->delegates_.push_back(u->spawn_one(identities[i], std::move(sw), equivocate));
+  }
+  return u;
+}
+
+chain_handles chain_unit::handles() const {
+  const auto& s = options_.chain.spec;
+  return chain_handles{s.id, static_cast<std::uint8_t>(s.kind), s.name, s.token_symbol, chain_, mempool_};
+}
+
+delegate_actor chain_unit::spawn_one(const delegate_identity& identity, std::shared_ptr<delegate_switches> switches,
+                                     bool equivocate_once) {
+  const auto& o = options_;
+  const auto& p = o.chain.spec.genesis.params;
+  std::uint32_t max_weight = 1;
+  for (const auto& c : p.categories)
+    max_weight = std::max(max_weight, c.compute_weight);
+  delegate_config dc;
+  dc.keys = identity.keys;
+  dc.reveals = identity.reveals;
+  dc.signs_for = o.chain.spec.id;
+  dc.chain = chain_;
+  dc.mempool = mempool_;
+  dc.time = o.time;
+  dc.genesis_time_ms = p.genesis_time_ms;
+  dc.slot_ms = p.slot_ms;
+  dc.self_tick_max_weight = o.self_ticking ? max_weight : 0;
+  dc.store = o.store;
+  dc.work_bits = p.work_bits;
+  dc.log = o.log;
+  dc.faults.equivocate_once = equivocate_once;
+  dc.switches = std::move(switches);
+  return spawn_delegate(system_, std::move(dc));
+}
+
+delegate_actor chain_unit::add_delegate(const delegate_identity& identity, std::shared_ptr<delegate_switches> switches) {
+  delegates_.push_back(spawn_one(identity, std::move(switches), false));
+  return delegates_.back();
+}
+
+void chain_unit::stop() {
+  if (stopped_)
+    return;
+  stopped_ = true;
+  for (auto& d : delegates_)
+    caf::anon_send_exit(d, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(chain_, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(mempool_, caf::exit_reason::user_shutdown);
+}
+
+chain_unit::~chain_unit() {
+  stop();
+}
+
+} // namespace bfd::runtime

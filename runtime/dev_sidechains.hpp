@@ -1,0 +1,34 @@
+// The sidechains of the --dev network: the five system-service sidechains, the ecosystem
+// sidechain and one example DAOS sidechain, each with its own token allocated to the dev accounts
+// and validators drawn per category from the mainchain's genesis VMs. Their specs are kept in the
+// data directory (sidechains.json and sidechains/chain-<id>.json) so a restart reopens them.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "chains/sidechain/chain_spec.hpp"
+#include "runtime/chain_unit.hpp"
+#include "runtime/dev_network.hpp"
+
+namespace bfd::runtime {
+
+/// The mainchain VMs that validate a sidechain under `rule`: per category i, the
+/// `rule.per_category[i]` VMs of that category with the largest bids (ties: smaller key first).
+/// Deterministic. (A stand-in until the registry's own chooser in chains/sidechain/ is used.)
+std::vector<genesis_vm> choose_validators(const genesis_config& mainchain, const validator_rule& rule);
+
+/// The dev sidechains' registry entries, derived from the dev network (ids 2..8; validators one
+/// per category, each with the hash-chain tip of its key on that chain; every dev account holds
+/// 1,000,000 of each token).
+std::vector<sidechain_entry> dev_sidechain_entries(const dev_network& net);
+
+/// Loads the sidechain specs kept in `data_dir`, or derives them from `net` and writes them
+/// there when the data directory has none (a new network, or one made before sidechains).
+result<std::vector<chain_spec>> prepare_dev_sidechains(const std::string& data_dir, const dev_network& net);
+
+/// Everything a --dev node hosts: the mainchain with every delegate, then each sidechain with the
+/// delegates of its validators (their hash chains derived for that chain).
+std::vector<hosted_chain> dev_hosted_chains(const dev_network& net, const std::vector<chain_spec>& sidechains);
+
+} // namespace bfd::runtime
