@@ -5,6 +5,9 @@
 #include <caf/actor_system.hpp>
 #include <caf/exit_reason.hpp>
 #include <caf/send.hpp>
+#include <mutex>
+
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 
 #include "actors/chain/chain_actor.hpp"
@@ -12,6 +15,26 @@
 #include "chains/storage/open_chain.hpp"
 
 namespace bfd::runtime {
+
+namespace {
+
+/// Forwards each line to `parent` with a prefix (its sinks and pattern stay the parent's).
+class tag_sink final : public spdlog::sinks::base_sink<std::mutex> {
+public:
+  tag_sink(std::shared_ptr<spdlog::logger> parent, std::string tag) : parent_(std::move(parent)), tag_(std::move(tag)) {}
+
+protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    parent_->log(msg.level, "{}{}", tag_, std::string_view(msg.payload.data(), msg.payload.size()));
+  }
+  void flush_() override { parent_->flush(); }
+
+private:
+  std::shared_ptr<spdlog::logger> parent_;
+  std::string tag_;
+};
+
+} // namespace
 
 result<std::unique_ptr<chain_unit>> chain_unit::start(caf::actor_system& system, chain_unit_options options) {
   const auto& genesis = options.chain.spec.genesis;
@@ -28,9 +51,11 @@ result<std::unique_ptr<chain_unit>> chain_unit::start(caf::actor_system& system,
   }
   if (options.log && options.chain.spec.id != mainchain_id) {
     // A sidechain's lines say which chain they are about; the mainchain's keep their form.
-    const auto tag = "chain " + std::to_string(options.chain.spec.id);
-    options.log = options.log->clone(options.log->name() + "/" + tag);
-    options.log->set_pattern("%H:%M:%S.%e %^%-5l%$ [" + tag + "] %v");
+    const auto tag = "[chain " + std::to_string(options.chain.spec.id) + "] ";
+    auto tagged = std::make_shared<spdlog::logger>(options.log->name() + "/" + tag,
+                                                   std::make_shared<tag_sink>(options.log, tag));
+    tagged->set_level(options.log->level());
+    options.log = std::move(tagged);
   }
   std::unique_ptr<chain_unit> u(new chain_unit(system, std::move(options)));
   const auto& o = u->options_;
