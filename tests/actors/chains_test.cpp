@@ -10,6 +10,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>
 
+#include "chains/consensus/node_records.hpp"
 #include "chains/crypto/hash.hpp"
 #include "chains/storage/rocksdb/rocksdb_store.hpp"
 #include "chains/storage/storage_check.hpp"
@@ -277,4 +278,36 @@ TEST_CASE("two nodes connect the chains both host, and only those") {
   CHECK(test::eventually(b.system, [&] { return b.info(3).final_height == a.info(3).final_height; }));
   CHECK(a.info(3).peers == 1);
   CHECK(conn.introduced() == 3);
+}
+
+TEST_CASE("signing records are checked against their own chain") {
+  const auto key = shared_network().delegates[0].keys.pub;
+  CHECK(signing_record_key(mainchain_id, key).size() == 32);
+  CHECK(signing_record_key(2, key).size() == 36);
+  CHECK(parse_signing_record_key(signing_record_key(2, key)) == std::pair<chain_id, public_key>{2, key});
+  CHECK(parse_signing_record_key(signing_record_key(mainchain_id, key)) == std::pair<chain_id, public_key>{1, key});
+  temp_dir dir;
+  {
+    multi_node m(dev_chains(1), open_store(dir));
+    m.run_slots(0, 15);
+    REQUIRE(m.info(mainchain_id).final_height > 3);
+  }
+  auto store = open_store(dir);
+  REQUIRE(check_signing_records(*store).sound());
+  // A record on chain 9, which the store does not hold, voting from #2: the mainchain's final
+  // head is higher, but the record belongs to chain 9, where storage holds nothing.
+  signing_record r;
+  r.vote_source_height = 2;
+  r.vote_target_height = 3;
+  write_batch wb;
+  wb.put(delegate_space, signing_record_key(9, key), codec::encode(r));
+  REQUIRE(store->write(wb));
+  auto report = check_signing_records(*store);
+  REQUIRE(report.problems.size() == 1);
+  CHECK(report.problems[0].find("on chain 9") != std::string::npos);
+  // A key of neither form is a problem too.
+  write_batch bad;
+  bad.put(delegate_space, bytes(5, 1), codec::encode(r));
+  REQUIRE(store->write(bad));
+  CHECK(check_signing_records(*store).problems.size() == 2);
 }
