@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <exception>
+#include <limits>
 
 #include <spdlog/spdlog.h>
 
@@ -32,9 +33,29 @@ bool path_matches(std::string_view pattern, std::string_view path) {
 
 } // namespace
 
+const std::vector<route_spec>& routes() {
+  static const std::vector<route_spec> table = [] {
+    // Chain routes, as the configured chain serves them; each also exists under /v1/chains/{chain}.
+    const std::vector<route_spec> chain_routes = {
+      {"GET", "/v1/info"},     {"GET", "/v1/blocks/{id}"},         {"GET", "/v1/txs/{id}"},
+      {"POST", "/v1/txs"},     {"POST", "/v1/txs/batch"},          {"GET", "/v1/accounts/{address}"},
+      {"GET", "/v1/delegates"}, {"GET", "/v1/schedule"},          {"GET", "/v1/certificate"},
+    };
+    std::vector<route_spec> all = {{"GET", "/healthz"}, {"GET", "/metrics"}, {"GET", "/v1/chains"},
+                                   {"GET", "/v1/chains/{chain}"}};
+    for (const auto& r : chain_routes) {
+      all.push_back(r);
+      all.push_back({r.method, "/v1/chains/{chain}" + r.path.substr(3)});
+    }
+    return all;
+  }();
+  return table;
+}
+
 route_match match_route(std::string_view method, std::string_view path) {
   route_match m;
-  for (const auto* r : routes) {
+  for (const auto& spec : routes()) {
+    const auto* r = &spec;
     if (!path_matches(r->path, path))
       continue;
     if (!m.path)
@@ -89,6 +110,13 @@ std::optional<std::uint64_t> parse_height(std::string_view text) {
   if (ec != std::errc{} || end != text.data() + text.size())
     return std::nullopt;
   return value;
+}
+
+std::optional<std::uint32_t> parse_chain_id(std::string_view text) {
+  const auto value = parse_height(text);
+  if (!value || *value > std::numeric_limits<std::uint32_t>::max())
+    return std::nullopt;
+  return static_cast<std::uint32_t>(*value);
 }
 
 // Rate bound ---------------------------------------------------------------------------------
@@ -189,6 +217,7 @@ void bridge_core::install() {
   });
 
   register_node_routes(*this);
+  register_finality_routes(*this);
   register_block_routes(*this);
   register_tx_routes(*this);
   register_account_routes(*this);
@@ -225,7 +254,7 @@ handled bridge_core::before_routing(const httplib::Request& req, httplib::Respon
                                                                   + std::string(m.path->path) + "; allowed: " + m.allow));
     return handled::Handled;
   }
-  if (m.route == &route_submit && req.is_multipart_form_data()) {
+  if (m.route->method == "POST" && req.is_multipart_form_data()) {
     reply(res, 415, error_json(edge_reason::unsupported_media_type, "send the transaction as a JSON body, not a form"));
     return handled::Handled;
   }
@@ -266,6 +295,116 @@ void bridge_core::after(const httplib::Request& req, const httplib::Response& re
   if (config.log)
     config.log->debug("http: {} {} {} {} {:.1f} ms", req.remote_addr, method_label(req.method), route, res.status,
                       seconds * 1000);
+}
+
+std::optional<chain_handles> bridge_core::configured_chain(caf::scoped_actor& self, httplib::Response* res) {
+  auto info = ask<chain_info>(self, res, config.chain, info_atom::value);
+  if (!info)
+    return std::nullopt;
+  chain_handles h;
+  h.id = info->chain;
+  h.kind = 0;  // chain_kind::mainchain
+  h.name = "mainchain";
+  h.token = "BFDT";
+  h.chain = config.chain;
+  h.mempool = config.mempool;
+  return h;
+}
+
+std::optional<std::vector<chain_handles>> bridge_core::hosted_chains(caf::scoped_actor& self, httplib::Response* res) {
+  if (!config.directory) {
+    auto h = configured_chain(self, res);
+    if (!h)
+      return std::nullopt;
+    return std::vector<chain_handles>{std::move(*h)};
+  }
+  auto all = ask<std::vector<chain_handles>>(self, res, config.directory, chains_atom::value);
+  if (!all)
+    return std::nullopt;
+  std::erase_if(*all, [](const chain_handles& h) { return !h.chain; });
+  std::sort(all->begin(), all->end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  return all;
+}
+
+consensus_params bridge_core::params_of(std::uint32_t chain) const {
+  if (config.chain_params)
+    if (auto p = config.chain_params(chain))
+      return std::move(*p);
+  return config.params;
+}
+
+std::optional<chain_view> bridge_core::resolve(httplib::Response& res, const std::string* id) {
+  if (!id) {
+    chain_view v;
+    v.handles.chain = config.chain;
+    v.handles.mempool = config.mempool;
+    v.params = config.params;
+    v.prefix = "/v1";
+    return v;
+  }
+  const auto chain = parse_chain_id(*id);
+  if (!chain) {
+    reply(res, 400, error_json(make_error(errc::invalid_argument, "a chain id is a decimal number below 2^32, not '"
+                                                                    + clipped(*id, 32) + "'")));
+    return std::nullopt;
+  }
+  caf::scoped_actor self{system};
+  std::optional<chain_handles> found;
+  if (config.directory) {
+    found = ask<chain_handles>(self, &res, config.directory, lookup_atom::value, *chain);
+    if (!found)
+      return std::nullopt;
+  } else {
+    found = configured_chain(self, &res);
+    if (!found)
+      return std::nullopt;
+  }
+  if (!found->chain || found->id != *chain) {
+    reply(res, 404, error_json(make_error(errc::not_found, "chain " + std::to_string(*chain)
+                                                             + " is not hosted on this node (GET /v1/chains lists those that are)")));
+    return std::nullopt;
+  }
+  chain_view v;
+  v.handles = std::move(*found);
+  v.params = params_of(*chain);
+  v.prefix = "/v1/chains/" + std::to_string(*chain);
+  return v;
+}
+
+void bridge_core::chain_get(const std::string& suffix, chain_get_handler handler) {
+  auto serve = [this, handler](const httplib::Request& req, httplib::Response& res, bool prefixed) {
+    const std::string id = prefixed ? req.matches[1].str() : std::string();
+    auto view = resolve(res, prefixed ? &id : nullptr);
+    if (!view)
+      return;
+    std::vector<std::string> args;
+    for (std::size_t i = prefixed ? 2 : 1; i < req.matches.size(); ++i)
+      args.push_back(req.matches[i].str());
+    handler(*this, *view, args, res);
+  };
+  server.Get("/v1" + suffix, [serve](const httplib::Request& req, httplib::Response& res) { serve(req, res, false); });
+  server.Get("/v1/chains/([^/]+)" + suffix,
+             [serve](const httplib::Request& req, httplib::Response& res) { serve(req, res, true); });
+}
+
+void bridge_core::chain_post(const std::string& suffix, chain_post_handler handler) {
+  auto serve = [this, handler](const httplib::Request& req, httplib::Response& res,
+                               const httplib::ContentReader& reader, bool prefixed) {
+    const std::string id = prefixed ? req.matches[1].str() : std::string();
+    auto view = resolve(res, prefixed ? &id : nullptr);
+    if (!view) {
+      // The body is still on the wire: the connection cannot carry another request.
+      res.set_header("Connection", "close");
+      return;
+    }
+    handler(*this, *view, res, reader);
+  };
+  server.Post("/v1" + suffix, [serve](const httplib::Request& req, httplib::Response& res,
+                                      const httplib::ContentReader& reader) { serve(req, res, reader, false); });
+  server.Post("/v1/chains/([^/]+)" + suffix,
+              [serve](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+                serve(req, res, reader, true);
+              });
 }
 
 bool bridge_core::read_body(httplib::Response& res, const httplib::ContentReader& reader, std::string& body) {

@@ -48,22 +48,13 @@ inline constexpr std::size_t max_tracked_clients = 10'000;
 /// is also the route's label in /metrics.
 struct route_spec {
   std::string_view method;
-  std::string_view path;
+  std::string path;
 };
 
-inline constexpr route_spec route_info{"GET", "/v1/info"};
-inline constexpr route_spec route_block{"GET", "/v1/blocks/{id}"};
-inline constexpr route_spec route_tx{"GET", "/v1/txs/{id}"};
-inline constexpr route_spec route_submit{"POST", "/v1/txs"};
-inline constexpr route_spec route_submit_batch{"POST", "/v1/txs/batch"};
-inline constexpr route_spec route_account{"GET", "/v1/accounts/{address}"};
-inline constexpr route_spec route_delegates{"GET", "/v1/delegates"};
-inline constexpr route_spec route_schedule{"GET", "/v1/schedule"};
-inline constexpr route_spec route_healthz{"GET", "/healthz"};
-inline constexpr route_spec route_metrics{"GET", "/metrics"};
-inline constexpr std::array<const route_spec*, 10> routes = {
-  &route_info,    &route_block,     &route_tx,       &route_submit,  &route_submit_batch,
-  &route_account, &route_delegates, &route_schedule, &route_healthz, &route_metrics};
+/// Every route: the node's own, and each chain route twice, unprefixed (the configured chain,
+/// the mainchain) and under /v1/chains/{chain}. Built once; its strings live as long as the process.
+const std::vector<route_spec>& routes();
+
 inline constexpr std::string_view unmatched_label = "unmatched";
 
 /// What the routing table says about a request.
@@ -90,6 +81,9 @@ std::string clipped(std::string_view text, std::size_t max = 100);
 
 /// A decimal block height: digits only, at most 2^64-1.
 std::optional<std::uint64_t> parse_height(std::string_view text);
+
+/// A decimal chain id: digits only, at most 2^32-1.
+std::optional<std::uint32_t> parse_chain_id(std::string_view text);
 
 // Rate bound ---------------------------------------------------------------------------------
 
@@ -118,11 +112,12 @@ private:
 // Metrics ----------------------------------------------------------------------------------------
 
 /// The bridge's own registry: chain gauges refreshed on each scrape, HTTP counters as requests end.
+/// Every per-chain series carries a `chain` label.
 struct bridge_metrics {
   prometheus::Registry registry;
-  prometheus::Gauge& head_height;
-  prometheus::Gauge& final_height;
-  prometheus::Gauge& mempool_size;
+  prometheus::Family<prometheus::Gauge>& head_height;
+  prometheus::Family<prometheus::Gauge>& final_height;
+  prometheus::Family<prometheus::Gauge>& mempool_size;
   prometheus::Family<prometheus::Gauge>& delegate_blocks;
   prometheus::Family<prometheus::Gauge>& delegate_missed;
   prometheus::Family<prometheus::Gauge>& category_blocks;
@@ -132,7 +127,9 @@ struct bridge_metrics {
   std::map<std::string_view, prometheus::Histogram*> latency_by_route;
 
   bridge_metrics();
-  void update(const chain_info& info, const std::vector<delegate_summary>& delegates, const consensus_params& params);
+  void update(std::uint32_t chain, const chain_info& info, const std::vector<delegate_summary>& delegates,
+              const consensus_params& params);
+  void update_mempool(std::uint32_t chain, std::uint64_t size);
 };
 
 /// The request being served on this thread: cpp-httplib runs a request's pre-routing handler,
@@ -143,6 +140,22 @@ struct request_context {
   steady::time_point start;
   std::string_view route = unmatched_label;
 };
+
+// Chains -----------------------------------------------------------------------------------------
+
+/// The chain a request is about, resolved from its path.
+struct chain_view {
+  chain_handles handles;  ///< id 0 for the unprefixed routes (the configured chain, not asked)
+  consensus_params params;
+  std::string prefix;     ///< "/v1" or "/v1/chains/{id}": where this chain's routes are
+};
+
+struct bridge_core;
+
+/// A GET handler of a chain route: the chain, the path's captures after the chain id, the reply.
+using chain_get_handler = void (*)(bridge_core&, const chain_view&, const std::vector<std::string>&, httplib::Response&);
+/// A POST handler of a chain route, which reads its body itself (bounded).
+using chain_post_handler = void (*)(bridge_core&, const chain_view&, httplib::Response&, const httplib::ContentReader&);
 
 // The core ---------------------------------------------------------------------------------------
 
@@ -188,6 +201,26 @@ struct bridge_core {
     return out;
   }
 
+  /// The configured chain as a directory entry (its id asked from the chain actor; kind
+  /// mainchain, token BFDT); nothing if it does not answer (after replying, unless `res` is null).
+  std::optional<chain_handles> configured_chain(caf::scoped_actor& self, httplib::Response* res);
+
+  /// Every chain this node hosts, by id: the directory's, or the configured chain alone.
+  std::optional<std::vector<chain_handles>> hosted_chains(caf::scoped_actor& self, httplib::Response* res);
+
+  /// A chain's consensus parameters: config.chain_params' answer, else config.params.
+  consensus_params params_of(std::uint32_t chain) const;
+
+  /// The chain of a request: the configured one when `id` is null, else the chain with that id
+  /// (400 invalid_argument for a malformed id, 404 not_found for one this node does not host).
+  std::optional<chain_view> resolve(httplib::Response& res, const std::string* id);
+
+  /// Registers GET "/v1" + suffix (the configured chain) and GET "/v1/chains/([^/]+)" + suffix.
+  void chain_get(const std::string& suffix, chain_get_handler handler);
+
+  /// Registers POST "/v1" + suffix and POST "/v1/chains/([^/]+)" + suffix.
+  void chain_post(const std::string& suffix, chain_post_handler handler);
+
   /// Reads a bounded request body (chunked and length-less bodies are bounded here too, not only
   /// those with a Content-Length); false after replying 413 or 400.
   bool read_body(httplib::Response& res, const httplib::ContentReader& reader, std::string& body);
@@ -211,8 +244,10 @@ struct bridge_core {
 
 // One registration function per resource (routes_*.cpp) ----------------------------------------
 
-/// GET /v1/info and GET /healthz.
+/// GET /v1/info, GET /healthz, GET /v1/chains and GET /v1/chains/{chain}.
 void register_node_routes(bridge_core& core);
+/// GET /v1/certificate.
+void register_finality_routes(bridge_core& core);
 /// GET /v1/blocks/{id}.
 void register_block_routes(bridge_core& core);
 /// POST /v1/txs, POST /v1/txs/batch, GET /v1/txs/{id}.

@@ -5,12 +5,13 @@ namespace bfd::http {
 
 namespace {
 
-void get_account(bridge_core& core, const std::string& text, httplib::Response& res) {
+void get_account(bridge_core& core, const chain_view& c, const std::vector<std::string>& args, httplib::Response& res) {
+  const auto& text = args.at(0);
   auto addr = parse_address(text);
   if (!addr)
     return reply(res, 400, error_json(addr.error()));
   caf::scoped_actor self{core.system};
-  auto account = core.ask<account_summary>(self, &res, core.config.chain, account_atom::value, *addr);
+  auto account = core.ask<account_summary>(self, &res, c.handles.chain, account_atom::value, *addr);
   if (!account)
     return;
   reply(res, 200, account_json(*addr, *account));
@@ -19,9 +20,7 @@ void get_account(bridge_core& core, const std::string& text, httplib::Response& 
 } // namespace
 
 void register_account_routes(bridge_core& core) {
-  core.server.Get(R"(/v1/accounts/([^/]+))", [&core](const httplib::Request& req, httplib::Response& res) {
-    get_account(core, req.matches[1].str(), res);
-  });
+  core.chain_get(R"(/accounts/([^/]+))", get_account);
 }
 
 } // namespace bfd::http

@@ -7,7 +7,8 @@ namespace bfd::http {
 
 namespace {
 
-void get_block(bridge_core& core, const std::string& id, httplib::Response& res) {
+void get_block(bridge_core& core, const chain_view& c, const std::vector<std::string>& args, httplib::Response& res) {
+  const auto& id = args.at(0);
   caf::scoped_actor self{core.system};
   std::optional<block_envelope> b;
   std::string which;
@@ -15,7 +16,7 @@ void get_block(bridge_core& core, const std::string& id, httplib::Response& res)
     auto hash = fixed_from_hex<32>(id);
     if (!hash)
       return reply(res, 400, error_json(make_error(errc::bad_hex, "a block hash is 64 hex characters")));
-    b = core.ask<block_envelope>(self, &res, core.config.chain, block_atom::value, *hash);
+    b = core.ask<block_envelope>(self, &res, c.handles.chain, block_atom::value, *hash);
     which = "with hash " + id;
   } else {
     auto height = parse_height(id);
@@ -23,7 +24,7 @@ void get_block(bridge_core& core, const std::string& id, httplib::Response& res)
       return reply(res, 400, error_json(make_error(errc::invalid_argument,
                                                    "expected a block height (decimal, at most 2^64-1) or a block "
                                                    "hash (64 hex characters)")));
-    b = core.ask<block_envelope>(self, &res, core.config.chain, height_atom::value, *height);
+    b = core.ask<block_envelope>(self, &res, c.handles.chain, height_atom::value, *height);
     which = "at height " + id;
   }
   if (!b)
@@ -36,9 +37,7 @@ void get_block(bridge_core& core, const std::string& id, httplib::Response& res)
 } // namespace
 
 void register_block_routes(bridge_core& core) {
-  core.server.Get(R"(/v1/blocks/([^/]+))", [&core](const httplib::Request& req, httplib::Response& res) {
-    get_block(core, req.matches[1].str(), res);
-  });
+  core.chain_get(R"(/blocks/([^/]+))", get_block);
 }
 
 } // namespace bfd::http

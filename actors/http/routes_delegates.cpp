@@ -5,44 +5,44 @@ namespace bfd::http {
 
 namespace {
 
-void get_delegates(bridge_core& core, httplib::Response& res) {
+void get_delegates(bridge_core& core, const chain_view& c, const std::vector<std::string>&, httplib::Response& res) {
   caf::scoped_actor self{core.system};
-  auto delegates = core.ask<std::vector<delegate_summary>>(self, &res, core.config.chain, delegates_atom::value);
+  auto delegates = core.ask<std::vector<delegate_summary>>(self, &res, c.handles.chain, delegates_atom::value);
   if (!delegates)
     return;
   json_object j;
   j["count"] = delegates->size();
   auto list = json_object::array();
   for (const auto& d : *delegates)
-    list.push_back(delegate_json(d, core.config.params));
+    list.push_back(delegate_json(d, c.params));
   j["delegates"] = std::move(list);
   reply(res, 200, j);
 }
 
 /// The round the node's clock is in, or the head's round when the clock is behind it or more
 /// than one round ahead.
-void get_schedule(bridge_core& core, httplib::Response& res) {
+void get_schedule(bridge_core& core, const chain_view& c, const std::vector<std::string>&, httplib::Response& res) {
   caf::scoped_actor self{core.system};
-  auto info = core.ask<chain_info>(self, &res, core.config.chain, info_atom::value);
+  auto info = core.ask<chain_info>(self, &res, c.handles.chain, info_atom::value);
   if (!info)
     return;
-  auto delegates = core.ask<std::vector<delegate_summary>>(self, &res, core.config.chain, delegates_atom::value);
+  auto delegates = core.ask<std::vector<delegate_summary>>(self, &res, c.handles.chain, delegates_atom::value);
   if (!delegates)
     return;
-  const auto& p = core.config.params;
+  const auto& p = c.params;
   const auto now = core.time->now_ms();
   const std::uint64_t current = now > p.genesis_time_ms && p.slot_ms > 0 ? (now - p.genesis_time_ms) / p.slot_ms : 0;
-  auto at = core.ask<slot_info>(self, &res, core.config.chain, schedule_atom::value, current);
+  auto at = core.ask<slot_info>(self, &res, c.handles.chain, schedule_atom::value, current);
   if (!at)
     return;
   // A clock far ahead of the head (a stalled chain) would make the chain actor replay every
   // round in between for each slot: then show the head's round instead.
   if (!at->scheduled || at->round > info->round + 1) {
-    auto head = core.ask<block_envelope>(self, &res, core.config.chain, height_atom::value, info->head_height);
+    auto head = core.ask<block_envelope>(self, &res, c.handles.chain, height_atom::value, info->head_height);
     if (!head)
       return;
     if (*head && p.slot_ms > 0 && (*head)->header.timestamp_ms >= p.genesis_time_ms) {
-      at = core.ask<slot_info>(self, &res, core.config.chain, schedule_atom::value,
+      at = core.ask<slot_info>(self, &res, c.handles.chain, schedule_atom::value,
                           ((*head)->header.timestamp_ms - p.genesis_time_ms) / p.slot_ms);
       if (!at)
         return;
@@ -56,7 +56,7 @@ void get_schedule(bridge_core& core, httplib::Response& res) {
   const std::size_t known_length = round == info->round ? info->order.size() : max_schedule_slots;
   std::vector<slot_info> slots;
   for (auto g = first; slots.size() < std::min(known_length, max_schedule_slots); ++g) {
-    auto s = g == at->global_slot ? at : core.ask<slot_info>(self, &res, core.config.chain, schedule_atom::value, g);
+    auto s = g == at->global_slot ? at : core.ask<slot_info>(self, &res, c.handles.chain, schedule_atom::value, g);
     if (!s)
       return;
     if (!s->scheduled || s->round != round)
@@ -82,8 +82,8 @@ void get_schedule(bridge_core& core, httplib::Response& res) {
 } // namespace
 
 void register_delegate_routes(bridge_core& core) {
-  core.server.Get("/v1/delegates", [&core](const httplib::Request&, httplib::Response& res) { get_delegates(core, res); });
-  core.server.Get("/v1/schedule", [&core](const httplib::Request&, httplib::Response& res) { get_schedule(core, res); });
+  core.chain_get("/delegates", get_delegates);
+  core.chain_get("/schedule", get_schedule);
 }
 
 } // namespace bfd::http

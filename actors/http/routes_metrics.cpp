@@ -11,19 +11,16 @@ namespace bfd::http {
 bridge_metrics::bridge_metrics()
     : head_height(prometheus::BuildGauge()
                     .Name("bfd_head_height")
-                    .Help("Height of the chain's head block")
-                    .Register(registry)
-                    .Add({})),
+                    .Help("Height of a chain's head block")
+                    .Register(registry)),
       final_height(prometheus::BuildGauge()
                      .Name("bfd_final_height")
-                     .Help("Height of the newest final block")
-                     .Register(registry)
-                     .Add({})),
+                     .Help("Height of a chain's newest final block")
+                     .Register(registry)),
       mempool_size(prometheus::BuildGauge()
                      .Name("bfd_mempool_transactions")
-                     .Help("Transactions pending in the mempool")
-                     .Register(registry)
-                     .Add({})),
+                     .Help("Transactions pending in a chain's mempool")
+                     .Register(registry)),
       delegate_blocks(prometheus::BuildGauge()
                         .Name("bfd_delegate_blocks_produced")
                         .Help("Blocks a delegate (VM) produced on the head's chain")
@@ -50,20 +47,23 @@ bridge_metrics::bridge_metrics()
                 .Register(registry)) {
   const prometheus::Histogram::BucketBoundaries buckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                                         0.1,    0.25,  0.5,    1,     2.5,  5,     10};
-  for (const auto* r : routes)
-    latency_by_route[r->path] = &latency.Add({{"route", std::string(r->path)}}, buckets);
+  for (const auto& r : routes())
+    if (!latency_by_route.count(r.path))
+      latency_by_route[r.path] = &latency.Add({{"route", r.path}}, buckets);
   latency_by_route[unmatched_label] = &latency.Add({{"route", std::string(unmatched_label)}}, buckets);
 }
 
-void bridge_metrics::update(const chain_info& info, const std::vector<delegate_summary>& delegates, const consensus_params& params) {
-  head_height.Set(static_cast<double>(info.head_height));
-  final_height.Set(static_cast<double>(info.final_height));
+void bridge_metrics::update(std::uint32_t chain, const chain_info& info, const std::vector<delegate_summary>& delegates,
+                            const consensus_params& params) {
+  const auto id = std::to_string(chain);
+  head_height.Add({{"chain", id}}).Set(static_cast<double>(info.head_height));
+  final_height.Add({{"chain", id}}).Set(static_cast<double>(info.final_height));
   std::vector<std::uint64_t> blocks(params.categories.size(), 0);
   std::vector<std::uint64_t> missed(params.categories.size(), 0);
   for (const auto& d : delegates) {
     const bool known = d.category < params.categories.size();
     const std::string category = known ? params.categories[d.category].name : std::to_string(d.category);
-    const prometheus::Labels labels{{"delegate", to_hex(d.key)}, {"category", category}};
+    const prometheus::Labels labels{{"chain", id}, {"delegate", to_hex(d.key)}, {"category", category}};
     delegate_blocks.Add(labels).Set(static_cast<double>(d.blocks_produced));
     delegate_missed.Add(labels).Set(static_cast<double>(d.slots_missed));
     if (known) {
@@ -72,26 +72,33 @@ void bridge_metrics::update(const chain_info& info, const std::vector<delegate_s
     }
   }
   for (std::size_t c = 0; c < params.categories.size(); ++c) {
-    category_blocks.Add({{"category", params.categories[c].name}}).Set(static_cast<double>(blocks[c]));
-    category_missed.Add({{"category", params.categories[c].name}}).Set(static_cast<double>(missed[c]));
+    category_blocks.Add({{"chain", id}, {"category", params.categories[c].name}}).Set(static_cast<double>(blocks[c]));
+    category_missed.Add({{"chain", id}, {"category", params.categories[c].name}}).Set(static_cast<double>(missed[c]));
   }
+}
+
+void bridge_metrics::update_mempool(std::uint32_t chain, std::uint64_t size) {
+  mempool_size.Add({{"chain", std::to_string(chain)}}).Set(static_cast<double>(size));
 }
 
 namespace {
 
-/// Refreshes the chain gauges (keeping the last values if an actor does not answer) and renders
-/// the whole registry.
+/// Refreshes every hosted chain's gauges (keeping a chain's last values if its actors do not
+/// answer) and renders the whole registry.
 void get_metrics(bridge_core& core, httplib::Response& res) {
   {
     caf::scoped_actor self{core.system};
-    auto info = core.ask<chain_info>(self, nullptr, core.config.chain, info_atom::value);
-    auto delegates = core.ask<std::vector<delegate_summary>>(self, nullptr, core.config.chain, delegates_atom::value);
-    auto size = core.ask<std::uint64_t>(self, nullptr, core.config.mempool, size_atom::value);
-    std::lock_guard lock(core.metrics_mutex);
-    if (info && delegates)
-      core.metrics.update(*info, *delegates, core.config.params);
-    if (size)
-      core.metrics.mempool_size.Set(static_cast<double>(*size));
+    auto hosted = core.hosted_chains(self, nullptr);
+    for (const auto& h : hosted ? *hosted : std::vector<chain_handles>{}) {
+      auto info = core.ask<chain_info>(self, nullptr, h.chain, info_atom::value);
+      auto delegates = core.ask<std::vector<delegate_summary>>(self, nullptr, h.chain, delegates_atom::value);
+      auto size = core.ask<std::uint64_t>(self, nullptr, h.mempool, size_atom::value);
+      std::lock_guard lock(core.metrics_mutex);
+      if (info && delegates)
+        core.metrics.update(h.id, *info, *delegates, core.params_of(h.id));
+      if (size)
+        core.metrics.update_mempool(h.id, *size);
+    }
   }
   res.status = 200;
   res.set_content(prometheus::TextSerializer().Serialize(core.metrics.registry.Collect()),

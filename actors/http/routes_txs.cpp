@@ -7,23 +7,24 @@ namespace bfd::http {
 
 namespace {
 
-void get_tx(bridge_core& core, const std::string& text, httplib::Response& res) {
+void get_tx(bridge_core& core, const chain_view& c, const std::vector<std::string>& args, httplib::Response& res) {
+  const auto& text = args.at(0);
   auto id = fixed_from_hex<32>(text);
   if (!id)
     return reply(res, 400, error_json(make_error(errc::bad_hex, "a transaction id is 64 hex characters")));
   caf::scoped_actor self{core.system};
   auto unknown = [](const tx_status& s) { return static_cast<tx_state>(s.state) == tx_state::unknown; };
-  auto status = core.ask<tx_status>(self, &res, core.config.chain, tx_atom::value, *id);
+  auto status = core.ask<tx_status>(self, &res, c.handles.chain, tx_atom::value, *id);
   if (!status)
     return;
   if (unknown(*status)) {
-    status = core.ask<tx_status>(self, &res, core.config.mempool, tx_atom::value, *id);
+    status = core.ask<tx_status>(self, &res, c.handles.mempool, tx_atom::value, *id);
     if (!status)
       return;
   }
   if (unknown(*status)) {
     // It may have left the mempool for a block between the two questions.
-    status = core.ask<tx_status>(self, &res, core.config.chain, tx_atom::value, *id);
+    status = core.ask<tx_status>(self, &res, c.handles.chain, tx_atom::value, *id);
     if (!status)
       return;
   }
@@ -33,7 +34,7 @@ void get_tx(bridge_core& core, const std::string& text, httplib::Response& res) 
   reply(res, 200, tx_status_json(*id, *status));
 }
 
-void post_tx_batch(bridge_core& core, const httplib::Request&, httplib::Response& res, const httplib::ContentReader& reader) {
+void post_tx_batch(bridge_core& core, const chain_view& c, httplib::Response& res, const httplib::ContentReader& reader) {
   std::string body;
   if (!core.read_body(res, reader, body))
     return;
@@ -47,7 +48,7 @@ void post_tx_batch(bridge_core& core, const httplib::Request&, httplib::Response
   std::vector<admission> verdicts;
   if (!txs.empty()) {
     caf::scoped_actor self{core.system};
-    auto answer = core.ask<std::vector<admission>>(self, &res, core.config.mempool, submit_atom::value, txs);
+    auto answer = core.ask<std::vector<admission>>(self, &res, c.handles.mempool, submit_atom::value, txs);
     if (!answer)
       return;
     verdicts = std::move(*answer);
@@ -85,7 +86,7 @@ void post_tx_batch(bridge_core& core, const httplib::Request&, httplib::Response
   reply(res, 200, out);
 }
 
-void post_tx(bridge_core& core, const httplib::Request&, httplib::Response& res, const httplib::ContentReader& reader) {
+void post_tx(bridge_core& core, const chain_view& c, httplib::Response& res, const httplib::ContentReader& reader) {
   std::string body;
   if (!core.read_body(res, reader, body))
     return;
@@ -93,7 +94,7 @@ void post_tx(bridge_core& core, const httplib::Request&, httplib::Response& res,
   if (!tx)
     return reply(res, 400, error_json(tx.error()));
   caf::scoped_actor self{core.system};
-  auto verdict = core.ask<admission>(self, &res, core.config.mempool, submit_atom::value, tx_envelope{std::move(*tx)});
+  auto verdict = core.ask<admission>(self, &res, c.handles.mempool, submit_atom::value, tx_envelope{std::move(*tx)});
   if (!verdict)
     return;
   const auto id = to_hex(verdict->id);
@@ -110,20 +111,16 @@ void post_tx(bridge_core& core, const httplib::Request&, httplib::Response& res,
   j["status"] = tx_state_name(tx_state::pending);
   if (!verdict->detail.empty())
     j["detail"] = verdict->detail;
-  res.set_header("Location", "/v1/txs/" + id);
+  res.set_header("Location", c.prefix + "/txs/" + id);
   reply(res, 202, j);
 }
 
 } // namespace
 
 void register_tx_routes(bridge_core& core) {
-  core.server.Get(R"(/v1/txs/([^/]+))", [&core](const httplib::Request& req, httplib::Response& res) {
-    get_tx(core, req.matches[1].str(), res);
-  });
-  core.server.Post("/v1/txs", [&core](const httplib::Request& req, httplib::Response& res,
-                                      const httplib::ContentReader& reader) { post_tx(core, req, res, reader); });
-  core.server.Post("/v1/txs/batch", [&core](const httplib::Request& req, httplib::Response& res,
-                                            const httplib::ContentReader& reader) { post_tx_batch(core, req, res, reader); });
+  core.chain_get(R"(/txs/([^/]+))", get_tx);
+  core.chain_post("/txs", post_tx);
+  core.chain_post("/txs/batch", post_tx_batch);
 }
 
 } // namespace bfd::http
