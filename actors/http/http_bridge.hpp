@@ -1,17 +1,20 @@
-// The HTTP bridge: REST+JSON for DApps over one chain's actors, /healthz and Prometheus /metrics
-// (routes in docs/http.md and docs/openapi.yaml).
+// The HTTP bridge: REST+JSON for DApps over the chains a node hosts, /healthz and Prometheus
+// /metrics (routes in docs/http.md and docs/openapi.yaml).
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <caf/fwd.hpp>
 
 #include "actors/clock.hpp"
 #include "chains/consensus/params.hpp"
+#include "protocols/directory.hpp"
 #include "protocols/interfaces.hpp"
 
 namespace spdlog {
@@ -31,7 +34,11 @@ struct http_options {
   std::chrono::milliseconds timeout{5000};   ///< for each actor request behind an HTTP request
 };
 
-/// What the bridge serves.
+/// A hosted chain's consensus parameters (categories, slot timing), or nothing if unknown.
+using chain_params_lookup = std::function<std::optional<consensus_params>(std::uint32_t chain)>;
+
+/// What the bridge serves. The unprefixed routes (/v1/info, /v1/blocks/…) serve `chain` and
+/// `mempool` (the mainchain); /v1/chains/{id}/… serve any chain the directory knows.
 struct http_bridge_config {
   http_options options;
   chain_actor chain;
@@ -39,9 +46,13 @@ struct http_bridge_config {
   consensus_params params;               ///< the chain's categories and slot timing (its genesis)
   std::shared_ptr<const clock> time;     ///< the node's clock for /v1/schedule; nullptr: wall clock
   std::shared_ptr<spdlog::logger> log;   ///< nullptr: no logging
+  /// The node's chains; invalid: /v1/chains lists `chain` alone (as the mainchain).
+  directory_actor directory;
+  /// Parameters of a chain reached through the directory; unset, or nothing for a chain: `params`.
+  chain_params_lookup chain_params;
 };
 
-/// A running HTTP server in front of a chain actor and its mempool. Not a CAF actor itself:
+/// A running HTTP server in front of the node's chain actors and mempools. Not a CAF actor itself:
 /// cpp-httplib owns the threads, and each request becomes an actor request with a timeout, so
 /// a slow or stopped actor costs a client a 504 or 503, never a blocked node.
 class http_bridge {

@@ -15,109 +15,14 @@
 #include "protocols/json.hpp"
 #include "runtime/node.hpp"
 #include "tests/actors/support.hpp"
+#include "tests/http/support.hpp"
 
 using namespace bfd;
 using nlohmann::json;
 using std::chrono::seconds;
 
-namespace {
-
+using namespace bfd::test::http;
 using test::shared_network;
-using config = test::node_config;
-
-/// An answer: status, body text and the body as JSON (discarded if it is not JSON).
-struct answer {
-  int status = 0;
-  std::string text;
-  json body;
-  std::string content_type;
-};
-
-answer to_answer(const httplib::Result& r) {
-  answer a;
-  REQUIRE_MESSAGE(r, "no HTTP response: " << httplib::to_string(r.error()));
-  a.status = r->status;
-  a.text = r->body;
-  a.body = json::parse(r->body, nullptr, false);
-  a.content_type = r->get_header_value("Content-Type");
-  return a;
-}
-
-/// The error body every refusal carries.
-void check_error(const answer& a, int status, std::string_view code) {
-  CHECK(a.status == status);
-  CHECK(a.content_type == "application/json");
-  REQUIRE_MESSAGE(a.body.is_object(), a.text);
-  REQUIRE(a.body.contains("error"));
-  CHECK(a.body["error"]["code"] == code);
-  CHECK(a.body["error"]["reason_code"].is_number_unsigned());
-  CHECK(a.body["error"]["detail"].is_string());
-  CHECK_FALSE(a.body["error"]["detail"].get<std::string>().empty());
-}
-
-/// One node with its HTTP API on an ephemeral port, driven slot by slot.
-struct harness {
-  config cfg;
-  caf::actor_system system{cfg};
-  std::shared_ptr<manual_clock> time = std::make_shared<manual_clock>(0);
-  std::unique_ptr<runtime::node> n;
-  std::unique_ptr<httplib::Client> client;
-
-  harness() {
-    const auto& net = shared_network();
-    runtime::node_options o;
-    o.genesis = net.genesis;
-    o.delegates = net.delegates;
-    o.reporter = net.reporter;
-    o.time = time;
-    o.self_ticking = false;
-    http_options h;
-    h.port = 0;
-    h.rate_per_second = 0;
-    o.http = h;
-    auto started = runtime::node::start(system, std::move(o));
-    REQUIRE(started);
-    n = std::move(*started);
-    REQUIRE(n->http());
-    REQUIRE(n->http()->port() != 0);
-    client = std::make_unique<httplib::Client>("127.0.0.1", n->http()->port());
-    client->set_read_timeout(10, 0);
-  }
-
-  ~harness() { n->stop(); }
-
-  const consensus_params& params() const { return shared_network().genesis.params; }
-
-  answer get(const std::string& path) { return to_answer(client->Get(path.c_str())); }
-  answer post(const std::string& path, const std::string& body) {
-    return to_answer(client->Post(path.c_str(), body, "application/json"));
-  }
-
-  /// Runs global slots [from, to): six ticks per slot, each delegate asked in turn.
-  void run_slots(std::uint64_t from, std::uint64_t to) {
-    for (auto g = from; g < to; ++g)
-      for (std::uint64_t step = 0; step < 6; ++step) {
-        time->set(test::slot_time(params(), g, step));
-        test::tick_all(system, n->delegates());
-      }
-  }
-};
-
-transaction signed_transfer(std::uint64_t nonce, const address& to, amount value) {
-  transaction tx;
-  tx.nonce = nonce;
-  tx.fee = 1000;
-  tx.expiry = 10'000;
-  tx.payload = transfer_payload{to, value};
-  sign_transaction(tx, shared_network().accounts[0], hash256{});
-  return tx;
-}
-
-std::string hex_body(const transaction& tx) {
-  return json{{"hex", transaction_hex(tx)}}.dump();
-}
-
-} // namespace
 
 TEST_CASE("the read routes describe a fresh chain") {
   harness h;
@@ -403,7 +308,7 @@ TEST_CASE("unknown routes, bad path parameters and missing objects get 4xx with 
   CHECK(h.get("/healthz").status == 200);
 }
 
-TEST_CASE("/metrics exposes chain, delegate and HTTP metrics in Prometheus text") {
+TEST_CASE("/metrics exposes chain, delegate and HTTP metrics in Prometheus text, every chain series labelled by chain") {
   harness h;
   h.run_slots(0, 3);
   h.get("/v1/info");
@@ -411,7 +316,8 @@ TEST_CASE("/metrics exposes chain, delegate and HTTP metrics in Prometheus text"
   auto m = h.get("/metrics");
   REQUIRE(m.status == 200);
   CHECK(m.content_type.starts_with("text/plain"));
-  for (const char* name : {"bfd_head_height ", "bfd_final_height ", "bfd_mempool_transactions ",
+  for (const char* name : {"bfd_head_height{chain=\"1\"} ", "bfd_final_height{chain=\"1\"} ",
+                           "bfd_mempool_transactions{chain=\"1\"} ",
                            "bfd_delegate_blocks_produced{", "bfd_delegate_slots_missed{",
                            "bfd_category_blocks_produced{", "bfd_category_slots_missed{", "bfd_http_requests_total{",
                            "bfd_http_request_duration_seconds_bucket{", "# TYPE bfd_http_request_duration_seconds histogram"})
@@ -422,7 +328,19 @@ TEST_CASE("/metrics exposes chain, delegate and HTTP metrics in Prometheus text"
   CHECK(m.text.find("status=\"404\"") != std::string::npos);
   const auto head = h.get("/v1/info").body["head"]["height"].get<std::uint64_t>();
   CHECK(head > 0);
-  CHECK(m.text.find("bfd_head_height " + std::to_string(head)) != std::string::npos);
+  CHECK(m.text.find("bfd_head_height{chain=\"1\"} " + std::to_string(head)) != std::string::npos);
+  // Every per-chain series names its chain.
+  std::size_t chain_series = 0;
+  for (std::size_t at = 0; at < m.text.size();) {
+    const auto end = std::min(m.text.find('\n', at), m.text.size());
+    const auto line = std::string_view(m.text).substr(at, end - at);
+    at = end + 1;
+    if (line.starts_with("#") || line.starts_with("bfd_http_"))
+      continue;
+    ++chain_series;
+    CHECK_MESSAGE(line.find("chain=\"1\"") != std::string_view::npos, line);
+  }
+  CHECK(chain_series > 10);
 }
 
 TEST_CASE("a client over its request rate gets 429 until its bucket refills") {

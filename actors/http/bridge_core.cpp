@@ -1,0 +1,444 @@
+// The HTTP bridge's core: route matching, server settings and the hooks around every request
+// (rate bound, route and method checks, error bodies, request metrics), bounded body reads.
+#include "actors/http/bridge_core.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <exception>
+#include <limits>
+
+#include <spdlog/spdlog.h>
+
+namespace bfd::http {
+
+namespace {
+
+bool path_matches(std::string_view pattern, std::string_view path) {
+  while (!pattern.empty() && !path.empty()) {
+    if (pattern.front() != '/' || path.front() != '/')
+      return false;
+    pattern.remove_prefix(1);
+    path.remove_prefix(1);
+    const auto p_end = std::min(pattern.find('/'), pattern.size());
+    const auto s_end = std::min(path.find('/'), path.size());
+    const auto p_seg = pattern.substr(0, p_end);
+    const auto s_seg = path.substr(0, s_end);
+    if (p_seg.starts_with('{') ? s_seg.empty() : p_seg != s_seg)
+      return false;
+    pattern.remove_prefix(p_end);
+    path.remove_prefix(s_end);
+  }
+  return pattern.empty() && path.empty();
+}
+
+} // namespace
+
+const std::vector<route_spec>& routes() {
+  static const std::vector<route_spec> table = [] {
+    // Chain routes, as the configured chain serves them; each also exists under /v1/chains/{chain}.
+    const std::vector<route_spec> chain_routes = {
+      {"GET", "/v1/info"},     {"GET", "/v1/blocks/{id}"},         {"GET", "/v1/txs/{id}"},
+      {"POST", "/v1/txs"},     {"POST", "/v1/txs/batch"},          {"GET", "/v1/accounts/{address}"},
+      {"GET", "/v1/delegates"}, {"GET", "/v1/schedule"},          {"GET", "/v1/certificate"},
+    };
+    std::vector<route_spec> all = {{"GET", "/healthz"}, {"GET", "/metrics"}, {"GET", "/v1/chains"},
+                                   {"GET", "/v1/chains/{chain}"}};
+    for (const auto& r : chain_routes) {
+      all.push_back(r);
+      all.push_back({r.method, "/v1/chains/{chain}" + r.path.substr(3)});
+    }
+    return all;
+  }();
+  return table;
+}
+
+route_match match_route(std::string_view method, std::string_view path) {
+  route_match m;
+  for (const auto& spec : routes()) {
+    const auto* r = &spec;
+    if (!path_matches(r->path, path))
+      continue;
+    if (!m.path)
+      m.path = r;
+    if (!m.allow.empty())
+      m.allow += ", ";
+    m.allow += r->method;
+    if (r->method == "GET")
+      m.allow += ", HEAD";
+    if (method == r->method || (method == "HEAD" && r->method == "GET"))
+      m.route = r;
+  }
+  return m;
+}
+
+std::string_view method_label(std::string_view method) {
+  for (std::string_view known : {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
+    if (method == known)
+      return known;
+  return "OTHER";
+}
+
+int status_of_refusal(errc code) {
+  switch (code) {
+    case errc::nonce_reused:
+    case errc::replacement_underpriced:
+    case errc::duplicate: return 409;
+    case errc::mempool_full: return 503;
+    case errc::storage_io:
+    case errc::storage_corrupt:
+    case errc::io: return 500;
+    default: return 400;
+  }
+}
+
+void reply(httplib::Response& res, int status, const json_object& body) {
+  res.status = status;
+  res.set_content(json_text(body), "application/json");
+}
+
+std::string clipped(std::string_view text, std::size_t max) {
+  if (text.size() <= max)
+    return std::string(text);
+  return std::string(text.substr(0, max)) + "…";
+}
+
+std::optional<std::uint64_t> parse_height(std::string_view text) {
+  if (text.empty() || text.size() > 20 || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return std::nullopt;
+  std::uint64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size())
+    return std::nullopt;
+  return value;
+}
+
+std::optional<std::uint32_t> parse_chain_id(std::string_view text) {
+  const auto value = parse_height(text);
+  if (!value || *value > std::numeric_limits<std::uint32_t>::max())
+    return std::nullopt;
+  return static_cast<std::uint32_t>(*value);
+}
+
+// Rate bound ---------------------------------------------------------------------------------
+
+rate_limiter::rate_limiter(std::uint32_t rate, std::uint32_t burst)
+    : rate_(rate), burst_(std::max<std::uint32_t>(burst, 1)) {}
+
+namespace {
+
+double elapsed_seconds(steady::time_point from, steady::time_point to) {
+  return std::chrono::duration<double>(to - from).count();
+}
+
+} // namespace
+
+bool rate_limiter::allow(const std::string& client) {
+  if (rate_ == 0)
+    return true;
+  const auto now = steady::now();
+  std::lock_guard lock(mutex_);
+  if (buckets_.size() >= max_tracked_clients && !buckets_.count(client))
+    forget_idle(now);
+  auto [i, fresh] = buckets_.try_emplace(client, bucket{static_cast<double>(burst_), now});
+  auto& b = i->second;
+  if (!fresh) {
+    b.tokens = std::min<double>(burst_, b.tokens + elapsed_seconds(b.last, now) * rate_);
+    b.last = now;
+  }
+  if (b.tokens < 1)
+    return false;
+  b.tokens -= 1;
+  return true;
+}
+
+void rate_limiter::forget_idle(steady::time_point now) {
+  for (auto i = buckets_.begin(); i != buckets_.end();) {
+    if (i->second.tokens + elapsed_seconds(i->second.last, now) * rate_ >= burst_)
+      i = buckets_.erase(i);
+    else
+      ++i;
+  }
+  if (buckets_.size() >= max_tracked_clients)
+    buckets_.clear();
+}
+
+// The core ---------------------------------------------------------------------------------------
+
+namespace {
+
+thread_local request_context current_request;
+
+} // namespace
+
+bridge_core::bridge_core(caf::actor_system& sys, http_bridge_config cfg)
+    : system(sys),
+      config(std::move(cfg)),
+      time(config.time ? config.time : std::make_shared<wall_clock>()),
+      limiter(config.options.rate_per_second, config.options.burst) {}
+
+void bridge_core::install() {
+  const auto& o = config.options;
+  const auto threads = std::max<std::size_t>(o.threads, 1);
+  // Debian builds cpp-httplib as a library, so its pool-size macro has no effect: set it here.
+  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  server.set_payload_max_length(o.max_body_bytes);
+  // cpp-httplib's default adds SO_REUSEPORT, which lets a second node bind the same port and
+  // silently take half the requests: a restart needs SO_REUSEADDR only.
+  server.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
+  // Replies go out as two writes (headers, body): without TCP_NODELAY, Nagle holds the body
+  // until the client's delayed ACK, 40 ms per request (docs/performance.md).
+  server.set_tcp_nodelay(true);
+  server.set_read_timeout(5, 0);
+  server.set_write_timeout(5, 0);
+  server.set_keep_alive_timeout(2);
+  server.set_keep_alive_max_count(100);
+  server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    return before_routing(req, res);
+  });
+  // Counted before the response is written, so a client that saw it sees it in /metrics too.
+  server.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) { after(req, res); });
+  server.set_error_handler(httplib::Server::HandlerWithResponse(
+    [this](const httplib::Request&, httplib::Response& res) { return on_error(res); }));
+  server.set_exception_handler([this](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+    std::string what = "unknown exception";
+    try {
+      if (ep)
+        std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    if (config.log)
+      config.log->error("http: {} {}: {}", req.method, clipped(req.path), what);
+    reply(res, 500, error_json(edge_reason::internal, "the node failed to answer this request"));
+  });
+
+  register_node_routes(*this);
+  register_finality_routes(*this);
+  register_block_routes(*this);
+  register_tx_routes(*this);
+  register_account_routes(*this);
+  register_delegate_routes(*this);
+  register_metrics_routes(*this);
+}
+
+handled bridge_core::before_routing(const httplib::Request& req, httplib::Response& res) {
+  current_request = {true, steady::now(), unmatched_label};
+  if (!limiter.allow(req.remote_addr)) {
+    res.set_header("Retry-After", "1");
+    reply(res, 429, error_json(edge_reason::rate_limited, "more than " + std::to_string(limiter.rate())
+                                                            + " requests a second from " + req.remote_addr));
+    return handled::Handled;
+  }
+  if (req.path.size() > max_path_length) {
+    reply(res, 414, error_json(make_error(errc::too_large, "the path is longer than "
+                                                             + std::to_string(max_path_length) + " bytes")));
+    return handled::Handled;
+  }
+  const auto m = match_route(req.method, req.path);
+  if (m.route)
+    current_request.route = m.route->path;
+  else if (m.path)
+    current_request.route = m.path->path;
+  if (!m.path) {
+    reply(res, 404, error_json(make_error(errc::not_found, "no route " + clipped(req.method, 16) + " "
+                                                             + clipped(req.path))));
+    return handled::Handled;
+  }
+  if (!m.route) {
+    res.set_header("Allow", m.allow);
+    reply(res, 405, error_json(edge_reason::method_not_allowed, clipped(req.method, 16) + " is not allowed on "
+                                                                  + std::string(m.path->path) + "; allowed: " + m.allow));
+    return handled::Handled;
+  }
+  if (m.route->method == "POST" && req.is_multipart_form_data()) {
+    reply(res, 415, error_json(edge_reason::unsupported_media_type, "send the transaction as a JSON body, not a form"));
+    return handled::Handled;
+  }
+  return handled::Unhandled;
+}
+
+handled bridge_core::on_error(httplib::Response& res) {
+  if (!res.body.empty())
+    return handled::Unhandled;
+  switch (res.status) {
+    case 413:
+      reply(res, 413, error_json(make_error(errc::too_large, "the body is larger than "
+                                                               + std::to_string(config.options.max_body_bytes) + " bytes")));
+      break;
+    case 414: reply(res, 414, error_json(make_error(errc::too_large, "the request line is too long"))); break;
+    case 404: reply(res, 404, error_json(make_error(errc::not_found, "no such route"))); break;
+    default:
+      if (res.status >= 500)
+        reply(res, res.status, error_json(edge_reason::internal, "the node failed to answer this request"));
+      else
+        reply(res, res.status, error_json(make_error(errc::malformed, "not a valid HTTP request")));
+  }
+  return handled::Handled;
+}
+
+void bridge_core::after(const httplib::Request& req, const httplib::Response& res) {
+  const auto ctx = current_request;
+  current_request.active = false;
+  const std::string route(ctx.active ? ctx.route : unmatched_label);
+  metrics.requests
+    .Add({{"route", route}, {"method", std::string(method_label(req.method))}, {"status", std::to_string(res.status)}})
+    .Increment();
+  if (!ctx.active)
+    return;
+  const auto seconds = std::chrono::duration<double>(steady::now() - ctx.start).count();
+  if (auto h = metrics.latency_by_route.find(ctx.route); h != metrics.latency_by_route.end())
+    h->second->Observe(seconds);
+  if (config.log)
+    config.log->debug("http: {} {} {} {} {:.1f} ms", req.remote_addr, method_label(req.method), route, res.status,
+                      seconds * 1000);
+}
+
+std::optional<chain_handles> bridge_core::configured_chain(caf::scoped_actor& self, httplib::Response* res) {
+  auto info = ask<chain_info>(self, res, config.chain, info_atom::value);
+  if (!info)
+    return std::nullopt;
+  chain_handles h;
+  h.id = info->chain;
+  h.kind = 0;  // chain_kind::mainchain
+  h.name = "mainchain";
+  h.token = "BFDT";
+  h.chain = config.chain;
+  h.mempool = config.mempool;
+  return h;
+}
+
+std::optional<std::vector<chain_handles>> bridge_core::hosted_chains(caf::scoped_actor& self, httplib::Response* res) {
+  if (!config.directory) {
+    auto h = configured_chain(self, res);
+    if (!h)
+      return std::nullopt;
+    return std::vector<chain_handles>{std::move(*h)};
+  }
+  auto all = ask<std::vector<chain_handles>>(self, res, config.directory, chains_atom::value);
+  if (!all)
+    return std::nullopt;
+  std::erase_if(*all, [](const chain_handles& h) { return !h.chain; });
+  std::sort(all->begin(), all->end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  return all;
+}
+
+consensus_params bridge_core::params_of(std::uint32_t chain) const {
+  if (config.chain_params)
+    if (auto p = config.chain_params(chain))
+      return std::move(*p);
+  return config.params;
+}
+
+std::optional<chain_view> bridge_core::resolve(httplib::Response& res, const std::string* id) {
+  if (!id) {
+    chain_view v;
+    v.handles.chain = config.chain;
+    v.handles.mempool = config.mempool;
+    v.params = config.params;
+    v.prefix = "/v1";
+    return v;
+  }
+  const auto chain = parse_chain_id(*id);
+  if (!chain) {
+    reply(res, 400, error_json(make_error(errc::invalid_argument, "a chain id is a decimal number below 2^32, not '"
+                                                                    + clipped(*id, 32) + "'")));
+    return std::nullopt;
+  }
+  caf::scoped_actor self{system};
+  std::optional<chain_handles> found;
+  if (config.directory) {
+    found = ask<chain_handles>(self, &res, config.directory, lookup_atom::value, *chain);
+    if (!found)
+      return std::nullopt;
+  } else {
+    found = configured_chain(self, &res);
+    if (!found)
+      return std::nullopt;
+  }
+  if (!found->chain || found->id != *chain) {
+    reply(res, 404, error_json(make_error(errc::not_found, "chain " + std::to_string(*chain)
+                                                             + " is not hosted on this node (GET /v1/chains lists those that are)")));
+    return std::nullopt;
+  }
+  chain_view v;
+  v.handles = std::move(*found);
+  v.params = params_of(*chain);
+  v.prefix = "/v1/chains/" + std::to_string(*chain);
+  return v;
+}
+
+void bridge_core::chain_get(const std::string& suffix, chain_get_handler handler) {
+  auto serve = [this, handler](const httplib::Request& req, httplib::Response& res, bool prefixed) {
+    const std::string id = prefixed ? req.matches[1].str() : std::string();
+    auto view = resolve(res, prefixed ? &id : nullptr);
+    if (!view)
+      return;
+    std::vector<std::string> args;
+    for (std::size_t i = prefixed ? 2 : 1; i < req.matches.size(); ++i)
+      args.push_back(req.matches[i].str());
+    handler(*this, *view, args, res);
+  };
+  server.Get("/v1" + suffix, [serve](const httplib::Request& req, httplib::Response& res) { serve(req, res, false); });
+  server.Get("/v1/chains/([^/]+)" + suffix,
+             [serve](const httplib::Request& req, httplib::Response& res) { serve(req, res, true); });
+}
+
+void bridge_core::chain_post(const std::string& suffix, chain_post_handler handler) {
+  auto serve = [this, handler](const httplib::Request& req, httplib::Response& res,
+                               const httplib::ContentReader& reader, bool prefixed) {
+    const std::string id = prefixed ? req.matches[1].str() : std::string();
+    auto view = resolve(res, prefixed ? &id : nullptr);
+    if (!view) {
+      // The body is still on the wire: the connection cannot carry another request.
+      res.set_header("Connection", "close");
+      return;
+    }
+    handler(*this, *view, res, reader);
+  };
+  server.Post("/v1" + suffix, [serve](const httplib::Request& req, httplib::Response& res,
+                                      const httplib::ContentReader& reader) { serve(req, res, reader, false); });
+  server.Post("/v1/chains/([^/]+)" + suffix,
+              [serve](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+                serve(req, res, reader, true);
+              });
+}
+
+bool bridge_core::read_body(httplib::Response& res, const httplib::ContentReader& reader, std::string& body) {
+  const auto max = config.options.max_body_bytes;
+  bool too_large = false;
+  const bool read = reader([&](const char* data, std::size_t n) {
+    if (body.size() + n > max) {
+      too_large = true;
+      return false;
+    }
+    body.append(data, n);
+    return true;
+  });
+  if (too_large || res.status == 413) {
+    // The rest of the body is still on the wire: ask the client to close, not to reuse it.
+    res.set_header("Connection", "close");
+    reply(res, 413, error_json(make_error(errc::too_large, "the body is larger than " + std::to_string(max) + " bytes")));
+    return false;
+  }
+  if (!read) {
+    reply(res, 400, error_json(make_error(errc::malformed, "the body could not be read")));
+    return false;
+  }
+  return true;
+}
+
+void bridge_core::stop() {
+  std::lock_guard lock(stop_mutex);
+  if (stopped)
+    return;
+  stopped = true;
+  server.stop();
+  if (thread.joinable())
+    thread.join();
+}
+
+} // namespace bfd::http

@@ -1,0 +1,262 @@
+// The HTTP bridge's core, shared by its handler files: the route table, bounds, the per-client
+// rate limiter, the metrics registry, error replies and the actor-request helper with a timeout.
+// Internal to actors/http: nothing outside that folder includes it.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/sec.hpp>
+#include <httplib.h>
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include "actors/http/http_bridge.hpp"
+#include "protocols/json.hpp"
+
+namespace bfd::http {
+
+using steady = std::chrono::steady_clock;
+using handled = httplib::Server::HandlerResponse;
+
+/// Paths longer than this match no route; checked before cpp-httplib's regular expressions run.
+inline constexpr std::size_t max_path_length = 512;
+/// A schedule never lists more slots than this.
+inline constexpr std::size_t max_schedule_slots = 10'000;
+/// Client IPs the rate limiter remembers before forgetting the idle ones.
+inline constexpr std::size_t max_tracked_clients = 10'000;
+
+// Routes -----------------------------------------------------------------------------------------
+
+/// One route: its method and path template ("{…}" matches one non-empty segment). The template
+/// is also the route's label in /metrics.
+struct route_spec {
+  std::string_view method;
+  std::string path;
+};
+
+/// Every route: the node's own, and each chain route twice, unprefixed (the configured chain,
+/// the mainchain) and under /v1/chains/{chain}. Built once; its strings live as long as the process.
+const std::vector<route_spec>& routes();
+
+inline constexpr std::string_view unmatched_label = "unmatched";
+
+/// What the routing table says about a request.
+struct route_match {
+  const route_spec* route = nullptr;  ///< the route serving it
+  const route_spec* path = nullptr;   ///< a route with this path (for another method, maybe)
+  std::string allow;                  ///< the methods this path accepts
+};
+
+route_match match_route(std::string_view method, std::string_view path);
+
+/// A bounded set of method labels, whatever methods clients invent.
+std::string_view method_label(std::string_view method);
+
+// Small helpers ----------------------------------------------------------------------------------
+
+/// HTTP status of a refused transaction (docs/http.md): 409 for conflicts with the sender's
+/// other transactions, 503 when the pool is full, 400 for everything wrong with the transaction.
+int status_of_refusal(errc code);
+
+void reply(httplib::Response& res, int status, const json_object& body);
+
+std::string clipped(std::string_view text, std::size_t max = 100);
+
+/// A decimal block height: digits only, at most 2^64-1.
+std::optional<std::uint64_t> parse_height(std::string_view text);
+
+/// A decimal chain id: digits only, at most 2^32-1.
+std::optional<std::uint32_t> parse_chain_id(std::string_view text);
+
+// Rate bound ---------------------------------------------------------------------------------
+
+/// A token bucket per client IP: `rate` tokens a second up to `burst`; a request takes one.
+class rate_limiter {
+public:
+  rate_limiter(std::uint32_t rate, std::uint32_t burst);
+  bool allow(const std::string& client);
+  std::uint32_t rate() const noexcept { return rate_; }
+
+private:
+  struct bucket {
+    double tokens;
+    steady::time_point last;
+  };
+
+  /// Buckets that have refilled are the same as absent ones: drop them, or all if none has.
+  void forget_idle(steady::time_point now);
+
+  const std::uint32_t rate_;
+  const std::uint32_t burst_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, bucket> buckets_;
+};
+
+// Metrics ----------------------------------------------------------------------------------------
+
+/// The bridge's own registry: chain gauges refreshed on each scrape, HTTP counters as requests end.
+/// Every per-chain series carries a `chain` label.
+struct bridge_metrics {
+  prometheus::Registry registry;
+  prometheus::Family<prometheus::Gauge>& head_height;
+  prometheus::Family<prometheus::Gauge>& final_height;
+  prometheus::Family<prometheus::Gauge>& mempool_size;
+  prometheus::Family<prometheus::Gauge>& delegate_blocks;
+  prometheus::Family<prometheus::Gauge>& delegate_missed;
+  prometheus::Family<prometheus::Gauge>& category_blocks;
+  prometheus::Family<prometheus::Gauge>& category_missed;
+  prometheus::Family<prometheus::Counter>& requests;
+  prometheus::Family<prometheus::Histogram>& latency;
+  std::map<std::string_view, prometheus::Histogram*> latency_by_route;
+
+  bridge_metrics();
+  void update(std::uint32_t chain, const chain_info& info, const std::vector<delegate_summary>& delegates,
+              const consensus_params& params);
+  void update_mempool(std::uint32_t chain, std::uint64_t size);
+};
+
+/// The request being served on this thread: cpp-httplib runs a request's pre-routing handler,
+/// handler and post-routing handler on one thread, so this carries the start time and route label
+/// between them.
+struct request_context {
+  bool active = false;
+  steady::time_point start;
+  std::string_view route = unmatched_label;
+};
+
+// Chains -----------------------------------------------------------------------------------------
+
+/// The chain a request is about, resolved from its path.
+struct chain_view {
+  chain_handles handles;  ///< id 0 for the unprefixed routes (the configured chain, not asked)
+  consensus_params params;
+  std::string prefix;     ///< "/v1" or "/v1/chains/{id}": where this chain's routes are
+};
+
+struct bridge_core;
+
+/// A GET handler of a chain route: the chain, the path's captures after the chain id, the reply.
+using chain_get_handler = void (*)(bridge_core&, const chain_view&, const std::vector<std::string>&, httplib::Response&);
+/// A POST handler of a chain route, which reads its body itself (bounded).
+using chain_post_handler = void (*)(bridge_core&, const chain_view&, httplib::Response&, const httplib::ContentReader&);
+
+// The core ---------------------------------------------------------------------------------------
+
+/// The server and what every handler needs: the configuration, the clock, the metrics and the
+/// actor-request helper.
+struct bridge_core {
+  caf::actor_system& system;
+  http_bridge_config config;
+  std::shared_ptr<const clock> time;
+  bridge_metrics metrics;
+  rate_limiter limiter;
+  httplib::Server server;
+  std::thread thread;
+  std::uint16_t port = 0;
+  std::mutex stop_mutex;
+  bool stopped = false;
+  std::mutex metrics_mutex;  ///< one scrape updates the chain gauges at a time
+
+  bridge_core(caf::actor_system& sys, http_bridge_config cfg);
+
+  /// Asks an actor and waits at most the configured timeout. On failure, writes the error
+  /// response into `res` (unless it is null) and returns nothing.
+  template <class T, class Handle, class... Ts>
+  std::optional<T> ask(caf::scoped_actor& self, httplib::Response* res, const Handle& dest, const Ts&... xs) {
+    std::optional<T> out;
+    if (!dest) {
+      if (res)
+        reply(*res, 503, error_json(edge_reason::unavailable, "the node's actors are not running"));
+      return out;
+    }
+    self->request(dest, config.options.timeout, xs...)
+      .receive([&](const T& value) { out = value; },
+               [&](const caf::error& err) {
+                 if (!res)
+                   return;
+                 if (err == caf::sec::request_timeout)
+                   reply(*res, 504, error_json(edge_reason::timeout, "the chain did not answer within "
+                                                                       + std::to_string(config.options.timeout.count())
+                                                                       + " ms"));
+                 else
+                   reply(*res, 503, error_json(edge_reason::unavailable, system.render(err)));
+               });
+    return out;
+  }
+
+  /// The configured chain as a directory entry (its id asked from the chain actor; kind
+  /// mainchain, token BFDT); nothing if it does not answer (after replying, unless `res` is null).
+  std::optional<chain_handles> configured_chain(caf::scoped_actor& self, httplib::Response* res);
+
+  /// Every chain this node hosts, by id: the directory's, or the configured chain alone.
+  std::optional<std::vector<chain_handles>> hosted_chains(caf::scoped_actor& self, httplib::Response* res);
+
+  /// A chain's consensus parameters: config.chain_params' answer, else config.params.
+  consensus_params params_of(std::uint32_t chain) const;
+
+  /// The chain of a request: the configured one when `id` is null, else the chain with that id
+  /// (400 invalid_argument for a malformed id, 404 not_found for one this node does not host).
+  std::optional<chain_view> resolve(httplib::Response& res, const std::string* id);
+
+  /// Registers GET "/v1" + suffix (the configured chain) and GET "/v1/chains/([^/]+)" + suffix.
+  void chain_get(const std::string& suffix, chain_get_handler handler);
+
+  /// Registers POST "/v1" + suffix and POST "/v1/chains/([^/]+)" + suffix.
+  void chain_post(const std::string& suffix, chain_post_handler handler);
+
+  /// Reads a bounded request body (chunked and length-less bodies are bounded here too, not only
+  /// those with a Content-Length); false after replying 413 or 400.
+  bool read_body(httplib::Response& res, const httplib::ContentReader& reader, std::string& body);
+
+  /// Server settings, the hooks around every request and every resource's routes.
+  void install();
+
+  /// Rate bound, route and method checks: runs before cpp-httplib reads a body, so refused
+  /// requests cost no body and no regular expression.
+  handled before_routing(const httplib::Request& req, httplib::Response& res);
+
+  /// A JSON body for every error cpp-httplib answers by itself (bad HTTP, over-long lines, 413).
+  handled on_error(httplib::Response& res);
+
+  /// Counts and times every answered request (requests cpp-httplib refused before routing are
+  /// counted under "unmatched" without a duration).
+  void after(const httplib::Request& req, const httplib::Response& res);
+
+  void stop();
+};
+
+// One registration function per resource (routes_*.cpp) ----------------------------------------
+
+/// GET /v1/info, GET /healthz, GET /v1/chains and GET /v1/chains/{chain}.
+void register_node_routes(bridge_core& core);
+/// GET /v1/certificate.
+void register_finality_routes(bridge_core& core);
+/// GET /v1/blocks/{id}.
+void register_block_routes(bridge_core& core);
+/// POST /v1/txs, POST /v1/txs/batch, GET /v1/txs/{id}.
+void register_tx_routes(bridge_core& core);
+/// GET /v1/accounts/{address}.
+void register_account_routes(bridge_core& core);
+/// GET /v1/delegates and GET /v1/schedule.
+void register_delegate_routes(bridge_core& core);
+/// GET /metrics.
+void register_metrics_routes(bridge_core& core);
+
+} // namespace bfd::http

@@ -1,0 +1,114 @@
+// Prometheus metrics: the bridge's registry (chain gauges refreshed on each scrape, request counters
+// and latencies) and GET /metrics.
+#include "actors/http/bridge_core.hpp"
+
+#include <prometheus/text_serializer.h>
+
+#include "chains/core/hex.hpp"
+
+namespace bfd::http {
+
+bridge_metrics::bridge_metrics()
+    : head_height(prometheus::BuildGauge()
+                    .Name("bfd_head_height")
+                    .Help("Height of a chain's head block")
+                    .Register(registry)),
+      final_height(prometheus::BuildGauge()
+                     .Name("bfd_final_height")
+                     .Help("Height of a chain's newest final block")
+                     .Register(registry)),
+      mempool_size(prometheus::BuildGauge()
+                     .Name("bfd_mempool_transactions")
+                     .Help("Transactions pending in a chain's mempool")
+                     .Register(registry)),
+      delegate_blocks(prometheus::BuildGauge()
+                        .Name("bfd_delegate_blocks_produced")
+                        .Help("Blocks a delegate (VM) produced on the head's chain")
+                        .Register(registry)),
+      delegate_missed(prometheus::BuildGauge()
+                        .Name("bfd_delegate_slots_missed")
+                        .Help("Slots a delegate (VM) missed on the head's chain")
+                        .Register(registry)),
+      category_blocks(prometheus::BuildGauge()
+                        .Name("bfd_category_blocks_produced")
+                        .Help("Blocks produced by the delegates of a category")
+                        .Register(registry)),
+      category_missed(prometheus::BuildGauge()
+                        .Name("bfd_category_slots_missed")
+                        .Help("Slots missed by the delegates of a category")
+                        .Register(registry)),
+      requests(prometheus::BuildCounter()
+                 .Name("bfd_http_requests_total")
+                 .Help("HTTP requests answered, by route, method and status")
+                 .Register(registry)),
+      latency(prometheus::BuildHistogram()
+                .Name("bfd_http_request_duration_seconds")
+                .Help("Time from reading an HTTP request's headers until its response is ready")
+                .Register(registry)) {
+  const prometheus::Histogram::BucketBoundaries buckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                        0.1,    0.25,  0.5,    1,     2.5,  5,     10};
+  for (const auto& r : routes())
+    if (!latency_by_route.count(r.path))
+      latency_by_route[r.path] = &latency.Add({{"route", r.path}}, buckets);
+  latency_by_route[unmatched_label] = &latency.Add({{"route", std::string(unmatched_label)}}, buckets);
+}
+
+void bridge_metrics::update(std::uint32_t chain, const chain_info& info, const std::vector<delegate_summary>& delegates,
+                            const consensus_params& params) {
+  const auto id = std::to_string(chain);
+  head_height.Add({{"chain", id}}).Set(static_cast<double>(info.head_height));
+  final_height.Add({{"chain", id}}).Set(static_cast<double>(info.final_height));
+  std::vector<std::uint64_t> blocks(params.categories.size(), 0);
+  std::vector<std::uint64_t> missed(params.categories.size(), 0);
+  for (const auto& d : delegates) {
+    const bool known = d.category < params.categories.size();
+    const std::string category = known ? params.categories[d.category].name : std::to_string(d.category);
+    const prometheus::Labels labels{{"chain", id}, {"delegate", to_hex(d.key)}, {"category", category}};
+    delegate_blocks.Add(labels).Set(static_cast<double>(d.blocks_produced));
+    delegate_missed.Add(labels).Set(static_cast<double>(d.slots_missed));
+    if (known) {
+      blocks[d.category] += d.blocks_produced;
+      missed[d.category] += d.slots_missed;
+    }
+  }
+  for (std::size_t c = 0; c < params.categories.size(); ++c) {
+    category_blocks.Add({{"chain", id}, {"category", params.categories[c].name}}).Set(static_cast<double>(blocks[c]));
+    category_missed.Add({{"chain", id}, {"category", params.categories[c].name}}).Set(static_cast<double>(missed[c]));
+  }
+}
+
+void bridge_metrics::update_mempool(std::uint32_t chain, std::uint64_t size) {
+  mempool_size.Add({{"chain", std::to_string(chain)}}).Set(static_cast<double>(size));
+}
+
+namespace {
+
+/// Refreshes every hosted chain's gauges (keeping a chain's last values if its actors do not
+/// answer) and renders the whole registry.
+void get_metrics(bridge_core& core, httplib::Response& res) {
+  {
+    caf::scoped_actor self{core.system};
+    auto hosted = core.hosted_chains(self, nullptr);
+    for (const auto& h : hosted ? *hosted : std::vector<chain_handles>{}) {
+      auto info = core.ask<chain_info>(self, nullptr, h.chain, info_atom::value);
+      auto delegates = core.ask<std::vector<delegate_summary>>(self, nullptr, h.chain, delegates_atom::value);
+      auto size = core.ask<std::uint64_t>(self, nullptr, h.mempool, size_atom::value);
+      std::lock_guard lock(core.metrics_mutex);
+      if (info && delegates)
+        core.metrics.update(h.id, *info, *delegates, core.params_of(h.id));
+      if (size)
+        core.metrics.update_mempool(h.id, *size);
+    }
+  }
+  res.status = 200;
+  res.set_content(prometheus::TextSerializer().Serialize(core.metrics.registry.Collect()),
+                  "text/plain; version=0.0.4; charset=utf-8");
+}
+
+} // namespace
+
+void register_metrics_routes(bridge_core& core) {
+  core.server.Get("/metrics", [&core](const httplib::Request&, httplib::Response& res) { get_metrics(core, res); });
+}
+
+} // namespace bfd::http

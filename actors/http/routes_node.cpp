@@ -1,0 +1,84 @@
+// The node and its chains: GET /healthz, GET /v1/chains (every hosted chain), GET /v1/chains/{chain}
+// and the chain route GET /v1/info (head and final block, round, categories, mempool size).
+#include "actors/http/bridge_core.hpp"
+
+#include "protocols/json_chains.hpp"
+
+namespace bfd::http {
+
+namespace {
+
+void get_info(bridge_core& core, const chain_view& c, const std::vector<std::string>&, httplib::Response& res) {
+  caf::scoped_actor self{core.system};
+  auto info = core.ask<chain_info>(self, &res, c.handles.chain, info_atom::value);
+  if (!info)
+    return;
+  auto delegates = core.ask<std::vector<delegate_summary>>(self, &res, c.handles.chain, delegates_atom::value);
+  if (!delegates)
+    return;
+  auto size = core.ask<std::uint64_t>(self, &res, c.handles.mempool, size_atom::value);
+  if (!size)
+    return;
+  auto j = chain_info_json(*info, *delegates, c.params);
+  j["mempool_size"] = *size;
+  reply(res, 200, j);
+}
+
+void get_health(bridge_core& core, httplib::Response& res) {
+  caf::scoped_actor self{core.system};
+  auto info = core.ask<chain_info>(self, &res, core.config.chain, info_atom::value);
+  if (!info)
+    return;
+  json_object j;
+  j["status"] = "ok";
+  j["chain"] = info->chain;
+  j["head_height"] = info->head_height;
+  j["final_height"] = info->final_height;
+  reply(res, 200, j);
+}
+
+/// One chain's summary; a chain whose actors do not answer is listed as "unavailable" rather
+/// than failing the whole list.
+json_object summary(bridge_core& core, caf::scoped_actor& self, const chain_handles& h) {
+  auto info = core.ask<chain_info>(self, nullptr, h.chain, info_atom::value);
+  auto delegates = info ? core.ask<std::vector<delegate_summary>>(self, nullptr, h.chain, delegates_atom::value)
+                        : std::nullopt;
+  if (!info || !delegates)
+    return chain_summary_json(h, "unavailable");
+  return chain_summary_json(h, *info, *delegates);
+}
+
+void get_chains(bridge_core& core, httplib::Response& res) {
+  caf::scoped_actor self{core.system};
+  auto hosted = core.hosted_chains(self, &res);
+  if (!hosted)
+    return;
+  auto list = json_object::array();
+  for (const auto& h : *hosted)
+    list.push_back(summary(core, self, h));
+  json_object j;
+  j["count"] = list.size();
+  j["chains"] = std::move(list);
+  reply(res, 200, j);
+}
+
+void get_chain(bridge_core& core, const std::string& id, httplib::Response& res) {
+  auto view = core.resolve(res, &id);
+  if (!view)
+    return;
+  caf::scoped_actor self{core.system};
+  reply(res, 200, summary(core, self, view->handles));
+}
+
+} // namespace
+
+void register_node_routes(bridge_core& core) {
+  core.chain_get("/info", get_info);
+  core.server.Get("/healthz", [&core](const httplib::Request&, httplib::Response& res) { get_health(core, res); });
+  core.server.Get("/v1/chains", [&core](const httplib::Request&, httplib::Response& res) { get_chains(core, res); });
+  core.server.Get(R"(/v1/chains/([^/]+))", [&core](const httplib::Request& req, httplib::Response& res) {
+    get_chain(core, req.matches[1].str(), res);
+  });
+}
+
+} // namespace bfd::http

@@ -1,0 +1,126 @@
+// Transactions: POST /v1/txs (one signed transaction), POST /v1/txs/batch, GET /v1/txs/{id}.
+#include "actors/http/bridge_core.hpp"
+
+#include "chains/core/hex.hpp"
+
+namespace bfd::http {
+
+namespace {
+
+void get_tx(bridge_core& core, const chain_view& c, const std::vector<std::string>& args, httplib::Response& res) {
+  const auto& text = args.at(0);
+  auto id = fixed_from_hex<32>(text);
+  if (!id)
+    return reply(res, 400, error_json(make_error(errc::bad_hex, "a transaction id is 64 hex characters")));
+  caf::scoped_actor self{core.system};
+  auto unknown = [](const tx_status& s) { return static_cast<tx_state>(s.state) == tx_state::unknown; };
+  auto status = core.ask<tx_status>(self, &res, c.handles.chain, tx_atom::value, *id);
+  if (!status)
+    return;
+  if (unknown(*status)) {
+    status = core.ask<tx_status>(self, &res, c.handles.mempool, tx_atom::value, *id);
+    if (!status)
+      return;
+  }
+  if (unknown(*status)) {
+    // It may have left the mempool for a block between the two questions.
+    status = core.ask<tx_status>(self, &res, c.handles.chain, tx_atom::value, *id);
+    if (!status)
+      return;
+  }
+  if (unknown(*status))
+    return reply(res, 404, error_json(make_error(errc::not_found, "no transaction " + to_hex(*id)
+                                                                    + " is pending, in the chain or recently rejected")));
+  reply(res, 200, tx_status_json(*id, *status));
+}
+
+void post_tx_batch(bridge_core& core, const chain_view& c, httplib::Response& res, const httplib::ContentReader& reader) {
+  std::string body;
+  if (!core.read_body(res, reader, body))
+    return;
+  auto items = parse_transaction_batch(body);
+  if (!items)
+    return reply(res, 400, error_json(items.error()));
+  std::vector<tx_envelope> txs;
+  for (auto& item : *items)
+    if (item)
+      txs.push_back(tx_envelope{std::move(*item)});
+  std::vector<admission> verdicts;
+  if (!txs.empty()) {
+    caf::scoped_actor self{core.system};
+    auto answer = core.ask<std::vector<admission>>(self, &res, c.handles.mempool, submit_atom::value, txs);
+    if (!answer)
+      return;
+    verdicts = std::move(*answer);
+  }
+  json_object results = json_object::array();
+  std::size_t next = 0;
+  std::size_t accepted = 0;
+  for (auto& item : *items) {
+    if (!item) {
+      results.push_back(error_json(item.error()));
+      continue;
+    }
+    if (next >= verdicts.size()) {
+      results.push_back(error_json(edge_reason::internal, "the mempool gave fewer verdicts than transactions"));
+      continue;
+    }
+    const auto& v = verdicts[next++];
+    const auto code = static_cast<errc>(v.code);
+    json_object j;
+    if (code != errc::ok) {
+      j = error_json(make_error(code, v.detail));
+      j["error"]["id"] = to_hex(v.id);
+    } else {
+      ++accepted;
+      j["id"] = to_hex(v.id);
+      j["status"] = tx_state_name(tx_state::pending);
+      if (!v.detail.empty())
+        j["detail"] = v.detail;
+    }
+    results.push_back(std::move(j));
+  }
+  json_object out;
+  out["accepted"] = accepted;
+  out["results"] = std::move(results);
+  reply(res, 200, out);
+}
+
+void post_tx(bridge_core& core, const chain_view& c, httplib::Response& res, const httplib::ContentReader& reader) {
+  std::string body;
+  if (!core.read_body(res, reader, body))
+    return;
+  auto tx = parse_transaction_submission(body);
+  if (!tx)
+    return reply(res, 400, error_json(tx.error()));
+  caf::scoped_actor self{core.system};
+  auto verdict = core.ask<admission>(self, &res, c.handles.mempool, submit_atom::value, tx_envelope{std::move(*tx)});
+  if (!verdict)
+    return;
+  const auto id = to_hex(verdict->id);
+  const auto code = static_cast<errc>(verdict->code);
+  if (code != errc::ok) {
+    auto j = error_json(make_error(code, verdict->detail));
+    j["error"]["id"] = id;
+    if (code == errc::mempool_full)
+      res.set_header("Retry-After", "1");
+    return reply(res, status_of_refusal(code), j);
+  }
+  json_object j;
+  j["id"] = id;
+  j["status"] = tx_state_name(tx_state::pending);
+  if (!verdict->detail.empty())
+    j["detail"] = verdict->detail;
+  res.set_header("Location", c.prefix + "/txs/" + id);
+  reply(res, 202, j);
+}
+
+} // namespace
+
+void register_tx_routes(bridge_core& core) {
+  core.chain_get(R"(/txs/([^/]+))", get_tx);
+  core.chain_post("/txs", post_tx);
+  core.chain_post("/txs/batch", post_tx_batch);
+}
+
+} // namespace bfd::http

@@ -1,0 +1,27 @@
+// The JSON forms of the many-chains view of the HTTP API: a hosted chain's summary
+// (GET /v1/chains) and a finality certificate (GET /v1/certificate).
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "chains/consensus/confirmation.hpp"
+#include "protocols/directory.hpp"
+#include "protocols/json.hpp"
+
+namespace bfd {
+
+/// A hosted chain: id, kind name, name, token, status, head and final block, and the keys of its
+/// validators (the delegates in the active cluster, in key order).
+json_object chain_summary_json(const chain_handles& handles, const chain_info& info,
+                               const std::vector<delegate_summary>& delegates);
+
+/// A hosted chain whose actors did not answer: id, kind, name, token and the given status.
+json_object chain_summary_json(const chain_handles& handles, std::string_view status);
+
+/// A finality certificate: chain, source and target checkpoints, the cluster hash, whether it
+/// proves the source final, and each signer's key and signature.
+json_object certificate_json(const finality_certificate& cert);
+
+} // namespace bfd

@@ -1,0 +1,114 @@
+// docs/openapi.yaml held against a real node: every route is requested (answers and refusals),
+// the exchanges are written to a file and tests/http/openapi_check.py validates each status,
+// content type and body against the spec's schemas (python3-jsonschema), and that every
+// documented operation was exercised.
+#include <doctest/doctest.h>
+
+#include <array>
+#include <cstdio>
+#include <sys/wait.h>
+#include <fstream>
+#include <string>
+
+#include "tests/http/support.hpp"
+
+using namespace bfd;
+using namespace bfd::test::http;
+using test::shared_network;
+
+namespace {
+
+/// Requests made, with the route template each one is checked under.
+struct recorder {
+  harness& h;
+  json exchanges = json::array();
+
+  answer record(const char* method, const std::string& route, const httplib::Result& r) {
+    auto a = to_answer(r);
+    exchanges.push_back({{"method", method}, {"route", route}, {"status", a.status},
+                         {"content_type", a.content_type}, {"body", a.text}});
+    return a;
+  }
+  answer get(const std::string& route, const std::string& path) { return record("GET", route, h.client->Get(path.c_str())); }
+  answer post(const std::string& route, const std::string& path, const std::string& body,
+              const char* type = "application/json") {
+    return record("POST", route, h.client->Post(path.c_str(), body, type));
+  }
+};
+
+/// Runs a command, returns its exit status and what it printed.
+std::pair<int, std::string> run(const std::string& command) {
+  std::string out;
+  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
+  REQUIRE(p);
+  std::array<char, 4096> buf{};
+  while (auto n = std::fread(buf.data(), 1, buf.size(), p))
+    out.append(buf.data(), n);
+  const int status = ::pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+} // namespace
+
+TEST_CASE("every route's real answers match docs/openapi.yaml") {
+  harness h;
+  recorder r{h};
+  const auto to = format_address(address_of(shared_network().accounts[1].pub));
+  const std::string bad_id(64, 'f');
+
+  // Before any block: no certificate, a pending transaction.
+  for (const std::string prefix : {"/v1", "/v1/chains/1"}) {
+    const auto chain_route = [&](const std::string& suffix) {
+      return (prefix == "/v1" ? "/v1" : "/v1/chains/{chain}") + suffix;
+    };
+    CHECK(r.get(chain_route("/certificate"), prefix + "/certificate").status == 404);
+  }
+  const auto tx = signed_transfer(0, address_of(shared_network().accounts[1].pub), units_per_bfdt);
+  REQUIRE(r.post("/v1/txs", "/v1/txs", hex_body(tx)).status == 202);
+  CHECK(r.get("/v1/txs/{id}", "/v1/txs/" + to_hex(signing_hash(tx))).body["status"] == "pending");
+  h.run_slots(0, 4);
+  const auto batch_tx = signed_transfer(1, address_of(shared_network().accounts[1].pub), units_per_bfdt);
+
+  r.get("/healthz", "/healthz");
+  CHECK(r.get("/metrics", "/metrics").status == 200);
+  CHECK(r.get("/v1/chains", "/v1/chains").status == 200);
+  CHECK(r.get("/v1/chains/{chain}", "/v1/chains/1").status == 200);
+  CHECK(r.get("/v1/chains/{chain}", "/v1/chains/9").status == 404);
+  CHECK(r.get("/v1/chains/{chain}", "/v1/chains/x").status == 400);
+
+  for (const std::string prefix : {"/v1", "/v1/chains/1"}) {
+    const std::string t = prefix == "/v1" ? "/v1" : "/v1/chains/{chain}";
+    CHECK(r.get(t + "/info", prefix + "/info").status == 200);
+    CHECK(r.get(t + "/blocks/{id}", prefix + "/blocks/1").status == 200);
+    CHECK(r.get(t + "/blocks/{id}", prefix + "/blocks/0").status == 200);
+    CHECK(r.get(t + "/blocks/{id}", prefix + "/blocks/999999").status == 404);
+    CHECK(r.get(t + "/blocks/{id}", prefix + "/blocks/abc").status == 400);
+    CHECK(r.get(t + "/txs/{id}", prefix + "/txs/" + to_hex(signing_hash(tx))).status == 200);
+    CHECK(r.get(t + "/txs/{id}", prefix + "/txs/" + bad_id).status == 404);
+    CHECK(r.get(t + "/txs/{id}", prefix + "/txs/xyz").status == 400);
+    CHECK(r.get(t + "/accounts/{address}", prefix + "/accounts/" + to).status == 200);
+    CHECK(r.get(t + "/accounts/{address}", prefix + "/accounts/bfd00").status == 400);
+    CHECK(r.get(t + "/delegates", prefix + "/delegates").status == 200);
+    CHECK(r.get(t + "/schedule", prefix + "/schedule").status == 200);
+    CHECK(r.get(t + "/certificate", prefix + "/certificate").status == 200);
+    CHECK(r.post(t + "/txs", prefix + "/txs", hex_body(tx)).status == 409);
+    CHECK(r.post(t + "/txs", prefix + "/txs", R"({"hex": "zz"})").status == 400);
+    CHECK(r.post(t + "/txs", prefix + "/txs", "a=b", "multipart/form-data; boundary=x").status == 415);
+    CHECK(r.post(t + "/txs", prefix + "/txs", std::string(300 * 1024, ' ')).status == 413);
+    CHECK(r.post(t + "/txs/batch", prefix + "/txs/batch",
+                 json{{"txs", {transaction_hex(prefix == "/v1" ? batch_tx : tx), "zz"}}}.dump())
+            .status == 200);
+    CHECK(r.post(t + "/txs/batch", prefix + "/txs/batch", "[]").status == 400);
+  }
+  // Chains this node does not host, and malformed chain ids.
+  CHECK(r.get("/v1/chains/{chain}/info", "/v1/chains/2/info").status == 404);
+  CHECK(r.get("/v1/chains/{chain}/info", "/v1/chains/99999999999/info").status == 400);
+  CHECK(r.post("/v1/chains/{chain}/txs", "/v1/chains/2/txs", hex_body(tx)).status == 404);
+
+  test::temp_dir dir;
+  const auto file = (dir.path / "exchanges.json").string();
+  std::ofstream(file) << r.exchanges.dump(1);
+  const auto [status, output] = run("python3 " BFD_SOURCE_DIR "/tests/http/openapi_check.py " BFD_SOURCE_DIR
+                                    "/docs/openapi.yaml " + file);
+  CHECK_MESSAGE(status == 0, output);
+}
