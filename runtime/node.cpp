@@ -98,18 +98,35 @@ result<std::unique_ptr<node>> node::start(caf::actor_system& system, node_option
       return unit.error();
     caf::anon_send(n->directory_, put_atom::value, (*unit)->handles());
     const auto id = (*unit)->id();
+    n->note_params(id, &(*unit)->spec().genesis.params);
     n->units_.emplace(id, std::move(*unit));
   }
   const auto& opts = n->options_;
   if (opts.http) {
     const auto* main = n->first();
-    auto bridge = http_bridge::start(system, http_bridge_config{*opts.http, main->chain(), main->mempool(),
-                                                                main->spec().genesis.params, opts.time, opts.log});
+    http_bridge_config hc{*opts.http, main->chain(), main->mempool(), main->spec().genesis.params, opts.time, opts.log};
+    hc.directory = n->directory_;
+    hc.chain_params = [table = n->params_](std::uint32_t id) -> std::optional<consensus_params> {
+      std::lock_guard<std::mutex> guard(table->lock);
+      auto it = table->params.find(id);
+      if (it == table->params.end())
+        return std::nullopt;
+      return it->second;
+    };
+    auto bridge = http_bridge::start(system, std::move(hc));
     if (!bridge)
       return bridge.error();
     n->http_ = std::move(*bridge);
   }
   return n;
+}
+
+void node::note_params(chain_id id, const consensus_params* p) {
+  std::lock_guard<std::mutex> guard(params_->lock);
+  if (p)
+    params_->params[id] = *p;
+  else
+    params_->params.erase(id);
 }
 
 chain_unit* node::unit(chain_id id) const {
@@ -138,6 +155,7 @@ result<chain_unit*> node::add_chain(const chain_spec& spec, std::vector<delegate
   if (!unit)
     return unit.error();
   caf::anon_send(directory_, put_atom::value, (*unit)->handles());
+  note_params(spec.id, &(*unit)->spec().genesis.params);
   auto* out = unit->get();
   units_.emplace(spec.id, std::move(*unit));
   return out;
@@ -150,6 +168,7 @@ status node::stop_chain(chain_id id) {
   if (it == units_.end())
     return make_error(errc::not_found, "chain " + std::to_string(id) + " is not hosted here");
   caf::anon_send(directory_, erase_atom::value, id);
+  note_params(id, nullptr);
   it->second->stop();
   units_.erase(it);
   return {};

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <map>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -90,6 +92,13 @@ private:
   chain_id first_ = mainchain_id;
   std::map<chain_id, std::unique_ptr<chain_unit>> units_;
   directory_actor directory_;
+  // Each hosted chain's parameters, read by the HTTP bridge's threads (hence the lock).
+  struct params_table {
+    std::mutex lock;
+    std::map<chain_id, consensus_params> params;
+  };
+  std::shared_ptr<params_table> params_ = std::make_shared<params_table>();
+  void note_params(chain_id id, const consensus_params* p);
   std::shared_ptr<verified_cache> verified_;
   std::vector<verifier_actor> verifiers_;
   std::unique_ptr<http_bridge> http_;
