@@ -81,6 +81,7 @@ std::string_view tag_name(hash_tag tag) noexcept {
     case hash_tag::stake: return "bfd/stake";
     case hash_tag::consensus_scalars: return "bfd/consensus/scalars";
     case hash_tag::cluster: return "bfd/cluster";
+    case hash_tag::sidechain: return "bfd/sidechain";
   }
   return "bfd/unknown";
 }
