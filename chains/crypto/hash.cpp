@@ -9,7 +9,8 @@ namespace bfd {
 
 namespace {
 
-constexpr std::size_t tag_count = 19;
+// One past the last tag: update when a tag is added.
+constexpr std::size_t tag_count = static_cast<std::size_t>(hash_tag::sidechain) + 1;
 
 // Fetching the digest once and cloning a context that has already absorbed the tag
 // prefix is ~3x faster than EVP_sha256() per call (shared/CAF-NOTES.md).

@@ -15,7 +15,7 @@ error broken(const std::string& what) {
 } // namespace
 
 result<anchored_block> verify_anchoring(const anchoring_proof& proof, const block_header& trusted_mainchain_final,
-                                        const hash256& anchor_entry) {
+                                        const anchor_binding& anchor) {
   // Mainchain: the anchoring block is an ancestor of (or is) the trusted final header.
   if (proof.mainchain_links.size() > max_mainchain_links)
     return broken("more than " + std::to_string(max_mainchain_links) + " mainchain links");
@@ -30,7 +30,7 @@ result<anchored_block> verify_anchoring(const anchoring_proof& proof, const bloc
   if (below->chain != trusted_mainchain_final.chain || below_hash != header_hash(trusted_mainchain_final))
     return broken("the mainchain links do not end at the trusted header");
   // The anchor transaction is in the anchoring block.
-  if (!verify_merkle_proof(proof.mainchain_block.tx_root, anchor_entry, proof.inclusion))
+  if (!verify_merkle_proof(proof.mainchain_block.tx_root, anchor.entry, proof.inclusion))
     return broken("the anchor transaction is not in the anchoring block's tx root");
   // Sidechain: the proven block is an ancestor of (or is) the anchored header.
   if (proof.anchored.chain == trusted_mainchain_final.chain)
@@ -38,6 +38,8 @@ result<anchored_block> verify_anchoring(const anchoring_proof& proof, const bloc
   if (proof.sidechain_links.size() > registry_bounds::max_anchor_interval)
     return broken("more sidechain links than the longest anchor interval");
   const auto anchored_hash = header_hash(proof.anchored);
+  if (anchored_hash != anchor.anchored_header)
+    return broken("the anchored header is not the one the anchor transaction carries");
   for (std::size_t i = 0; i < proof.sidechain_links.size(); ++i) {
     const auto& h = proof.sidechain_links[i];
     const auto& above = i + 1 < proof.sidechain_links.size() ? proof.sidechain_links[i + 1] : proof.anchored;
@@ -51,8 +53,8 @@ result<anchored_block> verify_anchoring(const anchoring_proof& proof, const bloc
 }
 
 status verify_anchoring(const anchoring_proof& proof, const block_header& trusted_mainchain_final,
-                        const hash256& anchor_entry, const anchored_block& claim) {
-  auto proven = verify_anchoring(proof, trusted_mainchain_final, anchor_entry);
+                        const anchor_binding& anchor, const anchored_block& claim) {
+  auto proven = verify_anchoring(proof, trusted_mainchain_final, anchor);
   if (!proven)
     return proven.error();
   if (!(*proven == claim))

@@ -41,19 +41,26 @@ struct anchoring_proof {
   std::vector<block_header> mainchain_links;
 };
 
+/// What the caller reads from the anchor transaction itself (it holds the transaction codec):
+/// its entry hash and the hash of the header its sidechain_anchor payload carries. This binds
+/// the transaction proven included to the anchored header of the proof.
+struct anchor_binding {
+  hash256 entry;
+  hash256 anchored_header;
+};
+
 /// Verifies `proof` and returns the sidechain block it proves (its first link, or the anchored
-/// header). `anchor_entry` is the entry hash of the anchor transaction, computed by the caller
-/// from the transaction whose payload carries `proof.anchored` (its sidechain_anchor payload).
+/// header). `proof.anchored` must hash to `anchor.anchored_header`.
 /// Checks: the mainchain links chain by parent hash and height from `mainchain_block` to
 /// `trusted_mainchain_final` (same chain, at most max_mainchain_links); the entry is in the
 /// anchoring block's tx root; the sidechain links chain by parent hash and height to
 /// `anchored`, all of the anchored chain, at most registry_bounds::max_anchor_interval of them.
 result<anchored_block> verify_anchoring(const anchoring_proof& proof, const block_header& trusted_mainchain_final,
-                                        const hash256& anchor_entry);
+                                        const anchor_binding& anchor);
 
 /// As verify_anchoring, and the proven block must be `claim`.
 status verify_anchoring(const anchoring_proof& proof, const block_header& trusted_mainchain_final,
-                        const hash256& anchor_entry, const anchored_block& claim);
+                        const anchor_binding& anchor, const anchored_block& claim);
 
 /// Builds the sidechain part: links from the header at `height` up to `anchored`, out of
 /// `headers` (consecutive sidechain headers, any order of storage, found by height). Nothing

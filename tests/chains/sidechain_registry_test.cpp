@@ -20,7 +20,7 @@ const key_pair& authority() {
 }
 
 /// A mainchain (the fixture's network: 3 VMs per category, equal bids, so its active cluster
-/// holds gold 2, silver 2, bronze 1) and a registry whose authority is keys_of(0x77).
+/// holds two of each: selection takes full passes across the categories) and a registry whose authority is keys_of(0x77).
 struct mainchain {
   network net;
   chain_state state;
@@ -73,7 +73,8 @@ struct sidechain {
   network net;
   chain_state builder;
   chain_engine engine;
-  std::vector<block> blocks;
+  std::vector<block> blocks;  // by height, genesis first
+  std::map<std::uint64_t, finality_certificate> certs;  // the certificate that made each height final
   std::uint64_t next_slot = 0;
 
   sidechain(const mainchain& m, const sidechain_entry& e)
@@ -102,6 +103,8 @@ struct sidechain {
     REQUIRE(source);
     for (const auto& member : engine.confirming_cluster(hash)->members)
       engine.add_confirmation(test::vote(b, net.delegates.at(member.key).keys, source->height, source->hash));
+    if (engine.final_certificate())
+      certs.emplace(engine.final_height(), *engine.final_certificate());
     return blocks.back();
   }
 
@@ -112,8 +115,9 @@ struct sidechain {
     REQUIRE(engine.final_height() == h);
     sidechain_anchor_payload p;
     p.id = net.config.chain;
-    p.header = engine.find_block(engine.final_hash())->header;
-    p.certificate = *engine.final_certificate();
+    p.header = blocks.at(h).header;
+    REQUIRE(header_hash(p.header) == engine.final_hash());
+    p.certificate = certs.at(h);
     return p;
   }
 };
@@ -193,7 +197,7 @@ TEST_CASE("a duplicate id or name, a reserved id, a mainchain kind and bad token
 TEST_CASE("validator sets that break the rule against the mainchain's active cluster are refused") {
   mainchain m;
   const auto& active = m.active();
-  REQUIRE(active.members.size() == 5);
+  REQUIRE(active.members.size() == 6);
   auto refused = [&](const sidechain_entry& e) { return m.reg(e).error().code == errc::bad_validator_set; };
   auto e = m.entry();
   e.validators[1] = e.validators[0];  // listed twice
@@ -218,9 +222,9 @@ TEST_CASE("validator sets that break the rule against the mainchain's active clu
       e.validators[2].key = vm.key;
   REQUIRE_FALSE(active.find(e.validators[2].key));
   CHECK(refused(e));
-  // The rule asks for two bronze validators: the cluster has one.
-  validator_rule two_bronze{{0, 0, 2}};
-  CHECK(choose_validators(active, two_bronze).error().code == errc::bad_validator_set);
+  // The rule asks for three bronze validators: the cluster has two.
+  validator_rule three_bronze{{0, 0, 3}};
+  CHECK(choose_validators(active, three_bronze).error().code == errc::bad_validator_set);
   CHECK(m.registry.ids().empty());
 }
 
@@ -275,8 +279,7 @@ TEST_CASE("a real sidechain's final headers are anchored; forged, stale, skippin
   auto far = side.anchor_at(7);
   CHECK(m.registry.apply_anchor(far, m.at).error().code == errc::bad_height);
   m.at.height = 21;
-  auto mid = sidechain_anchor_payload{7, side.engine.find_block(header_hash(side.blocks[6].header))->header,
-                                      *side.engine.justification_of(header_hash(side.blocks[7].header)), {}};
+  auto mid = sidechain_anchor_payload{7, side.blocks[6].header, side.certs.at(6), {}};
   REQUIRE(mid.certificate.proves_final());
   REQUIRE(m.registry.apply_anchor(mid, m.at));
   REQUIRE(m.registry.apply_anchor(far, m.at));
@@ -461,7 +464,8 @@ TEST_CASE("an anchoring proof verifies against a trusted mainchain header and fa
   // The mainchain: real blocks. The block at height 2 holds the anchor transaction among two
   // transfers; until kind 9 is in the transaction codec, the anchor's entry hash stands in as
   // the payload's tagged hash (the verifier takes the entry hash as an input).
-  const hash256 anchor_entry = tagged_hash(hash_tag::tx_entry, codec::encode(anchor));
+  const hash256 entry = tagged_hash(hash_tag::tx_entry, codec::encode(anchor));
+  const anchor_binding anchor_entry{entry, header_hash(anchor.header)};
   network& net = m.net;
   auto [st, gb] = net.genesis();
   std::vector<block> main_blocks;
@@ -476,7 +480,7 @@ TEST_CASE("an anchoring proof verifies against a trusted mainchain header and fa
   }
   // The anchoring block's tx root with the anchor entry inserted between the transfers.
   block_header anchoring = main_blocks[1].header;
-  std::vector<hash256> entries{entry_hash(main_blocks[1].txs[0]), anchor_entry, entry_hash(main_blocks[1].txs[1])};
+  std::vector<hash256> entries{entry_hash(main_blocks[1].txs[0]), entry, entry_hash(main_blocks[1].txs[1])};
   anchoring.tx_root = merkle_root(entries);
   // Its descendants link to it by parent hash (re-linked headers; the verifier checks links only).
   std::vector<block_header> links;
@@ -502,17 +506,20 @@ TEST_CASE("an anchoring proof verifies against a trusted mainchain header and fa
   // Proving the anchored header itself, and a block linked from nearer.
   auto direct = proof;
   direct.sidechain_links.clear();
-  CHECK(verify_anchoring(direct, trusted, anchor_entry, {7, 4, header_hash(anchor.header)}));
+  CHECK(verify_anchoring(direct, trusted, anchor_entry, anchored_block{7, 4, header_hash(anchor.header)}));
   // Trusting the anchoring block itself.
   auto at_anchor = proof;
   at_anchor.mainchain_links.clear();
   CHECK(verify_anchoring(at_anchor, anchoring, anchor_entry, claim));
 
-  auto fails = [&](const anchoring_proof& p, const hash256& entry = {}, const block_header* t = nullptr) {
-    auto r = verify_anchoring(p, t ? *t : trusted, entry.is_zero() ? anchor_entry : entry, claim);
+  auto fails = [&](const anchoring_proof& p, const anchor_binding* other = nullptr, const block_header* t = nullptr) {
+    auto r = verify_anchoring(p, t ? *t : trusted, other ? *other : anchor_entry, claim);
     return !r.ok() && r.error().code == errc::bad_proof;
   };
-  CHECK(fails(proof, hash256{tagged_hash(hash_tag::tx_entry, codec::encode(side.anchor_at(5)))}));
+  const anchor_binding other_entry{tagged_hash(hash_tag::tx_entry, codec::encode(side.anchor_at(5))), anchor_entry.anchored_header};
+  CHECK(fails(proof, &other_entry));
+  const anchor_binding other_header{entry, header_hash(side.blocks[3].header)};
+  CHECK(fails(proof, &other_header));
   CHECK(fails(proof, {}, &main_blocks[4].header));  // not the trusted header the links reach
   auto p = proof;
   p.sidechain_links[1].timestamp_ms += 1;
