@@ -56,6 +56,11 @@ std::string_view to_string(errc code) noexcept {
     case errc::bad_secret_key: return "bad_secret_key";
     case errc::io: return "io";
     case errc::invalid_argument: return "invalid_argument";
+    case errc::unauthorized: return "unauthorized";
+    case errc::unknown_chain: return "unknown_chain";
+    case errc::wrong_status: return "wrong_status";
+    case errc::already_exists: return "already_exists";
+    case errc::bad_validator_set: return "bad_validator_set";
   }
   return "unknown";
 }

@@ -70,6 +70,12 @@ enum class errc : std::uint16_t {
   bad_secret_key = 500,
   io = 501,
   invalid_argument = 502,
+  // sidechain registry (8xx)
+  unauthorized = 800,       ///< only the registry authority may do this
+  unknown_chain = 801,      ///< no sidechain with this id is registered
+  wrong_status = 802,       ///< not allowed in the sidechain's status (e.g. an anchor after cease)
+  already_exists = 803,     ///< a sidechain with this id or name is registered
+  bad_validator_set = 804,  ///< validators that do not satisfy the sidechain's rule
 };
 
 /// Stable machine-readable name of a reason code, e.g. "nonce_reused".

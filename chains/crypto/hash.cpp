@@ -9,7 +9,8 @@ namespace bfd {
 
 namespace {
 
-constexpr std::size_t tag_count = 19;
+// One past the last tag: update when a tag is added.
+constexpr std::size_t tag_count = static_cast<std::size_t>(hash_tag::sidechain) + 1;
 
 // Fetching the digest once and cloning a context that has already absorbed the tag
 // prefix is ~3x faster than EVP_sha256() per call (shared/CAF-NOTES.md).
@@ -81,6 +82,7 @@ std::string_view tag_name(hash_tag tag) noexcept {
     case hash_tag::stake: return "bfd/stake";
     case hash_tag::consensus_scalars: return "bfd/consensus/scalars";
     case hash_tag::cluster: return "bfd/cluster";
+    case hash_tag::sidechain: return "bfd/sidechain";
   }
   return "bfd/unknown";
 }

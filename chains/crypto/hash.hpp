@@ -29,6 +29,7 @@ enum class hash_tag {
   stake,         ///< "bfd/stake": a stake item of the consensus state's stake tree
   consensus_scalars,  ///< "bfd/consensus/scalars": the small part of the consensus state
   cluster,       ///< "bfd/cluster": names the cluster a finality certificate counts
+  sidechain,     ///< "bfd/sidechain": the sidechain registry's items and root
 };
 
 /// The tag string of a domain, e.g. "bfd/tx".
