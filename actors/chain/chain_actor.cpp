@@ -70,11 +70,11 @@ struct chain_actor_state {
     return vm ? cs.params().categories[vm->category].name : "?";
   }
 
-  void persist(const std::vector<block>& finalized) {
+  void persist(const std::vector<validated_ptr>& finalized) {
     if (finalized.empty())
       return;
-    const auto& last = finalized.back();
-    info("final #{} {} ({} block{} newly final)", last.header.height, short_hex(header_hash(last.header)),
+    const auto& last = *finalized.back();
+    info("final #{} {} ({} block{} newly final)", last.header().height, short_hex(last.hash),
          finalized.size(), finalized.size() == 1 ? "" : "s");
     if (!store || failed)
       return;
@@ -94,7 +94,7 @@ struct chain_actor_state {
       failed = true;
       if (config.log)
         config.log->error("storage failure: could not persist final #{}: {}; the chain actor stops",
-                          last.header.height, st.error().message());
+                          last.header().height, st.error().message());
       if (stop)
         stop(st.error());
       return;
@@ -180,17 +180,18 @@ void report_evidence(chain_pointer self, const std::vector<evidence_payload>& ev
     submit_evidence(self);
 }
 
-void notify_mempool(chain_pointer self, const std::vector<block>& applied, std::vector<tx_rejection> rejected = {}) {
+void notify_mempool(chain_pointer self, const std::vector<validated_ptr>& applied,
+                    std::vector<tx_rejection> rejected = {}) {
   auto& st = self->state;
   const auto& head = st.engine->head_state();
   inclusion_notice notice;
   notice.head_height = head.head().height;
   std::set<public_key> senders;
-  for (const auto& b : applied)
-    for (const auto& tx : b.txs) {
-      notice.included.push_back(signing_hash(tx));
+  for (const auto& b : applied) {
+    notice.included.insert(notice.included.end(), b->ids.begin(), b->ids.end());
+    for (const auto& tx : b->txs())
       senders.insert(tx.sender);
-    }
+  }
   for (const auto& s : senders) {
     notice.senders.push_back(s);
     notice.next_nonces.push_back(head.accounts().get(address_of(s)).nonce);
@@ -199,9 +200,9 @@ void notify_mempool(chain_pointer self, const std::vector<block>& applied, std::
   self->send(st.config.mempool, included_atom::value, std::move(notice));
 }
 
-void log_applied(chain_pointer self, const block& b, const round_info& before) {
+void log_applied(chain_pointer self, const validated_block& b, const round_info& before) {
   auto& st = self->state;
-  const auto& h = b.header;
+  const auto& h = b.header();
   if (h.round > before.number) {
     std::string missed;
     for (std::size_t i = 0; i < before.order.size(); ++i)
@@ -215,8 +216,8 @@ void log_applied(chain_pointer self, const block& b, const round_info& before) {
       order += " " + to_hex(k).substr(0, 8);
     st.info("round {} (epoch {}) order:{}", r.number, st.engine->head_state().consensus().epoch(), order);
   }
-  st.info("block #{} {} round {} slot {} by {} ({}) txs {}", h.height, short_hex(header_hash(h)), h.round, h.slot,
-          to_hex(h.producer).substr(0, 8), st.category_name(h.producer), b.txs.size());
+  st.info("block #{} {} round {} slot {} by {} ({}) txs {}", h.height, short_hex(b.hash), h.round, h.slot,
+          to_hex(h.producer).substr(0, 8), st.category_name(h.producer), b.txs().size());
 }
 
 void broadcast_block(chain_pointer self, const block_envelope& env);
@@ -269,10 +270,10 @@ void share_justifications(chain_pointer self, const caf::actor& peer) {
   if (const auto& f = st.engine->final_certificate())
     self->send(to, relay_atom::value, certificate_envelope{*f});
   for (auto h = st.engine->final_height() + 1;; ++h) {
-    const auto* b = st.engine->best_block_at(h);
+    const auto b = st.engine->best_validated_at(h);
     if (!b)
       break;
-    if (auto cert = st.engine->justification_of(header_hash(b->header)))
+    if (auto cert = st.engine->justification_of(b->hash))
       self->send(to, relay_atom::value, certificate_envelope{std::move(*cert)});
   }
 }
@@ -281,7 +282,7 @@ void share_justifications(chain_pointer self, const caf::actor& peer) {
 /// (its highest justified ancestor); calls `done` once every request is answered. Their votes
 /// are counted and relayed to peers as they come.
 template <class Done>
-void request_votes(chain_pointer self, const std::vector<block>& blocks, Done done) {
+void request_votes(chain_pointer self, const std::vector<validated_ptr>& blocks, Done done) {
   auto& st = self->state;
   auto outstanding = std::make_shared<std::size_t>(1);
   auto finish = [outstanding, done]() mutable {
@@ -289,12 +290,12 @@ void request_votes(chain_pointer self, const std::vector<block>& blocks, Done do
       done();
   };
   for (const auto& applied : blocks) {
-    const auto hash = header_hash(applied.header);
+    const auto hash = applied->hash;
     const auto* confirmers = st.engine->confirming_cluster(hash);
     const auto source = st.engine->vote_source(hash);
     if (!confirmers || !source)
       continue;
-    block_envelope shared{std::make_shared<const block>(applied)};
+    block_envelope shared{applied->blk};
     // The cluster's members hosted here, in the cluster's order (not every local delegate:
     // a node may host thousands of VMs waiting in the queue).
     // While the block that fixed its cluster is not final here, the final block's cluster votes
@@ -307,9 +308,9 @@ void request_votes(chain_pointer self, const std::vector<block>& blocks, Done do
         voters.push_back(m.key);
     for (const auto& key : voters) {
       auto local = st.delegates.find(key);
-      if (local == st.delegates.end() || local->second.asked_height >= applied.header.height)
+      if (local == st.delegates.end() || local->second.asked_height >= applied->header().height)
         continue;
-      local->second.asked_height = applied.header.height;
+      local->second.asked_height = applied->header().height;
       ++*outstanding;
       self->request(local->second.handle, std::chrono::milliseconds(st.config.confirm_timeout_ms), confirm_atom::value,
                     shared, source->height, source->hash)
@@ -367,10 +368,13 @@ caf::result<block_ack> process_block(chain_pointer self, const block_envelope& e
     st.warn("rejected block #{} by {}: {}", b.header.height, to_hex(b.header.producer).substr(0, 8), err.message());
     return make_ack(block_outcome::rejected, err, *st.engine);
   }
+  // Hashed once here; everything after uses the digest.
+  const auto digest = st.engine->digest(env.ptr);
   // Verify each signature once per node: those the mempool checked are in the cache.
-  for (const auto& tx : b.txs) {
-    const auto id = signing_hash(tx);
-    const auto entry = entry_hash(id, tx);  // keyed by signature too: a swapped one is re-checked
+  for (std::size_t i = 0; i < b.txs.size(); ++i) {
+    const auto& tx = b.txs[i];
+    const auto& id = digest->ids[i];
+    const auto& entry = digest->entries[i];  // keyed by signature too: a swapped one is re-checked
     if (st.config.verified->contains(entry))
       continue;
     if (!verify(tx.sender, id.view(), tx.sig))
@@ -379,7 +383,7 @@ caf::result<block_ack> process_block(chain_pointer self, const block_envelope& e
     st.config.verified->add(entry);
   }
   const round_info before = st.engine->head_state().consensus().round();
-  auto result = st.engine->add_block(b, signature_check::already_verified);
+  auto result = st.engine->add_block(digest, signature_check::already_verified);
   announce_justified(self, result.justified);
   report_evidence(self, result.evidence);
   if (from == origin::local && result.outcome != block_outcome::rejected
@@ -391,7 +395,7 @@ caf::result<block_ack> process_block(chain_pointer self, const block_envelope& e
     return make_ack(result.outcome, result.err, *st.engine);
   }
   for (const auto& applied : result.applied)
-    log_applied(self, applied, before);
+    log_applied(self, *applied, before);
   if (!result.applied.empty())
     announce_progress(self);
   if (!result.applied.empty()) {
@@ -659,8 +663,8 @@ chain_actor::behavior_type chain_impl(chain_pointer self, std::shared_ptr<chain_
     },
     [=](height_atom, std::uint64_t height) {
       auto& st = self->state;
-      if (const auto* b = st.engine->best_block_at(height))
-        return block_envelope{*b};
+      if (auto b = st.engine->best_validated_at(height))
+        return block_envelope{b->blk};
       if (st.store && height < st.engine->final_height())
         if (auto stored = st.store->block_at(height); stored && *stored)
           return block_envelope{std::move(**stored)};
@@ -673,7 +677,7 @@ chain_actor::behavior_type chain_impl(chain_pointer self, std::shared_ptr<chain_
         out.state = static_cast<std::uint8_t>(tx_state::included);
         out.height = found->blk->header.height;
         out.index = found->index;
-        out.block = header_hash(found->blk->header);
+        out.block = found->block_hash;
         out.tx = tx_envelope{found->blk->txs[found->index]};
         return out;
       }
@@ -690,8 +694,8 @@ chain_actor::behavior_type chain_impl(chain_pointer self, std::shared_ptr<chain_
     },
     [=](block_atom, const hash256& hash) {
       auto& st = self->state;
-      if (const auto* b = st.engine->find_block(hash))
-        return block_envelope{*b};
+      if (auto b = st.engine->find_validated(hash))
+        return block_envelope{b->blk};
       if (st.store)
         if (auto stored = st.store->block_by_hash(hash); stored && *stored)
           return block_envelope{std::move(**stored)};

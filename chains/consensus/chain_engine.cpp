@@ -8,7 +8,7 @@ namespace bfd {
 
 chain_engine::chain_engine(chain_state final_state, block final_block, std::optional<finality_certificate> cert)
   : final_(std::move(final_state)), head_(final_), final_cert_(std::move(cert)),
-    final_block_(std::move(final_block)) {
+    final_block_(digest_block(std::make_shared<const block>(std::move(final_block)))) {
   final_.release_undo();
   head_.release_undo();
   final_active_fixed_ = final_next_fixed_ = final_height();
@@ -21,13 +21,13 @@ void chain_engine::stamp_clusters(entry& e, const consensus_state& after) {
   std::uint64_t parent_active_fixed = final_active_fixed_, parent_next_fixed = final_next_fixed_;
   hash256 parent_next = final_next_hash_;
   std::uint64_t parent_epoch = final_epoch_;
-  if (auto p = blocks_.find(e.blk.header.parent); p != blocks_.end()) {
+  if (auto p = blocks_.find(e.vb->header().parent); p != blocks_.end()) {
     parent_active_fixed = p->second.active_fixed;
     parent_next_fixed = p->second.next_fixed;
     parent_next = p->second.next_hash;
     parent_epoch = p->second.epoch;
   }
-  const auto height = e.blk.header.height;
+  const auto height = e.vb->header().height;
   e.epoch = after.epoch();
   e.active_hash = cluster_hash(after.active());
   e.next_hash = cluster_hash(after.next());
@@ -55,27 +55,37 @@ std::optional<cluster> chain_engine::dual_cluster(const hash256& hash) const {
   return out;
 }
 
-const block* chain_engine::find_block(const hash256& hash) const {
+validated_ptr chain_engine::find_validated(const hash256& hash) const {
   if (hash == final_hash())
-    return &final_block_;
+    return final_block_;
   auto i = blocks_.find(hash);
-  return i == blocks_.end() ? nullptr : &i->second.blk;
+  return i == blocks_.end() ? nullptr : i->second.vb;
+}
+
+validated_ptr chain_engine::best_validated_at(std::uint64_t height) const {
+  if (height == final_height())
+    return final_block_;
+  if (height < final_height() || height > final_height() + best_.size())
+    return nullptr;
+  return blocks_.at(best_[height - final_height() - 1]).vb;
+}
+
+const block* chain_engine::find_block(const hash256& hash) const {
+  auto v = find_validated(hash);
+  return v ? v->blk.get() : nullptr;
 }
 
 const block* chain_engine::best_block_at(std::uint64_t height) const {
-  if (height == final_height())
-    return &final_block_;
-  if (height < final_height() || height > final_height() + best_.size())
-    return nullptr;
-  return &blocks_.at(best_[height - final_height() - 1]).blk;
+  auto v = best_validated_at(height);
+  return v ? v->blk.get() : nullptr;
 }
 
 std::optional<chain_engine::pending_location> chain_engine::find_unfinalized_transaction(const hash256& id) const {
   for (const auto& hash : best_) {
-    const auto& b = blocks_.at(hash).blk;
-    for (std::uint32_t i = 0; i < b.txs.size(); ++i)
-      if (signing_hash(b.txs[i]) == id)
-        return pending_location{&b, i};
+    const auto& v = *blocks_.at(hash).vb;
+    for (std::uint32_t i = 0; i < v.ids.size(); ++i)
+      if (v.ids[i] == id)
+        return pending_location{v.blk.get(), i, v.hash};
   }
   return std::nullopt;
 }
@@ -93,7 +103,7 @@ std::vector<hash256> chain_engine::branch_to(const hash256& tip) const {
     if (i == blocks_.end())
       return {};
     branch.push_back(cur);
-    cur = i->second.blk.header.parent;
+    cur = i->second.vb->header().parent;
   }
   std::reverse(branch.begin(), branch.end());
   return branch;
@@ -144,17 +154,36 @@ void chain_engine::record_vote(const confirmation& c, std::vector<evidence_paylo
   mine.emplace(c.height, c);
 }
 
+status chain_engine::apply_to_head(entry& e, signature_check sigs) {
+  // Executes the block on the head once, or takes it from its build when it is the block this
+  // engine built on this very head; records its undo mark and what it changed (the final state
+  // advances by that at finality, without executing it again).
+  auto m = head_.checkpoint();
+  head_.reset_changes();
+  const chain_state::prechecked known{e.vb->hash};
+  const bool from_build = built_ && built_->returned == e.vb && built_->parent == head_.head_hash();
+  auto st = from_build ? head_.apply_built(*e.vb->blk, known, built_->kept.changes)
+                       : head_.apply_block(*e.vb->blk, sigs, known);
+  if (!st)
+    return st;
+  if (from_build) {
+    ++executions_.head_from_build;
+    built_.reset();
+  } else {
+    ++executions_.head_applied;
+  }
+  e.head_mark = std::move(m);
+  e.changes = head_.changes();
+  stamp_clusters(e, head_.consensus());
+  return {};
+}
+
 std::optional<std::size_t> chain_engine::apply_on_head(const std::vector<hash256>& chain, std::size_t from) {
   // Applies chain[from..] on the head, keeping each block's undo mark; the index of a block that
   // does not apply (nothing of it is applied), or nothing.
-  for (std::size_t i = from; i < chain.size(); ++i) {
-    auto& e = blocks_.at(chain[i]);
-    auto m = head_.checkpoint();
-    if (!head_.apply_block(e.blk, signature_check::already_verified))
+  for (std::size_t i = from; i < chain.size(); ++i)
+    if (!apply_to_head(blocks_.at(chain[i]), signature_check::already_verified))
       return i;
-    e.head_mark = std::move(m);
-    stamp_clusters(e, head_.consensus());
-  }
   return std::nullopt;
 }
 
@@ -162,11 +191,11 @@ void chain_engine::erase_from(const hash256& hash) {
   // The block and every held descendant (none of them can ever be valid).
   std::vector<std::pair<std::uint64_t, hash256>> by_height;
   for (const auto& [h, e] : blocks_)
-    by_height.emplace_back(e.blk.header.height, h);
+    by_height.emplace_back(e.vb->header().height, h);
   std::sort(by_height.begin(), by_height.end());
   std::set<hash256> bad{hash};
   for (const auto& [height, h] : by_height)
-    if (bad.count(blocks_.at(h).blk.header.parent))
+    if (bad.count(blocks_.at(h).vb->header().parent))
       bad.insert(h);
   for (const auto& h : bad) {
     blocks_.erase(h);
@@ -182,7 +211,7 @@ bool chain_engine::validate_side(const hash256& hash, signature_check sigs) {
     return false;
   if (it->second.validated)
     return true;
-  const auto parent = it->second.blk.header.parent;
+  const auto parent = it->second.vb->header().parent;
   std::optional<chain_state> st;
   if (side_state_ && side_state_->head_hash() == parent) {
     st = std::move(side_state_);
@@ -199,7 +228,8 @@ bool chain_engine::validate_side(const hash256& hash, signature_check sigs) {
     st = final_;
     for (const auto& h : branch) {
       auto& e = blocks_.at(h);
-      if (!st->apply_block(e.blk, signature_check::already_verified)) {
+      ++executions_.side_applied;
+      if (!st->apply_block(*e.vb->blk, signature_check::already_verified, {e.vb->hash})) {
         erase_from(h);
         return false;
       }
@@ -208,7 +238,8 @@ bool chain_engine::validate_side(const hash256& hash, signature_check sigs) {
     }
   }
   it = blocks_.find(hash);
-  if (auto r = st->apply_block(it->second.blk, sigs); !r) {
+  ++executions_.side_applied;
+  if (auto r = st->apply_block(*it->second.vb->blk, sigs, {hash}); !r) {
     side_error_ = r.error();
     erase_from(hash);
     return false;
@@ -219,20 +250,69 @@ bool chain_engine::validate_side(const hash256& hash, signature_check sigs) {
   return true;
 }
 
+namespace {
+
+/// Whether two headers are the same but for the work nonce and the signature.
+bool same_unsigned(const block_header& a, const block_header& b) {
+  auto x = a;
+  x.work_nonce = b.work_nonce;
+  x.sig = b.sig;
+  return x == b;
+}
+
+} // namespace
+
+result<block> chain_engine::build_block(const chain_state::block_template& t, std::span<const transaction> candidates,
+                                        signature_check sigs, std::vector<std::pair<hash256, error>>* rejected) {
+  head_.reset_changes();
+  built next;
+  auto b = head_.build_block(t, candidates, sigs, rejected, &next.kept);
+  if (!b) {
+    built_.reset();
+    return b;
+  }
+  ++executions_.built;
+  next.parent = head_.head_hash();
+  next.blk = *b;
+  built_ = std::move(next);
+  return b;
+}
+
+validated_ptr chain_engine::digest(std::shared_ptr<const block> b) {
+  if (built_ && !built_->returned && b->header.parent == built_->parent && b->txs.size() == built_->blk.txs.size()
+      && same_unsigned(b->header, built_->blk.header) && b->txs == built_->blk.txs) {
+    // The block built here, signed: its transactions were hashed by the build.
+    auto v = std::make_shared<validated_block>();
+    v->hash = header_hash(b->header);
+    v->ids = built_->kept.ids;
+    v->entries = built_->kept.entries;
+    v->blk = std::move(b);
+    built_->returned = v;
+    return v;
+  }
+  return digest_block(std::move(b));
+}
+
 block_result chain_engine::add_block(const block& b, signature_check sigs) {
+  return add_block(digest(std::make_shared<const block>(b)), sigs);
+}
+
+block_result chain_engine::add_block(const validated_ptr& vb, signature_check sigs) {
   block_result out;
-  const auto hash = header_hash(b.header);
+  const block& b = *vb->blk;
+  const auto& hash = vb->hash;
   if (b.header.chain != final_.chain()) {
     out.err = make_error(errc::wrong_chain, "block of another chain");
     return out;
   }
   // Only an authentic header with its own body is kept, even on a side branch or as an orphan:
   // otherwise a forged body stored under the real hash would shadow the real block.
-  if (!verify_header_signature(b.header)) {
+  if (!verify(b.header.producer, hash.view(), b.header.sig)) {
     out.err = make_error(errc::bad_block_signature, "producer signature does not verify");
     return out;
   }
-  if (transactions_root(b) != b.header.tx_root) {
+  const bool from_build = built_ && built_->returned == vb;  // its tx_root is the build's
+  if (!from_build && vb->tx_root() != b.header.tx_root) {
     out.err = make_error(errc::bad_merkle_root, "tx_root does not match the transactions");
     return out;
   }
@@ -255,12 +335,12 @@ block_result chain_engine::add_block(const block& b, signature_check sigs) {
     auto range = orphans_.equal_range(parent);
     std::size_t siblings = 0;
     for (auto i = range.first; i != range.second; ++i, ++siblings)
-      if (header_hash(i->second.header) == hash) {
+      if (i->second->hash == hash) {
         out.outcome = block_outcome::duplicate;
         return out;
       }
     if (orphans_.size() < max_orphans && siblings < max_orphans_per_parent)
-      orphans_.emplace(parent, b);
+      orphans_.emplace(parent, vb);
     out.outcome = block_outcome::orphan;
     return out;
   }
@@ -268,20 +348,16 @@ block_result chain_engine::add_block(const block& b, signature_check sigs) {
     out.err = make_error(errc::too_large, "too many side blocks held");
     return out;
   }
-  blocks_.emplace(hash, entry{b, hash, {}, false, false, {}});
+  auto& fresh = blocks_.emplace(hash, entry{vb, {}, false, false, {}}).first->second;
   if (parent == head_.head_hash()) {
-    auto m = head_.checkpoint();
-    if (auto st = head_.apply_block(b, sigs); !st) {
+    if (auto st = apply_to_head(fresh, sigs); !st) {
       blocks_.erase(hash);
       out.err = st.error();
       return out;
     }
-    auto& fresh = blocks_.at(hash);
-    fresh.head_mark = std::move(m);
-    stamp_clusters(fresh, head_.consensus());
     best_.push_back(hash);
     out.outcome = block_outcome::extended;
-    out.applied.push_back(b);
+    out.applied.push_back(vb);
   } else {
     side_error_ = {};
     if (!validate_side(hash, sigs)) {
@@ -290,7 +366,7 @@ block_result chain_engine::add_block(const block& b, signature_check sigs) {
       return out;
     }
     out.outcome = block_outcome::side;
-    std::vector<block> applied;
+    std::vector<validated_ptr> applied;
     choose_head(applied);
     if (std::find(best_.begin(), best_.end(), hash) != best_.end()) {
       out.outcome = block_outcome::reorged;
@@ -315,7 +391,7 @@ block_result chain_engine::add_block(const block& b, signature_check sigs) {
 
 void chain_engine::adopt_orphans(const hash256& parent, block_result& out, signature_check sigs) {
   auto range = orphans_.equal_range(parent);
-  std::vector<block> children;
+  std::vector<validated_ptr> children;
   for (auto i = range.first; i != range.second; ++i)
     children.push_back(i->second);
   orphans_.erase(range.first, range.second);
@@ -340,14 +416,14 @@ bool chain_engine::is_ancestor(const checkpoint& ancestor, const hash256& descen
   auto i = blocks_.find(descendant);
   if (i == blocks_.end())
     return false;
-  hash256 cur = i->second.blk.header.parent;
+  hash256 cur = i->second.vb->header().parent;
   while (cur != final_hash()) {
     if (cur == ancestor.hash)
       return true;
     auto p = blocks_.find(cur);
-    if (p == blocks_.end() || p->second.blk.header.height <= ancestor.height)
+    if (p == blocks_.end() || p->second.vb->header().height <= ancestor.height)
       return false;
-    cur = p->second.blk.header.parent;
+    cur = p->second.vb->header().parent;
   }
   return false;
 }
@@ -356,14 +432,14 @@ std::optional<checkpoint> chain_engine::vote_source(const hash256& target) const
   auto i = blocks_.find(target);
   if (i == blocks_.end())
     return std::nullopt;
-  hash256 cur = i->second.blk.header.parent;
+  hash256 cur = i->second.vb->header().parent;
   while (cur != final_hash()) {
     auto p = blocks_.find(cur);
     if (p == blocks_.end())
       return std::nullopt;
     if (p->second.justified)
-      return checkpoint{p->second.blk.header.height, cur};
-    cur = p->second.blk.header.parent;
+      return checkpoint{p->second.vb->header().height, cur};
+    cur = p->second.vb->header().parent;
   }
   return checkpoint{final_height(), final_hash()};
 }
@@ -372,7 +448,7 @@ checkpoint chain_engine::highest_justified() const {
   for (auto i = best_.rbegin(); i != best_.rend(); ++i) {
     const auto& e = blocks_.at(*i);
     if (e.justified)
-      return checkpoint{e.blk.header.height, *i};
+      return checkpoint{e.vb->header().height, *i};
   }
   return checkpoint{final_height(), final_hash()};
 }
@@ -382,7 +458,7 @@ std::optional<finality_certificate> chain_engine::justification_of(const hash256
   if (e == blocks_.end() || !e->second.justified)
     return std::nullopt;
   finality_certificate cert{final_.chain(), e->second.source.height, e->second.source.hash,
-                            e->second.blk.header.height, hash, cluster_hash(e->second.confirmers), {}};
+                            e->second.vb->header().height, hash, cluster_hash(e->second.confirmers), {}};
   if (auto v = votes_.find(hash); v != votes_.end())
     if (auto l = v->second.find({e->second.source.height, e->second.source.hash}); l != v->second.end())
       for (const auto& [signer, sig] : l->second)
@@ -395,11 +471,11 @@ justification_record chain_engine::unfinal_justification() const {
   justification_record record;
   const auto top = highest_justified();
   for (auto h = final_height() + 1; h <= top.height; ++h) {
-    const auto* b = best_block_at(h);
+    const auto b = best_validated_at(h);
     if (!b)
       break;
-    record.blocks.push_back(*b);
-    if (auto c = justification_of(header_hash(b->header)))
+    record.blocks.push_back(*b->blk);
+    if (auto c = justification_of(b->hash))
       record.certificates.push_back(std::move(*c));
   }
   return record;
@@ -437,22 +513,22 @@ std::pair<std::uint64_t, std::uint64_t> chain_engine::score(const hash256& tip) 
     if (i == blocks_.end())
       return {0, 0};
     if (top) {
-      height = i->second.blk.header.height;
+      height = i->second.vb->header().height;
       top = false;
     }
     if (i->second.justified)
-      justified = std::max(justified, i->second.blk.header.height);
-    cur = i->second.blk.header.parent;
+      justified = std::max(justified, i->second.vb->header().height);
+    cur = i->second.vb->header().parent;
   }
   return {justified, height};
 }
 
-void chain_engine::choose_head(std::vector<block>& applied) {
+void chain_engine::choose_head(std::vector<validated_ptr>& applied) {
   // Fork choice: the branch holding the highest justified block, then the longest; a tie keeps
   // the current head (the next block breaks it).
   std::set<hash256> parents;
   for (const auto& [h, e] : blocks_)
-    parents.insert(e.blk.header.parent);
+    parents.insert(e.vb->header().parent);
   const hash256 current = best_.empty() ? final_hash() : best_.back();
   auto best_score = score(current);
   hash256 choice = current;
@@ -470,7 +546,7 @@ void chain_engine::choose_head(std::vector<block>& applied) {
   switch_to(branch_to(choice), applied);
 }
 
-bool chain_engine::switch_to(const std::vector<hash256>& branch, std::vector<block>& applied) {
+bool chain_engine::switch_to(const std::vector<hash256>& branch, std::vector<validated_ptr>& applied) {
   if (branch.empty())
     return false;
   std::size_t common = 0;
@@ -492,7 +568,7 @@ bool chain_engine::switch_to(const std::vector<hash256>& branch, std::vector<blo
   }
   best_ = branch;
   for (std::size_t i = common; i < best_.size(); ++i)
-    applied.push_back(blocks_.at(best_[i]).blk);
+    applied.push_back(blocks_.at(best_[i]).vb);
   return true;
 }
 
@@ -518,14 +594,14 @@ bool carries_two_thirds(const std::map<public_key, signature>& signers, const cl
 
 } // namespace
 
-void chain_engine::try_justify(const hash256& target, const checkpoint& source, std::vector<block>& finalized,
-                               std::vector<block>& applied) {
+void chain_engine::try_justify(const hash256& target, const checkpoint& source, std::vector<validated_ptr>& finalized,
+                               std::vector<validated_ptr>& applied) {
   auto e = blocks_.find(target);
   if (e == blocks_.end() || !e->second.validated || e->second.justified)
     return;
-  if (source.height >= e->second.blk.header.height || !is_justified(source.hash))
+  if (source.height >= e->second.vb->header().height || !is_justified(source.hash))
     return;
-  if (source.hash != final_hash() && blocks_.at(source.hash).blk.header.height != source.height)
+  if (source.hash != final_hash() && blocks_.at(source.hash).vb->header().height != source.height)
     return;
   if (source.hash == final_hash() && source.height != final_height())
     return;
@@ -544,8 +620,8 @@ void chain_engine::try_justify(const hash256& target, const checkpoint& source, 
   e->second.justified = true;
   e->second.source = source;
   newly_justified_.push_back(target);
-  const checkpoint justified{e->second.blk.header.height, target};
-  const hash256 parent = e->second.blk.header.parent;
+  const checkpoint justified{e->second.vb->header().height, target};
+  const hash256 parent = e->second.vb->header().parent;
   const bool on_best = std::find(best_.begin(), best_.end(), target) != best_.end();
   if (!on_best)
     choose_head(applied);
@@ -563,8 +639,8 @@ void chain_engine::try_justify(const hash256& target, const checkpoint& source, 
     try_justify(t, justified, finalized, applied);
 }
 
-void chain_engine::finalize_to(const hash256& hash, const finality_certificate& cert, std::vector<block>& finalized,
-                               std::vector<block>& applied) {
+void chain_engine::finalize_to(const hash256& hash, const finality_certificate& cert, std::vector<validated_ptr>& finalized,
+                               std::vector<validated_ptr>& applied) {
   if (std::find(best_.begin(), best_.end(), hash) == best_.end()) {
     // A block off the best chain became final: its branch is the only possible chain now.
     if (!switch_to(branch_to(hash), applied))
@@ -574,11 +650,11 @@ void chain_engine::finalize_to(const hash256& hash, const finality_certificate& 
   const auto count = static_cast<std::size_t>(target - best_.begin()) + 1;
   for (std::size_t i = 0; i < count; ++i) {
     auto& e = blocks_.at(best_[i]);
-    // Already validated on the head: only the cheap parts are redone.
-    if (!final_.apply_block(e.blk, signature_check::already_verified))
-      return;  // cannot happen for a block the head applied from the same state
+    // Executed on the head from the same state: the final state takes what it changed.
+    final_.apply_changes(e.changes);
     final_.release_undo();
-    finalized.push_back(e.blk);
+    ++executions_.final_advanced;
+    finalized.push_back(e.vb);
   }
   // The head keeps undo records for its blocks above the final one only.
   if (count < best_.size()) {
@@ -591,7 +667,7 @@ void chain_engine::finalize_to(const hash256& hash, const finality_certificate& 
   }
   final_cert_ = cert;
   const auto& fe = blocks_.at(hash);
-  final_block_ = fe.blk;
+  final_block_ = fe.vb;
   final_active_fixed_ = fe.active_fixed;
   final_next_fixed_ = fe.next_fixed;
   final_active_hash_ = fe.active_hash;
@@ -606,7 +682,7 @@ void chain_engine::prune() {
   const auto fh = final_height();
   // Drop finalized blocks and branches that no longer descend from the final block.
   for (auto i = blocks_.begin(); i != blocks_.end();) {
-    if (i->second.blk.header.height <= fh || branch_to(i->first).empty())
+    if (i->second.vb->header().height <= fh || branch_to(i->first).empty())
       i = blocks_.erase(i);
     else
       ++i;
@@ -626,7 +702,7 @@ void chain_engine::prune() {
       ++i;
   }
   for (auto i = orphans_.begin(); i != orphans_.end();) {
-    if (i->second.header.height <= fh)
+    if (i->second->header().height <= fh)
       i = orphans_.erase(i);
     else
       ++i;
@@ -726,9 +802,9 @@ confirmation_result chain_engine::add_certificate(const finality_certificate& ce
     out.err = st.error();
     return out;
   }
-  if (cert.proves_final() && e->second.blk.header.parent == cert.source && cert.source != final_hash()) {
+  if (cert.proves_final() && e->second.vb->header().parent == cert.source && cert.source != final_hash()) {
     auto s = blocks_.find(cert.source);
-    if (s != blocks_.end() && s->second.blk.header.height == cert.source_height && !s->second.justified) {
+    if (s != blocks_.end() && s->second.vb->header().height == cert.source_height && !s->second.justified) {
       s->second.justified = true;
       s->second.source = checkpoint{final_height(), final_hash()};
     }

@@ -14,6 +14,7 @@
 #include "chains/consensus/chain_state.hpp"
 #include "chains/consensus/confirmation.hpp"
 #include "chains/consensus/node_records.hpp"
+#include "chains/primitives/validated_block.hpp"
 
 namespace bfd {
 
@@ -33,8 +34,8 @@ struct block_result {
   block_outcome outcome = block_outcome::rejected;
   error err;                                  ///< why, when rejected
   std::vector<evidence_payload> evidence;     ///< equivocations it revealed
-  std::vector<block> applied;                 ///< blocks newly on the best chain, in order
-  std::vector<block> finalized;               ///< blocks it made final (early confirmations)
+  std::vector<validated_ptr> applied;         ///< blocks newly on the best chain, in order
+  std::vector<validated_ptr> finalized;       ///< blocks it made final (early confirmations)
   std::vector<hash256> justified;             ///< blocks it made justified (early votes)
 };
 
@@ -43,9 +44,18 @@ struct confirmation_result {
   bool accepted = false;
   error err;
   std::vector<evidence_payload> evidence;
-  std::vector<block> finalized;  ///< newly final blocks, in height order (to persist)
-  std::vector<block> applied;    ///< blocks newly on the best chain (a justification moved the head)
+  std::vector<validated_ptr> finalized;  ///< newly final blocks, in height order (to persist)
+  std::vector<validated_ptr> applied;    ///< blocks newly on the best chain (a justification moved the head)
   std::vector<hash256> justified;  ///< blocks newly justified, in the order they were
+};
+
+/// How often this engine ran a block's transactions, by what it did (tests and metrics).
+struct execution_counts {
+  std::uint64_t built = 0;          ///< blocks built for a local producer (executed once each)
+  std::uint64_t head_applied = 0;   ///< blocks executed on the head (a reorg executes again)
+  std::uint64_t head_from_build = 0;  ///< a local producer's blocks put on the head from their build
+  std::uint64_t side_applied = 0;   ///< blocks executed on a side branch's state
+  std::uint64_t final_advanced = 0; ///< blocks the final state took from the head's change sets
 };
 
 /// A justified block: a vote source.
@@ -70,6 +80,16 @@ public:
   /// Adds a block from any source; `sigs` says whether its transactions' signatures still need
   /// checking. Equivocations it reveals come back as evidence.
   block_result add_block(const block& b, signature_check sigs);
+  /// The same for a digested block (see digest()): nothing in it is hashed again.
+  block_result add_block(const validated_ptr& b, signature_check sigs);
+
+  /// Hashes a block once for all later steps. The block this engine last built, signed and
+  /// returned with the same body, takes the build's transaction hashes, and add_block then puts
+  /// it on the head from the build's change set instead of executing it again.
+  validated_ptr digest(std::shared_ptr<const block> b);
+
+  /// How often blocks were executed, and how often that was avoided.
+  const execution_counts& executions() const noexcept { return executions_; }
 
   /// Adds a finality vote. A block is justified when votes from one justified source to it carry
   /// more than 2/3 of its cluster's power; a justified block's source is final when the block is
@@ -106,11 +126,15 @@ public:
   /// A block on the best chain (final or not) by height, or a non-final block by hash.
   const block* best_block_at(std::uint64_t height) const;
   const block* find_block(const hash256& hash) const;
+  /// The same with the block's digest (shared, not copied).
+  validated_ptr best_validated_at(std::uint64_t height) const;
+  validated_ptr find_validated(const hash256& hash) const;
 
   /// A transaction in a non-final block of the best chain.
   struct pending_location {
     const block* blk = nullptr;
     std::uint32_t index = 0;
+    hash256 block_hash;
   };
   /// Where transaction `id` sits above the final height on the best chain, if it does.
   std::optional<pending_location> find_unfinalized_transaction(const hash256& id) const;
@@ -124,10 +148,9 @@ public:
   std::optional<cluster> dual_cluster(const hash256& hash) const;
 
   /// Builds the next block on the head (see chain_state::build_block); the head is unchanged.
+  /// What the build changed is kept until the block comes back signed (see digest()).
   result<block> build_block(const chain_state::block_template& t, std::span<const transaction> candidates,
-                            signature_check sigs, std::vector<std::pair<hash256, error>>* rejected) {
-    return head_.build_block(t, candidates, sigs, rejected);
-  }
+                            signature_check sigs, std::vector<std::pair<hash256, error>>* rejected);
 
   /// Accounts of the final state changed since the last persist.
   std::vector<std::pair<address, std::optional<account>>> unpersisted_accounts() const {
@@ -159,8 +182,7 @@ public:
 
 private:
   struct entry {
-    block blk;
-    hash256 hash;
+    validated_ptr vb;
     cluster confirmers;  ///< active cluster of the block's round (set once validated)
     bool validated = false;
     bool justified = false;
@@ -173,6 +195,14 @@ private:
     hash256 next_hash;    ///< cluster_hash of the state's next cluster
     std::uint64_t epoch = 0;
     chain_state::mark head_mark;  ///< the head state before this block (best-chain blocks only)
+    chain_state::block_changes changes;  ///< what it did on the head (best-chain blocks only)
+  };
+  /// The block last built for a local producer, and what building it changed.
+  struct built {
+    hash256 parent;
+    block blk;  ///< unsigned, without work
+    chain_state::built_block kept;
+    validated_ptr returned;  ///< its signed form, once digest() recognised it
   };
   using link_votes = std::map<public_key, signature>;
 
@@ -183,12 +213,13 @@ private:
   bool is_relevant_signer(const public_key& key) const;
   bool validate_side(const hash256& hash, signature_check sigs);
   bool is_ancestor(const checkpoint& ancestor, const hash256& descendant) const;
-  void try_justify(const hash256& target, const checkpoint& source, std::vector<block>& finalized,
-                   std::vector<block>& applied);
-  void finalize_to(const hash256& hash, const finality_certificate& cert, std::vector<block>& finalized,
-                   std::vector<block>& applied);
-  void choose_head(std::vector<block>& applied);
-  bool switch_to(const std::vector<hash256>& branch, std::vector<block>& applied);
+  void try_justify(const hash256& target, const checkpoint& source, std::vector<validated_ptr>& finalized,
+                   std::vector<validated_ptr>& applied);
+  void finalize_to(const hash256& hash, const finality_certificate& cert, std::vector<validated_ptr>& finalized,
+                   std::vector<validated_ptr>& applied);
+  void choose_head(std::vector<validated_ptr>& applied);
+  bool switch_to(const std::vector<hash256>& branch, std::vector<validated_ptr>& applied);
+  status apply_to_head(entry& e, signature_check sigs);
   std::pair<std::uint64_t, std::uint64_t> score(const hash256& tip) const;
   void prune();
   void adopt_orphans(const hash256& parent, block_result& out, signature_check sigs);
@@ -205,10 +236,12 @@ private:
   hash256 final_active_hash_;
   hash256 final_next_hash_;
   std::uint64_t final_epoch_ = 0;
-  block final_block_;
+  validated_ptr final_block_;
   std::map<hash256, entry> blocks_;                 // non-final blocks on any branch
   std::vector<hash256> best_;                       // best chain above final, in order
-  std::multimap<hash256, block> orphans_;           // by missing parent
+  std::multimap<hash256, validated_ptr> orphans_;   // by missing parent
+  std::optional<built> built_;
+  execution_counts executions_;
   // Votes held per target, then per source: not yet justifying, or the link that did.
   std::map<hash256, std::map<std::pair<std::uint64_t, hash256>, link_votes>> votes_;
   // The state after the last side block validated off the best chain (saves replays from the

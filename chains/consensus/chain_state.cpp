@@ -124,6 +124,16 @@ status chain_state::apply_body(const block& b, signature_check sigs) {
 }
 
 status chain_state::apply_block(const block& b, signature_check sigs) {
+  return apply_block(b, sigs, nullptr);
+}
+
+status chain_state::apply_block(const block& b, signature_check sigs, const prechecked& known) {
+  return apply_block(b, sigs, &known);
+}
+
+status chain_state::check_and_advance(const block& b, const prechecked* known) {
+  // The header checks of apply_block; advances the consensus to the block's round (the caller
+  // rolls back on error).
   const auto& h = b.header;
   if (h.chain != chain())
     return make_error(errc::wrong_chain, fmt::format("block of chain {}, this is chain {}", h.chain, chain()));
@@ -135,10 +145,40 @@ status chain_state::apply_block(const block& b, signature_check sigs) {
     return make_error(errc::wrong_slot, "timestamp before the parent's");
   if (head_.height > 0 && (h.round < head_.round || (h.round == head_.round && h.slot < head_.slot)))
     return make_error(errc::wrong_slot, "round and slot go backwards");
-  if (transactions_root(b) != h.tx_root)
+  if (!known && transactions_root(b) != h.tx_root)
     return make_error(errc::bad_merkle_root, "tx_root does not match the transactions");
   if (h.outbox_root != merkle_root({}))
     return make_error(errc::bad_merkle_root, "outbox_root must be empty: no cross-chain messages yet");
+  if (h.round < consensus_.round().number)
+    return make_error(errc::wrong_slot, fmt::format("round {} is over", h.round));
+  // Authenticate before paying for anything the header claims, and bound the rounds it may
+  // skip by the time it claims: every round has at least one slot.
+  const auto* producer_vm = consensus_.find_vm(h.producer);
+  if (!producer_vm)
+    return make_error(errc::unknown_vm, "the producer is not a VM");
+  if (producer_vm->status == vm_status::slashed)
+    return make_error(errc::already_slashed, "the producer was slashed");
+  if (!known && !verify_header_signature(h))
+    return make_error(errc::bad_block_signature, "producer signature does not verify");
+  const auto& current = consensus_.round();
+  const auto claimed_slot = consensus_.global_slot_at(h.timestamp_ms);
+  if (claimed_slot < current.first_slot
+      || h.round - current.number > claimed_slot - current.first_slot + 1)
+    return make_error(errc::wrong_slot, fmt::format("round {} cannot have started by time {}", h.round,
+                                                    h.timestamp_ms));
+  consensus_.advance_to_round(h.round);
+  if (auto st = consensus_.check_header(h); !st)
+    return st.error();
+  const auto* vm = consensus_.find_vm(h.producer);
+  const auto max_txs = consensus_.params().base_block_txs
+                       * consensus_.params().categories[vm->category].compute_weight;
+  if (b.txs.size() > max_txs)
+    return make_error(errc::too_many_txs, fmt::format("{} transactions, the limit is {}", b.txs.size(), max_txs));
+  return {};
+}
+
+status chain_state::apply_block(const block& b, signature_check sigs, const prechecked* known) {
+  const auto& h = b.header;
   auto ledger_mark = ledger_.checkpoint();
   auto consensus_mark = consensus_.checkpoint();
   auto fail = [&](error err) -> status {
@@ -146,42 +186,25 @@ status chain_state::apply_block(const block& b, signature_check sigs) {
     consensus_.rollback(consensus_mark);
     return err;
   };
-  if (h.round < consensus_.round().number)
-    return fail(make_error(errc::wrong_slot, fmt::format("round {} is over", h.round)));
-  // Authenticate before paying for anything the header claims, and bound the rounds it may
-  // skip by the time it claims: every round has at least one slot.
-  const auto* producer_vm = consensus_.find_vm(h.producer);
-  if (!producer_vm)
-    return fail(make_error(errc::unknown_vm, "the producer is not a VM"));
-  if (producer_vm->status == vm_status::slashed)
-    return fail(make_error(errc::already_slashed, "the producer was slashed"));
-  if (!verify_header_signature(h))
-    return fail(make_error(errc::bad_block_signature, "producer signature does not verify"));
-  const auto& current = consensus_.round();
-  const auto claimed_slot = consensus_.global_slot_at(h.timestamp_ms);
-  if (claimed_slot < current.first_slot
-      || h.round - current.number > claimed_slot - current.first_slot + 1)
-    return fail(make_error(errc::wrong_slot, fmt::format("round {} cannot have started by time {}", h.round,
-                                                         h.timestamp_ms)));
-  consensus_.advance_to_round(h.round);
-  if (auto st = consensus_.check_header(h); !st)
+  if (auto st = check_and_advance(b, known); !st)
     return fail(st.error());
-  const auto* vm = consensus_.find_vm(h.producer);
-  const auto max_txs = consensus_.params().base_block_txs
-                       * consensus_.params().categories[vm->category].compute_weight;
-  if (b.txs.size() > max_txs)
-    return fail(make_error(errc::too_many_txs, fmt::format("{} transactions, the limit is {}", b.txs.size(), max_txs)));
   if (auto st = apply_body(b, sigs); !st)
     return fail(st.error());
   if (state_root() != h.state_root)
     return fail(make_error(errc::bad_state_root, "state root differs from the header's"));
   head_ = h;
-  head_hash_ = header_hash(h);
+  head_hash_ = known ? known->hash : header_hash(h);
   return {};
 }
 
 result<block> chain_state::build_block(const block_template& t, std::span<const transaction> candidates,
                                        signature_check sigs, std::vector<std::pair<hash256, error>>* rejected) {
+  return build_block(t, candidates, sigs, rejected, nullptr);
+}
+
+result<block> chain_state::build_block(const block_template& t, std::span<const transaction> candidates,
+                                       signature_check sigs, std::vector<std::pair<hash256, error>>* rejected,
+                                       built_block* kept) {
   auto ledger_mark = ledger_.checkpoint();
   auto consensus_mark = consensus_.checkpoint();
   block b;
@@ -231,10 +254,59 @@ result<block> chain_state::build_block(const block_template& t, std::span<const 
     return st.error();
   }
   consensus_.record_header(h, b.txs.size());
-  h.tx_root = transactions_root(b);
+  if (kept) {
+    kept->ids.clear();
+    kept->entries.clear();
+    kept->ids.reserve(b.txs.size());
+    kept->entries.reserve(b.txs.size());
+    for (const auto& tx : b.txs) {
+      kept->ids.push_back(signing_hash(tx));
+      kept->entries.push_back(entry_hash(kept->ids.back(), tx));
+    }
+    h.tx_root = merkle_root(kept->entries);
+  } else {
+    h.tx_root = transactions_root(b);
+  }
   h.state_root = state_root();
+  if (kept) {
+    kept->changes = changes();
+    kept->changes.head = h;  // unsigned, without work: apply_built takes the signed block's
+  }
   undo();
   return b;
+}
+
+void chain_state::reset_changes() {
+  ledger_.clear_dirty();
+  consensus_.clear_dirty();
+}
+
+chain_state::block_changes chain_state::changes() const {
+  return block_changes{ledger_.changed(), consensus_.changed(), head_, head_hash_};
+}
+
+void chain_state::apply_changes(const block_changes& c) {
+  ledger_.apply_changes(c.accounts);
+  consensus_.apply_changes(c.consensus);
+  head_ = c.head;
+  head_hash_ = c.head_hash;
+}
+
+status chain_state::apply_built(const block& b, const prechecked& known, const block_changes& built) {
+  auto ledger_mark = ledger_.checkpoint();
+  auto consensus_mark = consensus_.checkpoint();
+  if (auto st = check_and_advance(b, &known); !st) {
+    ledger_.rollback(ledger_mark);
+    consensus_.rollback(consensus_mark);
+    return st;
+  }
+  // What the build left is what executing the block would: the header's state root is the one
+  // the build computed (the caller compared the headers).
+  ledger_.apply_changes(built.accounts);
+  consensus_.apply_changes(built.consensus);
+  head_ = b.header;
+  head_hash_ = known.hash;
+  return {};
 }
 
 } // namespace bfd

@@ -46,6 +46,14 @@ public:
   /// `sigs` says whether transaction signatures are still to be verified (headers always are).
   status apply_block(const block& b, signature_check sigs);
 
+  /// What a caller already established of a block: its header hash, that the producer's
+  /// signature verifies over it, and that tx_root matches the transactions.
+  struct prechecked {
+    hash256 hash;
+  };
+  /// apply_block without redoing what `known` vouches for.
+  status apply_block(const block& b, signature_check sigs, const prechecked& known);
+
   /// Whether `tx` could go into the next block (ledger and consensus rules, nonce exact).
   status check_transaction(const transaction& tx, signature_check sigs) const;
 
@@ -68,6 +76,39 @@ public:
   /// Forgets undo journals (after a commit; blocks on the head are never undone past it).
   void release_undo();
 
+  /// What one block did to the state: the ledger and consensus records it touched with their new
+  /// values, and the new head. Another state at the block's parent advances by it without
+  /// executing the block again (the final state, or the head when a producer's block returns).
+  struct block_changes {
+    bfd::ledger::changes accounts;
+    consensus_state::changes consensus;
+    block_header head;
+    hash256 head_hash;
+  };
+  /// Starts recording: forgets the changed sets (only on a state whose changed sets storage
+  /// does not read, such as the head).
+  void reset_changes();
+  /// What changed since reset_changes(), and the head.
+  block_changes changes() const;
+  /// Advances by `c` (taken at this state's head): undoable like apply_block, no checks.
+  void apply_changes(const block_changes& c);
+
+  /// Builds like build_block and also keeps what the built block changed (`changes`, recorded
+  /// since reset_changes()), and its transactions' ids and entry hashes.
+  struct built_block {
+    block_changes changes;
+    std::vector<hash256> ids;
+    std::vector<hash256> entries;
+  };
+  result<block> build_block(const block_template& t, std::span<const transaction> candidates,
+                            signature_check sigs, std::vector<std::pair<hash256, error>>* rejected,
+                            built_block* kept);
+
+  /// Applies `b`, which this state built (same header but for work and signature, same
+  /// transactions, `built` taken then, at this head): the header is checked as apply_block does,
+  /// the transactions are not executed again. Nothing changes on error.
+  status apply_built(const block& b, const prechecked& known, const block_changes& built);
+
   /// A point to roll back to, several blocks back if need be (a reorg undoes the blocks above
   /// the fork instead of replaying the new branch from the final state).
   struct mark {
@@ -86,6 +127,8 @@ public:
 private:
   chain_state(ledger l, consensus_state c) : ledger_(std::move(l)), consensus_(std::move(c)) {}
   status apply_body(const block& b, signature_check sigs);
+  status check_and_advance(const block& b, const prechecked* known);
+  status apply_block(const block& b, signature_check sigs, const prechecked* known);
 
   ledger ledger_;
   consensus_state consensus_;

@@ -145,6 +145,15 @@ public:
   /// A state rebuilt from its scalar record and every VM and stake record.
   static result<consensus_state> restore(byte_view scalars, std::span<const std::pair<bytes, bytes>> records);
 
+  /// What a run of changes left behind (a block applied on another state in the same state):
+  /// the scalar part and every VM and stake it touched with its new value (nothing: gone).
+  struct changes;
+  /// The VMs and stakes changed since the last clear_dirty() with their values, and the scalars.
+  changes changed() const;
+  /// Writes `c`, taken from a state that was in this one's state, without executing anything
+  /// again: undoable (within a checkpoint), and marked changed for storage.
+  void apply_changes(const changes& c);
+
   /// Undo support for all-or-nothing block application.
   struct mark;
   mark checkpoint() const;
@@ -216,6 +225,11 @@ public:
   struct mark {
     std::size_t journal_size = 0;
     scalars snapshot;
+  };
+  struct changes {
+    scalars s;
+    std::vector<std::pair<public_key, std::optional<vm_info>>> vms;
+    std::vector<std::pair<stake_key, std::optional<amount>>> stakes;
   };
 };
 

@@ -117,6 +117,19 @@ public:
     undo_.erase(undo_.begin(), undo_.begin() + static_cast<std::ptrdiff_t>(std::min(count, undo_.size())));
   }
 
+  /// What a run of changes left behind (a block applied on another ledger in the same state):
+  /// every account it touched with its new state (nothing: it does not exist), and the scalars.
+  struct changes {
+    std::vector<std::pair<address, std::optional<account>>> accounts;
+    amount supply = 0;
+    amount locked = 0;
+  };
+  /// The accounts changed since the last clear_dirty() with their values, and the scalars.
+  changes changed() const { return {dirty(), supply_, locked_}; }
+  /// Writes `c`, taken from a ledger that was in this one's state, without executing anything
+  /// again: undoable, and marked changed for storage like the changes it copies.
+  void apply_changes(const changes& c);
+
 private:
   void set(const address& addr, const account& value);
   void set_scalar(amount& field, amount value);

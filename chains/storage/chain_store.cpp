@@ -152,20 +152,46 @@ status chain_store::commit_block(const block& b, ledger& state, std::optional<co
 status chain_store::commit_blocks(std::span<const block> blocks, const ledger& state,
                                   const std::vector<std::pair<address, std::optional<account>>>& dirty,
                                   std::optional<consensus_write> consensus, std::optional<byte_view> certificate) {
+  std::vector<hash256> hashes;
+  std::vector<std::vector<hash256>> ids;
+  std::vector<block_view> views;
+  hashes.reserve(blocks.size());
+  ids.reserve(blocks.size());
+  for (const auto& b : blocks) {
+    hashes.push_back(header_hash(b.header));
+    ids.push_back(transaction_ids(b));
+  }
+  for (std::size_t i = 0; i < blocks.size(); ++i)
+    views.push_back({&blocks[i], &hashes[i], &ids[i]});
+  return commit(views, state, dirty, consensus, certificate);
+}
+
+status chain_store::commit_blocks(std::span<const validated_ptr> blocks, const ledger& state,
+                                  const std::vector<std::pair<address, std::optional<account>>>& dirty,
+                                  std::optional<consensus_write> consensus, std::optional<byte_view> certificate) {
+  std::vector<block_view> views;
+  views.reserve(blocks.size());
+  for (const auto& v : blocks)
+    views.push_back({v->blk.get(), &v->hash, &v->ids});
+  return commit(views, state, dirty, consensus, certificate);
+}
+
+status chain_store::commit(std::span<const block_view> blocks, const ledger& state,
+                           const std::vector<std::pair<address, std::optional<account>>>& dirty,
+                           std::optional<consensus_write> consensus, std::optional<byte_view> certificate) {
   if (blocks.empty())
     return {};
   write_batch batch;
   hash256 hash;
-  for (const auto& b : blocks) {
+  for (const auto& v : blocks) {
+    const auto& b = *v.blk;
     if (b.header.chain != chain_)
       return make_error(errc::wrong_chain, "block of chain " + std::to_string(b.header.chain));
-    hash = header_hash(b.header);
+    hash = *v.hash;
     batch.put(space_, key(block_prefix, hash.view()), codec::encode(b));
     batch.put(space_, height_key(b.header.height), bytes(hash.begin(), hash.end()));
-    for (std::uint32_t i = 0; i < b.txs.size(); ++i) {
-      auto id = signing_hash(b.txs[i]);
-      batch.put(space_, key(tx_prefix, id.view()), encode_location({b.header.height, i}));
-    }
+    for (std::uint32_t i = 0; i < b.txs.size(); ++i)
+      batch.put(space_, key(tx_prefix, (*v.ids)[i].view()), encode_location({b.header.height, i}));
   }
   for (const auto& [addr, acct] : dirty) {
     if (acct)
@@ -173,7 +199,7 @@ status chain_store::commit_blocks(std::span<const block> blocks, const ledger& s
     else
       batch.erase(space_, key(account_prefix, addr.view()));
   }
-  chain_head h{blocks.back().header.height, hash, state.state_root(), state.total_supply(), state.locked()};
+  chain_head h{blocks.back().blk->header.height, hash, state.state_root(), state.total_supply(), state.locked()};
   batch.put(space_, key(head_key), encode_head(h));
   if (consensus) {
     batch.put(space_, key(consensus_key), bytes(consensus->scalars.begin(), consensus->scalars.end()));

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "chains/ledger/ledger.hpp"
+#include "chains/primitives/validated_block.hpp"
 #include "chains/storage/kv_store.hpp"
 
 namespace bfd {
@@ -62,6 +63,12 @@ public:
                        const std::vector<std::pair<address, std::optional<account>>>& dirty,
                        std::optional<consensus_write> consensus, std::optional<byte_view> certificate);
 
+  /// The same for digested blocks: their carried header hashes and transaction ids are written,
+  /// not computed again (the records are the same).
+  status commit_blocks(std::span<const validated_ptr> blocks, const ledger& state,
+                       const std::vector<std::pair<address, std::optional<account>>>& dirty,
+                       std::optional<consensus_write> consensus, std::optional<byte_view> certificate);
+
   /// The finality certificate stored with the head, or nothing.
   result<std::optional<bytes>> certificate_record();
 
@@ -87,6 +94,15 @@ public:
   result<std::optional<tx_location>> find_transaction(const hash256& tx_id);
 
 private:
+  struct block_view {
+    const block* blk;
+    const hash256* hash;
+    const std::vector<hash256>* ids;
+  };
+  status commit(std::span<const block_view> blocks, const ledger& state,
+                const std::vector<std::pair<address, std::optional<account>>>& dirty,
+                std::optional<consensus_write> consensus, std::optional<byte_view> certificate);
+
   chain_store(kv_store& store, chain_id chain);
   kv_store* store_;
   chain_id chain_;

@@ -253,3 +253,101 @@ TEST_CASE("a transaction is found in the unfinalized best chain until its block 
   REQUIRE(f.engine.final_height() == 1);
   CHECK_FALSE(f.engine.find_unfinalized_transaction(id));
 }
+
+namespace {
+
+/// Builds the first block of global slot `g` with the engine (as the chain actor does for a local
+/// producer), then grinds and signs it as the delegate does.
+block build_signed(engine_fixture& f, std::uint64_t g, std::vector<transaction> txs) {
+  const auto& head = f.engine.head_state();
+  auto a = head.consensus().assignment_at(g);
+  REQUIRE(a);
+  chain_state::block_template t{a->producer, a->round, a->slot, a->start_ms, test::reveal_for(f.net, head, *a),
+                                a->max_txs};
+  auto b = f.engine.build_block(t, txs, signature_check::verify, nullptr);
+  REQUIRE(b);
+  grind_work(b->header, head.consensus().params().work_bits);
+  sign_header(b->header, f.net.delegates.at(a->producer).keys, hash256{});
+  return *b;
+}
+
+} // namespace
+
+TEST_CASE("a produced block is executed once: its build is kept for the head and finality copies its changes") {
+  engine_fixture f;
+  chain_state reference(f.net.genesis().first);  // executes every block the usual way
+  std::vector<block> chain;
+  std::vector<chain_state> states;
+  for (std::uint64_t g = 0; g < 4; ++g) {
+    const auto to = address_of(f.net.users[3].pub);
+    chain.push_back(build_signed(f, g, {test::transfer(f.net.users[0], to, 7 + g, g, 100, 1000),
+                                        test::transfer(f.net.users[1], to, 9, g, 50, 1000)}));
+    REQUIRE(chain.back().txs.size() == 2);
+    REQUIRE(f.engine.add_block(chain.back(), signature_check::verify).outcome == block_outcome::extended);
+    REQUIRE(reference.apply_block(chain.back(), signature_check::verify));
+    reference.release_undo();
+    states.push_back(reference);
+  }
+  CHECK(f.engine.executions().built == 4);
+  CHECK(f.engine.executions().head_from_build == 4);
+  CHECK(f.engine.executions().head_applied == 0);
+  const auto& head = f.engine.head_state();
+  CHECK(head.head_hash() == header_hash(chain[3].header));
+  CHECK(head.state_root() == chain[3].header.state_root);
+  CHECK(head.accounts().accounts() == reference.accounts().accounts());
+  CHECK(head.consensus() == reference.consensus());
+
+  f.confirm_by(chain[2], 6);
+  auto c = f.confirm_by(chain[3], 6);
+  REQUIRE(c.finalized.size() == 3);
+  CHECK(f.engine.executions().final_advanced == 3);
+  CHECK(f.engine.executions().head_applied == 0);
+  CHECK(f.engine.executions().side_applied == 0);
+  // The final state is what executing the three blocks gives, down to what storage writes next.
+  const auto& fin = f.engine.final_state();
+  const auto& expected = states[2];
+  CHECK(fin.head_hash() == header_hash(chain[2].header));
+  CHECK(fin.state_root() == chain[2].header.state_root);
+  CHECK(fin.accounts().accounts() == expected.accounts().accounts());
+  CHECK(fin.accounts().total_supply() == expected.accounts().total_supply());
+  CHECK(fin.consensus() == expected.consensus());
+  CHECK(fin.consensus().encode_scalars() == expected.consensus().encode_scalars());
+  CHECK(f.engine.unpersisted_accounts() == expected.accounts().dirty());
+  CHECK(f.engine.unpersisted_consensus() == expected.consensus().dirty_records());
+  // Carried digests: the finalized blocks come with their hashes and transaction ids.
+  CHECK(c.finalized[0]->hash == header_hash(chain[0].header));
+  CHECK(c.finalized[2]->ids == transaction_ids(chain[2]));
+}
+
+TEST_CASE("a built block whose head moved meanwhile is executed, and one from its build is undone by a reorg") {
+  engine_fixture f;
+  // A peer's block takes the head before the local build returns: the build is not used.
+  auto built = build_signed(f, 0, {});
+  // Same slot, another body (built on the fixture's own copy of the chain).
+  auto peer = test::produce(f.net, f.builder, 0, 0,
+                            {test::transfer(f.net.users[0], address_of(f.net.users[1].pub), 3, 0, 10, 1000)});
+  REQUIRE(f.engine.add_block(peer, signature_check::verify).outcome == block_outcome::extended);
+  auto r = f.engine.add_block(built, signature_check::verify);
+  CHECK(r.outcome == block_outcome::side);
+  CHECK(f.engine.executions().head_from_build == 0);
+  CHECK(f.engine.executions().head_applied == 1);
+  CHECK(f.engine.executions().side_applied == 1);
+
+  // A block put on the head from its build, then a longer branch: the reorg undoes it exactly.
+  auto mine = build_signed(f, 1, {test::transfer(f.net.users[2], address_of(f.net.users[3].pub), 5, 0, 10, 1000)});
+  REQUIRE(f.engine.add_block(mine, signature_check::verify).outcome == block_outcome::extended);
+  CHECK(f.engine.executions().head_from_build == 1);
+  chain_state other(f.net.genesis().first);
+  REQUIRE(other.apply_block(built, signature_check::verify));
+  std::vector<block> branch{built};
+  for (std::uint64_t g = 1; g < 3; ++g) {
+    branch.push_back(test::produce(f.net, other, g));
+    REQUIRE(other.apply_block(branch.back(), signature_check::verify));
+  }
+  REQUIRE(f.engine.add_block(branch[1], signature_check::verify).outcome == block_outcome::side);
+  CHECK(f.engine.add_block(branch[2], signature_check::verify).outcome == block_outcome::reorged);
+  CHECK(f.engine.head_state().head_hash() == header_hash(branch[2].header));
+  CHECK(f.engine.head_state().state_root() == branch[2].header.state_root);
+  CHECK(f.engine.head_state().accounts().accounts() == other.accounts().accounts());
+  CHECK(f.engine.head_state().consensus() == other.consensus());
+}

@@ -313,9 +313,9 @@ TEST_CASE("equivocators holding just under 1/3 of the power never get two confli
     for (const auto& k : honest)
       hv.push_back({&net.delegates.at(k).keys, {}});
     std::map<std::uint64_t, hash256> final_x, final_y;
-    auto record = [](std::map<std::uint64_t, hash256>& m, const std::vector<block>& fin) {
+    auto record = [](std::map<std::uint64_t, hash256>& m, const std::vector<validated_ptr>& fin) {
       for (const auto& f : fin)
-        m[f.header.height] = header_hash(f.header);
+        m[f->header().height] = f->hash;
     };
     std::set<public_key> offenders;
     struct pending {
