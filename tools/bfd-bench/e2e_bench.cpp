@@ -39,10 +39,9 @@ namespace bfd::bench {
 namespace detail {
 
 namespace {
-
 using pace_atom = caf::atom_constant<caf::atom("pace")>;
+} // namespace
 
-// Deterministic keys, so the same signed workload is valid on every fresh network of a run.
 result<key_pair> account_key(std::size_t index) {
   byte seed[24] = {'b', 'f', 'd', '-', 'b', 'e', 'n', 'c', 'h', '-', 'e', '2', 'e', '-', 'a', 'c'};
   for (int i = 0; i < 8; ++i)
@@ -51,8 +50,6 @@ result<key_pair> account_key(std::size_t index) {
   secret.data = sha256(byte_view{seed, sizeof seed}).data;
   return key_pair_from_secret(secret);
 }
-
-} // namespace
 
 result<workload> build_workload(const e2e_bench_options& o, bool http, chain_id chain) {
   workload w;

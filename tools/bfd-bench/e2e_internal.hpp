@@ -130,6 +130,10 @@ struct finality {
   std::atomic<std::int64_t> deadline_ns{0};
 };
 
+/// Bench account `index`'s keys: deterministic, so the same signed workload is valid on every
+/// fresh network of a run (and the same accounts exist on every chain).
+result<key_pair> account_key(std::size_t index);
+
 /// Signs o.txs transfers on chain `chain` between o.accounts deterministic accounts (the same
 /// keys on every chain; tx i: sender i % accounts, nonce i / accounts).
 result<workload> build_workload(const e2e_bench_options& o, bool http, chain_id chain);
