@@ -74,8 +74,51 @@ ok = (r["refused"].get("mempool_full", 0) > 0 and r["accepted"] + sum(r["refused
 sys.exit(0 if ok else 1)
 PY
 
+# --chains: two rows (1 and 3 sidechains beside the mainchain, one fresh node each). The bench
+# checks itself: every accepted transfer final exactly once on its own chain, nothing foreign in a
+# chain's blocks, supply unchanged, the accounts' sum down by exactly the fees, nonces = finals.
+TMPDIR="$work" "$bench" e2e --chains 1,3 --txs 300 --accounts 30 --delegates 4 --slot-ms 500 --timeout 30 \
+  --quiet >"$work/out" 2>"$work/err"
+rc=$?
+[ "$rc" -eq 0 ] || fail "bfd-bench e2e --chains: exit code $rc, stderr: $(cat "$work/err")"
+grep -q '^chains ' "$work/out" || fail "--chains: no header row in the table: $(cat "$work/out")"
+grep '^{' "$work/out" >"$work/json"
+python3 - "$work/json" <<'PY' || fail "--chains: the JSON line is not consistent: $(cat "$work/json")"
+import json, sys
+j = json.load(open(sys.argv[1]))
+problems = []
+def check(cond, what):
+    if not cond:
+        problems.append(what)
+check(j["bench"] == "e2e-chains" and j["txs_per_chain"] == 300 and j["raw_verify_per_s"] > 0, "header fields")
+rows = j["rows"]
+check([r["sidechains"] for r in rows] == [1, 3], "one row per count, in order")
+for r in rows:
+    n = r["sidechains"]
+    chains = r["chains"]
+    check([c["chain"] for c in chains] == list(range(2, 2 + n)), f"{n}: sidechain ids 2..{n + 1}")
+    check(r["submitted"] == 300 * n and r["final"] == 300 * n and r["complete"] and r["consistent"], f"{n}: all final, consistent")
+    check(r["final_tps"] > 0 and r["final_over_raw_verify"] > 0, f"{n}: positive aggregate rate")
+    check(r["mainchain_final_blocks"] >= 1, f"{n}: the mainchain kept finalizing")
+    for c in chains:
+        w = f"{n}/chain {c['chain']}"
+        check(c["accepted"] == 300 and c["final"] == 300 and c["found_once"] == 300, w + ": 300 final, each once")
+        check(c["duplicates"] == 0 and c["foreign"] == 0, w + ": no duplicate, nothing of another chain")
+        check(c["supply_conserved"] and c["balances_conserved"] and c["nonces_match"], w + ": balances conserved")
+        l = c["latency_ms"]
+        check(0 < l["p50"] <= l["p90"] <= l["p99"] <= l["max"], w + ": ordered latencies")
+    check(sum(c["final"] for c in chains) == r["final"], f"{n}: the aggregate is the sum of the chains")
+for what in problems:
+    print("  " + what, file=sys.stderr)
+sys.exit(1 if problems else 0)
+PY
+if "$bench" e2e --chains 2 --path http >"$work/out" 2>"$work/err"; then
+  fail "bfd-bench e2e --chains 2 --path http succeeded"
+fi
+grep -q 'not supported' "$work/err" || fail "--chains with --path http: no clear error: $(cat "$work/err")"
+
 "$bench" e2e --help >"$work/out" 2>&1 || fail "bfd-bench e2e --help failed"
-for opt in --txs --accounts --delegates --path --concurrency --rate --latency-run --store --threads; do
+for opt in --txs --accounts --delegates --path --concurrency --rate --latency-run --store --threads --chains; do
   grep -q -- "$opt" "$work/out" || fail "bfd-bench e2e --help does not mention $opt"
 done
 if "$bench" e2e --path carrier-pigeon >"$work/out" 2>"$work/err"; then

@@ -1,5 +1,6 @@
 // Runs a whole --dev node in this process and measures transactions from submission to finality.
 #include "tools/bfd-bench/e2e_bench.hpp"
+#include "tools/bfd-bench/e2e_internal.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -35,34 +36,12 @@
 
 namespace bfd::bench {
 
+namespace detail {
+
 namespace {
-
-namespace fs = std::filesystem;
-using steady = std::chrono::steady_clock;
 using pace_atom = caf::atom_constant<caf::atom("pace")>;
+} // namespace
 
-constexpr amount account_balance = 10'000 * units_per_bfdt;
-constexpr amount transfer_fee = 10'000;
-constexpr std::uint64_t transfer_expiry = 1'000'000'000;  // a block height: never reached
-
-std::int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(steady::now().time_since_epoch()).count();
-}
-
-double seconds_between(std::int64_t from_ns, std::int64_t to_ns) {
-  return static_cast<double>(to_ns - from_ns) / 1e9;
-}
-
-struct hash_key {
-  std::size_t operator()(const hash256& h) const noexcept {
-    std::size_t out = 0;
-    for (std::size_t i = 0; i < sizeof out; ++i)
-      out = (out << 8) | h.data[i];
-    return out;
-  }
-};
-
-// Deterministic keys, so the same signed workload is valid on every fresh network of a run.
 result<key_pair> account_key(std::size_t index) {
   byte seed[24] = {'b', 'f', 'd', '-', 'b', 'e', 'n', 'c', 'h', '-', 'e', '2', 'e', '-', 'a', 'c'};
   for (int i = 0; i < 8; ++i)
@@ -72,32 +51,7 @@ result<key_pair> account_key(std::size_t index) {
   return key_pair_from_secret(secret);
 }
 
-/// Runs f(i) for i in [0, n) on `threads` threads.
-template <class F>
-void parallel_for(std::size_t n, std::size_t threads, F f) {
-  threads = std::max<std::size_t>(1, std::min(threads, n));
-  std::vector<std::thread> pool;
-  for (std::size_t t = 0; t < threads; ++t)
-    pool.emplace_back([=, &f] {
-      for (std::size_t i = t; i < n; i += threads)
-        f(i);
-    });
-  for (auto& th : pool)
-    th.join();
-}
-
-/// The signed transfers, built once and submitted to every network of the run.
-struct workload {
-  std::size_t accounts = 0;
-  std::vector<genesis_allocation> allocations;
-  std::vector<tx_envelope> txs;  ///< tx i: sender i % accounts, nonce i / accounts
-  std::vector<hash256> ids;
-  std::unordered_map<hash256, std::uint32_t, hash_key> index;  ///< id -> i
-  std::vector<std::string> http_bodies;  ///< {"hex": ...}, when an HTTP run is planned
-  std::vector<std::string> http_hex;     ///< the canonical hex of each, for batch bodies
-};
-
-result<workload> build_workload(const e2e_bench_options& o, bool http) {
+result<workload> build_workload(const e2e_bench_options& o, bool http, chain_id chain) {
   workload w;
   w.accounts = o.accounts;
   std::vector<std::optional<key_pair>> keys(o.accounts);
@@ -117,7 +71,7 @@ result<workload> build_workload(const e2e_bench_options& o, bool http) {
   parallel_for(o.txs, o.threads, [&](std::size_t i) {
     const std::size_t sender = i % o.accounts;
     transaction& tx = txs[i];
-    tx.chain = mainchain_id;
+    tx.chain = chain;
     tx.nonce = i / o.accounts;
     tx.fee = transfer_fee;
     tx.expiry = transfer_expiry;
@@ -200,40 +154,12 @@ void reset_peak_rss() {
   out << "5";  // Linux >= 4.0: resets VmHWM to the current RSS
 }
 
-/// A fresh directory, removed with everything in it at the end of its scope.
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    std::string tmpl = (fs::temp_directory_path() / "bfd-bench-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()))
-      path = tmpl;
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    if (!path.empty())
-      fs::remove_all(path, ec);
-  }
-};
 
-struct bench_config : caf::actor_system_config {
-  explicit bench_config(std::size_t threads) { runtime::configure_actor_system(*this, threads); }
-};
 
-/// What the submitters record, read by the main thread once they are done.
-struct submissions {
-  explicit submissions(std::size_t n) : submit_ns(n, 0), accepted(n, 0) {}
-  std::vector<std::int64_t> submit_ns;
-  std::vector<std::uint8_t> accepted;
-  std::map<std::string, std::size_t> refused;
-  std::int64_t first_ns = 0;
-  std::int64_t last_answer_ns = 0;
-  // Progress, read by the tracker while submitting.
-  std::atomic<std::size_t> sent{0};
-  std::atomic<std::size_t> admitted{0};
-  std::atomic<std::size_t> retries{0};  ///< HTTP requests resent after a transport error
-};
 
 // The mempool path ---------------------------------------------------------------------------
+
+namespace {
 
 /// State of the submitting actor: keeps `window` transactions in flight, paced if a rate is set.
 struct mempool_submitter {
@@ -339,12 +265,14 @@ caf::behavior mempool_submitter_impl(caf::event_based_actor* self, std::shared_p
   };
 }
 
-void submit_to_mempool(caf::actor_system& system, const runtime::node& node, const workload& w,
+} // namespace
+
+void submit_to_mempool(caf::actor_system& system, const mempool_actor& mempool, const workload& w,
                        const e2e_bench_options& o, double rate, submissions& out) {
   auto s = std::make_shared<mempool_submitter>();
   s->w = &w;
   s->out = &out;
-  s->mempool = node.mempool();
+  s->mempool = mempool;
   s->window = std::max<std::size_t>(o.window, 1);
   s->batch = std::max<std::size_t>(o.batch, 1);
   s->rate = rate;
@@ -354,6 +282,8 @@ void submit_to_mempool(caf::actor_system& system, const runtime::node& node, con
 }
 
 // The HTTP path --------------------------------------------------------------------------------
+
+namespace {
 
 /// The refusal reason of an HTTP answer: the JSON error code, or the status.
 std::string http_reason(const httplib::Result& res) {
@@ -365,6 +295,8 @@ std::string http_reason(const httplib::Result& res) {
     return j["error"]["code"].get<std::string>();
   return fmt::format("http_{}", res->status);
 }
+
+} // namespace
 
 void submit_over_http(std::uint16_t port, const workload& w, const e2e_bench_options& o, double rate,
                       submissions& out) {
@@ -456,36 +388,14 @@ void submit_over_http(std::uint16_t port, const workload& w, const e2e_bench_opt
 
 // Finality -------------------------------------------------------------------------------------
 
-/// A final block, as far as the figures need it.
-struct block_record {
-  std::uint64_t height = 0;
-  std::uint64_t timestamp_ms = 0;
-  public_key producer;
-  std::uint64_t txs = 0;
-  std::uint64_t bench_txs = 0;
-};
 
-/// What the tracker saw; read by the main thread after joining it.
-struct finality {
-  explicit finality(std::size_t n) : final_ns(n, 0) {}
-  std::vector<std::int64_t> final_ns;
-  std::vector<block_record> blocks;
-  std::vector<public_key> order;  ///< the round order at the start (the cluster)
-  std::size_t final_count = 0;
-  std::int64_t last_final_ns = 0;
-  std::uint64_t mempool_peak = 0;
-  std::string failure;  ///< the chain stopped answering
-  // Set by the main thread once every answer is in.
-  std::atomic<bool> submitted{false};
-  std::atomic<std::size_t> expected{0};
-  std::atomic<std::int64_t> deadline_ns{0};
-};
 
 /// Polls the chain's final height every poll_ms and fetches each new final block by height,
 /// stamping the bench transactions in it; stops once every expected one is final or at the
 /// deadline. Also samples the mempool's size.
-void track_finality(caf::actor_system& system, const runtime::node& node, const workload& w,
-                    const e2e_bench_options& o, const char* label, const submissions& subs, finality& f) {
+void track_finality(caf::actor_system& system, const chain_actor& chain, const mempool_actor& mempool,
+                    const workload& w, const e2e_bench_options& o, const std::string& label,
+                    const submissions& subs, finality& f) {
   caf::scoped_actor self{system};
   const auto timeout = std::chrono::seconds(30);
   std::uint64_t seen = 0;
@@ -493,7 +403,7 @@ void track_finality(caf::actor_system& system, const runtime::node& node, const 
   const auto began = now_ns();
   for (;;) {
     std::optional<chain_info> info;
-    self->request(node.chain(), timeout, info_atom::value)
+    self->request(chain, timeout, info_atom::value)
       .receive([&](const chain_info& i) { info = i; },
                [&](const caf::error& e) { f.failure = "chain actor: " + system.render(e); });
     if (!info)
@@ -503,7 +413,7 @@ void track_finality(caf::actor_system& system, const runtime::node& node, const 
       f.order = info->order;
     for (auto h = seen + 1; h <= info->final_height; ++h) {
       block_envelope env;
-      self->request(node.chain(), timeout, height_atom::value, h)
+      self->request(chain, timeout, height_atom::value, h)
         .receive([&](const block_envelope& b) { env = b; },
                  [&](const caf::error& e) { f.failure = "chain actor: " + system.render(e); });
       if (!env)
@@ -519,7 +429,7 @@ void track_finality(caf::actor_system& system, const runtime::node& node, const 
         }
       f.blocks.push_back(r);
     }
-    self->request(node.mempool(), timeout, size_atom::value)
+    self->request(mempool, timeout, size_atom::value)
       .receive([&](std::uint64_t size) { f.mempool_peak = std::max(f.mempool_peak, size); },
                [&](const caf::error&) {});
     const auto now = now_ns();
@@ -545,6 +455,12 @@ double percentile(const std::vector<double>& sorted, double q) {
   auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(sorted.size())));
   return sorted[std::min(sorted.size() - 1, rank == 0 ? 0 : rank - 1)];
 }
+
+} // namespace detail
+
+namespace {
+
+using namespace detail;
 
 /// Fills the block, slot and category figures from the final blocks up to the last one that
 /// holds bench transactions.
@@ -661,9 +577,9 @@ result<e2e_run_report> run_once(const e2e_bench_options& o, const workload& w, s
   const std::size_t n = w.txs.size();
   submissions subs(n);
   finality fin(n);
-  std::thread tracker([&] { track_finality(system, *node, w, o, label, subs, fin); });
+  std::thread tracker([&] { track_finality(system, node->chain(), node->mempool(), w, o, label, subs, fin); });
   if (path == submit_path::mempool)
-    submit_to_mempool(system, *node, w, o, rate, subs);
+    submit_to_mempool(system, node->mempool(), w, o, rate, subs);
   else
     submit_over_http(node->http()->port(), w, o, rate, subs);
 
@@ -714,6 +630,7 @@ result<e2e_run_report> run_once(const e2e_bench_options& o, const workload& w, s
 } // namespace
 
 result<e2e_bench_report> run_e2e_bench(const e2e_bench_options& options) {
+  using namespace detail;
   const auto& o = options;
   if (o.txs == 0 || o.accounts == 0 || o.threads == 0)
     return make_error(errc::invalid_argument, "--txs, --accounts and --threads must be at least 1");
@@ -732,7 +649,7 @@ result<e2e_bench_report> run_e2e_bench(const e2e_bench_options& options) {
   e2e_bench_report report;
   report.options = o;
   const auto sign_start = now_ns();
-  auto w = build_workload(o, o.path != "mempool");
+  auto w = build_workload(o, o.path != "mempool", mainchain_id);
   if (!w)
     return w.error();
   report.sign_seconds = seconds_between(sign_start, now_ns());

@@ -107,4 +107,70 @@ std::string format_table(const e2e_bench_report& report);
 /// The report as one line of JSON (for scripts and CI).
 std::string format_json_line(const e2e_bench_report& report);
 
+// `bfd-bench e2e --chains N,...` ---------------------------------------------------------------
+
+/// One sidechain of a --chains run.
+struct chain_figures {
+  std::uint32_t chain = 0;
+  std::string name;
+  std::size_t submitted = 0;
+  std::size_t accepted = 0;
+  std::size_t expected_final = 0;
+  std::size_t final_count = 0;    ///< seen final by the tracker
+  bool complete = false;
+  double final_seconds = 0;       ///< first submission to the chain's last final transaction
+  double final_tps = 0;
+  latency_summary latency;
+  std::uint64_t final_height = 0; ///< at the end of the run
+  // The bench's own consistency, checked after the run from the chain's final blocks and state.
+  std::size_t found_once = 0;     ///< workload transactions found in exactly one final block
+  std::size_t duplicates = 0;     ///< workload transactions found in more than one
+  std::size_t foreign = 0;        ///< transactions of another chain (or none of the workload) in its blocks
+  bool supply_conserved = false;  ///< total supply at the end = at the start
+  bool balances_conserved = false;///< sum of the accounts = start - fee * final transactions
+  bool nonces_match = false;      ///< each account's nonce = its final transactions
+  bool consistent() const noexcept {
+    return complete && found_once == final_count && duplicates == 0 && foreign == 0 && supply_conserved
+           && balances_conserved && nonces_match;
+  }
+};
+
+/// One row of a --chains run: N sidechains beside the mainchain, on one fresh node.
+struct chains_row {
+  std::uint32_t sidechains = 0;
+  std::size_t submitted = 0;
+  std::size_t accepted = 0;
+  std::size_t expected_final = 0;
+  std::size_t final_count = 0;
+  double final_seconds = 0;       ///< first submission to the last final transaction on any chain
+  double final_tps = 0;           ///< aggregate: final_count / final_seconds
+  latency_summary latency;        ///< over every chain's transactions
+  std::uint64_t mainchain_final_blocks = 0;  ///< the mainchain kept finalizing beside them
+  double cpu_cores = 0;
+  double peak_rss_mb = 0;
+  double setup_seconds = 0;
+  std::vector<chain_figures> chains;
+  bool complete() const noexcept;
+  bool consistent() const noexcept;
+};
+
+/// All rows of one --chains invocation.
+struct chains_bench_report {
+  e2e_bench_options options;
+  double raw_verify_per_second = 0;  ///< measured in the same process before the first row
+  double sign_seconds = 0;           ///< pre-signing every row's workload (not counted)
+  std::vector<chains_row> rows;
+};
+
+/// For each N in `counts`: a fresh node hosting the mainchain and N sidechains (ids 2..N+1, each
+/// validated by one mainchain VM per category, its own token allocated to the bench accounts);
+/// o.txs transfers per sidechain submitted to every sidechain's mempool at once, timed until final.
+result<chains_bench_report> run_chains_bench(const e2e_bench_options& options, const std::vector<std::uint32_t>& counts);
+
+/// The --chains report: one aggregate row per N, then per-chain lines.
+std::string format_table(const chains_bench_report& report);
+
+/// The --chains report as one line of JSON.
+std::string format_json_line(const chains_bench_report& report);
+
 } // namespace bfd::bench

@@ -130,6 +130,13 @@ int main(int argc, char** argv) {
   e2e_cmd->add_option("--poll-ms", e2e.poll_ms, "How often the final height is polled")
     ->check(CLI::Range(1u, 1000u))
     ->capture_default_str();
+  std::vector<std::uint32_t> e2e_chains;
+  e2e_cmd->add_option("--chains", e2e_chains,
+                      "Host N sidechains beside the mainchain on one node and drive --txs transfers into each at "
+                      "once (mempool path); a list (1,4,8) runs one fresh node per N and prints a row each")
+    ->type_name("N[,N...]")
+    ->delimiter(',')
+    ->check(CLI::Range(1u, 64u));
   e2e_cmd->add_flag("--json-only", e2e_json_only, "Print only the JSON line");
   e2e_cmd->add_flag("--quiet", e2e_quiet, "No progress lines on stderr");
   e2e_cmd->footer("Exit code 2 when a run ended with transactions still not final after --timeout.");
@@ -142,6 +149,19 @@ int main(int argc, char** argv) {
   try {
     if (*codec_cmd)
       return print_report(bfd::bench::run_codec_bench(codec), false);
+    if (*e2e_cmd && !e2e_chains.empty()) {
+      e2e.progress = !e2e_quiet;
+      auto report = bfd::bench::run_chains_bench(e2e, e2e_chains);
+      if (auto rc = print_report(report, e2e_json_only); rc != 0)
+        return rc;
+      for (const auto& r : report->rows)
+        if (!r.complete()) {
+          fmt::print(stderr, "bfd-bench: {} of {} transactions final after --timeout with {} sidechains\n",
+                     r.final_count, r.expected_final, r.sidechains);
+          return 2;
+        }
+      return 0;
+    }
     if (*e2e_cmd) {
       e2e.progress = !e2e_quiet;
       auto report = bfd::bench::run_e2e_bench(e2e);
