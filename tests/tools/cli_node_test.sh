@@ -157,7 +157,7 @@ fi
 # --- chains -------------------------------------------------------------------------------------
 # finals: "id final" for every row of the last `chains` table.
 finals() {
-  awk '$1 ~ /^[0-9]+$/ { print $1, $(NF - 1) }' out
+  awk '$1 ~ /^[0-9]+$/ && $2 != "chains" { print $1, $(NF - 1) }' out
 }
 run chains
 [ "$rc" -eq 0 ] || fail "chains: exit code $rc: $(cat err)"
