@@ -260,7 +260,7 @@ for n in a b c; do
 done
 for n in a b c; do
   if (cd "$work" && "$node_bin" --check-storage --topology "$topology" --node "$n" >"$work/$n.check" 2>&1); then
-    ok "node $n's storage is sound ($(grep -o 'final head #[0-9]*' "$work/$n.check"))"
+    ok "node $n's storage is sound ($(grep -o 'final head #[0-9]*' "$work/$n.check" | tr '\n' ' '))"
   else
     fail "--check-storage of node $n: $(grep PROBLEM "$work/$n.check")"
   fi
