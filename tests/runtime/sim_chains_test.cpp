@@ -93,13 +93,13 @@ TEST_CASE("sidechains.toml: every chain finalizes, a crash on chain 2 stalls cha
 TEST_CASE("[[sidechain]] and 'chain' errors name the file and line") {
   const std::string head = "[scenario]\nname = \"t\"\nseed = 1\nrounds = 4\nrounds_per_epoch = 2\nslot_ms = 1000\n"
                            "block_reward = \"1\"\nbase_block_txs = 10\nmiss_limit = 5\nmin_bid = \"100\"\n"
-                           "[[category]]\nname = \"gold\"\n[[pool]]\ncategory = \"gold\"\ncount = 3\nbid = \"1000\"\n";
+                           "[[category]]\nname = \"gold\"\ncompute_weight = 1\n[[pool]]\ncategory = \"gold\"\ncount = 3\nbid = \"1000\"\n";
   auto bad = config::parse_sim_scenarios(head + "[[sidechain]]\nname = \"x\"\ntoken = \"BFDT\"\nvalidators = { iron = 1 }\n"
                                                 "[[event]]\nround = 1\nkind = \"pause\"\nrounds = 1\ntargets = \"gold/0\"\nchain = 3\n",
                                          "s.toml");
   REQUIRE_FALSE(bad);
   const auto m = bad.error().message();
-  CHECK(m.find("s.toml:19:") != std::string::npos);  // token = "BFDT"
+  CHECK(m.find("s.toml:20:") != std::string::npos);  // token = "BFDT"
   CHECK(m.find("unknown category 'iron'") != std::string::npos);
   CHECK(m.find("'chain'") != std::string::npos);
   auto vm = config::parse_sim_scenarios(head + "[[event]]\nround = 1\nkind = \"vote_move\"\nfrom = \"gold/0\"\n"
