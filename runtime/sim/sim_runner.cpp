@@ -196,7 +196,12 @@ private:
       ctx.node_up = &node_up_;
       ctx.mainchain = &genesis_;
       ctx.genesis_time_ms = genesis_time_ms;
-      ctx.hash_chain_length = chain_length;
+      // A sidechain round can be shorter than the mainchain's (fewer validators): give its
+      // delegates a reveal for every slot of the run.
+      std::uint64_t weight = 1;
+      for (const auto& c : sc_.params.categories)
+        weight = std::max<std::uint64_t>(weight, c.compute_weight);
+      ctx.hash_chain_length = std::min<std::uint64_t>(std::uint64_t{1} << 22, chain_length * vms_.size() * weight);
       ctx.key = [this](std::uint64_t domain, std::uint64_t i) { return derive_key(sc_.seed, stream_keys + domain, i); };
       ctx.lost = &stats_.checks.messages_lost;
       ctx.delayed = &stats_.checks.messages_delayed;
