@@ -10,6 +10,7 @@
 #include <caf/scoped_actor.hpp>
 
 #include "chains/storage/rocksdb/rocksdb_store.hpp"
+#include "protocols/json_chains.hpp"
 #include "protocols/sidechain_views.hpp"
 #include "runtime/dev_sidechains.hpp"
 #include "runtime/node.hpp"
@@ -110,6 +111,39 @@ TEST_CASE("hosting follows the registry: active chains hosted here start, ceased
   auto other = active;
   other.id = 10;  // the entry says 9
   CHECK(runtime::plan_hosting({other}, {1}, {1}, [](chain_id) { return true; }).problems.size() == 1);
+}
+
+TEST_CASE("a registry's views carry each entry, status and heights, and render as JSON") {
+  const auto& net = shared_network();
+  const auto authority = net.accounts.at(1);
+  sidechain_registry registry(authority.pub, net.genesis.params);
+  auto genesis = chain_state::genesis(net.genesis);
+  REQUIRE(genesis);
+  const auto e = new_daos_entry();
+  REQUIRE(registry.apply_register(authority.pub, {e}, {5, net.genesis.params.genesis_time_ms},
+                                  genesis->first.consensus().active()));
+  auto views = sidechain_views(registry);
+  REQUIRE(views.size() == 1);
+  CHECK(views[0].id == 9);
+  CHECK(view_status(views[0]) == sidechain_status::registered);
+  CHECK(views[0].registered_height == 5);
+  CHECK(views[0].genesis_hash == registry.find(9)->genesis_hash);
+  auto back = view_entry(views[0]);
+  REQUIRE(back);
+  CHECK(*back == e);
+  CHECK(registry_status(views, 9) == "registered");
+  CHECK(registry_status(views, 1) == "active");
+  REQUIRE(registry.apply_activate(authority.pub, {9}, {6, 0}));
+  auto j = sidechain_json(sidechain_views(registry).at(0));
+  CHECK(j["status"] == "active");
+  CHECK(j["activated_height"] == 6);
+  CHECK(j["ceased_height"].is_null());
+  CHECK(j["kind"] == "daos");
+  CHECK(j["token"] == "NEWF");
+  CHECK(j["validators"].size() == e.validators.size());
+  CHECK(j["anchored"]["height"] == 0);
+  views[0].status = 7;
+  CHECK_FALSE(view_status(views[0]));
 }
 
 TEST_CASE("an anchor is due every half interval and never beyond what the registry accepts") {
