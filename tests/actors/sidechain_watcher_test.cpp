@@ -8,12 +8,14 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>
+#include <nlohmann/json.hpp>
 
 #include "chains/storage/rocksdb/rocksdb_store.hpp"
 #include "protocols/json_chains.hpp"
 #include "protocols/sidechain_views.hpp"
 #include "runtime/dev_sidechains.hpp"
 #include "runtime/node.hpp"
+#include "runtime/sidechain_entry_file.hpp"
 #include "runtime/sidechain_watcher.hpp"
 #include "tests/actors/support.hpp"
 
@@ -231,4 +233,30 @@ TEST_CASE("a DAOS sidechain registered while the node runs is started, finalizes
   CHECK(after.ceased.empty());
   CHECK(m.info(9).head_height == head9);  // still queryable, nothing new
   CHECK(m.info(mainchain_id).final_height > main_final);
+}
+
+TEST_CASE("a sidechain entry file gives back the entry, and a broken one is refused naming the field") {
+  const auto e = new_daos_entry();
+  const auto text = runtime::sidechain_entry_json(e);
+  auto back = runtime::parse_sidechain_entry_json(text);
+  REQUIRE(back);
+  CHECK(*back == e);
+  auto j = nlohmann::json::parse(text);
+  j["kind"] = "mainchain_like";
+  CHECK_FALSE(runtime::parse_sidechain_entry_json(j.dump()));
+  j = nlohmann::json::parse(text);
+  j["validators"][0]["key"] = "zz";
+  auto bad = runtime::parse_sidechain_entry_json(j.dump());
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().detail.find("key") != std::string::npos);
+  j = nlohmann::json::parse(text);
+  j.erase("name");
+  CHECK_FALSE(runtime::parse_sidechain_entry_json(j.dump()));
+  j = nlohmann::json::parse(text);
+  j.erase("params");  // defaults
+  auto defaults = runtime::parse_sidechain_entry_json(j.dump());
+  REQUIRE(defaults);
+  CHECK(defaults->params == sidechain_params{});
+  CHECK_FALSE(runtime::parse_sidechain_entry_json("{"));
+  CHECK_FALSE(runtime::read_sidechain_entry_file("/nonexistent/entry.json"));
 }
