@@ -169,6 +169,10 @@ struct sim_event {
   sim_distribution votes;               ///< join: default fixed 0
   std::size_t first_vm = 0;             ///< join: index in materialize_vms() of its first new VM
   std::size_t file_index = 0;           ///< its place among the file's [[event]] entries (seeds join draws)
+  /// crash, recover, pause, slow, leave, equivocate, partition: the chain whose delegates (or links)
+  /// it targets, 1 = the mainchain or a [[sidechain]]'s id; unset: the mainchain's delegates, and
+  /// for a partition every chain's links.
+  std::optional<std::uint64_t> chain;
   file_position where;                  ///< the [[event]] header
 };
 
@@ -201,6 +205,23 @@ struct sim_network {
   }
 };
 
+/// Most [[sidechain]] entries of one file.
+inline constexpr std::size_t sim_max_sidechains = 64;
+
+/// A [[sidechain]]: a chain of its own (ids 2, 3, … in file order) validated by mainchain VMs,
+/// with its own token held by its own load accounts, hosted on every simulated node.
+struct sim_sidechain {
+  std::uint64_t id = 0;           ///< 2 + its place among the file's [[sidechain]] entries
+  std::string kind = "daos";      ///< system_service, daos, ecosystem or consortium
+  std::string name;
+  std::string token;              ///< its own token's symbol (not BFDT: nothing is pegged in a run)
+  /// Validators per category (index into params.categories): the genesis VMs of that category with
+  /// the largest bids (runtime::choose_validators). Default 1 per category.
+  std::vector<std::uint32_t> validators;
+  sim_load load;                  ///< its load, in its own token; balance is each account's genesis supply
+  file_position where;            ///< the [[sidechain]] header
+};
+
 /// One parameter of a sweep point as it appears in the label: "category.bronze.cluster_cap", "10".
 struct sim_sweep_setting {
   std::string parameter;
@@ -227,6 +248,7 @@ struct sim_scenario {
   sim_load load;
   sim_network network;            ///< [network]; defaults: nodes from partitions, instant links
   std::vector<sim_event> events;  ///< sorted by round; file order within a round
+  std::vector<sim_sidechain> sidechains;  ///< [[sidechain]] entries in file order; empty: one chain
   file_position where;            ///< the [scenario] header
 
   /// VMs at genesis (sum of the pools' counts).

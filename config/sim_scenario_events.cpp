@@ -15,14 +15,14 @@ namespace sim_parse {
 const std::vector<scenario_parser::event_kind_info>& scenario_parser::event_kinds() {
   static const std::vector<event_kind_info> kinds{
     {"join", sim_event_kind::join, {"category", "count", "bid", "votes"}},
-    {"leave", sim_event_kind::leave, {"targets"}},
-    {"crash", sim_event_kind::crash, {"targets", "rounds"}},
-    {"recover", sim_event_kind::recover, {"targets"}},
-    {"pause", sim_event_kind::pause, {"targets", "rounds"}},
-    {"slow", sim_event_kind::slow, {"targets", "delay_ms", "rounds"}},
-    {"partition", sim_event_kind::partition, {"groups", "rounds"}},
+    {"leave", sim_event_kind::leave, {"targets", "chain"}},
+    {"crash", sim_event_kind::crash, {"targets", "rounds", "chain"}},
+    {"recover", sim_event_kind::recover, {"targets", "chain"}},
+    {"pause", sim_event_kind::pause, {"targets", "rounds", "chain"}},
+    {"slow", sim_event_kind::slow, {"targets", "delay_ms", "rounds", "chain"}},
+    {"partition", sim_event_kind::partition, {"groups", "rounds", "chain"}},
     {"heal", sim_event_kind::heal, {}},
-    {"equivocate", sim_event_kind::equivocate, {"targets"}},
+    {"equivocate", sim_event_kind::equivocate, {"targets", "chain"}},
     {"vote_move", sim_event_kind::vote_move, {"from", "to", "amount", "fraction"}},
     {"double_vote", sim_event_kind::double_vote, {"targets"}},
     {"surround_vote", sim_event_kind::surround_vote, {"targets"}},
@@ -202,6 +202,7 @@ std::optional<sim_event> scenario_parser::read_event_table(const toml::table& t,
       break;
     }
   }
+  read_event_chain(r, e, ok);
   r.finish();
   if (!ok)
     return std::nullopt;

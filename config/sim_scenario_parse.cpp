@@ -31,7 +31,7 @@ void scenario_parser::read_sections(const toml::table& doc) {
   for (auto&& [k, v] : doc) {
     const auto name = std::string(k.str());
     if (name == "scenario" || name == "category" || name == "pool" || name == "load" || name == "network"
-        || name == "event" || name == "sweep")
+        || name == "sidechain" || name == "event" || name == "sweep")
       continue;
     if (v.is_table() || v.is_array_of_tables())
       diag_.add(k.source(), "unknown section " + section_form(name, v) + "; expected one of: "
@@ -60,6 +60,13 @@ void scenario_parser::read_sections(const toml::table& doc) {
     read_load(*t);
   if (const auto* t = single_table(doc, "network", {}))
     read_network(*t);
+  const auto sidechains = tables_of(doc, "sidechain", {});
+  if (sidechains.size() > sim_max_sidechains)
+    diag_.add(doc.get("sidechain")->source(), "[[sidechain]] has " + std::to_string(sidechains.size())
+                                                + " entries; at most " + std::to_string(sim_max_sidechains));
+  else
+    for (const auto* t : sidechains)
+      read_sidechain(*t);
   const auto events = tables_of(doc, "event", {});
   if (events.size() > sim_max_events)
     diag_.add(doc.get("event")->source(), "[[event]] has " + std::to_string(events.size()) + " entries; at most "

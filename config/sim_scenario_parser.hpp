@@ -60,7 +60,8 @@ constexpr amount default_cap_factor = 1'000'000;
 constexpr double min_alpha = 0.01, max_alpha = 100;
 constexpr double max_sigma = 10;
 
-constexpr std::string_view known_sections = "[scenario], [[category]], [[pool]], [load], [network], [[event]], [sweep]";
+constexpr std::string_view known_sections =
+  "[scenario], [[category]], [[pool]], [load], [network], [[sidechain]], [[event]], [sweep]";
 
 constexpr std::string_view amount_what =
   "an amount as a string, e.g. \"100\" or \"100 BFDT\" (BFDT) or \"1500u\" (base units)";
@@ -271,6 +272,13 @@ private:
   /// A link delay: whole milliseconds, or a table { distribution = "fixed" | "uniform" | "lognormal", ... }
   /// with value / min, max / median, sigma, max (all in milliseconds, at most max_link_delay_ms).
   std::optional<sim_distribution> delay_distribution(table_reader& outer, const toml::node& v);
+
+  // [[sidechain]] (sim_scenario_chains.cpp) -----------------------------------------------------
+
+  void read_sidechain(const toml::table& t);
+
+  /// The event's optional 'chain' key: 1 or a sidechain's id, and only for kinds that take it.
+  void read_event_chain(table_reader& r, sim_event& e, bool& ok);
 
   // [[event]] ------------------------------------------------------------------------------------
 

@@ -40,6 +40,22 @@ std::vector<std::size_t> topology::delegates_on(std::string_view node) const {
   return out;
 }
 
+bool chain_topology_spec::hosted_on(std::string_view node) const {
+  return std::find(nodes.begin(), nodes.end(), node) != nodes.end();
+}
+
+bool topology::hosts_mainchain(std::string_view node) const {
+  return std::find(mainchain_nodes.begin(), mainchain_nodes.end(), node) != mainchain_nodes.end();
+}
+
+std::vector<std::size_t> topology::chains_on(std::string_view node) const {
+  std::vector<std::size_t> out;
+  for (std::size_t i = 0; i < chains.size(); ++i)
+    if (chains[i].hosted_on(node))
+      out.push_back(i);
+  return out;
+}
+
 const http_spec* topology::http_on(std::string_view node) const {
   for (const auto& h : http)
     if (h.node == node)
@@ -70,10 +86,10 @@ constexpr std::int64_t max_work_bits = 32;
 constexpr std::int64_t max_u32 = 0xffff'ffff;
 
 /// Sections this version reads, for "expected one of" messages.
-constexpr std::string_view known_sections = "[network], [[nodes]], [[delegates]], [[accounts]], [http]";
+constexpr std::string_view known_sections = "[network], [[nodes]], [[delegates]], [[accounts]], [http], [[chains]]";
 
 /// Sections kept for later releases: named, but refused with a clear message.
-constexpr std::string_view reserved_sections[] = {"chains", "sidechains", "bridges", "services"};
+constexpr std::string_view reserved_sections[] = {"sidechains", "bridges", "services"};
 
 std::string lower(std::string s) {
   for (auto& c : s)
@@ -141,7 +157,8 @@ private:
   void read_sections(const toml::table& doc) {
     for (auto&& [k, v] : doc) {
       const auto name = std::string(k.str());
-      if (name == "network" || name == "nodes" || name == "delegates" || name == "accounts" || name == "http")
+      if (name == "network" || name == "nodes" || name == "delegates" || name == "accounts" || name == "http"
+          || name == "chains")
         continue;
       const bool reserved = std::find(std::begin(reserved_sections), std::end(reserved_sections), name)
                             != std::end(reserved_sections);
@@ -178,6 +195,12 @@ private:
         for (const auto* e : tables_of(doc, "http", {}))
           read_http(*e);
     }
+
+    for (const auto& n : out_.nodes)
+      out_.mainchain_nodes.push_back(n.name);
+    for (const auto* t : tables_of(doc, "chains", {}))
+      read_chain(*t);
+    check_mainchain_delegates();
   }
 
   std::vector<const toml::table*> tables_of(const toml::table& doc, std::string_view name,
@@ -617,6 +640,440 @@ private:
     out_.http.push_back(std::move(h));
   }
 
+  // [[chains]] -----------------------------------------------------------------------------------
+
+  void read_chain(const toml::table& t) {
+    const auto* id_node = t.get("id");
+    const auto* id_int = id_node ? id_node->as_integer() : nullptr;
+    if (id_int && id_int->get() == static_cast<std::int64_t>(out_.network.chain)) {
+      read_mainchain_entry(t);
+      return;
+    }
+    table_reader r(diag_, t, "[[chains]]",
+                   {"id", "kind", "name", "nodes", "token", "validators", "rule", "params", "delegates"});
+    chain_topology_spec c;
+    c.where = diag_.position(t.source());
+    if (auto id = r.integer("id", presence::required, 1, max_u32)) {
+      c.id = static_cast<chain_id>(*id);
+      const auto key = std::to_string(c.id);
+      if (const auto* first = find_named(chain_ids_, key))
+        diag_.add(id_node->source(), "duplicate chain id " + key + " (first at line " + std::to_string(first->where.line)
+                                       + ")");
+      else
+        chain_ids_.push_back({key, c.where});
+    }
+    constexpr std::string_view kind_what = "one of \"system_service\", \"daos\", \"ecosystem\", \"consortium\"";
+    if (auto kind = r.text("kind", presence::required, kind_what)) {
+      auto k = parse_chain_kind(*kind);
+      if (!k || *k == chain_kind::mainchain)
+        r.bad_value("kind", *r.find("kind"), std::string(kind_what)
+                                               + (k ? " (the mainchain's entry has the network's chain_id, "
+                                                      + std::to_string(out_.network.chain) + ")"
+                                                    : ""),
+                    "\"" + *kind + "\"");
+      else
+        c.kind = *k;
+    }
+    constexpr std::string_view name_what = "a name of at most 64 printable characters, e.g. \"fund exchange\"";
+    if (auto name = r.text("name", presence::required, name_what)) {
+      const bool printable = std::all_of(name->begin(), name->end(), [](char ch) {
+        return static_cast<unsigned char>(ch) >= 0x20 && ch != 0x7f;
+      });
+      if (name->size() > 64 || !printable) {
+        r.bad_value("name", *r.find("name"), name_what, "\"" + *name + "\"");
+      } else {
+        c.name = *name;
+        const auto at = diag_.position(r.find("name")->source());
+        if (const auto* first = find_named(chain_names_, *name))
+          diag_.add(at, "duplicate chain name \"" + *name + "\" (first at line " + std::to_string(first->where.line)
+                          + ")");
+        else
+          chain_names_.push_back({*name, at});
+      }
+    }
+    c.nodes = read_node_list(r, c.nodes_where, "a sidechain");
+    if (const auto* v = r.find("token")) {
+      if (const auto* tt = v->as_table())
+        read_token(*tt, c.token);
+      else
+        r.wrong_type("token", *v, "a table { symbol = \"...\", allocations = [...] }");
+    }
+    read_validators(r, c);
+    read_rule(r, c);
+    if (const auto* v = r.find("params")) {
+      if (const auto* pt = v->as_table())
+        read_chain_params(*pt, c);
+      else
+        r.wrong_type("params", *v, "a table { slot_ms = ..., ... }");
+    }
+    place_validators(r, c);
+    r.finish();
+    out_.chains.push_back(std::move(c));
+  }
+
+  /// The mainchain's own entry: which nodes host it (every node when there is no entry).
+  void read_mainchain_entry(const toml::table& t) {
+    table_reader r(diag_, t, "[[chains]] of the mainchain (id " + std::to_string(out_.network.chain) + ")",
+                   {"id", "kind", "name", "nodes"});
+    const auto at = diag_.position(t.source());
+    if (mainchain_entry_) {
+      diag_.add(at, "duplicate chain id " + std::to_string(out_.network.chain) + " (first at line "
+                      + std::to_string(mainchain_entry_->line) + ")");
+      return;
+    }
+    mainchain_entry_ = at;
+    if (auto kind = r.text("kind", presence::optional, "\"mainchain\""); kind && *kind != "mainchain")
+      r.bad_value("kind", *r.find("kind"), "\"mainchain\" (chain_id " + std::to_string(out_.network.chain)
+                                             + " is the network's own chain)", "\"" + *kind + "\"");
+    r.text("name", presence::optional);
+    file_position where;
+    auto nodes = read_node_list(r, where, "the mainchain");
+    r.finish();
+    if (!nodes.empty())
+      out_.mainchain_nodes = std::move(nodes);
+  }
+
+  /// `nodes = ["a", "b"]`: known node names, each once, at least one.
+  std::vector<std::string> read_node_list(table_reader& r, file_position& where, std::string_view what) {
+    constexpr std::string_view list_what = "an array of node names, e.g. [\"a\", \"b\"]";
+    std::vector<std::string> out;
+    const auto* v = r.find("nodes");
+    if (!v) {
+      r.missing("nodes", std::string(list_what) + ": the nodes that host a replica of " + std::string(what));
+      return out;
+    }
+    where = diag_.position(v->source());
+    const auto* a = v->as_array();
+    if (!a) {
+      r.wrong_type("nodes", *v, list_what);
+      return out;
+    }
+    if (a->empty()) {
+      r.bad_value("nodes", *v, list_what, "an empty array");
+      return out;
+    }
+    for (const auto& e : *a) {
+      const auto* s = e.as_string();
+      if (!s) {
+        diag_.add(e.source(), "each entry of 'nodes' in " + r.context() + " must be a node name, not "
+                                + std::string(type_phrase(e.type())));
+        continue;
+      }
+      if (!find_named(node_names_, s->get())) {
+        check_node_reference(s->get(), e, "chain");
+        continue;
+      }
+      if (std::find(out.begin(), out.end(), s->get()) != out.end()) {
+        diag_.add(e.source(), "node '" + s->get() + "' is listed twice in 'nodes'");
+        continue;
+      }
+      out.push_back(s->get());
+    }
+    return out;
+  }
+
+  void read_token(const toml::table& t, token_rule& token) {
+    table_reader r(diag_, t, "'token' of [[chains]]", {"symbol", "allocations"});
+    constexpr std::string_view symbol_what = "\"BFDT\" (pegged BFDT) or the chain's own symbol: 2 to 12 capital "
+                                             "letters or digits";
+    auto symbol = r.text("symbol", presence::required, symbol_what);
+    if (symbol) {
+      const bool ok = symbol->size() >= 2 && symbol->size() <= 12
+                      && std::all_of(symbol->begin(), symbol->end(),
+                                     [](char ch) { return (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9'); });
+      if (!ok) {
+        r.bad_value("symbol", *r.find("symbol"), symbol_what, "\"" + *symbol + "\"");
+        symbol.reset();
+      } else {
+        token.symbol = *symbol;
+      }
+    }
+    const auto* v = r.find("allocations");
+    r.finish();
+    if (!symbol)
+      return;
+    if (token.pegged_bfdt()) {
+      if (v)
+        diag_.add(v->source(), "a chain of pegged BFDT has no genesis supply: BFDT arrives through the two-way peg; "
+                               "remove 'allocations' or give the chain its own symbol");
+      return;
+    }
+    constexpr std::string_view what = "an array of { address = \"bfd...\", amount = \"...\" }: the whole supply";
+    if (!v) {
+      r.missing("allocations", what);
+      return;
+    }
+    const auto* a = v->as_array();
+    if (!a || a->empty()) {
+      if (a)
+        r.bad_value("allocations", *v, what, "an empty array");
+      else
+        r.wrong_type("allocations", *v, what);
+      return;
+    }
+    std::vector<named_at> seen;
+    amount total = 0;
+    for (const auto& e : *a) {
+      const auto* et = e.as_table();
+      if (!et) {
+        diag_.add(e.source(), "each entry of 'allocations' must be a table { address = ..., amount = ... }, not "
+                                + std::string(type_phrase(e.type())));
+        continue;
+      }
+      table_reader er(diag_, *et, "an allocation of 'token'", {"address", "amount"});
+      constexpr std::string_view addr_what = "an address: \"bfd\" followed by 40 hex digits";
+      auto text = er.text("address", presence::required, addr_what);
+      auto value = er.amount_of("amount", presence::required);
+      er.finish();
+      std::optional<bfd::address> addr;
+      if (text) {
+        if (auto parsed = parse_address(*text))
+          addr = *parsed;
+        else
+          er.bad_value("address", *er.find("address"), addr_what, "\"" + *text + "\"");
+      }
+      if (value && *value == 0) {
+        er.bad_value("amount", *er.find("amount"), "more than 0", "0");
+        value.reset();
+      }
+      if (!addr || !value)
+        continue;
+      const auto at = diag_.position(er.find("address")->source());
+      const auto key = format_address(*addr);
+      if (const auto* first = find_named(seen, key)) {
+        diag_.add(at, "account " + key + " is already allocated at line " + std::to_string(first->where.line));
+        continue;
+      }
+      seen.push_back({key, at});
+      auto sum = checked_add(total, *value);
+      if (!sum) {
+        diag_.add(at, "the token's supply overflows 64 bits of base units here");
+        return;
+      }
+      total = *sum;
+      token.allocations.push_back({*addr, *value});
+    }
+    std::sort(token.allocations.begin(), token.allocations.end(),
+              [](const genesis_allocation& x, const genesis_allocation& y) { return x.to < y.to; });
+  }
+
+  void read_validators(table_reader& r, chain_topology_spec& c) {
+    constexpr std::string_view what =
+      "an array of { public_key = \"...\", hash_chain_tip = \"...\" }: mainchain delegates (bfd-cli key show "
+      "--delegate FILE --chain ID prints an entry)";
+    const auto* v = r.find("validators");
+    if (!v) {
+      r.missing("validators", what);
+      return;
+    }
+    const auto* a = v->as_array();
+    if (!a || a->empty()) {
+      if (a)
+        r.bad_value("validators", *v, what, "an empty array");
+      else
+        r.wrong_type("validators", *v, what);
+      return;
+    }
+    std::vector<named_at> keys, tips;
+    for (const auto& e : *a) {
+      const auto* et = e.as_table();
+      if (!et) {
+        diag_.add(e.source(), "each entry of 'validators' must be a table { public_key = ..., hash_chain_tip = ... }, "
+                              "not " + std::string(type_phrase(e.type())));
+        continue;
+      }
+      table_reader er(diag_, *et, "a validator of [[chains]]", {"public_key", "hash_chain_tip"});
+      chain_validator_spec val;
+      val.where = diag_.position(et->source());
+      auto key_text = er.text("public_key", presence::required, "64 hex digits of a [[delegates]] public_key");
+      auto tip_text = er.text("hash_chain_tip", presence::required,
+                              "64 hex digits: the delegate's hash-chain tip for this chain");
+      er.finish();
+      const delegate_spec* d = nullptr;
+      if (key_text) {
+        const auto* kv = er.find("public_key");
+        auto parsed = hex32(*key_text);
+        if (!parsed) {
+          er.bad_value("public_key", *kv, "64 hex digits of a [[delegates]] public_key", "\"" + *key_text + "\"");
+        } else {
+          val.key = *parsed;
+          const auto hex = to_hex(val.key);
+          for (const auto& x : out_.delegates)
+            if (x.key == val.key)
+              d = &x;
+          if (!d) {
+            diag_.add(kv->source(), "public_key " + hex.substr(0, 16) + "... is not a [[delegates]] key: a sidechain's "
+                                    "validators are mainchain genesis VMs");
+          } else if (const auto* first = find_named(keys, hex)) {
+            diag_.add(kv->source(), "public_key " + hex.substr(0, 16) + "... is already a validator of this chain "
+                                    "(line " + std::to_string(first->where.line) + ")");
+            d = nullptr;
+          } else {
+            keys.push_back({hex, diag_.position(kv->source())});
+          }
+        }
+      }
+      bool tip_ok = false;
+      if (tip_text) {
+        const auto* tv = er.find("hash_chain_tip");
+        val.tip_where = diag_.position(tv->source());
+        auto parsed = hex32(*tip_text);
+        if (!parsed) {
+          er.bad_value("hash_chain_tip", *tv, "64 hex digits: the delegate's hash-chain tip for this chain",
+                       "\"" + *tip_text + "\"");
+        } else {
+          val.hash_chain_tip = *parsed;
+          const auto hex = to_hex(val.hash_chain_tip);
+          if (d && d->hash_chain_tip == val.hash_chain_tip) {
+            diag_.add(tv->source(), "hash_chain_tip is this delegate's mainchain tip; each chain has its own: "
+                                    "bfd-cli key show --delegate FILE --chain " + std::to_string(c.id) + " prints it");
+          } else if (const auto* first = find_named(tips, hex)) {
+            diag_.add(tv->source(), "hash_chain_tip " + hex.substr(0, 16) + "... is also the tip of the validator at "
+                                    "line " + std::to_string(first->where.line) + "; each key has its own");
+          } else {
+            tips.push_back({hex, val.tip_where});
+            tip_ok = true;
+          }
+        }
+      }
+      if (!d || !tip_ok)
+        continue;
+      val.category_index = d->category_index;
+      val.node = d->node;  // the default placement, kept only if that node hosts the chain (place_validators)
+      val.placed_where = val.where;
+      c.validators.push_back(std::move(val));
+    }
+  }
+
+  /// `rule = [1, 1, 0]`: validators per mainchain category; checked against `validators`.
+  void read_rule(table_reader& r, chain_topology_spec& c) {
+    const bool categories = out_.network.genesis && categories_known_;
+    const std::size_t n = categories ? out_.network.genesis->params.categories.size() : 0;
+    std::vector<std::uint32_t> counted(n, 0);
+    for (const auto& v : c.validators)
+      if (v.category_index < n)
+        ++counted[v.category_index];
+    const auto* v = r.find("rule");
+    if (!v) {
+      c.rule.per_category = counted;
+      return;
+    }
+    const std::string what = "an array of validator counts, one per category of [network.genesis]"
+                             + (categories ? " (" + std::to_string(n) + ")" : std::string());
+    const auto* a = v->as_array();
+    if (!a) {
+      r.wrong_type("rule", *v, what);
+      return;
+    }
+    if (genesis_file_mode_) {
+      diag_.add(v->source(), "'rule' in [[chains]] is not allowed with [network] genesis_file: list the validators");
+      return;
+    }
+    if (!categories)
+      return;
+    if (a->size() != n) {
+      r.bad_value("rule", *v, what, std::to_string(a->size()) + " counts");
+      return;
+    }
+    std::vector<std::uint32_t> rule;
+    for (const auto& e : *a) {
+      auto count = r.integer_value("rule", e, 0, max_u32);
+      if (!count)
+        return;
+      rule.push_back(static_cast<std::uint32_t>(*count));
+    }
+    if (rule != counted) {
+      std::vector<std::string> want, have;
+      for (std::size_t i = 0; i < n; ++i) {
+        want.push_back(std::to_string(rule[i]) + " " + out_.network.genesis->params.categories[i].name);
+        have.push_back(std::to_string(counted[i]));
+      }
+      diag_.add(v->source(), "'rule' asks for " + join(want) + " validators, but 'validators' has " + join(have, ", ")
+                               + " per category");
+    }
+    c.rule.per_category = std::move(rule);
+  }
+
+  void read_chain_params(const toml::table& t, chain_topology_spec& c) {
+    table_reader r(diag_, t, "'params' of [[chains]]",
+                   {"slot_ms", "rounds_per_epoch", "base_block_txs", "work_bits", "miss_limit", "anchor_interval"});
+    if (auto v = r.integer("slot_ms", presence::optional, min_slot_ms, max_slot_ms))
+      c.slot_ms = static_cast<std::uint64_t>(*v);
+    if (auto v = r.integer("rounds_per_epoch", presence::optional, 1, max_rounds_per_epoch))
+      c.rounds_per_epoch = static_cast<std::uint64_t>(*v);
+    if (auto v = r.integer("base_block_txs", presence::optional, 1, max_base_block_txs))
+      c.base_block_txs = static_cast<std::uint32_t>(*v);
+    if (auto v = r.integer("work_bits", presence::optional, 0, max_work_bits))
+      c.work_bits = static_cast<std::uint32_t>(*v);
+    if (auto v = r.integer("miss_limit", presence::optional, 0, max_u32))
+      c.miss_limit = static_cast<std::uint32_t>(*v);
+    if (auto v = r.integer("anchor_interval", presence::optional, 1, max_rounds_per_epoch))
+      c.anchor_interval = static_cast<std::uint64_t>(*v);
+    r.finish();
+  }
+
+  /// Where each validator runs: the `delegates` override, else its mainchain node if that node
+  /// hosts the chain, else nowhere.
+  void place_validators(table_reader& r, chain_topology_spec& c) {
+    if (const auto* v = r.find("delegates")) {
+      const auto* t = v->as_table();
+      if (!t) {
+        r.wrong_type("delegates", *v, "a table { \"<public key hex>\" = \"<node>\" }");
+      } else {
+        for (auto&& [k, node] : *t) {
+          const auto key_text = std::string(k.str());
+          auto key = hex32(key_text);
+          auto it = key ? std::find_if(c.validators.begin(), c.validators.end(),
+                                       [&](const chain_validator_spec& x) { return x.key == *key; })
+                        : c.validators.end();
+          if (it == c.validators.end()) {
+            diag_.add(k.source(), "'" + key_text + "' in 'delegates' is not the public_key of a validator of this "
+                                  "chain");
+            continue;
+          }
+          const auto* name = node.as_string();
+          if (!name) {
+            diag_.add(node.source(), "the node of a delegate in 'delegates' must be a node name, not "
+                                       + std::string(type_phrase(node.type())));
+            continue;
+          }
+          if (!find_named(node_names_, name->get())) {
+            check_node_reference(name->get(), node, "delegate");
+            continue;
+          }
+          if (!c.hosted_on(name->get())) {
+            diag_.add(node.source(), "node '" + name->get() + "' does not host this chain (nodes = [" + quoted(c.nodes)
+                                       + "]); a delegate runs beside a replica of its chain");
+            continue;
+          }
+          it->node = name->get();
+          it->placed_explicitly = true;
+          it->placed_where = diag_.position(node.source());
+        }
+      }
+    }
+    for (auto& val : c.validators)
+      if (!val.placed_explicitly && !c.hosted_on(val.node))
+        val.node.clear();
+  }
+
+  /// A [[delegates]] entry runs a mainchain delegate: its node must host the mainchain.
+  void check_mainchain_delegates() {
+    if (!mainchain_entry_)
+      return;
+    for (const auto& d : out_.delegates)
+      if (!d.node.empty() && !out_.hosts_mainchain(d.node))
+        diag_.add(d.where, "this delegate runs on node '" + d.node + "', which does not host the mainchain (the "
+                           "[[chains]] entry at line " + std::to_string(mainchain_entry_->line) + ")");
+  }
+
+  static std::string quoted(const std::vector<std::string>& names) {
+    std::vector<std::string> q;
+    for (const auto& n : names)
+      q.push_back("\"" + n + "\"");
+    return join(q);
+  }
+
   // Whole-file checks ----------------------------------------------------------------------------
 
   /// The genesis supply (bids plus allocations) must fit in 64 bits.
@@ -664,7 +1121,8 @@ private:
   bool categories_known_ = false;
   bool min_bid_known_ = false;
   std::vector<named_at> node_names_, endpoints_, data_dirs_, key_files_, delegate_keys_, delegate_tips_, accounts_,
-    http_nodes_, http_endpoints_;
+    http_nodes_, http_endpoints_, chain_ids_, chain_names_;
+  std::optional<file_position> mainchain_entry_;
 };
 
 result<topology> parse_with_inputs(std::string_view text, const std::string& source_name,
@@ -769,6 +1227,34 @@ result<genesis_config> make_genesis_config(const topology& t, std::span<const bf
   std::sort(g.allocations.begin(), g.allocations.end(),
             [](const genesis_allocation& x, const genesis_allocation& y) { return x.to < y.to; });
   return g;
+}
+
+result<sidechain_entry> make_sidechain_entry(const chain_topology_spec& c, const genesis_config& mainchain) {
+  const auto& p = mainchain.params;
+  sidechain_entry e;
+  e.id = c.id;
+  e.kind = c.kind;
+  e.name = c.name;
+  e.token = c.token;
+  e.rule = c.rule;
+  e.params.slot_ms = c.slot_ms.value_or(p.slot_ms);
+  e.params.rounds_per_epoch = c.rounds_per_epoch.value_or(p.rounds_per_epoch);
+  e.params.base_block_txs = c.base_block_txs.value_or(p.base_block_txs);
+  e.params.work_bits = c.work_bits.value_or(p.work_bits);
+  e.params.miss_limit = c.miss_limit.value_or(p.miss_limit);
+  e.params.anchor_interval = c.anchor_interval.value_or(sidechain_params{}.anchor_interval);
+  e.genesis_time_ms = p.genesis_time_ms;  // "auto" on the mainchain is "auto" here too: one time for all
+  for (const auto& v : c.validators) {
+    auto vm = std::find_if(mainchain.vms.begin(), mainchain.vms.end(), [&](const genesis_vm& x) { return x.key == v.key; });
+    if (vm == mainchain.vms.end())
+      return make_error(errc::invalid_argument, v.where.to_string() + ": validator " + to_hex(v.key)
+                                                  + " is not a VM of the mainchain's genesis");
+    e.validators.push_back({v.key, vm->category, p.min_bid, v.hash_chain_tip});
+  }
+  // The genesis does not depend on the order validators are listed in.
+  std::sort(e.validators.begin(), e.validators.end(),
+            [](const genesis_vm& x, const genesis_vm& y) { return x.key < y.key; });
+  return e;
 }
 
 } // namespace bfd::config

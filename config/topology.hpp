@@ -11,6 +11,7 @@
 
 #include "chains/consensus/chain_state.hpp"
 #include "chains/core/error.hpp"
+#include "chains/sidechain/chain_spec.hpp"
 
 namespace bfd::config {
 
@@ -88,6 +89,41 @@ struct network_spec {
   std::optional<inline_genesis> genesis; ///< set exactly when `genesis_file` is empty
 };
 
+/// A validator of a sidechain: a mainchain VM (a [[delegates]] key) with the hash-chain tip it
+/// committed for this chain, and the node that runs its delegate on this chain.
+struct chain_validator_spec {
+  public_key key;
+  hash256 hash_chain_tip;           ///< delegate_hash_chain(keys, length, chain id)'s tip
+  std::uint32_t category_index = 0; ///< its mainchain category (inline genesis; else filled by the runtime)
+  /// The node that runs it on this chain: the `delegates` override, else the node of its
+  /// [[delegates]] entry if that node hosts the chain; empty: no node runs it.
+  std::string node;
+  bool placed_explicitly = false;   ///< `node` comes from the chain's `delegates` table
+  file_position where;              ///< the validator's entry in `validators`
+  file_position tip_where;          ///< its `hash_chain_tip`
+  file_position placed_where;       ///< the override (the entry when not overridden)
+};
+
+/// A sidechain of [[chains]]: what its genesis is derived from, and which nodes host a replica.
+struct chain_topology_spec {
+  chain_id id = 0;
+  chain_kind kind = chain_kind::daos;
+  std::string name;
+  token_rule token;
+  validator_rule rule;                       ///< `rule`, or the validators' count per category
+  std::vector<chain_validator_spec> validators;
+  /// Parameters not written take the mainchain's (slot_ms, rounds_per_epoch, base_block_txs,
+  /// work_bits, miss_limit); anchor_interval defaults to sidechain_params{}'s.
+  std::optional<std::uint64_t> slot_ms, rounds_per_epoch;
+  std::optional<std::uint32_t> base_block_txs, work_bits, miss_limit;
+  std::optional<std::uint64_t> anchor_interval;
+  std::vector<std::string> nodes;            ///< the nodes that host a replica, as written
+  file_position where;                       ///< the [[chains]] header
+  file_position nodes_where;                 ///< the `nodes` value
+
+  bool hosted_on(std::string_view node) const;
+};
+
 /// A loaded and validated topology file.
 struct topology {
   std::string source;      ///< the file name used in messages
@@ -97,6 +133,10 @@ struct topology {
   std::vector<delegate_spec> delegates;
   std::vector<account_spec> accounts;
   std::vector<http_spec> http;
+  /// The nodes that host the mainchain: every node, unless a [[chains]] entry with the network's
+  /// chain_id lists them.
+  std::vector<std::string> mainchain_nodes;
+  std::vector<chain_topology_spec> chains;   ///< the sidechains, in file order
 
   /// The node named `name`, or nullptr.
   const node_spec* find_node(std::string_view name) const;
@@ -106,6 +146,12 @@ struct topology {
 
   /// The HTTP endpoint that `node` serves, or nullptr.
   const http_spec* http_on(std::string_view node) const;
+
+  /// Whether `node` hosts the mainchain.
+  bool hosts_mainchain(std::string_view node) const;
+
+  /// Indexes (into `chains`) of the sidechains `node` hosts, in file order.
+  std::vector<std::size_t> chains_on(std::string_view node) const;
 
   /// The node that fixes an "auto" genesis time: the first one in [[nodes]].
   const node_spec& genesis_node() const { return nodes.front(); }
@@ -135,5 +181,11 @@ std::uint64_t auto_genesis_time(std::uint64_t now_ms);
 result<genesis_config> make_genesis_config(const topology& t,
                                            std::span<const bfd::address> account_addresses,
                                            std::uint64_t genesis_time_ms);
+
+/// The registry entry of sidechain `c` (the input of sidechain_spec) under the mainchain genesis
+/// `mainchain`: validators take their category there and an equal bid of its min_bid, parameters
+/// not written take the mainchain's, and the genesis time is the mainchain's. Errors
+/// (errc::invalid_argument) name the validator that is not a VM of `mainchain`.
+result<sidechain_entry> make_sidechain_entry(const chain_topology_spec& c, const genesis_config& mainchain);
 
 } // namespace bfd::config

@@ -9,12 +9,14 @@
 #include "chains/codec/transaction_codec.hpp"
 #include "chains/consensus/vm.hpp"
 #include "chains/core/hex.hpp"
+#include "protocols/json_fields.hpp"
+#include "protocols/module_json.hpp"
 
 namespace bfd {
 
 namespace {
 
-using input = nlohmann::json;
+using namespace json_fields;
 
 /// Submissions are flat objects; anything nested deeper is refused before parsing.
 constexpr std::size_t max_submission_depth = 4;
@@ -30,42 +32,8 @@ std::string_view trim(std::string_view text) {
   return text.substr(first, last - first + 1);
 }
 
-const char* evidence_name(evidence_kind kind) noexcept {
-  switch (kind) {
-    case evidence_kind::double_block: return "double_block";
-    case evidence_kind::double_vote: return "double_vote";
-    case evidence_kind::surround_vote: return "surround_vote";
-  }
-  return "unknown";
-}
-
-void add_amount(json_object& j, const std::string& name, amount value) {
-  j[name] = format_amount(value);
-  j[name + "_units"] = value;
-}
-
 void add_payload(json_object& j, const tx_payload& payload) {
-  std::visit(
-    [&](const auto& p) {
-      using T = std::decay_t<decltype(p)>;
-      if constexpr (std::is_same_v<T, transfer_payload>) {
-        j["to"] = format_address(p.to);
-        add_amount(j, "amount", p.value);
-      } else if constexpr (std::is_same_v<T, vm_bid_payload>) {
-        j["category"] = p.category;
-        add_amount(j, "bid", p.bid);
-        j["hash_chain_tip"] = to_hex(p.hash_chain_tip);
-      } else if constexpr (std::is_same_v<T, vote_payload> || std::is_same_v<T, unvote_payload>) {
-        j["vm"] = to_hex(p.vm);
-        add_amount(j, "amount", p.value);
-      } else {
-        static_assert(std::is_same_v<T, evidence_payload>, "a payload kind has no JSON form");
-        j["evidence_kind"] = evidence_name(p.kind);
-        j["first"] = to_hex(p.first);
-        j["second"] = to_hex(p.second);
-      }
-    },
-    payload);
+  std::visit([&](const auto& p) { payload_to_json(j, p); }, payload);
 }
 
 const delegate_summary* find_delegate(const std::vector<delegate_summary>& delegates, const public_key& key) {
@@ -96,104 +64,24 @@ json_object reason_json(std::string_view name, std::uint16_t code, std::string_v
 
 // Reading submitted fields -------------------------------------------------------------------
 
-error field_error(errc code, std::string_view key, std::string_view what) {
-  return make_error(code, "field '" + std::string(key) + "': " + std::string(what));
-}
-
-const input* find(const input& j, std::string_view key) {
-  auto i = j.find(key);
-  return i == j.end() ? nullptr : &*i;
-}
-
-result<std::uint64_t> read_uint(const input& j, std::string_view key, std::uint64_t max = UINT64_MAX) {
-  const auto* v = find(j, key);
-  if (!v)
-    return field_error(errc::malformed, key, "missing");
-  if (!v->is_number_unsigned())
-    return field_error(errc::malformed, key, "expected an unsigned integer");
-  auto x = v->get<std::uint64_t>();
-  if (x > max)
-    return field_error(errc::malformed, key, "at most " + std::to_string(max));
-  return x;
-}
-
-result<std::string> read_string(const input& j, std::string_view key) {
-  const auto* v = find(j, key);
-  if (!v)
-    return field_error(errc::malformed, key, "missing");
-  if (!v->is_string())
-    return field_error(errc::malformed, key, "expected a string");
-  return v->get<std::string>();
-}
-
-template <std::size_t N>
-result<fixed_bytes<N>> read_fixed_hex(const input& j, std::string_view key) {
-  auto text = read_string(j, key);
-  if (!text)
-    return text.error();
-  auto raw = fixed_from_hex<N>(*text);
-  if (!raw)
-    return field_error(errc::bad_hex, key, raw.error().detail);
-  return *raw;
-}
-
-result<bytes> read_hex(const input& j, std::string_view key) {
-  auto text = read_string(j, key);
-  if (!text)
-    return text.error();
-  auto raw = from_hex(*text);
-  if (!raw)
-    return field_error(errc::bad_hex, key, raw.error().detail);
-  return std::move(*raw);
-}
-
-result<address> read_address(const input& j, std::string_view key) {
-  auto text = read_string(j, key);
-  if (!text)
-    return text.error();
-  auto a = parse_address(*text);
-  if (!a)
-    return field_error(errc::bad_address, key, a.error().detail);
-  return *a;
-}
-
-/// An amount given as "<name>" (BFDT text) or "<name>_units" (an integer); both must agree.
-result<amount> read_amount(const input& j, const std::string& name) {
-  const auto units_key = name + "_units";
-  const auto* units = find(j, units_key);
-  const auto* text = find(j, name);
-  if (!units && !text)
-    return field_error(errc::malformed, name,
-                       "missing (give BFDT text as '" + name + "' or base units as '" + units_key + "')");
-  std::optional<amount> from_units;
-  std::optional<amount> from_text;
-  if (units) {
-    if (!units->is_number_unsigned())
-      return field_error(errc::malformed, units_key, "expected an unsigned integer of base units");
-    from_units = units->get<std::uint64_t>();
-  }
-  if (text) {
-    if (!text->is_string())
-      return field_error(errc::malformed, name,
-                         "expected BFDT as text, e.g. \"1.5\" (or an integer of base units as '" + units_key + "')");
-    auto a = parse_amount(text->get_ref<const std::string&>());
-    if (!a)
-      return field_error(errc::bad_amount, name, a.error().detail);
-    from_text = *a;
-  }
-  if (from_units && from_text && *from_units != *from_text)
-    return field_error(errc::invalid_argument, name, "'" + name + "' and '" + units_key + "' differ");
-  return from_units ? *from_units : *from_text;
+template <class... Ts>
+std::string kind_names(type_list<Ts...>) {
+  std::string out;
+  ((out += (out.empty() ? "" : ", ") + std::string(Ts::name)), ...);
+  return out;
 }
 
 result<tx_kind> read_kind(const input& j) {
   auto text = read_string(j, "kind");
   if (!text)
     return text.error();
-  for (auto k : {tx_kind::transfer, tx_kind::vm_bid, tx_kind::vote, tx_kind::unvote, tx_kind::evidence})
-    if (kind_name(k) == *text)
-      return k;
-  return field_error(errc::unknown_kind, "kind", "expected transfer, vm_bid, vote, unvote or evidence");
+  std::optional<tx_kind> found;
+  [&]<class... Ts>(type_list<Ts...>) {
+    ((Ts::name == *text ? (found = Ts::kind_number, true) : false) || ...);
+  }(all_payloads{});
+  if (found)
+    return *found;
+  return field_error(errc::unknown_kind, "kind", "expected one of " + kind_names(all_payloads{}));
 }
 
 /// Fields a submission of this kind may carry (those transaction_json writes).
@@ -203,75 +91,28 @@ bool allowed_field(tx_kind kind, std::string_view key) {
     "id", "sender_address", "signature_valid"};
   if (std::find(common.begin(), common.end(), key) != common.end())
     return true;
-  switch (kind) {
-    case tx_kind::transfer: return key == "to" || key == "amount" || key == "amount_units";
-    case tx_kind::vm_bid: return key == "category" || key == "bid" || key == "bid_units" || key == "hash_chain_tip";
-    case tx_kind::vote:
-    case tx_kind::unvote: return key == "vm" || key == "amount" || key == "amount_units";
-    case tx_kind::evidence: return key == "evidence_kind" || key == "first" || key == "second";
-  }
-  return false;
+  return [&]<class... Ts>(type_list<Ts...>) {
+    return ((Ts::kind_number == kind && payload_field(std::type_identity<Ts>{}, key)) || ...);
+  }(all_payloads{});
 }
 
 result<tx_payload> read_payload(const input& j, tx_kind kind) {
-  switch (kind) {
-    case tx_kind::transfer: {
-      auto to = read_address(j, "to");
-      if (!to)
-        return to.error();
-      auto value = read_amount(j, "amount");
-      if (!value)
-        return value.error();
-      return tx_payload{transfer_payload{*to, *value}};
-    }
-    case tx_kind::vm_bid: {
-      auto category = read_uint(j, "category", UINT32_MAX);
-      if (!category)
-        return category.error();
-      auto bid = read_amount(j, "bid");
-      if (!bid)
-        return bid.error();
-      auto tip = read_fixed_hex<32>(j, "hash_chain_tip");
-      if (!tip)
-        return tip.error();
-      return tx_payload{vm_bid_payload{static_cast<std::uint32_t>(*category), *bid, *tip}};
-    }
-    case tx_kind::vote:
-    case tx_kind::unvote: {
-      auto vm = read_fixed_hex<32>(j, "vm");
-      if (!vm)
-        return vm.error();
-      auto value = read_amount(j, "amount");
-      if (!value)
-        return value.error();
-      if (kind == tx_kind::vote)
-        return tx_payload{vote_payload{*vm, *value}};
-      return tx_payload{unvote_payload{*vm, *value}};
-    }
-    case tx_kind::evidence: {
-      auto name = read_string(j, "evidence_kind");
-      if (!name)
-        return name.error();
-      evidence_payload p;
-      if (*name == evidence_name(evidence_kind::double_block))
-        p.kind = evidence_kind::double_block;
-      else if (*name == evidence_name(evidence_kind::double_vote))
-        p.kind = evidence_kind::double_vote;
-      else if (*name == evidence_name(evidence_kind::surround_vote))
-        p.kind = evidence_kind::surround_vote;
+  std::optional<result<tx_payload>> out;
+  [&]<class... Ts>(type_list<Ts...>) {
+    auto one = [&]<class T>(std::type_identity<T> tag) {
+      if (T::kind_number != kind)
+        return false;
+      auto p = payload_from_json(j, tag);
+      if (p)
+        out.emplace(tx_payload{std::move(*p)});
       else
-        return field_error(errc::malformed, "evidence_kind", "expected double_block, double_vote or surround_vote");
-      auto first = read_hex(j, "first");
-      if (!first)
-        return first.error();
-      auto second = read_hex(j, "second");
-      if (!second)
-        return second.error();
-      p.first = std::move(*first);
-      p.second = std::move(*second);
-      return tx_payload{std::move(p)};
-    }
-  }
+        out.emplace(p.error());
+      return true;
+    };
+    (one(std::type_identity<Ts>{}) || ...);
+  }(all_payloads{});
+  if (out)
+    return std::move(*out);
   return field_error(errc::unknown_kind, "kind", "not a transaction kind");
 }
 
@@ -375,14 +216,11 @@ std::string_view to_string(edge_reason reason) noexcept {
 }
 
 std::string_view kind_name(tx_kind kind) noexcept {
-  switch (kind) {
-    case tx_kind::transfer: return "transfer";
-    case tx_kind::vm_bid: return "vm_bid";
-    case tx_kind::vote: return "vote";
-    case tx_kind::unvote: return "unvote";
-    case tx_kind::evidence: return "evidence";
-  }
-  return "unknown";
+  std::string_view name = "unknown";
+  [&]<class... Ts>(type_list<Ts...>) {
+    ((Ts::kind_number == kind ? (name = Ts::name, true) : false) || ...);
+  }(all_payloads{});
+  return name;
 }
 
 std::string_view tx_state_name(tx_state state) noexcept {

@@ -90,6 +90,57 @@ status check_genesis_vms(const config::topology& t, const genesis_config& g) {
   return {};
 }
 
+/// The sidechains node `me` hosts, each with the delegates placed on `me` (their keys from the
+/// mainchain delegates already read, or from the key file of a delegate moved here by a
+/// `delegates` override) and their hash chains checked against the file's per-chain tips.
+result<std::vector<hosted_chain>> plan_sidechains(const config::topology& t, const std::string& me,
+                                                  const genesis_config& mainchain,
+                                                  const std::vector<delegate_identity>& own,
+                                                  std::vector<std::string>& warnings) {
+  std::vector<hosted_chain> out;
+  for (const auto i : t.chains_on(me)) {
+    const auto& c = t.chains[i];
+    auto entry = config::make_sidechain_entry(c, mainchain);
+    if (!entry)
+      return entry.error();
+    hosted_chain h{sidechain_spec(*entry, mainchain.params), {}};
+    for (const auto& v : c.validators) {
+      if (v.node.empty()) {
+        warnings.push_back(v.where.to_string() + ": validator " + to_hex(v.key).substr(0, 16) + "... of chain "
+                           + std::to_string(c.id) + " runs on no node: its delegate's node does not host the chain "
+                           + "(place it with the chain's 'delegates' table, and move its key file)");
+        continue;
+      }
+      if (v.node != me)
+        continue;
+      std::optional<key_pair> keys;
+      for (const auto& d : own)
+        if (d.keys.pub == v.key)
+          keys = d.keys;
+      if (!keys) {  // placed here by an override: its key file must be here
+        auto d = std::find_if(t.delegates.begin(), t.delegates.end(),
+                              [&](const config::delegate_spec& x) { return x.key == v.key; });
+        auto id = d == t.delegates.end() ? result<delegate_identity>(make_error(errc::invalid_argument, "not a delegate"))
+                                         : read_own_delegate(*d);
+        if (!id)
+          return make_error(id.error().code, v.placed_where.to_string() + ": chain " + std::to_string(c.id)
+                                               + " places this validator on node '" + me
+                                               + "', which needs its key file: " + id.error().detail);
+        keys = id->keys;
+      }
+      auto chain = delegate_hash_chain(*keys, delegate_hash_chain_length, c.id);
+      if (chain->tip() != v.hash_chain_tip)
+        return make_error(errc::invalid_argument,
+                          v.tip_where.to_string() + ": hash_chain_tip is not the tip of this key's hash chain for chain "
+                            + std::to_string(c.id) + ", which is " + to_hex(chain->tip())
+                            + " (bfd-cli key show --delegate FILE --chain " + std::to_string(c.id) + " prints it)");
+      h.delegates.push_back({*keys, std::move(chain)});
+    }
+    out.push_back(std::move(h));
+  }
+  return out;
+}
+
 /// Every node uses TLS, or none does.
 status check_tls(const config::topology& t) {
   std::string with, without;
@@ -228,6 +279,17 @@ result<topology_plan> plan_topology_node(caf::actor_system& system, const std::s
     if (n.name == me->name)
       after_me = true;
   }
+  // The chains: the mainchain (unless [[chains]] leaves this node out), then its sidechains.
+  if (t->hosts_mainchain(me->name))
+    plan.chains.push_back({mainchain_spec(plan.genesis), plan.delegates});
+  auto sidechains = plan_sidechains(*t, me->name, plan.genesis, plan.delegates, plan.warnings);
+  if (!sidechains)
+    return sidechains.error();
+  for (auto& h : *sidechains)
+    plan.chains.push_back(std::move(h));
+  if (plan.chains.empty())
+    return make_error(errc::invalid_argument, me->where.to_string() + ": node '" + me->name
+                                                + "' hosts no chain: add it to the mainchain's or a sidechain's nodes");
   if (const auto* h = t->http_on(me->name)) {
     http_options o;
     o.address = h->address;

@@ -1,6 +1,6 @@
 // Turns a topology file and a node name into what that node runs: the network's genesis (an
 // "auto" genesis time is fixed by the genesis node and fetched, hash-checked, by the others), the
-// delegates it hosts, where it listens, whom it dials and its HTTP endpoint.
+// chains and delegates it hosts ([[chains]]), where it listens, whom it dials and its HTTP endpoint.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +12,7 @@
 #include <caf/fwd.hpp>
 
 #include "actors/http/http_bridge.hpp"
+#include "runtime/chain_unit.hpp"
 #include "runtime/dev_network.hpp"
 #include "runtime/remote.hpp"
 
@@ -25,7 +26,12 @@ namespace bfd::runtime {
 struct topology_plan {
   std::string node;
   genesis_config genesis;
-  std::vector<delegate_identity> delegates;  ///< hosted by this node
+  std::vector<delegate_identity> delegates;  ///< this node's mainchain delegates
+  /// The chains this node hosts ([[chains]]; the mainchain first when hosted) with the delegates
+  /// it runs on each (hash chains of that chain). node_options::chains.
+  std::vector<hosted_chain> chains;
+  /// Validators of hosted sidechains that no node runs (their node does not host the chain).
+  std::vector<std::string> warnings;
   key_pair reporter;                         ///< the node's evidence key (kept in its data dir)
   std::string data_dir;
   std::string host;

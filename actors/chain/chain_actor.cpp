@@ -83,10 +83,14 @@ struct chain_actor_state {
     std::optional<bytes> cert;
     if (engine->final_certificate())
       cert = codec::encode(*engine->final_certificate());
+    const auto module_records = engine->unpersisted_modules();
+    std::vector<module_write> modules;
+    for (const auto& [id, records] : module_records)
+      modules.push_back(module_write{id, records});
     kill_point(kill_site::before_commit);
     auto st = store->commit_blocks(finalized, engine->final_state().accounts(), engine->unpersisted_accounts(),
                                    consensus_write{scalars, items},
-                                   cert ? std::optional<byte_view>(byte_view(*cert)) : std::nullopt);
+                                   cert ? std::optional<byte_view>(byte_view(*cert)) : std::nullopt, modules);
     if (!st) {
       // Fail-stop: the next commit would store only the blocks final after these, leaving a gap,
       // and the node would serve finality it cannot keep. Stop; a restart resumes from the last

@@ -1,110 +1,44 @@
 #include "chains/codec/transaction_codec.hpp"
 
+#include <optional>
+
 #include <msgpack.hpp>
+
+#include "chains/state/module_codecs.hpp"
 
 namespace bfd::codec {
 
 namespace {
 
 constexpr std::uint32_t unsigned_fields = 8;
-// An encoded header or confirmation is a few hundred bytes.
-constexpr std::size_t max_evidence_item_bytes = 1024;
 constexpr std::uint32_t signed_fields = unsigned_fields + 1;
 
 void encode_payload(const tx_payload& payload, writer& w) {
-  std::visit(
-    [&](const auto& p) {
-      using T = std::decay_t<decltype(p)>;
-      if constexpr (std::is_same_v<T, transfer_payload>) {
-        w.array(2);
-        w.bin(p.to);
-        w.uint(p.value);
-      } else if constexpr (std::is_same_v<T, vm_bid_payload>) {
-        w.array(3);
-        w.uint(p.category);
-        w.uint(p.bid);
-        w.bin(p.hash_chain_tip);
-      } else if constexpr (std::is_same_v<T, vote_payload> || std::is_same_v<T, unvote_payload>) {
-        w.array(2);
-        w.bin(p.vm);
-        w.uint(p.value);
-      } else {
-        static_assert(std::is_same_v<T, evidence_payload>);
-        w.array(3);
-        w.uint(static_cast<std::uint64_t>(p.kind));
-        w.bin(p.first);
-        w.bin(p.second);
-      }
-    },
-    payload);
+  std::visit([&](const auto& p) { codec::encode_payload(p, w); }, payload);
+}
+
+// The payload type whose declared kind number is `kind`, read by its module's codec.
+template <class... Ts>
+result<tx_payload> read_payload_of(tx_kind kind, const msgpack::object& obj, type_list<Ts...>) {
+  std::optional<result<tx_payload>> out;
+  auto try_one = [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if (T::kind_number != kind)
+      return false;
+    auto p = codec::read_payload(obj, tag);
+    if (p)
+      out.emplace(tx_payload{std::move(*p)});
+    else
+      out.emplace(p.error());
+    return true;
+  };
+  if ((try_one(std::type_identity<Ts>{}) || ...))
+    return std::move(*out);
+  return make_error(errc::unknown_kind, "transaction kind " + std::to_string(static_cast<int>(kind)));
 }
 
 result<tx_payload> read_payload(tx_kind kind, const msgpack::object& obj) {
-  switch (kind) {
-    case tx_kind::transfer: {
-      auto items = reader(obj, "transfer payload").array(2);
-      if (!items)
-        return items.error();
-      auto to = reader((*items)[0], "transfer.to").fixed<20>();
-      if (!to)
-        return to.error();
-      auto value = reader((*items)[1], "transfer.amount").uint();
-      if (!value)
-        return value.error();
-      return tx_payload{transfer_payload{*to, *value}};
-    }
-    case tx_kind::vm_bid: {
-      auto items = reader(obj, "vm_bid payload").array(3);
-      if (!items)
-        return items.error();
-      auto category = reader((*items)[0], "vm_bid.category").uint();
-      auto bid = reader((*items)[1], "vm_bid.bid").uint();
-      auto tip = reader((*items)[2], "vm_bid.hash_chain_tip").fixed<32>();
-      if (!category)
-        return category.error();
-      if (*category > UINT32_MAX)
-        return make_error(errc::malformed, "vm_bid.category: over 32 bits");
-      if (!bid)
-        return bid.error();
-      if (!tip)
-        return tip.error();
-      return tx_payload{vm_bid_payload{static_cast<std::uint32_t>(*category), *bid, *tip}};
-    }
-    case tx_kind::vote:
-    case tx_kind::unvote: {
-      auto items = reader(obj, "vote payload").array(2);
-      if (!items)
-        return items.error();
-      auto vm = reader((*items)[0], "vote.vm").fixed<32>();
-      auto value = reader((*items)[1], "vote.amount").uint();
-      if (!vm)
-        return vm.error();
-      if (!value)
-        return value.error();
-      if (kind == tx_kind::vote)
-        return tx_payload{vote_payload{*vm, *value}};
-      return tx_payload{unvote_payload{*vm, *value}};
-    }
-    case tx_kind::evidence: {
-      auto items = reader(obj, "evidence payload").array(3);
-      if (!items)
-        return items.error();
-      auto which = reader((*items)[0], "evidence.kind").uint();
-      if (!which)
-        return which.error();
-      if (*which > static_cast<std::uint64_t>(evidence_kind::surround_vote))
-        return make_error(errc::malformed, "evidence.kind: unknown");
-      auto first = reader((*items)[1], "evidence.first").bin(max_evidence_item_bytes);
-      auto second = reader((*items)[2], "evidence.second").bin(max_evidence_item_bytes);
-      if (!first)
-        return first.error();
-      if (!second)
-        return second.error();
-      return tx_payload{evidence_payload{static_cast<evidence_kind>(*which), std::move(*first),
-                                         std::move(*second)}};
-    }
-  }
-  return make_error(errc::unknown_kind, "transaction kind " + std::to_string(static_cast<int>(kind)));
+  return read_payload_of(kind, obj, all_payloads{});
 }
 
 void encode_fields(const transaction& tx, writer& w) {

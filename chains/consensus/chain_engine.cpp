@@ -161,7 +161,10 @@ status chain_engine::apply_to_head(entry& e, signature_check sigs) {
   auto m = head_.checkpoint();
   head_.reset_changes();
   const chain_state::prechecked known{e.vb->hash};
-  const bool from_build = built_ && built_->returned == e.vb && built_->parent == head_.head_hash();
+  // A chain with modules beyond token and consensus always executes: the change sets carry only
+  // ledger and consensus records.
+  const bool from_build = built_ && built_->returned == e.vb && built_->parent == head_.head_hash()
+                          && head_.state_modules().empty();
   auto st = from_build ? head_.apply_built(*e.vb->blk, known, built_->kept.changes)
                        : head_.apply_block(*e.vb->blk, sigs, known);
   if (!st)
@@ -650,8 +653,13 @@ void chain_engine::finalize_to(const hash256& hash, const finality_certificate& 
   const auto count = static_cast<std::size_t>(target - best_.begin()) + 1;
   for (std::size_t i = 0; i < count; ++i) {
     auto& e = blocks_.at(best_[i]);
-    // Executed on the head from the same state: the final state takes what it changed.
-    final_.apply_changes(e.changes);
+    // Executed on the head from the same state: the final state takes what it changed (a chain
+    // with modules beyond token and consensus executes it again: see apply_to_head).
+    if (final_.state_modules().empty()) {
+      final_.apply_changes(e.changes);
+    } else if (!final_.apply_block(*e.vb->blk, signature_check::already_verified, chain_state::prechecked{e.vb->hash})) {
+      return;  // cannot happen for a block the head applied from the same state
+    }
     final_.release_undo();
     ++executions_.final_advanced;
     finalized.push_back(e.vb);

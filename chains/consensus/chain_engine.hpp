@@ -160,10 +160,19 @@ public:
   std::vector<consensus_state::record> unpersisted_consensus() const {
     return final_.consensus().dirty_records();
   }
+  /// Records of each state module of the final state changed since the last persist.
+  std::vector<std::pair<module_id, std::vector<module_record>>> unpersisted_modules() const {
+    std::vector<std::pair<module_id, std::vector<module_record>>> out;
+    for (const auto& m : final_.state_modules())
+      out.emplace_back(m->id(), m->dirty_records());
+    return out;
+  }
   /// Storage wrote the final state: forget what changed.
   void mark_persisted() {
     final_.accounts().clear_dirty();
     final_.consensus_for_storage().clear_dirty();
+    for (const auto& m : final_.state_modules())
+      final_.module_for_storage(m->id())->clear_dirty();
   }
 
   /// Non-final blocks held.

@@ -1,5 +1,7 @@
 #include "chains/consensus/chain_state.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "chains/core/hex.hpp"
@@ -15,7 +17,25 @@ hash256 genesis_seed(chain_id chain, const hash256& ledger_root) {
   return tagged_hash(hash_tag::seed, byte_view{id, 4}, ledger_root.view());
 }
 
-result<std::pair<chain_state, block>> chain_state::genesis(const genesis_config& config) {
+result<std::pair<chain_state, block>> chain_state::genesis(const genesis_config& config,
+                                                          std::vector<std::unique_ptr<state_module>> modules) {
+  if (!config.modules.has(module_id::token))
+    return make_error(errc::invalid_argument, "every chain needs the token module");
+  for (std::uint8_t id = 0; id < 32; ++id) {
+    const auto m = static_cast<module_id>(id);
+    if (!config.modules.has(m) || m == module_id::token || m == module_id::consensus)
+      continue;
+    bool given = false;
+    for (const auto& p : modules)
+      given = given || (p && p->id() == m);
+    if (given)
+      continue;
+    auto made = make_state_module(m, config.chain);
+    if (!made)
+      return made.error();
+    if (*made)
+      modules.push_back(std::move(*made));
+  }
   // Genesis VM bids are part of the supply and locked from the start.
   auto free = ledger::from_genesis(config.chain, config.allocations);
   if (!free)
@@ -39,6 +59,9 @@ result<std::pair<chain_state, block>> chain_state::genesis(const genesis_config&
   if (!consensus)
     return consensus.error();
   chain_state st(std::move(*restored), std::move(*consensus));
+  st.modules_ = config.modules;
+  if (auto added = st.add_modules(std::move(modules)); !added)
+    return added.error();
   block g;
   g.header.chain = config.chain;
   g.header.timestamp_ms = config.params.genesis_time_ms;
@@ -49,11 +72,17 @@ result<std::pair<chain_state, block>> chain_state::genesis(const genesis_config&
   st.head_hash_ = header_hash(g.header);
   st.release_undo();
   st.ledger_.mark_all_dirty();
+  for (auto& m : st.extra_)
+    m->mark_all_dirty();
   return std::pair<chain_state, block>{std::move(st), std::move(g)};
 }
 
-result<chain_state> chain_state::restore(ledger l, consensus_state c, const block_header& head) {
+result<chain_state> chain_state::restore(ledger l, consensus_state c, const block_header& head, module_set set,
+                                         std::vector<std::unique_ptr<state_module>> modules) {
   chain_state st(std::move(l), std::move(c));
+  st.modules_ = set;
+  if (auto added = st.add_modules(std::move(modules)); !added)
+    return added.error();
   if (st.state_root() != head.state_root)
     return make_error(errc::storage_corrupt, "stored state does not reproduce the head's state root");
   st.head_ = head;
@@ -61,19 +90,69 @@ result<chain_state> chain_state::restore(ledger l, consensus_state c, const bloc
   return st;
 }
 
+status chain_state::add_modules(std::vector<std::unique_ptr<state_module>> modules) {
+  for (auto& m : modules) {
+    if (!m)
+      continue;
+    const auto id = m->id();
+    if (id == module_id::token || id == module_id::consensus || !modules_.has(id))
+      return make_error(errc::invalid_argument,
+                        fmt::format("module {} is built in or not in the chain's module set", to_string(id)));
+    if (find_module(id))
+      return make_error(errc::invalid_argument, fmt::format("module {} given twice", to_string(id)));
+    if (extra_.size() == max_state_modules)
+      return make_error(errc::invalid_argument, "too many state modules");
+    extra_.emplace_back(std::move(m));
+  }
+  std::sort(extra_.begin(), extra_.end(), [](const module_slot& a, const module_slot& b) { return a->id() < b->id(); });
+  return {};
+}
+
+state_module* chain_state::find_module(module_id id) const noexcept {
+  for (const auto& m : extra_)
+    if (m->id() == id)
+      return &*m;
+  return nullptr;
+}
+
+const state_module* chain_state::module(module_id id) const noexcept {
+  return find_module(id);
+}
+
+state_module* chain_state::module_for_storage(module_id id) noexcept {
+  return find_module(id);
+}
+
 hash256 chain_state::state_root() const {
   auto l = ledger_.state_root();
   auto c = consensus_.root();
-  return tagged_hash(hash_tag::state, l.view(), c.view());
+  bytes parts;
+  for (const auto& m : extra_) {
+    if (auto r = m->root()) {
+      parts.push_back(static_cast<byte>(m->id()));
+      parts.insert(parts.end(), r->begin(), r->end());
+    }
+  }
+  if (parts.empty())
+    return tagged_hash(hash_tag::state, l.view(), c.view());
+  bytes all(l.begin(), l.end());
+  all.insert(all.end(), c.begin(), c.end());
+  all.insert(all.end(), parts.begin(), parts.end());
+  return tagged_hash(hash_tag::state, all);
 }
 
 chain_state::mark chain_state::checkpoint() const {
-  return mark{ledger_.checkpoint(), consensus_.checkpoint(), head_, head_hash_};
+  mark m{ledger_.checkpoint(), consensus_.checkpoint(), {}, head_, head_hash_};
+  for (std::size_t i = 0; i < extra_.size(); ++i)
+    m.modules[i] = extra_[i]->checkpoint();
+  return m;
 }
 
 void chain_state::rollback(const mark& m) {
   ledger_.rollback(m.ledger);
   consensus_.rollback(m.consensus);
+  for (std::size_t i = 0; i < extra_.size(); ++i)
+    extra_[i]->rollback(m.modules[i]);
   head_ = m.head;
   head_hash_ = m.head_hash;
 }
@@ -81,35 +160,87 @@ void chain_state::rollback(const mark& m) {
 void chain_state::forget_before(const mark& m) {
   ledger_.forget_undo(m.ledger);
   consensus_.forget_journal(consensus_state::journal_size_of(m.consensus));
+  for (std::size_t i = 0; i < extra_.size(); ++i)
+    extra_[i]->forget_undo(m.modules[i]);
 }
 
 void chain_state::shift(mark& later, const mark& forgotten) {
   later.ledger -= std::min(forgotten.ledger, later.ledger);
   consensus_state::shift_journal(later.consensus, consensus_state::journal_size_of(forgotten.consensus));
+  for (std::size_t i = 0; i < max_state_modules; ++i)
+    later.modules[i] -= std::min(forgotten.modules[i], later.modules[i]);
 }
 
 void chain_state::release_undo() {
   ledger_.release_undo();
   consensus_.release_undo();
+  for (auto& m : extra_)
+    m->release_undo();
+}
+
+status chain_state::check_enabled(const transaction& tx) const {
+  const auto m = module_of(tx.payload);
+  if (modules_.has(m))
+    return {};
+  return make_error(errc::kind_not_enabled, fmt::format("a {} belongs to the {} module, which chain {} does not have",
+                                                        payload_name(tx.payload), to_string(m), chain()));
 }
 
 status chain_state::check_transaction(const transaction& tx, signature_check sigs) const {
-  if (auto st = consensus_.check_transaction(tx); !st)
+  if (auto st = check_enabled(tx); !st)
     return st;
+  const auto m = module_of(tx.payload);
+  if (m == module_id::consensus) {
+    if (auto st = consensus_.check_transaction(tx); !st)
+      return st;
+  } else if (m != module_id::token) {
+    const auto* ext = find_module(m);
+    if (!ext)
+      return make_error(errc::kind_not_enabled, fmt::format("chain {} has no {} module state", chain(), to_string(m)));
+    block_context ctx{chain(), head_.height + 1, public_key{}, block_pool_address()};
+    if (auto st = ext->check(tx, ctx, ledger_); !st)
+      return st;
+  }
   return ledger_.check(tx, head_.height + 1, sigs);
+}
+
+status chain_state::apply_transaction(const transaction& tx, const block_context& ctx, signature_check sigs) {
+  if (auto st = check_enabled(tx); !st)
+    return st;
+  const auto m = module_of(tx.payload);
+  if (m == module_id::token)
+    return ledger_.apply(tx, ctx.height, ctx.fee_pool, sigs);
+  if (m == module_id::consensus) {
+    if (auto st = consensus_.check_transaction(tx); !st)
+      return st;
+    if (auto st = ledger_.apply(tx, ctx.height, ctx.fee_pool, sigs); !st)
+      return st;
+    return consensus_.apply_transaction(tx, ledger_);
+  }
+  auto* ext = find_module(m);
+  if (!ext)
+    return make_error(errc::kind_not_enabled, fmt::format("chain {} has no {} module state", chain(), to_string(m)));
+  if (auto st = ext->check(tx, ctx, ledger_); !st)
+    return st;
+  if (auto st = ledger_.apply(tx, ctx.height, ctx.fee_pool, sigs); !st)
+    return st;
+  return ext->apply(tx, ctx, ledger_);
+}
+
+status chain_state::end_block(const block_context& ctx) {
+  for (auto& m : extra_)
+    if (auto st = m->end_block(ctx, ledger_); !st)
+      return st;
+  return {};
 }
 
 status chain_state::apply_body(const block& b, signature_check sigs) {
   const auto& h = b.header;
-  const auto pool = block_pool_address();
+  const block_context ctx{chain(), h.height, h.producer, block_pool_address()};
   amount fees = 0;
   for (std::size_t i = 0; i < b.txs.size(); ++i) {
     const auto& tx = b.txs[i];
-    auto st = consensus_.check_transaction(tx);
-    if (st)
-      st = ledger_.apply(tx, h.height, pool, sigs);
-    if (st)
-      st = consensus_.apply_transaction(tx, ledger_);
+    auto st = apply_transaction(tx, ctx, sigs);
     if (!st) {
       auto err = st.error();
       err.detail = fmt::format("tx {} ({}): {}", i, to_hex(signing_hash(tx)).substr(0, 16), err.detail);
@@ -117,6 +248,8 @@ status chain_state::apply_body(const block& b, signature_check sigs) {
     }
     fees += tx.fee;  // each fee was credited, so the sum is bounded by the supply
   }
+  if (auto st = end_block(ctx); !st)
+    return st;
   if (auto st = consensus_.pay_rewards(h.producer, fees, ledger_); !st)
     return st;
   consensus_.record_header(h, b.txs.size());
@@ -179,11 +312,9 @@ status chain_state::check_and_advance(const block& b, const prechecked* known) {
 
 status chain_state::apply_block(const block& b, signature_check sigs, const prechecked* known) {
   const auto& h = b.header;
-  auto ledger_mark = ledger_.checkpoint();
-  auto consensus_mark = consensus_.checkpoint();
+  const auto start = checkpoint();
   auto fail = [&](error err) -> status {
-    ledger_.rollback(ledger_mark);
-    consensus_.rollback(consensus_mark);
+    rollback(start);
     return err;
   };
   if (auto st = check_and_advance(b, known); !st)
@@ -205,8 +336,7 @@ result<block> chain_state::build_block(const block_template& t, std::span<const 
 result<block> chain_state::build_block(const block_template& t, std::span<const transaction> candidates,
                                        signature_check sigs, std::vector<std::pair<hash256, error>>* rejected,
                                        built_block* kept) {
-  auto ledger_mark = ledger_.checkpoint();
-  auto consensus_mark = consensus_.checkpoint();
+  const auto start = checkpoint();
   block b;
   auto& h = b.header;
   h.chain = chain();
@@ -218,36 +348,38 @@ result<block> chain_state::build_block(const block_template& t, std::span<const 
   h.timestamp_ms = t.timestamp_ms;
   h.reveal = t.reveal;
   h.outbox_root = merkle_root({});
-  auto undo = [&] {
-    ledger_.rollback(ledger_mark);
-    consensus_.rollback(consensus_mark);
-  };
+  auto undo = [&] { rollback(start); };
   if (t.round < consensus_.round().number) {
     undo();
     return make_error(errc::wrong_slot, "round is over");
   }
   consensus_.advance_to_round(t.round);
-  const auto pool = block_pool_address();
+  const block_context ctx{chain(), h.height, t.producer, block_pool_address()};
   amount fees = 0;
   for (const auto& tx : candidates) {
     if (b.txs.size() >= t.max_txs)
       break;
     auto lm = ledger_.checkpoint();
     auto cm = consensus_.checkpoint();
-    auto st = consensus_.check_transaction(tx);
-    if (st)
-      st = ledger_.apply(tx, h.height, pool, sigs);
-    if (st)
-      st = consensus_.apply_transaction(tx, ledger_);
+    std::array<std::size_t, max_state_modules> xm{};
+    for (std::size_t i = 0; i < extra_.size(); ++i)
+      xm[i] = extra_[i]->checkpoint();
+    auto st = apply_transaction(tx, ctx, sigs);
     if (!st) {
       ledger_.rollback(lm);
       consensus_.rollback(cm);
+      for (std::size_t i = 0; i < extra_.size(); ++i)
+        extra_[i]->rollback(xm[i]);
       if (rejected)
         rejected->emplace_back(signing_hash(tx), st.error());
       continue;
     }
     fees += tx.fee;
     b.txs.push_back(tx);
+  }
+  if (auto st = end_block(ctx); !st) {
+    undo();
+    return st.error();
   }
   if (auto st = consensus_.pay_rewards(t.producer, fees, ledger_); !st) {
     undo();
@@ -293,11 +425,9 @@ void chain_state::apply_changes(const block_changes& c) {
 }
 
 status chain_state::apply_built(const block& b, const prechecked& known, const block_changes& built) {
-  auto ledger_mark = ledger_.checkpoint();
-  auto consensus_mark = consensus_.checkpoint();
+  const auto start = checkpoint();
   if (auto st = check_and_advance(b, &known); !st) {
-    ledger_.rollback(ledger_mark);
-    consensus_.rollback(consensus_mark);
+    rollback(start);
     return st;
   }
   // What the build left is what executing the block would: the header's state root is the one

@@ -2,7 +2,9 @@
 // all-or-nothing, builds blocks for producers and checks transactions for admission.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -10,6 +12,7 @@
 
 #include "chains/consensus/consensus_state.hpp"
 #include "chains/ledger/ledger.hpp"
+#include "chains/state/state_module.hpp"
 
 namespace bfd {
 
@@ -19,16 +22,53 @@ struct genesis_config {
   consensus_params params;
   std::vector<genesis_allocation> allocations;
   std::vector<genesis_vm> vms;
+  /// The state modules the chain has (token is required); kinds of other modules are refused.
+  module_set modules = module_set::standard();
 };
 
-/// Ledger and consensus state at a head block.
+/// Owns a state module and copies it deeply, so chain states keep value semantics.
+class module_slot {
+public:
+  explicit module_slot(std::unique_ptr<state_module> m) : m_(std::move(m)) {}
+  module_slot(const module_slot& o) : m_(o.m_->clone()) {}
+  module_slot& operator=(const module_slot& o) {
+    if (this != &o)
+      m_ = o.m_->clone();
+    return *this;
+  }
+  module_slot(module_slot&&) noexcept = default;
+  module_slot& operator=(module_slot&&) noexcept = default;
+  state_module* operator->() const noexcept { return m_.get(); }
+  state_module& operator*() const noexcept { return *m_; }
+
+private:
+  std::unique_ptr<state_module> m_;
+};
+
+/// The state of a chain at a head block: the token module (the ledger, which every other module
+/// may debit, credit and lock through), the consensus module, and the state modules of
+/// chains/state/state_module.hpp its genesis names.
 class chain_state {
 public:
-  /// The genesis state and its block (height 0, no producer, no signature).
-  static result<std::pair<chain_state, block>> genesis(const genesis_config& config);
+  /// The genesis state and its block (height 0, no producer, no signature). Modules named in
+  /// config.modules are made by make_state_module unless given in `modules` (tests, tools).
+  static result<std::pair<chain_state, block>> genesis(const genesis_config& config,
+                                                       std::vector<std::unique_ptr<state_module>> modules = {});
 
-  /// A state restored from storage: checks that it reproduces the head's state root.
-  static result<chain_state> restore(ledger l, consensus_state c, const block_header& head);
+  /// A state restored from storage: checks that it reproduces the head's state root. `modules`
+  /// are the chain's state modules, already restored from their records.
+  static result<chain_state> restore(ledger l, consensus_state c, const block_header& head,
+                                     module_set set = module_set::standard(),
+                                     std::vector<std::unique_ptr<state_module>> modules = {});
+
+  /// The modules this chain has.
+  module_set modules() const noexcept { return modules_; }
+  /// The state module `id`, or null (also for token and consensus, which are accessed above).
+  const state_module* module(module_id id) const noexcept;
+  /// Mutable access for storage bookkeeping (dirty sets) only.
+  state_module* module_for_storage(module_id id) noexcept;
+  /// The state modules, in id order.
+  const std::vector<module_slot>& state_modules() const noexcept { return extra_; }
 
   const ledger& accounts() const noexcept { return ledger_; }
   ledger& accounts() noexcept { return ledger_; }
@@ -39,7 +79,8 @@ public:
   const hash256& head_hash() const noexcept { return head_hash_; }
   chain_id chain() const noexcept { return ledger_.chain(); }
 
-  /// H_state(ledger root || consensus root).
+  /// H_state(ledger root || consensus root), followed by (module id byte || root) of each state
+  /// module that has a root, in id order (none today: the root is the two-module formula).
   hash256 state_root() const;
 
   /// Validates `b` as the next block on the head and applies it; nothing changes on error.
@@ -114,6 +155,7 @@ public:
   struct mark {
     std::size_t ledger = 0;
     consensus_state::mark consensus;
+    std::array<std::size_t, max_state_modules> modules{};  ///< each state module's journal mark
     block_header head;
     hash256 head_hash;
   };
@@ -129,9 +171,17 @@ private:
   status apply_body(const block& b, signature_check sigs);
   status check_and_advance(const block& b, const prechecked* known);
   status apply_block(const block& b, signature_check sigs, const prechecked* known);
+  status add_modules(std::vector<std::unique_ptr<state_module>> modules);
+  // The owning module's checks, then the ledger side, then the module's effects.
+  status apply_transaction(const transaction& tx, const block_context& ctx, signature_check sigs);
+  status check_enabled(const transaction& tx) const;
+  state_module* find_module(module_id id) const noexcept;
+  status end_block(const block_context& ctx);
 
   ledger ledger_;
   consensus_state consensus_;
+  module_set modules_ = module_set::standard();
+  std::vector<module_slot> extra_;
   block_header head_;
   hash256 head_hash_;
 };

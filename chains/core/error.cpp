@@ -24,6 +24,7 @@ std::string_view to_string(errc code) noexcept {
     case errc::expired: return "expired";
     case errc::bad_public_key: return "bad_public_key";
     case errc::zero_amount: return "zero_amount";
+    case errc::kind_not_enabled: return "kind_not_enabled";
     case errc::bad_merkle_root: return "bad_merkle_root";
     case errc::bad_state_root: return "bad_state_root";
     case errc::bad_parent: return "bad_parent";

@@ -33,6 +33,7 @@ enum class errc : std::uint16_t {
   expired = 206,
   bad_public_key = 207,
   zero_amount = 208,
+  kind_not_enabled = 209,   ///< the kind belongs to a state module this chain does not have
   // block validity (3xx)
   bad_merkle_root = 300,
   bad_state_root = 301,

@@ -9,18 +9,14 @@
 namespace bfd {
 
 amount spend_of(const transaction& tx) noexcept {
-  return std::visit(
-    [](const auto& p) -> amount {
-      using T = std::decay_t<decltype(p)>;
-      if constexpr (std::is_same_v<T, transfer_payload> || std::is_same_v<T, vote_payload>)
-        return p.value;
-      else if constexpr (std::is_same_v<T, vm_bid_payload>)
-        return p.bid;
-      else
-        return 0;
-    },
-    tx.payload);
+  return std::visit([](const auto& p) -> amount { return p.spend(); }, tx.payload);
 }
+
+namespace {
+bool spend_required(const transaction& tx) noexcept {
+  return std::visit([](const auto& p) { return std::decay_t<decltype(p)>::spend_required; }, tx.payload);
+}
+} // namespace
 
 result<ledger> ledger::from_genesis(chain_id chain, std::span<const genesis_allocation> allocations) {
   ledger l(chain);
@@ -106,7 +102,7 @@ status ledger::check(const transaction& tx, std::uint64_t height, signature_chec
     return make_error(errc::nonce_gap, fmt::format("nonce {} skips ahead, next is {}", tx.nonce,
                                                    sender.nonce));
   const amount spend = spend_of(tx);
-  if (spend == 0 && tx.kind() != tx_kind::unvote && tx.kind() != tx_kind::evidence)
+  if (spend == 0 && spend_required(tx))
     return make_error(errc::zero_amount, "the amount must be at least one base unit");
   auto total = checked_add(spend, tx.fee);
   if (!total)

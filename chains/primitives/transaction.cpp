@@ -1,12 +1,35 @@
 #include "chains/primitives/transaction.hpp"
 
+#include <array>
+
 #include "chains/codec/transaction_codec.hpp"
 #include "chains/crypto/hash.hpp"
 
 namespace bfd {
 
+namespace {
+template <class... Ts>
+constexpr std::array<tx_kind, sizeof...(Ts)> kind_table(type_list<Ts...>) {
+  return {Ts::kind_number...};
+}
+constexpr auto kinds = kind_table(all_payloads{});
+template <class... Ts>
+constexpr std::array<module_id, sizeof...(Ts)> module_table(type_list<Ts...>) {
+  return {Ts::module...};
+}
+constexpr auto modules = module_table(all_payloads{});
+} // namespace
+
 tx_kind kind_of(const tx_payload& payload) noexcept {
-  return static_cast<tx_kind>(payload.index() + 1);
+  return kinds[payload.index()];
+}
+
+std::string_view payload_name(const tx_payload& payload) noexcept {
+  return std::visit([](const auto& p) { return std::decay_t<decltype(p)>::name; }, payload);
+}
+
+module_id module_of(const tx_payload& payload) noexcept {
+  return modules[payload.index()];
 }
 
 hash256 signing_hash(const transaction& tx) {

@@ -19,6 +19,7 @@ namespace {
 //   "n" + be64(h)    -> block hash at height h
 //   "t" + tx id      -> [height, index]
 //   "a" + address    -> [balance, nonce]
+//   "m" + module id + key -> a state module's record (opaque here)
 constexpr byte head_key = 'H';
 constexpr byte consensus_key = 'C';
 constexpr byte consensus_item_prefix = 'c';
@@ -28,6 +29,18 @@ constexpr byte block_prefix = 'b';
 constexpr byte height_prefix = 'n';
 constexpr byte tx_prefix = 't';
 constexpr byte account_prefix = 'a';
+constexpr byte module_prefix = 'm';
+// A module's record key is at most this long (the bound a module promises; checked on write).
+constexpr std::size_t max_module_key_bytes = 255;
+
+bytes module_key(module_id id, byte_view k) {
+  bytes out;
+  out.reserve(2 + k.size());
+  out.push_back(module_prefix);
+  out.push_back(static_cast<byte>(id));
+  out.insert(out.end(), k.begin(), k.end());
+  return out;
+}
 
 constexpr codec::limits record_limits{256, 8, 2};
 
@@ -151,7 +164,8 @@ status chain_store::commit_block(const block& b, ledger& state, std::optional<co
 
 status chain_store::commit_blocks(std::span<const block> blocks, const ledger& state,
                                   const std::vector<std::pair<address, std::optional<account>>>& dirty,
-                                  std::optional<consensus_write> consensus, std::optional<byte_view> certificate) {
+                                  std::optional<consensus_write> consensus, std::optional<byte_view> certificate,
+                                  std::span<const module_write> modules) {
   std::vector<hash256> hashes;
   std::vector<std::vector<hash256>> ids;
   std::vector<block_view> views;
@@ -163,25 +177,38 @@ status chain_store::commit_blocks(std::span<const block> blocks, const ledger& s
   }
   for (std::size_t i = 0; i < blocks.size(); ++i)
     views.push_back({&blocks[i], &hashes[i], &ids[i]});
-  return commit(views, state, dirty, consensus, certificate);
+  return commit(views, state, dirty, consensus, certificate, modules);
 }
 
 status chain_store::commit_blocks(std::span<const validated_ptr> blocks, const ledger& state,
                                   const std::vector<std::pair<address, std::optional<account>>>& dirty,
-                                  std::optional<consensus_write> consensus, std::optional<byte_view> certificate) {
+                                  std::optional<consensus_write> consensus, std::optional<byte_view> certificate,
+                                  std::span<const module_write> modules) {
   std::vector<block_view> views;
   views.reserve(blocks.size());
   for (const auto& v : blocks)
     views.push_back({v->blk.get(), &v->hash, &v->ids});
-  return commit(views, state, dirty, consensus, certificate);
+  return commit(views, state, dirty, consensus, certificate, modules);
 }
 
 status chain_store::commit(std::span<const block_view> blocks, const ledger& state,
                            const std::vector<std::pair<address, std::optional<account>>>& dirty,
-                           std::optional<consensus_write> consensus, std::optional<byte_view> certificate) {
+                           std::optional<consensus_write> consensus, std::optional<byte_view> certificate,
+                                  std::span<const module_write> modules) {
   if (blocks.empty())
     return {};
   write_batch batch;
+  for (const auto& m : modules) {
+    for (const auto& [k, v] : m.records) {
+      if (k.size() > max_module_key_bytes)
+        return make_error(errc::invalid_argument, "a module record key over " + std::to_string(max_module_key_bytes)
+                                                    + " bytes");
+      if (v)
+        batch.put(space_, module_key(m.module, k), *v);
+      else
+        batch.erase(space_, module_key(m.module, k));
+    }
+  }
   hash256 hash;
   for (const auto& v : blocks) {
     const auto& b = *v.blk;
@@ -295,6 +322,18 @@ result<std::optional<consensus_read>> chain_store::consensus_records() {
   if (!st)
     return st.error();
   return std::optional<consensus_read>{std::move(out)};
+}
+
+result<std::vector<std::pair<bytes, bytes>>> chain_store::module_records(module_id id) {
+  std::vector<std::pair<bytes, bytes>> out;
+  const bytes prefix{module_prefix, static_cast<byte>(id)};
+  auto st = store_->scan_prefix(space_, prefix, [&](byte_view k, byte_view v) {
+    out.emplace_back(bytes(k.begin() + 2, k.end()), bytes(v.begin(), v.end()));
+    return true;
+  });
+  if (!st)
+    return st.error();
+  return out;
 }
 
 result<std::optional<block>> chain_store::block_by_hash(const hash256& hash) {

@@ -44,6 +44,13 @@ struct consensus_read {
   std::vector<std::pair<bytes, bytes>> items;
 };
 
+/// A state module's records to write with a head (chains/state/state_module.hpp): opaque keys
+/// and values, or nothing to delete; stored under "m" + module id + key.
+struct module_write {
+  module_id module = module_id::token;
+  std::span<const std::pair<bytes, std::optional<bytes>>> records;
+};
+
 /// One chain's records in its own space ("chain-<id>") of a shared kv_store.
 class chain_store {
 public:
@@ -61,13 +68,18 @@ public:
   /// `dirty` accounts, the consensus record and the head's finality certificate, if given.
   status commit_blocks(std::span<const block> blocks, const ledger& state,
                        const std::vector<std::pair<address, std::optional<account>>>& dirty,
-                       std::optional<consensus_write> consensus, std::optional<byte_view> certificate);
+                       std::optional<consensus_write> consensus, std::optional<byte_view> certificate,
+                       std::span<const module_write> modules = {});
+
+  /// Every stored record of state module `id`, in key order (keys without the prefix).
+  result<std::vector<std::pair<bytes, bytes>>> module_records(module_id id);
 
   /// The same for digested blocks: their carried header hashes and transaction ids are written,
   /// not computed again (the records are the same).
   status commit_blocks(std::span<const validated_ptr> blocks, const ledger& state,
                        const std::vector<std::pair<address, std::optional<account>>>& dirty,
-                       std::optional<consensus_write> consensus, std::optional<byte_view> certificate);
+                       std::optional<consensus_write> consensus, std::optional<byte_view> certificate,
+                       std::span<const module_write> modules = {});
 
   /// The finality certificate stored with the head, or nothing.
   result<std::optional<bytes>> certificate_record();
@@ -101,7 +113,8 @@ private:
   };
   status commit(std::span<const block_view> blocks, const ledger& state,
                 const std::vector<std::pair<address, std::optional<account>>>& dirty,
-                std::optional<consensus_write> consensus, std::optional<byte_view> certificate);
+                std::optional<consensus_write> consensus, std::optional<byte_view> certificate,
+                std::span<const module_write> modules);
 
   chain_store(kv_store& store, chain_id chain);
   kv_store* store_;

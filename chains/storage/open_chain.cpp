@@ -2,6 +2,7 @@
 
 #include "chains/codec/block_codec.hpp"
 #include "chains/consensus/node_records.hpp"
+#include "chains/state/state_module.hpp"
 #include "chains/storage/chain_store.hpp"
 
 namespace bfd {
@@ -25,9 +26,20 @@ result<std::shared_ptr<chain_engine>> open_chain(kv_store* store, const genesis_
     genesis_consensus.mark_all_dirty();
     const auto scalars = genesis_consensus.encode_scalars();
     const auto items = genesis_consensus.dirty_records();
-    if (auto st = cs->commit_block(genesis_block, genesis_state.accounts(), consensus_write{scalars, items}); !st)
+    std::vector<std::pair<module_id, std::vector<module_record>>> module_records;
+    std::vector<module_write> modules;
+    for (const auto& m : genesis_state.state_modules())
+      module_records.emplace_back(m->id(), m->dirty_records());
+    for (const auto& [id, records] : module_records)
+      modules.push_back(module_write{id, records});
+    auto& accounts = genesis_state.accounts();
+    if (auto st = cs->commit_blocks(std::span<const block>(&genesis_block, 1), accounts, accounts.dirty(),
+                                    consensus_write{scalars, items}, std::nullopt, modules); !st)
       return st.error();
+    accounts.clear_dirty();
     genesis_consensus.clear_dirty();
+    for (const auto& [id, records] : module_records)
+      genesis_state.module_for_storage(id)->clear_dirty();
     return std::make_shared<chain_engine>(std::move(genesis_state), std::move(genesis_block));
   }
   if (header_hash((*stored_genesis)->header) != header_hash(genesis_block.header))
@@ -49,7 +61,18 @@ result<std::shared_ptr<chain_engine>> open_chain(kv_store* store, const genesis_
   auto head_block = cs->block_at((*head)->height);
   if (!head_block || !*head_block)
     return make_error(errc::storage_corrupt, "the head block is missing");
-  auto restored = chain_state::restore(std::move(*l), std::move(*consensus), (**head_block).header);
+  std::vector<std::unique_ptr<state_module>> modules;
+  for (const auto& m : genesis_state.state_modules()) {
+    auto records = cs->module_records(m->id());
+    if (!records)
+      return records.error();
+    auto restored_module = m->clone();
+    if (auto st = restored_module->restore(*records); !st)
+      return make_error(errc::storage_corrupt, std::string(to_string(m->id())) + " module: " + st.error().message());
+    modules.push_back(std::move(restored_module));
+  }
+  auto restored = chain_state::restore(std::move(*l), std::move(*consensus), (**head_block).header,
+                                       genesis_state.modules(), std::move(modules));
   if (!restored)
     return restored.error();
   std::optional<finality_certificate> cert;

@@ -304,6 +304,11 @@ nlohmann::ordered_json latency_json(const latency_stats& l) {
   return j;
 }
 
+/// The run's virtual length, seconds: what tx/s figures divide by.
+double chain_seconds(const sim_summary& s) {
+  return static_cast<double>(s.slots) * static_cast<double>(s.slot_ms) / 1000.0;
+}
+
 std::string summary_json(const sim_summary& s) {
   using json = nlohmann::ordered_json;
   json j;
@@ -364,6 +369,28 @@ std::string summary_json(const sim_summary& s) {
   j["evidence_final"] = s.evidence_final;
   j["evidence_lines"] = s.evidence_lines;
   j["slashed"] = s.slashed;
+  if (!s.chains.empty()) {  // only with [[sidechain]]: one-chain summaries keep their bytes
+    json chains = json::array();
+    for (const auto& c : s.chains) {
+      json cj;
+      cj["id"] = c.id;
+      cj["kind"] = c.kind;
+      cj["name"] = c.name;
+      cj["token"] = c.token;
+      cj["validators"] = c.validators;
+      cj["slots"] = c.slots;
+      cj["blocks_made"] = c.blocks_made;
+      cj["missed"] = c.missed;
+      cj["head_height"] = c.head_height;
+      cj["final_height"] = c.final_height;
+      cj["final_txs"] = c.final_txs;
+      cj["txs_submitted"] = c.txs_submitted;
+      cj["tx_per_second"] = rounded6(c.tx_per_second);
+      cj["finality_ms"] = latency_json(c.finality);
+      chains.push_back(std::move(cj));
+    }
+    j["sidechains"] = std::move(chains);
+  }
   // Invalid UTF-8 in names or event text is replaced rather than thrown on.
   return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
@@ -404,6 +431,22 @@ std::string summary_text(const sim_summary& s) {
   for (const auto& line : s.evidence_lines)
     out += "  " + line + "\n";
   out += "slashed: " + (s.slashed.empty() ? std::string("none") : join(s.slashed, ", ")) + "\n";
+  if (!s.chains.empty()) {
+    out += "\nchains (the mainchain's figures are the tables above):\n";
+    std::vector<std::vector<std::string>> rows{{"chain", "kind", "name", "validators", "final", "head", "lag",
+                                                "blocks", "missed", "final txs", "tx/s", "p50 ms", "max ms"}};
+    rows.push_back({"1", "mainchain", "mainchain", std::to_string(s.vms), "-", "-", "-", std::to_string(s.blocks),
+                    std::to_string(s.missed), std::to_string(s.txs),
+                    fixed6(chain_seconds(s) > 0 ? static_cast<double>(s.txs) / chain_seconds(s) : 0),
+                    std::to_string(s.finality.p50), std::to_string(s.finality.max)});
+    for (const auto& c : s.chains)
+      rows.push_back({std::to_string(c.id), c.kind, c.name, std::to_string(c.validators),
+                      std::to_string(c.final_height), std::to_string(c.head_height),
+                      std::to_string(c.head_height - std::min(c.head_height, c.final_height)),
+                      std::to_string(c.blocks_made), std::to_string(c.missed), std::to_string(c.final_txs),
+                      fixed6(c.tx_per_second), std::to_string(c.finality.p50), std::to_string(c.finality.max)});
+    out += text_table(rows);
+  }
   return out;
 }
 
@@ -757,6 +800,7 @@ sim_summary summarize(const sim_result& r) {
   s.evidence = r.evidence.size();
   s.evidence_lines = r.evidence;
   s.slashed = r.slashed;
+  s.chains = summarize_chains(r, chain_seconds(s));
   return s;
 }
 
@@ -772,6 +816,8 @@ std::vector<output_file> output_files(const sim_result& r) {
     {"summary.json", summary_json(summary)},
     {"summary.txt", summary_text(summary)},
   };
+  if (!r.chains.empty())
+    out.push_back({"chains.csv", chains_csv(r)});
   for (const auto& p : plots_of(r, rows)) {
     out.push_back({"plots/" + p.name + ".dat", plot_data(p)});
     out.push_back({"plots/" + p.name + ".gp", plot_script(p)});

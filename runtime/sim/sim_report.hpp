@@ -51,6 +51,30 @@ struct round_record {
                                       ///< left empty, the round's slot producers count as members anyway
 };
 
+/// What a sidechain did during one mainchain round (the run's clock), as node 0 saw it.
+struct chain_round_record {
+  std::uint64_t round = 0;
+  std::uint64_t slots = 0;         ///< slots with a scheduled producer on the sidechain
+  std::uint64_t blocks_made = 0;   ///< blocks its producers made (final or not)
+  std::uint64_t missed = 0;        ///< scheduled slots in which no block was made
+  std::uint64_t head_height = 0;   ///< at the round's end
+  std::uint64_t final_height = 0;  ///< at the round's end
+  std::uint64_t final_blocks = 0;  ///< blocks that became final during the round
+  std::uint64_t final_txs = 0;     ///< transactions in those blocks
+};
+
+/// One sidechain of the run (a [[sidechain]] of the scenario).
+struct chain_record {
+  std::uint64_t id = 0;
+  std::string kind;
+  std::string name;
+  std::string token;
+  std::vector<std::uint32_t> validators;       ///< indices into sim_result::vms
+  std::vector<chain_round_record> rounds;      ///< one per round, in order
+  std::vector<std::uint64_t> finality_ms;      ///< per final block: virtual ms from its timestamp to finality
+  std::uint64_t txs_submitted = 0;             ///< load transactions sent to its mempool
+};
+
 /// Everything one simulation run recorded.
 struct sim_result {
   std::string scenario;   ///< scenario name
@@ -64,6 +88,7 @@ struct sim_result {
   std::vector<round_record> round_info;   ///< at most one record per round number
   std::vector<std::string> evidence;      ///< one line each: round, offender, kind
   std::vector<std::string> slashed;       ///< names of slashed VMs
+  std::vector<chain_record> chains;       ///< the sidechains; empty for a one-chain scenario
 };
 
 /// Checks the indexes (VM categories, slot producers, cluster members) and that no round number
@@ -104,6 +129,30 @@ struct category_summary {
   latency_stats finality;    ///< over the final blocks of its VMs
 };
 
+/// One sidechain's figures (docs/sim-output.md).
+struct chain_summary {
+  std::uint64_t id = 0;
+  std::string kind;
+  std::string name;
+  std::string token;
+  std::uint64_t validators = 0;
+  std::uint64_t slots = 0;
+  std::uint64_t blocks_made = 0;
+  std::uint64_t missed = 0;
+  std::uint64_t head_height = 0;   ///< at the end
+  std::uint64_t final_height = 0;  ///< at the end
+  std::uint64_t final_txs = 0;
+  std::uint64_t txs_submitted = 0;
+  double tx_per_second = 0;        ///< final_txs over the run's virtual time (rounds × round length)
+  latency_stats finality;          ///< over its final blocks
+};
+
+/// The sidechains' figures (empty for a one-chain run); `seconds` is the run's virtual length.
+std::vector<chain_summary> summarize_chains(const sim_result& result, double seconds);
+
+/// chains.csv: one row per sidechain and round (docs/sim-output.md).
+std::string chains_csv(const sim_result& result);
+
 /// The figures of one run (docs/sim-output.md defines each).
 struct sim_summary {
   std::string scenario;
@@ -129,6 +178,7 @@ struct sim_summary {
   std::uint64_t evidence_final = 0;  ///< sum of round_record::evidence
   std::vector<std::string> evidence_lines;
   std::vector<std::string> slashed;
+  std::vector<chain_summary> chains;  ///< the sidechains; empty for a one-chain run
 };
 
 /// Gini coefficient: sorted ascending, G = sum_i (2i - n - 1) x_i / (n * sum x) for i = 1..n;

@@ -1,4 +1,5 @@
 #include "runtime/sim/sim_runner.hpp"
+#include "runtime/sim/sim_chains.hpp"
 #include "runtime/sim/sim_link.hpp"
 
 #include <algorithm>
@@ -116,6 +117,8 @@ private:
       for (auto& l : row)
         if (l)
           caf::anon_send_exit(l, caf::exit_reason::user_shutdown);
+    if (chains_)
+      chains_->stop();
     settle();
     if (vote_trace_)
       std::fclose(vote_trace_);
@@ -179,6 +182,33 @@ private:
       }
     }
     log_ = log;
+    if (!sc_.sidechains.empty()) {
+      chains_context ctx;
+      ctx.sys = &sys_;
+      ctx.self = &self_;
+      ctx.settle = [this] { settle(); };
+      ctx.sc = &sc_;
+      ctx.clock = clock_;
+      ctx.vms = &vms_;
+      ctx.ids = &ids_;
+      ctx.node_of = &node_of_;
+      ctx.nodes = &nodes_;
+      ctx.node_up = &node_up_;
+      ctx.mainchain = &genesis_;
+      ctx.genesis_time_ms = genesis_time_ms;
+      // A sidechain round can be shorter than the mainchain's (fewer validators): give its
+      // delegates a reveal for every slot of the run.
+      std::uint64_t weight = 1;
+      for (const auto& c : sc_.params.categories)
+        weight = std::max<std::uint64_t>(weight, c.compute_weight);
+      ctx.hash_chain_length = std::min<std::uint64_t>(std::uint64_t{1} << 22, chain_length * vms_.size() * weight);
+      ctx.key = [this](std::uint64_t domain, std::uint64_t i) { return derive_key(sc_.seed, stream_keys + domain, i); };
+      ctx.lost = &stats_.checks.messages_lost;
+      ctx.delayed = &stats_.checks.messages_delayed;
+      chains_ = std::make_unique<sim_chains>(std::move(ctx));
+      if (auto st = chains_->prepare(); !st)
+        return st;
+    }
     if (!opts_.vote_trace_file.empty()) {
       vote_trace_ = std::fopen(opts_.vote_trace_file.c_str(), "w");
       if (!vote_trace_)
@@ -203,6 +233,8 @@ private:
       for (std::size_t k = 0; k < hosted.size(); ++k)
         actor_of_.emplace(hosted[k], (*started)->delegates()[k]);
       nodes_.push_back(std::move(*started));
+      if (chains_)
+        chains_->node_started(n);
     }
     settle();
     // Full mesh of links, each of which a partition can cut and the network model shapes.
@@ -227,6 +259,8 @@ private:
         caf::anon_send(nodes_[a]->chain(), peer_atom::value, link_actors_[a][b]);
       }
     settle();
+    if (chains_)
+      chains_->connect(node_count_, sc_.network);
     stats_.nodes = node_count_;
     // Genesis votes, as vote transactions in the first block(s).
     for (std::size_t i = 0; i < vms_.size(); ++i)
@@ -249,6 +283,8 @@ private:
       o.delegates.push_back(ids_[i]);
       o.switches.push_back(switches_[i]);
     }
+    if (chains_)
+      chains_->add_chains(o);
     return o;
   }
 
@@ -354,6 +390,8 @@ private:
   }
 
   void submit_load_until(std::uint64_t now) {
+    if (chains_)
+      chains_->submit_load_until(now);
     if (sc_.load.tx_per_second == 0 || load_keys_.empty() || now < genesis_time_ms)
       return;
     const std::uint64_t due = (now - genesis_time_ms) * sc_.load.tx_per_second / 1000;
@@ -535,15 +573,20 @@ private:
     return {s.begin(), s.end()};
   }
 
-  void set_cut(std::size_t partition, bool on) {
+  /// `chain`: only that chain's links (1 = the mainchain); unset: every chain's.
+  void set_cut(std::size_t partition, bool on, std::optional<std::uint64_t> chain = std::nullopt) {
     const auto& group = partition_groups_[partition];
-    for (std::size_t a = 0; a < node_count_; ++a)
-      for (std::size_t b = 0; b < node_count_; ++b) {
-        if (a == b)
-          continue;
-        // Nodes differ in this partition's group if their first VMs do (a node's VMs agree).
-        links_[a][b]->cut = on && group[first_vm_of_node_[a]] != group[first_vm_of_node_[b]];
-      }
+    // Nodes differ in this partition's group if their first VMs do (a node's VMs agree).
+    auto cut = [&](std::size_t a, std::size_t b) {
+      return on && group[first_vm_of_node_[a]] != group[first_vm_of_node_[b]];
+    };
+    if (!chain || *chain == 1)
+      for (std::size_t a = 0; a < node_count_; ++a)
+        for (std::size_t b = 0; b < node_count_; ++b)
+          if (a != b)
+            links_[a][b]->cut = cut(a, b);
+    if (chains_ && chain != std::uint64_t{1})
+      chains_->set_cut(chain ? std::optional<std::size_t>(*chain - 2) : std::nullopt, cut);
   }
 
   // --- crashes -------------------------------------------------------------------------------
@@ -581,6 +624,8 @@ private:
         continue;
       nodes_[n]->stop();
       node_up_[n] = false;
+      if (chains_)
+        chains_->node_stopped(n);
       for (std::size_t a = 0; a < node_count_; ++a)
         if (a != n)
           links_[a][n]->target = caf::actor{};
@@ -611,6 +656,8 @@ private:
           if (b != n)
             caf::anon_send(nodes_[n]->chain(), peer_atom::value, link_actors_[n][b]);
         settle();
+        if (chains_)
+          chains_->node_restarted(n);
       }
       actor_of_[v] = nodes_[n]->add_delegate(sys_, ids_[v], switches_[v]);
       crashed_[v] = false;
@@ -646,6 +693,12 @@ private:
   }
 
   void apply_event(const sim_event& e, std::uint64_t round, const std::vector<public_key>& cluster) {
+    if (chains_ && e.chain && *e.chain >= 2 && e.kind != sim_event_kind::partition) {
+      log_event(round, chains_->apply_event(e, round, [this](const auto& sels, const auto& order) {
+        return targets_of(sels, order);
+      }));
+      return;
+    }
     auto until = [&](const char* what) {
       if (e.rounds)
         later_[round + *e.rounds].push_back({what, {}, &e});
@@ -685,7 +738,7 @@ private:
       }
       case sim_event_kind::partition: {
         const auto p = partition_index_.at(&e);
-        set_cut(p, true);
+        set_cut(p, true, e.chain);
         log_event(round, fmt::format("partition into {} groups ({} nodes)", e.groups.size() + 1, node_count_));
         until("heal");
         break;
@@ -774,12 +827,15 @@ private:
             delay_ms_[v] = 0;
           log_event(round, fmt::format("back to speed {}", names_of(d.vms)));
         } else if (d.what == "heal") {
-          set_cut(partition_index_.at(d.event), false);
+          set_cut(partition_index_.at(d.event), false, d.event->chain);
           log_event(round, "heal");
         }
       }
       later_.erase(it);
     }
+    if (chains_)
+      for (auto& line : chains_->round_start(round))
+        log_event(round, std::move(line));
     while (next_event_ < sc_.events.size() && sc_.events[next_event_].round <= round) {
       apply_event(sc_.events[next_event_], round, cluster);
       ++next_event_;
@@ -819,7 +875,7 @@ private:
       if (tail && tail_slots++ > 0)
         break;
       // Tick times: each producer at its sub-slot starts, late by its delay if slow.
-      std::vector<std::pair<std::uint64_t, delegate_actor>> ticks;
+      std::vector<chain_tick> ticks;  // chain index: sidechain + 1, 0 = the mainchain
       for (std::size_t n = 0; n < node_count_; ++n) {
         const auto& v = views[n];
         if (!v.scheduled)
@@ -832,19 +888,27 @@ private:
           continue;
         const std::uint32_t w = std::max<std::uint32_t>(1, v.max_blocks);
         for (std::uint32_t k = 0; k < w; ++k)
-          ticks.emplace_back(start + (k * slot_ms + w - 1) / w + delay_ms_[it->second], *d);
+          ticks.push_back({start + (k * slot_ms + w - 1) / w + delay_ms_[it->second], *d, 0});
       }
-      std::stable_sort(ticks.begin(), ticks.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+      if (chains_) {
+        const auto first = ticks.size();
+        chains_->ticks(g, start, ticks);
+        for (auto k = first; k < ticks.size(); ++k)
+          ++ticks[k].chain;
+      }
+      std::stable_sort(ticks.begin(), ticks.end(), [](const auto& a, const auto& b) { return a.at_ms < b.at_ms; });
       submit_load_until(start);
       settle();
-      for (const auto& [t, d] : ticks) {
+      for (const auto& [t, d, c] : ticks) {
         set_time(t);
         submit_load_until(t);
         settle();  // what was submitted is admitted before the producer takes a batch
         auto h = self_->request(d, caf::infinite, tick_atom::value);
         settle();
         h.receive(
-          [&](std::uint32_t made) {
+          [&, c = c](std::uint32_t made) {
+            if (c > 0)
+              return chains_->made(c - 1, made);
             if (tail)
               return;
             made_[round] += made;
@@ -852,10 +916,16 @@ private:
           },
                   [](const caf::error&) {});
         collect_final();
+        if (chains_)
+          chains_->collect_final(round);
       }
       set_time(start + slot_ms - 1);
       settle();
       collect_final();
+      if (chains_) {
+        chains_->collect_final(round);
+        chains_->slot_end(round, tail);
+      }
     }
     if (opts_.progress)
       opts_.progress(sc_.rounds, sc_.rounds);
@@ -869,6 +939,8 @@ private:
           opts_.resume_from_round, watch_head_, end_finals_));
     }
     stats_.final_blocks = finals_.size();
+    if (chains_)
+      stats_.txs_submitted += chains_->txs_submitted();
     return {};
   }
 
@@ -1028,6 +1100,8 @@ private:
     for (std::size_t i = 0; i < vms_.size(); ++i)
       if (stats_.counters[i].slashed)
         out.slashed.push_back(vms_[i].name);
+    if (chains_)
+      out.chains = chains_->records();
     if (opts_.check) {
       for (auto v : offenders)
         if (!stats_.counters[v].slashed)
@@ -1078,6 +1152,7 @@ private:
   std::shared_ptr<spdlog::logger> log_;
   std::FILE* vote_trace_ = nullptr;
   std::vector<std::unique_ptr<runtime::node>> nodes_;
+  std::unique_ptr<sim_chains> chains_;  // the [[sidechain]] entries; null without any
   std::vector<std::unique_ptr<runtime::node>> retired_;  // crashed incarnations (their actors are stopped)
   std::uint64_t forged_ = 0;
   // Checks (run_options::check).

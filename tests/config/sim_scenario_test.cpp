@@ -138,7 +138,7 @@ TEST_CASE("every scenario in config/sim loads and opens with a comment naming it
       CHECK(materialize_vms(one).size() == one.vm_count());
     }
   }
-  CHECK(files == 10);  // paper, bronze-half, third-crash, partition-split, sweep-cluster, large-10k, lossy-network, vote-loss, partition-vote-in-flight, latency-double-block
+  CHECK(files == 11);  // paper, bronze-half, third-crash, partition-split, sweep-cluster, large-10k, lossy-network, vote-loss, partition-vote-in-flight, latency-double-block, sidechains
 }
 
 TEST_CASE("paper.toml runs three VMs in each of gold, silver and bronze for 5 epochs of 10 rounds") {
@@ -645,7 +645,7 @@ TEST_CASE("an unknown key is an error that lists the keys the section takes") {
            "epochs, rounds_per_epoch, slot_ms, work_bits, block_reward, base_block_txs, miss_limit, min_bid");
   CHECK(error_of(head + pools + "[[event]]\nround = 1\nkind = \"crash\"\ntargets = \"gold/1\"\ndelay_ms = 5\n")
         == "t.toml:35:1: unknown key 'delay_ms' in [[event]] of kind 'crash'; expected one of: round, kind, targets, "
-           "rounds");
+           "rounds, chain");
   CHECK(error_of(head + R"([[pool]]
 category = "gold"
 count = 4
@@ -657,10 +657,10 @@ bid = { distribution = "uniform", min = "100", max = "200", mean = "150" }
 TEST_CASE("an unknown section is an error listing the sections") {
   CHECK(error_of(head + pools + "[nodes]\nname = \"x\"\n")
         == "t.toml:31:2: unknown section [nodes]; expected one of: [scenario], [[category]], [[pool]], [load], "
-           "[network], [[event]], [sweep]");
+           "[network], [[sidechain]], [[event]], [sweep]");
   CHECK(error_of("stray = 1\n" + head + pools)
         == "t.toml:1:1: unknown key 'stray' at the top level; keys belong in a section: [scenario], [[category]], "
-           "[[pool]], [load], [network], [[event]], [sweep]");
+           "[[pool]], [load], [network], [[sidechain]], [[event]], [sweep]");
   CHECK(error_of(head + "[pool]\ncategory = \"gold\"\n")
         == "t.toml:21:1: 'pool' must be an array of tables, written [[pool]], not a table");
 }

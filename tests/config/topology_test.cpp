@@ -2,6 +2,7 @@
 // naming file:line:column and what was expected.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -488,14 +489,14 @@ data_dir = "data/a"
 TEST_CASE("an unknown section is an error, and reserved sections say they come later") {
   CHECK(error_of(head + node_a + delegate_a + "\n[bridge]\nfrom = \"a\"\n")
         == "t.toml:28:2: unknown section [bridge]; expected one of: [network], [[nodes]], [[delegates]], "
-           "[[accounts]], [http]");
+           "[[accounts]], [http], [[chains]]");
   CHECK(error_of(head + node_a + delegate_a + "\n[[bridges]]\nfrom = \"a\"\n")
         == "t.toml:28:3: section [[bridges]] is reserved for a later release and not supported yet");
   CHECK(error_of("[[network]]\nname = \"t\"\n" + node_a + delegate_a)
         == "t.toml:1:1: 'network' must be a table, written [network], not an array");
   CHECK(error_of("stray = 1\n" + head + node_a + delegate_a)
         == "t.toml:1:1: unknown key 'stray' at the top level; keys belong in a section: [network], [[nodes]], "
-           "[[delegates]], [[accounts]], [http]");
+           "[[delegates]], [[accounts]], [http], [[chains]]");
 }
 
 TEST_CASE("a value of the wrong type is an error that names the type expected") {
@@ -721,4 +722,244 @@ tls = { cert = "b.crt", key = "b.key", ca = "ca.pem" }
   auto b = load_topology(bad);
   REQUIRE_FALSE(b.has_value());
   CHECK(b.error().detail.rfind(bad + ":1:9: invalid TOML: ", 0) == 0);
+}
+
+// [[chains]] ------------------------------------------------------------------------------------
+
+namespace {
+
+const std::string pub3 = to_hex(keys_of(0x03).pub);
+
+/// Three nodes and three delegates (a: gold pub1, b: bronze pub2, c: bronze pub3).
+const std::string chains_base = head + node_a + R"(
+[[nodes]]
+name = "b"
+host = "127.0.0.1"
+port = 7102
+data_dir = "data/b"
+
+[[nodes]]
+name = "c"
+host = "127.0.0.1"
+port = 7103
+data_dir = "data/c"
+)" + delegate_a + "\n[[delegates]]\nnode = \"b\"\ncategory = \"bronze\"\nbid = \"100\"\n" + commit2
+  + "\n[[delegates]]\nnode = \"c\"\ncategory = \"bronze\"\nbid = \"100\"\n" + commitment(pub3, '3') + "\n";
+
+/// The line the next appended text starts at.
+std::uint32_t next_line(const std::string& text) {
+  return static_cast<std::uint32_t>(std::count(text.begin(), text.end(), '\n')) + 1;
+}
+
+std::string validator(const std::string& pub, char tip_fill) {
+  return "  { public_key = \"" + pub + "\", hash_chain_tip = \"" + std::string(64, tip_fill) + "\" },\n";
+}
+
+/// A valid sidechain on nodes a and b with all three delegates as validators (9 lines + extra).
+std::string sidechain(const std::string& extra = {}, const std::string& nodes = R"(["a", "b"])",
+                      std::uint32_t id = 2, const std::string& name = "fund exchange") {
+  return "[[chains]]\nid = " + std::to_string(id) + "\nkind = \"system_service\"\nname = \"" + name
+         + "\"\nnodes = " + nodes + "\nvalidators = [\n" + validator(pub1, 'a') + validator(pub2, 'b')
+         + validator(pub3, 'c') + "]\n" + extra;
+}
+
+std::string at(std::uint32_t line, std::uint32_t column) {
+  return "t.toml:" + std::to_string(line) + ":" + std::to_string(column) + ": ";
+}
+
+} // namespace
+
+TEST_CASE("a sidechain is hosted on the nodes of its nodes line, its validators beside their mainchain delegate") {
+  auto t = parse_topology(chains_base + sidechain("token = { symbol = \"FEX\", allocations = [{ address = \""
+                                                  + format_address(address_of(keys_of(0x70).pub))
+                                                  + "\", amount = \"5\" }] }\nparams = { slot_ms = 500 }\n"),
+                          "t.toml");
+  REQUIRE_MESSAGE(t.has_value(), t.error().message());
+  CHECK(t->mainchain_nodes == std::vector<std::string>{"a", "b", "c"});
+  REQUIRE(t->chains.size() == 1);
+  const auto& c = t->chains[0];
+  CHECK(c.id == 2);
+  CHECK(c.kind == chain_kind::system_service);
+  CHECK(c.name == "fund exchange");
+  CHECK(c.nodes == std::vector<std::string>{"a", "b"});
+  CHECK(c.token.symbol == "FEX");
+  REQUIRE(c.token.allocations.size() == 1);
+  CHECK(c.token.allocations[0].value == 5 * units_per_bfdt);
+  CHECK(c.rule.per_category == std::vector<std::uint32_t>{1, 2});  // one gold, two bronze
+  REQUIRE(c.validators.size() == 3);
+  CHECK(c.validators[0].node == "a");
+  CHECK(c.validators[1].node == "b");
+  CHECK(c.validators[2].node.empty());  // c runs pub3's mainchain delegate, but does not host chain 2
+  CHECK(t->chains_on("a") == std::vector<std::size_t>{0});
+  CHECK(t->chains_on("c").empty());
+  CHECK(t->hosts_mainchain("c"));
+
+  // The registry entry and the genesis every node derives from it.
+  auto g = make_genesis_config(*t, addresses_for(*t), 1'700'000'000'000);
+  REQUIRE(g.has_value());
+  auto e = make_sidechain_entry(c, *g);
+  REQUIRE_MESSAGE(e.has_value(), e.error().message());
+  CHECK(e->params.slot_ms == 500);
+  CHECK(e->params.rounds_per_epoch == 10);  // the mainchain's
+  CHECK(e->genesis_time_ms == 1'700'000'000'000);
+  REQUIRE(e->validators.size() == 3);
+  for (const auto& v : e->validators)
+    CHECK(v.bid == g->params.min_bid);
+  auto spec = sidechain_spec(*e, g->params);
+  CHECK(spec.genesis.chain == 2);
+  auto built = chain_state::genesis(spec.genesis);
+  CHECK_MESSAGE(built.has_value(), built.error().message());
+
+  // Listing validators in another order derives the same genesis.
+  auto reordered = parse_topology(chains_base + "[[chains]]\nid = 2\nkind = \"system_service\"\nname = \"fund exchange\""
+                                                  "\nnodes = [\"a\", \"b\"]\nvalidators = [\n" + validator(pub3, 'c')
+                                    + validator(pub1, 'a') + validator(pub2, 'b') + "]\ntoken = { symbol = \"FEX\", "
+                                    "allocations = [{ address = \"" + format_address(address_of(keys_of(0x70).pub))
+                                    + "\", amount = \"5\" }] }\nparams = { slot_ms = 500 }\n",
+                                  "t.toml");
+  REQUIRE_MESSAGE(reordered.has_value(), reordered.error().message());
+  CHECK(*make_sidechain_entry(reordered->chains[0], *g) == *e);
+}
+
+TEST_CASE("a delegates table moves one validator to another hosting node; the mainchain may be left off a node") {
+  const auto base_lines = next_line(chains_base);
+  auto t = parse_topology(chains_base + sidechain("delegates = { \"" + pub3 + "\" = \"b\" }\n")
+                            + "\n[[chains]]\nid = 1\nnodes = [\"a\", \"b\", \"c\"]\n",
+                          "t.toml");
+  REQUIRE_MESSAGE(t.has_value(), t.error().message());
+  const auto& v = t->chains[0].validators[2];
+  CHECK(v.node == "b");
+  CHECK(v.placed_explicitly);
+  CHECK(v.placed_where.line == base_lines + 10);
+  CHECK(t->chains.size() == 1);  // the mainchain's entry is not a sidechain
+
+  // A node that does not host the mainchain cannot run a mainchain delegate.
+  CHECK(error_of(chains_base + "[[chains]]\nid = 1\nnodes = [\"a\", \"b\"]\n")
+        == at(47, 1) + "this delegate runs on node 'c', which does not host the mainchain (the [[chains]] entry at line "
+             + std::to_string(base_lines) + ")");
+}
+
+TEST_CASE("every [[chains]] mistake is named at its position") {
+  const auto l = next_line(chains_base);  // the [[chains]] header
+  // Unknown node, a node listed twice, an empty list.
+  CHECK(error_of(chains_base + sidechain({}, R"(["a", "x"])"))
+        == at(l + 4, 15) + "unknown node 'x' for this chain; expected one of: a, b, c");
+  CHECK(error_of(chains_base + sidechain({}, R"(["a", "a"])"))
+        == at(l + 4, 15) + "node 'a' is listed twice in 'nodes'");
+  CHECK(error_of(chains_base + sidechain({}, "[]"))
+        == at(l + 4, 9) + "'nodes' in [[chains]] must be an array of node names, e.g. [\"a\", \"b\"], got an empty array");
+  // Duplicate ids and names.
+  CHECK(error_of(chains_base + sidechain() + sidechain({}, R"(["a", "b"])", 2, "other"))
+        == at(l + 11, 6) + "duplicate chain id 2 (first at line " + std::to_string(l) + ")");
+  CHECK(error_of(chains_base + sidechain() + sidechain({}, R"(["a", "b"])", 3))
+        == at(l + 13, 8) + "duplicate chain name \"fund exchange\" (first at line " + std::to_string(l + 3) + ")");
+  // Kinds.
+  auto kind = chains_base + sidechain();
+  kind.replace(kind.find("\"system_service\""), 16, "\"sidechain\"");
+  CHECK(error_of(kind) == at(l + 2, 8) + "'kind' in [[chains]] must be one of \"system_service\", \"daos\", "
+                                        "\"ecosystem\", \"consortium\", got \"sidechain\"");
+  // A validator that is not a genesis VM; a validator listed twice; its mainchain tip reused.
+  const auto stranger = to_hex(keys_of(0x09).pub);
+  auto not_vm = chains_base + sidechain();
+  not_vm.replace(not_vm.find(pub3, chains_base.size()), 64, stranger);
+  CHECK(error_of(not_vm) == at(l + 8, 18) + "public_key " + stranger.substr(0, 16)
+                              + "... is not a [[delegates]] key: a sidechain's validators are mainchain genesis VMs");
+  auto twice = chains_base + sidechain();
+  twice.replace(twice.find(pub3, chains_base.size()), 64, pub1);
+  CHECK(error_of(twice) == at(l + 8, 18) + "public_key " + pub1.substr(0, 16)
+                             + "... is already a validator of this chain (line " + std::to_string(l + 6) + ")");
+  auto main_tip = chains_base + sidechain();
+  main_tip.replace(main_tip.find(std::string(64, 'a'), chains_base.size()), 64, std::string(64, '1'));
+  CHECK(error_of(main_tip) == at(l + 6, 103) + "hash_chain_tip is this delegate's mainchain tip; each chain has its "
+                                               "own: bfd-cli key show --delegate FILE --chain 2 prints it");
+  // A delegate placed on a node that does not host the chain, or a key that is not a validator.
+  CHECK(error_of(chains_base + sidechain("delegates = { \"" + pub3 + "\" = \"c\" }\n"))
+        == at(l + 10, 84) + "node 'c' does not host this chain (nodes = [\"a\", \"b\"]); a delegate runs beside a "
+                            "replica of its chain");
+  CHECK(error_of(chains_base + sidechain("delegates = { \"" + stranger + "\" = \"a\" }\n"))
+        == at(l + 10, 15) + "'" + stranger + "' in 'delegates' is not the public_key of a validator of this chain");
+  CHECK(error_of(chains_base + sidechain("delegates = { \"" + pub3 + "\" = \"z\" }\n"))
+        == at(l + 10, 84) + "unknown node 'z' for this delegate; expected one of: a, b, c");
+  // A rule that the validators do not meet.
+  CHECK(error_of(chains_base + sidechain("rule = [1, 1]\n"))
+        == at(l + 10, 8) + "'rule' asks for 1 gold, 1 bronze validators, but 'validators' has 1, 2 per category");
+  CHECK(error_of(chains_base + sidechain("rule = [1]\n"))
+        == at(l + 10, 8) + "'rule' in [[chains]] must be an array of validator counts, one per category of "
+                           "[network.genesis] (2), got 1 counts");
+  // Tokens: pegged BFDT has no allocations, an own token needs them.
+  CHECK(error_of(chains_base + sidechain("token = { symbol = \"BFDT\", allocations = [] }\n"))
+        == at(l + 10, 42) + "a chain of pegged BFDT has no genesis supply: BFDT arrives through the two-way peg; "
+                            "remove 'allocations' or give the chain its own symbol");
+  CHECK(error_of(chains_base + sidechain("token = { symbol = \"FEX\" }\n"))
+        == at(l + 10, 9) + "'token' of [[chains]] is missing 'allocations' (an array of { address = \"bfd...\", "
+                           "amount = \"...\" }: the whole supply)");
+  CHECK(error_of(chains_base + sidechain("token = { symbol = \"fex\" }\n"))
+        == at(l + 10, 20) + "'symbol' in 'token' of [[chains]] must be \"BFDT\" (pegged BFDT) or the chain's own "
+                            "symbol: 2 to 12 capital letters or digits, got \"fex\"");
+  // Unknown keys, missing validators, bad parameters.
+  CHECK(error_of(chains_base + sidechain("node = \"a\"\n"))
+        == at(l + 10, 1) + "unknown key 'node' in [[chains]]; expected one of: id, kind, name, nodes, token, "
+                           "validators, rule, params, delegates");
+  CHECK(error_of(chains_base + "[[chains]]\nid = 2\nkind = \"daos\"\nname = \"f\"\nnodes = [\"a\"]\n")
+        == at(l, 1) + "[[chains]] is missing 'validators' (an array of { public_key = \"...\", hash_chain_tip = "
+                      "\"...\" }: mainchain delegates (bfd-cli key show --delegate FILE --chain ID prints an entry))");
+  CHECK(error_of(chains_base + sidechain("params = { slot_ms = 5 }\n"))
+        == at(l + 10, 22) + "'slot_ms' in 'params' of [[chains]] must be an integer from 60 to 600000, got 5");
+  // The mainchain's entry takes nodes only.
+  CHECK(error_of(chains_base + "[[chains]]\nid = 1\nkind = \"daos\"\nnodes = [\"a\", \"b\", \"c\"]\n")
+        == at(l + 2, 8) + "'kind' in [[chains]] of the mainchain (id 1) must be \"mainchain\" (chain_id 1 is the "
+                          "network's own chain), got \"daos\"");
+}
+
+TEST_CASE("config/three-nodes.toml hosts each sidechain on two nodes that hold all of its cluster's power") {
+  auto t = load_topology(config_dir + "/three-nodes.toml");
+  REQUIRE_MESSAGE(t.has_value(), t.error().message());
+  CHECK(t->mainchain_nodes == std::vector<std::string>{"a", "b", "c"});
+  REQUIRE(t->chains.size() == 3);
+  auto g = make_genesis_config(*t, addresses_for(*t), 1'700'000'000'000);
+  REQUIRE(g.has_value());
+  // Node power in the sidechain's real genesis cluster: every validator runs on a hosting node.
+  auto power_of = [&](const chain_topology_spec& c) {
+    auto e = make_sidechain_entry(c, *g);
+    REQUIRE_MESSAGE(e.has_value(), e.error().message());
+    auto genesis = chain_state::genesis(sidechain_spec(*e, g->params).genesis);
+    REQUIRE_MESSAGE(genesis.has_value(), genesis.error().message());
+    const auto& cluster = genesis->first.consensus().active();
+    std::map<std::string, amount> power;
+    for (const auto& m : cluster.members)
+      for (const auto& v : c.validators)
+        if (v.key == m.key)
+          power[v.node] += m.power;
+    return std::pair(power, cluster.power);
+  };
+  for (const auto& c : t->chains) {
+    CAPTURE(c.id);
+    CHECK(c.nodes.size() == 2);
+    for (const auto& v : c.validators)
+      CHECK(c.hosted_on(v.node));
+    auto [power, total] = power_of(c);
+    CHECK(power[c.nodes[0]] + power[c.nodes[1]] == total);
+  }
+  // Which node may go down (the file's comments): chain 2 needs a and b, chain 3 b and c, chain 4 a only.
+  auto [p2, t2] = power_of(t->chains[0]);
+  CHECK_FALSE(exceeds_two_thirds(p2["a"], t2));
+  CHECK_FALSE(exceeds_two_thirds(p2["b"], t2));
+  auto [p3, t3] = power_of(t->chains[1]);
+  CHECK_FALSE(exceeds_two_thirds(p3["b"], t3));
+  CHECK_FALSE(exceeds_two_thirds(p3["c"], t3));
+  auto [p4, t4] = power_of(t->chains[2]);
+  CHECK(p4["a"] == t4);
+
+  // The one-line move of the integration test: chain 4's replica from b to c; its genesis stays.
+  auto text = read_text(config_dir + "/three-nodes.toml");
+  const auto at = text.find("nodes = [\"a\", \"b\"]", text.find("name = \"legal service\""));
+  REQUIRE(at != std::string::npos);
+  text.replace(at, 18, "nodes = [\"a\", \"c\"]");
+  auto moved = parse_topology(text, config_dir + "/three-nodes.toml");
+  REQUIRE_MESSAGE(moved.has_value(), moved.error().message());
+  CHECK(moved->chains_on("b") == std::vector<std::size_t>{0, 1});
+  CHECK(moved->chains_on("c") == std::vector<std::size_t>{1, 2});
+  for (const auto& v : moved->chains[2].validators)
+    CHECK(v.node == "a");
+  CHECK(*make_sidechain_entry(moved->chains[2], *g) == *make_sidechain_entry(t->chains[2], *g));
 }

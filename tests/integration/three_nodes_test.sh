@@ -2,9 +2,13 @@
 # Three bfd-node processes from config/three-nodes.toml on 127.0.0.1, each given a copy of config/
 # whose key directory holds only its own delegates' key files ("keys stay home"): a node refuses to
 # start without its own keys and never needs the others'; a transfer posted to node a is final on
-# all three with identical block hashes; node c is killed with SIGKILL and a and b keep
-# finalizing; c restarts and catches up to the same chain; stopped, each node's data directory
-# passes `bfd-node --check-storage`. Every wait is bounded.
+# all three with identical block hashes; every sidechain of the file's [[chains]] finalizes on the
+# two nodes that host it, with one block hash, and the third node has no such chain
+# (GET /v1/chains); node c is killed with SIGKILL and a and b keep finalizing; c restarts and
+# catches up to the same chain; stopped, each node's data directory passes
+# `bfd-node --check-storage`. Last, a copy of the topology with one `nodes` line changed (chain 4's
+# replica moved from b to c, a one-line diff) runs from fresh data directories: chain 4 then
+# finalizes on a and c, and b has no chain 4. Every wait is bounded.
 # Usage: three_nodes_test.sh BFD_NODE BFD_CLI REPO_ROOT
 set -u
 node_bin=$(realpath "$1")
@@ -180,6 +184,53 @@ ha=$(hash_at a "$h"); hb=$(hash_at b "$h"); hc=$(hash_at c "$h")
 [ -n "$ha" ] && [ "$ha" = "$hb" ] && [ "$hb" = "$hc" ] && ok "block $h has one hash on all nodes" ||
   fail "block $h hashes differ: $ha $hb $hc"
 
+# Sidechains: each finalizes on the nodes its `nodes` line names, and is absent elsewhere.
+chain_hosts() {  # TOPOLOGY: "ID NODE NODE..." per [[chains]] entry
+  python3 -c 'import sys, tomllib
+for c in tomllib.load(open(sys.argv[1], "rb")).get("chains", []):
+    print(c["id"], *c["nodes"])' "$1"
+}
+# chain_final NODE ID: the final height of chain ID in NODE's GET /v1/chains; "none" when NODE
+# does not list it; empty when NODE does not answer.
+chain_final() {
+  curl -s --max-time 2 "http://127.0.0.1:${port[$1]}/v1/chains" | python3 -c '
+import json, sys
+chains = {c["id"]: c for c in json.load(sys.stdin)["chains"]}
+c = chains.get(int(sys.argv[1]))
+print("none" if c is None else c["final"]["height"])' "$2" 2>/dev/null
+}
+chain_final_at_least() { local h; h=$(chain_final "$1" "$2"); [ -n "$h" ] && [ "$h" != none ] && [ "$h" -ge "$3" ]; }
+chain_hash_at() {  # NODE ID HEIGHT
+  curl -s --max-time 2 "http://127.0.0.1:${port[$1]}/v1/chains/$2/blocks/$3" |
+    python3 -c "import json,sys; print(json.load(sys.stdin)['hash'])" 2>/dev/null
+}
+check_chains() {  # TOPOLOGY: every sidechain final at height >= 3 on its hosts, one hash, absent elsewhere
+  local id hosts n h
+  while read -r id hosts; do
+    for n in $hosts; do
+      wait_until 60 chain_final_at_least "$n" "$id" 3 && ok "chain $id finalizes on node $n (final $(chain_final "$n" "$id"))" ||
+        fail "chain $id does not finalize on node $n (final: $(chain_final "$n" "$id"))"
+    done
+    local first="" hashes=""
+    for n in $hosts; do
+      h=$(chain_hash_at "$n" "$id" 2)
+      hashes="$hashes $n:$h"
+      [ -z "$first" ] && first=$h
+      [ -n "$h" ] && [ "$h" = "$first" ] || first=mismatch
+    done
+    [ "$first" != mismatch ] && ok "chain $id block 2 has one hash on its hosts" || fail "chain $id block 2:$hashes"
+    for n in a b c; do
+      grep -qw "$n" <<<"$hosts" && continue
+      h=$(chain_final "$n" "$id")
+      [ "$h" = none ] && ok "node $n has no chain $id" || fail "node $n lists chain $id (final: $h)"
+      code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:${port[$n]}/v1/chains/$id/info")
+      [ "$code" = 404 ] || fail "GET /v1/chains/$id/info on node $n answered $code, not 404"
+    done
+  done < <(chain_hosts "$1")
+}
+[ "$(chain_hosts "$topology" | wc -l)" -ge 3 ] || fail "three-nodes.toml has fewer than three sidechains"
+check_chains "$topology"
+
 # SIGKILL node c (22% of the power): a and b hold 78% > 2/3 and keep finalizing.
 kill -9 "${pid[c]}"
 wait "${pid[c]}" 2>/dev/null
@@ -209,10 +260,35 @@ for n in a b c; do
 done
 for n in a b c; do
   if (cd "$work" && "$node_bin" --check-storage --topology "$topology" --node "$n" >"$work/$n.check" 2>&1); then
-    ok "node $n's storage is sound ($(grep -o 'final head #[0-9]*' "$work/$n.check"))"
+    ok "node $n's storage is sound ($(grep -o 'final head #[0-9]*' "$work/$n.check" | tr '\n' ' '))"
   else
     fail "--check-storage of node $n: $(grep PROBLEM "$work/$n.check")"
   fi
+done
+
+# Move chain 4's replica from b to c: one changed line in a copy of the topology (in every node's
+# directory, beside its keys), and the network restarted from fresh data directories.
+line=$(awk '/^name = "legal service"/ { found = 1 } found && /^nodes = / { print NR; exit }' "$topology")
+sed "${line}s/^nodes = \[\"a\", \"b\"\]/nodes = [\"a\", \"c\"]/" "$topology" >"$work/moved.toml"
+changed=$(diff "$topology" "$work/moved.toml" | grep -c '^[<>]')
+[ "$changed" -eq 2 ] && grep -q '^> nodes = \["a", "c"\]$' <(diff "$topology" "$work/moved.toml") &&
+  ok "moving chain 4 to node c is a one-line diff (line $line)" || fail "the move is not a one-line diff: $(diff "$topology" "$work/moved.toml")"
+for n in a b c; do cp "$work/moved.toml" "$work/config-$n/moved.toml"; done
+rm -rf "$work/bfd-data"
+start_moved() {
+  (cd "$work" && exec "$node_bin" --topology "$work/config-$1/moved.toml" --node "$1" >> "$work/$1-moved.log" 2>&1) &
+  pid[$1]=$!
+}
+for n in a b c; do start_moved $n; done
+wait_until 60 final_at_least a 3 || fail "the moved network does not finalize"
+check_chains "$work/moved.toml"
+[ "$(chain_final b 4)" = none ] && ok "chain 4 no longer runs on node b" || fail "node b still hosts chain 4"
+for n in a b c; do kill "${pid[$n]}" 2>/dev/null; done
+for n in a b c; do
+  for _ in $(seq 50); do kill -0 "${pid[$n]}" 2>/dev/null || break; sleep 0.2; done
+  kill -9 "${pid[$n]}" 2>/dev/null
+  wait "${pid[$n]}" 2>/dev/null
+  pid[$n]=""
 done
 
 if [ $failures -eq 0 ]; then echo "three-nodes: all checks passed"; exit 0; fi

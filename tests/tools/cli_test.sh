@@ -274,7 +274,42 @@ expect_error "bad fee" 'bad_amount: --fee' "${run_args[@]}"
 offline 1 --nonce -1 --expiry 10
 expect_error "negative nonce" '--nonce' "${run_args[@]}"
 offline 1 --nonce 0 --expiry 10 --chain 4294967296
-expect_error "chain over 32 bits" '--chain' "${run_args[@]}"
+expect_error "chain over 32 bits" "invalid_argument: --chain: '4294967296' is not a chain id from 1 to 4294967295" \
+  "${run_args[@]}"
+offline 1 --nonce 0 --expiry 10 --chain 0
+expect_error "chain 0" "invalid_argument: --chain: '0' is not a chain id" "${run_args[@]}"
+offline 1 --nonce 0 --expiry 10 --chain "legal service"
+expect_error "chain name offline" 'invalid_argument: --chain legal service: a chain name needs a node' \
+  "${run_args[@]}"
+
+# --chain before the command name is the same option: the signed transaction carries the id.
+expect_ok "--chain before tx transfer" --chain 4 tx transfer --key alice.json --to "$bob_address" \
+  --amount 1 --nonce 0 --expiry 10 --offline
+chain4_hex=$(cat out)
+expect_ok "tx decode of a chain-4 transfer" tx decode "$chain4_hex"
+expect_out "decode: chain 4" '^  "chain": 4,$'
+
+# A malformed --chain is refused before any request: port 1 would answer connection_failed.
+for bad in -1 2x "" " 4" 4.0 "legal/service" "$(printf 'a%.0s' {1..65})" 0x10 +4; do
+  for cmd in info chains delegates "account $bob_address" "tx get $(printf '0%.0s' {1..64})"; do
+    # shellcheck disable=SC2086
+    expect_error "--chain '$bad' with $cmd" "^bfd-cli: invalid_argument: --chain: " $cmd \
+      --chain "$bad" --node http://127.0.0.1:1
+  done
+  expect_error "--chain '$bad' before transfer" "^bfd-cli: invalid_argument: --chain: " \
+    --chain "$bad" transfer --key alice.json --to "$bob_address" --amount 1 --node http://127.0.0.1:1
+done
+# A well-formed id or name goes to the node (none at port 1).
+for good in 4 "legal service"; do
+  expect_error "--chain $good asks the node" 'connection_failed: cannot connect to http://127.0.0.1:1 \(GET /v1/chains' \
+    info --chain "$good" --node http://127.0.0.1:1
+done
+
+# tx submit: a transaction signed for chain 4 is refused for the mainchain before any request.
+expect_error "tx submit of a chain-4 transaction without --chain" \
+  '^bfd-cli: wrong_chain: the transaction is for chain 4; submit it with --chain 4$' \
+  tx submit "$chain4_hex" --node http://127.0.0.1:1
+expect_error "tx submit of bytes that are not a transaction" 'bad_hex' tx submit xyz --node http://127.0.0.1:1
 offline 1 --nonce 0 --expiry 10 --nonce 1
 expect_error "repeated option" '--nonce' "${run_args[@]}"
 expect_error "missing key file" 'io: .*nokey.json: No such file' tx transfer --key nokey.json \
@@ -301,11 +336,16 @@ expect_error "no subcommand" 'subcommand'
 expect_error "unknown subcommand" 'frobnicate' frobnicate
 expect_error "key without its subcommand" 'bfd-cli key: a subcommand is required' key
 expect_error "tx without its subcommand" 'bfd-cli tx: a subcommand is required' tx
-for sub in "" "key" "key new" "key show" "tx" "tx transfer" "tx get" "tx decode" "transfer" "info" \
-  "account" "delegates"; do
+for sub in "" "key" "key new" "key show" "tx" "tx transfer" "tx submit" "tx get" "tx decode" \
+  "transfer" "chains" "info" "account" "delegates"; do
   # shellcheck disable=SC2086
   expect_ok "--help of '$sub'" $sub --help
   expect_out "--help of '$sub' prints usage" '^Usage:'
+done
+for sub in "" "tx transfer" "tx submit" "tx get" "transfer" "chains" "info" "account" "delegates"; do
+  # shellcheck disable=SC2086
+  expect_ok "--help of '$sub'" $sub --help
+  expect_out "--help of '$sub' describes --chain" '--chain ID\|NAME +Chain to address, by id \(1 = the mainchain\) or by name'
 done
 for sub in "key new" "key show"; do
   # shellcheck disable=SC2086

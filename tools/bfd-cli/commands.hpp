@@ -32,18 +32,29 @@ inline constexpr const char* default_node_url = "http://127.0.0.1:8645";
 /// The endpoint network commands use unless --node is given: $BFD_NODE, else default_node_url.
 std::string initial_node_url();
 
+/// Where network commands go: the node endpoint and the text of --chain (absent: the node's
+/// unprefixed routes, the mainchain). Both options are accepted before or after the command name.
+struct network_options {
+  std::string node_url = initial_node_url();
+  std::optional<std::string> chain;
+};
+
 /// Adds `--node URL` to `command`, stored in `url` (which must outlive the parse).
 void add_node_option(CLI::App& command, std::string& url);
+
+/// Adds `--node URL` and `--chain ID|NAME` to `command`, stored in `net` (which must outlive the
+/// parse).
+void add_network_options(CLI::App& command, network_options& net);
 
 /// Registers `key new` and `key show`; the command that runs stores its outcome in `outcome`.
 void add_key_commands(CLI::App& app, std::optional<command_result>& outcome);
 
-/// Registers `tx transfer`, `tx get` and `tx decode`, and the top-level `transfer` (the same
-/// command as `tx transfer`); the command that runs stores its outcome in `outcome`. Network
-/// commands use `node_url` unless their own --node is given.
-void add_tx_commands(CLI::App& app, std::optional<command_result>& outcome, std::string& node_url);
+/// Registers `tx transfer`, `tx submit`, `tx get` and `tx decode`, and the top-level `transfer`
+/// (the same command as `tx transfer`); the command that runs stores its outcome in `outcome`.
+/// Network commands go where `net` says.
+void add_tx_commands(CLI::App& app, std::optional<command_result>& outcome, network_options& net);
 
-/// Registers `info`, `account` and `delegates`, which read the node's HTTP API.
-void add_node_commands(CLI::App& app, std::optional<command_result>& outcome, std::string& node_url);
+/// Registers `chains`, `info`, `account` and `delegates`, which read the node's HTTP API.
+void add_node_commands(CLI::App& app, std::optional<command_result>& outcome, network_options& net);
 
 } // namespace bfd::cli

@@ -34,6 +34,7 @@ struct key_show_options {
   std::string file;
   bool secret = false;
   delegate_entry_options entry;
+  std::uint32_t chain = 0;  ///< with --delegate: print the validator entry for this sidechain
 };
 
 /// A TOML basic string.
@@ -110,7 +111,13 @@ status run_key_show(const key_show_options& o) {
   auto keys = runtime::read_key_file(o.file);
   if (!keys)
     return make_error(keys.error().code, "cannot read the key file: " + keys.error().detail);
-  if (o.entry.delegate)
+  if (o.entry.delegate && o.chain > mainchain_id) {
+    // A sidechain validator reveals from a hash chain of its own for that chain (docs/chains.md).
+    const auto chain = runtime::delegate_hash_chain(*keys, runtime::delegate_hash_chain_length, o.chain);
+    fmt::print("# Validator entry for chain {} (key file {}), for its [[chains]] 'validators' (docs/topology.md).\n",
+               o.chain, o.file);
+    fmt::print("{{ public_key = \"{}\", hash_chain_tip = \"{}\" }},\n", to_hex(keys->pub), to_hex(chain->tip()));
+  } else if (o.entry.delegate)
     print_delegate_entry(*keys, o.file, o.entry);
   else
     print_key(*keys, o.secret);
@@ -159,6 +166,11 @@ void add_key_commands(CLI::App& app, std::optional<command_result>& outcome) {
                        "Print the key's [[delegates]] entry for a topology file (public_key, hash_chain_tip), "
                        "never the secret")
     ->excludes(secret);
+  key_show->add_option("--chain", show_opts->chain, "With --delegate: print the key's validator entry for sidechain "
+                                                    "ID (its hash-chain tip on that chain) instead")
+    ->type_name("ID")
+    ->check(CLI::Range(2u, 0xffffffffu))
+    ->needs("--delegate");
   key_show->callback([show_opts, &outcome] { outcome = to_command_result(run_key_show(*show_opts)); });
 }
 

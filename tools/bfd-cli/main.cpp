@@ -30,12 +30,13 @@ int main(int argc, char** argv) {
   });
   // Set by the command that runs; stays empty when only a command group ("key") was named.
   std::optional<bfd::cli::command_result> outcome;
-  // Network commands take --node before or after their name; both spellings set this one value.
-  std::string node_url = bfd::cli::initial_node_url();
-  bfd::cli::add_node_option(app, node_url);
+  // Network commands take --node and --chain before or after their name; both spellings set one
+  // value each.
+  bfd::cli::network_options net;
+  bfd::cli::add_network_options(app, net);
   bfd::cli::add_key_commands(app, outcome);
-  bfd::cli::add_tx_commands(app, outcome, node_url);
-  bfd::cli::add_node_commands(app, outcome, node_url);
+  bfd::cli::add_tx_commands(app, outcome, net);
+  bfd::cli::add_node_commands(app, outcome, net);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,4 +1,4 @@
-// `bfd-cli info`, `account` and `delegates`: read a node's state through its HTTP API.
+// `bfd-cli chains`, `info`, `account` and `delegates`: read a node's state through its HTTP API.
 #include <algorithm>
 #include <cstdlib>
 #include <memory>
@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "chains/crypto/keys.hpp"
+#include "tools/bfd-cli/chain_target.hpp"
 #include "tools/bfd-cli/commands.hpp"
 #include "tools/bfd-cli/node_client.hpp"
 
@@ -19,9 +20,15 @@ namespace {
 constexpr std::size_t key_prefix_length = 16;
 
 struct read_options {
-  std::string node;
+  network_options net;
   std::string address;
   bool json_out = false;
+};
+
+/// A chain's answer to one route and the chain it came from.
+struct chain_answer {
+  chain_target chain;
+  json body;
 };
 
 // Whether a delegate's JSON says it is in the active cluster.
@@ -30,36 +37,120 @@ bool in_cluster(const json& d) {
   return it != d.end() && it->is_boolean() && it->get<bool>();
 }
 
-// GETs `path` from the endpoint in `o`: the body, or the failure to report.
-std::variant<json, command_result> fetch_json(const read_options& o, const std::string& path) {
-  auto opened = node_client::open(o.node);
+// Resolves --chain on the endpoint in `o`, then GETs `route` of that chain: the body, or the
+// failure to report (a malformed --chain fails before any request).
+std::variant<chain_answer, command_result> fetch_json(const read_options& o, const std::string& route) {
+  auto sel = parse_chain_option(o.net.chain);
+  if (!sel)
+    return to_command_result(sel.error());
+  auto opened = node_client::open(o.net.node_url);
   if (auto* failed = std::get_if<command_result>(&opened))
     return *failed;
-  auto reply = std::get<node_client>(opened).get(path);
+  const auto& node = std::get<node_client>(opened);
+  auto target = resolve_chain(node, *sel);
+  if (auto* failed = std::get_if<command_result>(&target))
+    return *failed;
+  const auto& chain = std::get<chain_target>(target);
+  auto reply = node.get(chain.path(route));
   if (auto* failed = std::get_if<command_result>(&reply))
     return *failed;
-  return std::move(std::get<node_answer>(reply).body);
+  return chain_answer{chain, std::move(std::get<node_answer>(reply).body)};
+}
+
+// Prints `rows` (the first is the header) in aligned columns two spaces apart; a column whose
+// `right` entry is true aligns right (amounts and counts), the others left.
+void print_table(const std::vector<std::vector<std::string>>& rows, const std::vector<bool>& right) {
+  std::vector<std::size_t> width(rows.front().size(), 0);
+  for (const auto& row : rows)
+    for (std::size_t c = 0; c < row.size(); ++c)
+      width[c] = std::max(width[c], row[c].size());
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      if (c > 0)
+        line += "  ";
+      line += right[c] ? fmt::format("{:>{}}", row[c], width[c]) : fmt::format("{:<{}}", row[c], width[c]);
+    }
+    while (line.ends_with(' '))
+      line.pop_back();
+    fmt::print("{}\n", line);
+  }
+}
+
+// A height of a chain summary's "head" or "final" object, or "-" when the chain did not answer.
+std::string height_cell(const json& summary, std::string_view which) {
+  const json& at = object_field(summary, which);
+  return at.is_object() ? std::to_string(number_field(at, "height")) : "-";
+}
+
+command_result run_chains(const read_options& o) {
+  auto sel = parse_chain_option(o.net.chain);
+  if (!sel)
+    return to_command_result(sel.error());
+  auto opened = node_client::open(o.net.node_url);
+  if (auto* failed = std::get_if<command_result>(&opened))
+    return *failed;
+  const auto& node = std::get<node_client>(opened);
+  json list = json::array();
+  if (sel->how == chain_selector::form::node_default) {
+    auto reply = node.get("/v1/chains");
+    if (auto* failed = std::get_if<command_result>(&reply))
+      return *failed;
+    json& body = std::get<node_answer>(reply).body;
+    if (o.json_out) {
+      fmt::print("{}\n", body.dump(2));
+      return {};
+    }
+    if (auto it = body.find("chains"); it != body.end() && it->is_array())
+      list = std::move(*it);
+  } else {
+    // With --chain, that chain alone.
+    auto target = resolve_chain(node, *sel);
+    if (auto* failed = std::get_if<command_result>(&target))
+      return *failed;
+    auto reply = node.get(std::get<chain_target>(target).prefix);
+    if (auto* failed = std::get_if<command_result>(&reply))
+      return *failed;
+    if (o.json_out) {
+      fmt::print("{}\n", std::get<node_answer>(reply).body.dump(2));
+      return {};
+    }
+    list.push_back(std::move(std::get<node_answer>(reply).body));
+  }
+  std::vector<std::vector<std::string>> rows{
+    {"ID", "KIND", "NAME", "TOKEN", "STATUS", "HEAD", "FINAL", "VALIDATORS"}};
+  for (const auto& c : list) {
+    auto it = c.find("validators");
+    std::string validators = it != c.end() && it->is_array() ? std::to_string(it->size()) : "-";
+    rows.push_back({std::to_string(number_field(c, "id")), text_field(c, "kind"), text_field(c, "name"),
+                    text_field(c, "token"), text_field(c, "status"), height_cell(c, "head"),
+                    height_cell(c, "final"), validators});
+  }
+  print_table(rows, {true, false, false, false, false, true, true, true});
+  fmt::print("{} chain{} on {}\n", rows.size() - 1, rows.size() == 2 ? "" : "s", node.url());
+  return {};
 }
 
 command_result run_info(const read_options& o) {
-  auto got = fetch_json(o, "/v1/info");
+  auto got = fetch_json(o, "/info");
   if (auto* failed = std::get_if<command_result>(&got))
     return *failed;
-  const json& j = std::get<json>(got);
+  const auto& [chain, j] = std::get<chain_answer>(got);
   if (o.json_out) {
     fmt::print("{}\n", j.dump(2));
     return {};
   }
   const json& head = object_field(j, "head");
   const json& final_block = object_field(j, "final");
-  fmt::print("node: {}\n", o.node);
+  fmt::print("node: {}\n", o.net.node_url);
   fmt::print("chain: {}\n", number_field(j, "chain"));
+  fmt::print("token: {}\n", chain.token);
   fmt::print("head_height: {}\nhead_hash: {}\n", number_field(head, "height"), text_field(head, "hash"));
   fmt::print("final_height: {}\nfinal_hash: {}\n", number_field(final_block, "height"),
              text_field(final_block, "hash"));
   fmt::print("round: {}\nepoch: {}\nslot_ms: {}\n", number_field(j, "round"), number_field(j, "epoch"),
              number_field(j, "slot_ms"));
-  fmt::print("total_supply: {} BFDT\n", text_field(j, "total_supply"));
+  fmt::print("total_supply: {} {}\n", text_field(j, "total_supply"), chain.token);
   fmt::print("mempool_size: {}\n", number_field(j, "mempool_size"));
   std::string order;
   if (auto it = j.find("order"); it != j.end() && it->is_array())
@@ -74,26 +165,27 @@ command_result run_account(const read_options& o) {
   auto addr = parse_address(o.address);
   if (!addr)
     return to_command_result(addr.error());
-  auto got = fetch_json(o, "/v1/accounts/" + format_address(*addr));
+  auto got = fetch_json(o, "/accounts/" + format_address(*addr));
   if (auto* failed = std::get_if<command_result>(&got))
     return *failed;
-  const json& j = std::get<json>(got);
+  const auto& [chain, j] = std::get<chain_answer>(got);
   if (o.json_out) {
     fmt::print("{}\n", j.dump(2));
     return {};
   }
   fmt::print("address: {}\n", text_field(j, "address"));
-  fmt::print("balance: {} BFDT\n", text_field(j, "balance"));
+  fmt::print("chain: {}\n", chain.id);
+  fmt::print("balance: {} {}\n", text_field(j, "balance"), chain.token);
   fmt::print("balance_units: {}\n", number_field(j, "balance_units"));
   fmt::print("nonce: {}\n", number_field(j, "nonce"));
   return {};
 }
 
 command_result run_delegates(const read_options& o) {
-  auto got = fetch_json(o, "/v1/delegates");
+  auto got = fetch_json(o, "/delegates");
   if (auto* failed = std::get_if<command_result>(&got))
     return *failed;
-  const json& j = std::get<json>(got);
+  const auto& [chain, j] = std::get<chain_answer>(got);
   if (o.json_out) {
     fmt::print("{}\n", j.dump(2));
     return {};
@@ -107,37 +199,22 @@ command_result run_delegates(const read_options& o) {
                       in_cluster(d) ? "yes" : "no",
                       std::to_string(number_field(d, "blocks_produced")),
                       std::to_string(number_field(d, "slots_missed")), text_field(d, "rewards")});
-  std::vector<std::size_t> width(rows.front().size(), 0);
-  for (const auto& row : rows)
-    for (std::size_t c = 0; c < row.size(); ++c)
-      width[c] = std::max(width[c], row[c].size());
   // Text columns align left, amounts and counts right.
-  const std::vector<bool> right{false, false, true, true, false, false, true, true, true};
-  for (const auto& row : rows) {
-    std::string line;
-    for (std::size_t c = 0; c < row.size(); ++c) {
-      if (c > 0)
-        line += "  ";
-      line += right[c] ? fmt::format("{:>{}}", row[c], width[c]) : fmt::format("{:<{}}", row[c], width[c]);
-    }
-    while (line.ends_with(' '))
-      line.pop_back();
-    fmt::print("{}\n", line);
-  }
-  fmt::print("{} delegates; amounts in BFDT\n", rows.size() - 1);
+  print_table(rows, {false, false, true, true, false, false, true, true, true});
+  fmt::print("{} delegates; amounts in {}\n", rows.size() - 1, chain.token);
   return {};
 }
 
 // Registers one read command that prints name: value lines, or the node's JSON with --json.
 CLI::App* add_read_command(CLI::App& app, const char* name, const char* description,
-                           std::optional<command_result>& outcome, std::string& node_url,
+                           std::optional<command_result>& outcome, network_options& net,
                            command_result (*run)(const read_options&),
                            const std::shared_ptr<read_options>& o) {
   auto* cmd = app.add_subcommand(name, description);
   cmd->add_flag("--json", o->json_out, "Print the node's JSON answer instead");
-  add_node_option(*cmd, node_url);
-  cmd->callback([o, run, &outcome, &node_url] {
-    o->node = node_url;
+  add_network_options(*cmd, net);
+  cmd->callback([o, run, &outcome, &net] {
+    o->net = net;
     outcome = run(*o);
   });
   return cmd;
@@ -166,20 +243,34 @@ void add_node_option(CLI::App& command, std::string& url) {
     ->capture_default_str();
 }
 
-void add_node_commands(CLI::App& app, std::optional<command_result>& outcome, std::string& node_url) {
-  add_read_command(app, "info", "Print the node's chain, head and final block, round and slot order",
-                   outcome, node_url, run_info, std::make_shared<read_options>());
+void add_network_options(CLI::App& command, network_options& net) {
+  add_node_option(command, net.node_url);
+  command
+    .add_option("--chain", net.chain,
+                "Chain to address, by id (1 = the mainchain) or by name as `bfd-cli chains` shows; "
+                "default: the node's unprefixed routes, the mainchain")
+    ->type_name("ID|NAME");
+}
+
+void add_node_commands(CLI::App& app, std::optional<command_result>& outcome, network_options& net) {
+  add_read_command(app, "chains",
+                   "List the chains the node hosts: id, kind, name, token, status, head and final "
+                   "height, validator count (with --chain: that chain only)",
+                   outcome, net, run_chains, std::make_shared<read_options>());
+  add_read_command(app, "info", "Print the chain's head and final block, round and slot order",
+                   outcome, net, run_info, std::make_shared<read_options>());
   auto account_opts = std::make_shared<read_options>();
   auto* account = add_read_command(app, "account",
-                                   "Print an account's balance (BFDT and base units) and next nonce",
-                                   outcome, node_url, run_account, account_opts);
+                                   "Print an account's balance on the chain (in its token and base "
+                                   "units) and next nonce",
+                                   outcome, net, run_account, account_opts);
   account->add_option("address", account_opts->address, "Account address (bfd + 40 hex characters)")
     ->type_name("ADDR")
     ->required();
   add_read_command(app, "delegates",
                    "Print every VM delegate: key prefix, category, bid, votes, status, cluster "
                    "membership, blocks produced, slots missed, rewards",
-                   outcome, node_url, run_delegates, std::make_shared<read_options>());
+                   outcome, net, run_delegates, std::make_shared<read_options>());
 }
 
 } // namespace bfd::cli

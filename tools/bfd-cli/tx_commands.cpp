@@ -1,4 +1,5 @@
-// `bfd-cli transfer` (also `tx transfer`), `tx get` and `tx decode`: sign, submit, follow, inspect.
+// `bfd-cli transfer` (also `tx transfer`), `tx submit`, `tx get` and `tx decode`: sign, submit,
+// follow, inspect.
 #include <charconv>
 #include <chrono>
 #include <iostream>
@@ -16,6 +17,7 @@
 #include "runtime/key_file.hpp"
 #include "runtime/transfer.hpp"
 #include "runtime/tx_text.hpp"
+#include "tools/bfd-cli/chain_target.hpp"
 #include "tools/bfd-cli/commands.hpp"
 #include "tools/bfd-cli/node_client.hpp"
 
@@ -34,17 +36,23 @@ struct transfer_options {
   std::string amount_text;
   std::string fee_text = format_amount(runtime::default_transfer_fee);
   std::optional<std::string> nonce_text;
-  std::string chain_text = std::to_string(mainchain_id);
   std::optional<std::string> expiry_text;
   bool offline = false;
   bool no_wait = false;
   std::string timeout_text = "60";
-  std::string node;
+  network_options net;
+};
+
+struct submit_options {
+  std::string hex;
+  bool no_wait = false;
+  std::string timeout_text = "60";
+  network_options net;
 };
 
 struct get_options {
   std::string id;
-  std::string node;
+  network_options net;
 };
 
 struct decode_options {
@@ -67,12 +75,32 @@ result<std::uint64_t> parse_uint(const char* option, const std::string& text, st
   return value;
 }
 
-// The GET /v1/txs/{id} path of a transaction id given by the user: 64 hex characters.
-result<std::string> tx_path(const std::string& id) {
+// The txs/{id} route of a transaction id given by the user: 64 hex characters.
+result<std::string> tx_route(const std::string& id) {
   auto parsed = fixed_from_hex<32>(id);
   if (!parsed)
     return make_error(errc::bad_hex, fmt::format("'{}' is not a transaction id (64 hex characters)", id));
-  return "/v1/txs/" + to_hex(*parsed);
+  return "/txs/" + to_hex(*parsed);
+}
+
+// A node and the chain --chain names on it; a malformed --chain fails before any request.
+struct chain_endpoint {
+  node_client node;
+  chain_target chain;
+};
+
+std::variant<chain_endpoint, command_result> open_chain_endpoint(const network_options& net) {
+  auto sel = parse_chain_option(net.chain);
+  if (!sel)
+    return to_command_result(sel.error());
+  auto opened = node_client::open(net.node_url);
+  if (auto* failed = std::get_if<command_result>(&opened))
+    return *failed;
+  auto& node = std::get<node_client>(opened);
+  auto target = resolve_chain(node, *sel);
+  if (auto* failed = std::get_if<command_result>(&target))
+    return *failed;
+  return chain_endpoint{std::move(node), std::move(std::get<chain_target>(target))};
 }
 
 // The parts of a transfer that need no node: the key and the request without nonce and expiry.
@@ -81,12 +109,9 @@ struct prepared_transfer {
   runtime::transfer_request request;
 };
 
+// Everything but the chain id, which the caller sets once it knows it.
 result<prepared_transfer> prepare(const transfer_options& o) {
   prepared_transfer p;
-  auto chain = parse_uint("--chain", o.chain_text, UINT32_MAX);
-  if (!chain)
-    return chain.error();
-  p.request.chain = static_cast<chain_id>(*chain);
   if (o.nonce_text) {
     auto nonce = parse_uint("--nonce", *o.nonce_text, UINT64_MAX);
     if (!nonce)
@@ -133,9 +158,16 @@ command_result run_offline_transfer(const transfer_options& o) {
                            "--expiry is required with --offline: without a node bfd-cli cannot learn "
                            "the chain height; give the last block height that may include the "
                            "transaction");
+  auto sel = parse_chain_option(o.net.chain);
+  if (!sel)
+    return to_command_result(sel.error());
+  auto chain = offline_chain_id(*sel);
+  if (!chain)
+    return to_command_result(chain.error());
   auto p = prepare(o);
   if (!p)
     return to_command_result(p.error());
+  p->request.chain = *chain;
   auto tx = sign(*p);
   if (!tx)
     return to_command_result(tx.error());
@@ -149,15 +181,15 @@ void print_progress(const std::string& id, const std::string& standing) {
   std::fflush(stderr);
 }
 
-// Polls GET /v1/txs/{id} until the transaction is final or rejected, or `timeout` passes.
-command_result wait_for_finality(const node_client& node, const std::string& id,
+// Polls GET …/txs/{id} of `chain` until the transaction is final or rejected, or `timeout` passes.
+command_result wait_for_finality(const node_client& node, const chain_target& chain, const std::string& id,
                                  std::chrono::seconds timeout) {
   using clock = std::chrono::steady_clock;
   const auto deadline = clock::now() + timeout;
   std::string last_standing;
   std::string last_trouble;
   for (;;) {
-    auto reply = node.get("/v1/txs/" + id);
+    auto reply = node.get(chain.path("/txs/" + id));
     if (auto* failed = std::get_if<command_result>(&reply)) {
       // Busy or briefly unreachable nodes are asked again until the deadline; anything else ends.
       const std::string& r = failed->reason;
@@ -191,12 +223,32 @@ command_result wait_for_finality(const node_client& node, const std::string& id,
       return command_failure(
         "timeout",
         fmt::format("transaction {} not final after {} s (last: {}); it may still be included: "
-                    "bfd-cli tx get {}",
-                    id, timeout.count(), last.empty() ? "no answer" : last, id),
+                    "bfd-cli tx get {}{}",
+                    id, timeout.count(), last.empty() ? "no answer" : last,
+                    chain.prefix.empty() ? "" : fmt::format("--chain {} ", chain.id), id),
         2);
     }
     std::this_thread::sleep_for(poll_interval);
   }
+}
+
+// Posts `tx` to the chain's txs route, prints its id and, unless `no_wait`, waits for finality.
+command_result submit(const chain_endpoint& at, const transaction& tx, const std::string& what, bool no_wait,
+                      std::chrono::seconds timeout) {
+  auto reply = at.node.post(at.chain.path("/txs"), json{{"hex", runtime::transaction_hex(tx)}});
+  if (auto* failed = std::get_if<command_result>(&reply))
+    return *failed;
+  std::string id = text_field(std::get<node_answer>(reply).body, "id", "");
+  if (id.empty())
+    id = runtime::transaction_json(tx)["id"].get<std::string>();
+  fmt::print("id: {}\n", id);
+  std::fflush(stdout);
+  fmt::print(stderr, "tx {}: submitted to {} chain {} ({})\n", id.substr(0, 16), at.node.url(), tx.chain, what);
+  if (no_wait) {
+    fmt::print("status: pending\n");
+    return {};
+  }
+  return wait_for_finality(at.node, at.chain, id, timeout);
 }
 
 command_result run_transfer(const transfer_options& o) {
@@ -205,21 +257,26 @@ command_result run_transfer(const transfer_options& o) {
   auto timeout = parse_uint("--timeout", o.timeout_text, 86'400);
   if (!timeout)
     return to_command_result(timeout.error());
+  // A malformed --chain fails before the key file is read or any request is sent.
+  if (auto sel = parse_chain_option(o.net.chain); !sel)
+    return to_command_result(sel.error());
   auto p = prepare(o);
   if (!p)
     return to_command_result(p.error());
-  auto opened = node_client::open(o.node);
+  auto opened = open_chain_endpoint(o.net);
   if (auto* failed = std::get_if<command_result>(&opened))
     return *failed;
-  const auto& node = std::get<node_client>(opened);
+  const auto& at = std::get<chain_endpoint>(opened);
+  // The signed encoding carries the chain id, so the transaction is valid on this chain only.
+  p->request.chain = at.chain.id;
   if (!o.nonce_text) {
-    auto reply = node.get("/v1/accounts/" + format_address(address_of(p->keys.pub)));
+    auto reply = at.node.get(at.chain.path("/accounts/" + format_address(address_of(p->keys.pub))));
     if (auto* failed = std::get_if<command_result>(&reply))
       return *failed;
     p->request.nonce = number_field(std::get<node_answer>(reply).body, "nonce");
   }
   if (!o.expiry_text) {
-    auto reply = node.get("/v1/info");
+    auto reply = at.node.get(at.chain.path("/info"));
     if (auto* failed = std::get_if<command_result>(&reply))
       return *failed;
     const json& head = object_field(std::get<node_answer>(reply).body, "head");
@@ -228,31 +285,53 @@ command_result run_transfer(const transfer_options& o) {
   auto tx = sign(*p);
   if (!tx)
     return to_command_result(tx.error());
-  auto reply = node.post("/v1/txs", json{{"hex", runtime::transaction_hex(*tx)}});
-  if (auto* failed = std::get_if<command_result>(&reply))
+  return submit(at, *tx, fmt::format("nonce {}, expiry {}", p->request.nonce, p->request.expiry),
+                o.no_wait, std::chrono::seconds(*timeout));
+}
+
+command_result run_submit(const submit_options& o) {
+  auto timeout = parse_uint("--timeout", o.timeout_text, 86'400);
+  if (!timeout)
+    return to_command_result(timeout.error());
+  auto sel = parse_chain_option(o.net.chain);
+  if (!sel)
+    return to_command_result(sel.error());
+  std::string text = o.hex;
+  if (text == "-")
+    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
+    text.pop_back();
+  auto tx = runtime::transaction_from_hex(text);
+  if (!tx)
+    return to_command_result(
+      make_error(tx.error().code, "cannot decode the transaction: " + tx.error().detail));
+  // Refused here before the node would: a transaction signed for one chain is valid on no other.
+  if (sel->how == chain_selector::form::node_default && tx->chain != mainchain_id)
+    return command_failure("wrong_chain",
+                           fmt::format("the transaction is for chain {}; submit it with --chain {}",
+                                       tx->chain, tx->chain));
+  auto opened = open_chain_endpoint(o.net);
+  if (auto* failed = std::get_if<command_result>(&opened))
     return *failed;
-  std::string id = text_field(std::get<node_answer>(reply).body, "id", "");
-  if (id.empty())
-    id = runtime::transaction_json(*tx)["id"].get<std::string>();
-  fmt::print("id: {}\n", id);
-  std::fflush(stdout);
-  fmt::print(stderr, "tx {}: submitted to {} (nonce {}, expiry {})\n", id.substr(0, 16), node.url(),
-             p->request.nonce, p->request.expiry);
-  if (o.no_wait) {
-    fmt::print("status: pending\n");
-    return {};
-  }
-  return wait_for_finality(node, id, std::chrono::seconds(*timeout));
+  const auto& at = std::get<chain_endpoint>(opened);
+  if (!at.chain.prefix.empty() && tx->chain != at.chain.id)
+    return command_failure("wrong_chain",
+                           fmt::format("the transaction is for chain {}, not chain {}; submit it "
+                                       "with --chain {}",
+                                       tx->chain, at.chain.id, tx->chain));
+  return submit(at, *tx, fmt::format("nonce {}, expiry {}", tx->nonce, tx->expiry), o.no_wait,
+                std::chrono::seconds(*timeout));
 }
 
 command_result run_get(const get_options& o) {
-  auto path = tx_path(o.id);
-  if (!path)
-    return to_command_result(path.error());
-  auto opened = node_client::open(o.node);
+  auto route = tx_route(o.id);
+  if (!route)
+    return to_command_result(route.error());
+  auto opened = open_chain_endpoint(o.net);
   if (auto* failed = std::get_if<command_result>(&opened))
     return *failed;
-  auto reply = std::get<node_client>(opened).get(*path);
+  const auto& at = std::get<chain_endpoint>(opened);
+  auto reply = at.node.get(at.chain.path(*route));
   if (auto* failed = std::get_if<command_result>(&reply))
     return *failed;
   fmt::print("{}\n", std::get<node_answer>(reply).body.dump(2));
@@ -276,12 +355,13 @@ command_result run_decode(const decode_options& o) {
 
 // The options of `transfer` and `tx transfer`, which are one command under two names.
 void add_transfer_command(CLI::App& parent, const std::string& name,
-                          std::optional<command_result>& outcome, std::string& node_url) {
+                          std::optional<command_result>& outcome, network_options& net) {
   auto t = std::make_shared<transfer_options>();
   auto* transfer = parent.add_subcommand(
     name,
-    "Sign a BFDT transfer and submit it to the node, then wait until it is final; with --offline "
-    "print its canonical encoding as hex instead");
+    "Sign a transfer of the chain's token (--chain; default the mainchain's BFDT), submit it to "
+    "the node, then wait until it is final; with --offline print its canonical encoding as hex "
+    "instead");
   transfer->add_option("--key", t->key_file, "Key file of the sender")
     ->type_name("FILE")
     ->required();
@@ -289,7 +369,8 @@ void add_transfer_command(CLI::App& parent, const std::string& name,
     ->type_name("ADDR")
     ->required();
   transfer->add_option("--amount", t->amount_text,
-                       "Amount in BFDT (\"1.5\", at most 8 decimals) or base units (\"150u\")")
+                       "Amount in the chain's token (\"1.5\", at most 8 decimals) or base units "
+                       "(\"150u\")")
     ->type_name("AMOUNT")
     ->required();
   transfer->add_option("--nonce", t->nonce_text,
@@ -297,11 +378,8 @@ void add_transfer_command(CLI::App& parent, const std::string& name,
                        "--offline)")
     ->type_name("N");
   transfer->add_option("--fee", t->fee_text,
-                       "Fee offered to the block producer, in BFDT or base units")
+                       "Fee offered to the block producer, in the chain's token or base units")
     ->type_name("AMOUNT")
-    ->capture_default_str();
-  transfer->add_option("--chain", t->chain_text, "Chain id (1 = mainchain)")
-    ->type_name("ID")
     ->capture_default_str();
   transfer->add_option("--expiry", t->expiry_text,
                        "Last block height that may include the transaction (default: the node's "
@@ -315,28 +393,46 @@ void add_transfer_command(CLI::App& parent, const std::string& name,
                        "Seconds to wait for finality before giving up with exit code 2")
     ->type_name("SECONDS")
     ->capture_default_str();
-  add_node_option(*transfer, node_url);
-  transfer->callback([t, &outcome, &node_url] {
-    t->node = node_url;
+  add_network_options(*transfer, net);
+  transfer->callback([t, &outcome, &net] {
+    t->net = net;
     outcome = run_transfer(*t);
   });
 }
 
 } // namespace
 
-void add_tx_commands(CLI::App& app, std::optional<command_result>& outcome, std::string& node_url) {
-  add_transfer_command(app, "transfer", outcome, node_url);
+void add_tx_commands(CLI::App& app, std::optional<command_result>& outcome, network_options& net) {
+  add_transfer_command(app, "transfer", outcome, net);
 
   auto* tx = app.add_subcommand("tx", "Build, sign, submit and inspect transactions");
-  add_transfer_command(*tx, "transfer", outcome, node_url);
+  add_transfer_command(*tx, "transfer", outcome, net);
+
+  auto sub = std::make_shared<submit_options>();
+  auto* submit_cmd = tx->add_subcommand(
+    "submit", "Submit a signed transaction (e.g. from `transfer --offline`) to the chain it was "
+              "signed for (--chain), then wait until it is final");
+  submit_cmd->add_option("hex", sub->hex, "Canonical encoding as hex, or - to read it from stdin")
+    ->type_name("HEX")
+    ->required();
+  submit_cmd->add_flag("--no-wait", sub->no_wait, "Return once the node admitted the transaction");
+  submit_cmd->add_option("--timeout", sub->timeout_text,
+                         "Seconds to wait for finality before giving up with exit code 2")
+    ->type_name("SECONDS")
+    ->capture_default_str();
+  add_network_options(*submit_cmd, net);
+  submit_cmd->callback([sub, &outcome, &net] {
+    sub->net = net;
+    outcome = run_submit(*sub);
+  });
 
   auto g = std::make_shared<get_options>();
   auto* get = tx->add_subcommand("get", "Print where a transaction stands (pending, included, "
                                         "final or rejected) as the node reports it, as JSON");
   get->add_option("id", g->id, "Transaction id (64 hex characters)")->type_name("ID")->required();
-  add_node_option(*get, node_url);
-  get->callback([g, &outcome, &node_url] {
-    g->node = node_url;
+  add_network_options(*get, net);
+  get->callback([g, &outcome, &net] {
+    g->net = net;
     outcome = run_get(*g);
   });
 

@@ -252,8 +252,11 @@ int main(int argc, char** argv) {
     data_dir = plan->data_dir;
     opts.genesis = plan->genesis;
     opts.delegates = plan->delegates;
+    opts.chains = plan->chains;
     opts.reporter = plan->reporter;
     opts.http = plan->http;
+    for (const auto& w : plan->warnings)
+      log->warn("{}", w);
   } else {
     auto n = bfd::runtime::prepare_dev_network(dev_opts, wall.now_ms());
     if (!n)

@@ -1,0 +1,5 @@
+// Every module's payload codec, for the transaction codec's dispatch (one line per module).
+#pragma once
+
+#include "chains/state/consensus_codec.hpp"
+#include "chains/state/token_codec.hpp"

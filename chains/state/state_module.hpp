@@ -1,0 +1,80 @@
+// The interface of a state module beyond the two built in (token = the ledger, consensus =
+// consensus_state): the sidechain registry, peg, services... A chain_state composes the modules
+// its genesis names; each owns its kinds' rules, its state, its undo journal, its part of the
+// state root and its storage records (docs/state-modules.md).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <utility>
+#include <vector>
+
+#include "chains/core/error.hpp"
+#include "chains/primitives/transaction.hpp"
+
+namespace bfd {
+
+class ledger;
+
+/// What a module sees of the block a transaction runs in.
+struct block_context {
+  chain_id chain = mainchain_id;
+  std::uint64_t height = 0;
+  public_key producer;
+  address fee_pool;  ///< collects the block's fees until the reward payout
+};
+
+/// A storage record of a module: its key (opaque, at most 255 bytes) and its value, or nothing
+/// for a record that no longer exists.
+using module_record = std::pair<bytes, std::optional<bytes>>;
+
+/// A module with its own state. Token and consensus are called directly (no virtual call on the
+/// transfer path); a module of this interface costs one virtual call per transaction of its kinds.
+class state_module {
+public:
+  virtual ~state_module() = default;
+  /// Which module this is; its payloads declare the same id.
+  virtual module_id id() const noexcept = 0;
+  /// A deep copy (chain states are copied to build and to reorganise).
+  virtual std::unique_ptr<state_module> clone() const = 0;
+
+  /// The module's preconditions of a transaction of its kinds (the ledger checks fee and nonce).
+  virtual status check(const transaction& tx, const block_context& ctx, const ledger& l) const = 0;
+  /// Applies it after the ledger applied its ledger side; may debit, credit or lock through `l`.
+  /// On error the caller rolls back both.
+  virtual status apply(const transaction& tx, const block_context& ctx, ledger& l) = 0;
+  /// Runs after every transaction of a block, before rewards (per-block bookkeeping).
+  virtual status end_block(const block_context& ctx, ledger& l) {
+    (void)ctx;
+    (void)l;
+    return {};
+  }
+
+  /// The module's part of the state root, or nothing while it contributes nothing (then the
+  /// chain's state root is the same as without the module).
+  virtual std::optional<hash256> root() const = 0;
+
+  /// Undo journal: a mark, undo to it, forget the oldest `count` entries, forget all.
+  virtual std::size_t checkpoint() const = 0;
+  virtual void rollback(std::size_t mark) = 0;
+  virtual void forget_undo(std::size_t count) = 0;
+  virtual void release_undo() = 0;
+
+  /// Records changed since clear_dirty() (all of them after mark_all_dirty()).
+  virtual std::vector<module_record> dirty_records() const = 0;
+  virtual void mark_all_dirty() = 0;
+  virtual void clear_dirty() = 0;
+  /// Replaces the state by the stored records (every record, in key order).
+  virtual status restore(std::span<const std::pair<bytes, bytes>> records) = 0;
+};
+
+/// Most modules of this interface on one chain (marks are fixed arrays: no allocation per tx).
+inline constexpr std::size_t max_state_modules = 8;
+
+/// Makes the module `id` for a new chain, or nothing for the built-in modules (token,
+/// consensus). One line per module in chains/state/state_module.cpp.
+result<std::unique_ptr<state_module>> make_state_module(module_id id, chain_id chain);
+
+} // namespace bfd

@@ -1,0 +1,5 @@
+// Every module's payload JSON mapping, for json.cpp's dispatch (one line per module).
+#pragma once
+
+#include "protocols/consensus_json.hpp"
+#include "protocols/token_json.hpp"
