@@ -14,6 +14,27 @@
 namespace bfd {
 
 using timer_atom = caf::atom_constant<caf::atom("timer")>;
+using sidechains_atom = caf::atom_constant<caf::atom("sidechains")>;
+
+/// One sidechain as the mainchain's final registry state holds it (protocols/sidechain_views.hpp
+/// builds these from a registry and decodes the entry).
+struct sidechain_view {
+  std::uint32_t id = 0;
+  std::uint8_t status = 0;  ///< bfd::sidechain_status
+  std::uint64_t registered_height = 0;
+  std::uint64_t activated_height = 0;  ///< 0: not activated
+  std::uint64_t ceased_height = 0;     ///< 0: not ceased
+  std::uint64_t anchored_height = 0;   ///< latest anchored header (0: the genesis)
+  hash256 anchored_hash;
+  hash256 genesis_hash;
+  bytes entry;  ///< the entry, as the canonical register payload
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, sidechain_view& x) {
+  return f(caf::meta::type_name("bfd::sidechain_view"), x.id, x.status, x.registered_height, x.activated_height,
+           x.ceased_height, x.anchored_height, x.anchored_hash, x.genesis_hash, x.entry);
+}
 
 /// A VM's public summary (for queries, logs and the HTTP bridge).
 struct delegate_summary {
@@ -131,6 +152,8 @@ using chain_actor = caf::typed_actor<
   caf::reacts_to<relay_atom, tx_envelope>,
   /// The final block's certificate (empty before the first finalization).
   caf::replies_to<cert_atom>::with<certificate_envelope>,
+  /// The sidechain registry of the final state (empty on a chain without the registry module).
+  caf::replies_to<sidechains_atom>::with<std::vector<sidechain_view>>,
   /// A peer node's chain actor: relay to it, and catch up from it.
   caf::reacts_to<peer_atom, caf::actor>>;
 

@@ -3,6 +3,7 @@
 
 #include "chains/core/hex.hpp"
 #include "chains/sidechain/chain_spec.hpp"
+#include "protocols/sidechain_views.hpp"
 
 namespace bfd {
 
@@ -35,7 +36,44 @@ json_object checkpoint_json(std::uint64_t height, const hash256& hash) {
 
 json_object chain_summary_json(const chain_handles& handles, const chain_info& info,
                                const std::vector<delegate_summary>& delegates) {
-  auto j = identity_json(handles, "active");
+  return chain_summary_json(handles, info, delegates, "active");
+}
+
+std::string_view registry_status(const std::vector<sidechain_view>& views, std::uint32_t id) {
+  for (const auto& v : views)
+    if (v.id == id)
+      if (auto st = view_status(v))
+        return to_string(*st);
+  return "active";
+}
+
+json_object sidechain_json(const sidechain_view& view) {
+  json_object j;
+  j["id"] = view.id;
+  const auto st = view_status(view);
+  j["status"] = st ? std::string(to_string(*st)) : std::to_string(view.status);
+  j["registered_height"] = view.registered_height;
+  j["activated_height"] = view.activated_height ? json_object(view.activated_height) : json_object(nullptr);
+  j["ceased_height"] = view.ceased_height ? json_object(view.ceased_height) : json_object(nullptr);
+  j["genesis_hash"] = to_hex(view.genesis_hash);
+  j["anchored"] = checkpoint_json(view.anchored_height, view.anchored_hash);
+  if (auto e = view_entry(view)) {
+    j["kind"] = std::string(to_string(e->kind));
+    j["name"] = e->name;
+    j["token"] = e->token.symbol;
+    j["anchor_interval"] = e->params.anchor_interval;
+    j["slot_ms"] = e->params.slot_ms;
+    auto validators = json_object::array();
+    for (const auto& v : e->validators)
+      validators.push_back(to_hex(v.key));
+    j["validators"] = std::move(validators);
+  }
+  return j;
+}
+
+json_object chain_summary_json(const chain_handles& handles, const chain_info& info,
+                               const std::vector<delegate_summary>& delegates, std::string_view status) {
+  auto j = identity_json(handles, status);
   j["head"] = checkpoint_json(info.head_height, info.head_hash);
   j["final"] = checkpoint_json(info.final_height, info.final_hash);
   auto validators = json_object::array();

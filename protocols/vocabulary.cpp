@@ -57,6 +57,8 @@ void register_interfaces(caf::actor_system_config& cfg) {
   cfg.add_message_type<delegate_summary>("bfd::delegate_summary");
   cfg.add_message_type<std::vector<delegate_summary>>("std::vector<bfd::delegate_summary>");
   cfg.add_message_type<account_summary>("bfd::account_summary");
+  cfg.add_message_type<sidechain_view>("bfd::sidechain_view");
+  cfg.add_message_type<std::vector<sidechain_view>>("std::vector<bfd::sidechain_view>");
   cfg.add_message_type<admission>("bfd::admission");
   cfg.add_message_type<tx_status>("bfd::tx_status");
   cfg.add_message_type<address>("bfd::address");

@@ -117,12 +117,19 @@ delegate_actor chain_unit::add_delegate(const delegate_identity& identity, std::
   return delegates_.back();
 }
 
+void chain_unit::stop_delegates() {
+  if (delegates_stopped_)
+    return;
+  delegates_stopped_ = true;
+  for (auto& d : delegates_)
+    caf::anon_send_exit(d, caf::exit_reason::user_shutdown);
+}
+
 void chain_unit::stop() {
   if (stopped_)
     return;
   stopped_ = true;
-  for (auto& d : delegates_)
-    caf::anon_send_exit(d, caf::exit_reason::user_shutdown);
+  stop_delegates();
   caf::anon_send_exit(chain_, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(mempool_, caf::exit_reason::user_shutdown);
 }

@@ -75,6 +75,12 @@ public:
   /// Starts one more delegate for this chain (a VM that joins later).
   delegate_actor add_delegate(const delegate_identity& identity, std::shared_ptr<delegate_switches> switches = nullptr);
 
+  /// Stops the unit's delegates, keeping its chain actor and mempool queryable (a ceased
+  /// sidechain: nothing new is produced here). Idempotent.
+  void stop_delegates();
+  /// Whether stop_delegates() (or stop()) ran.
+  bool producing() const noexcept { return !delegates_stopped_; }
+
   /// Stops every actor of the unit (idempotent).
   void stop();
 
@@ -88,6 +94,7 @@ private:
   mempool_actor mempool_;
   std::vector<delegate_actor> delegates_;
   bool stopped_ = false;
+  bool delegates_stopped_ = false;
 };
 
 } // namespace bfd::runtime

@@ -585,6 +585,10 @@ chain_actor::behavior_type chain_impl(chain_pointer self, std::shared_ptr<chain_
       const auto& cert = self->state.engine->final_certificate();
       return cert ? certificate_envelope{*cert} : certificate_envelope{};
     },
+    [=](sidechains_atom) {
+      // The registry is not yet a state module of the chain state: no chain has one to report.
+      return std::vector<sidechain_view>{};
+    },
     [=](peer_atom, const caf::actor& peer) {
       auto& st = self->state;
       if (std::find(st.peers.begin(), st.peers.end(), peer) != st.peers.end())

@@ -42,7 +42,7 @@ const std::vector<route_spec>& routes() {
       {"GET", "/v1/delegates"}, {"GET", "/v1/schedule"},          {"GET", "/v1/certificate"},
     };
     std::vector<route_spec> all = {{"GET", "/healthz"}, {"GET", "/metrics"}, {"GET", "/v1/chains"},
-                                   {"GET", "/v1/chains/{chain}"}};
+                                   {"GET", "/v1/chains/{chain}"}, {"GET", "/v1/sidechains"}};
     for (const auto& r : chain_routes) {
       all.push_back(r);
       all.push_back({r.method, "/v1/chains/{chain}" + r.path.substr(3)});

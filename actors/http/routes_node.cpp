@@ -1,5 +1,5 @@
 // The node and its chains: GET /healthz, GET /v1/chains (every hosted chain), GET /v1/chains/{chain}
-// and the chain route GET /v1/info (head and final block, round, categories, mempool size).
+// GET /v1/sidechains (the mainchain registry) and the chain route GET /v1/info (head and final block, round, categories, mempool size).
 #include "actors/http/bridge_core.hpp"
 
 #include "protocols/json_chains.hpp"
@@ -39,13 +39,20 @@ void get_health(bridge_core& core, httplib::Response& res) {
 
 /// One chain's summary; a chain whose actors do not answer is listed as "unavailable" rather
 /// than failing the whole list.
-json_object summary(bridge_core& core, caf::scoped_actor& self, const chain_handles& h) {
+json_object summary(bridge_core& core, caf::scoped_actor& self, const chain_handles& h,
+                    const std::vector<sidechain_view>& registry) {
   auto info = core.ask<chain_info>(self, nullptr, h.chain, info_atom::value);
   auto delegates = info ? core.ask<std::vector<delegate_summary>>(self, nullptr, h.chain, delegates_atom::value)
                         : std::nullopt;
   if (!info || !delegates)
     return chain_summary_json(h, "unavailable");
-  return chain_summary_json(h, *info, *delegates);
+  return chain_summary_json(h, *info, *delegates, registry_status(registry, h.id));
+}
+
+/// The mainchain registry's sidechains (none when the first chain has no registry or does not answer).
+std::vector<sidechain_view> registry_of(bridge_core& core, caf::scoped_actor& self) {
+  auto views = core.ask<std::vector<sidechain_view>>(self, nullptr, core.config.chain, sidechains_atom::value);
+  return views ? std::move(*views) : std::vector<sidechain_view>{};
 }
 
 void get_chains(bridge_core& core, httplib::Response& res) {
@@ -53,9 +60,10 @@ void get_chains(bridge_core& core, httplib::Response& res) {
   auto hosted = core.hosted_chains(self, &res);
   if (!hosted)
     return;
+  const auto registry = registry_of(core, self);
   auto list = json_object::array();
   for (const auto& h : *hosted)
-    list.push_back(summary(core, self, h));
+    list.push_back(summary(core, self, h, registry));
   json_object j;
   j["count"] = list.size();
   j["chains"] = std::move(list);
@@ -67,7 +75,7 @@ void get_chain(bridge_core& core, const std::string& id, httplib::Response& res)
   if (!view)
     return;
   caf::scoped_actor self{core.system};
-  reply(res, 200, summary(core, self, view->handles));
+  reply(res, 200, summary(core, self, view->handles, registry_of(core, self)));
 }
 
 } // namespace
@@ -78,6 +86,19 @@ void register_node_routes(bridge_core& core) {
   core.server.Get("/v1/chains", [&core](const httplib::Request&, httplib::Response& res) { get_chains(core, res); });
   core.server.Get(R"(/v1/chains/([^/]+))", [&core](const httplib::Request& req, httplib::Response& res) {
     get_chain(core, req.matches[1].str(), res);
+  });
+  core.server.Get("/v1/sidechains", [&core](const httplib::Request&, httplib::Response& res) {
+    caf::scoped_actor self{core.system};
+    auto views = core.ask<std::vector<sidechain_view>>(self, &res, core.config.chain, sidechains_atom::value);
+    if (!views)
+      return;
+    auto list = json_object::array();
+    for (const auto& v : *views)
+      list.push_back(sidechain_json(v));
+    json_object j;
+    j["count"] = list.size();
+    j["sidechains"] = std::move(list);
+    reply(res, 200, j);
   });
 }
 

@@ -73,6 +73,7 @@ TEST_CASE("every route's real answers match docs/openapi.yaml") {
   CHECK(r.get("/metrics", "/metrics").status == 200);
   CHECK(r.get("/v1/chains", "/v1/chains").status == 200);
   CHECK(r.get("/v1/chains/{chain}", "/v1/chains/1").status == 200);
+  CHECK(r.get("/v1/sidechains", "/v1/sidechains").status == 200);
   CHECK(r.get("/v1/chains/{chain}", "/v1/chains/9").status == 404);
   CHECK(r.get("/v1/chains/{chain}", "/v1/chains/x").status == 400);
 

@@ -22,6 +22,7 @@
 #include "chains/storage/storage_check.hpp"
 #include "config/topology.hpp"
 #include "runtime/dev_sidechains.hpp"
+#include "runtime/sidechain_watcher.hpp"
 #include "runtime/node.hpp"
 #include "runtime/peer_gate.hpp"
 #include "runtime/remote.hpp"
@@ -339,6 +340,21 @@ int main(int argc, char** argv) {
     log->info("chain {}: {} \"{}\", token {}, {} validator(s): {}", id, bfd::to_string(spec.kind), spec.name,
               spec.token_symbol, spec.genesis.vms.size(), validators);
   }
+  // Sidechains registered while the node runs: the watcher follows the mainchain's registry.
+  std::unique_ptr<bfd::runtime::sidechain_watcher> watcher;
+  if ((*node)->unit(bfd::mainchain_id)) {
+    bfd::runtime::sidechain_watch_options wo;
+    wo.mainchain = genesis.params;
+    wo.log = log;
+    for (const auto& d : net ? net->delegates : plan->delegates)
+      wo.delegate_keys.push_back(d.keys);
+    // --dev hosts every sidechain; a topology node none registered at run time until [[chains]]
+    // names its hosts.
+    const bool dev = net.has_value();
+    wo.hosts = [dev](bfd::chain_id) { return dev; };
+    watcher = std::make_unique<bfd::runtime::sidechain_watcher>(system, **node, std::move(wo));
+    watcher->run(std::chrono::milliseconds(std::max<std::uint64_t>(200, genesis.params.slot_ms / 2)));
+  }
   log->info("running; Ctrl-C stops");
 
   // Wait for a signal, or for the chain actor to stop by itself (fail-stop on a storage failure).
@@ -366,6 +382,7 @@ int main(int argc, char** argv) {
       });
     signal_waiter.join();
   }
+  watcher.reset();
   connector.reset();
   gate.reset();
   (*node)->stop();
