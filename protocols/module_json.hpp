@@ -3,3 +3,4 @@
 
 #include "protocols/consensus_json.hpp"
 #include "protocols/token_json.hpp"
+#include "protocols/registry_json.hpp"

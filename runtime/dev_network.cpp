@@ -8,6 +8,8 @@
 #include "chains/crypto/hash.hpp"
 #include "runtime/entropy.hpp"
 #include "runtime/genesis_file.hpp"
+#include "runtime/dev_sidechains.hpp"
+#include "chains/sidechain/registry_module.hpp"
 #include "runtime/key_file.hpp"
 
 namespace bfd::runtime {
@@ -90,6 +92,14 @@ result<dev_network> prepare_dev_network(const dev_options& options, std::uint64_
   if (!reporter)
     return reporter.error();
   net.reporter = *reporter;
+  // Keys added after the first dev networks: made when missing, so older data directories open.
+  for (auto [file, slot] : {std::pair{"anchor.json", &net.anchorer}, std::pair{"registry.json", &net.registry_authority}}) {
+    const auto path = (dir / "keys" / file).string();
+    auto keys = load_or_make(path, create || !fs::exists(path, ec));
+    if (!keys)
+      return keys.error();
+    *slot = *keys;
+  }
   if (!create) {
     net.genesis = std::move(*stored);
     for (std::size_t i = 0; i < net.delegates.size(); ++i)
@@ -117,6 +127,16 @@ result<dev_network> prepare_dev_network(const dev_options& options, std::uint64_
   }
   for (const auto& a : net.accounts)
     g.allocations.push_back({address_of(a.pub), 1'000'000 * units_per_bfdt});
+  // The mainchain's sidechain registry, holding the dev sidechains from the genesis.
+  auto registry = std::make_shared<registry_genesis>();
+  registry->authority = net.registry_authority.pub;
+  // Their tokens are allocated to the dev accounts: without accounts, no dev sidechain.
+  if (!net.accounts.empty()) {
+    registry->sidechains = dev_sidechain_entries(net);
+    registry->sidechains.resize(std::min<std::size_t>(registry->sidechains.size(), options.sidechains));
+  }
+  g.modules = module_set{module_id::token, module_id::consensus, module_id::registry};
+  g.registry = std::move(registry);
   if (auto st = write_genesis_file(genesis_path, g); !st)
     return st.error();
   return net;

@@ -21,6 +21,9 @@ struct dev_options {
   std::uint64_t rounds_per_epoch = 10;
   std::uint32_t work_bits = 8;
   std::uint32_t base_block_txs = 2000;  ///< block size limit of a weight-1 block (x weight)
+  /// How many of the seven dev sidechains (ids 2..8) the mainchain's registry holds from its
+  /// genesis (used when the data directory is created).
+  std::uint32_t sidechains = 7;
 };
 
 /// A delegate's key and its hash chain.
@@ -35,6 +38,9 @@ struct dev_network {
   std::vector<delegate_identity> delegates;
   std::vector<key_pair> accounts;
   key_pair reporter;  ///< the node's key for evidence transactions
+  key_pair anchorer;  ///< the node's key for sidechain anchor transactions (keys/anchor.json)
+  /// The registry authority (keys/registry.json): registers, activates and ceases sidechains.
+  key_pair registry_authority;
   bool created = false;  ///< true when this call generated the data directory
 };
 

@@ -1,5 +1,7 @@
 #include "runtime/dev_sidechains.hpp"
 
+#include "chains/sidechain/registry_module.hpp"
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -163,6 +165,13 @@ std::vector<sidechain_entry> dev_sidechain_entries(const dev_network& net) {
 }
 
 result<std::vector<chain_spec>> prepare_dev_sidechains(const std::string& data_dir, const dev_network& net) {
+  if (net.genesis.registry) {
+    // The mainchain's registry holds them from the genesis: its entries are the specs.
+    std::vector<chain_spec> specs;
+    for (const auto& e : net.genesis.registry->sidechains)
+      specs.push_back(sidechain_spec(e, net.genesis.params));
+    return specs;
+  }
   std::error_code ec;
   if (fs::exists(index_path(data_dir), ec))
     return read_specs(data_dir);

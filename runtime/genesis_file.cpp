@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "chains/core/hex.hpp"
+#include "chains/sidechain/registry_module.hpp"
+#include "runtime/sidechain_entry_file.hpp"
 
 namespace bfd::runtime {
 
@@ -43,6 +45,13 @@ std::string genesis_json(const genesis_config& c) {
                    {"bid", v.bid},
                    {"hash_chain_tip", to_hex(v.hash_chain_tip)}});
   j["vms"] = vms;
+  // Written only for a chain with the registry module, so older genesis files keep their bytes.
+  if (c.modules.has(module_id::registry) && c.registry) {
+    json sidechains = json::array();
+    for (const auto& e : c.registry->sidechains)
+      sidechains.push_back(json::parse(sidechain_entry_json(e)));
+    j["registry"] = {{"authority", to_hex(c.registry->authority)}, {"sidechains", sidechains}};
+  }
   return j.dump(2) + "\n";
 }
 
@@ -116,6 +125,29 @@ result<genesis_config> parse_genesis_json(const std::string& text) {
   }
   if (!r.error.empty())
     return make_error(errc::invalid_argument, r.error);
+  if (auto reg = j.find("registry"); reg != j.end()) {
+    // The registry module: its authority and the sidechains active from the genesis.
+    auto g = std::make_shared<registry_genesis>();
+    auto key = fixed_from_hex<32>(r.get<std::string>(*reg, "authority", "genesis.registry"));
+    if (!key && r.error.empty())
+      r.error = "genesis.registry.authority: 64 hex characters";
+    if (key)
+      g->authority = *key;
+    auto list = r.get<json>(*reg, "sidechains", "genesis.registry");
+    if (r.error.empty() && !list.is_array())
+      r.error = "genesis.registry.sidechains: not an array";
+    if (!r.error.empty())
+      return make_error(errc::invalid_argument, r.error);
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      auto e = parse_sidechain_entry_json(list[i].dump());
+      if (!e)
+        return make_error(errc::invalid_argument,
+                          "genesis.registry.sidechains[" + std::to_string(i) + "]: " + e.error().detail);
+      g->sidechains.push_back(std::move(*e));
+    }
+    c.modules = module_set{module_id::token, module_id::consensus, module_id::registry};
+    c.registry = std::move(g);
+  }
   return c;
 }
 

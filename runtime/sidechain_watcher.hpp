@@ -67,6 +67,13 @@ struct watch_report {
   std::vector<std::string> problems;
 };
 
+/// Submits anchors to the mainchain's mempool on `n`, signed by `keys` with fee 0 (an anchor is
+/// checked in full at admission, so only valid ones enter). Nonces: the head state's next nonce,
+/// or one past the last admitted anchor while that one is pending; restarted from the head when
+/// the head has not moved for a while (an anchor dropped from the mempool).
+std::function<status(const sidechain_anchor_payload&)> anchor_submitter(caf::actor_system& system, node& n,
+                                                                        key_pair keys);
+
 class sidechain_watcher {
 public:
   sidechain_watcher(caf::actor_system& system, node& n, sidechain_watch_options options);

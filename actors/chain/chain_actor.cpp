@@ -15,6 +15,8 @@
 #include "chains/codec/block_codec.hpp"
 #include "chains/consensus/node_records.hpp"
 #include "chains/storage/chain_store.hpp"
+#include "chains/sidechain/registry_module.hpp"
+#include "protocols/sidechain_views.hpp"
 
 namespace bfd {
 
@@ -586,8 +588,9 @@ chain_actor::behavior_type chain_impl(chain_pointer self, std::shared_ptr<chain_
       return cert ? certificate_envelope{*cert} : certificate_envelope{};
     },
     [=](sidechains_atom) {
-      // The registry is not yet a state module of the chain state: no chain has one to report.
-      return std::vector<sidechain_view>{};
+      // The final registry: what every node agrees on (a chain without the module has none).
+      const auto* reg = find_registry(self->state.engine->final_state());
+      return reg ? sidechain_views(*reg) : std::vector<sidechain_view>{};
     },
     [=](peer_atom, const caf::actor& peer) {
       auto& st = self->state;

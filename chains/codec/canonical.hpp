@@ -23,8 +23,9 @@ struct limits {
   std::size_t max_depth = 8;                ///< nesting of arrays
 };
 
-/// Bounds for one transaction.
-inline constexpr limits tx_limits{64 * 1024, 16, 4};
+/// Bounds for one transaction: room for the largest registry payload (a sidechain anchor with a
+/// certificate and a state proof, at most 128 KiB) and its arrays of up to 1,024 items.
+inline constexpr limits tx_limits{132 * 1024, 1024, 4};
 /// Bounds for one block (header + transactions).
 inline constexpr limits block_limits{8 * 1024 * 1024, 65'536, 8};
 /// Bounds for one block header.

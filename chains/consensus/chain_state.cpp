@@ -30,7 +30,7 @@ result<std::pair<chain_state, block>> chain_state::genesis(const genesis_config&
       given = given || (p && p->id() == m);
     if (given)
       continue;
-    auto made = make_state_module(m, config.chain);
+    auto made = make_state_module(m, config);
     if (!made)
       return made.error();
     if (*made)
@@ -62,6 +62,11 @@ result<std::pair<chain_state, block>> chain_state::genesis(const genesis_config&
   st.modules_ = config.modules;
   if (auto added = st.add_modules(std::move(modules)); !added)
     return added.error();
+  const block_context gctx{config.chain, 0, public_key{}, block_pool_address(), config.params.genesis_time_ms,
+                           &st.consensus_.active()};
+  for (auto& m : st.extra_)
+    if (auto done = m->genesis(gctx, st.ledger_); !done)
+      return make_error(done.error().code, fmt::format("{} module genesis: {}", to_string(m->id()), done.error().detail));
   block g;
   g.header.chain = config.chain;
   g.header.timestamp_ms = config.params.genesis_time_ms;
@@ -197,7 +202,8 @@ status chain_state::check_transaction(const transaction& tx, signature_check sig
     const auto* ext = find_module(m);
     if (!ext)
       return make_error(errc::kind_not_enabled, fmt::format("chain {} has no {} module state", chain(), to_string(m)));
-    block_context ctx{chain(), head_.height + 1, public_key{}, block_pool_address()};
+    block_context ctx{chain(), head_.height + 1, public_key{}, block_pool_address(), head_.timestamp_ms,
+                      &consensus_.active()};
     if (auto st = ext->check(tx, ctx, ledger_); !st)
       return st;
   }
@@ -236,7 +242,7 @@ status chain_state::end_block(const block_context& ctx) {
 
 status chain_state::apply_body(const block& b, signature_check sigs) {
   const auto& h = b.header;
-  const block_context ctx{chain(), h.height, h.producer, block_pool_address()};
+  const block_context ctx{chain(), h.height, h.producer, block_pool_address(), h.timestamp_ms, &consensus_.active()};
   amount fees = 0;
   for (std::size_t i = 0; i < b.txs.size(); ++i) {
     const auto& tx = b.txs[i];
@@ -354,7 +360,7 @@ result<block> chain_state::build_block(const block_template& t, std::span<const 
     return make_error(errc::wrong_slot, "round is over");
   }
   consensus_.advance_to_round(t.round);
-  const block_context ctx{chain(), h.height, t.producer, block_pool_address()};
+  const block_context ctx{chain(), h.height, t.producer, block_pool_address(), t.timestamp_ms, &consensus_.active()};
   amount fees = 0;
   for (const auto& tx : candidates) {
     if (b.txs.size() >= t.max_txs)

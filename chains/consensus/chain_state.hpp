@@ -16,6 +16,8 @@
 
 namespace bfd {
 
+struct registry_genesis;  // chains/sidechain/registry_module.hpp
+
 /// Everything that defines a chain's first block.
 struct genesis_config {
   chain_id chain = mainchain_id;
@@ -24,6 +26,9 @@ struct genesis_config {
   std::vector<genesis_vm> vms;
   /// The state modules the chain has (token is required); kinds of other modules are refused.
   module_set modules = module_set::standard();
+  /// The registry module's genesis (its authority and the sidechains active from the start);
+  /// required when `modules` has the registry.
+  std::shared_ptr<const registry_genesis> registry;
 };
 
 /// Owns a state module and copies it deeply, so chain states keep value semantics.

@@ -92,8 +92,10 @@ status consensus_state::check_transaction(const transaction& tx) const {
         if (staked < p.value)
           return make_error(errc::insufficient_stake, fmt::format("{} voted, {} asked back", staked, p.value));
         return {};
-      } else {
+      } else if constexpr (std::is_same_v<T, evidence_payload>) {
         return check_evidence(p);
+      } else {
+        return make_error(errc::kind_not_enabled, "not a consensus transaction");
       }
     },
     tx.payload);
@@ -147,8 +149,10 @@ status consensus_state::apply_transaction(const transaction& tx, ledger& l) {
         vm.votes -= p.value;
         set_vm(p.vm, vm);
         return l.unlock(k.second, p.value);
-      } else {
+      } else if constexpr (std::is_same_v<T, evidence_payload>) {
         return slash(*evidence_offender(p), l);
+      } else {
+        return make_error(errc::kind_not_enabled, "not a consensus transaction");
       }
     },
     tx.payload);

@@ -3,3 +3,4 @@
 
 #include "chains/state/consensus_codec.hpp"
 #include "chains/state/token_codec.hpp"
+#include "chains/state/registry_codec.hpp"

@@ -19,13 +19,15 @@ enum class tx_kind : std::uint8_t {};
 enum class module_id : std::uint8_t {
   token = 0,      ///< accounts, balances, nonces, fees, locked funds (every chain's base)
   consensus = 1,  ///< VMs, votes, clusters, rounds (VM-DPoSW)
+  registry = 2,   ///< the mainchain's sidechain registry and light clients (chains/sidechain)
 };
 
-/// "token", "consensus".
+/// "token", "consensus", "registry".
 constexpr std::string_view to_string(module_id m) noexcept {
   switch (m) {
     case module_id::token: return "token";
     case module_id::consensus: return "consensus";
+    case module_id::registry: return "registry";
   }
   return "unknown";
 }

@@ -1,13 +1,18 @@
 #include "chains/state/state_module.hpp"
 
+#include "chains/sidechain/registry_module.hpp"
+
 namespace bfd {
 
-result<std::unique_ptr<state_module>> make_state_module(module_id id, chain_id chain) {
-  (void)chain;
+result<std::unique_ptr<state_module>> make_state_module(module_id id, const genesis_config& genesis) {
   switch (id) {
     case module_id::token:
     case module_id::consensus:
       return std::unique_ptr<state_module>{};  // built into chain_state
+    case module_id::registry:
+      if (!genesis.registry)
+        return make_error(errc::invalid_argument, "the registry module needs a registry genesis (its authority)");
+      return std::unique_ptr<state_module>{std::make_unique<registry_module>(genesis.registry, genesis.params)};
   }
   return make_error(errc::invalid_argument, "no state module " + std::to_string(static_cast<int>(id)));
 }

@@ -17,6 +17,8 @@
 namespace bfd {
 
 class ledger;
+struct cluster;
+struct genesis_config;
 
 /// What a module sees of the block a transaction runs in.
 struct block_context {
@@ -24,6 +26,8 @@ struct block_context {
   std::uint64_t height = 0;
   public_key producer;
   address fee_pool;  ///< collects the block's fees until the reward payout
+  std::uint64_t timestamp_ms = 0;  ///< the block's timestamp (admission checks: the head's)
+  const cluster* active = nullptr;  ///< the chain's active cluster when the block runs
 };
 
 /// A storage record of a module: its key (opaque, at most 255 bytes) and its value, or nothing
@@ -45,6 +49,13 @@ public:
   /// Applies it after the ledger applied its ledger side; may debit, credit or lock through `l`.
   /// On error the caller rolls back both.
   virtual status apply(const transaction& tx, const block_context& ctx, ledger& l) = 0;
+  /// Runs once when the chain's genesis state is made, after the ledger and consensus exist
+  /// (ctx: height 0, the genesis time and cluster): state the genesis configures.
+  virtual status genesis(const block_context& ctx, ledger& l) {
+    (void)ctx;
+    (void)l;
+    return {};
+  }
   /// Runs after every transaction of a block, before rewards (per-block bookkeeping).
   virtual status end_block(const block_context& ctx, ledger& l) {
     (void)ctx;
@@ -73,8 +84,8 @@ public:
 /// Most modules of this interface on one chain (marks are fixed arrays: no allocation per tx).
 inline constexpr std::size_t max_state_modules = 8;
 
-/// Makes the module `id` for a new chain, or nothing for the built-in modules (token,
-/// consensus). One line per module in chains/state/state_module.cpp.
-result<std::unique_ptr<state_module>> make_state_module(module_id id, chain_id chain);
+/// Makes the module `id` for a new chain from its genesis configuration, or nothing for the
+/// built-in modules (token, consensus). One line per module in chains/state/state_module.cpp.
+result<std::unique_ptr<state_module>> make_state_module(module_id id, const genesis_config& genesis);
 
 } // namespace bfd

@@ -1,5 +1,7 @@
 #include "chains/storage/storage_check.hpp"
 
+#include "chains/sidechain/registry_module.hpp"
+
 #include <algorithm>
 #include <cstring>
 #include <map>
@@ -114,7 +116,28 @@ std::optional<std::uint64_t> check_chain(kv_store& store, chain_id id, storage_r
     problem("consensus state: " + consensus.error().message());
     return top;
   }
-  auto restored = chain_state::restore(std::move(*accounts), std::move(*consensus), head_block.header);
+  // State modules, found by their records (a chain's module set is in its genesis, which the
+  // store alone does not hold; each module's records name what it needs to restore).
+  module_set modules = module_set::standard();
+  std::vector<std::unique_ptr<state_module>> restored_modules;
+  {
+    auto records = cs->module_records(module_id::registry);
+    if (!records) {
+      problem("registry module: " + records.error().message());
+      return top;
+    }
+    if (!records->empty()) {
+      auto m = registry_module::from_records(consensus->params(), *records);
+      if (!m) {
+        problem("registry module: " + m.error().message());
+        return top;
+      }
+      modules = module_set{module_id::token, module_id::consensus, module_id::registry};
+      restored_modules.push_back(std::move(*m));
+    }
+  }
+  auto restored = chain_state::restore(std::move(*accounts), std::move(*consensus), head_block.header, modules,
+                                       std::move(restored_modules));
   if (!restored) {
     problem("state at the head: " + restored.error().message());
     return top;

@@ -923,10 +923,10 @@ TEST_CASE("the document lists every error code with its number") {
 }
 
 TEST_CASE("the document states the decoder bounds the code enforces") {
-  CHECK(codec::tx_limits.max_frame_bytes == 65'536);
-  CHECK(codec::tx_limits.max_array_items == 16);
+  CHECK(codec::tx_limits.max_frame_bytes == 135'168);
+  CHECK(codec::tx_limits.max_array_items == 1'024);
   CHECK(codec::tx_limits.max_depth == 4);
-  CHECK(doc_has("| transaction | 65,536 bytes | 16 | 4 |"));
+  CHECK(doc_has("| transaction | 135,168 bytes (132 KiB) | 1,024 | 4 |"));
   CHECK(codec::header_limits.max_frame_bytes == 1'024);
   CHECK(codec::header_limits.max_array_items == 16);
   CHECK(codec::header_limits.max_depth == 2);

@@ -524,6 +524,7 @@ result<e2e_run_report> run_once(const e2e_bench_options& o, const workload& w, s
   dev.data_dir = dir.path.string();
   dev.delegates = o.delegates;
   dev.accounts = 0;  // the bench's own accounts are added below
+  dev.sidechains = 0;
   dev.slot_ms = o.slot_ms;
   dev.work_bits = o.work_bits;
   dev.base_block_txs = o.block_txs;

@@ -159,6 +159,7 @@ result<chains_row> run_row(const e2e_bench_options& o, std::uint32_t n, const st
   dev.data_dir = dir.path.string();
   dev.delegates = o.delegates;
   dev.accounts = 0;
+  dev.sidechains = 0;  // the bench makes its own
   dev.slot_ms = o.slot_ms;
   dev.work_bits = o.work_bits;
   dev.base_block_txs = o.block_txs;

@@ -134,7 +134,8 @@ int main(int argc, char** argv) {
     ->capture_default_str();
   std::uint32_t dev_sidechains = 7;
   app.add_option("--sidechains", dev_sidechains, "--dev: how many of the seven dev sidechains (ids 2..8) to run "
-                                                 "beside the mainchain")
+                                                 "beside the mainchain (a new data directory's registry holds "
+                                                 "that many)")
     ->check(CLI::Range(0u, 7u))
     ->capture_default_str();
   app.add_option("--accounts", dev_opts.accounts, "--dev: funded dev accounts")
@@ -258,6 +259,7 @@ int main(int argc, char** argv) {
     for (const auto& w : plan->warnings)
       log->warn("{}", w);
   } else {
+    dev_opts.sidechains = dev_sidechains;
     auto n = bfd::runtime::prepare_dev_network(dev_opts, wall.now_ms());
     if (!n)
       return fail(n.error().message());
@@ -348,10 +350,12 @@ int main(int argc, char** argv) {
     wo.log = log;
     for (const auto& d : net ? net->delegates : plan->delegates)
       wo.delegate_keys.push_back(d.keys);
-    // --dev hosts every sidechain; a topology node none registered at run time until [[chains]]
-    // names its hosts.
+    // --dev hosts every sidechain registered at run time and the first --sidechains dev ones; a
+    // topology node none registered at run time until [[chains]] names its hosts.
     const bool dev = net.has_value();
-    wo.hosts = [dev](bfd::chain_id) { return dev; };
+    wo.hosts = [dev, dev_sidechains](bfd::chain_id id) { return dev && (id > 8 || id < 2 + dev_sidechains); };
+    if (net)
+      wo.submit_anchor = bfd::runtime::anchor_submitter(system, **node, net->anchorer);
     watcher = std::make_unique<bfd::runtime::sidechain_watcher>(system, **node, std::move(wo));
     watcher->run(std::chrono::milliseconds(std::max<std::uint64_t>(200, genesis.params.slot_ms / 2)));
   }
