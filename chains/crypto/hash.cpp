@@ -10,7 +10,7 @@ namespace bfd {
 namespace {
 
 // One past the last tag: update when a tag is added.
-constexpr std::size_t tag_count = static_cast<std::size_t>(hash_tag::sidechain) + 1;
+constexpr std::size_t tag_count = static_cast<std::size_t>(hash_tag::peg_module) + 1;
 
 // Fetching the digest once and cloning a context that has already absorbed the tag
 // prefix is ~3x faster than EVP_sha256() per call (shared/CAF-NOTES.md).
@@ -83,6 +83,12 @@ std::string_view tag_name(hash_tag tag) noexcept {
     case hash_tag::consensus_scalars: return "bfd/consensus/scalars";
     case hash_tag::cluster: return "bfd/cluster";
     case hash_tag::sidechain: return "bfd/sidechain";
+    case hash_tag::peg_message: return "bfd/peg/msg";
+    case hash_tag::peg_ack: return "bfd/peg/ack";
+    case hash_tag::peg_receipt: return "bfd/peg/receipt";
+    case hash_tag::peg_smt: return "bfd/peg/smt";
+    case hash_tag::peg_ledger: return "bfd/peg/ledger";
+    case hash_tag::peg_module: return "bfd/peg/module";
   }
   return "bfd/unknown";
 }

@@ -30,6 +30,12 @@ enum class hash_tag {
   consensus_scalars,  ///< "bfd/consensus/scalars": the small part of the consensus state
   cluster,       ///< "bfd/cluster": names the cluster a finality certificate counts
   sidechain,     ///< "bfd/sidechain": the sidechain registry's items and root
+  peg_message,   ///< "bfd/peg/msg": a cross-chain message (outbox entry)
+  peg_ack,       ///< "bfd/peg/ack": an acknowledgement (outbox entry)
+  peg_receipt,   ///< "bfd/peg/receipt": a message id's key in the receipt tree
+  peg_smt,       ///< "bfd/peg/smt": receipt tree leaves and inner nodes
+  peg_ledger,    ///< "bfd/peg/ledger": the peg ledger's root
+  peg_module,    ///< "bfd/peg/module": the peg module's part of the state root
 };
 
 /// The tag string of a domain, e.g. "bfd/tx".

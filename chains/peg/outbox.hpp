@@ -1,0 +1,44 @@
+// A block's outbox: the messages and acknowledgements it emits, in order, committed by the
+// header's outbox_root; inclusion proofs a destination verifies (docs/formats.md).
+#pragma once
+
+#include <optional>
+#include <variant>
+#include <vector>
+
+#include "chains/merkle/merkle.hpp"
+#include "chains/peg/message.hpp"
+
+namespace bfd::peg {
+
+/// One outbox entry.
+using outbox_entry = std::variant<peg_message, peg_ack>;
+
+/// The entry's leaf item: message_hash or ack_hash (their tags keep the two apart).
+hash256 entry_hash(const outbox_entry& e);
+
+/// The entries one block emits, in emission order.
+class outbox {
+public:
+  /// Appends an entry; returns its index.
+  std::uint64_t add(outbox_entry e);
+  const std::vector<outbox_entry>& entries() const noexcept { return entries_; }
+  /// merkle_root of the entry hashes in order; merkle_root({}) when empty, exactly what every
+  /// header without peg traffic carries.
+  hash256 root() const;
+  /// The inclusion proof of entry `index`, or nothing out of range.
+  std::optional<merkle_proof> prove(std::uint64_t index) const;
+
+private:
+  std::vector<outbox_entry> entries_;
+};
+
+/// The root of an empty outbox (merkle_root({})).
+hash256 empty_outbox_root();
+
+/// Checks that `e` is in an outbox with root `root` at proof.index. Refuses a zero root and the
+/// empty outbox's root before looking at the proof (an empty or unset root proves nothing:
+/// the Nomad loss), then a proof that does not recompute the root (bad_proof).
+status verify_outbox_inclusion(const hash256& root, const outbox_entry& e, const merkle_proof& proof);
+
+} // namespace bfd::peg
