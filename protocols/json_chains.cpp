@@ -53,7 +53,11 @@ json_object sidechain_json(const sidechain_view& view) {
   const auto st = view_status(view);
   j["status"] = st ? std::string(to_string(*st)) : std::to_string(view.status);
   j["registered_height"] = view.registered_height;
-  j["activated_height"] = view.activated_height ? json_object(view.activated_height) : json_object(nullptr);
+  // Height 0 means "not activated" in a view, except for sidechains of the genesis, which are
+  // registered and activated at block 0 (and a later registration is never activated at 0).
+  const bool activated = view.activated_height != 0
+                         || (view.registered_height == 0 && st && *st != sidechain_status::registered);
+  j["activated_height"] = activated ? json_object(view.activated_height) : json_object(nullptr);
   j["ceased_height"] = view.ceased_height ? json_object(view.ceased_height) : json_object(nullptr);
   j["genesis_hash"] = to_hex(view.genesis_hash);
   j["anchored"] = checkpoint_json(view.anchored_height, view.anchored_hash);
