@@ -240,7 +240,7 @@ private:
   void read_genesis(const toml::table& t) {
     table_reader r(diag_, t, "[network.genesis]",
                    {"categories", "genesis_time_ms", "slot_ms", "rounds_per_epoch", "min_bid", "work_bits",
-                    "block_reward", "base_block_txs", "miss_limit"});
+                    "block_reward", "base_block_txs", "miss_limit", "registry_authority"});
     inline_genesis g;
     auto& p = g.params;
     auto take = [](auto opt, auto& field) {
@@ -276,6 +276,17 @@ private:
     take(r.amount_of("block_reward", presence::required), p.block_reward);
     take(r.integer("base_block_txs", presence::required, 1, max_base_block_txs), p.base_block_txs);
     take(r.integer("miss_limit", presence::required, 0, max_u32), p.miss_limit);
+    if (const auto* v = r.find("registry_authority")) {
+      constexpr std::string_view what =
+        "64 hex digits of the registry authority's x-only public key, from bfd-cli key show FILE";
+      if (auto text = r.text("registry_authority", presence::optional, what)) {
+        auto parsed = hex32(*text);
+        if (!parsed || !is_valid_public_key(*parsed))
+          r.bad_value("registry_authority", *v, what, "\"" + *text + "\"");
+        else
+          g.registry_authority = *parsed;
+      }
+    }
     r.finish();
     out_.network.genesis = std::move(g);
   }

@@ -79,6 +79,9 @@ struct http_spec {
 struct inline_genesis {
   consensus_params params;           ///< params.genesis_time_ms is 0 when auto_genesis_time
   bool auto_genesis_time = false;    ///< genesis_time_ms = "auto": fixed when the network first starts
+  /// registry_authority: the mainchain then has the sidechain registry module, its [[chains]]
+  /// sidechains registered and active from the genesis, and this key alone registers more.
+  std::optional<public_key> registry_authority;
 };
 
 /// The [network] section.

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "chains/core/hex.hpp"
+#include "chains/sidechain/registry_module.hpp"
 
 namespace bfd::config {
 
@@ -59,6 +60,23 @@ result<genesis_config> make_genesis_config(const topology& t, std::span<const bf
   std::sort(g.vms.begin(), g.vms.end(), [](const genesis_vm& x, const genesis_vm& y) { return x.key < y.key; });
   std::sort(g.allocations.begin(), g.allocations.end(),
             [](const genesis_allocation& x, const genesis_allocation& y) { return x.to < y.to; });
+  if (const auto& authority = t.network.genesis->registry_authority) {
+    // The registry module, holding every [[chains]] sidechain from the genesis.
+    auto registry = std::make_shared<registry_genesis>();
+    registry->authority = *authority;
+    for (const auto& c : t.chains) {
+      if (c.id == g.chain)
+        continue;
+      auto e = make_sidechain_entry(c, g);
+      if (!e)
+        return e.error();
+      registry->sidechains.push_back(std::move(*e));
+    }
+    std::sort(registry->sidechains.begin(), registry->sidechains.end(),
+              [](const sidechain_entry& x, const sidechain_entry& y) { return x.id < y.id; });
+    g.modules = module_set{module_id::token, module_id::consensus, module_id::registry};
+    g.registry = std::move(registry);
+  }
   return g;
 }
 

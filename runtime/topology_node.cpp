@@ -259,17 +259,19 @@ result<topology_plan> plan_topology_node(caf::actor_system& system, const std::s
   if (!fs::exists(stored, ec))
     if (auto st = write_genesis_file(stored, plan.genesis); !st)
       return st.error();
-  // The node's own evidence key.
-  const auto reporter_file = (fs::path(plan.data_dir) / "node-key.json").string();
-  if (fs::exists(reporter_file, ec)) {
-    auto k = read_key_file(reporter_file);
-    if (!k)
-      return k.error();
-    plan.reporter = *k;
-  } else {
-    plan.reporter = generate_key_pair();
-    if (auto st = write_key_file(reporter_file, plan.reporter); !st)
-      return st.error();
+  // The node's own keys: evidence, and sidechain anchors (apart, so their nonces never collide).
+  for (auto [file, slot] : {std::pair{"node-key.json", &plan.reporter}, std::pair{"anchor-key.json", &plan.anchorer}}) {
+    const auto path = (fs::path(plan.data_dir) / file).string();
+    if (fs::exists(path, ec)) {
+      auto k = read_key_file(path);
+      if (!k)
+        return k.error();
+      *slot = *k;
+    } else {
+      *slot = generate_key_pair();
+      if (auto st = write_key_file(path, *slot); !st)
+        return st.error();
+    }
   }
   // Between two nodes only the earlier one in the file dials.
   bool after_me = false;

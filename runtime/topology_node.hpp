@@ -33,6 +33,8 @@ struct topology_plan {
   /// Validators of hosted sidechains that no node runs (their node does not host the chain).
   std::vector<std::string> warnings;
   key_pair reporter;                         ///< the node's evidence key (kept in its data dir)
+  /// The node's key for sidechain anchor transactions (anchor-key.json in the data directory).
+  key_pair anchorer;
   std::string data_dir;
   std::string host;
   std::uint16_t port = 0;

@@ -354,8 +354,9 @@ int main(int argc, char** argv) {
     // topology node none registered at run time until [[chains]] names its hosts.
     const bool dev = net.has_value();
     wo.hosts = [dev, dev_sidechains](bfd::chain_id id) { return dev && (id > 8 || id < 2 + dev_sidechains); };
-    if (net)
-      wo.submit_anchor = bfd::runtime::anchor_submitter(system, **node, net->anchorer);
+    // Anchors go to a mainchain that has the registry (its genesis names it).
+    if (genesis.registry)
+      wo.submit_anchor = bfd::runtime::anchor_submitter(system, **node, net ? net->anchorer : plan->anchorer);
     watcher = std::make_unique<bfd::runtime::sidechain_watcher>(system, **node, std::move(wo));
     watcher->run(std::chrono::milliseconds(std::max<std::uint64_t>(200, genesis.params.slot_ms / 2)));
   }
