@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "chains/core/hex.hpp"
 #include "runtime/genesis_file.hpp"
 
 namespace bfd::runtime {
@@ -132,34 +133,49 @@ status write_specs(const std::string& dir, const std::vector<chain_spec>& specs)
 
 } // namespace
 
-std::vector<sidechain_entry> dev_sidechain_entries(const dev_network& net) {
+result<sidechain_entry> dev_sidechain_entry(const dev_network& net, chain_id id, chain_kind kind, std::string name,
+                                            std::string symbol, const std::vector<genesis_vm>& validators) {
   const auto& main = net.genesis;
+  sidechain_entry e;
+  e.id = id;
+  e.kind = kind;
+  e.name = std::move(name);
+  e.token.symbol = std::move(symbol);
+  for (const auto& a : net.accounts)
+    e.token.allocations.push_back({address_of(a.pub), 1'000'000 * units_per_bfdt});
+  e.rule.per_category.assign(main.params.categories.size(), 1);
+  e.params.slot_ms = main.params.slot_ms;
+  e.params.rounds_per_epoch = main.params.rounds_per_epoch;
+  e.params.base_block_txs = main.params.base_block_txs;
+  e.params.work_bits = main.params.work_bits;
+  e.params.miss_limit = main.params.miss_limit;
+  e.genesis_time_ms = main.params.genesis_time_ms;
+  for (auto v : validators) {
+    const auto* keys = delegate_keys(net, v.key);
+    if (!keys)
+      return make_error(errc::invalid_argument,
+                        "validator " + to_hex(v.key.view()) + " is not a delegate of this dev network: its "
+                        "hash-chain tip for chain " + std::to_string(id) + " needs its key");
+    v.bid = main.params.min_bid;
+    v.hash_chain_tip = delegate_hash_chain(*keys, delegate_hash_chain_length, e.id)->tip();
+    e.validators.push_back(v);
+  }
+  return e;
+}
+
+std::vector<sidechain_entry> dev_sidechain_entries(const dev_network& net) {
   std::vector<sidechain_entry> out;
   chain_id id = 2;
   for (const auto& c : dev_chains) {
-    sidechain_entry e;
-    e.id = id++;
-    e.kind = c.kind;
-    e.name = c.name;
-    e.token.symbol = c.token;
-    for (const auto& a : net.accounts)
-      e.token.allocations.push_back({address_of(a.pub), 1'000'000 * units_per_bfdt});
-    e.rule.per_category.assign(main.params.categories.size(), 1);
-    e.params.slot_ms = main.params.slot_ms;
-    e.params.rounds_per_epoch = main.params.rounds_per_epoch;
-    e.params.base_block_txs = main.params.base_block_txs;
-    e.params.work_bits = main.params.work_bits;
-    e.params.miss_limit = main.params.miss_limit;
-    e.genesis_time_ms = main.params.genesis_time_ms;
-    for (auto v : choose_validators(main, e.rule)) {
-      const auto* keys = delegate_keys(net, v.key);
-      if (!keys)
-        continue;  // not a dev delegate: cannot derive its tip (never happens for a dev network)
-      v.bid = main.params.min_bid;
-      v.hash_chain_tip = delegate_hash_chain(*keys, delegate_hash_chain_length, e.id)->tip();
-      e.validators.push_back(v);
-    }
-    out.push_back(std::move(e));
+    validator_rule rule;
+    rule.per_category.assign(net.genesis.params.categories.size(), 1);
+    // Validators not among the dev delegates cannot occur in a dev network: skip them as before.
+    std::vector<genesis_vm> validators;
+    for (const auto& v : choose_validators(net.genesis, rule))
+      if (delegate_keys(net, v.key))
+        validators.push_back(v);
+    auto e = dev_sidechain_entry(net, id++, c.kind, c.name, c.token, validators);
+    out.push_back(std::move(*e));
   }
   return out;
 }

@@ -18,6 +18,15 @@ namespace bfd::runtime {
 /// Deterministic. (A stand-in until the registry's own chooser in chains/sidechain/ is used.)
 std::vector<genesis_vm> choose_validators(const genesis_config& mainchain, const validator_rule& rule);
 
+/// The entry of one dev-network sidechain (the one home of the dev sidechains' shape): its own
+/// token `symbol` with 1,000,000 allocated to every dev account, the mainchain's slot and block
+/// parameters, the rule "one validator per mainchain category", and `validators` (mainchain VMs,
+/// one per category, chosen by the caller) each bidding the mainchain's minimum with the tip of
+/// its dev key's hash chain for `id`. A validator that is not a dev delegate is an
+/// invalid_argument error (only the key's holder can compute its tip).
+result<sidechain_entry> dev_sidechain_entry(const dev_network& net, chain_id id, chain_kind kind, std::string name,
+                                            std::string symbol, const std::vector<genesis_vm>& validators);
+
 /// The dev sidechains' registry entries, derived from the dev network (ids 2..8; validators one
 /// per category, each with the hash-chain tip of its key on that chain; every dev account holds
 /// 1,000,000 of each token).

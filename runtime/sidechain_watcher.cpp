@@ -78,6 +78,14 @@ hosting_plan plan_hosting(const std::vector<sidechain_view>& views, const std::s
     if (*st == sidechain_status::ceased) {
       if (producing.count(v.id))
         plan.cease.push_back(v.id);
+      // A genesis sidechain (registered at 0) always ran; a later one only if it was activated.
+      const bool ran = v.activated_height != 0 || v.registered_height == 0;
+      if (ran && !running.count(v.id) && hosts(v.id)) {
+        if (auto entry = view_entry(v))
+          plan.reopen.push_back(std::move(*entry));
+        else
+          plan.problems.push_back("sidechain " + std::to_string(v.id) + ": " + entry.error().detail);
+      }
       continue;
     }
     if (*st != sidechain_status::active || running.count(v.id) || !hosts(v.id))
@@ -163,6 +171,16 @@ watch_report sidechain_watcher::poll_once() {
     if (options_.log)
       options_.log->info("sidechain {} ({}) is active: started here with {} of its {} validators", entry.id,
                          entry.name, (*unit)->delegates().size(), entry.validators.size());
+  }
+  for (const auto& entry : plan.reopen) {
+    auto unit = node_.add_chain(sidechain_spec(entry, options_.mainchain), {});
+    if (!unit) {
+      note("cannot reopen ceased sidechain " + std::to_string(entry.id) + ": " + unit.error().detail, out);
+      continue;
+    }
+    if (options_.log)
+      options_.log->info("sidechain {} ({}) is ceased: opened without delegates (its blocks stay queryable)", entry.id,
+                         entry.name);
   }
   for (auto id : plan.cease) {
     node_.unit(id)->stop_delegates();

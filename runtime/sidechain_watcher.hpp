@@ -30,6 +30,9 @@ namespace bfd::runtime {
 struct hosting_plan {
   std::vector<sidechain_entry> start;  ///< active, hosted here, not running yet
   std::vector<chain_id> cease;         ///< ceased, still producing here
+  /// Ceased after it ran, hosted here, not running (e.g. after a restart): opened without
+  /// delegates, so its blocks stay queryable.
+  std::vector<sidechain_entry> reopen;
   std::vector<std::string> problems;   ///< views that could not be read (skipped)
 };
 

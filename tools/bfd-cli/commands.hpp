@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -46,6 +47,10 @@ void add_node_option(CLI::App& command, std::string& url);
 /// parse).
 void add_network_options(CLI::App& command, network_options& net);
 
+/// Prints `rows` (the first is the header) in aligned columns two spaces apart; a column whose
+/// `right` entry is true aligns right (amounts and counts), the others left.
+void print_table(const std::vector<std::vector<std::string>>& rows, const std::vector<bool>& right);
+
 /// Registers `key new` and `key show`; the command that runs stores its outcome in `outcome`.
 void add_key_commands(CLI::App& app, std::optional<command_result>& outcome);
 
@@ -53,6 +58,10 @@ void add_key_commands(CLI::App& app, std::optional<command_result>& outcome);
 /// (the same command as `tx transfer`); the command that runs stores its outcome in `outcome`.
 /// Network commands go where `net` says.
 void add_tx_commands(CLI::App& app, std::optional<command_result>& outcome, network_options& net);
+
+/// Registers `sidechain register`, `activate`, `cease`, `list` and `entry`: the mainchain's
+/// sidechain registry (docs/sidechains.md).
+void add_sidechain_commands(CLI::App& app, std::optional<command_result>& outcome, network_options& net);
 
 /// Registers `chains`, `info`, `account` and `delegates`, which read the node's HTTP API.
 void add_node_commands(CLI::App& app, std::optional<command_result>& outcome, network_options& net);

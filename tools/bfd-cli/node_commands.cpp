@@ -57,26 +57,6 @@ std::variant<chain_answer, command_result> fetch_json(const read_options& o, con
   return chain_answer{chain, std::move(std::get<node_answer>(reply).body)};
 }
 
-// Prints `rows` (the first is the header) in aligned columns two spaces apart; a column whose
-// `right` entry is true aligns right (amounts and counts), the others left.
-void print_table(const std::vector<std::vector<std::string>>& rows, const std::vector<bool>& right) {
-  std::vector<std::size_t> width(rows.front().size(), 0);
-  for (const auto& row : rows)
-    for (std::size_t c = 0; c < row.size(); ++c)
-      width[c] = std::max(width[c], row[c].size());
-  for (const auto& row : rows) {
-    std::string line;
-    for (std::size_t c = 0; c < row.size(); ++c) {
-      if (c > 0)
-        line += "  ";
-      line += right[c] ? fmt::format("{:>{}}", row[c], width[c]) : fmt::format("{:<{}}", row[c], width[c]);
-    }
-    while (line.ends_with(' '))
-      line.pop_back();
-    fmt::print("{}\n", line);
-  }
-}
-
 // A height of a chain summary's "head" or "final" object, or "-" when the chain did not answer.
 std::string height_cell(const json& summary, std::string_view which) {
   const json& at = object_field(summary, which);
@@ -235,6 +215,24 @@ command_result command_failure(std::string reason, std::string detail, int exit_
 std::string initial_node_url() {
   const char* env = std::getenv("BFD_NODE");
   return env && *env ? env : default_node_url;
+}
+
+void print_table(const std::vector<std::vector<std::string>>& rows, const std::vector<bool>& right) {
+  std::vector<std::size_t> width(rows.front().size(), 0);
+  for (const auto& row : rows)
+    for (std::size_t c = 0; c < row.size(); ++c)
+      width[c] = std::max(width[c], row[c].size());
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      if (c > 0)
+        line += "  ";
+      line += right[c] ? fmt::format("{:>{}}", row[c], width[c]) : fmt::format("{:<{}}", row[c], width[c]);
+    }
+    while (line.ends_with(' '))
+      line.pop_back();
+    fmt::print("{}\n", line);
+  }
 }
 
 void add_node_option(CLI::App& command, std::string& url) {

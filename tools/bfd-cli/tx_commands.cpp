@@ -20,6 +20,7 @@
 #include "tools/bfd-cli/chain_target.hpp"
 #include "tools/bfd-cli/commands.hpp"
 #include "tools/bfd-cli/node_client.hpp"
+#include "tools/bfd-cli/submission.hpp"
 
 namespace bfd::cli {
 
@@ -27,8 +28,6 @@ namespace {
 
 /// Blocks after the node's head that a transfer stays valid when --expiry is not given.
 constexpr std::uint64_t default_expiry_margin = 1000;
-/// How often a waiting transfer asks the node where its transaction stands.
-constexpr std::chrono::milliseconds poll_interval{250};
 
 struct transfer_options {
   std::string key_file;
@@ -64,43 +63,12 @@ error about(const char* option, const error& e) {
   return make_error(e.code, std::string(option) + ": " + e.detail);
 }
 
-// A decimal integer in [0, max], digits only (CLI11 would wrap "-1" to 2^64-1).
-result<std::uint64_t> parse_uint(const char* option, const std::string& text, std::uint64_t max) {
-  std::uint64_t value = 0;
-  const char* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (text.empty() || ec != std::errc{} || ptr != end || value > max)
-    return make_error(errc::invalid_argument, fmt::format("{}: '{}' is not an integer from 0 to {}",
-                                                          option, text, max));
-  return value;
-}
-
 // The txs/{id} route of a transaction id given by the user: 64 hex characters.
 result<std::string> tx_route(const std::string& id) {
   auto parsed = fixed_from_hex<32>(id);
   if (!parsed)
     return make_error(errc::bad_hex, fmt::format("'{}' is not a transaction id (64 hex characters)", id));
   return "/txs/" + to_hex(*parsed);
-}
-
-// A node and the chain --chain names on it; a malformed --chain fails before any request.
-struct chain_endpoint {
-  node_client node;
-  chain_target chain;
-};
-
-std::variant<chain_endpoint, command_result> open_chain_endpoint(const network_options& net) {
-  auto sel = parse_chain_option(net.chain);
-  if (!sel)
-    return to_command_result(sel.error());
-  auto opened = node_client::open(net.node_url);
-  if (auto* failed = std::get_if<command_result>(&opened))
-    return *failed;
-  auto& node = std::get<node_client>(opened);
-  auto target = resolve_chain(node, *sel);
-  if (auto* failed = std::get_if<command_result>(&target))
-    return *failed;
-  return chain_endpoint{std::move(node), std::move(std::get<chain_target>(target))};
 }
 
 // The parts of a transfer that need no node: the key and the request without nonce and expiry.
@@ -173,82 +141,6 @@ command_result run_offline_transfer(const transfer_options& o) {
     return to_command_result(tx.error());
   fmt::print("{}\n", runtime::transaction_hex(*tx));
   return {};
-}
-
-// One line on stderr each time the transaction's standing changes.
-void print_progress(const std::string& id, const std::string& standing) {
-  fmt::print(stderr, "tx {}: {}\n", id.substr(0, 16), standing);
-  std::fflush(stderr);
-}
-
-// Polls GET …/txs/{id} of `chain` until the transaction is final or rejected, or `timeout` passes.
-command_result wait_for_finality(const node_client& node, const chain_target& chain, const std::string& id,
-                                 std::chrono::seconds timeout) {
-  using clock = std::chrono::steady_clock;
-  const auto deadline = clock::now() + timeout;
-  std::string last_standing;
-  std::string last_trouble;
-  for (;;) {
-    auto reply = node.get(chain.path("/txs/" + id));
-    if (auto* failed = std::get_if<command_result>(&reply)) {
-      // Busy or briefly unreachable nodes are asked again until the deadline; anything else ends.
-      const std::string& r = failed->reason;
-      if (r != "rate_limited" && r != "timeout" && r != "unavailable" && r != "connection_failed" &&
-          r != "read_failed")
-        return *failed;
-      last_trouble = r + ": " + failed->detail;
-    } else {
-      const json& body = std::get<node_answer>(reply).body;
-      std::string status = text_field(body, "status");
-      std::uint64_t height = number_field(body, "height");
-      std::string standing = status;
-      if (status == "included" || status == "final")
-        standing = fmt::format("{} at height {}", status, height);
-      if (standing != last_standing && status != "rejected")
-        print_progress(id, standing);
-      last_standing = standing;
-      if (status == "final") {
-        fmt::print("status: final\nheight: {}\nblock: {}\n", height, text_field(body, "block"));
-        return {};
-      }
-      if (status == "rejected") {
-        const json& reason = object_field(body, "reason");
-        return command_failure(text_field(reason, "code", "rejected"),
-                               fmt::format("the node rejected transaction {}: {}", id,
-                                           text_field(reason, "detail", "no detail")));
-      }
-    }
-    if (clock::now() + poll_interval > deadline) {
-      std::string last = last_standing.empty() ? last_trouble : last_standing;
-      return command_failure(
-        "timeout",
-        fmt::format("transaction {} not final after {} s (last: {}); it may still be included: "
-                    "bfd-cli tx get {}{}",
-                    id, timeout.count(), last.empty() ? "no answer" : last,
-                    chain.prefix.empty() ? "" : fmt::format("--chain {} ", chain.id), id),
-        2);
-    }
-    std::this_thread::sleep_for(poll_interval);
-  }
-}
-
-// Posts `tx` to the chain's txs route, prints its id and, unless `no_wait`, waits for finality.
-command_result submit(const chain_endpoint& at, const transaction& tx, const std::string& what, bool no_wait,
-                      std::chrono::seconds timeout) {
-  auto reply = at.node.post(at.chain.path("/txs"), json{{"hex", runtime::transaction_hex(tx)}});
-  if (auto* failed = std::get_if<command_result>(&reply))
-    return *failed;
-  std::string id = text_field(std::get<node_answer>(reply).body, "id", "");
-  if (id.empty())
-    id = runtime::transaction_json(tx)["id"].get<std::string>();
-  fmt::print("id: {}\n", id);
-  std::fflush(stdout);
-  fmt::print(stderr, "tx {}: submitted to {} chain {} ({})\n", id.substr(0, 16), at.node.url(), tx.chain, what);
-  if (no_wait) {
-    fmt::print("status: pending\n");
-    return {};
-  }
-  return wait_for_finality(at.node, at.chain, id, timeout);
 }
 
 command_result run_transfer(const transfer_options& o) {

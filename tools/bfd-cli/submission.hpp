@@ -1,0 +1,42 @@
+// Submitting a signed transaction to a node and following it to finality, shared by `transfer`,
+// `tx submit` and the `sidechain` commands.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <variant>
+
+#include "chains/core/error.hpp"
+#include "chains/primitives/transaction.hpp"
+#include "tools/bfd-cli/chain_target.hpp"
+#include "tools/bfd-cli/commands.hpp"
+#include "tools/bfd-cli/node_client.hpp"
+
+namespace bfd::cli {
+
+/// A decimal integer in [0, max], digits only (CLI11 would wrap "-1" to 2^64-1); errors name
+/// `option`.
+result<std::uint64_t> parse_uint(const char* option, const std::string& text, std::uint64_t max);
+
+/// A node and the chain --chain names on it.
+struct chain_endpoint {
+  node_client node;
+  chain_target chain;
+};
+
+/// Opens the node and resolves --chain on it; a malformed --chain fails before any request.
+std::variant<chain_endpoint, command_result> open_chain_endpoint(const network_options& net);
+
+/// Polls GET …/txs/{id} of `chain` until the transaction is final (prints status, height and
+/// block) or rejected (the node's reason), or `timeout` passes (exit code 2), with a progress
+/// line on stderr each time its standing changes.
+command_result wait_for_finality(const node_client& node, const chain_target& chain, const std::string& id,
+                                 std::chrono::seconds timeout);
+
+/// Posts `tx` to the chain's txs route, prints its id and, unless `no_wait`, waits for finality.
+/// `what` is shown in the "submitted" progress line.
+command_result submit(const chain_endpoint& at, const transaction& tx, const std::string& what, bool no_wait,
+                      std::chrono::seconds timeout);
+
+} // namespace bfd::cli
