@@ -4,9 +4,13 @@
 // not, and what is not a registered sidechain or not anchored yet is 404.
 #include <doctest/doctest.h>
 
+#include <array>
 #include <chrono>
+#include <cstdio>
+#include <fstream>
 #include <memory>
 #include <string>
+#include <sys/wait.h>
 
 #include "chains/sidechain/anchoring_proof.hpp"
 #include "chains/sidechain/chain_spec.hpp"
@@ -139,6 +143,26 @@ client_proof read_proof(const json& j) {
   return out;
 }
 
+/// Holds answers of this route against docs/openapi.yaml (tests/http/openapi_check.py --partial).
+void check_against_openapi(const std::vector<answer>& answers) {
+  json exchanges = json::array();
+  for (const auto& a : answers)
+    exchanges.push_back({{"method", "GET"}, {"route", "/v1/chains/{chain}/anchor/{height}"}, {"status", a.status},
+                         {"content_type", a.content_type}, {"body", a.text}});
+  test::temp_dir dir;
+  const auto file = (dir.path / "exchanges.json").string();
+  std::ofstream(file) << exchanges.dump(1);
+  std::string out;
+  FILE* p = ::popen(("python3 " BFD_SOURCE_DIR "/tests/http/openapi_check.py --partial " BFD_SOURCE_DIR
+                     "/docs/openapi.yaml " + file + " 2>&1").c_str(), "r");
+  REQUIRE(p);
+  std::array<char, 4096> buf{};
+  while (auto n = std::fread(buf.data(), 1, buf.size(), p))
+    out.append(buf.data(), n);
+  const int status = ::pclose(p);
+  CHECK_MESSAGE((WIFEXITED(status) && WEXITSTATUS(status) == 0), out);
+}
+
 } // namespace
 
 TEST_CASE("a sidechain block's anchoring proof from the API verifies against the mainchain's final header") {
@@ -146,7 +170,17 @@ TEST_CASE("a sidechain block's anchoring proof from the API verifies against the
   std::uint64_t g = 0;
   // Until an anchor of sidechain 2 is in a final mainchain block.
   std::uint64_t anchored = 0;
+  // Transfers beside the anchors, so the anchoring block's Merkle path has siblings.
+  std::uint64_t nonce = 0;
+  auto transfer = [&] {
+    auto r = node.client->Post("/v1/txs", hex_body(signed_transfer(nonce++, address_of(shared_network().accounts[1].pub), 1)),
+                               "application/json");
+    REQUIRE(r);
+    CHECK(r->status == 202);
+  };
   for (; g < 120 && anchored == 0; ++g) {
+    transfer();
+    transfer();
     node.run_slot(g);
     auto list = node.get("/v1/sidechains");
     REQUIRE(list.status == 200);
@@ -155,13 +189,13 @@ TEST_CASE("a sidechain block's anchoring proof from the API verifies against the
         anchored = s["anchored"]["height"].get<std::uint64_t>();
   }
   REQUIRE_MESSAGE(anchored >= 2, "no anchor of sidechain 2 after " << g << " slots");
+  for (auto end = g + 3; g < end; ++g)  // the anchoring block gets descendants: mainchain links
+    node.run_slot(g);
 
-  MESSAGE("anchored " << anchored << " after " << g << " slots");
   const std::uint64_t h = anchored - 2;  // two sidechain links below the anchored header
   auto a = node.get("/v1/chains/2/anchor/" + std::to_string(h));
   REQUIRE_MESSAGE(a.status == 200, a.text);
   CHECK(a.body["verified"] == true);
-  MESSAGE(a.text);
   CHECK(a.body["chain"] == side);
   CHECK(a.body["height"] == h);
   CHECK(a.body["sidechain_links"].size() == 2);
@@ -178,6 +212,8 @@ TEST_CASE("a sidechain block's anchoring proof from the API verifies against the
   REQUIRE(hash);
   const anchored_block claim{side, h, *hash};
   auto p = read_proof(a.body);
+  CHECK_FALSE(p.proof.mainchain_links.empty());
+  CHECK(p.proof.inclusion.leaf_count > 1);
   CHECK(verify_anchoring(p.proof, trusted, p.binding, claim));
 
   SUBCASE("a tampered Merkle path fails") {
@@ -209,11 +245,18 @@ TEST_CASE("a sidechain block's anchoring proof from the API verifies against the
                            anchored_block{side, anchored, header_hash(tp.proof.anchored)}));
   }
   SUBCASE("what is not a registered sidechain, or not anchored yet, is 404; a malformed path 400") {
-    check_error(node.get("/v1/chains/1/anchor/0"), 404, "not_found");    // the mainchain
-    check_error(node.get("/v1/chains/99/anchor/0"), 404, "not_found");   // not registered
-    check_error(node.get("/v1/chains/2/anchor/" + std::to_string(anchored + 1000)), 404, "not_found");
-    check_error(node.get("/v1/chains/2/anchor/x"), 400, "invalid_argument");
-    check_error(node.get("/v1/chains/two/anchor/1"), 400, "invalid_argument");
-    check_error(node.get("/v1/chains/2/anchor/18446744073709551616"), 400, "invalid_argument");
+    std::vector<answer> answers{a};
+    auto refused = [&](const std::string& path, int status, std::string_view code) {
+      answers.push_back(node.get(path));
+      check_error(answers.back(), status, code);
+    };
+    refused("/v1/chains/1/anchor/0", 404, "not_found");   // the mainchain
+    refused("/v1/chains/99/anchor/0", 404, "not_found");  // not registered
+    refused("/v1/chains/3/anchor/0", 404, "not_found");   // registered, never anchored
+    refused("/v1/chains/2/anchor/" + std::to_string(anchored + 1000), 404, "not_found");
+    refused("/v1/chains/2/anchor/x", 400, "invalid_argument");
+    refused("/v1/chains/two/anchor/1", 400, "invalid_argument");
+    refused("/v1/chains/2/anchor/18446744073709551616", 400, "invalid_argument");
+    check_against_openapi(answers);
   }
 }
