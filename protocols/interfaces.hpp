@@ -15,6 +15,8 @@ namespace bfd {
 
 using timer_atom = caf::atom_constant<caf::atom("timer")>;
 using sidechains_atom = caf::atom_constant<caf::atom("sidechains")>;
+using anchor_atom = caf::atom_constant<caf::atom("anchor")>;
+using headers_atom = caf::atom_constant<caf::atom("headers")>;
 
 /// One sidechain as the mainchain's final registry state holds it (protocols/sidechain_views.hpp
 /// builds these from a registry and decodes the entry).
@@ -34,6 +36,47 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, sidechain_view& x) {
   return f(caf::meta::type_name("bfd::sidechain_view"), x.id, x.status, x.registered_height, x.activated_height,
            x.ceased_height, x.anchored_height, x.anchored_hash, x.genesis_hash, x.entry);
+}
+
+/// What the mainchain holds of the anchoring of sidechain `id` at height `h` (anchor_atom): the
+/// kept anchor covering h in the final registry, the anchor transaction with its place and
+/// Merkle path in the anchoring block, that block's header and the headers above it up to the
+/// final one (at most max_mainchain_links). Headers travel as canonical bytes, decoded by the asker.
+struct anchor_evidence {
+  std::uint16_t code = 0;  ///< errc::ok, or why there is no evidence (detail says more)
+  std::string detail;
+  std::uint64_t sidechain_height = 0;  ///< the anchored sidechain header's height
+  hash256 header_hash;                 ///< and its hash
+  std::uint64_t mainchain_height = 0;  ///< the block holding the anchor transaction
+  tx_envelope tx;                      ///< the anchor transaction
+  std::uint64_t index = 0;             ///< its position in that block
+  std::uint64_t leaf_count = 0;        ///< the block's transaction count
+  std::vector<hash256> siblings;       ///< its Merkle path in the block's tx root
+  bytes mainchain_block;               ///< the anchoring block's header
+  std::vector<bytes> mainchain_links;  ///< headers mainchain_height+1 .. up to the final one
+  std::uint64_t final_height = 0;      ///< the chain's final height when it answered
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, anchor_evidence& x) {
+  return f(caf::meta::type_name("bfd::anchor_evidence"), x.code, x.detail, x.sidechain_height, x.header_hash,
+           x.mainchain_height, x.tx, x.index, x.leaf_count, x.siblings, x.mainchain_block, x.mainchain_links,
+           x.final_height);
+}
+
+/// Most headers one headers_atom request returns.
+inline constexpr std::uint64_t max_headers_per_request = 1024;
+
+/// Consecutive headers of a chain's best chain (headers_atom), as canonical bytes from `from`
+/// upwards; it stops early at the first height this node lacks.
+struct header_range {
+  std::uint64_t from = 0;
+  std::vector<bytes> headers;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, header_range& x) {
+  return f(caf::meta::type_name("bfd::header_range"), x.from, x.headers);
 }
 
 /// A VM's public summary (for queries, logs and the HTTP bridge).
@@ -154,6 +197,11 @@ using chain_actor = caf::typed_actor<
   caf::replies_to<cert_atom>::with<certificate_envelope>,
   /// The sidechain registry of the final state (empty on a chain without the registry module).
   caf::replies_to<sidechains_atom>::with<std::vector<sidechain_view>>,
+  /// The mainchain's evidence that sidechain block (id, height) is anchored, from the final
+  /// registry (code not_found when there is none).
+  caf::replies_to<anchor_atom, std::uint32_t, std::uint64_t>::with<anchor_evidence>,
+  /// Headers [from, to] of the best chain (at most max_headers_per_request).
+  caf::replies_to<headers_atom, std::uint64_t, std::uint64_t>::with<header_range>,
   /// A peer node's chain actor: relay to it, and catch up from it.
   caf::reacts_to<peer_atom, caf::actor>>;
 

@@ -59,6 +59,8 @@ void register_interfaces(caf::actor_system_config& cfg) {
   cfg.add_message_type<account_summary>("bfd::account_summary");
   cfg.add_message_type<sidechain_view>("bfd::sidechain_view");
   cfg.add_message_type<std::vector<sidechain_view>>("std::vector<bfd::sidechain_view>");
+  cfg.add_message_type<anchor_evidence>("bfd::anchor_evidence");
+  cfg.add_message_type<header_range>("bfd::header_range");
   cfg.add_message_type<admission>("bfd::admission");
   cfg.add_message_type<tx_status>("bfd::tx_status");
   cfg.add_message_type<address>("bfd::address");

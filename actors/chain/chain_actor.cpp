@@ -10,6 +10,7 @@
 #include <caf/typed_event_based_actor.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/chain/chain_queries.hpp"
 #include "actors/kill_point.hpp"
 #include "chains/core/hex.hpp"
 #include "chains/codec/block_codec.hpp"
@@ -674,12 +675,15 @@ chain_actor::behavior_type chain_impl(chain_pointer self, std::shared_ptr<chain_
     },
     [=](height_atom, std::uint64_t height) {
       auto& st = self->state;
-      if (auto b = st.engine->best_validated_at(height))
-        return block_envelope{b->blk};
-      if (st.store && height < st.engine->final_height())
-        if (auto stored = st.store->block_at(height); stored && *stored)
-          return block_envelope{std::move(**stored)};
-      return block_envelope{};
+      return block_at_height(*st.engine, st.store ? &*st.store : nullptr, height);
+    },
+    [=](headers_atom, std::uint64_t from, std::uint64_t to) {
+      auto& st = self->state;
+      return headers_between(*st.engine, st.store ? &*st.store : nullptr, from, to);
+    },
+    [=](anchor_atom, std::uint32_t id, std::uint64_t height) {
+      auto& st = self->state;
+      return anchor_evidence_of(*st.engine, st.store ? &*st.store : nullptr, id, height);
     },
     [=](tx_atom, const hash256& id) {
       auto& st = self->state;

@@ -42,7 +42,8 @@ const std::vector<route_spec>& routes() {
       {"GET", "/v1/delegates"}, {"GET", "/v1/schedule"},          {"GET", "/v1/certificate"},
     };
     std::vector<route_spec> all = {{"GET", "/healthz"}, {"GET", "/metrics"}, {"GET", "/v1/chains"},
-                                   {"GET", "/v1/chains/{chain}"}, {"GET", "/v1/sidechains"}};
+                                   {"GET", "/v1/chains/{chain}"}, {"GET", "/v1/sidechains"},
+                                   {"GET", "/v1/chains/{chain}/anchor/{height}"}};
     for (const auto& r : chain_routes) {
       all.push_back(r);
       all.push_back({r.method, "/v1/chains/{chain}" + r.path.substr(3)});
@@ -223,6 +224,7 @@ void bridge_core::install() {
   register_account_routes(*this);
   register_delegate_routes(*this);
   register_metrics_routes(*this);
+  register_anchor_routes(*this);
 }
 
 handled bridge_core::before_routing(const httplib::Request& req, httplib::Response& res) {

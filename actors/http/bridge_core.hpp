@@ -258,5 +258,7 @@ void register_account_routes(bridge_core& core);
 void register_delegate_routes(bridge_core& core);
 /// GET /metrics.
 void register_metrics_routes(bridge_core& core);
+/// GET /v1/chains/{chain}/anchor/{height}.
+void register_anchor_routes(bridge_core& core);
 
 } // namespace bfd::http

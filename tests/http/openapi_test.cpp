@@ -105,6 +105,10 @@ TEST_CASE("every route's real answers match docs/openapi.yaml") {
   CHECK(r.get("/v1/chains/{chain}/info", "/v1/chains/2/info").status == 404);
   CHECK(r.get("/v1/chains/{chain}/info", "/v1/chains/99999999999/info").status == 400);
   CHECK(r.post("/v1/chains/{chain}/txs", "/v1/chains/2/txs", hex_body(tx)).status == 404);
+  // Anchoring proofs: sidechain 2 is registered, not anchored here (tests/http/anchor_test.cpp
+  // checks a served proof against the spec).
+  CHECK(r.get("/v1/chains/{chain}/anchor/{height}", "/v1/chains/2/anchor/1").status == 404);
+  CHECK(r.get("/v1/chains/{chain}/anchor/{height}", "/v1/chains/2/anchor/x").status == 400);
 
   test::temp_dir dir;
   const auto file = (dir.path / "exchanges.json").string();

@@ -1,0 +1,106 @@
+#include "actors/chain/chain_queries.hpp"
+
+#include <algorithm>
+#include <string>
+#include <variant>
+
+#include "chains/merkle/merkle.hpp"
+#include "chains/sidechain/anchoring_proof.hpp"
+#include "chains/sidechain/registry_module.hpp"
+
+namespace bfd {
+
+block_envelope block_at_height(const chain_engine& engine, chain_store* store, std::uint64_t height) {
+  if (auto b = engine.best_validated_at(height))
+    return block_envelope{b->blk};
+  if (store && height < engine.final_height())
+    if (auto stored = store->block_at(height); stored && *stored)
+      return block_envelope{std::move(**stored)};
+  return block_envelope{};
+}
+
+header_range headers_between(const chain_engine& engine, chain_store* store, std::uint64_t from, std::uint64_t to) {
+  header_range out;
+  out.from = from;
+  if (to < from)
+    return out;
+  const auto last = std::min(to, from + (max_headers_per_request - 1));
+  for (auto h = from; h <= last; ++h) {
+    auto b = block_at_height(engine, store, h);
+    if (!b)
+      break;
+    out.headers.push_back(codec::encode(b->header));
+  }
+  return out;
+}
+
+namespace {
+
+anchor_evidence refused(errc code, std::string detail) {
+  anchor_evidence out;
+  out.code = static_cast<std::uint16_t>(code);
+  out.detail = std::move(detail);
+  return out;
+}
+
+} // namespace
+
+anchor_evidence anchor_evidence_of(const chain_engine& engine, chain_store* store, std::uint32_t id,
+                                   std::uint64_t height) {
+  // The final registry: what every node agrees on, and whose anchoring blocks are all final.
+  const auto* reg = find_registry(engine.final_state());
+  if (!reg)
+    return refused(errc::not_found, "this chain keeps no sidechain registry");
+  const auto* info = reg->find(id);
+  if (!info)
+    return refused(errc::not_found, "chain " + std::to_string(id) + " is not a registered sidechain");
+  const auto anchor = reg->anchor_covering(id, height);
+  if (!anchor)
+    return refused(errc::not_found, "no kept anchor of sidechain " + std::to_string(id) + " covers height "
+                                      + std::to_string(height) + " (anchored up to height "
+                                      + std::to_string(info->anchored_height) + ")");
+  if (anchor->sidechain_height - height > registry_bounds::max_anchor_interval)
+    return refused(errc::not_found, "height " + std::to_string(height) + " lies more than "
+                                      + std::to_string(registry_bounds::max_anchor_interval)
+                                      + " headers below the oldest kept anchor of sidechain " + std::to_string(id));
+  const auto blk = block_at_height(engine, store, anchor->mainchain_height);
+  if (!blk)
+    return refused(errc::not_found, "the anchoring block " + std::to_string(anchor->mainchain_height)
+                                      + " is not on this node");
+  anchor_evidence out;
+  out.sidechain_height = anchor->sidechain_height;
+  out.header_hash = anchor->header_hash;
+  out.mainchain_height = anchor->mainchain_height;
+  out.final_height = engine.final_height();
+  std::vector<hash256> entries;
+  entries.reserve(blk->txs.size());
+  std::optional<std::uint64_t> index;
+  for (std::size_t i = 0; i < blk->txs.size(); ++i) {
+    const auto& tx = blk->txs[i];
+    entries.push_back(entry_hash(tx));
+    if (const auto* a = std::get_if<sidechain_anchor_tx>(&tx.payload); a && !index && a->body
+        && a->body->id == id && a->body->header.height == anchor->sidechain_height)
+      index = i;
+  }
+  if (!index)
+    return refused(errc::storage_corrupt, "the anchoring block " + std::to_string(anchor->mainchain_height)
+                                            + " holds no anchor of sidechain " + std::to_string(id) + " at height "
+                                            + std::to_string(anchor->sidechain_height));
+  auto path = make_merkle_proof(entries, *index);
+  out.tx = tx_envelope{blk->txs[*index]};
+  out.index = path->index;
+  out.leaf_count = path->leaf_count;
+  out.siblings = std::move(path->siblings);
+  out.mainchain_block = codec::encode(blk->header);
+  // Up to the final header, or as far as one proof may reach.
+  const auto to = std::min<std::uint64_t>(out.final_height, anchor->mainchain_height + max_mainchain_links);
+  if (to > anchor->mainchain_height) {
+    auto links = headers_between(engine, store, anchor->mainchain_height + 1, to);
+    if (links.headers.size() != to - anchor->mainchain_height)
+      return refused(errc::not_found, "mainchain headers above the anchoring block are missing on this node");
+    out.mainchain_links = std::move(links.headers);
+  }
+  return out;
+}
+
+} // namespace bfd

@@ -1,0 +1,27 @@
+// Read-only queries a chain actor answers from its engine and store: blocks and headers by height,
+// and the mainchain's evidence that a sidechain block is anchored. Internal to actors/chain.
+#pragma once
+
+#include <cstdint>
+
+#include "chains/consensus/chain_engine.hpp"
+#include "chains/storage/chain_store.hpp"
+#include "protocols/interfaces.hpp"
+
+namespace bfd {
+
+/// The best chain's block at `height`: from memory, else (below the final height) from `store`
+/// (which may be null); an empty envelope when this node has none.
+block_envelope block_at_height(const chain_engine& engine, chain_store* store, std::uint64_t height);
+
+/// Headers [from, to] of the best chain, at most max_headers_per_request, stopping at the
+/// first height this node lacks.
+header_range headers_between(const chain_engine& engine, chain_store* store, std::uint64_t from, std::uint64_t to);
+
+/// The evidence that block `height` of sidechain `id` is anchored, from the final registry:
+/// code not_found when the chain keeps no registry, `id` is not registered, or no kept anchor
+/// covers `height`.
+anchor_evidence anchor_evidence_of(const chain_engine& engine, chain_store* store, std::uint32_t id,
+                                   std::uint64_t height);
+
+} // namespace bfd
