@@ -12,6 +12,7 @@
 
 #include "chains/consensus/chain_state.hpp"
 #include "chains/core/hex.hpp"
+#include "chains/sidechain/registry_module.hpp"
 #include "chains/crypto/keys.hpp"
 #include "config/topology.hpp"
 
@@ -962,4 +963,33 @@ TEST_CASE("config/three-nodes.toml hosts each sidechain on two nodes that hold a
   for (const auto& v : moved->chains[2].validators)
     CHECK(v.node == "a");
   CHECK(*make_sidechain_entry(moved->chains[2], *g) == *make_sidechain_entry(t->chains[2], *g));
+}
+
+TEST_CASE("registry_authority gives the mainchain the registry module; a bad key is refused with its position") {
+  auto with_authority = [](const std::string& value) {
+    std::string h = head;
+    h.replace(h.find("miss_limit = 5\n"), 15, "miss_limit = 5\nregistry_authority = " + value + "\n");
+    return h;
+  };
+  auto t = parse_topology(with_authority("\"" + pub1 + "\"") + node_a + delegate_a, "t.toml");
+  REQUIRE_MESSAGE(t.has_value(), t.error().message());
+  REQUIRE(t->network.genesis->registry_authority);
+  CHECK(to_hex(*t->network.genesis->registry_authority) == pub1);
+  const bfd::address none[1]{};
+  auto g = make_genesis_config(*t, std::span<const bfd::address>(none, 0), 0);
+  REQUIRE_MESSAGE(g.has_value(), g.error().message());
+  CHECK(g->modules.has(module_id::registry));
+  REQUIRE(g->registry);
+  CHECK(g->registry->authority == *t->network.genesis->registry_authority);
+  CHECK(g->registry->sidechains.empty());
+  // Without it: no registry module.
+  auto plain = parse_topology(head + node_a + delegate_a, "t.toml");
+  REQUIRE(plain.has_value());
+  auto pg = make_genesis_config(*plain, std::span<const bfd::address>(none, 0), 0);
+  REQUIRE(pg.has_value());
+  CHECK_FALSE(pg->modules.has(module_id::registry));
+
+  CHECK(error_of(with_authority("\"" + std::string(64, 'f') + "\"") + node_a + delegate_a)
+        == "t.toml:14:22: 'registry_authority' in [network.genesis] must be 64 hex digits of the registry "
+           "authority's x-only public key, from bfd-cli key show FILE, got \"" + std::string(64, 'f') + "\"");
 }

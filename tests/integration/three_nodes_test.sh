@@ -230,6 +230,21 @@ check_chains() {  # TOPOLOGY: every sidechain final at height >= 3 on its hosts,
 }
 [ "$(chain_hosts "$topology" | wc -l)" -ge 3 ] || fail "three-nodes.toml has fewer than three sidechains"
 check_chains "$topology"
+# The mainchain's registry holds the sidechains from its genesis; their hosts anchor them.
+anchored_on() {  # node, chain id -> the anchored height in the node's final registry (or none)
+  curl -s --max-time 2 "http://127.0.0.1:${port[$1]}/v1/sidechains" | python3 -c '
+import json, sys
+try:
+    s = [x for x in json.load(sys.stdin)["sidechains"] if x["id"] == '"$2"']
+    print(s[0]["anchored"]["height"] if s and s[0]["status"] == "active" else "none")
+except Exception:
+    print("none")'
+}
+anchored_at_least() { local h; h=$(anchored_on "$1" "$2"); [ "$h" != none ] && [ "$h" -ge "$3" ]; }
+for id in $(chain_hosts "$topology" | cut -d' ' -f1); do
+  wait_until 60 anchored_at_least c "$id" 1 && ok "sidechain $id is registered and anchored on the mainchain (node c sees #$(anchored_on c "$id"))" ||
+    fail "sidechain $id is not anchored on the mainchain (node c: $(anchored_on c "$id"))"
+done
 
 # SIGKILL node c (22% of the power): a and b hold 78% > 2/3 and keep finalizing.
 kill -9 "${pid[c]}"
