@@ -46,10 +46,12 @@ struct running_chain {
 
   chain_id id() const { return net.config.chain; }
 
-  transaction tx(const key_pair& sender, tx_payload payload) {
+  /// A signed transaction with the sender's next nonce; `probe`: for admission only (the nonce is
+  /// not used up).
+  transaction tx(const key_pair& sender, tx_payload payload, bool probe = false) {
     transaction t;
     t.chain = id();
-    t.nonce = nonces[sender.pub]++;
+    t.nonce = probe ? nonces[sender.pub] : nonces[sender.pub]++;
     t.fee = 0;
     t.expiry = 100'000;
     t.payload = std::move(payload);
@@ -204,9 +206,9 @@ struct peg_pair {
   }
 };
 
-transaction with_bundle(running_chain& c, const key_pair& k, const peg::delivery_bundle& b, bool ack) {
+transaction with_bundle(running_chain& c, const key_pair& k, const peg::delivery_bundle& b, bool ack, bool probe = false) {
   auto body = std::make_shared<const peg::delivery_bundle>(b);
-  return ack ? c.tx(k, peg_acknowledge_tx{body}) : c.tx(k, peg_receive_tx{body});
+  return ack ? c.tx(k, peg_acknowledge_tx{body}, probe) : c.tx(k, peg_receive_tx{body}, probe);
 }
 
 } // namespace
@@ -247,15 +249,15 @@ TEST_CASE("BFDT goes from the mainchain to a sidechain and back through proven m
   // A forged amount is refused (the proof no longer holds).
   auto forged = delivery;
   std::get<peg::asset_transfer>(std::get<peg::peg_message>(forged.entry).payload).value *= 100;
-  CHECK(p.side.builder.check_transaction(with_bundle(p.side, users[3], forged, false), signature_check::verify).error().code
+  CHECK(p.side.builder.check_transaction(with_bundle(p.side, users[3], forged, false, true), signature_check::verify).error().code
         == errc::bad_proof);
   const auto& recv_block = p.side_block({with_bundle(p.side, users[3], delivery, false)});
   const auto hr = recv_block.header.height;
-  CHECK(p.side_peg().peg_ledger().voucher_balance("peg/0/BFDT", bob) == 10 * units_per_bfdt);
+  CHECK(p.side_peg().peg_ledger().voucher_balance("peg/1/BFDT", bob) == 10 * units_per_bfdt);
   REQUIRE(p.side_peg().outbox_entries().size() == 1);
   CHECK(std::get<peg::peg_ack>(p.side_peg().outbox_entries()[0]).success());
   // A replay changes nothing: refused at admission.
-  CHECK(p.side.builder.check_transaction(with_bundle(p.side, users[3], delivery, false), signature_check::verify).error().code
+  CHECK(p.side.builder.check_transaction(with_bundle(p.side, users[3], delivery, false, true), signature_check::verify).error().code
         == errc::duplicate);
 
   // 3. The acknowledgement goes back: the sidechain's header is anchored, the ack delivered.
@@ -264,13 +266,13 @@ TEST_CASE("BFDT goes from the mainchain to a sidechain and back through proven m
   const auto ack = p.side.bundle(hr, 0, p.side_states.at(hr - 1));
   p.main_block({with_bundle(p.main, users[3], ack, true)});
   CHECK(p.main_peg().peg_ledger().state_of(msg.id) == peg::message_state::delivered);
-  CHECK(p.main.builder.check_transaction(with_bundle(p.main, users[3], ack, true), signature_check::verify).error().code
+  CHECK(p.main.builder.check_transaction(with_bundle(p.main, users[3], ack, true, true), signature_check::verify).error().code
         == errc::wrong_status);
 
   // 4. The way back: the voucher is burned on the sidechain and BFDT released on the mainchain.
-  const auto& back_block = p.side_block({p.side.tx(users[1], peg_send_tx{mainchain_id, carol, "peg/0/BFDT", 4 * units_per_bfdt, 100'000})});
+  const auto& back_block = p.side_block({p.side.tx(users[1], peg_send_tx{mainchain_id, carol, "peg/1/BFDT", 4 * units_per_bfdt, 100'000})});
   const auto hb = back_block.header.height;
-  CHECK(p.side_peg().peg_ledger().voucher_balance("peg/0/BFDT", bob) == 6 * units_per_bfdt);
+  CHECK(p.side_peg().peg_ledger().voucher_balance("peg/1/BFDT", bob) == 6 * units_per_bfdt);
   const auto back_msg = std::get<peg::peg_message>(p.side_peg().outbox_entries().at(0));
   p.side_final(hb);
   p.anchor();
