@@ -288,3 +288,25 @@ TEST_CASE("BFDT goes from the mainchain to a sidechain and back through proven m
   p.side_block({with_bundle(p.side, users[3], p.main.bundle(hrel, 0, p.main_states.at(hrel - 1)), true)});
   CHECK(p.side_peg().peg_ledger().state_of(back_msg.id) == peg::message_state::delivered);
 }
+
+TEST_CASE("a chain without the peg module refuses kinds 10-15 and keeps its state root") {
+  network plain;
+  auto [st, g] = plain.genesis();
+  auto with = plain;
+  with.config.modules = module_set::standard().with(module_id::peg);
+  CHECK(with.genesis().second.header.state_root != g.header.state_root);
+  CHECK(g.header.outbox_root == merkle_root({}));
+  transaction tx;
+  tx.chain = mainchain_id;
+  tx.expiry = 100;
+  tx.payload = peg_send_tx{side_id, address_of(plain.users[1].pub), "BFDT", 1, 10};
+  sign_transaction(tx, plain.users[0], hash256{});
+  CHECK(st.check_transaction(tx, signature_check::verify).error().code == errc::kind_not_enabled);
+  // With the module but no such counterparty, the send is refused by the peg's own rule.
+  auto [pst, pg] = with.genesis();
+  CHECK(pst.check_transaction(tx, signature_check::verify).error().code == errc::unknown_chain);
+  // The payload survives the transaction codec.
+  auto back = codec::decode_transaction(codec::encode(tx));
+  REQUIRE(back);
+  CHECK(back->payload == tx.payload);
+}
