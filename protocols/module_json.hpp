@@ -4,3 +4,4 @@
 #include "protocols/consensus_json.hpp"
 #include "protocols/token_json.hpp"
 #include "protocols/registry_json.hpp"
+#include "protocols/peg_json.hpp"

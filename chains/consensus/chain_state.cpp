@@ -63,7 +63,7 @@ result<std::pair<chain_state, block>> chain_state::genesis(const genesis_config&
   if (auto added = st.add_modules(std::move(modules)); !added)
     return added.error();
   const block_context gctx{config.chain, 0, public_key{}, block_pool_address(), config.params.genesis_time_ms,
-                           &st.consensus_.active()};
+                           &st.consensus_.active(), nullptr};
   for (auto& m : st.extra_)
     if (auto done = m->genesis(gctx, st.ledger_); !done)
       return make_error(done.error().code, fmt::format("{} module genesis: {}", to_string(m->id()), done.error().detail));
@@ -203,7 +203,7 @@ status chain_state::check_transaction(const transaction& tx, signature_check sig
     if (!ext)
       return make_error(errc::kind_not_enabled, fmt::format("chain {} has no {} module state", chain(), to_string(m)));
     block_context ctx{chain(), head_.height + 1, public_key{}, block_pool_address(), head_.timestamp_ms,
-                      &consensus_.active()};
+                      &consensus_.active(), this};
     if (auto st = ext->check(tx, ctx, ledger_); !st)
       return st;
   }
@@ -233,6 +233,18 @@ status chain_state::apply_transaction(const transaction& tx, const block_context
   return ext->apply(tx, ctx, ledger_);
 }
 
+void chain_state::begin_block(const block_context& ctx) {
+  for (auto& m : extra_)
+    m->begin_block(ctx);
+}
+
+hash256 chain_state::block_outbox_root() const {
+  for (const auto& m : extra_)
+    if (auto r = m->outbox_root())
+      return *r;
+  return merkle_root({});
+}
+
 status chain_state::end_block(const block_context& ctx) {
   for (auto& m : extra_)
     if (auto st = m->end_block(ctx, ledger_); !st)
@@ -242,7 +254,9 @@ status chain_state::end_block(const block_context& ctx) {
 
 status chain_state::apply_body(const block& b, signature_check sigs) {
   const auto& h = b.header;
-  const block_context ctx{chain(), h.height, h.producer, block_pool_address(), h.timestamp_ms, &consensus_.active()};
+  const block_context ctx{chain(), h.height, h.producer, block_pool_address(), h.timestamp_ms, &consensus_.active(),
+                          this};
+  begin_block(ctx);
   amount fees = 0;
   for (std::size_t i = 0; i < b.txs.size(); ++i) {
     const auto& tx = b.txs[i];
@@ -286,8 +300,10 @@ status chain_state::check_and_advance(const block& b, const prechecked* known) {
     return make_error(errc::wrong_slot, "round and slot go backwards");
   if (!known && transactions_root(b) != h.tx_root)
     return make_error(errc::bad_merkle_root, "tx_root does not match the transactions");
-  if (h.outbox_root != merkle_root({}))
-    return make_error(errc::bad_merkle_root, "outbox_root must be empty: no cross-chain messages yet");
+  // A chain whose modules write no outbox carries the empty root; otherwise the root is
+  // compared after the body ran (apply_block).
+  if (extra_.empty() && h.outbox_root != merkle_root({}))
+    return make_error(errc::bad_merkle_root, "outbox_root must be empty: this chain writes no cross-chain messages");
   if (h.round < consensus_.round().number)
     return make_error(errc::wrong_slot, fmt::format("round {} is over", h.round));
   // Authenticate before paying for anything the header claims, and bound the rounds it may
@@ -327,6 +343,8 @@ status chain_state::apply_block(const block& b, signature_check sigs, const prec
     return fail(st.error());
   if (auto st = apply_body(b, sigs); !st)
     return fail(st.error());
+  if (block_outbox_root() != h.outbox_root)
+    return fail(make_error(errc::bad_merkle_root, "outbox_root does not match the block's cross-chain messages"));
   if (state_root() != h.state_root)
     return fail(make_error(errc::bad_state_root, "state root differs from the header's"));
   head_ = h;
@@ -360,7 +378,9 @@ result<block> chain_state::build_block(const block_template& t, std::span<const 
     return make_error(errc::wrong_slot, "round is over");
   }
   consensus_.advance_to_round(t.round);
-  const block_context ctx{chain(), h.height, t.producer, block_pool_address(), t.timestamp_ms, &consensus_.active()};
+  const block_context ctx{chain(), h.height, t.producer, block_pool_address(), t.timestamp_ms, &consensus_.active(),
+                          this};
+  begin_block(ctx);
   amount fees = 0;
   for (const auto& tx : candidates) {
     if (b.txs.size() >= t.max_txs)
@@ -405,6 +425,7 @@ result<block> chain_state::build_block(const block_template& t, std::span<const 
   } else {
     h.tx_root = transactions_root(b);
   }
+  h.outbox_root = block_outbox_root();
   h.state_root = state_root();
   if (kept) {
     kept->changes = changes();

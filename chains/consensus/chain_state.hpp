@@ -17,6 +17,7 @@
 namespace bfd {
 
 struct registry_genesis;  // chains/sidechain/registry_module.hpp
+struct peg_genesis;       // chains/peg/peg_module.hpp
 
 /// Everything that defines a chain's first block.
 struct genesis_config {
@@ -29,6 +30,10 @@ struct genesis_config {
   /// The registry module's genesis (its authority and the sidechains active from the start);
   /// required when `modules` has the registry.
   std::shared_ptr<const registry_genesis> registry;
+  /// The peg module's genesis (the native denom and the counterparties' trust points); when
+  /// null, the peg module starts with "BFDT" and no trust points (the mainchain's case). Not
+  /// part of the genesis state root (docs/peg.md).
+  std::shared_ptr<const peg_genesis> peg;
 };
 
 /// Owns a state module and copies it deeply, so chain states keep value semantics.
@@ -182,6 +187,9 @@ private:
   status check_enabled(const transaction& tx) const;
   state_module* find_module(module_id id) const noexcept;
   status end_block(const block_context& ctx);
+  void begin_block(const block_context& ctx);
+  // The outbox root the current block's modules wrote (the empty root when none writes one).
+  hash256 block_outbox_root() const;
 
   ledger ledger_;
   consensus_state consensus_;

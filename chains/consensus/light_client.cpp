@@ -5,12 +5,29 @@
 namespace bfd {
 
 state_proof make_state_proof(const chain_state& st) {
-  return state_proof{st.accounts().state_root(), st.consensus().root_parts()};
+  state_proof p{st.accounts().state_root(), st.consensus().root_parts(), {}};
+  for (const auto& m : st.state_modules())
+    if (auto r = m->root())
+      p.modules.emplace_back(static_cast<std::uint8_t>(m->id()), *r);
+  return p;
 }
 
 status light_client::trust_from(const block_header& header, const state_proof& proof) {
   const auto consensus_root = consensus_state::root_of(proof.consensus);
-  if (tagged_hash(hash_tag::state, proof.ledger_root.view(), consensus_root.view()) != header.state_root)
+  // The formula of chain_state::state_root.
+  hash256 root;
+  if (proof.modules.empty()) {
+    root = tagged_hash(hash_tag::state, proof.ledger_root.view(), consensus_root.view());
+  } else {
+    bytes all(proof.ledger_root.begin(), proof.ledger_root.end());
+    all.insert(all.end(), consensus_root.begin(), consensus_root.end());
+    for (const auto& [id, r] : proof.modules) {
+      all.push_back(static_cast<byte>(id));
+      all.insert(all.end(), r.begin(), r.end());
+    }
+    root = tagged_hash(hash_tag::state, all);
+  }
+  if (root != header.state_root)
     return make_error(errc::bad_proof, "the state proof does not reproduce the header's state root");
   auto st = consensus_state::restore(proof.consensus.scalars, {});
   if (!st)

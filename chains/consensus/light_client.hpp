@@ -5,6 +5,8 @@
 
 #include <map>
 #include <optional>
+#include <utility>
+#include <vector>
 
 #include "chains/consensus/chain_state.hpp"
 #include "chains/consensus/confirmation.hpp"
@@ -17,6 +19,9 @@ namespace bfd {
 struct state_proof {
   hash256 ledger_root;
   consensus_state::root_parts_t consensus;
+  /// The roots of the chain's other state modules that have one, in id order (empty for a
+  /// chain with token and consensus only).
+  std::vector<std::pair<std::uint8_t, hash256>> modules;
 };
 
 /// The state proof of a full state (what a node serves for a header it holds the state of).

@@ -16,7 +16,7 @@ enum class hash_tag {
   merkle_leaf,   ///< "bfd/merkle/leaf": a Merkle leaf
   merkle_node,   ///< "bfd/merkle/node": an inner Merkle node
   merkle_empty,  ///< "bfd/merkle/empty": the root of an empty tree
-  peg,           ///< "bfd/peg": cross-chain peg message
+  peg,           ///< "bfd/peg": the peg module's light clients of its counterparties
   confirmation,  ///< "bfd/confirm": a delegate's finality vote
   address,       ///< "bfd/address": address derivation from a public key
   account,       ///< "bfd/account": an account leaf of the state tree

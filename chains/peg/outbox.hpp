@@ -23,6 +23,13 @@ public:
   /// Appends an entry; returns its index.
   std::uint64_t add(outbox_entry e);
   const std::vector<outbox_entry>& entries() const noexcept { return entries_; }
+  /// Keeps the first `count` entries (undo).
+  void truncate(std::size_t count) {
+    if (count < entries_.size())
+      entries_.resize(count);
+  }
+  /// Replaces every entry (undo of a new block).
+  void assign(std::vector<outbox_entry> entries) { entries_ = std::move(entries); }
   /// merkle_root of the entry hashes in order; merkle_root({}) when empty, exactly what every
   /// header without peg traffic carries.
   hash256 root() const;

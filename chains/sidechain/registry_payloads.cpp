@@ -213,18 +213,31 @@ result<sidechain_entry> read_sidechain_entry(const msgpack::object& obj) {
   return e;
 }
 
+// A fifth field only when the chain has module roots: (id byte || root) each, flat so the
+// proof's nesting does not grow.
 void write(const state_proof& p, writer& w) {
-  w.array(4);
+  w.array(p.modules.empty() ? 4 : 5);
   w.bin(p.ledger_root);
   w.bin(p.consensus.scalars);
   w.bin(p.consensus.vms_root);
   w.bin(p.consensus.stakes_root);
+  if (!p.modules.empty()) {
+    bytes flat;
+    for (const auto& [id, r] : p.modules) {
+      flat.push_back(static_cast<byte>(id));
+      flat.insert(flat.end(), r.begin(), r.end());
+    }
+    w.bin(flat);
+  }
 }
 
 result<state_proof> read_state_proof(const msgpack::object& obj) {
-  auto items = reader(obj, "state proof").array(4);
+  std::uint32_t count = 0;
+  auto items = reader(obj, "state proof").array_up_to(5, count);
   if (!items)
     return items.error();
+  if (count < 4)
+    return make_error(errc::malformed, "state proof: expected 4 or 5 fields");
   fields f(*items);
   state_proof p;
   p.ledger_root = f.fixed<32>(0, "state proof.ledger_root");
@@ -233,6 +246,22 @@ result<state_proof> read_state_proof(const msgpack::object& obj) {
   p.consensus.stakes_root = f.fixed<32>(3, "state proof.stakes_root");
   if (!f.ok())
     return f.err();
+  if (count == 5) {
+    constexpr std::size_t max_modules = 8;
+    auto flat = reader((*items)[4], "state proof.modules").bin(max_modules * 33);
+    if (!flat)
+      return flat.error();
+    if (flat->empty() || flat->size() % 33 != 0)
+      return make_error(errc::malformed, "state proof.modules: expected 1-8 of (id, root)");
+    for (std::size_t i = 0; i < flat->size(); i += 33) {
+      hash256 r;
+      std::copy(flat->begin() + static_cast<std::ptrdiff_t>(i) + 1, flat->begin() + static_cast<std::ptrdiff_t>(i) + 33, r.begin());
+      const auto id = (*flat)[i];
+      if (!p.modules.empty() && id <= p.modules.back().first)
+        return make_error(errc::malformed, "state proof.modules: ids out of order");
+      p.modules.emplace_back(id, r);
+    }
+  }
   return p;
 }
 

@@ -74,7 +74,8 @@ struct sidechain_anchor_payload {
            && (!a.proof || (a.proof->ledger_root == b.proof->ledger_root
                             && a.proof->consensus.scalars == b.proof->consensus.scalars
                             && a.proof->consensus.vms_root == b.proof->consensus.vms_root
-                            && a.proof->consensus.stakes_root == b.proof->consensus.stakes_root));
+                            && a.proof->consensus.stakes_root == b.proof->consensus.stakes_root
+                            && a.proof->modules == b.proof->modules));
   }
 };
 

@@ -4,3 +4,4 @@
 #include "chains/state/consensus_codec.hpp"
 #include "chains/state/token_codec.hpp"
 #include "chains/state/registry_codec.hpp"
+#include "chains/state/peg_codec.hpp"

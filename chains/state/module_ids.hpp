@@ -20,14 +20,16 @@ enum class module_id : std::uint8_t {
   token = 0,      ///< accounts, balances, nonces, fees, locked funds (every chain's base)
   consensus = 1,  ///< VMs, votes, clusters, rounds (VM-DPoSW)
   registry = 2,   ///< the mainchain's sidechain registry and light clients (chains/sidechain)
+  peg = 3,        ///< the two-way peg: escrows, vouchers, messages, receipts (chains/peg)
 };
 
-/// "token", "consensus", "registry".
+/// "token", "consensus", "registry", "peg".
 constexpr std::string_view to_string(module_id m) noexcept {
   switch (m) {
     case module_id::token: return "token";
     case module_id::consensus: return "consensus";
     case module_id::registry: return "registry";
+    case module_id::peg: return "peg";
   }
   return "unknown";
 }
@@ -45,6 +47,12 @@ public:
   static constexpr module_set standard() { return {module_id::token, module_id::consensus}; }
 
   constexpr bool has(module_id m) const noexcept { return (bits_ & bit(m)) != 0; }
+  /// This set and `m`.
+  constexpr module_set with(module_id m) const noexcept {
+    module_set s = *this;
+    s.bits_ |= bit(m);
+    return s;
+  }
   constexpr std::uint32_t bits() const noexcept { return bits_; }
   friend constexpr bool operator==(module_set, module_set) = default;
 

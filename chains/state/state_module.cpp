@@ -1,5 +1,6 @@
 #include "chains/state/state_module.hpp"
 
+#include "chains/peg/peg_module.hpp"
 #include "chains/sidechain/registry_module.hpp"
 
 namespace bfd {
@@ -13,6 +14,8 @@ result<std::unique_ptr<state_module>> make_state_module(module_id id, const gene
       if (!genesis.registry)
         return make_error(errc::invalid_argument, "the registry module needs a registry genesis (its authority)");
       return std::unique_ptr<state_module>{std::make_unique<registry_module>(genesis.registry, genesis.params)};
+    case module_id::peg:
+      return std::unique_ptr<state_module>{std::make_unique<peg_module>(genesis.chain, genesis.peg)};
   }
   return make_error(errc::invalid_argument, "no state module " + std::to_string(static_cast<int>(id)));
 }

@@ -17,6 +17,7 @@
 namespace bfd {
 
 class ledger;
+class chain_state;
 struct cluster;
 struct genesis_config;
 
@@ -28,6 +29,9 @@ struct block_context {
   address fee_pool;  ///< collects the block's fees until the reward payout
   std::uint64_t timestamp_ms = 0;  ///< the block's timestamp (admission checks: the head's)
   const cluster* active = nullptr;  ///< the chain's active cluster when the block runs
+  /// The chain's state before the transaction (other modules' state: the peg reads the
+  /// registry's light clients); null at genesis.
+  const chain_state* state = nullptr;
 };
 
 /// A storage record of a module: its key (opaque, at most 255 bytes) and its value, or nothing
@@ -56,6 +60,9 @@ public:
     (void)l;
     return {};
   }
+  /// Runs once before the first transaction of every block (built or applied): per-block state
+  /// such as the outbox starts empty. Undone with the block.
+  virtual void begin_block(const block_context& ctx) { (void)ctx; }
   /// Runs after every transaction of a block, before rewards (per-block bookkeeping).
   virtual status end_block(const block_context& ctx, ledger& l) {
     (void)ctx;
@@ -66,6 +73,9 @@ public:
   /// The module's part of the state root, or nothing while it contributes nothing (then the
   /// chain's state root is the same as without the module).
   virtual std::optional<hash256> root() const = 0;
+  /// The root of the outbox the current block wrote (the header's outbox_root), or nothing when
+  /// the module writes no outbox. At most one module of a chain has one.
+  virtual std::optional<hash256> outbox_root() const { return std::nullopt; }
 
   /// Undo journal: a mark, undo to it, forget the oldest `count` entries, forget all.
   virtual std::size_t checkpoint() const = 0;
