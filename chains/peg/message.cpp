@@ -1,4 +1,5 @@
 #include "chains/peg/message.hpp"
+#include "chains/codec/field_reader.hpp"
 
 
 #include "chains/crypto/hash.hpp"
@@ -103,52 +104,7 @@ void write_text(writer& w, const std::string& s) {
   w.bin(byte_view{reinterpret_cast<const byte*>(s.data()), s.size()});
 }
 
-// Reads fields of one array in order, keeping the first error (callers check ok() once).
-class fields {
-public:
-  explicit fields(const msgpack::object* f) : f_(f) {}
-  bool ok() const noexcept { return err_.code == errc::ok; }
-  const error& err() const noexcept { return err_; }
-  std::uint64_t uint(std::size_t i, const char* name, std::uint64_t max = UINT64_MAX) {
-    if (!ok())
-      return 0;
-    auto v = reader(f_[i], name).uint();
-    if (!v)
-      return fail(v.error()), 0;
-    if (*v > max)
-      return fail(make_error(errc::malformed, std::string(name) + ": above " + std::to_string(max))), 0;
-    return *v;
-  }
-  template <std::size_t N>
-  fixed_bytes<N> fixed(std::size_t i, const char* name) {
-    if (!ok())
-      return {};
-    auto v = reader(f_[i], name).template fixed<N>();
-    if (!v)
-      return fail(v.error()), fixed_bytes<N>{};
-    return *v;
-  }
-  bytes bin(std::size_t i, const char* name, std::size_t max) {
-    if (!ok())
-      return {};
-    auto v = reader(f_[i], name).bin(max);
-    if (!v)
-      return fail(v.error()), bytes{};
-    return std::move(*v);
-  }
-  std::string text(std::size_t i, const char* name, std::size_t max) {
-    auto b = bin(i, name, max);
-    return std::string(b.begin(), b.end());
-  }
-  void fail(error e) {
-    if (ok())
-      err_ = std::move(e);
-  }
-
-private:
-  const msgpack::object* f_;
-  error err_;
-};
+using fields = field_reader;
 
 bool printable(std::string_view s) {
   for (char c : s)

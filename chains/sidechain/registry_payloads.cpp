@@ -1,4 +1,5 @@
 #include "chains/sidechain/registry_payloads.hpp"
+#include "chains/codec/field_reader.hpp"
 
 #include <string>
 
@@ -12,66 +13,7 @@ constexpr std::uint64_t entry_version = 1;
 constexpr std::uint32_t entry_fields = 10;
 constexpr std::uint32_t params_fields = 6;
 
-// Reads fields of one array in order, keeping the first error: callers check ok() once.
-class fields {
-public:
-  fields(const msgpack::object* f) : f_(f) {}
-  bool ok() const noexcept { return err_.code == errc::ok; }
-  const error& err() const noexcept { return err_; }
-
-  std::uint64_t uint(std::size_t i, const char* name, std::uint64_t max = UINT64_MAX) {
-    if (!ok())
-      return 0;
-    auto v = reader(f_[i], name).uint();
-    if (!v)
-      return fail(v.error()), 0;
-    if (*v > max)
-      return fail(make_error(errc::malformed, std::string(name) + ": above " + std::to_string(max))), 0;
-    return *v;
-  }
-  template <std::size_t N>
-  fixed_bytes<N> fixed(std::size_t i, const char* name) {
-    if (!ok())
-      return {};
-    auto v = reader(f_[i], name).template fixed<N>();
-    if (!v)
-      return fail(v.error()), fixed_bytes<N>{};
-    return *v;
-  }
-  bytes bin(std::size_t i, const char* name, std::size_t max) {
-    if (!ok())
-      return {};
-    auto v = reader(f_[i], name).bin(max);
-    if (!v)
-      return fail(v.error()), bytes{};
-    return std::move(*v);
-  }
-  const msgpack::object* array(std::size_t i, const char* name, std::uint32_t count) {
-    if (!ok())
-      return nullptr;
-    auto v = reader(f_[i], name).array(count);
-    if (!v)
-      return fail(v.error()), nullptr;
-    return *v;
-  }
-  const msgpack::object* array_up_to(std::size_t i, const char* name, std::uint32_t max, std::uint32_t& count) {
-    count = 0;
-    if (!ok())
-      return nullptr;
-    auto v = reader(f_[i], name).array_up_to(max, count);
-    if (!v)
-      return fail(v.error()), nullptr;
-    return *v;
-  }
-  void fail(error e) {
-    if (ok())
-      err_ = std::move(e);
-  }
-
-private:
-  const msgpack::object* f_;
-  error err_;
-};
+using fields = field_reader;
 
 void write_text(writer& w, const std::string& s) {
   w.bin(byte_view{reinterpret_cast<const byte*>(s.data()), s.size()});
