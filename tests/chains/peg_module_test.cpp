@@ -211,6 +211,29 @@ transaction with_bundle(running_chain& c, const key_pair& k, const peg::delivery
   return ack ? c.tx(k, peg_acknowledge_tx{body}, probe) : c.tx(k, peg_receive_tx{body}, probe);
 }
 
+/// A timeout bundle of `id` from the destination's final state: its final header and certificate,
+/// the state opening down to the peg module's parts, and the non-receipt proof of `id`.
+peg::timeout_bundle timeout_of(const running_chain& dest, const peg::message_id& id) {
+  const auto h = dest.engine.final_height();
+  const auto& st = dest.engine.final_state();
+  const auto proof = make_state_proof(st);
+  const auto* peg = find_peg(st);
+  REQUIRE(peg);
+  peg::timeout_bundle t;
+  t.id = id;
+  t.header = dest.blocks.at(h).header;
+  t.certificate = dest.certs.at(h);
+  t.opening = peg::make_peg_opening(
+    peg::state_opening{proof.ledger_root, consensus_state::root_of(proof.consensus), proof.modules},
+    peg->peg_ledger().receipts().root(), peg->ledger_part(), peg->peg_ledger().next_sequence());
+  t.non_receipt = peg->peg_ledger().receipts().prove(peg::receipt_key(id));
+  return t;
+}
+
+transaction with_timeout(running_chain& c, const key_pair& k, const peg::timeout_bundle& t, bool probe = false) {
+  return c.tx(k, peg_timeout_tx{std::make_shared<const peg::timeout_bundle>(t)}, probe);
+}
+
 } // namespace
 
 TEST_CASE("BFDT goes from the mainchain to a sidechain and back through proven messages and acknowledgements") {
@@ -309,4 +332,93 @@ TEST_CASE("a chain without the peg module refuses kinds 10-15 and keeps its stat
   auto back = codec::decode_transaction(codec::encode(tx));
   REQUIRE(back);
   CHECK(back->payload == tx.payload);
+}
+
+TEST_CASE("a message not received by its timeout height is refunded; late delivery, a second refund and the "
+          "loser of an ack/timeout race are refused") {
+  peg_pair p;
+  const auto& users = p.main.net.users;
+  const auto alice = address_of(users[0].pub);
+  const auto bob = address_of(users[1].pub);
+  const auto locked_before = p.main.builder.accounts().locked();
+
+  // m1 (10 BFDT, far timeout) will be received and acknowledged; m2 (5 BFDT) times out at a
+  // sidechain height a few blocks ahead.
+  const auto timeout_height = p.side.blocks.back().header.height + 4;
+  const auto h1 = p.main_block({p.main.tx(users[0], peg_send_tx{side_id, bob, "BFDT", 10 * units_per_bfdt, 100'000})}).header.height;
+  REQUIRE(p.main_peg().outbox_entries().size() == 1);
+  const auto m1 = std::get<peg::peg_message>(p.main_peg().outbox_entries()[0]);
+  const auto h2 = p.main_block({p.main.tx(users[0], peg_send_tx{side_id, bob, "BFDT", 5 * units_per_bfdt, timeout_height})}).header.height;
+  REQUIRE(p.main_peg().outbox_entries().size() == 1);
+  const auto m2 = std::get<peg::peg_message>(p.main_peg().outbox_entries()[0]);
+  CHECK(m2.timeout_height == timeout_height);
+  const auto alice_after_send = p.main.builder.accounts().get(alice).balance;
+  CHECK(p.main.builder.accounts().locked() == locked_before + 15 * units_per_bfdt);
+  CHECK(p.main_peg().peg_ledger().escrowed("BFDT", side_id) == 15 * units_per_bfdt);
+
+  // The sidechain receives m1 only, then produces past m2's timeout height.
+  p.main_final(h2);
+  p.update_side_client();
+  const auto& recv_block = p.side_block({with_bundle(p.side, users[3], p.main.bundle(h1, 0, p.main_states.at(h1 - 1)), false)});
+  const auto hr = recv_block.header.height;
+  REQUIRE(hr < timeout_height);
+  p.side_final(timeout_height);
+  REQUIRE(p.side.engine.final_height() >= timeout_height);
+
+  // m2 delivered late: refused on the sidechain (its proof holds; the height is past the timeout).
+  const auto late = p.main.bundle(h2, 0, p.main_states.at(h2 - 1));
+  CHECK(p.side.builder.check_transaction(with_bundle(p.side, users[3], late, false, true), signature_check::verify).error().code
+        == errc::expired);
+
+  // A timeout bundle shown below the timeout height is refused.
+  {
+    auto low = timeout_of(p.side, m2.id);
+    low.header.height = timeout_height - 1;
+    CHECK(p.main.builder.check_transaction(with_timeout(p.main, users[3], low, true), signature_check::verify).error().code
+          == errc::bad_proof);
+  }
+  // A timeout of m1, which the sidechain received: its receipt is in the state, so no
+  // non-receipt proof holds.
+  {
+    const auto t1 = timeout_of(p.side, m1.id);
+    CHECK(p.main.builder.check_transaction(with_timeout(p.main, users[3], t1, true), signature_check::verify).error().code
+          == errc::bad_proof);
+  }
+
+  // The timeout of m2 from the sidechain's final state: refunded on the mainchain.
+  const auto t2 = timeout_of(p.side, m2.id);
+  p.main_block({with_timeout(p.main, users[3], t2)});
+  CHECK(p.main_peg().peg_ledger().state_of(m2.id) == peg::message_state::timed_out);
+  CHECK(p.main.builder.accounts().get(alice).balance == alice_after_send + 5 * units_per_bfdt);
+  CHECK(p.main.builder.accounts().locked() == locked_before + 10 * units_per_bfdt);
+  CHECK(p.main_peg().peg_ledger().escrowed("BFDT", side_id) == 10 * units_per_bfdt);
+  CHECK(p.main.builder.accounts().check_conservation());
+  CHECK(check_peg_conservation(p.main.builder, p.side.builder));
+  // A second refund is refused.
+  CHECK(p.main.builder.check_transaction(with_timeout(p.main, users[3], t2, true), signature_check::verify).error().code
+        == errc::wrong_status);
+  // m2 is still refused on the sidechain after the refund.
+  CHECK(p.side.builder.check_transaction(with_bundle(p.side, users[3], late, false, true), signature_check::verify).error().code
+        == errc::expired);
+
+  // The race: m1's acknowledgement lands first and settles it; a timeout of m1 is then refused
+  // as settled. m2's refund landed first: an acknowledgement of m2 is refused as settled (the
+  // status is checked before the proof, so a relayer that lost the race learns why).
+  p.anchor();
+  const auto ack1 = p.side.bundle(hr, 0, p.side_states.at(hr - 1));
+  auto ack2 = ack1;
+  std::get<peg::peg_ack>(ack2.entry).id = m2.id;
+  p.main_block({with_bundle(p.main, users[3], ack1, true)});
+  CHECK(p.main_peg().peg_ledger().state_of(m1.id) == peg::message_state::delivered);
+  CHECK(p.main.builder.check_transaction(with_timeout(p.main, users[3], timeout_of(p.side, m1.id), true),
+                                         signature_check::verify).error().code
+        == errc::wrong_status);
+  CHECK(p.main.builder.check_transaction(with_bundle(p.main, users[3], ack2, true, true), signature_check::verify).error().code
+        == errc::wrong_status);
+  CHECK(p.main.builder.check_transaction(with_bundle(p.main, users[3], ack1, true, true), signature_check::verify).error().code
+        == errc::wrong_status);
+  // Settled both ways: 10 escrowed for the 10 vouchers bob holds, nothing in flight.
+  CHECK(p.side_peg().peg_ledger().voucher_balance("peg/1/BFDT", bob) == 10 * units_per_bfdt);
+  CHECK(p.main_peg().peg_ledger().escrowed("BFDT", side_id) == 10 * units_per_bfdt);
+  CHECK(p.main.builder.accounts().get(alice).balance == alice_after_send + 5 * units_per_bfdt);
 }
