@@ -322,7 +322,14 @@ std::vector<module_record> peg_module::dirty_records() const {
     // be32(length of A) || A || B: A the trust point and B the latest final header with its
     // certificate, both in the anchor payload's layout.
     const auto& c = i->second;
-    const auto a = codec::encode(sidechain_anchor_payload{id, c.trust.header, finality_certificate{}, c.trust.proof});
+    // A's certificate is an unsigned placeholder (never verified: restore trusts the stored
+    // header through its state proof alone); it only has to decode, so its target is above its source.
+    finality_certificate placeholder;
+    placeholder.chain = id;
+    placeholder.source_height = c.trust.header.height;
+    placeholder.source = header_hash(c.trust.header);
+    placeholder.height = c.trust.header.height + 1;
+    const auto a = codec::encode(sidechain_anchor_payload{id, c.trust.header, placeholder, c.trust.proof});
     bytes v;
     put_be32(v, static_cast<std::uint32_t>(a.size()));
     v.insert(v.end(), a.begin(), a.end());
@@ -369,7 +376,8 @@ status peg_module::restore(std::span<const std::pair<bytes, bytes>> records) {
       return make_error(errc::storage_corrupt, "a peg light-client record of the wrong shape");
     auto a = codec::decode_sidechain_anchor(byte_view{r.second.data() + 4, len});
     if (!a || !a->proof || a->id != id)
-      return make_error(errc::storage_corrupt, "a peg light-client record's trust point does not decode");
+      return make_error(errc::storage_corrupt, "a peg light-client record's trust point does not decode"
+                        + (a ? std::string() : ": " + a.error().detail));
     auto client = light_client::start(a->header, *a->proof);
     if (!client)
       return make_error(errc::storage_corrupt, "a stored peg trust point does not verify: " + client.error().detail);

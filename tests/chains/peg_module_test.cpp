@@ -422,3 +422,119 @@ TEST_CASE("a message not received by its timeout height is refunded; late delive
   CHECK(p.main_peg().peg_ledger().escrowed("BFDT", side_id) == 10 * units_per_bfdt);
   CHECK(p.main.builder.accounts().get(alice).balance == alice_after_send + 5 * units_per_bfdt);
 }
+
+namespace {
+
+/// The module's records, as a store holds them after mark_all_dirty (deletions dropped).
+std::vector<std::pair<bytes, bytes>> records_of(const peg_module& m) {
+  auto copy = m;
+  copy.mark_all_dirty();
+  std::vector<std::pair<bytes, bytes>> out;
+  for (auto& [k, v] : copy.dirty_records())
+    if (v)
+      out.emplace_back(k, *v);
+  return out;
+}
+
+void check_same_module(const peg_module& a, const peg_module& b, chain_id counterparty,
+                       const std::vector<peg::message_id>& ids) {
+  CHECK(a.root() == b.root());
+  CHECK(a.ledger_part() == b.ledger_part());
+  CHECK(a.peg_ledger().next_sequence() == b.peg_ledger().next_sequence());
+  CHECK(a.peg_ledger().receipts().root() == b.peg_ledger().receipts().root());
+  CHECK(a.peg_ledger().escrowed("BFDT", counterparty) == b.peg_ledger().escrowed("BFDT", counterparty));
+  for (const auto& id : ids) {
+    CHECK(a.peg_ledger().state_of(id) == b.peg_ledger().state_of(id));
+    CHECK((a.peg_ledger().in_flight(id) == nullptr) == (b.peg_ledger().in_flight(id) == nullptr));
+    CHECK(a.peg_ledger().receipt(id).has_value() == b.peg_ledger().receipt(id).has_value());
+  }
+  const auto* ca = a.own_client(counterparty);
+  const auto* cb = b.own_client(counterparty);
+  REQUIRE((ca == nullptr) == (cb == nullptr));
+  if (ca)
+    CHECK(header_hash(ca->latest()) == header_hash(cb->latest()));
+}
+
+} // namespace
+
+TEST_CASE("the peg module's records restore an equal module, and a rolled-back block restores its outbox and "
+          "light client") {
+  peg_pair p;
+  const auto& users = p.main.net.users;
+  const auto bob = address_of(users[1].pub);
+
+  // A send on the mainchain, undone: the ledger, the escrow and the outbox come back.
+  {
+    auto st = p.main.builder;
+    const auto mk = st.checkpoint();
+    const auto root_before = st.state_root();
+    const auto outbox_before = find_peg(st)->outbox_entries();
+    const auto& b = p.main_block({p.main.tx(users[0], peg_send_tx{side_id, bob, "BFDT", 10 * units_per_bfdt, 100'000})});
+    REQUIRE(st.apply_block(b, signature_check::verify));
+    CHECK(find_peg(st)->outbox_entries().size() == 1);
+    CHECK(find_peg(st)->peg_ledger().escrowed("BFDT", side_id) == 10 * units_per_bfdt);
+    st.rollback(mk);
+    CHECK(st.state_root() == root_before);
+    CHECK(find_peg(st)->outbox_entries() == outbox_before);
+    CHECK(find_peg(st)->peg_ledger().escrowed("BFDT", side_id) == 0);
+    CHECK(find_peg(st)->peg_ledger().next_sequence() == 0);
+  }
+  const auto h1 = p.main.blocks.back().header.height;
+  const auto msg = std::get<peg::peg_message>(p.main_peg().outbox_entries().at(0));
+  p.main_final(h1);
+  p.update_side_client();
+  p.side_block({with_bundle(p.side, users[3], p.main.bundle(h1, 0, p.main_states.at(h1 - 1)), false)});
+  REQUIRE(p.side_peg().outbox_entries().size() == 1);
+
+  // A light-client update, undone: the client and the previous block's outbox come back.
+  {
+    auto st = p.side.builder;
+    const auto mk = st.checkpoint();
+    const auto root_before = st.state_root();
+    const auto client_before = header_hash(find_peg(st)->own_client(mainchain_id)->latest());
+    const auto outbox_before = find_peg(st)->outbox_entries();
+    p.main_final(p.main.engine.final_height() + 1);
+    p.update_side_client();
+    REQUIRE(st.apply_block(p.side.blocks.back(), signature_check::verify));
+    CHECK(header_hash(find_peg(st)->own_client(mainchain_id)->latest()) != client_before);
+    CHECK(find_peg(st)->outbox_entries().empty());
+    CHECK(st.state_root() != root_before);
+    st.rollback(mk);
+    CHECK(st.state_root() == root_before);
+    CHECK(header_hash(find_peg(st)->own_client(mainchain_id)->latest()) == client_before);
+    CHECK(find_peg(st)->outbox_entries() == outbox_before);
+  }
+
+  // Both chains' modules from their records alone (the outbox is the head block's: not stored).
+  for (auto* c : {&p.main, &p.side}) {
+    const auto& m = *find_peg(c->builder);
+    const auto counterparty = c == &p.main ? side_id : mainchain_id;
+    const auto recs = records_of(m);
+    CHECK(!recs.empty());
+    peg_module fresh(c->id(), c->net.config.peg);
+    if (c == &p.side)
+      CHECK(fresh.root() != m.root());  // the genesis module: not what the chain holds now
+    auto restored = fresh.restore(recs);
+    REQUIRE_MESSAGE(restored, (restored ? std::string() : restored.error().message()));
+    check_same_module(m, fresh, counterparty, {msg.id});
+    CHECK(fresh.outbox_entries().empty());
+  }
+  CHECK(p.side_peg().own_client(mainchain_id)->latest().height > 0);
+  CHECK(p.side_peg().peg_ledger().voucher_balance("peg/1/BFDT", bob) == 10 * units_per_bfdt);
+  {
+    peg_module fresh(side_id, p.side.net.config.peg);
+    REQUIRE(fresh.restore(records_of(p.side_peg())));
+    CHECK(fresh.peg_ledger().voucher_balance("peg/1/BFDT", bob) == 10 * units_per_bfdt);
+    // A corrupt light-client record is refused, not trusted.
+    auto recs = records_of(p.side_peg());
+    bool found = false;
+    for (auto& [k, v] : recs)
+      if (!k.empty() && k[0] == 'L') {
+        v.resize(v.size() / 2);
+        found = true;
+      }
+    REQUIRE(found);
+    peg_module again(side_id, p.side.net.config.peg);
+    CHECK(again.restore(recs).error().code == errc::storage_corrupt);
+  }
+}
