@@ -20,6 +20,8 @@ bytes client_key(chain_id chain) {
                static_cast<byte>(chain)};
 }
 
+const bytes genesis_key{'G'};
+
 void put_be32(bytes& out, std::uint32_t v) {
   for (int i = 3; i >= 0; --i)
     out.push_back(static_cast<byte>(v >> (8 * i)));
@@ -322,7 +324,14 @@ std::vector<module_record> peg_module::dirty_records() const {
     // be32(length of A) || A || B: A the trust point and B the latest final header with its
     // certificate, both in the anchor payload's layout.
     const auto& c = i->second;
-    const auto a = codec::encode(sidechain_anchor_payload{id, c.trust.header, finality_certificate{}, c.trust.proof});
+    // A's certificate is an unsigned placeholder (never verified: restore trusts the stored
+    // header through its state proof alone); it only has to decode, so its target is above its source.
+    finality_certificate placeholder;
+    placeholder.chain = id;
+    placeholder.source_height = c.trust.header.height;
+    placeholder.source = header_hash(c.trust.header);
+    placeholder.height = c.trust.header.height + 1;
+    const auto a = codec::encode(sidechain_anchor_payload{id, c.trust.header, placeholder, c.trust.proof});
     bytes v;
     put_be32(v, static_cast<std::uint32_t>(a.size()));
     v.insert(v.end(), a.begin(), a.end());
@@ -332,12 +341,15 @@ std::vector<module_record> peg_module::dirty_records() const {
     }
     out.emplace_back(client_key(id), std::move(v));
   }
+  if (genesis_dirty_)
+    out.emplace_back(genesis_key, bytes(genesis_->native_denom.begin(), genesis_->native_denom.end()));
   std::sort(out.begin(), out.end(), [](const module_record& x, const module_record& y) { return x.first < y.first; });
   return out;
 }
 
 void peg_module::mark_all_dirty() {
   ledger_.mark_all_dirty();
+  genesis_dirty_ = true;
   for (const auto& [id, c] : clients_)
     if (c.advanced)
       dirty_clients_.insert(id);
@@ -346,6 +358,7 @@ void peg_module::mark_all_dirty() {
 void peg_module::clear_dirty() {
   ledger_.clear_dirty();
   dirty_clients_.clear();
+  genesis_dirty_ = false;
 }
 
 status peg_module::restore(std::span<const std::pair<bytes, bytes>> records) {
@@ -356,6 +369,11 @@ status peg_module::restore(std::span<const std::pair<bytes, bytes>> records) {
     if (!c.advanced)
       clients.emplace(id, c);
   for (const auto& r : records) {
+    if (r.first == genesis_key) {
+      if (std::string(r.second.begin(), r.second.end()) != genesis_->native_denom)
+        return make_error(errc::storage_corrupt, "the stored peg native denom differs from the genesis's");
+      continue;
+    }
     if (r.first.empty() || r.first[0] != 'L') {
       own.push_back(r);
       continue;
@@ -369,7 +387,8 @@ status peg_module::restore(std::span<const std::pair<bytes, bytes>> records) {
       return make_error(errc::storage_corrupt, "a peg light-client record of the wrong shape");
     auto a = codec::decode_sidechain_anchor(byte_view{r.second.data() + 4, len});
     if (!a || !a->proof || a->id != id)
-      return make_error(errc::storage_corrupt, "a peg light-client record's trust point does not decode");
+      return make_error(errc::storage_corrupt, "a peg light-client record's trust point does not decode"
+                        + (a ? std::string() : ": " + a.error().detail));
     auto client = light_client::start(a->header, *a->proof);
     if (!client)
       return make_error(errc::storage_corrupt, "a stored peg trust point does not verify: " + client.error().detail);
@@ -393,6 +412,25 @@ status peg_module::restore(std::span<const std::pair<bytes, bytes>> records) {
   journal_.clear();
   dirty_clients_.clear();
   return {};
+}
+
+result<std::unique_ptr<peg_module>> peg_module::from_records(chain_id self,
+                                                              std::span<const std::pair<bytes, bytes>> records) {
+  auto g = std::make_shared<peg_genesis>();
+  bool found = false;
+  for (const auto& r : records)
+    if (r.first == genesis_key) {
+      if (r.second.empty() || r.second.size() > 64)
+        return make_error(errc::storage_corrupt, "the peg module's native denom record is of the wrong size");
+      g->native_denom.assign(r.second.begin(), r.second.end());
+      found = true;
+    }
+  if (!found)
+    return make_error(errc::storage_corrupt, "the peg module's native denom record is missing");
+  auto m = std::make_unique<peg_module>(self, std::move(g));
+  if (auto st = m->restore(records); !st)
+    return st.error();
+  return m;
 }
 
 const peg_module* find_peg(const chain_state& state) noexcept {

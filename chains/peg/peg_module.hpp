@@ -69,11 +69,18 @@ public:
   void rollback(std::size_t mark) override;
   void forget_undo(std::size_t count) override;
   void release_undo() override;
-  /// The peg ledger's records plus 'L' + be32(chain) per advanced light client.
+  /// The peg ledger's records, 'L' + be32(chain) per advanced light client, and 'G': the native
+  /// denom (so a store can be checked without the genesis; not part of the root).
   std::vector<module_record> dirty_records() const override;
   void mark_all_dirty() override;
   void clear_dirty() override;
   status restore(std::span<const std::pair<bytes, bytes>> records) override;
+
+  /// A peg module of chain `self` rebuilt from its stored records alone (the native denom from
+  /// its 'G' record): what the storage check uses. Its root is the stored module's; it has no
+  /// light client still at its genesis trust point (those are not in the root).
+  static result<std::unique_ptr<peg_module>> from_records(chain_id self,
+                                                          std::span<const std::pair<bytes, bytes>> records);
 
 private:
   struct client_state {
@@ -104,6 +111,7 @@ private:
   peg::outbox outbox_;
   std::vector<undo_op> journal_;
   std::set<chain_id> dirty_clients_;
+  bool genesis_dirty_ = false;
 };
 
 /// The peg module of a chain state, or nullptr when the chain has none.

@@ -1,5 +1,6 @@
 #include "chains/storage/storage_check.hpp"
 
+#include "chains/peg/peg_module.hpp"
 #include "chains/sidechain/registry_module.hpp"
 
 #include <algorithm>
@@ -132,7 +133,23 @@ std::optional<std::uint64_t> check_chain(kv_store& store, chain_id id, storage_r
         problem("registry module: " + m.error().message());
         return top;
       }
-      modules = module_set{module_id::token, module_id::consensus, module_id::registry};
+      modules = modules.with(module_id::registry);
+      restored_modules.push_back(std::move(*m));
+    }
+  }
+  {
+    auto records = cs->module_records(module_id::peg);
+    if (!records) {
+      problem("peg module: " + records.error().message());
+      return top;
+    }
+    if (!records->empty()) {
+      auto m = peg_module::from_records(id, *records);
+      if (!m) {
+        problem("peg module: " + m.error().message());
+        return top;
+      }
+      modules = modules.with(module_id::peg);
       restored_modules.push_back(std::move(*m));
     }
   }

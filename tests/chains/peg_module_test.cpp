@@ -9,209 +9,12 @@
 #include "chains/peg/peg_module.hpp"
 #include "chains/sidechain/registry_module.hpp"
 #include "chains/sidechain/validator_choice.hpp"
-#include "tests/chains/network_fixture.hpp"
+#include "tests/chains/peg_fixture.hpp"
 
 using namespace bfd;
 using test::network;
+using namespace bfd::test;
 
-namespace {
-
-constexpr chain_id side_id = 7;
-
-const key_pair& authority() {
-  static const key_pair k = test::keys_of(0x5a);
-  return k;
-}
-
-std::shared_ptr<hash_chain> side_hash_chain(const network& main, const public_key& key) {
-  const auto& k = main.delegates.at(key).keys;
-  return std::make_shared<hash_chain>(tagged_hash(hash_tag::reveal, k.secret.view(), key.view()), 2048, 64);
-}
-
-/// A chain that produces and finalizes: its builder, an engine every cluster member votes in,
-/// and for each height its block and (once final) its certificate.
-struct running_chain {
-  network net;
-  chain_state builder;
-  chain_engine engine;
-  std::vector<block> blocks;
-  std::map<std::uint64_t, finality_certificate> certs;
-  std::uint64_t next_slot = 0;
-  std::map<public_key, std::uint64_t> nonces;
-
-  explicit running_chain(network n)
-    : net(std::move(n)), builder(net.genesis().first), engine(net.genesis().first, net.genesis().second) {
-    blocks.push_back(net.genesis().second);
-  }
-
-  chain_id id() const { return net.config.chain; }
-
-  /// A signed transaction with the sender's next nonce; `probe`: for admission only (the nonce is
-  /// not used up).
-  transaction tx(const key_pair& sender, tx_payload payload, bool probe = false) {
-    transaction t;
-    t.chain = id();
-    t.nonce = probe ? nonces[sender.pub] : nonces[sender.pub]++;
-    t.fee = 0;
-    t.expiry = 100'000;
-    t.payload = std::move(payload);
-    sign_transaction(t, sender, hash256{});
-    return t;
-  }
-
-  /// Produces the next block with `txs` (each must be admitted and included) and votes for it.
-  const block& produce(std::vector<transaction> txs = {}) {
-    for (const auto& t : txs) {
-      auto st = builder.check_transaction(t, signature_check::verify);
-      INFO(payload_name(t.payload), ": ", st ? std::string("ok") : st.error().detail);
-      REQUIRE(st);
-    }
-    auto b = test::produce(net, builder, next_slot++, 0, txs);
-    REQUIRE(b.txs.size() == txs.size());
-    REQUIRE(builder.apply_block(b, signature_check::verify));
-    builder.release_undo();
-    REQUIRE(engine.add_block(b, signature_check::verify).outcome == block_outcome::extended);
-    blocks.push_back(b);
-    const auto hash = header_hash(b.header);
-    const auto source = engine.vote_source(hash);
-    REQUIRE(source);
-    for (const auto& member : engine.confirming_cluster(hash)->members)
-      engine.add_confirmation(test::vote(b, net.delegates.at(member.key).keys, source->height, source->hash));
-    if (engine.final_certificate())
-      certs.emplace(engine.final_height(), *engine.final_certificate());
-    return blocks.back();
-  }
-
-  /// Produces until height `h` is final.
-  void finalize(std::uint64_t h) {
-    while (engine.final_height() < h)
-      produce();
-  }
-
-  /// The final header, its certificate and its state proof (a light-client update).
-  sidechain_anchor_payload update() const {
-    const auto h = engine.final_height();
-    return sidechain_anchor_payload{id(), blocks.at(h).header, certs.at(h), make_state_proof(engine.final_state())};
-  }
-
-  /// A delivery bundle of entry `index` of block `h`'s outbox (rebuilt from its parent's state),
-  /// linked up to the final header.
-  peg::delivery_bundle bundle(std::uint64_t h, std::uint64_t index, const chain_state& parent) const {
-    auto entries = block_outbox(parent, blocks.at(h));
-    REQUIRE(entries);
-    REQUIRE(index < entries->size());
-    peg::outbox box;
-    for (const auto& e : *entries)
-      box.add(e);
-    REQUIRE(box.root() == blocks.at(h).header.outbox_root);
-    peg::delivery_bundle b;
-    b.entry = (*entries)[index];
-    b.inclusion = *box.prove(index);
-    b.header = blocks.at(h).header;
-    for (auto i = h + 1; i <= engine.final_height(); ++i)
-      b.links.push_back(blocks.at(i).header);
-    b.certificate = certs.at(engine.final_height());
-    return b;
-  }
-};
-
-/// The mainchain with the registry (sidechain 7 active from the genesis) and the peg, and the
-/// sidechain derived from the registry entry with the peg and a light client of the mainchain.
-struct peg_pair {
-  sidechain_entry entry;
-  running_chain main;
-  running_chain side;
-  std::map<std::uint64_t, chain_state> main_states;  // the mainchain's state at each height
-  std::map<std::uint64_t, chain_state> side_states;
-
-  peg_pair() : entry(make_entry()), main(main_net(entry)), side(side_net(entry, main)) {
-    main_states.emplace(0, main.builder);
-    side_states.emplace(0, side.builder);
-  }
-
-  static sidechain_entry make_entry() {
-    network base;
-    const auto st = base.genesis().first;
-    sidechain_entry e;
-    e.id = side_id;
-    e.kind = chain_kind::daos;
-    e.name = "pegged";
-    e.token.symbol = "FUND7";
-    e.token.allocations = {{address_of(base.users[0].pub), 1'000 * units_per_bfdt}};
-    e.rule.per_category = {1, 1, 1};
-    e.params.slot_ms = 500;
-    e.params.rounds_per_epoch = 2;
-    e.params.base_block_txs = 10;
-    e.params.miss_limit = 3;
-    e.params.anchor_interval = 64;
-    auto chosen = choose_validators(st.consensus().active(), e.rule);
-    REQUIRE(chosen);
-    for (const auto& m : *chosen)
-      e.validators.push_back({m.key, m.category, 100 * units_per_bfdt, side_hash_chain(base, m.key)->tip()});
-    e.genesis_time_ms = base.config.params.genesis_time_ms;
-    return e;
-  }
-
-  static network main_net(const sidechain_entry& e) {
-    network n;
-    auto g = std::make_shared<registry_genesis>();
-    g->authority = authority().pub;
-    g->sidechains = {e};
-    n.config.modules = module_set{module_id::token, module_id::consensus, module_id::registry, module_id::peg};
-    n.config.registry = std::move(g);
-    return n;
-  }
-
-  static network side_net(const sidechain_entry& e, const running_chain& m) {
-    network n(1);
-    const peg_trust_point trust{mainchain_id, m.blocks.at(0).header, make_state_proof(m.builder)};
-    n.config = with_peg(sidechain_spec(e, m.net.config.params), trust).genesis;
-    n.delegates.clear();
-    for (const auto& v : e.validators)
-      n.delegates[v.key] = {m.net.delegates.at(v.key).keys, side_hash_chain(m.net, v.key)};
-    n.users = m.net.users;
-    return n;
-  }
-
-  const peg_module& main_peg() const { return *find_peg(main.builder); }
-  const peg_module& side_peg() const { return *find_peg(side.builder); }
-
-  const block& main_block(std::vector<transaction> txs = {}) {
-    const auto& b = main.produce(std::move(txs));
-    main_states.emplace(b.header.height, main.builder);
-    CHECK(check_peg_conservation(main.builder, side.builder));
-    return b;
-  }
-  const block& side_block(std::vector<transaction> txs = {}) {
-    const auto& b = side.produce(std::move(txs));
-    side_states.emplace(b.header.height, side.builder);
-    CHECK(check_peg_conservation(main.builder, side.builder));
-    return b;
-  }
-  void main_final(std::uint64_t h) {
-    while (main.engine.final_height() < h)
-      main_block();
-  }
-  void side_final(std::uint64_t h) {
-    while (side.engine.final_height() < h)
-      side_block();
-  }
-  /// Anchors the sidechain's final header on the mainchain.
-  void anchor() {
-    main_block({main.tx(main.net.users[3], sidechain_anchor_tx{std::make_shared<const sidechain_anchor_payload>(side.update())})});
-  }
-  /// Updates the sidechain's light client of the mainchain to the mainchain's final header.
-  void update_side_client() {
-    side_block({side.tx(side.net.users[3], peg_client_update_tx{std::make_shared<const sidechain_anchor_payload>(main.update())})});
-  }
-};
-
-transaction with_bundle(running_chain& c, const key_pair& k, const peg::delivery_bundle& b, bool ack, bool probe = false) {
-  auto body = std::make_shared<const peg::delivery_bundle>(b);
-  return ack ? c.tx(k, peg_acknowledge_tx{body}, probe) : c.tx(k, peg_receive_tx{body}, probe);
-}
-
-} // namespace
 
 TEST_CASE("BFDT goes from the mainchain to a sidechain and back through proven messages and acknowledgements") {
   peg_pair p;
@@ -309,4 +112,209 @@ TEST_CASE("a chain without the peg module refuses kinds 10-15 and keeps its stat
   auto back = codec::decode_transaction(codec::encode(tx));
   REQUIRE(back);
   CHECK(back->payload == tx.payload);
+}
+
+TEST_CASE("a message not received by its timeout height is refunded; late delivery, a second refund and the "
+          "loser of an ack/timeout race are refused") {
+  peg_pair p;
+  const auto& users = p.main.net.users;
+  const auto alice = address_of(users[0].pub);
+  const auto bob = address_of(users[1].pub);
+  const auto locked_before = p.main.builder.accounts().locked();
+
+  // m1 (10 BFDT, far timeout) will be received and acknowledged; m2 (5 BFDT) times out at a
+  // sidechain height a few blocks ahead.
+  const auto timeout_height = p.side.blocks.back().header.height + 4;
+  const auto h1 = p.main_block({p.main.tx(users[0], peg_send_tx{side_id, bob, "BFDT", 10 * units_per_bfdt, 100'000})}).header.height;
+  REQUIRE(p.main_peg().outbox_entries().size() == 1);
+  const auto m1 = std::get<peg::peg_message>(p.main_peg().outbox_entries()[0]);
+  const auto h2 = p.main_block({p.main.tx(users[0], peg_send_tx{side_id, bob, "BFDT", 5 * units_per_bfdt, timeout_height})}).header.height;
+  REQUIRE(p.main_peg().outbox_entries().size() == 1);
+  const auto m2 = std::get<peg::peg_message>(p.main_peg().outbox_entries()[0]);
+  CHECK(m2.timeout_height == timeout_height);
+  const auto alice_after_send = p.main.builder.accounts().get(alice).balance;
+  CHECK(p.main.builder.accounts().locked() == locked_before + 15 * units_per_bfdt);
+  CHECK(p.main_peg().peg_ledger().escrowed("BFDT", side_id) == 15 * units_per_bfdt);
+
+  // The sidechain receives m1 only, then produces past m2's timeout height.
+  p.main_final(h2);
+  p.update_side_client();
+  const auto& recv_block = p.side_block({with_bundle(p.side, users[3], p.main.bundle(h1, 0, p.main_states.at(h1 - 1)), false)});
+  const auto hr = recv_block.header.height;
+  REQUIRE(hr < timeout_height);
+  p.side_final(timeout_height);
+  REQUIRE(p.side.engine.final_height() >= timeout_height);
+
+  // m2 delivered late: refused on the sidechain (its proof holds; the height is past the timeout).
+  const auto late = p.main.bundle(h2, 0, p.main_states.at(h2 - 1));
+  CHECK(p.side.builder.check_transaction(with_bundle(p.side, users[3], late, false, true), signature_check::verify).error().code
+        == errc::expired);
+
+  // A timeout bundle shown below the timeout height is refused.
+  {
+    auto low = timeout_of(p.side, m2.id);
+    low.header.height = timeout_height - 1;
+    CHECK(p.main.builder.check_transaction(with_timeout(p.main, users[3], low, true), signature_check::verify).error().code
+          == errc::bad_proof);
+  }
+  // A timeout of m1, which the sidechain received: its receipt is in the state, so no
+  // non-receipt proof holds.
+  {
+    const auto t1 = timeout_of(p.side, m1.id);
+    CHECK(p.main.builder.check_transaction(with_timeout(p.main, users[3], t1, true), signature_check::verify).error().code
+          == errc::bad_proof);
+  }
+
+  // The timeout of m2 from the sidechain's final state: refunded on the mainchain.
+  const auto t2 = timeout_of(p.side, m2.id);
+  p.main_block({with_timeout(p.main, users[3], t2)});
+  CHECK(p.main_peg().peg_ledger().state_of(m2.id) == peg::message_state::timed_out);
+  CHECK(p.main.builder.accounts().get(alice).balance == alice_after_send + 5 * units_per_bfdt);
+  CHECK(p.main.builder.accounts().locked() == locked_before + 10 * units_per_bfdt);
+  CHECK(p.main_peg().peg_ledger().escrowed("BFDT", side_id) == 10 * units_per_bfdt);
+  CHECK(p.main.builder.accounts().check_conservation());
+  CHECK(check_peg_conservation(p.main.builder, p.side.builder));
+  // A second refund is refused.
+  CHECK(p.main.builder.check_transaction(with_timeout(p.main, users[3], t2, true), signature_check::verify).error().code
+        == errc::wrong_status);
+  // m2 is still refused on the sidechain after the refund.
+  CHECK(p.side.builder.check_transaction(with_bundle(p.side, users[3], late, false, true), signature_check::verify).error().code
+        == errc::expired);
+
+  // The race: m1's acknowledgement lands first and settles it; a timeout of m1 is then refused
+  // as settled. m2's refund landed first: an acknowledgement of m2 is refused as settled (the
+  // status is checked before the proof, so a relayer that lost the race learns why).
+  p.anchor();
+  const auto ack1 = p.side.bundle(hr, 0, p.side_states.at(hr - 1));
+  auto ack2 = ack1;
+  std::get<peg::peg_ack>(ack2.entry).id = m2.id;
+  p.main_block({with_bundle(p.main, users[3], ack1, true)});
+  CHECK(p.main_peg().peg_ledger().state_of(m1.id) == peg::message_state::delivered);
+  CHECK(p.main.builder.check_transaction(with_timeout(p.main, users[3], timeout_of(p.side, m1.id), true),
+                                         signature_check::verify).error().code
+        == errc::wrong_status);
+  CHECK(p.main.builder.check_transaction(with_bundle(p.main, users[3], ack2, true, true), signature_check::verify).error().code
+        == errc::wrong_status);
+  CHECK(p.main.builder.check_transaction(with_bundle(p.main, users[3], ack1, true, true), signature_check::verify).error().code
+        == errc::wrong_status);
+  // Settled both ways: 10 escrowed for the 10 vouchers bob holds, nothing in flight.
+  CHECK(p.side_peg().peg_ledger().voucher_balance("peg/1/BFDT", bob) == 10 * units_per_bfdt);
+  CHECK(p.main_peg().peg_ledger().escrowed("BFDT", side_id) == 10 * units_per_bfdt);
+  CHECK(p.main.builder.accounts().get(alice).balance == alice_after_send + 5 * units_per_bfdt);
+}
+
+namespace {
+
+/// The module's records, as a store holds them after mark_all_dirty (deletions dropped).
+std::vector<std::pair<bytes, bytes>> records_of(const peg_module& m) {
+  auto copy = m;
+  copy.mark_all_dirty();
+  std::vector<std::pair<bytes, bytes>> out;
+  for (auto& [k, v] : copy.dirty_records())
+    if (v)
+      out.emplace_back(k, *v);
+  return out;
+}
+
+void check_same_module(const peg_module& a, const peg_module& b, chain_id counterparty,
+                       const std::vector<peg::message_id>& ids) {
+  CHECK(a.root() == b.root());
+  CHECK(a.ledger_part() == b.ledger_part());
+  CHECK(a.peg_ledger().next_sequence() == b.peg_ledger().next_sequence());
+  CHECK(a.peg_ledger().receipts().root() == b.peg_ledger().receipts().root());
+  CHECK(a.peg_ledger().escrowed("BFDT", counterparty) == b.peg_ledger().escrowed("BFDT", counterparty));
+  for (const auto& id : ids) {
+    CHECK(a.peg_ledger().state_of(id) == b.peg_ledger().state_of(id));
+    CHECK((a.peg_ledger().in_flight(id) == nullptr) == (b.peg_ledger().in_flight(id) == nullptr));
+    CHECK(a.peg_ledger().receipt(id).has_value() == b.peg_ledger().receipt(id).has_value());
+  }
+  const auto* ca = a.own_client(counterparty);
+  const auto* cb = b.own_client(counterparty);
+  REQUIRE((ca == nullptr) == (cb == nullptr));
+  if (ca)
+    CHECK(header_hash(ca->latest()) == header_hash(cb->latest()));
+}
+
+} // namespace
+
+TEST_CASE("the peg module's records restore an equal module, and a rolled-back block restores its outbox and "
+          "light client") {
+  peg_pair p;
+  const auto& users = p.main.net.users;
+  const auto bob = address_of(users[1].pub);
+
+  // A send on the mainchain, undone: the ledger, the escrow and the outbox come back.
+  {
+    auto st = p.main.builder;
+    const auto mk = st.checkpoint();
+    const auto root_before = st.state_root();
+    const auto outbox_before = find_peg(st)->outbox_entries();
+    const auto& b = p.main_block({p.main.tx(users[0], peg_send_tx{side_id, bob, "BFDT", 10 * units_per_bfdt, 100'000})});
+    REQUIRE(st.apply_block(b, signature_check::verify));
+    CHECK(find_peg(st)->outbox_entries().size() == 1);
+    CHECK(find_peg(st)->peg_ledger().escrowed("BFDT", side_id) == 10 * units_per_bfdt);
+    st.rollback(mk);
+    CHECK(st.state_root() == root_before);
+    CHECK(find_peg(st)->outbox_entries() == outbox_before);
+    CHECK(find_peg(st)->peg_ledger().escrowed("BFDT", side_id) == 0);
+    CHECK(find_peg(st)->peg_ledger().next_sequence() == 0);
+  }
+  const auto h1 = p.main.blocks.back().header.height;
+  const auto msg = std::get<peg::peg_message>(p.main_peg().outbox_entries().at(0));
+  p.main_final(h1);
+  p.update_side_client();
+  p.side_block({with_bundle(p.side, users[3], p.main.bundle(h1, 0, p.main_states.at(h1 - 1)), false)});
+  REQUIRE(p.side_peg().outbox_entries().size() == 1);
+
+  // A light-client update, undone: the client and the previous block's outbox come back.
+  {
+    auto st = p.side.builder;
+    const auto mk = st.checkpoint();
+    const auto root_before = st.state_root();
+    const auto client_before = header_hash(find_peg(st)->own_client(mainchain_id)->latest());
+    const auto outbox_before = find_peg(st)->outbox_entries();
+    p.main_final(p.main.engine.final_height() + 1);
+    p.update_side_client();
+    REQUIRE(st.apply_block(p.side.blocks.back(), signature_check::verify));
+    CHECK(header_hash(find_peg(st)->own_client(mainchain_id)->latest()) != client_before);
+    CHECK(find_peg(st)->outbox_entries().empty());
+    CHECK(st.state_root() != root_before);
+    st.rollback(mk);
+    CHECK(st.state_root() == root_before);
+    CHECK(header_hash(find_peg(st)->own_client(mainchain_id)->latest()) == client_before);
+    CHECK(find_peg(st)->outbox_entries() == outbox_before);
+  }
+
+  // Both chains' modules from their records alone (the outbox is the head block's: not stored).
+  for (auto* c : {&p.main, &p.side}) {
+    const auto& m = *find_peg(c->builder);
+    const auto counterparty = c == &p.main ? side_id : mainchain_id;
+    const auto recs = records_of(m);
+    CHECK(!recs.empty());
+    peg_module fresh(c->id(), c->net.config.peg);
+    if (c == &p.side)
+      CHECK(fresh.root() != m.root());  // the genesis module: not what the chain holds now
+    auto restored = fresh.restore(recs);
+    REQUIRE_MESSAGE(restored, (restored ? std::string() : restored.error().message()));
+    check_same_module(m, fresh, counterparty, {msg.id});
+    CHECK(fresh.outbox_entries().empty());
+  }
+  CHECK(p.side_peg().own_client(mainchain_id)->latest().height > 0);
+  CHECK(p.side_peg().peg_ledger().voucher_balance("peg/1/BFDT", bob) == 10 * units_per_bfdt);
+  {
+    peg_module fresh(side_id, p.side.net.config.peg);
+    REQUIRE(fresh.restore(records_of(p.side_peg())));
+    CHECK(fresh.peg_ledger().voucher_balance("peg/1/BFDT", bob) == 10 * units_per_bfdt);
+    // A corrupt light-client record is refused, not trusted.
+    auto recs = records_of(p.side_peg());
+    bool found = false;
+    for (auto& [k, v] : recs)
+      if (!k.empty() && k[0] == 'L') {
+        v.resize(v.size() / 2);
+        found = true;
+      }
+    REQUIRE(found);
+    peg_module again(side_id, p.side.net.config.peg);
+    CHECK(again.restore(recs).error().code == errc::storage_corrupt);
+  }
 }

@@ -1,0 +1,234 @@
+// Test fixture of the two-way peg: a mainchain with the registry (sidechain 7 active from the
+// genesis) and the peg, and that sidechain with the peg, both producing and finalizing real
+// signed blocks; bundles built from their blocks and final states. Header-only, for tests.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include "chains/consensus/chain_engine.hpp"
+#include "chains/peg/peg_module.hpp"
+#include "chains/sidechain/registry_module.hpp"
+#include "chains/sidechain/validator_choice.hpp"
+#include "tests/chains/network_fixture.hpp"
+
+namespace bfd::test {
+
+inline constexpr chain_id side_id = 7;
+
+inline const key_pair& authority() {
+  static const key_pair k = test::keys_of(0x5a);
+  return k;
+}
+
+inline std::shared_ptr<hash_chain> side_hash_chain(const network& main, const public_key& key) {
+  const auto& k = main.delegates.at(key).keys;
+  return std::make_shared<hash_chain>(tagged_hash(hash_tag::reveal, k.secret.view(), key.view()), 2048, 64);
+}
+
+/// A chain that produces and finalizes: its builder, an engine every cluster member votes in,
+/// and for each height its block and (once final) its certificate.
+struct running_chain {
+  network net;
+  chain_state builder;
+  chain_engine engine;
+  std::vector<block> blocks;
+  std::map<std::uint64_t, finality_certificate> certs;
+  std::uint64_t next_slot = 0;
+  std::map<public_key, std::uint64_t> nonces;
+
+  explicit running_chain(network n)
+    : net(std::move(n)), builder(net.genesis().first), engine(net.genesis().first, net.genesis().second) {
+    blocks.push_back(net.genesis().second);
+  }
+
+  chain_id id() const { return net.config.chain; }
+
+  /// A signed transaction with the sender's next nonce; `probe`: for admission only (the nonce is
+  /// not used up).
+  transaction tx(const key_pair& sender, tx_payload payload, bool probe = false) {
+    transaction t;
+    t.chain = id();
+    t.nonce = probe ? nonces[sender.pub] : nonces[sender.pub]++;
+    t.fee = 0;
+    t.expiry = 100'000;
+    t.payload = std::move(payload);
+    sign_transaction(t, sender, hash256{});
+    return t;
+  }
+
+  /// Produces the next block with `txs` (each must be admitted and included) and votes for it.
+  const block& produce(std::vector<transaction> txs = {}) {
+    for (const auto& t : txs) {
+      auto st = builder.check_transaction(t, signature_check::verify);
+      INFO(payload_name(t.payload), ": ", st ? std::string("ok") : st.error().detail);
+      REQUIRE(st);
+    }
+    auto b = test::produce(net, builder, next_slot++, 0, txs);
+    REQUIRE(b.txs.size() == txs.size());
+    REQUIRE(builder.apply_block(b, signature_check::verify));
+    builder.release_undo();
+    REQUIRE(engine.add_block(b, signature_check::verify).outcome == block_outcome::extended);
+    blocks.push_back(b);
+    const auto hash = header_hash(b.header);
+    const auto source = engine.vote_source(hash);
+    REQUIRE(source);
+    for (const auto& member : engine.confirming_cluster(hash)->members)
+      engine.add_confirmation(test::vote(b, net.delegates.at(member.key).keys, source->height, source->hash));
+    if (engine.final_certificate())
+      certs.emplace(engine.final_height(), *engine.final_certificate());
+    return blocks.back();
+  }
+
+  /// Produces until height `h` is final.
+  void finalize(std::uint64_t h) {
+    while (engine.final_height() < h)
+      produce();
+  }
+
+  /// The final header, its certificate and its state proof (a light-client update).
+  sidechain_anchor_payload update() const {
+    const auto h = engine.final_height();
+    return sidechain_anchor_payload{id(), blocks.at(h).header, certs.at(h), make_state_proof(engine.final_state())};
+  }
+
+  /// A delivery bundle of entry `index` of block `h`'s outbox (rebuilt from its parent's state),
+  /// linked up to the final header.
+  peg::delivery_bundle bundle(std::uint64_t h, std::uint64_t index, const chain_state& parent) const {
+    auto entries = block_outbox(parent, blocks.at(h));
+    REQUIRE(entries);
+    REQUIRE(index < entries->size());
+    peg::outbox box;
+    for (const auto& e : *entries)
+      box.add(e);
+    REQUIRE(box.root() == blocks.at(h).header.outbox_root);
+    peg::delivery_bundle b;
+    b.entry = (*entries)[index];
+    b.inclusion = *box.prove(index);
+    b.header = blocks.at(h).header;
+    for (auto i = h + 1; i <= engine.final_height(); ++i)
+      b.links.push_back(blocks.at(i).header);
+    b.certificate = certs.at(engine.final_height());
+    return b;
+  }
+};
+
+/// The mainchain with the registry (sidechain 7 active from the genesis) and the peg, and the
+/// sidechain derived from the registry entry with the peg and a light client of the mainchain.
+struct peg_pair {
+  sidechain_entry entry;
+  running_chain main;
+  running_chain side;
+  std::map<std::uint64_t, chain_state> main_states;  // the mainchain's state at each height
+  std::map<std::uint64_t, chain_state> side_states;
+
+  peg_pair() : entry(make_entry()), main(main_net(entry)), side(side_net(entry, main)) {
+    main_states.emplace(0, main.builder);
+    side_states.emplace(0, side.builder);
+  }
+
+  static sidechain_entry make_entry() {
+    network base;
+    const auto st = base.genesis().first;
+    sidechain_entry e;
+    e.id = side_id;
+    e.kind = chain_kind::daos;
+    e.name = "pegged";
+    e.token.symbol = "FUND7";
+    e.token.allocations = {{address_of(base.users[0].pub), 1'000 * units_per_bfdt}};
+    e.rule.per_category = {1, 1, 1};
+    e.params.slot_ms = 500;
+    e.params.rounds_per_epoch = 2;
+    e.params.base_block_txs = 10;
+    e.params.miss_limit = 3;
+    e.params.anchor_interval = 64;
+    auto chosen = choose_validators(st.consensus().active(), e.rule);
+    REQUIRE(chosen);
+    for (const auto& m : *chosen)
+      e.validators.push_back({m.key, m.category, 100 * units_per_bfdt, side_hash_chain(base, m.key)->tip()});
+    e.genesis_time_ms = base.config.params.genesis_time_ms;
+    return e;
+  }
+
+  static network main_net(const sidechain_entry& e) {
+    network n;
+    auto g = std::make_shared<registry_genesis>();
+    g->authority = authority().pub;
+    g->sidechains = {e};
+    n.config.modules = module_set{module_id::token, module_id::consensus, module_id::registry, module_id::peg};
+    n.config.registry = std::move(g);
+    return n;
+  }
+
+  static network side_net(const sidechain_entry& e, const running_chain& m) {
+    network n(1);
+    const peg_trust_point trust{mainchain_id, m.blocks.at(0).header, make_state_proof(m.builder)};
+    n.config = with_peg(sidechain_spec(e, m.net.config.params), trust).genesis;
+    n.delegates.clear();
+    for (const auto& v : e.validators)
+      n.delegates[v.key] = {m.net.delegates.at(v.key).keys, side_hash_chain(m.net, v.key)};
+    n.users = m.net.users;
+    return n;
+  }
+
+  const peg_module& main_peg() const { return *find_peg(main.builder); }
+  const peg_module& side_peg() const { return *find_peg(side.builder); }
+
+  const block& main_block(std::vector<transaction> txs = {}) {
+    const auto& b = main.produce(std::move(txs));
+    main_states.emplace(b.header.height, main.builder);
+    CHECK(check_peg_conservation(main.builder, side.builder));
+    return b;
+  }
+  const block& side_block(std::vector<transaction> txs = {}) {
+    const auto& b = side.produce(std::move(txs));
+    side_states.emplace(b.header.height, side.builder);
+    CHECK(check_peg_conservation(main.builder, side.builder));
+    return b;
+  }
+  void main_final(std::uint64_t h) {
+    while (main.engine.final_height() < h)
+      main_block();
+  }
+  void side_final(std::uint64_t h) {
+    while (side.engine.final_height() < h)
+      side_block();
+  }
+  /// Anchors the sidechain's final header on the mainchain.
+  void anchor() {
+    main_block({main.tx(main.net.users[3], sidechain_anchor_tx{std::make_shared<const sidechain_anchor_payload>(side.update())})});
+  }
+  /// Updates the sidechain's light client of the mainchain to the mainchain's final header.
+  void update_side_client() {
+    side_block({side.tx(side.net.users[3], peg_client_update_tx{std::make_shared<const sidechain_anchor_payload>(main.update())})});
+  }
+};
+
+inline transaction with_bundle(running_chain& c, const key_pair& k, const peg::delivery_bundle& b, bool ack, bool probe = false) {
+  auto body = std::make_shared<const peg::delivery_bundle>(b);
+  return ack ? c.tx(k, peg_acknowledge_tx{body}, probe) : c.tx(k, peg_receive_tx{body}, probe);
+}
+
+/// A timeout bundle of `id` from the destination's final state: its final header and certificate,
+/// the state opening down to the peg module's parts, and the non-receipt proof of `id`.
+inline peg::timeout_bundle timeout_of(const running_chain& dest, const peg::message_id& id) {
+  const auto h = dest.engine.final_height();
+  const auto& st = dest.engine.final_state();
+  const auto proof = make_state_proof(st);
+  const auto* peg = find_peg(st);
+  REQUIRE(peg);
+  peg::timeout_bundle t;
+  t.id = id;
+  t.header = dest.blocks.at(h).header;
+  t.certificate = dest.certs.at(h);
+  t.opening = peg::make_peg_opening(
+    peg::state_opening{proof.ledger_root, consensus_state::root_of(proof.consensus), proof.modules},
+    peg->peg_ledger().receipts().root(), peg->ledger_part(), peg->peg_ledger().next_sequence());
+  t.non_receipt = peg->peg_ledger().receipts().prove(peg::receipt_key(id));
+  return t;
+}
+
+inline transaction with_timeout(running_chain& c, const key_pair& k, const peg::timeout_bundle& t, bool probe = false) {
+  return c.tx(k, peg_timeout_tx{std::make_shared<const peg::timeout_bundle>(t)}, probe);
+}
+
+} // namespace bfd::test
