@@ -310,3 +310,25 @@ TEST_CASE("a chain without the peg module refuses kinds 10-15 and keeps its stat
   REQUIRE(back);
   CHECK(back->payload == tx.payload);
 }
+
+TEST_CASE("a pegged sidechain's genesis does not depend on its trust point, but differs from the registry's") {
+  peg_pair p;
+  const auto plain = sidechain_spec(p.entry, p.main.net.config.params);
+  const peg_trust_point at_genesis{mainchain_id, p.main.blocks.at(0).header, make_state_proof(p.main_states.at(0))};
+  p.main_block();
+  const peg_trust_point later{mainchain_id, p.main.blocks.at(1).header, make_state_proof(p.main_states.at(1))};
+  auto a = chain_state::genesis(with_peg(plain, at_genesis).genesis);
+  auto b = chain_state::genesis(with_peg(plain, later).genesis);
+  auto unpegged = chain_state::genesis(plain.genesis);
+  REQUIRE(a);
+  REQUIRE(b);
+  REQUIRE(unpegged);
+  // The trust point is not hashed: every node derives the same pegged genesis.
+  CHECK(header_hash(a->second.header) == header_hash(b->second.header));
+  // The module's presence is: its root joins the state root, so the registry's genesis hash
+  // (derived from the entry alone, without the peg) is the unpegged one (docs/peg.md, known limits).
+  const auto* reg = find_registry(p.main_states.at(0));
+  REQUIRE(reg);
+  CHECK(reg->find(side_id)->genesis_hash == header_hash(unpegged->second.header));
+  CHECK(reg->find(side_id)->genesis_hash != header_hash(a->second.header));
+}
