@@ -457,9 +457,16 @@ status check_peg_conservation(const chain_state& a, const chain_state& b) {
 }
 
 chain_spec with_peg(chain_spec spec, const peg_trust_point& mainchain) {
+  spec = with_peg(std::move(spec));
+  auto g = std::make_shared<peg_genesis>(*spec.genesis.peg);
+  g->counterparties.push_back(mainchain);
+  spec.genesis.peg = std::move(g);
+  return spec;
+}
+
+chain_spec with_peg(chain_spec spec) {
   auto g = std::make_shared<peg_genesis>();
   g->native_denom = spec.token_symbol;
-  g->counterparties.push_back(mainchain);
   spec.genesis.peg = std::move(g);
   spec.genesis.modules = spec.genesis.modules.with(module_id::peg);
   return spec;

@@ -127,5 +127,8 @@ status check_peg_conservation(const chain_state& a, const chain_state& b);
 /// A sidechain spec's genesis with the peg module added: `native_denom` its token's symbol and
 /// a light client of the mainchain trusted from `mainchain` (not part of its genesis root).
 chain_spec with_peg(chain_spec spec, const peg_trust_point& mainchain);
+/// The same module without a counterparty: the genesis the mainchain's registry derives a
+/// sidechain's genesis hash from (a trust point is not hashed, so both give the same genesis).
+chain_spec with_peg(chain_spec spec);
 
 } // namespace bfd

@@ -5,6 +5,7 @@
 #include "chains/codec/block_codec.hpp"
 #include "chains/crypto/hash.hpp"
 #include "chains/merkle/merkle.hpp"
+#include "chains/peg/peg_module.hpp"
 #include "chains/sidechain/validator_choice.hpp"
 
 namespace bfd {
@@ -227,8 +228,8 @@ result<sidechain_info> decode_sidechain_info(byte_view in) {
 
 } // namespace codec
 
-sidechain_registry::sidechain_registry(const public_key& authority, consensus_params mainchain)
-  : authority_(authority), mainchain_(std::move(mainchain)) {}
+sidechain_registry::sidechain_registry(const public_key& authority, consensus_params mainchain, bool pegged)
+  : authority_(authority), mainchain_(std::move(mainchain)), pegged_(pegged) {}
 
 status sidechain_registry::check_authority(const public_key& sender, const char* what) const {
   if (sender != authority_)
@@ -266,7 +267,8 @@ status sidechain_registry::apply_register(const public_key& sender, const sidech
   if (auto st = check_register(sender, p, at, active); !st)
     return st;
   // The genesis every node derives from the entry: the light client starts from it.
-  const auto spec = sidechain_spec(p.entry, mainchain_);
+  // With the peg, the module is part of the genesis (its trust point is not hashed).
+  const auto spec = pegged_ ? with_peg(sidechain_spec(p.entry, mainchain_)) : sidechain_spec(p.entry, mainchain_);
   auto genesis = chain_state::genesis(spec.genesis);
   if (!genesis)
     return make_error(genesis.error().code, "sidechain genesis: " + genesis.error().detail);
@@ -535,8 +537,9 @@ void sidechain_registry::mark_all_dirty() {
 }
 
 result<sidechain_registry> sidechain_registry::restore(const public_key& authority, consensus_params mainchain,
-                                                       std::span<const std::pair<bytes, bytes>> records) {
-  sidechain_registry r(authority, std::move(mainchain));
+                                                       std::span<const std::pair<bytes, bytes>> records,
+                                                       bool pegged) {
+  sidechain_registry r(authority, std::move(mainchain), pegged);
   for (const auto& [key, value] : records) {
     if (key.size() == 5 && key[0] == 'c') {
       const auto id = static_cast<chain_id>(get_be(key, 1, 4));

@@ -57,8 +57,12 @@ public:
   static constexpr std::uint64_t kept_anchors = 1024;
 
   /// An empty registry. Only `authority` may register, activate and cease; sidechain genesis
-  /// states take `mainchain`'s categories and minimum bid.
-  sidechain_registry(const public_key& authority, consensus_params mainchain);
+  /// states take `mainchain`'s categories and minimum bid. `pegged`: the mainchain has the peg
+  /// module, so every sidechain's genesis has it too (chains/peg `with_peg`), and the genesis hash
+  /// the registry records is that of the pegged genesis.
+  sidechain_registry(const public_key& authority, consensus_params mainchain, bool pegged = false);
+
+  bool pegged() const noexcept { return pegged_; }
 
   const public_key& authority() const noexcept { return authority_; }
   const consensus_params& mainchain_params() const noexcept { return mainchain_; }
@@ -117,7 +121,8 @@ public:
   /// A registry rebuilt from every record: checks their shape and that each sidechain's kept
   /// anchors are all present, and restarts the light clients from the stored trust points.
   static result<sidechain_registry> restore(const public_key& authority, consensus_params mainchain,
-                                            std::span<const std::pair<bytes, bytes>> records);
+                                            std::span<const std::pair<bytes, bytes>> records,
+                                            bool pegged = false);
 
   friend bool operator==(const sidechain_registry& a, const sidechain_registry& b);
 
@@ -142,6 +147,7 @@ private:
 
   public_key authority_;
   consensus_params mainchain_;
+  bool pegged_ = false;
   std::map<chain_id, item> items_;
   std::map<std::string, chain_id> names_;
   std::map<anchor_key, anchor_record> anchors_;

@@ -6,8 +6,9 @@
 
 namespace bfd {
 
-registry_module::registry_module(std::shared_ptr<const registry_genesis> genesis, consensus_params mainchain)
-  : genesis_(std::move(genesis)), registry_(genesis_->authority, std::move(mainchain)) {}
+registry_module::registry_module(std::shared_ptr<const registry_genesis> genesis, consensus_params mainchain,
+                                 bool pegged)
+  : genesis_(std::move(genesis)), registry_(genesis_->authority, std::move(mainchain), pegged) {}
 
 status registry_module::genesis(const block_context& ctx, ledger& l) {
   (void)l;
@@ -89,7 +90,7 @@ status registry_module::restore(std::span<const std::pair<bytes, bytes>> records
     }
     own.push_back(r);
   }
-  auto r = sidechain_registry::restore(registry_.authority(), registry_.mainchain_params(), own);
+  auto r = sidechain_registry::restore(registry_.authority(), registry_.mainchain_params(), own, registry_.pegged());
   if (!r)
     return r.error();
   registry_ = std::move(*r);

@@ -22,7 +22,8 @@ struct registry_genesis {
 
 class registry_module final : public state_module {
 public:
-  registry_module(std::shared_ptr<const registry_genesis> genesis, consensus_params mainchain);
+  /// `pegged`: the mainchain has the peg module (sidechain geneses then have it too).
+  registry_module(std::shared_ptr<const registry_genesis> genesis, consensus_params mainchain, bool pegged = false);
 
   const sidechain_registry& registry() const noexcept { return registry_; }
 

@@ -13,7 +13,8 @@ result<std::unique_ptr<state_module>> make_state_module(module_id id, const gene
     case module_id::registry:
       if (!genesis.registry)
         return make_error(errc::invalid_argument, "the registry module needs a registry genesis (its authority)");
-      return std::unique_ptr<state_module>{std::make_unique<registry_module>(genesis.registry, genesis.params)};
+      return std::unique_ptr<state_module>{std::make_unique<registry_module>(genesis.registry, genesis.params,
+                                                                                genesis.modules.has(module_id::peg))};
     case module_id::peg:
       return std::unique_ptr<state_module>{std::make_unique<peg_module>(genesis.chain, genesis.peg)};
   }

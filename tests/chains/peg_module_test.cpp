@@ -318,3 +318,26 @@ TEST_CASE("the peg module's records restore an equal module, and a rolled-back b
     CHECK(again.restore(recs).error().code == errc::storage_corrupt);
   }
 }
+
+TEST_CASE("a pegged sidechain's genesis does not depend on its trust point, and is the one the registry records") {
+  peg_pair p;
+  const auto plain = sidechain_spec(p.entry, p.main.net.config.params);
+  const peg_trust_point at_genesis{mainchain_id, p.main.blocks.at(0).header, make_state_proof(p.main_states.at(0))};
+  p.main_block();
+  const peg_trust_point later{mainchain_id, p.main.blocks.at(1).header, make_state_proof(p.main_states.at(1))};
+  auto a = chain_state::genesis(with_peg(plain, at_genesis).genesis);
+  auto b = chain_state::genesis(with_peg(plain, later).genesis);
+  auto unpegged = chain_state::genesis(plain.genesis);
+  REQUIRE(a);
+  REQUIRE(b);
+  REQUIRE(unpegged);
+  // The trust point is not hashed: every node derives the same pegged genesis.
+  CHECK(header_hash(a->second.header) == header_hash(b->second.header));
+  // The module's presence is hashed: its root joins the state root. A mainchain with the peg
+  // module derives its sidechains' geneses with it, so the registry's genesis hash is the pegged one.
+  const auto* reg = find_registry(p.main_states.at(0));
+  REQUIRE(reg);
+  CHECK(reg->pegged());
+  CHECK(reg->find(side_id)->genesis_hash == header_hash(a->second.header));
+  CHECK(reg->find(side_id)->genesis_hash != header_hash(unpegged->second.header));
+}
