@@ -3,18 +3,10 @@
 #include "chains/state/peg_codec.hpp"
 
 #include "chains/peg/proofs.hpp"
+#include "chains/state/payload_body.hpp"
 #include "chains/sidechain/registry_payloads.hpp"
 
 namespace bfd {
-
-namespace {
-template <class T>
-bool same_body(const std::shared_ptr<const T>& a, const std::shared_ptr<const T>& b) {
-  if (!a || !b)
-    return a == b;
-  return a == b || *a == *b;
-}
-} // namespace
 
 amount peg_send_tx::spend() const noexcept {
   return peg::is_native(denom) ? value : 0;

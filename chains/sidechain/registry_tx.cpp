@@ -2,18 +2,10 @@
 // dispatch to chains/sidechain/registry_payloads.
 #include "chains/state/registry_codec.hpp"
 
+#include "chains/state/payload_body.hpp"
 #include "chains/sidechain/registry_payloads.hpp"
 
 namespace bfd {
-
-namespace {
-template <class T>
-bool same_body(const std::shared_ptr<const T>& a, const std::shared_ptr<const T>& b) {
-  if (!a || !b)
-    return a == b;
-  return a == b || *a == *b;
-}
-} // namespace
 
 bool operator==(const sidechain_register_tx& a, const sidechain_register_tx& b) {
   return same_body(a.body, b.body);
