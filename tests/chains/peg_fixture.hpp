@@ -25,65 +25,9 @@ inline std::shared_ptr<hash_chain> side_hash_chain(const network& main, const pu
   return std::make_shared<hash_chain>(tagged_hash(hash_tag::reveal, k.secret.view(), key.view()), 2048, 64);
 }
 
-/// A chain that produces and finalizes: its builder, an engine every cluster member votes in,
-/// and for each height its block and (once final) its certificate.
-struct running_chain {
-  network net;
-  chain_state builder;
-  chain_engine engine;
-  std::vector<block> blocks;
-  std::map<std::uint64_t, finality_certificate> certs;
-  std::uint64_t next_slot = 0;
-  std::map<public_key, std::uint64_t> nonces;
-
-  explicit running_chain(network n)
-    : net(std::move(n)), builder(net.genesis().first), engine(net.genesis().first, net.genesis().second) {
-    blocks.push_back(net.genesis().second);
-  }
-
-  chain_id id() const { return net.config.chain; }
-
-  /// A signed transaction with the sender's next nonce; `probe`: for admission only (the nonce is
-  /// not used up).
-  transaction tx(const key_pair& sender, tx_payload payload, bool probe = false) {
-    transaction t;
-    t.chain = id();
-    t.nonce = probe ? nonces[sender.pub] : nonces[sender.pub]++;
-    t.fee = 0;
-    t.expiry = 100'000;
-    t.payload = std::move(payload);
-    sign_transaction(t, sender, hash256{});
-    return t;
-  }
-
-  /// Produces the next block with `txs` (each must be admitted and included) and votes for it.
-  const block& produce(std::vector<transaction> txs = {}) {
-    for (const auto& t : txs) {
-      auto st = builder.check_transaction(t, signature_check::verify);
-      INFO(payload_name(t.payload), ": ", st ? std::string("ok") : st.error().detail);
-      REQUIRE(st);
-    }
-    auto b = test::produce(net, builder, next_slot++, 0, txs);
-    REQUIRE(b.txs.size() == txs.size());
-    REQUIRE(builder.apply_block(b, signature_check::verify));
-    builder.release_undo();
-    REQUIRE(engine.add_block(b, signature_check::verify).outcome == block_outcome::extended);
-    blocks.push_back(b);
-    const auto hash = header_hash(b.header);
-    const auto source = engine.vote_source(hash);
-    REQUIRE(source);
-    for (const auto& member : engine.confirming_cluster(hash)->members)
-      engine.add_confirmation(test::vote(b, net.delegates.at(member.key).keys, source->height, source->hash));
-    if (engine.final_certificate())
-      certs.emplace(engine.final_height(), *engine.final_certificate());
-    return blocks.back();
-  }
-
-  /// Produces until height `h` is final.
-  void finalize(std::uint64_t h) {
-    while (engine.final_height() < h)
-      produce();
-  }
+/// A running chain with what the peg tests take from it: light-client updates and bundles.
+struct peg_chain : running_chain {
+  using running_chain::running_chain;
 
   /// The final header, its certificate and its state proof (a light-client update).
   sidechain_anchor_payload update() const {
@@ -112,12 +56,13 @@ struct running_chain {
   }
 };
 
+
 /// The mainchain with the registry (sidechain 7 active from the genesis) and the peg, and the
 /// sidechain derived from the registry entry with the peg and a light client of the mainchain.
 struct peg_pair {
   sidechain_entry entry;
-  running_chain main;
-  running_chain side;
+  peg_chain main;
+  peg_chain side;
   std::map<std::uint64_t, chain_state> main_states;  // the mainchain's state at each height
   std::map<std::uint64_t, chain_state> side_states;
 

@@ -69,18 +69,8 @@ struct mainchain {
 
 /// A sidechain that really runs: its genesis derived from the entry, its validators' keys and
 /// the hash chains they committed, an engine that finalizes what its cluster votes for.
-struct sidechain {
-  network net;
-  chain_state builder;
-  chain_engine engine;
-  std::vector<block> blocks;  // by height, genesis first
-  std::map<std::uint64_t, finality_certificate> certs;  // the certificate that made each height final
-  std::uint64_t next_slot = 0;
-
-  sidechain(const mainchain& m, const sidechain_entry& e)
-    : net(make_net(m, e)), builder(net.genesis().first), engine(net.genesis().first, net.genesis().second) {
-    blocks.push_back(net.genesis().second);
-  }
+struct sidechain : test::running_chain {
+  sidechain(const mainchain& m, const sidechain_entry& e) : running_chain(make_net(m, e)) {}
 
   static network make_net(const mainchain& m, const sidechain_entry& e) {
     network n(1);
@@ -91,27 +81,9 @@ struct sidechain {
     return n;
   }
 
-  /// Produces the next slot's block and has the confirming cluster vote for it.
-  const block& produce_final() {
-    auto b = test::produce(net, builder, next_slot++);
-    REQUIRE(builder.apply_block(b, signature_check::verify));
-    builder.release_undo();
-    REQUIRE(engine.add_block(b, signature_check::verify).outcome == block_outcome::extended);
-    blocks.push_back(b);
-    const auto hash = header_hash(b.header);
-    const auto source = engine.vote_source(hash);
-    REQUIRE(source);
-    for (const auto& member : engine.confirming_cluster(hash)->members)
-      engine.add_confirmation(test::vote(b, net.delegates.at(member.key).keys, source->height, source->hash));
-    if (engine.final_certificate())
-      certs.emplace(engine.final_height(), *engine.final_certificate());
-    return blocks.back();
-  }
-
   /// Produces until the final height reaches `h`; the anchor payload of the final header.
   sidechain_anchor_payload anchor_at(std::uint64_t h) {
-    while (engine.final_height() < h)
-      produce_final();
+    finalize(h);
     REQUIRE(engine.final_height() == h);
     sidechain_anchor_payload p;
     p.id = net.config.chain;
