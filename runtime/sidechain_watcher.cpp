@@ -104,9 +104,9 @@ std::optional<std::uint64_t> anchor_due(std::uint64_t base, std::uint64_t final_
   const std::uint64_t step = std::max<std::uint64_t>(1, anchor_interval / 2);
   if (final_height < base + step)
     return std::nullopt;
-  // Above base + interval the registry refuses it (bad_height); anchor the final header anyway
-  // only when it is in range.
-  if (final_height - base > anchor_interval)
+  // More than the registry's bound above the last anchor is refused (bad_height): that sidechain
+  // can then only be anchored with a certified header in between.
+  if (final_height - base > registry_bounds::max_anchor_interval)
     return std::nullopt;
   return final_height;
 }

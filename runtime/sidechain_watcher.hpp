@@ -43,8 +43,8 @@ hosting_plan plan_hosting(const std::vector<sidechain_view>& views, const std::s
 
 /// Pure: the sidechain height to anchor next, or nothing. `base` is the highest height anchored
 /// or in flight, `final_height` the highest sidechain height with a finality proof here.
-/// Anchors every half interval, so that one lost anchor still leaves room under the registry's
-/// bound (at most anchor_interval above the last anchor).
+/// Anchors every half interval (the cadence), and catches up with the final header when it is
+/// further ahead, up to the registry's bound (registry_bounds::max_anchor_interval).
 std::optional<std::uint64_t> anchor_due(std::uint64_t base, std::uint64_t final_height, std::uint64_t anchor_interval);
 
 struct sidechain_watch_options {

@@ -152,7 +152,9 @@ TEST_CASE("an anchor is due every half interval and never beyond what the regist
   CHECK_FALSE(runtime::anchor_due(0, 4, 10));
   CHECK(runtime::anchor_due(0, 5, 10) == 5u);
   CHECK(runtime::anchor_due(20, 30, 10) == 30u);
-  CHECK_FALSE(runtime::anchor_due(20, 31, 10));  // more than the interval above the last anchor
+  CHECK(runtime::anchor_due(20, 31, 10) == 31u);  // behind the cadence: catch up with the final header
+  CHECK(runtime::anchor_due(20, 20 + registry_bounds::max_anchor_interval, 10) == 20 + registry_bounds::max_anchor_interval);
+  CHECK_FALSE(runtime::anchor_due(20, 21 + registry_bounds::max_anchor_interval, 10));  // over the registry's bound
   CHECK(runtime::anchor_due(3, 4, 1) == 4u);
   CHECK_FALSE(runtime::anchor_due(3, 3, 1));
 }
