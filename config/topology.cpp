@@ -15,6 +15,7 @@
 
 #include "chains/core/hex.hpp"
 #include "chains/crypto/keys.hpp"
+#include "chains/sidechain/registry_payloads.hpp"
 #include "config/toml_support.hpp"
 
 namespace bfd::config {
@@ -1018,7 +1019,7 @@ private:
       c.work_bits = static_cast<std::uint32_t>(*v);
     if (auto v = r.integer("miss_limit", presence::optional, 0, max_u32))
       c.miss_limit = static_cast<std::uint32_t>(*v);
-    if (auto v = r.integer("anchor_interval", presence::optional, 1, max_rounds_per_epoch))
+    if (auto v = r.integer("anchor_interval", presence::optional, 1, registry_bounds::max_anchor_interval))
       c.anchor_interval = static_cast<std::uint64_t>(*v);
     r.finish();
   }
