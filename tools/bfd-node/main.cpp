@@ -22,6 +22,7 @@
 #include "chains/storage/storage_check.hpp"
 #include "config/topology.hpp"
 #include "runtime/dev_sidechains.hpp"
+#include "runtime/peg_specs.hpp"
 #include "runtime/sidechain_watcher.hpp"
 #include "runtime/node.hpp"
 #include "runtime/peer_gate.hpp"
@@ -347,6 +348,7 @@ int main(int argc, char** argv) {
   if ((*node)->unit(bfd::mainchain_id)) {
     bfd::runtime::sidechain_watch_options wo;
     wo.mainchain = genesis.params;
+    wo.peg_trust = bfd::runtime::mainchain_peg_trust(genesis);
     wo.log = log;
     for (const auto& d : net ? net->delegates : plan->delegates)
       wo.delegate_keys.push_back(d.keys);
