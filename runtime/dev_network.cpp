@@ -94,7 +94,8 @@ result<dev_network> prepare_dev_network(const dev_options& options, std::uint64_
     return reporter.error();
   net.reporter = *reporter;
   // Keys added after the first dev networks: made when missing, so older data directories open.
-  for (auto [file, slot] : {std::pair{"anchor.json", &net.anchorer}, std::pair{"registry.json", &net.registry_authority}}) {
+  for (auto [file, slot] : {std::pair{"anchor.json", &net.anchorer}, std::pair{"registry.json", &net.registry_authority},
+                            std::pair{"bridge.json", &net.bridge}}) {
     const auto path = (dir / "keys" / file).string();
     auto keys = load_or_make(path, create || !fs::exists(path, ec));
     if (!keys)

@@ -22,6 +22,7 @@
 #include "chains/storage/storage_check.hpp"
 #include "config/topology.hpp"
 #include "runtime/dev_sidechains.hpp"
+#include "runtime/peg_bridge.hpp"
 #include "runtime/peg_specs.hpp"
 #include "runtime/sidechain_watcher.hpp"
 #include "runtime/node.hpp"
@@ -362,6 +363,15 @@ int main(int argc, char** argv) {
     watcher = std::make_unique<bfd::runtime::sidechain_watcher>(system, **node, std::move(wo));
     watcher->run(std::chrono::milliseconds(std::max<std::uint64_t>(200, genesis.params.slot_ms / 2)));
   }
+  // The peg bridge (--dev, whose mainchain has the peg): carries messages between the hosted chains.
+  std::unique_ptr<bfd::runtime::peg_bridge> bridge;
+  if (net && (*node)->unit(bfd::mainchain_id) && genesis.modules.has(bfd::module_id::peg)) {
+    bfd::runtime::peg_bridge_options bo;
+    bo.keys = net->bridge;
+    bo.log = log;
+    bridge = std::make_unique<bfd::runtime::peg_bridge>(system, **node, std::move(bo));
+    bridge->run(std::chrono::milliseconds(std::max<std::uint64_t>(200, genesis.params.slot_ms / 2)));
+  }
   log->info("running; Ctrl-C stops");
 
   // Wait for a signal, or for the chain actor to stop by itself (fail-stop on a storage failure).
@@ -389,6 +399,7 @@ int main(int argc, char** argv) {
       });
     signal_waiter.join();
   }
+  bridge.reset();
   watcher.reset();
   connector.reset();
   gate.reset();
