@@ -260,5 +260,7 @@ void register_delegate_routes(bridge_core& core);
 void register_metrics_routes(bridge_core& core);
 /// GET /v1/chains/{chain}/anchor/{height}.
 void register_anchor_routes(bridge_core& core);
+/// GET /v1/peg/messages/{id}.
+void register_peg_routes(bridge_core& core);
 
 } // namespace bfd::http
