@@ -86,7 +86,7 @@ alice_before=$(field balance_units)
 
 # --- out: 10 BFDT to bob on sidechain 2 ---------------------------------------------------------
 run peg send --to-chain 2 --to "$bob" --amount 10 --key "$keys/account-00.json" --timeout 120
-out_id=$(head -n 1 out)
+out_id=$(field message)
 [ "$rc" -eq 0 ] || fatal "peg send to chain 2: rc $rc: $(tail -n 5 err)"
 [ "$out_id" = "1:0" ] || fail "peg send printed id '$out_id', expected 1:0"
 grep -q '"state": "delivered"' out || fail "peg send: not delivered: $(cat out)"
@@ -107,7 +107,7 @@ ok "returning 11 vouchers refused: $(grep '^bfd-cli:' err | cut -c1-100)"
 
 # --- back: 4 vouchers to alice on the mainchain ----------------------------------------------------
 run peg send --chain 2 --to-chain 1 --to "$alice" --amount 4 --denom peg/1/BFDT --key "$keys/account-01.json" --timeout 120
-back_id=$(head -n 1 out)
+back_id=$(field message)
 [ "$rc" -eq 0 ] || fatal "peg send back to the mainchain: rc $rc: $(tail -n 5 err)"
 [ "$back_id" = "2:0" ] || fail "the return printed id '$back_id', expected 2:0"
 ok "4 vouchers sidechain 2 -> mainchain: message $back_id delivered"

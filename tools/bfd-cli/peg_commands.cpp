@@ -2,6 +2,7 @@
 // --chain names to another hosted chain, followed to its terminal state through
 // GET /v1/peg/messages/{id} (docs/cli.md, docs/peg.md).
 #include <chrono>
+#include <cstdio>
 #include <memory>
 #include <thread>
 
@@ -163,8 +164,8 @@ command_result run_send(const send_options& o) {
     const auto& m = body["message"];
     if (m.value("sender", "") == sender && m.value("receiver", "") == format_address(*to)
         && m.value("value", std::uint64_t{0}) == *value) {
-      fmt::print(stderr, "peg message {}\n", id);
-      fmt::print("{}\n", id);
+      fmt::print("message: {}\n", id);
+      std::fflush(stdout);
       return follow(at.node, id, std::chrono::seconds(*timeout));
     }
   }
