@@ -20,6 +20,7 @@ using headers_atom = caf::atom_constant<caf::atom("headers")>;
 using pegout_atom = caf::atom_constant<caf::atom("pegout")>;
 using pegfinal_atom = caf::atom_constant<caf::atom("pegfinal")>;
 using pegmsg_atom = caf::atom_constant<caf::atom("pegmsg")>;
+using pegrec_atom = caf::atom_constant<caf::atom("pegrec")>;
 
 /// One sidechain as the mainchain's final registry state holds it (protocols/sidechain_views.hpp
 /// builds these from a registry and decodes the entry).
@@ -101,6 +102,20 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, peg_message_view& x) {
   return f(caf::meta::type_name("bfd::peg_message_view"), x.code, x.detail, x.sent, x.state, x.message, x.received,
            x.ack_success, x.final_height);
+}
+
+/// Every record of the final state's peg module (pegrec_atom), so a reader can rebuild it
+/// (peg_module::from_records) and check conservation across chains. Code not_found without a peg.
+struct peg_records_reply {
+  std::uint16_t code = 0;
+  std::uint64_t final_height = 0;
+  std::vector<bytes> keys;
+  std::vector<bytes> values;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, peg_records_reply& x) {
+  return f(caf::meta::type_name("bfd::peg_records_reply"), x.code, x.final_height, x.keys, x.values);
 }
 
 /// Most headers one headers_atom request returns.
@@ -248,6 +263,8 @@ using chain_actor = caf::typed_actor<
   caf::replies_to<pegfinal_atom>::with<bytes>,
   /// A peg message (source chain, sequence) in the final peg state.
   caf::replies_to<pegmsg_atom, std::uint32_t, std::uint64_t>::with<peg_message_view>,
+  /// Every record of the final peg module.
+  caf::replies_to<pegrec_atom>::with<peg_records_reply>,
   /// A peer node's chain actor: relay to it, and catch up from it.
   caf::reacts_to<peer_atom, caf::actor>>;
 

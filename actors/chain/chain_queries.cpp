@@ -138,4 +138,22 @@ peg_message_view peg_message_of(const chain_engine& engine, std::uint32_t source
   return out;
 }
 
+peg_records_reply peg_records_of(const chain_engine& engine) {
+  peg_records_reply out;
+  out.final_height = engine.final_height();
+  const auto* peg = find_peg(engine.final_state());
+  if (!peg) {
+    out.code = static_cast<std::uint16_t>(errc::not_found);
+    return out;
+  }
+  auto copy = peg->clone();  // marking dirty must not touch the engine's state
+  copy->mark_all_dirty();
+  for (auto& [key, value] : copy->dirty_records())
+    if (value) {
+      out.keys.push_back(key);
+      out.values.push_back(std::move(*value));
+    }
+  return out;
+}
+
 } // namespace bfd

@@ -31,4 +31,7 @@ bytes peg_final_update(const chain_engine& engine);
 /// Message (source, sequence) in the final peg state (code not_found without a peg module).
 peg_message_view peg_message_of(const chain_engine& engine, std::uint32_t source, std::uint64_t sequence);
 
+/// Every record of the final state's peg module (code not_found without one).
+peg_records_reply peg_records_of(const chain_engine& engine);
+
 } // namespace bfd

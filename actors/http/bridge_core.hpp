@@ -118,6 +118,7 @@ struct bridge_metrics {
   prometheus::Family<prometheus::Gauge>& head_height;
   prometheus::Family<prometheus::Gauge>& final_height;
   prometheus::Family<prometheus::Gauge>& mempool_size;
+  prometheus::Family<prometheus::Gauge>& peg_conservation;
   prometheus::Family<prometheus::Gauge>& delegate_blocks;
   prometheus::Family<prometheus::Gauge>& delegate_missed;
   prometheus::Family<prometheus::Gauge>& category_blocks;

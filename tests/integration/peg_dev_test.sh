@@ -68,6 +68,13 @@ at_least() {
   [[ "$v" =~ ^[0-9]+$ ]] && [ "$v" -ge "$2" ]
 }
 
+# conserved: whether /metrics reports the peg invariant holding between the mainchain and chain 2.
+conserved() {
+  python3 -c "import urllib.request,sys
+t = urllib.request.urlopen('$BFD_NODE/metrics', timeout=10).read().decode()
+sys.exit(0 if 'bfd_peg_conservation_ok{pair=\"1-2\"} 1' in t else 1)" 2>/dev/null
+}
+
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export BFD_NODE="http://127.0.0.1:$port"
 "$node_bin" --dev --data-dir "$work/data" --http "127.0.0.1:$port" --slot-ms 300 --delegates 6 \
@@ -91,6 +98,7 @@ out_id=$(field message)
 [ "$out_id" = "1:0" ] || fail "peg send printed id '$out_id', expected 1:0"
 grep -q '"state": "delivered"' out || fail "peg send: not delivered: $(cat out)"
 ok "10 BFDT mainchain -> sidechain 2: message $out_id delivered"
+conserved || fail "/metrics: bfd_peg_conservation_ok{pair=\"1-2\"} is not 1 after the delivery"
 run peg status "$out_id"
 python3 -c 'import json,sys; j = json.load(open("out")); assert j["state"] == "delivered" and j["received_on"] == [{"chain": 2, "acknowledged": "success"}], j' ||
   fail "peg status $out_id: $(cat out)"
@@ -111,6 +119,7 @@ back_id=$(field message)
 [ "$rc" -eq 0 ] || fatal "peg send back to the mainchain: rc $rc: $(tail -n 5 err)"
 [ "$back_id" = "2:0" ] || fail "the return printed id '$back_id', expected 2:0"
 ok "4 vouchers sidechain 2 -> mainchain: message $back_id delivered"
+conserved || fail "/metrics: bfd_peg_conservation_ok{pair=\"1-2\"} is not 1 after the return"
 run account "$alice"
 [ "$(field balance_units)" = $((alice_mid + 400000000)) ] ||
   fail "alice's balance after the return: $(field balance_units), expected $((alice_mid + 400000000))"
