@@ -30,7 +30,7 @@ std::string id_text(const peg::message_id& id) {
 } // namespace
 
 peg_bridge::peg_bridge(caf::actor_system& system, node& n, peg_bridge_options options)
-  : system_(system), node_(n), options_(std::move(options)) {}
+  : system_(system), directory_(n.directory()), options_(std::move(options)) {}
 
 peg_bridge::~peg_bridge() {
   stop();
@@ -45,12 +45,12 @@ void peg_bridge::note(const std::string& problem, bridge_report& out) {
 bool peg_bridge::has_peg(chain_id id) {
   if (auto i = pegged_.find(id); i != pegged_.end())
     return i->second;
-  const auto* unit = node_.unit(id);
+  const auto* unit = handles(id);
   if (!unit)
     return false;
   caf::scoped_actor self{system_};
   std::optional<bool> yes;
-  self->request(unit->chain(), query_timeout, pegmsg_atom::value, std::uint32_t{0}, std::uint64_t{0})
+  self->request(unit->chain, query_timeout, pegmsg_atom::value, std::uint32_t{0}, std::uint64_t{0})
     .receive([&](const peg_message_view& v) { yes = v.code == 0; }, [&](const caf::error&) {});
   if (yes)
     pegged_[id] = *yes;  // a chain's modules never change: asked once
@@ -58,15 +58,15 @@ bool peg_bridge::has_peg(chain_id id) {
 }
 
 status peg_bridge::submit(chain_id chain, tx_payload payload) {
-  const auto* unit = node_.unit(chain);
+  const auto* unit = handles(chain);
   if (!unit)
     return make_error(errc::unknown_chain, "chain " + std::to_string(chain) + " is not hosted here");
   caf::scoped_actor self{system_};
   std::optional<account_summary> account;
   std::optional<std::uint64_t> head;
-  self->request(unit->chain(), query_timeout, account_atom::value, address_of(options_.keys.pub))
+  self->request(unit->chain, query_timeout, account_atom::value, address_of(options_.keys.pub))
     .receive([&](const account_summary& a) { account = a; }, [&](const caf::error&) {});
-  self->request(unit->chain(), query_timeout, info_atom::value)
+  self->request(unit->chain, query_timeout, info_atom::value)
     .receive([&](const chain_info& i) { head = i.head_height; }, [&](const caf::error&) {});
   if (!account || !head)
     return make_error(errc::io, "chain " + std::to_string(chain) + " did not answer");
@@ -88,7 +88,7 @@ status peg_bridge::submit(chain_id chain, tx_payload payload) {
   tx.payload = std::move(payload);
   sign_transaction(tx, options_.keys, random_bytes32());
   std::optional<admission> verdict;
-  self->request(unit->mempool(), query_timeout, submit_atom::value, tx_envelope{std::move(tx)})
+  self->request(unit->mempool, query_timeout, submit_atom::value, tx_envelope{std::move(tx)})
     .receive([&](const admission& a) { verdict = a; }, [&](const caf::error&) {});
   if (!verdict)
     return make_error(errc::io, "the mempool of chain " + std::to_string(chain) + " did not answer");
@@ -101,10 +101,12 @@ status peg_bridge::submit(chain_id chain, tx_payload payload) {
 status peg_bridge::update_client(chain_id side, std::uint64_t needed, bridge_report& out) {
   if (client_height_[side] >= needed)
     return {};
-  const auto* main = node_.unit(mainchain_id);
+  const auto* main = handles(mainchain_id);
+  if (!main)
+    return make_error(errc::unknown_chain, "the mainchain is not hosted here");
   caf::scoped_actor self{system_};
   bytes raw;
-  self->request(main->chain(), query_timeout, pegfinal_atom::value)
+  self->request(main->chain, query_timeout, pegfinal_atom::value)
     .receive([&](bytes& b) { raw = std::move(b); }, [&](const caf::error&) {});
   if (raw.empty())
     return make_error(errc::not_found, "the mainchain has no final certificate yet");
@@ -122,10 +124,12 @@ status peg_bridge::update_client(chain_id side, std::uint64_t needed, bridge_rep
 
 void peg_bridge::carry(chain_id from, chain_id to, bridge_report& out) {
   auto& dir = directions_[{from, to}];
-  const auto* src = node_.unit(from);
+  const auto* src = handles(from);
+  if (!src)
+    return;
   caf::scoped_actor self{system_};
   std::optional<finality_certificate> cert;
-  self->request(src->chain(), query_timeout, cert_atom::value)
+  self->request(src->chain, query_timeout, cert_atom::value)
     .receive([&](const certificate_envelope& c) {
       if (c)
         cert = *c;
@@ -141,7 +145,7 @@ void peg_bridge::carry(chain_id from, chain_id to, bridge_report& out) {
   std::vector<block_header> headers;
   for (auto h = first; h <= final_height && headers.size() < final_height - first + 1;) {
     header_range range;
-    self->request(src->chain(), query_timeout, headers_atom::value, h, final_height)
+    self->request(src->chain, query_timeout, headers_atom::value, h, final_height)
       .receive([&](header_range& r) { range = std::move(r); }, [&](const caf::error&) {});
     if (range.headers.empty())
       break;
@@ -162,7 +166,7 @@ void peg_bridge::carry(chain_id from, chain_id to, bridge_report& out) {
       continue;
     }
     peg_outbox_reply reply;
-    self->request(src->chain(), query_timeout, pegout_atom::value, h)
+    self->request(src->chain, query_timeout, pegout_atom::value, h)
       .receive([&](peg_outbox_reply& r) { reply = std::move(r); },
                [&](const caf::error& e) { reply.code = static_cast<std::uint16_t>(errc::io); reply.detail = system_.render(e); });
     if (reply.code != 0 || reply.block != header_hash(header)) {
@@ -241,11 +245,31 @@ void peg_bridge::carry(chain_id from, chain_id to, bridge_report& out) {
   }
 }
 
+const chain_handles* peg_bridge::handles(chain_id id) const {
+  auto i = handles_.find(id);
+  return i == handles_.end() || !i->second.chain || !i->second.mempool ? nullptr : &i->second;
+}
+
 bridge_report peg_bridge::poll_once() {
   bridge_report out;
-  if (!node_.unit(mainchain_id) || !has_peg(mainchain_id))
+  // The hosted chains from the node's directory (an actor: safe beside the watcher's thread,
+  // which adds chains to the node).
+  {
+    caf::scoped_actor self{system_};
+    std::optional<std::vector<chain_handles>> listed;
+    self->request(directory_, query_timeout, chains_atom::value)
+      .receive([&](std::vector<chain_handles>& v) { listed = std::move(v); }, [&](const caf::error&) {});
+    if (!listed) {
+      note("the node's directory did not answer", out);
+      return out;
+    }
+    handles_.clear();
+    for (auto& h : *listed)
+      handles_.emplace(h.id, std::move(h));
+  }
+  if (!handles(mainchain_id) || !has_peg(mainchain_id))
     return out;
-  for (auto id : node_.chain_ids()) {
+  for (const auto& [id, h] : handles_) {
     if (id == mainchain_id || !has_peg(id))
       continue;
     carry(mainchain_id, id, out);

@@ -66,6 +66,7 @@ private:
     std::uint32_t still = 0;      // submissions since it moved while we were ahead
   };
 
+  const chain_handles* handles(chain_id id) const;
   bool has_peg(chain_id id);
   void carry(chain_id from, chain_id to, bridge_report& out);
   status submit(chain_id chain, tx_payload payload);
@@ -73,7 +74,8 @@ private:
   void note(const std::string& problem, bridge_report& out);
 
   caf::actor_system& system_;
-  node& node_;
+  directory_actor directory_;
+  std::map<chain_id, chain_handles> handles_;  // refreshed each pass
   peg_bridge_options options_;
   std::map<std::pair<chain_id, chain_id>, direction> directions_;
   std::map<chain_id, nonce_state> nonces_;
