@@ -11,6 +11,7 @@
 
 #include "chains/peg/peg_ledger.hpp"
 #include "runtime/dev_sidechains.hpp"
+#include "runtime/genesis_file.hpp"
 #include "runtime/node.hpp"
 #include "runtime/peg_bridge.hpp"
 #include "runtime/peg_specs.hpp"
@@ -156,4 +157,39 @@ TEST_CASE("the peg bridge carries BFDT to a dev sidechain and vouchers back, wit
   // Each entry carried once per direction and kind, however many passes saw it.
   for (const auto* what : {"1:0 1->2 message", "1:0 2->1 acknowledgement", "2:0 2->1 message", "2:0 1->2 acknowledgement"})
     CHECK(std::count(node.carried.begin(), node.carried.end(), std::string(what)) == 1);
+}
+
+TEST_CASE("a genesis file names the peg only when the chain has it, and older files stay without it") {
+  const auto& g = shared_network().genesis;
+  REQUIRE(g.modules.has(module_id::peg));
+  const auto text = runtime::genesis_json(g);
+  CHECK(text.find("\"peg\"") != std::string::npos);
+  auto back = runtime::parse_genesis_json(text);
+  REQUIRE(back);
+  CHECK(back->modules.has(module_id::peg));
+  REQUIRE(back->peg);
+  CHECK(back->peg->native_denom == "BFDT");
+  CHECK(runtime::genesis_json(*back) == text);
+  // The same genesis made before the peg: no module, no field, and the sidechain specs built
+  // from it carry no peg either (their genesis hashes are the registry's unpegged ones).
+  auto old = g;
+  old.modules = module_set{module_id::token, module_id::consensus, module_id::registry};
+  old.peg = nullptr;
+  const auto old_text = runtime::genesis_json(old);
+  CHECK(old_text.find("\"peg\"") == std::string::npos);
+  auto old_back = runtime::parse_genesis_json(old_text);
+  REQUIRE(old_back);
+  CHECK(!old_back->modules.has(module_id::peg));
+  CHECK(!runtime::mainchain_peg_trust(*old_back));
+  const auto entry = runtime::dev_sidechain_entries(shared_network()).front();
+  CHECK(!runtime::sidechain_spec_for(entry, *old_back).genesis.modules.has(module_id::peg));
+  CHECK(runtime::sidechain_spec_for(entry, g).genesis.modules.has(module_id::peg));
+  // A bad native denom is refused with its field named.
+  auto bad = text;
+  const std::string needle = "\"native_denom\": \"BFDT\"";
+  REQUIRE(bad.find(needle) != std::string::npos);
+  bad.replace(bad.find(needle), needle.size(), "\"native_denom\": \"\"");
+  auto refused = runtime::parse_genesis_json(bad);
+  REQUIRE(!refused);
+  CHECK(refused.error().detail.find("genesis.peg.native_denom") != std::string::npos);
 }
