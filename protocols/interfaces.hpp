@@ -17,6 +17,10 @@ using timer_atom = caf::atom_constant<caf::atom("timer")>;
 using sidechains_atom = caf::atom_constant<caf::atom("sidechains")>;
 using anchor_atom = caf::atom_constant<caf::atom("anchor")>;
 using headers_atom = caf::atom_constant<caf::atom("headers")>;
+using pegout_atom = caf::atom_constant<caf::atom("pegout")>;
+using pegfinal_atom = caf::atom_constant<caf::atom("pegfinal")>;
+using pegmsg_atom = caf::atom_constant<caf::atom("pegmsg")>;
+using pegrec_atom = caf::atom_constant<caf::atom("pegrec")>;
 
 /// One sidechain as the mainchain's final registry state holds it (protocols/sidechain_views.hpp
 /// builds these from a registry and decodes the entry).
@@ -62,6 +66,56 @@ typename Inspector::result_type inspect(Inspector& f, anchor_evidence& x) {
   return f(caf::meta::type_name("bfd::anchor_evidence"), x.code, x.detail, x.sidechain_height, x.header_hash,
            x.mainchain_height, x.tx, x.index, x.leaf_count, x.siblings, x.mainchain_block, x.mainchain_links,
            x.final_height);
+}
+
+/// The peg outbox of one best-chain block (pegout_atom, height), as the chain actor kept it when
+/// the block became its head: the entries in order, each a canonical peg message (kinds[i] 0) or
+/// acknowledgement (kinds[i] 1). Code not_found when the chain has no peg, the node lacks the
+/// block, or it did not keep that block's outbox (applied before a restart, or inside a
+/// reorganisation); an empty list when the block wrote nothing.
+struct peg_outbox_reply {
+  std::uint16_t code = 0;
+  std::string detail;
+  hash256 block;
+  std::vector<std::uint8_t> kinds;
+  std::vector<bytes> entries;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, peg_outbox_reply& x) {
+  return f(caf::meta::type_name("bfd::peg_outbox_reply"), x.code, x.detail, x.block, x.kinds, x.entries);
+}
+
+/// A peg message as this chain's final state knows it (pegmsg_atom, source chain, sequence).
+struct peg_message_view {
+  std::uint16_t code = 0;  ///< not_found: the chain has no peg module
+  std::string detail;
+  bool sent = false;        ///< this chain sent it (it is the source)
+  std::uint8_t state = 0;   ///< peg::message_state on the source, when sent
+  bytes message;            ///< the canonical message while it is in flight here
+  bool received = false;    ///< this chain holds its receipt (it is the destination)
+  bool ack_success = false; ///< the acknowledgement it wrote succeeded, when received
+  std::uint64_t final_height = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, peg_message_view& x) {
+  return f(caf::meta::type_name("bfd::peg_message_view"), x.code, x.detail, x.sent, x.state, x.message, x.received,
+           x.ack_success, x.final_height);
+}
+
+/// Every record of the final state's peg module (pegrec_atom), so a reader can rebuild it
+/// (peg_module::from_records) and check conservation across chains. Code not_found without a peg.
+struct peg_records_reply {
+  std::uint16_t code = 0;
+  std::uint64_t final_height = 0;
+  std::vector<bytes> keys;
+  std::vector<bytes> values;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, peg_records_reply& x) {
+  return f(caf::meta::type_name("bfd::peg_records_reply"), x.code, x.final_height, x.keys, x.values);
 }
 
 /// Most headers one headers_atom request returns.
@@ -202,6 +256,15 @@ using chain_actor = caf::typed_actor<
   caf::replies_to<anchor_atom, std::uint32_t, std::uint64_t>::with<anchor_evidence>,
   /// Headers [from, to] of the best chain (at most max_headers_per_request).
   caf::replies_to<headers_atom, std::uint64_t, std::uint64_t>::with<header_range>,
+  /// The peg outbox a best-chain block wrote.
+  caf::replies_to<pegout_atom, std::uint64_t>::with<peg_outbox_reply>,
+  /// The final header, its certificate and the final state's proof, as a canonical
+  /// sidechain_anchor_payload (what peg_client_update carries); empty before any finality.
+  caf::replies_to<pegfinal_atom>::with<bytes>,
+  /// A peg message (source chain, sequence) in the final peg state.
+  caf::replies_to<pegmsg_atom, std::uint32_t, std::uint64_t>::with<peg_message_view>,
+  /// Every record of the final peg module.
+  caf::replies_to<pegrec_atom>::with<peg_records_reply>,
   /// A peer node's chain actor: relay to it, and catch up from it.
   caf::reacts_to<peer_atom, caf::actor>>;
 

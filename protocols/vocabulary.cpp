@@ -61,6 +61,10 @@ void register_interfaces(caf::actor_system_config& cfg) {
   cfg.add_message_type<std::vector<sidechain_view>>("std::vector<bfd::sidechain_view>");
   cfg.add_message_type<anchor_evidence>("bfd::anchor_evidence");
   cfg.add_message_type<header_range>("bfd::header_range");
+  cfg.add_message_type<peg_outbox_reply>("bfd::peg_outbox_reply");
+  cfg.add_message_type<peg_message_view>("bfd::peg_message_view");
+  cfg.add_message_type<peg_records_reply>("bfd::peg_records_reply");
+  cfg.add_message_type<bytes>("bfd::bytes");
   cfg.add_message_type<admission>("bfd::admission");
   cfg.add_message_type<tx_status>("bfd::tx_status");
   cfg.add_message_type<address>("bfd::address");

@@ -9,6 +9,7 @@
 #include "runtime/entropy.hpp"
 #include "runtime/genesis_file.hpp"
 #include "runtime/dev_sidechains.hpp"
+#include "chains/peg/peg_module.hpp"
 #include "chains/sidechain/registry_module.hpp"
 #include "runtime/key_file.hpp"
 
@@ -93,7 +94,8 @@ result<dev_network> prepare_dev_network(const dev_options& options, std::uint64_
     return reporter.error();
   net.reporter = *reporter;
   // Keys added after the first dev networks: made when missing, so older data directories open.
-  for (auto [file, slot] : {std::pair{"anchor.json", &net.anchorer}, std::pair{"registry.json", &net.registry_authority}}) {
+  for (auto [file, slot] : {std::pair{"anchor.json", &net.anchorer}, std::pair{"registry.json", &net.registry_authority},
+                            std::pair{"bridge.json", &net.bridge}}) {
     const auto path = (dir / "keys" / file).string();
     auto keys = load_or_make(path, create || !fs::exists(path, ec));
     if (!keys)
@@ -135,7 +137,9 @@ result<dev_network> prepare_dev_network(const dev_options& options, std::uint64_
     registry->sidechains = dev_sidechain_entries(net);
     registry->sidechains.resize(std::min<std::size_t>(registry->sidechains.size(), options.sidechains));
   }
-  g.modules = module_set{module_id::token, module_id::consensus, module_id::registry};
+  // The peg (issue 13): its registry then derives every sidechain's genesis with the module.
+  g.modules = module_set{module_id::token, module_id::consensus, module_id::registry, module_id::peg};
+  g.peg = std::make_shared<peg_genesis>();
   g.registry = std::move(registry);
   if (auto st = write_genesis_file(genesis_path, g); !st)
     return st.error();

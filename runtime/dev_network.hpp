@@ -39,6 +39,7 @@ struct dev_network {
   std::vector<key_pair> accounts;
   key_pair reporter;  ///< the node's key for evidence transactions
   key_pair anchorer;  ///< the node's key for sidechain anchor transactions (keys/anchor.json)
+  key_pair bridge;    ///< signs the peg bridge's deliveries (keys/bridge.json)
   /// The registry authority (keys/registry.json): registers, activates and ceases sidechains.
   key_pair registry_authority;
   bool created = false;  ///< true when this call generated the data directory

@@ -11,6 +11,7 @@
 
 #include "chains/core/hex.hpp"
 #include "runtime/genesis_file.hpp"
+#include "runtime/peg_specs.hpp"
 
 namespace bfd::runtime {
 
@@ -184,8 +185,9 @@ result<std::vector<chain_spec>> prepare_dev_sidechains(const std::string& data_d
   if (net.genesis.registry) {
     // The mainchain's registry holds them from the genesis: its entries are the specs.
     std::vector<chain_spec> specs;
+    const auto trust = mainchain_peg_trust(net.genesis);
     for (const auto& e : net.genesis.registry->sidechains)
-      specs.push_back(sidechain_spec(e, net.genesis.params));
+      specs.push_back(sidechain_spec_for(e, net.genesis.params, trust));
     return specs;
   }
   std::error_code ec;

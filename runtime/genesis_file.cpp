@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "chains/core/hex.hpp"
+#include "chains/peg/peg_module.hpp"
 #include "chains/sidechain/registry_module.hpp"
 #include "runtime/sidechain_entry_file.hpp"
 
@@ -52,6 +53,10 @@ std::string genesis_json(const genesis_config& c) {
       sidechains.push_back(json::parse(sidechain_entry_json(e)));
     j["registry"] = {{"authority", to_hex(c.registry->authority)}, {"sidechains", sidechains}};
   }
+  // Likewise only with the peg module. Trust points are not written: a genesis file is a
+  // mainchain's, and the mainchain's light clients of sidechains are its registry's.
+  if (c.modules.has(module_id::peg))
+    j["peg"] = {{"native_denom", c.peg ? c.peg->native_denom : std::string("BFDT")}};
   return j.dump(2) + "\n";
 }
 
@@ -147,6 +152,16 @@ result<genesis_config> parse_genesis_json(const std::string& text) {
     }
     c.modules = module_set{module_id::token, module_id::consensus, module_id::registry};
     c.registry = std::move(g);
+  }
+  if (auto peg = j.find("peg"); peg != j.end()) {
+    auto g = std::make_shared<peg_genesis>();
+    g->native_denom = r.get<std::string>(*peg, "native_denom", "genesis.peg");
+    if (!r.error.empty())
+      return make_error(errc::invalid_argument, r.error);
+    if (g->native_denom.empty() || g->native_denom.size() > 16)
+      return make_error(errc::invalid_argument, "genesis.peg.native_denom: 1 to 16 characters");
+    c.modules = c.modules.with(module_id::peg);
+    c.peg = std::move(g);
   }
   return c;
 }

@@ -9,6 +9,7 @@
 #include "chains/sidechain/registry_module.hpp"
 #include "protocols/sidechain_views.hpp"
 #include "runtime/entropy.hpp"
+#include "runtime/peg_specs.hpp"
 
 namespace bfd::runtime {
 
@@ -162,7 +163,7 @@ watch_report sidechain_watcher::poll_once() {
       for (const auto& k : options_.delegate_keys)
         if (k.pub == v.key)
           delegates.push_back({k, delegate_hash_chain(k, options_.hash_chain_length, entry.id)});
-    auto unit = node_.add_chain(sidechain_spec(entry, options_.mainchain), std::move(delegates));
+    auto unit = node_.add_chain(sidechain_spec_for(entry, options_.mainchain, options_.peg_trust), std::move(delegates));
     if (!unit) {
       note("cannot start sidechain " + std::to_string(entry.id) + ": " + unit.error().detail, out);
       continue;
@@ -173,7 +174,7 @@ watch_report sidechain_watcher::poll_once() {
                          entry.name, (*unit)->delegates().size(), entry.validators.size());
   }
   for (const auto& entry : plan.reopen) {
-    auto unit = node_.add_chain(sidechain_spec(entry, options_.mainchain), {});
+    auto unit = node_.add_chain(sidechain_spec_for(entry, options_.mainchain, options_.peg_trust), {});
     if (!unit) {
       note("cannot reopen ceased sidechain " + std::to_string(entry.id) + ": " + unit.error().detail, out);
       continue;

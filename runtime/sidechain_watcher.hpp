@@ -16,6 +16,7 @@
 
 #include <caf/fwd.hpp>
 
+#include "chains/peg/peg_module.hpp"
 #include "chains/sidechain/registry_payloads.hpp"
 #include "protocols/interfaces.hpp"
 #include "runtime/node.hpp"
@@ -54,6 +55,9 @@ struct sidechain_watch_options {
   std::vector<key_pair> delegate_keys;
   /// The mainchain's parameters (a sidechain's genesis takes its categories and minimum bid).
   consensus_params mainchain;
+  /// The mainchain's peg trust point when its genesis has the peg (runtime/peg_specs.hpp): every
+  /// sidechain started then gets the peg module, as the registry derived its genesis.
+  std::optional<peg_trust_point> peg_trust;
   /// Where the registry is read; default: sidechains_atom to the node's first chain actor.
   std::function<result<std::vector<sidechain_view>>()> source;
   /// Submits an anchor to the mainchain; empty: no anchoring.

@@ -14,6 +14,7 @@
 #include "config/topology.hpp"
 #include "runtime/entropy.hpp"
 #include "runtime/genesis_file.hpp"
+#include "runtime/peg_specs.hpp"
 #include "runtime/key_file.hpp"
 
 namespace bfd::runtime {
@@ -98,12 +99,13 @@ result<std::vector<hosted_chain>> plan_sidechains(const config::topology& t, con
                                                   const std::vector<delegate_identity>& own,
                                                   std::vector<std::string>& warnings) {
   std::vector<hosted_chain> out;
+  const auto trust = mainchain_peg_trust(mainchain);
   for (const auto i : t.chains_on(me)) {
     const auto& c = t.chains[i];
     auto entry = config::make_sidechain_entry(c, mainchain);
     if (!entry)
       return entry.error();
-    hosted_chain h{sidechain_spec(*entry, mainchain.params), {}};
+    hosted_chain h{sidechain_spec_for(*entry, mainchain.params, trust), {}};
     for (const auto& v : c.validators) {
       if (v.node.empty()) {
         warnings.push_back(v.where.to_string() + ": validator " + to_hex(v.key).substr(0, 16) + "... of chain "

@@ -16,6 +16,7 @@
 #include "chains/codec/block_codec.hpp"
 #include "chains/consensus/node_records.hpp"
 #include "chains/storage/chain_store.hpp"
+#include "chains/peg/peg_module.hpp"
 #include "chains/sidechain/registry_module.hpp"
 #include "protocols/sidechain_views.hpp"
 
@@ -54,6 +55,44 @@ struct chain_actor_state {
   bool syncing = false;           ///< catching up from a peer: no producing meanwhile
   std::vector<evidence_payload> evidence;  ///< reported, not yet included
   checkpoint stored_justified;             ///< the justification record last written
+  // The peg outboxes of best-chain blocks that wrote any, by (height, hash), kept when each block
+  // became the head (the engine keeps no per-block states to rebuild them); the oldest dropped.
+  std::map<std::pair<std::uint64_t, hash256>, std::vector<peg::outbox_entry>> peg_outboxes;
+  static constexpr std::size_t max_peg_outboxes = 4096;
+
+  void keep_outbox(const validated_block& b) {
+    const auto& head = engine->head_state();
+    const auto* peg = find_peg(head);
+    if (!peg || head.head_hash() != b.hash || peg->outbox_entries().empty())
+      return;
+    peg_outboxes[{b.header().height, b.hash}] = peg->outbox_entries();
+    while (peg_outboxes.size() > max_peg_outboxes)
+      peg_outboxes.erase(peg_outboxes.begin());
+  }
+
+  peg_outbox_reply outbox_at(std::uint64_t height) {
+    peg_outbox_reply out;
+    const auto b = block_at_height(*engine, store ? &*store : nullptr, height);
+    if (!b || !find_peg(engine->head_state())) {
+      out.code = static_cast<std::uint16_t>(errc::not_found);
+      out.detail = b ? "this chain has no peg module" : "no block at height " + std::to_string(height);
+      return out;
+    }
+    out.block = header_hash(b->header);
+    if (b->header.outbox_root == peg::empty_outbox_root())
+      return out;
+    auto i = peg_outboxes.find({height, out.block});
+    if (i == peg_outboxes.end()) {
+      out.code = static_cast<std::uint16_t>(errc::not_found);
+      out.detail = "the outbox of block " + std::to_string(height) + " was not kept here";
+      return out;
+    }
+    for (const auto& e : i->second) {
+      out.kinds.push_back(std::holds_alternative<peg::peg_ack>(e) ? 1 : 0);
+      out.entries.push_back(std::visit([](const auto& x) { return codec::encode(x); }, e));
+    }
+    return out;
+  }
   static constexpr const char* name = "chain";
 
   template <class... Ts>
@@ -404,6 +443,8 @@ caf::result<block_ack> process_block(chain_pointer self, const block_envelope& e
   for (const auto& applied : result.applied)
     log_applied(self, *applied, before);
   if (!result.applied.empty())
+    st.keep_outbox(*result.applied.back());
+  if (!result.applied.empty())
     announce_progress(self);
   if (!result.applied.empty()) {
     notify_mempool(self, result.applied);
@@ -680,6 +721,12 @@ chain_actor::behavior_type chain_impl(chain_pointer self, std::shared_ptr<chain_
     [=](headers_atom, std::uint64_t from, std::uint64_t to) {
       auto& st = self->state;
       return headers_between(*st.engine, st.store ? &*st.store : nullptr, from, to);
+    },
+    [=](pegout_atom, std::uint64_t height) { return self->state.outbox_at(height); },
+    [=](pegfinal_atom) { return peg_final_update(*self->state.engine); },
+    [=](pegrec_atom) { return peg_records_of(*self->state.engine); },
+    [=](pegmsg_atom, std::uint32_t source, std::uint64_t sequence) {
+      return peg_message_of(*self->state.engine, source, sequence);
     },
     [=](anchor_atom, std::uint32_t id, std::uint64_t height) {
       auto& st = self->state;

@@ -6,6 +6,8 @@
 
 #include "chains/merkle/merkle.hpp"
 #include "chains/sidechain/anchoring_proof.hpp"
+#include "chains/consensus/light_client.hpp"
+#include "chains/peg/peg_module.hpp"
 #include "chains/sidechain/registry_module.hpp"
 
 namespace bfd {
@@ -100,6 +102,57 @@ anchor_evidence anchor_evidence_of(const chain_engine& engine, chain_store* stor
       return refused(errc::not_found, "mainchain headers above the anchoring block are missing on this node");
     out.mainchain_links = std::move(links.headers);
   }
+  return out;
+}
+
+bytes peg_final_update(const chain_engine& engine) {
+  const auto& cert = engine.final_certificate();
+  if (!cert || !cert->proves_final() || engine.final_hash() != cert->source)
+    return {};
+  const auto& st = engine.final_state();
+  sidechain_anchor_payload p{st.chain(), st.head(), *cert, make_state_proof(st)};
+  return codec::encode(p);
+}
+
+peg_message_view peg_message_of(const chain_engine& engine, std::uint32_t source, std::uint64_t sequence) {
+  peg_message_view out;
+  out.final_height = engine.final_height();
+  const auto* peg = find_peg(engine.final_state());
+  if (!peg) {
+    out.code = static_cast<std::uint16_t>(errc::not_found);
+    out.detail = "this chain has no peg module";
+    return out;
+  }
+  const peg::message_id id{source, sequence};
+  const auto& l = peg->peg_ledger();
+  if (auto state = l.state_of(id)) {
+    out.sent = true;
+    out.state = static_cast<std::uint8_t>(*state);
+    if (const auto* m = l.in_flight(id))
+      out.message = codec::encode(*m);
+  }
+  if (auto ack = l.receipt(id)) {
+    out.received = true;
+    out.ack_success = ack->success();
+  }
+  return out;
+}
+
+peg_records_reply peg_records_of(const chain_engine& engine) {
+  peg_records_reply out;
+  out.final_height = engine.final_height();
+  const auto* peg = find_peg(engine.final_state());
+  if (!peg) {
+    out.code = static_cast<std::uint16_t>(errc::not_found);
+    return out;
+  }
+  auto copy = peg->clone();  // marking dirty must not touch the engine's state
+  copy->mark_all_dirty();
+  for (auto& [key, value] : copy->dirty_records())
+    if (value) {
+      out.keys.push_back(key);
+      out.values.push_back(std::move(*value));
+    }
   return out;
 }
 

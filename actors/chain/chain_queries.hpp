@@ -24,4 +24,14 @@ header_range headers_between(const chain_engine& engine, chain_store* store, std
 anchor_evidence anchor_evidence_of(const chain_engine& engine, chain_store* store, std::uint32_t id,
                                    std::uint64_t height);
 
+/// The final header, its certificate and the final state's proof, encoded as a
+/// sidechain_anchor_payload (a peg_client_update's body); empty before any finality.
+bytes peg_final_update(const chain_engine& engine);
+
+/// Message (source, sequence) in the final peg state (code not_found without a peg module).
+peg_message_view peg_message_of(const chain_engine& engine, std::uint32_t source, std::uint64_t sequence);
+
+/// Every record of the final state's peg module (code not_found without one).
+peg_records_reply peg_records_of(const chain_engine& engine);
+
 } // namespace bfd

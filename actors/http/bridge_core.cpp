@@ -43,7 +43,7 @@ const std::vector<route_spec>& routes() {
     };
     std::vector<route_spec> all = {{"GET", "/healthz"}, {"GET", "/metrics"}, {"GET", "/v1/chains"},
                                    {"GET", "/v1/chains/{chain}"}, {"GET", "/v1/sidechains"},
-                                   {"GET", "/v1/chains/{chain}/anchor/{height}"}};
+                                   {"GET", "/v1/chains/{chain}/anchor/{height}"}, {"GET", "/v1/peg/messages/{id}"}};
     for (const auto& r : chain_routes) {
       all.push_back(r);
       all.push_back({r.method, "/v1/chains/{chain}" + r.path.substr(3)});
@@ -225,6 +225,7 @@ void bridge_core::install() {
   register_delegate_routes(*this);
   register_metrics_routes(*this);
   register_anchor_routes(*this);
+  register_peg_routes(*this);
 }
 
 handled bridge_core::before_routing(const httplib::Request& req, httplib::Response& res) {

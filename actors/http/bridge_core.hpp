@@ -118,6 +118,7 @@ struct bridge_metrics {
   prometheus::Family<prometheus::Gauge>& head_height;
   prometheus::Family<prometheus::Gauge>& final_height;
   prometheus::Family<prometheus::Gauge>& mempool_size;
+  prometheus::Family<prometheus::Gauge>& peg_conservation;
   prometheus::Family<prometheus::Gauge>& delegate_blocks;
   prometheus::Family<prometheus::Gauge>& delegate_missed;
   prometheus::Family<prometheus::Gauge>& category_blocks;
@@ -260,5 +261,7 @@ void register_delegate_routes(bridge_core& core);
 void register_metrics_routes(bridge_core& core);
 /// GET /v1/chains/{chain}/anchor/{height}.
 void register_anchor_routes(bridge_core& core);
+/// GET /v1/peg/messages/{id}.
+void register_peg_routes(bridge_core& core);
 
 } // namespace bfd::http

@@ -2,6 +2,8 @@
 // and latencies) and GET /metrics.
 #include "actors/http/bridge_core.hpp"
 
+#include "chains/peg/peg_module.hpp"
+
 #include <prometheus/text_serializer.h>
 
 #include "chains/core/hex.hpp"
@@ -21,6 +23,11 @@ bridge_metrics::bridge_metrics()
                      .Name("bfd_mempool_transactions")
                      .Help("Transactions pending in a chain's mempool")
                      .Register(registry)),
+      peg_conservation(prometheus::BuildGauge()
+                         .Name("bfd_peg_conservation_ok")
+                         .Help("1 when the two-way peg's conservation invariant holds between the "
+                               "final states of a hosted chain pair (pair=\"1-ID\"), else 0")
+                         .Register(registry)),
       delegate_blocks(prometheus::BuildGauge()
                         .Name("bfd_delegate_blocks_produced")
                         .Help("Blocks a delegate (VM) produced on the head's chain")
@@ -83,6 +90,51 @@ void bridge_metrics::update_mempool(std::uint32_t chain, std::uint64_t size) {
 
 namespace {
 
+std::unique_ptr<peg_module> rebuild_peg(chain_id chain, const peg_records_reply& r) {
+  std::vector<std::pair<bytes, bytes>> records;
+  for (std::size_t i = 0; i < r.keys.size() && i < r.values.size(); ++i)
+    records.emplace_back(r.keys[i], r.values[i]);
+  auto m = peg_module::from_records(chain, records);
+  return m ? std::move(*m) : nullptr;
+}
+
+/// bfd_peg_conservation_ok per (mainchain, sidechain) pair hosted here with the peg: the two
+/// final peg ledgers rebuilt from their records and checked together. The sidechain is read
+/// before and after the mainchain (again if its final height moved), so each state knows every
+/// message the other has received or acknowledged (a chain carries only final entries).
+void update_peg_conservation(bridge_core& core) {
+  caf::scoped_actor self{core.system};
+  auto hosted = core.hosted_chains(self, nullptr);
+  if (!hosted)
+    return;
+  const chain_handles* main = nullptr;
+  for (const auto& h : *hosted)
+    if (h.id == mainchain_id && h.chain)
+      main = &h;
+  if (!main)
+    return;
+  for (const auto& h : *hosted) {
+    if (h.id == mainchain_id || !h.chain)
+      continue;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      auto side = core.ask<peg_records_reply>(self, nullptr, h.chain, pegrec_atom::value);
+      auto m = core.ask<peg_records_reply>(self, nullptr, main->chain, pegrec_atom::value);
+      if (!side || !m || side->code != 0 || m->code != 0)
+        break;
+      // Read the sidechain again: if it moved, a receipt it now has may postdate the mainchain read.
+      auto again = core.ask<peg_records_reply>(self, nullptr, h.chain, pegrec_atom::value);
+      if (!again || again->final_height != side->final_height)
+        continue;
+      auto a = rebuild_peg(mainchain_id, *m);
+      auto b = rebuild_peg(h.id, *side);
+      const bool ok = a && b && peg::check_conservation(a->peg_ledger(), b->peg_ledger());
+      std::lock_guard lock(core.metrics_mutex);
+      core.metrics.peg_conservation.Add({{"pair", "1-" + std::to_string(h.id)}}).Set(ok ? 1.0 : 0.0);
+      break;
+    }
+  }
+}
+
 /// Refreshes every hosted chain's gauges (keeping a chain's last values if its actors do not
 /// answer) and renders the whole registry.
 void get_metrics(bridge_core& core, httplib::Response& res) {
@@ -100,6 +152,7 @@ void get_metrics(bridge_core& core, httplib::Response& res) {
         core.metrics.update_mempool(h.id, *size);
     }
   }
+  update_peg_conservation(core);
   res.status = 200;
   res.set_content(prometheus::TextSerializer().Serialize(core.metrics.registry.Collect()),
                   "text/plain; version=0.0.4; charset=utf-8");

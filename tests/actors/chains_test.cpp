@@ -15,6 +15,7 @@
 #include "chains/storage/rocksdb/rocksdb_store.hpp"
 #include "chains/storage/storage_check.hpp"
 #include "runtime/dev_sidechains.hpp"
+#include "runtime/peg_specs.hpp"
 #include "runtime/node.hpp"
 #include "tests/actors/support.hpp"
 
@@ -32,7 +33,7 @@ std::vector<runtime::hosted_chain> dev_chains(std::size_t n) {
   std::vector<chain_spec> specs;
   for (const auto& e : runtime::dev_sidechain_entries(net))
     if (specs.size() < n)
-      specs.push_back(sidechain_spec(e, net.genesis.params));
+      specs.push_back(runtime::sidechain_spec_for(e, net.genesis));
   return runtime::dev_hosted_chains(net, specs);
 }
 

@@ -14,6 +14,7 @@
 #include "protocols/json_chains.hpp"
 #include "protocols/sidechain_views.hpp"
 #include "runtime/dev_sidechains.hpp"
+#include "runtime/peg_specs.hpp"
 #include "runtime/node.hpp"
 #include "runtime/sidechain_entry_file.hpp"
 #include "runtime/sidechain_watcher.hpp"
@@ -177,6 +178,7 @@ TEST_CASE("a DAOS sidechain registered while the node runs is started, finalizes
   for (const auto& d : net.delegates)
     o.delegate_keys.push_back(d.keys);
   o.mainchain = net.genesis.params;
+  o.peg_trust = runtime::mainchain_peg_trust(net.genesis);
   o.source = [&]() -> result<std::vector<sidechain_view>> { return sidechain_views(registry); };
   std::size_t refused = 0;
   o.submit_anchor = [&](const sidechain_anchor_payload& p) -> status {

@@ -16,6 +16,7 @@
 #include "chains/sidechain/chain_spec.hpp"
 #include "chains/sidechain/registry_payloads.hpp"
 #include "runtime/dev_sidechains.hpp"
+#include "runtime/peg_specs.hpp"
 #include "runtime/sidechain_watcher.hpp"
 #include "tests/http/support.hpp"
 
@@ -43,7 +44,7 @@ struct anchoring_node {
     std::vector<chain_spec> specs;
     for (const auto& e : runtime::dev_sidechain_entries(net))
       if (e.id == side)
-        specs.push_back(sidechain_spec(e, net.genesis.params));
+        specs.push_back(runtime::sidechain_spec_for(e, net.genesis));
     REQUIRE(specs.size() == 1);
     runtime::node_options o;
     o.chains = runtime::dev_hosted_chains(net, specs);
@@ -59,6 +60,7 @@ struct anchoring_node {
     n = std::move(*started);
     runtime::sidechain_watch_options w;
     w.mainchain = net.genesis.params;
+    w.peg_trust = runtime::mainchain_peg_trust(net.genesis);
     w.hosts = [](chain_id id) { return id == side; };
     w.submit_anchor = runtime::anchor_submitter(system, *n, net.anchorer);
     watcher = std::make_unique<runtime::sidechain_watcher>(system, *n, std::move(w));
@@ -167,6 +169,21 @@ void check_against_openapi(const std::vector<answer>& answers) {
 
 TEST_CASE("a sidechain block's anchoring proof from the API verifies against the mainchain's final header") {
   anchoring_node node;
+  // The dev mainchain has the peg: the hosted sidechain's genesis (built with the peg module and
+  // a trust point) must be exactly the one the registry derived, or no anchor would verify.
+  {
+    auto list = node.get("/v1/sidechains");
+    REQUIRE(list.status == 200);
+    std::string registered;
+    for (const auto& s : list.body["sidechains"])
+      if (s["id"] == side)
+        registered = s["genesis_hash"].get<std::string>();
+    auto b0 = node.get("/v1/chains/2/blocks/0");
+    REQUIRE(b0.status == 200);
+    CHECK(!registered.empty());
+    CHECK(b0.body["hash"].get<std::string>() == registered);
+    CHECK(shared_network().genesis.modules.has(module_id::peg));
+  }
   std::uint64_t g = 0;
   // Until an anchor of sidechain 2 is in a final mainchain block.
   std::uint64_t anchored = 0;

@@ -109,6 +109,10 @@ TEST_CASE("every route's real answers match docs/openapi.yaml") {
   // checks a served proof against the spec).
   CHECK(r.get("/v1/chains/{chain}/anchor/{height}", "/v1/chains/2/anchor/1").status == 404);
   CHECK(r.get("/v1/chains/{chain}/anchor/{height}", "/v1/chains/2/anchor/x").status == 400);
+  // Peg messages: none sent here (tests/actors/peg_bridge_test.cpp and the integration test
+  // carry real ones).
+  CHECK(r.get("/v1/peg/messages/{id}", "/v1/peg/messages/1:0").status == 404);
+  CHECK(r.get("/v1/peg/messages/{id}", "/v1/peg/messages/1-0").status == 400);
 
   test::temp_dir dir;
   const auto file = (dir.path / "exchanges.json").string();

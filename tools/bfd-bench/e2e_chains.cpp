@@ -15,6 +15,7 @@
 #include "chains/storage/rocksdb/node_store.hpp"
 #include "runtime/dev_network.hpp"
 #include "runtime/dev_sidechains.hpp"
+#include "runtime/peg_specs.hpp"
 #include "tools/bfd-bench/e2e_bench.hpp"
 #include "tools/bfd-bench/e2e_internal.hpp"
 
@@ -84,7 +85,7 @@ bench_sidechain make_sidechain(chain_id id, const runtime::dev_network& net, con
         e.validators.push_back(v);
         out.delegates.push_back({d.keys, reveals});
       }
-  out.spec = sidechain_spec(e, main.params);
+  out.spec = runtime::sidechain_spec_for(e, main);
   return out;
 }
 

@@ -63,6 +63,9 @@ void add_tx_commands(CLI::App& app, std::optional<command_result>& outcome, netw
 /// sidechain registry (docs/sidechains.md).
 void add_sidechain_commands(CLI::App& app, std::optional<command_result>& outcome, network_options& net);
 
+/// Registers `peg send` and `peg status`.
+void add_peg_commands(CLI::App& app, std::optional<command_result>& outcome, network_options& net);
+
 /// Registers `chains`, `info`, `account` and `delegates`, which read the node's HTTP API.
 void add_node_commands(CLI::App& app, std::optional<command_result>& outcome, network_options& net);
 

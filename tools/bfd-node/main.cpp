@@ -22,6 +22,8 @@
 #include "chains/storage/storage_check.hpp"
 #include "config/topology.hpp"
 #include "runtime/dev_sidechains.hpp"
+#include "runtime/peg_bridge.hpp"
+#include "runtime/peg_specs.hpp"
 #include "runtime/sidechain_watcher.hpp"
 #include "runtime/node.hpp"
 #include "runtime/peer_gate.hpp"
@@ -347,6 +349,7 @@ int main(int argc, char** argv) {
   if ((*node)->unit(bfd::mainchain_id)) {
     bfd::runtime::sidechain_watch_options wo;
     wo.mainchain = genesis.params;
+    wo.peg_trust = bfd::runtime::mainchain_peg_trust(genesis);
     wo.log = log;
     for (const auto& d : net ? net->delegates : plan->delegates)
       wo.delegate_keys.push_back(d.keys);
@@ -359,6 +362,15 @@ int main(int argc, char** argv) {
       wo.submit_anchor = bfd::runtime::anchor_submitter(system, **node, net ? net->anchorer : plan->anchorer);
     watcher = std::make_unique<bfd::runtime::sidechain_watcher>(system, **node, std::move(wo));
     watcher->run(std::chrono::milliseconds(std::max<std::uint64_t>(200, genesis.params.slot_ms / 2)));
+  }
+  // The peg bridge (--dev, whose mainchain has the peg): carries messages between the hosted chains.
+  std::unique_ptr<bfd::runtime::peg_bridge> bridge;
+  if (net && (*node)->unit(bfd::mainchain_id) && genesis.modules.has(bfd::module_id::peg)) {
+    bfd::runtime::peg_bridge_options bo;
+    bo.keys = net->bridge;
+    bo.log = log;
+    bridge = std::make_unique<bfd::runtime::peg_bridge>(system, **node, std::move(bo));
+    bridge->run(std::chrono::milliseconds(std::max<std::uint64_t>(200, genesis.params.slot_ms / 2)));
   }
   log->info("running; Ctrl-C stops");
 
@@ -387,6 +399,7 @@ int main(int argc, char** argv) {
       });
     signal_waiter.join();
   }
+  bridge.reset();
   watcher.reset();
   connector.reset();
   gate.reset();

@@ -1,0 +1,96 @@
+// GET /v1/peg/messages/{id}: a two-way peg message ("<source chain>:<sequence>") as the final
+// states of the chains this node hosts know it: its state on the source, its body while in
+// flight there, and which hosted chain holds its receipt (docs/peg.md, docs/http.md).
+#include "actors/http/bridge_core.hpp"
+
+#include "chains/core/hex.hpp"
+#include "chains/crypto/keys.hpp"
+#include "chains/peg/peg_ledger.hpp"
+
+namespace bfd::http {
+
+namespace {
+
+const char* state_name(std::uint8_t s) {
+  switch (static_cast<peg::message_state>(s)) {
+    case peg::message_state::in_flight: return "in_flight";
+    case peg::message_state::delivered: return "delivered";
+    case peg::message_state::failed: return "failed";
+    case peg::message_state::timed_out: return "refunded";
+  }
+  return "unknown";
+}
+
+json_object message_json(const peg::peg_message& m) {
+  json_object j;
+  j["destination"] = m.destination;
+  j["sender"] = format_address(m.sender);
+  j["receiver"] = format_address(m.receiver);
+  j["timeout_height"] = m.timeout_height;
+  if (const auto* a = std::get_if<peg::asset_transfer>(&m.payload)) {
+    j["kind"] = "asset_transfer";
+    j["denom"] = a->denom;
+    j["value"] = a->value;
+  } else {
+    j["kind"] = "metadata_op";
+    j["operation"] = std::get<peg::metadata_op>(m.payload).operation;
+  }
+  return j;
+}
+
+void get_message(bridge_core& core, const std::string& text, httplib::Response& res) {
+  const auto colon = text.find(':');
+  const auto source = colon == std::string::npos ? std::nullopt : parse_chain_id(std::string_view(text).substr(0, colon));
+  const auto sequence = colon == std::string::npos ? std::nullopt : parse_height(std::string_view(text).substr(colon + 1));
+  if (!source || !sequence)
+    return reply(res, 400, error_json(make_error(errc::invalid_argument,
+                                                 "expected a message id <source chain>:<sequence> (decimal)")));
+  caf::scoped_actor self{core.system};
+  auto chains = core.hosted_chains(self, &res);
+  if (!chains)
+    return;
+  json_object j;
+  j["id"] = text;
+  j["source"] = *source;
+  j["sequence"] = *sequence;
+  bool known = false;
+  auto received_on = json_object::array();
+  for (const auto& c : *chains) {
+    if (!c.chain)
+      continue;
+    auto v = core.ask<peg_message_view>(self, &res, c.chain, pegmsg_atom::value, *source, *sequence);
+    if (!v)
+      return;
+    if (v->code != 0)
+      continue;  // no peg on this chain
+    if (c.id == *source && v->sent) {
+      known = true;
+      j["state"] = state_name(v->state);
+      j["source_final_height"] = v->final_height;
+      if (!v->message.empty())
+        if (auto m = codec::decode_peg_message(v->message))
+          j["message"] = message_json(*m);
+    }
+    if (v->received) {
+      known = true;
+      json_object r;
+      r["chain"] = c.id;
+      r["acknowledged"] = v->ack_success ? "success" : "failure";
+      received_on.push_back(std::move(r));
+    }
+  }
+  if (!known)
+    return reply(res, 404, error_json(make_error(errc::not_found, "no hosted chain knows peg message " + text)));
+  j["received_on"] = std::move(received_on);
+  reply(res, 200, j);
+}
+
+} // namespace
+
+void register_peg_routes(bridge_core& core) {
+  core.server.Get(R"(/v1/peg/messages/([^/]+))", [&core](const httplib::Request& req, httplib::Response& res) {
+    get_message(core, req.matches[1].str(), res);
+  });
+}
+
+} // namespace bfd::http

@@ -1,0 +1,89 @@
+// The bridge of the two-way peg on one node (issue 13, docs/peg.md "The bridge"): for every
+// (mainchain, sidechain) pair hosted here with the peg module, it reads each side's final blocks,
+// takes the messages and acknowledgements their outboxes wrote for the other side, builds their
+// delivery bundles against the source's final header and certificate, and submits them as
+// peg_receive / peg_acknowledge to the destination's mempool, signed by a bridge key with fee 0.
+// Before carrying to a sidechain it advances the sidechain's light client of the mainchain
+// (peg_client_update with the mainchain's final state proof, so cluster changes are followed).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <caf/fwd.hpp>
+
+#include "chains/primitives/transaction.hpp"
+#include "runtime/node.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace bfd::runtime {
+
+struct peg_bridge_options {
+  key_pair keys;  ///< signs the bridge's transactions (fee 0: it needs no balance)
+  std::shared_ptr<spdlog::logger> log;
+  /// Passes a carry may keep failing at one block before the bridge gives up on that block.
+  std::uint32_t max_attempts = 60;
+};
+
+/// What one pass did.
+struct bridge_report {
+  /// One line per entry carried (admitted, or already there): "1:0 1->2 message".
+  std::vector<std::string> carried;
+  std::uint32_t client_updates = 0;
+  std::vector<std::string> problems;
+};
+
+class peg_bridge {
+public:
+  peg_bridge(caf::actor_system& system, node& n, peg_bridge_options options);
+  ~peg_bridge();
+  peg_bridge(const peg_bridge&) = delete;
+  peg_bridge& operator=(const peg_bridge&) = delete;
+
+  /// One pass over every hosted pair, both directions.
+  bridge_report poll_once();
+  /// Runs poll_once every `interval` on a thread of its own until stop().
+  void run(std::chrono::milliseconds interval);
+  void stop();
+
+private:
+  struct direction {
+    std::uint64_t scanned = 0;    // the source's blocks up to here are carried (or given up)
+    std::uint32_t attempts = 0;   // failed passes at scanned + 1
+  };
+  struct nonce_state {
+    std::uint64_t next = 0;       // one past the last admitted transaction
+    std::uint64_t seen_head = 0;  // the head's nonce at the last submission
+    std::uint32_t still = 0;      // submissions since it moved while we were ahead
+  };
+
+  const chain_handles* handles(chain_id id) const;
+  bool has_peg(chain_id id);
+  void carry(chain_id from, chain_id to, bridge_report& out);
+  status submit(chain_id chain, tx_payload payload);
+  status update_client(chain_id side, std::uint64_t needed, bridge_report& out);
+  void note(const std::string& problem, bridge_report& out);
+
+  caf::actor_system& system_;
+  directory_actor directory_;
+  std::map<chain_id, chain_handles> handles_;  // refreshed each pass
+  peg_bridge_options options_;
+  std::map<std::pair<chain_id, chain_id>, direction> directions_;
+  std::map<chain_id, nonce_state> nonces_;
+  std::map<chain_id, std::uint64_t> client_height_;  // last mainchain height submitted per sidechain
+  std::map<chain_id, bool> pegged_;
+  std::set<std::string> reported_;
+  std::atomic<bool> running_{false};
+  std::thread thread_;
+};
+
+} // namespace bfd::runtime
