@@ -279,22 +279,11 @@ bridge_report peg_bridge::poll_once() {
 }
 
 void peg_bridge::run(std::chrono::milliseconds interval) {
-  if (running_.exchange(true))
-    return;
-  thread_ = std::thread([this, interval] {
-    while (running_.load()) {
-      poll_once();
-      for (auto waited = std::chrono::milliseconds(0); waited < interval && running_.load();
-           waited += std::chrono::milliseconds(50))
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-  });
+  loop_.start(interval, [this] { poll_once(); });
 }
 
 void peg_bridge::stop() {
-  running_.store(false);
-  if (thread_.joinable())
-    thread_.join();
+  loop_.stop();
 }
 
 } // namespace bfd::runtime

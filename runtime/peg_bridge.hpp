@@ -19,6 +19,7 @@
 #include <caf/fwd.hpp>
 
 #include "chains/primitives/transaction.hpp"
+#include "runtime/periodic_thread.hpp"
 #include "runtime/node.hpp"
 
 namespace spdlog {
@@ -82,8 +83,7 @@ private:
   std::map<chain_id, std::uint64_t> client_height_;  // last mainchain height submitted per sidechain
   std::map<chain_id, bool> pegged_;
   std::set<std::string> reported_;
-  std::atomic<bool> running_{false};
-  std::thread thread_;
+  periodic_thread loop_;  // last: stopped before the other members go
 };
 
 } // namespace bfd::runtime

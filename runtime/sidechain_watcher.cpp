@@ -241,23 +241,11 @@ void sidechain_watcher::relay_anchor(const sidechain_view& view, const sidechain
 }
 
 void sidechain_watcher::run(std::chrono::milliseconds interval) {
-  if (running_.exchange(true))
-    return;
-  thread_ = std::thread([this, interval] {
-    while (running_.load()) {
-      poll_once();
-      // Sleep in small steps so stop() returns quickly.
-      for (auto waited = std::chrono::milliseconds(0); waited < interval && running_.load();
-           waited += std::chrono::milliseconds(50))
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-  });
+  loop_.start(interval, [this] { poll_once(); });
 }
 
 void sidechain_watcher::stop() {
-  running_.store(false);
-  if (thread_.joinable())
-    thread_.join();
+  loop_.stop();
 }
 
 } // namespace bfd::runtime

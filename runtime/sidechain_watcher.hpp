@@ -19,6 +19,7 @@
 #include "chains/peg/peg_module.hpp"
 #include "chains/sidechain/registry_payloads.hpp"
 #include "protocols/interfaces.hpp"
+#include "runtime/periodic_thread.hpp"
 #include "runtime/node.hpp"
 
 namespace spdlog {
@@ -111,8 +112,7 @@ private:
   };
   std::map<chain_id, in_flight> sent_;
   std::set<std::string> reported_;           // problems logged once
-  std::atomic<bool> running_{false};
-  std::thread thread_;
+  periodic_thread loop_;  // last: stopped before the other members go
 };
 
 } // namespace bfd::runtime
