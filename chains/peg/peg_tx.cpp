@@ -2,6 +2,7 @@
 // send, and the codec (docs/formats.md "Two-way peg", transaction kinds 10-15).
 #include "chains/state/peg_codec.hpp"
 
+#include "chains/codec/field_reader.hpp"
 #include "chains/peg/proofs.hpp"
 #include "chains/state/payload_body.hpp"
 #include "chains/sidechain/registry_payloads.hpp"
@@ -12,22 +13,26 @@ amount peg_send_tx::spend() const noexcept {
   return peg::is_native(denom) ? value : 0;
 }
 
+namespace {
+// Bundles have no operator==: equal when their canonical encodings are.
+template <class T>
+bool same_encoded_body(const std::shared_ptr<const T>& a, const std::shared_ptr<const T>& b) {
+  if (!a || !b)
+    return a == b;
+  return a == b || codec::encode(*a) == codec::encode(*b);
+}
+} // namespace
+
 bool operator==(const peg_receive_tx& a, const peg_receive_tx& b) {
-  if (!a.body || !b.body)
-    return a.body == b.body;
-  return a.body == b.body || codec::encode(*a.body) == codec::encode(*b.body);
+  return same_encoded_body(a.body, b.body);
 }
 
 bool operator==(const peg_acknowledge_tx& a, const peg_acknowledge_tx& b) {
-  if (!a.body || !b.body)
-    return a.body == b.body;
-  return a.body == b.body || codec::encode(*a.body) == codec::encode(*b.body);
+  return same_encoded_body(a.body, b.body);
 }
 
 bool operator==(const peg_timeout_tx& a, const peg_timeout_tx& b) {
-  if (!a.body || !b.body)
-    return a.body == b.body;
-  return a.body == b.body || codec::encode(*a.body) == codec::encode(*b.body);
+  return same_encoded_body(a.body, b.body);
 }
 
 bool operator==(const peg_client_update_tx& a, const peg_client_update_tx& b) {
@@ -43,23 +48,6 @@ constexpr std::uint32_t metadata_fields = 7;
 
 void write_text(writer& w, const std::string& s) {
   w.bin(byte_view{reinterpret_cast<const byte*>(s.data()), s.size()});
-}
-
-template <class T>
-result<T> read_uint_field(const msgpack::object& o, const char* what, std::uint64_t max) {
-  auto v = reader(o, what).uint();
-  if (!v)
-    return v.error();
-  if (*v > max)
-    return make_error(errc::malformed, std::string(what) + ": out of range");
-  return static_cast<T>(*v);
-}
-
-result<std::string> read_text(const msgpack::object& o, const char* what, std::size_t max) {
-  auto b = reader(o, what).bin(max);
-  if (!b)
-    return b.error();
-  return std::string(b->begin(), b->end());
 }
 
 // The bundle bytes of kinds 12-14 (bin); a null body writes an empty bin, which no reader accepts.
@@ -129,75 +117,48 @@ void encode_payload(const peg_client_update_tx& p, writer& w) {
 }
 
 result<peg_send_tx> read_payload(const msgpack::object& obj, std::type_identity<peg_send_tx>) {
-  auto f = reader(obj, "peg_send").array(send_fields);
-  if (!f)
-    return f.error();
+  auto items = reader(obj, "peg_send").array(send_fields);
+  if (!items)
+    return items.error();
+  field_reader f(*items);
   peg_send_tx p;
-  auto dest = read_uint_field<std::uint32_t>((*f)[0], "destination", UINT32_MAX);
-  if (!dest)
-    return dest.error();
-  p.destination = *dest;
-  auto recv = reader((*f)[1], "receiver").fixed<20>();
-  if (!recv)
-    return recv.error();
-  p.receiver = *recv;
-  auto denom = read_text((*f)[2], "denom", peg::bounds::max_denom);
-  if (!denom)
-    return denom.error();
-  if (!peg::valid_denom(*denom))
+  p.destination = static_cast<std::uint32_t>(f.uint(0, "destination", UINT32_MAX));
+  p.receiver = f.fixed<20>(1, "receiver");
+  p.denom = f.text(2, "denom", peg::bounds::max_denom);
+  p.value = f.uint(3, "amount");
+  p.timeout_height = f.uint(4, "timeout height");
+  if (!f.ok())
+    return f.err();
+  if (!peg::valid_denom(p.denom))
     return make_error(errc::malformed, "denom: not a valid denomination trace");
-  p.denom = std::move(*denom);
-  auto value = reader((*f)[3], "amount").uint();
-  if (!value)
-    return value.error();
-  p.value = *value;
-  auto timeout = reader((*f)[4], "timeout height").uint();
-  if (!timeout)
-    return timeout.error();
-  p.timeout_height = *timeout;
   return p;
 }
 
 result<peg_send_metadata_tx> read_payload(const msgpack::object& obj, std::type_identity<peg_send_metadata_tx>) {
-  auto f = reader(obj, "peg_send_metadata").array(metadata_fields);
-  if (!f)
-    return f.error();
+  auto items = reader(obj, "peg_send_metadata").array(metadata_fields);
+  if (!items)
+    return items.error();
+  field_reader f(*items);
   peg_send_metadata_tx p;
-  auto dest = read_uint_field<std::uint32_t>((*f)[0], "destination", UINT32_MAX);
-  if (!dest)
-    return dest.error();
-  p.destination = *dest;
-  auto recv = reader((*f)[1], "receiver").fixed<20>();
-  if (!recv)
-    return recv.error();
-  p.receiver = *recv;
-  auto op = read_text((*f)[2], "operation", peg::bounds::max_operation);
-  if (!op)
-    return op.error();
-  p.operation = std::move(*op);
+  p.destination = static_cast<std::uint32_t>(f.uint(0, "destination", UINT32_MAX));
+  p.receiver = f.fixed<20>(1, "receiver");
+  p.operation = f.text(2, "operation", peg::bounds::max_operation);
   std::uint32_t count = 0;
-  auto keys = reader((*f)[3], "locked keys").array_up_to(peg::bounds::max_keys, count);
-  if (!keys)
-    return keys.error();
-  p.keys.reserve(count);
-  for (std::uint32_t i = 0; i < count; ++i) {
-    auto k = reader((*keys)[i], "locked key").bin(peg::bounds::max_key);
-    if (!k)
-      return k.error();
-    p.keys.push_back(std::move(*k));
+  const auto* keys = f.array_up_to(3, "locked keys", peg::bounds::max_keys, count);
+  if (keys) {
+    field_reader k(keys);
+    p.keys.reserve(count);
+    for (std::uint32_t i = 0; i < count && k.ok(); ++i)
+      p.keys.push_back(k.bin(i, "locked key", peg::bounds::max_key));
+    if (!k.ok())
+      f.fail(k.err());
   }
-  auto body = reader((*f)[4], "operation body").bin(peg::bounds::max_body);
-  if (!body)
-    return body.error();
-  p.body = std::move(*body);
-  auto timeout = reader((*f)[5], "timeout height").uint();
-  if (!timeout)
-    return timeout.error();
-  p.timeout_height = *timeout;
-  auto reserved = reader((*f)[6], "reserved").uint();
-  if (!reserved)
-    return reserved.error();
-  if (*reserved != 0)
+  p.body = f.bin(4, "operation body", peg::bounds::max_body);
+  p.timeout_height = f.uint(5, "timeout height");
+  const auto reserved = f.uint(6, "reserved");
+  if (!f.ok())
+    return f.err();
+  if (reserved != 0)
     return make_error(errc::malformed, "peg_send_metadata: the reserved field must be 0");
   return p;
 }
