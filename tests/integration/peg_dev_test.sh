@@ -10,63 +10,7 @@ set -u
 node_bin=$(realpath "${1:?usage: peg_dev_test.sh BFD_NODE BFD_CLI}")
 cli=$(realpath "${2:?usage: peg_dev_test.sh BFD_NODE BFD_CLI}")
 work=$(mktemp -d /tmp/bfd-peg-dev-XXXXXX)
-node_pid=""
-stop_node() {
-  if [ -n "$node_pid" ]; then
-    kill "$node_pid" 2>/dev/null
-    for _ in $(seq 50); do kill -0 "$node_pid" 2>/dev/null || break; sleep 0.2; done
-    kill -9 "$node_pid" 2>/dev/null
-    wait "$node_pid" 2>/dev/null
-    node_pid=""
-  fi
-}
-cleanup() {
-  stop_node
-  rm -rf "$work"
-}
-trap cleanup EXIT
-cd "$work" || exit 1
-
-failures=0
-fail() {
-  echo "FAIL: $*" >&2
-  failures=$((failures + 1))
-}
-ok() { echo "ok: $*"; }
-fatal() {
-  echo "FAIL: $*" >&2
-  tail -n 40 "$work/node.log" >&2
-  exit 1
-}
-run() {
-  timeout 150 "$cli" "$@" >out 2>err
-  rc=$?
-}
-field() { sed -n "s/^$1: //p" out; }
-json_of() {
-  local expr=$1
-  shift
-  timeout 30 "$cli" "$@" 2>/dev/null | python3 -c "import json,sys
-try:
-  j = json.load(sys.stdin); print($expr)
-except Exception:
-  pass" 2>/dev/null
-}
-main_final() { json_of 'j["final"]["height"]' info --json; }
-wait_for() {
-  local deadline=$((SECONDS + $1))
-  shift
-  while [ $SECONDS -lt $deadline ]; do
-    "$@" && return 0
-    sleep 0.3
-  done
-  return 1
-}
-at_least() {
-  local v
-  v=$($1)
-  [[ "$v" =~ ^[0-9]+$ ]] && [ "$v" -ge "$2" ]
-}
+source "$(dirname "$(realpath "$0")")/dev_node_lib.sh"
 
 # conserved: whether /metrics reports the peg invariant holding between the mainchain and chain 2.
 conserved() {
@@ -75,11 +19,7 @@ t = urllib.request.urlopen('$BFD_NODE/metrics', timeout=10).read().decode()
 sys.exit(0 if 'bfd_peg_conservation_ok{pair=\"1-2\"} 1' in t else 1)" 2>/dev/null
 }
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-export BFD_NODE="http://127.0.0.1:$port"
-"$node_bin" --dev --data-dir "$work/data" --http "127.0.0.1:$port" --slot-ms 300 --delegates 6 \
-  --work-bits 0 --sidechains 1 >>"$work/node.log" 2>&1 &
-node_pid=$!
+start_node
 wait_for 30 at_least main_final 2 || fatal "the dev node did not finalize height 2 within 30 s"
 ok "dev node up on port $port"
 keys="$work/data/keys"

@@ -11,85 +11,11 @@ set -u
 node_bin=$(realpath "${1:?usage: sidechain_lifecycle_test.sh BFD_NODE BFD_CLI}")
 cli=$(realpath "${2:?usage: sidechain_lifecycle_test.sh BFD_NODE BFD_CLI}")
 work=$(mktemp -d /tmp/bfd-sidechain-life-XXXXXX)
-node_pid=""
-stop_node() {
-  if [ -n "$node_pid" ]; then
-    # SIGTERM stops the node cleanly; SIGKILL after 10 s keeps the wait bounded.
-    kill "$node_pid" 2>/dev/null
-    for _ in $(seq 50); do kill -0 "$node_pid" 2>/dev/null || break; sleep 0.2; done
-    kill -9 "$node_pid" 2>/dev/null
-    wait "$node_pid" 2>/dev/null
-    node_rc=$?
-    node_pid=""
-  fi
-}
-cleanup() {
-  stop_node
-  rm -rf "$work"
-}
-trap cleanup EXIT
-cd "$work" || exit 1
-
-failures=0
-fail() {
-  echo "FAIL: $*" >&2
-  failures=$((failures + 1))
-}
-ok() { echo "ok: $*"; }
-# fatal MESSAGE: a failure the rest of the test cannot go on from.
-fatal() {
-  echo "FAIL: $*" >&2
-  tail -n 30 "$work/node.log" >&2
-  exit 1
-}
-
-# run ARGS...: runs bfd-cli (with timeout as a backstop), stdout in out, stderr in err, code in rc.
-run() {
-  timeout 120 "$cli" "$@" >out 2>err
-  rc=$?
-}
-field() { sed -n "s/^$1: //p" out; }
-
-# json_of EXPR ARGS...: runs bfd-cli ARGS (which print JSON) and prints the Python expression EXPR
-# of the answer `j`, or nothing when the command or the expression fails.
-json_of() {
-  local expr=$1
-  shift
-  timeout 30 "$cli" "$@" 2>/dev/null | python3 -c "import json,sys
-try:
-  j = json.load(sys.stdin); print($expr)
-except Exception:
-  pass" 2>/dev/null
-}
-main_final() { json_of 'j["final"]["height"]' info --json; }
+source "$(dirname "$(realpath "$0")")/dev_node_lib.sh"
 chain9_final() { json_of 'j["final"]["height"]' chains --chain 9 --json; }
 registry9() { json_of "[s for s in j['sidechains'] if s['id'] == 9][0]$1" sidechain list --json; }
 anchored9() { json_of '([s for s in j["sidechains"] if s["id"] == 9][0]["anchored"] or {"height": 0})["height"]' sidechain list --json; }
 
-# wait_for SECONDS COMMAND...: runs COMMAND every 0.3 s until it succeeds; fails after SECONDS.
-wait_for() {
-  local deadline=$((SECONDS + $1))
-  shift
-  while [ $SECONDS -lt $deadline ]; do
-    "$@" && return 0
-    sleep 0.3
-  done
-  return 1
-}
-# at_least VALUE-COMMAND N: whether the command prints an integer >= N.
-at_least() {
-  local v
-  v=$($1)
-  [[ "$v" =~ ^[0-9]+$ ]] && [ "$v" -ge "$2" ]
-}
-
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-export BFD_NODE="http://127.0.0.1:$port"
-start_node() {
-  "$node_bin" --dev --data-dir "$work/data" --http "127.0.0.1:$port" --slot-ms 300 --delegates 6 \
-    --work-bits 0 --sidechains 1 >>"$work/node.log" 2>&1 &
-  node_pid=$!
-}
 start_node
 wait_for 30 at_least main_final 2 || fatal "the dev node did not finalize height 2 within 30 s"
 ok "dev node up on port $port (mainchain final height $(main_final))"
