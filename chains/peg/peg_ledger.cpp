@@ -290,6 +290,7 @@ std::optional<bytes> peg_ledger::current(const bytes& key) const {
 }
 
 status peg_ledger::apply_record(const bytes& key, const std::optional<bytes>& value) {
+  root_cache_.reset();
   if (key.empty())
     return corrupt("empty key");
   auto amount_of = [&]() -> std::optional<amount> {
@@ -432,8 +433,10 @@ result<peg_ledger> peg_ledger::restore(chain_id self, std::span<const std::pair<
 
 hash256 peg_ledger::ledger_root() const {
   // Every record but the sequence (in the module root) and the receipts (in the tree), in key
-  // order, each as be16(key size) || key || be16(value size) || value. Linear in the state:
-  // fine for the pure layer; an incremental tree replaces it when the module is wired.
+  // order, each as be16(key size) || key || be16(value size) || value. Linear in the state when
+  // a record changed (the state root asks several times per block): cached until then.
+  if (root_cache_)
+    return *root_cache_;
   tagged_hasher h(hash_tag::peg_ledger);
   for (const auto& [k, v] : all_records()) {
     if (k[0] == 's' || k[0] == 'r')
@@ -445,7 +448,8 @@ hash256 peg_ledger::ledger_root() const {
     frame.insert(frame.end(), v.begin(), v.end());
     h.update(frame);
   }
-  return h.finish();
+  root_cache_ = h.finish();
+  return *root_cache_;
 }
 
 hash256 peg_module_root(const hash256& receipt_root, const hash256& ledger_root, std::uint64_t next_sequence) {

@@ -139,6 +139,8 @@ private:
   receipt_tree tree_;
   std::vector<record> journal_;  // key, old value
   std::set<bytes> dirty_;
+  /// ledger_root() until the next record changes (every change goes through apply_record).
+  mutable std::optional<hash256> root_cache_;
 };
 
 /// tagged "bfd/peg/module" over receipt_root || ledger_root || be64(next_sequence).
