@@ -64,16 +64,7 @@ struct watched_node {
 
   /// Runs global slots [from, to) on every chain still producing here.
   void run_slots(std::uint64_t from, std::uint64_t to) {
-    const auto& p = shared_network().genesis.params;
-    std::vector<delegate_actor> all;
-    for (auto id : n->chain_ids())
-      if (n->unit(id)->producing())
-        all.insert(all.end(), n->unit(id)->delegates().begin(), n->unit(id)->delegates().end());
-    for (auto g = from; g < to; ++g)
-      for (std::uint64_t step = 0; step < 6; ++step) {
-        time->set(test::slot_time(p, g, step));
-        test::tick_all(system, all);
-      }
+    test::run_slots(system, *time, shared_network().genesis.params, test::hosted_delegates(*n, true), from, to);
   }
 
   chain_info info(chain_id id) {

@@ -71,6 +71,26 @@ inline std::uint64_t slot_time(const consensus_params& p, std::uint64_t g, std::
   return p.genesis_time_ms + g * p.slot_ms + step * p.slot_ms / 6;
 }
 
+/// The delegates of every chain `n` hosts (with `producing_only`, of the chains still producing).
+inline std::vector<delegate_actor> hosted_delegates(const runtime::node& n, bool producing_only = false) {
+  std::vector<delegate_actor> all;
+  for (auto id : n.chain_ids())
+    if (!producing_only || n.unit(id)->producing())
+      all.insert(all.end(), n.unit(id)->delegates().begin(), n.unit(id)->delegates().end());
+  return all;
+}
+
+/// Runs global slots [from, to) of `p` on a manual clock: six steps per slot, each of
+/// `delegates` ticked at every step.
+inline void run_slots(caf::actor_system& system, manual_clock& time, const consensus_params& p,
+                      const std::vector<delegate_actor>& delegates, std::uint64_t from, std::uint64_t to) {
+  for (auto g = from; g < to; ++g)
+    for (std::uint64_t step = 0; step < 6; ++step) {
+      time.set(slot_time(p, g, step));
+      tick_all(system, delegates);
+    }
+}
+
 /// Polls `pred` until it holds or `limit` passes, waiting on a receive timeout between tries.
 template <class Pred>
 bool eventually(caf::actor_system& sys, Pred pred, std::chrono::milliseconds limit = std::chrono::milliseconds(10'000)) {

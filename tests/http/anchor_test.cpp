@@ -76,14 +76,7 @@ struct anchoring_node {
 
   /// Runs one global slot on both chains, then lets the watcher submit the anchors due.
   void run_slot(std::uint64_t g) {
-    const auto& p = shared_network().genesis.params;
-    std::vector<delegate_actor> all;
-    for (auto id : n->chain_ids())
-      all.insert(all.end(), n->unit(id)->delegates().begin(), n->unit(id)->delegates().end());
-    for (std::uint64_t step = 0; step < 6; ++step) {
-      time->set(test::slot_time(p, g, step));
-      test::tick_all(system, all);
-    }
+    test::run_slots(system, *time, shared_network().genesis.params, test::hosted_delegates(*n), g, g + 1);
     watcher->poll_once();
   }
 
