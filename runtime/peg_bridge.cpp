@@ -10,7 +10,6 @@
 #include "chains/codec/block_codec.hpp"
 #include "chains/peg/peg_module.hpp"
 #include "chains/sidechain/registry_payloads.hpp"
-#include "runtime/entropy.hpp"
 
 namespace bfd::runtime {
 
@@ -30,7 +29,7 @@ std::string id_text(const peg::message_id& id) {
 } // namespace
 
 peg_bridge::peg_bridge(caf::actor_system& system, node& n, peg_bridge_options options)
-  : system_(system), directory_(n.directory()), options_(std::move(options)) {}
+  : system_(system), directory_(n.directory()), options_(std::move(options)), submitter_(system, options_.keys) {}
 
 peg_bridge::~peg_bridge() {
   stop();
@@ -61,41 +60,7 @@ status peg_bridge::submit(chain_id chain, tx_payload payload) {
   const auto* unit = handles(chain);
   if (!unit)
     return make_error(errc::unknown_chain, "chain " + std::to_string(chain) + " is not hosted here");
-  caf::scoped_actor self{system_};
-  std::optional<account_summary> account;
-  std::optional<std::uint64_t> head;
-  self->request(unit->chain, query_timeout, account_atom::value, address_of(options_.keys.pub))
-    .receive([&](const account_summary& a) { account = a; }, [&](const caf::error&) {});
-  self->request(unit->chain, query_timeout, info_atom::value)
-    .receive([&](const chain_info& i) { head = i.head_height; }, [&](const caf::error&) {});
-  if (!account || !head)
-    return make_error(errc::io, "chain " + std::to_string(chain) + " did not answer");
-  // Nonces as anchor_submitter: ahead of the head while ours are pending, back to the head when
-  // it has not moved for a while (what we sent was dropped).
-  auto& s = nonces_[chain];
-  if (account->nonce != s.seen_head) {
-    s.seen_head = account->nonce;
-    s.still = 0;
-  } else if (s.next > account->nonce && ++s.still > 20) {
-    s.next = account->nonce;
-  }
-  s.next = std::max(s.next, account->nonce);
-  transaction tx;
-  tx.chain = chain;
-  tx.nonce = s.next;
-  tx.fee = 0;
-  tx.expiry = *head + 100;
-  tx.payload = std::move(payload);
-  sign_transaction(tx, options_.keys, random_bytes32());
-  std::optional<admission> verdict;
-  self->request(unit->mempool, query_timeout, submit_atom::value, tx_envelope{std::move(tx)})
-    .receive([&](const admission& a) { verdict = a; }, [&](const caf::error&) {});
-  if (!verdict)
-    return make_error(errc::io, "the mempool of chain " + std::to_string(chain) + " did not answer");
-  if (verdict->code != 0)
-    return make_error(static_cast<errc>(verdict->code), verdict->detail);
-  ++s.next;
-  return {};
+  return submitter_.submit(chain, unit->chain, unit->mempool, std::move(payload));
 }
 
 status peg_bridge::update_client(chain_id side, std::uint64_t needed, bridge_report& out) {

@@ -19,6 +19,7 @@
 #include <caf/fwd.hpp>
 
 #include "chains/primitives/transaction.hpp"
+#include "runtime/node_tx_submitter.hpp"
 #include "runtime/periodic_thread.hpp"
 #include "runtime/node.hpp"
 
@@ -61,11 +62,6 @@ private:
     std::uint64_t scanned = 0;    // the source's blocks up to here are carried (or given up)
     std::uint32_t attempts = 0;   // failed passes at scanned + 1
   };
-  struct nonce_state {
-    std::uint64_t next = 0;       // one past the last admitted transaction
-    std::uint64_t seen_head = 0;  // the head's nonce at the last submission
-    std::uint32_t still = 0;      // submissions since it moved while we were ahead
-  };
 
   const chain_handles* handles(chain_id id) const;
   bool has_peg(chain_id id);
@@ -79,7 +75,7 @@ private:
   std::map<chain_id, chain_handles> handles_;  // refreshed each pass
   peg_bridge_options options_;
   std::map<std::pair<chain_id, chain_id>, direction> directions_;
-  std::map<chain_id, nonce_state> nonces_;
+  node_tx_submitter submitter_;  // signs with options_.keys
   std::map<chain_id, std::uint64_t> client_height_;  // last mainchain height submitted per sidechain
   std::map<chain_id, bool> pegged_;
   std::set<std::string> reported_;

@@ -8,7 +8,7 @@
 
 #include "chains/sidechain/registry_module.hpp"
 #include "protocols/sidechain_views.hpp"
-#include "runtime/entropy.hpp"
+#include "runtime/node_tx_submitter.hpp"
 #include "runtime/peg_specs.hpp"
 
 namespace bfd::runtime {
@@ -21,49 +21,13 @@ constexpr auto query_timeout = std::chrono::seconds(10);
 
 std::function<status(const sidechain_anchor_payload&)> anchor_submitter(caf::actor_system& system, node& n,
                                                                         key_pair keys) {
-  struct nonces {
-    std::uint64_t next = 0;       // one past the last admitted anchor
-    std::uint64_t seen_head = 0;  // the head's nonce at the last call
-    std::uint32_t still = 0;      // calls since the head's nonce moved while we were ahead
-  };
-  auto state = std::make_shared<nonces>();
-  return [&system, &n, keys = std::move(keys), state](const sidechain_anchor_payload& p) -> status {
+  auto submitter = std::make_shared<node_tx_submitter>(system, std::move(keys));
+  return [&n, submitter](const sidechain_anchor_payload& p) -> status {
     const auto* main = n.unit(mainchain_id);
     if (!main)
       return make_error(errc::unknown_chain, "this node does not host the mainchain");
-    caf::scoped_actor self{system};
-    std::optional<account_summary> account;
-    std::optional<std::uint64_t> head;
-    self->request(main->chain(), query_timeout, account_atom::value, address_of(keys.pub))
-      .receive([&](const account_summary& a) { account = a; }, [&](const caf::error&) {});
-    self->request(main->chain(), query_timeout, info_atom::value)
-      .receive([&](const chain_info& i) { head = i.head_height; }, [&](const caf::error&) {});
-    if (!account || !head)
-      return make_error(errc::io, "the mainchain did not answer");
-    auto& s = *state;
-    if (account->nonce != s.seen_head) {
-      s.seen_head = account->nonce;
-      s.still = 0;
-    } else if (s.next > account->nonce && ++s.still > 20) {
-      s.next = account->nonce;  // what we sent ahead was dropped: start again from the head
-    }
-    s.next = std::max(s.next, account->nonce);
-    transaction tx;
-    tx.chain = mainchain_id;
-    tx.nonce = s.next;
-    tx.fee = 0;
-    tx.expiry = *head + 100;
-    tx.payload = sidechain_anchor_tx{std::make_shared<const sidechain_anchor_payload>(p)};
-    sign_transaction(tx, keys, random_bytes32());
-    std::optional<admission> verdict;
-    self->request(main->mempool(), query_timeout, submit_atom::value, tx_envelope{std::move(tx)})
-      .receive([&](const admission& a) { verdict = a; }, [&](const caf::error&) {});
-    if (!verdict)
-      return make_error(errc::io, "the mainchain's mempool did not answer");
-    if (verdict->code != 0)
-      return make_error(static_cast<errc>(verdict->code), verdict->detail);
-    ++s.next;
-    return {};
+    return submitter->submit(mainchain_id, main->chain(), main->mempool(),
+                             sidechain_anchor_tx{std::make_shared<const sidechain_anchor_payload>(p)});
   };
 }
 

@@ -1,0 +1,51 @@
+#include "runtime/node_tx_submitter.hpp"
+
+#include <chrono>
+#include <optional>
+
+#include <caf/actor_system.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include "runtime/entropy.hpp"
+
+namespace bfd::runtime {
+
+status node_tx_submitter::submit(chain_id id, const chain_actor& chain, const mempool_actor& mempool,
+                                 tx_payload payload) {
+  constexpr auto timeout = std::chrono::seconds(10);
+  caf::scoped_actor self{system_};
+  std::optional<account_summary> account;
+  std::optional<std::uint64_t> head;
+  self->request(chain, timeout, account_atom::value, address_of(keys_.pub))
+    .receive([&](const account_summary& a) { account = a; }, [&](const caf::error&) {});
+  self->request(chain, timeout, info_atom::value)
+    .receive([&](const chain_info& i) { head = i.head_height; }, [&](const caf::error&) {});
+  if (!account || !head)
+    return make_error(errc::io, "chain " + std::to_string(id) + " did not answer");
+  auto& s = nonces_[id];
+  if (account->nonce != s.seen_head) {
+    s.seen_head = account->nonce;
+    s.still = 0;
+  } else if (s.next > account->nonce && ++s.still > 20) {
+    s.next = account->nonce;
+  }
+  s.next = std::max(s.next, account->nonce);
+  transaction tx;
+  tx.chain = id;
+  tx.nonce = s.next;
+  tx.fee = 0;
+  tx.expiry = *head + 100;
+  tx.payload = std::move(payload);
+  sign_transaction(tx, keys_, random_bytes32());
+  std::optional<admission> verdict;
+  self->request(mempool, timeout, submit_atom::value, tx_envelope{std::move(tx)})
+    .receive([&](const admission& a) { verdict = a; }, [&](const caf::error&) {});
+  if (!verdict)
+    return make_error(errc::io, "the mempool of chain " + std::to_string(id) + " did not answer");
+  if (verdict->code != 0)
+    return make_error(static_cast<errc>(verdict->code), verdict->detail);
+  ++s.next;
+  return {};
+}
+
+} // namespace bfd::runtime

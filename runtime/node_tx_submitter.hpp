@@ -1,0 +1,39 @@
+// Signs transactions with one node key (fee 0) and submits them to a chain's mempool: what the
+// sidechain watcher's anchors and the peg bridge's deliveries are sent with. Nonces per chain:
+// the head state's next nonce, or one past the last admitted transaction while that one is
+// pending; back to the head's when the head has not moved for 20 submissions (what was sent
+// ahead was dropped).
+#pragma once
+
+#include <cstdint>
+#include <map>
+
+#include <caf/fwd.hpp>
+
+#include "chains/primitives/transaction.hpp"
+#include "protocols/interfaces.hpp"
+
+namespace bfd::runtime {
+
+class node_tx_submitter {
+public:
+  node_tx_submitter(caf::actor_system& system, key_pair keys) : system_(system), keys_(std::move(keys)) {}
+
+  const key_pair& keys() const noexcept { return keys_; }
+
+  /// Signs `payload` for chain `id` (expiry: head + 100) and submits it to `mempool`; the
+  /// mempool's refusal comes back as its error.
+  status submit(chain_id id, const chain_actor& chain, const mempool_actor& mempool, tx_payload payload);
+
+private:
+  struct nonces {
+    std::uint64_t next = 0;       // one past the last admitted transaction
+    std::uint64_t seen_head = 0;  // the head's nonce at the last call
+    std::uint32_t still = 0;      // calls since the head's nonce moved while we were ahead
+  };
+  caf::actor_system& system_;
+  key_pair keys_;
+  std::map<chain_id, nonces> nonces_;
+};
+
+} // namespace bfd::runtime
