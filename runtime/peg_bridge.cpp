@@ -235,7 +235,7 @@ bridge_report peg_bridge::poll_once() {
   if (!handles(mainchain_id) || !has_peg(mainchain_id))
     return out;
   for (const auto& [id, h] : handles_) {
-    if (id == mainchain_id || !has_peg(id))
+    if (id == mainchain_id || (options_.sidechain && *options_.sidechain != id) || !has_peg(id))
       continue;
     carry(mainchain_id, id, out);
     carry(id, mainchain_id, out);

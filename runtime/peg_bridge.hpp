@@ -9,6 +9,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <optional>
 #include <map>
 #include <memory>
 #include <set>
@@ -34,6 +36,11 @@ struct peg_bridge_options {
   std::shared_ptr<spdlog::logger> log;
   /// Passes a carry may keep failing at one block before the bridge gives up on that block.
   std::uint32_t max_attempts = 60;
+  /// Only the pair (mainchain, this sidechain) when set: one bridge per chain pair. Unset: every
+  /// hosted pair whose chains both have the peg.
+  std::optional<chain_id> sidechain;
+  /// Where the bridge keeps its progress across restarts; empty: in memory only.
+  std::filesystem::path progress_file;
 };
 
 /// What one pass did.
