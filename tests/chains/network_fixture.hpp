@@ -79,9 +79,9 @@ inline hash256 reveal_for(const network& net, const chain_state& st, const slot_
   return *net.delegates.at(a.producer).chain->reveal(vm->reveals + 1);
 }
 
-/// The `index`-th block of global slot `g` on top of `st`, signed by the slot's producer.
-inline block produce(const network& net, chain_state& st, std::uint64_t g, std::uint32_t index = 0,
-                     std::vector<transaction> txs = {}) {
+/// The template of the `index`-th block of global slot `g` on top of `st`.
+inline chain_state::block_template slot_template(const network& net, const chain_state& st, std::uint64_t g,
+                                                 std::uint32_t index = 0) {
   auto a = st.consensus().assignment_at(g);
   REQUIRE(a);
   chain_state::block_template t;
@@ -91,10 +91,19 @@ inline block produce(const network& net, chain_state& st, std::uint64_t g, std::
   t.timestamp_ms = a->start_ms + index * (a->end_ms - a->start_ms) / a->max_blocks;
   t.reveal = reveal_for(net, st, *a);
   t.max_txs = a->max_txs;
-  auto b = st.build_block(t, txs, signature_check::verify);
+  return t;
+}
+
+/// The `index`-th block of global slot `g` on top of `st`, signed by the slot's producer; the
+/// reasons of the transactions the rules leave out go to `rejected`.
+inline block produce(const network& net, chain_state& st, std::uint64_t g, std::uint32_t index = 0,
+                     std::vector<transaction> txs = {},
+                     std::vector<std::pair<hash256, error>>* rejected = nullptr) {
+  const auto t = slot_template(net, st, g, index);
+  auto b = st.build_block(t, txs, signature_check::verify, rejected);
   REQUIRE(b);
   grind_work(b->header, st.consensus().params().work_bits);
-  sign_header(b->header, net.delegates.at(a->producer).keys, hash256{});
+  sign_header(b->header, net.delegates.at(t.producer).keys, hash256{});
   return *b;
 }
 
@@ -151,6 +160,11 @@ struct running_chain {
     }
     auto b = test::produce(net, builder, next_slot++, 0, txs);
     REQUIRE(b.txs.size() == txs.size());
+    return adopt(std::move(b));
+  }
+
+  /// Applies `b` (built on the head) to the builder and the engine, and votes for it.
+  const block& adopt(block b) {
     REQUIRE(builder.apply_block(b, signature_check::verify));
     builder.release_undo();
     REQUIRE(engine.add_block(b, signature_check::verify).outcome == block_outcome::extended);

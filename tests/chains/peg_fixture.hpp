@@ -54,6 +54,26 @@ struct peg_chain : running_chain {
     b.certificate = certs.at(engine.final_height());
     return b;
   }
+
+  /// Produces the next block offering `txs` to an honest producer, who leaves out what the rules
+  /// refuse; returns those refusals (transaction id, reason) in offering order.
+  std::vector<std::pair<hash256, error>> produce_offering(std::vector<transaction> txs) {
+    std::vector<std::pair<hash256, error>> rejected;
+    adopt(test::produce(net, builder, next_slot++, 0, std::move(txs), &rejected));
+    return rejected;
+  }
+
+  /// The next block carrying `txs` whatever the rules say, signed by its slot's producer (a
+  /// malicious producer's block); not applied.
+  block forge_block(std::vector<transaction> txs) const {
+    auto st = builder;
+    auto b = test::produce(net, st, next_slot, 0, {});
+    b.txs = std::move(txs);
+    b.header.tx_root = transactions_root(b);
+    grind_work(b.header, st.consensus().params().work_bits);
+    sign_header(b.header, net.delegates.at(b.header.producer).keys, hash256{});
+    return b;
+  }
 };
 
 
@@ -120,15 +140,24 @@ struct peg_pair {
 
   const block& main_block(std::vector<transaction> txs = {}) {
     const auto& b = main.produce(std::move(txs));
-    main_states.emplace(b.header.height, main.builder);
-    CHECK(check_peg_conservation(main.builder, side.builder));
+    after_block(main, main_states);
     return b;
   }
   const block& side_block(std::vector<transaction> txs = {}) {
     const auto& b = side.produce(std::move(txs));
-    side_states.emplace(b.header.height, side.builder);
-    CHECK(check_peg_conservation(main.builder, side.builder));
+    after_block(side, side_states);
     return b;
+  }
+  /// The next block offered `txs` (peg_chain::produce_offering); returns the refusals.
+  std::vector<std::pair<hash256, error>> main_offer(std::vector<transaction> txs) {
+    auto r = main.produce_offering(std::move(txs));
+    after_block(main, main_states);
+    return r;
+  }
+  std::vector<std::pair<hash256, error>> side_offer(std::vector<transaction> txs) {
+    auto r = side.produce_offering(std::move(txs));
+    after_block(side, side_states);
+    return r;
   }
   void main_final(std::uint64_t h) {
     while (main.engine.final_height() < h)
@@ -137,6 +166,13 @@ struct peg_pair {
   void side_final(std::uint64_t h) {
     while (side.engine.final_height() < h)
       side_block();
+  }
+  /// Keeps the state at the new head; conservation, across the chains and in the ledger, holds
+  /// after every block.
+  void after_block(const peg_chain& c, std::map<std::uint64_t, chain_state>& states) {
+    states.emplace(c.blocks.back().header.height, c.builder);
+    CHECK(check_peg_conservation(main.builder, side.builder));
+    CHECK(c.builder.accounts().check_conservation());
   }
   /// Anchors the sidechain's final header on the mainchain.
   void anchor() {
