@@ -21,16 +21,12 @@
 #include "chains/storage/chain_store.hpp"
 #include "chains/storage/memory_store.hpp"
 #include "runtime/key_file.hpp"
+#include "tests/docs/formats_doc.hpp"
 
 using namespace bfd;
+using namespace bfd::test;
 
 namespace {
-
-key_pair keys_of(byte fill) {
-  secret_key s;
-  s.data.fill(fill);
-  return *key_pair_from_secret(s);
-}
 
 // The example transfer of docs/formats.md section 10.
 transaction example_tx() {
@@ -168,35 +164,11 @@ genesis_config example_genesis() {
   return g;
 }
 
-const std::string& formats_doc() {
-  static const std::string text = [] {
-    std::ifstream in(BFD_DOCS_DIR "/formats.md");
-    std::stringstream buf;
-    buf << in.rdbuf();
-    return buf.str();
-  }();
-  return text;
-}
-
-bool doc_has(const std::string& s) {
-  return formats_doc().find(s) != std::string::npos;
-}
-
-std::string hex_of(const bytes& b) {
-  return to_hex(b);
-}
-
 std::string tag_prefix(hash_tag tag) {
   auto name = tag_name(tag);
   return to_hex(sha256({reinterpret_cast<const byte*>(name.data()), name.size()}));
 }
 
-bytes be_bytes(std::uint64_t value, int width) {
-  bytes out;
-  for (int i = width - 1; i >= 0; --i)
-    out.push_back(static_cast<byte>(value >> (8 * i)));
-  return out;
-}
 
 bytes concat(byte_view a, byte_view b) {
   bytes out(a.begin(), a.end());
