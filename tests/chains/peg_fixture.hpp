@@ -1,9 +1,14 @@
 // Test fixture of the two-way peg: a mainchain with the registry (sidechain 7 active from the
 // genesis) and the peg, and that sidechain with the peg, both producing and finalizing real
-// signed blocks; bundles built from their blocks and final states. Header-only, for tests.
+// signed blocks; bundles built from their blocks and final states; and what the exploit suite
+// attacks with (holdings, forged certificates, attacks run through blocks). Header-only, for tests.
 #pragma once
 
 #include <doctest/doctest.h>
+
+#include <map>
+#include <string>
+#include <vector>
 
 #include "chains/consensus/chain_engine.hpp"
 #include "chains/peg/peg_module.hpp"
@@ -210,6 +215,150 @@ inline peg::timeout_bundle timeout_of(const running_chain& dest, const peg::mess
 
 inline transaction with_timeout(running_chain& c, const key_pair& k, const peg::timeout_bundle& t, bool probe = false) {
   return c.tx(k, peg_timeout_tx{std::make_shared<const peg::timeout_bundle>(t)}, probe);
+}
+
+// --- what the exploit suite (peg_exploit_test.cpp) runs attacks with ---------------------------
+
+inline const std::vector<key_pair>& users_of(const peg_pair& p) {
+  return p.main.net.users;
+}
+
+// users[3] is the bridge; users[2] a second bridge.
+inline const key_pair& bridge_key(const peg_pair& p) {
+  return users_of(p)[3];
+}
+inline const key_pair& second_bridge(const peg_pair& p) {
+  return users_of(p)[2];
+}
+
+inline address user(const peg_pair& p, std::size_t i) {
+  return address_of(users_of(p)[i].pub);
+}
+
+// What an attack must not change, by name: every user's balances and vouchers on both chains,
+// the escrows, the voucher supplies, the messages in flight and the receipts.
+inline std::map<std::string, std::uint64_t> holdings(const peg_pair& p) {
+  std::map<std::string, std::uint64_t> h;
+  const auto& ml = p.main_peg().peg_ledger();
+  const auto& sl = p.side_peg().peg_ledger();
+  for (std::size_t i = 0; i < users_of(p).size(); ++i) {
+    const auto a = user(p, i);
+    const auto n = std::to_string(i);
+    h["main balance of user " + n] = p.main.builder.accounts().get(a).balance;
+    h["side balance of user " + n] = p.side.builder.accounts().get(a).balance;
+    h["main peg/7/FUND7 of user " + n] = ml.voucher_balance("peg/7/FUND7", a);
+    h["side peg/1/BFDT of user " + n] = sl.voucher_balance("peg/1/BFDT", a);
+  }
+  h["main escrow of BFDT for 7"] = ml.escrowed("BFDT", side_id);
+  h["side escrow of FUND7 for 1"] = sl.escrowed("FUND7", mainchain_id);
+  h["main supply of peg/7/FUND7"] = ml.voucher_supply("peg/7/FUND7");
+  h["side supply of peg/1/BFDT"] = sl.voucher_supply("peg/1/BFDT");
+  h["main messages in flight"] = ml.messages_in_flight().size();
+  h["side messages in flight"] = sl.messages_in_flight().size();
+  h["main receipts"] = ml.receipts().size();
+  h["side receipts"] = sl.receipts().size();
+  h["main next sequence"] = ml.next_sequence();
+  h["side next sequence"] = sl.next_sequence();
+  return h;
+}
+
+inline void check_unchanged(const std::map<std::string, std::uint64_t>& before,
+                     const std::map<std::string, std::uint64_t>& after) {
+  for (const auto& [name, value] : before)
+    CHECK_MESSAGE(after.at(name) == value, name, ": ", value, " before, ", after.at(name), " after");
+}
+
+enum class on { main, side };
+
+// `attack` (a probe-nonce transaction of chain `where`) is refused with `code` at admission, by
+// every node in a block a malicious producer forces it into, and by an honest producer, whose
+// block is then produced without it; nothing changes.
+inline void refused(peg_pair& p, on where, const transaction& attack, errc code) {
+  auto& c = where == on::main ? p.main : p.side;
+  INFO("attack: ", payload_name(attack.payload), ", expected ", to_string(code));
+  const auto before = holdings(p);
+  auto admitted = c.builder.check_transaction(attack, signature_check::verify);
+  REQUIRE_FALSE(admitted);
+  CHECK_MESSAGE(admitted.error().code == code, admitted.error().message());
+  // A malicious producer's block: its state transition fails on every node.
+  const auto forced = c.forge_block({attack});
+  auto copy = c.builder;
+  auto applied = copy.apply_block(forced, signature_check::verify);
+  REQUIRE_FALSE(applied);
+  CHECK_MESSAGE(applied.error().code == code, applied.error().message());
+  auto engine = c.engine;
+  CHECK(engine.add_block(forced, signature_check::verify).outcome == block_outcome::rejected);
+  // An honest producer leaves it out.
+  const auto left_out = where == on::main ? p.main_offer({attack}) : p.side_offer({attack});
+  REQUIRE(left_out.size() == 1);
+  CHECK(left_out[0].first == signing_hash(attack));
+  CHECK(left_out[0].second.code == code);
+  check_unchanged(before, holdings(p));
+}
+
+// After transactions offered with probe nonces, the fixture's nonce counters follow the ledger.
+inline void sync_nonces(peg_chain& c) {
+  for (const auto& u : c.net.users)
+    c.nonces[u.pub] = c.builder.accounts().get(address_of(u.pub)).nonce;
+}
+
+// The same transaction with the next nonce (a second copy in one block).
+inline transaction next_nonce(transaction t, const key_pair& k) {
+  ++t.nonce;
+  sign_transaction(t, k, hash256{});
+  return t;
+}
+
+struct sent_message {
+  peg::peg_message message;
+  std::uint64_t height = 0;  // the source block holding it
+};
+
+// users[from] sends `value` BFDT to users[to] on the sidechain; the message is the block's only entry.
+inline sent_message send_bfdt(peg_pair& p, std::size_t from, std::size_t to, amount value, std::uint64_t timeout) {
+  const auto& b = p.main_block({p.main.tx(users_of(p)[from], peg_send_tx{side_id, user(p, to), "BFDT", value, timeout})});
+  REQUIRE(p.main_peg().outbox_entries().size() == 1);
+  return {std::get<peg::peg_message>(p.main_peg().outbox_entries()[0]), b.header.height};
+}
+
+inline peg::delivery_bundle main_bundle(peg_pair& p, std::uint64_t h, std::uint64_t index = 0) {
+  return p.main.bundle(h, index, p.main_states.at(h - 1));
+}
+inline peg::delivery_bundle side_bundle(peg_pair& p, std::uint64_t h, std::uint64_t index = 0) {
+  return p.side.bundle(h, index, p.side_states.at(h - 1));
+}
+
+// The certificate's vote, signed by `k` under the name `signer`.
+inline certificate_signature sign_as(const finality_certificate& cert, const key_pair& k, const public_key& signer) {
+  confirmation v{cert.chain, cert.source_height, cert.source, cert.height, cert.block, k.pub, {}};
+  sign_confirmation(v, k, hash256{});
+  return {signer, v.sig};
+}
+
+// `count` keys no cluster of the fixture holds.
+inline std::vector<key_pair> outsiders(std::size_t count) {
+  std::vector<key_pair> out;
+  for (std::size_t i = 0; i < count; ++i)
+    out.push_back(keys_of(static_cast<byte>(0x90 + i)));
+  return out;
+}
+
+// A cluster of `keys`, each with the power of a genesis VM.
+inline cluster cluster_of(const std::vector<key_pair>& keys) {
+  cluster c;
+  for (const auto& k : keys)
+    c.members.push_back({k.pub, 0, 100 * units_per_bfdt});
+  c.power = c.total_power = 100 * units_per_bfdt * keys.size();
+  return c;
+}
+
+// The certificate re-signed by every member of `signers` (keys of `net`), naming `c`.
+inline finality_certificate signed_by(finality_certificate cert, const cluster& c, const network& net) {
+  cert.cluster = cluster_hash(c);
+  cert.signatures.clear();
+  for (const auto& m : c.members)
+    cert.signatures.push_back(sign_as(cert, net.delegates.at(m.key).keys, m.key));
+  return cert;
 }
 
 } // namespace bfd::test
