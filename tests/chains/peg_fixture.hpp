@@ -217,6 +217,11 @@ inline transaction with_timeout(running_chain& c, const key_pair& k, const peg::
   return c.tx(k, peg_timeout_tx{std::make_shared<const peg::timeout_bundle>(t)}, probe);
 }
 
+/// A peg_client_update of `c` carrying `u` (a counterparty's final header, certificate, maybe a state proof).
+inline transaction with_update(running_chain& c, const key_pair& k, const sidechain_anchor_payload& u, bool probe = false) {
+  return c.tx(k, peg_client_update_tx{std::make_shared<const sidechain_anchor_payload>(u)}, probe);
+}
+
 // --- what the exploit suite (peg_exploit_test.cpp) runs attacks with ---------------------------
 
 inline const std::vector<key_pair>& users_of(const peg_pair& p) {
