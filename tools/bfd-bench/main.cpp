@@ -196,6 +196,11 @@ int main(int argc, char** argv) {
     ->type_name("N")
     ->check(CLI::Range(1, 100'000))
     ->capture_default_str();
+  peg_cmd->add_option("--rate", peg.rate, "Offered peg_send/s, paced from the first submission; 0 = all as fast "
+                                          "as the mempool answers")
+    ->type_name("R")
+    ->check(CLI::Range(0.0, 10'000'000.0))
+    ->capture_default_str();
   peg_cmd->add_option("--store", peg.store, "rocksdb (a temporary directory, as bfd-node) or memory")
     ->check(CLI::IsMember({"rocksdb", "memory"}))
     ->capture_default_str();

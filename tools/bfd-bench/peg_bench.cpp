@@ -368,6 +368,8 @@ result<peg_bench_report> run_peg_bench(const peg_bench_options& options) {
                       "--nodes 3 is not supported yet: bfd-bench peg runs one node (docs/performance.md, \"Peg\")");
   if (o.store != "rocksdb" && o.store != "memory")
     return make_error(errc::invalid_argument, "--store must be rocksdb or memory");
+  if (o.rate < 0)
+    return make_error(errc::invalid_argument, "--rate must not be negative");
   // Each account's sends must fit its balance (and the mempool's per-sender bound).
   if ((o.messages + o.accounts - 1) / o.accounts > 1'000)
     return make_error(errc::invalid_argument, "more than 1,000 messages per account: raise --accounts");
@@ -603,7 +605,7 @@ result<peg_bench_report> run_peg_bench(const peg_bench_options& options) {
   e2e_bench_options so;
   so.window = o.window;
   so.batch = o.batch;
-  submit_to_mempool(system, node->mempool(), w->out, so, 0, subs);
+  submit_to_mempool(system, node->mempool(), w->out, so, o.rate, subs);
   std::size_t exp = 0;
   for (std::size_t a = 0; a < o.accounts; ++a)
     for (std::size_t i = a; i < n && subs.accepted[i]; i += o.accounts)
@@ -715,9 +717,10 @@ std::string format_table(const peg_bench_report& rep) {
   const auto& o = rep.options;
   std::string out = fmt::format(
     "bfd-bench peg: {} peg_send (BFDT, mainchain -> {} sidechain{}) from {} accounts{}; {} delegates (cluster of {}), "
-    "slot {} ms; bridge every {} ms; store {}{}; {} actor thread{}; 1 node\n",
+    "slot {} ms; bridge every {} ms; offered {}; store {}{}; {} actor thread{}; 1 node\n",
     o.messages, o.sidechains, o.sidechains == 1 ? "" : "s", o.accounts, o.return_trip ? ", vouchers sent back" : "",
-    o.delegates, rep.cluster_size, o.slot_ms, rep.bridge_interval_ms, o.store,
+    o.delegates, rep.cluster_size, o.slot_ms, rep.bridge_interval_ms,
+    o.rate > 0 ? fmt::format("{:.0f} sends/s", o.rate) : std::string("all at once"), o.store,
     o.store == "rocksdb" ? " (" + o.durability + ")" : "", o.threads, o.threads == 1 ? "" : "s");
   out += fmt::format("raw Schnorr verify on {} thread{}: {:.0f}/s; pre-signing took {:.2f} s, setup {:.1f} s (not counted)\n\n",
                      o.threads, o.threads == 1 ? "" : "s", rep.raw_verify_per_second, rep.sign_seconds,
@@ -791,6 +794,7 @@ std::string format_json_line(const peg_bench_report& rep) {
   j["cluster"] = rep.cluster_size;
   j["slot_ms"] = o.slot_ms;
   j["bridge_ms"] = rep.bridge_interval_ms;
+  j["offered_rate"] = o.rate;
   j["block_txs"] = o.block_txs;
   j["store"] = o.store;
   j["durability"] = o.store == "rocksdb" ? o.durability : "none";

@@ -28,6 +28,7 @@ struct peg_bench_options {
   std::uint32_t block_txs = 2'000;   ///< base_block_txs (bfd-node --dev's)
   std::size_t window = 1'024;        ///< sends in flight to the mempool
   std::size_t batch = 128;           ///< sends per submission message
+  double rate = 0;                   ///< offered sends/s, paced from the first; 0 = as fast as the mempool answers
   std::string store = "rocksdb";     ///< rocksdb (a temporary directory) or memory
   std::string durability = "sync";   ///< rocksdb: sync (bfd-node's) or flush
   std::size_t threads = 2;           ///< actor-system threads, and raw-verify threads
