@@ -443,6 +443,13 @@ result<peg_bench_report> run_peg_bench(const peg_bench_options& options) {
       return db.error();
     opts.store = std::move(*db);
   }
+  std::vector<key_pair> bridge_keys;  // derived before the node starts: no early return after it
+  for (std::uint32_t k = 0; k < o.sidechains; ++k) {
+    auto key = bridge_key(k);
+    if (!key)
+      return key.error();
+    bridge_keys.push_back(*key);
+  }
   bench_config cfg{o.threads};
   caf::actor_system system{cfg};
   auto started = runtime::node::start(system, std::move(opts));
@@ -472,11 +479,8 @@ result<peg_bench_report> run_peg_bench(const peg_bench_options& options) {
   std::vector<std::unique_ptr<runtime::peg_bridge>> bridges;
   std::vector<std::thread> bridge_threads;
   for (std::uint32_t k = 0; k < o.sidechains; ++k) {
-    auto key = bridge_key(k);
-    if (!key)
-      return key.error();
     runtime::peg_bridge_options bo;
-    bo.keys = *key;
+    bo.keys = bridge_keys[k];
     bo.sidechain = 2 + k;
     bo.log = log;
     bridges.push_back(std::make_unique<runtime::peg_bridge>(system, *node, std::move(bo)));
