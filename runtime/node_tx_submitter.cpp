@@ -23,11 +23,13 @@ status node_tx_submitter::submit(chain_id id, const chain_actor& chain, const me
   if (!account || !head)
     return make_error(errc::io, "chain " + std::to_string(id) + " did not answer");
   auto& s = nonces_[id];
-  if (account->nonce != s.seen_head) {
+  constexpr std::uint64_t dropped_after_blocks = 10;
+  if (account->nonce != s.seen_head || s.next <= account->nonce) {
     s.seen_head = account->nonce;
-    s.still = 0;
-  } else if (s.next > account->nonce && ++s.still > 20) {
+    s.since = *head;
+  } else if (*head >= s.since + dropped_after_blocks) {
     s.next = account->nonce;
+    s.since = *head;
   }
   s.next = std::max(s.next, account->nonce);
   transaction tx;

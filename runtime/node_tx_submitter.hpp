@@ -1,8 +1,9 @@
 // Signs transactions with one node key (fee 0) and submits them to a chain's mempool: what the
 // sidechain watcher's anchors and the peg bridge's deliveries are sent with. Nonces per chain:
 // the head state's next nonce, or one past the last admitted transaction while that one is
-// pending; back to the head's when the head has not moved for 20 submissions (what was sent
-// ahead was dropped).
+// pending; back to the head's when the head grew 10 blocks while the account's nonce stood still
+// (what was sent ahead was dropped). Counted in blocks, not calls: a burst of submissions within
+// one block (a bridge carrying a block of many messages) must not reuse a pending nonce.
 #pragma once
 
 #include <cstdint>
@@ -29,7 +30,7 @@ private:
   struct nonces {
     std::uint64_t next = 0;       // one past the last admitted transaction
     std::uint64_t seen_head = 0;  // the head's nonce at the last call
-    std::uint32_t still = 0;      // calls since the head's nonce moved while we were ahead
+    std::uint64_t since = 0;      // head height when that nonce was first seen while we were ahead
   };
   caf::actor_system& system_;
   key_pair keys_;

@@ -1,4 +1,5 @@
-// bfd-bench: benchmarks of the node's building blocks (`codec`) and of a whole node (`e2e`).
+// bfd-bench: benchmarks of the node's building blocks (`codec`), of a whole node (`e2e`) and of
+// the two-way peg (`peg`).
 #include <exception>
 
 #include <CLI/CLI.hpp>
@@ -6,6 +7,7 @@
 
 #include "tools/bfd-bench/codec_bench.hpp"
 #include "tools/bfd-bench/e2e_bench.hpp"
+#include "tools/bfd-bench/peg_bench.hpp"
 
 namespace {
 
@@ -141,6 +143,87 @@ int main(int argc, char** argv) {
   e2e_cmd->add_flag("--quiet", e2e_quiet, "No progress lines on stderr");
   e2e_cmd->footer("Exit code 2 when a run ended with transactions still not final after --timeout.");
 
+  bfd::bench::peg_bench_options peg;
+  bool peg_json_only = false;
+  bool peg_quiet = false;
+  auto* peg_cmd = app.add_subcommand(
+    "peg", "Two-way peg on a fresh --dev-like network in this process (mainchain with registry and peg, N "
+           "pegged sidechains, the anchoring watcher and one bridge per pair): pre-signed peg_send of BFDT "
+           "mainchain -> sidechain submitted to the mempool actor, timed until each acknowledgement is final on "
+           "the mainchain; messages per second, latency p50/p99 in slots per stage, refusals, peak RSS, the ratio "
+           "to raw Schnorr verification, and the conservation check of every pair");
+  peg_cmd->add_option("--messages", peg.messages, "peg_send transactions (signed before timing)")
+    ->type_name("M")
+    ->check(CLI::Range(1, 1'000'000))
+    ->capture_default_str();
+  peg_cmd->add_option("--accounts", peg.accounts, "Funded senders; each sends to one sidechain, nonces increasing")
+    ->type_name("N")
+    ->check(CLI::Range(1, 100'000))
+    ->capture_default_str();
+  peg_cmd->add_option("--sidechains", peg.sidechains, "Pegged sidechains (ids 2..N+1); messages go round robin by account")
+    ->type_name("N")
+    ->check(CLI::Range(1u, 7u))
+    ->capture_default_str();
+  peg_cmd->add_option("--nodes", peg.nodes, "Nodes; only 1 is supported (three nodes: docs/performance.md, \"Peg\")")
+    ->check(CLI::Range(1u, 3u))
+    ->capture_default_str();
+  peg_cmd->add_flag("--return", peg.return_trip, "Send each voucher back to the mainchain once its receive is final "
+                                                 "on the sidechain (round trips)");
+  peg_cmd->add_option("--delegates", peg.delegates, "Mainchain delegates over gold/silver/bronze; each sidechain is "
+                                                    "validated by one per category")
+    ->type_name("K")
+    ->check(CLI::Range(3u, 1000u))
+    ->capture_default_str();
+  peg_cmd->add_option("--slot-ms", peg.slot_ms, "Slot length in milliseconds (every chain)")
+    ->check(CLI::Range(std::uint64_t{60}, std::uint64_t{600'000}))
+    ->capture_default_str();
+  peg_cmd->add_option("--bridge-ms", peg.bridge_ms, "Pause between bridge passes (and watcher passes); 0 = half a "
+                                                    "slot, at least 200 ms, as bfd-node --dev")
+    ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{600'000}))
+    ->capture_default_str();
+  peg_cmd->add_option("--block-txs", peg.block_txs, "base_block_txs of every chain (bfd-node --dev: 2000)")
+    ->type_name("N")
+    ->check(CLI::Range(1, 1'000'000))
+    ->capture_default_str();
+  peg_cmd->add_option("--work-bits", peg.work_bits, "Leading zero bits of work per block header")
+    ->check(CLI::Range(0u, 20u))
+    ->capture_default_str();
+  peg_cmd->add_option("--window", peg.window, "peg_send transactions in flight to the mempool")
+    ->type_name("W")
+    ->check(CLI::Range(1, 1'000'000))
+    ->capture_default_str();
+  peg_cmd->add_option("--batch", peg.batch, "peg_send transactions per submission message")
+    ->type_name("N")
+    ->check(CLI::Range(1, 100'000))
+    ->capture_default_str();
+  peg_cmd->add_option("--rate", peg.rate, "Offered peg_send/s, paced from the first submission; 0 = all as fast "
+                                          "as the mempool answers")
+    ->type_name("R")
+    ->check(CLI::Range(0.0, 10'000'000.0))
+    ->capture_default_str();
+  peg_cmd->add_option("--store", peg.store, "rocksdb (a temporary directory, as bfd-node) or memory")
+    ->check(CLI::IsMember({"rocksdb", "memory"}))
+    ->capture_default_str();
+  peg_cmd->add_option("--durability", peg.durability, "rocksdb: sync (bfd-node's) or flush (no fsync)")
+    ->check(CLI::IsMember({"sync", "flush"}))
+    ->capture_default_str();
+  peg_cmd->add_option("--threads", peg.threads, "Actor-system threads; raw verify runs on as many")
+    ->type_name("T")
+    ->check(CLI::Range(1, 256))
+    ->capture_default_str();
+  peg_cmd->add_option("--timeout", peg.timeout_s, "Seconds to wait for the last acknowledgement after the last submission")
+    ->type_name("S")
+    ->check(CLI::Range(1.0, 86'400.0))
+    ->capture_default_str();
+  peg_cmd->add_option("--poll-ms", peg.poll_ms, "How often final heights are polled")
+    ->check(CLI::Range(1u, 1000u))
+    ->capture_default_str();
+  peg_cmd->add_flag("--json-only", peg_json_only, "Print only the JSON line");
+  peg_cmd->add_flag("--quiet", peg_quiet, "No progress lines on stderr");
+  peg_cmd->add_flag("--log-bridge", peg.log_bridge, "The bridge's and the anchoring watcher's log lines on stderr");
+  peg_cmd->footer("Exit code 2 when messages were still in flight after --timeout; 3 when a pair's conservation "
+                  "check failed (escrow, vouchers and messages in flight do not add up).");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -149,6 +232,22 @@ int main(int argc, char** argv) {
   try {
     if (*codec_cmd)
       return print_report(bfd::bench::run_codec_bench(codec), false);
+    if (*peg_cmd) {
+      peg.progress = !peg_quiet;
+      auto report = bfd::bench::run_peg_bench(peg);
+      if (auto rc = print_report(report, peg_json_only); rc != 0)
+        return rc;
+      if (!report->conserved()) {
+        fmt::print(stderr, "bfd-bench: the peg conservation check failed\n");
+        return 3;
+      }
+      if (!report->complete) {
+        fmt::print(stderr, "bfd-bench: {} of {} messages delivered after --timeout\n", report->delivered,
+                   report->expected);
+        return 2;
+      }
+      return 0;
+    }
     if (*e2e_cmd && !e2e_chains.empty()) {
       e2e.progress = !e2e_quiet;
       auto report = bfd::bench::run_chains_bench(e2e, e2e_chains);

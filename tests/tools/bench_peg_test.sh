@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Runs the real `bfd-bench peg` on a small workload: every peg_send must be delivered (its
+# acknowledgement final on the mainchain), the JSON line must carry the figures with sane values,
+# and the conservation check must pass; then with --return (vouchers back) on two sidechains.
+# 150 messages from 30 accounts land in one mainchain block, so the bridge carries a block of more
+# than 20 messages (what stalled node_tx_submitter's nonces before). Correctness only: no rate is
+# asserted.
+# Usage: bench_peg_test.sh PATH/TO/bfd-bench
+set -u
+
+bench=$(realpath "${1:?usage: bench_peg_test.sh PATH/TO/bfd-bench}")
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+failures=0
+fail() {
+  echo "FAIL: $*" >&2
+  failures=$((failures + 1))
+}
+
+check_json() {  # check_json FILE MESSAGES SIDECHAINS RETURN(0|1)
+  python3 - "$@" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+m, n, ret = int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "1"
+problems = []
+def check(cond, what):
+    if not cond:
+        problems.append(what)
+check(j["bench"] == "peg" and j["nodes"] == 1 and j["messages"] == m and j["sidechains"] == n, "header fields")
+check(j["raw_verify_per_s"] > 0, "raw_verify_per_s > 0")
+check(j["submitted"] == m and j["accepted"] == m and j["refused"] == {}, "every send accepted")
+check(j["expected"] == m and j["delivered"] == m and j["failed"] == 0 and j["complete"] is True, "delivered == messages")
+check(j["messages_per_s"] > 0 and j["over_raw_verify"] > 0 and j["seconds"] > 0, "positive rate")
+for stage in ("send_final", "receive_final", "ack_final"):
+    s = j[stage]
+    check(s["n"] == m, stage + ": every message")
+    l = s["ms"]
+    check(0 < l["p50"] <= l["p90"] <= l["p99"] <= l["max"], stage + ": ordered latencies")
+    check(0 < s["p50_slots"] <= s["p99_slots"], stage + ": slots")
+# The stages happen in order: the acknowledgement after the receive after the send.
+check(j["send_final"]["ms"]["p50"] <= j["receive_final"]["ms"]["p50"] <= j["ack_final"]["ms"]["p50"], "stage order")
+b = j["bridge"]
+check(b["passes"] >= 1 and b["carried"] >= 2 * m * (2 if ret else 1) and b["client_updates"] >= 1, "bridge figures")
+check(j["mainchain_blocks"] >= 1 and j["sidechain_blocks"] >= 1 and j["max_block_peg_txs"] >= 1, "block figures")
+check(j["peak_rss_mb"] > 0 and j["cpu_cores"] > 0, "RSS and CPU")
+check(j["conserved"] is True and len(j["pairs"]) == n, "conserved, one pair per sidechain")
+for p in j["pairs"]:
+    check(p["conservation_ok"] and p["ok"] and p["escrowed"] == p["vouchers"] == p["expected"], f"pair 1-{p['sidechain']}")
+if ret:
+    check(j["return_submitted"] == m and j["return_accepted"] == m and j["return_delivered"] == m, "every return delivered")
+    check(j["return_ack_final"]["n"] == m and j["round_trips_per_s"] > 0, "return figures")
+    check(all(p["expected"] == 0 for p in j["pairs"]), "everything came back: no escrow left")
+else:
+    check("return_submitted" not in j, "no return fields without --return")
+    check(sum(p["expected"] for p in j["pairs"]) > 0, "escrow left on the mainchain")
+for what in problems:
+    print("  " + what, file=sys.stderr)
+sys.exit(1 if problems else 0)
+PY
+}
+
+TMPDIR="$work" "$bench" peg --messages 150 --accounts 30 --delegates 4 --slot-ms 500 --timeout 40 --quiet \
+  >"$work/out" 2>"$work/err"
+rc=$?
+[ "$rc" -eq 0 ] || fail "bfd-bench peg: exit code $rc, stderr: $(cat "$work/err")"
+for row in 'delivered (final ack)' 'messages/s to final ack' '  / raw verify' 'ack final (mainchain)' \
+  'bridge passes' 'peak RSS MiB' 'conservation 1-2'; do
+  grep -qF "$row" "$work/out" || fail "no '$row' row in the table: $(cat "$work/out")"
+done
+[ "$(grep -c '^{' "$work/out")" -eq 1 ] || fail "expected one JSON line: $(cat "$work/out")"
+grep '^{' "$work/out" >"$work/json"
+check_json "$work/json" 150 1 0 || fail "the JSON line is not sane: $(cat "$work/json")"
+
+TMPDIR="$work" "$bench" peg --messages 80 --accounts 20 --sidechains 2 --return --delegates 4 --slot-ms 500 \
+  --store memory --timeout 40 --quiet --json-only >"$work/out" 2>"$work/err"
+rc=$?
+[ "$rc" -eq 0 ] || fail "bfd-bench peg --return: exit code $rc, stderr: $(cat "$work/err")"
+[ "$(wc -l <"$work/out")" -eq 1 ] || fail "--json-only: expected one line: $(cat "$work/out")"
+check_json "$work/out" 80 2 1 || fail "--return: the JSON line is not sane: $(cat "$work/out")"
+
+leftovers=$(find "$work" -maxdepth 1 -name 'bfd-bench-*' | wc -l)
+[ "$leftovers" -eq 0 ] || fail "$leftovers temporary data directories left in TMPDIR"
+
+"$bench" peg --help >"$work/out" 2>&1 || fail "bfd-bench peg --help failed"
+for opt in --messages --accounts --sidechains --nodes --return --bridge-ms --slot-ms --timeout --json-only 'Exit code 2'; do
+  grep -q -- "$opt" "$work/out" || fail "bfd-bench peg --help does not mention $opt"
+done
+# Three nodes are not built: a clear one-line refusal, not a crash or a hang.
+if "$bench" peg --nodes 3 >"$work/out" 2>"$work/err"; then
+  fail "bfd-bench peg --nodes 3 succeeded"
+fi
+grep -q 'not supported' "$work/err" || fail "--nodes 3: no clear error: $(cat "$work/err")"
+if "$bench" peg --accounts 1 --sidechains 2 >"$work/out" 2>"$work/err"; then
+  fail "bfd-bench peg with fewer accounts than sidechains succeeded"
+fi
+[ "$(wc -l <"$work/err")" -eq 1 ] || fail "bad --accounts: expected one line on stderr: $(cat "$work/err")"
+
+if [ "$failures" -ne 0 ]; then
+  echo "bench_peg_test: $failures failure(s)" >&2
+  exit 1
+fi
+echo "bench_peg_test: all checks passed"
