@@ -45,10 +45,11 @@ constexpr std::int64_t max_work_bits = 32;
 constexpr std::int64_t max_u32 = 0xffff'ffff;
 
 /// Sections this version reads, for "expected one of" messages.
-constexpr std::string_view known_sections = "[network], [[nodes]], [[delegates]], [[accounts]], [http], [[chains]]";
+constexpr std::string_view known_sections =
+  "[network], [[nodes]], [[delegates]], [[accounts]], [http], [[chains]], [[bridges]]";
 
 /// Sections kept for later releases: named, but refused with a clear message.
-constexpr std::string_view reserved_sections[] = {"sidechains", "bridges", "services"};
+constexpr std::string_view reserved_sections[] = {"sidechains", "services"};
 
 std::string lower(std::string s) {
   for (auto& c : s)
@@ -117,7 +118,7 @@ private:
     for (auto&& [k, v] : doc) {
       const auto name = std::string(k.str());
       if (name == "network" || name == "nodes" || name == "delegates" || name == "accounts" || name == "http"
-          || name == "chains")
+          || name == "chains" || name == "bridges")
         continue;
       const bool reserved = std::find(std::begin(reserved_sections), std::end(reserved_sections), name)
                             != std::end(reserved_sections);
@@ -160,6 +161,8 @@ private:
     for (const auto* t : tables_of(doc, "chains", {}))
       read_chain(*t);
     check_mainchain_delegates();
+    for (const auto* t : tables_of(doc, "bridges", {}))
+      detail::read_bridge(diag_, *t, out_, base_);
   }
 
   std::vector<const toml::table*> tables_of(const toml::table& doc, std::string_view name,
@@ -199,7 +202,7 @@ private:
   void read_genesis(const toml::table& t) {
     table_reader r(diag_, t, "[network.genesis]",
                    {"categories", "genesis_time_ms", "slot_ms", "rounds_per_epoch", "min_bid", "work_bits",
-                    "block_reward", "base_block_txs", "miss_limit", "registry_authority"});
+                    "block_reward", "base_block_txs", "miss_limit", "registry_authority", "peg"});
     inline_genesis g;
     auto& p = g.params;
     auto take = [](auto opt, auto& field) {
@@ -245,6 +248,12 @@ private:
         else
           g.registry_authority = *parsed;
       }
+    }
+    if (const auto* v = r.find("peg")) {
+      if (!v->as_boolean())
+        r.wrong_type("peg", *v, "true or false");
+      else if ((g.peg = v->as_boolean()->get()) && !g.registry_authority)
+        diag_.add(v->source(), "peg = true needs the sidechain registry: give registry_authority too");
     }
     r.finish();
     out_.network.genesis = std::move(g);

@@ -47,4 +47,12 @@ const http_spec* topology::http_on(std::string_view node) const {
   return nullptr;
 }
 
+std::vector<std::size_t> topology::bridges_on(std::string_view node) const {
+  std::vector<std::size_t> out;
+  for (std::size_t i = 0; i < bridges.size(); ++i)
+    if (std::find(bridges[i].nodes.begin(), bridges[i].nodes.end(), node) != bridges[i].nodes.end())
+      out.push_back(i);
+  return out;
+}
+
 } // namespace bfd::config
