@@ -2,7 +2,8 @@
 // sidechain watcher's anchors and the peg bridge's deliveries are sent with. Nonces per chain:
 // the head state's next nonce, or one past the last admitted transaction while that one is
 // pending; back to the head's when the head has not moved for 20 submissions (what was sent
-// ahead was dropped).
+// ahead was dropped), or at once when our transaction at the head's nonce is no longer pending
+// (refused in a block: everything sent after it waits behind a gap that nothing else fills).
 #pragma once
 
 #include <cstdint>
@@ -30,6 +31,7 @@ private:
     std::uint64_t next = 0;       // one past the last admitted transaction
     std::uint64_t seen_head = 0;  // the head's nonce at the last call
     std::uint32_t still = 0;      // calls since the head's nonce moved while we were ahead
+    std::map<std::uint64_t, hash256> sent;  // nonce -> id of what we sent at and above the head's
   };
   caf::actor_system& system_;
   key_pair keys_;

@@ -22,7 +22,7 @@ cleanup_all() {
   [ -n "$poller" ] && kill "$poller" 2>/dev/null
   for n in a b c; do [ -n "${pid[$n]:-}" ] && kill -9 "${pid[$n]}" 2>/dev/null; done
   wait 2>/dev/null
-  rm -rf "$work"
+  if [ -n "${BFD_KEEP_WORK:-}" ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup_all EXIT
 fatal() {
@@ -108,11 +108,12 @@ wait_for 10 grep -q "fault injection: killing bridge-1-2" a.log || fail "node a 
 wait_for 10 restarts_at_least a 1 || fail "/metrics of a: bfd_actor_restarts_total{actor=\"bridge-1-2\"} did not reach 1"
 wait_for 10 bridge_runs a 2 || fail "a's bridge actor was not started again"
 ok "SIGUSR1: a's bridge actor killed and restarted ($(grep -m1 'supervisor: bridge-1-2 ended' a.log | cut -c14-))"
+before=$failures
 for s in out1 out2; do
   wait_for 120 test -f "$s.rc" || fatal "$s: bfd-cli did not finish"
   [ "$(cat $s.rc)" = 0 ] && grep -q '"state": "delivered"' "$s.out" || fail "$s: rc $(cat $s.rc): $(tail -n 3 $s.err)"
 done
-ok "out: $(sed -n 's/^message: //p' out1.out) and $(sed -n 's/^message: //p' out2.out) delivered"
+[ $failures -eq $before ] && ok "out: $(sed -n 's/^message: //p' out1.out) and $(sed -n 's/^message: //p' out2.out) delivered"
 
 # --- back: 4 vouchers bob -> alice and 3 alice -> bob, chain 2 -> mainchain; b killed mid-flight ---
 send back1 --chain 2 --to-chain 1 --to "$alice" --amount 4 --denom peg/1/BFDT --key "$keys/account-02.json"
@@ -123,11 +124,12 @@ wait "${pid[b]}" 2>/dev/null
 sleep 1
 start b
 ok "node b killed with SIGKILL mid-flight and restarted"
+before=$failures
 for s in back1 back2; do
   wait_for 120 test -f "$s.rc" || fatal "$s: bfd-cli did not finish"
   [ "$(cat $s.rc)" = 0 ] && grep -q '"state": "delivered"' "$s.out" || fail "$s: rc $(cat $s.rc): $(tail -n 3 $s.err)"
 done
-ok "back: $(sed -n 's/^message: //p' back1.out) and $(sed -n 's/^message: //p' back2.out) delivered"
+[ $failures -eq $before ] && ok "back: $(sed -n 's/^message: //p' back1.out) and $(sed -n 's/^message: //p' back2.out) delivered"
 wait_for 20 bridge_runs b 2 || fail "node b's bridge did not start again after the restart"
 [ -f "$work/data/b/bridges/1-2.progress" ] && ok "node b's bridge keeps its progress in data/b/bridges/1-2.progress" ||
   echo "note: no progress file in data/b/bridges (the peg bridge writes none yet)"
@@ -150,8 +152,11 @@ ok "mainchain balances exact: alice -10 +4, bob -7 +3 BFDT (and one fee each)"
 kill "$poller" 2>/dev/null; wait "$poller" 2>/dev/null; poller=""
 polls=$(wc -l <conservation 2>/dev/null || echo 0)
 bad=$(grep -vcx 1 conservation 2>/dev/null)
-[ "$polls" -ge 10 ] && [ "$bad" = 0 ] || fail "bfd_peg_conservation_ok{pair=\"1-2\"}: $bad of $polls polls not 1"
-ok "bfd_peg_conservation_ok{pair=\"1-2\"} was 1 on all $polls polls of node a"
+if [ "$polls" -ge 3 ] && [ "$bad" = 0 ]; then
+  ok "bfd_peg_conservation_ok{pair=\"1-2\"} was 1 on all $polls polls of node a"
+else
+  fail "bfd_peg_conservation_ok{pair=\"1-2\"}: $bad of $polls polls not 1"
+fi
 
 # --- stopped: sound storage ----------------------------------------------------------------------
 for n in a b c; do kill "${pid[$n]}" 2>/dev/null; done
