@@ -7,7 +7,8 @@
 # bfd_actor_restarts_total{actor="bridge-1-2"} on /metrics) and node b is killed with SIGKILL and
 # restarted (its bridge starts again from its progress file). Every message reaches a terminal
 # state (delivered), the mainchain balances are exact, bfd_peg_conservation_ok{pair="1-2"} is 1 on
-# every poll of node a throughout, and every data directory passes --check-storage afterwards.
+# every poll of node a throughout. Last, six SIGUSR1 within 10 s make b's supervisor give up: b
+# stops with exit code 4; every data directory passes --check-storage afterwards.
 # Usage: peg_three_nodes_test.sh BFD_NODE BFD_CLI REPO_ROOT
 set -u
 node_bin=$(realpath "${1:?usage: peg_three_nodes_test.sh BFD_NODE BFD_CLI REPO_ROOT}")
@@ -158,14 +159,32 @@ else
   fail "bfd_peg_conservation_ok{pair=\"1-2\"}: $bad of $polls polls not 1"
 fi
 
+# --- escalation: six bridge failures within 10 s stop node b cleanly, exit code 4 ------------------
+export BFD_NODE="http://127.0.0.1:${http[b]}"
+for i in 1 2 3 4 5 6; do
+  kill -USR1 "${pid[b]}"
+  [ $i -lt 6 ] && { wait_for 10 restarts_at_least b $i || fail "b's bridge restart $i not counted"; }
+done
+for _ in $(seq 100); do kill -0 "${pid[b]}" 2>/dev/null || break; sleep 0.2; done
+wait "${pid[b]}" 2>/dev/null
+rc=$?
+pid[b]=""
+if [ $rc -eq 4 ] && grep -q "the bridge supervisor gave up: bridge-1-2 failed 6 times within 10000 ms" b.log; then
+  ok "a sixth SIGUSR1 within 10 s: b's supervisor gave up and b stopped with exit code 4"
+else
+  fail "escalation on b: exit code $rc, $(grep -m1 'gave up' b.log)"
+fi
+
 # --- stopped: sound storage ----------------------------------------------------------------------
-for n in a b c; do kill "${pid[$n]}" 2>/dev/null; done
-for n in a b c; do
+for n in a c; do kill "${pid[$n]}" 2>/dev/null; done
+for n in a c; do
   for _ in $(seq 50); do kill -0 "${pid[$n]}" 2>/dev/null || break; sleep 0.2; done
   wait "${pid[$n]}" 2>/dev/null
   rc=$?
   pid[$n]=""
   [ $rc -eq 0 ] || fail "node $n exited with $rc on SIGTERM"
+done
+for n in a b c; do
   "$node_bin" --check-storage --topology "$topology" --node $n >check.out 2>&1 || fail "--check-storage $n: $(tail -n 5 check.out)"
 done
 [ "$failures" -eq 0 ] && ok "every node stopped cleanly; every data directory is sound"
