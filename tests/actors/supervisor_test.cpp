@@ -10,6 +10,9 @@
 #include <caf/blocking_actor.hpp>
 #include <caf/scoped_actor.hpp>
 
+#include "runtime/bridge_actor.hpp"
+#include "runtime/dev_sidechains.hpp"
+#include "runtime/peg_specs.hpp"
 #include "runtime/supervisor.hpp"
 #include "tests/actors/support.hpp"
 
@@ -155,4 +158,58 @@ TEST_CASE("the fault hook kills every child, which come back; stop() ends them w
   CHECK(*reason == caf::exit_reason::user_shutdown);
   CHECK(o.counts->of("bridge-1-2") == 1);
   CHECK_FALSE(s->escalation());
+}
+
+TEST_CASE("a bridge actor on a real node is killed through the fault hook, back within 100 ms, and stops cleanly") {
+  test::node_config cfg;
+  caf::actor_system system{cfg};
+  test::temp_dir dir;
+  const auto& net = test::shared_network();
+  std::vector<chain_spec> specs;
+  for (const auto& e : runtime::dev_sidechain_entries(net))
+    if (e.id == 2)
+      specs.push_back(runtime::sidechain_spec_for(e, net.genesis));
+  REQUIRE(specs.size() == 1);
+  runtime::node_options no;
+  no.chains = runtime::dev_hosted_chains(net, specs);
+  no.time = std::make_shared<manual_clock>(0);
+  no.self_ticking = false;
+  auto n = runtime::node::start(system, std::move(no));
+  REQUIRE(n);
+  runtime::peg_bridge_options bo;
+  bo.keys = runtime::bridge_signing_key(net.bridge, 2, "dev");
+  bo.sidechain = 2;
+  bo.progress_file = runtime::bridge_progress_file(dir.path, 2);
+  CHECK(bo.progress_file == dir.path / "bridges" / "1-2.progress");
+  runtime::supervisor_options so;
+  so.counts = (*n)->restarts();
+  auto s = runtime::supervisor::start(system, so, {runtime::bridge_child(**n, bo, 50ms)});
+  CHECK((*n)->restarts()->of("bridge-1-2") == 0);
+  auto old = s->child("bridge-1-2");
+  REQUIRE(old);
+  const auto t0 = steady::now();
+  CHECK(s->kill_children() == 1);
+  auto took = wait_replaced(*s, "bridge-1-2", old, t0);
+  REQUIRE(took);
+  CHECK_MESSAGE(*took < 100ms, "back after " << took->count() << " us");
+  CHECK((*n)->restarts()->of("bridge-1-2") == 1);
+  CHECK(std::filesystem::is_directory(dir.path / "bridges"));
+  auto current = s->child("bridge-1-2");
+  caf::scoped_actor watcher{system};
+  watcher->monitor(current);
+  s->stop();
+  std::optional<caf::error> reason;
+  watcher->receive([&](caf::down_msg& d) { reason = d.reason; }, caf::after(15s) >> [] {});
+  REQUIRE(reason);
+  CHECK(*reason == caf::exit_reason::user_shutdown);
+  (*n)->stop();
+}
+
+TEST_CASE("bridge signing keys differ per pair and per node, and are the same on every start") {
+  const auto& base = test::shared_network().bridge;
+  const auto a2 = runtime::bridge_signing_key(base, 2, "a");
+  CHECK(a2.pub == runtime::bridge_signing_key(base, 2, "a").pub);
+  CHECK(a2.pub != runtime::bridge_signing_key(base, 3, "a").pub);
+  CHECK(a2.pub != runtime::bridge_signing_key(base, 2, "b").pub);
+  CHECK(a2.pub != base.pub);
 }
