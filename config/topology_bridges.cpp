@@ -83,7 +83,8 @@ void read_bridge(diagnostics& diag, const toml::table& t, topology& out, const s
       b.nodes.push_back(name);
     }
   }
-  if (auto file = r.text("key_file", presence::required, "a path to the bridge's key file (bfd-cli key new --out FILE)")) {
+  constexpr std::string_view key_what = "a path to the bridge's key file (bfd-cli key new --out FILE)";
+  if (auto file = r.text("key_file", presence::required, key_what)) {
     std::filesystem::path p(*file);
     b.key_file = (p.is_absolute() || base.empty() ? p : base / p).lexically_normal().string();
     b.key_file_where = r.at("key_file");
