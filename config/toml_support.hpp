@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -290,5 +291,9 @@ inline std::vector<const toml::table*> tables_of(diagnostics& diag, const toml::
   }
   return out;
 }
+
+/// Reads one [[bridges]] entry into `out.bridges` (after [network], [[nodes]] and [[chains]]:
+/// it checks against them); relative key_file paths resolve against `base` (config/topology_bridges.cpp).
+void read_bridge(diagnostics& diag, const toml::table& t, topology& out, const std::filesystem::path& base);
 
 } // namespace bfd::config::detail

@@ -22,48 +22,6 @@ namespace bfd::config {
 
 namespace fs = std::filesystem;
 
-std::string file_position::to_string() const {
-  return file + ":" + std::to_string(line) + ":" + std::to_string(column);
-}
-
-const node_spec* topology::find_node(std::string_view name) const {
-  for (const auto& n : nodes)
-    if (n.name == name)
-      return &n;
-  return nullptr;
-}
-
-std::vector<std::size_t> topology::delegates_on(std::string_view node) const {
-  std::vector<std::size_t> out;
-  for (std::size_t i = 0; i < delegates.size(); ++i)
-    if (delegates[i].node == node)
-      out.push_back(i);
-  return out;
-}
-
-bool chain_topology_spec::hosted_on(std::string_view node) const {
-  return std::find(nodes.begin(), nodes.end(), node) != nodes.end();
-}
-
-bool topology::hosts_mainchain(std::string_view node) const {
-  return std::find(mainchain_nodes.begin(), mainchain_nodes.end(), node) != mainchain_nodes.end();
-}
-
-std::vector<std::size_t> topology::chains_on(std::string_view node) const {
-  std::vector<std::size_t> out;
-  for (std::size_t i = 0; i < chains.size(); ++i)
-    if (chains[i].hosted_on(node))
-      out.push_back(i);
-  return out;
-}
-
-const http_spec* topology::http_on(std::string_view node) const {
-  for (const auto& h : http)
-    if (h.node == node)
-      return &h;
-  return nullptr;
-}
-
 namespace {
 
 using detail::diagnostics;
@@ -87,10 +45,11 @@ constexpr std::int64_t max_work_bits = 32;
 constexpr std::int64_t max_u32 = 0xffff'ffff;
 
 /// Sections this version reads, for "expected one of" messages.
-constexpr std::string_view known_sections = "[network], [[nodes]], [[delegates]], [[accounts]], [http], [[chains]]";
+constexpr std::string_view known_sections =
+  "[network], [[nodes]], [[delegates]], [[accounts]], [http], [[chains]], [[bridges]]";
 
 /// Sections kept for later releases: named, but refused with a clear message.
-constexpr std::string_view reserved_sections[] = {"sidechains", "bridges", "services"};
+constexpr std::string_view reserved_sections[] = {"sidechains", "services"};
 
 std::string lower(std::string s) {
   for (auto& c : s)
@@ -159,7 +118,7 @@ private:
     for (auto&& [k, v] : doc) {
       const auto name = std::string(k.str());
       if (name == "network" || name == "nodes" || name == "delegates" || name == "accounts" || name == "http"
-          || name == "chains")
+          || name == "chains" || name == "bridges")
         continue;
       const bool reserved = std::find(std::begin(reserved_sections), std::end(reserved_sections), name)
                             != std::end(reserved_sections);
@@ -202,6 +161,8 @@ private:
     for (const auto* t : tables_of(doc, "chains", {}))
       read_chain(*t);
     check_mainchain_delegates();
+    for (const auto* t : tables_of(doc, "bridges", {}))
+      detail::read_bridge(diag_, *t, out_, base_);
   }
 
   std::vector<const toml::table*> tables_of(const toml::table& doc, std::string_view name,
@@ -241,7 +202,7 @@ private:
   void read_genesis(const toml::table& t) {
     table_reader r(diag_, t, "[network.genesis]",
                    {"categories", "genesis_time_ms", "slot_ms", "rounds_per_epoch", "min_bid", "work_bits",
-                    "block_reward", "base_block_txs", "miss_limit", "registry_authority"});
+                    "block_reward", "base_block_txs", "miss_limit", "registry_authority", "peg"});
     inline_genesis g;
     auto& p = g.params;
     auto take = [](auto opt, auto& field) {
@@ -287,6 +248,12 @@ private:
         else
           g.registry_authority = *parsed;
       }
+    }
+    if (const auto* v = r.find("peg")) {
+      if (!v->as_boolean())
+        r.wrong_type("peg", *v, "true or false");
+      else if ((g.peg = v->as_boolean()->get()) && !g.registry_authority)
+        diag_.add(v->source(), "peg = true needs the sidechain registry: give registry_authority too");
     }
     r.finish();
     out_.network.genesis = std::move(g);

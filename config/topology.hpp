@@ -82,6 +82,9 @@ struct inline_genesis {
   /// registry_authority: the mainchain then has the sidechain registry module, its [[chains]]
   /// sidechains registered and active from the genesis, and this key alone registers more.
   std::optional<public_key> registry_authority;
+  /// peg = true: the mainchain has the peg module (it needs the registry), so every sidechain's
+  /// genesis carries the peg with a light client of the mainchain (docs/peg.md).
+  bool peg = false;
 };
 
 /// The [network] section.
@@ -127,6 +130,16 @@ struct chain_topology_spec {
   bool hosted_on(std::string_view node) const;
 };
 
+/// A [[bridges]] entry: the bridge of pair (mainchain, `sidechain`), run by each of `nodes`
+/// (each hosts both chains) as a supervised actor signing with a key derived from `key_file`.
+struct bridge_spec {
+  chain_id sidechain = 0;
+  std::vector<std::string> nodes;
+  std::string key_file;             ///< resolved; only the nodes that run the bridge read it
+  file_position where;              ///< the [[bridges]] header
+  file_position key_file_where;     ///< the `key_file` value
+};
+
 /// A loaded and validated topology file.
 struct topology {
   std::string source;      ///< the file name used in messages
@@ -140,6 +153,7 @@ struct topology {
   /// chain_id lists them.
   std::vector<std::string> mainchain_nodes;
   std::vector<chain_topology_spec> chains;   ///< the sidechains, in file order
+  std::vector<bridge_spec> bridges;          ///< [[bridges]], in file order
 
   /// The node named `name`, or nullptr.
   const node_spec* find_node(std::string_view name) const;
@@ -155,6 +169,9 @@ struct topology {
 
   /// Indexes (into `chains`) of the sidechains `node` hosts, in file order.
   std::vector<std::size_t> chains_on(std::string_view node) const;
+
+  /// Indexes (into `bridges`) of the bridges `node` runs, in file order.
+  std::vector<std::size_t> bridges_on(std::string_view node) const;
 
   /// The node that fixes an "auto" genesis time: the first one in [[nodes]].
   const node_spec& genesis_node() const { return nodes.front(); }

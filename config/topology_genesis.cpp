@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "chains/core/hex.hpp"
+#include "chains/peg/peg_module.hpp"
 #include "chains/sidechain/registry_module.hpp"
 
 namespace bfd::config {
@@ -76,6 +77,10 @@ result<genesis_config> make_genesis_config(const topology& t, std::span<const bf
               [](const sidechain_entry& x, const sidechain_entry& y) { return x.id < y.id; });
     g.modules = module_set{module_id::token, module_id::consensus, module_id::registry};
     g.registry = std::move(registry);
+    if (t.network.genesis->peg) {  // the loader accepts peg only with the registry
+      g.modules = module_set{module_id::token, module_id::consensus, module_id::registry, module_id::peg};
+      g.peg = std::make_shared<peg_genesis>();
+    }
   }
   return g;
 }

@@ -17,6 +17,7 @@
 #include "actors/delegate/delegate_actor.hpp"
 #include "actors/verifier/verifier_actor.hpp"
 #include "actors/http/http_bridge.hpp"
+#include "actors/restart_counts.hpp"
 #include "chains/storage/kv_store.hpp"
 #include "protocols/directory.hpp"
 #include "protocols/interfaces.hpp"
@@ -81,6 +82,9 @@ public:
   delegate_actor add_delegate(caf::actor_system& system, const delegate_identity& identity,
                               std::shared_ptr<delegate_switches> switches = nullptr);
 
+  /// Restarts of the node's supervised actors (runtime/supervisor.hpp), shown on /metrics.
+  const std::shared_ptr<restart_counts>& restarts() const noexcept { return restarts_; }
+
   /// Stops every actor of the node (the actor system can then shut down).
   void stop();
 
@@ -102,6 +106,7 @@ private:
   std::shared_ptr<verified_cache> verified_;
   std::vector<verifier_actor> verifiers_;
   std::unique_ptr<http_bridge> http_;
+  std::shared_ptr<restart_counts> restarts_ = std::make_shared<restart_counts>();
   node_options options_;  // the shared settings (clock, store, log) every unit is built with
 };
 

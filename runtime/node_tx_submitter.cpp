@@ -31,6 +31,20 @@ status node_tx_submitter::submit(chain_id id, const chain_actor& chain, const me
     s.next = account->nonce;
     s.since = *head;
   }
+  s.sent.erase(s.sent.begin(), s.sent.lower_bound(account->nonce));
+  if (s.next > account->nonce) {
+    // Ahead of the head: if what we sent at its nonce is no longer pending (a block refused it,
+    // e.g. a bridge's delivery that another bridge made first), the rest waits behind a gap.
+    auto at_head = s.sent.find(account->nonce);
+    std::optional<tx_status> st;
+    if (at_head != s.sent.end())
+      self->request(mempool, timeout, tx_atom::value, at_head->second)
+        .receive([&](const tx_status& t) { st = t; }, [&](const caf::error&) {});
+    if (at_head == s.sent.end() || (st && st->state != static_cast<std::uint8_t>(tx_state::pending))) {
+      s.next = account->nonce;
+      s.sent.clear();
+    }
+  }
   s.next = std::max(s.next, account->nonce);
   transaction tx;
   tx.chain = id;
@@ -46,6 +60,7 @@ status node_tx_submitter::submit(chain_id id, const chain_actor& chain, const me
     return make_error(errc::io, "the mempool of chain " + std::to_string(id) + " did not answer");
   if (verdict->code != 0)
     return make_error(static_cast<errc>(verdict->code), verdict->detail);
+  s.sent[s.next] = verdict->id;
   ++s.next;
   return {};
 }

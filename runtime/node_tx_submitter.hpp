@@ -2,8 +2,9 @@
 // sidechain watcher's anchors and the peg bridge's deliveries are sent with. Nonces per chain:
 // the head state's next nonce, or one past the last admitted transaction while that one is
 // pending; back to the head's when the head grew 10 blocks while the account's nonce stood still
-// (what was sent ahead was dropped). Counted in blocks, not calls: a burst of submissions within
-// one block (a bridge carrying a block of many messages) must not reuse a pending nonce.
+// (what was sent ahead was dropped; counted in blocks, not calls: a burst within one block must not
+// reuse a pending nonce), or at once when our transaction at the head's nonce is no longer pending
+// (refused in a block: everything sent after it waits behind a gap that nothing else fills).
 #pragma once
 
 #include <cstdint>
@@ -31,6 +32,7 @@ private:
     std::uint64_t next = 0;       // one past the last admitted transaction
     std::uint64_t seen_head = 0;  // the head's nonce at the last call
     std::uint64_t since = 0;      // head height when that nonce was first seen while we were ahead
+    std::map<std::uint64_t, hash256> sent;  // nonce -> id of what we sent at and above the head's
   };
   caf::actor_system& system_;
   key_pair keys_;

@@ -294,6 +294,16 @@ result<topology_plan> plan_topology_node(caf::actor_system& system, const std::s
   if (plan.chains.empty())
     return make_error(errc::invalid_argument, me->where.to_string() + ": node '" + me->name
                                                 + "' hosts no chain: add it to the mainchain's or a sidechain's nodes");
+  // Bridges: only the nodes that run one read its key file.
+  for (const auto i : t->bridges_on(me->name)) {
+    const auto& b = t->bridges[i];
+    auto keys = read_key_file(b.key_file);
+    if (!keys)
+      return make_error(keys.error().code, b.key_file_where.to_string() + ": cannot read the key file of the bridge "
+                                             "of chain " + std::to_string(b.sidechain) + " (it runs on node '"
+                                             + me->name + "'): " + keys.error().detail);
+    plan.bridges.push_back({b.sidechain, *keys});
+  }
   if (const auto* h = t->http_on(me->name)) {
     http_options o;
     o.address = h->address;

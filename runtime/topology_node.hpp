@@ -22,6 +22,12 @@ class logger;
 
 namespace bfd::runtime {
 
+/// A bridge the topology places on this node ([[bridges]]).
+struct planned_bridge {
+  chain_id sidechain = 0;
+  key_pair keys;  ///< from the entry's key_file (runtime::bridge_signing_key derives what it signs with)
+};
+
 /// Everything one node of a topology needs to start.
 struct topology_plan {
   std::string node;
@@ -40,6 +46,7 @@ struct topology_plan {
   std::uint16_t port = 0;
   std::vector<peer_address> dial;            ///< later nodes of the file: this node dials them
   std::optional<http_options> http;
+  std::vector<planned_bridge> bridges;       ///< the [[bridges]] this node runs
   link_security security = link_security::plain;
 };
 

@@ -124,6 +124,7 @@ struct bridge_metrics {
   prometheus::Family<prometheus::Gauge>& category_blocks;
   prometheus::Family<prometheus::Gauge>& category_missed;
   prometheus::Family<prometheus::Counter>& requests;
+  prometheus::Family<prometheus::Counter>& actor_restarts;
   prometheus::Family<prometheus::Histogram>& latency;
   std::map<std::string_view, prometheus::Histogram*> latency_by_route;
 

@@ -23,6 +23,8 @@ class logger;
 
 namespace bfd {
 
+class restart_counts;  // actors/restart_counts.hpp
+
 /// Where the HTTP API listens and the bounds it enforces.
 struct http_options {
   std::string address = "127.0.0.1";
@@ -50,6 +52,8 @@ struct http_bridge_config {
   directory_actor directory;
   /// Parameters of a chain reached through the directory; unset, or nothing for a chain: `params`.
   chain_params_lookup chain_params;
+  /// Restarts of the node's supervised actors, shown as bfd_actor_restarts_total; nullptr: none.
+  std::shared_ptr<const restart_counts> restarts;
 };
 
 /// A running HTTP server in front of the node's chain actors and mempools. Not a CAF actor itself:

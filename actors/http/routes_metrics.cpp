@@ -6,6 +6,7 @@
 
 #include <prometheus/text_serializer.h>
 
+#include "actors/restart_counts.hpp"
 #include "chains/core/hex.hpp"
 
 namespace bfd::http {
@@ -48,6 +49,10 @@ bridge_metrics::bridge_metrics()
                  .Name("bfd_http_requests_total")
                  .Help("HTTP requests answered, by route, method and status")
                  .Register(registry)),
+      actor_restarts(prometheus::BuildCounter()
+                       .Name("bfd_actor_restarts_total")
+                       .Help("Times a supervisor restarted a failed actor of this node (actor=\"bridge-1-2\", ...)")
+                       .Register(registry)),
       latency(prometheus::BuildHistogram()
                 .Name("bfd_http_request_duration_seconds")
                 .Help("Time from reading an HTTP request's headers until its response is ready")
@@ -153,6 +158,14 @@ void get_metrics(bridge_core& core, httplib::Response& res) {
     }
   }
   update_peg_conservation(core);
+  if (core.config.restarts) {
+    std::lock_guard lock(core.metrics_mutex);
+    for (const auto& [actor, n] : core.config.restarts->snapshot()) {
+      auto& c = core.metrics.actor_restarts.Add({{"actor", actor}});
+      if (static_cast<double>(n) > c.Value())
+        c.Increment(static_cast<double>(n) - c.Value());  // a counter only goes up: add what is new
+    }
+  }
   res.status = 200;
   res.set_content(prometheus::TextSerializer().Serialize(core.metrics.registry.Collect()),
                   "text/plain; version=0.0.4; charset=utf-8");

@@ -490,14 +490,14 @@ data_dir = "data/a"
 TEST_CASE("an unknown section is an error, and reserved sections say they come later") {
   CHECK(error_of(head + node_a + delegate_a + "\n[bridge]\nfrom = \"a\"\n")
         == "t.toml:28:2: unknown section [bridge]; expected one of: [network], [[nodes]], [[delegates]], "
-           "[[accounts]], [http], [[chains]]");
-  CHECK(error_of(head + node_a + delegate_a + "\n[[bridges]]\nfrom = \"a\"\n")
-        == "t.toml:28:3: section [[bridges]] is reserved for a later release and not supported yet");
+           "[[accounts]], [http], [[chains]], [[bridges]]");
+  CHECK(error_of(head + node_a + delegate_a + "\n[[services]]\nfrom = \"a\"\n")
+        == "t.toml:28:3: section [[services]] is reserved for a later release and not supported yet");
   CHECK(error_of("[[network]]\nname = \"t\"\n" + node_a + delegate_a)
         == "t.toml:1:1: 'network' must be a table, written [network], not an array");
   CHECK(error_of("stray = 1\n" + head + node_a + delegate_a)
         == "t.toml:1:1: unknown key 'stray' at the top level; keys belong in a section: [network], [[nodes]], "
-           "[[delegates]], [[accounts]], [http], [[chains]]");
+           "[[delegates]], [[accounts]], [http], [[chains]], [[bridges]]");
 }
 
 TEST_CASE("a value of the wrong type is an error that names the type expected") {
@@ -992,4 +992,97 @@ TEST_CASE("registry_authority gives the mainchain the registry module; a bad key
   CHECK(error_of(with_authority("\"" + std::string(64, 'f') + "\"") + node_a + delegate_a)
         == "t.toml:14:22: 'registry_authority' in [network.genesis] must be 64 hex digits of the registry "
            "authority's x-only public key, from bfd-cli key show FILE, got \"" + std::string(64, 'f') + "\"");
+}
+
+// peg and [[bridges]] ---------------------------------------------------------------------------
+
+namespace {
+
+/// chains_base with the registry and, unless `peg` is empty, `peg = <peg>` (lines 14 and 15).
+std::string pegged_base(const std::string& peg = "true") {
+  std::string text = chains_base;
+  text.replace(text.find("miss_limit = 5\n"), 15,
+               "miss_limit = 5\nregistry_authority = \"" + pub1 + "\"\n" + (peg.empty() ? "" : "peg = " + peg + "\n"));
+  return text;
+}
+
+/// A [[bridges]] entry (4 lines + extra).
+std::string bridge(const std::string& nodes = R"(["a", "b"])", std::uint32_t sidechain = 2,
+                   const std::string& extra = "key_file = \"keys/bridge.json\"\n") {
+  return "\n[[bridges]]\nsidechain = " + std::to_string(sidechain) + "\nnodes = " + nodes + "\n" + extra;
+}
+
+} // namespace
+
+TEST_CASE("peg = true gives the mainchain the peg module; [[bridges]] places a pair's bridge on nodes") {
+  const auto base = pegged_base() + sidechain();
+  const auto l = next_line(base) + 1;  // the [[bridges]] header (after the blank line)
+  auto t = parse_topology(base + bridge(), "net/t.toml");
+  REQUIRE_MESSAGE(t.has_value(), t.error().message());
+  CHECK(t->network.genesis->peg);
+  REQUIRE(t->bridges.size() == 1);
+  const auto& b = t->bridges[0];
+  CHECK(b.sidechain == 2);
+  CHECK(b.nodes == std::vector<std::string>{"a", "b"});
+  CHECK(b.key_file == "net/keys/bridge.json");  // resolved against the topology's directory
+  CHECK(b.where.line == l);
+  CHECK(b.key_file_where.line == l + 3);
+  CHECK(t->bridges_on("a") == std::vector<std::size_t>{0});
+  CHECK(t->bridges_on("b") == std::vector<std::size_t>{0});
+  CHECK(t->bridges_on("c").empty());
+  auto g = make_genesis_config(*t, addresses_for(*t), 1'700'000'000'000);
+  REQUIRE_MESSAGE(g.has_value(), g.error().message());
+  CHECK(g->modules.has(module_id::peg));
+  CHECK(g->modules.has(module_id::registry));
+  CHECK(g->peg);
+  // Without peg: no peg module.
+  auto plain = parse_topology(pegged_base("") + sidechain(), "net/t.toml");
+  REQUIRE_MESSAGE(plain.has_value(), plain.error().message());
+  CHECK_FALSE(plain->network.genesis->peg);
+  auto pg = make_genesis_config(*plain, addresses_for(*plain), 1'700'000'000'000);
+  REQUIRE(pg.has_value());
+  CHECK_FALSE(pg->modules.has(module_id::peg));
+  CHECK_FALSE(pg->peg);
+}
+
+TEST_CASE("every peg and [[bridges]] mistake is named at its position") {
+  // peg needs the registry, and is a boolean.
+  std::string no_registry = chains_base;
+  no_registry.replace(no_registry.find("miss_limit = 5\n"), 15, "miss_limit = 5\npeg = true\n");
+  CHECK(error_of(no_registry) == at(14, 7) + "peg = true needs the sidechain registry: give registry_authority too");
+  CHECK(error_of(pegged_base("\"yes\""))
+        == at(15, 7) + "'peg' in [network.genesis] must be true or false, not a string");
+
+  const auto base = pegged_base() + sidechain() + sidechain({}, R"(["b", "c"])", 3, "fund rating");
+  const auto l = next_line(base) + 1;
+  // A bridge without the peg.
+  const auto unpegged = pegged_base("") + sidechain();
+  CHECK(error_of(unpegged + bridge())
+        == at(next_line(unpegged) + 1, 1) + "a bridge carries peg messages, and this network has no peg: set "
+                                            "peg = true in [network.genesis]");
+  // The pair: a [[chains]] sidechain, not the mainchain nor an unknown id.
+  CHECK(error_of(base + bridge(R"(["a"])", 1))
+        == at(l + 1, 13) + "'sidechain' in [[bridges]] must be the id of a [[chains]] sidechain (2, 3), got 1");
+  CHECK(error_of(base + bridge(R"(["a"])", 9))
+        == at(l + 1, 13) + "'sidechain' in [[bridges]] must be the id of a [[chains]] sidechain (2, 3), got 9");
+  // Nodes: known, once, hosting both chains.
+  CHECK(error_of(base + bridge(R"(["a", "x"])"))
+        == at(l + 2, 15) + "unknown node 'x' for this bridge; expected one of: a, b, c");
+  CHECK(error_of(base + bridge(R"(["a", "a"])")) == at(l + 2, 15) + "node 'a' is listed twice in 'nodes'");
+  CHECK(error_of(base + bridge(R"(["a", "c"])"))
+        == at(l + 2, 15) + "node 'c' cannot run this bridge: it does not host chain 2 (nodes: a, b, line "
+             + std::to_string(next_line(pegged_base()) + 4) + ")");
+  CHECK(error_of(base + bridge("[]"))
+        == at(l + 2, 9) + "'nodes' in [[bridges]] must be an array of node names, e.g. [\"a\", \"b\"]: the nodes "
+                          "that run this bridge, got an empty array");
+  // (b also runs a mainchain delegate, an error of its own before this one.)
+  CHECK_MESSAGE(error_of(base + "\n[[chains]]\nid = 1\nnodes = [\"a\", \"c\"]\n" + bridge(R"(["b", "c"])", 3))
+                  .find("\n" + at(l + 6, 10) + "node 'b' cannot run this bridge: it does not host the mainchain "
+                        "(nodes: a, c)") != std::string::npos,
+                error_of(base + "\n[[chains]]\nid = 1\nnodes = [\"a\", \"c\"]\n" + bridge(R"(["b", "c"])", 3)));
+  // One bridge of a pair per node; a key file is required.
+  CHECK(error_of(base + bridge(R"(["a"])") + bridge(R"(["b", "a"])"))
+        == at(l + 7, 15) + "node 'a' already runs the bridge of chain 2 (line " + std::to_string(l) + ")");
+  CHECK(error_of(base + bridge(R"(["a"])", 2, ""))
+        == at(l, 1) + "[[bridges]] is missing 'key_file' (a path to the bridge's key file (bfd-cli key new --out FILE))");
 }

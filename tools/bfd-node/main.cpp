@@ -21,13 +21,14 @@
 #include "chains/storage/rocksdb/node_store.hpp"
 #include "chains/storage/storage_check.hpp"
 #include "config/topology.hpp"
+#include "runtime/bridge_actor.hpp"
 #include "runtime/dev_sidechains.hpp"
-#include "runtime/peg_bridge.hpp"
 #include "runtime/peg_specs.hpp"
 #include "runtime/sidechain_watcher.hpp"
 #include "runtime/node.hpp"
 #include "runtime/peer_gate.hpp"
 #include "runtime/remote.hpp"
+#include "runtime/supervisor.hpp"
 #include "runtime/topology_node.hpp"
 
 namespace {
@@ -162,7 +163,10 @@ int main(int argc, char** argv) {
              "--topology: listen address, peers, data directory and HTTP endpoint come from the file.\n"
              "Storage (docs/storage.md): a node refuses to start on a database that is damaged or holds less\n"
              "than its commit marker (DATA-DIR/commit-marker) records, and stops (exit code 3) if a commit\n"
-             "fails. `bfd-node --check-storage --data-dir DIR` checks a stopped node's data directory.");
+             "fails. `bfd-node --check-storage --data-dir DIR` checks a stopped node's data directory.\n"
+             "Signals: SIGINT or SIGTERM stop the node cleanly; SIGUSR1 kills its peg bridge actors, which\n"
+             "their supervisor restarts (a test hook, docs/peg.md); a bridge failing more than 5 times in\n"
+             "10 s stops the node (exit code 4).");
   CLI11_PARSE(app, argc, argv);
   if (check && !topology_file.empty()) {
     if (node_name.empty())
@@ -197,15 +201,18 @@ int main(int argc, char** argv) {
   log->set_pattern("%H:%M:%S.%e %^%-5l%$ %v");
   log->set_level(spdlog::level::from_str(log_level));
 
-  // Block the shutdown signals before any thread starts, so only sigwait below receives them.
+  // Block the shutdown signals (and SIGUSR1, the bridge fault hook) before any thread starts, so
+  // only sigwait below receives them.
   // A shell starts background jobs with SIGINT ignored, and an ignored signal is discarded even
   // while blocked: restore the default disposition first.
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
+  std::signal(SIGUSR1, SIG_DFL);
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGUSR1);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   bfd::wall_clock wall;
@@ -363,14 +370,39 @@ int main(int argc, char** argv) {
     watcher = std::make_unique<bfd::runtime::sidechain_watcher>(system, **node, std::move(wo));
     watcher->run(std::chrono::milliseconds(std::max<std::uint64_t>(200, genesis.params.slot_ms / 2)));
   }
-  // The peg bridge (--dev, whose mainchain has the peg): carries messages between the hosted chains.
-  std::unique_ptr<bfd::runtime::peg_bridge> bridge;
-  if (net && (*node)->unit(bfd::mainchain_id) && genesis.modules.has(bfd::module_id::peg)) {
-    bfd::runtime::peg_bridge_options bo;
-    bo.keys = net->bridge;
-    bo.log = log;
-    bridge = std::make_unique<bfd::runtime::peg_bridge>(system, **node, std::move(bo));
-    bridge->run(std::chrono::milliseconds(std::max<std::uint64_t>(200, genesis.params.slot_ms / 2)));
+  // The peg bridges, one supervised actor per chain pair (docs/peg.md "The bridge"): --dev runs
+  // one for each dev sidechain it hosts, a topology node those its [[bridges]] place on it.
+  std::unique_ptr<bfd::runtime::supervisor> bridges;
+  if (plan && !plan->bridges.empty() && !genesis.modules.has(bfd::module_id::peg))
+    log->warn("[[bridges]] places {} bridge(s) on this node, but the mainchain's genesis has no peg: none runs",
+              plan->bridges.size());
+  if ((*node)->unit(bfd::mainchain_id) && genesis.modules.has(bfd::module_id::peg)) {
+    std::vector<std::pair<bfd::chain_id, bfd::key_pair>> pairs;
+    if (net) {
+      for (auto id : (*node)->chain_ids())
+        if (id != bfd::mainchain_id)
+          pairs.emplace_back(id, net->bridge);
+    } else {
+      for (const auto& b : plan->bridges)
+        pairs.emplace_back(b.sidechain, b.keys);
+    }
+    const auto interval = std::chrono::milliseconds(std::max<std::uint64_t>(200, genesis.params.slot_ms / 2));
+    std::vector<bfd::runtime::supervised_child> children;
+    for (const auto& [id, keys] : pairs) {
+      bfd::runtime::peg_bridge_options bo;
+      bo.keys = bfd::runtime::bridge_signing_key(keys, id, net ? "dev" : plan->node);
+      bo.log = log;
+      bo.sidechain = id;
+      bo.progress_file = bfd::runtime::bridge_progress_file(data_dir, id);
+      children.push_back(bfd::runtime::bridge_child(**node, std::move(bo), interval));
+    }
+    if (!children.empty()) {
+      bfd::runtime::supervisor_options so;
+      so.counts = (*node)->restarts();
+      so.log = log;
+      bridges = bfd::runtime::supervisor::start(system, std::move(so), std::move(children));
+      log->info("{} peg bridge actor(s) under supervision (SIGUSR1 kills them: a test hook)", pairs.size());
+    }
   }
   log->info("running; Ctrl-C stops");
 
@@ -380,14 +412,35 @@ int main(int argc, char** argv) {
     caf::scoped_actor waiter{system};
     for (auto id : (*node)->chain_ids())
       waiter->monitor((*node)->unit(id)->chain());
+    if (bridges)
+      waiter->monitor(bridges->handle());
     std::thread signal_waiter([&signals, target = caf::actor_cast<caf::actor>(waiter)] {
-      int sig = 0;
-      sigwait(&signals, &sig);
-      caf::anon_send(target, sig);
+      for (int sig = SIGUSR1; sig == SIGUSR1;) {
+        sigwait(&signals, &sig);
+        caf::anon_send(target, sig);
+      }
     });
-    waiter->receive(
-      [&](int sig) { log->info("{} received: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM"); },
+    bool waiting = true;
+    waiter->receive_while(waiting)(
+      [&](int sig) {
+        if (sig == SIGUSR1) {
+          // Test hook (docs/peg.md): kill every bridge actor; the supervisor restarts them.
+          if (bridges)
+            bridges->kill_children();
+          else
+            log->warn("SIGUSR1: this node runs no bridge actor to kill");
+          return;
+        }
+        log->info("{} received: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+        waiting = false;
+      },
       [&](caf::down_msg& down) {
+        if (bridges && down.source == bridges->handle().address()) {
+          log->error("the bridge supervisor gave up: {}", bridges->escalation().value_or(system.render(down.reason)));
+          exit_code = 4;
+          ::kill(::getpid(), SIGTERM);
+          return;
+        }
         const auto err = bfd::from_caf_error(down.reason);
         if (err.code == bfd::errc::storage_io || err.code == bfd::errc::storage_corrupt)
           log->error("storage failure: {}; stopping. Restart resumes from the last committed block ({})",
@@ -399,7 +452,7 @@ int main(int argc, char** argv) {
       });
     signal_waiter.join();
   }
-  bridge.reset();
+  bridges.reset();
   watcher.reset();
   connector.reset();
   gate.reset();

@@ -1,0 +1,215 @@
+// The supervisor on a real actor system: a killed child is back within 100 ms, restarts are
+// counted, more than 5 restarts in the window escalate, and stop() ends the children without a
+// restart. Children are detached blocking actors shaped like the bridge actor.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <thread>
+
+#include <caf/actor_system.hpp>
+#include <caf/blocking_actor.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include "runtime/bridge_actor.hpp"
+#include "runtime/dev_sidechains.hpp"
+#include "runtime/peg_specs.hpp"
+#include "runtime/supervisor.hpp"
+#include "tests/actors/support.hpp"
+
+using namespace bfd;
+using namespace std::chrono_literals;
+using steady = std::chrono::steady_clock;
+
+namespace {
+
+/// A child that waits in 20 ms steps until an exit message ends it with the message's reason.
+caf::actor spawn_looping(caf::actor_system& system) {
+  return system.spawn<caf::detached>([](caf::blocking_actor* self) {
+    bool running = true;
+    while (running)
+      self->receive(
+        [&](caf::exit_msg& exit) {
+          running = false;
+          self->fail_state(std::move(exit.reason));
+        },
+        caf::after(20ms) >> [] {});
+  });
+}
+
+/// Waits (at most 2 s) until `s` reports a valid child `name` other than `old`; the time it took.
+std::optional<std::chrono::microseconds> wait_replaced(const runtime::supervisor& s, const std::string& name,
+                                                       const caf::actor& old, steady::time_point since) {
+  while (steady::now() - since < 2s) {
+    auto now = s.child(name);
+    if (now && now != old)
+      return std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - since);
+    std::this_thread::sleep_for(1ms);
+  }
+  return std::nullopt;
+}
+
+std::vector<runtime::supervised_child> one_child(std::string name) {
+  return {{std::move(name), spawn_looping}};
+}
+
+} // namespace
+
+TEST_CASE("a child killed 20 times is restarted each time within 100 ms and every restart is counted") {
+  test::node_config cfg;
+  caf::actor_system system{cfg};
+  runtime::supervisor_options o;
+  o.counts = std::make_shared<restart_counts>();
+  // The rule scaled down so the test stays short: more than 5 restarts in 500 ms escalate, and
+  // kills 120 ms apart never put more than 5 in one window.
+  o.window = 500ms;
+  auto s = runtime::supervisor::start(system, o, one_child("worker"));
+  CHECK(o.counts->of("worker") == 0);
+  auto slowest = 0us;
+  caf::scoped_actor killer{system};
+  for (int i = 0; i < 20; ++i) {
+    auto old = s->child("worker");
+    REQUIRE(old);
+    const auto t0 = steady::now();
+    killer->send_exit(old, caf::exit_reason::kill);
+    auto took = wait_replaced(*s, "worker", old, t0);
+    REQUIRE_MESSAGE(took, "kill " << i + 1 << ": the child was not restarted within 2 s");
+    CHECK_MESSAGE(*took < 100ms, "kill " << i + 1 << ": back after " << took->count() << " us");
+    slowest = std::max(slowest, *took);
+    std::this_thread::sleep_for(120ms);
+  }
+  MESSAGE("slowest restart: " << slowest.count() << " us");
+  CHECK(s->restarts("worker") == 20);
+  CHECK(o.counts->of("worker") == 20);
+  CHECK_FALSE(s->escalation());
+  s->stop();
+}
+
+TEST_CASE("a sixth failure of one child within 10 s escalates: the supervisor stops with the reason") {
+  test::node_config cfg;
+  caf::actor_system system{cfg};
+  runtime::supervisor_options o;  // the default rule: more than 5 restarts in 10 s
+  o.counts = std::make_shared<restart_counts>();
+  std::vector<runtime::supervised_child> children = one_child("bridge-1-2");
+  children.push_back({"bystander", spawn_looping});
+  auto s = runtime::supervisor::start(system, o, std::move(children));
+  caf::scoped_actor watcher{system};
+  watcher->monitor(s->handle());
+  auto bystander = s->child("bystander");
+  REQUIRE(bystander);
+  watcher->monitor(bystander);
+  caf::scoped_actor killer{system};
+  for (int i = 0; i < 5; ++i) {
+    auto old = s->child("bridge-1-2");
+    REQUIRE(old);
+    const auto t0 = steady::now();
+    killer->send_exit(old, caf::exit_reason::kill);
+    REQUIRE(wait_replaced(*s, "bridge-1-2", old, t0));
+  }
+  CHECK(s->restarts("bridge-1-2") == 5);
+  CHECK_FALSE(s->escalation());
+  killer->send_exit(s->child("bridge-1-2"), caf::exit_reason::kill);
+  // The supervisor stops the other children, then itself, with an error naming the child.
+  std::optional<caf::error> bystander_reason, reason;
+  for (int i = 0; i < 2; ++i)
+    watcher->receive(
+      [&](caf::down_msg& d) {
+        if (d.source == s->handle().address())
+          reason = d.reason;
+        else
+          bystander_reason = d.reason;
+      },
+      caf::after(5s) >> [] {});
+  REQUIRE(reason);
+  CHECK(*reason);
+  const auto text = system.render(*reason);
+  CHECK_MESSAGE(text.find("bridge-1-2 failed 6 times") != std::string::npos, text);
+  REQUIRE(s->escalation());
+  CHECK(s->escalation()->find("bridge-1-2 failed 6 times within 10000 ms") != std::string::npos);
+  REQUIRE(bystander_reason);
+  CHECK(*bystander_reason == caf::exit_reason::user_shutdown);
+  CHECK(s->restarts("bridge-1-2") == 5);
+  CHECK(s->restarts("bystander") == 0);
+}
+
+TEST_CASE("the fault hook kills every child, which come back; stop() ends them without a restart") {
+  test::node_config cfg;
+  caf::actor_system system{cfg};
+  runtime::supervisor_options o;
+  o.counts = std::make_shared<restart_counts>();
+  std::vector<runtime::supervised_child> children = one_child("bridge-1-2");
+  children.push_back({"bridge-1-3", spawn_looping});
+  auto s = runtime::supervisor::start(system, o, std::move(children));
+  auto a = s->child("bridge-1-2");
+  auto b = s->child("bridge-1-3");
+  REQUIRE((a && b));
+  const auto t0 = steady::now();
+  CHECK(s->kill_children() == 2);
+  CHECK(wait_replaced(*s, "bridge-1-2", a, t0));
+  CHECK(wait_replaced(*s, "bridge-1-3", b, t0));
+  CHECK(o.counts->of("bridge-1-2") == 1);
+  CHECK(o.counts->of("bridge-1-3") == 1);
+  auto now = s->child("bridge-1-2");
+  caf::scoped_actor watcher{system};
+  watcher->monitor(now);
+  s->stop();
+  std::optional<caf::error> reason;
+  watcher->receive([&](caf::down_msg& d) { reason = d.reason; }, caf::after(5s) >> [] {});
+  REQUIRE(reason);
+  CHECK(*reason == caf::exit_reason::user_shutdown);
+  CHECK(o.counts->of("bridge-1-2") == 1);
+  CHECK_FALSE(s->escalation());
+}
+
+TEST_CASE("a bridge actor on a real node is killed through the fault hook, back within 100 ms, and stops cleanly") {
+  test::node_config cfg;
+  caf::actor_system system{cfg};
+  test::temp_dir dir;
+  const auto& net = test::shared_network();
+  std::vector<chain_spec> specs;
+  for (const auto& e : runtime::dev_sidechain_entries(net))
+    if (e.id == 2)
+      specs.push_back(runtime::sidechain_spec_for(e, net.genesis));
+  REQUIRE(specs.size() == 1);
+  runtime::node_options no;
+  no.chains = runtime::dev_hosted_chains(net, specs);
+  no.time = std::make_shared<manual_clock>(0);
+  no.self_ticking = false;
+  auto n = runtime::node::start(system, std::move(no));
+  REQUIRE(n);
+  runtime::peg_bridge_options bo;
+  bo.keys = runtime::bridge_signing_key(net.bridge, 2, "dev");
+  bo.sidechain = 2;
+  bo.progress_file = runtime::bridge_progress_file(dir.path, 2);
+  CHECK(bo.progress_file == dir.path / "bridges" / "1-2.progress");
+  runtime::supervisor_options so;
+  so.counts = (*n)->restarts();
+  auto s = runtime::supervisor::start(system, so, {runtime::bridge_child(**n, bo, 50ms)});
+  CHECK((*n)->restarts()->of("bridge-1-2") == 0);
+  auto old = s->child("bridge-1-2");
+  REQUIRE(old);
+  const auto t0 = steady::now();
+  CHECK(s->kill_children() == 1);
+  auto took = wait_replaced(*s, "bridge-1-2", old, t0);
+  REQUIRE(took);
+  CHECK_MESSAGE(*took < 100ms, "back after " << took->count() << " us");
+  CHECK((*n)->restarts()->of("bridge-1-2") == 1);
+  CHECK(std::filesystem::is_directory(dir.path / "bridges"));
+  auto current = s->child("bridge-1-2");
+  caf::scoped_actor watcher{system};
+  watcher->monitor(current);
+  s->stop();
+  std::optional<caf::error> reason;
+  watcher->receive([&](caf::down_msg& d) { reason = d.reason; }, caf::after(15s) >> [] {});
+  REQUIRE(reason);
+  CHECK(*reason == caf::exit_reason::user_shutdown);
+  (*n)->stop();
+}
+
+TEST_CASE("bridge signing keys differ per pair and per node, and are the same on every start") {
+  const auto& base = test::shared_network().bridge;
+  const auto a2 = runtime::bridge_signing_key(base, 2, "a");
+  CHECK(a2.pub == runtime::bridge_signing_key(base, 2, "a").pub);
+  CHECK(a2.pub != runtime::bridge_signing_key(base, 3, "a").pub);
+  CHECK(a2.pub != runtime::bridge_signing_key(base, 2, "b").pub);
+  CHECK(a2.pub != base.pub);
+}
