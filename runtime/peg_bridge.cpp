@@ -1,13 +1,22 @@
 #include "runtime/peg_bridge.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <spdlog/logger.h>
 
 #include "chains/codec/block_codec.hpp"
+#include "chains/core/hex.hpp"
 #include "chains/peg/peg_module.hpp"
 #include "chains/sidechain/registry_payloads.hpp"
 
@@ -23,13 +32,180 @@ bool settled(errc code) {
   return code == errc::duplicate || code == errc::wrong_status || code == errc::expired;
 }
 
+// Refusals that mean the destination is down or overloaded, not that the entry is wrong: back off.
+bool unavailable(errc code) {
+  return code == errc::io || code == errc::storage_io || code == errc::mempool_full;
+}
+
 std::string id_text(const peg::message_id& id) {
   return fmt::format("{}:{}", id.source, id.sequence);
 }
+
+// A timeout sent to a source is not sent again until the source's final height moved this far
+// past the height it had then (the first one is pending in a block, or was dropped).
+constexpr std::uint64_t refund_resend_after = 8;
+// Pages of in-flight messages one refund pass reads per direction.
+constexpr int max_in_flight_pages = 16;
+
+constexpr std::uintmax_t max_progress_file_bytes = 1 << 20;
+constexpr std::string_view progress_format = "bfd-peg-bridge-progress";
+constexpr std::uint64_t progress_version = 1;
 } // namespace
 
+std::string bridge_progress_json(const bridge_progress& p) {
+  nlohmann::ordered_json j;
+  j["format"] = progress_format;
+  j["version"] = progress_version;
+  j["mainchain_genesis"] = to_hex(p.mainchain_genesis);
+  j["sidechain"] = p.sidechain ? nlohmann::ordered_json(*p.sidechain) : nlohmann::ordered_json(nullptr);
+  auto& dirs = j["scanned"] = nlohmann::ordered_json::array();
+  for (const auto& [k, h] : p.scanned)
+    dirs.push_back({{"from", k.first}, {"to", k.second}, {"height", h}});
+  auto& clients = j["clients"] = nlohmann::ordered_json::array();
+  for (const auto& [c, h] : p.client_heights)
+    clients.push_back({{"chain", c}, {"height", h}});
+  return j.dump(2) + "\n";
+}
+
+result<bridge_progress> parse_bridge_progress(std::string_view text) {
+  const auto bad = [](const std::string& what) { return make_error(errc::malformed, "progress file: " + what); };
+  auto j = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
+  if (j.is_discarded() || !j.is_object())
+    return bad("not a JSON object");
+  if (!j.contains("format") || j["format"] != progress_format)
+    return bad(fmt::format("format is not \"{}\"", progress_format));
+  if (!j.contains("version") || !j["version"].is_number_unsigned() || j["version"] != progress_version)
+    return make_error(errc::unsupported_version, fmt::format("progress file: version is not {}", progress_version));
+  bridge_progress p;
+  if (!j.contains("mainchain_genesis") || !j["mainchain_genesis"].is_string())
+    return bad("mainchain_genesis: expected a hex string");
+  auto g = fixed_from_hex<32>(j["mainchain_genesis"].get<std::string>());
+  if (!g)
+    return bad("mainchain_genesis: " + g.error().detail);
+  p.mainchain_genesis = hash256{*g};
+  const auto chain_of = [](const nlohmann::json& v) -> std::optional<chain_id> {
+    if (!v.is_number_unsigned() || v.get<std::uint64_t>() > UINT32_MAX)
+      return std::nullopt;
+    return static_cast<chain_id>(v.get<std::uint64_t>());
+  };
+  const auto height_of = [](const nlohmann::json& v) -> std::optional<std::uint64_t> {
+    if (!v.is_number_unsigned())
+      return std::nullopt;
+    return v.get<std::uint64_t>();
+  };
+  if (!j.contains("sidechain"))
+    return bad("sidechain: missing (null for every pair)");
+  if (!j["sidechain"].is_null()) {
+    p.sidechain = chain_of(j["sidechain"]);
+    if (!p.sidechain)
+      return bad("sidechain: expected a chain id or null");
+  }
+  if (!j.contains("scanned") || !j["scanned"].is_array() || j["scanned"].size() > 4096)
+    return bad("scanned: expected an array (at most 4096 directions)");
+  for (const auto& d : j["scanned"]) {
+    if (!d.is_object() || !d.contains("from") || !d.contains("to") || !d.contains("height"))
+      return bad("scanned: each entry needs from, to and height");
+    auto from = chain_of(d["from"]);
+    auto to = chain_of(d["to"]);
+    auto h = height_of(d["height"]);
+    if (!from || !to || !h)
+      return bad("scanned: from and to are chain ids, height a non-negative integer");
+    p.scanned[{*from, *to}] = *h;
+  }
+  if (!j.contains("clients") || !j["clients"].is_array() || j["clients"].size() > 4096)
+    return bad("clients: expected an array (at most 4096 chains)");
+  for (const auto& c : j["clients"]) {
+    if (!c.is_object() || !c.contains("chain") || !c.contains("height"))
+      return bad("clients: each entry needs chain and height");
+    auto id = chain_of(c["chain"]);
+    auto h = height_of(c["height"]);
+    if (!id || !h)
+      return bad("clients: chain is a chain id, height a non-negative integer");
+    p.client_heights[*id] = *h;
+  }
+  return p;
+}
+
+result<bridge_progress> read_bridge_progress(const std::filesystem::path& file) {
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec))
+    return make_error(errc::not_found, "no progress file " + file.string());
+  const auto size = std::filesystem::file_size(file, ec);
+  if (ec)
+    return make_error(errc::io, file.string() + ": " + ec.message());
+  if (size > max_progress_file_bytes)
+    return make_error(errc::malformed, fmt::format("{}: {} bytes, more than a progress file's {}", file.string(), size,
+                                                   max_progress_file_bytes));
+  std::ifstream in(file, std::ios::binary);
+  std::string text(static_cast<std::size_t>(size), '\0');
+  if (!in.read(text.data(), static_cast<std::streamsize>(size)))
+    return make_error(errc::io, file.string() + ": read failed");
+  auto p = parse_bridge_progress(text);
+  if (!p)
+    return make_error(p.error().code, file.string() + ": " + p.error().detail);
+  return p;
+}
+
+status write_bridge_progress(const std::filesystem::path& file, const bridge_progress& p) {
+  const auto text = bridge_progress_json(p);
+  const auto tmp = std::filesystem::path(file.string() + ".tmp");
+  const auto fail = [&](const std::string& what) {
+    return make_error(errc::io, fmt::format("{}: {}: {}", tmp.string(), what, std::strerror(errno)));
+  };
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return fail("open");
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const auto n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      auto e = fail("write");
+      ::close(fd);
+      return e;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    auto e = fail("fsync");
+    ::close(fd);
+    return e;
+  }
+  ::close(fd);
+  std::error_code ec;
+  std::filesystem::rename(tmp, file, ec);
+  if (ec)
+    return make_error(errc::io, fmt::format("rename {} to {}: {}", tmp.string(), file.string(), ec.message()));
+  // The rename itself survives a crash once the directory is synced.
+  const auto dir = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
+  if (const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return {};
+}
+
 peg_bridge::peg_bridge(caf::actor_system& system, node& n, peg_bridge_options options)
-  : system_(system), directory_(n.directory()), options_(std::move(options)), submitter_(system, options_.keys) {}
+  : system_(system), directory_(n.directory()), options_(std::move(options)), submitter_(system, options_.keys) {
+  if (options_.progress_file.empty())
+    return;
+  auto p = read_bridge_progress(options_.progress_file);
+  if (!p) {
+    if (p.error().code != errc::not_found)
+      startup_problem_ = fmt::format("progress file unusable ({}): starting from height 1", p.error().detail);
+    return;
+  }
+  if (p->sidechain != options_.sidechain) {
+    startup_problem_ = fmt::format("progress file {} is of another chain pair (sidechain {}, this bridge {}): "
+                                   "starting from height 1",
+                                   options_.progress_file.string(),
+                                   p->sidechain ? std::to_string(*p->sidechain) : "all",
+                                   options_.sidechain ? std::to_string(*options_.sidechain) : "all");
+    return;
+  }
+  loaded_ = std::move(*p);
+}
 
 peg_bridge::~peg_bridge() {
   stop();
@@ -176,6 +352,8 @@ void peg_bridge::carry(chain_id from, chain_id to, bridge_report& out) {
       }
       if (to != mainchain_id)
         if (auto st = update_client(to, final_height, out); !st) {
+          if (!count_answer(dir, from, to, st))
+            return;
           note(fmt::format("light client update of chain {}: {}", to, st.error().detail), out);
           failed = true;
           break;
@@ -189,6 +367,8 @@ void peg_bridge::carry(chain_id from, chain_id to, bridge_report& out) {
       std::shared_ptr<const peg::delivery_bundle> body = std::move(b);
       auto st = msg ? submit(to, peg_receive_tx{body}) : submit(to, peg_acknowledge_tx{body});
       const auto what = fmt::format("{} {}->{} {}", id_text(id), from, to, msg ? "message" : "acknowledgement");
+      if (!count_answer(dir, from, to, st))
+        return;  // the destination is down: this block again once the back-off allows
       if (st || settled(st.error().code)) {
         out.carried.push_back(what);
         if (st && options_.log)
@@ -208,6 +388,175 @@ void peg_bridge::carry(chain_id from, chain_id to, bridge_report& out) {
     dir.scanned = h;
     dir.attempts = 0;
   }
+}
+
+bool peg_bridge::count_answer(direction& dir, chain_id from, chain_id to, const status& st) {
+  if (!st && unavailable(st.error().code)) {
+    const bool started = dir.wait.fail(backoff::clock::now());
+    if (started && options_.log)
+      options_.log->warn("peg bridge: chain {} does not answer ({}); backing off {}->{} (next try in {} ms, "
+                         "doubling up to {} ms)",
+                         to, st.error().detail, from, to, dir.wait.delay().count(), options_.backoff_max.count());
+    return false;
+  }
+  if (dir.wait.succeed() && options_.log)
+    options_.log->info("peg bridge: chain {} answers again; {}->{} resumes", to, from, to);
+  return true;
+}
+
+bool peg_bridge::ready(direction& dir) {
+  auto base = options_.backoff_base;
+  if (base.count() <= 0)
+    base = interval_.count() > 0 ? interval_ : std::chrono::milliseconds(1000);
+  dir.wait.set_bounds(base, options_.backoff_max);
+  return dir.wait.ready(backoff::clock::now());
+}
+
+// Messages `to` sent to `proof_from` that `proof_from` did not receive by their timeout: their
+// timeout bundles from proof_from's final state go to `to` as peg_timeout (refunds).
+void peg_bridge::refund(chain_id proof_from, chain_id to, bridge_report& out) {
+  auto& dir = directions_[{proof_from, to}];
+  const auto* dest = handles(proof_from);
+  const auto* src = handles(to);
+  if (!dest || !src)
+    return;
+  caf::scoped_actor self{system_};
+  std::optional<std::uint64_t> dest_final;
+  self->request(dest->chain, query_timeout, cert_atom::value)
+    .receive([&](const certificate_envelope& c) {
+      if (c && c->proves_final())
+        dest_final = c->source_height;
+    }, [&](const caf::error&) {});
+  if (!dest_final)
+    return;
+  // The source's messages to proof_from whose timeout height its final height has reached.
+  std::vector<std::uint64_t> due;
+  std::uint64_t source_final = 0;
+  std::uint64_t first = 0;
+  for (int page = 0; page < max_in_flight_pages; ++page) {
+    std::optional<peg_in_flight_reply> r;
+    self->request(src->chain, query_timeout, pegfly_atom::value, std::uint32_t{proof_from}, first, *dest_final)
+      .receive([&](peg_in_flight_reply& x) { r = std::move(x); }, [&](const caf::error&) {});
+    if (!r) {
+      count_answer(dir, proof_from, to, make_error(errc::io, fmt::format("chain {} did not answer", to)));
+      return;
+    }
+    if (r->code != 0)
+      return;
+    source_final = r->final_height;
+    due.insert(due.end(), r->sequences.begin(), r->sequences.end());
+    if (!r->more || r->sequences.empty())
+      break;
+    first = r->sequences.back() + 1;
+  }
+  // Refunds no longer due are settled (or their message was acknowledged): forget them.
+  std::erase_if(dir.refunds_sent, [&](const auto& kv) {
+    return !std::binary_search(due.begin(), due.end(), kv.first.sequence);
+  });
+  for (const auto sequence : due) {
+    const peg::message_id id{to, sequence};
+    if (auto i = dir.refunds_sent.find(id); i != dir.refunds_sent.end() && source_final < i->second + refund_resend_after)
+      continue;
+    // On a sidechain the module's own client of the mainchain verifies: bring it up to the
+    // mainchain's final header first (the bundle read next is at or above it).
+    if (to != mainchain_id)
+      if (auto st = update_client(to, *dest_final, out); !st) {
+        if (!count_answer(dir, proof_from, to, st))
+          return;
+        note(fmt::format("light client update of chain {}: {}", to, st.error().detail), out);
+        return;
+      }
+    std::optional<peg_timeout_reply> t;
+    self->request(dest->chain, query_timeout, pegtmo_atom::value, std::uint32_t{to}, sequence)
+      .receive([&](peg_timeout_reply& x) { t = std::move(x); }, [&](const caf::error&) {});
+    if (!t)
+      return;
+    if (t->code == static_cast<std::uint16_t>(errc::duplicate))
+      continue;  // received after all: its acknowledgement settles it
+    if (t->code != 0) {
+      out.problems.push_back(fmt::format("timeout of {} from chain {}: {}", id_text(id), proof_from, t->detail));
+      continue;
+    }
+    auto bundle = codec::decode_timeout_bundle(t->bundle);
+    if (!bundle) {
+      note(fmt::format("timeout of {} from chain {}: {}", id_text(id), proof_from, bundle.error().detail), out);
+      continue;
+    }
+    auto st = submit(to, peg_timeout_tx{std::make_shared<const peg::timeout_bundle>(std::move(*bundle))});
+    if (!count_answer(dir, proof_from, to, st))
+      return;
+    const auto what = fmt::format("{} {}->{} timeout", id_text(id), proof_from, to);
+    if (st || settled(st.error().code)) {
+      dir.refunds_sent[id] = source_final;
+      out.carried.push_back(what);
+      if (st && options_.log)
+        options_.log->info("peg bridge: carried {} (final {} of chain {}): refund", what, t->final_height, proof_from);
+      continue;
+    }
+    // stale: the source's client moved past this final header meanwhile; the next pass reads a newer one.
+    out.problems.push_back(what + ": " + st.error().detail);
+  }
+}
+
+bridge_progress peg_bridge::progress() const {
+  bridge_progress p;
+  p.mainchain_genesis = mainchain_genesis_.value_or(hash256{});
+  p.sidechain = options_.sidechain;
+  for (const auto& [k, d] : directions_)
+    if (d.scanned > 0)
+      p.scanned[k] = d.scanned;
+  for (const auto& [c, h] : client_height_)
+    if (h > 0)
+      p.client_heights[c] = h;
+  return p;
+}
+
+// The first pass that knows the mainchain's genesis takes over the loaded progress, if it is
+// this mainchain's; false when the genesis is not known yet.
+bool peg_bridge::check_progress_owner(bridge_report& out) {
+  if (mainchain_genesis_)
+    return true;
+  const auto* main = handles(mainchain_id);
+  if (!main)
+    return false;
+  caf::scoped_actor self{system_};
+  std::optional<hash256> genesis;
+  self->request(main->chain, query_timeout, height_atom::value, std::uint64_t{0})
+    .receive([&](const block_envelope& b) {
+      if (b)
+        genesis = header_hash(b->header);
+    }, [&](const caf::error&) {});
+  if (!genesis)
+    return false;
+  mainchain_genesis_ = *genesis;
+  if (startup_problem_)
+    note(*startup_problem_, out);
+  if (loaded_ && loaded_->mainchain_genesis != *genesis) {
+    note(fmt::format("progress file {} is of another mainchain (genesis {}, this one {}): starting from height 1",
+                     options_.progress_file.string(), to_hex(loaded_->mainchain_genesis), to_hex(*genesis)), out);
+    loaded_.reset();
+  }
+  if (loaded_) {
+    for (const auto& [k, h] : loaded_->scanned)
+      directions_[k].scanned = h;
+    client_height_.insert(loaded_->client_heights.begin(), loaded_->client_heights.end());
+    saved_ = loaded_;
+    if (options_.log)
+      options_.log->info("peg bridge: resuming from {}", options_.progress_file.string());
+    loaded_.reset();
+  }
+  return true;
+}
+
+void peg_bridge::save_progress(bridge_report& out) {
+  if (options_.progress_file.empty() || !mainchain_genesis_)
+    return;
+  auto p = progress();
+  if (saved_ && *saved_ == p)
+    return;
+  if (auto st = write_bridge_progress(options_.progress_file, p); !st)
+    return note("progress not saved: " + st.error().detail, out);
+  saved_ = std::move(p);
 }
 
 const chain_handles* peg_bridge::handles(chain_id id) const {
@@ -232,18 +581,28 @@ bridge_report peg_bridge::poll_once() {
     for (auto& h : *listed)
       handles_.emplace(h.id, std::move(h));
   }
-  if (!handles(mainchain_id) || !has_peg(mainchain_id))
+  if (!handles(mainchain_id) || !has_peg(mainchain_id) || !check_progress_owner(out))
     return out;
   for (const auto& [id, h] : handles_) {
     if (id == mainchain_id || (options_.sidechain && *options_.sidechain != id) || !has_peg(id))
       continue;
-    carry(mainchain_id, id, out);
-    carry(id, mainchain_id, out);
+    // Each direction: what goes to its destination (messages, acknowledgements, and the
+    // timeouts of the destination's own messages), skipped while it backs off.
+    for (const auto& [a, b] : {std::pair{mainchain_id, id}, std::pair{id, mainchain_id}}) {
+      auto& dir = directions_[{a, b}];
+      if (!ready(dir))
+        continue;
+      carry(a, b, out);
+      if (ready(dir))
+        refund(a, b, out);
+    }
   }
+  save_progress(out);
   return out;
 }
 
 void peg_bridge::run(std::chrono::milliseconds interval) {
+  interval_ = interval;
   loop_.start(interval, [this] { poll_once(); });
 }
 
