@@ -216,6 +216,8 @@ TEST_CASE("the peg bridge refunds a message its destination did not receive by i
   // The escrow went back: alice paid the send's fee only.
   CHECK(node.balance(mainchain_id, alice) == alice_before - 1000);
   CHECK(node.conserved());
+  // The late delivery was carried (refused as expired), then the timeout came back.
+  CHECK(std::count(node.carried.begin(), node.carried.end(), std::string("1:0 1->2 message")) == 1);
   CHECK(std::count(node.carried.begin(), node.carried.end(), std::string("1:0 2->1 timeout")) == 1);
   // Later passes find nothing more to refund.
   for (const auto end = g + 10; g < end; ++g)
@@ -315,7 +317,7 @@ TEST_CASE("a bridge progress file round-trips, and bad ones are refused with the
   negative.replace(negative.find("\"height\": 40"), 13, "\"height\": -4");
   CHECK(refused(negative).find("scanned") != std::string::npos);
   auto bad_hash = text;
-  bad_hash.replace(bad_hash.find("\"mainchain_genesis\": \"") + 21, 2, "zz");
+  bad_hash.replace(bad_hash.find("\"mainchain_genesis\": \"") + 22, 2, "zz");
   CHECK(refused(bad_hash).find("mainchain_genesis") != std::string::npos);
   // A file over the bound is refused before it is read.
   test::temp_dir dir;
