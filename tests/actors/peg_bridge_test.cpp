@@ -224,6 +224,40 @@ TEST_CASE("the peg bridge refunds a message its destination did not receive by i
     CHECK(node.run_slot(g).carried.empty());
 }
 
+TEST_CASE("the peg bridge refunds a sidechain's message the mainchain did not receive by its timeout") {
+  bridged_node node;
+  const auto& net = shared_network();
+  const auto alice = address_of(net.accounts[0].pub);
+  const auto bob = address_of(net.accounts[1].pub);
+  std::string symbol;
+  for (const auto& e : runtime::dev_sidechain_entries(net))
+    if (e.id == side)
+      symbol = e.token.symbol;
+  REQUIRE(!symbol.empty());
+  std::uint64_t g = 0;
+  for (; g < 3; ++g)
+    node.run_slot(g);
+  // The sidechain's own token towards the mainchain, due at the mainchain's next block: the
+  // refund is verified by the sidechain's light client of the mainchain, which the bridge
+  // updates first.
+  const auto timeout = node.head_height(mainchain_id) + 1;
+  const auto bob_before = node.balance(side, bob);
+  node.submit(side, net.accounts[1], 0, peg_send_tx{mainchain_id, alice, symbol, 5 * units_per_bfdt, timeout});
+  const auto timed_out = [&] {
+    const auto v = node.message(side, side, 0);
+    return v.sent && v.state == static_cast<std::uint8_t>(peg::message_state::timed_out);
+  };
+  for (; g < 150 && !timed_out(); ++g) {
+    node.run_slot(g);
+    CHECK(node.conserved());
+  }
+  INFO("slots: " << g);
+  REQUIRE(timed_out());
+  CHECK(!node.message(mainchain_id, side, 0).received);
+  CHECK(node.balance(side, bob) == bob_before - 1000);
+  CHECK(std::count(node.carried.begin(), node.carried.end(), std::string("2:0 1->2 timeout")) == 1);
+}
+
 TEST_CASE("a restarted peg bridge resumes from its progress file, and a damaged file only costs a rescan") {
   test::temp_dir dir;
   const auto file = dir.path / "bridge-progress.json";
