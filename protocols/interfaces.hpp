@@ -21,6 +21,8 @@ using pegout_atom = caf::atom_constant<caf::atom("pegout")>;
 using pegfinal_atom = caf::atom_constant<caf::atom("pegfinal")>;
 using pegmsg_atom = caf::atom_constant<caf::atom("pegmsg")>;
 using pegrec_atom = caf::atom_constant<caf::atom("pegrec")>;
+using pegtmo_atom = caf::atom_constant<caf::atom("pegtmo")>;
+using pegfly_atom = caf::atom_constant<caf::atom("pegfly")>;
 
 /// One sidechain as the mainchain's final registry state holds it (protocols/sidechain_views.hpp
 /// builds these from a registry and decodes the entry).
@@ -116,6 +118,41 @@ struct peg_records_reply {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, peg_records_reply& x) {
   return f(caf::meta::type_name("bfd::peg_records_reply"), x.code, x.final_height, x.keys, x.values);
+}
+
+/// The timeout bundle of a message (pegtmo_atom, source chain, sequence) from this chain's final
+/// state, the message's destination: a canonical peg::timeout_bundle. Code not_found when the
+/// chain has no peg or no final certificate yet, duplicate when its receipt exists (received).
+struct peg_timeout_reply {
+  std::uint16_t code = 0;
+  std::string detail;
+  std::uint64_t final_height = 0;
+  bytes bundle;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, peg_timeout_reply& x) {
+  return f(caf::meta::type_name("bfd::peg_timeout_reply"), x.code, x.detail, x.final_height, x.bundle);
+}
+
+/// Most messages one pegfly_atom answer lists.
+inline constexpr std::size_t max_in_flight_per_answer = 256;
+
+/// Messages in flight in this chain's final peg state (pegfly_atom, destination, first sequence,
+/// highest timeout height): those to `destination` from sequence `first` up whose timeout height
+/// is at most the given one, by sequence, at most max_in_flight_per_answer (`more` when cut).
+struct peg_in_flight_reply {
+  std::uint16_t code = 0;  ///< not_found: the chain has no peg module
+  std::uint64_t final_height = 0;
+  std::vector<std::uint64_t> sequences;
+  std::vector<std::uint64_t> timeout_heights;
+  bool more = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, peg_in_flight_reply& x) {
+  return f(caf::meta::type_name("bfd::peg_in_flight_reply"), x.code, x.final_height, x.sequences, x.timeout_heights,
+           x.more);
 }
 
 /// Most headers one headers_atom request returns.
@@ -265,6 +302,10 @@ using chain_actor = caf::typed_actor<
   caf::replies_to<pegmsg_atom, std::uint32_t, std::uint64_t>::with<peg_message_view>,
   /// Every record of the final peg module.
   caf::replies_to<pegrec_atom>::with<peg_records_reply>,
+  /// The timeout bundle of a message (source chain, sequence) from the final state.
+  caf::replies_to<pegtmo_atom, std::uint32_t, std::uint64_t>::with<peg_timeout_reply>,
+  /// Messages in flight from here to a destination, due by a timeout height.
+  caf::replies_to<pegfly_atom, std::uint32_t, std::uint64_t, std::uint64_t>::with<peg_in_flight_reply>,
   /// A peer node's chain actor: relay to it, and catch up from it.
   caf::reacts_to<peer_atom, caf::actor>>;
 

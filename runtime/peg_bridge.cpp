@@ -8,6 +8,7 @@
 #include <spdlog/logger.h>
 
 #include "chains/codec/block_codec.hpp"
+#include "chains/core/hex.hpp"
 #include "chains/peg/peg_module.hpp"
 #include "chains/sidechain/registry_payloads.hpp"
 
@@ -23,13 +24,43 @@ bool settled(errc code) {
   return code == errc::duplicate || code == errc::wrong_status || code == errc::expired;
 }
 
+// Refusals that mean the destination is down or overloaded, not that the entry is wrong: back off.
+bool unavailable(errc code) {
+  return code == errc::io || code == errc::storage_io || code == errc::mempool_full;
+}
+
 std::string id_text(const peg::message_id& id) {
   return fmt::format("{}:{}", id.source, id.sequence);
 }
+
+// A timeout sent to a source is not sent again until the source's final height moved this far
+// past the height it had then (the first one is pending in a block, or was dropped).
+constexpr std::uint64_t refund_resend_after = 8;
+// Pages of in-flight messages one refund pass reads per direction.
+constexpr int max_in_flight_pages = 16;
+
 } // namespace
 
 peg_bridge::peg_bridge(caf::actor_system& system, node& n, peg_bridge_options options)
-  : system_(system), directory_(n.directory()), options_(std::move(options)), submitter_(system, options_.keys) {}
+  : system_(system), directory_(n.directory()), options_(std::move(options)), submitter_(system, options_.keys) {
+  if (options_.progress_file.empty())
+    return;
+  auto p = read_bridge_progress(options_.progress_file);
+  if (!p) {
+    if (p.error().code != errc::not_found)
+      startup_problem_ = fmt::format("progress file unusable ({}): starting from height 1", p.error().detail);
+    return;
+  }
+  if (p->sidechain != options_.sidechain) {
+    startup_problem_ = fmt::format("progress file {} is of another chain pair (sidechain {}, this bridge {}): "
+                                   "starting from height 1",
+                                   options_.progress_file.string(),
+                                   p->sidechain ? std::to_string(*p->sidechain) : "all",
+                                   options_.sidechain ? std::to_string(*options_.sidechain) : "all");
+    return;
+  }
+  loaded_ = std::move(*p);
+}
 
 peg_bridge::~peg_bridge() {
   stop();
@@ -176,6 +207,8 @@ void peg_bridge::carry(chain_id from, chain_id to, bridge_report& out) {
       }
       if (to != mainchain_id)
         if (auto st = update_client(to, final_height, out); !st) {
+          if (!count_answer(dir, from, to, st))
+            return;
           note(fmt::format("light client update of chain {}: {}", to, st.error().detail), out);
           failed = true;
           break;
@@ -189,6 +222,8 @@ void peg_bridge::carry(chain_id from, chain_id to, bridge_report& out) {
       std::shared_ptr<const peg::delivery_bundle> body = std::move(b);
       auto st = msg ? submit(to, peg_receive_tx{body}) : submit(to, peg_acknowledge_tx{body});
       const auto what = fmt::format("{} {}->{} {}", id_text(id), from, to, msg ? "message" : "acknowledgement");
+      if (!count_answer(dir, from, to, st))
+        return;  // the destination is down: this block again once the back-off allows
       if (st || settled(st.error().code)) {
         out.carried.push_back(what);
         if (st && options_.log)
@@ -208,6 +243,175 @@ void peg_bridge::carry(chain_id from, chain_id to, bridge_report& out) {
     dir.scanned = h;
     dir.attempts = 0;
   }
+}
+
+bool peg_bridge::count_answer(direction& dir, chain_id from, chain_id to, const status& st) {
+  if (!st && unavailable(st.error().code)) {
+    const bool started = dir.wait.fail(backoff::clock::now());
+    if (started && options_.log)
+      options_.log->warn("peg bridge: chain {} does not answer ({}); backing off {}->{} (next try in {} ms, "
+                         "doubling up to {} ms)",
+                         to, st.error().detail, from, to, dir.wait.delay().count(), options_.backoff_max.count());
+    return false;
+  }
+  if (dir.wait.succeed() && options_.log)
+    options_.log->info("peg bridge: chain {} answers again; {}->{} resumes", to, from, to);
+  return true;
+}
+
+bool peg_bridge::ready(direction& dir) {
+  auto base = options_.backoff_base;
+  if (base.count() <= 0)
+    base = interval_.count() > 0 ? interval_ : std::chrono::milliseconds(1000);
+  dir.wait.set_bounds(base, options_.backoff_max);
+  return dir.wait.ready(backoff::clock::now());
+}
+
+// Messages `to` sent to `proof_from` that `proof_from` did not receive by their timeout: their
+// timeout bundles from proof_from's final state go to `to` as peg_timeout (refunds).
+void peg_bridge::refund(chain_id proof_from, chain_id to, bridge_report& out) {
+  auto& dir = directions_[{proof_from, to}];
+  const auto* dest = handles(proof_from);
+  const auto* src = handles(to);
+  if (!dest || !src)
+    return;
+  caf::scoped_actor self{system_};
+  std::optional<std::uint64_t> dest_final;
+  self->request(dest->chain, query_timeout, cert_atom::value)
+    .receive([&](const certificate_envelope& c) {
+      if (c && c->proves_final())
+        dest_final = c->source_height;
+    }, [&](const caf::error&) {});
+  if (!dest_final)
+    return;
+  // The source's messages to proof_from whose timeout height its final height has reached.
+  std::vector<std::uint64_t> due;
+  std::uint64_t source_final = 0;
+  std::uint64_t first = 0;
+  for (int page = 0; page < max_in_flight_pages; ++page) {
+    std::optional<peg_in_flight_reply> r;
+    self->request(src->chain, query_timeout, pegfly_atom::value, std::uint32_t{proof_from}, first, *dest_final)
+      .receive([&](peg_in_flight_reply& x) { r = std::move(x); }, [&](const caf::error&) {});
+    if (!r) {
+      count_answer(dir, proof_from, to, make_error(errc::io, fmt::format("chain {} did not answer", to)));
+      return;
+    }
+    if (r->code != 0)
+      return;
+    source_final = r->final_height;
+    due.insert(due.end(), r->sequences.begin(), r->sequences.end());
+    if (!r->more || r->sequences.empty())
+      break;
+    first = r->sequences.back() + 1;
+  }
+  // Refunds no longer due are settled (or their message was acknowledged): forget them.
+  std::erase_if(dir.refunds_sent, [&](const auto& kv) {
+    return !std::binary_search(due.begin(), due.end(), kv.first.sequence);
+  });
+  for (const auto sequence : due) {
+    const peg::message_id id{to, sequence};
+    if (auto i = dir.refunds_sent.find(id); i != dir.refunds_sent.end() && source_final < i->second + refund_resend_after)
+      continue;
+    // On a sidechain the module's own client of the mainchain verifies: bring it up to the
+    // mainchain's final header first (the bundle read next is at or above it).
+    if (to != mainchain_id)
+      if (auto st = update_client(to, *dest_final, out); !st) {
+        if (!count_answer(dir, proof_from, to, st))
+          return;
+        note(fmt::format("light client update of chain {}: {}", to, st.error().detail), out);
+        return;
+      }
+    std::optional<peg_timeout_reply> t;
+    self->request(dest->chain, query_timeout, pegtmo_atom::value, std::uint32_t{to}, sequence)
+      .receive([&](peg_timeout_reply& x) { t = std::move(x); }, [&](const caf::error&) {});
+    if (!t)
+      return;
+    if (t->code == static_cast<std::uint16_t>(errc::duplicate))
+      continue;  // received after all: its acknowledgement settles it
+    if (t->code != 0) {
+      out.problems.push_back(fmt::format("timeout of {} from chain {}: {}", id_text(id), proof_from, t->detail));
+      continue;
+    }
+    auto bundle = codec::decode_timeout_bundle(t->bundle);
+    if (!bundle) {
+      note(fmt::format("timeout of {} from chain {}: {}", id_text(id), proof_from, bundle.error().detail), out);
+      continue;
+    }
+    auto st = submit(to, peg_timeout_tx{std::make_shared<const peg::timeout_bundle>(std::move(*bundle))});
+    if (!count_answer(dir, proof_from, to, st))
+      return;
+    const auto what = fmt::format("{} {}->{} timeout", id_text(id), proof_from, to);
+    if (st || settled(st.error().code)) {
+      dir.refunds_sent[id] = source_final;
+      out.carried.push_back(what);
+      if (st && options_.log)
+        options_.log->info("peg bridge: carried {} (final {} of chain {}): refund", what, t->final_height, proof_from);
+      continue;
+    }
+    // stale: the source's client moved past this final header meanwhile; the next pass reads a newer one.
+    out.problems.push_back(what + ": " + st.error().detail);
+  }
+}
+
+bridge_progress peg_bridge::progress() const {
+  bridge_progress p;
+  p.mainchain_genesis = mainchain_genesis_.value_or(hash256{});
+  p.sidechain = options_.sidechain;
+  for (const auto& [k, d] : directions_)
+    if (d.scanned > 0)
+      p.scanned[k] = d.scanned;
+  for (const auto& [c, h] : client_height_)
+    if (h > 0)
+      p.client_heights[c] = h;
+  return p;
+}
+
+// The first pass that knows the mainchain's genesis takes over the loaded progress, if it is
+// this mainchain's; false when the genesis is not known yet.
+bool peg_bridge::check_progress_owner(bridge_report& out) {
+  if (mainchain_genesis_)
+    return true;
+  const auto* main = handles(mainchain_id);
+  if (!main)
+    return false;
+  caf::scoped_actor self{system_};
+  std::optional<hash256> genesis;
+  self->request(main->chain, query_timeout, height_atom::value, std::uint64_t{0})
+    .receive([&](const block_envelope& b) {
+      if (b)
+        genesis = header_hash(b->header);
+    }, [&](const caf::error&) {});
+  if (!genesis)
+    return false;
+  mainchain_genesis_ = *genesis;
+  if (startup_problem_)
+    note(*startup_problem_, out);
+  if (loaded_ && loaded_->mainchain_genesis != *genesis) {
+    note(fmt::format("progress file {} is of another mainchain (genesis {}, this one {}): starting from height 1",
+                     options_.progress_file.string(), to_hex(loaded_->mainchain_genesis), to_hex(*genesis)), out);
+    loaded_.reset();
+  }
+  if (loaded_) {
+    for (const auto& [k, h] : loaded_->scanned)
+      directions_[k].scanned = h;
+    client_height_.insert(loaded_->client_heights.begin(), loaded_->client_heights.end());
+    saved_ = loaded_;
+    if (options_.log)
+      options_.log->info("peg bridge: resuming from {}", options_.progress_file.string());
+    loaded_.reset();
+  }
+  return true;
+}
+
+void peg_bridge::save_progress(bridge_report& out) {
+  if (options_.progress_file.empty() || !mainchain_genesis_)
+    return;
+  auto p = progress();
+  if (saved_ && *saved_ == p)
+    return;
+  if (auto st = write_bridge_progress(options_.progress_file, p); !st)
+    return note("progress not saved: " + st.error().detail, out);
+  saved_ = std::move(p);
 }
 
 const chain_handles* peg_bridge::handles(chain_id id) const {
@@ -232,18 +436,28 @@ bridge_report peg_bridge::poll_once() {
     for (auto& h : *listed)
       handles_.emplace(h.id, std::move(h));
   }
-  if (!handles(mainchain_id) || !has_peg(mainchain_id))
+  if (!handles(mainchain_id) || !has_peg(mainchain_id) || !check_progress_owner(out))
     return out;
   for (const auto& [id, h] : handles_) {
     if (id == mainchain_id || (options_.sidechain && *options_.sidechain != id) || !has_peg(id))
       continue;
-    carry(mainchain_id, id, out);
-    carry(id, mainchain_id, out);
+    // Each direction: what goes to its destination (messages, acknowledgements, and the
+    // timeouts of the destination's own messages), skipped while it backs off.
+    for (const auto& [a, b] : {std::pair{mainchain_id, id}, std::pair{id, mainchain_id}}) {
+      auto& dir = directions_[{a, b}];
+      if (!ready(dir))
+        continue;
+      carry(a, b, out);
+      if (ready(dir))
+        refund(a, b, out);
+    }
   }
+  save_progress(out);
   return out;
 }
 
 void peg_bridge::run(std::chrono::milliseconds interval) {
+  interval_ = interval;
   loop_.start(interval, [this] { poll_once(); });
 }
 

@@ -5,6 +5,10 @@
 // peg_receive / peg_acknowledge to the destination's mempool, signed by a bridge key with fee 0.
 // Before carrying to a sidechain it advances the sidechain's light client of the mainchain
 // (peg_client_update with the mainchain's final state proof, so cluster changes are followed).
+// Messages their destination did not receive by their timeout are refunded on their source with
+// a timeout bundle from the destination's final state (peg_timeout). Progress (scanned heights,
+// client heights) survives restarts in `progress_file`; a destination that does not answer is
+// retried with exponential back-off.
 #pragma once
 
 #include <atomic>
@@ -20,7 +24,10 @@
 
 #include <caf/fwd.hpp>
 
+#include "chains/peg/message.hpp"
 #include "chains/primitives/transaction.hpp"
+#include "runtime/backoff.hpp"
+#include "runtime/peg_bridge_progress.hpp"
 #include "runtime/node_tx_submitter.hpp"
 #include "runtime/periodic_thread.hpp"
 #include "runtime/node.hpp"
@@ -39,13 +46,19 @@ struct peg_bridge_options {
   /// Only the pair (mainchain, this sidechain) when set: one bridge per chain pair. Unset: every
   /// hosted pair whose chains both have the peg.
   std::optional<chain_id> sidechain;
-  /// Where the bridge keeps its progress across restarts; empty: in memory only.
+  /// Where the bridge keeps its progress across restarts; empty: in memory only. A damaged or
+  /// foreign file (another mainchain genesis or chain pair) is reported and ignored.
   std::filesystem::path progress_file;
+  /// The first wait after a destination failed to answer (0: run()'s interval, or 1 s when
+  /// polled by hand); it doubles per failing attempt up to backoff_max.
+  std::chrono::milliseconds backoff_base{0};
+  std::chrono::milliseconds backoff_max{30'000};
 };
 
 /// What one pass did.
 struct bridge_report {
-  /// One line per entry carried (admitted, or already there): "1:0 1->2 message".
+  /// One line per entry carried (admitted, or already there): "1:0 1->2 message", and per
+  /// timeout bundle carried back to a message's source: "1:0 2->1 timeout".
   std::vector<std::string> carried;
   std::uint32_t client_updates = 0;
   std::vector<std::string> problems;
@@ -68,11 +81,22 @@ private:
   struct direction {
     std::uint64_t scanned = 0;    // the source's blocks up to here are carried (or given up)
     std::uint32_t attempts = 0;   // failed passes at scanned + 1
+    backoff wait{std::chrono::seconds(1), std::chrono::seconds(30)};  // while the destination is down
+    // Timeouts submitted to the source, by message, with the source's final height then: not
+    // sent again until that height has moved on (the refund is pending in a block).
+    std::map<peg::message_id, std::uint64_t> refunds_sent;
   };
 
   const chain_handles* handles(chain_id id) const;
   bool has_peg(chain_id id);
   void carry(chain_id from, chain_id to, bridge_report& out);
+  void refund(chain_id from, chain_id to, bridge_report& out);
+  /// Records a submission's outcome on `to` for back-off; false when it failed as "down".
+  bool count_answer(direction& dir, chain_id from, chain_id to, const status& st);
+  bool ready(direction& dir);
+  bool check_progress_owner(bridge_report& out);
+  bridge_progress progress() const;
+  void save_progress(bridge_report& out);
   status submit(chain_id chain, tx_payload payload);
   status update_client(chain_id side, std::uint64_t needed, bridge_report& out);
   void note(const std::string& problem, bridge_report& out);
@@ -86,6 +110,11 @@ private:
   std::map<chain_id, std::uint64_t> client_height_;  // last mainchain height submitted per sidechain
   std::map<chain_id, bool> pegged_;
   std::set<std::string> reported_;
+  std::optional<std::string> startup_problem_;  // reported once, at the first pass
+  std::optional<bridge_progress> loaded_;    // read at construction, checked at the first pass
+  std::optional<bridge_progress> saved_;     // what the file holds now
+  std::optional<hash256> mainchain_genesis_;
+  std::chrono::milliseconds interval_{0};
   periodic_thread loop_;  // last: stopped before the other members go
 };
 

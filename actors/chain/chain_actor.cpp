@@ -728,6 +728,12 @@ chain_actor::behavior_type chain_impl(chain_pointer self, std::shared_ptr<chain_
     [=](pegmsg_atom, std::uint32_t source, std::uint64_t sequence) {
       return peg_message_of(*self->state.engine, source, sequence);
     },
+    [=](pegtmo_atom, std::uint32_t source, std::uint64_t sequence) {
+      return peg_timeout_of(*self->state.engine, source, sequence);
+    },
+    [=](pegfly_atom, std::uint32_t destination, std::uint64_t first, std::uint64_t max_timeout) {
+      return peg_in_flight_of(*self->state.engine, destination, first, max_timeout);
+    },
     [=](anchor_atom, std::uint32_t id, std::uint64_t height) {
       auto& st = self->state;
       return anchor_evidence_of(*st.engine, st.store ? &*st.store : nullptr, id, height);

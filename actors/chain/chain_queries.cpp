@@ -8,6 +8,7 @@
 #include "chains/sidechain/anchoring_proof.hpp"
 #include "chains/consensus/light_client.hpp"
 #include "chains/peg/peg_module.hpp"
+#include "chains/peg/timeout_proof.hpp"
 #include "chains/sidechain/registry_module.hpp"
 
 namespace bfd {
@@ -134,6 +135,52 @@ peg_message_view peg_message_of(const chain_engine& engine, std::uint32_t source
   if (auto ack = l.receipt(id)) {
     out.received = true;
     out.ack_success = ack->success();
+  }
+  return out;
+}
+
+peg_timeout_reply peg_timeout_of(const chain_engine& engine, std::uint32_t source, std::uint64_t sequence) {
+  peg_timeout_reply out;
+  out.final_height = engine.final_height();
+  const auto& cert = engine.final_certificate();
+  if (!cert || !cert->proves_final() || engine.final_hash() != cert->source) {
+    out.code = static_cast<std::uint16_t>(errc::not_found);
+    out.detail = "no final certificate yet";
+    return out;
+  }
+  const auto& st = engine.final_state();
+  auto t = peg::make_timeout_bundle(st, st.head(), *cert, peg::message_id{source, sequence});
+  if (!t) {
+    // No peg module is "not found" here, as for the other peg queries.
+    const auto code = t.error().code == errc::kind_not_enabled ? errc::not_found : t.error().code;
+    out.code = static_cast<std::uint16_t>(code);
+    out.detail = t.error().detail;
+    return out;
+  }
+  out.bundle = codec::encode(*t);
+  return out;
+}
+
+peg_in_flight_reply peg_in_flight_of(const chain_engine& engine, std::uint32_t destination, std::uint64_t first,
+                                     std::uint64_t max_timeout) {
+  peg_in_flight_reply out;
+  out.final_height = engine.final_height();
+  const auto* peg = find_peg(engine.final_state());
+  if (!peg) {
+    out.code = static_cast<std::uint16_t>(errc::not_found);
+    return out;
+  }
+  const auto& flying = peg->peg_ledger().messages_in_flight();
+  const auto self = engine.final_state().chain();
+  for (auto i = flying.lower_bound(peg::message_id{self, first}); i != flying.end() && i->first.source == self; ++i) {
+    if (i->second.destination != destination || i->second.timeout_height > max_timeout)
+      continue;
+    if (out.sequences.size() == max_in_flight_per_answer) {
+      out.more = true;
+      break;
+    }
+    out.sequences.push_back(i->first.sequence);
+    out.timeout_heights.push_back(i->second.timeout_height);
   }
   return out;
 }

@@ -31,6 +31,16 @@ bytes peg_final_update(const chain_engine& engine);
 /// Message (source, sequence) in the final peg state (code not_found without a peg module).
 peg_message_view peg_message_of(const chain_engine& engine, std::uint32_t source, std::uint64_t sequence);
 
+/// The timeout bundle of message (source, sequence) from the final state and its certificate
+/// (peg::make_timeout_bundle): not_found without a peg or a final certificate, duplicate when
+/// the message was received.
+peg_timeout_reply peg_timeout_of(const chain_engine& engine, std::uint32_t source, std::uint64_t sequence);
+
+/// The final state's messages in flight to `destination` from sequence `first` whose timeout
+/// height is at most `max_timeout` (at most max_in_flight_per_answer).
+peg_in_flight_reply peg_in_flight_of(const chain_engine& engine, std::uint32_t destination, std::uint64_t first,
+                                     std::uint64_t max_timeout);
+
 /// Every record of the final state's peg module (code not_found without one).
 peg_records_reply peg_records_of(const chain_engine& engine);
 

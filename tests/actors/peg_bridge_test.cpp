@@ -5,11 +5,13 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <fstream>
 
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>
 
 #include "chains/peg/peg_ledger.hpp"
+#include "chains/peg/peg_module.hpp"
 #include "runtime/dev_sidechains.hpp"
 #include "runtime/genesis_file.hpp"
 #include "runtime/node.hpp"
@@ -57,8 +59,15 @@ struct bridged_node {
     w.hosts = [](chain_id id) { return id == side; };
     w.submit_anchor = runtime::anchor_submitter(system, *n, net.anchorer);
     watcher = std::make_unique<runtime::sidechain_watcher>(system, *n, std::move(w));
+    start_bridge();
+  }
+
+  /// (Re)starts the bridge; the old one is destroyed first.
+  void start_bridge(std::filesystem::path progress_file = {}) {
+    bridge.reset();
     runtime::peg_bridge_options b;
-    b.keys = net.bridge;
+    b.keys = shared_network().bridge;
+    b.progress_file = std::move(progress_file);
     bridge = std::make_unique<runtime::peg_bridge>(system, *n, std::move(b));
   }
   ~bridged_node() {
@@ -67,12 +76,39 @@ struct bridged_node {
     n->stop();
   }
 
-  void run_slot(std::uint64_t g) {
+  runtime::bridge_report run_slot(std::uint64_t g) {
     test::run_slots(system, *time, shared_network().genesis.params, test::hosted_delegates(*n), g, g + 1);
     watcher->poll_once();
     auto r = bridge->poll_once();
     carried.insert(carried.end(), r.carried.begin(), r.carried.end());
     client_updates += r.client_updates;
+    return r;
+  }
+
+  std::uint64_t head_height(chain_id on) {
+    caf::scoped_actor self{system};
+    std::uint64_t out = 0;
+    self->request(n->unit(on)->chain(), seconds(10), info_atom::value)
+      .receive([&](const chain_info& i) { out = i.head_height; }, [&](const caf::error& e) { FAIL(system.render(e)); });
+    return out;
+  }
+
+  /// Conservation across the two final peg states, each rebuilt from its records.
+  bool conserved() {
+    caf::scoped_actor self{system};
+    std::map<chain_id, std::unique_ptr<peg_module>> pegs;
+    for (chain_id c : {mainchain_id, side}) {
+      self->request(n->unit(c)->chain(), seconds(10), pegrec_atom::value)
+        .receive([&](const peg_records_reply& r) {
+          std::vector<std::pair<bytes, bytes>> records;
+          for (std::size_t i = 0; i < r.keys.size(); ++i)
+            records.emplace_back(r.keys[i], r.values[i]);
+          auto m = peg_module::from_records(c, records);
+          REQUIRE(m);
+          pegs[c] = std::move(*m);
+        }, [&](const caf::error& e) { FAIL(system.render(e)); });
+    }
+    return static_cast<bool>(peg::check_conservation(pegs.at(mainchain_id)->peg_ledger(), pegs.at(side)->peg_ledger()));
   }
 
   peg_message_view message(chain_id on, chain_id source, std::uint64_t sequence) {
@@ -150,6 +186,203 @@ TEST_CASE("the peg bridge carries BFDT to a dev sidechain and vouchers back, wit
   // Each entry carried once per direction and kind, however many passes saw it.
   for (const auto* what : {"1:0 1->2 message", "1:0 2->1 acknowledgement", "2:0 2->1 message", "2:0 1->2 acknowledgement"})
     CHECK(std::count(node.carried.begin(), node.carried.end(), std::string(what)) == 1);
+}
+
+TEST_CASE("the peg bridge refunds a message its destination did not receive by its timeout") {
+  bridged_node node;
+  const auto& net = shared_network();
+  const auto alice = address_of(net.accounts[0].pub);
+  const auto bob = address_of(net.accounts[1].pub);
+  std::uint64_t g = 0;
+  for (; g < 3; ++g)
+    node.run_slot(g);
+  // The timeout is the sidechain's next block: the mainchain cannot finalize the send that fast,
+  // so the delivery comes too late (refused as expired) and only a refund can settle it.
+  const auto timeout = node.head_height(side) + 1;
+  const auto alice_before = node.balance(mainchain_id, alice);
+  node.submit(mainchain_id, net.accounts[0], 0, peg_send_tx{side, bob, "BFDT", 10 * units_per_bfdt, timeout});
+  const auto state_is = [&](peg::message_state s) {
+    const auto v = node.message(mainchain_id, 1, 0);
+    return v.sent && v.state == static_cast<std::uint8_t>(s);
+  };
+  CHECK(node.conserved());
+  for (; g < 150 && !state_is(peg::message_state::timed_out); ++g) {
+    node.run_slot(g);
+    CHECK(node.conserved());
+  }
+  INFO("slots: " << g);
+  REQUIRE(state_is(peg::message_state::timed_out));
+  CHECK(!node.message(side, 1, 0).received);
+  // The escrow went back: alice paid the send's fee only.
+  CHECK(node.balance(mainchain_id, alice) == alice_before - 1000);
+  CHECK(node.conserved());
+  // The late delivery was carried (refused as expired), then the timeout came back.
+  CHECK(std::count(node.carried.begin(), node.carried.end(), std::string("1:0 1->2 message")) == 1);
+  CHECK(std::count(node.carried.begin(), node.carried.end(), std::string("1:0 2->1 timeout")) == 1);
+  // Later passes find nothing more to refund.
+  for (const auto end = g + 10; g < end; ++g)
+    CHECK(node.run_slot(g).carried.empty());
+}
+
+TEST_CASE("the peg bridge refunds a sidechain's message the mainchain did not receive by its timeout") {
+  bridged_node node;
+  const auto& net = shared_network();
+  const auto alice = address_of(net.accounts[0].pub);
+  const auto bob = address_of(net.accounts[1].pub);
+  std::string symbol;
+  for (const auto& e : runtime::dev_sidechain_entries(net))
+    if (e.id == side)
+      symbol = e.token.symbol;
+  REQUIRE(!symbol.empty());
+  std::uint64_t g = 0;
+  for (; g < 3; ++g)
+    node.run_slot(g);
+  // The sidechain's own token towards the mainchain, due at the mainchain's next block: the
+  // refund is verified by the sidechain's light client of the mainchain, which the bridge
+  // updates first.
+  const auto timeout = node.head_height(mainchain_id) + 1;
+  const auto bob_before = node.balance(side, bob);
+  node.submit(side, net.accounts[1], 0, peg_send_tx{mainchain_id, alice, symbol, 5 * units_per_bfdt, timeout});
+  const auto timed_out = [&] {
+    const auto v = node.message(side, side, 0);
+    return v.sent && v.state == static_cast<std::uint8_t>(peg::message_state::timed_out);
+  };
+  for (; g < 150 && !timed_out(); ++g) {
+    node.run_slot(g);
+    CHECK(node.conserved());
+  }
+  INFO("slots: " << g);
+  REQUIRE(timed_out());
+  CHECK(!node.message(mainchain_id, side, 0).received);
+  CHECK(node.balance(side, bob) == bob_before - 1000);
+  CHECK(std::count(node.carried.begin(), node.carried.end(), std::string("2:0 1->2 timeout")) == 1);
+}
+
+TEST_CASE("a restarted peg bridge resumes from its progress file, and a damaged file only costs a rescan") {
+  test::temp_dir dir;
+  const auto file = dir.path / "bridge-progress.json";
+  bridged_node node;
+  node.start_bridge(file);
+  const auto& net = shared_network();
+  const auto bob = address_of(net.accounts[1].pub);
+  std::uint64_t g = 0;
+  for (; g < 3; ++g)
+    node.run_slot(g);
+  node.submit(mainchain_id, net.accounts[0], 0, peg_send_tx{side, bob, "BFDT", 10 * units_per_bfdt, 1'000'000});
+  const auto delivered = [&] {
+    const auto v = node.message(mainchain_id, 1, 0);
+    return v.sent && v.state == static_cast<std::uint8_t>(peg::message_state::delivered);
+  };
+  for (; g < 150 && !delivered(); ++g)
+    node.run_slot(g);
+  REQUIRE(delivered());
+  REQUIRE(std::filesystem::exists(file));
+  auto saved = runtime::read_bridge_progress(file);
+  REQUIRE(saved);
+  CHECK(saved->scanned.at({mainchain_id, side}) > 0);
+  CHECK(saved->scanned.at({side, mainchain_id}) > 0);
+  CHECK(saved->client_heights.at(side) > 0);
+  CHECK(node.message(side, 1, 0).received);
+
+  // A new bridge from the file carries nothing old again (a rescan from height 1 would carry
+  // the message and its acknowledgement once more, as duplicates).
+  node.start_bridge(file);
+  for (const auto end = g + 4; g < end; ++g) {
+    const auto r = node.run_slot(g);
+    CHECK(r.carried.empty());
+    CHECK(r.problems.empty());
+  }
+
+  // A damaged file: reported, then a rescan from height 1 (re-deliveries are duplicates), and
+  // the state stays right.
+  { std::ofstream(file, std::ios::trunc) << "{\"format\": \"bfd-peg-bridge-progress\", \"version\": 1, \"mainch"; }
+  node.start_bridge(file);
+  std::vector<std::string> carried, problems;
+  for (const auto end = g + 4; g < end; ++g) {
+    auto r = node.run_slot(g);
+    carried.insert(carried.end(), r.carried.begin(), r.carried.end());
+    problems.insert(problems.end(), r.problems.begin(), r.problems.end());
+  }
+  REQUIRE(!problems.empty());
+  CHECK(problems.front().find("progress file unusable") != std::string::npos);
+  CHECK(problems.front().find("starting from height 1") != std::string::npos);
+  CHECK(std::count(carried.begin(), carried.end(), std::string("1:0 1->2 message")) == 1);
+  CHECK(delivered());
+  CHECK(node.conserved());
+  // The rescan rewrote the file.
+  auto rewritten = runtime::read_bridge_progress(file);
+  REQUIRE(rewritten);
+  CHECK(rewritten->scanned.at({mainchain_id, side}) >= saved->scanned.at({mainchain_id, side}));
+
+  // A file of another mainchain: reported, not used.
+  auto foreign = *rewritten;
+  foreign.mainchain_genesis = hash256{};
+  foreign.mainchain_genesis[0] = 1;
+  REQUIRE(runtime::write_bridge_progress(file, foreign));
+  node.start_bridge(file);
+  const auto r = node.run_slot(g++);
+  REQUIRE(!r.problems.empty());
+  CHECK(r.problems.front().find("another mainchain") != std::string::npos);
+  CHECK(std::count(r.carried.begin(), r.carried.end(), std::string("1:0 1->2 message")) == 1);
+}
+
+TEST_CASE("a bridge progress file round-trips, and bad ones are refused with the reason") {
+  runtime::bridge_progress p;
+  p.mainchain_genesis[3] = 7;
+  p.sidechain = 2;
+  p.scanned[{1, 2}] = 40;
+  p.scanned[{2, 1}] = 12;
+  p.client_heights[2] = 39;
+  const auto text = runtime::bridge_progress_json(p);
+  auto back = runtime::parse_bridge_progress(text);
+  REQUIRE(back);
+  CHECK(*back == p);
+  const auto refused = [](std::string t) {
+    auto r = runtime::parse_bridge_progress(t);
+    REQUIRE(!r);
+    return r.error().detail;
+  };
+  CHECK(refused("").find("not a JSON object") != std::string::npos);
+  CHECK(refused("[1]").find("not a JSON object") != std::string::npos);
+  auto other_version = text;
+  other_version.replace(other_version.find("\"version\": 1"), 12, "\"version\": 9");
+  CHECK(refused(other_version).find("version is not 1") != std::string::npos);
+  auto negative = text;
+  negative.replace(negative.find("\"height\": 40"), 13, "\"height\": -4");
+  CHECK(refused(negative).find("scanned") != std::string::npos);
+  auto bad_hash = text;
+  bad_hash.replace(bad_hash.find("\"mainchain_genesis\": \"") + 22, 2, "zz");
+  CHECK(refused(bad_hash).find("mainchain_genesis") != std::string::npos);
+  // A file over the bound is refused before it is read.
+  test::temp_dir dir;
+  const auto big = dir.path / "big.json";
+  { std::ofstream(big) << std::string((1 << 20) + 1, ' '); }
+  auto r = runtime::read_bridge_progress(big);
+  REQUIRE(!r);
+  CHECK(r.error().detail.find("more than a progress file") != std::string::npos);
+  CHECK(runtime::read_bridge_progress(dir.path / "none.json").error().code == errc::not_found);
+}
+
+TEST_CASE("the bridge's back-off doubles from its base up to its cap and ends on a success") {
+  using std::chrono::milliseconds;
+  runtime::backoff b(milliseconds(500), milliseconds(30'000));
+  CHECK(b.delay_after(0) == milliseconds(0));
+  CHECK(b.delay_after(1) == milliseconds(500));
+  CHECK(b.delay_after(2) == milliseconds(1000));
+  CHECK(b.delay_after(7) == milliseconds(30'000));  // 32 s capped
+  CHECK(b.delay_after(1'000'000) == milliseconds(30'000));
+  const auto t0 = runtime::backoff::clock::time_point{} + std::chrono::hours(1);
+  CHECK(b.ready(t0));
+  CHECK(b.fail(t0));                       // starts backing off
+  CHECK(!b.ready(t0 + milliseconds(499)));
+  CHECK(b.ready(t0 + milliseconds(500)));
+  CHECK(!b.fail(t0 + milliseconds(500)));  // still backing off: not a new start
+  CHECK(!b.ready(t0 + milliseconds(1499)));
+  CHECK(b.ready(t0 + milliseconds(1500)));
+  CHECK(b.succeed());                      // recovered
+  CHECK(!b.succeed());
+  CHECK(b.ready(t0));
+  CHECK(b.failures() == 0);
 }
 
 TEST_CASE("a genesis file names the peg only when the chain has it, and older files stay without it") {

@@ -12,6 +12,7 @@
 
 #include "chains/consensus/chain_engine.hpp"
 #include "chains/peg/peg_module.hpp"
+#include "chains/peg/timeout_proof.hpp"
 #include "chains/sidechain/registry_module.hpp"
 #include "chains/sidechain/validator_choice.hpp"
 #include "tests/chains/network_fixture.hpp"
@@ -194,23 +195,14 @@ inline transaction with_bundle(running_chain& c, const key_pair& k, const peg::d
   return ack ? c.tx(k, peg_acknowledge_tx{body}, probe) : c.tx(k, peg_receive_tx{body}, probe);
 }
 
-/// A timeout bundle of `id` from the destination's final state: its final header and certificate,
-/// the state opening down to the peg module's parts, and the non-receipt proof of `id`.
+/// A timeout bundle of `id` from the destination's final state (peg::make_timeout_bundle), built
+/// even when `id` was received (its proof then fails: what the forged-timeout checks submit).
 inline peg::timeout_bundle timeout_of(const running_chain& dest, const peg::message_id& id) {
   const auto h = dest.engine.final_height();
-  const auto& st = dest.engine.final_state();
-  const auto proof = make_state_proof(st);
-  const auto* peg = find_peg(st);
-  REQUIRE(peg);
-  peg::timeout_bundle t;
-  t.id = id;
-  t.header = dest.blocks.at(h).header;
-  t.certificate = dest.certs.at(h);
-  t.opening = peg::make_peg_opening(
-    peg::state_opening{proof.ledger_root, consensus_state::root_of(proof.consensus), proof.modules},
-    peg->peg_ledger().receipts().root(), peg->ledger_part(), peg->peg_ledger().next_sequence());
-  t.non_receipt = peg->peg_ledger().receipts().prove(peg::receipt_key(id));
-  return t;
+  auto t = peg::make_timeout_bundle(dest.engine.final_state(), dest.blocks.at(h).header, dest.certs.at(h), id,
+                                    peg::if_received::build_anyway);
+  REQUIRE(t);
+  return *t;
 }
 
 inline transaction with_timeout(running_chain& c, const key_pair& k, const peg::timeout_bundle& t, bool probe = false) {

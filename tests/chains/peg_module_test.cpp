@@ -165,6 +165,18 @@ TEST_CASE("a message not received by its timeout height is refunded; late delive
           == errc::bad_proof);
   }
 
+  // What a bridge asks for is refused for m1 (received), and a header that is not the state's.
+  {
+    const auto h = p.side.engine.final_height();
+    const auto& st = p.side.engine.final_state();
+    CHECK(peg::make_timeout_bundle(st, p.side.blocks.at(h).header, p.side.certs.at(h), m1.id).error().code
+          == errc::duplicate);
+    CHECK(peg::make_timeout_bundle(st, p.side.blocks.at(h - 1).header, p.side.certs.at(h), m2.id).error().code
+          == errc::bad_state_root);
+    auto other = p.side.certs.at(h);
+    other.source = hash256{};
+    CHECK(peg::make_timeout_bundle(st, p.side.blocks.at(h).header, other, m2.id).error().code == errc::not_final);
+  }
   // The timeout of m2 from the sidechain's final state: refunded on the mainchain.
   const auto t2 = timeout_of(p.side, m2.id);
   p.main_block({with_timeout(p.main, users[3], t2)});

@@ -1,0 +1,157 @@
+#include "runtime/peg_bridge_progress.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "chains/core/hex.hpp"
+
+namespace bfd::runtime {
+
+namespace {
+constexpr std::uintmax_t max_progress_file_bytes = 1 << 20;
+constexpr std::string_view progress_format = "bfd-peg-bridge-progress";
+constexpr std::uint64_t progress_version = 1;
+} // namespace
+
+std::string bridge_progress_json(const bridge_progress& p) {
+  nlohmann::ordered_json j;
+  j["format"] = progress_format;
+  j["version"] = progress_version;
+  j["mainchain_genesis"] = to_hex(p.mainchain_genesis);
+  j["sidechain"] = p.sidechain ? nlohmann::ordered_json(*p.sidechain) : nlohmann::ordered_json(nullptr);
+  auto& dirs = j["scanned"] = nlohmann::ordered_json::array();
+  for (const auto& [k, h] : p.scanned)
+    dirs.push_back({{"from", k.first}, {"to", k.second}, {"height", h}});
+  auto& clients = j["clients"] = nlohmann::ordered_json::array();
+  for (const auto& [c, h] : p.client_heights)
+    clients.push_back({{"chain", c}, {"height", h}});
+  return j.dump(2) + "\n";
+}
+
+result<bridge_progress> parse_bridge_progress(std::string_view text) {
+  const auto bad = [](const std::string& what) { return make_error(errc::malformed, "progress file: " + what); };
+  auto j = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
+  if (j.is_discarded() || !j.is_object())
+    return bad("not a JSON object");
+  if (!j.contains("format") || j["format"] != progress_format)
+    return bad(fmt::format("format is not \"{}\"", progress_format));
+  if (!j.contains("version") || !j["version"].is_number_unsigned() || j["version"] != progress_version)
+    return make_error(errc::unsupported_version, fmt::format("progress file: version is not {}", progress_version));
+  bridge_progress p;
+  if (!j.contains("mainchain_genesis") || !j["mainchain_genesis"].is_string())
+    return bad("mainchain_genesis: expected a hex string");
+  auto g = fixed_from_hex<32>(j["mainchain_genesis"].get<std::string>());
+  if (!g)
+    return bad("mainchain_genesis: " + g.error().detail);
+  p.mainchain_genesis = hash256{*g};
+  const auto chain_of = [](const nlohmann::json& v) -> std::optional<chain_id> {
+    if (!v.is_number_unsigned() || v.get<std::uint64_t>() > UINT32_MAX)
+      return std::nullopt;
+    return static_cast<chain_id>(v.get<std::uint64_t>());
+  };
+  const auto height_of = [](const nlohmann::json& v) -> std::optional<std::uint64_t> {
+    if (!v.is_number_unsigned())
+      return std::nullopt;
+    return v.get<std::uint64_t>();
+  };
+  if (!j.contains("sidechain"))
+    return bad("sidechain: missing (null for every pair)");
+  if (!j["sidechain"].is_null()) {
+    p.sidechain = chain_of(j["sidechain"]);
+    if (!p.sidechain)
+      return bad("sidechain: expected a chain id or null");
+  }
+  if (!j.contains("scanned") || !j["scanned"].is_array() || j["scanned"].size() > 4096)
+    return bad("scanned: expected an array (at most 4096 directions)");
+  for (const auto& d : j["scanned"]) {
+    if (!d.is_object() || !d.contains("from") || !d.contains("to") || !d.contains("height"))
+      return bad("scanned: each entry needs from, to and height");
+    auto from = chain_of(d["from"]);
+    auto to = chain_of(d["to"]);
+    auto h = height_of(d["height"]);
+    if (!from || !to || !h)
+      return bad("scanned: from and to are chain ids, height a non-negative integer");
+    p.scanned[{*from, *to}] = *h;
+  }
+  if (!j.contains("clients") || !j["clients"].is_array() || j["clients"].size() > 4096)
+    return bad("clients: expected an array (at most 4096 chains)");
+  for (const auto& c : j["clients"]) {
+    if (!c.is_object() || !c.contains("chain") || !c.contains("height"))
+      return bad("clients: each entry needs chain and height");
+    auto id = chain_of(c["chain"]);
+    auto h = height_of(c["height"]);
+    if (!id || !h)
+      return bad("clients: chain is a chain id, height a non-negative integer");
+    p.client_heights[*id] = *h;
+  }
+  return p;
+}
+
+result<bridge_progress> read_bridge_progress(const std::filesystem::path& file) {
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec))
+    return make_error(errc::not_found, "no progress file " + file.string());
+  const auto size = std::filesystem::file_size(file, ec);
+  if (ec)
+    return make_error(errc::io, file.string() + ": " + ec.message());
+  if (size > max_progress_file_bytes)
+    return make_error(errc::malformed, fmt::format("{}: {} bytes, more than a progress file's {}", file.string(), size,
+                                                   max_progress_file_bytes));
+  std::ifstream in(file, std::ios::binary);
+  std::string text(static_cast<std::size_t>(size), '\0');
+  if (!in.read(text.data(), static_cast<std::streamsize>(size)))
+    return make_error(errc::io, file.string() + ": read failed");
+  auto p = parse_bridge_progress(text);
+  if (!p)
+    return make_error(p.error().code, file.string() + ": " + p.error().detail);
+  return p;
+}
+
+status write_bridge_progress(const std::filesystem::path& file, const bridge_progress& p) {
+  const auto text = bridge_progress_json(p);
+  const auto tmp = std::filesystem::path(file.string() + ".tmp");
+  const auto fail = [&](const std::string& what) {
+    return make_error(errc::io, fmt::format("{}: {}: {}", tmp.string(), what, std::strerror(errno)));
+  };
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return fail("open");
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const auto n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      auto e = fail("write");
+      ::close(fd);
+      return e;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    auto e = fail("fsync");
+    ::close(fd);
+    return e;
+  }
+  ::close(fd);
+  std::error_code ec;
+  std::filesystem::rename(tmp, file, ec);
+  if (ec)
+    return make_error(errc::io, fmt::format("rename {} to {}: {}", tmp.string(), file.string(), ec.message()));
+  // The rename itself survives a crash once the directory is synced.
+  const auto dir = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
+  if (const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return {};
+}
+
+} // namespace bfd::runtime
