@@ -31,6 +31,9 @@ json_object message_json(const peg::peg_message& m) {
     j["kind"] = "asset_transfer";
     j["denom"] = a->denom;
     j["value"] = a->value;
+  } else if (const auto* c = std::get_if<peg::metadata_commit>(&m.payload)) {
+    j["kind"] = "metadata_commit";
+    j["commits"] = fmt::format("{}:{}", c->op.source, c->op.sequence);
   } else {
     j["kind"] = "metadata_op";
     j["operation"] = std::get<peg::metadata_op>(m.payload).operation;
