@@ -82,7 +82,21 @@ TEST_CASE("a metadata operation locks its keys on the target, and commits on bot
   CHECK(a.id == peg::message_id{mainchain_id, 0});
   CHECK(p.main_peg().peg_ledger().phase_of(a.id) == peg::op_phase::preparing);
   CHECK(!p.side_peg().peg_ledger().locked_by(k1));
+  p.main_final(ha);
+  f.follow_main();
+  auto undo = p.side.builder;  // the state before the prepare, to apply it and roll it back
+  const auto undo_root = undo.state_root();
   const auto hra = f.deliver(ha);
+  {
+    const auto mark = undo.checkpoint();
+    REQUIRE(undo.apply_block(p.side.blocks.back(), signature_check::verify));
+    CHECK(find_peg(undo)->peg_ledger().locked_by(k1) == a.id);
+    CHECK(undo.state_root() == p.side.builder.state_root());
+    undo.rollback(mark);
+    CHECK(!find_peg(undo)->peg_ledger().locked_by(k1));
+    CHECK(find_peg(undo)->peg_ledger().prepared().empty());
+    CHECK(undo.state_root() == undo_root);
+  }
   CHECK(f.ack_of_side_block().success());
   CHECK(p.side_peg().peg_ledger().locked_by(k1) == a.id);
   CHECK(p.side_peg().peg_ledger().locked_by(k2) == a.id);
@@ -259,6 +273,30 @@ TEST_CASE("the target's own rule refuses an operation: a refused acknowledgement
                                                                                     keys, {}, 100'000}, true),
                                            signature_check::verify).error().code
           == errc::invalid_argument);
+}
+
+TEST_CASE("a commit notice round-trips through the message codec, and one naming another chain's operation or "
+          "with a finite timeout is malformed") {
+  peg::peg_message n;
+  n.id = {1, 5};
+  n.destination = 7;
+  n.payload = peg::metadata_commit{{1, 2}};
+  n.timeout_height = peg::no_timeout;
+  auto back = codec::decode_peg_message(codec::encode(n));
+  REQUIRE(back);
+  CHECK(*back == n);
+  CHECK(back->kind() == peg::message_kind::metadata_commit);
+  auto other = n;
+  std::get<peg::metadata_commit>(other.payload).op.source = 2;
+  CHECK(codec::decode_peg_message(codec::encode(other)).error().code == errc::malformed);
+  auto finite = n;
+  finite.timeout_height = 1'000;
+  CHECK(codec::decode_peg_message(codec::encode(finite)).error().code == errc::malformed);
+  // A kind above 2 is refused.
+  auto raw = codec::encode(n);
+  REQUIRE(raw[raw.size() - 4] == 0x02);
+  raw[raw.size() - 4] = 0x03;
+  CHECK(!codec::decode_peg_message(raw));
 }
 
 TEST_CASE("random metadata operations, acknowledgements, timeouts and commit notices agree with a map model") {
