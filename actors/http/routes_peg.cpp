@@ -3,6 +3,8 @@
 // flight there, and which hosted chain holds its receipt (docs/peg.md, docs/http.md).
 #include "actors/http/bridge_core.hpp"
 
+#include <fmt/format.h>
+
 #include "chains/core/hex.hpp"
 #include "chains/crypto/keys.hpp"
 #include "chains/peg/peg_ledger.hpp"
