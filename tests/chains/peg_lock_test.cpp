@@ -292,6 +292,24 @@ TEST_CASE("a commit notice round-trips through the message codec, and one naming
   auto finite = n;
   finite.timeout_height = 1'000;
   CHECK(codec::decode_peg_message(codec::encode(finite)).error().code == errc::malformed);
+  // docs/formats.md section 14's example of a notice, byte for byte.
+  {
+    peg::peg_message ex;
+    ex.id = {1, 5};
+    ex.destination = 7;
+    ex.sender.data.fill(0x01);
+    ex.receiver.data.fill(0x02);
+    ex.payload = peg::metadata_commit{{1, 0}};
+    ex.timeout_height = peg::no_timeout;
+    std::string hex = "9901010507c414";
+    for (int i = 0; i < 20; ++i)
+      hex += "01";
+    hex += "c414";
+    for (int i = 0; i < 20; ++i)
+      hex += "02";
+    hex += "cfffffffffffffffff029201" "00";
+    CHECK(to_hex(codec::encode(ex)) == hex);
+  }
   // A kind above 2 is refused.
   auto raw = codec::encode(n);
   REQUIRE(raw[raw.size() - 4] == 0x02);
