@@ -3,6 +3,8 @@
 // flight there, and which hosted chain holds its receipt (docs/peg.md, docs/http.md).
 #include "actors/http/bridge_core.hpp"
 
+#include <fmt/format.h>
+
 #include "chains/core/hex.hpp"
 #include "chains/crypto/keys.hpp"
 #include "chains/peg/peg_ledger.hpp"
@@ -31,6 +33,9 @@ json_object message_json(const peg::peg_message& m) {
     j["kind"] = "asset_transfer";
     j["denom"] = a->denom;
     j["value"] = a->value;
+  } else if (const auto* c = std::get_if<peg::metadata_commit>(&m.payload)) {
+    j["kind"] = "metadata_commit";
+    j["commits"] = fmt::format("{}:{}", c->op.source, c->op.sequence);
   } else {
     j["kind"] = "metadata_op";
     j["operation"] = std::get<peg::metadata_op>(m.payload).operation;

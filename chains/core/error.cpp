@@ -62,6 +62,7 @@ std::string_view to_string(errc code) noexcept {
     case errc::wrong_status: return "wrong_status";
     case errc::already_exists: return "already_exists";
     case errc::bad_validator_set: return "bad_validator_set";
+    case errc::locked: return "locked";
   }
   return "unknown";
 }

@@ -77,6 +77,7 @@ enum class errc : std::uint16_t {
   wrong_status = 802,       ///< not allowed in the sidechain's status (e.g. an anchor after cease)
   already_exists = 803,     ///< a sidechain with this id or name is registered
   bad_validator_set = 804,  ///< validators that do not satisfy the sidechain's rule
+  locked = 805,             ///< the object is locked by a metadata operation in flight (peg lock store)
 };
 
 /// Stable machine-readable name of a reason code, e.g. "nonce_reused".

@@ -138,6 +138,10 @@ void write(const peg::peg_message& m, writer& w) {
     w.array(2);
     write_text(w, t->denom);
     w.uint(t->value);
+  } else if (const auto* c = std::get_if<peg::metadata_commit>(&m.payload)) {
+    w.array(2);
+    w.uint(c->op.source);
+    w.uint(c->op.sequence);
   } else {
     const auto& op = std::get<peg::metadata_op>(m.payload);
     w.array(3);
@@ -187,7 +191,7 @@ result<peg::peg_message> read_peg_message(const msgpack::object& obj) {
   m.sender = f.fixed<20>(4, "sender");
   m.receiver = f.fixed<20>(5, "receiver");
   m.timeout_height = f.uint(6, "timeout height");
-  const auto kind = f.uint(7, "message kind", 1);
+  const auto kind = f.uint(7, "message kind", 2);
   if (!f.ok())
     return f.err();
   if (kind == static_cast<std::uint64_t>(peg::message_kind::asset_transfer)) {
@@ -203,6 +207,22 @@ result<peg::peg_message> read_peg_message(const msgpack::object& obj) {
     if (!peg::valid_denom(t.denom))
       return make_error(errc::malformed, "denom: not a valid denomination trace");
     m.payload = std::move(t);
+  } else if (kind == static_cast<std::uint64_t>(peg::message_kind::metadata_commit)) {
+    auto p = reader((*items)[8], "metadata commit").array(2);
+    if (!p)
+      return p.error();
+    fields pf(*p);
+    peg::metadata_commit c;
+    c.op.source = static_cast<chain_id>(pf.uint(0, "operation source chain", UINT32_MAX));
+    c.op.sequence = pf.uint(1, "operation sequence");
+    if (!pf.ok())
+      return pf.err();
+    // A notice commits an operation its own chain sent, and never times out.
+    if (c.op.source != m.id.source)
+      return make_error(errc::malformed, "metadata commit: the operation's source must be the notice's");
+    if (m.timeout_height != peg::no_timeout)
+      return make_error(errc::malformed, "metadata commit: the timeout height must be 2^64-1 (never)");
+    m.payload = c;
   } else {
     auto p = reader((*items)[8], "metadata operation").array(3);
     if (!p)

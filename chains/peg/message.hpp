@@ -37,8 +37,11 @@ struct message_id {
   friend auto operator<=>(const message_id&, const message_id&) = default;
 };
 
-/// The two kinds of message.
-enum class message_kind : std::uint8_t { asset_transfer = 0, metadata_op = 1 };
+/// The kinds of message. Stored and hashed: never renumber.
+enum class message_kind : std::uint8_t { asset_transfer = 0, metadata_op = 1, metadata_commit = 2 };
+
+/// The timeout height of a commit notice: never (the source already decided; docs/peg.md).
+inline constexpr std::uint64_t no_timeout = UINT64_MAX;
 
 /// Moves `value` units of `denom` (a denomination trace valid on the source chain).
 struct asset_transfer {
@@ -56,6 +59,14 @@ struct metadata_op {
   friend bool operator==(const metadata_op&, const metadata_op&) = default;
 };
 
+/// The source's decision to commit a metadata operation its destination prepared (and acknowledged
+/// with success): the destination writes the operation's objects and unlocks its keys. Sent from
+/// the operation's source to its destination, with timeout_height no_timeout.
+struct metadata_commit {
+  message_id op;
+  friend bool operator==(const metadata_commit&, const metadata_commit&) = default;
+};
+
 /// A cross-chain message, written into the source chain's outbox.
 struct peg_message {
   static constexpr std::uint64_t format_version = 1;
@@ -63,7 +74,7 @@ struct peg_message {
   chain_id destination = 0;
   address sender;               ///< source-chain account
   address receiver;             ///< destination-chain account
-  std::variant<asset_transfer, metadata_op> payload;
+  std::variant<asset_transfer, metadata_op, metadata_commit> payload;
   std::uint64_t timeout_height = 0;  ///< the destination receives it only in blocks below this height
 
   message_kind kind() const noexcept { return static_cast<message_kind>(payload.index()); }

@@ -49,6 +49,46 @@ bytes voucher_key(const std::string& denom, const address& owner) {
 
 const bytes sequence_key{'s'};
 
+bytes lock_key(byte_view key) {
+  bytes k{'x'};
+  k.insert(k.end(), key.begin(), key.end());
+  return k;
+}
+
+bytes object_key(chain_id chain, byte_view key) {
+  bytes k{'o'};
+  put_be(k, chain, 4);
+  k.insert(k.end(), key.begin(), key.end());
+  return k;
+}
+
+// A 'd' record's byte: the state, with this bit set for a metadata operation (so its phase is
+// known after the message itself is gone).
+constexpr byte op_flag = 0x80;
+
+// An acknowledgement's detail: printable ASCII, at most bounds::max_detail bytes.
+std::string ack_detail(std::string s) {
+  for (auto& c : s)
+    if (c < 0x20 || c > 0x7e)
+      c = '?';
+  if (s.size() > bounds::max_detail)
+    s.resize(bounds::max_detail);
+  return s;
+}
+
+// A key for people: hex, the first 16 bytes only.
+std::string key_text(byte_view key) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out = "0x";
+  for (std::size_t i = 0; i < key.size() && i < 16; ++i) {
+    out.push_back(digits[key[i] >> 4]);
+    out.push_back(digits[key[i] & 15]);
+  }
+  if (key.size() > 16)
+    out += "..";
+  return out;
+}
+
 error corrupt(const char* what) {
   return make_error(errc::storage_corrupt, std::string("peg ledger record: ") + what);
 }
@@ -67,7 +107,7 @@ result<send_result> peg_ledger::send(const send_request& r) {
   out.message.destination = r.destination;
   out.message.sender = r.sender;
   out.message.receiver = r.receiver;
-  out.message.payload = r.payload;
+  std::visit([&](const auto& p) { out.message.payload = p; }, r.payload);
   out.message.timeout_height = r.timeout_height;
   if (const auto* t = std::get_if<asset_transfer>(&r.payload)) {
     if (!valid_denom(t->denom))
@@ -92,18 +132,117 @@ result<send_result> peg_ledger::send(const send_request& r) {
       set_voucher(t->denom, r.sender, have - t->value);  // burned
     }
   } else {
-    const auto& op = std::get<metadata_op>(r.payload);
-    if (op.operation.empty() || op.operation.size() > bounds::max_operation || op.keys.size() > bounds::max_keys
-        || op.body.size() > bounds::max_body)
-      return make_error(errc::invalid_argument, "metadata operation over its bounds");
+    if (auto st = validate_op(std::get<metadata_op>(r.payload)); !st)
+      return st.error();
   }
-  put(id_key('f', out.message.id), codec::encode(out.message));
-  put(id_key('d', out.message.id), bytes{static_cast<byte>(message_state::in_flight)});
-  put(sequence_key, be64(next_sequence_ + 1));
+  emit(out.message);
   return out;
 }
 
-result<receive_result> peg_ledger::receive(const peg_message& m, std::uint64_t height) {
+void peg_ledger::emit(peg_message& m) {
+  m.id = {self_, next_sequence_};
+  put(id_key('f', m.id), codec::encode(m));
+  const byte flag = std::holds_alternative<metadata_op>(m.payload) ? op_flag : 0;
+  put(id_key('d', m.id), bytes{static_cast<byte>(static_cast<byte>(message_state::in_flight) | flag)});
+  put(sequence_key, be64(next_sequence_ + 1));
+}
+
+status validate_op(const metadata_op& op) {
+  if (op.operation.empty() || op.operation.size() > bounds::max_operation || op.keys.size() > bounds::max_keys
+      || op.body.size() > bounds::max_body)
+    return make_error(errc::invalid_argument, "metadata operation over its bounds");
+  if (op.keys.empty())
+    return make_error(errc::invalid_argument, "a metadata operation locks at least one key");
+  std::set<bytes> seen;
+  for (const auto& k : op.keys) {
+    if (k.empty() || k.size() > bounds::max_key)
+      return make_error(errc::invalid_argument, "a locked key has 1-64 bytes");
+    if (!seen.insert(k).second)
+      return make_error(errc::invalid_argument, fmt::format("key {} appears twice", key_text(k)));
+  }
+  return {};
+}
+
+// --- the lock store: prepare on the destination, commit on the notice ------------------------
+
+void peg_ledger::prepare(const peg_message& m, const metadata_op& op, peg_ack& ack, const metadata_rule* rule) {
+  auto fail = [&](failure_code code, std::string detail) {
+    ack.code = code;
+    ack.detail = ack_detail(std::move(detail));
+  };
+  if (auto st = validate_op(op); !st)
+    return fail(failure_code::refused, st.error().detail);
+  for (const auto& k : op.keys)
+    if (auto holder = locked_by(k))
+      return fail(failure_code::locked,
+                  fmt::format("key {} is locked by operation {}:{}", key_text(k), holder->source, holder->sequence));
+  if (rule && *rule)
+    if (auto why = (*rule)(m))
+      return fail(failure_code::refused, *why);
+  for (const auto& k : op.keys)
+    put(lock_key(k), id_bytes(m.id));
+  put(id_key('p', m.id), codec::encode(m));
+}
+
+void peg_ledger::commit(const peg_message& notice, const metadata_commit& c, peg_ack& ack) {
+  auto it = prepared_.find(c.op);
+  if (c.op.source != notice.id.source || it == prepared_.end()) {
+    // Unreachable between honest chains: a source commits only what this chain acknowledged
+    // as prepared. Refused (the receipt still makes a replay a duplicate).
+    ack.code = failure_code::refused;
+    ack.detail = fmt::format("no operation {}:{} is prepared here", c.op.source, c.op.sequence);
+    return;
+  }
+  const peg_message op_msg = it->second;
+  const auto& op = std::get<metadata_op>(op_msg.payload);
+  for (const auto& k : op.keys) {
+    put_object(self_, k, c.op, op.body);
+    if (locked_by(k) == c.op)
+      put(lock_key(k), std::nullopt);
+  }
+  put(id_key('p', c.op), std::nullopt);
+}
+
+void peg_ledger::put_object(chain_id chain, const bytes& key, const message_id& op, const bytes& body) {
+  bytes v = id_bytes(op);
+  v.insert(v.end(), body.begin(), body.end());
+  put(object_key(chain, key), std::move(v));
+}
+
+std::optional<message_id> peg_ledger::locked_by(byte_view key) const {
+  auto it = locks_.find(bytes(key.begin(), key.end()));
+  if (it == locks_.end())
+    return std::nullopt;
+  return it->second;
+}
+
+status peg_ledger::check_write(byte_view key) const {
+  if (auto holder = locked_by(key))
+    return make_error(errc::locked, fmt::format("object {} is locked by metadata operation {}:{} until it commits",
+                                                key_text(key), holder->source, holder->sequence));
+  return {};
+}
+
+std::optional<metadata_object> peg_ledger::object(chain_id chain, byte_view key) const {
+  auto it = objects_.find({chain, bytes(key.begin(), key.end())});
+  if (it == objects_.end())
+    return std::nullopt;
+  return it->second;
+}
+
+std::optional<op_phase> peg_ledger::phase_of(const message_id& id) const {
+  if (prepared_.count(id))
+    return op_phase::locked;
+  if (id.source != self_ || !ops_.count(id))
+    return std::nullopt;
+  switch (*state_of(id)) {
+    case message_state::in_flight: return op_phase::preparing;
+    case message_state::delivered: return op_phase::committed;
+    default: return op_phase::aborted;
+  }
+}
+
+result<receive_result> peg_ledger::receive(const peg_message& m, std::uint64_t height, const metadata_rule* rule) {
   if (m.destination != self_)
     return make_error(errc::wrong_chain, fmt::format("message for chain {} delivered to {}", m.destination, self_));
   if (m.id.source == self_)
@@ -142,15 +281,19 @@ result<receive_result> peg_ledger::receive(const peg_message& m, std::uint64_t h
     } else {
       fail(failure_code::bad_denom, "voucher trace too long");
     }
+  } else if (const auto* op = std::get_if<metadata_op>(&m.payload)) {
+    prepare(m, *op, out.ack, rule);
+  } else {
+    commit(m, std::get<metadata_commit>(m.payload), out.ack);
   }
-  // A metadata operation is accepted as is; the lock store will decide (not yet built).
   put(id_key('r', m.id), codec::encode(out.ack));
   return out;
 }
 
 void peg_ledger::settle(const peg_message& m, message_state state) {
   put(id_key('f', m.id), std::nullopt);
-  put(id_key('d', m.id), bytes{static_cast<byte>(state)});
+  const byte flag = std::holds_alternative<metadata_op>(m.payload) ? op_flag : 0;
+  put(id_key('d', m.id), bytes{static_cast<byte>(static_cast<byte>(state) | flag)});
 }
 
 std::optional<native_move> peg_ledger::refund(const peg_message& m) {
@@ -187,6 +330,21 @@ result<settle_result> peg_ledger::acknowledge(const peg_ack& a, chain_id from) {
   settle_result out;
   if (a.success()) {
     out.state = message_state::delivered;
+    if (const auto* op = std::get_if<metadata_op>(&m.payload)) {
+      // The decision: committed here, and the notice tells the destination to commit too.
+      for (const auto& k : op->keys)
+        put_object(m.destination, k, m.id, op->body);
+      peg_message notice;
+      notice.destination = m.destination;
+      notice.sender = m.sender;
+      notice.receiver = m.receiver;
+      notice.payload = metadata_commit{m.id};
+      notice.timeout_height = no_timeout;
+      settle(m, out.state);
+      emit(notice);
+      out.notice = std::move(notice);
+      return out;
+    }
   } else {
     out.state = message_state::failed;
     out.move = refund(m);
@@ -200,6 +358,9 @@ result<settle_result> peg_ledger::timeout(const message_id& id, std::uint64_t pr
   if (it == in_flight_.end())
     return not_in_flight(*this, id).error();
   const peg_message m = it->second;
+  if (std::holds_alternative<metadata_commit>(m.payload))
+    return make_error(errc::wrong_status, fmt::format("message {}/{} is a commit notice: it never times out",
+                                                      id.source, id.sequence));
   if (proven_height < m.timeout_height)
     return make_error(errc::bad_proof, fmt::format("non-receipt shown at height {}, below the timeout {}",
                                                    proven_height, m.timeout_height));
@@ -263,18 +424,34 @@ void peg_ledger::put(bytes key, std::optional<bytes> value) {
 std::optional<bytes> peg_ledger::current(const bytes& key) const {
   if (key == sequence_key)
     return be64(next_sequence_);
-  if (key.size() == 13 && (key[0] == 'f' || key[0] == 'd' || key[0] == 'r')) {
+  if (key.size() == 13 && (key[0] == 'f' || key[0] == 'd' || key[0] == 'r' || key[0] == 'p')) {
     const message_id id{static_cast<chain_id>(get_be(&key[1], 4)), get_be(&key[5], 8)};
     if (key[0] == 'f') {
       if (auto it = in_flight_.find(id); it != in_flight_.end())
         return codec::encode(it->second);
+    } else if (key[0] == 'p') {
+      if (auto it = prepared_.find(id); it != prepared_.end())
+        return codec::encode(it->second);
     } else if (key[0] == 'd') {
       if (auto it = settled_.find(id); it != settled_.end())
-        return bytes{static_cast<byte>(it->second)};
+        return bytes{static_cast<byte>(static_cast<byte>(it->second) | (ops_.count(id) ? op_flag : 0))};
     } else if (auto it = receipts_.find(id); it != receipts_.end()) {
       return codec::encode(it->second);
     }
     return std::nullopt;
+  }
+  if (key.size() >= 2 && key[0] == 'x') {
+    if (auto holder = locked_by(byte_view{key.data() + 1, key.size() - 1}))
+      return id_bytes(*holder);
+    return std::nullopt;
+  }
+  if (key.size() >= 6 && key[0] == 'o') {
+    auto o = object(static_cast<chain_id>(get_be(&key[1], 4)), byte_view{key.data() + 5, key.size() - 5});
+    if (!o)
+      return std::nullopt;
+    bytes v = id_bytes(o->op);
+    v.insert(v.end(), o->body.begin(), o->body.end());
+    return v;
   }
   if (key.size() >= 5 && key[0] == 'e') {
     const auto v = escrowed(std::string(key.begin() + 5, key.end()), static_cast<chain_id>(get_be(&key[1], 4)));
@@ -338,8 +515,31 @@ status peg_ledger::apply_record(const bytes& key, const std::optional<bytes>& va
         vouchers_.erase(k);
       return {};
     }
+    case 'x': {
+      if (key.size() < 2 || key.size() > 1 + bounds::max_key || (value && value->size() != 12))
+        return corrupt("lock");
+      bytes k(key.begin() + 1, key.end());
+      if (value)
+        locks_[std::move(k)] = message_id{static_cast<chain_id>(get_be(value->data(), 4)), get_be(value->data() + 4, 8)};
+      else
+        locks_.erase(k);
+      return {};
+    }
+    case 'o': {
+      if (key.size() < 6 || key.size() > 5 + bounds::max_key || (value && (value->size() < 12 || value->size() > 12 + bounds::max_body)))
+        return corrupt("metadata object");
+      std::pair k{static_cast<chain_id>(get_be(&key[1], 4)), bytes(key.begin() + 5, key.end())};
+      if (value)
+        objects_[std::move(k)] = metadata_object{
+          message_id{static_cast<chain_id>(get_be(value->data(), 4)), get_be(value->data() + 4, 8)},
+          bytes(value->begin() + 12, value->end())};
+      else
+        objects_.erase(k);
+      return {};
+    }
     case 'f':
     case 'd':
+    case 'p':
     case 'r': break;
     default: return corrupt("unknown table");
   }
@@ -358,11 +558,25 @@ status peg_ledger::apply_record(const bytes& key, const std::optional<bytes>& va
   } else if (key[0] == 'd') {
     if (!value) {
       settled_.erase(id);
+      ops_.erase(id);
       return {};
     }
-    if (value->size() != 1 || (*value)[0] > static_cast<byte>(message_state::timed_out))
+    if (value->size() != 1 || ((*value)[0] & ~op_flag) > static_cast<byte>(message_state::timed_out))
       return corrupt("message state");
-    settled_[id] = static_cast<message_state>((*value)[0]);
+    settled_[id] = static_cast<message_state>((*value)[0] & ~op_flag);
+    if ((*value)[0] & op_flag)
+      ops_.insert(id);
+    else
+      ops_.erase(id);
+  } else if (key[0] == 'p') {
+    if (!value) {
+      prepared_.erase(id);
+      return {};
+    }
+    auto m = codec::decode_peg_message(*value);
+    if (!m || m->id != id || m->destination != self_ || !std::holds_alternative<metadata_op>(m->payload))
+      return corrupt("prepared operation");
+    prepared_[id] = std::move(*m);
   } else {
     if (!value) {
       receipts_.erase(id);
@@ -413,6 +627,15 @@ std::vector<std::pair<bytes, bytes>> peg_ledger::all_records() const {
     out.emplace_back(id_key('d', id), bytes{static_cast<byte>(s)});
   for (const auto& [id, a] : receipts_)
     out.emplace_back(id_key('r', id), codec::encode(a));
+  for (const auto& [k, id] : locks_)
+    out.emplace_back(lock_key(k), id_bytes(id));
+  for (const auto& [id, m] : prepared_)
+    out.emplace_back(id_key('p', id), codec::encode(m));
+  for (const auto& [k, o] : objects_) {
+    bytes v = id_bytes(o.op);
+    v.insert(v.end(), o.body.begin(), o.body.end());
+    out.emplace_back(object_key(k.first, k.second), std::move(v));
+  }
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -427,8 +650,25 @@ result<peg_ledger> peg_ledger::restore(chain_id self, std::span<const std::pair<
   for (const auto& [k, v] : records)
     if (auto st = l.apply_record(k, v); !st)
       return st.error();
+  if (auto st = l.check_locks(); !st)
+    return st.error();
   l.dirty_.clear();
   return l;
+}
+
+status peg_ledger::check_locks() const {
+  // Every lock names a prepared operation that lists its key, and every prepared operation
+  // holds all its keys: a store missing either half is corrupt.
+  std::size_t held = 0;
+  for (const auto& [id, m] : prepared_)
+    for (const auto& k : std::get<metadata_op>(m.payload).keys) {
+      if (locked_by(k) != id)
+        return corrupt("a prepared operation does not hold its lock");
+      ++held;
+    }
+  if (held != locks_.size())
+    return corrupt("a lock without its prepared operation");
+  return {};
 }
 
 hash256 peg_ledger::ledger_root() const {

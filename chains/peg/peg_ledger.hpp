@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -24,6 +25,30 @@ enum class message_state : std::uint8_t {
   failed = 2,     ///< a failure acknowledgement came back; refunded
   timed_out = 3,  ///< not received by its timeout (proven); refunded
 };
+
+/// A destination's own rule for metadata operations (the service that owns the operation):
+/// a reason to refuse `m` (acknowledged as failure_code::refused), or nothing to accept it. Must
+/// be deterministic: every replica runs it.
+using metadata_rule = std::function<std::optional<std::string>(const peg_message& m)>;
+
+/// A committed metadata object as a chain knows it: the operation that last committed it and
+/// its body (the operation's whole body: the owning service interprets it).
+struct metadata_object {
+  message_id op;
+  bytes body;
+  friend bool operator==(const metadata_object&, const metadata_object&) = default;
+};
+
+/// Where a metadata operation is, as one chain knows it (docs/peg.md "Metadata operations").
+enum class op_phase : std::uint8_t {
+  preparing = 0,  ///< source: sent, no acknowledgement yet
+  locked = 1,     ///< destination: prepared, its keys locked until the commit notice
+  committed = 2,  ///< source: success acknowledged (the commit notice sent)
+  aborted = 3,    ///< source: failure acknowledged or timed out; nothing was locked
+};
+
+/// Checks an operation's own shape: at least one key, no key twice, within its bounds.
+status validate_op(const metadata_op& op);
 
 /// A movement of a native asset that the chain's own ledger performs for the peg.
 struct native_move {
@@ -56,10 +81,12 @@ struct receive_result {
   std::optional<native_move> move;
 };
 
-/// A sent message's terminal state, and the native credit (refund) if any.
+/// A sent message's terminal state, the native credit (refund) if any, and the commit notice
+/// to write into the outbox when a metadata operation was acknowledged with success.
 struct settle_result {
   message_state state = message_state::in_flight;
   std::optional<native_move> move;
+  std::optional<peg_message> notice;
 };
 
 class peg_ledger {
@@ -73,16 +100,33 @@ public:
   result<send_result> send(const send_request& r);
   /// Destination side, in a block at `height` (the proof checked by the caller): refuses a
   /// message for another chain, a replay (duplicate) and one at or past its timeout height
-  /// (expired); otherwise records the receipt and mints a voucher, unlocks an escrow or accepts
-  /// the operation, and returns the acknowledgement (a failure is an acknowledgement too).
-  result<receive_result> receive(const peg_message& m, std::uint64_t height);
+  /// (expired); otherwise records the receipt and mints a voucher or unlocks an escrow; prepares
+  /// a metadata operation (locks its keys, unless one is locked or `rule` or validate_op refuses
+  /// it); applies a commit notice (writes the objects, unlocks). Returns the acknowledgement (a
+  /// failure is an acknowledgement too, and changes nothing but the receipt).
+  result<receive_result> receive(const peg_message& m, std::uint64_t height, const metadata_rule* rule = nullptr);
   /// Source side: the acknowledgement of a message in flight, proven written by chain `from`.
-  /// Success settles it delivered; failure refunds it. A settled or unknown message is refused.
+  /// Success settles it delivered (a metadata operation: committed, its objects recorded here
+  /// and a commit notice returned); failure refunds it (an operation: aborted). A settled or
+  /// unknown message is refused.
   result<settle_result> acknowledge(const peg_ack& a, chain_id from);
   /// Source side: refunds a message in flight whose non-receipt the caller proved in the
   /// destination's final state at `proven_height`, which must be at least its timeout height.
+  /// A commit notice never times out (wrong_status).
   result<settle_result> timeout(const message_id& id, std::uint64_t proven_height);
 
+  /// The operation holding `key` locked on this chain, or nothing.
+  std::optional<message_id> locked_by(byte_view key) const;
+  /// What a local write of `key` must pass: errc::locked naming the key and the operation
+  /// while one holds it (other state modules call this before writing an object).
+  status check_write(byte_view key) const;
+  /// The object `key` of chain `chain` as committed here (chain == this chain: the object store;
+  /// another chain: what this chain, as an operation's source, committed there), or nothing.
+  std::optional<metadata_object> object(chain_id chain, byte_view key) const;
+  /// The operations prepared here (destination side), by id.
+  const std::map<message_id, peg_message>& prepared() const noexcept { return prepared_; }
+  /// The phase of metadata operation `id` here, or nothing when this chain knows it not as one.
+  std::optional<op_phase> phase_of(const message_id& id) const;
   amount escrowed(const std::string& denom, chain_id counterparty) const;
   amount voucher_balance(const std::string& denom, const address& owner) const;
   amount voucher_supply(const std::string& denom) const;
@@ -127,6 +171,11 @@ private:
   void set_voucher(const std::string& denom, const address& owner, amount value);
   void settle(const peg_message& m, message_state state);
   std::optional<native_move> refund(const peg_message& m);
+  void emit(peg_message& m);
+  void prepare(const peg_message& m, const metadata_op& op, peg_ack& ack, const metadata_rule* rule);
+  void commit(const peg_message& notice, const metadata_commit& c, peg_ack& ack);
+  void put_object(chain_id chain, const bytes& key, const message_id& op, const bytes& body);
+  status check_locks() const;
 
   chain_id self_;
   std::uint64_t next_sequence_ = 0;
@@ -136,6 +185,10 @@ private:
   std::map<message_id, peg_message> in_flight_;
   std::map<message_id, message_state> settled_;
   std::map<message_id, peg_ack> receipts_;
+  std::map<bytes, message_id> locks_;                  // destination: key -> preparing op
+  std::map<message_id, peg_message> prepared_;         // destination: ops holding locks
+  std::map<std::pair<chain_id, bytes>, metadata_object> objects_;
+  std::set<message_id> ops_;  // source: the messages sent that were metadata operations
   receipt_tree tree_;
   std::vector<record> journal_;  // key, old value
   std::set<bytes> dirty_;

@@ -125,7 +125,7 @@ status peg_module::send(const peg::send_request& r, amount spend, const block_co
       return {};
     }
   } else if (!l) {
-    return {};
+    return peg::validate_op(std::get<peg::metadata_op>(r.payload));
   }
   auto sent = ledger_.send(r);
   if (!sent)
@@ -197,7 +197,7 @@ status peg_module::run(const transaction& tx, const block_context& ctx, ledger* 
           return make_error(errc::expired, fmt::format("message timed out at height {}", m->timeout_height));
         if (!apply)
           return {};
-        auto got = ledger_.receive(*m, ctx.height);
+        auto got = ledger_.receive(*m, ctx.height, &genesis_->metadata_rule);
         if (!got)
           return got.error();
         if (auto st = move_native(got->move, l); !st)
@@ -223,6 +223,8 @@ status peg_module::run(const transaction& tx, const block_context& ctx, ledger* 
         auto settled = ledger_.acknowledge(*a, sent->destination);
         if (!settled)
           return settled.error();
+        if (settled->notice)
+          add_entry(*settled->notice);
         return move_native(settled->move, l);
       } else if constexpr (std::is_same_v<T, peg_timeout_tx>) {
         if (!p.body)
@@ -230,6 +232,8 @@ status peg_module::run(const transaction& tx, const block_context& ctx, ledger* 
         const auto* sent = ledger_.in_flight(p.body->id);
         if (!sent)
           return make_error(errc::wrong_status, "no such message in flight");
+        if (std::holds_alternative<peg::metadata_commit>(sent->payload))
+          return make_error(errc::wrong_status, "a commit notice never times out: its operation is committed here");
         const auto* client = client_for(sent->destination, state);
         if (!client)
           return make_error(errc::unknown_chain, fmt::format("no light client of chain {}", sent->destination));
@@ -436,6 +440,11 @@ result<std::unique_ptr<peg_module>> peg_module::from_records(chain_id self,
 const peg_module* find_peg(const chain_state& state) noexcept {
   const auto* m = state.module(module_id::peg);
   return m ? static_cast<const peg_module*>(m) : nullptr;
+}
+
+status check_metadata_write(const chain_state& state, byte_view key) {
+  const auto* m = find_peg(state);
+  return m ? m->peg_ledger().check_write(key) : status{};
 }
 
 result<std::vector<peg::outbox_entry>> block_outbox(const chain_state& parent, const block& b) {

@@ -36,6 +36,9 @@ struct peg_genesis {
   /// The counterparties this chain keeps a light client of (none on the mainchain: its light
   /// clients of sidechains are the registry's).
   std::vector<peg_trust_point> counterparties;
+  /// The chain's own rule for metadata operations it is the destination of (the services that
+  /// own them plug in here); none accepts every well-formed operation. Not hashed: it is code.
+  peg::metadata_rule metadata_rule;
 };
 
 class peg_module final : public state_module {
@@ -116,6 +119,11 @@ private:
 
 /// The peg module of a chain state, or nullptr when the chain has none.
 const peg_module* find_peg(const chain_state& state) noexcept;
+
+/// What a local write of metadata object `key` on chain state `state` must pass: errc::locked
+/// naming the key and the operation while a metadata operation in flight holds it; always ok on
+/// a chain without the peg. Other state modules call it before writing an object.
+status check_metadata_write(const chain_state& state, byte_view key);
 
 /// The outbox entries block `b` writes, by applying it to a copy of `parent` (the state at its
 /// parent): bridges rebuild the outbox of any block from its parent state this way.

@@ -92,7 +92,9 @@ struct peg_pair {
   std::map<std::uint64_t, chain_state> main_states;  // the mainchain's state at each height
   std::map<std::uint64_t, chain_state> side_states;
 
-  peg_pair() : entry(make_entry()), main(main_net(entry)), side(side_net(entry, main)) {
+  /// `rule`: the sidechain's metadata_rule (none accepts every well-formed operation).
+  explicit peg_pair(peg::metadata_rule rule = {})
+    : entry(make_entry()), main(main_net(entry)), side(side_net(entry, main, std::move(rule))) {
     main_states.emplace(0, main.builder);
     side_states.emplace(0, side.builder);
   }
@@ -130,10 +132,15 @@ struct peg_pair {
     return n;
   }
 
-  static network side_net(const sidechain_entry& e, const running_chain& m) {
+  static network side_net(const sidechain_entry& e, const running_chain& m, peg::metadata_rule rule = {}) {
     network n(1);
     const peg_trust_point trust{mainchain_id, m.blocks.at(0).header, make_state_proof(m.builder)};
     n.config = with_peg(sidechain_spec(e, m.net.config.params), trust).genesis;
+    if (rule) {
+      auto g = std::make_shared<peg_genesis>(*n.config.peg);
+      g->metadata_rule = std::move(rule);
+      n.config.peg = std::move(g);
+    }
     n.delegates.clear();
     for (const auto& v : e.validators)
       n.delegates[v.key] = {m.net.delegates.at(v.key).keys, side_hash_chain(m.net, v.key)};
