@@ -6,6 +6,7 @@
 
 #include "chains/access/access_module.hpp"
 #include "chains/codec/transaction_codec.hpp"
+#include "chains/merkle/merkle.hpp"
 #include "chains/sidechain/registry_module.hpp"
 #include "chains/sidechain/validator_choice.hpp"
 #include "tests/chains/network_fixture.hpp"
@@ -137,10 +138,16 @@ TEST_CASE("grant, check and revoke run through signed blocks; an unauthorized gr
   CHECK(replica.state_root() == st.state_root());
   CHECK(*find_access(replica) == *find_access(st));
 
-  // A block that carries the unauthorized grant anyway is refused whole.
+  // A block that carries the unauthorized grant anyway (correctly rooted and signed) is refused
+  // whole, for the grant's reason.
   auto forged = test::produce(net, replica, 3, 0, {});
   forged.txs.push_back(self_grant);
+  const hash256 entries[] = {entry_hash(self_grant)};
+  forged.header.tx_root = merkle_root(entries);
+  sign_header(forged.header, net.delegates.at(forged.header.producer).keys, hash256{});
+  const auto before = replica.state_root();
   CHECK(replica.apply_block(forged, signature_check::verify).error().code == errc::access_denied);
+  CHECK(replica.state_root() == before);
 
   // Undo across the blocks: the genesis root again.
   auto undone = start;
