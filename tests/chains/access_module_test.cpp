@@ -279,3 +279,31 @@ TEST_CASE("with the access module, sidechain_admin on global replaces the regist
   CHECK(st.check_transaction(signed_tx(operator_key, 2, sidechain_cease_tx{9}), signature_check::verify).error().code
         == errc::access_denied);
 }
+
+TEST_CASE("access state bounds: 64 roles per scope, 16 held per account and scope") {
+  const auto admin = address_of(root_admin().pub);
+  const auto acct = address_of(test::keys_of(0x31).pub);
+  auto st = *acl::access_state::genesis(std::vector<address>{admin});
+  for (int i = 0; i < 64; ++i)
+    REQUIRE(st.apply_role_define(admin, acl_role_define_tx{fund7, "r" + std::to_string(i), acl::bit(permission::read)}));
+  CHECK(st.check_role_define(admin, acl_role_define_tx{fund7, "r64", acl::bit(permission::read)}).error().code
+        == errc::acl_limit);
+  // Another scope has its own 64.
+  CHECK(st.check_role_define(admin, acl_role_define_tx{scope{scope_kind::fund_group, 8}, "r64", 1}));
+  for (int i = 0; i < 16; ++i)
+    REQUIRE(st.apply_grant(admin, acl_grant_tx{fund7, acct, 0, "r" + std::to_string(i)}));
+  CHECK(st.check_grant(admin, acl_grant_tx{fund7, acct, 0, "r16"}).error().code == errc::acl_limit);
+  // A direct permission still fits; the records restore with all 16 roles.
+  CHECK(st.apply_grant(admin, acl_grant_tx{fund7, acct, acl::bit(permission::write), ""}));
+  auto back = acl::access_state::restore(st.all_records());
+  REQUIRE(back);
+  CHECK(*back == st);
+  CHECK(back->root() == st.root());
+  CHECK(back->find_role(fund7, "r3")->holders == 1);
+  // Malformed shapes are refused before authority is looked at.
+  CHECK(st.check_grant(acct, acl_grant_tx{scope{scope_kind::global, 1}, acct, 1, ""}).error().code
+        == errc::invalid_argument);
+  CHECK(st.check_grant(acct, acl_grant_tx{fund7, acct, 0, ""}).error().code == errc::invalid_argument);
+  CHECK(st.check_role_define(admin, acl_role_define_tx{fund7, "Upper", 1}).error().code == errc::invalid_argument);
+  CHECK(st.check_set_level(admin, acl_set_level_tx{7, acct, 4}).error().code == errc::invalid_argument);
+}
