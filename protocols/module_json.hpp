@@ -5,3 +5,4 @@
 #include "protocols/token_json.hpp"
 #include "protocols/registry_json.hpp"
 #include "protocols/peg_json.hpp"
+#include "protocols/access_json.hpp"

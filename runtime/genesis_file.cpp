@@ -1,11 +1,13 @@
 #include "runtime/genesis_file.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "chains/access/access_module.hpp"
 #include "chains/core/hex.hpp"
 #include "chains/peg/peg_module.hpp"
 #include "chains/sidechain/registry_module.hpp"
@@ -57,6 +59,13 @@ std::string genesis_json(const genesis_config& c) {
   // mainchain's, and the mainchain's light clients of sidechains are its registry's.
   if (c.modules.has(module_id::peg))
     j["peg"] = {{"native_denom", c.peg ? c.peg->native_denom : std::string("BFDT")}};
+  // Likewise only with the access module: its first global admins.
+  if (c.modules.has(module_id::access) && c.access) {
+    json admins = json::array();
+    for (const auto& a : c.access->admins)
+      admins.push_back(format_address(a));
+    j["access"] = {{"admins", admins}};
+  }
   return j.dump(2) + "\n";
 }
 
@@ -162,6 +171,26 @@ result<genesis_config> parse_genesis_json(const std::string& text) {
       return make_error(errc::invalid_argument, "genesis.peg.native_denom: 1 to 16 characters");
     c.modules = c.modules.with(module_id::peg);
     c.peg = std::move(g);
+  }
+  if (auto acl = j.find("access"); acl != j.end()) {
+    // The access module: its first global admins (at least one, none twice).
+    auto g = std::make_shared<access_genesis>();
+    auto list = r.get<json>(*acl, "admins", "genesis.access");
+    if (r.error.empty() && (!list.is_array() || list.empty()))
+      r.error = "genesis.access.admins: a non-empty array of addresses";
+    if (!r.error.empty())
+      return make_error(errc::invalid_argument, r.error);
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const auto where = "genesis.access.admins[" + std::to_string(i) + "]";
+      auto a = list[i].is_string() ? parse_address(list[i].get<std::string>()) : result<address>(make_error(errc::bad_address, "not a string"));
+      if (!a)
+        return make_error(errc::invalid_argument, where + ": " + a.error().detail);
+      if (std::find(g->admins.begin(), g->admins.end(), *a) != g->admins.end())
+        return make_error(errc::invalid_argument, where + ": named twice");
+      g->admins.push_back(*a);
+    }
+    c.modules = c.modules.with(module_id::access);
+    c.access = std::move(g);
   }
   return c;
 }

@@ -18,6 +18,7 @@ namespace bfd {
 
 struct registry_genesis;  // chains/sidechain/registry_module.hpp
 struct peg_genesis;       // chains/peg/peg_module.hpp
+struct access_genesis;    // chains/access/access_module.hpp
 
 /// Everything that defines a chain's first block.
 struct genesis_config {
@@ -34,6 +35,8 @@ struct genesis_config {
   /// null, the peg module starts with "BFDT" and no trust points (the mainchain's case). Not
   /// part of the genesis state root (docs/peg.md).
   std::shared_ptr<const peg_genesis> peg;
+  /// The access module's genesis (the first global admins); required when `modules` has access.
+  std::shared_ptr<const access_genesis> access;
 };
 
 /// Owns a state module and copies it deeply, so chain states keep value semantics.

@@ -51,6 +51,13 @@ std::string_view to_string(errc code) noexcept {
     case errc::mempool_full: return "mempool_full";
     case errc::replacement_underpriced: return "replacement_underpriced";
     case errc::duplicate: return "duplicate";
+    case errc::access_denied: return "access_denied";
+    case errc::last_admin: return "last_admin";
+    case errc::unknown_role: return "unknown_role";
+    case errc::not_held: return "not_held";
+    case errc::already_held: return "already_held";
+    case errc::acl_limit: return "acl_limit";
+    case errc::role_in_use: return "role_in_use";
     case errc::storage_io: return "storage_io";
     case errc::storage_corrupt: return "storage_corrupt";
     case errc::not_found: return "not_found";

@@ -63,6 +63,14 @@ enum class errc : std::uint16_t {
   mempool_full = 700,           ///< the mempool is at its bound: retry later
   replacement_underpriced = 701,///< a same-nonce replacement must raise the fee by 10%
   duplicate = 702,              ///< already pending
+  // access control (9xx)
+  access_denied = 900,      ///< the sender lacks the permission (or service level) the action needs
+  last_admin = 901,         ///< the change would leave the global scope without an admin
+  unknown_role = 902,       ///< no role of this name is defined in the scope
+  not_held = 903,           ///< a revocation of nothing the account holds
+  already_held = 904,       ///< a grant, role definition or level that changes nothing
+  acl_limit = 905,          ///< too many roles in a scope, or held by one account in a scope
+  role_in_use = 906,        ///< a role still held cannot be deleted
   // storage (4xx)
   storage_io = 400,
   storage_corrupt = 401,

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
+#include "chains/access/access_module.hpp"
 #include "chains/crypto/hash.hpp"
+#include "chains/crypto/keys.hpp"
 
 namespace bfd {
 
@@ -25,8 +27,30 @@ status registry_module::genesis(const block_context& ctx, ledger& l) {
   return {};
 }
 
+// With the access module on the chain, sidechain_admin on global replaces the authority key:
+// the holder acts as the authority; without it, only the key itself may.
+result<public_key> registry_module::acting_sender(const transaction& tx, const block_context& ctx) const {
+  const auto* acl = ctx.state ? find_access(*ctx.state) : nullptr;
+  if (!acl)
+    return tx.sender;
+  if (auto st = acl->check(address_of(tx.sender), acl::scope::global(), acl::permission::sidechain_admin); !st)
+    return st.error();
+  return registry_.authority();
+}
+
 status registry_module::run(const transaction& tx, const block_context& ctx, bool apply) {
   const mainchain_position at{ctx.height, ctx.timestamp_ms};
+  if (!std::holds_alternative<sidechain_anchor_tx>(tx.payload)) {
+    auto sender = acting_sender(tx, ctx);
+    if (!sender)
+      return sender.error();
+    return run_as(*sender, tx, ctx, at, apply);
+  }
+  return run_as(tx.sender, tx, ctx, at, apply);
+}
+
+status registry_module::run_as(const public_key& sender, const transaction& tx, const block_context& ctx,
+                               const mainchain_position& at, bool apply) {
   auto& r = registry_;
   return std::visit(
     [&](const auto& p) -> status {
@@ -36,12 +60,12 @@ status registry_module::run(const transaction& tx, const block_context& ctx, boo
           return make_error(errc::malformed, "sidechain_register without a body");
         if (!ctx.active)
           return make_error(errc::invalid_argument, "no active cluster to check the validators against");
-        return apply ? r.apply_register(tx.sender, *p.body, at, *ctx.active)
-                     : r.check_register(tx.sender, *p.body, at, *ctx.active);
+        return apply ? r.apply_register(sender, *p.body, at, *ctx.active)
+                     : r.check_register(sender, *p.body, at, *ctx.active);
       } else if constexpr (std::is_same_v<T, sidechain_activate_tx>) {
-        return apply ? r.apply_activate(tx.sender, {p.id}, at) : r.check_activate(tx.sender, {p.id});
+        return apply ? r.apply_activate(sender, {p.id}, at) : r.check_activate(sender, {p.id});
       } else if constexpr (std::is_same_v<T, sidechain_cease_tx>) {
-        return apply ? r.apply_cease(tx.sender, {p.id}, at) : r.check_cease(tx.sender, {p.id});
+        return apply ? r.apply_cease(sender, {p.id}, at) : r.check_cease(sender, {p.id});
       } else if constexpr (std::is_same_v<T, sidechain_anchor_tx>) {
         if (!p.body)
           return make_error(errc::malformed, "sidechain_anchor without a body");

@@ -14,7 +14,8 @@ namespace bfd {
 
 /// What a chain's genesis says of its registry.
 struct registry_genesis {
-  /// The only key that may register, activate and cease sidechains (until access control).
+  /// The only key that may register, activate and cease sidechains, unless the chain has the
+  /// access module: then holders of sidechain_admin on global may, and this key only with it.
   public_key authority;
   /// Sidechains registered and active from the genesis (block 0), in this order.
   std::vector<sidechain_entry> sidechains;
@@ -58,6 +59,10 @@ public:
 
 private:
   status run(const transaction& tx, const block_context& ctx, bool apply);
+  status run_as(const public_key& sender, const transaction& tx, const block_context& ctx,
+                const mainchain_position& at, bool apply);
+  // Who register, activate and cease run as (access control or the authority key).
+  result<public_key> acting_sender(const transaction& tx, const block_context& ctx) const;
 
   std::shared_ptr<const registry_genesis> genesis_;
   sidechain_registry registry_;

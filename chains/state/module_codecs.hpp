@@ -5,3 +5,4 @@
 #include "chains/state/token_codec.hpp"
 #include "chains/state/registry_codec.hpp"
 #include "chains/state/peg_codec.hpp"
+#include "chains/state/access_codec.hpp"

@@ -21,15 +21,17 @@ enum class module_id : std::uint8_t {
   consensus = 1,  ///< VMs, votes, clusters, rounds (VM-DPoSW)
   registry = 2,   ///< the mainchain's sidechain registry and light clients (chains/sidechain)
   peg = 3,        ///< the two-way peg: escrows, vouchers, messages, receipts (chains/peg)
+  access = 4,     ///< access control: permissions, roles, service levels (chains/access)
 };
 
-/// "token", "consensus", "registry", "peg".
+/// "token", "consensus", "registry", "peg", "access".
 constexpr std::string_view to_string(module_id m) noexcept {
   switch (m) {
     case module_id::token: return "token";
     case module_id::consensus: return "consensus";
     case module_id::registry: return "registry";
     case module_id::peg: return "peg";
+    case module_id::access: return "access";
   }
   return "unknown";
 }

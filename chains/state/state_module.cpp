@@ -1,5 +1,6 @@
 #include "chains/state/state_module.hpp"
 
+#include "chains/access/access_module.hpp"
 #include "chains/peg/peg_module.hpp"
 #include "chains/sidechain/registry_module.hpp"
 
@@ -17,6 +18,14 @@ result<std::unique_ptr<state_module>> make_state_module(module_id id, const gene
                                                                                 genesis.modules.has(module_id::peg))};
     case module_id::peg:
       return std::unique_ptr<state_module>{std::make_unique<peg_module>(genesis.chain, genesis.peg)};
+    case module_id::access: {
+      if (!genesis.access)
+        return make_error(errc::invalid_argument, "the access module needs an access genesis (its first admins)");
+      auto m = access_module::make(*genesis.access);
+      if (!m)
+        return m.error();
+      return std::unique_ptr<state_module>{std::move(*m)};
+    }
   }
   return make_error(errc::invalid_argument, "no state module " + std::to_string(static_cast<int>(id)));
 }
