@@ -21,6 +21,8 @@ forbid() {
 
 forbid chains 'caf/' "CAF"
 forbid chains 'rocksdb/' "RocksDB outside chains/storage/rocksdb" '^chains/storage/rocksdb/'
+# wabt (the WebAssembly interpreter) is allowed in chains/contracts only.
+forbid chains 'wabt/' "wabt outside chains/contracts" '^chains/contracts/'
 forbid chains 'chrono|random|ctime|time\.h' "clocks or randomness (time and seeds are arguments)"
 forbid chains '(protocols|actors|runtime|config|tools)/' "higher layers"
 forbid protocols '(actors|runtime|config|tools)/' "actors, runtime, config or tools"

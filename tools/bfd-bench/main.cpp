@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "tools/bfd-bench/codec_bench.hpp"
+#include "tools/bfd-bench/contract_bench.hpp"
 #include "tools/bfd-bench/e2e_bench.hpp"
 #include "tools/bfd-bench/peg_bench.hpp"
 
@@ -224,6 +225,8 @@ int main(int argc, char** argv) {
   peg_cmd->footer("Exit code 2 when messages were still in flight after --timeout; 3 when a pair's conservation "
                   "check failed (escrow, vouchers and messages in flight do not add up).");
 
+  auto contract_cmd = bfd::bench::add_contract_command(app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -232,6 +235,8 @@ int main(int argc, char** argv) {
   try {
     if (*codec_cmd)
       return print_report(bfd::bench::run_codec_bench(codec), false);
+    if (*contract_cmd.cmd)
+      return contract_cmd.run();
     if (*peg_cmd) {
       peg.progress = !peg_quiet;
       auto report = bfd::bench::run_peg_bench(peg);
