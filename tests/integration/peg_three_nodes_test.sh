@@ -133,7 +133,7 @@ done
 [ $failures -eq $before ] && ok "back: $(sed -n 's/^message: //p' back1.out) and $(sed -n 's/^message: //p' back2.out) delivered"
 wait_for 20 bridge_runs b 2 || fail "node b's bridge did not start again after the restart"
 [ -f "$work/data/b/bridges/1-2.progress" ] && ok "node b's bridge keeps its progress in data/b/bridges/1-2.progress" ||
-  echo "note: no progress file in data/b/bridges (the peg bridge writes none yet)"
+  fail "no progress file data/b/bridges/1-2.progress after node b's bridge ran"
 
 # --- terminal states, balances, the invariant ----------------------------------------------------
 for s in out1 out2 back1 back2; do
