@@ -3,6 +3,7 @@
 // submission to their final acknowledgement, stage by stage, then the conservation check.
 #include "tools/bfd-bench/peg_bench.hpp"
 #include "tools/bfd-bench/e2e_internal.hpp"
+#include "tools/bfd-bench/peg_internal.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -38,30 +39,8 @@ namespace {
 
 using namespace detail;
 
-constexpr std::uint64_t peg_timeout_height = 1'000'000'000;  // a sidechain height never reached
 constexpr auto query_timeout = std::chrono::seconds(30);
-const std::string native_denom = "BFDT";
-const std::string voucher_denom = "peg/1/BFDT";
-constexpr chain_kind kinds[] = {chain_kind::system_service, chain_kind::daos, chain_kind::ecosystem,
-                                chain_kind::consortium};
 
-/// Message i carries a value of its own, so a message body found in a block names its index.
-amount value_of(std::size_t i) {
-  return units_per_bfdt + i;
-}
-
-/// Each account sends to one sidechain, so its returns are nonces 0, 1, ... there.
-chain_id sidechain_of(const peg_bench_options& o, std::size_t i) {
-  return static_cast<chain_id>(2 + (i % o.accounts) % o.sidechains);
-}
-
-/// The signed workload: out[i] from account i % accounts (nonce i / accounts) to its sidechain,
-/// and back[i], the same value of vouchers returned to the mainchain (used with --return).
-struct peg_workload {
-  std::vector<key_pair> keys;
-  workload out;
-  workload back;
-};
 
 result<key_pair> bridge_key(std::uint32_t pair) {
   byte seed[24] = {'b', 'f', 'd', '-', 'b', 'e', 'n', 'c', 'h', '-', 'p', 'e', 'g', '-', 'b', 'r'};
@@ -72,157 +51,6 @@ result<key_pair> bridge_key(std::uint32_t pair) {
   return key_pair_from_secret(secret);
 }
 
-status index_workload(workload& w, std::vector<transaction>& txs, std::size_t threads) {
-  w.ids.resize(txs.size());
-  parallel_for(txs.size(), threads, [&](std::size_t i) { w.ids[i] = signing_hash(txs[i]); });
-  w.index.reserve(txs.size());
-  for (std::size_t i = 0; i < txs.size(); ++i)
-    if (!w.index.emplace(w.ids[i], static_cast<std::uint32_t>(i)).second)
-      return make_error(errc::invalid_argument, fmt::format("transaction {} repeats an id", i));
-  w.txs.reserve(txs.size());
-  for (auto& tx : txs)
-    w.txs.emplace_back(std::move(tx));
-  return {};
-}
-
-result<peg_workload> build_peg_workload(const peg_bench_options& o) {
-  peg_workload p;
-  std::vector<std::optional<key_pair>> keys(o.accounts);
-  parallel_for(o.accounts, o.threads, [&](std::size_t i) {
-    if (auto k = account_key(i))
-      keys[i] = *k;
-  });
-  for (const auto& k : keys) {
-    if (!k)
-      return make_error(errc::bad_secret_key, "a derived account key is invalid");
-    p.keys.push_back(*k);
-    p.out.allocations.push_back({address_of(k->pub), account_balance});
-  }
-  p.out.accounts = p.back.accounts = o.accounts;
-  const std::size_t n = o.messages;
-  std::vector<transaction> out(n);
-  std::vector<transaction> back(o.return_trip ? n : 0);
-  parallel_for(n, o.threads, [&](std::size_t i) {
-    const auto& k = p.keys[i % o.accounts];
-    const auto self = address_of(k.pub);
-    hash256 aux;
-    for (int b = 0; b < 8; ++b)
-      aux.data[b] = static_cast<byte>(static_cast<std::uint64_t>(i) >> (56 - 8 * b));
-    transaction& tx = out[i];
-    tx.chain = mainchain_id;
-    tx.nonce = i / o.accounts;
-    tx.fee = transfer_fee;
-    tx.expiry = transfer_expiry;
-    tx.payload = peg_send_tx{sidechain_of(o, i), self, native_denom, value_of(i), peg_timeout_height};
-    sign_transaction(tx, k, aux);
-    if (!o.return_trip)
-      return;
-    aux.data[31] = 1;
-    transaction& r = back[i];
-    r.chain = sidechain_of(o, i);
-    r.nonce = i / o.accounts;
-    r.fee = transfer_fee;
-    r.expiry = transfer_expiry;
-    r.payload = peg_send_tx{mainchain_id, self, voucher_denom, value_of(i), peg_timeout_height};
-    sign_transaction(r, k, aux);
-  });
-  if (auto st = index_workload(p.out, out, o.threads); !st)
-    return st.error();
-  if (auto st = index_workload(p.back, back, o.threads); !st)
-    return st.error();
-  return p;
-}
-
-/// What the tracker stamps per message index (0: not yet).
-struct peg_stamps {
-  explicit peg_stamps(std::size_t n)
-    : send_final(n, 0), recv_final(n, 0), ack_final(n, 0), out_seq(n, none), ack_ok(n, 0), ret_submit(n, 0),
-      ret_ack_final(n, 0), ret_seq(n, none), ret_ack_ok(n, 0) {}
-  static constexpr std::uint64_t none = ~std::uint64_t{0};
-  std::vector<std::int64_t> send_final, recv_final, ack_final;
-  std::vector<std::uint64_t> out_seq;
-  std::vector<std::uint8_t> ack_ok;
-  std::vector<std::int64_t> ret_submit, ret_ack_final;
-  std::vector<std::uint64_t> ret_seq;
-  std::vector<std::uint8_t> ret_ack_ok;
-  std::map<std::uint64_t, std::uint32_t> out_by_seq;                          // mainchain sequence -> i
-  std::map<std::pair<chain_id, std::uint64_t>, std::uint32_t> ret_by_seq;     // (sidechain, sequence) -> i
-  std::size_t acked = 0;
-  std::size_t ret_acked = 0;
-  std::int64_t last_ack_ns = 0;
-  std::int64_t last_ret_ack_ns = 0;
-  std::uint64_t main_blocks = 0;
-  std::uint64_t side_blocks = 0;
-  std::uint64_t max_block_peg_txs = 0;
-  // Returns: submitted in nonce order per account once the voucher is final on the sidechain.
-  std::vector<std::size_t> next_return;  // per account: the next k (message a + k * accounts)
-  std::vector<std::uint8_t> stranded;    // per account: a return was refused
-  std::size_t ret_submitted = 0;
-  std::size_t ret_accepted = 0;
-  std::map<std::string, std::size_t> ret_refused;
-  std::string failure;
-};
-
-std::optional<std::size_t> index_of(const peg::peg_message& m, std::size_t n) {
-  const auto* t = std::get_if<peg::asset_transfer>(&m.payload);
-  if (!t || t->value < units_per_bfdt || t->value - units_per_bfdt >= n)
-    return std::nullopt;
-  return static_cast<std::size_t>(t->value - units_per_bfdt);
-}
-
-/// Stamps the workload's peg transactions in one final block of chain `chain`.
-void stamp_block(chain_id chain, const block& b, std::int64_t now, const peg_workload& w, peg_stamps& s) {
-  const std::size_t n = w.out.txs.size();
-  std::uint64_t peg_txs = 0;
-  for (const auto& tx : b.txs) {
-    if (const auto* rcv = std::get_if<peg_receive_tx>(&tx.payload)) {
-      const auto* m = rcv->body ? std::get_if<peg::peg_message>(&rcv->body->entry) : nullptr;
-      auto i = m ? index_of(*m, n) : std::nullopt;
-      if (!i)
-        continue;
-      ++peg_txs;
-      if (chain != mainchain_id && m->id.source == mainchain_id && s.recv_final[*i] == 0) {
-        s.recv_final[*i] = now;
-        s.out_seq[*i] = m->id.sequence;
-        s.out_by_seq[m->id.sequence] = static_cast<std::uint32_t>(*i);
-      } else if (chain == mainchain_id && m->id.source != mainchain_id && s.ret_seq[*i] == peg_stamps::none) {
-        s.ret_seq[*i] = m->id.sequence;
-        s.ret_by_seq[{m->id.source, m->id.sequence}] = static_cast<std::uint32_t>(*i);
-      }
-    } else if (const auto* ack_tx = std::get_if<peg_acknowledge_tx>(&tx.payload)) {
-      const auto* a = ack_tx->body ? std::get_if<peg::peg_ack>(&ack_tx->body->entry) : nullptr;
-      if (!a)
-        continue;
-      ++peg_txs;
-      if (chain == mainchain_id && a->id.source == mainchain_id) {
-        auto i = s.out_by_seq.find(a->id.sequence);
-        if (i != s.out_by_seq.end() && s.ack_final[i->second] == 0) {
-          s.ack_final[i->second] = now;
-          s.ack_ok[i->second] = a->success();
-          ++s.acked;
-          s.last_ack_ns = now;
-        }
-      } else if (chain != mainchain_id && a->id.source == chain) {
-        auto i = s.ret_by_seq.find({a->id.source, a->id.sequence});
-        if (i != s.ret_by_seq.end() && s.ret_ack_final[i->second] == 0) {
-          s.ret_ack_final[i->second] = now;
-          s.ret_ack_ok[i->second] = a->success();
-          ++s.ret_acked;
-          s.last_ret_ack_ns = now;
-        }
-      }
-    } else if (chain == mainchain_id) {
-      if (auto i = w.out.index.find(signing_hash(tx)); i != w.out.index.end()) {
-        ++peg_txs;
-        if (s.send_final[i->second] == 0)
-          s.send_final[i->second] = now;
-      }
-    } else if (w.back.index.count(signing_hash(tx))) {
-      ++peg_txs;
-    }
-  }
-  s.max_block_peg_txs = std::max(s.max_block_peg_txs, peg_txs);
-}
 
 /// Submits the returns whose vouchers are final on their sidechain, in nonce order per account.
 void submit_returns(caf::scoped_actor& self, runtime::node& node, const peg_bench_options& o, const peg_workload& w,
@@ -278,19 +106,6 @@ struct bridge_stats {
   std::map<std::string, std::size_t> distinct;  // the first 64 distinct problem lines, counted
 };
 
-stage_figures stage(const std::vector<std::int64_t>& from, const std::vector<std::int64_t>& to, std::uint64_t slot_ms) {
-  std::vector<double> ms;
-  for (std::size_t i = 0; i < from.size() && i < to.size(); ++i)
-    if (from[i] != 0 && to[i] != 0)
-      ms.push_back(static_cast<double>(to[i] - from[i]) / 1e6);
-  std::sort(ms.begin(), ms.end());
-  stage_figures f;
-  f.count = ms.size();
-  f.ms = {percentile(ms, 0.50), percentile(ms, 0.90), percentile(ms, 0.99), ms.empty() ? 0 : ms.back()};
-  f.p50_slots = f.ms.p50_ms / static_cast<double>(slot_ms);
-  f.p99_slots = f.ms.p99_ms / static_cast<double>(slot_ms);
-  return f;
-}
 
 std::unique_ptr<peg_module> rebuild_peg(chain_id chain, const peg_records_reply& r) {
   std::vector<std::pair<bytes, bytes>> records;
