@@ -456,6 +456,51 @@ double percentile(const std::vector<double>& sorted, double q) {
   return sorted[std::min(sorted.size() - 1, rank == 0 ? 0 : rank - 1)];
 }
 
+latency_summary summarize(std::vector<double> ms) {
+  std::sort(ms.begin(), ms.end());
+  return {percentile(ms, 0.50), percentile(ms, 0.90), percentile(ms, 0.99), ms.empty() ? 0 : ms.back()};
+}
+
+double ratio(double a, double b) {
+  return b > 0 ? a / b : 0;
+}
+
+double round_to(double v, int digits) {
+  const double scale = std::pow(10.0, digits);
+  return std::round(v * scale) / scale;
+}
+
+std::string refused_text(const std::map<std::string, std::size_t>& refused) {
+  if (refused.empty())
+    return "none";
+  std::string out;
+  for (const auto& [reason, count] : refused)
+    out += fmt::format("{}{} {}", out.empty() ? "" : ", ", reason, count);
+  return out;
+}
+
+runtime::dev_options bench_dev_options(const std::string& data_dir, std::uint32_t delegates, std::uint64_t slot_ms,
+                                       std::uint32_t work_bits, std::uint32_t block_txs) {
+  runtime::dev_options dev;
+  dev.data_dir = data_dir;
+  dev.delegates = delegates;
+  dev.accounts = 0;
+  dev.sidechains = 0;
+  dev.slot_ms = slot_ms;
+  dev.work_bits = work_bits;
+  dev.base_block_txs = block_txs;
+  return dev;
+}
+
+result<std::shared_ptr<kv_store>> open_bench_store(const std::string& store, const std::string& durability,
+                                                   const std::string& dir) {
+  if (store != "rocksdb")
+    return std::shared_ptr<kv_store>{};
+  rocksdb_options ro;
+  ro.mode = durability == "flush" ? durability::flush : durability::sync;
+  return open_node_store(dir, ro);
+}
+
 } // namespace detail
 
 namespace {
@@ -520,14 +565,7 @@ result<e2e_run_report> run_once(const e2e_bench_options& o, const workload& w, s
   temp_dir dir;
   if (dir.path.empty())
     return make_error(errc::io, "cannot create a temporary directory");
-  runtime::dev_options dev;
-  dev.data_dir = dir.path.string();
-  dev.delegates = o.delegates;
-  dev.accounts = 0;  // the bench's own accounts are added below
-  dev.sidechains = 0;
-  dev.slot_ms = o.slot_ms;
-  dev.work_bits = o.work_bits;
-  dev.base_block_txs = o.block_txs;
+  const auto dev = bench_dev_options(dir.path.string(), o.delegates, o.slot_ms, o.work_bits, o.block_txs);
   wall_clock wall;
   auto net = runtime::prepare_dev_network(dev, wall.now_ms());
   if (!net)
@@ -543,14 +581,10 @@ result<e2e_run_report> run_once(const e2e_bench_options& o, const workload& w, s
   opts.reporter = net->reporter;
   opts.time = std::make_shared<wall_clock>();
   opts.self_ticking = true;
-  if (o.store == "rocksdb") {
-    rocksdb_options ro;
-    ro.mode = o.durability == "flush" ? durability::flush : durability::sync;
-    auto db = open_node_store(dir.path.string(), ro);  // as bfd-node opens it: with the commit marker
-    if (!db)
-      return db.error();
-    opts.store = std::move(*db);
-  }
+  auto db = open_bench_store(o.store, o.durability, dir.path.string());
+  if (!db)
+    return db.error();
+  opts.store = std::move(*db);
   if (path == submit_path::http) {
     http_options h;
     h.address = "127.0.0.1";
@@ -620,9 +654,7 @@ result<e2e_run_report> run_once(const e2e_bench_options& o, const workload& w, s
   for (std::size_t i = 0; i < n; ++i)
     if (fin.final_ns[i] != 0 && subs.submit_ns[i] != 0)
       latencies.push_back(static_cast<double>(fin.final_ns[i] - subs.submit_ns[i]) / 1e6);
-  std::sort(latencies.begin(), latencies.end());
-  r.latency = {percentile(latencies, 0.50), percentile(latencies, 0.90), percentile(latencies, 0.99),
-               latencies.empty() ? 0 : latencies.back()};
+  r.latency = summarize(std::move(latencies));
   r.p99_slots = r.latency.p99_ms / static_cast<double>(o.slot_ms);
   block_figures(fin, genesis, r);
   return r;
@@ -690,18 +722,6 @@ std::string run_label(const e2e_run_report& r) {
   return path_name(r.path);
 }
 
-std::string refused_text(const e2e_run_report& r) {
-  if (r.refused.empty())
-    return "none";
-  std::string out;
-  for (const auto& [reason, count] : r.refused)
-    out += fmt::format("{}{} {}", out.empty() ? "" : ", ", reason, count);
-  return out;
-}
-
-double ratio(double a, double b) {
-  return b > 0 ? a / b : 0;
-}
 
 } // namespace
 
@@ -764,7 +784,7 @@ std::string format_table(const e2e_bench_report& rep) {
   row("CPU cores busy (process)", [](const e2e_run_report& r) { return fmt::format("{:.2f}", r.cpu_cores); });
   row("setup s (not timed)", [](const e2e_run_report& r) { return fmt::format("{:.1f}", r.setup_seconds); });
   for (const auto& r : rep.runs)
-    out += fmt::format("refused ({}): {}{}\n", run_label(r), refused_text(r),
+    out += fmt::format("refused ({}): {}{}\n", run_label(r), refused_text(r.refused),
                        r.retries ? fmt::format("; {} HTTP requests resent after a transport error", r.retries) : "");
   return out;
 }
@@ -787,8 +807,8 @@ std::string format_json_line(const e2e_bench_report& rep) {
   j["concurrency"] = o.concurrency;
   j["http_threads"] = o.http_threads;
   j["raw_verify_per_s"] = std::llround(rep.raw_verify_per_second);
-  auto round3 = [](double v) { return std::round(v * 1000) / 1000; };
-  auto round1 = [](double v) { return std::round(v * 10) / 10; };
+  auto round3 = [](double v) { return round_to(v, 3); };
+  auto round1 = [](double v) { return round_to(v, 1); };
   j["runs"] = nlohmann::ordered_json::array();
   for (const auto& r : rep.runs) {
     nlohmann::ordered_json x;

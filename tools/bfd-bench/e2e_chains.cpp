@@ -37,11 +37,6 @@ using namespace detail;
 constexpr chain_kind kinds[] = {chain_kind::system_service, chain_kind::daos, chain_kind::ecosystem,
                                 chain_kind::consortium};
 
-latency_summary summarize(std::vector<double> ms) {
-  std::sort(ms.begin(), ms.end());
-  return {percentile(ms, 0.50), percentile(ms, 0.90), percentile(ms, 0.99), ms.empty() ? 0 : ms.back()};
-}
-
 /// One sidechain during a row: its workload, what was submitted and what became final.
 struct chain_run {
   chain_id id = 0;
@@ -156,14 +151,7 @@ result<chains_row> run_row(const e2e_bench_options& o, std::uint32_t n, const st
   temp_dir dir;
   if (dir.path.empty())
     return make_error(errc::io, "cannot create a temporary directory");
-  runtime::dev_options dev;
-  dev.data_dir = dir.path.string();
-  dev.delegates = o.delegates;
-  dev.accounts = 0;
-  dev.sidechains = 0;  // the bench makes its own
-  dev.slot_ms = o.slot_ms;
-  dev.work_bits = o.work_bits;
-  dev.base_block_txs = o.block_txs;
+  const auto dev = bench_dev_options(dir.path.string(), o.delegates, o.slot_ms, o.work_bits, o.block_txs);
   wall_clock wall;
   auto net = runtime::prepare_dev_network(dev, wall.now_ms());
   if (!net)
@@ -184,14 +172,10 @@ result<chains_row> run_row(const e2e_bench_options& o, std::uint32_t n, const st
   opts.reporter = net->reporter;
   opts.time = std::make_shared<wall_clock>();
   opts.self_ticking = true;
-  if (o.store == "rocksdb") {
-    rocksdb_options ro;
-    ro.mode = o.durability == "flush" ? durability::flush : durability::sync;
-    auto db = open_node_store(dir.path.string(), ro);
-    if (!db)
-      return db.error();
-    opts.store = std::move(*db);
-  }
+  auto db = open_bench_store(o.store, o.durability, dir.path.string());
+  if (!db)
+    return db.error();
+  opts.store = std::move(*db);
 
   bench_config cfg{o.threads};
   caf::actor_system system{cfg};
@@ -305,10 +289,6 @@ result<chains_row> run_row(const e2e_bench_options& o, std::uint32_t n, const st
   return row;
 }
 
-double ratio(double a, double b) {
-  return b > 0 ? a / b : 0;
-}
-
 } // namespace
 
 result<chains_bench_report> run_chains_bench(const e2e_bench_options& options, const std::vector<std::uint32_t>& counts) {
@@ -395,8 +375,8 @@ std::string format_table(const chains_bench_report& rep) {
 
 std::string format_json_line(const chains_bench_report& rep) {
   const auto& o = rep.options;
-  auto round1 = [](double v) { return std::round(v * 10) / 10; };
-  auto round3 = [](double v) { return std::round(v * 1000) / 1000; };
+  auto round1 = [](double v) { return round_to(v, 1); };
+  auto round3 = [](double v) { return round_to(v, 3); };
   auto lat = [&](const latency_summary& l) {
     return nlohmann::ordered_json{{"p50", round1(l.p50_ms)}, {"p90", round1(l.p90_ms)}, {"p99", round1(l.p99_ms)},
                                   {"max", round1(l.max_ms)}};

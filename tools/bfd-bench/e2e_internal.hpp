@@ -18,6 +18,7 @@
 
 #include "chains/core/error.hpp"
 #include "protocols/interfaces.hpp"
+#include "runtime/dev_network.hpp"
 #include "runtime/node.hpp"
 #include "tools/bfd-bench/e2e_bench.hpp"
 
@@ -166,5 +167,27 @@ void track_finality(caf::actor_system& system, const chain_actor& chain, const m
 
 /// The q-quantile of sorted values (nearest rank), 0 if there are none.
 double percentile(const std::vector<double>& sorted, double q);
+
+/// p50/p90/p99/max of latencies in milliseconds (any order).
+latency_summary summarize(std::vector<double> ms);
+
+/// a / b, or 0 when b is not positive (a report's "/ raw verify" columns).
+double ratio(double a, double b);
+
+/// v rounded to `digits` decimals, for JSON lines.
+double round_to(double v, int digits);
+
+/// "reason count, reason count", or "none".
+std::string refused_text(const std::map<std::string, std::size_t>& refused);
+
+/// The dev network of one bench run in `data_dir`: `delegates` VMs and the given slot, work and
+/// block size; no dev accounts and no dev sidechains (every bench funds and builds its own).
+runtime::dev_options bench_dev_options(const std::string& data_dir, std::uint32_t delegates, std::uint64_t slot_ms,
+                                       std::uint32_t work_bits, std::uint32_t block_txs);
+
+/// The node's store for `--store` and `--durability`: RocksDB in `dir` opened as bfd-node opens it
+/// (with the commit marker), or nullptr for "memory" (the node keeps its chains in memory).
+result<std::shared_ptr<kv_store>> open_bench_store(const std::string& store, const std::string& durability,
+                                                   const std::string& dir);
 
 } // namespace bfd::bench::detail

@@ -206,14 +206,7 @@ result<peg_bench_report> run_peg_bench(const peg_bench_options& options) {
   temp_dir dir;
   if (dir.path.empty())
     return make_error(errc::io, "cannot create a temporary directory");
-  runtime::dev_options dev;
-  dev.data_dir = dir.path.string();
-  dev.delegates = o.delegates;
-  dev.accounts = 0;
-  dev.sidechains = 0;
-  dev.slot_ms = o.slot_ms;
-  dev.work_bits = o.work_bits;
-  dev.base_block_txs = o.block_txs;
+  const auto dev = bench_dev_options(dir.path.string(), o.delegates, o.slot_ms, o.work_bits, o.block_txs);
   wall_clock wall;
   auto net = runtime::prepare_dev_network(dev, wall.now_ms());
   if (!net)
@@ -249,14 +242,10 @@ result<peg_bench_report> run_peg_bench(const peg_bench_options& options) {
   opts.reporter = net->reporter;
   opts.time = std::make_shared<wall_clock>();
   opts.self_ticking = true;
-  if (o.store == "rocksdb") {
-    rocksdb_options ro;
-    ro.mode = o.durability == "flush" ? durability::flush : durability::sync;
-    auto db = open_node_store(dir.path.string(), ro);
-    if (!db)
-      return db.error();
-    opts.store = std::move(*db);
-  }
+  auto db = open_bench_store(o.store, o.durability, dir.path.string());
+  if (!db)
+    return db.error();
+  opts.store = std::move(*db);
   std::vector<key_pair> bridge_keys;  // derived before the node starts: no early return after it
   for (std::uint32_t k = 0; k < o.sidechains; ++k) {
     auto key = bridge_key(k);

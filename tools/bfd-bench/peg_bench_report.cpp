@@ -1,5 +1,6 @@
 // The report of `bfd-bench peg`: an aligned table and one JSON line.
 #include "tools/bfd-bench/peg_bench.hpp"
+#include "tools/bfd-bench/e2e_internal.hpp"
 
 #include <cmath>
 
@@ -8,22 +9,9 @@
 
 namespace bfd::bench {
 
-namespace {
-
-double ratio(double a, double b) {
-  return b > 0 ? a / b : 0;
-}
-
-std::string refused_text(const std::map<std::string, std::size_t>& refused) {
-  if (refused.empty())
-    return "none";
-  std::string out;
-  for (const auto& [reason, count] : refused)
-    out += fmt::format("{}{} {}", out.empty() ? "" : ", ", reason, count);
-  return out;
-}
-
-} // namespace
+using detail::ratio;
+using detail::refused_text;
+using detail::round_to;
 
 std::string format_table(const peg_bench_report& rep) {
   const auto& o = rep.options;
@@ -78,8 +66,8 @@ std::string format_table(const peg_bench_report& rep) {
 
 std::string format_json_line(const peg_bench_report& rep) {
   const auto& o = rep.options;
-  auto round1 = [](double v) { return std::round(v * 10) / 10; };
-  auto round3 = [](double v) { return std::round(v * 1000) / 1000; };
+  auto round1 = [](double v) { return round_to(v, 1); };
+  auto round3 = [](double v) { return round_to(v, 3); };
   auto stage_json = [&](const stage_figures& f) {
     return nlohmann::ordered_json{{"n", f.count},
                                   {"p50_slots", round3(f.p50_slots)},

@@ -155,10 +155,9 @@ stage_figures stage(const std::vector<std::int64_t>& from, const std::vector<std
   for (std::size_t i = 0; i < from.size() && i < to.size(); ++i)
     if (from[i] != 0 && to[i] != 0)
       ms.push_back(static_cast<double>(to[i] - from[i]) / 1e6);
-  std::sort(ms.begin(), ms.end());
   stage_figures f;
   f.count = ms.size();
-  f.ms = {percentile(ms, 0.50), percentile(ms, 0.90), percentile(ms, 0.99), ms.empty() ? 0 : ms.back()};
+  f.ms = summarize(std::move(ms));
   f.p50_slots = f.ms.p50_ms / static_cast<double>(slot_ms);
   f.p99_slots = f.ms.p99_ms / static_cast<double>(slot_ms);
   return f;
