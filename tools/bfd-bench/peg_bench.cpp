@@ -381,28 +381,10 @@ result<peg_bench_report> run_peg_bench(const peg_bench_options& options) {
       const auto now = now_ns();
       if (o.progress && now >= next_progress) {
         next_progress = now + 2'000'000'000;
-        std::size_t sent_final = 0, received = 0;
-        for (std::size_t i = 0; i < n; ++i) {
-          sent_final += st.send_final[i] != 0;
-          received += st.recv_final[i] != 0;
-        }
-        fmt::print(stderr, "peg: {:5.1f} s  submitted {}/{}  send final {}  received {}  acknowledged {}{}\n",
-                   seconds_between(wall_start, now), subs.sent.load(), n, sent_final, received, st.acked,
-                   o.return_trip ? fmt::format("  returns {}/{} acknowledged", st.ret_acked, st.ret_submitted) : "");
+        print_progress(o, seconds_between(wall_start, now), subs, st);
       }
       if (submitted.load()) {
-        const bool out_done = st.acked >= expected.load();
-        // Every account's returns are in (or can never be: refused, or its next send never went).
-        auto returns_done = [&] {
-          for (std::size_t a = 0; a < o.accounts; ++a) {
-            const auto i = a + st.next_return[a] * o.accounts;
-            if (!st.stranded[a] && i < n && subs.accepted[i])
-              return false;
-          }
-          return st.ret_acked >= st.ret_accepted;
-        };
-        const bool back_done = !o.return_trip || (out_done && returns_done());
-        if ((out_done && back_done) || now >= deadline.load())
+        if (all_acknowledged(o, subs, st, expected.load()) || now >= deadline.load())
           return;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(o.poll_ms));
@@ -413,10 +395,7 @@ result<peg_bench_report> run_peg_bench(const peg_bench_options& options) {
   so.window = o.window;
   so.batch = o.batch;
   submit_to_mempool(system, node->mempool(), w->out, so, o.rate, subs);
-  std::size_t exp = 0;
-  for (std::size_t a = 0; a < o.accounts; ++a)
-    for (std::size_t i = a; i < n && subs.accepted[i]; i += o.accounts)
-      ++exp;
+  const std::size_t exp = expected_sends(subs, o.accounts);
   expected = exp;
   deadline = now_ns() + static_cast<std::int64_t>(o.timeout_s * 1e9);
   submitted = true;
@@ -431,27 +410,7 @@ result<peg_bench_report> run_peg_bench(const peg_bench_options& options) {
   }
 
   // The figures.
-  rep.submitted = subs.sent.load();
-  rep.accepted = subs.admitted.load();
-  rep.refused = subs.refused;
-  rep.expected = exp;
-  rep.send_final = stage(subs.submit_ns, st.send_final, o.slot_ms);
-  rep.receive_final = stage(subs.submit_ns, st.recv_final, o.slot_ms);
-  rep.ack_final = stage(subs.submit_ns, st.ack_final, o.slot_ms);
-  rep.complete = st.acked >= exp;
-  if (st.acked > 0 && st.last_ack_ns > subs.first_ns) {
-    rep.seconds = seconds_between(subs.first_ns, st.last_ack_ns);
-    rep.messages_per_second = static_cast<double>(st.acked) / rep.seconds;
-  }
-  rep.return_submitted = st.ret_submitted;
-  rep.return_accepted = st.ret_accepted;
-  rep.return_refused = st.ret_refused;
-  rep.return_ack_final = stage(subs.submit_ns, st.ret_ack_final, o.slot_ms);
-  if (o.return_trip) {
-    rep.complete = rep.complete && st.ret_acked >= st.ret_accepted;
-    if (st.ret_acked > 0 && st.last_ret_ack_ns > subs.first_ns)
-      rep.round_trips_per_second = static_cast<double>(st.ret_acked) / seconds_between(subs.first_ns, st.last_ret_ack_ns);
-  }
+  fill_figures(rep, subs, st, exp);
   {
     std::lock_guard lock(bstats.mutex);
     rep.bridge_passes = bstats.passes;
@@ -466,9 +425,6 @@ result<peg_bench_report> run_peg_bench(const peg_bench_options& options) {
     if (rep.bridge_problem_lines.size() > 5)
       rep.bridge_problem_lines.resize(5);
   }
-  rep.mainchain_blocks = st.main_blocks;
-  rep.sidechain_blocks = st.side_blocks;
-  rep.max_block_peg_txs = st.max_block_peg_txs;
 
   // The states, asked of the chains: each message delivered in its source's final state, and the
   // conservation of every pair with the exact amounts the delivered messages imply.

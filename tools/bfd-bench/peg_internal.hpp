@@ -76,4 +76,16 @@ void stamp_block(chain_id chain, const block& b, std::int64_t now, const peg_wor
 /// The latency figures of one stage: to[i] - from[i] over the messages that have both.
 stage_figures stage(const std::vector<std::int64_t>& from, const std::vector<std::int64_t>& to, std::uint64_t slot_ms);
 
+/// The sends that can be acknowledged: per account, the accepted ones before its first refusal.
+std::size_t expected_sends(const submissions& subs, std::size_t accounts);
+
+/// Every expected send acknowledged and (with --return) every return that can come, too.
+bool all_acknowledged(const peg_bench_options& o, const submissions& subs, const peg_stamps& st, std::size_t expected);
+
+/// One progress line on stderr.
+void print_progress(const peg_bench_options& o, double seconds, const submissions& subs, const peg_stamps& st);
+
+/// The report's submission, stage, rate, return and block figures from what the run recorded.
+void fill_figures(peg_bench_report& rep, const submissions& subs, const peg_stamps& st, std::size_t expected);
+
 } // namespace bfd::bench::detail

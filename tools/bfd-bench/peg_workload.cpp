@@ -163,4 +163,69 @@ stage_figures stage(const std::vector<std::int64_t>& from, const std::vector<std
   return f;
 }
 
+std::size_t expected_sends(const submissions& subs, std::size_t accounts) {
+  // A refused send strands its sender's later nonces: they can never become final.
+  const std::size_t n = subs.accepted.size();
+  std::size_t exp = 0;
+  for (std::size_t a = 0; a < accounts; ++a)
+    for (std::size_t i = a; i < n && subs.accepted[i]; i += accounts)
+      ++exp;
+  return exp;
+}
+
+void print_progress(const peg_bench_options& o, double seconds, const submissions& subs, const peg_stamps& st) {
+  const std::size_t n = st.send_final.size();
+  std::size_t sent_final = 0, received = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    sent_final += st.send_final[i] != 0;
+    received += st.recv_final[i] != 0;
+  }
+  fmt::print(stderr, "peg: {:5.1f} s  submitted {}/{}  send final {}  received {}  acknowledged {}{}\n", seconds,
+             subs.sent.load(), n, sent_final, received, st.acked,
+             o.return_trip ? fmt::format("  returns {}/{} acknowledged", st.ret_acked, st.ret_submitted) : "");
+}
+
+bool all_acknowledged(const peg_bench_options& o, const submissions& subs, const peg_stamps& st, std::size_t expected) {
+  const std::size_t n = subs.accepted.size();
+  const bool out_done = st.acked >= expected;
+  // Every account's returns are in (or can never be: refused, or its next send never went).
+  auto returns_done = [&] {
+    for (std::size_t a = 0; a < o.accounts; ++a) {
+      const auto i = a + st.next_return[a] * o.accounts;
+      if (!st.stranded[a] && i < n && subs.accepted[i])
+        return false;
+    }
+    return st.ret_acked >= st.ret_accepted;
+  };
+  const bool back_done = !o.return_trip || (out_done && returns_done());
+  return out_done && back_done;
+}
+
+void fill_figures(peg_bench_report& rep, const submissions& subs, const peg_stamps& st, std::size_t exp) {
+  rep.submitted = subs.sent.load();
+  rep.accepted = subs.admitted.load();
+  rep.refused = subs.refused;
+  rep.expected = exp;
+  rep.send_final = stage(subs.submit_ns, st.send_final, rep.options.slot_ms);
+  rep.receive_final = stage(subs.submit_ns, st.recv_final, rep.options.slot_ms);
+  rep.ack_final = stage(subs.submit_ns, st.ack_final, rep.options.slot_ms);
+  rep.complete = st.acked >= exp;
+  if (st.acked > 0 && st.last_ack_ns > subs.first_ns) {
+    rep.seconds = seconds_between(subs.first_ns, st.last_ack_ns);
+    rep.messages_per_second = static_cast<double>(st.acked) / rep.seconds;
+  }
+  rep.return_submitted = st.ret_submitted;
+  rep.return_accepted = st.ret_accepted;
+  rep.return_refused = st.ret_refused;
+  rep.return_ack_final = stage(subs.submit_ns, st.ret_ack_final, rep.options.slot_ms);
+  if (rep.options.return_trip) {
+    rep.complete = rep.complete && st.ret_acked >= st.ret_accepted;
+    if (st.ret_acked > 0 && st.last_ret_ack_ns > subs.first_ns)
+      rep.round_trips_per_second = static_cast<double>(st.ret_acked) / seconds_between(subs.first_ns, st.last_ret_ack_ns);
+  }
+  rep.mainchain_blocks = st.main_blocks;
+  rep.sidechain_blocks = st.side_blocks;
+  rep.max_block_peg_txs = st.max_block_peg_txs;
+}
+
 } // namespace bfd::bench::detail
