@@ -149,10 +149,11 @@ int main(int argc, char** argv) {
   bool peg_quiet = false;
   auto* peg_cmd = app.add_subcommand(
     "peg", "Two-way peg on a fresh --dev-like network in this process (mainchain with registry and peg, N "
-           "pegged sidechains, the anchoring watcher and one bridge per pair): pre-signed peg_send of BFDT "
-           "mainchain -> sidechain submitted to the mempool actor, timed until each acknowledgement is final on "
-           "the mainchain; messages per second, latency p50/p99 in slots per stage, refusals, peak RSS, the ratio "
-           "to raw Schnorr verification, and the conservation check of every pair");
+           "pegged sidechains, the anchoring watcher and one bridge per pair), or with --nodes 3 on three bfd-node "
+           "processes from a generated topology: pre-signed peg_send of BFDT mainchain -> sidechain (to the "
+           "mempool actor; over HTTP with --nodes 3), timed until each acknowledgement is final on the mainchain; "
+           "messages per second, latency p50/p99 in slots per stage, refusals, peak RSS, the ratio to raw Schnorr "
+           "verification, and the conservation check of every pair");
   peg_cmd->add_option("--messages", peg.messages, "peg_send transactions (signed before timing)")
     ->type_name("M")
     ->check(CLI::Range(1, 1'000'000))
@@ -165,9 +166,13 @@ int main(int argc, char** argv) {
     ->type_name("N")
     ->check(CLI::Range(1u, 7u))
     ->capture_default_str();
-  peg_cmd->add_option("--nodes", peg.nodes, "Nodes; only 1 is supported (three nodes: docs/performance.md, \"Peg\")")
-    ->check(CLI::Range(1u, 3u))
+  peg_cmd->add_option("--nodes", peg.nodes, "1: one node in this process; 3: three bfd-node processes on 127.0.0.1 "
+                                            "(mainchain on all, each sidechain and its bridge on two; sends over HTTP "
+                                            "batches; docs/performance.md, section 13)")
+    ->check(CLI::IsMember({1u, 3u}))
     ->capture_default_str();
+  peg_cmd->add_option("--node-bin", peg.node_bin, "--nodes 3: the bfd-node binary (default: the one beside bfd-bench)")
+    ->type_name("PATH");
   peg_cmd->add_flag("--return", peg.return_trip, "Send each voucher back to the mainchain once its receive is final "
                                                  "on the sidechain (round trips)");
   peg_cmd->add_option("--delegates", peg.delegates, "Mainchain delegates over gold/silver/bronze; each sidechain is "

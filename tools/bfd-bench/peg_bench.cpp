@@ -177,9 +177,15 @@ result<peg_bench_report> run_peg_bench(const peg_bench_options& options) {
     return make_error(errc::invalid_argument, "--accounts must be at least --sidechains (each account sends to one)");
   if (o.sidechains > 7)
     return make_error(errc::invalid_argument, "--sidechains must be 1..7");
-  if (o.nodes != 1)
-    return make_error(errc::invalid_argument,
-                      "--nodes 3 is not supported yet: bfd-bench peg runs one node (docs/performance.md, \"Peg\")");
+  if (o.nodes != 1 && o.nodes != 3)
+    return make_error(errc::invalid_argument, "--nodes must be 1 (one process) or 3 (three bfd-node processes)");
+  if (o.nodes == 3 && o.return_trip)
+    return make_error(errc::invalid_argument, "--return is not supported with --nodes 3 (docs/performance.md, section 13)");
+  if (o.nodes == 3 && (o.store != "rocksdb" || o.durability != "sync"))
+    return make_error(errc::invalid_argument, "--nodes 3 runs bfd-node, which keeps RocksDB with fsync: "
+                                              "--store and --durability do not apply");
+  if (o.nodes == 3 && o.delegates < 9)
+    return make_error(errc::invalid_argument, "--nodes 3 needs at least 9 --delegates (one of each category per node)");
   if (o.store != "rocksdb" && o.store != "memory")
     return make_error(errc::invalid_argument, "--store must be rocksdb or memory");
   if (o.rate < 0)
@@ -199,6 +205,8 @@ result<peg_bench_report> run_peg_bench(const peg_bench_options& options) {
   rep.raw_verify_per_second = raw_verify_rate(w->out, o.threads);
   if (rep.raw_verify_per_second == 0)
     return make_error(errc::bad_signature, "a pre-made signature does not verify");
+  if (o.nodes == 3)
+    return run_peg_nodes(std::move(rep), *w);
 
   // The network: the dev mainchain (registry and peg) with the bench accounts funded, and N dev
   // sidechains in its registry from the genesis, their tokens allocated to the same accounts.

@@ -19,7 +19,7 @@ struct peg_bench_options {
   std::size_t messages = 2'000;      ///< peg_send transactions mainchain -> sidechains (signed before timing)
   std::size_t accounts = 500;        ///< funded senders; each is bound to one sidechain
   std::uint32_t sidechains = 1;      ///< pegged sidechains (ids 2..N+1), all hosted on this node
-  std::uint32_t nodes = 1;           ///< only 1 is supported (see docs/performance.md)
+  std::uint32_t nodes = 1;           ///< 1: everything in this process; 3: three bfd-node processes
   bool return_trip = false;          ///< send every voucher back once it is final on the sidechain
   std::uint32_t delegates = 21;      ///< mainchain delegates; each sidechain: one validator per category
   std::uint64_t slot_ms = 1'000;
@@ -36,6 +36,7 @@ struct peg_bench_options {
   std::uint32_t poll_ms = 20;        ///< how often final heights are polled
   bool progress = true;              ///< a progress line on stderr every two seconds
   bool log_bridge = false;           ///< the bridge's and the watcher's log lines on stderr
+  std::string node_bin;              ///< --nodes 3: the bfd-node to start; empty: the one beside bfd-bench
 };
 
 /// Latency of one stage, from submission of the send, in milliseconds and in slots.
@@ -100,8 +101,11 @@ struct peg_bench_report {
   std::uint64_t mainchain_blocks = 0;  ///< final mainchain blocks during the run
   std::uint64_t sidechain_blocks = 0;  ///< final blocks of every sidechain during the run
   std::uint64_t max_block_peg_txs = 0; ///< most peg transactions of the workload in one final block
-  double peak_rss_mb = 0;
-  double cpu_cores = 0;
+  double peak_rss_mb = 0;            ///< this process; --nodes 3: the sum of the nodes' peaks
+  double cpu_cores = 0;              ///< this process; --nodes 3: the nodes' CPU seconds / wall seconds
+  // --nodes 3: the bridges run inside the nodes, so only their /metrics show them.
+  std::uint64_t bridge_restarts = 0;     ///< bfd_actor_restarts_total of the bridge actors, summed over nodes
+  std::vector<double> node_peak_rss_mb;  ///< VmHWM of each bfd-node during the run
   std::vector<peg_pair_check> pairs;
   bool conserved() const noexcept;
 };

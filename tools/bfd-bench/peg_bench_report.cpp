@@ -17,11 +17,16 @@ std::string format_table(const peg_bench_report& rep) {
   const auto& o = rep.options;
   std::string out = fmt::format(
     "bfd-bench peg: {} peg_send (BFDT, mainchain -> {} sidechain{}) from {} accounts{}; {} delegates (cluster of {}), "
-    "slot {} ms; bridge every {} ms; offered {}; store {}{}; {} actor thread{}; 1 node\n",
+    "slot {} ms; {}; offered {}; {}\n",
     o.messages, o.sidechains, o.sidechains == 1 ? "" : "s", o.accounts, o.return_trip ? ", vouchers sent back" : "",
-    o.delegates, rep.cluster_size, o.slot_ms, rep.bridge_interval_ms,
-    o.rate > 0 ? fmt::format("{:.0f} sends/s", o.rate) : std::string("all at once"), o.store,
-    o.store == "rocksdb" ? " (" + o.durability + ")" : "", o.threads, o.threads == 1 ? "" : "s");
+    o.delegates, rep.cluster_size, o.slot_ms,
+    o.nodes == 3 ? std::string("bridges in the nodes (each pair's on its two hosts)")
+                 : fmt::format("bridge every {} ms", rep.bridge_interval_ms),
+    o.rate > 0 ? fmt::format("{:.0f} sends/s", o.rate) : std::string("all at once"),
+    o.nodes == 3 ? std::string("3 bfd-node processes on 127.0.0.1 (RocksDB, fsync), sends over HTTP")
+                 : fmt::format("store {}{}; {} actor thread{}; 1 node", o.store,
+                               o.store == "rocksdb" ? " (" + o.durability + ")" : "", o.threads,
+                               o.threads == 1 ? "" : "s"));
   out += fmt::format("raw Schnorr verify on {} thread{}: {:.0f}/s; pre-signing took {:.2f} s, setup {:.1f} s (not counted)\n\n",
                      o.threads, o.threads == 1 ? "" : "s", rep.raw_verify_per_second, rep.sign_seconds,
                      rep.setup_seconds);
@@ -46,21 +51,36 @@ std::string format_table(const peg_bench_report& rep) {
     line("round trips/s", fmt::format("{:.1f}", rep.round_trips_per_second));
     line("returns refused", refused_text(rep.return_refused));
   }
-  line("bridge passes / mean / max ms",
-       fmt::format("{} / {:.1f} / {:.1f}", rep.bridge_passes, rep.bridge_pass_ms_mean, rep.bridge_pass_ms_max));
-  line("bridge entries carried", fmt::format("{} ({} light-client updates, {} problem lines)", rep.bridge_carried,
-                                             rep.client_updates, rep.bridge_problems));
-  for (const auto& [what, count] : rep.bridge_problem_lines)
-    line("  bridge problem", fmt::format("{} x {}", count, what));
+  if (o.nodes == 3) {
+    line("bridge actor restarts (/metrics)", fmt::format("{}", rep.bridge_restarts));
+  } else {
+    line("bridge passes / mean / max ms",
+         fmt::format("{} / {:.1f} / {:.1f}", rep.bridge_passes, rep.bridge_pass_ms_mean, rep.bridge_pass_ms_max));
+    line("bridge entries carried", fmt::format("{} ({} light-client updates, {} problem lines)", rep.bridge_carried,
+                                               rep.client_updates, rep.bridge_problems));
+    for (const auto& [what, count] : rep.bridge_problem_lines)
+      line("  bridge problem", fmt::format("{} x {}", count, what));
+  }
   line("final blocks main / sidechains", fmt::format("{} / {}", rep.mainchain_blocks, rep.sidechain_blocks));
   line("most peg txs in one block", fmt::format("{}", rep.max_block_peg_txs));
-  line("peak RSS MiB", fmt::format("{:.0f}", rep.peak_rss_mb));
-  line("CPU cores busy (process)", fmt::format("{:.2f}", rep.cpu_cores));
+  if (o.nodes == 3) {
+    std::string per_node;
+    for (double mb : rep.node_peak_rss_mb)
+      per_node += fmt::format("{}{:.0f}", per_node.empty() ? "" : " + ", mb);
+    line("peak RSS MiB", fmt::format("{:.0f} (nodes {})", rep.peak_rss_mb, per_node));
+    line("CPU cores busy (3 nodes)", fmt::format("{:.2f}", rep.cpu_cores));
+  } else {
+    line("peak RSS MiB", fmt::format("{:.0f}", rep.peak_rss_mb));
+    line("CPU cores busy (process)", fmt::format("{:.2f}", rep.cpu_cores));
+  }
   line("refused", refused_text(rep.refused));
   for (const auto& p : rep.pairs)
     line(fmt::format("conservation 1-{}", p.sidechain),
-         fmt::format("{}: escrowed {}, vouchers {}, expected {}{}", p.ok() ? "ok" : "MISMATCH", p.escrowed, p.vouchers,
-                     p.expected, p.problem.empty() ? "" : " (" + p.problem + ")"));
+         o.nodes == 3
+           ? fmt::format("{}: bfd_peg_conservation_ok 1 on both hosts; delivered value {}{}", p.ok() ? "ok" : "MISMATCH",
+                         p.expected, p.problem.empty() ? "" : " (" + p.problem + ")")
+           : fmt::format("{}: escrowed {}, vouchers {}, expected {}{}", p.ok() ? "ok" : "MISMATCH", p.escrowed,
+                         p.vouchers, p.expected, p.problem.empty() ? "" : " (" + p.problem + ")"));
   return out;
 }
 
@@ -121,16 +141,24 @@ std::string format_json_line(const peg_bench_report& rep) {
     j["return_ack_final"] = stage_json(rep.return_ack_final);
     j["round_trips_per_s"] = round1(rep.round_trips_per_second);
   }
-  j["bridge"] = {{"passes", rep.bridge_passes},
-                 {"pass_ms_mean", round1(rep.bridge_pass_ms_mean)},
-                 {"pass_ms_max", round1(rep.bridge_pass_ms_max)},
-                 {"carried", rep.bridge_carried},
-                 {"client_updates", rep.client_updates},
-                 {"problems", rep.bridge_problems}};
+  if (o.nodes == 3)
+    j["bridge"] = {{"restarts", rep.bridge_restarts}};
+  else
+    j["bridge"] = {{"passes", rep.bridge_passes},
+                   {"pass_ms_mean", round1(rep.bridge_pass_ms_mean)},
+                   {"pass_ms_max", round1(rep.bridge_pass_ms_max)},
+                   {"carried", rep.bridge_carried},
+                   {"client_updates", rep.client_updates},
+                   {"problems", rep.bridge_problems}};
   j["mainchain_blocks"] = rep.mainchain_blocks;
   j["sidechain_blocks"] = rep.sidechain_blocks;
   j["max_block_peg_txs"] = rep.max_block_peg_txs;
   j["peak_rss_mb"] = round1(rep.peak_rss_mb);
+  if (o.nodes == 3) {
+    j["node_peak_rss_mb"] = nlohmann::ordered_json::array();
+    for (double mb : rep.node_peak_rss_mb)
+      j["node_peak_rss_mb"].push_back(round1(mb));
+  }
   j["cpu_cores"] = round3(rep.cpu_cores);
   j["setup_s"] = round1(rep.setup_seconds);
   j["conserved"] = rep.conserved();

@@ -88,4 +88,8 @@ void print_progress(const peg_bench_options& o, double seconds, const submission
 /// The report's submission, stage, rate, return and block figures from what the run recorded.
 void fill_figures(peg_bench_report& rep, const submissions& subs, const peg_stamps& st, std::size_t expected);
 
+/// `--nodes 3` (peg_nodes.cpp): runs the signed workload on three bfd-node processes; `rep` holds
+/// the options and the figures measured before (raw verify, signing).
+result<peg_bench_report> run_peg_nodes(peg_bench_report rep, peg_workload& w);
+
 } // namespace bfd::bench::detail
