@@ -299,7 +299,8 @@ std::string http_reason(const httplib::Result& res) {
 } // namespace
 
 void submit_over_http(std::uint16_t port, const workload& w, const e2e_bench_options& o, double rate,
-                      submissions& out) {
+                      submissions& out, const std::atomic<bool>* stop) {
+  auto stopped = [stop] { return stop && stop->load(); };
   const std::size_t n = w.txs.size();
   std::atomic<std::size_t> next{0};
   std::mutex merge;
@@ -324,9 +325,11 @@ void submit_over_http(std::uint16_t port, const workload& w, const e2e_bench_opt
         const auto end = std::min(n, first + batch);
         if (rate > 0) {
           const auto due = start_ns + static_cast<std::int64_t>(static_cast<double>(first) * 1e9 / rate);
-          if (const auto wait = due - now_ns(); wait > 0)
-            std::this_thread::sleep_for(std::chrono::nanoseconds(wait));
+          for (auto wait = due - now_ns(); wait > 0 && !stopped(); wait = due - now_ns())
+            std::this_thread::sleep_for(std::chrono::nanoseconds(std::min<std::int64_t>(wait, 100'000'000)));
         }
+        if (stopped())
+          break;
         const auto sent_ns = now_ns();
         for (auto i = first; i < end; ++i)
           out.submit_ns[i] = sent_ns;

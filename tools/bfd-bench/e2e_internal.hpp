@@ -154,9 +154,10 @@ double process_cpu_seconds();
 void submit_to_mempool(caf::actor_system& system, const mempool_actor& mempool, const workload& w,
                        const e2e_bench_options& o, double rate, submissions& out);
 
-/// Submits the workload over HTTP to 127.0.0.1:port; returns once every request is answered.
+/// Submits the workload over HTTP to 127.0.0.1:port; returns once every request is answered, or
+/// soon after `*stop` becomes true (the rest is not sent).
 void submit_over_http(std::uint16_t port, const workload& w, const e2e_bench_options& o, double rate,
-                      submissions& out);
+                      submissions& out, const std::atomic<bool>* stop = nullptr);
 
 /// Polls `chain`'s final height every o.poll_ms and fetches each new final block by height,
 /// stamping the workload's transactions in it; stops once every expected one is final or at the

@@ -184,6 +184,9 @@ result<peg_bench_report> run_peg_bench(const peg_bench_options& options) {
   if (o.nodes == 3 && (o.store != "rocksdb" || o.durability != "sync"))
     return make_error(errc::invalid_argument, "--nodes 3 runs bfd-node, which keeps RocksDB with fsync: "
                                               "--store and --durability do not apply");
+  if (o.nodes == 3 && o.bridge_ms != 0)
+    return make_error(errc::invalid_argument, "--bridge-ms does not apply with --nodes 3: bfd-node's bridges pass "
+                                              "every half slot, at least 200 ms");
   if (o.nodes == 3 && o.delegates < 9)
     return make_error(errc::invalid_argument, "--nodes 3 needs at least 9 --delegates (one of each category per node)");
   if (o.store != "rocksdb" && o.store != "memory")

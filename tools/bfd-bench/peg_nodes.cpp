@@ -265,8 +265,13 @@ result<peg_bench_report> run_peg_nodes(peg_bench_report rep, peg_workload& w) {
   auto net = generate_network(o, w, dir.path);
   if (!net)
     return net.error();
+  // What submit_over_http sends: the hex for batches, the body for single requests.
   w.out.http_hex.resize(w.out.txs.size());
-  parallel_for(w.out.txs.size(), o.threads, [&](std::size_t i) { w.out.http_hex[i] = to_hex(codec::encode(*w.out.txs[i])); });
+  w.out.http_bodies.resize(w.out.txs.size());
+  parallel_for(w.out.txs.size(), o.threads, [&](std::size_t i) {
+    w.out.http_hex[i] = to_hex(codec::encode(*w.out.txs[i]));
+    w.out.http_bodies[i] = "{\"hex\":\"" + w.out.http_hex[i] + "\"}";
+  });
 
   node_processes nodes;
   for (std::size_t n = 0; n < node_count; ++n) {
@@ -371,8 +376,11 @@ result<peg_bench_report> run_peg_nodes(peg_bench_report rep, peg_workload& w) {
 
   e2e_bench_options so;
   so.concurrency = 2;
-  so.http_batch = std::clamp<std::size_t>(o.batch, 1, 256);  // 256 sends are about 100 KiB of hex
-  submit_over_http(net->http_ports[submit_node], w.out, so, o.rate, subs);
+  // 256 sends are about 100 KiB of hex; paced, a batch goes about every 100 ms (--rate / 10 sends).
+  so.http_batch = std::clamp<std::size_t>(o.rate > 0 ? std::min<std::size_t>(o.batch, static_cast<std::size_t>(o.rate / 10))
+                                                     : o.batch,
+                                          1, 256);
+  submit_over_http(net->http_ports[submit_node], w.out, so, o.rate, subs, &interrupted);
   const std::size_t exp = expected_sends(subs, o.accounts);
   expected = exp;
   deadline = now_ns() + static_cast<std::int64_t>(o.timeout_s * 1e9);
@@ -384,6 +392,8 @@ result<peg_bench_report> run_peg_nodes(peg_bench_report rep, peg_workload& w) {
   rep.peak_rss_mb = 0;
   for (double mb : rep.node_peak_rss_mb)
     rep.peak_rss_mb += mb;
+  if (interrupted.load())
+    return make_error(errc::io, "interrupted");
   if (!st.failure.empty())
     return failed(st.failure);
   fill_figures(rep, subs, st, exp);
