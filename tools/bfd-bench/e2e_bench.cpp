@@ -482,17 +482,25 @@ std::string refused_text(const std::map<std::string, std::size_t>& refused) {
   return out;
 }
 
-runtime::dev_options bench_dev_options(const std::string& data_dir, std::uint32_t delegates, std::uint64_t slot_ms,
-                                       std::uint32_t work_bits, std::uint32_t block_txs) {
+result<std::unique_ptr<bench_network>> prepare_bench_network(std::uint32_t delegates, std::uint64_t slot_ms,
+                                                             std::uint32_t work_bits, std::uint32_t block_txs,
+                                                             std::uint64_t now_ms) {
+  auto out = std::make_unique<bench_network>();
+  if (out->dir.path.empty())
+    return make_error(errc::io, "cannot create a temporary directory");
   runtime::dev_options dev;
-  dev.data_dir = data_dir;
+  dev.data_dir = out->dir.path.string();
   dev.delegates = delegates;
   dev.accounts = 0;
   dev.sidechains = 0;
   dev.slot_ms = slot_ms;
   dev.work_bits = work_bits;
   dev.base_block_txs = block_txs;
-  return dev;
+  auto net = runtime::prepare_dev_network(dev, now_ms);
+  if (!net)
+    return net.error();
+  out->net = std::move(*net);
+  return out;
 }
 
 result<std::shared_ptr<kv_store>> open_bench_store(const std::string& store, const std::string& durability,
@@ -565,14 +573,12 @@ result<e2e_run_report> run_once(const e2e_bench_options& o, const workload& w, s
   r.path = path;
   r.offered_rate = rate;
   const auto setup_start = now_ns();
-  temp_dir dir;
-  if (dir.path.empty())
-    return make_error(errc::io, "cannot create a temporary directory");
-  const auto dev = bench_dev_options(dir.path.string(), o.delegates, o.slot_ms, o.work_bits, o.block_txs);
   wall_clock wall;
-  auto net = runtime::prepare_dev_network(dev, wall.now_ms());
-  if (!net)
-    return net.error();
+  auto made = prepare_bench_network(o.delegates, o.slot_ms, o.work_bits, o.block_txs, wall.now_ms());
+  if (!made)
+    return made.error();
+  const auto& dir = (*made)->dir;
+  auto* net = &(*made)->net;
   auto genesis = net->genesis;
   genesis.allocations.insert(genesis.allocations.end(), w.allocations.begin(), w.allocations.end());
   // Generating keys and hash chains takes seconds for many delegates: start the chain after it.

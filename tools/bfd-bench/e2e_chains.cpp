@@ -148,14 +148,12 @@ result<chains_row> run_row(const e2e_bench_options& o, std::uint32_t n, const st
   chains_row row;
   row.sidechains = n;
   const auto setup_start = now_ns();
-  temp_dir dir;
-  if (dir.path.empty())
-    return make_error(errc::io, "cannot create a temporary directory");
-  const auto dev = bench_dev_options(dir.path.string(), o.delegates, o.slot_ms, o.work_bits, o.block_txs);
   wall_clock wall;
-  auto net = runtime::prepare_dev_network(dev, wall.now_ms());
-  if (!net)
-    return net.error();
+  auto made = prepare_bench_network(o.delegates, o.slot_ms, o.work_bits, o.block_txs, wall.now_ms());
+  if (!made)
+    return made.error();
+  const auto& dir = (*made)->dir;
+  auto* net = &(*made)->net;
   // Hash chains take a moment per validator and chain: the chains start after they are made.
   std::vector<bench_sidechain> sides;
   for (std::uint32_t k = 0; k < n; ++k)

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -87,6 +88,18 @@ struct temp_dir {
       fs::remove_all(path, ec);
   }
 };
+
+/// One run's fresh temporary directory and the dev network generated in it.
+struct bench_network {
+  temp_dir dir;
+  runtime::dev_network net;
+};
+
+/// A dev network in a new temporary directory: `delegates` VMs and the given slot, work and block
+/// size; no dev accounts and no dev sidechains (every bench funds and builds its own).
+result<std::unique_ptr<bench_network>> prepare_bench_network(std::uint32_t delegates, std::uint64_t slot_ms,
+                                                             std::uint32_t work_bits, std::uint32_t block_txs,
+                                                             std::uint64_t now_ms);
 
 struct bench_config : caf::actor_system_config {
   explicit bench_config(std::size_t threads) { runtime::configure_actor_system(*this, threads); }
@@ -181,10 +194,6 @@ double round_to(double v, int digits);
 /// "reason count, reason count", or "none".
 std::string refused_text(const std::map<std::string, std::size_t>& refused);
 
-/// The dev network of one bench run in `data_dir`: `delegates` VMs and the given slot, work and
-/// block size; no dev accounts and no dev sidechains (every bench funds and builds its own).
-runtime::dev_options bench_dev_options(const std::string& data_dir, std::uint32_t delegates, std::uint64_t slot_ms,
-                                       std::uint32_t work_bits, std::uint32_t block_txs);
 
 /// The node's store for `--store` and `--durability`: RocksDB in `dir` opened as bfd-node opens it
 /// (with the commit marker), or nullptr for "memory" (the node keeps its chains in memory).

@@ -214,14 +214,12 @@ result<peg_bench_report> run_peg_bench(const peg_bench_options& options) {
   // The network: the dev mainchain (registry and peg) with the bench accounts funded, and N dev
   // sidechains in its registry from the genesis, their tokens allocated to the same accounts.
   const auto setup_start = now_ns();
-  temp_dir dir;
-  if (dir.path.empty())
-    return make_error(errc::io, "cannot create a temporary directory");
-  const auto dev = bench_dev_options(dir.path.string(), o.delegates, o.slot_ms, o.work_bits, o.block_txs);
   wall_clock wall;
-  auto net = runtime::prepare_dev_network(dev, wall.now_ms());
-  if (!net)
-    return net.error();
+  auto made = prepare_bench_network(o.delegates, o.slot_ms, o.work_bits, o.block_txs, wall.now_ms());
+  if (!made)
+    return made.error();
+  const auto& dir = (*made)->dir;
+  auto* net = &(*made)->net;
   net->accounts = w->keys;
   auto& genesis = net->genesis;
   genesis.allocations.insert(genesis.allocations.end(), w->out.allocations.begin(), w->out.allocations.end());
@@ -345,13 +343,9 @@ result<peg_bench_report> run_peg_bench(const peg_bench_options& options) {
   const auto wall_start = now_ns();
 
   const std::size_t n = o.messages;
-  submissions subs(n);
-  peg_stamps st(n);
-  st.next_return.assign(o.accounts, 0);
-  st.stranded.assign(o.accounts, 0);
-  std::atomic<bool> submitted{false};
-  std::atomic<std::size_t> expected{0};
-  std::atomic<std::int64_t> deadline{0};
+  peg_run run(o);
+  auto& subs = run.subs;
+  auto& st = run.st;
 
   // The tracker: every chain's new final blocks, stamped; the returns as their vouchers arrive.
   std::thread tracker([&] {
@@ -365,7 +359,6 @@ result<peg_bench_report> run_peg_bench(const peg_bench_options& options) {
         .receive([&](const chain_info& i) { seen[id] = i.final_height; },
                  [&](const caf::error& e) { st.failure = "chain actor: " + system.render(e); });
     }
-    auto next_progress = now_ns() + 2'000'000'000;
     while (st.failure.empty()) {
       for (auto id : chains) {
         std::optional<chain_info> info;
@@ -389,15 +382,8 @@ result<peg_bench_report> run_peg_bench(const peg_bench_options& options) {
       }
       if (o.return_trip)
         submit_returns(self, *node, o, *w, st);
-      const auto now = now_ns();
-      if (o.progress && now >= next_progress) {
-        next_progress = now + 2'000'000'000;
-        print_progress(o, seconds_between(wall_start, now), subs, st);
-      }
-      if (submitted.load()) {
-        if (all_acknowledged(o, subs, st, expected.load()) || now >= deadline.load())
-          return;
-      }
+      if (run.poll_done())
+        return;
       std::this_thread::sleep_for(std::chrono::milliseconds(o.poll_ms));
     }
   });
@@ -406,10 +392,7 @@ result<peg_bench_report> run_peg_bench(const peg_bench_options& options) {
   so.window = o.window;
   so.batch = o.batch;
   submit_to_mempool(system, node->mempool(), w->out, so, o.rate, subs);
-  const std::size_t exp = expected_sends(subs, o.accounts);
-  expected = exp;
-  deadline = now_ns() + static_cast<std::int64_t>(o.timeout_s * 1e9);
-  submitted = true;
+  const std::size_t exp = run.submission_done();
   tracker.join();
   rep.peak_rss_mb = peak_rss_mb();
   if (const double secs = seconds_between(wall_start, now_ns()); secs > 0)

@@ -3,6 +3,7 @@
 // blocks, and the stage figures. Internal to bfd-bench.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -75,6 +76,27 @@ void stamp_block(chain_id chain, const block& b, std::int64_t now, const peg_wor
 
 /// The latency figures of one stage: to[i] - from[i] over the messages that have both.
 stage_figures stage(const std::vector<std::int64_t>& from, const std::vector<std::int64_t>& to, std::uint64_t slot_ms);
+
+/// What one timed run shares between its submitter, its tracker and the main thread.
+struct peg_run {
+  explicit peg_run(const peg_bench_options& options);
+  const peg_bench_options& o;
+  submissions subs;
+  peg_stamps st;
+  std::atomic<bool> submitted{false};
+  std::atomic<std::size_t> expected{0};
+  std::atomic<std::int64_t> deadline{0};
+
+  /// After the last answer: fixes what can be acknowledged and how long the tracker waits for it.
+  std::size_t submission_done();
+  /// For the tracker after each poll: a progress line every two seconds (unless --quiet), and
+  /// whether everything submitted is acknowledged or the deadline has passed.
+  bool poll_done();
+
+private:
+  std::int64_t start_ns_ = now_ns();
+  std::int64_t next_progress_ns_ = start_ns_ + 2'000'000'000;
+};
 
 /// The sends that can be acknowledged: per account, the accepted ones before its first refusal.
 std::size_t expected_sends(const submissions& subs, std::size_t accounts);

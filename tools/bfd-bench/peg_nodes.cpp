@@ -322,13 +322,9 @@ result<peg_bench_report> run_peg_nodes(peg_bench_report rep, peg_workload& w) {
   const auto wall_start = now_ns();
 
   const std::size_t n = o.messages;
-  submissions subs(n);
-  peg_stamps st(n);
-  st.next_return.assign(o.accounts, 0);
-  st.stranded.assign(o.accounts, 0);
-  std::atomic<bool> submitted{false};
-  std::atomic<std::size_t> expected{0};
-  std::atomic<std::int64_t> deadline{0};
+  peg_run run(o);
+  auto& subs = run.subs;
+  auto& st = run.st;
   const auto poll = std::chrono::milliseconds(std::max(o.poll_ms, min_poll_ms));
 
   // The tracker: every chain's new final blocks over HTTP, stamped as in the one-node mode.
@@ -340,7 +336,6 @@ result<peg_bench_report> run_peg_nodes(peg_bench_report rep, peg_workload& w) {
       auto info = clients[chain]->get_json(chain_path(chain, "info"));
       seen[chain] = info ? (*info)["final"]["height"].get<std::uint64_t>() : 0;
     }
-    auto next_progress = now_ns() + 2'000'000'000;
     while (st.failure.empty()) {
       if (interrupted.load()) {
         st.failure = "interrupted";
@@ -363,12 +358,7 @@ result<peg_bench_report> run_peg_nodes(peg_bench_report rep, peg_workload& w) {
           stamp_block(chain, block_from_json(*b), observed, w, st);
         }
       }
-      const auto now = now_ns();
-      if (o.progress && now >= next_progress) {
-        next_progress = now + 2'000'000'000;
-        print_progress(o, seconds_between(wall_start, now), subs, st);
-      }
-      if (submitted.load() && (all_acknowledged(o, subs, st, expected.load()) || now >= deadline.load()))
+      if (run.poll_done())
         return;
       std::this_thread::sleep_for(poll);
     }
@@ -381,10 +371,7 @@ result<peg_bench_report> run_peg_nodes(peg_bench_report rep, peg_workload& w) {
                                                      : o.batch,
                                           1, 256);
   submit_over_http(net->http_ports[submit_node], w.out, so, o.rate, subs, &interrupted);
-  const std::size_t exp = expected_sends(subs, o.accounts);
-  expected = exp;
-  deadline = now_ns() + static_cast<std::int64_t>(o.timeout_s * 1e9);
-  submitted = true;
+  const std::size_t exp = run.submission_done();
   tracker.join();
   if (const double secs = seconds_between(wall_start, now_ns()); secs > 0)
     rep.cpu_cores = (nodes.cpu_seconds() - cpu_start) / secs;

@@ -201,6 +201,28 @@ bool all_acknowledged(const peg_bench_options& o, const submissions& subs, const
   return out_done && back_done;
 }
 
+peg_run::peg_run(const peg_bench_options& options) : o(options), subs(options.messages), st(options.messages) {
+  st.next_return.assign(o.accounts, 0);
+  st.stranded.assign(o.accounts, 0);
+}
+
+std::size_t peg_run::submission_done() {
+  const std::size_t exp = expected_sends(subs, o.accounts);
+  expected = exp;
+  deadline = now_ns() + static_cast<std::int64_t>(o.timeout_s * 1e9);
+  submitted = true;
+  return exp;
+}
+
+bool peg_run::poll_done() {
+  const auto now = now_ns();
+  if (o.progress && now >= next_progress_ns_) {
+    next_progress_ns_ = now + 2'000'000'000;
+    print_progress(o, seconds_between(start_ns_, now), subs, st);
+  }
+  return submitted.load() && (all_acknowledged(o, subs, st, expected.load()) || now >= deadline.load());
+}
+
 void fill_figures(peg_bench_report& rep, const submissions& subs, const peg_stamps& st, std::size_t exp) {
   rep.submitted = subs.sent.load();
   rep.accepted = subs.admitted.load();
