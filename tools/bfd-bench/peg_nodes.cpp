@@ -7,6 +7,7 @@
 #include "tools/bfd-bench/peg_internal.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -214,6 +215,16 @@ private:
   httplib::Client cli_;
 };
 
+/// info's final height, if the answer has one (a malformed answer must not throw on a thread).
+std::optional<std::uint64_t> final_height(const std::optional<json>& info) {
+  if (!info)
+    return std::nullopt;
+  const auto f = info->find("final");
+  if (f == info->end() || !f->is_object() || !f->contains("height") || !(*f)["height"].is_number_unsigned())
+    return std::nullopt;
+  return (*f)["height"].get<std::uint64_t>();
+}
+
 /// The value of one /metrics series (`name{labels}`), if the page has it.
 std::optional<double> metric(const std::string& page, const std::string& series) {
   std::size_t at = 0;
@@ -233,7 +244,9 @@ block block_from_json(const json& j) {
   if (!j.contains("transactions") || !j["transactions"].is_array())
     return b;
   for (auto tx : j["transactions"]) {
-    const auto kind = tx.value("kind", std::string());
+    if (!tx.is_object() || !tx.contains("kind") || !tx["kind"].is_string())
+      continue;
+    const auto kind = tx["kind"].get<std::string>();
     if (kind != "peg_send" && kind != "peg_receive" && kind != "peg_acknowledge")
       continue;
     if (kind != "peg_send")
@@ -306,8 +319,8 @@ result<peg_bench_report> run_peg_nodes(peg_bench_report rep, peg_workload& w) {
       ready = true;
       for (const auto& [chain, c] : clients) {
         auto info = c->get_json(chain_path(chain, "info"));
-        ready = ready && info && (*info)["final"]["height"].get<std::uint64_t>() >= 2;
-        if (chain == mainchain_id && info && info->contains("order"))
+        ready = ready && final_height(info).value_or(0) >= 2;
+        if (chain == mainchain_id && ready && info->contains("order") && (*info)["order"].is_array())
           rep.cluster_size = static_cast<std::uint32_t>((*info)["order"].size());
         if (!ready)
           break;
@@ -334,7 +347,7 @@ result<peg_bench_report> run_peg_nodes(peg_bench_report rep, peg_workload& w) {
     for (const auto& [chain, nd] : reader) {
       clients[chain] = std::make_unique<node_client>(net->http_ports[nd]);
       auto info = clients[chain]->get_json(chain_path(chain, "info"));
-      seen[chain] = info ? (*info)["final"]["height"].get<std::uint64_t>() : 0;
+      seen[chain] = final_height(info).value_or(0);
     }
     while (st.failure.empty()) {
       if (interrupted.load()) {
@@ -342,14 +355,13 @@ result<peg_bench_report> run_peg_nodes(peg_bench_report rep, peg_workload& w) {
         return;
       }
       for (const auto& [chain, c] : clients) {
-        auto info = c->get_json(chain_path(chain, "info"));
-        if (!info) {
+        const auto height = final_height(c->get_json(chain_path(chain, "info")));
+        if (!height) {
           st.failure = fmt::format("node {} does not answer GET {}", node_names[reader[chain]], chain_path(chain, "info"));
           return;
         }
         const auto observed = now_ns();
-        const auto final_height = (*info)["final"]["height"].get<std::uint64_t>();
-        for (auto h = seen[chain] + 1; h <= final_height; ++h) {
+        for (auto h = seen[chain] + 1; h <= *height; ++h) {
           auto b = c->get_json(chain_path(chain, fmt::format("blocks/{}", h)));
           if (!b)
             break;  // asked again at the next poll
