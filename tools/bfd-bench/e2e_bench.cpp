@@ -113,7 +113,7 @@ double raw_verify_rate(const workload& w, std::size_t threads) {
   for (std::size_t t = 0; t < threads; ++t)
     pool.emplace_back([&, t] {
       std::uint64_t done = 0;
-      std::size_t i = t;
+      std::size_t i = t % sample;  // fewer transactions than threads: start inside the sample
       while (true) {
         for (int k = 0; k < 64; ++k, ++done, i = (i + 1) % sample)
           if (!verify(w.txs[i]->sender, w.ids[i].view(), w.txs[i]->sig))

@@ -89,8 +89,8 @@ node_processes::~node_processes() {
   stop_all();
 }
 
-result<std::size_t> node_processes::start(const std::string& binary, const std::vector<std::string>& args,
-                                          const std::string& log) {
+result<std::size_t> node_processes::start(const std::string& name, const std::string& binary,
+                                          const std::vector<std::string>& args, const std::string& log) {
   if (::access(binary.c_str(), X_OK) != 0)
     return make_error(errc::io, fmt::format("{} is not an executable: {} (give its path with --node-bin)", binary,
                                             std::strerror(errno)));
@@ -121,7 +121,7 @@ result<std::size_t> node_processes::start(const std::string& binary, const std::
     ::_exit(127);
   }
   ::close(fd);
-  children_.push_back({pid, log, true});
+  children_.push_back({pid, name, log, true});
   return children_.size() - 1;
 }
 
@@ -150,15 +150,14 @@ void node_processes::stop_all(std::uint32_t grace_ms) {
 }
 
 bool node_processes::any_exited(std::string& what) {
-  for (std::size_t i = 0; i < children_.size(); ++i) {
-    auto& c = children_[i];
+  for (auto& c : children_) {
     if (!c.running)
       continue;
     int status = 0;
     if (::waitpid(c.pid, &status, WNOHANG) == c.pid) {
       c.running = false;
-      what = WIFEXITED(status) ? fmt::format("process {} exited with code {}", i, WEXITSTATUS(status))
-                               : fmt::format("process {} ended by signal {}", i, WTERMSIG(status));
+      what = WIFEXITED(status) ? fmt::format("{} exited with code {}", c.name, WEXITSTATUS(status))
+                               : fmt::format("{} ended by signal {}", c.name, WTERMSIG(status));
       return true;
     }
   }

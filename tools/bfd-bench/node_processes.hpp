@@ -43,8 +43,10 @@ public:
   /// Stops every child still running (stop_all).
   ~node_processes();
 
-  /// Starts `binary` with `args`, stdout and stderr appended to `log`; returns its index.
-  result<std::size_t> start(const std::string& binary, const std::vector<std::string>& args, const std::string& log);
+  /// Starts `binary` with `args` as `name` (in messages), stdout and stderr appended to `log`;
+  /// returns its index.
+  result<std::size_t> start(const std::string& name, const std::string& binary, const std::vector<std::string>& args,
+                            const std::string& log);
 
   /// SIGTERM to every running child, up to `grace_ms` for each to exit, then SIGKILL; reaps all.
   void stop_all(std::uint32_t grace_ms = 10'000);
@@ -65,6 +67,7 @@ public:
 private:
   struct child {
     pid_t pid = -1;
+    std::string name;
     std::string log;
     bool running = false;
   };

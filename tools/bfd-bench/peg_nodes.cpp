@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include <fmt/format.h>
@@ -123,6 +124,19 @@ result<generated_network> generate_network(const peg_bench_options& o, const peg
     for (auto d : net.validators[side])
       jobs.emplace_back(d, side);
   }
+  // Sidechain validators must be in the mainchain's genesis cluster: they bid a little more than
+  // the others, so each category's queue starts with them, and the full passes of select_cluster
+  // must not reach a majority before the last pass that takes one of them.
+  std::set<std::size_t> chosen;
+  for (const auto& [side, vals] : net.validators)
+    chosen.insert(vals.begin(), vals.end());
+  const std::size_t per_category = (chosen.size() + std::size(category_names) - 1) / std::size(category_names);
+  const amount total = chosen.size() * 1001 + (o.delegates - chosen.size()) * 1000;
+  if (2 * (per_category - 1) * std::size(category_names) * 1001 > total)
+    return make_error(errc::invalid_argument,
+                      fmt::format("{} sidechains need more than {} --delegates: their validators would not all be in "
+                                  "the mainchain's cluster",
+                                  o.sidechains, o.delegates));
   std::vector<hash256> tips(jobs.size());
   parallel_for(jobs.size(), o.threads, [&](std::size_t j) {
     tips[j] = runtime::delegate_hash_chain(delegates[jobs[j].first], runtime::delegate_hash_chain_length,
@@ -147,9 +161,10 @@ result<generated_network> generate_network(const peg_bench_options& o, const peg
     t += fmt::format("[[http]]\nnode = \"{}\"\nport = {}\n\n", node_names[n], net.http_ports[n]);
   for (std::size_t d = 0; d < o.delegates; ++d)
     t += fmt::format("[[delegates]]\nnode = \"{}\"\nkey_file = \"keys/delegate-{:02}.json\"\npublic_key = \"{}\"\n"
-                     "hash_chain_tip = \"{}\"\ncategory = \"{}\"\nbid = \"1000\"\n\n",
+                     "hash_chain_tip = \"{}\"\ncategory = \"{}\"\nbid = \"{}\"\n\n",
                      node_names[node_of_delegate(d)], d, to_hex(delegates[d].pub),
-                     to_hex(tip_of[{d, mainchain_id}]), category_names[category_of_delegate(d)]);
+                     to_hex(tip_of[{d, mainchain_id}]), category_names[category_of_delegate(d)],
+                     chosen.count(d) ? 1001 : 1000);
   for (const auto& a : w.out.allocations)
     t += fmt::format("[[accounts]]\naddress = \"{}\"\namount = \"{}\"\n\n", format_address(a.to),
                      format_amount(a.value));
@@ -288,7 +303,8 @@ result<peg_bench_report> run_peg_nodes(peg_bench_report rep, peg_workload& w) {
 
   node_processes nodes;
   for (std::size_t n = 0; n < node_count; ++n) {
-    auto started = nodes.start(node_bin, {"--topology", net->topology, "--node", node_names[n]},
+    auto started = nodes.start(fmt::format("node {}", node_names[n]), node_bin,
+                               {"--topology", net->topology, "--node", node_names[n]},
                                (dir.path / fmt::format("{}.log", node_names[n])).string());
     if (!started)
       return started.error();
