@@ -1,6 +1,7 @@
 // `bfd-bench peg`: cross-chain transfers of the two-way peg (docs/peg.md) on a whole --dev-like
-// network in this process, from submission of a peg_send to its final acknowledgement on the
-// source, carried by the real peg bridge; stage latencies in slots and the conservation check.
+// network in this process, or on three bfd-node processes (--nodes 3), from submission of a
+// peg_send to its final acknowledgement on the source, carried by the real peg bridge; stage
+// latencies in slots and the conservation check.
 #pragma once
 
 #include <cstddef>
