@@ -8,7 +8,6 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -16,7 +15,6 @@
 #include <set>
 #include <thread>
 #include <unordered_map>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <caf/actor_system.hpp>
