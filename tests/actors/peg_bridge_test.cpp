@@ -332,6 +332,7 @@ TEST_CASE("a bridge progress file round-trips, and bad ones are refused with the
   p.sidechain = 2;
   p.scanned[{1, 2}] = 40;
   p.scanned[{2, 1}] = 12;
+  p.entries[{2, 1}] = 700;  // resumes inside block 13, at its entry 700
   p.client_heights[2] = 39;
   const auto text = runtime::bridge_progress_json(p);
   auto back = runtime::parse_bridge_progress(text);
@@ -345,11 +346,21 @@ TEST_CASE("a bridge progress file round-trips, and bad ones are refused with the
   CHECK(refused("").find("not a JSON object") != std::string::npos);
   CHECK(refused("[1]").find("not a JSON object") != std::string::npos);
   auto other_version = text;
-  other_version.replace(other_version.find("\"version\": 1"), 12, "\"version\": 9");
-  CHECK(refused(other_version).find("version is not 1") != std::string::npos);
+  other_version.replace(other_version.find("\"version\": 2"), 12, "\"version\": 9");
+  CHECK(refused(other_version).find("version is not 1 to 2") != std::string::npos);
   auto negative = text;
-  negative.replace(negative.find("\"height\": 40"), 13, "\"height\": -4");
+  negative.replace(negative.find("\"height\": 40"), 12, "\"height\": -4");
   CHECK(refused(negative).find("scanned") != std::string::npos);
+  auto no_entry = text;
+  no_entry.replace(no_entry.find("\"entry\": 700"), 12, "\"entri\": 700");
+  CHECK(refused(no_entry).find("needs entry") != std::string::npos);
+  // A version 1 file (no entries) is still read: every direction resumes at a block's start.
+  auto v1 = runtime::parse_bridge_progress(
+    R"({"format": "bfd-peg-bridge-progress", "version": 1, "mainchain_genesis": ")" + std::string(64, '0')
+    + R"(", "sidechain": 2, "scanned": [{"from": 1, "to": 2, "height": 40}], "clients": []})");
+  REQUIRE(v1);
+  CHECK(v1->scanned.at({1, 2}) == 40);
+  CHECK(v1->entries.empty());
   auto bad_hash = text;
   bad_hash.replace(bad_hash.find("\"mainchain_genesis\": \"") + 22, 2, "zz");
   CHECK(refused(bad_hash).find("mainchain_genesis") != std::string::npos);
