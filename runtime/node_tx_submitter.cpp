@@ -71,10 +71,14 @@ result<submitter_view> node_tx_submitter::refresh(chain_id id, const chain_actor
   caf::scoped_actor self{system_};
   std::optional<account_summary> account;
   std::optional<std::uint64_t> head;
+  std::uint64_t final_height = 0;
   self->request(chain, timeout, account_atom::value, address_of(keys_.pub))
     .receive([&](const account_summary& a) { account = a; }, [&](const caf::error&) {});
   self->request(chain, timeout, info_atom::value)
-    .receive([&](const chain_info& i) { head = i.head_height; }, [&](const caf::error&) {});
+    .receive([&](const chain_info& i) {
+      head = i.head_height;
+      final_height = i.final_height;
+    }, [&](const caf::error&) {});
   if (!account || !head)
     return make_error(errc::io, "chain " + std::to_string(id) + " did not answer");
   auto& s = nonces_[id];
@@ -82,6 +86,7 @@ result<submitter_view> node_tx_submitter::refresh(chain_id id, const chain_actor
   s.account_nonce = account->nonce;
   submitter_view v;
   v.head_height = *head;
+  v.final_height = final_height;
   v.account_nonce = account->nonce;
   for (auto i = s.sent.begin(); i != s.sent.end();) {
     if (i->first < account->nonce) {

@@ -29,6 +29,7 @@ namespace bfd::runtime {
 /// What `node_tx_submitter::refresh` found on one chain.
 struct submitter_view {
   std::uint64_t head_height = 0;
+  std::uint64_t final_height = 0;
   std::uint64_t account_nonce = 0;
   /// Our transactions still pending in the mempool, by id.
   std::map<hash256, std::uint64_t> pending;  // id -> nonce

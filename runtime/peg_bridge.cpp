@@ -149,12 +149,10 @@ void peg_bridge::stall(direction& dir, chain_id from, chain_id to, const std::st
   ++dir.stalls;
 }
 
-bool peg_bridge::settled_on(chain_id to, const peg::outbox_entry& entry) {
+bool peg_bridge::settled_on(chain_id to, const peg::message_id& id, bool msg) {
   const auto* dest = handles(to);
   if (!dest)
     return false;
-  const auto* msg = std::get_if<peg::peg_message>(&entry);
-  const auto id = msg ? msg->id : std::get<peg::peg_ack>(entry).id;
   caf::scoped_actor self{system_};
   std::optional<peg_message_view> v;
   self->request(dest->chain, query_timeout, pegmsg_atom::value, std::uint32_t{id.source}, id.sequence)
@@ -173,41 +171,38 @@ std::optional<std::size_t> peg_bridge::follow(direction& dir, chain_id from, cha
     return std::nullopt;
   }
   std::size_t pending = view->pending.size();  // every transaction of this key, client updates too
-  caf::scoped_actor self{system_};
   for (auto i = dir.outstanding.begin(); i != dir.outstanding.end();) {
-    const auto& id = i->second;
-    if (view->pending.count(id)) {
+    auto& d = i->second;
+    if (view->pending.count(d.tx)) {
       ++i;
       continue;
     }
     std::string why;
-    if (auto g = view->gone.find(id); g != view->gone.end() && g->second.state == static_cast<std::uint8_t>(tx_state::rejected)) {
+    if (auto g = view->gone.find(d.tx); g != view->gone.end() && g->second.state == static_cast<std::uint8_t>(tx_state::rejected)) {
       if (settled(static_cast<errc>(g->second.code))) {
         i = dir.outstanding.erase(i);  // refused in a block as already done: settled
         continue;
       }
       why = fmt::format("refused in a block: {}", g->second.detail);
     } else {
-      std::optional<tx_status> st;
-      self->request(dest->chain, query_timeout, tx_atom::value, id)
-        .receive([&](const tx_status& t) { st = t; }, [&](const caf::error&) {});
-      if (!st) {
-        count_answer(dir, from, to, make_error(errc::io, fmt::format("chain {} did not answer", to)));
-        return std::nullopt;
-      }
-      if (st->state == static_cast<std::uint8_t>(tx_state::final)) {
+      // Out of the mempool: in a block, or dropped. Its effect in the destination's final state
+      // settles it (a query of the final peg state, not of the block); once the final height
+      // reached the head it left at without that effect, it was dropped.
+      if (d.left_head == 0)
+        d.left_head = std::max<std::uint64_t>(view->head_height, 1);
+      if (settled_on(to, d.id, d.message)) {
         i = dir.outstanding.erase(i);
         continue;
       }
-      if (st->state == static_cast<std::uint8_t>(tx_state::included)) {
+      if (view->final_height < d.left_head) {
         ++i;  // in a block, not final yet
         continue;
       }
-      why = "left the mempool without a block (expired or dropped)";
+      why = "left the mempool, and its effect is not in the final state (expired or dropped)";
     }
     if (options_.log)
-      options_.log->info("peg bridge: {}->{} entry {}:{}: {}; carrying it again", from, to, i->first.first,
-                         i->first.second, why);
+      options_.log->info("peg bridge: {}->{} {} ({}): {}; carrying it again", from, to, id_text(d.id),
+                         d.message ? "message" : "acknowledgement", why);
     dir.retry.emplace(i->first, why);
     i = dir.outstanding.erase(i);
   }
@@ -299,7 +294,8 @@ void peg_bridge::carry(chain_id from, chain_id to, bridge_report& out) {
   struct item {
     entry_pos pos;
     std::string what;
-    bool fresh;  // from the cursor (else a retry)
+    peg::message_id id;
+    bool message;
   };
   std::vector<item> items;
   const auto add_block = [&](std::uint64_t h, bool fresh_from_cursor) -> bool {
@@ -375,7 +371,7 @@ void peg_bridge::carry(chain_id from, chain_id to, bridge_report& out) {
       }
       if (budget == 0)
         return false;
-      if (settled_on(to, entries[i])) {
+      if (settled_on(to, id, msg != nullptr)) {
         out.carried.push_back(what);  // already there (a restart or another bridge)
         done_with();
         continue;
@@ -399,7 +395,7 @@ void peg_bridge::carry(chain_id from, chain_id to, bridge_report& out) {
         batch.push_back(peg_receive_tx{body});
       else
         batch.push_back(peg_acknowledge_tx{body});
-      items.push_back({pos, what, is_new});
+      items.push_back({pos, what, id, msg != nullptr});
       done_with();
       dir.retry.erase(pos);
       --budget;
@@ -452,7 +448,7 @@ void peg_bridge::carry(chain_id from, chain_id to, bridge_report& out) {
   for (const auto& it : items) {
     const auto& r = (*results)[k++];
     if (r.outcome) {
-      dir.outstanding[it.pos] = r.id;
+      dir.outstanding[it.pos] = direction::delivery{r.id, it.id, it.message, 0};
       out.carried.push_back(it.what);
       ++admitted;
       if (options_.log)

@@ -89,8 +89,14 @@ private:
   struct direction {
     std::uint64_t scanned = 0;    // the source's blocks up to here are submitted (or given up)
     std::uint32_t next_entry = 0; // in block scanned + 1: entries below it are submitted
-    // Submitted deliveries not final on the destination yet: their transaction ids.
-    std::map<entry_pos, hash256> outstanding;
+    // Submitted deliveries whose effect is not final on the destination yet.
+    struct delivery {
+      hash256 tx;
+      peg::message_id id;
+      bool message = true;          // else an acknowledgement
+      std::uint64_t left_head = 0;  // the destination's head when it left the mempool (0: pending)
+    };
+    std::map<entry_pos, delivery> outstanding;
     // Entries to carry again (refused at admission or in a block, or dropped), with the reason.
     std::map<entry_pos, std::string> retry;
     std::map<entry_pos, std::uint32_t> attempts;  // failed admissions per entry
@@ -108,7 +114,7 @@ private:
   /// mempool, or nothing when `to` did not answer.
   std::optional<std::size_t> follow(direction& dir, chain_id from, chain_id to, bridge_report& out);
   /// Whether the entry already took effect on `to` (final state): nothing left to carry.
-  bool settled_on(chain_id to, const peg::outbox_entry& entry);
+  bool settled_on(chain_id to, const peg::message_id& id, bool message);
   /// Logs why a direction did not carry this pass: the first time, then every 20th pass.
   void stall(direction& dir, chain_id from, chain_id to, const std::string& why);
   void refund(chain_id from, chain_id to, bridge_report& out);
