@@ -334,6 +334,7 @@ void peg_bridge::carry(chain_id from, chain_id to, bridge_report& out) {
       reply.detail = "the kept outbox does not give the header's root";
       usable = false;
     }
+    std::vector<merkle_proof> proofs;  // built on the first entry that needs one
     if (!usable) {
       note(fmt::format("chain {} block {}: outbox not available ({}); its entries are not carried", from, h,
                        reply.code ? reply.detail : reply.detail.empty() ? "block changed" : reply.detail), out);
@@ -386,7 +387,9 @@ void peg_bridge::carry(chain_id from, chain_id to, bridge_report& out) {
       }
       auto b = std::make_shared<peg::delivery_bundle>();
       b->entry = entries[i];
-      b->inclusion = *box.prove(i);
+      if (proofs.empty())
+        proofs = box.prove_all();
+      b->inclusion = proofs[i];
       b->header = header;
       b->links.assign(headers.begin() + static_cast<std::ptrdiff_t>(h - first + 1), headers.end());
       b->certificate = *cert;
