@@ -59,7 +59,7 @@ result<std::unique_ptr<chain_unit>> chain_unit::start(caf::actor_system& system,
   }
   std::unique_ptr<chain_unit> u(new chain_unit(system, std::move(options)));
   const auto& o = u->options_;
-  u->mempool_ = spawn_mempool(system, mempool_config{o.chain.spec.id, 100'000, 1'000, o.verified, o.verifiers});
+  u->mempool_ = spawn_mempool(system, mempool_config{o.chain.spec.id, 100'000, o.mempool_max_per_sender, o.verified, o.verifiers});
   chain_actor_config cc;
   cc.store = o.store;
   cc.mempool = u->mempool_;

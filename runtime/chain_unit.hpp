@@ -53,6 +53,7 @@ struct chain_unit_options {
   std::vector<std::shared_ptr<delegate_switches>> switches;
   std::shared_ptr<verified_cache> verified;
   std::vector<verifier_actor> verifiers;
+  std::size_t mempool_max_per_sender = 1'000;  ///< the mempool's bound per sender
 };
 
 /// One chain's running actors.

@@ -55,6 +55,7 @@ chain_unit_options node::unit_options(hosted_chain chain) const {
   u.self_ticking = options_.self_ticking;
   u.verified = verified_;
   u.verifiers = verifiers_;
+  u.mempool_max_per_sender = options_.mempool_max_per_sender;
   return u;
 }
 

@@ -48,6 +48,8 @@ struct node_options {
   std::shared_ptr<spdlog::logger> log;
   std::optional<http_options> http;          ///< serve the first chain's HTTP API once the actors run
   std::size_t verifiers = 2;                 ///< signature-verifier actors (0: the mempools verify)
+  /// Each chain's mempool bound on one sender's pending transactions (tests lower it).
+  std::size_t mempool_max_per_sender = 1'000;
 };
 
 /// The running actors of a node.

@@ -1,6 +1,7 @@
 #include "runtime/peg_bridge.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>
@@ -87,16 +88,24 @@ bool peg_bridge::has_peg(chain_id id) {
   return yes.value_or(false);
 }
 
+// One transaction through the batch path (refunds and their client updates): the submitter
+// tracks every transaction of this key, so the carries' nonces never collide with it.
 status peg_bridge::submit(chain_id chain, tx_payload payload) {
   const auto* unit = handles(chain);
   if (!unit)
     return make_error(errc::unknown_chain, "chain " + std::to_string(chain) + " is not hosted here");
-  return submitter_.submit(chain, unit->chain, unit->mempool, std::move(payload));
+  if (auto v = submitter_.refresh(chain, unit->chain, unit->mempool); !v)
+    return v.error();
+  std::vector<tx_payload> one;
+  one.push_back(std::move(payload));
+  auto r = submitter_.submit_batch(chain, unit->mempool, std::move(one));
+  if (!r)
+    return r.error();
+  return r->front().outcome;
 }
 
-status peg_bridge::update_client(chain_id side, std::uint64_t needed, bridge_report& out) {
-  if (client_height_[side] >= needed)
-    return {};
+result<std::optional<tx_payload>> peg_bridge::client_update_for(chain_id side, std::optional<block_header>& header,
+                                                                std::optional<finality_certificate>& cert) {
   const auto* main = handles(mainchain_id);
   if (!main)
     return make_error(errc::unknown_chain, "the mainchain is not hosted here");
@@ -109,140 +118,375 @@ status peg_bridge::update_client(chain_id side, std::uint64_t needed, bridge_rep
   auto p = codec::decode_sidechain_anchor(raw);
   if (!p)
     return p.error();
-  const auto height = p->header.height;
-  auto st = submit(side, peg_client_update_tx{std::make_shared<const sidechain_anchor_payload>(std::move(*p))});
+  header = p->header;
+  cert = p->certificate;
+  if (client_height_[side] >= p->header.height)
+    return std::optional<tx_payload>{};
+  return std::optional<tx_payload>{peg_client_update_tx{std::make_shared<const sidechain_anchor_payload>(std::move(*p))}};
+}
+
+status peg_bridge::update_client(chain_id side, std::uint64_t needed, bridge_report& out) {
+  if (client_height_[side] >= needed)
+    return {};
+  std::optional<block_header> header;
+  std::optional<finality_certificate> cert;
+  auto update = client_update_for(side, header, cert);
+  if (!update)
+    return update.error();
+  if (!*update)
+    return {};
+  auto st = submit(side, std::move(**update));
   if (!st && !settled(st.error().code) && st.error().code != errc::stale)
     return st;
-  client_height_[side] = height;
+  client_height_[side] = header->height;
   ++out.client_updates;
   return {};
+}
+
+void peg_bridge::stall(direction& dir, chain_id from, chain_id to, const std::string& why) {
+  if (options_.log && dir.stalls % 20 == 0)
+    options_.log->info("peg bridge: {}->{} not carried this pass: {}", from, to, why);
+  ++dir.stalls;
+}
+
+bool peg_bridge::settled_on(chain_id to, const peg::message_id& id, bool msg) {
+  const auto* dest = handles(to);
+  if (!dest)
+    return false;
+  caf::scoped_actor self{system_};
+  std::optional<peg_message_view> v;
+  self->request(dest->chain, query_timeout, pegmsg_atom::value, std::uint32_t{id.source}, id.sequence)
+    .receive([&](peg_message_view& x) { v = std::move(x); }, [&](const caf::error&) {});
+  if (!v || v->code != 0)
+    return false;
+  // A message is settled once received; an acknowledgement once its message left in_flight.
+  return msg ? v->received : v->sent && v->state != static_cast<std::uint8_t>(peg::message_state::in_flight);
+}
+
+std::optional<std::size_t> peg_bridge::follow(direction& dir, chain_id from, chain_id to, bridge_report& out) {
+  const auto* dest = handles(to);
+  auto view = submitter_.refresh(to, dest->chain, dest->mempool);
+  if (!view) {
+    count_answer(dir, from, to, view.error());
+    return std::nullopt;
+  }
+  std::size_t pending = view->pending.size();  // every transaction of this key, client updates too
+  for (auto i = dir.outstanding.begin(); i != dir.outstanding.end();) {
+    auto& d = i->second;
+    if (view->pending.count(d.tx)) {
+      ++i;
+      continue;
+    }
+    std::string why;
+    if (auto g = view->gone.find(d.tx); g != view->gone.end() && g->second.state == static_cast<std::uint8_t>(tx_state::rejected)) {
+      if (settled(static_cast<errc>(g->second.code))) {
+        i = dir.outstanding.erase(i);  // refused in a block as already done: settled
+        continue;
+      }
+      why = fmt::format("refused in a block: {}", g->second.detail);
+    } else {
+      // Out of the mempool: in a block, or dropped. Its effect in the destination's final state
+      // settles it (a query of the final peg state, not of the block); once the final height
+      // reached the head it left at without that effect, it was dropped.
+      if (d.left_head == 0)
+        d.left_head = std::max<std::uint64_t>(view->head_height, 1);
+      if (settled_on(to, d.id, d.message)) {
+        i = dir.outstanding.erase(i);
+        continue;
+      }
+      if (view->final_height < d.left_head) {
+        ++i;  // in a block, not final yet
+        continue;
+      }
+      why = "left the mempool, and its effect is not in the final state (expired or dropped)";
+    }
+    if (options_.log)
+      options_.log->info("peg bridge: {}->{} {} ({}): {}; carrying it again", from, to, id_text(d.id),
+                         d.message ? "message" : "acknowledgement", why);
+    dir.retry.emplace(i->first, why);
+    i = dir.outstanding.erase(i);
+  }
+  (void) out;
+  return pending;
 }
 
 void peg_bridge::carry(chain_id from, chain_id to, bridge_report& out) {
   auto& dir = directions_[{from, to}];
   const auto* src = handles(from);
-  if (!src)
-    return;
-  caf::scoped_actor self{system_};
+  const auto* dst = handles(to);
+  if (!src || !dst)
+    return stall(dir, from, to, "a chain of the pair is not hosted here");
+  // 1. Follow what was submitted; the budget is what the destination's mempool can still take.
+  auto pending = follow(dir, from, to, out);
+  if (!pending)
+    return stall(dir, from, to, fmt::format("chain {} does not answer", to));
+  if (*pending >= options_.max_pending)
+    return stall(dir, from, to, fmt::format("{} transactions of the bridge pending on chain {} (at most {})",
+                                            *pending, to, options_.max_pending));
+  std::size_t budget = options_.max_pending - *pending;
+  // 2. The top every bundle links up to: on a sidechain destination the mainchain's final header,
+  // which the client update in front of the batch makes the client's latest; else the source's
+  // final header (the destination's client of it follows the watcher's anchors).
+  std::vector<tx_payload> batch;
+  std::optional<block_header> top_header;
   std::optional<finality_certificate> cert;
-  self->request(src->chain, query_timeout, cert_atom::value)
-    .receive([&](const certificate_envelope& c) {
-      if (c)
-        cert = *c;
-    }, [&](const caf::error&) {});
-  if (!cert || !cert->proves_final())
-    return;
-  const auto final_height = cert->source_height;
-  if (final_height <= dir.scanned)
-    return;
-  const auto first = dir.scanned + 1;
-  const auto last = std::min(final_height, first + max_scan_per_pass - 1);
-  // Headers first..final_height: every bundle links its header up to the certified final one.
-  std::vector<block_header> headers;
-  for (auto h = first; h <= final_height && headers.size() < final_height - first + 1;) {
-    header_range range;
-    self->request(src->chain, query_timeout, headers_atom::value, h, final_height)
-      .receive([&](header_range& r) { range = std::move(r); }, [&](const caf::error&) {});
-    if (range.headers.empty())
-      break;
-    for (const auto& raw : range.headers) {
-      auto hd = codec::decode_block_header(raw);
-      if (!hd)
-        return note(fmt::format("chain {}: undecodable header {}: {}", from, h, hd.error().detail), out);
-      headers.push_back(*hd);
+  std::optional<tx_payload> client_update;  // sent only in front of deliveries
+  caf::scoped_actor self{system_};
+  if (to != mainchain_id) {
+    auto update = client_update_for(to, top_header, cert);
+    if (!update)
+      return stall(dir, from, to, fmt::format("no client update for chain {}: {}", to, update.error().detail));
+    if (*update) {
+      client_update = std::move(**update);
+      --budget;
     }
-    h = first + headers.size();
+  } else {
+    self->request(src->chain, query_timeout, cert_atom::value)
+      .receive([&](const certificate_envelope& c) {
+        if (c)
+          cert = *c;
+      }, [&](const caf::error&) {});
+    if (!cert || !cert->proves_final())
+      return stall(dir, from, to, fmt::format("chain {} has no final certificate yet", from));
   }
-  if (headers.size() != final_height - first + 1 || header_hash(headers.back()) != cert->source)
-    return;  // a new final block raced the reads: next pass
-  for (auto h = first; h <= last; ++h) {
-    const auto& header = headers[h - first];
-    if (header.outbox_root == peg::empty_outbox_root()) {
-      dir.scanned = h;
-      continue;
+  const auto final_height = cert->source_height;
+  // 3. The entries to carry: those to carry again first, then the new ones from the cursor.
+  // Far behind (a long downtime), nothing below the last few thousand blocks can be proven any
+  // more (max_header_links): skipped with a warning, their messages time out and are refunded.
+  constexpr std::uint64_t max_behind = max_headers_per_request * 4;
+  if (final_height > max_behind && dir.scanned + 1 < final_height - max_behind) {
+    note(fmt::format("{}->{}: blocks {} to {} are more than {} headers below the final {}; their entries are not "
+                     "carried (they time out and are refunded)",
+                     from, to, dir.scanned + 1, final_height - max_behind, peg::max_header_links, final_height), out);
+    dir.scanned = final_height - max_behind;
+    dir.next_entry = 0;
+  }
+  std::erase_if(dir.retry, [&](const auto& kv) { return kv.first.first + max_behind < final_height; });
+  const auto cursor_height = dir.scanned + 1;
+  std::uint64_t first = cursor_height;
+  if (!dir.retry.empty())
+    first = std::min(first, dir.retry.begin()->first.first);
+  if (first > final_height)
+    return;  // nothing new is final
+  const auto last = std::min(final_height, cursor_height + max_scan_per_pass - 1);
+  std::vector<block_header> headers;  // first .. final_height
+  {
+    for (auto h = first; h <= final_height;) {
+      header_range range;
+      self->request(src->chain, query_timeout, headers_atom::value, h, final_height)
+        .receive([&](header_range& r) { range = std::move(r); }, [&](const caf::error&) {});
+      if (range.headers.empty())
+        break;
+      for (const auto& raw : range.headers) {
+        auto hd = codec::decode_block_header(raw);
+        if (!hd)
+          return note(fmt::format("chain {}: undecodable header {}: {}", from, h, hd.error().detail), out);
+        headers.push_back(*hd);
+      }
+      h = first + headers.size();
     }
+    const auto top_hash = top_header ? header_hash(*top_header) : cert->source;
+    if (headers.size() != final_height - first + 1 || header_hash(headers.back()) != top_hash)
+      return stall(dir, from, to, fmt::format("chain {}'s headers {} to {} do not end at its certified final block "
+                                              "(read {}; a reorganisation or a race): next pass",
+                                              from, first, final_height, headers.size()));
+  }
+  struct item {
+    entry_pos pos;
+    std::string what;
+    peg::message_id id;
+    bool message;
+  };
+  std::vector<item> items;
+  const auto add_block = [&](std::uint64_t h, bool fresh_from_cursor) -> bool {
+    // false: stop (budget spent, or the block must be read again next pass)
+    const auto& header = headers[h - first];
+    if (header.outbox_root == peg::empty_outbox_root())
+      return true;
     peg_outbox_reply reply;
     self->request(src->chain, query_timeout, pegout_atom::value, h)
       .receive([&](peg_outbox_reply& r) { reply = std::move(r); },
                [&](const caf::error& e) { reply.code = static_cast<std::uint16_t>(errc::io); reply.detail = system_.render(e); });
-    if (reply.code != 0 || reply.block != header_hash(header)) {
-      note(fmt::format("chain {} block {}: outbox not available ({}); its entries are not carried", from, h,
-                       reply.code ? reply.detail : "block changed"), out);
-      dir.scanned = h;
-      continue;
-    }
-    peg::outbox box;
     std::vector<peg::outbox_entry> entries;
-    for (std::size_t i = 0; i < reply.entries.size(); ++i) {
-      if (reply.kinds.at(i) == 1) {
+    peg::outbox box;
+    bool usable = reply.code == 0 && reply.block == header_hash(header);
+    for (std::size_t i = 0; usable && i < reply.entries.size(); ++i) {
+      if (i < reply.kinds.size() && reply.kinds[i] == 1) {
         auto a = codec::decode_peg_ack(reply.entries[i]);
-        if (!a)
-          return note(fmt::format("chain {} block {}: bad ack: {}", from, h, a.error().detail), out);
+        if (!a) {
+          reply.detail = "bad acknowledgement: " + a.error().detail;
+          usable = false;
+          break;
+        }
         entries.emplace_back(*a);
       } else {
         auto m = codec::decode_peg_message(reply.entries[i]);
-        if (!m)
-          return note(fmt::format("chain {} block {}: bad message: {}", from, h, m.error().detail), out);
+        if (!m) {
+          reply.detail = "bad message: " + m.error().detail;
+          usable = false;
+          break;
+        }
         entries.emplace_back(*m);
       }
       box.add(entries.back());
     }
-    if (box.root() != header.outbox_root) {
-      note(fmt::format("chain {} block {}: kept outbox does not give the header's root", from, h), out);
-      dir.scanned = h;
-      continue;
+    if (usable && box.root() != header.outbox_root) {
+      reply.detail = "the kept outbox does not give the header's root";
+      usable = false;
     }
-    bool failed = false;
-    for (std::size_t i = 0; i < entries.size() && !failed; ++i) {
+    std::vector<merkle_proof> proofs;  // built on the first entry that needs one
+    if (!usable) {
+      note(fmt::format("chain {} block {}: outbox not available ({}); its entries are not carried", from, h,
+                       reply.code ? reply.detail : reply.detail.empty() ? "block changed" : reply.detail), out);
+      for (auto i = dir.retry.lower_bound({h, 0}); i != dir.retry.end() && i->first.first == h;)
+        i = dir.retry.erase(i);
+      if (fresh_from_cursor) {
+        dir.scanned = h;
+        dir.next_entry = 0;
+      }
+      return true;
+    }
+    const std::uint32_t from_index = fresh_from_cursor && h == cursor_height ? dir.next_entry : 0;
+    for (std::uint32_t i = 0; i < entries.size(); ++i) {
+      const entry_pos pos{h, i};
+      const bool is_retry = dir.retry.count(pos) > 0;
+      const bool is_new = fresh_from_cursor && i >= from_index;
+      if (!is_retry && !is_new)
+        continue;
       const auto* msg = std::get_if<peg::peg_message>(&entries[i]);
       const auto* ack = std::get_if<peg::peg_ack>(&entries[i]);
       const chain_id dest = msg ? msg->destination : ack->id.source;
-      if (dest != to)
-        continue;
       const auto id = msg ? msg->id : ack->id;
-      if (final_height - h > peg::max_header_links) {
-        note(fmt::format("{} in block {} of chain {}: more than {} headers below the final one; not carried",
-                         id_text(id), h, from, peg::max_header_links), out);
+      const auto what = fmt::format("{} {}->{} {}", id_text(id), from, to, msg ? "message" : "acknowledgement");
+      const auto done_with = [&] {
+        dir.retry.erase(pos);
+        dir.attempts.erase(pos);
+        if (is_new) {
+          dir.scanned = h - 1;
+          dir.next_entry = i + 1;
+        }
+      };
+      if (dest != to) {
+        done_with();
         continue;
       }
-      if (to != mainchain_id)
-        if (auto st = update_client(to, final_height, out); !st) {
-          if (!count_answer(dir, from, to, st))
-            return;
-          note(fmt::format("light client update of chain {}: {}", to, st.error().detail), out);
-          failed = true;
-          break;
-        }
+      if (budget == 0)
+        return false;
+      if (settled_on(to, id, msg != nullptr)) {
+        out.carried.push_back(what);  // already there (a restart or another bridge)
+        done_with();
+        continue;
+      }
+      if (final_height - h > peg::max_header_links) {
+        note(fmt::format("{} in block {} of chain {}: more than {} headers below the final one; not carried "
+                         "(it times out and is refunded)", id_text(id), h, from, peg::max_header_links), out);
+        if (options_.log)
+          options_.log->error("peg bridge: {} cannot be proven any more", what);
+        done_with();
+        continue;
+      }
       auto b = std::make_shared<peg::delivery_bundle>();
       b->entry = entries[i];
-      b->inclusion = *box.prove(i);
+      if (proofs.empty())
+        proofs = box.prove_all();
+      b->inclusion = proofs[i];
       b->header = header;
       b->links.assign(headers.begin() + static_cast<std::ptrdiff_t>(h - first + 1), headers.end());
       b->certificate = *cert;
       std::shared_ptr<const peg::delivery_bundle> body = std::move(b);
-      auto st = msg ? submit(to, peg_receive_tx{body}) : submit(to, peg_acknowledge_tx{body});
-      const auto what = fmt::format("{} {}->{} {}", id_text(id), from, to, msg ? "message" : "acknowledgement");
-      if (!count_answer(dir, from, to, st))
-        return;  // the destination is down: this block again once the back-off allows
-      if (st || settled(st.error().code)) {
-        out.carried.push_back(what);
-        if (st && options_.log)
-          options_.log->info("peg bridge: carried {} (block {}, final {})", what, h, final_height);
-        continue;
-      }
-      failed = true;
-      if (++dir.attempts >= options_.max_attempts) {
-        note(fmt::format("gave up carrying {}: {}", what, st.error().detail), out);
-        failed = false;  // skip this block from now on
-        break;
-      }
-      out.problems.push_back(what + ": " + st.error().detail);  // retried next pass
+      if (msg)
+        batch.push_back(peg_receive_tx{body});
+      else
+        batch.push_back(peg_acknowledge_tx{body});
+      items.push_back({pos, what, id, msg != nullptr});
+      done_with();
+      dir.retry.erase(pos);
+      --budget;
     }
-    if (failed)
-      return;
-    dir.scanned = h;
-    dir.attempts = 0;
+    if (fresh_from_cursor) {
+      dir.scanned = h;
+      dir.next_entry = 0;
+    }
+    return true;
+  };
+  // Retries below the cursor, block by block, then the cursor's blocks.
+  std::set<std::uint64_t> retry_blocks;
+  for (const auto& [pos, why] : dir.retry)
+    if (pos.first < cursor_height)
+      retry_blocks.insert(pos.first);
+  bool more = true;
+  for (auto h : retry_blocks)
+    if (h >= first && !(more = add_block(h, false)))
+      break;
+  for (auto h = cursor_height; more && h <= last; ++h)
+    if (!(more = add_block(h, true)))
+      break;
+  if (batch.empty())
+    return;
+  // 4. One batch, in order: the client update first, then the bundles.
+  std::optional<std::uint64_t> client_to;
+  if (client_update) {
+    batch.insert(batch.begin(), std::move(*client_update));
+    client_to = top_header->height;
   }
+  auto results = submitter_.submit_batch(to, dst->mempool, std::move(batch));
+  if (!results) {
+    count_answer(dir, from, to, results.error());
+    for (const auto& it : items)
+      dir.retry.emplace(it.pos, results.error().detail);
+    return;
+  }
+  std::size_t k = 0;
+  bool down = false;
+  if (client_to) {
+    const auto& r = (*results)[k++];
+    if (r.outcome || settled(r.outcome.error().code) || r.outcome.error().code == errc::stale) {
+      client_height_[to] = *client_to;
+      ++out.client_updates;
+    } else {
+      note(fmt::format("light client update of chain {}: {}", to, r.outcome.error().detail), out);
+    }
+  }
+  std::size_t admitted = 0;
+  for (const auto& it : items) {
+    const auto& r = (*results)[k++];
+    if (r.outcome) {
+      dir.outstanding[it.pos] = direction::delivery{r.id, it.id, it.message, 0};
+      out.carried.push_back(it.what);
+      ++admitted;
+      if (options_.log)
+        options_.log->info("peg bridge: carried {} (block {}, final {})", it.what, it.pos.first, final_height);
+      continue;
+    }
+    const auto code = r.outcome.error().code;
+    if (settled(code)) {
+      out.carried.push_back(it.what);
+      continue;
+    }
+    const auto& detail = r.outcome.error().detail;
+    if (unavailable(code) || code == errc::replacement_underpriced || code == errc::nonce_reused) {
+      // The mempool is full or holds our earlier transactions at these nonces (a restart):
+      // carried again next pass, without counting against the entry.
+      down = down || unavailable(code);
+      dir.retry.emplace(it.pos, detail);
+      continue;
+    }
+    if (++dir.attempts[it.pos] >= options_.max_attempts) {
+      note(fmt::format("gave up carrying {}: {}", it.what, detail), out);
+      dir.attempts.erase(it.pos);
+      continue;
+    }
+    out.problems.push_back(it.what + ": " + detail);  // carried again next pass
+    dir.retry.emplace(it.pos, detail);
+  }
+  if (down)
+    count_answer(dir, from, to, make_error(errc::mempool_full, fmt::format("the mempool of chain {} is full", to)));
+  else
+    count_answer(dir, from, to, status{});
+  dir.stalls = 0;
+  if (options_.log && admitted > 1)
+    options_.log->info("peg bridge: {} entries submitted {}->{} in one batch ({} pending before)", admitted, from,
+                       to, *pending);
 }
 
 bool peg_bridge::count_answer(direction& dir, chain_id from, chain_id to, const status& st) {
@@ -357,9 +601,21 @@ bridge_progress peg_bridge::progress() const {
   bridge_progress p;
   p.mainchain_genesis = mainchain_genesis_.value_or(hash256{});
   p.sidechain = options_.sidechain;
-  for (const auto& [k, d] : directions_)
-    if (d.scanned > 0)
-      p.scanned[k] = d.scanned;
+  // Per direction the first entry not settled: submitted deliveries not final yet and entries
+  // to carry again come before the cursor; a restart carries them again (duplicates are found
+  // settled on the destination first).
+  for (const auto& [k, d] : directions_) {
+    entry_pos resume{d.scanned + 1, d.next_entry};
+    if (!d.outstanding.empty())
+      resume = std::min(resume, d.outstanding.begin()->first);
+    if (!d.retry.empty())
+      resume = std::min(resume, d.retry.begin()->first);
+    if (resume.first > 1 || resume.second > 0) {
+      p.scanned[k] = resume.first - 1;
+      if (resume.second > 0)
+        p.entries[k] = resume.second;
+    }
+  }
   for (const auto& [c, h] : client_height_)
     if (h > 0)
       p.client_heights[c] = h;
@@ -392,8 +648,11 @@ bool peg_bridge::check_progress_owner(bridge_report& out) {
     loaded_.reset();
   }
   if (loaded_) {
-    for (const auto& [k, h] : loaded_->scanned)
+    for (const auto& [k, h] : loaded_->scanned) {
       directions_[k].scanned = h;
+      if (auto e = loaded_->entries.find(k); e != loaded_->entries.end())
+        directions_[k].next_entry = e->second;
+    }
     client_height_.insert(loaded_->client_heights.begin(), loaded_->client_heights.end());
     saved_ = loaded_;
     if (options_.log)

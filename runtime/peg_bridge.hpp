@@ -6,9 +6,11 @@
 // Before carrying to a sidechain it advances the sidechain's light client of the mainchain
 // (peg_client_update with the mainchain's final state proof, so cluster changes are followed).
 // Messages their destination did not receive by their timeout are refunded on their source with
-// a timeout bundle from the destination's final state (peg_timeout). Progress (scanned heights,
-// client heights) survives restarts in `progress_file`; a destination that does not answer is
-// retried with exponential back-off.
+// a timeout bundle from the destination's final state (peg_timeout). It carries entry by entry,
+// keeps at most `max_pending` of its transactions pending in a destination's mempool, follows
+// each submitted delivery until it is final (one refused in a block, e.g. as stale, is carried
+// again), and resumes after a restart at the first entry not settled (`progress_file`); a
+// destination that does not answer is retried with exponential back-off.
 #pragma once
 
 #include <atomic>
@@ -25,6 +27,7 @@
 #include <caf/fwd.hpp>
 
 #include "chains/peg/message.hpp"
+#include "chains/peg/outbox.hpp"
 #include "chains/primitives/transaction.hpp"
 #include "runtime/backoff.hpp"
 #include "runtime/peg_bridge_progress.hpp"
@@ -53,6 +56,9 @@ struct peg_bridge_options {
   /// polled by hand); it doubles per failing attempt up to backoff_max.
   std::chrono::milliseconds backoff_base{0};
   std::chrono::milliseconds backoff_max{30'000};
+  /// Most of this bridge's transactions pending in one destination's mempool at a time; it must
+  /// stay below the mempool's per-sender bound (1,000), or the rest would be refused.
+  std::uint32_t max_pending = 500;
 };
 
 /// What one pass did.
@@ -78,9 +84,23 @@ public:
   void stop();
 
 private:
+  /// An outbox entry of a source block: (height, index in the block's outbox).
+  using entry_pos = std::pair<std::uint64_t, std::uint32_t>;
   struct direction {
-    std::uint64_t scanned = 0;    // the source's blocks up to here are carried (or given up)
-    std::uint32_t attempts = 0;   // failed passes at scanned + 1
+    std::uint64_t scanned = 0;    // the source's blocks up to here are submitted (or given up)
+    std::uint32_t next_entry = 0; // in block scanned + 1: entries below it are submitted
+    // Submitted deliveries whose effect is not final on the destination yet.
+    struct delivery {
+      hash256 tx;
+      peg::message_id id;
+      bool message = true;          // else an acknowledgement
+      std::uint64_t left_head = 0;  // the destination's head when it left the mempool (0: pending)
+    };
+    std::map<entry_pos, delivery> outstanding;
+    // Entries to carry again (refused at admission or in a block, or dropped), with the reason.
+    std::map<entry_pos, std::string> retry;
+    std::map<entry_pos, std::uint32_t> attempts;  // failed admissions per entry
+    std::uint64_t stalls = 0;     // passes that could not carry (for rate-limited logging)
     backoff wait{std::chrono::seconds(1), std::chrono::seconds(30)};  // while the destination is down
     // Timeouts submitted to the source, by message, with the source's final height then: not
     // sent again until that height has moved on (the refund is pending in a block).
@@ -90,6 +110,13 @@ private:
   const chain_handles* handles(chain_id id) const;
   bool has_peg(chain_id id);
   void carry(chain_id from, chain_id to, bridge_report& out);
+  /// Follows the direction's outstanding deliveries; returns how many are pending in `to`'s
+  /// mempool, or nothing when `to` did not answer.
+  std::optional<std::size_t> follow(direction& dir, chain_id from, chain_id to, bridge_report& out);
+  /// Whether the entry already took effect on `to` (final state): nothing left to carry.
+  bool settled_on(chain_id to, const peg::message_id& id, bool message);
+  /// Logs why a direction did not carry this pass: the first time, then every 20th pass.
+  void stall(direction& dir, chain_id from, chain_id to, const std::string& why);
   void refund(chain_id from, chain_id to, bridge_report& out);
   /// Records a submission's outcome on `to` for back-off; false when it failed as "down".
   bool count_answer(direction& dir, chain_id from, chain_id to, const status& st);
@@ -98,6 +125,10 @@ private:
   bridge_progress progress() const;
   void save_progress(bridge_report& out);
   status submit(chain_id chain, tx_payload payload);
+  /// The client update `side` needs to reach the mainchain's final header now (pegfinal_atom),
+  /// or nothing when it is there already; `header` gets that final header.
+  result<std::optional<tx_payload>> client_update_for(chain_id side, std::optional<block_header>& header,
+                                                       std::optional<finality_certificate>& cert);
   status update_client(chain_id side, std::uint64_t needed, bridge_report& out);
   void note(const std::string& problem, bridge_report& out);
 

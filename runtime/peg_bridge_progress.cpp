@@ -17,7 +17,8 @@ namespace bfd::runtime {
 namespace {
 constexpr std::uintmax_t max_progress_file_bytes = 1 << 20;
 constexpr std::string_view progress_format = "bfd-peg-bridge-progress";
-constexpr std::uint64_t progress_version = 1;
+// 2 added "entry" per direction (resume inside a block); 1 is read as entry 0.
+constexpr std::uint64_t progress_version = 2;
 } // namespace
 
 std::string bridge_progress_json(const bridge_progress& p) {
@@ -27,8 +28,10 @@ std::string bridge_progress_json(const bridge_progress& p) {
   j["mainchain_genesis"] = to_hex(p.mainchain_genesis);
   j["sidechain"] = p.sidechain ? nlohmann::ordered_json(*p.sidechain) : nlohmann::ordered_json(nullptr);
   auto& dirs = j["scanned"] = nlohmann::ordered_json::array();
-  for (const auto& [k, h] : p.scanned)
-    dirs.push_back({{"from", k.first}, {"to", k.second}, {"height", h}});
+  for (const auto& [k, h] : p.scanned) {
+    const auto e = p.entries.find(k);
+    dirs.push_back({{"from", k.first}, {"to", k.second}, {"height", h}, {"entry", e == p.entries.end() ? 0 : e->second}});
+  }
   auto& clients = j["clients"] = nlohmann::ordered_json::array();
   for (const auto& [c, h] : p.client_heights)
     clients.push_back({{"chain", c}, {"height", h}});
@@ -42,8 +45,10 @@ result<bridge_progress> parse_bridge_progress(std::string_view text) {
     return bad("not a JSON object");
   if (!j.contains("format") || j["format"] != progress_format)
     return bad(fmt::format("format is not \"{}\"", progress_format));
-  if (!j.contains("version") || !j["version"].is_number_unsigned() || j["version"] != progress_version)
-    return make_error(errc::unsupported_version, fmt::format("progress file: version is not {}", progress_version));
+  if (!j.contains("version") || !j["version"].is_number_unsigned() || j["version"] < 1
+      || j["version"] > progress_version)
+    return make_error(errc::unsupported_version, fmt::format("progress file: version is not 1 to {}", progress_version));
+  const bool has_entries = j["version"] >= 2;
   bridge_progress p;
   if (!j.contains("mainchain_genesis") || !j["mainchain_genesis"].is_string())
     return bad("mainchain_genesis: expected a hex string");
@@ -79,6 +84,15 @@ result<bridge_progress> parse_bridge_progress(std::string_view text) {
     if (!from || !to || !h)
       return bad("scanned: from and to are chain ids, height a non-negative integer");
     p.scanned[{*from, *to}] = *h;
+    if (has_entries) {
+      if (!d.contains("entry"))
+        return bad("scanned: each entry needs entry (version 2)");
+      auto e = height_of(d["entry"]);
+      if (!e || *e > UINT32_MAX)
+        return bad("scanned: entry is an index below 2^32");
+      if (*e > 0)
+        p.entries[{*from, *to}] = static_cast<std::uint32_t>(*e);
+    }
   }
   if (!j.contains("clients") || !j["clients"].is_array() || j["clients"].size() > 4096)
     return bad("clients: expected an array (at most 4096 chains)");

@@ -16,17 +16,20 @@
 namespace bfd::runtime {
 
 /// What a bridge's progress file holds: the mainchain it belongs to, the pair it serves, and
-/// per direction the source height scanned, per sidechain the mainchain height its light client
-/// was updated to.
+/// per direction the source height scanned and the first entry not yet settled in the block
+/// after it, per sidechain the mainchain height its light client was updated to.
 struct bridge_progress {
   hash256 mainchain_genesis;
   std::optional<chain_id> sidechain;
   std::map<std::pair<chain_id, chain_id>, std::uint64_t> scanned;
+  /// Per direction: entries of block scanned + 1 below this index are settled (absent: 0).
+  std::map<std::pair<chain_id, chain_id>, std::uint32_t> entries;
   std::map<chain_id, std::uint64_t> client_heights;
   friend bool operator==(const bridge_progress&, const bridge_progress&) = default;
 };
 
-/// The progress file's text (versioned JSON).
+/// The progress file's text (versioned JSON, version 2; version 1 files, without entries, are
+/// still read).
 std::string bridge_progress_json(const bridge_progress& p);
 /// Parses a progress file's text; a clear error for anything else.
 result<bridge_progress> parse_bridge_progress(std::string_view text);

@@ -66,6 +66,27 @@ std::optional<merkle_proof> make_merkle_proof(std::span<const hash256> items, st
   return proof;
 }
 
+std::vector<merkle_proof> make_merkle_proofs(std::span<const hash256> items) {
+  std::vector<merkle_proof> proofs(items.size());
+  std::vector<hash256> level;
+  level.reserve(items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    level.push_back(leaf(items[i]));
+    proofs[i].index = i;
+    proofs[i].leaf_count = items.size();
+  }
+  // At each level, item i's node is at i >> depth; its sibling, if any, joins its path.
+  for (unsigned depth = 0; level.size() > 1; ++depth) {
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      const std::uint64_t sibling = (static_cast<std::uint64_t>(i) >> depth) ^ 1;
+      if (sibling < level.size())
+        proofs[i].siblings.push_back(level[sibling]);
+    }
+    reduce(level);
+  }
+  return proofs;
+}
+
 bool verify_merkle_proof(const hash256& root, const hash256& item, const merkle_proof& proof) {
   if (proof.leaf_count == 0 || proof.index >= proof.leaf_count)
     return false;

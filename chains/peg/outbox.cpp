@@ -31,6 +31,10 @@ std::optional<merkle_proof> outbox::prove(std::uint64_t index) const {
   return make_merkle_proof(hashes(entries_), index);
 }
 
+std::vector<merkle_proof> outbox::prove_all() const {
+  return make_merkle_proofs(hashes(entries_));
+}
+
 hash256 empty_outbox_root() {
   return merkle_root({});
 }

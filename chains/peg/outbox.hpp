@@ -35,6 +35,8 @@ public:
   hash256 root() const;
   /// The inclusion proof of entry `index`, or nothing out of range.
   std::optional<merkle_proof> prove(std::uint64_t index) const;
+  /// The inclusion proofs of every entry, in order (the tree built once).
+  std::vector<merkle_proof> prove_all() const;
 
 private:
   std::vector<outbox_entry> entries_;

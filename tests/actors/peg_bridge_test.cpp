@@ -38,7 +38,11 @@ struct bridged_node {
   std::vector<std::string> carried;
   std::uint32_t client_updates = 0;
 
-  bridged_node() {
+  std::uint32_t max_pending = 500;
+
+  /// `max_per_sender`: every mempool's bound per sender; `bridge_max_pending`: the bridge's.
+  explicit bridged_node(std::size_t max_per_sender = 1'000, std::uint32_t bridge_max_pending = 500)
+    : max_pending(bridge_max_pending) {
     const auto& net = shared_network();
     std::vector<chain_spec> specs;
     for (const auto& e : runtime::dev_sidechain_entries(net))
@@ -50,6 +54,7 @@ struct bridged_node {
     o.reporter = net.reporter;
     o.time = time;
     o.self_ticking = false;
+    o.mempool_max_per_sender = max_per_sender;
     auto started = runtime::node::start(system, std::move(o));
     REQUIRE(started);
     n = std::move(*started);
@@ -68,6 +73,7 @@ struct bridged_node {
     runtime::peg_bridge_options b;
     b.keys = shared_network().bridge;
     b.progress_file = std::move(progress_file);
+    b.max_pending = max_pending;
     bridge = std::make_unique<runtime::peg_bridge>(system, *n, std::move(b));
   }
   ~bridged_node() {
@@ -186,6 +192,59 @@ TEST_CASE("the peg bridge carries BFDT to a dev sidechain and vouchers back, wit
   // Each entry carried once per direction and kind, however many passes saw it.
   for (const auto* what : {"1:0 1->2 message", "1:0 2->1 acknowledgement", "2:0 2->1 message", "2:0 1->2 acknowledgement"})
     CHECK(std::count(node.carried.begin(), node.carried.end(), std::string(what)) == 1);
+}
+
+TEST_CASE("under load the bridge keeps below the mempool's bound per sender and every message completes") {
+  // Every mempool takes at most 24 pending transactions per sender, and the bridge keeps at most
+  // 16 of its own pending: 120 messages go out in bursts of 40 a block, far more than one sender
+  // may have pending. (The bridge that submitted whole blocks at once lost deliveries here.)
+  bridged_node node(24, 16);
+  const auto& net = shared_network();
+  const auto bob = address_of(net.accounts[1].pub);
+  std::uint64_t g = 0;
+  for (; g < 3; ++g)
+    node.run_slot(g);
+  constexpr std::uint64_t bursts = 3, per_account = 20, messages = bursts * per_account * 2;
+  std::uint64_t sent = 0;
+  for (std::uint64_t burst = 0; burst < bursts; ++burst) {
+    for (std::uint64_t k = 0; k < per_account; ++k)
+      for (std::size_t a = 0; a < 2; ++a)
+        node.submit(mainchain_id, net.accounts[a], burst * per_account + k,
+                    peg_send_tx{side, bob, "BFDT", units_per_bfdt + sent++, 1'000'000});
+    node.run_slot(g++);
+  }
+  REQUIRE(sent == messages);
+  const auto all_delivered = [&] {
+    for (std::uint64_t s = 0; s < messages; ++s) {
+      const auto v = node.message(mainchain_id, 1, s);
+      if (!v.sent || v.state != static_cast<std::uint8_t>(peg::message_state::delivered))
+        return false;
+    }
+    return true;
+  };
+  std::size_t most_pending = 0;
+  for (; g < 200 && !all_delivered(); ++g) {
+    node.run_slot(g);
+    caf::scoped_actor self{node.system};
+    for (chain_id c : {mainchain_id, side})
+      self->request(node.n->unit(c)->mempool(), seconds(10), size_atom::value)
+        .receive([&](std::uint64_t size) { most_pending = std::max<std::size_t>(most_pending, size); },
+                 [&](const caf::error& e) { FAIL(node.system.render(e)); });
+    CHECK(node.conserved());
+  }
+  INFO("slots: " << g << ", carried: " << node.carried.size());
+  REQUIRE(all_delivered());
+  for (std::uint64_t s = 0; s < messages; ++s) {
+    const auto v = node.message(side, 1, s);
+    CHECK(v.received);
+    CHECK(v.ack_success);
+  }
+  // Never more of the bridge's transactions pending than its bound (plus the sends' own).
+  CHECK(most_pending <= 16 + 2 * 24);
+  // Nothing was refused at the mempool's bound, and nothing left is pending.
+  CHECK(node.conserved());
+  for (const auto end = g + 3; g < end; ++g)
+    CHECK(node.run_slot(g).problems.empty());
 }
 
 TEST_CASE("the peg bridge refunds a message its destination did not receive by its timeout") {
@@ -332,6 +391,7 @@ TEST_CASE("a bridge progress file round-trips, and bad ones are refused with the
   p.sidechain = 2;
   p.scanned[{1, 2}] = 40;
   p.scanned[{2, 1}] = 12;
+  p.entries[{2, 1}] = 700;  // resumes inside block 13, at its entry 700
   p.client_heights[2] = 39;
   const auto text = runtime::bridge_progress_json(p);
   auto back = runtime::parse_bridge_progress(text);
@@ -345,11 +405,21 @@ TEST_CASE("a bridge progress file round-trips, and bad ones are refused with the
   CHECK(refused("").find("not a JSON object") != std::string::npos);
   CHECK(refused("[1]").find("not a JSON object") != std::string::npos);
   auto other_version = text;
-  other_version.replace(other_version.find("\"version\": 1"), 12, "\"version\": 9");
-  CHECK(refused(other_version).find("version is not 1") != std::string::npos);
+  other_version.replace(other_version.find("\"version\": 2"), 12, "\"version\": 9");
+  CHECK(refused(other_version).find("version is not 1 to 2") != std::string::npos);
   auto negative = text;
-  negative.replace(negative.find("\"height\": 40"), 13, "\"height\": -4");
+  negative.replace(negative.find("\"height\": 40"), 12, "\"height\": -4");
   CHECK(refused(negative).find("scanned") != std::string::npos);
+  auto no_entry = text;
+  no_entry.replace(no_entry.find("\"entry\": 700"), 12, "\"entri\": 700");
+  CHECK(refused(no_entry).find("needs entry") != std::string::npos);
+  // A version 1 file (no entries) is still read: every direction resumes at a block's start.
+  auto v1 = runtime::parse_bridge_progress(
+    R"({"format": "bfd-peg-bridge-progress", "version": 1, "mainchain_genesis": ")" + std::string(64, '0')
+    + R"(", "sidechain": 2, "scanned": [{"from": 1, "to": 2, "height": 40}], "clients": []})");
+  REQUIRE(v1);
+  CHECK(v1->scanned.at({1, 2}) == 40);
+  CHECK(v1->entries.empty());
   auto bad_hash = text;
   bad_hash.replace(bad_hash.find("\"mainchain_genesis\": \"") + 22, 2, "zz");
   CHECK(refused(bad_hash).find("mainchain_genesis") != std::string::npos);

@@ -35,6 +35,22 @@ TEST_CASE("every item of trees of 1 to 33 leaves has a proof that verifies") {
   }
 }
 
+TEST_CASE("all proofs at once equal the proofs one by one, for trees of 0 to 70 leaves") {
+  for (std::size_t n = 0; n <= 70; ++n) {
+    auto xs = items(n);
+    auto all = make_merkle_proofs(xs);
+    REQUIRE(all.size() == n);
+    for (std::size_t i = 0; i < n; ++i) {
+      auto one = make_merkle_proof(xs, i);
+      REQUIRE(one);
+      INFO("n=" << n << " i=" << i);
+      CHECK(all[i].index == one->index);
+      CHECK(all[i].leaf_count == one->leaf_count);
+      CHECK(all[i].siblings == one->siblings);
+    }
+  }
+}
+
 TEST_CASE("a proof fails for a tampered item, sibling, index or size") {
   auto xs = items(11);
   auto root = merkle_root(xs);
