@@ -147,6 +147,23 @@ result<access_state> access_state::genesis(std::span<const address> admins) {
   return s;
 }
 
+result<access_state> access_state::genesis(std::span<const address> admins,
+                                           std::span<const std::pair<address, permission_mask>> grants) {
+  auto s = genesis(admins);
+  if (!s)
+    return s;
+  std::set<address> seen;
+  for (const auto& [a, mask] : grants) {
+    if (mask == 0 || (mask & ~all_permissions) != 0)
+      return make_error(errc::invalid_argument, "genesis grant to " + format_address(a)
+                                                  + ": a non-empty set of defined permissions");
+    if (!seen.insert(a).second)
+      return make_error(errc::invalid_argument, "genesis grant to " + format_address(a) + " named twice");
+    s->holdings_[{scope::global(), a}].direct |= mask;
+  }
+  return s;
+}
+
 // --- decisions ----------------------------------------------------------------------------
 
 permission_mask access_state::effective(const scope& s, const holding& h) const {
@@ -170,6 +187,41 @@ service_level access_state::level(std::uint64_t group, const address& account) c
 const holding* access_state::find_holding(const address& account, const scope& s) const {
   auto it = holdings_.find({s, account});
   return it == holdings_.end() ? nullptr : &it->second;
+}
+
+status access_state::check_read(const address& account, const scope& s) const {
+  if (allowed(account, s, permission::admin))
+    return {};
+  return check(account, s, permission::read);
+}
+
+void access_state::for_each_holding_in(const scope& s,
+                                       const std::function<bool(const address&, const holding&)>& visit) const {
+  for (auto it = holdings_.lower_bound({s, address{}}); it != holdings_.end() && it->first.first == s; ++it)
+    if (!visit(it->first.second, it->second))
+      return;
+}
+
+void access_state::for_each_holding(
+  const std::function<bool(const scope&, const address&, const holding&)>& visit) const {
+  for (const auto& [k, h] : holdings_)
+    if (!visit(k.first, k.second, h))
+      return;
+}
+
+void access_state::for_each_role_in(const scope& s,
+                                    const std::function<bool(const std::string&, const role_def&)>& visit) const {
+  for (auto it = roles_.lower_bound({s, std::string{}}); it != roles_.end() && it->first.first == s; ++it)
+    if (!visit(it->first.second, it->second))
+      return;
+}
+
+void access_state::for_each_level(const std::optional<std::uint64_t>& group,
+                                  const std::function<bool(std::uint64_t, const address&, service_level)>& visit) const {
+  auto it = group ? levels_.lower_bound({*group, address{}}) : levels_.begin();
+  for (; it != levels_.end() && (!group || it->first.first == *group); ++it)
+    if (!visit(it->first.first, it->first.second, it->second))
+      return;
 }
 
 const role_def* access_state::find_role(const scope& s, std::string_view name) const {
