@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "chains/access/access_types.hpp"
 #include "chains/access/signed_request.hpp"
 #include "chains/core/hex.hpp"
 
@@ -107,13 +108,13 @@ TEST_CASE("the replay cache refuses a second use, forgets what left the window a
 }
 
 TEST_CASE("scopes read from one path segment") {
-  CHECK(parse_scope_text("global") == scope::global());
-  CHECK(parse_scope_text("global:0") == scope::global());
-  CHECK(parse_scope_text("fund_group:7") == scope{scope_kind::fund_group, 7});
-  CHECK(parse_scope_text("sidechain:18446744073709551615") == scope{scope_kind::sidechain, UINT64_MAX});
+  CHECK(parse_scope_text("global") == acl::scope::global());
+  CHECK(parse_scope_text("global:0") == acl::scope::global());
+  CHECK(parse_scope_text("fund_group:7") == acl::scope{acl::scope_kind::fund_group, 7});
+  CHECK(parse_scope_text("sidechain:18446744073709551615") == acl::scope{acl::scope_kind::sidechain, UINT64_MAX});
   for (const char* bad : {"", "global:1", "fund_group", "fund_group:", "fund_group:x", "fund_group:-1",
                           "service:18446744073709551616", "service:123456789012345678901", "planet:1", "Global"})
     CHECK_MESSAGE(!parse_scope_text(bad), bad);
-  for (const auto& s : {scope::global(), scope{scope_kind::service, 3}, scope{scope_kind::fund_group, 0}})
+  for (const auto& s : {acl::scope::global(), acl::scope{acl::scope_kind::service, 3}, acl::scope{acl::scope_kind::fund_group, 0}})
     CHECK(parse_scope_text(scope_text(s)) == s);
 }
