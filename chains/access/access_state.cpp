@@ -1,5 +1,7 @@
 #include "chains/access/access_state.hpp"
 
+#include "chains/access/access_shape.hpp"
+
 #include <algorithm>
 
 #include "chains/codec/canonical.hpp"
@@ -279,9 +281,9 @@ status access_state::keep_an_admin(
 // --- grant --------------------------------------------------------------------------------
 
 status access_state::check_grant(const address& sender, const acl_grant_tx& p) const {
-  if (auto st = check_change_shape(p.scope, p.permissions, p.role); !st)
+  if (auto st = check_shape(p); !st)
     return st;
-  if (auto st = check_admin(sender, p.scope, "grant"); !st)
+  if (auto st = check_admin(sender, authority_scope(p), "grant"); !st)
     return st;
   if (!p.role.empty() && !find_role(p.scope, p.role))
     return make_error(errc::unknown_role, "no role \"" + p.role + "\" in " + to_string(p.scope));
@@ -315,9 +317,9 @@ status access_state::apply_grant(const address& sender, const acl_grant_tx& p) {
 // --- revoke -------------------------------------------------------------------------------
 
 status access_state::check_revoke(const address& sender, const acl_revoke_tx& p) const {
-  if (auto st = check_change_shape(p.scope, p.permissions, p.role); !st)
+  if (auto st = check_shape(p); !st)
     return st;
-  if (auto st = check_admin(sender, p.scope, "revoke"); !st)
+  if (auto st = check_admin(sender, authority_scope(p), "revoke"); !st)
     return st;
   const auto* h = find_holding(p.account, p.scope);
   const bool takes_bits = h && (h->direct & p.permissions) != 0;
@@ -357,13 +359,9 @@ status access_state::apply_revoke(const address& sender, const acl_revoke_tx& p)
 // --- role definitions ---------------------------------------------------------------------
 
 status access_state::check_role_define(const address& sender, const acl_role_define_tx& p) const {
-  if (!p.scope.valid())
-    return make_error(errc::invalid_argument, "not a valid scope (global has id 0)");
-  if (!valid_role_name(p.role))
-    return make_error(errc::invalid_argument, "role names are 1-32 characters of a-z, 0-9 and _");
-  if ((p.permissions & ~all_permissions) != 0)
-    return make_error(errc::invalid_argument, "permissions name an undefined bit");
-  if (auto st = check_admin(sender, p.scope, "define roles"); !st)
+  if (auto st = check_shape(p); !st)
+    return st;
+  if (auto st = check_admin(sender, authority_scope(p), "define roles"); !st)
     return st;
   const auto* r = find_role(p.scope, p.role);
   if (p.permissions == 0) {
@@ -411,9 +409,9 @@ status access_state::apply_role_define(const address& sender, const acl_role_def
 // --- service levels -----------------------------------------------------------------------
 
 status access_state::check_set_level(const address& sender, const acl_set_level_tx& p) const {
-  if (p.level > max_level)
-    return make_error(errc::invalid_argument, "service levels are 0 to " + std::to_string(max_level));
-  if (auto st = check_admin(sender, scope{scope_kind::fund_group, p.group}, "set service levels"); !st)
+  if (auto st = check_shape(p); !st)
+    return st;
+  if (auto st = check_admin(sender, authority_scope(p), "set service levels"); !st)
     return st;
   if (level(p.group, p.account) == p.level)
     return make_error(errc::already_held, format_address(p.account) + " has level " + std::to_string(p.level)
@@ -624,6 +622,45 @@ result<access_state> access_state::restore(std::span<const std::pair<bytes, byte
   if (s.global_admins() == 0)
     return corrupt("no global admin");
   return s;
+}
+
+// --- shapes (chains/access/access_shape.hpp) ---------------------------------------------
+
+status check_shape(const acl_grant_tx& p) {
+  return check_change_shape(p.scope, p.permissions, p.role);
+}
+
+status check_shape(const acl_revoke_tx& p) {
+  return check_change_shape(p.scope, p.permissions, p.role);
+}
+
+status check_shape(const acl_role_define_tx& p) {
+  if (!p.scope.valid())
+    return make_error(errc::invalid_argument, "not a valid scope (global has id 0)");
+  if (!valid_role_name(p.role))
+    return make_error(errc::invalid_argument, "role names are 1-32 characters of a-z, 0-9 and _");
+  if ((p.permissions & ~all_permissions) != 0)
+    return make_error(errc::invalid_argument, "permissions name an undefined bit");
+  return {};
+}
+
+status check_shape(const acl_set_level_tx& p) {
+  if (p.level > max_level)
+    return make_error(errc::invalid_argument, "service levels are 0 to " + std::to_string(max_level));
+  return {};
+}
+
+scope authority_scope(const acl_grant_tx& p) {
+  return p.scope;
+}
+scope authority_scope(const acl_revoke_tx& p) {
+  return p.scope;
+}
+scope authority_scope(const acl_role_define_tx& p) {
+  return p.scope;
+}
+scope authority_scope(const acl_set_level_tx& p) {
+  return {scope_kind::fund_group, p.group};
 }
 
 } // namespace bfd::acl

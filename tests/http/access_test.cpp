@@ -44,7 +44,12 @@ struct signed_headers {
 
 signed_headers sign_get(const key_pair& keys, const std::string& target, std::uint64_t ts,
                         std::uint32_t chain = mainchain_id) {
-  const auto sig = acl::sign_request(keys, chain, "GET", target, ts, {}, hash256{});
+  // A fresh aux per request: with a fixed one, equal requests at one (manual) clock time would
+  // carry equal signatures, which the node rightly refuses as replays.
+  static std::uint8_t counter = 0;
+  hash256 aux;
+  aux.data[0] = ++counter;
+  const auto sig = acl::sign_request(keys, chain, "GET", target, ts, {}, aux);
   return {to_hex(keys.pub), std::to_string(ts), to_hex(sig)};
 }
 

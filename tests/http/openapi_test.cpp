@@ -36,7 +36,10 @@ struct recorder {
   answer get_signed(const std::string& route, const std::string& path, const key_pair& keys,
                     std::uint32_t chain = mainchain_id) {
     const auto ts = h.time->now_ms();
-    const auto sig = acl::sign_request(keys, chain, "GET", path, ts, {}, hash256{});
+    hash256 aux;  // fresh per request: equal requests at one clock time must not be replays
+    aux.data[0] = static_cast<byte>(exchanges.size());
+    aux.data[1] = static_cast<byte>(exchanges.size() >> 8);
+    const auto sig = acl::sign_request(keys, chain, "GET", path, ts, {}, aux);
     const httplib::Headers headers{{"X-Bfd-Public-Key", to_hex(keys.pub)}, {"X-Bfd-Timestamp", std::to_string(ts)},
                                    {"X-Bfd-Signature", to_hex(sig)}};
     return record("GET", route, h.client->Get(path.c_str(), headers));
