@@ -178,4 +178,80 @@ bool payload_field(std::type_identity<acl_set_level_tx>, std::string_view key) {
   return key == "group" || key == "account" || key == "level";
 }
 
+// Views -------------------------------------------------------------------------------------------
+
+namespace {
+
+nlohmann::ordered_json holding_json(const access_holding_item& h, bool with_scope, bool with_account) {
+  nlohmann::ordered_json j;
+  if (with_scope) {
+    j["scope"] = std::string(acl::to_string(static_cast<acl::scope_kind>(h.scope_kind)));
+    j["scope_id"] = h.scope_id;
+  }
+  if (with_account)
+    j["account"] = format_address(h.account);
+  j["permissions"] = mask_to_json(h.direct);
+  j["roles"] = h.roles;
+  j["effective"] = mask_to_json(h.effective);
+  return j;
+}
+
+} // namespace
+
+nlohmann::ordered_json access_scope_json(const acl::scope& s, const access_answer& a) {
+  nlohmann::ordered_json j;
+  j["scope"] = std::string(acl::to_string(s.kind));
+  j["scope_id"] = s.id;
+  j["height"] = a.height;
+  auto holdings = nlohmann::ordered_json::array();
+  for (const auto& h : a.holdings)
+    holdings.push_back(holding_json(h, false, true));
+  j["holdings"] = std::move(holdings);
+  auto roles = nlohmann::ordered_json::array();
+  for (const auto& r : a.roles)
+    roles.push_back({{"name", r.name}, {"permissions", mask_to_json(r.permissions)}, {"holders", r.holders}});
+  j["roles"] = std::move(roles);
+  if (s.kind == acl::scope_kind::fund_group) {
+    auto levels = nlohmann::ordered_json::array();
+    for (const auto& l : a.levels)
+      levels.push_back({{"account", format_address(l.account)}, {"level", l.level}});
+    j["levels"] = std::move(levels);
+  }
+  j["more"] = a.more;
+  return j;
+}
+
+nlohmann::ordered_json access_account_json(const address& account, const access_answer& a) {
+  nlohmann::ordered_json j;
+  j["account"] = format_address(account);
+  j["height"] = a.height;
+  auto holdings = nlohmann::ordered_json::array();
+  for (const auto& h : a.holdings)
+    holdings.push_back(holding_json(h, true, false));
+  j["holdings"] = std::move(holdings);
+  auto levels = nlohmann::ordered_json::array();
+  for (const auto& l : a.levels)
+    levels.push_back({{"group", l.group}, {"level", l.level}});
+  j["levels"] = std::move(levels);
+  j["more"] = a.more;
+  return j;
+}
+
+nlohmann::ordered_json access_check_json(const address& account, const acl::scope& s, acl::permission p,
+                                         acl::service_level min_level, const access_answer& a) {
+  nlohmann::ordered_json j;
+  j["account"] = format_address(account);
+  j["scope"] = std::string(acl::to_string(s.kind));
+  j["scope_id"] = s.id;
+  j["permission"] = std::string(acl::to_string(p));
+  j["min_level"] = min_level;
+  j["height"] = a.height;
+  j["allowed"] = a.decision == 0;
+  if (a.decision != 0) {
+    const auto code = static_cast<errc>(a.decision);
+    j["reason"] = {{"code", std::string(to_string(code))}, {"reason_code", a.decision}, {"detail", a.decision_detail}};
+  }
+  return j;
+}
+
 } // namespace bfd

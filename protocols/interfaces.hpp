@@ -9,6 +9,7 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include "protocols/access_views.hpp"
 #include "protocols/vocabulary.hpp"
 
 namespace bfd {
@@ -306,6 +307,8 @@ using chain_actor = caf::typed_actor<
   caf::replies_to<pegtmo_atom, std::uint32_t, std::uint64_t>::with<peg_timeout_reply>,
   /// Messages in flight from here to a destination, due by a timeout height.
   caf::replies_to<pegfly_atom, std::uint32_t, std::uint64_t, std::uint64_t>::with<peg_in_flight_reply>,
+  /// Access control as the head sees it: a scope, an account, or a decision.
+  caf::replies_to<acl_atom, access_query>::with<access_answer>,
   /// A peer node's chain actor: relay to it, and catch up from it.
   caf::reacts_to<peer_atom, caf::actor>>;
 

@@ -211,6 +211,7 @@ std::string_view to_string(edge_reason reason) noexcept {
     case edge_reason::method_not_allowed: return "method_not_allowed";
     case edge_reason::unsupported_media_type: return "unsupported_media_type";
     case edge_reason::internal: return "internal";
+    case edge_reason::unauthenticated: return "unauthenticated";
   }
   return "unknown";
 }

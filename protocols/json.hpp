@@ -34,6 +34,9 @@ enum class edge_reason : std::uint16_t {
   method_not_allowed = 903,      ///< the route exists, not for this method
   unsupported_media_type = 904,  ///< a body the route cannot read (multipart forms)
   internal = 905,                ///< a bug: the node caught it and carries on
+  /// A protected read that is unsigned or badly signed (401). 970: 906 and the numbers below 970
+  /// belong to errc (access control and the reserved service ranges).
+  unauthenticated = 970,
 };
 
 /// Stable machine-readable name of an edge reason, e.g. "rate_limited".

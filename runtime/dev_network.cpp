@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "chains/access/access_module.hpp"
 #include "chains/crypto/hash.hpp"
 #include "runtime/entropy.hpp"
 #include "runtime/genesis_file.hpp"
@@ -138,9 +139,17 @@ result<dev_network> prepare_dev_network(const dev_options& options, std::uint64_
     registry->sidechains.resize(std::min<std::size_t>(registry->sidechains.size(), options.sidechains));
   }
   // The peg (issue 13): its registry then derives every sidechain's genesis with the module.
-  g.modules = module_set{module_id::token, module_id::consensus, module_id::registry, module_id::peg};
+  g.modules = module_set{module_id::token, module_id::consensus, module_id::registry, module_id::peg,
+                         module_id::access};
   g.peg = std::make_shared<peg_genesis>();
   g.registry = std::move(registry);
+  // Access control (docs/access-control.md): the registry authority's key is the dev admin, and
+  // holds sidechain_admin from block 0, so it registers sidechains as before the module.
+  auto access = std::make_shared<access_genesis>();
+  const auto admin = address_of(net.registry_authority.pub);
+  access->admins = {admin};
+  access->grants = {{admin, acl::bit(acl::permission::sidechain_admin)}};
+  g.access = std::move(access);
   if (auto st = write_genesis_file(genesis_path, g); !st)
     return st.error();
   return net;

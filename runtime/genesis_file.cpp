@@ -65,6 +65,18 @@ std::string genesis_json(const genesis_config& c) {
     for (const auto& a : c.access->admins)
       admins.push_back(format_address(a));
     j["access"] = {{"admins", admins}};
+    // Written only when there are some, so files without grants keep their bytes.
+    if (!c.access->grants.empty()) {
+      json grants = json::array();
+      for (const auto& [a, mask] : c.access->grants) {
+        json names = json::array();
+        for (std::uint8_t b = 0; b < acl::permission_count; ++b)
+          if (acl::has(mask, static_cast<acl::permission>(b)))
+            names.push_back(std::string(acl::to_string(static_cast<acl::permission>(b))));
+        grants.push_back({{"account", format_address(a)}, {"permissions", names}});
+      }
+      j["access"]["grants"] = grants;
+    }
   }
   return j.dump(2) + "\n";
 }
@@ -188,6 +200,32 @@ result<genesis_config> parse_genesis_json(const std::string& text) {
       if (std::find(g->admins.begin(), g->admins.end(), *a) != g->admins.end())
         return make_error(errc::invalid_argument, where + ": named twice");
       g->admins.push_back(*a);
+    }
+    // Optional: permissions on global from block 0 (e.g. --dev's admin holds sidechain_admin).
+    if (auto grants = acl->find("grants"); grants != acl->end()) {
+      if (!grants->is_array())
+        return make_error(errc::invalid_argument, "genesis.access.grants: an array");
+      for (std::size_t i = 0; i < grants->size(); ++i) {
+        const auto where = "genesis.access.grants[" + std::to_string(i) + "]";
+        const auto& item = (*grants)[i];
+        if (!item.is_object() || !item.contains("account") || !item["account"].is_string()
+            || !item.contains("permissions") || !item["permissions"].is_array() || item.size() != 2)
+          return make_error(errc::invalid_argument, where + ": {\"account\": \"bfd…\", \"permissions\": [names]}");
+        auto a = parse_address(item["account"].get<std::string>());
+        if (!a)
+          return make_error(errc::invalid_argument, where + ".account: " + a.error().detail);
+        acl::permission_mask mask = 0;
+        for (const auto& name : item["permissions"]) {
+          auto p = name.is_string() ? acl::parse_permission(name.get<std::string>()) : std::nullopt;
+          if (!p)
+            return make_error(errc::invalid_argument, where + ".permissions: not a permission name: " + name.dump());
+          mask |= acl::bit(*p);
+        }
+        g->grants.emplace_back(*a, mask);
+      }
+      // The module's own rules (non-empty, no account twice) with their messages.
+      if (auto st = acl::access_state::genesis(g->admins, g->grants); !st)
+        return make_error(errc::invalid_argument, "genesis.access.grants: " + st.error().detail);
     }
     c.modules = c.modules.with(module_id::access);
     c.access = std::move(g);

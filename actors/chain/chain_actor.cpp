@@ -16,6 +16,7 @@
 #include "chains/codec/block_codec.hpp"
 #include "chains/consensus/node_records.hpp"
 #include "chains/storage/chain_store.hpp"
+#include "chains/access/access_module.hpp"
 #include "chains/peg/peg_module.hpp"
 #include "chains/sidechain/registry_module.hpp"
 #include "protocols/sidechain_views.hpp"
@@ -733,6 +734,10 @@ chain_actor::behavior_type chain_impl(chain_pointer self, std::shared_ptr<chain_
     },
     [=](pegfly_atom, std::uint32_t destination, std::uint64_t first, std::uint64_t max_timeout) {
       return peg_in_flight_of(*self->state.engine, destination, first, max_timeout);
+    },
+    [=](acl_atom, const access_query& q) {
+      const auto& head = self->state.engine->head_state();
+      return answer_access_query(find_access(head), head.head().height, q);
     },
     [=](anchor_atom, std::uint32_t id, std::uint64_t height) {
       auto& st = self->state;

@@ -40,6 +40,8 @@ const std::vector<route_spec>& routes() {
       {"GET", "/v1/info"},     {"GET", "/v1/blocks/{id}"},         {"GET", "/v1/txs/{id}"},
       {"POST", "/v1/txs"},     {"POST", "/v1/txs/batch"},          {"GET", "/v1/accounts/{address}"},
       {"GET", "/v1/delegates"}, {"GET", "/v1/schedule"},          {"GET", "/v1/certificate"},
+      {"GET", "/v1/access/scopes/{scope}"}, {"GET", "/v1/access/accounts/{address}"},
+      {"GET", "/v1/access/check/{address}/{scope}/{permission}"},
     };
     std::vector<route_spec> all = {{"GET", "/healthz"}, {"GET", "/metrics"}, {"GET", "/v1/chains"},
                                    {"GET", "/v1/chains/{chain}"}, {"GET", "/v1/sidechains"},
@@ -85,6 +87,7 @@ int status_of_refusal(errc code) {
     case errc::replacement_underpriced:
     case errc::duplicate: return 409;
     case errc::mempool_full: return 503;
+    case errc::access_denied: return 403;
     case errc::storage_io:
     case errc::storage_corrupt:
     case errc::io: return 500;
@@ -226,6 +229,7 @@ void bridge_core::install() {
   register_metrics_routes(*this);
   register_anchor_routes(*this);
   register_peg_routes(*this);
+  register_access_routes(*this);
 }
 
 handled bridge_core::before_routing(const httplib::Request& req, httplib::Response& res) {
@@ -388,6 +392,108 @@ void bridge_core::chain_get(const std::string& suffix, chain_get_handler handler
   server.Get("/v1" + suffix, [serve](const httplib::Request& req, httplib::Response& res) { serve(req, res, false); });
   server.Get("/v1/chains/([^/]+)" + suffix,
              [serve](const httplib::Request& req, httplib::Response& res) { serve(req, res, true); });
+}
+
+void bridge_core::chain_get(const std::string& suffix, chain_read_handler handler) {
+  auto serve = [this, handler](const httplib::Request& req, httplib::Response& res, bool prefixed) {
+    const std::string id = prefixed ? req.matches[1].str() : std::string();
+    auto view = resolve(res, prefixed ? &id : nullptr);
+    if (!view)
+      return;
+    std::vector<std::string> args;
+    for (std::size_t i = prefixed ? 2 : 1; i < req.matches.size(); ++i)
+      args.push_back(req.matches[i].str());
+    handler(*this, *view, req, args, res);
+  };
+  server.Get("/v1" + suffix, [serve](const httplib::Request& req, httplib::Response& res) { serve(req, res, false); });
+  server.Get("/v1/chains/([^/]+)" + suffix,
+             [serve](const httplib::Request& req, httplib::Response& res) { serve(req, res, true); });
+}
+
+std::optional<std::uint32_t> bridge_core::chain_id_of(const chain_view& c, httplib::Response& res) {
+  if (c.prefix != "/v1")
+    return c.handles.id;
+  caf::scoped_actor self{system};
+  auto h = configured_chain(self, &res);
+  if (!h)
+    return std::nullopt;
+  return h->id;
+}
+
+std::optional<acl::signed_request> bridge_core::authenticate(const httplib::Request& req, httplib::Response& res,
+                                                             std::uint32_t chain) {
+  auto refuse = [&](const std::string& detail) {
+    res.set_header("WWW-Authenticate", "Bfd-Signature");
+    reply(res, 401, error_json(edge_reason::unauthenticated, detail));
+    return std::nullopt;
+  };
+  const std::string key_name(acl::public_key_header);
+  const std::string time_name(acl::timestamp_header);
+  const std::string sig_name(acl::signature_header);
+  if (!req.has_header(key_name) || !req.has_header(time_name) || !req.has_header(sig_name))
+    return refuse("this read is protected: sign it with the " + key_name + ", " + time_name + " and " + sig_name
+                  + " headers (docs/http.md, \"Signed requests\")");
+  if (req.get_header_value_count(key_name) != 1 || req.get_header_value_count(time_name) != 1
+      || req.get_header_value_count(sig_name) != 1)
+    return refuse("each X-Bfd-* header must appear once");
+  auto parsed = acl::parse_signed_request(req.get_header_value(key_name), req.get_header_value(time_name),
+                                          req.get_header_value(sig_name));
+  if (!parsed)
+    return refuse(parsed.error().message());
+  const std::string& target = req.target.empty() ? req.path : req.target;
+  const auto body = byte_view{reinterpret_cast<const byte*>(req.body.data()), req.body.size()};
+  const auto now = time->now_ms();
+  if (auto st = acl::verify_signed_request(*parsed, chain, req.method, target, body, now); !st)
+    return refuse(st.error().message());
+  acl::remembered seen;
+  {
+    std::lock_guard lock(replay_mutex);
+    seen = replays.remember(parsed->sig, parsed->timestamp_ms, now);
+  }
+  if (seen == acl::remembered::replay)
+    return refuse("this signature was already used: sign each request anew (replays are refused)");
+  if (seen == acl::remembered::full) {
+    res.set_header("Retry-After", "1");
+    reply(res, 503, error_json(edge_reason::unavailable, "too many signed requests within the last minute"));
+    return std::nullopt;
+  }
+  return *parsed;
+}
+
+std::optional<access_answer> bridge_core::ask_access(httplib::Response& res, const chain_view& c,
+                                                     const access_query& q) {
+  caf::scoped_actor self{system};
+  auto answer = ask<access_answer>(self, &res, c.handles.chain, acl_atom::value, q);
+  if (!answer)
+    return std::nullopt;
+  if (const auto code = static_cast<errc>(answer->code); code != errc::ok) {
+    reply(res, code == errc::not_found ? 404 : 400, error_json(make_error(code, answer->detail)));
+    return std::nullopt;
+  }
+  return answer;
+}
+
+std::optional<address> bridge_core::authorize_read(const httplib::Request& req, httplib::Response& res,
+                                                   const chain_view& c, const acl::scope& s) {
+  auto chain = chain_id_of(c, res);
+  if (!chain)
+    return std::nullopt;
+  auto caller = authenticate(req, res, *chain);
+  if (!caller)
+    return std::nullopt;
+  access_query q;
+  q.what = static_cast<std::uint8_t>(access_query_kind::read);
+  q.scope_kind = static_cast<std::uint8_t>(s.kind);
+  q.scope_id = s.id;
+  q.account = caller->account();
+  auto answer = ask_access(res, c, q);
+  if (!answer)
+    return std::nullopt;
+  if (answer->decision != 0) {
+    reply(res, 403, error_json(make_error(static_cast<errc>(answer->decision), answer->decision_detail)));
+    return std::nullopt;
+  }
+  return q.account;
 }
 
 void bridge_core::chain_post(const std::string& suffix, chain_post_handler handler) {

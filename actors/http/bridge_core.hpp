@@ -28,6 +28,7 @@
 #include <prometheus/registry.h>
 
 #include "actors/http/http_bridge.hpp"
+#include "chains/access/signed_request.hpp"
 #include "protocols/json.hpp"
 
 namespace bfd::http {
@@ -156,6 +157,9 @@ struct bridge_core;
 
 /// A GET handler of a chain route: the chain, the path's captures after the chain id, the reply.
 using chain_get_handler = void (*)(bridge_core&, const chain_view&, const std::vector<std::string>&, httplib::Response&);
+/// A GET handler that also sees the request (its headers: signed reads).
+using chain_read_handler = void (*)(bridge_core&, const chain_view&, const httplib::Request&,
+                                    const std::vector<std::string>&, httplib::Response&);
 /// A POST handler of a chain route, which reads its body itself (bounded).
 using chain_post_handler = void (*)(bridge_core&, const chain_view&, httplib::Response&, const httplib::ContentReader&);
 
@@ -175,6 +179,8 @@ struct bridge_core {
   std::mutex stop_mutex;
   bool stopped = false;
   std::mutex metrics_mutex;  ///< one scrape updates the chain gauges at a time
+  std::mutex replay_mutex;   ///< guards `replays`
+  acl::replay_cache replays; ///< signatures of signed requests served within the window
 
   bridge_core(caf::actor_system& sys, http_bridge_config cfg);
 
@@ -220,6 +226,31 @@ struct bridge_core {
   /// Registers GET "/v1" + suffix (the configured chain) and GET "/v1/chains/([^/]+)" + suffix.
   void chain_get(const std::string& suffix, chain_get_handler handler);
 
+  /// chain_get for a handler that reads the request's headers (protected reads).
+  void chain_get(const std::string& suffix, chain_read_handler handler);
+
+  /// The id of a request's chain: the view's, or the configured chain's for the unprefixed
+  /// routes (asked, as their views carry none); nothing after replying.
+  std::optional<std::uint32_t> chain_id_of(const chain_view& c, httplib::Response& res);
+
+  /// The caller of a signed request (docs/http.md, "Signed requests"): the X-Bfd-* headers parsed
+  /// and verified over chain `chain`, the request's method, target and body, at the node's
+  /// clock, and its signature not seen before. Nothing after replying 401 `unauthenticated`
+  /// (503 when the replay cache is full).
+  std::optional<acl::signed_request> authenticate(const httplib::Request& req, httplib::Response& res,
+                                                  std::uint32_t chain);
+
+  /// A protected read of scope `s` on chain `c`: authenticate, then the caller must hold `read`
+  /// (or `admin`) on `s` or on global in the chain's head state. The caller, or nothing after
+  /// replying 401, 403 `access_denied`, or 404 when the chain has no access module. Every
+  /// protected route calls this (or authenticate and its own rule) before reading anything.
+  std::optional<address> authorize_read(const httplib::Request& req, httplib::Response& res, const chain_view& c,
+                                        const acl::scope& s);
+
+  /// Asks chain `c` an access query; nothing after replying (404 without an access module, 400
+  /// for a malformed query).
+  std::optional<access_answer> ask_access(httplib::Response& res, const chain_view& c, const access_query& q);
+
   /// Registers POST "/v1" + suffix and POST "/v1/chains/([^/]+)" + suffix.
   void chain_post(const std::string& suffix, chain_post_handler handler);
 
@@ -264,5 +295,7 @@ void register_metrics_routes(bridge_core& core);
 void register_anchor_routes(bridge_core& core);
 /// GET /v1/peg/messages/{id}.
 void register_peg_routes(bridge_core& core);
+/// GET /v1/access/scopes/{scope}, /v1/access/accounts/{address}, /v1/access/check/….
+void register_access_routes(bridge_core& core);
 
 } // namespace bfd::http

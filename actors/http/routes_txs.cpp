@@ -1,11 +1,56 @@
 // Transactions: POST /v1/txs (one signed transaction), POST /v1/txs/batch, GET /v1/txs/{id}.
 #include "actors/http/bridge_core.hpp"
 
+#include "chains/access/access_shape.hpp"
 #include "chains/core/hex.hpp"
 
 namespace bfd::http {
 
 namespace {
+
+// True after replying: a transaction of kinds 20-23 that is malformed (400 invalid_argument) or
+// whose sender is no admin of the scope it changes, nor of global (403 access_denied), as the
+// head state says. The state rules (already_held, …) are left to inclusion: a change still
+// pending may satisfy them.
+bool access_precheck(bridge_core& core, const chain_view& c, caf::scoped_actor& self, httplib::Response& res,
+                     const transaction& tx) {
+  std::optional<acl::scope> authority;
+  status shape;
+  std::visit(
+    [&](const auto& p) {
+      using T = std::decay_t<decltype(p)>;
+      if constexpr (T::module == module_id::access) {
+        shape = acl::check_shape(p);
+        authority = acl::authority_scope(p);
+      }
+    },
+    tx.payload);
+  if (!authority)
+    return false;
+  auto refuse = [&](const error& err) {
+    auto j = error_json(err);
+    j["error"]["id"] = to_hex(signing_hash(tx));
+    reply(res, status_of_refusal(err.code), j);
+    return true;
+  };
+  if (!shape.ok())
+    return refuse(shape.error());
+  access_query q;
+  q.what = static_cast<std::uint8_t>(access_query_kind::check);
+  q.scope_kind = static_cast<std::uint8_t>(authority->kind);
+  q.scope_id = authority->id;
+  q.account = address_of(tx.sender);
+  q.permission = static_cast<std::uint8_t>(acl::permission::admin);
+  auto answer = core.ask<access_answer>(self, &res, c.handles.chain, acl_atom::value, q);
+  if (!answer)
+    return true;
+  // A chain without the module: the mempool refuses the kind itself (kind_not_enabled).
+  if (answer->code != 0 || answer->decision == 0)
+    return false;
+  return refuse(make_error(static_cast<errc>(answer->decision),
+                           "only an admin of " + acl::to_string(*authority) + " or of global may send "
+                             + std::string(payload_name(tx.payload)) + "; " + answer->decision_detail));
+}
 
 void get_tx(bridge_core& core, const chain_view& c, const std::vector<std::string>& args, httplib::Response& res) {
   const auto& text = args.at(0);
@@ -94,6 +139,10 @@ void post_tx(bridge_core& core, const chain_view& c, httplib::Response& res, con
   if (!tx)
     return reply(res, 400, error_json(tx.error()));
   caf::scoped_actor self{core.system};
+  // Access control's kinds: shape here, then the sender's authority at the chain's head, so an
+  // unauthorized change is refused now (403) rather than dropped at inclusion.
+  if (auto refused = access_precheck(core, c, self, res, *tx); refused)
+    return;
   auto verdict = core.ask<admission>(self, &res, c.handles.mempool, submit_atom::value, tx_envelope{std::move(*tx)});
   if (!verdict)
     return;

@@ -6,7 +6,7 @@
 namespace bfd {
 
 result<std::unique_ptr<access_module>> access_module::make(const access_genesis& genesis) {
-  auto s = acl::access_state::genesis(genesis.admins);
+  auto s = acl::access_state::genesis(genesis.admins, genesis.grants);
   if (!s)
     return s.error();
   return std::make_unique<access_module>(std::move(*s));

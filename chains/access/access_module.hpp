@@ -11,9 +11,11 @@
 
 namespace bfd {
 
-/// What a chain's genesis says of access control: the first global admins.
+/// What a chain's genesis says of access control: the first global admins, and permissions
+/// other accounts (or the admins) hold on global from block 0.
 struct access_genesis {
   std::vector<address> admins;
+  std::vector<std::pair<address, acl::permission_mask>> grants;
 };
 
 class access_module final : public state_module {

@@ -1,5 +1,7 @@
 #include "chains/access/access_state.hpp"
 
+#include "chains/access/access_shape.hpp"
+
 #include <algorithm>
 
 #include "chains/codec/canonical.hpp"
@@ -147,6 +149,23 @@ result<access_state> access_state::genesis(std::span<const address> admins) {
   return s;
 }
 
+result<access_state> access_state::genesis(std::span<const address> admins,
+                                           std::span<const std::pair<address, permission_mask>> grants) {
+  auto s = genesis(admins);
+  if (!s)
+    return s;
+  std::set<address> seen;
+  for (const auto& [a, mask] : grants) {
+    if (mask == 0 || (mask & ~all_permissions) != 0)
+      return make_error(errc::invalid_argument, "genesis grant to " + format_address(a)
+                                                  + ": a non-empty set of defined permissions");
+    if (!seen.insert(a).second)
+      return make_error(errc::invalid_argument, "genesis grant to " + format_address(a) + " named twice");
+    s->holdings_[{scope::global(), a}].direct |= mask;
+  }
+  return s;
+}
+
 // --- decisions ----------------------------------------------------------------------------
 
 permission_mask access_state::effective(const scope& s, const holding& h) const {
@@ -170,6 +189,41 @@ service_level access_state::level(std::uint64_t group, const address& account) c
 const holding* access_state::find_holding(const address& account, const scope& s) const {
   auto it = holdings_.find({s, account});
   return it == holdings_.end() ? nullptr : &it->second;
+}
+
+status access_state::check_read(const address& account, const scope& s) const {
+  if (allowed(account, s, permission::admin))
+    return {};
+  return check(account, s, permission::read);
+}
+
+void access_state::for_each_holding_in(const scope& s,
+                                       const std::function<bool(const address&, const holding&)>& visit) const {
+  for (auto it = holdings_.lower_bound({s, address{}}); it != holdings_.end() && it->first.first == s; ++it)
+    if (!visit(it->first.second, it->second))
+      return;
+}
+
+void access_state::for_each_holding(
+  const std::function<bool(const scope&, const address&, const holding&)>& visit) const {
+  for (const auto& [k, h] : holdings_)
+    if (!visit(k.first, k.second, h))
+      return;
+}
+
+void access_state::for_each_role_in(const scope& s,
+                                    const std::function<bool(const std::string&, const role_def&)>& visit) const {
+  for (auto it = roles_.lower_bound({s, std::string{}}); it != roles_.end() && it->first.first == s; ++it)
+    if (!visit(it->first.second, it->second))
+      return;
+}
+
+void access_state::for_each_level(const std::optional<std::uint64_t>& group,
+                                  const std::function<bool(std::uint64_t, const address&, service_level)>& visit) const {
+  auto it = group ? levels_.lower_bound({*group, address{}}) : levels_.begin();
+  for (; it != levels_.end() && (!group || it->first.first == *group); ++it)
+    if (!visit(it->first.first, it->first.second, it->second))
+      return;
 }
 
 const role_def* access_state::find_role(const scope& s, std::string_view name) const {
@@ -227,9 +281,9 @@ status access_state::keep_an_admin(
 // --- grant --------------------------------------------------------------------------------
 
 status access_state::check_grant(const address& sender, const acl_grant_tx& p) const {
-  if (auto st = check_change_shape(p.scope, p.permissions, p.role); !st)
+  if (auto st = check_shape(p); !st)
     return st;
-  if (auto st = check_admin(sender, p.scope, "grant"); !st)
+  if (auto st = check_admin(sender, authority_scope(p), "grant"); !st)
     return st;
   if (!p.role.empty() && !find_role(p.scope, p.role))
     return make_error(errc::unknown_role, "no role \"" + p.role + "\" in " + to_string(p.scope));
@@ -263,9 +317,9 @@ status access_state::apply_grant(const address& sender, const acl_grant_tx& p) {
 // --- revoke -------------------------------------------------------------------------------
 
 status access_state::check_revoke(const address& sender, const acl_revoke_tx& p) const {
-  if (auto st = check_change_shape(p.scope, p.permissions, p.role); !st)
+  if (auto st = check_shape(p); !st)
     return st;
-  if (auto st = check_admin(sender, p.scope, "revoke"); !st)
+  if (auto st = check_admin(sender, authority_scope(p), "revoke"); !st)
     return st;
   const auto* h = find_holding(p.account, p.scope);
   const bool takes_bits = h && (h->direct & p.permissions) != 0;
@@ -305,13 +359,9 @@ status access_state::apply_revoke(const address& sender, const acl_revoke_tx& p)
 // --- role definitions ---------------------------------------------------------------------
 
 status access_state::check_role_define(const address& sender, const acl_role_define_tx& p) const {
-  if (!p.scope.valid())
-    return make_error(errc::invalid_argument, "not a valid scope (global has id 0)");
-  if (!valid_role_name(p.role))
-    return make_error(errc::invalid_argument, "role names are 1-32 characters of a-z, 0-9 and _");
-  if ((p.permissions & ~all_permissions) != 0)
-    return make_error(errc::invalid_argument, "permissions name an undefined bit");
-  if (auto st = check_admin(sender, p.scope, "define roles"); !st)
+  if (auto st = check_shape(p); !st)
+    return st;
+  if (auto st = check_admin(sender, authority_scope(p), "define roles"); !st)
     return st;
   const auto* r = find_role(p.scope, p.role);
   if (p.permissions == 0) {
@@ -359,9 +409,9 @@ status access_state::apply_role_define(const address& sender, const acl_role_def
 // --- service levels -----------------------------------------------------------------------
 
 status access_state::check_set_level(const address& sender, const acl_set_level_tx& p) const {
-  if (p.level > max_level)
-    return make_error(errc::invalid_argument, "service levels are 0 to " + std::to_string(max_level));
-  if (auto st = check_admin(sender, scope{scope_kind::fund_group, p.group}, "set service levels"); !st)
+  if (auto st = check_shape(p); !st)
+    return st;
+  if (auto st = check_admin(sender, authority_scope(p), "set service levels"); !st)
     return st;
   if (level(p.group, p.account) == p.level)
     return make_error(errc::already_held, format_address(p.account) + " has level " + std::to_string(p.level)
@@ -572,6 +622,45 @@ result<access_state> access_state::restore(std::span<const std::pair<bytes, byte
   if (s.global_admins() == 0)
     return corrupt("no global admin");
   return s;
+}
+
+// --- shapes (chains/access/access_shape.hpp) ---------------------------------------------
+
+status check_shape(const acl_grant_tx& p) {
+  return check_change_shape(p.scope, p.permissions, p.role);
+}
+
+status check_shape(const acl_revoke_tx& p) {
+  return check_change_shape(p.scope, p.permissions, p.role);
+}
+
+status check_shape(const acl_role_define_tx& p) {
+  if (!p.scope.valid())
+    return make_error(errc::invalid_argument, "not a valid scope (global has id 0)");
+  if (!valid_role_name(p.role))
+    return make_error(errc::invalid_argument, "role names are 1-32 characters of a-z, 0-9 and _");
+  if ((p.permissions & ~all_permissions) != 0)
+    return make_error(errc::invalid_argument, "permissions name an undefined bit");
+  return {};
+}
+
+status check_shape(const acl_set_level_tx& p) {
+  if (p.level > max_level)
+    return make_error(errc::invalid_argument, "service levels are 0 to " + std::to_string(max_level));
+  return {};
+}
+
+scope authority_scope(const acl_grant_tx& p) {
+  return p.scope;
+}
+scope authority_scope(const acl_revoke_tx& p) {
+  return p.scope;
+}
+scope authority_scope(const acl_role_define_tx& p) {
+  return p.scope;
+}
+scope authority_scope(const acl_set_level_tx& p) {
+  return {scope_kind::fund_group, p.group};
 }
 
 } // namespace bfd::acl

@@ -44,6 +44,10 @@ public:
   /// The genesis state: each of `admins` holds `admin` on global. Refused when empty (the chain
   /// could never grant anything) or when an address repeats.
   static result<access_state> genesis(std::span<const address> admins);
+  /// The same, and each of `grants` holds its permissions on global too (an admin may be named
+  /// again, to hold more; an account twice, an empty mask or undefined bits are refused).
+  static result<access_state> genesis(std::span<const address> admins,
+                                      std::span<const std::pair<address, permission_mask>> grants);
   /// A state from its stored records (every record, in any order).
   static result<access_state> restore(std::span<const std::pair<bytes, bytes>> records);
 
@@ -56,6 +60,9 @@ public:
   bool allowed(const address& account, const scope& s, permission p, service_level min_level = 0) const {
     return check(account, s, p, min_level).ok();
   }
+  /// The read decision of the HTTP edge's protected reads: `account` holds `read` or `admin` in
+  /// `s` or on global (an admin could grant itself read anyway); else access_denied naming read.
+  status check_read(const address& account, const scope& s) const;
   /// What `account` holds in `s` itself (direct and through roles; global's not added).
   permission_mask permissions_in(const address& account, const scope& s) const;
   /// The account's level in fund group `group` (0 when never set).
@@ -66,6 +73,19 @@ public:
   const role_def* find_role(const scope& s, std::string_view name) const;
   /// Accounts holding admin on global.
   std::size_t global_admins() const;
+
+  // --- listings (the HTTP edge's views; each visit returns false to stop) ---------------
+
+  /// Every holding of scope `s`, in account order.
+  void for_each_holding_in(const scope& s,
+                           const std::function<bool(const address&, const holding&)>& visit) const;
+  /// Every holding, in (scope, account) order: a walk over all of them.
+  void for_each_holding(const std::function<bool(const scope&, const address&, const holding&)>& visit) const;
+  /// Every role of scope `s`, in name order.
+  void for_each_role_in(const scope& s, const std::function<bool(const std::string&, const role_def&)>& visit) const;
+  /// Every level set (1-3), in (group, account) order; with `group`, that fund group's only.
+  void for_each_level(const std::optional<std::uint64_t>& group,
+                      const std::function<bool(std::uint64_t, const address&, service_level)>& visit) const;
 
   // --- the four kinds (sender = the transaction's sender address) ------------------------
 

@@ -31,6 +31,37 @@ std::string to_string(const scope& s) {
   return std::string(to_string(s.kind)) + " " + std::to_string(s.id);
 }
 
+std::string scope_text(const scope& s) {
+  if (s.is_global())
+    return "global";
+  return std::string(to_string(s.kind)) + ":" + std::to_string(s.id);
+}
+
+std::optional<scope> parse_scope_text(std::string_view text) noexcept {
+  const auto colon = text.find(':');
+  auto kind = parse_scope_kind(text.substr(0, colon));
+  if (!kind)
+    return std::nullopt;
+  scope s{*kind, 0};
+  if (colon == std::string_view::npos)
+    return *kind == scope_kind::global ? std::optional<scope>(s) : std::nullopt;
+  const auto digits = text.substr(colon + 1);
+  if (digits.empty() || digits.size() > 20)
+    return std::nullopt;
+  unsigned __int128 id = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9')
+      return std::nullopt;
+    id = id * 10 + static_cast<unsigned>(c - '0');
+  }
+  if (id > UINT64_MAX)
+    return std::nullopt;
+  s.id = static_cast<std::uint64_t>(id);
+  if (!s.valid())
+    return std::nullopt;
+  return s;
+}
+
 std::string_view to_string(permission p) noexcept {
   const auto i = static_cast<std::size_t>(p);
   return i < permission_count ? permission_names[i] : "unknown";

@@ -40,6 +40,12 @@ struct scope {
 /// "global" or "<kind> <id>", e.g. "fund_group 7".
 std::string to_string(const scope& s);
 
+/// A scope as one URL path segment or command-line word: "global" or "<kind>:<id>", e.g.
+/// "fund_group:7" (id decimal, at most 20 digits, below 2^64).
+std::string scope_text(const scope& s);
+/// Parses scope_text's form (also "global:0"); nothing for anything else, or a global with an id.
+std::optional<scope> parse_scope_text(std::string_view text) noexcept;
+
 /// The fixed permission set (docs/access-control.md has the table of who checks each). The bit
 /// numbers are stored and hashed: never renumber, only append.
 enum class permission : std::uint8_t {

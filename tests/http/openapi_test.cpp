@@ -10,6 +10,8 @@
 #include <fstream>
 #include <string>
 
+#include "chains/access/signed_request.hpp"
+#include "chains/state/access_tx.hpp"
 #include "tests/http/support.hpp"
 
 using namespace bfd;
@@ -30,6 +32,18 @@ struct recorder {
     return a;
   }
   answer get(const std::string& route, const std::string& path) { return record("GET", route, h.client->Get(path.c_str())); }
+  /// A signed read (docs/formats.md §15a) by `keys` for `chain`.
+  answer get_signed(const std::string& route, const std::string& path, const key_pair& keys,
+                    std::uint32_t chain = mainchain_id) {
+    const auto ts = h.time->now_ms();
+    hash256 aux;  // fresh per request: equal requests at one clock time must not be replays
+    aux.data[0] = static_cast<byte>(exchanges.size());
+    aux.data[1] = static_cast<byte>(exchanges.size() >> 8);
+    const auto sig = acl::sign_request(keys, chain, "GET", path, ts, {}, aux);
+    const httplib::Headers headers{{"X-Bfd-Public-Key", to_hex(keys.pub)}, {"X-Bfd-Timestamp", std::to_string(ts)},
+                                   {"X-Bfd-Signature", to_hex(sig)}};
+    return record("GET", route, h.client->Get(path.c_str(), headers));
+  }
   answer post(const std::string& route, const std::string& path, const std::string& body,
               const char* type = "application/json") {
     return record("POST", route, h.client->Post(path.c_str(), body, type));
@@ -100,6 +114,41 @@ TEST_CASE("every route's real answers match docs/openapi.yaml") {
                  json{{"txs", {transaction_hex(prefix == "/v1" ? batch_tx : tx), "zz"}}}.dump())
             .status == 200);
     CHECK(r.post(t + "/txs/batch", prefix + "/txs/batch", "[]").status == 400);
+  }
+  // Access control (the dev genesis: the registry authority is the global admin).
+  const auto& admin = shared_network().registry_authority;
+  const auto& user = shared_network().accounts[0];
+  const auto user_addr = format_address(address_of(user.pub));
+  for (const std::string prefix : {"/v1", "/v1/chains/1"}) {
+    const std::string t = prefix == "/v1" ? "/v1" : "/v1/chains/{chain}";
+    CHECK(r.get(t + "/access/scopes/{scope}", prefix + "/access/scopes/global").status == 200);
+    CHECK(r.get(t + "/access/scopes/{scope}", prefix + "/access/scopes/fund_group:7").status == 401);
+    CHECK(r.get_signed(t + "/access/scopes/{scope}", prefix + "/access/scopes/fund_group:7", user).status == 403);
+    CHECK(r.get_signed(t + "/access/scopes/{scope}", prefix + "/access/scopes/fund_group:7", admin).status == 200);
+    CHECK(r.get(t + "/access/scopes/{scope}", prefix + "/access/scopes/galaxy").status == 400);
+    const std::string account = t + "/access/accounts/{address}";
+    CHECK(r.get_signed(account, prefix + "/access/accounts/" + user_addr, user).status == 200);
+    CHECK(r.get(account, prefix + "/access/accounts/" + user_addr).status == 401);
+    CHECK(r.get_signed(account, prefix + "/access/accounts/" + format_address(address_of(admin.pub)), user).status
+          == 403);
+    CHECK(r.get(account, prefix + "/access/accounts/bfd00").status == 400);
+    const std::string check = t + "/access/check/{address}/{scope}/{permission}";
+    CHECK(r.get(check, prefix + "/access/check/" + user_addr + "/global/admin").status == 200);
+    CHECK(r.get_signed(check, prefix + "/access/check/" + user_addr + "/service:3/read?min_level=0", user).status
+          == 200);
+    CHECK(r.get(check, prefix + "/access/check/" + user_addr + "/service:3/read").status == 401);
+    CHECK(r.get(check, prefix + "/access/check/" + user_addr + "/global/fly").status == 400);
+  }
+  {
+    transaction grant;
+    grant.chain = mainchain_id;
+    grant.nonce = 0;
+    grant.expiry = 10'000;
+    // By an account that never sent anything (nonce 0 is fresh): refused for want of admin.
+    const auto& outsider = shared_network().accounts[1];
+    grant.payload = acl_grant_tx{acl::scope::global(), address_of(outsider.pub), acl::bit(acl::permission::admin), ""};
+    sign_transaction(grant, outsider, hash256{});
+    CHECK(r.post("/v1/txs", "/v1/txs", hex_body(grant)).status == 403);
   }
   // Chains this node does not host, and malformed chain ids.
   CHECK(r.get("/v1/chains/{chain}/info", "/v1/chains/2/info").status == 404);

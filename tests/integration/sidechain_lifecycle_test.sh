@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A DAOS sidechain's whole life on a running `bfd-node --dev`, through the real bfd-cli over HTTP:
-# write its entry, a register by a non-authority key refused (unauthorized), register and activate
+# write its entry, a register by a key without sidechain_admin refused (access_denied: the --dev
+# mainchain has access control), register and activate
 # by the registry authority, chain 9 started without a restart and finalizing, anchored on the
 # mainchain, a transfer in its own token that the mainchain does not see, cease, chain 9 frozen and
 # never anchored again while the mainchain goes on, a restart that keeps it ceased, and a sound store.
@@ -30,10 +31,12 @@ python3 -c 'import json; e = json.load(open("e9.json")); assert e["id"] == 9 and
   fail "sidechain entry: e9.json is not the entry asked for: $(cat e9.json)"
 ok "entry for DAOS sidechain 9 written (3 validators from the active cluster, NEWF to 10 dev accounts)"
 
-# --- a non-authority register is refused ---------------------------------------------------------
+# --- a register without sidechain_admin is refused ----------------------------------------------
+# The --dev mainchain has access control: the registry needs sidechain_admin on global, which
+# only keys/registry.json (the dev admin) holds from the genesis.
 run sidechain register --entry e9.json --key "$keys/account-01.json" --timeout 30
-[ "$rc" -eq 1 ] && grep -q '^bfd-cli: unauthorized: ' err ||
-  fail "register by a dev account: expected 'bfd-cli: unauthorized', got rc $rc: $(cat err)"
+[ "$rc" -eq 1 ] && grep -q '^bfd-cli: access_denied: .*lacks sidechain_admin' err ||
+  fail "register by a dev account: expected 'bfd-cli: access_denied', got rc $rc: $(cat err)"
 ok "register signed by a dev account refused: $(grep '^bfd-cli:' err | cut -c1-90)"
 
 # --- register and activate by the authority ------------------------------------------------------

@@ -66,6 +66,9 @@ void add_sidechain_commands(CLI::App& app, std::optional<command_result>& outcom
 /// Registers `peg send` and `peg status`.
 void add_peg_commands(CLI::App& app, std::optional<command_result>& outcome, network_options& net);
 
+/// Registers `acl grant`, `revoke`, `role`, `level`, `show` and `check` (docs/access-control.md).
+void add_acl_commands(CLI::App& app, std::optional<command_result>& outcome, network_options& net);
+
 /// Registers `chains`, `info`, `account` and `delegates`, which read the node's HTTP API.
 void add_node_commands(CLI::App& app, std::optional<command_result>& outcome, network_options& net);
 

@@ -96,6 +96,13 @@ node_reply node_client::get(const std::string& path) const {
   return interpret(client.Get(path), url_, "GET", path);
 }
 
+node_reply node_client::get(const std::string& path,
+                             const std::vector<std::pair<std::string, std::string>>& headers) const {
+  auto client = make_client(url_);
+  httplib::Headers h(headers.begin(), headers.end());
+  return interpret(client.Get(path, h), url_, "GET", path);
+}
+
 node_reply node_client::post(const std::string& path, const json& body) const {
   auto client = make_client(url_);
   return interpret(client.Post(path, body.dump(), "application/json"), url_, "POST", path);

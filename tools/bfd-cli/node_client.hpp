@@ -4,7 +4,9 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -34,6 +36,9 @@ public:
 
   /// GET `path` (starting with "/").
   node_reply get(const std::string& path) const;
+
+  /// GET `path` with extra request headers (a signed read's X-Bfd-* headers).
+  node_reply get(const std::string& path, const std::vector<std::pair<std::string, std::string>>& headers) const;
 
   /// POST `body` as application/json to `path`.
   node_reply post(const std::string& path, const json& body) const;
