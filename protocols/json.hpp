@@ -26,17 +26,15 @@ enum class signature_report {
 };
 
 /// Reasons only the HTTP edge gives: the request did not reach a chain actor, or got no answer.
-/// Numbered 9xx, outside the ranges of bfd::errc, and as stable as those.
+/// Numbered from 1000, above every bfd::errc (which stay below 1000), and as stable as those.
 enum class edge_reason : std::uint16_t {
-  rate_limited = 900,            ///< the client's request-rate bound is exceeded: retry later
-  timeout = 901,                 ///< an actor did not answer in time
-  unavailable = 902,             ///< an actor is gone (the node is stopping)
-  method_not_allowed = 903,      ///< the route exists, not for this method
-  unsupported_media_type = 904,  ///< a body the route cannot read (multipart forms)
-  internal = 905,                ///< a bug: the node caught it and carries on
-  /// A protected read that is unsigned or badly signed (401). 970: 906 and the numbers below 970
-  /// belong to errc (access control and the reserved service ranges).
-  unauthenticated = 970,
+  rate_limited = 1000,            ///< the client's request-rate bound is exceeded: retry later
+  timeout = 1001,                 ///< an actor did not answer in time
+  unavailable = 1002,             ///< an actor is gone (the node is stopping)
+  method_not_allowed = 1003,      ///< the route exists, not for this method
+  unsupported_media_type = 1004,  ///< a body the route cannot read (multipart forms)
+  internal = 1005,                ///< a bug: the node caught it and carries on
+  unauthenticated = 1006,  ///< a protected read that is unsigned or badly signed (401)
 };
 
 /// Stable machine-readable name of an edge reason, e.g. "rate_limited".

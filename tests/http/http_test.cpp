@@ -302,7 +302,7 @@ TEST_CASE("unknown routes, bad path parameters and missing objects get 4xx with 
   check_error(del, 405, "method_not_allowed");
   auto post_info = h.post("/v1/info", "{}");
   check_error(post_info, 405, "method_not_allowed");
-  CHECK(post_info.body["error"]["reason_code"] == 903);
+  CHECK(post_info.body["error"]["reason_code"] == 1003);
   auto put = to_answer(h.client->Put("/v1/txs", "{}", "application/json"));
   check_error(put, 405, "method_not_allowed");
   CHECK(h.get("/healthz").status == 200);
