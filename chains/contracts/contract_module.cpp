@@ -734,7 +734,7 @@ result<std::unique_ptr<contracts_module>> contracts_module::from_records(
         break;
       }
       case state_prefix:
-        if (k.size() <= 21 || k.size() > 21 + 64 || v.empty() || v.size() > 4096)
+        if (k.size() < 21 || k.size() > 21 + 64 || v.size() > 4096)
           return corrupt("a contract state record of the wrong size");
         m->kv_[address_in(k, 1)][bytes(k.begin() + 21, k.end())] = v;
         continue;
