@@ -24,6 +24,7 @@ using pegmsg_atom = caf::atom_constant<caf::atom("pegmsg")>;
 using pegrec_atom = caf::atom_constant<caf::atom("pegrec")>;
 using pegtmo_atom = caf::atom_constant<caf::atom("pegtmo")>;
 using pegfly_atom = caf::atom_constant<caf::atom("pegfly")>;
+using contract_atom = caf::atom_constant<caf::atom("contract")>;
 
 /// One sidechain as the mainchain's final registry state holds it (protocols/sidechain_views.hpp
 /// builds these from a registry and decodes the entry).
@@ -87,6 +88,19 @@ struct peg_outbox_reply {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, peg_outbox_reply& x) {
   return f(caf::meta::type_name("bfd::peg_outbox_reply"), x.code, x.detail, x.block, x.kinds, x.entries);
+}
+
+/// A contracts query (contract_atom, what, key, from, limit; protocols/contract_json.hpp)
+/// answered from the head state: the JSON text, or an error code and detail.
+struct contract_answer {
+  std::uint16_t code = 0;
+  std::string detail;
+  std::string json;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, contract_answer& x) {
+  return f(caf::meta::type_name("bfd::contract_answer"), x.code, x.detail, x.json);
 }
 
 /// A peg message as this chain's final state knows it (pegmsg_atom, source chain, sequence).
@@ -309,6 +323,8 @@ using chain_actor = caf::typed_actor<
   caf::replies_to<pegfly_atom, std::uint32_t, std::uint64_t, std::uint64_t>::with<peg_in_flight_reply>,
   /// Access control as the head sees it: a scope, an account, or a decision.
   caf::replies_to<acl_atom, access_query>::with<access_answer>,
+  /// Templates, contracts, events and receipts of the head state's contracts module.
+  caf::replies_to<contract_atom, std::uint8_t, bytes, std::uint64_t, std::uint32_t>::with<contract_answer>,
   /// A peer node's chain actor: relay to it, and catch up from it.
   caf::reacts_to<peer_atom, caf::actor>>;
 

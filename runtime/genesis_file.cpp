@@ -78,6 +78,9 @@ std::string genesis_json(const genesis_config& c) {
       j["access"]["grants"] = grants;
     }
   }
+  // The contracts module has no genesis state: an empty section enables it.
+  if (c.modules.has(module_id::contracts))
+    j["contracts"] = json::object();
   return j.dump(2) + "\n";
 }
 
@@ -229,6 +232,11 @@ result<genesis_config> parse_genesis_json(const std::string& text) {
     }
     c.modules = c.modules.with(module_id::access);
     c.access = std::move(g);
+  }
+  if (auto con = j.find("contracts"); con != j.end()) {
+    if (!con->is_object() || !con->empty())
+      return make_error(errc::invalid_argument, "genesis.contracts: an empty object (the module has no genesis state)");
+    c.modules = c.modules.with(module_id::contracts);
   }
   return c;
 }

@@ -1,5 +1,7 @@
 #include "actors/chain/chain_queries.hpp"
 
+#include "protocols/contract_json.hpp"
+
 #include <algorithm>
 #include <string>
 #include <variant>
@@ -200,6 +202,25 @@ peg_records_reply peg_records_of(const chain_engine& engine) {
       out.keys.push_back(key);
       out.values.push_back(std::move(*value));
     }
+  return out;
+}
+
+contract_answer contract_answer_of(const chain_engine& engine, std::uint8_t what, const bytes& key,
+                                   std::uint64_t from, std::uint32_t limit) {
+  contract_answer out;
+  if (what > static_cast<std::uint8_t>(contract_query::what::receipt)) {
+    out.code = static_cast<std::uint16_t>(errc::invalid_argument);
+    out.detail = "unknown contracts query";
+    return out;
+  }
+  const contract_query q{static_cast<contract_query::what>(what), key, from, limit};
+  auto answer = answer_contract_query(engine.head_state(), q);
+  if (!answer) {
+    out.code = static_cast<std::uint16_t>(answer.error().code);
+    out.detail = answer.error().detail;
+    return out;
+  }
+  out.json = std::move(*answer);
   return out;
 }
 

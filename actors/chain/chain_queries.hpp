@@ -41,6 +41,10 @@ peg_timeout_reply peg_timeout_of(const chain_engine& engine, std::uint32_t sourc
 peg_in_flight_reply peg_in_flight_of(const chain_engine& engine, std::uint32_t destination, std::uint64_t first,
                                      std::uint64_t max_timeout);
 
+/// A contracts query (protocols/contract_json.hpp) answered from the head state.
+contract_answer contract_answer_of(const chain_engine& engine, std::uint8_t what, const bytes& key,
+                                   std::uint64_t from, std::uint32_t limit);
+
 /// Every record of the final state's peg module (code not_found without one).
 peg_records_reply peg_records_of(const chain_engine& engine);
 

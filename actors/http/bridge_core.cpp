@@ -42,6 +42,9 @@ const std::vector<route_spec>& routes() {
       {"GET", "/v1/delegates"}, {"GET", "/v1/schedule"},          {"GET", "/v1/certificate"},
       {"GET", "/v1/access/scopes/{scope}"}, {"GET", "/v1/access/accounts/{address}"},
       {"GET", "/v1/access/check/{address}/{scope}/{permission}"},
+      {"GET", "/v1/contracts/templates"}, {"GET", "/v1/contracts/templates/after/{id}"},
+      {"GET", "/v1/contracts/templates/{id}"}, {"GET", "/v1/contracts/{address}"},
+      {"GET", "/v1/contracts/{address}/events"}, {"GET", "/v1/contracts/{address}/events/{from}"},
     };
     std::vector<route_spec> all = {{"GET", "/healthz"}, {"GET", "/metrics"}, {"GET", "/v1/chains"},
                                    {"GET", "/v1/chains/{chain}"}, {"GET", "/v1/sidechains"},
@@ -230,6 +233,7 @@ void bridge_core::install() {
   register_anchor_routes(*this);
   register_peg_routes(*this);
   register_access_routes(*this);
+  register_contract_routes(*this);
 }
 
 handled bridge_core::before_routing(const httplib::Request& req, httplib::Response& res) {

@@ -297,5 +297,6 @@ void register_anchor_routes(bridge_core& core);
 void register_peg_routes(bridge_core& core);
 /// GET /v1/access/scopes/{scope}, /v1/access/accounts/{address}, /v1/access/check/….
 void register_access_routes(bridge_core& core);
+void register_contract_routes(bridge_core& core);
 
 } // namespace bfd::http

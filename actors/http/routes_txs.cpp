@@ -2,6 +2,8 @@
 #include "actors/http/bridge_core.hpp"
 
 #include "chains/access/access_shape.hpp"
+#include "protocols/contract_json.hpp"
+
 #include "chains/core/hex.hpp"
 
 namespace bfd::http {
@@ -76,7 +78,21 @@ void get_tx(bridge_core& core, const chain_view& c, const std::vector<std::strin
   if (unknown(*status))
     return reply(res, 404, error_json(make_error(errc::not_found, "no transaction " + to_hex(*id)
                                                                     + " is pending, in the chain or recently rejected")));
-  reply(res, 200, tx_status_json(*id, *status));
+  auto out = tx_status_json(*id, *status);
+  // An included deploy or call carries its outcome (docs/contracts.md): ask the chain for it.
+  const auto state = static_cast<tx_state>(status->state);
+  if ((state == tx_state::included || state == tx_state::final) && status->tx
+      && (std::holds_alternative<contract_deploy_tx>(status->tx->payload)
+          || std::holds_alternative<contract_call_tx>(status->tx->payload))) {
+    auto a = core.ask<contract_answer>(self, &res, c.handles.chain, contract_atom::value,
+                                       static_cast<std::uint8_t>(contract_query::what::receipt),
+                                       bytes(id->begin(), id->end()), std::uint64_t{0}, std::uint32_t{0});
+    if (!a)
+      return;
+    if (a->code == 0)
+      out["contract_result"] = json_object::parse(a->json);
+  }
+  reply(res, 200, out);
 }
 
 void post_tx_batch(bridge_core& core, const chain_view& c, httplib::Response& res, const httplib::ContentReader& reader) {

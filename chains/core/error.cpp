@@ -58,6 +58,14 @@ std::string_view to_string(errc code) noexcept {
     case errc::already_held: return "already_held";
     case errc::acl_limit: return "acl_limit";
     case errc::role_in_use: return "role_in_use";
+    case errc::template_refused: return "template_refused";
+    case errc::template_exists: return "template_exists";
+    case errc::unknown_template: return "unknown_template";
+    case errc::unknown_contract: return "unknown_contract";
+    case errc::bad_parameters: return "bad_parameters";
+    case errc::bad_entry_point: return "bad_entry_point";
+    case errc::fuel_fee: return "fuel_fee";
+    case errc::contract_limit: return "contract_limit";
     case errc::storage_io: return "storage_io";
     case errc::storage_corrupt: return "storage_corrupt";
     case errc::not_found: return "not_found";

@@ -71,6 +71,15 @@ enum class errc : std::uint16_t {
   already_held = 904,       ///< a grant, role definition or level that changes nothing
   acl_limit = 905,          ///< too many roles in a scope, or held by one account in a scope
   role_in_use = 906,        ///< a role still held cannot be deleted
+  // contracts (910-929)
+  template_refused = 910,   ///< a template whose code does not load, or whose entry points or parameters are wrong
+  template_exists = 911,    ///< a template of that name and version is already published
+  unknown_template = 912,   ///< no template with that id
+  unknown_contract = 913,   ///< no contract at that address
+  bad_parameters = 914,     ///< parameter values that do not match the template's types
+  bad_entry_point = 915,    ///< an entry point the template does not declare
+  fuel_fee = 916,           ///< the fee does not cover the fuel limit at the fuel price
+  contract_limit = 917,     ///< a bound of the contracts module (fuel, arguments, readers, templates)
   // storage (4xx)
   storage_io = 400,
   storage_corrupt = 401,

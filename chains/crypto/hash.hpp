@@ -38,6 +38,10 @@ enum class hash_tag {
   peg_module,    ///< "bfd/peg/module": the peg module's part of the state root
   access,        ///< "bfd/access": the access module's records (its part of the state root)
   request,       ///< "bfd/request": what a signed HTTP request's signature covers
+  contract_template,  ///< "bfd/contract/template": a template's id (its canonical bytes)
+  contract_address,   ///< "bfd/contract/address": a contract's address (deployer, nonce)
+  contract_state,     ///< "bfd/contract/state": one contract's key/value state
+  contracts,          ///< "bfd/contracts": the contracts module's part of the state root
 };
 
 /// The tag string of a domain, e.g. "bfd/tx".

@@ -66,6 +66,10 @@ chain_spec sidechain_spec(const sidechain_entry& entry, const consensus_params& 
   g.params.block_reward = 0;
   g.allocations = entry.token.pegged_bfdt() ? std::vector<genesis_allocation>{} : entry.token.allocations;
   g.vms = entry.validators;
+  // Ecosystem sidechains hold client contracts (DESIGN.md section 4). The module's root is
+  // empty until a template exists, so this leaves the registered genesis hash unchanged.
+  if (entry.kind == chain_kind::ecosystem)
+    g.modules = g.modules.with(module_id::contracts);
   return s;
 }
 

@@ -162,6 +162,21 @@ TEST_CASE("every route's real answers match docs/openapi.yaml") {
   // carry real ones).
   CHECK(r.get("/v1/peg/messages/{id}", "/v1/peg/messages/1:0").status == 404);
   CHECK(r.get("/v1/peg/messages/{id}", "/v1/peg/messages/1-0").status == 400);
+  // Contracts: this chain has no contracts module, so every route is a 404 (kind_not_enabled);
+  // malformed ids are 400 (tests/integration/contracts_three_nodes_test.sh reads real answers).
+  for (const std::string prefix : {"/v1", "/v1/chains/1"}) {
+    const std::string t = prefix == "/v1" ? "/v1" : "/v1/chains/{chain}";
+    CHECK(r.get(t + "/contracts/templates", prefix + "/contracts/templates").status == 404);
+    CHECK(r.get(t + "/contracts/templates/after/{id}", prefix + "/contracts/templates/after/" + bad_id).status == 404);
+    CHECK(r.get(t + "/contracts/templates/after/{id}", prefix + "/contracts/templates/after/xyz").status == 400);
+    CHECK(r.get(t + "/contracts/templates/{id}", prefix + "/contracts/templates/" + bad_id).status == 404);
+    CHECK(r.get(t + "/contracts/templates/{id}", prefix + "/contracts/templates/xyz").status == 400);
+    CHECK(r.get(t + "/contracts/{address}", prefix + "/contracts/" + to).status == 404);
+    CHECK(r.get(t + "/contracts/{address}", prefix + "/contracts/bfd00").status == 400);
+    CHECK(r.get(t + "/contracts/{address}/events", prefix + "/contracts/" + to + "/events").status == 404);
+    CHECK(r.get(t + "/contracts/{address}/events/{from}", prefix + "/contracts/" + to + "/events/0").status == 404);
+    CHECK(r.get(t + "/contracts/{address}/events/{from}", prefix + "/contracts/" + to + "/events/x").status == 400);
+  }
 
   test::temp_dir dir;
   const auto file = (dir.path / "exchanges.json").string();

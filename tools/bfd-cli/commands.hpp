@@ -68,6 +68,8 @@ void add_peg_commands(CLI::App& app, std::optional<command_result>& outcome, net
 
 /// Registers `acl grant`, `revoke`, `role`, `level`, `show` and `check` (docs/access-control.md).
 void add_acl_commands(CLI::App& app, std::optional<command_result>& outcome, network_options& net);
+/// Registers `contract publish`, `deploy`, `call`, `show` and `events` (docs/contracts.md).
+void add_contract_commands(CLI::App& app, std::optional<command_result>& outcome, network_options& net);
 
 /// Registers `chains`, `info`, `account` and `delegates`, which read the node's HTTP API.
 void add_node_commands(CLI::App& app, std::optional<command_result>& outcome, network_options& net);

@@ -1,0 +1,230 @@
+// The contracts module's payload codec and its small vocabulary. Decoders bound every field
+// before keeping it (names, code, lists, inputs, fuel); the module checks the rest.
+#include "chains/state/contract_codec.hpp"
+
+#include "chains/codec/field_reader.hpp"
+
+namespace bfd {
+
+namespace contract {
+
+std::string_view to_string(param_type t) noexcept {
+  switch (t) {
+    case param_type::u64: return "u64";
+    case param_type::i64: return "i64";
+    case param_type::bytes: return "bytes";
+    case param_type::address: return "address";
+    case param_type::amount: return "amount";
+  }
+  return "unknown";
+}
+
+std::optional<param_type> parse_param_type(std::string_view text) noexcept {
+  for (std::uint8_t i = 0; i < param_type_count; ++i)
+    if (to_string(static_cast<param_type>(i)) == text)
+      return static_cast<param_type>(i);
+  return std::nullopt;
+}
+
+bool valid_name(std::string_view name) noexcept {
+  if (name.empty() || name.size() > max_name_bytes)
+    return false;
+  for (char c : name)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-'
+          || c == '.'))
+      return false;
+  return true;
+}
+
+} // namespace contract
+
+namespace codec {
+
+namespace {
+
+constexpr std::uint32_t publish_fields = 6;
+constexpr std::uint32_t deploy_fields = 10;
+constexpr std::uint32_t call_fields = 7;
+
+void write_text(writer& w, const std::string& s) {
+  w.bin(byte_view{reinterpret_cast<const byte*>(s.data()), s.size()});
+}
+
+void write_names(writer& w, const std::vector<std::string>& names) {
+  w.array(static_cast<std::uint32_t>(names.size()));
+  for (const auto& n : names)
+    write_text(w, n);
+}
+
+// Arguments as two fields, so no array nests below the payload's: a bin of types (0 = i32,
+// 1 = i64) and an array of their bits.
+void write_args(writer& w, const std::vector<contract::call_arg>& args) {
+  bytes types;
+  for (const auto& a : args)
+    types.push_back(a.is_i64 ? 1 : 0);
+  w.bin(byte_view{types.data(), types.size()});
+  w.array(static_cast<std::uint32_t>(args.size()));
+  for (const auto& a : args)
+    w.uint(a.is_i64 ? a.bits : (a.bits & 0xffffffffu));
+}
+
+std::vector<std::string> read_names(field_reader& f, std::size_t i, const char* what, std::size_t max) {
+  std::uint32_t n = 0;
+  const auto* items = f.array_up_to(i, what, static_cast<std::uint32_t>(max), n);
+  std::vector<std::string> out;
+  if (!items)
+    return out;
+  for (std::uint32_t k = 0; k < n && f.ok(); ++k) {
+    auto b = reader(items[k], what).bin(contract::max_name_bytes);
+    if (!b)
+      return f.fail(b.error()), out;
+    out.emplace_back(b->begin(), b->end());
+  }
+  return out;
+}
+
+std::vector<contract::call_arg> read_args(field_reader& f, std::size_t types_at) {
+  std::vector<contract::call_arg> out;
+  const auto types = f.bin(types_at, "arg types", contract::max_args);
+  std::uint32_t n = 0;
+  const auto* items = f.array_up_to(types_at + 1, "arg values", contract::max_args, n);
+  if (!f.ok())
+    return out;
+  if (n != types.size())
+    return f.fail(make_error(errc::malformed, "arg values: one per arg type")), out;
+  for (std::uint32_t k = 0; k < n; ++k) {
+    if (types[k] > 1)
+      return f.fail(make_error(errc::malformed, "arg types: 0 (i32) or 1 (i64)")), out;
+    auto v = reader(items[k], "arg value").uint();
+    if (!v)
+      return f.fail(v.error()), out;
+    if (types[k] == 0 && *v > 0xffffffffu)
+      return f.fail(make_error(errc::malformed, "arg value: an i32 above 2^32-1")), out;
+    out.push_back({types[k] == 1, *v});
+  }
+  return out;
+}
+
+} // namespace
+
+void encode_payload(const contract_publish_tx& p, writer& w) {
+  w.array(publish_fields);
+  write_text(w, p.template_name);
+  w.uint(p.version);
+  w.bin(byte_view{p.code.data(), p.code.size()});
+  write_names(w, p.param_names);
+  bytes types;
+  for (auto t : p.param_types)
+    types.push_back(static_cast<byte>(t));
+  w.bin(byte_view{types.data(), types.size()});
+  write_names(w, p.entry_points);
+}
+
+void encode_payload(const contract_deploy_tx& p, writer& w) {
+  w.array(deploy_fields);
+  w.bin(p.template_id);
+  w.array(static_cast<std::uint32_t>(p.params.size()));
+  for (const auto& v : p.params)
+    w.bin(byte_view{v.data(), v.size()});
+  w.uint(p.value);
+  w.array(static_cast<std::uint32_t>(p.readers.size()));
+  for (const auto& r : p.readers)
+    w.bin(r);
+  w.uint(p.scope_kind);
+  w.uint(p.scope_id);
+  write_args(w, p.init_args);
+  w.bin(byte_view{p.init_input.data(), p.init_input.size()});
+  w.uint(p.fuel);
+}
+
+void encode_payload(const contract_call_tx& p, writer& w) {
+  w.array(call_fields);
+  w.bin(p.contract);
+  write_text(w, p.entry);
+  write_args(w, p.args);
+  w.bin(byte_view{p.input.data(), p.input.size()});
+  w.uint(p.fuel);
+  w.uint(p.value);
+}
+
+result<contract_publish_tx> read_payload(const msgpack::object& obj, std::type_identity<contract_publish_tx>) {
+  auto items = reader(obj, "contract_publish").array(publish_fields);
+  if (!items)
+    return items.error();
+  field_reader f(*items);
+  contract_publish_tx p;
+  p.template_name = f.text(0, "name", contract::max_name_bytes);
+  p.version = static_cast<std::uint32_t>(f.uint(1, "version", UINT32_MAX));
+  p.code = f.bin(2, "code", contract::max_code_bytes);
+  p.param_names = read_names(f, 3, "param names", contract::max_params);
+  const auto types = f.bin(4, "param types", contract::max_params);
+  p.entry_points = read_names(f, 5, "entry points", contract::max_entry_points);
+  if (!f.ok())
+    return f.err();
+  if (types.size() != p.param_names.size())
+    return make_error(errc::malformed, "param types: one per param name");
+  for (auto t : types) {
+    if (t >= contract::param_type_count)
+      return make_error(errc::malformed, "param types: 0 (u64) to 4 (amount)");
+    p.param_types.push_back(static_cast<contract::param_type>(t));
+  }
+  return p;
+}
+
+result<contract_deploy_tx> read_payload(const msgpack::object& obj, std::type_identity<contract_deploy_tx>) {
+  auto items = reader(obj, "contract_deploy").array(deploy_fields);
+  if (!items)
+    return items.error();
+  field_reader f(*items);
+  contract_deploy_tx p;
+  p.template_id = f.fixed<32>(0, "template id");
+  std::uint32_t n = 0;
+  if (const auto* params = f.array_up_to(1, "params", contract::max_params, n))
+    for (std::uint32_t k = 0; k < n && f.ok(); ++k) {
+      auto b = reader(params[k], "param").bin(contract::max_param_bytes);
+      if (!b)
+        f.fail(b.error());
+      else
+        p.params.push_back(std::move(*b));
+    }
+  p.value = f.uint(2, "value");
+  if (const auto* readers = f.array_up_to(3, "readers", contract::max_readers, n))
+    for (std::uint32_t k = 0; k < n && f.ok(); ++k) {
+      auto a = reader(readers[k], "reader").fixed<20>();
+      if (!a)
+        f.fail(a.error());
+      else
+        p.readers.push_back(*a);
+    }
+  p.scope_kind = static_cast<std::uint8_t>(f.uint(4, "scope kind", contract::no_scope));
+  p.scope_id = f.uint(5, "scope id");
+  p.init_args = read_args(f, 6);
+  p.init_input = f.bin(8, "init input", contract::max_input_bytes);
+  p.fuel = f.uint(9, "fuel", contract::max_fuel);
+  if (!f.ok())
+    return f.err();
+  if (p.scope_kind != contract::no_scope && p.scope_kind >= acl::scope_kind_count)
+    return make_error(errc::malformed, "scope kind: 0 to 3, or 255 for none");
+  return p;
+}
+
+result<contract_call_tx> read_payload(const msgpack::object& obj, std::type_identity<contract_call_tx>) {
+  auto items = reader(obj, "contract_call").array(call_fields);
+  if (!items)
+    return items.error();
+  field_reader f(*items);
+  contract_call_tx p;
+  p.contract = f.fixed<20>(0, "contract");
+  p.entry = f.text(1, "entry", contract::max_name_bytes);
+  p.args = read_args(f, 2);
+  p.input = f.bin(4, "input", contract::max_input_bytes);
+  p.fuel = f.uint(5, "fuel", contract::max_fuel);
+  p.value = f.uint(6, "value");
+  if (!f.ok())
+    return f.err();
+  return p;
+}
+
+} // namespace codec
+
+} // namespace bfd

@@ -1,0 +1,405 @@
+// The contracts state module through signed blocks: publishing the example templates, deploying
+// and calling the counter and the token, an infinite loop stopped by fuel with its reason and
+// its fee charged, refusals with their codes, access control on publishing, rollback, a replica
+// reaching the same state root, and restoring from records.
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <iterator>
+
+#include "chains/access/access_module.hpp"
+#include "chains/codec/transaction_codec.hpp"
+#include "chains/contracts/contract_module.hpp"
+#include "tests/chains/network_fixture.hpp"
+
+using namespace bfd;
+using namespace bfd::contract;
+using test::network;
+
+namespace {
+
+bytes example(const std::string& name) {
+  std::ifstream in(std::string(BFD_CONTRACTS_DIR) + "/" + name, std::ios::binary);
+  REQUIRE_MESSAGE(in.good(), "missing contracts/examples/" << name);
+  return bytes(std::istreambuf_iterator<char>(in), {});
+}
+
+network contracts_net() {
+  network net;
+  net.config.modules = net.config.modules.with(module_id::contracts);
+  return net;
+}
+
+transaction signed_tx(const key_pair& sender, std::uint64_t nonce, tx_payload payload, amount fee) {
+  transaction tx;
+  tx.chain = mainchain_id;
+  tx.nonce = nonce;
+  tx.fee = fee;
+  tx.expiry = 1'000;
+  tx.payload = std::move(payload);
+  sign_transaction(tx, sender, hash256{});
+  return tx;
+}
+
+contract_publish_tx publish(const std::string& name, const std::string& file, std::vector<std::string> entries) {
+  contract_publish_tx p;
+  p.template_name = name;
+  p.version = 1;
+  p.code = example(file);
+  p.entry_points = std::move(entries);
+  return p;
+}
+
+bytes le64(std::uint64_t v) {
+  bytes b;
+  for (int i = 0; i < 8; ++i)
+    b.push_back(static_cast<byte>(v >> (8 * i)));
+  return b;
+}
+
+bytes to_bytes(const address& a) {
+  return bytes(a.begin(), a.end());
+}
+
+// Applies one block of `txs` on `st` and requires every one of them to be included.
+block run_block(const network& net, chain_state& st, std::uint64_t slot, std::vector<transaction> txs) {
+  std::vector<std::pair<hash256, error>> rejected;
+  const auto n = txs.size();
+  {
+    auto probe = st.build_block(test::slot_template(net, st, slot, 0), txs, signature_check::verify, &rejected);
+    REQUIRE_MESSAGE(probe, probe.error().message());
+    rejected.clear();
+  }
+  auto b = test::produce(net, st, slot, 0, std::move(txs), &rejected);
+  for (const auto& [id, e] : rejected)
+    FAIL_CHECK("left out: " << e.message());
+  REQUIRE(b.txs.size() == n);
+  REQUIRE(st.apply_block(b, signature_check::verify));
+  return b;
+}
+
+const contracts_module& mod(const chain_state& st) {
+  const auto* m = find_contracts(st);
+  REQUIRE(m);
+  return *m;
+}
+
+receipt receipt_of(const chain_state& st, const transaction& tx) {
+  auto r = mod(st).find_receipt(signing_hash(tx));
+  REQUIRE(r);
+  return *r;
+}
+
+} // namespace
+
+TEST_CASE("the contracts module adds nothing to the state root until a template exists") {
+  auto with = contracts_net();
+  network without;
+  CHECK(with.genesis().second.header.state_root == without.genesis().second.header.state_root);
+  CHECK_FALSE(mod(with.genesis().first).root());
+}
+
+TEST_CASE("the counter is published, deployed and called through signed blocks; a replica agrees; undo returns") {
+  auto net = contracts_net();
+  auto [st, g] = net.genesis();
+  const auto start = st;
+  const auto& alice = net.users[0];
+  const auto pub = publish("counter", "counter.wasm", {"increment", "get"});
+  const auto id = template_id(pub);
+  std::vector<block> blocks;
+  blocks.push_back(run_block(net, st, 0, {signed_tx(alice, 0, pub, 10)}));
+  REQUIRE(mod(st).find_template(id));
+  CHECK(mod(st).find_template(id)->body.template_name == "counter");
+  CHECK(mod(st).root());
+
+  contract_deploy_tx d;
+  d.template_id = id;
+  const auto deploy = signed_tx(alice, 1, d, 0);
+  const auto self = contract_address(address_of(alice.pub), 1);
+  blocks.push_back(run_block(net, st, 1, {deploy}));
+  CHECK(receipt_of(st, deploy).ok);
+  REQUIRE(mod(st).find_contract(self));
+
+  contract_call_tx c;
+  c.contract = self;
+  c.entry = "increment";
+  c.fuel = 10'000;
+  const auto before = st.accounts().get(address_of(alice.pub)).balance;
+  const auto inc1 = signed_tx(alice, 2, c, fuel_fee(c.fuel) + 5);
+  const auto inc2 = signed_tx(alice, 3, c, fuel_fee(c.fuel) + 5);
+  c.entry = "get";
+  const auto get = signed_tx(alice, 4, c, fuel_fee(c.fuel));
+  blocks.push_back(run_block(net, st, 2, {inc1, inc2, get}));
+  const auto r1 = receipt_of(st, inc1);
+  CHECK(r1.ok);
+  // docs/contracts.md: the counter's increment uses 649 units; 8 fewer the first time, when
+  // state_get finds no count to copy.
+  CHECK(r1.fuel_used == 641);
+  CHECK(receipt_of(st, inc2).fuel_used == 649);
+  CHECK(r1.fee == fuel_fee(10'000) + 5);  // the declared fee: it covers the whole fuel limit
+  const auto rg = receipt_of(st, get);
+  REQUIRE(rg.results.size() == 1);
+  CHECK(rg.results[0].bits == 2);
+  CHECK(st.accounts().get(address_of(alice.pub)).balance == before - 2 * r1.fee - rg.fee);
+  CHECK(mod(st).find_contract(self)->calls == 3);
+  CHECK(mod(st).state_of(self).at(bytes{'c', 'o', 'u', 'n', 't'}) == le64(2));
+  CHECK(st.accounts().check_conservation());
+
+  // A validating node reaches the same state root from the same blocks.
+  auto replica = start;
+  for (const auto& b : blocks)
+    REQUIRE(replica.apply_block(b, signature_check::verify));
+  CHECK(replica.state_root() == st.state_root());
+  CHECK(mod(replica) == mod(st));
+
+  // Undo across the blocks: the genesis root again, and no module root.
+  auto undone = start;
+  const auto mark = undone.checkpoint();
+  for (const auto& b : blocks)
+    REQUIRE(undone.apply_block(b, signature_check::verify));
+  undone.rollback(mark);
+  CHECK(undone.state_root() == g.header.state_root);
+  CHECK_FALSE(mod(undone).root());
+  CHECK_FALSE(mod(undone).find_template(id));
+}
+
+TEST_CASE("the token is deployed with typed parameters, value and init; sends emit events; redeem pays natively") {
+  auto net = contracts_net();
+  auto [st, g] = net.genesis();
+  const auto& alice = net.users[0];
+  const auto bob = address_of(net.users[1].pub);
+  auto pub = publish("fixed-rate-token", "token.wasm", {"init", "send", "balance", "redeem"});
+  pub.param_names = {"symbol", "cap", "issuer"};
+  pub.param_types = {param_type::bytes, param_type::amount, param_type::address};
+  const auto id = template_id(pub);
+  run_block(net, st, 0, {signed_tx(alice, 0, pub, 100)});
+
+  contract_deploy_tx d;
+  d.template_id = id;
+  d.params = {bytes{'T', 'K', 'N'}, le64(1'000'000), to_bytes(address_of(alice.pub))};
+  d.value = 500;
+  d.readers = {bob};
+  d.init_args = {{true, 1'000}};
+  d.fuel = 20'000;
+  const auto deploy = signed_tx(alice, 1, d, fuel_fee(d.fuel));
+  const auto self = contract_address(address_of(alice.pub), 1);
+  run_block(net, st, 1, {deploy});
+  const auto rd = receipt_of(st, deploy);
+  CHECK(rd.ok);
+  REQUIRE(rd.results.size() == 1);
+  CHECK(rd.results[0].bits == 0);
+  CHECK(st.accounts().get(self).balance == 500);
+  CHECK(mod(st).state_of(self).at(bytes{'p', '.', 'c', 'a', 'p'}) == le64(1'000'000));
+  CHECK(mod(st).find_contract(self)->readers == std::vector<address>{bob});
+
+  contract_call_tx send;
+  send.contract = self;
+  send.entry = "send";
+  send.args = {{true, 100}};
+  send.input = to_bytes(bob);
+  send.fuel = 20'000;
+  const auto s1 = signed_tx(alice, 2, send, fuel_fee(send.fuel));
+  contract_call_tx redeem;
+  redeem.contract = self;
+  redeem.entry = "redeem";
+  redeem.args = {{true, 30}};
+  redeem.fuel = 20'000;
+  redeem.value = 7;  // sent along: stays with the contract
+  const auto r1 = signed_tx(alice, 3, redeem, fuel_fee(redeem.fuel));
+  const auto before = st.accounts().get(address_of(alice.pub)).balance;
+  run_block(net, st, 2, {s1, r1});
+  const auto rs = receipt_of(st, s1);
+  CHECK(rs.ok);
+  CHECK(rs.fuel_used == 1'723 - 8);  // the recipient had no balance to copy yet
+  CHECK(rs.events == 1);
+  const auto ev = mod(st).events(self, 0, 10);
+  REQUIRE(ev.size() == 1);
+  CHECK(ev[0].sequence == 0);
+  CHECK(ev[0].data.size() == 48);
+  CHECK(receipt_of(st, r1).ok);
+  // 30 tokens redeemed for 30 native units out of the contract; 7 units sent in.
+  CHECK(st.accounts().get(self).balance == 500 + 7 - 30);
+  CHECK(st.accounts().get(address_of(alice.pub)).balance
+        == before - receipt_of(st, s1).fee - receipt_of(st, r1).fee - 7 + 30);
+  CHECK(st.accounts().check_conservation());
+}
+
+TEST_CASE("an infinite loop is stopped by fuel: included, reason recorded, fee charged, nothing else changes") {
+  auto net = contracts_net();
+  auto [st, g] = net.genesis();
+  const auto& alice = net.users[0];
+  const auto pub = publish("loop", "loop.wasm", {"spin"});
+  contract_deploy_tx d;
+  d.template_id = template_id(pub);
+  run_block(net, st, 0, {signed_tx(alice, 0, pub, 10), signed_tx(alice, 1, d, 0)});
+  const auto self = contract_address(address_of(alice.pub), 1);
+  contract_call_tx c;
+  c.contract = self;
+  c.entry = "spin";
+  c.fuel = 50'000;
+  c.value = 1'000;
+  const auto spin = signed_tx(alice, 2, c, fuel_fee(c.fuel) + 1);
+  const auto before = st.accounts().get(address_of(alice.pub)).balance;
+  const auto module_root = mod(st).root();
+  run_block(net, st, 1, {spin});
+  const auto r = receipt_of(st, spin);
+  CHECK_FALSE(r.ok);
+  CHECK(r.error == "out_of_fuel: used all 50000 units");
+  CHECK(r.fuel_used == 50'000);
+  CHECK(r.fee == fuel_fee(50'000) + 1);
+  // The loop's cost stays with its sender; the value sent along came back.
+  CHECK(st.accounts().get(address_of(alice.pub)).balance == before - r.fee);
+  CHECK(st.accounts().get(self).balance == 0);
+  CHECK(mod(st).find_contract(self)->calls == 0);
+  CHECK(mod(st).root() != module_root);  // the receipt is state
+  CHECK(st.accounts().check_conservation());
+}
+
+TEST_CASE("bad publications, deploys and calls are refused at admission with their codes") {
+  auto net = contracts_net();
+  auto [st, g] = net.genesis();
+  const auto& alice = net.users[0];
+  auto code_of = [&](const transaction& tx) { return st.check_transaction(tx, signature_check::verify).error().code; };
+
+  auto bad = publish("broken", "counter.wasm", {"increment"});
+  bad.code.resize(20);
+  const auto refused = st.check_transaction(signed_tx(alice, 0, bad, 10), signature_check::verify);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == errc::template_refused);
+  CHECK(refused.error().detail.find("the code does not load: malformed") != std::string::npos);
+  CHECK(code_of(signed_tx(alice, 0, publish("c", "counter.wasm", {"nope"}), 10)) == errc::template_refused);
+  CHECK(code_of(signed_tx(alice, 0, publish("c", "counter.wasm", {"increment"}), 0)) == errc::fuel_fee);
+  auto typed = publish("c", "counter.wasm", {"increment"});
+  typed.param_names = {"x", "x"};
+  typed.param_types = {param_type::u64, param_type::u64};
+  CHECK(code_of(signed_tx(alice, 0, typed, 10)) == errc::template_refused);
+
+  const auto pub = publish("counter", "counter.wasm", {"increment", "get"});
+  run_block(net, st, 0, {signed_tx(alice, 0, pub, 10)});
+  auto again = pub;
+  again.code = example("counter_c.wasm");  // another id, same name and version
+  CHECK(code_of(signed_tx(alice, 1, again, 10)) == errc::template_exists);
+
+  contract_deploy_tx d;
+  d.template_id = hash256{};
+  CHECK(code_of(signed_tx(alice, 1, d, 0)) == errc::unknown_template);
+  d.template_id = template_id(pub);
+  d.params = {le64(1)};
+  CHECK(code_of(signed_tx(alice, 1, d, 0)) == errc::bad_parameters);
+  d.params = {};
+  d.fuel = 10;
+  CHECK(code_of(signed_tx(alice, 1, d, 1)) == errc::bad_entry_point);  // no init to give fuel to
+  d.fuel = 0;
+  run_block(net, st, 1, {signed_tx(alice, 1, d, 0)});
+  const auto self = contract_address(address_of(alice.pub), 1);
+
+  contract_call_tx c;
+  c.contract = self;
+  c.entry = "increment";
+  c.fuel = 10'000;
+  CHECK(code_of(signed_tx(alice, 2, c, fuel_fee(c.fuel) - 1)) == errc::fuel_fee);
+  c.entry = "init";
+  CHECK(code_of(signed_tx(alice, 2, c, fuel_fee(c.fuel))) == errc::bad_entry_point);
+  c.entry = "memory";
+  CHECK(code_of(signed_tx(alice, 2, c, fuel_fee(c.fuel))) == errc::bad_entry_point);
+  c.entry = "increment";
+  c.contract = address{};
+  CHECK(code_of(signed_tx(alice, 2, c, fuel_fee(c.fuel))) == errc::unknown_contract);
+
+  // A chain without the module refuses the kinds.
+  network plain;
+  auto [p, pg] = plain.genesis();
+  CHECK(p.check_transaction(signed_tx(alice, 0, pub, 10), signature_check::verify).error().code
+        == errc::kind_not_enabled);
+}
+
+TEST_CASE("with access control, publishing and deploying need the deploy permission") {
+  auto net = contracts_net();
+  const auto admin = test::keys_of(0x5a);
+  auto ag = std::make_shared<access_genesis>();
+  ag->admins = {address_of(admin.pub)};
+  net.config.access = ag;
+  net.config.modules = net.config.modules.with(module_id::access);
+  net.config.allocations.push_back({address_of(admin.pub), 10 * units_per_bfdt});
+  auto [st, g] = net.genesis();
+  const auto& alice = net.users[0];
+  const auto pub = publish("counter", "counter.wasm", {"increment", "get"});
+  const auto denied = st.check_transaction(signed_tx(alice, 0, pub, 10), signature_check::verify);
+  REQUIRE_FALSE(denied);
+  CHECK(denied.error().code == errc::access_denied);
+  run_block(net, st, 0,
+            {signed_tx(admin, 0, acl_grant_tx{acl::scope::global(), address_of(alice.pub), acl::bit(acl::permission::deploy), ""}, 0)});
+  run_block(net, st, 1, {signed_tx(alice, 0, pub, 10)});
+  CHECK(mod(st).find_template(template_id(pub)));
+}
+
+TEST_CASE("the contracts module restores from its records alone; corrupt records are refused") {
+  auto net = contracts_net();
+  auto [st, g] = net.genesis();
+  const auto& alice = net.users[0];
+  const auto pub = publish("counter", "counter.wasm", {"increment", "get"});
+  contract_deploy_tx d;
+  d.template_id = template_id(pub);
+  contract_call_tx c;
+  c.contract = contract_address(address_of(alice.pub), 1);
+  c.entry = "increment";
+  c.fuel = 10'000;
+  run_block(net, st, 0, {signed_tx(alice, 0, pub, 10), signed_tx(alice, 1, d, 0), signed_tx(alice, 2, c, 100)});
+  const auto* m = st.module(module_id::contracts);
+  auto copy = m->clone();
+  copy->mark_all_dirty();
+  std::vector<std::pair<bytes, bytes>> records;
+  for (auto& [k, v] : copy->dirty_records())
+    if (v)
+      records.emplace_back(k, *v);
+  std::sort(records.begin(), records.end());
+  // template, name, contract, its one state key, two receipts, their index, the next sequence
+  CHECK(records.size() == 9);
+  auto restored = contracts_module::from_records(records);
+  REQUIRE(restored);
+  CHECK((*restored)->root() == m->root());
+  CHECK(**restored == mod(st));
+  std::vector<std::unique_ptr<state_module>> mods;
+  mods.push_back(std::move(*restored));
+  CHECK(chain_state::restore(st.accounts(), st.consensus(), st.head(), net.config.modules, std::move(mods)));
+
+  auto no_template = records;
+  std::erase_if(no_template, [](const auto& r) { return r.first[0] == 'T'; });
+  CHECK(contracts_module::from_records(no_template).error().code == errc::storage_corrupt);
+  auto tampered = records;
+  for (auto& [k, v] : tampered)
+    if (k[0] == 'T')
+      v.back() ^= 1;
+  CHECK(contracts_module::from_records(tampered).error().code == errc::storage_corrupt);
+  auto garbage = records;
+  garbage.emplace_back(bytes{'?'}, bytes{1});
+  CHECK(contracts_module::from_records(garbage).error().code == errc::storage_corrupt);
+}
+
+TEST_CASE("the contract kinds round-trip through the transaction codec; bounds are enforced") {
+  const auto& alice = test::keys_of(1);
+  contract_call_tx c;
+  c.contract = contract_address(address_of(alice.pub), 3);
+  c.entry = "send";
+  c.args = {{true, 5}, {false, 0xffffffffu}};
+  c.input = bytes(20, 7);
+  c.fuel = 1'000;
+  c.value = 9;
+  contract_deploy_tx d;
+  d.params = {bytes{1, 2}, le64(3)};
+  d.readers = {address_of(alice.pub)};
+  d.scope_kind = 1;
+  d.scope_id = 7;
+  d.init_args = {{true, 1}};
+  d.fuel = 5;
+  for (const tx_payload& p : {tx_payload{publish("counter", "counter.wasm", {"get"})}, tx_payload{d}, tx_payload{c}}) {
+    const auto tx = signed_tx(alice, 0, p, 1);
+    const auto enc = codec::encode(tx);
+    auto back = codec::decode_transaction(byte_view{enc.data(), enc.size()});
+    REQUIRE(back);
+    CHECK(*back == tx);
+  }
+  c.fuel = max_fuel + 1;
+  const auto enc = codec::encode(signed_tx(alice, 0, c, 1));
+  CHECK(codec::decode_transaction(byte_view{enc.data(), enc.size()}).error().code == errc::malformed);
+}
