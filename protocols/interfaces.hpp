@@ -23,6 +23,7 @@ using pegmsg_atom = caf::atom_constant<caf::atom("pegmsg")>;
 using pegrec_atom = caf::atom_constant<caf::atom("pegrec")>;
 using pegtmo_atom = caf::atom_constant<caf::atom("pegtmo")>;
 using pegfly_atom = caf::atom_constant<caf::atom("pegfly")>;
+using dsmeta_atom = caf::atom_constant<caf::atom("dsmeta")>;
 
 /// One sidechain as the mainchain's final registry state holds it (protocols/sidechain_views.hpp
 /// builds these from a registry and decodes the entry).
@@ -118,6 +119,20 @@ struct peg_records_reply {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, peg_records_reply& x) {
   return f(caf::meta::type_name("bfd::peg_records_reply"), x.code, x.final_height, x.keys, x.values);
+}
+
+/// A DS metadata view of the final state (dsmeta_atom, section, from): the JSON body of
+/// GET /v1/chains/{id}/ds[/{section}[/{from}]] (protocols/dsmeta_json), or a code and detail
+/// (not_found on a chain without DS metadata, invalid_argument for a bad section or start).
+struct ds_view_reply {
+  std::uint16_t code = 0;
+  std::string detail;
+  std::string body;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ds_view_reply& x) {
+  return f(caf::meta::type_name("bfd::ds_view_reply"), x.code, x.detail, x.body);
 }
 
 /// The timeout bundle of a message (pegtmo_atom, source chain, sequence) from this chain's final
@@ -306,6 +321,8 @@ using chain_actor = caf::typed_actor<
   caf::replies_to<pegtmo_atom, std::uint32_t, std::uint64_t>::with<peg_timeout_reply>,
   /// Messages in flight from here to a destination, due by a timeout height.
   caf::replies_to<pegfly_atom, std::uint32_t, std::uint64_t, std::uint64_t>::with<peg_in_flight_reply>,
+  /// A DS metadata view (section: "", members, rates, issuances, usage; from: where a page starts).
+  caf::replies_to<dsmeta_atom, std::string, std::string>::with<ds_view_reply>,
   /// A peer node's chain actor: relay to it, and catch up from it.
   caf::reacts_to<peer_atom, caf::actor>>;
 

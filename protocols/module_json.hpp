@@ -6,3 +6,4 @@
 #include "protocols/registry_json.hpp"
 #include "protocols/peg_json.hpp"
 #include "protocols/access_json.hpp"
+#include "protocols/dsmeta_json.hpp"

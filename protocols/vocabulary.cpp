@@ -66,6 +66,7 @@ void register_interfaces(caf::actor_system_config& cfg) {
   cfg.add_message_type<peg_records_reply>("bfd::peg_records_reply");
   cfg.add_message_type<peg_timeout_reply>("bfd::peg_timeout_reply");
   cfg.add_message_type<peg_in_flight_reply>("bfd::peg_in_flight_reply");
+  cfg.add_message_type<ds_view_reply>("bfd::ds_view_reply");
   cfg.add_message_type<bytes>("bfd::bytes");
   cfg.add_message_type<admission>("bfd::admission");
   cfg.add_message_type<tx_status>("bfd::tx_status");

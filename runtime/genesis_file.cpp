@@ -66,6 +66,9 @@ std::string genesis_json(const genesis_config& c) {
       admins.push_back(format_address(a));
     j["access"] = {{"admins", admins}};
   }
+  // Likewise only with the DS metadata module (it needs no configuration).
+  if (c.modules.has(module_id::dsmeta))
+    j["dsmeta"] = json::object();
   return j.dump(2) + "\n";
 }
 
@@ -191,6 +194,11 @@ result<genesis_config> parse_genesis_json(const std::string& text) {
     }
     c.modules = c.modules.with(module_id::access);
     c.access = std::move(g);
+  }
+  if (auto ds = j.find("dsmeta"); ds != j.end()) {
+    if (!ds->is_object() || !ds->empty())
+      return make_error(errc::invalid_argument, "genesis.dsmeta: an empty object (the module needs no configuration)");
+    c.modules = c.modules.with(module_id::dsmeta);
   }
   return c;
 }

@@ -40,6 +40,7 @@ const std::vector<route_spec>& routes() {
       {"GET", "/v1/info"},     {"GET", "/v1/blocks/{id}"},         {"GET", "/v1/txs/{id}"},
       {"POST", "/v1/txs"},     {"POST", "/v1/txs/batch"},          {"GET", "/v1/accounts/{address}"},
       {"GET", "/v1/delegates"}, {"GET", "/v1/schedule"},          {"GET", "/v1/certificate"},
+      {"GET", "/v1/ds"},       {"GET", "/v1/ds/{section}"},        {"GET", "/v1/ds/{section}/{from}"},
     };
     std::vector<route_spec> all = {{"GET", "/healthz"}, {"GET", "/metrics"}, {"GET", "/v1/chains"},
                                    {"GET", "/v1/chains/{chain}"}, {"GET", "/v1/sidechains"},
@@ -226,6 +227,7 @@ void bridge_core::install() {
   register_metrics_routes(*this);
   register_anchor_routes(*this);
   register_peg_routes(*this);
+  register_ds_routes(*this);
 }
 
 handled bridge_core::before_routing(const httplib::Request& req, httplib::Response& res) {

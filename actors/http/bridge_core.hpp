@@ -264,5 +264,7 @@ void register_metrics_routes(bridge_core& core);
 void register_anchor_routes(bridge_core& core);
 /// GET /v1/peg/messages/{id}.
 void register_peg_routes(bridge_core& core);
+/// GET /v1/chains/{chain}/ds[/{section}[/{from}]] (routes_ds.cpp).
+void register_ds_routes(bridge_core& core);
 
 } // namespace bfd::http

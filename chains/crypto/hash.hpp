@@ -37,6 +37,7 @@ enum class hash_tag {
   peg_ledger,    ///< "bfd/peg/ledger": the peg ledger's root
   peg_module,    ///< "bfd/peg/module": the peg module's part of the state root
   access,        ///< "bfd/access": the access module's records (its part of the state root)
+  dsmeta,        ///< "bfd/dsmeta": the DS metadata module's records (its part of the state root)
 };
 
 /// The tag string of a domain, e.g. "bfd/tx".

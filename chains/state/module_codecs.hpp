@@ -6,3 +6,4 @@
 #include "chains/state/registry_codec.hpp"
 #include "chains/state/peg_codec.hpp"
 #include "chains/state/access_codec.hpp"
+#include "chains/state/dsmeta_codec.hpp"

@@ -22,9 +22,10 @@ enum class module_id : std::uint8_t {
   registry = 2,   ///< the mainchain's sidechain registry and light clients (chains/sidechain)
   peg = 3,        ///< the two-way peg: escrows, vouchers, messages, receipts (chains/peg)
   access = 4,     ///< access control: permissions, roles, service levels (chains/access)
+  dsmeta = 7,     ///< DS metadata of a fund (DAOS) chain (chains/dsmeta)
 };
 
-/// "token", "consensus", "registry", "peg", "access".
+/// "token", "consensus", "registry", "peg", "access", "dsmeta".
 constexpr std::string_view to_string(module_id m) noexcept {
   switch (m) {
     case module_id::token: return "token";
@@ -32,6 +33,7 @@ constexpr std::string_view to_string(module_id m) noexcept {
     case module_id::registry: return "registry";
     case module_id::peg: return "peg";
     case module_id::access: return "access";
+    case module_id::dsmeta: return "dsmeta";
   }
   return "unknown";
 }

@@ -1,6 +1,7 @@
 #include "chains/state/state_module.hpp"
 
 #include "chains/access/access_module.hpp"
+#include "chains/dsmeta/dsmeta_module.hpp"
 #include "chains/peg/peg_module.hpp"
 #include "chains/sidechain/registry_module.hpp"
 
@@ -26,6 +27,8 @@ result<std::unique_ptr<state_module>> make_state_module(module_id id, const gene
         return m.error();
       return std::unique_ptr<state_module>{std::move(*m)};
     }
+    case module_id::dsmeta:
+      return std::unique_ptr<state_module>{dsmeta_module::make(genesis.chain)};
   }
   return make_error(errc::invalid_argument, "no state module " + std::to_string(static_cast<int>(id)));
 }

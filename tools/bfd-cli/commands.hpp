@@ -66,6 +66,10 @@ void add_sidechain_commands(CLI::App& app, std::optional<command_result>& outcom
 /// Registers `peg send` and `peg status`.
 void add_peg_commands(CLI::App& app, std::optional<command_result>& outcome, network_options& net);
 
+/// Registers `ds show`, `list`, `member-add`, `member-update`, `member-remove`, `rate-set`,
+/// `usage` and `op`: a fund chain's DS metadata (docs/ds-metadata.md).
+void add_ds_commands(CLI::App& app, std::optional<command_result>& outcome, network_options& net);
+
 /// Registers `chains`, `info`, `account` and `delegates`, which read the node's HTTP API.
 void add_node_commands(CLI::App& app, std::optional<command_result>& outcome, network_options& net);
 
