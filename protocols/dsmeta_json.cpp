@@ -146,7 +146,8 @@ result<ds::op_body> op_from_json(const input& j) {
   } else if (*name == "ds_raise") {
     b.kind = ds::op_kind::raise;
     auto& t = b.terms;
-    for (auto [field, out] : {std::pair<const char*, amount*>{"target", &t.target}, {"min", &t.min}, {"max", &t.max}}) {
+    const std::pair<const char*, amount*> fields[] = {{"target", &t.target}, {"min", &t.min}, {"max", &t.max}};
+    for (auto [field, out] : fields) {
       auto v = read_amount(j, field);
       if (!v)
         return v.error();

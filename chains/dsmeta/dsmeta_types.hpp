@@ -4,6 +4,7 @@
 // object keys those operations lock. Pure.
 #pragma once
 
+#include <compare>
 #include <cstdint>
 #include <optional>
 #include <string>

@@ -195,7 +195,7 @@ TEST_CASE("DS metadata matches a reference model of liquidation and rate history
       if (got != want) {
         ++mismatches;
         if (mismatches < 5)
-          MESSAGE("sequence ", seq, " step ", i, " (", what, "): got ", to_string(got), ", model says ", to_string(want));
+          MESSAGE("sequence ", seq, " step ", i, " (", what, "): got ", std::string(to_string(got)), ", model says ", std::string(to_string(want)));
       }
       if (got == errc::ok)
         ++accepted;

@@ -137,7 +137,8 @@ command_result run_op(const op_options& o) {
   put("max", o.max);
   put("rate", o.rate);
   put("value", o.value);
-  for (auto [key, text] : {std::pair<const char*, const std::string*>{"group", &o.group}, {"deadline", &o.deadline}}) {
+  const std::pair<const char*, const std::string*> numbers[] = {{"group", &o.group}, {"deadline", &o.deadline}};
+  for (auto [key, text] : numbers) {
     if (text->empty())
       continue;
     auto n = parse_uint(key, *text, UINT64_MAX);
