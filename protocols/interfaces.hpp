@@ -25,6 +25,7 @@ using pegrec_atom = caf::atom_constant<caf::atom("pegrec")>;
 using pegtmo_atom = caf::atom_constant<caf::atom("pegtmo")>;
 using pegfly_atom = caf::atom_constant<caf::atom("pegfly")>;
 using contract_atom = caf::atom_constant<caf::atom("contract")>;
+using dsmeta_atom = caf::atom_constant<caf::atom("dsmeta")>;
 
 /// One sidechain as the mainchain's final registry state holds it (protocols/sidechain_views.hpp
 /// builds these from a registry and decodes the entry).
@@ -133,6 +134,20 @@ struct peg_records_reply {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, peg_records_reply& x) {
   return f(caf::meta::type_name("bfd::peg_records_reply"), x.code, x.final_height, x.keys, x.values);
+}
+
+/// A DS metadata view of the final state (dsmeta_atom, section, from): the JSON body of
+/// GET /v1/chains/{id}/ds[/{section}[/{from}]] (protocols/dsmeta_json), or a code and detail
+/// (not_found on a chain without DS metadata, invalid_argument for a bad section or start).
+struct ds_view_reply {
+  std::uint16_t code = 0;
+  std::string detail;
+  std::string body;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ds_view_reply& x) {
+  return f(caf::meta::type_name("bfd::ds_view_reply"), x.code, x.detail, x.body);
 }
 
 /// The timeout bundle of a message (pegtmo_atom, source chain, sequence) from this chain's final
@@ -325,6 +340,8 @@ using chain_actor = caf::typed_actor<
   caf::replies_to<acl_atom, access_query>::with<access_answer>,
   /// Templates, contracts, events and receipts of the head state's contracts module.
   caf::replies_to<contract_atom, std::uint8_t, bytes, std::uint64_t, std::uint32_t>::with<contract_answer>,
+  /// A DS metadata view (section: "", members, rates, issuances, usage; from: where a page starts).
+  caf::replies_to<dsmeta_atom, std::string, std::string>::with<ds_view_reply>,
   /// A peer node's chain actor: relay to it, and catch up from it.
   caf::reacts_to<peer_atom, caf::actor>>;
 

@@ -7,3 +7,4 @@
 #include "protocols/peg_json.hpp"
 #include "protocols/access_json.hpp"
 #include "protocols/contract_json.hpp"
+#include "protocols/dsmeta_json.hpp"

@@ -81,6 +81,9 @@ std::string genesis_json(const genesis_config& c) {
   // The contracts module has no genesis state: an empty section enables it.
   if (c.modules.has(module_id::contracts))
     j["contracts"] = json::object();
+  // Likewise only with the DS metadata module (it needs no configuration).
+  if (c.modules.has(module_id::dsmeta))
+    j["dsmeta"] = json::object();
   return j.dump(2) + "\n";
 }
 
@@ -237,6 +240,11 @@ result<genesis_config> parse_genesis_json(const std::string& text) {
     if (!con->is_object() || !con->empty())
       return make_error(errc::invalid_argument, "genesis.contracts: an empty object (the module has no genesis state)");
     c.modules = c.modules.with(module_id::contracts);
+  }
+  if (auto ds = j.find("dsmeta"); ds != j.end()) {
+    if (!ds->is_object() || !ds->empty())
+      return make_error(errc::invalid_argument, "genesis.dsmeta: an empty object (the module needs no configuration)");
+    c.modules = c.modules.with(module_id::dsmeta);
   }
   return c;
 }

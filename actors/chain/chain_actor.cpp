@@ -729,6 +729,9 @@ chain_actor::behavior_type chain_impl(chain_pointer self, std::shared_ptr<chain_
     [=](contract_atom, std::uint8_t what, const bytes& key, std::uint64_t from, std::uint32_t limit) {
       return contract_answer_of(*self->state.engine, what, key, from, limit);
     },
+    [=](dsmeta_atom, const std::string& section, const std::string& from) {
+      return ds_view_of(*self->state.engine, section, from);
+    },
     [=](pegmsg_atom, std::uint32_t source, std::uint64_t sequence) {
       return peg_message_of(*self->state.engine, source, sequence);
     },

@@ -1,6 +1,10 @@
 #include "actors/chain/chain_queries.hpp"
 
 #include "protocols/contract_json.hpp"
+#include <charconv>
+
+#include "chains/dsmeta/dsmeta_module.hpp"
+#include "protocols/dsmeta_json.hpp"
 
 #include <algorithm>
 #include <string>
@@ -221,6 +225,53 @@ contract_answer contract_answer_of(const chain_engine& engine, std::uint8_t what
     return out;
   }
   out.json = std::move(*answer);
+  return out;
+}
+
+} // namespace bfd
+
+namespace bfd {
+
+ds_view_reply ds_view_of(const chain_engine& engine, const std::string& section, const std::string& from) {
+  ds_view_reply out;
+  auto fail = [&](errc code, std::string detail) {
+    out.code = static_cast<std::uint16_t>(code);
+    out.detail = std::move(detail);
+    return out;
+  };
+  const auto& state = engine.final_state();
+  const auto* s = find_dsmeta(state);
+  if (!s)
+    return fail(errc::not_found, "chain " + std::to_string(state.chain()) + " has no DS metadata (DAOS sidechains have it)");
+  json_fields::output j;
+  if (section.empty()) {
+    j = ds_json::summary(*s);
+  } else if (section == "members") {
+    address after{};
+    if (!from.empty()) {
+      auto a = parse_address(from);
+      if (!a)
+        return fail(errc::invalid_argument, "members/{from}: an address (bfd…): " + a.error().detail);
+      after = *a;
+    }
+    j = ds_json::members(*s, after, ds::max_page);
+  } else if (section == "rates" || section == "issuances" || section == "usage") {
+    std::uint64_t index = 0;
+    if (!from.empty()) {
+      const auto* end = from.data() + from.size();
+      auto [p, ec] = std::from_chars(from.data(), end, index);
+      if (ec != std::errc{} || p != end)
+        return fail(errc::invalid_argument, section + "/{from}: a decimal index");
+    }
+    j = section == "rates"       ? ds_json::rates(*s, index, ds::max_page)
+        : section == "issuances" ? ds_json::issuances(*s, index, ds::max_page)
+                                 : ds_json::usages(*s, index, ds::max_page);
+  } else {
+    return fail(errc::invalid_argument, "no DS section '" + section.substr(0, 32)
+                                          + "' (members, rates, issuances, usage)");
+  }
+  j["final_height"] = engine.final_height();
+  out.body = j.dump();
   return out;
 }
 

@@ -48,4 +48,9 @@ contract_answer contract_answer_of(const chain_engine& engine, std::uint8_t what
 /// Every record of the final state's peg module (code not_found without one).
 peg_records_reply peg_records_of(const chain_engine& engine);
 
+/// A DS metadata view of the final state (protocols/dsmeta_json): the summary (section ""), or a
+/// page of at most 100 members (from: the address after which it starts), rates, issuances or
+/// usage entries (from: the index it starts at). not_found on a chain without DS metadata.
+ds_view_reply ds_view_of(const chain_engine& engine, const std::string& section, const std::string& from);
+
 } // namespace bfd

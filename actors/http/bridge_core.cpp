@@ -45,6 +45,7 @@ const std::vector<route_spec>& routes() {
       {"GET", "/v1/contracts/templates"}, {"GET", "/v1/contracts/templates/after/{id}"},
       {"GET", "/v1/contracts/templates/{id}"}, {"GET", "/v1/contracts/{address}"},
       {"GET", "/v1/contracts/{address}/events"}, {"GET", "/v1/contracts/{address}/events/{from}"},
+      {"GET", "/v1/ds"},       {"GET", "/v1/ds/{section}"},        {"GET", "/v1/ds/{section}/{from}"},
     };
     std::vector<route_spec> all = {{"GET", "/healthz"}, {"GET", "/metrics"}, {"GET", "/v1/chains"},
                                    {"GET", "/v1/chains/{chain}"}, {"GET", "/v1/sidechains"},
@@ -234,6 +235,7 @@ void bridge_core::install() {
   register_peg_routes(*this);
   register_access_routes(*this);
   register_contract_routes(*this);
+  register_ds_routes(*this);
 }
 
 handled bridge_core::before_routing(const httplib::Request& req, httplib::Response& res) {

@@ -80,6 +80,22 @@ enum class errc : std::uint16_t {
   bad_entry_point = 915,    ///< an entry point the template does not declare
   fuel_fee = 916,           ///< the fee does not cover the fuel limit at the fuel price
   contract_limit = 917,     ///< a bound of the contracts module (fuel, arguments, readers, templates)
+  // DS metadata (95x-96x)
+  ds_no_org = 950,             ///< no organisation is registered on this fund chain yet
+  ds_not_active = 951,         ///< the fund is liquidating or liquidated
+  ds_bad_transition = 952,     ///< a liquidation step its status does not allow
+  ds_member_exists = 953,      ///< the account is a member already
+  ds_unknown_member = 954,     ///< the account is not a member
+  ds_bad_key = 955,            ///< a member key that does not authenticate the account
+  ds_rate_fixed = 956,         ///< the fund's rate mode (fixed, bfdt) allows no rate updates
+  ds_bad_terms = 957,          ///< fund-raise terms or an issuance amount out of their bounds
+  ds_raise_closed = 958,       ///< the raise is past its deadline, or issued already (terms fixed)
+  ds_over_raise = 959,         ///< the issuance would exceed the raise's maximum
+  ds_no_raise = 960,           ///< no fund-raise terms are set
+  ds_duplicate_request = 961,  ///< this service request's usage is recorded already
+  ds_limit = 962,              ///< too many members or history entries
+  ds_no_change = 963,          ///< a member update or rate that changes nothing
+  ds_bad_operation = 964,      ///< a peg metadata operation on DS objects that is not a valid DS operation
   // storage (4xx)
   storage_io = 400,
   storage_corrupt = 401,

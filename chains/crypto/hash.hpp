@@ -42,6 +42,7 @@ enum class hash_tag {
   contract_address,   ///< "bfd/contract/address": a contract's address (deployer, nonce)
   contract_state,     ///< "bfd/contract/state": one contract's key/value state
   contracts,          ///< "bfd/contracts": the contracts module's part of the state root
+  dsmeta,        ///< "bfd/dsmeta": the DS metadata module's records (its part of the state root)
 };
 
 /// The tag string of a domain, e.g. "bfd/tx".

@@ -197,7 +197,18 @@ status peg_module::run(const transaction& tx, const block_context& ctx, ledger* 
           return make_error(errc::expired, fmt::format("message timed out at height {}", m->timeout_height));
         if (!apply)
           return {};
-        auto got = ledger_.receive(*m, ctx.height, &genesis_->metadata_rule);
+        // The genesis rule, then every module's veto (DS metadata's on its keys).
+        const peg::metadata_rule rule = [&](const peg::peg_message& msg) -> std::optional<std::string> {
+          if (genesis_->metadata_rule)
+            if (auto why = genesis_->metadata_rule(msg))
+              return why;
+          if (state)
+            for (const auto& slot : state->state_modules())
+              if (auto why = slot->metadata_veto(msg, ctx))
+                return why;
+          return std::nullopt;
+        };
+        auto got = ledger_.receive(*m, ctx.height, &rule);
         if (!got)
           return got.error();
         if (auto st = move_native(got->move, l); !st)

@@ -1,5 +1,7 @@
 #include "chains/sidechain/chain_spec.hpp"
 
+#include "chains/access/access_module.hpp"
+
 #include <array>
 #include <utility>
 
@@ -70,6 +72,17 @@ chain_spec sidechain_spec(const sidechain_entry& entry, const consensus_params& 
   // empty until a template exists, so this leaves the registered genesis hash unchanged.
   if (entry.kind == chain_kind::ecosystem)
     g.modules = g.modules.with(module_id::contracts);
+  if (entry.kind == chain_kind::daos) {
+    // A fund chain keeps its DS metadata; its first token holder (the founder) is its first
+    // access admin, who grants the fund's writers (docs/ds-metadata.md).
+    g.modules = g.modules.with(module_id::dsmeta);
+    if (!g.allocations.empty()) {
+      auto a = std::make_shared<access_genesis>();
+      a->admins = {g.allocations.front().to};
+      g.access = std::move(a);
+      g.modules = g.modules.with(module_id::access);
+    }
+  }
   return s;
 }
 

@@ -92,7 +92,9 @@ struct chain_spec {
 chain_spec mainchain_spec(genesis_config genesis, std::string name = "mainchain");
 
 /// A sidechain's spec: its genesis takes the mainchain's categories and min bid, the entry's
-/// parameters, validators and token allocations; no block reward. Deterministic.
+/// parameters, validators and token allocations; no block reward. A DAOS sidechain also has the
+/// DS metadata module, and access control with its first allocation's holder as global admin
+/// (when it has allocations). Deterministic.
 chain_spec sidechain_spec(const sidechain_entry& entry, const consensus_params& mainchain);
 
 } // namespace bfd

@@ -7,3 +7,4 @@
 #include "chains/state/peg_codec.hpp"
 #include "chains/state/access_codec.hpp"
 #include "chains/state/contract_codec.hpp"
+#include "chains/state/dsmeta_codec.hpp"

@@ -2,6 +2,7 @@
 
 #include "chains/access/access_module.hpp"
 #include "chains/contracts/contract_module.hpp"
+#include "chains/dsmeta/dsmeta_module.hpp"
 #include "chains/peg/peg_module.hpp"
 #include "chains/sidechain/registry_module.hpp"
 
@@ -29,6 +30,8 @@ result<std::unique_ptr<state_module>> make_state_module(module_id id, const gene
     }
     case module_id::contracts:
       return std::unique_ptr<state_module>{std::make_unique<contracts_module>()};
+    case module_id::dsmeta:
+      return std::unique_ptr<state_module>{dsmeta_module::make(genesis.chain)};
   }
   return make_error(errc::invalid_argument, "no state module " + std::to_string(static_cast<int>(id)));
 }

@@ -8,11 +8,16 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "chains/core/error.hpp"
 #include "chains/primitives/transaction.hpp"
+
+namespace bfd::peg {
+struct peg_message;
+}
 
 namespace bfd {
 
@@ -73,6 +78,13 @@ public:
   /// The module's part of the state root, or nothing while it contributes nothing (then the
   /// chain's state root is the same as without the module).
   virtual std::optional<hash256> root() const = 0;
+  /// A reason to refuse metadata operation `m` this chain is the target of, or nothing to let it
+  /// prepare (the peg asks every module after its own checks; DS metadata vetoes on its keys).
+  virtual std::optional<std::string> metadata_veto(const peg::peg_message& m, const block_context& ctx) const {
+    (void)m;
+    (void)ctx;
+    return std::nullopt;
+  }
   /// The root of the outbox the current block wrote (the header's outbox_root), or nothing when
   /// the module writes no outbox. At most one module of a chain has one.
   virtual std::optional<hash256> outbox_root() const { return std::nullopt; }

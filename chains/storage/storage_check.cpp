@@ -2,6 +2,7 @@
 
 #include "chains/access/access_module.hpp"
 #include "chains/contracts/contract_module.hpp"
+#include "chains/dsmeta/dsmeta_module.hpp"
 #include "chains/peg/peg_module.hpp"
 #include "chains/sidechain/registry_module.hpp"
 
@@ -184,6 +185,22 @@ std::optional<std::uint64_t> check_chain(kv_store& store, chain_id id, storage_r
         return top;
       }
       modules = modules.with(module_id::contracts);
+      restored_modules.push_back(std::move(*m));
+    }
+  }
+  {
+    auto records = cs->module_records(module_id::dsmeta);
+    if (!records) {
+      problem("dsmeta module: " + records.error().message());
+      return top;
+    }
+    if (!records->empty()) {
+      auto m = dsmeta_module::from_records(*records);
+      if (!m) {
+        problem("dsmeta module: " + m.error().message());
+        return top;
+      }
+      modules = modules.with(module_id::dsmeta);
       restored_modules.push_back(std::move(*m));
     }
   }

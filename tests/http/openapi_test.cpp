@@ -177,6 +177,13 @@ TEST_CASE("every route's real answers match docs/openapi.yaml") {
     CHECK(r.get(t + "/contracts/{address}/events/{from}", prefix + "/contracts/" + to + "/events/0").status == 404);
     CHECK(r.get(t + "/contracts/{address}/events/{from}", prefix + "/contracts/" + to + "/events/x").status == 400);
   }
+  // DS metadata: the mainchain has none (tests/tools/ds_cli_node_test.sh reads a fund chain's).
+  for (const std::string prefix : {"/v1", "/v1/chains/1"}) {
+    const std::string t = prefix == "/v1" ? "/v1" : "/v1/chains/{chain}";
+    CHECK(r.get(t + "/ds", prefix + "/ds").status == 404);
+    CHECK(r.get(t + "/ds/{section}", prefix + "/ds/rates").status == 404);
+    CHECK(r.get(t + "/ds/{section}/{from}", prefix + "/ds/members/0").status == 404);
+  }
 
   test::temp_dir dir;
   const auto file = (dir.path / "exchanges.json").string();

@@ -70,6 +70,9 @@ void add_peg_commands(CLI::App& app, std::optional<command_result>& outcome, net
 void add_acl_commands(CLI::App& app, std::optional<command_result>& outcome, network_options& net);
 /// Registers `contract publish`, `deploy`, `call`, `show` and `events` (docs/contracts.md).
 void add_contract_commands(CLI::App& app, std::optional<command_result>& outcome, network_options& net);
+/// Registers `ds show`, `list`, `member-add`, `member-update`, `member-remove`, `rate-set`,
+/// `usage` and `op`: a fund chain's DS metadata (docs/ds-metadata.md).
+void add_ds_commands(CLI::App& app, std::optional<command_result>& outcome, network_options& net);
 
 /// Registers `chains`, `info`, `account` and `delegates`, which read the node's HTTP API.
 void add_node_commands(CLI::App& app, std::optional<command_result>& outcome, network_options& net);
