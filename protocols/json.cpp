@@ -120,9 +120,12 @@ result<transaction> transaction_from_fields(const input& j) {
   auto kind = read_kind(j);
   if (!kind)
     return kind.error();
+  // Fields beyond what the payload is read from (e.g. the summary a peg_receive's view shows beside
+  // its hex) are checked against what the decoded payload's view writes, below.
+  std::vector<std::string> summary_fields;
   for (const auto& item : j.items())
     if (!allowed_field(*kind, item.key()))
-      return make_error(errc::malformed, "unknown field '" + item.key() + "' for a " + std::string(kind_name(*kind)));
+      summary_fields.push_back(item.key());
   transaction tx;
   auto chain = read_uint(j, "chain", UINT32_MAX);
   if (!chain)
@@ -156,6 +159,16 @@ result<transaction> transaction_from_fields(const input& j) {
   auto decoded = codec::decode_transaction(codec::encode(tx));
   if (!decoded)
     return decoded.error();
+  if (!summary_fields.empty()) {
+    json_object view;
+    add_payload(view, decoded->payload);
+    for (const auto& key : summary_fields) {
+      if (!view.contains(key))
+        return make_error(errc::malformed, "unknown field '" + key + "' for a " + std::string(kind_name(*kind)));
+      if (input::parse(view[key].dump()) != j[key])
+        return field_error(errc::invalid_argument, key, "does not match the payload (it holds " + view[key].dump() + ")");
+    }
+  }
   if (find(j, "id")) {
     auto id = read_fixed_hex<32>(j, "id");
     if (!id)

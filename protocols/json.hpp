@@ -95,7 +95,9 @@ std::string json_text(const json_object& j);
 
 /// Reads a submitted transaction: a JSON object that is either {"hex": "<canonical tx hex>"} or
 /// the fields transaction_json writes (amounts as "<name>_units" integers or BFDT text; "id",
-/// "sender_address" and "signature_valid" may be present and are checked or ignored). The result
+/// "sender_address" and "signature_valid" may be present and are checked or ignored; so may the
+/// summary fields a view shows beside a payload carried as hex, e.g. a peg_receive's "source":
+/// each must equal what the decoded payload's view shows). The result
 /// is re-encoded and decoded by the canonical codec, so its bounds apply. Errors: malformed (not
 /// JSON, wrong shape or types, unknown fields), too_deep, bad_hex, bad_address, bad_amount,
 /// invalid_argument (a field that contradicts the others) and every decoder error.
