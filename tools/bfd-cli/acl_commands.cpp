@@ -288,17 +288,8 @@ command_result run_check(const check_options& o) {
 }
 
 void add_tx_options(CLI::App& cmd, acl_tx_options& o, network_options& net) {
-  cmd.add_option("--key", o.key_file, "Key file of the sender: an admin of the scope or of global "
-                                      "(keys/registry.json of a dev node)")
-    ->type_name("FILE")
-    ->required();
-  cmd.add_option("--fee", o.fee_text, "Fee offered to the block producer, in BFDT or base units")
-    ->type_name("AMOUNT")
-    ->capture_default_str();
-  cmd.add_flag("--no-wait", o.no_wait, "Return once the node admitted the transaction");
-  cmd.add_option("--timeout", o.timeout_text, "Seconds to wait for finality before giving up with exit code 2")
-    ->type_name("SECONDS")
-    ->capture_default_str();
+  bfd::cli::add_tx_options(cmd, o, "Key file of the sender: an admin of the scope or of global "
+                                   "(keys/registry.json of a dev node)");
   add_network_options(cmd, net);
 }
 

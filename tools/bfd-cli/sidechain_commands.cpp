@@ -270,16 +270,7 @@ command_result run_entry(const entry_options& o) {
 
 // --key, --fee, --no-wait, --timeout and --node of a registry transaction command.
 void add_tx_options(CLI::App& cmd, registry_tx_options& o, network_options& net) {
-  cmd.add_option("--key", o.key_file, "Key file of the sender (the registry authority, keys/registry.json of a dev node)")
-    ->type_name("FILE")
-    ->required();
-  cmd.add_option("--fee", o.fee_text, "Fee offered to the block producer, in BFDT or base units")
-    ->type_name("AMOUNT")
-    ->capture_default_str();
-  cmd.add_flag("--no-wait", o.no_wait, "Return once the node admitted the transaction");
-  cmd.add_option("--timeout", o.timeout_text, "Seconds to wait for finality before giving up with exit code 2")
-    ->type_name("SECONDS")
-    ->capture_default_str();
+  bfd::cli::add_tx_options(cmd, o, "Key file of the sender (the registry authority, keys/registry.json of a dev node)");
   add_node_option(cmd, net.node_url);
 }
 

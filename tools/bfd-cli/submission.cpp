@@ -54,6 +54,17 @@ std::variant<chain_endpoint, command_result> open_chain_endpoint(const network_o
   return chain_endpoint{std::move(node), std::move(std::get<chain_target>(target))};
 }
 
+void add_tx_options(CLI::App& cmd, tx_options& o, const std::string& key_help) {
+  cmd.add_option("--key", o.key_file, key_help)->type_name("FILE")->required();
+  cmd.add_option("--fee", o.fee_text, "Fee offered to the block producer, in BFDT or base units")
+    ->type_name("AMOUNT")
+    ->capture_default_str();
+  cmd.add_flag("--no-wait", o.no_wait, "Return once the node admitted the transaction");
+  cmd.add_option("--timeout", o.timeout_text, "Seconds to wait for finality before giving up with exit code 2")
+    ->type_name("SECONDS")
+    ->capture_default_str();
+}
+
 std::variant<signed_tx, command_result> sign_for_chain(const tx_options& o, tx_payload payload, amount extra_fee) {
   auto fee = parse_amount(o.fee_text);
   if (!fee)

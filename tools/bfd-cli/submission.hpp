@@ -46,6 +46,10 @@ struct tx_options {
   network_options net;
 };
 
+/// Adds --key (required; `key_help`), --fee, --no-wait and --timeout, in that order, showing the
+/// defaults already in `o`; the caller adds --node (and --chain) itself.
+void add_tx_options(CLI::App& cmd, tx_options& o, const std::string& key_help);
+
 /// A transaction signed for the chain --chain names, not yet submitted.
 struct signed_tx {
   chain_endpoint at;
