@@ -1,5 +1,5 @@
 # Shared by the integration tests that drive one `bfd-node --dev` through the real bfd-cli
-# (sidechain_lifecycle_test.sh, peg_dev_test.sh). Source it after setting node_bin, cli and work
+# (sidechain_lifecycle_test.sh, peg_dev_test.sh, tests/tools/cli_acl_test.sh, ds_cli_node_test.sh, ...). Source it after setting node_bin, cli and work
 # (a fresh temporary directory); it cds into $work, removes it on exit, picks a free HTTP port
 # (exported as BFD_NODE for bfd-cli) and defines the helpers below.
 
@@ -75,9 +75,12 @@ at_least() {
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export BFD_NODE="http://127.0.0.1:$port"
-# start_node: a small, fast dev network (6 delegates, 300 ms slots, sidechain 2 only) on $port.
+# start_node [ARGS...]: a small, fast dev network (6 delegates, 300 ms slots) on $port; ARGS
+# replace the default "--sidechains 1" (sidechain 2 only).
 start_node() {
+  local extra=(--sidechains 1)
+  [ $# -gt 0 ] && extra=("$@")
   "$node_bin" --dev --data-dir "$work/data" --http "127.0.0.1:$port" --slot-ms 300 --delegates 6 \
-    --work-bits 0 --sidechains 1 >>"$work/node.log" 2>&1 &
+    --work-bits 0 "${extra[@]}" >>"$work/node.log" 2>&1 &
   node_pid=$!
 }

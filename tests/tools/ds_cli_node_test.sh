@@ -10,39 +10,14 @@ set -u
 node_bin=$(realpath "${1:?usage: ds_cli_node_test.sh BFD_NODE BFD_CLI}")
 cli=$(realpath "${2:?usage: ds_cli_node_test.sh BFD_NODE BFD_CLI}")
 work=$(mktemp -d /tmp/bfd-ds-node-XXXXXX)
-node_pid=""
-cleanup() {
-  if [ -n "$node_pid" ]; then
-    kill "$node_pid" 2>/dev/null
-    for _ in $(seq 50); do kill -0 "$node_pid" 2>/dev/null || break; sleep 0.2; done
-    kill -9 "$node_pid" 2>/dev/null
-    wait "$node_pid" 2>/dev/null
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-cd "$work" || exit 1
-
-failures=0
-fail() {
-  echo "FAIL: $*" >&2
-  failures=$((failures + 1))
-}
-ok() { echo "ok: $*"; }
-run() {
-  timeout 60 "$cli" "$@" >out 2>err
-  rc=$?
-}
+# fail/ok/run/field, cleanup on exit, a free $port as BFD_NODE, start_node; cds into $work.
+source "$(dirname "$(realpath "$0")")/../integration/dev_node_lib.sh"
 # json EXPR: evaluates a Python expression over the last stdout parsed as JSON (j).
 json() {
   python3 -c "import json,sys; j = json.load(open('out')); print($1)" 2>/dev/null
 }
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-export BFD_NODE="http://127.0.0.1:$port"
-"$node_bin" --dev --data-dir "$work/data" --http "127.0.0.1:$port" --slot-ms 300 --delegates 6 \
-  --work-bits 0 >"$work/node.log" 2>&1 &
-node_pid=$!
+start_node --sidechains 7  # all seven dev sidechains
 
 # Up once chain 8's DS summary is served from a final state past height 1 (30 s bound).
 deadline=$((SECONDS + 30))

@@ -20,15 +20,11 @@ namespace bfd::cli {
 
 namespace {
 
-/// Blocks after the node's head that an access transaction stays valid.
-constexpr std::uint64_t expiry_margin = 1000;
-
-struct acl_tx_options {
-  std::string key_file;
-  std::string fee_text = "0";
-  bool no_wait = false;
-  std::string timeout_text = "60";
-  network_options net;
+struct acl_tx_options : tx_options {
+  acl_tx_options() {
+    fee_text = "0";
+    timeout_text = "60";
+  }
 };
 
 struct holding_options : acl_tx_options {
@@ -106,35 +102,12 @@ result<acl::permission_mask> parse_permissions(const std::string& text) {
 // Signs `payload` with the key file's key for the chain --chain names (nonce and expiry from the
 // node), submits it and, unless --no-wait, waits for finality.
 command_result send_acl_tx(const acl_tx_options& o, tx_payload payload, const std::string& what) {
-  auto timeout = parse_uint("--timeout", o.timeout_text, 86'400);
-  if (!timeout)
-    return to_command_result(timeout.error());
-  auto fee = parse_amount(o.fee_text);
-  if (!fee)
-    return to_command_result(make_error(fee.error().code, "--fee: " + fee.error().detail));
-  auto keys = runtime::read_key_file(o.key_file);
-  if (!keys)
-    return to_command_result(make_error(keys.error().code, "cannot read the key file: " + keys.error().detail));
-  auto opened = open_chain_endpoint(o.net);
-  if (auto* failed = std::get_if<command_result>(&opened))
+  auto signed_or = sign_for_chain(o, std::move(payload));
+  if (auto* failed = std::get_if<command_result>(&signed_or))
     return *failed;
-  const auto& at = std::get<chain_endpoint>(opened);
-  transaction tx;
-  tx.chain = at.chain.id;
-  tx.fee = *fee;
-  tx.payload = std::move(payload);
-  auto account = at.node.get(at.chain.path("/accounts/" + format_address(address_of(keys->pub))));
-  if (auto* failed = std::get_if<command_result>(&account))
-    return *failed;
-  tx.nonce = number_field(std::get<node_answer>(account).body, "nonce");
-  auto info = at.node.get(at.chain.path("/info"));
-  if (auto* failed = std::get_if<command_result>(&info))
-    return *failed;
-  tx.expiry = number_field(object_field(std::get<node_answer>(info).body, "head"), "height") + expiry_margin;
-  randomize_signing_context(runtime::random_bytes32());
-  sign_transaction(tx, *keys, runtime::random_bytes32());
+  const auto& [at, tx, keys, timeout] = std::get<signed_tx>(signed_or);
   return submit(at, tx, fmt::format("{} {}, nonce {}, expiry {}", payload_name(tx.payload), what, tx.nonce, tx.expiry),
-                o.no_wait, std::chrono::seconds(*timeout));
+                o.no_wait, timeout);
 }
 
 template <class Tx>
@@ -315,17 +288,8 @@ command_result run_check(const check_options& o) {
 }
 
 void add_tx_options(CLI::App& cmd, acl_tx_options& o, network_options& net) {
-  cmd.add_option("--key", o.key_file, "Key file of the sender: an admin of the scope or of global "
-                                      "(keys/registry.json of a dev node)")
-    ->type_name("FILE")
-    ->required();
-  cmd.add_option("--fee", o.fee_text, "Fee offered to the block producer, in BFDT or base units")
-    ->type_name("AMOUNT")
-    ->capture_default_str();
-  cmd.add_flag("--no-wait", o.no_wait, "Return once the node admitted the transaction");
-  cmd.add_option("--timeout", o.timeout_text, "Seconds to wait for finality before giving up with exit code 2")
-    ->type_name("SECONDS")
-    ->capture_default_str();
+  bfd::cli::add_tx_options(cmd, o, "Key file of the sender: an admin of the scope or of global "
+                                   "(keys/registry.json of a dev node)");
   add_network_options(cmd, net);
 }
 

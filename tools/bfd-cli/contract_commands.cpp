@@ -25,11 +25,11 @@ namespace bfd::cli {
 
 namespace {
 
-struct signed_options {
-  std::string key_file;
-  std::string fee_text = format_amount(runtime::default_transfer_fee);
-  std::string timeout_text = "120";
-  network_options net;
+struct signed_options : tx_options {
+  signed_options() {
+    fee_text = format_amount(runtime::default_transfer_fee);
+    timeout_text = "120";
+  }
 };
 
 struct publish_options : signed_options {
@@ -73,38 +73,15 @@ command_result fail_with(const error& e, const char* option) {
 // Signs and submits `payload`, waits for finality, then prints the receipt if there is one.
 command_result sign_submit(const signed_options& o, tx_payload payload, const std::string& what,
                            std::uint64_t fuel, std::optional<address>* deployed = nullptr) {
-  auto fee = parse_amount(o.fee_text);
-  if (!fee)
-    return fail_with(fee.error(), "--fee");
-  auto timeout = parse_uint("--timeout", o.timeout_text, 86'400);
-  if (!timeout)
-    return to_command_result(timeout.error());
-  auto keys = runtime::read_key_file(o.key_file);
-  if (!keys)
-    return to_command_result(make_error(keys.error().code, "cannot read the key file: " + keys.error().detail));
-  auto opened = open_chain_endpoint(o.net);
-  if (auto* failed = std::get_if<command_result>(&opened))
+  auto signed_or = sign_for_chain(o, std::move(payload), contract::fuel_fee(fuel));
+  if (auto* failed = std::get_if<command_result>(&signed_or))
     return *failed;
-  const auto& at = std::get<chain_endpoint>(opened);
-  auto account = at.node.get(at.chain.path("/accounts/" + format_address(address_of(keys->pub))));
-  if (auto* failed = std::get_if<command_result>(&account))
-    return *failed;
-  auto info = at.node.get(at.chain.path("/info"));
-  if (auto* failed = std::get_if<command_result>(&info))
-    return *failed;
-  transaction tx;
-  tx.chain = at.chain.id;
-  tx.nonce = number_field(std::get<node_answer>(account).body, "nonce");
-  tx.fee = *fee + contract::fuel_fee(fuel);
-  tx.expiry = number_field(object_field(std::get<node_answer>(info).body, "head"), "height") + 1000;
-  tx.payload = std::move(payload);
-  randomize_signing_context(runtime::random_bytes32());
-  sign_transaction(tx, *keys, runtime::random_bytes32());
+  const auto& [at, tx, keys, timeout] = std::get<signed_tx>(signed_or);
   if (deployed) {
-    *deployed = contract::contract_address(address_of(keys->pub), tx.nonce);
+    *deployed = contract::contract_address(address_of(keys.pub), tx.nonce);
     fmt::print("contract: {}\n", format_address(**deployed));
   }
-  auto done = submit(at, tx, what, false, std::chrono::seconds(*timeout));
+  auto done = submit(at, tx, what, false, timeout);
   if (!done.ok())
     return done;
   if (!std::holds_alternative<contract_deploy_tx>(tx.payload) && !std::holds_alternative<contract_call_tx>(tx.payload))

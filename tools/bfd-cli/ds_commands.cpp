@@ -21,8 +21,11 @@ namespace bfd::cli {
 
 namespace {
 
-struct local_options {
-  std::string key_file;
+struct local_options : tx_options {
+  local_options() {
+    fee_text = format_amount(runtime::default_transfer_fee);
+    timeout_text = "60";
+  }
   std::string account;
   std::string member_key;
   std::string level_text = "0";
@@ -30,10 +33,6 @@ struct local_options {
   std::string service_text;
   std::string request_hex;
   std::string value_text;
-  std::string fee_text = format_amount(runtime::default_transfer_fee);
-  std::string timeout_text = "60";
-  bool no_wait = false;
-  network_options net;
 };
 
 struct op_options {
@@ -46,37 +45,13 @@ command_result fail_on(const error& e, const std::string& option) {
   return to_command_result(make_error(e.code, option + ": " + e.detail));
 }
 
-// Signs `payload` with the key file's key for the chain --chain names (nonce from the node,
-// expiry 1,000 blocks past its head) and submits it.
+// Signs `payload` for the chain --chain names and submits it (submission.hpp).
 command_result sign_and_submit(const local_options& o, tx_payload payload, const std::string& what) {
-  auto fee = parse_amount(o.fee_text);
-  if (!fee)
-    return fail_on(fee.error(), "--fee");
-  auto timeout = parse_uint("--timeout", o.timeout_text, 86'400);
-  if (!timeout)
-    return to_command_result(timeout.error());
-  auto keys = runtime::read_key_file(o.key_file);
-  if (!keys)
-    return to_command_result(make_error(keys.error().code, "cannot read the key file: " + keys.error().detail));
-  auto opened = open_chain_endpoint(o.net);
-  if (auto* failed = std::get_if<command_result>(&opened))
+  auto signed_or = sign_for_chain(o, std::move(payload));
+  if (auto* failed = std::get_if<command_result>(&signed_or))
     return *failed;
-  const auto& at = std::get<chain_endpoint>(opened);
-  auto account = at.node.get(at.chain.path("/accounts/" + format_address(address_of(keys->pub))));
-  if (auto* failed = std::get_if<command_result>(&account))
-    return *failed;
-  auto info = at.node.get(at.chain.path("/info"));
-  if (auto* failed = std::get_if<command_result>(&info))
-    return *failed;
-  transaction tx;
-  tx.chain = at.chain.id;
-  tx.nonce = number_field(std::get<node_answer>(account).body, "nonce");
-  tx.fee = *fee;
-  tx.expiry = number_field(object_field(std::get<node_answer>(info).body, "head"), "height") + 1000;
-  tx.payload = std::move(payload);
-  randomize_signing_context(runtime::random_bytes32());
-  sign_transaction(tx, *keys, runtime::random_bytes32());
-  return submit(at, tx, what, o.no_wait, std::chrono::seconds(*timeout));
+  const auto& [at, tx, keys, timeout] = std::get<signed_tx>(signed_or);
+  return submit(at, tx, what, o.no_wait, timeout);
 }
 
 command_result run_member(const local_options& o, int which) {

@@ -24,16 +24,12 @@ namespace bfd::cli {
 
 namespace {
 
-/// Blocks after the node's head that a registry transaction stays valid.
-constexpr std::uint64_t expiry_margin = 1000;
-
 /// What every registry transaction command takes.
-struct registry_tx_options {
-  std::string key_file;
-  std::string fee_text = "0";
-  bool no_wait = false;
-  std::string timeout_text = "60";
-  network_options net;
+struct registry_tx_options : tx_options {
+  registry_tx_options() {
+    fee_text = "0";
+    timeout_text = "60";
+  }
 };
 
 struct register_options : registry_tx_options {
@@ -98,37 +94,14 @@ json registry_view(const node_client& node, chain_id id) {
 command_result send_registry_tx(const registry_tx_options& o, tx_payload payload, chain_id sidechain) {
   if (auto refused = refuse_chain(o.net))
     return *refused;
-  auto timeout = parse_uint("--timeout", o.timeout_text, 86'400);
-  if (!timeout)
-    return to_command_result(timeout.error());
-  auto fee = parse_amount(o.fee_text);
-  if (!fee)
-    return to_command_result(make_error(fee.error().code, "--fee: " + fee.error().detail));
-  auto keys = runtime::read_key_file(o.key_file);
-  if (!keys)
-    return to_command_result(make_error(keys.error().code, "cannot read the key file: " + keys.error().detail));
-  auto opened = open_chain_endpoint(o.net);
-  if (auto* failed = std::get_if<command_result>(&opened))
+  auto signed_or = sign_for_chain(o, std::move(payload));
+  if (auto* failed = std::get_if<command_result>(&signed_or))
     return *failed;
-  const auto& at = std::get<chain_endpoint>(opened);
-  transaction tx;
-  tx.chain = mainchain_id;
-  tx.fee = *fee;
-  tx.payload = std::move(payload);
-  auto account = at.node.get(at.chain.path("/accounts/" + format_address(address_of(keys->pub))));
-  if (auto* failed = std::get_if<command_result>(&account))
-    return *failed;
-  tx.nonce = number_field(std::get<node_answer>(account).body, "nonce");
-  auto info = at.node.get(at.chain.path("/info"));
-  if (auto* failed = std::get_if<command_result>(&info))
-    return *failed;
-  tx.expiry = number_field(object_field(std::get<node_answer>(info).body, "head"), "height") + expiry_margin;
-  randomize_signing_context(runtime::random_bytes32());
-  sign_transaction(tx, *keys, runtime::random_bytes32());
+  const auto& [at, tx, keys, timeout] = std::get<signed_tx>(signed_or);
   auto done = submit(at, tx,
                      fmt::format("{} of sidechain {}, nonce {}, expiry {}", payload_name(tx.payload), sidechain,
                                  tx.nonce, tx.expiry),
-                     o.no_wait, std::chrono::seconds(*timeout));
+                     o.no_wait, timeout);
   if (!done.ok() || o.no_wait)
     return done;
   // Final: the final registry (what GET /v1/sidechains reads) holds the change.
@@ -297,16 +270,7 @@ command_result run_entry(const entry_options& o) {
 
 // --key, --fee, --no-wait, --timeout and --node of a registry transaction command.
 void add_tx_options(CLI::App& cmd, registry_tx_options& o, network_options& net) {
-  cmd.add_option("--key", o.key_file, "Key file of the sender (the registry authority, keys/registry.json of a dev node)")
-    ->type_name("FILE")
-    ->required();
-  cmd.add_option("--fee", o.fee_text, "Fee offered to the block producer, in BFDT or base units")
-    ->type_name("AMOUNT")
-    ->capture_default_str();
-  cmd.add_flag("--no-wait", o.no_wait, "Return once the node admitted the transaction");
-  cmd.add_option("--timeout", o.timeout_text, "Seconds to wait for finality before giving up with exit code 2")
-    ->type_name("SECONDS")
-    ->capture_default_str();
+  bfd::cli::add_tx_options(cmd, o, "Key file of the sender (the registry authority, keys/registry.json of a dev node)");
   add_node_option(cmd, net.node_url);
 }
 

@@ -1,5 +1,5 @@
-// Submitting a signed transaction to a node and following it to finality, shared by `transfer`,
-// `tx submit` and the `sidechain` commands.
+// Signing a transaction for a chain, submitting it to a node and following it to finality, shared by
+// `transfer`, `tx submit` and the sidechain, acl, contract and ds commands.
 #include "tools/bfd-cli/submission.hpp"
 
 #include <charconv>
@@ -8,11 +8,16 @@
 
 #include <fmt/format.h>
 
+#include "runtime/entropy.hpp"
+#include "runtime/key_file.hpp"
 #include "runtime/tx_text.hpp"
 
 namespace bfd::cli {
 
 namespace {
+
+/// Blocks after the node's head that a signed transaction stays valid.
+constexpr std::uint64_t expiry_margin = 1000;
 
 /// How often a waiting command asks the node where its transaction stands.
 constexpr std::chrono::milliseconds poll_interval{250};
@@ -47,6 +52,48 @@ std::variant<chain_endpoint, command_result> open_chain_endpoint(const network_o
   if (auto* failed = std::get_if<command_result>(&target))
     return *failed;
   return chain_endpoint{std::move(node), std::move(std::get<chain_target>(target))};
+}
+
+void add_tx_options(CLI::App& cmd, tx_options& o, const std::string& key_help) {
+  cmd.add_option("--key", o.key_file, key_help)->type_name("FILE")->required();
+  cmd.add_option("--fee", o.fee_text, "Fee offered to the block producer, in BFDT or base units")
+    ->type_name("AMOUNT")
+    ->capture_default_str();
+  cmd.add_flag("--no-wait", o.no_wait, "Return once the node admitted the transaction");
+  cmd.add_option("--timeout", o.timeout_text, "Seconds to wait for finality before giving up with exit code 2")
+    ->type_name("SECONDS")
+    ->capture_default_str();
+}
+
+std::variant<signed_tx, command_result> sign_for_chain(const tx_options& o, tx_payload payload, amount extra_fee) {
+  auto fee = parse_amount(o.fee_text);
+  if (!fee)
+    return to_command_result(make_error(fee.error().code, "--fee: " + fee.error().detail));
+  auto timeout = parse_uint("--timeout", o.timeout_text, 86'400);
+  if (!timeout)
+    return to_command_result(timeout.error());
+  auto keys = runtime::read_key_file(o.key_file);
+  if (!keys)
+    return to_command_result(make_error(keys.error().code, "cannot read the key file: " + keys.error().detail));
+  auto opened = open_chain_endpoint(o.net);
+  if (auto* failed = std::get_if<command_result>(&opened))
+    return *failed;
+  auto& at = std::get<chain_endpoint>(opened);
+  auto account = at.node.get(at.chain.path("/accounts/" + format_address(address_of(keys->pub))));
+  if (auto* failed = std::get_if<command_result>(&account))
+    return *failed;
+  auto info = at.node.get(at.chain.path("/info"));
+  if (auto* failed = std::get_if<command_result>(&info))
+    return *failed;
+  transaction tx;
+  tx.chain = at.chain.id;
+  tx.nonce = number_field(std::get<node_answer>(account).body, "nonce");
+  tx.fee = *fee + extra_fee;
+  tx.expiry = number_field(object_field(std::get<node_answer>(info).body, "head"), "height") + expiry_margin;
+  tx.payload = std::move(payload);
+  randomize_signing_context(runtime::random_bytes32());
+  sign_transaction(tx, *keys, runtime::random_bytes32());
+  return signed_tx{std::move(at), std::move(tx), *keys, std::chrono::seconds(*timeout)};
 }
 
 command_result wait_for_finality(const node_client& node, const chain_target& chain, const std::string& id,

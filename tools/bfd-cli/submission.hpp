@@ -1,5 +1,5 @@
-// Submitting a signed transaction to a node and following it to finality, shared by `transfer`,
-// `tx submit` and the `sidechain` commands.
+// Signing a transaction for a chain, submitting it to a node and following it to finality, shared by
+// `transfer`, `tx submit` and the sidechain, acl, contract and ds commands.
 #pragma once
 
 #include <chrono>
@@ -8,6 +8,7 @@
 #include <variant>
 
 #include "chains/core/error.hpp"
+#include "chains/crypto/keys.hpp"
 #include "chains/primitives/transaction.hpp"
 #include "tools/bfd-cli/chain_target.hpp"
 #include "tools/bfd-cli/commands.hpp"
@@ -33,6 +34,34 @@ std::variant<chain_endpoint, command_result> open_chain_endpoint(const network_o
 /// line on stderr each time its standing changes.
 command_result wait_for_finality(const node_client& node, const chain_target& chain, const std::string& id,
                                  std::chrono::seconds timeout);
+
+/// What every signed-transaction command takes: the sender's key file, the fee, how long to wait
+/// for finality, whether to wait at all, and the node and chain to send to. The families set their
+/// own defaults and help texts.
+struct tx_options {
+  std::string key_file;
+  std::string fee_text;
+  std::string timeout_text;
+  bool no_wait = false;
+  network_options net;
+};
+
+/// Adds --key (required; `key_help`), --fee, --no-wait and --timeout, in that order, showing the
+/// defaults already in `o`; the caller adds --node (and --chain) itself.
+void add_tx_options(CLI::App& cmd, tx_options& o, const std::string& key_help);
+
+/// A transaction signed for the chain --chain names, not yet submitted.
+struct signed_tx {
+  chain_endpoint at;
+  transaction tx;
+  key_pair keys;
+  std::chrono::seconds timeout;
+};
+
+/// Parses --fee then --timeout, reads the key file, opens the chain, asks the node for the
+/// sender's nonce (GET …/accounts/{a}) and its head (GET …/info), and signs `payload` with fee
+/// --fee + `extra_fee` and expiry head + 1000. Any failure comes back as the command's result.
+std::variant<signed_tx, command_result> sign_for_chain(const tx_options& o, tx_payload payload, amount extra_fee = 0);
 
 /// Posts `tx` to the chain's txs route, prints its id and, unless `no_wait`, waits for finality.
 /// `what` is shown in the "submitted" progress line.
