@@ -1,4 +1,5 @@
 #include "chains/access/access_state.hpp"
+#include "chains/core/big_endian.hpp"
 
 #include "chains/access/access_shape.hpp"
 
@@ -19,17 +20,6 @@ constexpr byte role_prefix = 'R';
 // A record value is at most a holding: two fields, up to max_roles_per_holder names.
 constexpr codec::limits record_limits{1024, max_roles_per_holder, 2};
 
-void put_be64(bytes& out, std::uint64_t v) {
-  for (int i = 7; i >= 0; --i)
-    out.push_back(static_cast<byte>(v >> (8 * i)));
-}
-
-std::uint64_t get_be64(const byte* p) {
-  std::uint64_t v = 0;
-  for (int i = 0; i < 8; ++i)
-    v = (v << 8) | p[i];
-  return v;
-}
 
 void put_scope(bytes& out, const scope& s) {
   out.push_back(static_cast<byte>(s.kind));

@@ -1,4 +1,5 @@
 #include "chains/contracts/contract_module.hpp"
+#include "chains/core/big_endian.hpp"
 
 #include <algorithm>
 #include <deque>

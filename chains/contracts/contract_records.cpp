@@ -1,4 +1,5 @@
 #include "chains/contracts/contract_records.hpp"
+#include "chains/core/big_endian.hpp"
 
 #include "chains/codec/field_reader.hpp"
 #include "chains/state/contract_codec.hpp"
@@ -13,17 +14,6 @@ constexpr codec::limits template_limits{max_code_bytes + 8 * 1024, 64, 2};
 constexpr std::size_t max_error_text = 1024;
 } // namespace
 
-void put_be64(bytes& out, std::uint64_t v) {
-  for (int i = 7; i >= 0; --i)
-    out.push_back(static_cast<byte>(v >> (8 * i)));
-}
-
-std::uint64_t get_be64(const byte* p) {
-  std::uint64_t v = 0;
-  for (int i = 0; i < 8; ++i)
-    v = (v << 8) | p[i];
-  return v;
-}
 
 bytes template_key(const hash256& id) {
   bytes k{template_prefix};
@@ -35,8 +25,7 @@ bytes name_key(std::string_view name, std::uint32_t version) {
   bytes k{name_prefix};
   k.insert(k.end(), name.begin(), name.end());
   k.push_back(0);
-  for (int i = 3; i >= 0; --i)
-    k.push_back(static_cast<byte>(version >> (8 * i)));
+  put_be(k, version, 4);
   return k;
 }
 

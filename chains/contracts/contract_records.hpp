@@ -15,9 +15,6 @@ constexpr byte receipt_prefix = 'R';   // 'R' sequence(8) -> receipt
 constexpr byte index_prefix = 'X';     // 'X' tx id -> receipt sequence(8)
 constexpr byte next_prefix = 'N';      // 'N' -> the next receipt sequence(8)
 
-void put_be64(bytes& out, std::uint64_t v);
-std::uint64_t get_be64(const byte* p);
-
 bytes template_key(const hash256& id);
 bytes name_key(std::string_view name, std::uint32_t version);
 bytes contract_key(const address& a);

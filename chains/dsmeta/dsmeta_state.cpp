@@ -1,4 +1,5 @@
 #include "chains/dsmeta/dsmeta_state.hpp"
+#include "chains/core/big_endian.hpp"
 
 #include <algorithm>
 
@@ -20,16 +21,6 @@ constexpr byte p_genesis = 'G', p_summary = 'S', p_org = 'O', p_terms = 'T', p_a
                p_member = 'M', p_rate = 'X', p_usage = 'U', p_request = 'Q';
 constexpr codec::limits record_limits{512, 8, 1};
 
-void put_be64(bytes& out, std::uint64_t v) {
-  for (int i = 7; i >= 0; --i)
-    out.push_back(static_cast<byte>(v >> (8 * i)));
-}
-std::uint64_t get_be64(const byte* p) {
-  std::uint64_t v = 0;
-  for (int i = 0; i < 8; ++i)
-    v = (v << 8) | p[i];
-  return v;
-}
 bytes key1(byte prefix) {
   return bytes{prefix};
 }

@@ -1,4 +1,5 @@
 #include "chains/peg/peg_ledger.hpp"
+#include "chains/core/big_endian.hpp"
 
 #include <fmt/format.h>
 
@@ -7,18 +8,6 @@
 namespace bfd::peg {
 
 namespace {
-
-void put_be(bytes& out, std::uint64_t v, int width) {
-  for (int i = width - 1; i >= 0; --i)
-    out.push_back(static_cast<byte>(v >> (8 * i)));
-}
-
-std::uint64_t get_be(const byte* p, int width) {
-  std::uint64_t v = 0;
-  for (int i = 0; i < width; ++i)
-    v = (v << 8) | p[i];
-  return v;
-}
 
 bytes be64(std::uint64_t v) {
   bytes out;

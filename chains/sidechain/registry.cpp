@@ -1,4 +1,5 @@
 #include "chains/sidechain/registry.hpp"
+#include "chains/core/big_endian.hpp"
 
 #include <algorithm>
 
@@ -54,11 +55,6 @@ status check_entry_shape(const sidechain_entry& e) {
   return {};
 }
 
-void put_be(bytes& out, std::uint64_t v, int width) {
-  for (int i = width - 1; i >= 0; --i)
-    out.push_back(static_cast<byte>(v >> (8 * i)));
-}
-
 bytes chain_key(chain_id id) {
   bytes k{'c'};
   put_be(k, id, 4);
@@ -73,10 +69,7 @@ bytes anchor_key_bytes(chain_id id, std::uint64_t seq) {
 }
 
 std::uint64_t get_be(byte_view in, std::size_t at, int width) {
-  std::uint64_t v = 0;
-  for (int i = 0; i < width; ++i)
-    v = (v << 8) | in[at + i];
-  return v;
+  return bfd::get_be(in.data() + at, width);
 }
 
 bytes encode_anchor(const anchor_record& a) {

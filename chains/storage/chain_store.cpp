@@ -1,4 +1,5 @@
 #include "chains/storage/chain_store.hpp"
+#include "chains/core/big_endian.hpp"
 
 #include <msgpack.hpp>
 
@@ -54,8 +55,7 @@ bytes key(byte prefix, byte_view rest = {}) {
 
 bytes height_key(std::uint64_t h) {
   bytes k{height_prefix};
-  for (int i = 7; i >= 0; --i)
-    k.push_back(static_cast<byte>(h >> (8 * i)));
+  put_be64(k, h);
   return k;
 }
 
