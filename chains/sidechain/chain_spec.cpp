@@ -68,9 +68,11 @@ chain_spec sidechain_spec(const sidechain_entry& entry, const consensus_params& 
   g.params.block_reward = 0;
   g.allocations = entry.token.pegged_bfdt() ? std::vector<genesis_allocation>{} : entry.token.allocations;
   g.vms = entry.validators;
-  // Ecosystem sidechains hold client contracts (DESIGN.md section 4). The module's root is
-  // empty until a template exists, so this leaves the registered genesis hash unchanged.
-  if (entry.kind == chain_kind::ecosystem)
+  // Ecosystem sidechains hold client contracts (DESIGN.md section 4); system-service sidechains
+  // run the built-in services' versions (docs/service-triage.md). The module's root is empty
+  // until a template exists, so this leaves the registered genesis hash and the state root of
+  // a chain that ran without it unchanged: an older data directory reopens as it was.
+  if (entry.kind == chain_kind::ecosystem || entry.kind == chain_kind::system_service)
     g.modules = g.modules.with(module_id::contracts);
   if (entry.kind == chain_kind::daos) {
     // A fund chain keeps its DS metadata; its first token holder (the founder) is its first
