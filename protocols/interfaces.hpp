@@ -26,6 +26,7 @@ using pegtmo_atom = caf::atom_constant<caf::atom("pegtmo")>;
 using pegfly_atom = caf::atom_constant<caf::atom("pegfly")>;
 using contract_atom = caf::atom_constant<caf::atom("contract")>;
 using dsmeta_atom = caf::atom_constant<caf::atom("dsmeta")>;
+using health_atom = caf::atom_constant<caf::atom("health")>;
 
 /// One sidechain as the mainchain's final registry state holds it (protocols/sidechain_views.hpp
 /// builds these from a registry and decodes the entry).
@@ -148,6 +149,37 @@ struct ds_view_reply {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ds_view_reply& x) {
   return f(caf::meta::type_name("bfd::ds_view_reply"), x.code, x.detail, x.body);
+}
+
+/// Most heights one health_atom request covers.
+inline constexpr std::uint64_t max_health_range = 1000;
+
+/// What this node measured of a chain over final heights [from, to] (health_atom, contract,
+/// from, to; actors/chain/chain_health.hpp, docs/service-triage.md): calls to `contract` and
+/// their outcome from the kept receipts, missed slots, and the latency from each block's
+/// timestamp to when this node saw it final (only blocks seen final since this node started).
+struct health_reply {
+  std::uint16_t code = 0;  ///< invalid_argument: empty or too long a range; not_found: a block is missing
+  std::string detail;
+  std::uint32_t chain = 0;
+  std::uint64_t from = 0;
+  std::uint64_t to = 0;
+  std::uint64_t final_height = 0;
+  std::uint64_t blocks = 0;
+  std::uint64_t calls = 0;          ///< contract_call transactions to the contract
+  std::uint64_t failed_calls = 0;   ///< of them, with a failure receipt
+  std::uint64_t unknown_calls = 0;  ///< of them, whose receipt is no longer kept
+  std::uint64_t missed_slots = 0;
+  std::uint64_t latency_samples = 0;
+  std::uint64_t latency_p99_ms = 0;
+  std::uint64_t latency_max_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, health_reply& x) {
+  return f(caf::meta::type_name("bfd::health_reply"), x.code, x.detail, x.chain, x.from, x.to, x.final_height,
+           x.blocks, x.calls, x.failed_calls, x.unknown_calls, x.missed_slots, x.latency_samples, x.latency_p99_ms,
+           x.latency_max_ms);
 }
 
 /// The timeout bundle of a message (pegtmo_atom, source chain, sequence) from this chain's final
@@ -306,6 +338,8 @@ using chain_actor = caf::typed_actor<
   caf::replies_to<tx_atom, hash256>::with<tx_status>,
   caf::replies_to<block_atom, hash256>::with<block_envelope>,
   caf::replies_to<delegates_atom>::with<std::vector<delegate_summary>>,
+  /// Health figures of final heights [from, to] for calls to a contract (to: capped at final).
+  caf::replies_to<health_atom, address, std::uint64_t, std::uint64_t>::with<health_reply>,
   /// A local delegate introduces itself: its key and its last vote's target (hash, height).
   caf::reacts_to<attach_atom, delegate_actor, public_key, hash256, std::uint64_t>,
   /// Blocks, confirmations and transactions from peer nodes: processed, not relayed again.

@@ -10,6 +10,7 @@
 #include <caf/typed_event_based_actor.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/chain/chain_health.hpp"
 #include "actors/chain/chain_queries.hpp"
 #include "actors/kill_point.hpp"
 #include "chains/core/hex.hpp"
@@ -113,9 +114,18 @@ struct chain_actor_state {
     return vm ? cs.params().categories[vm->category].name : "?";
   }
 
+  final_seen_ring final_seen;  ///< when each recent block became final here (health latency)
+
+  std::uint64_t now_ms() const {
+    return config.time ? config.time->now_ms() : wall_clock{}.now_ms();
+  }
+
   void persist(const std::vector<validated_ptr>& finalized) {
     if (finalized.empty())
       return;
+    const auto seen = now_ms();
+    for (const auto& b : finalized)
+      final_seen.record(b->header().height, seen);
     const auto& last = *finalized.back();
     info("final #{} {} ({} block{} newly final)", last.header().height, short_hex(last.hash),
          finalized.size(), finalized.size() == 1 ? "" : "s");
@@ -779,6 +789,10 @@ chain_actor::behavior_type chain_impl(chain_pointer self, std::shared_ptr<chain_
         if (auto stored = st.store->block_by_hash(hash); stored && *stored)
           return block_envelope{std::move(**stored)};
       return block_envelope{};
+    },
+    [=](health_atom, const address& contract, std::uint64_t from, std::uint64_t to) {
+      auto& st = self->state;
+      return health_of(*st.engine, st.store ? &*st.store : nullptr, st.final_seen, contract, from, to);
     },
     [=](account_atom, const address& addr) {
       auto acct = self->state.engine->head_state().accounts().get(addr);

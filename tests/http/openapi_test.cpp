@@ -185,6 +185,20 @@ TEST_CASE("every route's real answers match docs/openapi.yaml") {
     CHECK(r.get(t + "/ds/{section}/{from}", prefix + "/ds/members/0").status == 404);
   }
 
+  // Health figures (docs/service-triage.md): no calls to this address, but final blocks to count.
+  for (const std::string prefix : {"/v1", "/v1/chains/1"}) {
+    const std::string t = prefix == "/v1" ? "/v1" : "/v1/chains/{chain}";
+    const auto ok = r.get(t + "/health", prefix + "/health?contract=" + to + "&from=1");
+    CHECK(ok.status == 200);
+    CHECK(ok.body["calls"] == 0);
+    CHECK(ok.body["blocks"].get<std::uint64_t>() >= 1);
+    CHECK(r.get(t + "/health", prefix + "/health?contract=" + to).status == 400);
+    CHECK(r.get(t + "/health", prefix + "/health?contract=bfd00&from=1").status == 400);
+    CHECK(r.get(t + "/health", prefix + "/health?contract=" + to + "&from=999999").status == 400);
+    CHECK(r.get(t + "/health", prefix + "/health?contract=" + to + "&from=1&to=5000").status == 400);
+    CHECK(r.get(t + "/health", prefix + "/health?contract=" + to + "&from=1&color=red").status == 400);
+  }
+
   test::temp_dir dir;
   const auto file = (dir.path / "exchanges.json").string();
   std::ofstream(file) << r.exchanges.dump(1);
