@@ -1,5 +1,6 @@
-// Restarts per supervised actor, written by the runtime's supervisors and read by the HTTP
-// bridge's /metrics (bfd_actor_restarts_total{actor="..."}). Thread-safe: both sides run on
+// Counts by name, written by the runtime and read by the HTTP bridge's /metrics: restarts per
+// supervised actor (bfd_actor_restarts_total{actor="..."}) and the service triage's health
+// reports per outcome (bfd_triage_reports_total{outcome="..."}). Thread-safe: both sides run on
 // threads of their own.
 #pragma once
 
@@ -10,21 +11,21 @@
 
 namespace bfd {
 
-class restart_counts {
+class named_counts {
 public:
-  /// Lists `actor` with 0 restarts (so /metrics shows it before its first failure).
+  /// Lists `actor` with 0 (so /metrics shows it before its first event).
   void declare(const std::string& actor) {
     std::lock_guard lock(mutex_);
     counts_.try_emplace(actor, 0);
   }
 
-  /// Counts one restart of `actor` (its supervisor's child name, e.g. "bridge-1-2").
+  /// Counts one event of `actor` (e.g. a restart of the supervisor's child "bridge-1-2").
   void add(const std::string& actor) {
     std::lock_guard lock(mutex_);
     ++counts_[actor];
   }
 
-  /// Restarts of `actor` so far (0 when never restarted).
+  /// Events of `actor` so far (0 when none).
   std::uint64_t of(const std::string& actor) const {
     std::lock_guard lock(mutex_);
     auto i = counts_.find(actor);
@@ -41,5 +42,8 @@ private:
   mutable std::mutex mutex_;
   std::map<std::string, std::uint64_t> counts_;
 };
+
+/// Restarts per supervised actor (its supervisor's child name).
+using restart_counts = named_counts;
 
 } // namespace bfd

@@ -108,6 +108,7 @@ result<std::unique_ptr<node>> node::start(caf::actor_system& system, node_option
     http_bridge_config hc{*opts.http, main->chain(), main->mempool(), main->spec().genesis.params, opts.time, opts.log};
     hc.directory = n->directory_;
     hc.restarts = n->restarts_;
+    hc.triage_reports = n->triage_reports_;
     hc.chain_params = [table = n->params_](std::uint32_t id) -> std::optional<consensus_params> {
       std::lock_guard<std::mutex> guard(table->lock);
       auto it = table->params.find(id);

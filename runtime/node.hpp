@@ -86,6 +86,8 @@ public:
 
   /// Restarts of the node's supervised actors (runtime/supervisor.hpp), shown on /metrics.
   const std::shared_ptr<restart_counts>& restarts() const noexcept { return restarts_; }
+  /// The service triage's health reports by outcome (runtime/service_triage.hpp), on /metrics.
+  const std::shared_ptr<named_counts>& triage_reports() const noexcept { return triage_reports_; }
 
   /// Stops every actor of the node (the actor system can then shut down).
   void stop();
@@ -109,6 +111,7 @@ private:
   std::vector<verifier_actor> verifiers_;
   std::unique_ptr<http_bridge> http_;
   std::shared_ptr<restart_counts> restarts_ = std::make_shared<restart_counts>();
+  std::shared_ptr<named_counts> triage_reports_ = std::make_shared<named_counts>();
   node_options options_;  // the shared settings (clock, store, log) every unit is built with
 };
 

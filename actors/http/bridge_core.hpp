@@ -126,6 +126,7 @@ struct bridge_metrics {
   prometheus::Family<prometheus::Gauge>& category_missed;
   prometheus::Family<prometheus::Counter>& requests;
   prometheus::Family<prometheus::Counter>& actor_restarts;
+  prometheus::Family<prometheus::Counter>& triage_reports;
   prometheus::Family<prometheus::Histogram>& latency;
   std::map<std::string_view, prometheus::Histogram*> latency_by_route;
 
@@ -300,5 +301,7 @@ void register_access_routes(bridge_core& core);
 void register_contract_routes(bridge_core& core);
 /// GET /v1/chains/{chain}/ds[/{section}[/{from}]] (routes_ds.cpp).
 void register_ds_routes(bridge_core& core);
+/// GET /v1/chains/{chain}/health?contract=…&from=…[&to=…] (routes_health.cpp).
+void register_health_routes(bridge_core& core);
 
 } // namespace bfd::http

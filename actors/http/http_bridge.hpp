@@ -23,7 +23,7 @@ class logger;
 
 namespace bfd {
 
-class restart_counts;  // actors/restart_counts.hpp
+class named_counts;  // actors/restart_counts.hpp
 
 /// Where the HTTP API listens and the bounds it enforces.
 struct http_options {
@@ -53,7 +53,9 @@ struct http_bridge_config {
   /// Parameters of a chain reached through the directory; unset, or nothing for a chain: `params`.
   chain_params_lookup chain_params;
   /// Restarts of the node's supervised actors, shown as bfd_actor_restarts_total; nullptr: none.
-  std::shared_ptr<const restart_counts> restarts;
+  std::shared_ptr<const named_counts> restarts;
+  /// The service triage's health reports by outcome, shown as bfd_triage_reports_total; nullptr: none.
+  std::shared_ptr<const named_counts> triage_reports;
 };
 
 /// A running HTTP server in front of the node's chain actors and mempools. Not a CAF actor itself:

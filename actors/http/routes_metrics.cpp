@@ -53,6 +53,11 @@ bridge_metrics::bridge_metrics()
                        .Name("bfd_actor_restarts_total")
                        .Help("Times a supervisor restarted a failed actor of this node (actor=\"bridge-1-2\", ...)")
                        .Register(registry)),
+      triage_reports(prometheus::BuildCounter()
+                       .Name("bfd_triage_reports_total")
+                       .Help("Service health reports of this node's triage, by outcome (submitted, refused, "
+                             "unmeasured)")
+                       .Register(registry)),
       latency(prometheus::BuildHistogram()
                 .Name("bfd_http_request_duration_seconds")
                 .Help("Time from reading an HTTP request's headers until its response is ready")
@@ -142,6 +147,18 @@ void update_peg_conservation(bridge_core& core) {
 
 /// Refreshes every hosted chain's gauges (keeping a chain's last values if its actors do not
 /// answer) and renders the whole registry.
+/// Brings each counter of `family` labelled `label`=name up to `counts` (a counter only goes up:
+/// it adds what is new). Nothing when `counts` is null.
+void copy_counts(const named_counts* counts, prometheus::Family<prometheus::Counter>& family, const std::string& label) {
+  if (!counts)
+    return;
+  for (const auto& [name, n] : counts->snapshot()) {
+    auto& c = family.Add({{label, name}});
+    if (static_cast<double>(n) > c.Value())
+      c.Increment(static_cast<double>(n) - c.Value());
+  }
+}
+
 void get_metrics(bridge_core& core, httplib::Response& res) {
   {
     caf::scoped_actor self{core.system};
@@ -158,13 +175,10 @@ void get_metrics(bridge_core& core, httplib::Response& res) {
     }
   }
   update_peg_conservation(core);
-  if (core.config.restarts) {
+  {
     std::lock_guard lock(core.metrics_mutex);
-    for (const auto& [actor, n] : core.config.restarts->snapshot()) {
-      auto& c = core.metrics.actor_restarts.Add({{"actor", actor}});
-      if (static_cast<double>(n) > c.Value())
-        c.Increment(static_cast<double>(n) - c.Value());  // a counter only goes up: add what is new
-    }
+    copy_counts(core.config.restarts.get(), core.metrics.actor_restarts, "actor");
+    copy_counts(core.config.triage_reports.get(), core.metrics.triage_reports, "outcome");
   }
   res.status = 200;
   res.set_content(prometheus::TextSerializer().Serialize(core.metrics.registry.Collect()),

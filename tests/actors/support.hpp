@@ -15,18 +15,9 @@
 
 #include "runtime/node.hpp"
 #include "runtime/remote.hpp"
+#include "tests/temp_dir.hpp"
 
 namespace bfd::test {
-
-/// A fresh directory, removed with everything in it at the end of its scope.
-struct temp_dir {
-  std::filesystem::path path;
-  temp_dir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "bfd-test-XXXXXX").string();
-    path = ::mkdtemp(tmpl.data());
-  }
-  ~temp_dir() { std::filesystem::remove_all(path); }
-};
 
 /// A dev network of 7 delegates and 2 funded accounts, generated once per test binary.
 inline const runtime::dev_network& shared_network() {

@@ -4,9 +4,6 @@
 // (access) changes the genesis, and such a directory is refused: the check can fail.
 #include <doctest/doctest.h>
 
-#include <filesystem>
-#include <unistd.h>
-
 #include "chains/access/access_module.hpp"
 #include "chains/sidechain/chain_spec.hpp"
 #include "chains/storage/chain_store.hpp"
@@ -14,20 +11,11 @@
 #include "chains/storage/rocksdb/rocksdb_store.hpp"
 #include "tests/chains/network_fixture.hpp"
 #include "tests/chains/sample.hpp"
+#include "tests/temp_dir.hpp"
 
 using namespace bfd;
-namespace fs = std::filesystem;
 
 namespace {
-
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    std::string tmpl = (fs::temp_directory_path() / "bfd-module-upgrade-XXXXXX").string();
-    path = ::mkdtemp(tmpl.data());
-  }
-  ~temp_dir() { fs::remove_all(path); }
-};
 
 /// Writes the genesis and two blocks with transfers of `net`'s chain (no contracts module) into
 /// a RocksDB at `where`, as a chain actor commits final blocks; returns the head's state root.
@@ -73,7 +61,7 @@ TEST_CASE("a data directory written without the contracts module reopens with it
   test::network net;
   net.config.chain = 2;
   net.config.modules = module_set{module_id::token, module_id::consensus};
-  temp_dir dir;
+  test::temp_dir dir;
   const auto where = (dir.path / "db").string();
   const auto old_root = write_old_chain(net, where);
 
