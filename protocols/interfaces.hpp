@@ -27,6 +27,7 @@ using pegfly_atom = caf::atom_constant<caf::atom("pegfly")>;
 using contract_atom = caf::atom_constant<caf::atom("contract")>;
 using dsmeta_atom = caf::atom_constant<caf::atom("dsmeta")>;
 using health_atom = caf::atom_constant<caf::atom("health")>;
+using rollouts_atom = caf::atom_constant<caf::atom("rollouts")>;
 
 /// One sidechain as the mainchain's final registry state holds it (protocols/sidechain_views.hpp
 /// builds these from a registry and decodes the entry).
@@ -149,6 +150,39 @@ struct ds_view_reply {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ds_view_reply& x) {
   return f(caf::meta::type_name("bfd::ds_view_reply"), x.code, x.detail, x.body);
+}
+
+/// A service's rollout as the final services state holds it (rollouts_atom), with the new
+/// version's contract on the canary chain (all zero when that version names none there).
+struct service_rollout_view {
+  std::uint64_t service = 0;
+  std::uint32_t version = 0;
+  std::uint32_t previous = 0;
+  std::uint32_t canary = 0;
+  std::uint64_t canary_height = 0;
+  std::uint8_t phase = 0;  ///< bfd::services::rollout_phase
+  std::uint64_t decided_at = 0;
+  std::string reason;
+  address instance;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, service_rollout_view& x) {
+  return f(caf::meta::type_name("bfd::service_rollout_view"), x.service, x.version, x.previous, x.canary,
+           x.canary_height, x.phase, x.decided_at, x.reason, x.instance);
+}
+
+/// Every service's rollout in the final services state (rollouts_atom), by service id, and the
+/// final height it was read at. Code not_found on a chain without the services module.
+struct service_rollouts_reply {
+  std::uint16_t code = 0;
+  std::uint64_t final_height = 0;
+  std::vector<service_rollout_view> rollouts;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, service_rollouts_reply& x) {
+  return f(caf::meta::type_name("bfd::service_rollouts_reply"), x.code, x.final_height, x.rollouts);
 }
 
 /// Most heights one health_atom request covers.
@@ -340,6 +374,8 @@ using chain_actor = caf::typed_actor<
   caf::replies_to<delegates_atom>::with<std::vector<delegate_summary>>,
   /// Health figures of final heights [from, to] for calls to a contract (to: capped at final).
   caf::replies_to<health_atom, address, std::uint64_t, std::uint64_t>::with<health_reply>,
+  /// Every service's rollout in the final services state (code not_found without the module).
+  caf::replies_to<rollouts_atom>::with<service_rollouts_reply>,
   /// A local delegate introduces itself: its key and its last vote's target (hash, height).
   caf::reacts_to<attach_atom, delegate_actor, public_key, hash256, std::uint64_t>,
   /// Blocks, confirmations and transactions from peer nodes: processed, not relayed again.

@@ -70,6 +70,8 @@ void register_interfaces(caf::actor_system_config& cfg) {
   cfg.add_message_type<contract_answer>("bfd::contract_answer");
   cfg.add_message_type<ds_view_reply>("bfd::ds_view_reply");
   cfg.add_message_type<health_reply>("bfd::health_reply");
+  cfg.add_message_type<service_rollout_view>("bfd::service_rollout_view");
+  cfg.add_message_type<service_rollouts_reply>("bfd::service_rollouts_reply");
   cfg.add_message_type<bytes>("bfd::bytes");
   cfg.add_message_type<admission>("bfd::admission");
   cfg.add_message_type<tx_status>("bfd::tx_status");

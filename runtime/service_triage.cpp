@@ -1,20 +1,32 @@
 #include "runtime/service_triage.hpp"
 
-#include <algorithm>
-
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>
 #include <spdlog/logger.h>
 
 #include "chains/crypto/keys.hpp"
+#include "chains/services/services_state.hpp"
+#include "runtime/node.hpp"
+#include "runtime/node_tx_submitter.hpp"
 
 namespace bfd::runtime {
 
 namespace {
 constexpr auto query_timeout = std::chrono::seconds(10);
 
-std::string rollout_name(std::uint64_t service, std::uint32_t version) {
-  return "service " + std::to_string(service) + " version " + std::to_string(version);
+std::string rollout_name(const service_rollout_view& r) {
+  return "service " + std::to_string(r.service) + " version " + std::to_string(r.version);
+}
+
+/// Asks `dest` and waits at most query_timeout; an io error when it does not answer.
+template <class T, class Handle, class... Ts>
+result<T> ask(caf::actor_system& system, const Handle& dest, const Ts&... xs) {
+  caf::scoped_actor self{system};
+  result<T> out = make_error(errc::io, "no answer");
+  self->request(dest, query_timeout, xs...)
+    .receive([&](const T& v) { out = v; },
+             [&](const caf::error& e) { out = make_error(errc::io, system.render(e)); });
+  return out;
 }
 } // namespace
 
@@ -27,11 +39,11 @@ std::optional<std::pair<std::uint64_t, std::uint64_t>> measure_range(const canar
   return std::pair{from, final_height};
 }
 
-health_report report_of(const rollout_view& r, const health_reply& h) {
-  health_report out;
+service_health_tx report_of(const service_rollout_view& r, const health_reply& h) {
+  service_health_tx out;
   out.service = r.service;
   out.version = r.version;
-  out.chain = r.canary_chain;
+  out.chain = r.canary;
   out.from_height = h.from;
   out.to_height = h.to;
   // A call whose receipt is no longer kept (unknown_calls) counts as a call, not as a failure:
@@ -43,8 +55,43 @@ health_report report_of(const rollout_view& r, const health_reply& h) {
   return out;
 }
 
-service_triage::service_triage(caf::actor_system& system, node& n, triage_options options)
-  : system_(system), node_(n), options_(std::move(options)) {
+triage_options node_triage_options(caf::actor_system& system, node& n, key_pair keys) {
+  triage_options o;
+  o.rollouts = [&system, &n]() -> result<service_rollouts_reply> {
+    const auto* main = n.unit(mainchain_id);
+    if (!main)
+      return make_error(errc::unknown_chain, "this node does not host the mainchain");
+    auto r = ask<service_rollouts_reply>(system, main->chain(), rollouts_atom::value);
+    if (r && r->code != 0)
+      return make_error(static_cast<errc>(r->code), "the mainchain has no services module");
+    return r;
+  };
+  o.final_height = [&system, &n](chain_id id) -> std::optional<std::uint64_t> {
+    const auto* unit = n.unit(id);
+    if (!unit)
+      return std::nullopt;
+    auto info = ask<chain_info>(system, unit->chain(), info_atom::value);
+    return info ? std::optional<std::uint64_t>(info->final_height) : std::nullopt;
+  };
+  o.measure = [&system, &n](chain_id id, const address& contract, std::uint64_t from,
+                            std::uint64_t to) -> result<health_reply> {
+    const auto* unit = n.unit(id);
+    if (!unit)
+      return make_error(errc::unknown_chain, "chain " + std::to_string(id) + " is not hosted here");
+    return ask<health_reply>(system, unit->chain(), health_atom::value, contract, from, to);
+  };
+  auto submitter = std::make_shared<node_tx_submitter>(system, std::move(keys));
+  o.submit = [&n, submitter](const service_health_tx& report) -> status {
+    const auto* main = n.unit(mainchain_id);
+    if (!main)
+      return make_error(errc::unknown_chain, "this node does not host the mainchain");
+    return submitter->submit(mainchain_id, main->chain(), main->mempool(), report);
+  };
+  o.counts = n.triage_reports();
+  return o;
+}
+
+service_triage::service_triage(triage_options options) : options_(std::move(options)) {
   if (options_.counts)
     for (const char* outcome : {"submitted", "refused", "unmeasured"})
       options_.counts->declare(outcome);
@@ -59,38 +106,6 @@ void service_triage::count(const std::string& outcome) {
     options_.counts->add(outcome);
 }
 
-result<services_snapshot> service_triage::read_services() {
-  if (!options_.source)
-    return make_error(errc::not_found, "no services state to read");
-  return options_.source();
-}
-
-result<health_reply> service_triage::measure(chain_id id, const address& contract, std::uint64_t from,
-                                             std::uint64_t to) {
-  if (options_.measure)
-    return options_.measure(id, contract, from, to);
-  const auto* unit = node_.unit(id);
-  if (!unit)
-    return make_error(errc::unknown_chain, "chain " + std::to_string(id) + " is not hosted here");
-  caf::scoped_actor self{system_};
-  result<health_reply> out = make_error(errc::io, "no answer");
-  self->request(unit->chain(), query_timeout, health_atom::value, contract, from, to)
-    .receive([&](const health_reply& h) { out = h; },
-             [&](const caf::error& e) { out = make_error(errc::io, "health query: " + system_.render(e)); });
-  return out;
-}
-
-std::optional<std::uint64_t> service_triage::final_height_of(chain_id id) {
-  const auto* unit = node_.unit(id);
-  if (!unit)
-    return std::nullopt;
-  caf::scoped_actor self{system_};
-  std::optional<std::uint64_t> out;
-  self->request(unit->chain(), query_timeout, info_atom::value)
-    .receive([&](const chain_info& info) { out = info.final_height; }, [&](const caf::error&) {});
-  return out;
-}
-
 triage_pass service_triage::poll_once() {
   triage_pass out;
   const auto note = [&](const std::string& problem) {
@@ -98,19 +113,20 @@ triage_pass service_triage::poll_once() {
     if (options_.log && reported_.insert(problem).second)
       options_.log->warn("triage: {}", problem);
   };
-  auto snap = read_services();
+  auto snap = options_.rollouts();
   if (!snap) {
     note(snap.error().detail);
     return out;
   }
   for (const auto& r : snap->rollouts) {
     const auto key = std::pair{r.service, r.version};
-    const auto name = rollout_name(r.service, r.version);
-    if (r.phase != rollout_phase::canary) {
-      // The chain decided: log it once (the reports that led to it were logged as they went).
+    const auto name = rollout_name(r);
+    const auto phase = static_cast<services::rollout_phase>(r.phase);
+    if (phase != services::rollout_phase::canary) {
+      // The chain decided: logged once (the reports that led to it were logged as they went).
       if (decided_.insert(key).second) {
-        const auto what = name + (r.phase == rollout_phase::rolled_back ? " rolled back" : " promoted") + " at "
-                          + std::to_string(r.decided_at) + (r.reason.empty() ? "" : ": " + r.reason);
+        const auto what = name + (phase == services::rollout_phase::rolled_back ? " rolled back" : " promoted")
+                          + " at " + std::to_string(r.decided_at) + (r.reason.empty() ? "" : ": " + r.reason);
         out.decisions.push_back(what);
         if (options_.log && watches_.count(key))
           options_.log->info("triage: {}", what);
@@ -118,40 +134,30 @@ triage_pass service_triage::poll_once() {
       watches_.erase(key);
       continue;
     }
-    if (snap->mainchain_final < r.canary_height || !node_.unit(r.canary_chain))
-      continue;  // not live yet, or measured by the nodes that host the canary chain
+    if (snap->final_height < r.canary_height)
+      continue;  // not live yet
+    const auto final_height = options_.final_height(r.canary);
+    if (!final_height)
+      continue;  // not hosted here: the nodes that host the canary chain measure it
     auto watch = watches_.find(key);
     if (watch == watches_.end()) {
-      // The canary went live: measure from the canary chain's final height now on (in memory
-      // only: after a restart the measurement starts again from that restart).
-      auto live = final_height_of(r.canary_chain);
-      if (!live) {
-        note("chain " + std::to_string(r.canary_chain) + " does not answer");
-        continue;
-      }
-      watch = watches_.emplace(key, canary_watch{*live + 1, 0}).first;
+      // Live from now on, as far as this node can tell (in memory: a restart starts again).
+      watch = watches_.emplace(key, canary_watch{*final_height + 1, 0}).first;
       if (options_.log)
         options_.log->info("triage: {} is live on chain {} (canary): measuring its contract {} from height {}", name,
-                           r.canary_chain, format_address(r.instance), *live + 1);
-    }
-    const auto final_height = final_height_of(r.canary_chain);
-    if (!final_height)
+                           r.canary, format_address(r.instance), *final_height + 1);
       continue;
+    }
     const auto range = measure_range(watch->second, *final_height);
     if (!range)
       continue;
-    auto h = measure(r.canary_chain, r.instance, range->first, range->second);
+    auto h = options_.measure(r.canary, r.instance, range->first, range->second);
     if (!h || h->code != 0) {
       count("unmeasured");
-      note(name + " on chain " + std::to_string(r.canary_chain) + ": cannot measure: "
-           + (h ? h->detail : h.error().detail));
+      note(name + " on chain " + std::to_string(r.canary) + ": cannot measure: " + (h ? h->detail : h.error().detail));
       continue;
     }
     const auto report = report_of(r, *h);
-    if (!options_.submit) {
-      note("no submission path for health reports");
-      continue;
-    }
     if (auto st = options_.submit(report); !st) {
       count("refused");
       note(name + ": health report refused: " + st.error().message());
@@ -163,8 +169,8 @@ triage_pass service_triage::poll_once() {
     if (options_.log)
       options_.log->info("triage: {} on chain {} heights {}-{}: {} calls, {} failed, {} missed slots, p99 {} ms "
                          "({} samples): reported",
-                         name, r.canary_chain, report.from_height, report.to_height, report.calls,
-                         report.failed_calls, report.missed_blocks, report.latency_p99_ms, h->latency_samples);
+                         name, r.canary, report.from_height, report.to_height, report.calls, report.failed_calls,
+                         report.missed_blocks, report.latency_p99_ms, h->latency_samples);
   }
   return out;
 }

@@ -1,9 +1,9 @@
 // The service triage (docs/service-triage.md): on a node holding a triage key, every interval
 // it reads the rollouts of the mainchain's final services state, measures each canary this
 // node hosts (calls to the new version's contract and their failures, missed slots, final-seen
-// latency p99: the chain actor's health_atom) since the canary went live, and submits a signed
-// service_health report to the mainchain. The mainchain's services module decides rollback or
-// promotion; the triage only measures and reports.
+// latency p99: the chain actor's health_atom) since the canary went live here, and submits a
+// signed service_health report to the mainchain. The mainchain's services module decides
+// rollback or promotion; the triage only measures and reports.
 #pragma once
 
 #include <chrono>
@@ -20,9 +20,9 @@
 #include <caf/fwd.hpp>
 
 #include "actors/restart_counts.hpp"
+#include "chains/state/services_tx.hpp"
 #include "protocols/interfaces.hpp"
 #include "runtime/periodic_thread.hpp"
-#include "runtime/node.hpp"
 
 namespace spdlog {
 class logger;
@@ -30,81 +30,55 @@ class logger;
 
 namespace bfd::runtime {
 
-/// Where a service rollout stands (the services module's phase).
-enum class rollout_phase : std::uint8_t { canary = 0, promoted = 1, rolled_back = 2 };
+class node;
 
-/// A service's rollout as the mainchain's final services state holds it, with the contract
-/// address of the new version on the canary chain.
-struct rollout_view {
-  std::uint64_t service = 0;
-  std::uint32_t version = 0;
-  std::uint32_t previous = 0;
-  chain_id canary_chain = 0;
-  std::uint64_t canary_height = 0;  ///< mainchain height at which the canary switches
-  rollout_phase phase = rollout_phase::canary;
-  std::uint64_t decided_at = 0;
-  std::string reason;
-  address instance;                 ///< the new version's contract on the canary chain
-};
-
-/// What the mainchain's services state says, read at one final height.
-struct services_snapshot {
-  std::uint64_t mainchain_final = 0;
-  std::vector<rollout_view> rollouts;
-};
-
-/// A service_health report's fields (the kind-30 payload, docs/services.md).
-struct health_report {
-  std::uint64_t service = 0;
-  std::uint32_t version = 0;
-  chain_id chain = 0;
-  std::uint64_t from_height = 0;
-  std::uint64_t to_height = 0;
-  std::uint64_t calls = 0;
-  std::uint64_t failed_calls = 0;
-  std::uint64_t missed_blocks = 0;
-  std::uint64_t latency_p99_ms = 0;
-};
-
-/// One rollout's triage memory: the canary chain's final height when this node first saw the
-/// canary live (the start of every measurement) and the last height reported.
+/// One rollout's triage memory: the canary chain's height from which it is measured (one above
+/// that chain's final height when this node first saw the canary live) and the last height
+/// reported.
 struct canary_watch {
   std::uint64_t live_from = 0;
   std::uint64_t reported_to = 0;
 };
 
-/// Pure: the heights [from, to] of the canary chain to measure now, or nothing when there is
-/// nothing new since the last report. `final_height` is the canary chain's; the range is cut
+/// Pure: the heights [from, to] of the canary chain to measure now, or nothing when nothing
+/// became final since the last report. `final_height` is the canary chain's; the range is cut
 /// to its last max_health_range heights.
 std::optional<std::pair<std::uint64_t, std::uint64_t>> measure_range(const canary_watch& w, std::uint64_t final_height);
 
-/// The report of rollout `r` from what the canary chain's health query answered.
-health_report report_of(const rollout_view& r, const health_reply& h);
+/// Pure: the service_health report (kind 30) of rollout `r` from the canary chain's figures.
+service_health_tx report_of(const service_rollout_view& r, const health_reply& h);
 
+/// What the triage reads, measures and submits through; node_triage_options fills them for a
+/// running node, tests give their own.
 struct triage_options {
-  /// Reads the mainchain's final services state; default: asks the node's mainchain unit.
-  std::function<result<services_snapshot>()> source;
-  /// Measures chain `id` for `contract` over [from, to]; default: health_atom to its chain actor.
+  /// The mainchain's final services state: every service's rollout.
+  std::function<result<service_rollouts_reply>()> rollouts;
+  /// Chain `id`'s final height, or nothing when this node does not host it (or it does not answer).
+  std::function<std::optional<std::uint64_t>(chain_id)> final_height;
+  /// The health figures of chain `id` for `contract` over final heights [from, to].
   std::function<result<health_reply>(chain_id, const address&, std::uint64_t, std::uint64_t)> measure;
-  /// Signs and submits a report to the mainchain; default: the node's submission path
-  /// (node_tx_submitter) with `keys`.
-  std::function<status(const health_report&)> submit;
-  std::optional<key_pair> keys;
-  /// Counts by outcome ("submitted", "refused", "unmeasured"), shown on /metrics.
+  /// Signs and submits a report to the mainchain.
+  std::function<status(const service_health_tx&)> submit;
+  /// Counts reports by outcome ("submitted", "refused", "unmeasured"), shown on /metrics.
   std::shared_ptr<named_counts> counts;
   std::shared_ptr<spdlog::logger> log;
 };
 
+/// The options of a triage on node `n`: rollouts from its mainchain unit (rollouts_atom),
+/// heights and figures from its chain actors, reports signed with `keys` (fee 0) and submitted
+/// to its mainchain's mempool (runtime/node_tx_submitter).
+triage_options node_triage_options(caf::actor_system& system, node& n, key_pair keys);
+
 /// What one pass did.
 struct triage_pass {
-  std::vector<health_report> submitted;
+  std::vector<service_health_tx> submitted;
   std::vector<std::string> problems;
   std::vector<std::string> decisions;  ///< rollouts seen decided for the first time
 };
 
 class service_triage {
 public:
-  service_triage(caf::actor_system& system, node& n, triage_options options);
+  explicit service_triage(triage_options options);
   ~service_triage();
   service_triage(const service_triage&) = delete;
   service_triage& operator=(const service_triage&) = delete;
@@ -116,13 +90,8 @@ public:
   void stop();
 
 private:
-  result<services_snapshot> read_services();
-  result<health_reply> measure(chain_id id, const address& contract, std::uint64_t from, std::uint64_t to);
-  std::optional<std::uint64_t> final_height_of(chain_id id);
   void count(const std::string& outcome);
 
-  caf::actor_system& system_;
-  node& node_;
   triage_options options_;
   std::map<std::pair<std::uint64_t, std::uint32_t>, canary_watch> watches_;  // (service, version)
   std::set<std::pair<std::uint64_t, std::uint32_t>> decided_;                // decisions logged

@@ -4,9 +4,11 @@
 #include <doctest/doctest.h>
 
 #include <map>
+#include <tuple>
 
 #include "actors/chain/chain_health.hpp"
 #include "chains/crypto/keys.hpp"
+#include "chains/services/services_state.hpp"
 #include "runtime/service_triage.hpp"
 #include "tests/chains/sample.hpp"
 
@@ -121,10 +123,10 @@ TEST_CASE("the triage measures from where the canary went live, once per new fin
   CHECK(runtime::measure_range(w, 61) == std::pair<std::uint64_t, std::uint64_t>{50, 61});
   CHECK(runtime::measure_range(w, 5000) == std::pair<std::uint64_t, std::uint64_t>{4001, 5000});
 
-  runtime::rollout_view r;
+  service_rollout_view r;
   r.service = 4;
   r.version = 2;
-  r.canary_chain = 3;
+  r.canary = 3;
   health_reply h;
   h.from = 50;
   h.to = 61;
@@ -134,13 +136,86 @@ TEST_CASE("the triage measures from where the canary went live, once per new fin
   h.missed_slots = 2;
   h.latency_p99_ms = 900;
   const auto rep = runtime::report_of(r, h);
-  CHECK(rep.service == 4);
-  CHECK(rep.version == 2);
-  CHECK(rep.chain == 3);
-  CHECK(rep.from_height == 50);
-  CHECK(rep.to_height == 61);
-  CHECK(rep.calls == 15);
-  CHECK(rep.failed_calls == 12);
-  CHECK(rep.missed_blocks == 2);
-  CHECK(rep.latency_p99_ms == 900);
+  CHECK(rep == service_health_tx{4, 2, 3, 50, 61, 15, 12, 2, 900});
+}
+
+TEST_CASE("a triage pass reports each live canary it hosts once per new final height and logs the decision") {
+  // A fake mainchain and chains: service 1's version 2 canaries on chain 2 (hosted), service 5's
+  // version 3 on chain 9 (not hosted).
+  service_rollouts_reply state;
+  state.final_height = 10;
+  service_rollout_view canary;
+  canary.service = 1;
+  canary.version = 2;
+  canary.previous = 1;
+  canary.canary = 2;
+  canary.canary_height = 12;
+  canary.instance = address_of(test::keys_of(1).pub);
+  service_rollout_view elsewhere = canary;
+  elsewhere.service = 5;
+  elsewhere.version = 3;
+  elsewhere.canary = 9;
+  state.rollouts = {canary, elsewhere};
+  std::uint64_t chain2_final = 40;
+  std::vector<std::tuple<chain_id, address, std::uint64_t, std::uint64_t>> measured;
+  std::vector<service_health_tx> sent;
+  bool refuse = false;
+  runtime::triage_options o;
+  o.rollouts = [&]() -> result<service_rollouts_reply> { return state; };
+  o.final_height = [&](chain_id id) -> std::optional<std::uint64_t> {
+    return id == 2 ? std::optional<std::uint64_t>(chain2_final) : std::nullopt;
+  };
+  o.measure = [&](chain_id id, const address& a, std::uint64_t from, std::uint64_t to) -> result<health_reply> {
+    measured.emplace_back(id, a, from, to);
+    health_reply h;
+    h.from = from;
+    h.to = to;
+    h.calls = 6;
+    h.failed_calls = 6;
+    return h;
+  };
+  o.submit = [&](const service_health_tx& t) -> status {
+    if (refuse)
+      return make_error(errc::access_denied, "lacks upgrade_service");
+    sent.push_back(t);
+    return {};
+  };
+  o.counts = std::make_shared<named_counts>();
+  runtime::service_triage triage(o);
+
+  // Before the canary height: nothing. At it: the canary is live from chain 2's final + 1.
+  CHECK(triage.poll_once().submitted.empty());
+  state.final_height = 12;
+  CHECK(triage.poll_once().submitted.empty());
+  CHECK(measured.empty());
+  // Nothing final above 40 yet: no report; then 41-43 become final: one report of 41-43.
+  CHECK(triage.poll_once().submitted.empty());
+  chain2_final = 43;
+  auto pass = triage.poll_once();
+  REQUIRE(pass.submitted.size() == 1);
+  CHECK(pass.submitted[0] == service_health_tx{1, 2, 2, 41, 43, 6, 6, 0, 0});
+  REQUIRE(measured.size() == 1);
+  CHECK(measured[0] == std::tuple<chain_id, address, std::uint64_t, std::uint64_t>{2, canary.instance, 41, 43});
+  CHECK(triage.poll_once().submitted.empty());  // the same final height: not again
+  // A refused report is counted, and the next pass tries again.
+  chain2_final = 44;
+  refuse = true;
+  CHECK(triage.poll_once().submitted.empty());
+  CHECK(o.counts->of("refused") == 1);
+  refuse = false;
+  CHECK(triage.poll_once().submitted.size() == 1);
+  CHECK(sent.back().from_height == 41);
+  CHECK(sent.back().to_height == 44);
+  CHECK(o.counts->of("submitted") == 2);
+  // The chain rolled it back: logged once, not measured again.
+  state.rollouts[0].phase = static_cast<std::uint8_t>(services::rollout_phase::rolled_back);
+  state.rollouts[0].decided_at = 14;
+  state.rollouts[0].reason = "health gate failed";
+  chain2_final = 50;
+  pass = triage.poll_once();
+  CHECK(pass.submitted.empty());
+  REQUIRE(pass.decisions.size() == 1);
+  CHECK(pass.decisions[0] == "service 1 version 2 rolled back at 14: health gate failed");
+  CHECK(triage.poll_once().decisions.empty());
+  CHECK(measured.size() == 3);  // 41-43, 41-44 refused, 41-44
 }

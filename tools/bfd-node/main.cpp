@@ -23,7 +23,9 @@
 #include "config/topology.hpp"
 #include "runtime/bridge_actor.hpp"
 #include "runtime/dev_sidechains.hpp"
+#include "runtime/key_file.hpp"
 #include "runtime/peg_specs.hpp"
+#include "runtime/service_triage.hpp"
 #include "runtime/sidechain_watcher.hpp"
 #include "runtime/node.hpp"
 #include "runtime/peer_gate.hpp"
@@ -154,6 +156,14 @@ int main(int argc, char** argv) {
     ->capture_default_str();
   app.add_option("--http-rate", http_rate, "HTTP requests a second allowed per client IP (0 = no bound)")
     ->check(CLI::Range(0u, 1'000'000u))
+    ->capture_default_str();
+  std::string triage_key_file;
+  app.add_option("--triage-key", triage_key_file, "a key file holding upgrade_service: measure the canary rollouts of "
+                                                  "the mainchain's services on the chains hosted here and report their "
+                                                  "health (docs/service-triage.md); --dev: DATA-DIR/keys/registry.json");
+  std::uint32_t triage_interval = 3;
+  app.add_option("--triage-interval", triage_interval, "seconds between two passes of the service triage (0 = none)")
+    ->check(CLI::Range(0u, 3600u))
     ->capture_default_str();
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
     ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
@@ -370,6 +380,31 @@ int main(int argc, char** argv) {
     watcher = std::make_unique<bfd::runtime::sidechain_watcher>(system, **node, std::move(wo));
     watcher->run(std::chrono::milliseconds(std::max<std::uint64_t>(200, genesis.params.slot_ms / 2)));
   }
+  // The service triage (docs/service-triage.md): on a node with the mainchain's services module
+  // and a triage key (--triage-key; --dev: the dev admin's, which holds upgrade_service).
+  std::unique_ptr<bfd::runtime::service_triage> triage;
+  if ((*node)->unit(bfd::mainchain_id) && genesis.modules.has(bfd::module_id::services) && triage_interval > 0) {
+    std::optional<bfd::key_pair> key;
+    if (!triage_key_file.empty()) {
+      auto k = bfd::runtime::read_key_file(triage_key_file);
+      if (!k)
+        return fail(k.error().message());
+      key = *k;
+    } else if (net) {
+      key = net->registry_authority;
+    }
+    if (key) {
+      auto to = bfd::runtime::node_triage_options(system, **node, *key);
+      to.log = log;
+      triage = std::make_unique<bfd::runtime::service_triage>(std::move(to));
+      triage->run(std::chrono::seconds(triage_interval));
+      log->info("service triage every {} s, reporting as {}", triage_interval,
+                bfd::format_address(bfd::address_of(key->pub)));
+    }
+  } else if (!triage_key_file.empty()) {
+    log->warn("--triage-key: no triage runs here (it needs the mainchain with the services module, and "
+              "--triage-interval above 0)");
+  }
   // The peg bridges, one supervised actor per chain pair (docs/peg.md "The bridge"): --dev runs
   // one for each dev sidechain it hosts, a topology node those its [[bridges]] place on it.
   std::unique_ptr<bfd::runtime::supervisor> bridges;
@@ -453,6 +488,7 @@ int main(int argc, char** argv) {
     signal_waiter.join();
   }
   bridges.reset();
+  triage.reset();
   watcher.reset();
   connector.reset();
   gate.reset();
