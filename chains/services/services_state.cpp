@@ -387,7 +387,7 @@ status check_commission(const commission& c) {
 
 result<services_state> services_state::restore(std::span<const std::pair<bytes, bytes>> records) {
   services_state s;
-  std::uint64_t uuids = 0;
+  std::uint64_t uuids = 0, services = 0;
   for (const auto& [k, v] : records) {
     if (k.empty())
       return corrupt("an empty key");
@@ -397,9 +397,8 @@ result<services_state> services_state::restore(std::span<const std::pair<bytes, 
       if (!svc)
         return corrupt("service " + std::to_string(get_be64(k.data() + 1)) + ": " + svc.error().message());
       // Ids are 1, 2, ... without gaps, so in key order each is one more than the last.
-      if (get_be64(k.data() + 1) != s.count_ + 1)
+      if (get_be64(k.data() + 1) != ++services)
         return corrupt("service ids out of sequence");
-      ++s.count_;
     } else if (k[0] == p_version && k.size() == 13) {
       auto ver = dec_version(in);
       if (!ver || ver->number != get_be(k.data() + 9, 4))
@@ -414,9 +413,9 @@ result<services_state> services_state::restore(std::span<const std::pair<bytes, 
     }
     s.records_.load(k, v);
   }
-  if (uuids != s.count_)
+  if (uuids != services)
     return corrupt("the uuid index and the services disagree");
-  for (std::uint64_t id = 1; id <= s.count_; ++id) {
+  for (std::uint64_t id = 1; id <= services; ++id) {
     const auto svc = s.find(id);
     if (!svc || s.find_by_uuid(svc->uuid) != svc)
       return corrupt("service " + std::to_string(id) + " is not indexed by its uuid");
@@ -425,6 +424,15 @@ result<services_state> services_state::restore(std::span<const std::pair<bytes, 
         return corrupt(fmt::format("service {} lacks version {}", id, n));
   }
   return s;
+}
+
+std::uint64_t services_state::count() const {
+  const auto& recs = records_.records();
+  auto it = recs.lower_bound(bytes{static_cast<byte>(p_service + 1)});
+  if (it == recs.begin())
+    return 0;
+  --it;
+  return it->first.size() == 9 && it->first[0] == p_service ? get_be64(it->first.data() + 1) : 0;
 }
 
 std::optional<service> services_state::find(std::uint64_t id) const {
@@ -457,7 +465,8 @@ std::optional<version_info> services_state::find_version(std::uint64_t id, std::
 std::vector<service> services_state::list(std::uint64_t from, std::uint32_t limit) const {
   std::vector<service> out;
   limit = std::min(limit, max_page);
-  for (std::uint64_t id = std::max<std::uint64_t>(from, 1); id <= count_ && out.size() < limit; ++id)
+  const auto n = count();
+  for (std::uint64_t id = std::max<std::uint64_t>(from, 1); id <= n && out.size() < limit; ++id)
     if (auto s = find(id))
       out.push_back(std::move(*s));
   return out;
@@ -532,7 +541,7 @@ status services_state::check(const address& sender, const service_register_tx& p
   BFD_TRY(check_commission(p.commission));
   if (records_.find(uuid_key(p.uuid)))
     return make_error(errc::service_exists, "a service with uuid " + to_hex(p.uuid.view()) + " is registered");
-  if (count_ >= max_services)
+  if (count() >= max_services)
     return make_error(errc::service_limit, fmt::format("the registry holds {} services, the most it may",
                                                        max_services));
   return {};
@@ -616,7 +625,7 @@ status services_state::check(const address& sender, const service_set_status_tx&
 status services_state::apply(const address& sender, const service_register_tx& p, const env& e) {
   BFD_TRY(check(sender, p, e));
   service s;
-  s.id = count_ + 1;
+  s.id = count() + 1;
   s.uuid = p.uuid;
   s.symbol = p.symbol;
   s.owner = sender;
@@ -632,7 +641,6 @@ status services_state::apply(const address& sender, const service_register_tx& p
                                  e.height});
   put_service(s);
   records_.put(uuid_key(p.uuid), enc_id(s.id));
-  ++count_;
   return {};
 }
 

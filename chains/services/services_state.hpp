@@ -126,7 +126,8 @@ public:
   static result<services_state> restore(std::span<const std::pair<bytes, bytes>> records);
 
   // --- queries (the runtime and the HTTP edge) ------------------------------------------------
-  std::uint64_t count() const noexcept { return count_; }
+  /// Services registered: ids 1..count() exist (the highest 'S' key: undo needs no counter).
+  std::uint64_t count() const;
   std::optional<service> find(std::uint64_t id) const;
   std::optional<service> find_by_uuid(const fixed_bytes<16>& uuid) const;
   std::optional<version_info> find_version(std::uint64_t id, std::uint32_t number) const;
@@ -164,7 +165,6 @@ private:
   void put_version(std::uint64_t id, const version_info& v);
 
   record_map records_{hash_tag::services};
-  std::uint64_t count_ = 0;  // services 1..count_ exist
 };
 
 /// Sets chain `chain` to run `version` from `height` on, dropping its entries at or after
