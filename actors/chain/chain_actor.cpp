@@ -790,6 +790,7 @@ chain_actor::behavior_type chain_impl(chain_pointer self, std::shared_ptr<chain_
           return block_envelope{std::move(**stored)};
       return block_envelope{};
     },
+    [=](rollouts_atom) { return service_rollouts_of(*self->state.engine); },
     [=](health_atom, const address& contract, std::uint64_t from, std::uint64_t to) {
       auto& st = self->state;
       return health_of(*st.engine, st.store ? &*st.store : nullptr, st.final_seen, contract, from, to);

@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "chains/dsmeta/dsmeta_module.hpp"
+#include "chains/services/services_module.hpp"
 #include "protocols/dsmeta_json.hpp"
 
 #include <algorithm>
@@ -272,6 +273,42 @@ ds_view_reply ds_view_of(const chain_engine& engine, const std::string& section,
   }
   j["final_height"] = engine.final_height();
   out.body = j.dump();
+  return out;
+}
+
+service_rollouts_reply service_rollouts_of(const chain_engine& engine) {
+  service_rollouts_reply out;
+  out.final_height = engine.final_height();
+  const auto* s = find_services(engine.final_state());
+  if (!s) {
+    out.code = static_cast<std::uint16_t>(errc::not_found);
+    return out;
+  }
+  // Pages of max_page services in id order; the state holds at most max_services.
+  for (std::uint64_t from = 1;;) {
+    const auto page = s->list(from, services::max_page);
+    for (const auto& svc : page) {
+      if (!svc.rollout)
+        continue;
+      const auto& ro = *svc.rollout;
+      service_rollout_view v;
+      v.service = svc.id;
+      v.version = ro.version;
+      v.previous = ro.previous;
+      v.canary = ro.canary;
+      v.canary_height = ro.canary_height;
+      v.phase = static_cast<std::uint8_t>(ro.phase);
+      v.decided_at = ro.decided_at;
+      v.reason = ro.reason;
+      if (auto version = s->find_version(svc.id, ro.version))
+        if (auto a = version->instance_on(ro.canary))
+          v.instance = *a;
+      out.rollouts.push_back(std::move(v));
+    }
+    if (page.size() < services::max_page)
+      break;
+    from = page.back().id + 1;
+  }
   return out;
 }
 

@@ -53,4 +53,8 @@ peg_records_reply peg_records_of(const chain_engine& engine);
 /// usage entries (from: the index it starts at). not_found on a chain without DS metadata.
 ds_view_reply ds_view_of(const chain_engine& engine, const std::string& section, const std::string& from);
 
+/// Every service's rollout in the final services state (not_found without the module), with the
+/// new version's contract on its canary chain: what the service triage reads.
+service_rollouts_reply service_rollouts_of(const chain_engine& engine);
+
 } // namespace bfd
