@@ -43,6 +43,18 @@ block block_in_slot(std::uint64_t height, std::uint64_t slot, std::vector<transa
   return b;
 }
 
+/// Service `service`'s version `version` in phase canary on chain `chain` from mainchain height 12.
+service_rollout_view rollout_in_canary(std::uint64_t service, std::uint32_t version, std::uint32_t chain) {
+  service_rollout_view r;
+  r.service = service;
+  r.version = version;
+  r.previous = version - 1;
+  r.canary = chain;
+  r.canary_height = 12;
+  r.instance = address_of(test::keys_of(1).pub);
+  return r;
+}
+
 } // namespace
 
 TEST_CASE("health counts the calls to one contract, their failures, empty slots and the latency p99") {
@@ -123,10 +135,7 @@ TEST_CASE("the triage measures from where the canary went live, once per new fin
   CHECK(runtime::measure_range(w, 61) == std::pair<std::uint64_t, std::uint64_t>{50, 61});
   CHECK(runtime::measure_range(w, 5000) == std::pair<std::uint64_t, std::uint64_t>{4001, 5000});
 
-  service_rollout_view r;
-  r.service = 4;
-  r.version = 2;
-  r.canary = 3;
+  const auto r = rollout_in_canary(4, 2, 3);
   health_reply h;
   h.from = 50;
   h.to = 61;
@@ -144,18 +153,8 @@ TEST_CASE("a triage pass reports each live canary it hosts once per new final he
   // version 3 on chain 9 (not hosted).
   service_rollouts_reply state;
   state.final_height = 10;
-  service_rollout_view canary;
-  canary.service = 1;
-  canary.version = 2;
-  canary.previous = 1;
-  canary.canary = 2;
-  canary.canary_height = 12;
-  canary.instance = address_of(test::keys_of(1).pub);
-  service_rollout_view elsewhere = canary;
-  elsewhere.service = 5;
-  elsewhere.version = 3;
-  elsewhere.canary = 9;
-  state.rollouts = {canary, elsewhere};
+  const auto canary = rollout_in_canary(1, 2, 2);
+  state.rollouts = {canary, rollout_in_canary(5, 3, 9)};
   std::uint64_t chain2_final = 40;
   std::vector<std::tuple<chain_id, address, std::uint64_t, std::uint64_t>> measured;
   std::vector<service_health_tx> sent;
