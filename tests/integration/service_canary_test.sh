@@ -45,14 +45,14 @@ admin="$keys/registry.json"
 examples="$root/contracts/examples"
 
 # Templates published by a funded dev account; the contracts deployed by the dev admin (a deploy
-# without init needs no fee, and these chains have no access module: docs/contracts.md).
+# without init needs no fee: --fee 0; these chains have no access module: docs/contracts.md).
 publish() {  # CHAIN NAME CODE -> template id
   run contract publish --chain "$1" --key "$keys/account-00.json" --name "$2" --code "$3" --entry increment --entry get
   [ $rc -eq 0 ] || { echo "publish $2 on chain $1: $(cat err)" >&2; return 1; }
   field template
 }
 deploy() {  # CHAIN TEMPLATE -> contract address
-  run contract deploy --chain "$1" --key "$admin" --template "$2"
+  run contract deploy --chain "$1" --key "$admin" --fee 0 --template "$2"
   [ $rc -eq 0 ] || { echo "deploy on chain $1: $(cat err)" >&2; return 1; }
   field contract
 }
@@ -78,7 +78,7 @@ ok "counter and broken counter deployed on chains 2 and 3 by the dev admin"
 
 before=$(finals)
 mark "final heights before: $before"
-run service register --key "$admin" --uuid 0123456789abcdef0123456789abcdef --symbol CNT --home 2 --deploy 2,3 \
+run service register --key "$admin" --fee 0 --uuid 0123456789abcdef0123456789abcdef --symbol CNT --home 2 --deploy 2,3 \
   --instance "2:$v1_2" --instance "3:$v1_3" --commission percent:250
 [ $rc -eq 0 ] || fatal "service register: $(cat err) $(cat out)"
 service=$(json_of 'j["id"]' service show 0123456789abcdef0123456789abcdef)
@@ -90,7 +90,7 @@ resolve() {  # CHAIN -> live version number
 }
 [ "$(resolve 2)" = 1 ] && [ "$(resolve 3)" = 1 ] && ok "version 1 resolves on chains 2 and 3" || fail "resolve after register"
 
-run service upgrade "$service" --key "$admin" --instance "2:$v2_2" --instance "3:$v2_3" --canary 2 --delay 2 \
+run service upgrade "$service" --key "$admin" --fee 0 --instance "2:$v2_2" --instance "3:$v2_3" --canary 2 --delay 2 \
   --window 1000 --min-calls 5 --max-failed-permille 100 --max-missed 1000 --max-latency-ms 60000 --promote-delay 1
 [ $rc -eq 0 ] || fatal "service upgrade: $(cat err) $(cat out)"
 mark "upgrade to version 2 submitted and final (canary chain 2)"
@@ -159,7 +159,7 @@ EOF
 # The dev admin's key is also the triage's: a report still pending can hold the nonce the CLI
 # picks, so the upgrade is tried again after a refusal.
 for attempt in 1 2 3; do
-  run service upgrade "$service" --key "$admin" --instance "2:$v3_2" --instance "3:$v3_3" --canary 2 --delay 2 \
+  run service upgrade "$service" --key "$admin" --fee 0 --instance "2:$v3_2" --instance "3:$v3_3" --canary 2 --delay 2 \
     --window 3 --min-calls 5 --max-failed-permille 100 --max-missed 1000 --max-latency-ms 60000 --promote-delay 1
   [ $rc -eq 0 ] && break
   sleep 1
