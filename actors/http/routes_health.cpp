@@ -25,7 +25,10 @@ void get_health(bridge_core& core, const chain_view& c, const httplib::Request& 
       auto h = parse_height(value);
       if (!h)
         return bad("'" + name + "' is a decimal height");
-      (name == "from" ? from : to) = *h;
+      if (name == "from")
+        from = *h;
+      else
+        to = *h;
     } else {
       return bad("unknown query parameter '" + clipped(name, 32) + "': contract, from and to are read");
     }

@@ -189,7 +189,7 @@ TEST_CASE("every route's real answers match docs/openapi.yaml") {
   for (const std::string prefix : {"/v1", "/v1/chains/1"}) {
     const std::string t = prefix == "/v1" ? "/v1" : "/v1/chains/{chain}";
     const auto ok = r.get(t + "/health", prefix + "/health?contract=" + to + "&from=1");
-    CHECK(ok.status == 200);
+    CHECK_MESSAGE(ok.status == 200, ok.text);
     CHECK(ok.body["calls"] == 0);
     CHECK(ok.body["blocks"].get<std::uint64_t>() >= 1);
     CHECK(r.get(t + "/health", prefix + "/health?contract=" + to).status == 400);

@@ -125,6 +125,11 @@ failed=$(call_six "$v2_2" trapped)
 mark "first failed call answered ($failed of 6 calls to version 2 failed with a trap)"
 [ $failed -eq 6 ] && ok "6 calls to version 2 on chain 2 failed (trapped)" || fail "only $failed of 6 calls failed"
 
+# What the triage measures, as any client reads it (the first 1000 heights cover the test).
+health=$(curl -s "$BFD_NODE/v1/chains/2/health?contract=$v2_2&from=1" | python3 -c "import json,sys
+j = json.load(sys.stdin); print(j['calls'], j['failed_calls'], j['latency_samples'] > 0)" 2>/dev/null)
+[ "$health" = "6 6 True" ] && ok "GET /v1/chains/2/health: 6 calls to version 2, 6 failed, latency measured" ||
+  fail "GET /v1/chains/2/health: '$health'"
 phase() { json_of 'j["rollout"]["phase"]' service show "$service"; }
 is_rolled_back() { [ "$(phase)" = rolled_back ]; }
 reported() { grep -q "triage: service $service version 2 on chain 2 .*reported" node.log; }
