@@ -2,44 +2,20 @@
 // refusals, the memory cap, host API bounds and determinism.
 #include <doctest/doctest.h>
 
-#include <fstream>
-#include <iterator>
 #include <string>
-
-#include <wabt/binary-writer.h>
-#include <wabt/stream.h>
-#include <wabt/wast-lexer.h>
-#include <wabt/wast-parser.h>
 
 #include <fmt/format.h>
 
 #include "chains/contracts/wasm_engine.hpp"
+#include "tests/chains/wasm_support.hpp"
 
 using namespace bfd;
 using namespace bfd::contracts;
 
 namespace {
 
-/// Reads a committed example module from contracts/examples/.
-bytes example(const std::string& name) {
-  std::ifstream in(std::string(BFD_CONTRACTS_DIR) + "/" + name, std::ios::binary);
-  REQUIRE_MESSAGE(in.good(), "missing contracts/examples/" << name);
-  return bytes(std::istreambuf_iterator<char>(in), {});
-}
-
-/// Compiles WAT text with wabt's own parser (test-only; the engine takes binaries).
-bytes wat(const std::string& text) {
-  wabt::Errors errors;
-  auto lexer = wabt::WastLexer::CreateBufferLexer("test.wat", text.data(), text.size(), &errors);
-  std::unique_ptr<wabt::Module> module;
-  wabt::Features features;  // wabt's defaults: the engine, not the test, decides what is allowed
-  wabt::WastParseOptions parse_opts(features);
-  auto parsed = wabt::ParseWatModule(lexer.get(), &module, &errors, &parse_opts);
-  REQUIRE_MESSAGE(wabt::Succeeded(parsed), (errors.empty() ? "parse error" : errors.front().message));
-  wabt::MemoryStream stream;
-  REQUIRE(wabt::Succeeded(wabt::WriteBinaryModule(&stream, module.get(), wabt::WriteBinaryOptions(features, true, false, false))));
-  return stream.output_buffer().data;
-}
+using test::example;
+using test::wat;
 
 wasm_module load_ok(const bytes& code) {
   auto m = wasm_module::load(code);

@@ -3,8 +3,6 @@
 // wait for finality and print the outcome; a call that failed (trap, out of fuel) exits 1 with
 // the engine's reason.
 #include <chrono>
-#include <fstream>
-#include <iterator>
 #include <memory>
 
 #include <fmt/format.h>
@@ -107,16 +105,13 @@ command_result run_publish(const publish_options& o) {
   auto version = parse_uint("--version", o.version_text, UINT32_MAX);
   if (!version)
     return to_command_result(version.error());
-  std::ifstream in(o.code_file, std::ios::binary);
-  if (!in)
-    return command_failure("io", o.code_file + ": cannot read");
+  auto code = read_bounded_file(o.code_file, contract::max_code_bytes);
+  if (!code)
+    return to_command_result(code.error());
   contract_publish_tx p;
   p.template_name = o.name;
   p.version = static_cast<std::uint32_t>(*version);
-  p.code = bytes(std::istreambuf_iterator<char>(in), {});
-  if (p.code.size() > contract::max_code_bytes)
-    return command_failure("invalid_argument", fmt::format("{}: {} bytes, at most {}", o.code_file, p.code.size(),
-                                                           contract::max_code_bytes));
+  p.code = std::move(*code);
   for (const auto& param : o.params) {
     const auto colon = param.rfind(':');
     const auto type = colon == std::string::npos ? std::nullopt : contract::parse_param_type(param.substr(colon + 1));
