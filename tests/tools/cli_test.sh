@@ -331,6 +331,47 @@ expect_error "decode of a non-canonical integer" 'non_canonical' tx decode \
   "${hex:0:78}ce00002710${hex:84}"
 expect_error "decode of nothing" 'bad_hex' tx decode ""
 
+# --- fee eval: fee expressions and WebAssembly fee functions, offline -------------------------------
+expect_ok "fee eval of an expression" fee eval --expr 'clamp(bp(amount, 25), 10, 50_000) + units * 2' \
+  --amount 1000000 --units 3
+expect_out "fee eval prints the fee" '^2506$'
+expect_ok "fee eval reads height and calls" fee eval --expr 'if(calls < 100, height, 0)' --amount 0 --height 77 --calls 5
+expect_out "fee eval of if()" '^77$'
+expect_error "fee eval syntax error" '^bfd-cli: fee_function_refused: column 8: unexpected character' \
+  fee eval --expr 'amount & 1' --amount 5
+expect_error "fee eval empty expression" '^bfd-cli: fee_function_refused: column 1: empty fee expression' \
+  fee eval --expr '' --amount 5
+expect_error "fee eval of 257 bytes" 'fee expression of 257 bytes, at most 256' \
+  fee eval --expr "$(printf '%0257d' 1)" --amount 5
+expect_error "fee eval overflow" '^bfd-cli: fee_function_failed: column 8: 18446744073709551615 \* 2 is above' \
+  fee eval --expr 'amount * 2' --amount 18446744073709551615
+expect_error "fee eval division by zero" 'fee_function_failed: column 8: 5 / 0: division by zero' \
+  fee eval --expr 'amount / calls' --amount 5
+expect_error "fee eval bad amount" "invalid_argument: --amount: '-1' is not an integer" fee eval --expr 1 --amount -1
+expect_error "fee eval without a function" 'give --expr TEXT or --wasm FILE --export NAME' fee eval --amount 1
+expect_error "fee eval with both" 'excludes' fee eval --expr 1 --wasm x.wasm --export fee --amount 1
+expect_error "fee eval --wasm needs --export" 'requires --export' fee eval --wasm x.wasm --amount 1
+fee_wasm=$root/contracts/examples/fee.wasm
+expect_ok "fee eval of the example wasm" fee eval --wasm "$fee_wasm" --export fee --amount 100000 --units 10 --calls 300
+expect_out "fee eval of wasm prints the fee" '^270$'
+expect_ok "fee eval of the C build" fee eval --wasm "$root/contracts/examples/fee_c.wasm" --export fee \
+  --amount 100000 --units 10 --calls 3
+expect_out "fee eval of the C build prints the fee" '^135$'
+expect_error "fee eval of a negative wasm fee" 'fee_function_failed: fee function .fee. returned -1 \(negative\)' \
+  fee eval --wasm "$fee_wasm" --export fee --amount 1 --units 1000001
+expect_error "fee eval of a missing export" 'fee_function_refused: fee function .nope.: no_such_export' \
+  fee eval --wasm "$fee_wasm" --export nope --amount 1
+expect_error "fee eval of an export of another signature" 'fee_function_refused: fee function .spin.: bad_arguments' \
+  fee eval --wasm "$root/contracts/examples/loop.wasm" --export spin --amount 1
+expect_error "fee eval of a missing file" 'io: .*missing.wasm: cannot read' \
+  fee eval --wasm "$work/missing.wasm" --export fee --amount 1
+head -c 300000 /dev/zero >big.wasm
+expect_error "fee eval of an oversized file" 'invalid_argument: big.wasm: 300000 bytes, at most 262144' \
+  fee eval --wasm big.wasm --export fee --amount 1
+printf 'not wasm' >bad.wasm
+expect_error "fee eval of a non-module" 'fee_function_refused: bad.wasm: malformed' \
+  fee eval --wasm bad.wasm --export fee --amount 1
+
 # --- usage -------------------------------------------------------------------------------------
 expect_error "no subcommand" 'subcommand' 
 expect_error "unknown subcommand" 'frobnicate' frobnicate
