@@ -37,7 +37,8 @@ result<std::uint64_t> evaluate_wasm_fee(const contracts::wasm_module& module, st
                                   export_name, out->writes.size(), out->transfers.size(), out->events.size()));
   const auto fee = out->results[0].as_i64();
   if (fee < 0)
-    return make_error(errc::fee_function_failed, fmt::format("fee function '{}' returned {} (negative)", export_name, fee));
+    return make_error(errc::fee_function_failed,
+                      fmt::format("fee function '{}' returned {} (negative)", export_name, fee));
   return static_cast<std::uint64_t>(fee);
 }
 

@@ -44,7 +44,8 @@ TEST_CASE("the example fee function gives the same fees as its expression (WAT a
   const auto from_wat = load_ok(test::example("fee.wasm"));
   const auto from_c = load_ok(test::example("fee_c.wasm"));
   const auto expr = parse_fee_expression(
-      "if(calls < 100, (clamp(amount / 400, 10, 50_000) + units * 2) / 2, clamp(amount / 400, 10, 50_000) + units * 2)");
+      "if(calls < 100, (clamp(amount / 400, 10, 50_000) + units * 2) / 2, "
+      "clamp(amount / 400, 10, 50_000) + units * 2)");
   REQUIRE(expr.has_value());
 
   const fee_inputs early{.amount = 100'000, .height = 5, .calls = 3, .units = 10};
@@ -114,7 +115,8 @@ TEST_CASE("the fee function runs within its fuel: a loop is stopped") {
   CHECK(spin.find("100000") != std::string::npos);
   // A bounded loop fits for small inputs and runs out for large ones: the budget is fixed.
   CHECK(*evaluate_wasm_fee(m, "sum", {.units = 100}) == 4'950);
-  CHECK(fee_error(m, "sum", errc::fee_function_failed, {.units = 100'000}).starts_with("fee function 'sum': out_of_fuel"));
+  CHECK(fee_error(m, "sum", errc::fee_function_failed, {.units = 100'000})
+            .starts_with("fee function 'sum': out_of_fuel"));
   CHECK(*evaluate_wasm_fee(m, "sum", {.units = 100'000}, 10'000'000) == 4'999'950'000);
 }
 
@@ -137,7 +139,8 @@ TEST_CASE("a fee function may read the height but not write state, transfer or e
       "(import \"bfd\" \"emit_event\" (func $emit (param i32 i32)))"
       "(memory 1)"
       "(func (export \"height\") {} (call $height))"
-      "(func (export \"get\") {} (i64.extend_i32_s (call $get (i32.const 0) (i32.const 4) (i32.const 8) (i32.const 8))))"
+      "(func (export \"get\") {}"
+      "  (i64.extend_i32_s (call $get (i32.const 0) (i32.const 4) (i32.const 8) (i32.const 8))))"
       "(func (export \"put\") {} (call $put (i32.const 0) (i32.const 4) (i32.const 8) (i32.const 8)) (i64.const 1))"
       "(func (export \"del\") {} (call $del (i32.const 0) (i32.const 4)) (i64.const 1))"
       "(func (export \"transfer\") {} (call $transfer (i32.const 0) (i64.const 5)) (i64.const 1))"
