@@ -12,7 +12,7 @@ root=$(realpath "${3:?usage}")
 work=$(mktemp -d /tmp/bfd-cli-contract-XXXXXX)
 source "$root/tests/integration/dev_node_lib.sh"
 
-for c in publish deploy call show events; do
+for c in publish deploy call show state events; do
   run contract "$c" --help
   [ $rc -eq 0 ] && grep -q "Usage" out || fail "bfd-cli contract $c --help: rc $rc"
 done
