@@ -30,6 +30,17 @@ network contracts_net() {
   return net;
 }
 
+// The same, with the access module and `admin` as the global admin (funded).
+network contracts_net_with_access(const key_pair& admin) {
+  auto net = contracts_net();
+  auto ag = std::make_shared<access_genesis>();
+  ag->admins = {address_of(admin.pub)};
+  net.config.access = ag;
+  net.config.modules = net.config.modules.with(module_id::access);
+  net.config.allocations.push_back({address_of(admin.pub), 10 * units_per_bfdt});
+  return net;
+}
+
 transaction signed_tx(const key_pair& sender, std::uint64_t nonce, tx_payload payload, amount fee) {
   transaction tx;
   tx.chain = mainchain_id;
@@ -314,13 +325,8 @@ TEST_CASE("bad publications, deploys and calls are refused at admission with the
 }
 
 TEST_CASE("with access control, publishing and deploying need the deploy permission") {
-  auto net = contracts_net();
   const auto admin = test::keys_of(0x5a);
-  auto ag = std::make_shared<access_genesis>();
-  ag->admins = {address_of(admin.pub)};
-  net.config.access = ag;
-  net.config.modules = net.config.modules.with(module_id::access);
-  net.config.allocations.push_back({address_of(admin.pub), 10 * units_per_bfdt});
+  auto net = contracts_net_with_access(admin);
   auto [st, g] = net.genesis();
   const auto& alice = net.users[0];
   const auto pub = publish("counter", "counter.wasm", {"increment", "get"});
@@ -334,13 +340,8 @@ TEST_CASE("with access control, publishing and deploying need the deploy permiss
 }
 
 TEST_CASE("a contract's state is readable by its readers and by holders of read on its scope, by no one else") {
-  auto net = contracts_net();
   const auto admin = test::keys_of(0x5a);
-  auto ag = std::make_shared<access_genesis>();
-  ag->admins = {address_of(admin.pub)};
-  net.config.access = ag;
-  net.config.modules = net.config.modules.with(module_id::access);
-  net.config.allocations.push_back({address_of(admin.pub), 10 * units_per_bfdt});
+  auto net = contracts_net_with_access(admin);
   auto [st, g] = net.genesis();
   const auto& alice = net.users[0];
   const auto bob = address_of(net.users[1].pub);

@@ -147,7 +147,4 @@ run ds list members --chain 8 --key "$other"
 [ $rc -eq 1 ] && grep -q "access_denied" err && ok "read revoked: access_denied again" ||
   fail "ds list members after revoke: rc $rc, $(cat err)"
 
-stop_node
-if [ $failures -eq 0 ]; then echo "protected-reads: all checks passed"; exit 0; fi
-tail -n 20 "$work/node.log"
-exit 1
+finish protected-reads
