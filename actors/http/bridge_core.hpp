@@ -306,8 +306,9 @@ void register_anchor_routes(bridge_core& core);
 void register_peg_routes(bridge_core& core);
 /// GET /v1/access/scopes/{scope}, /v1/access/accounts/{address}, /v1/access/check/….
 void register_access_routes(bridge_core& core);
+/// GET /v1/contracts/… (templates, a contract, its events; its state as signed reads).
 void register_contract_routes(bridge_core& core);
-/// GET /v1/chains/{chain}/ds[/{section}[/{from}]] (routes_ds.cpp).
+/// GET /v1/chains/{chain}/ds[/{section}[/{from}]] (routes_ds.cpp; the members as signed reads).
 void register_ds_routes(bridge_core& core);
 
 } // namespace bfd::http
