@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "chains/access/access_module.hpp"
 #include "chains/consensus/chain_state.hpp"
 #include "chains/contracts/contract_module.hpp"
 
@@ -471,6 +472,41 @@ result<std::string> answer_contract_query(const chain_state& state, const contra
       j["next"] = c->next_event;
       if (evs.size() == limit)
         j["next_from"] = evs.back().sequence + 1;
+      break;
+    }
+    case contract_query::what::state:
+    case contract_query::what::state_value: {
+      if (q.key.size() < 20)
+        return make_error(errc::invalid_argument, "expected a contract address");
+      address a;
+      std::copy(q.key.begin(), q.key.begin() + 20, a.begin());
+      bytes tail(q.key.begin() + 20, q.key.end());
+      if (tail.size() > contracts::wasm_limits{}.max_key_bytes)
+        return make_error(errc::invalid_argument, "a state key is at most "
+                                                    + std::to_string(contracts::wasm_limits{}.max_key_bytes) + " bytes");
+      if (auto st = m->check_state_read(a, q.caller, find_access(state)); !st)
+        return st.error();
+      j["contract"] = format_address(a);
+      if (q.kind == contract_query::what::state_value) {
+        auto v = m->state_value(a, tail);
+        if (!v)
+          return make_error(errc::not_found, "contract " + format_address(a) + " has no state key " + hex_of(tail));
+        j["key"] = hex_of(tail);
+        j["value"] = hex_of(*v);
+        j["bytes"] = v->size();
+        break;
+      }
+      std::optional<bytes> after;
+      if (!tail.empty())
+        after = std::move(tail);
+      auto items = output::array();
+      const auto keys = m->state_keys(a, after, limit);
+      for (const auto& [k, n] : keys)
+        items.push_back({{"key", hex_of(k)}, {"bytes", n}});
+      j["keys"] = std::move(items);
+      j["count"] = m->state_size(a);
+      if (keys.size() == limit)
+        j["next_after"] = hex_of(keys.back().first);
       break;
     }
     case contract_query::what::receipt: {

@@ -39,11 +39,24 @@ result<bytes> parse_param_value(std::string_view text);
 
 /// What the contract routes ask a chain (docs/contracts.md, "HTTP").
 struct contract_query {
-  enum class what : std::uint8_t { templates = 0, template_one = 1, contract = 2, events = 3, receipt = 4 };
+  enum class what : std::uint8_t {
+    templates = 0,
+    template_one = 1,
+    contract = 2,
+    events = 3,
+    receipt = 4,
+    state = 5,        ///< a page of a contract's state keys: a protected read by `caller`
+    state_value = 6,  ///< one value of a contract's state: a protected read by `caller`
+  };
   what kind = what::templates;
-  bytes key;              ///< template id, contract address or tx id
+  /// Template id, contract address or tx id; for state, the contract address followed by the
+  /// key after which the page starts (nothing: from the first); for state_value, the contract
+  /// address followed by the key.
+  bytes key;
   std::uint64_t from = 0; ///< events: first sequence
   std::uint32_t limit = 0;
+  /// Who reads a contract's state, authenticated by the asker (the HTTP edge's signed reads).
+  address caller{};
 };
 inline constexpr std::uint32_t max_query_items = 100;
 

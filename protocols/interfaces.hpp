@@ -91,7 +91,7 @@ typename Inspector::result_type inspect(Inspector& f, peg_outbox_reply& x) {
   return f(caf::meta::type_name("bfd::peg_outbox_reply"), x.code, x.detail, x.block, x.kinds, x.entries);
 }
 
-/// A contracts query (contract_atom, what, key, from, limit; protocols/contract_json.hpp)
+/// A contracts query (contract_atom, what, key, from, limit, caller; protocols/contract_json.hpp)
 /// answered from the head state: the JSON text, or an error code and detail.
 struct contract_answer {
   std::uint16_t code = 0;
@@ -136,7 +136,7 @@ typename Inspector::result_type inspect(Inspector& f, peg_records_reply& x) {
   return f(caf::meta::type_name("bfd::peg_records_reply"), x.code, x.final_height, x.keys, x.values);
 }
 
-/// A DS metadata view of the final state (dsmeta_atom, section, from): the JSON body of
+/// A DS metadata view of the final state (dsmeta_atom, section, from, caller): the JSON body of
 /// GET /v1/chains/{id}/ds[/{section}[/{from}]] (protocols/dsmeta_json), or a code and detail
 /// (not_found on a chain without DS metadata, invalid_argument for a bad section or start).
 struct ds_view_reply {
@@ -338,10 +338,12 @@ using chain_actor = caf::typed_actor<
   caf::replies_to<pegfly_atom, std::uint32_t, std::uint64_t, std::uint64_t>::with<peg_in_flight_reply>,
   /// Access control as the head sees it: a scope, an account, or a decision.
   caf::replies_to<acl_atom, access_query>::with<access_answer>,
-  /// Templates, contracts, events and receipts of the head state's contracts module.
-  caf::replies_to<contract_atom, std::uint8_t, bytes, std::uint64_t, std::uint32_t>::with<contract_answer>,
-  /// A DS metadata view (section: "", members, rates, issuances, usage; from: where a page starts).
-  caf::replies_to<dsmeta_atom, std::string, std::string>::with<ds_view_reply>,
+  /// Templates, contracts, events, receipts and (for `caller`, a reader) a contract's state, from
+  /// the head state's contracts module.
+  caf::replies_to<contract_atom, std::uint8_t, bytes, std::uint64_t, std::uint32_t, address>::with<contract_answer>,
+  /// A DS metadata view (section: "", members, rates, issuances, usage; from: where a page
+  /// starts; caller: who reads the members, authenticated by the asker).
+  caf::replies_to<dsmeta_atom, std::string, std::string, address>::with<ds_view_reply>,
   /// A peer node's chain actor: relay to it, and catch up from it.
   caf::reacts_to<peer_atom, caf::actor>>;
 

@@ -3,6 +3,7 @@
 #include "protocols/contract_json.hpp"
 #include <charconv>
 
+#include "chains/access/access_module.hpp"
 #include "chains/dsmeta/dsmeta_module.hpp"
 #include "protocols/dsmeta_json.hpp"
 
@@ -210,14 +211,14 @@ peg_records_reply peg_records_of(const chain_engine& engine) {
 }
 
 contract_answer contract_answer_of(const chain_engine& engine, std::uint8_t what, const bytes& key,
-                                   std::uint64_t from, std::uint32_t limit) {
+                                   std::uint64_t from, std::uint32_t limit, const address& caller) {
   contract_answer out;
-  if (what > static_cast<std::uint8_t>(contract_query::what::receipt)) {
+  if (what > static_cast<std::uint8_t>(contract_query::what::state_value)) {
     out.code = static_cast<std::uint16_t>(errc::invalid_argument);
     out.detail = "unknown contracts query";
     return out;
   }
-  const contract_query q{static_cast<contract_query::what>(what), key, from, limit};
+  const contract_query q{static_cast<contract_query::what>(what), key, from, limit, caller};
   auto answer = answer_contract_query(engine.head_state(), q);
   if (!answer) {
     out.code = static_cast<std::uint16_t>(answer.error().code);
@@ -232,7 +233,8 @@ contract_answer contract_answer_of(const chain_engine& engine, std::uint8_t what
 
 namespace bfd {
 
-ds_view_reply ds_view_of(const chain_engine& engine, const std::string& section, const std::string& from) {
+ds_view_reply ds_view_of(const chain_engine& engine, const std::string& section, const std::string& from,
+                         const address& caller) {
   ds_view_reply out;
   auto fail = [&](errc code, std::string detail) {
     out.code = static_cast<std::uint16_t>(code);
@@ -247,6 +249,8 @@ ds_view_reply ds_view_of(const chain_engine& engine, const std::string& section,
   if (section.empty()) {
     j = ds_json::summary(*s);
   } else if (section == "members") {
+    if (auto st = s->check_member_read(caller, find_access(state)); !st)
+      return fail(st.error().code, st.error().detail);
     address after{};
     if (!from.empty()) {
       auto a = parse_address(from);

@@ -86,7 +86,7 @@ void get_tx(bridge_core& core, const chain_view& c, const std::vector<std::strin
           || std::holds_alternative<contract_call_tx>(status->tx->payload))) {
     auto a = core.ask<contract_answer>(self, &res, c.handles.chain, contract_atom::value,
                                        static_cast<std::uint8_t>(contract_query::what::receipt),
-                                       bytes(id->begin(), id->end()), std::uint64_t{0}, std::uint32_t{0});
+                                       bytes(id->begin(), id->end()), std::uint64_t{0}, std::uint32_t{0}, address{});
     if (!a)
       return;
     if (a->code == 0)

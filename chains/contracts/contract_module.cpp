@@ -211,9 +211,50 @@ std::size_t contracts_module::state_size(const address& a) const {
   return it == kv_.end() ? 0 : it->second.size();
 }
 
-contracts::contract_state contracts_module::state_of(const address& a) const {
-  auto it = kv_.find(a);
-  return it == kv_.end() ? contracts::contract_state{} : it->second;
+std::vector<std::pair<bytes, std::size_t>> contracts_module::state_keys(const address& a,
+                                                                        const std::optional<bytes>& after,
+                                                                        std::size_t limit) const {
+  std::vector<std::pair<bytes, std::size_t>> out;
+  auto kv = kv_.find(a);
+  if (kv == kv_.end())
+    return out;
+  const auto& m = kv->second;
+  for (auto it = after ? m.upper_bound(*after) : m.begin(); it != m.end() && out.size() < limit; ++it)
+    out.emplace_back(it->first, it->second.size());
+  return out;
+}
+
+std::optional<bytes> contracts_module::state_value(const address& a, const bytes& key) const {
+  auto kv = kv_.find(a);
+  if (kv == kv_.end())
+    return std::nullopt;
+  auto it = kv->second.find(key);
+  if (it == kv->second.end())
+    return std::nullopt;
+  return it->second;
+}
+
+status contracts_module::check_state_read(const address& a, const address& caller,
+                                          const acl::access_state* access) const {
+  auto c = find_contract(a);
+  if (!c)
+    return make_error(errc::not_found, "no contract " + format_address(a));
+  if (std::find(c->readers.begin(), c->readers.end(), caller) != c->readers.end())
+    return {};
+  if (c->scope_kind == no_scope)
+    return make_error(errc::access_denied, fmt::format("{} is not a reader of contract {} (its state is readable by "
+                                                       "the {} readers named at deploy only)",
+                                                       format_address(caller), format_address(a), c->readers.size()));
+  const acl::scope s{static_cast<acl::scope_kind>(c->scope_kind), c->scope_id};
+  if (!access)
+    return make_error(errc::access_denied, fmt::format("{} is not a reader of contract {}, and the chain has no access "
+                                                       "module to check read on its scope",
+                                                       format_address(caller), format_address(a)));
+  auto st = access->check_read(caller, s);
+  if (!st)
+    return make_error(errc::access_denied, fmt::format("{} is not a reader of contract {}: {}", format_address(caller),
+                                                       format_address(a), st.error().detail));
+  return {};
 }
 
 std::vector<event> contracts_module::events(const address& a, std::uint64_t from, std::size_t limit) const {

@@ -18,6 +18,10 @@
 
 namespace bfd {
 
+namespace acl {
+class access_state;
+}
+
 namespace contract {
 
 // Bounds of the state (docs/contracts.md, "Limits").
@@ -95,8 +99,17 @@ public:
   /// The root of one contract's key/value state (tagged bfd/contract/state).
   hash256 state_root(const address& a) const;
   std::size_t state_size(const address& a) const;
-  /// The contract's state as a map (reads are gated by the caller: docs/contracts.md).
-  contracts::contract_state state_of(const address& a) const;
+  /// Keys of `a`'s state in key order after `after` (exclusive; none: from the first), with the
+  /// size of their values, at most `limit`. Reads of a contract's state are gated by
+  /// check_state_read (docs/contracts.md, "Reads of a contract's state").
+  std::vector<std::pair<bytes, std::size_t>> state_keys(const address& a, const std::optional<bytes>& after,
+                                                        std::size_t limit) const;
+  /// The value under `key` in `a`'s state, or nothing.
+  std::optional<bytes> state_value(const address& a, const bytes& key) const;
+  /// Whether `caller` may read contract `a`'s state: one of its readers, or a holder of read (or
+  /// admin) on its scope by `access` (null: no access module); not_found for no such contract,
+  /// access_denied with the reason otherwise.
+  status check_state_read(const address& a, const address& caller, const acl::access_state* access) const;
   /// Kept events of `a` with sequence >= `from`, at most `limit`.
   std::vector<contract::event> events(const address& a, std::uint64_t from, std::size_t limit) const;
   /// The receipt of an included deploy or call, while it is among the most recent kept.

@@ -30,6 +30,17 @@ network contracts_net() {
   return net;
 }
 
+// The same, with the access module and `admin` as the global admin (funded).
+network contracts_net_with_access(const key_pair& admin) {
+  auto net = contracts_net();
+  auto ag = std::make_shared<access_genesis>();
+  ag->admins = {address_of(admin.pub)};
+  net.config.access = ag;
+  net.config.modules = net.config.modules.with(module_id::access);
+  net.config.allocations.push_back({address_of(admin.pub), 10 * units_per_bfdt});
+  return net;
+}
+
 transaction signed_tx(const key_pair& sender, std::uint64_t nonce, tx_payload payload, amount fee) {
   transaction tx;
   tx.chain = mainchain_id;
@@ -142,7 +153,7 @@ TEST_CASE("the counter is published, deployed and called through signed blocks; 
   CHECK(rg.results[0].bits == 2);
   CHECK(st.accounts().get(address_of(alice.pub)).balance == before - 2 * r1.fee - rg.fee);
   CHECK(mod(st).find_contract(self)->calls == 3);
-  CHECK(mod(st).state_of(self).at(bytes{'c', 'o', 'u', 'n', 't'}) == le64(2));
+  CHECK(mod(st).state_value(self, bytes{'c', 'o', 'u', 'n', 't'}) == le64(2));
   CHECK(st.accounts().check_conservation());
 
   // A validating node reaches the same state root from the same blocks.
@@ -189,7 +200,7 @@ TEST_CASE("the token is deployed with typed parameters, value and init; sends em
   REQUIRE(rd.results.size() == 1);
   CHECK(rd.results[0].bits == 0);
   CHECK(st.accounts().get(self).balance == 500);
-  CHECK(mod(st).state_of(self).at(bytes{'p', '.', 'c', 'a', 'p'}) == le64(1'000'000));
+  CHECK(mod(st).state_value(self, bytes{'p', '.', 'c', 'a', 'p'}) == le64(1'000'000));
   CHECK(mod(st).find_contract(self)->readers == std::vector<address>{bob});
 
   contract_call_tx send;
@@ -314,13 +325,8 @@ TEST_CASE("bad publications, deploys and calls are refused at admission with the
 }
 
 TEST_CASE("with access control, publishing and deploying need the deploy permission") {
-  auto net = contracts_net();
   const auto admin = test::keys_of(0x5a);
-  auto ag = std::make_shared<access_genesis>();
-  ag->admins = {address_of(admin.pub)};
-  net.config.access = ag;
-  net.config.modules = net.config.modules.with(module_id::access);
-  net.config.allocations.push_back({address_of(admin.pub), 10 * units_per_bfdt});
+  auto net = contracts_net_with_access(admin);
   auto [st, g] = net.genesis();
   const auto& alice = net.users[0];
   const auto pub = publish("counter", "counter.wasm", {"increment", "get"});
@@ -331,6 +337,66 @@ TEST_CASE("with access control, publishing and deploying need the deploy permiss
             {signed_tx(admin, 0, acl_grant_tx{acl::scope::global(), address_of(alice.pub), acl::bit(acl::permission::deploy), ""}, 0)});
   run_block(net, st, 1, {signed_tx(alice, 0, pub, 10)});
   CHECK(mod(st).find_template(template_id(pub)));
+}
+
+TEST_CASE("a contract's state is readable by its readers and by holders of read on its scope, by no one else") {
+  const auto admin = test::keys_of(0x5a);
+  auto net = contracts_net_with_access(admin);
+  auto [st, g] = net.genesis();
+  const auto& alice = net.users[0];
+  const auto bob = address_of(net.users[1].pub);
+  const auto carol = address_of(net.users[2].pub);
+  const auto dave = address_of(net.users[3].pub);
+  const acl::scope service{acl::scope_kind::service, 3};
+  run_block(net, st, 0,
+            {signed_tx(admin, 0, acl_grant_tx{acl::scope::global(), address_of(alice.pub), acl::bit(acl::permission::deploy), ""}, 0)});
+  const auto pub = publish("counter", "counter.wasm", {"increment", "get"});
+  contract_deploy_tx scoped;
+  scoped.template_id = template_id(pub);
+  scoped.readers = {bob};
+  scoped.scope_kind = static_cast<std::uint8_t>(service.kind);
+  scoped.scope_id = service.id;
+  contract_deploy_tx unscoped = scoped;
+  unscoped.scope_kind = no_scope;
+  unscoped.scope_id = 0;
+  run_block(net, st, 1, {signed_tx(alice, 0, pub, 10)});
+  run_block(net, st, 2, {signed_tx(alice, 1, scoped, 0), signed_tx(alice, 2, unscoped, 0)});
+  const auto with_scope = contract_address(address_of(alice.pub), 1);
+  const auto without_scope = contract_address(address_of(alice.pub), 2);
+  contract_call_tx inc;
+  inc.contract = with_scope;
+  inc.entry = "increment";
+  inc.fuel = 10'000;
+  run_block(net, st, 3,
+            {signed_tx(alice, 3, inc, fuel_fee(inc.fuel)),
+             signed_tx(admin, 1, acl_grant_tx{service, carol, acl::bit(acl::permission::read), ""}, 0)});
+  const auto& m = mod(st);
+  const auto* access = find_access(st);
+  REQUIRE(access);
+
+  CHECK(m.check_state_read(with_scope, bob, access));    // a reader named at deploy
+  CHECK(m.check_state_read(with_scope, carol, access));  // read on the contract's scope
+  const auto denied = m.check_state_read(with_scope, dave, access);
+  REQUIRE_FALSE(denied);
+  CHECK(denied.error().code == errc::access_denied);
+  CHECK(denied.error().detail.find("is not a reader") != std::string::npos);
+  CHECK(m.check_state_read(without_scope, bob, access));
+  // Without a scope, read elsewhere gives nothing: the readers alone may read.
+  CHECK(m.check_state_read(without_scope, carol, access).error().code == errc::access_denied);
+  // A scope needs the access module to be checked: without it, only the readers.
+  CHECK(m.check_state_read(with_scope, bob, nullptr));
+  CHECK(m.check_state_read(with_scope, carol, nullptr).error().code == errc::access_denied);
+  CHECK(m.check_state_read(dave, bob, access).error().code == errc::not_found);
+
+  const bytes count{'c', 'o', 'u', 'n', 't'};
+  CHECK(m.state_keys(with_scope, std::nullopt, 100) == std::vector<std::pair<bytes, std::size_t>>{{count, 8}});
+  CHECK(m.state_keys(with_scope, count, 100).empty());
+  CHECK(m.state_keys(with_scope, bytes{'a'}, 100).size() == 1);  // "after" is exclusive, any key
+  CHECK(m.state_keys(with_scope, std::nullopt, 0).empty());
+  CHECK(m.state_keys(without_scope, std::nullopt, 100).empty());
+  CHECK(m.state_value(with_scope, count) == le64(1));
+  CHECK_FALSE(m.state_value(with_scope, bytes{'x'}));
+  CHECK_FALSE(m.state_value(dave, count));
 }
 
 TEST_CASE("the contracts module restores from its records alone; corrupt records are refused") {

@@ -12,7 +12,7 @@ root=$(realpath "${3:?usage}")
 work=$(mktemp -d /tmp/bfd-cli-contract-XXXXXX)
 source "$root/tests/integration/dev_node_lib.sh"
 
-for c in publish deploy call show events; do
+for c in publish deploy call show state events; do
   run contract "$c" --help
   [ $rc -eq 0 ] && grep -q "Usage" out || fail "bfd-cli contract $c --help: rc $rc"
 done
@@ -62,7 +62,4 @@ run contract call --chain 7 --key "$keys/account-00.json" "$token" nope --fuel 1
 [ $rc -eq 1 ] && grep -q "bad_entry_point" err && ok "an undeclared entry point is refused: bad_entry_point" ||
   fail "undeclared entry: rc $rc, $(cat err)"
 
-stop_node
-if [ $failures -eq 0 ]; then echo "cli-contract-dev: all checks passed"; exit 0; fi
-tail -n 20 "$work/node.log"
-exit 1
+finish cli-contract-dev

@@ -104,6 +104,19 @@ expect_error "key show of a file whose public key is not the secret's" \
 sed 's/"secret_key": "\(..\)/"secret_key": "zz/' alice.json >badhex.json
 expect_error "key show of a file with a non-hex secret" 'bad_secret_key' key show badhex.json
 
+# --- key sign-read (offline: the headers of a signed read) --------------------------------------
+expect_ok "key sign-read" key sign-read /v1/chains/7/contracts/x/state --key alice.json --chain 7 --time 1000
+[ "$(wc -l <out)" -eq 3 ] || fail "key sign-read: expected three header lines: $(cat out)"
+expect_out "key sign-read prints the caller's key" "^X-Bfd-Public-Key: $alice_public$"
+expect_out "key sign-read prints the timestamp given" '^X-Bfd-Timestamp: 1000$'
+expect_out "key sign-read prints a signature" '^X-Bfd-Signature: [0-9a-f]{128}$'
+first_sig=$(sed -n 's/^X-Bfd-Signature: //p' out)
+expect_ok "key sign-read again" key sign-read /v1/chains/7/contracts/x/state --key alice.json --chain 7 --time 1000
+[ "$(sed -n 's/^X-Bfd-Signature: //p' out)" != "$first_sig" ] || fail "key sign-read: the same signature twice"
+expect_error "key sign-read of a relative target" 'invalid_argument' key sign-read v1/info --key alice.json
+expect_error "key sign-read for chain 0" 'invalid_argument' key sign-read /v1/info --key alice.json --chain 0
+expect_error "key sign-read with a missing key file" 'cannot read the key file' key sign-read /v1/info --key nope.json
+
 # --- delegate keys: key new --delegate, key show --delegate -------------------------------------
 # toml_value FILE KEY: the string KEY of the first [[delegates]] entry in FILE (must be valid TOML).
 toml_value() {
@@ -377,7 +390,7 @@ expect_error "no subcommand" 'subcommand'
 expect_error "unknown subcommand" 'frobnicate' frobnicate
 expect_error "key without its subcommand" 'bfd-cli key: a subcommand is required' key
 expect_error "tx without its subcommand" 'bfd-cli tx: a subcommand is required' tx
-for sub in "" "key" "key new" "key show" "tx" "tx transfer" "tx submit" "tx get" "tx decode" \
+for sub in "" "key" "key new" "key show" "key sign-read" "tx" "tx transfer" "tx submit" "tx get" "tx decode" \
   "transfer" "chains" "info" "account" "delegates"; do
   # shellcheck disable=SC2086
   expect_ok "--help of '$sub'" $sub --help

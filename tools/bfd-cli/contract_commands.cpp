@@ -1,4 +1,4 @@
-// `bfd-cli contract publish|deploy|call|show|events`: the contracts module (kinds 24-26) through
+// `bfd-cli contract publish|deploy|call|show|state|events`: the contracts module (kinds 24-26) through
 // a node's HTTP API (docs/contracts.md, docs/cli.md). publish/deploy/call sign with --key, submit,
 // wait for finality and print the outcome; a call that failed (trap, out of fuel) exits 1 with
 // the engine's reason.
@@ -62,6 +62,26 @@ struct show_options {
   std::string from_text = "0";
   network_options net;
 };
+
+struct state_options {
+  std::string contract;
+  std::optional<std::string> key;  ///< a state key (hex): its value; none: a page of keys
+  std::optional<std::string> after;
+  std::string key_file;
+  network_options net;
+};
+
+// GET …/contracts/{address}/state[/{key}] or …/state?after=HEX, signed by the key file.
+command_result run_state(const state_options& o) {
+  if (o.key && o.after)
+    return command_failure("invalid_argument", "--after pages the key list: give it without KEY");
+  std::string route = "/contracts/" + o.contract + "/state";
+  if (o.key)
+    route += "/" + *o.key;
+  else if (o.after)
+    route += "?after=" + *o.after;
+  return print_chain_route(o.net, route, o.key_file);
+}
 
 command_result fail_with(const error& e, const char* option) {
   return to_command_result(make_error(e.code, std::string(option) + ": " + e.detail));
@@ -196,18 +216,6 @@ command_result run_call(const call_options& o) {
   return sign_submit(o, std::move(p), "contract call " + o.entry, *fuel);
 }
 
-command_result run_get(const show_options& o, const std::string& route) {
-  auto opened = open_chain_endpoint(o.net);
-  if (auto* failed = std::get_if<command_result>(&opened))
-    return *failed;
-  const auto& at = std::get<chain_endpoint>(opened);
-  auto r = at.node.get(at.chain.path(route));
-  if (auto* failed = std::get_if<command_result>(&r))
-    return *failed;
-  fmt::print("{}\n", std::get<node_answer>(r).body.dump(2));
-  return command_result{};
-}
-
 void add_signing_options(CLI::App& c, signed_options& o, network_options& net) {
   c.add_option("--key", o.key_file, "Key file of the sender")->type_name("FILE")->required();
   c.add_option("--fee", o.fee_text, "Fee on top of what the fuel (or code size) needs")
@@ -288,11 +296,24 @@ void add_contract_commands(CLI::App& app, std::optional<command_result>& outcome
   show->callback([sh, &outcome, &net] {
     sh->net = net;
     if (sh->what == "templates")
-      outcome = run_get(*sh, "/contracts/templates");
+      outcome = print_chain_route(sh->net, "/contracts/templates");
     else if (sh->what.size() == 64)
-      outcome = run_get(*sh, "/contracts/templates/" + sh->what);
+      outcome = print_chain_route(sh->net, "/contracts/templates/" + sh->what);
     else
-      outcome = run_get(*sh, "/contracts/" + sh->what);
+      outcome = print_chain_route(sh->net, "/contracts/" + sh->what);
+  });
+
+  auto st = std::make_shared<state_options>();
+  auto* state = contract->add_subcommand("state", "Print a contract's state keys (100 at most), or one key's value, "
+                                                  "as a signed read by one of its readers (docs/contracts.md)");
+  state->add_option("contract", st->contract, "Contract address")->type_name("ADDR")->required();
+  state->add_option("state_key", st->key, "A state key (hex): print its value")->type_name("KEY");
+  state->add_option("--after", st->after, "List the keys after this one (hex)")->type_name("HEX");
+  state->add_option("--key", st->key_file, "Key file of the reader who signs the read")->type_name("FILE")->required();
+  add_network_options(*state, net);
+  state->callback([st, &outcome, &net] {
+    st->net = net;
+    outcome = run_state(*st);
   });
 
   auto ev = std::make_shared<show_options>();
@@ -307,7 +328,7 @@ void add_contract_commands(CLI::App& app, std::optional<command_result>& outcome
       outcome = to_command_result(from.error());
       return;
     }
-    outcome = run_get(*ev, fmt::format("/contracts/{}/events/{}", ev->what, *from));
+    outcome = print_chain_route(ev->net, fmt::format("/contracts/{}/events/{}", ev->what, *from));
   });
 }
 
