@@ -66,6 +66,7 @@ std::string_view to_string(errc code) noexcept {
     case errc::bad_entry_point: return "bad_entry_point";
     case errc::fuel_fee: return "fuel_fee";
     case errc::contract_limit: return "contract_limit";
+    case errc::slot_refused: return "slot_refused";
     case errc::ds_no_org: return "ds_no_org";
     case errc::ds_not_active: return "ds_not_active";
     case errc::ds_bad_transition: return "ds_bad_transition";

@@ -80,6 +80,7 @@ enum class errc : std::uint16_t {
   bad_entry_point = 915,    ///< an entry point the template does not declare
   fuel_fee = 916,           ///< the fee does not cover the fuel limit at the fuel price
   contract_limit = 917,     ///< a bound of the contracts module (fuel, arguments, readers, templates)
+  slot_refused = 920,       ///< a slot change the contracts do not allow (no slot declared, a client with a slot)
   // DS metadata (95x-96x)
   ds_no_org = 950,             ///< no organisation is registered on this fund chain yet
   ds_not_active = 951,         ///< the fund is liquidating or liquidated
