@@ -347,16 +347,25 @@ status contracts_module::check_deploy(const contract_deploy_tx& p, const transac
   return access_check(tx, ctx);
 }
 
-status contracts_module::check_call(const contract_call_tx& p, const transaction& tx) const {
-  const auto c = find_contract(p.contract);
+result<std::pair<instance, template_info>> contracts_module::find_with_template(const address& a,
+                                                                             const char* what) const {
+  auto c = find_contract(a);
   if (!c)
-    return make_error(errc::unknown_contract, "no contract at " + format_address(p.contract));
-  const auto t = find_template(c->template_id);
+    return make_error(errc::unknown_contract, fmt::format("no {} at {}", what, format_address(a)));
+  auto t = find_template(c->template_id);
   if (!t)
-    return make_error(errc::unknown_template, "the contract's template is missing");
-  if (p.entry == "init" || !t->declares(p.entry))
+    return make_error(errc::unknown_template, fmt::format("the {}'s template is missing", what));
+  return std::pair{std::move(*c), std::move(*t)};
+}
+
+status contracts_module::check_call(const contract_call_tx& p, const transaction& tx) const {
+  const auto found = find_with_template(p.contract, "contract");
+  if (!found)
+    return found.error();
+  const auto& t = found->second;
+  if (p.entry == "init" || !t.declares(p.entry))
     return make_error(errc::bad_entry_point, fmt::format("template {} v{} has no callable entry point '{}'",
-                                                         t->body.template_name, t->body.version, p.entry));
+                                                         t.body.template_name, t.body.version, p.entry));
   if (p.fuel == 0)
     return make_error(errc::fuel_fee, "a call needs fuel");
   if (tx.fee < fuel_fee(p.fuel))

@@ -151,6 +151,9 @@ private:
              const std::vector<contract::call_arg>& args, const bytes& input, std::uint64_t fuel,
              const transaction& tx, const block_context& ctx, ledger& l, contract::receipt& r);
   std::shared_ptr<const contracts::wasm_module> loaded(const contract::template_info& t) const;
+  /// The contract at `a` and its template; `what` names it in the errors ("contract", "client").
+  result<std::pair<contract::instance, contract::template_info>> find_with_template(const address& a,
+                                                                                   const char* what) const;
   /// The client in `c`'s slot, loaded, as a call binds it; nullopt without a client.
   struct bound_slot {
     contracts::slot_binding binding;

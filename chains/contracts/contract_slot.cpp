@@ -18,22 +18,20 @@ using namespace contract::records;
 
 status contracts_module::check_set_slot(const contract_set_slot_tx& p, const transaction& tx,
                                         const block_context& ctx) const {
-  const auto c = find_contract(p.contract);
-  if (!c)
-    return make_error(errc::unknown_contract, "no contract at " + format_address(p.contract));
-  const auto t = find_template(c->template_id);
-  if (!t)
-    return make_error(errc::unknown_template, "the contract's template is missing");
-  if (!t->has_slot())
-    return make_error(errc::slot_refused, fmt::format("template {} v{} declares no slot", t->body.template_name,
-                                                      t->body.version));
+  const auto found = find_with_template(p.contract, "contract");
+  if (!found)
+    return found.error();
+  const auto& [c, t] = *found;
+  if (!t.has_slot())
+    return make_error(errc::slot_refused, fmt::format("template {} v{} declares no slot", t.body.template_name,
+                                                      t.body.version));
   // The deployer, or a holder of `write` on the contract's scope.
   const auto sender = address_of(tx.sender);
-  if (sender != c->deployer) {
+  if (sender != c.deployer) {
     const auto* acl_state = ctx.state ? find_access(*ctx.state) : nullptr;
-    if (c->scope_kind == no_scope || !acl_state)
+    if (c.scope_kind == no_scope || !acl_state)
       return make_error(errc::access_denied, "only the contract's deployer may set its slot (it has no access scope)");
-    const acl::scope s{static_cast<acl::scope_kind>(c->scope_kind), c->scope_id};
+    const acl::scope s{static_cast<acl::scope_kind>(c.scope_kind), c.scope_id};
     if (auto st = acl_state->check(sender, s, acl::permission::write); !st)
       return make_error(errc::access_denied,
                         "setting a contract's slot needs its deployer or write on its scope: " + st.error().detail);
@@ -42,16 +40,14 @@ status contracts_module::check_set_slot(const contract_set_slot_tx& p, const tra
     return {};
   if (*p.client == p.contract)
     return make_error(errc::slot_refused, "a contract cannot be its own slot's client");
-  const auto client = find_contract(*p.client);
+  const auto client = find_with_template(*p.client, "client contract");
   if (!client)
-    return make_error(errc::unknown_contract, "no client contract at " + format_address(*p.client));
-  const auto ct = find_template(client->template_id);
-  if (!ct)
-    return make_error(errc::unknown_template, "the client's template is missing");
-  if (ct->has_slot())
+    return client.error();
+  const auto& ct = client->second;
+  if (ct.has_slot())
     return make_error(errc::slot_refused, fmt::format("the client's template {} v{} declares a slot itself: a slot "
                                                       "holds a contract without one (one level of nesting)",
-                                                      ct->body.template_name, ct->body.version));
+                                                      ct.body.template_name, ct.body.version));
   return {};
 }
 
@@ -77,12 +73,11 @@ result<std::optional<contracts_module::bound_slot>> contracts_module::bind_slot(
                                                                                const ledger& l) const {
   if (!c.slot)
     return std::optional<bound_slot>{};
-  const auto client = find_contract(*c.slot);
-  const auto t = client ? find_template(client->template_id) : std::nullopt;
-  if (!t)
-    return make_error(errc::unknown_contract, "the slot's client " + format_address(*c.slot) + " is missing");
+  const auto client = find_with_template(*c.slot, "slot client");
+  if (!client)
+    return client.error();  // a contract and its template are never removed: a node bug
   bound_slot b;
-  b.code = loaded(*t);
+  b.code = loaded(client->second);
   if (!b.code)
     return make_error(errc::template_refused, "the slot client's code no longer loads");  // a node bug
   static const contracts::contract_state empty;

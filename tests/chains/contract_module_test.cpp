@@ -32,6 +32,17 @@ network contracts_net() {
   return net;
 }
 
+/// contracts_net with the access module (default deny) and `admin` its funded global admin.
+network access_net(const key_pair& admin) {
+  auto net = contracts_net();
+  auto ag = std::make_shared<access_genesis>();
+  ag->admins = {address_of(admin.pub)};
+  net.config.access = ag;
+  net.config.modules = net.config.modules.with(module_id::access);
+  net.config.allocations.push_back({address_of(admin.pub), 10 * units_per_bfdt});
+  return net;
+}
+
 transaction signed_tx(const key_pair& sender, std::uint64_t nonce, tx_payload payload, amount fee) {
   transaction tx;
   tx.chain = mainchain_id;
@@ -332,13 +343,8 @@ TEST_CASE("bad publications, deploys and calls are refused at admission with the
 }
 
 TEST_CASE("with access control, publishing and deploying need the deploy permission") {
-  auto net = contracts_net();
   const auto admin = test::keys_of(0x5a);
-  auto ag = std::make_shared<access_genesis>();
-  ag->admins = {address_of(admin.pub)};
-  net.config.access = ag;
-  net.config.modules = net.config.modules.with(module_id::access);
-  net.config.allocations.push_back({address_of(admin.pub), 10 * units_per_bfdt});
+  auto net = access_net(admin);
   auto [st, g] = net.genesis();
   const auto& alice = net.users[0];
   const auto pub = publish("counter", "counter.wasm", {"increment", "get"});
@@ -599,13 +605,8 @@ TEST_CASE("slot changes are refused with their codes") {
 }
 
 TEST_CASE("with access control, a holder of write on the contract's scope may set its slot") {
-  auto net = contracts_net();
   const auto admin = test::keys_of(0x5a);
-  auto ag = std::make_shared<access_genesis>();
-  ag->admins = {address_of(admin.pub)};
-  net.config.access = ag;
-  net.config.modules = net.config.modules.with(module_id::access);
-  net.config.allocations.push_back({address_of(admin.pub), 10 * units_per_bfdt});
+  auto net = access_net(admin);
   auto [st, g] = net.genesis();
   const auto& alice = net.users[0];
   const auto& bob = net.users[1];
