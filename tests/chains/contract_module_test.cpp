@@ -97,6 +97,26 @@ const contracts_module& mod(const chain_state& st) {
   return *m;
 }
 
+/// A validating node reaches the same state from the same blocks.
+void check_replica(chain_state replica, const std::vector<block>& blocks, const chain_state& st) {
+  for (const auto& b : blocks)
+    REQUIRE(replica.apply_block(b, signature_check::verify));
+  CHECK(replica.state_root() == st.state_root());
+  CHECK(mod(replica) == mod(st));
+}
+
+/// Every record of the contracts module, in key order (what storage holds).
+std::vector<std::pair<bytes, bytes>> records_of(const chain_state& st) {
+  auto copy = st.module(module_id::contracts)->clone();
+  copy->mark_all_dirty();
+  std::vector<std::pair<bytes, bytes>> records;
+  for (auto& [k, v] : copy->dirty_records())
+    if (v)
+      records.emplace_back(k, *v);
+  std::sort(records.begin(), records.end());
+  return records;
+}
+
 receipt receipt_of(const chain_state& st, const transaction& tx) {
   auto r = mod(st).find_receipt(signing_hash(tx));
   REQUIRE(r);
@@ -175,11 +195,7 @@ TEST_CASE("the counter is published, deployed and called through signed blocks; 
   CHECK(st.accounts().check_conservation());
 
   // A validating node reaches the same state root from the same blocks.
-  auto replica = start;
-  for (const auto& b : blocks)
-    REQUIRE(replica.apply_block(b, signature_check::verify));
-  CHECK(replica.state_root() == st.state_root());
-  CHECK(mod(replica) == mod(st));
+  check_replica(start, blocks, st);
 
   // Undo across the blocks: the genesis root again, and no module root.
   auto undone = start;
@@ -370,13 +386,7 @@ TEST_CASE("the contracts module restores from its records alone; corrupt records
   c.fuel = 10'000;
   run_block(net, st, 0, {signed_tx(alice, 0, pub, 10), signed_tx(alice, 1, d, 0), signed_tx(alice, 2, c, 100)});
   const auto* m = st.module(module_id::contracts);
-  auto copy = m->clone();
-  copy->mark_all_dirty();
-  std::vector<std::pair<bytes, bytes>> records;
-  for (auto& [k, v] : copy->dirty_records())
-    if (v)
-      records.emplace_back(k, *v);
-  std::sort(records.begin(), records.end());
+  const auto records = records_of(st);
   // template, name, contract, its one state key, two receipts, their index, the next sequence
   CHECK(records.size() == 9);
   auto restored = contracts_module::from_records(records);
@@ -511,12 +521,7 @@ TEST_CASE("a contract's slot takes a client at run time: both contracts' writes 
   CHECK(mod(st).find_contract(tmpl)->calls == 2);  // two runs (no init)
 
   // A record with a slot restores.
-  auto copy = st.module(module_id::contracts)->clone();
-  copy->mark_all_dirty();
-  std::vector<std::pair<bytes, bytes>> records;
-  for (auto& [k, v] : copy->dirty_records())
-    if (v)
-      records.emplace_back(k, *v);
+  const auto records = records_of(st);
   auto restored = contracts_module::from_records(records);
   REQUIRE(restored);
   CHECK((*restored)->root() == mod(st).root());
@@ -531,11 +536,7 @@ TEST_CASE("a contract's slot takes a client at run time: both contracts' writes 
   CHECK(mod(st).state_of(client).at(key("calls")) == le64(1));
   CHECK(st.accounts().check_conservation());
 
-  auto replica = start;
-  for (const auto& b : blocks)
-    REQUIRE(replica.apply_block(b, signature_check::verify));
-  CHECK(replica.state_root() == st.state_root());
-  CHECK(mod(replica) == mod(st));
+  check_replica(start, blocks, st);
 }
 
 TEST_CASE("a failed client leaves no writes; a failed template call applies neither contract's writes") {
