@@ -14,21 +14,25 @@ namespace bfd {
 
 class chain_state;
 
-/// "name", "version", "code", "params" [{"name", "type"}], "entry_points".
+/// "name", "version", "code", "params" [{"name", "type"}], "entry_points", "slot" (when declared).
 void payload_to_json(json_fields::output& j, const contract_publish_tx& p);
 /// "template", "params" (hex), "value", "readers", "scope"/"scope_id" (when set), "init_args",
 /// "init_input", "fuel".
 void payload_to_json(json_fields::output& j, const contract_deploy_tx& p);
 /// "contract", "entry", "args", "input", "fuel", "value".
 void payload_to_json(json_fields::output& j, const contract_call_tx& p);
+/// "contract", "client" (an address, or null when the slot is cleared).
+void payload_to_json(json_fields::output& j, const contract_set_slot_tx& p);
 
 result<contract_publish_tx> payload_from_json(const json_fields::input& j, std::type_identity<contract_publish_tx>);
 result<contract_deploy_tx> payload_from_json(const json_fields::input& j, std::type_identity<contract_deploy_tx>);
 result<contract_call_tx> payload_from_json(const json_fields::input& j, std::type_identity<contract_call_tx>);
+result<contract_set_slot_tx> payload_from_json(const json_fields::input& j, std::type_identity<contract_set_slot_tx>);
 
 bool payload_field(std::type_identity<contract_publish_tx>, std::string_view key);
 bool payload_field(std::type_identity<contract_deploy_tx>, std::string_view key);
 bool payload_field(std::type_identity<contract_call_tx>, std::string_view key);
+bool payload_field(std::type_identity<contract_set_slot_tx>, std::string_view key);
 
 /// "i64:5" or "i32:-1" (also unsigned up to 2^64-1 / 2^32-1).
 result<contract::call_arg> parse_call_arg(std::string_view text);

@@ -68,6 +68,7 @@ std::string_view to_string(errc code) noexcept {
     case errc::contract_limit: return "contract_limit";
     case errc::fee_function_refused: return "fee_function_refused";
     case errc::fee_function_failed: return "fee_function_failed";
+    case errc::slot_refused: return "slot_refused";
     case errc::ds_no_org: return "ds_no_org";
     case errc::ds_not_active: return "ds_not_active";
     case errc::ds_bad_transition: return "ds_bad_transition";

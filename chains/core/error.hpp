@@ -82,6 +82,7 @@ enum class errc : std::uint16_t {
   contract_limit = 917,     ///< a bound of the contracts module (fuel, arguments, readers, templates)
   fee_function_refused = 918,///< a fee expression that does not parse or breaks a bound; a wasm fee function that does not load
   fee_function_failed = 919, ///< a fee function that fails on its inputs (overflow, division by zero, fuel, trap, negative)
+  slot_refused = 920,       ///< a slot change the contracts do not allow (no slot declared, a client with a slot)
   // DS metadata (95x-96x)
   ds_no_org = 950,             ///< no organisation is registered on this fund chain yet
   ds_not_active = 951,         ///< the fund is liquidating or liquidated

@@ -1,5 +1,6 @@
-// `bfd-cli contract publish|deploy|call|show|state|events`: the contracts module (kinds 24-26) through
-// a node's HTTP API (docs/contracts.md, docs/cli.md). publish/deploy/call sign with --key, submit,
+// `bfd-cli contract publish|deploy|call|set-slot|show|state|events`: the contracts module (kinds
+// 24-27) through a node's HTTP API (docs/contracts.md, docs/cli.md). publish/deploy/call/set-slot
+// sign with --key, submit,
 // wait for finality and print the outcome; a call that failed (trap, out of fuel) exits 1 with
 // the engine's reason.
 #include <chrono>
@@ -36,6 +37,7 @@ struct publish_options : signed_options {
   std::string code_file;
   std::vector<std::string> params;  // name:type
   std::vector<std::string> entries;
+  std::string slot;
 };
 
 struct deploy_options : signed_options {
@@ -55,6 +57,12 @@ struct call_options : signed_options {
   std::string input;
   std::string fuel_text = "100000";
   std::string value_text = "0";
+};
+
+struct set_slot_options : signed_options {
+  std::string contract;
+  std::string client;
+  bool clear = false;
 };
 
 struct show_options {
@@ -102,7 +110,7 @@ command_result sign_submit(const signed_options& o, tx_payload payload, const st
   auto done = submit(at, tx, what, false, timeout);
   if (!done.ok())
     return done;
-  if (!std::holds_alternative<contract_deploy_tx>(tx.payload) && !std::holds_alternative<contract_call_tx>(tx.payload))
+  if (std::holds_alternative<contract_publish_tx>(tx.payload))
     return done;
   auto r = at.node.get(at.chain.path("/txs/" + to_hex(signing_hash(tx))));
   if (auto* failed = std::get_if<command_result>(&r))
@@ -142,6 +150,7 @@ command_result run_publish(const publish_options& o) {
     p.param_types.push_back(*type);
   }
   p.entry_points = o.entries;
+  p.slot = o.slot;
   fmt::print("template: {}\n", to_hex(contract::template_id(p)));
   // Publishing needs 1 unit per fuel_per_unit bytes of code: priced like that much fuel.
   const auto code_bytes = p.code.size();
@@ -216,6 +225,23 @@ command_result run_call(const call_options& o) {
   return sign_submit(o, std::move(p), "contract call " + o.entry, *fuel);
 }
 
+command_result run_set_slot(const set_slot_options& o) {
+  contract_set_slot_tx p;
+  auto a = parse_address(o.contract);
+  if (!a)
+    return fail_with(a.error(), "contract");
+  p.contract = *a;
+  if (o.clear == !o.client.empty())
+    return command_failure("invalid_argument", "give the client contract's address, or --clear to empty the slot");
+  if (!o.clear) {
+    auto c = parse_address(o.client);
+    if (!c)
+      return fail_with(c.error(), "client");
+    p.client = *c;
+  }
+  return sign_submit(o, std::move(p), o.clear ? "contract set-slot --clear" : "contract set-slot", 0);
+}
+
 void add_signing_options(CLI::App& c, signed_options& o, network_options& net) {
   c.add_option("--key", o.key_file, "Key file of the sender")->type_name("FILE")->required();
   c.add_option("--fee", o.fee_text, "Fee on top of what the fuel (or code size) needs")
@@ -243,6 +269,9 @@ void add_contract_commands(CLI::App& app, std::optional<command_result>& outcome
   publish->add_option("--entry", pub->entries, "An exported function calls may name (\"init\" runs at deploy); repeat")
     ->type_name("NAME")
     ->required();
+  publish->add_option("--slot", pub->slot, "Declare a client slot of this name: an execution template whose "
+                                           "contracts run a client contract through slot_call")
+    ->type_name("NAME");
   add_signing_options(*publish, *pub, net);
   publish->callback([pub, &outcome, &net] {
     pub->net = net;
@@ -286,6 +315,18 @@ void add_contract_commands(CLI::App& app, std::optional<command_result>& outcome
   call->callback([cal, &outcome, &net] {
     cal->net = net;
     outcome = run_call(*cal);
+  });
+
+  auto ss = std::make_shared<set_slot_options>();
+  auto* set_slot = contract->add_subcommand("set-slot", "Insert a client contract into a contract's slot (its "
+                                                        "deployer or a write holder on its scope), or --clear it");
+  set_slot->add_option("contract", ss->contract, "Contract whose template declares a slot")->type_name("ADDR")->required();
+  set_slot->add_option("client", ss->client, "Client contract (its template declares no slot)")->type_name("CLIENT");
+  set_slot->add_flag("--clear", ss->clear, "Empty the slot");
+  add_signing_options(*set_slot, *ss, net);
+  set_slot->callback([ss, &outcome, &net] {
+    ss->net = net;
+    outcome = run_set_slot(*ss);
   });
 
   auto sh = std::make_shared<show_options>();
