@@ -201,18 +201,6 @@ command_result run_call(const call_options& o) {
   return sign_submit(o, std::move(p), "contract call " + o.entry, *fuel);
 }
 
-command_result run_get(const show_options& o, const std::string& route) {
-  auto opened = open_chain_endpoint(o.net);
-  if (auto* failed = std::get_if<command_result>(&opened))
-    return *failed;
-  const auto& at = std::get<chain_endpoint>(opened);
-  auto r = at.node.get(at.chain.path(route));
-  if (auto* failed = std::get_if<command_result>(&r))
-    return *failed;
-  fmt::print("{}\n", std::get<node_answer>(r).body.dump(2));
-  return command_result{};
-}
-
 void add_signing_options(CLI::App& c, signed_options& o, network_options& net) {
   c.add_option("--key", o.key_file, "Key file of the sender")->type_name("FILE")->required();
   c.add_option("--fee", o.fee_text, "Fee on top of what the fuel (or code size) needs")
@@ -293,11 +281,11 @@ void add_contract_commands(CLI::App& app, std::optional<command_result>& outcome
   show->callback([sh, &outcome, &net] {
     sh->net = net;
     if (sh->what == "templates")
-      outcome = run_get(*sh, "/contracts/templates");
+      outcome = print_get(sh->net, "/contracts/templates");
     else if (sh->what.size() == 64)
-      outcome = run_get(*sh, "/contracts/templates/" + sh->what);
+      outcome = print_get(sh->net, "/contracts/templates/" + sh->what);
     else
-      outcome = run_get(*sh, "/contracts/" + sh->what);
+      outcome = print_get(sh->net, "/contracts/" + sh->what);
   });
 
   auto ev = std::make_shared<show_options>();
@@ -312,7 +300,7 @@ void add_contract_commands(CLI::App& app, std::optional<command_result>& outcome
       outcome = to_command_result(from.error());
       return;
     }
-    outcome = run_get(*ev, fmt::format("/contracts/{}/events/{}", ev->what, *from));
+    outcome = print_get(ev->net, fmt::format("/contracts/{}/events/{}", ev->what, *from));
   });
 }
 

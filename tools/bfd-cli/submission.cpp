@@ -164,4 +164,24 @@ command_result submit(const chain_endpoint& at, const transaction& tx, const std
   return wait_for_finality(at.node, at.chain, id, timeout);
 }
 
+command_result sign_and_submit(const tx_options& o, tx_payload payload, const std::string& what) {
+  auto signed_or = sign_for_chain(o, std::move(payload));
+  if (auto* failed = std::get_if<command_result>(&signed_or))
+    return *failed;
+  const auto& [at, tx, keys, timeout] = std::get<signed_tx>(signed_or);
+  return submit(at, tx, what, o.no_wait, timeout);
+}
+
+command_result print_get(const network_options& net, const std::string& route) {
+  auto opened = open_chain_endpoint(net);
+  if (auto* failed = std::get_if<command_result>(&opened))
+    return *failed;
+  const auto& at = std::get<chain_endpoint>(opened);
+  auto r = at.node.get(at.chain.path(route));
+  if (auto* failed = std::get_if<command_result>(&r))
+    return *failed;
+  fmt::print("{}\n", std::get<node_answer>(r).body.dump(2));
+  return {};
+}
+
 } // namespace bfd::cli
