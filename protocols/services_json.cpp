@@ -139,7 +139,7 @@ void payload_to_json(output& j, const service_upgrade_tx& p) {
 void payload_to_json(output& j, const service_health_tx& p) {
   j["service"] = p.service;
   j["version"] = p.version;
-  j["chain"] = p.chain;
+  j["report_chain"] = p.chain;  // "chain" is the transaction's own
   j["from_height"] = p.from_height;
   j["to_height"] = p.to_height;
   j["calls"] = p.calls;
@@ -222,7 +222,7 @@ result<service_health_tx> payload_from_json(const input& j, std::type_identity<s
   if (!v)
     return v.error();
   p.version = static_cast<std::uint32_t>(*v);
-  auto c = read_chain(j, "chain");
+  auto c = read_chain(j, "report_chain");
   if (!c)
     return c.error();
   p.chain = *c;
@@ -279,7 +279,7 @@ bool payload_field(std::type_identity<service_upgrade_tx>, std::string_view key)
          || key == "max_missed_blocks" || key == "max_latency_ms" || key == "promote_delay";
 }
 bool payload_field(std::type_identity<service_health_tx>, std::string_view key) {
-  return key == "service" || key == "version" || key == "chain" || key == "from_height" || key == "to_height"
+  return key == "service" || key == "version" || key == "report_chain" || key == "from_height" || key == "to_height"
          || key == "calls" || key == "failed_calls" || key == "missed_blocks" || key == "latency_p99_ms";
 }
 bool payload_field(std::type_identity<service_rollback_tx>, std::string_view key) {

@@ -17,8 +17,8 @@ void payload_to_json(json_fields::output& j, const service_register_tx& p);
 /// "service", "instances", "template", "commission", "canary", "delay", "window", "min_calls",
 /// "max_failed_permille", "max_missed_blocks", "max_latency_ms", "promote_delay".
 void payload_to_json(json_fields::output& j, const service_upgrade_tx& p);
-/// "service", "version", "chain", "from_height", "to_height", "calls", "failed_calls",
-/// "missed_blocks", "latency_p99_ms".
+/// "service", "version", "report_chain" (the chain reported on: "chain" is the transaction's),
+/// "from_height", "to_height", "calls", "failed_calls", "missed_blocks", "latency_p99_ms".
 void payload_to_json(json_fields::output& j, const service_health_tx& p);
 /// "service", "reason".
 void payload_to_json(json_fields::output& j, const service_rollback_tx& p);
