@@ -26,6 +26,7 @@ using pegtmo_atom = caf::atom_constant<caf::atom("pegtmo")>;
 using pegfly_atom = caf::atom_constant<caf::atom("pegfly")>;
 using contract_atom = caf::atom_constant<caf::atom("contract")>;
 using dsmeta_atom = caf::atom_constant<caf::atom("dsmeta")>;
+using services_atom = caf::atom_constant<caf::atom("services")>;
 
 /// One sidechain as the mainchain's final registry state holds it (protocols/sidechain_views.hpp
 /// builds these from a registry and decodes the entry).
@@ -136,18 +137,20 @@ typename Inspector::result_type inspect(Inspector& f, peg_records_reply& x) {
   return f(caf::meta::type_name("bfd::peg_records_reply"), x.code, x.final_height, x.keys, x.values);
 }
 
-/// A DS metadata view of the final state (dsmeta_atom, section, from, caller): the JSON body of
-/// GET /v1/chains/{id}/ds[/{section}[/{from}]] (protocols/dsmeta_json), or a code and detail
-/// (not_found on a chain without DS metadata, invalid_argument for a bad section or start).
-struct ds_view_reply {
+/// A JSON view of the final state, or a code and detail: a DS metadata view (dsmeta_atom,
+/// section, from: GET /v1/chains/{id}/ds[/{section}[/{from}]], protocols/dsmeta_json; not_found
+/// on a chain without DS metadata, invalid_argument for a bad section or start), or a service
+/// registry view (services_atom, what, service, argument: GET /v1/services..., protocols/
+/// services_json; not_found for an unknown service, invalid_argument for a bad id).
+struct json_view_reply {
   std::uint16_t code = 0;
   std::string detail;
   std::string body;
 };
 
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, ds_view_reply& x) {
-  return f(caf::meta::type_name("bfd::ds_view_reply"), x.code, x.detail, x.body);
+typename Inspector::result_type inspect(Inspector& f, json_view_reply& x) {
+  return f(caf::meta::type_name("bfd::json_view_reply"), x.code, x.detail, x.body);
 }
 
 /// The timeout bundle of a message (pegtmo_atom, source chain, sequence) from this chain's final
@@ -343,7 +346,9 @@ using chain_actor = caf::typed_actor<
   caf::replies_to<contract_atom, std::uint8_t, bytes, std::uint64_t, std::uint32_t, address>::with<contract_answer>,
   /// A DS metadata view (section: "", members, rates, issuances, usage; from: where a page
   /// starts; caller: who reads the members, authenticated by the asker).
-  caf::replies_to<dsmeta_atom, std::string, std::string, address>::with<ds_view_reply>,
+  caf::replies_to<dsmeta_atom, std::string, std::string, address>::with<json_view_reply>,
+  /// A service registry view ("list", from; "show", id or uuid; "resolve", id, "chain[@height]").
+  caf::replies_to<services_atom, std::string, std::string, std::string>::with<json_view_reply>,
   /// A peer node's chain actor: relay to it, and catch up from it.
   caf::reacts_to<peer_atom, caf::actor>>;
 

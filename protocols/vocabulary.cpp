@@ -68,7 +68,7 @@ void register_interfaces(caf::actor_system_config& cfg) {
   cfg.add_message_type<peg_in_flight_reply>("bfd::peg_in_flight_reply");
   register_access_views(cfg);
   cfg.add_message_type<contract_answer>("bfd::contract_answer");
-  cfg.add_message_type<ds_view_reply>("bfd::ds_view_reply");
+  cfg.add_message_type<json_view_reply>("bfd::json_view_reply");
   cfg.add_message_type<bytes>("bfd::bytes");
   cfg.add_message_type<admission>("bfd::admission");
   cfg.add_message_type<tx_status>("bfd::tx_status");

@@ -731,6 +731,9 @@ chain_actor::behavior_type chain_impl(chain_pointer self, std::shared_ptr<chain_
     [=](dsmeta_atom, const std::string& section, const std::string& from, const address& caller) {
       return ds_view_of(*self->state.engine, section, from, caller);
     },
+    [=](services_atom, const std::string& what, const std::string& a, const std::string& b) {
+      return services_view_of(*self->state.engine, what, a, b);
+    },
     [=](pegmsg_atom, std::uint32_t source, std::uint64_t sequence) {
       return peg_message_of(*self->state.engine, source, sequence);
     },

@@ -54,7 +54,14 @@ peg_records_reply peg_records_of(const chain_engine& engine);
 /// usage entries (from: the index it starts at). not_found on a chain without DS metadata. The
 /// members are a protected read: `caller` (authenticated by the asker) must hold read on the
 /// fund's scopes in that final state (access_denied otherwise); the other sections are public.
-ds_view_reply ds_view_of(const chain_engine& engine, const std::string& section, const std::string& from,
-                         const address& caller);
+json_view_reply ds_view_of(const chain_engine& engine, const std::string& section, const std::string& from,
+                           const address& caller);
+
+/// A service registry view of the final state (protocols/services_json): what "list" (a: the id
+/// a page starts at, empty for 1), "show" (a: an id or a 32-hex-digit uuid) or "resolve" (a: the
+/// id, b: "CHAIN" or "CHAIN@HEIGHT", height defaulting to the final height). not_found on a chain
+/// without the registry or for an unknown service, invalid_argument for a bad id.
+json_view_reply services_view_of(const chain_engine& engine, const std::string& what, const std::string& a,
+                                 const std::string& b);
 
 } // namespace bfd

@@ -47,6 +47,8 @@ const std::vector<route_spec>& routes() {
       {"GET", "/v1/contracts/{address}/events"}, {"GET", "/v1/contracts/{address}/events/{from}"},
       {"GET", "/v1/contracts/{address}/state"}, {"GET", "/v1/contracts/{address}/state/{key}"},
       {"GET", "/v1/ds"},       {"GET", "/v1/ds/{section}"},        {"GET", "/v1/ds/{section}/{from}"},
+      {"GET", "/v1/services"}, {"GET", "/v1/services/{service}"},
+      {"GET", "/v1/services/{service}/resolve/{chain_id}"},
     };
     std::vector<route_spec> all = {{"GET", "/healthz"}, {"GET", "/metrics"}, {"GET", "/v1/chains"},
                                    {"GET", "/v1/chains/{chain}"}, {"GET", "/v1/sidechains"},
@@ -237,6 +239,7 @@ void bridge_core::install() {
   register_access_routes(*this);
   register_contract_routes(*this);
   register_ds_routes(*this);
+  register_services_routes(*this);
 }
 
 handled bridge_core::before_routing(const httplib::Request& req, httplib::Response& res) {

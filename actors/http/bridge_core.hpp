@@ -310,5 +310,8 @@ void register_access_routes(bridge_core& core);
 void register_contract_routes(bridge_core& core);
 /// GET /v1/chains/{chain}/ds[/{section}[/{from}]] (routes_ds.cpp; the members as signed reads).
 void register_ds_routes(bridge_core& core);
+/// GET /v1/services, /v1/services/{id or uuid}, /v1/services/{id}/resolve/{chain}
+/// (routes_services.cpp).
+void register_services_routes(bridge_core& core);
 
 } // namespace bfd::http

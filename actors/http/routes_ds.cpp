@@ -1,7 +1,7 @@
 // GET /v1/chains/{chain}/ds[/{section}[/{from}]]: a fund chain's DS metadata as its final state
 // holds it: the summary, or bounded pages of members (a signed read), rates, issuances and usage
 // entries (docs/ds-metadata.md, docs/http.md).
-#include "actors/http/bridge_core.hpp"
+#include "actors/http/json_view.hpp"
 
 namespace bfd::http {
 
@@ -21,15 +21,9 @@ void get_ds(bridge_core& core, const chain_view& c, const httplib::Request& req,
     caller = *signed_by;
   }
   caf::scoped_actor self{core.system};
-  auto v = core.ask<ds_view_reply>(self, &res, c.handles.chain, dsmeta_atom::value, section, from, caller);
-  if (!v)
-    return;
-  if (v->code != 0) {
-    const auto code = static_cast<errc>(v->code);
-    const int status = code == errc::not_found ? 404 : code == errc::access_denied ? 403 : 400;
-    return reply(res, status, error_json(make_error(code, v->detail)));
-  }
-  reply(res, 200, json_object::parse(v->body));
+  auto v = core.ask<json_view_reply>(self, &res, c.handles.chain, dsmeta_atom::value, section, from, caller);
+  if (v)
+    reply_view(res, *v);
 }
 
 } // namespace

@@ -69,6 +69,16 @@ std::string_view to_string(errc code) noexcept {
     case errc::fee_function_refused: return "fee_function_refused";
     case errc::fee_function_failed: return "fee_function_failed";
     case errc::slot_refused: return "slot_refused";
+    case errc::unknown_service: return "unknown_service";
+    case errc::service_exists: return "service_exists";
+    case errc::bad_service: return "bad_service";
+    case errc::service_not_active: return "service_not_active";
+    case errc::rollout_in_progress: return "rollout_in_progress";
+    case errc::no_rollout: return "no_rollout";
+    case errc::service_limit: return "service_limit";
+    case errc::not_deployed: return "not_deployed";
+    case errc::unknown_version: return "unknown_version";
+    case errc::bad_status_change: return "bad_status_change";
     case errc::ds_no_org: return "ds_no_org";
     case errc::ds_not_active: return "ds_not_active";
     case errc::ds_bad_transition: return "ds_bad_transition";

@@ -83,6 +83,17 @@ enum class errc : std::uint16_t {
   fee_function_refused = 918,///< a fee expression that does not parse or breaks a bound; a wasm fee function that does not load
   fee_function_failed = 919, ///< a fee function that fails on its inputs (overflow, division by zero, fuel, trap, negative)
   slot_refused = 920,       ///< a slot change the contracts do not allow (no slot declared, a client with a slot)
+  // service registry (930-949)
+  unknown_service = 930,       ///< no service with that id (or uuid)
+  service_exists = 931,        ///< a service with that uuid is registered already
+  bad_service = 932,           ///< a service field out of its bounds (uuid, symbol, deployments, instances, commission, gate)
+  service_not_active = 933,    ///< the service is suspended or retired
+  rollout_in_progress = 934,   ///< an upgrade while the previous rollout is still in its canary phase
+  no_rollout = 935,            ///< a rollback with no rollout in phase canary or promoted
+  service_limit = 936,         ///< too many services, versions or schedule entries
+  not_deployed = 937,          ///< a chain that is not one of the service's deployments
+  unknown_version = 938,       ///< a health report of a version the service does not have
+  bad_status_change = 939,     ///< a status change from retired, or to the status the service has
   // DS metadata (95x-96x)
   ds_no_org = 950,             ///< no organisation is registered on this fund chain yet
   ds_not_active = 951,         ///< the fund is liquidating or liquidated

@@ -10,7 +10,7 @@ namespace bfd {
 namespace {
 
 // One past the last tag: update when a tag is added.
-constexpr std::size_t tag_count = static_cast<std::size_t>(hash_tag::dsmeta) + 1;
+constexpr std::size_t tag_count = static_cast<std::size_t>(hash_tag::services) + 1;
 
 // Fetching the digest once and cloning a context that has already absorbed the tag
 // prefix is ~3x faster than EVP_sha256() per call (shared/CAF-NOTES.md).
@@ -96,6 +96,7 @@ std::string_view tag_name(hash_tag tag) noexcept {
     case hash_tag::contract_state: return "bfd/contract/state";
     case hash_tag::contracts: return "bfd/contracts";
     case hash_tag::dsmeta: return "bfd/dsmeta";
+    case hash_tag::services: return "bfd/services";
   }
   return "bfd/unknown";
 }

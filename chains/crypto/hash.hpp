@@ -43,6 +43,7 @@ enum class hash_tag {
   contract_state,     ///< "bfd/contract/state": one contract's key/value state
   contracts,          ///< "bfd/contracts": the contracts module's part of the state root
   dsmeta,        ///< "bfd/dsmeta": the DS metadata module's records (its part of the state root)
+  services,      ///< "bfd/services": the service registry's records (its part of the state root)
 };
 
 /// The tag string of a domain, e.g. "bfd/tx".

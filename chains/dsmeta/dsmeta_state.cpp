@@ -8,7 +8,6 @@
 #include "chains/codec/canonical.hpp"
 #include "chains/codec/field_reader.hpp"
 #include "chains/core/hex.hpp"
-#include "chains/crypto/hash.hpp"
 #include "chains/crypto/keys.hpp"
 #include "chains/peg/peg_ledger.hpp"
 
@@ -278,9 +277,9 @@ std::string keys_text(const std::vector<bytes>& keys) {
 dsmeta_state dsmeta_state::genesis(std::uint32_t chain) {
   dsmeta_state s;
   s.chain_ = chain;
-  s.records_[key1(p_genesis)] = enc_uints({chain});
-  s.records_[key1(p_summary)] = enc_summary(fund_summary{});
-  s.all_dirty_ = true;
+  s.records_.load(key1(p_genesis), enc_uints({chain}));
+  s.records_.load(key1(p_summary), enc_summary(fund_summary{}));
+  s.records_.mark_all_dirty();
   return s;
 }
 
@@ -347,7 +346,7 @@ result<dsmeta_state> dsmeta_state::restore(std::span<const std::pair<bytes, byte
     }
     if (!ok)
       return corrupt(what + " does not decode");
-    s.records_[k] = v;
+    s.records_.load(k, v);
   }
   if (!genesis || !summary)
     return corrupt("the 'G' or 'S' record is missing");
@@ -363,32 +362,32 @@ result<dsmeta_state> dsmeta_state::restore(std::span<const std::pair<bytes, byte
 // --- reads ------------------------------------------------------------------------------------
 
 std::optional<organisation> dsmeta_state::org() const {
-  auto it = records_.find(key1(p_org));
-  if (it == records_.end())
+  auto it = records().find(key1(p_org));
+  if (it == records().end())
     return std::nullopt;
   auto o = dec_org(view(it->second));
   return o ? std::optional<organisation>(std::move(*o)) : std::nullopt;
 }
 
 std::optional<raise_terms> dsmeta_state::terms() const {
-  auto it = records_.find(key1(p_terms));
-  if (it == records_.end())
+  auto it = records().find(key1(p_terms));
+  if (it == records().end())
     return std::nullopt;
   auto t = dec_terms(view(it->second));
   return t ? std::optional<raise_terms>(std::move(*t)) : std::nullopt;
 }
 
 fund_summary dsmeta_state::summary() const {
-  auto it = records_.find(key1(p_summary));
-  if (it == records_.end())
+  auto it = records().find(key1(p_summary));
+  if (it == records().end())
     return {};
   auto s = dec_summary(view(it->second));
   return s ? *s : fund_summary{};
 }
 
 std::optional<member> dsmeta_state::find_member(const address& a) const {
-  auto it = records_.find(member_record_key(a));
-  if (it == records_.end())
+  auto it = records().find(member_record_key(a));
+  if (it == records().end())
     return std::nullopt;
   auto m = dec_member(view(it->second));
   return m ? std::optional<member>(*m) : std::nullopt;
@@ -398,16 +397,16 @@ std::optional<amount> dsmeta_state::rate() const {
   const auto n = summary().rates;
   if (n == 0)
     return std::nullopt;
-  auto it = records_.find(indexed(p_rate, n - 1));
-  if (it == records_.end())
+  auto it = records().find(indexed(p_rate, n - 1));
+  if (it == records().end())
     return std::nullopt;
   auto r = dec_rate(view(it->second));
   return r ? std::optional<amount>(r->rate) : std::nullopt;
 }
 
 std::optional<op_ref> dsmeta_state::adopted() const {
-  auto it = records_.find(key1(p_adopted));
-  if (it == records_.end())
+  auto it = records().find(key1(p_adopted));
+  if (it == records().end())
     return std::nullopt;
   auto p = dec_pair(view(it->second), "adopted");
   if (!p)
@@ -418,10 +417,10 @@ std::optional<op_ref> dsmeta_state::adopted() const {
 std::vector<std::pair<address, member>> dsmeta_state::members(const address& after, std::uint32_t limit) const {
   std::vector<std::pair<address, member>> out;
   limit = std::min(limit, max_page);
-  auto it = records_.upper_bound(member_record_key(after));
+  auto it = records().upper_bound(member_record_key(after));
   if (after == address{})
-    it = records_.lower_bound(member_record_key(after));
-  for (; it != records_.end() && it->first[0] == p_member && out.size() < limit; ++it)
+    it = records().lower_bound(member_record_key(after));
+  for (; it != records().end() && it->first[0] == p_member && out.size() < limit; ++it)
     if (auto m = dec_member(view(it->second)))
       out.emplace_back(fixed_of<20>(it->first.data() + 1), *m);
   return out;
@@ -441,13 +440,13 @@ std::vector<T> page(const std::map<bytes, bytes>& recs, byte prefix, std::uint64
 } // namespace
 
 std::vector<rate_entry> dsmeta_state::rates(std::uint64_t from, std::uint32_t limit) const {
-  return page<rate_entry>(records_, p_rate, from, limit, dec_rate);
+  return page<rate_entry>(records(), p_rate, from, limit, dec_rate);
 }
 std::vector<issuance> dsmeta_state::issuances(std::uint64_t from, std::uint32_t limit) const {
-  return page<issuance>(records_, p_issue, from, limit, dec_issuance);
+  return page<issuance>(records(), p_issue, from, limit, dec_issuance);
 }
 std::vector<usage_entry> dsmeta_state::usages(std::uint64_t from, std::uint32_t limit) const {
-  return page<usage_entry>(records_, p_usage, from, limit, dec_usage);
+  return page<usage_entry>(records(), p_usage, from, limit, dec_usage);
 }
 
 // --- shared rule steps ------------------------------------------------------------------------
@@ -585,7 +584,7 @@ status dsmeta_state::check(const public_key& sender, const ds_usage_record_tx& p
   BFD_TRY(authorise(address_of(sender), acl::permission::write, e, &service));
   BFD_TRY(writable(e));
   BFD_TRY(unlocked(e, view(key_bytes(key_usage))));
-  if (records_.count(request_key(p.service, p.request)))
+  if (records().count(request_key(p.service, p.request)))
     return make_error(errc::ds_duplicate_request, fmt::format("service {} request 0x{} is recorded already", p.service,
                                                               to_hex(view(p.request))));
   if (summary().usages >= max_history)
@@ -755,73 +754,6 @@ void dsmeta_state::add_rate(amount r, rate_source src, std::uint64_t height, fun
 
 void dsmeta_state::put_summary(const fund_summary& s) {
   put(key1(p_summary), enc_summary(s));
-}
-
-// --- journal, records, root -------------------------------------------------------------------
-
-void dsmeta_state::put(bytes key, std::optional<bytes> value) {
-  auto it = records_.find(key);
-  journal_.emplace_back(key, it == records_.end() ? std::nullopt : std::optional<bytes>(it->second));
-  if (value)
-    records_[key] = std::move(*value);
-  else if (it != records_.end())
-    records_.erase(it);
-  dirty_.insert(std::move(key));
-  root_.reset();
-}
-
-void dsmeta_state::rollback(std::size_t mark) {
-  while (journal_.size() > mark) {
-    auto& [k, old] = journal_.back();
-    if (old)
-      records_[k] = std::move(*old);
-    else
-      records_.erase(k);
-    dirty_.insert(std::move(k));
-    journal_.pop_back();
-    root_.reset();
-  }
-}
-
-void dsmeta_state::forget_journal(std::size_t count) {
-  journal_.erase(journal_.begin(), journal_.begin() + static_cast<std::ptrdiff_t>(std::min(count, journal_.size())));
-}
-
-std::vector<record> dsmeta_state::dirty_records() const {
-  std::vector<record> out;
-  if (all_dirty_)
-    for (const auto& [k, v] : records_)
-      out.emplace_back(k, v);
-  for (const auto& k : dirty_) {
-    auto it = records_.find(k);
-    if (it == records_.end())
-      out.emplace_back(k, std::nullopt);
-    else if (!all_dirty_)
-      out.emplace_back(k, it->second);
-  }
-  return out;
-}
-
-void dsmeta_state::clear_dirty() {
-  all_dirty_ = false;
-  dirty_.clear();
-}
-
-hash256 dsmeta_state::root() const {
-  if (root_)
-    return *root_;
-  tagged_hasher h(hash_tag::dsmeta);
-  for (const auto& [k, v] : records_) {
-    const byte klen = static_cast<byte>(k.size());
-    h.update(byte_view{&klen, 1});
-    h.update(view(k));
-    const byte vlen[4] = {static_cast<byte>(v.size() >> 24), static_cast<byte>(v.size() >> 16),
-                          static_cast<byte>(v.size() >> 8), static_cast<byte>(v.size())};
-    h.update(byte_view{vlen, 4});
-    h.update(view(v));
-  }
-  root_ = h.finish();
-  return *root_;
 }
 
 } // namespace bfd::ds

@@ -2,19 +2,19 @@
 // issuances, members, rate history, service usage), the rules of the local kinds and of the peg
 // operations (docs/ds-metadata.md), an undo journal, storage records and a cached root. The
 // state is its records (a key-ordered map), so undo, dirt, root and restore are one mechanism;
-// typed views decode them. Pure.
+// typed views decode them (chains/state/record_map). Pure.
 #pragma once
 
 #include <functional>
 #include <map>
 #include <optional>
-#include <set>
 #include <span>
 #include <utility>
 #include <vector>
 
 #include "chains/access/access_state.hpp"
 #include "chains/dsmeta/dsmeta_types.hpp"
+#include "chains/state/record_map.hpp"
 #include "chains/state/dsmeta_tx.hpp"
 
 namespace bfd::peg {
@@ -88,16 +88,16 @@ public:
   void skip_op(const op_ref& op);
 
   // --- undo, records, root ------------------------------------------------------------------
-  std::size_t checkpoint() const noexcept { return journal_.size(); }
-  void rollback(std::size_t mark);
-  void forget_journal(std::size_t count);
-  void release_undo() { journal_.clear(); }
-  std::vector<record> dirty_records() const;
-  void mark_all_dirty() { all_dirty_ = true; }
-  void clear_dirty();
-  const std::map<bytes, bytes>& records() const noexcept { return records_; }
+  std::size_t checkpoint() const noexcept { return records_.checkpoint(); }
+  void rollback(std::size_t mark) { records_.rollback(mark); }
+  void forget_journal(std::size_t count) { records_.forget_journal(count); }
+  void release_undo() { records_.release_undo(); }
+  std::vector<record> dirty_records() const { return records_.dirty_records(); }
+  void mark_all_dirty() { records_.mark_all_dirty(); }
+  void clear_dirty() { records_.clear_dirty(); }
+  const std::map<bytes, bytes>& records() const noexcept { return records_.records(); }
   /// The tagged hash (bfd/dsmeta) of every record in key order; cached until a change.
-  hash256 root() const;
+  hash256 root() const { return records_.root(); }
 
   friend bool operator==(const dsmeta_state& a, const dsmeta_state& b) { return a.records_ == b.records_; }
 
@@ -110,16 +110,12 @@ private:
                         const acl::scope* extra) const;
   status writable(const env& e) const;  // organisation registered and fund active
   status unlocked(const env& e, byte_view key) const;
-  void put(bytes key, std::optional<bytes> value);
+  void put(bytes key, std::optional<bytes> value) { records_.put(std::move(key), std::move(value)); }
   void put_summary(const fund_summary& s);
   void add_rate(amount rate, rate_source src, std::uint64_t height, fund_summary& s);
 
   std::uint32_t chain_ = 0;
-  std::map<bytes, bytes> records_;
-  std::vector<record> journal_;  // old values
-  std::set<bytes> dirty_;
-  bool all_dirty_ = false;
-  mutable std::optional<hash256> root_;
+  record_map records_{hash_tag::dsmeta};
 };
 
 } // namespace bfd::ds

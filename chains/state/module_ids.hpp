@@ -23,11 +23,11 @@ enum class module_id : std::uint8_t {
   peg = 3,        ///< the two-way peg: escrows, vouchers, messages, receipts (chains/peg)
   access = 4,     ///< access control: permissions, roles, service levels (chains/access)
   contracts = 5,  ///< contract templates, instances, their state and calls (chains/contracts)
-  // 6 is reserved for the service registry (issue 14).
+  services = 6,   ///< the mainchain's service registry: versions, rollouts, health (chains/services)
   dsmeta = 7,     ///< DS metadata of a fund (DAOS) chain (chains/dsmeta)
 };
 
-/// "token", "consensus", "registry", "peg", "access", "contracts", "dsmeta".
+/// "token", "consensus", "registry", "peg", "access", "contracts", "services", "dsmeta".
 constexpr std::string_view to_string(module_id m) noexcept {
   switch (m) {
     case module_id::token: return "token";
@@ -36,6 +36,7 @@ constexpr std::string_view to_string(module_id m) noexcept {
     case module_id::peg: return "peg";
     case module_id::access: return "access";
     case module_id::contracts: return "contracts";
+    case module_id::services: return "services";
     case module_id::dsmeta: return "dsmeta";
   }
   return "unknown";

@@ -4,6 +4,7 @@
 #include "chains/contracts/contract_module.hpp"
 #include "chains/dsmeta/dsmeta_module.hpp"
 #include "chains/peg/peg_module.hpp"
+#include "chains/services/services_module.hpp"
 #include "chains/sidechain/registry_module.hpp"
 
 namespace bfd {
@@ -30,6 +31,8 @@ result<std::unique_ptr<state_module>> make_state_module(module_id id, const gene
     }
     case module_id::contracts:
       return std::unique_ptr<state_module>{std::make_unique<contracts_module>()};
+    case module_id::services:
+      return std::unique_ptr<state_module>{std::make_unique<services_module>()};
     case module_id::dsmeta:
       return std::unique_ptr<state_module>{dsmeta_module::make(genesis.chain)};
   }

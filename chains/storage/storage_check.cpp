@@ -3,6 +3,7 @@
 #include "chains/access/access_module.hpp"
 #include "chains/contracts/contract_module.hpp"
 #include "chains/dsmeta/dsmeta_module.hpp"
+#include "chains/services/services_module.hpp"
 #include "chains/peg/peg_module.hpp"
 #include "chains/sidechain/registry_module.hpp"
 
@@ -124,86 +125,36 @@ std::optional<std::uint64_t> check_chain(kv_store& store, chain_id id, storage_r
   // store alone does not hold; each module's records name what it needs to restore).
   module_set modules = module_set::standard();
   std::vector<std::unique_ptr<state_module>> restored_modules;
-  {
-    auto records = cs->module_records(module_id::registry);
+  // One module: its records, or nothing to do without any; false after reporting a problem.
+  auto restore_module = [&](module_id mid, auto make) {
+    const auto name = std::string(to_string(mid)) + " module: ";
+    auto records = cs->module_records(mid);
     if (!records) {
-      problem("registry module: " + records.error().message());
-      return top;
+      problem(name + records.error().message());
+      return false;
     }
-    if (!records->empty()) {
-      auto m = registry_module::from_records(consensus->params(), *records);
-      if (!m) {
-        problem("registry module: " + m.error().message());
-        return top;
-      }
-      modules = modules.with(module_id::registry);
-      restored_modules.push_back(std::move(*m));
+    if (records->empty())
+      return true;
+    auto m = make(*records);
+    if (!m) {
+      problem(name + m.error().message());
+      return false;
     }
-  }
-  {
-    auto records = cs->module_records(module_id::peg);
-    if (!records) {
-      problem("peg module: " + records.error().message());
-      return top;
-    }
-    if (!records->empty()) {
-      auto m = peg_module::from_records(id, *records);
-      if (!m) {
-        problem("peg module: " + m.error().message());
-        return top;
-      }
-      modules = modules.with(module_id::peg);
-      restored_modules.push_back(std::move(*m));
-    }
-  }
-  {
-    auto records = cs->module_records(module_id::access);
-    if (!records) {
-      problem("access module: " + records.error().message());
-      return top;
-    }
-    if (!records->empty()) {
-      auto m = access_module::from_records(*records);
-      if (!m) {
-        problem("access module: " + m.error().message());
-        return top;
-      }
-      modules = modules.with(module_id::access);
-      restored_modules.push_back(std::move(*m));
-    }
-  }
-  {
-    auto records = cs->module_records(module_id::contracts);
-    if (!records) {
-      problem("contracts module: " + records.error().message());
-      return top;
-    }
-    if (!records->empty()) {
-      auto m = contracts_module::from_records(*records);
-      if (!m) {
-        problem("contracts module: " + m.error().message());
-        return top;
-      }
-      modules = modules.with(module_id::contracts);
-      restored_modules.push_back(std::move(*m));
-    }
-  }
-  {
-    auto records = cs->module_records(module_id::dsmeta);
-    if (!records) {
-      problem("dsmeta module: " + records.error().message());
-      return top;
-    }
-    if (!records->empty()) {
-      auto m = dsmeta_module::from_records(*records);
-      if (!m) {
-        problem("dsmeta module: " + m.error().message());
-        return top;
-      }
-      modules = modules.with(module_id::dsmeta);
-      restored_modules.push_back(std::move(*m));
-    }
-  }
+    modules = modules.with(mid);
+    restored_modules.push_back(std::move(*m));
+    return true;
+  };
+  using records_t = std::vector<std::pair<bytes, bytes>>;
+  const bool restored_all =
+    restore_module(module_id::registry,
+                   [&](const records_t& r) { return registry_module::from_records(consensus->params(), r); })
+    && restore_module(module_id::peg, [&](const records_t& r) { return peg_module::from_records(id, r); })
+    && restore_module(module_id::access, [](const records_t& r) { return access_module::from_records(r); })
+    && restore_module(module_id::contracts, [](const records_t& r) { return contracts_module::from_records(r); })
+    && restore_module(module_id::services, [](const records_t& r) { return services_module::from_records(r); })
+    && restore_module(module_id::dsmeta, [](const records_t& r) { return dsmeta_module::from_records(r); });
+  if (!restored_all)
+    return top;
   auto restored = chain_state::restore(std::move(*accounts), std::move(*consensus), head_block.header, modules,
                                        std::move(restored_modules));
   if (!restored) {

@@ -199,6 +199,17 @@ TEST_CASE("every route's real answers match docs/openapi.yaml") {
     CHECK(r.get_signed(t + "/ds/{section}/{from}", prefix + "/ds/members/0", user).status == 404);
     CHECK(r.get_signed(t + "/ds/{section}", prefix + "/ds/members", user).status == 404);
   }
+  // The service registry: the dev mainchain has one, with no service yet
+  // (tests/integration/service_cli_test.sh reads real services).
+  for (const std::string prefix : {"/v1", "/v1/chains/1"}) {
+    const std::string t = prefix == "/v1" ? "/v1" : "/v1/chains/{chain}";
+    CHECK(r.get(t + "/services", prefix + "/services").status == 200);
+    CHECK(r.get(t + "/services", prefix + "/services?from=x").status == 400);
+    CHECK(r.get(t + "/services/{service}", prefix + "/services/1").status == 404);
+    CHECK(r.get(t + "/services/{service}", prefix + "/services/x1").status == 400);
+    CHECK(r.get(t + "/services/{service}/resolve/{chain_id}", prefix + "/services/1/resolve/2").status == 404);
+    CHECK(r.get(t + "/services/{service}/resolve/{chain_id}", prefix + "/services/x/resolve/2").status == 400);
+  }
 
   test::temp_dir dir;
   const auto file = (dir.path / "exchanges.json").string();

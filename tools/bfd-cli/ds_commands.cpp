@@ -45,15 +45,6 @@ command_result fail_on(const error& e, const std::string& option) {
   return to_command_result(make_error(e.code, option + ": " + e.detail));
 }
 
-// Signs `payload` for the chain --chain names and submits it (submission.hpp).
-command_result sign_and_submit(const local_options& o, tx_payload payload, const std::string& what) {
-  auto signed_or = sign_for_chain(o, std::move(payload));
-  if (auto* failed = std::get_if<command_result>(&signed_or))
-    return *failed;
-  const auto& [at, tx, keys, timeout] = std::get<signed_tx>(signed_or);
-  return submit(at, tx, what, o.no_wait, timeout);
-}
-
 command_result run_member(const local_options& o, int which) {
   auto a = parse_address(o.account);
   if (!a)

@@ -212,4 +212,12 @@ command_result submit(const chain_endpoint& at, const transaction& tx, const std
   return wait_for_finality(at.node, at.chain, id, timeout);
 }
 
+command_result sign_and_submit(const tx_options& o, tx_payload payload, const std::string& what) {
+  auto signed_or = sign_for_chain(o, std::move(payload));
+  if (auto* failed = std::get_if<command_result>(&signed_or))
+    return *failed;
+  const auto& [at, tx, keys, timeout] = std::get<signed_tx>(signed_or);
+  return submit(at, tx, what, o.no_wait, timeout);
+}
+
 } // namespace bfd::cli

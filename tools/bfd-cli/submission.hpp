@@ -95,4 +95,7 @@ std::variant<signed_tx, command_result> sign_for_chain(const tx_options& o, tx_p
 command_result submit(const chain_endpoint& at, const transaction& tx, const std::string& what, bool no_wait,
                       std::chrono::seconds timeout);
 
+/// sign_for_chain then submit: the whole of a command that sends one payload (--no-wait honoured).
+command_result sign_and_submit(const tx_options& o, tx_payload payload, const std::string& what);
+
 } // namespace bfd::cli
