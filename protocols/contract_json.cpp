@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "chains/access/access_module.hpp"
 #include "chains/consensus/chain_state.hpp"
 #include "chains/contracts/contract_module.hpp"
 
@@ -165,6 +166,8 @@ void payload_to_json(output& j, const contract_publish_tx& p) {
     params.push_back({{"name", p.param_names[i]}, {"type", std::string(to_string(p.param_types[i]))}});
   j["params"] = std::move(params);
   j["entry_points"] = p.entry_points;
+  if (!p.slot.empty())
+    j["slot"] = p.slot;
   j["template_id"] = to_hex(template_id(p));
 }
 
@@ -195,6 +198,11 @@ void payload_to_json(output& j, const contract_call_tx& p) {
   j["input"] = hex_of(p.input);
   j["fuel"] = p.fuel;
   add_amount(j, "value", p.value);
+}
+
+void payload_to_json(output& j, const contract_set_slot_tx& p) {
+  j["contract"] = format_address(p.contract);
+  j["client"] = p.client ? output(format_address(*p.client)) : output(nullptr);
 }
 
 result<contract_publish_tx> payload_from_json(const input& j, std::type_identity<contract_publish_tx>) {
@@ -232,6 +240,14 @@ result<contract_publish_tx> payload_from_json(const input& j, std::type_identity
   if (!entries)
     return entries.error();
   p.entry_points = std::move(*entries);
+  if (find(j, "slot")) {
+    auto slot = read_string(j, "slot");
+    if (!slot)
+      return slot.error();
+    if (slot->empty() || slot->size() > max_name_bytes)
+      return field_error(errc::malformed, "slot", "a slot name of 1 to 64 characters (leave it out for no slot)");
+    p.slot = std::move(*slot);
+  }
   return p;
 }
 
@@ -328,9 +344,24 @@ result<contract_call_tx> payload_from_json(const input& j, std::type_identity<co
   return p;
 }
 
+result<contract_set_slot_tx> payload_from_json(const input& j, std::type_identity<contract_set_slot_tx>) {
+  contract_set_slot_tx p;
+  auto a = read_address(j, "contract");
+  if (!a)
+    return a.error();
+  p.contract = *a;
+  if (const auto* c = find(j, "client"); c && !c->is_null()) {
+    auto client = read_address(j, "client");
+    if (!client)
+      return client.error();
+    p.client = *client;
+  }
+  return p;
+}
+
 bool payload_field(std::type_identity<contract_publish_tx>, std::string_view key) {
   return key == "name" || key == "version" || key == "code" || key == "params" || key == "entry_points"
-         || key == "template_id";
+         || key == "slot" || key == "template_id";
 }
 bool payload_field(std::type_identity<contract_deploy_tx>, std::string_view key) {
   return key == "template" || key == "params" || key == "value" || key == "value_units" || key == "readers"
@@ -339,6 +370,9 @@ bool payload_field(std::type_identity<contract_deploy_tx>, std::string_view key)
 bool payload_field(std::type_identity<contract_call_tx>, std::string_view key) {
   return key == "contract" || key == "entry" || key == "args" || key == "input" || key == "fuel" || key == "value"
          || key == "value_units";
+}
+bool payload_field(std::type_identity<contract_set_slot_tx>, std::string_view key) {
+  return key == "contract" || key == "client";
 }
 
 // --- views ---------------------------------------------------------------------------------
@@ -355,6 +389,8 @@ output template_view(const template_info& t, bool with_code) {
     params.push_back({{"name", t.body.param_names[i]}, {"type", std::string(to_string(t.body.param_types[i]))}});
   j["params"] = std::move(params);
   j["entry_points"] = t.body.entry_points;
+  if (t.has_slot())
+    j["slot"] = t.body.slot;
   j["code_bytes"] = t.body.code.size();
   if (with_code)
     j["code"] = hex_of(t.body.code);
@@ -364,7 +400,9 @@ output template_view(const template_info& t, bool with_code) {
 output receipt_view(const receipt& r) {
   output j;
   j["tx"] = to_hex(r.tx);
-  j["kind"] = r.kind == static_cast<std::uint8_t>(contract_deploy_tx::kind_number) ? "contract_deploy" : "contract_call";
+  j["kind"] = r.kind == static_cast<std::uint8_t>(contract_deploy_tx::kind_number)     ? "contract_deploy"
+              : r.kind == static_cast<std::uint8_t>(contract_set_slot_tx::kind_number) ? "contract_set_slot"
+                                                                                       : "contract_call";
   j["contract"] = format_address(r.contract);
   j["height"] = r.height;
   j["status"] = r.ok ? "success" : "failure";
@@ -452,6 +490,11 @@ result<std::string> answer_contract_query(const chain_state& state, const contra
         j["scope"] = std::string(acl::to_string(static_cast<acl::scope_kind>(c->scope_kind)));
         j["scope_id"] = c->scope_id;
       }
+      if (auto t = m->find_template(c->template_id); t && t->has_slot()) {
+        // A template with a slot: its name and the client in it (null while empty).
+        j["slot_name"] = t->body.slot;
+        j["slot"] = c->slot ? output(format_address(*c->slot)) : output(nullptr);
+      }
       break;
     }
     case contract_query::what::events: {
@@ -471,6 +514,41 @@ result<std::string> answer_contract_query(const chain_state& state, const contra
       j["next"] = c->next_event;
       if (evs.size() == limit)
         j["next_from"] = evs.back().sequence + 1;
+      break;
+    }
+    case contract_query::what::state:
+    case contract_query::what::state_value: {
+      if (q.key.size() < 20)
+        return make_error(errc::invalid_argument, "expected a contract address");
+      address a;
+      std::copy(q.key.begin(), q.key.begin() + 20, a.begin());
+      bytes tail(q.key.begin() + 20, q.key.end());
+      if (tail.size() > contracts::wasm_limits{}.max_key_bytes)
+        return make_error(errc::invalid_argument, "a state key is at most "
+                                                    + std::to_string(contracts::wasm_limits{}.max_key_bytes) + " bytes");
+      if (auto st = m->check_state_read(a, q.caller, find_access(state)); !st)
+        return st.error();
+      j["contract"] = format_address(a);
+      if (q.kind == contract_query::what::state_value) {
+        auto v = m->state_value(a, tail);
+        if (!v)
+          return make_error(errc::not_found, "contract " + format_address(a) + " has no state key " + hex_of(tail));
+        j["key"] = hex_of(tail);
+        j["value"] = hex_of(*v);
+        j["bytes"] = v->size();
+        break;
+      }
+      std::optional<bytes> after;
+      if (!tail.empty())
+        after = std::move(tail);
+      auto items = output::array();
+      const auto keys = m->state_keys(a, after, limit);
+      for (const auto& [k, n] : keys)
+        items.push_back({{"key", hex_of(k)}, {"bytes", n}});
+      j["keys"] = std::move(items);
+      j["count"] = m->state_size(a);
+      if (keys.size() == limit)
+        j["next_after"] = hex_of(keys.back().first);
       break;
     }
     case contract_query::what::receipt: {

@@ -28,6 +28,7 @@ using contract_atom = caf::atom_constant<caf::atom("contract")>;
 using dsmeta_atom = caf::atom_constant<caf::atom("dsmeta")>;
 using health_atom = caf::atom_constant<caf::atom("health")>;
 using rollouts_atom = caf::atom_constant<caf::atom("rollouts")>;
+using services_atom = caf::atom_constant<caf::atom("services")>;
 
 /// One sidechain as the mainchain's final registry state holds it (protocols/sidechain_views.hpp
 /// builds these from a registry and decodes the entry).
@@ -93,7 +94,7 @@ typename Inspector::result_type inspect(Inspector& f, peg_outbox_reply& x) {
   return f(caf::meta::type_name("bfd::peg_outbox_reply"), x.code, x.detail, x.block, x.kinds, x.entries);
 }
 
-/// A contracts query (contract_atom, what, key, from, limit; protocols/contract_json.hpp)
+/// A contracts query (contract_atom, what, key, from, limit, caller; protocols/contract_json.hpp)
 /// answered from the head state: the JSON text, or an error code and detail.
 struct contract_answer {
   std::uint16_t code = 0;
@@ -138,18 +139,20 @@ typename Inspector::result_type inspect(Inspector& f, peg_records_reply& x) {
   return f(caf::meta::type_name("bfd::peg_records_reply"), x.code, x.final_height, x.keys, x.values);
 }
 
-/// A DS metadata view of the final state (dsmeta_atom, section, from): the JSON body of
-/// GET /v1/chains/{id}/ds[/{section}[/{from}]] (protocols/dsmeta_json), or a code and detail
-/// (not_found on a chain without DS metadata, invalid_argument for a bad section or start).
-struct ds_view_reply {
+/// A JSON view of the final state, or a code and detail: a DS metadata view (dsmeta_atom,
+/// section, from: GET /v1/chains/{id}/ds[/{section}[/{from}]], protocols/dsmeta_json; not_found
+/// on a chain without DS metadata, invalid_argument for a bad section or start), or a service
+/// registry view (services_atom, what, service, argument: GET /v1/services..., protocols/
+/// services_json; not_found for an unknown service, invalid_argument for a bad id).
+struct json_view_reply {
   std::uint16_t code = 0;
   std::string detail;
   std::string body;
 };
 
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, ds_view_reply& x) {
-  return f(caf::meta::type_name("bfd::ds_view_reply"), x.code, x.detail, x.body);
+typename Inspector::result_type inspect(Inspector& f, json_view_reply& x) {
+  return f(caf::meta::type_name("bfd::json_view_reply"), x.code, x.detail, x.body);
 }
 
 /// A service's rollout as the final services state holds it (rollouts_atom), with the new
@@ -408,10 +411,14 @@ using chain_actor = caf::typed_actor<
   caf::replies_to<pegfly_atom, std::uint32_t, std::uint64_t, std::uint64_t>::with<peg_in_flight_reply>,
   /// Access control as the head sees it: a scope, an account, or a decision.
   caf::replies_to<acl_atom, access_query>::with<access_answer>,
-  /// Templates, contracts, events and receipts of the head state's contracts module.
-  caf::replies_to<contract_atom, std::uint8_t, bytes, std::uint64_t, std::uint32_t>::with<contract_answer>,
-  /// A DS metadata view (section: "", members, rates, issuances, usage; from: where a page starts).
-  caf::replies_to<dsmeta_atom, std::string, std::string>::with<ds_view_reply>,
+  /// Templates, contracts, events, receipts and (for `caller`, a reader) a contract's state, from
+  /// the head state's contracts module.
+  caf::replies_to<contract_atom, std::uint8_t, bytes, std::uint64_t, std::uint32_t, address>::with<contract_answer>,
+  /// A DS metadata view (section: "", members, rates, issuances, usage; from: where a page
+  /// starts; caller: who reads the members, authenticated by the asker).
+  caf::replies_to<dsmeta_atom, std::string, std::string, address>::with<json_view_reply>,
+  /// A service registry view ("list", from; "show", id or uuid; "resolve", id, "chain[@height]").
+  caf::replies_to<services_atom, std::string, std::string, std::string>::with<json_view_reply>,
   /// A peer node's chain actor: relay to it, and catch up from it.
   caf::reacts_to<peer_atom, caf::actor>>;
 

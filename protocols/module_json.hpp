@@ -8,3 +8,4 @@
 #include "protocols/access_json.hpp"
 #include "protocols/contract_json.hpp"
 #include "protocols/dsmeta_json.hpp"
+#include "protocols/services_json.hpp"

@@ -68,7 +68,7 @@ void register_interfaces(caf::actor_system_config& cfg) {
   cfg.add_message_type<peg_in_flight_reply>("bfd::peg_in_flight_reply");
   register_access_views(cfg);
   cfg.add_message_type<contract_answer>("bfd::contract_answer");
-  cfg.add_message_type<ds_view_reply>("bfd::ds_view_reply");
+  cfg.add_message_type<json_view_reply>("bfd::json_view_reply");
   cfg.add_message_type<health_reply>("bfd::health_reply");
   cfg.add_message_type<service_rollout_view>("bfd::service_rollout_view");
   cfg.add_message_type<service_rollouts_reply>("bfd::service_rollouts_reply");

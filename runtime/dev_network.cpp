@@ -140,15 +140,18 @@ result<dev_network> prepare_dev_network(const dev_options& options, std::uint64_
   }
   // The peg (issue 13): its registry then derives every sidechain's genesis with the module.
   g.modules = module_set{module_id::token, module_id::consensus, module_id::registry, module_id::peg,
-                         module_id::access};
+                         module_id::access, module_id::services};
   g.peg = std::make_shared<peg_genesis>();
   g.registry = std::move(registry);
   // Access control (docs/access-control.md): the registry authority's key is the dev admin, and
-  // holds sidechain_admin from block 0, so it registers sidechains as before the module.
+  // holds sidechain_admin from block 0, so it registers sidechains as before the module; and
+  // register_service and upgrade_service, so it registers services and reports their health
+  // (docs/services.md).
   auto access = std::make_shared<access_genesis>();
   const auto admin = address_of(net.registry_authority.pub);
   access->admins = {admin};
-  access->grants = {{admin, acl::bit(acl::permission::sidechain_admin)}};
+  access->grants = {{admin, acl::bit(acl::permission::sidechain_admin) | acl::bit(acl::permission::register_service)
+                               | acl::bit(acl::permission::upgrade_service)}};
   g.access = std::move(access);
   if (auto st = write_genesis_file(genesis_path, g); !st)
     return st.error();

@@ -81,6 +81,9 @@ std::string genesis_json(const genesis_config& c) {
   // The contracts module has no genesis state: an empty section enables it.
   if (c.modules.has(module_id::contracts))
     j["contracts"] = json::object();
+  // Likewise only with the service registry (no genesis state either).
+  if (c.modules.has(module_id::services))
+    j["services"] = json::object();
   // Likewise only with the DS metadata module (it needs no configuration).
   if (c.modules.has(module_id::dsmeta))
     j["dsmeta"] = json::object();
@@ -240,6 +243,13 @@ result<genesis_config> parse_genesis_json(const std::string& text) {
     if (!con->is_object() || !con->empty())
       return make_error(errc::invalid_argument, "genesis.contracts: an empty object (the module has no genesis state)");
     c.modules = c.modules.with(module_id::contracts);
+  }
+  if (auto svc = j.find("services"); svc != j.end()) {
+    if (!svc->is_object() || !svc->empty())
+      return make_error(errc::invalid_argument, "genesis.services: an empty object (the registry has no genesis state)");
+    if (!c.modules.has(module_id::access))
+      return make_error(errc::invalid_argument, "genesis.services: the service registry needs an access section");
+    c.modules = c.modules.with(module_id::services);
   }
   if (auto ds = j.find("dsmeta"); ds != j.end()) {
     if (!ds->is_object() || !ds->empty())

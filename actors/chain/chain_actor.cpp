@@ -736,11 +736,13 @@ chain_actor::behavior_type chain_impl(chain_pointer self, std::shared_ptr<chain_
     [=](pegout_atom, std::uint64_t height) { return self->state.outbox_at(height); },
     [=](pegfinal_atom) { return peg_final_update(*self->state.engine); },
     [=](pegrec_atom) { return peg_records_of(*self->state.engine); },
-    [=](contract_atom, std::uint8_t what, const bytes& key, std::uint64_t from, std::uint32_t limit) {
-      return contract_answer_of(*self->state.engine, what, key, from, limit);
+    [=](contract_atom, std::uint8_t what, const bytes& key, std::uint64_t from, std::uint32_t limit,
+        const address& caller) { return contract_answer_of(*self->state.engine, what, key, from, limit, caller); },
+    [=](dsmeta_atom, const std::string& section, const std::string& from, const address& caller) {
+      return ds_view_of(*self->state.engine, section, from, caller);
     },
-    [=](dsmeta_atom, const std::string& section, const std::string& from) {
-      return ds_view_of(*self->state.engine, section, from);
+    [=](services_atom, const std::string& what, const std::string& a, const std::string& b) {
+      return services_view_of(*self->state.engine, what, a, b);
     },
     [=](pegmsg_atom, std::uint32_t source, std::uint64_t sequence) {
       return peg_message_of(*self->state.engine, source, sequence);

@@ -3,9 +3,11 @@
 #include "protocols/contract_json.hpp"
 #include <charconv>
 
+#include "chains/access/access_module.hpp"
 #include "chains/dsmeta/dsmeta_module.hpp"
 #include "chains/services/services_module.hpp"
 #include "protocols/dsmeta_json.hpp"
+#include "protocols/services_json.hpp"
 
 #include <algorithm>
 #include <string>
@@ -211,14 +213,14 @@ peg_records_reply peg_records_of(const chain_engine& engine) {
 }
 
 contract_answer contract_answer_of(const chain_engine& engine, std::uint8_t what, const bytes& key,
-                                   std::uint64_t from, std::uint32_t limit) {
+                                   std::uint64_t from, std::uint32_t limit, const address& caller) {
   contract_answer out;
-  if (what > static_cast<std::uint8_t>(contract_query::what::receipt)) {
+  if (what > static_cast<std::uint8_t>(contract_query::what::state_value)) {
     out.code = static_cast<std::uint16_t>(errc::invalid_argument);
     out.detail = "unknown contracts query";
     return out;
   }
-  const contract_query q{static_cast<contract_query::what>(what), key, from, limit};
+  const contract_query q{static_cast<contract_query::what>(what), key, from, limit, caller};
   auto answer = answer_contract_query(engine.head_state(), q);
   if (!answer) {
     out.code = static_cast<std::uint16_t>(answer.error().code);
@@ -233,26 +235,33 @@ contract_answer contract_answer_of(const chain_engine& engine, std::uint8_t what
 
 namespace bfd {
 
-ds_view_reply ds_view_of(const chain_engine& engine, const std::string& section, const std::string& from) {
-  ds_view_reply out;
-  auto fail = [&](errc code, std::string detail) {
-    out.code = static_cast<std::uint16_t>(code);
-    out.detail = std::move(detail);
-    return out;
-  };
+namespace {
+json_view_reply view_failure(errc code, std::string detail) {
+  json_view_reply out;
+  out.code = static_cast<std::uint16_t>(code);
+  out.detail = std::move(detail);
+  return out;
+}
+} // namespace
+
+json_view_reply ds_view_of(const chain_engine& engine, const std::string& section, const std::string& from,
+                           const address& caller) {
+  json_view_reply out;
   const auto& state = engine.final_state();
   const auto* s = find_dsmeta(state);
   if (!s)
-    return fail(errc::not_found, "chain " + std::to_string(state.chain()) + " has no DS metadata (DAOS sidechains have it)");
+    return view_failure(errc::not_found, "chain " + std::to_string(state.chain()) + " has no DS metadata (DAOS sidechains have it)");
   json_fields::output j;
   if (section.empty()) {
     j = ds_json::summary(*s);
   } else if (section == "members") {
+    if (auto st = s->check_member_read(caller, find_access(state)); !st)
+      return view_failure(st.error().code, st.error().detail);
     address after{};
     if (!from.empty()) {
       auto a = parse_address(from);
       if (!a)
-        return fail(errc::invalid_argument, "members/{from}: an address (bfd…): " + a.error().detail);
+        return view_failure(errc::invalid_argument, "members/{from}: an address (bfd…): " + a.error().detail);
       after = *a;
     }
     j = ds_json::members(*s, after, ds::max_page);
@@ -262,14 +271,73 @@ ds_view_reply ds_view_of(const chain_engine& engine, const std::string& section,
       const auto* end = from.data() + from.size();
       auto [p, ec] = std::from_chars(from.data(), end, index);
       if (ec != std::errc{} || p != end)
-        return fail(errc::invalid_argument, section + "/{from}: a decimal index");
+        return view_failure(errc::invalid_argument, section + "/{from}: a decimal index");
     }
     j = section == "rates"       ? ds_json::rates(*s, index, ds::max_page)
         : section == "issuances" ? ds_json::issuances(*s, index, ds::max_page)
                                  : ds_json::usages(*s, index, ds::max_page);
   } else {
-    return fail(errc::invalid_argument, "no DS section '" + section.substr(0, 32)
+    return view_failure(errc::invalid_argument, "no DS section '" + section.substr(0, 32)
                                           + "' (members, rates, issuances, usage)");
+  }
+  j["final_height"] = engine.final_height();
+  out.body = j.dump();
+  return out;
+}
+
+namespace {
+bool parse_decimal(std::string_view text, std::uint64_t& out) {
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return !text.empty() && ec == std::errc{} && p == text.data() + text.size();
+}
+} // namespace
+
+json_view_reply services_view_of(const chain_engine& engine, const std::string& what, const std::string& a,
+                                 const std::string& b) {
+  json_view_reply out;
+  const auto& state = engine.final_state();
+  const auto* s = find_services(state);
+  if (!s)
+    return view_failure(errc::not_found, "chain " + std::to_string(state.chain())
+                                   + " has no service registry (the mainchain of a genesis with a services section)");
+  json_fields::output j;
+  if (what == "list") {
+    std::uint64_t from = 1;
+    if (!a.empty() && !parse_decimal(a, from))
+      return view_failure(errc::invalid_argument, "from: a decimal service id");
+    j = services_json::list_view(*s, from);
+  } else {
+    // A service by decimal id, or by its uuid (32 hex digits).
+    std::optional<services::service> svc;
+    std::uint64_t id = 0;
+    if (a.size() == 32 && what == "show") {
+      auto uuid = fixed_from_hex<16>(a);
+      if (!uuid)
+        return view_failure(errc::invalid_argument, "a service is a decimal id or a 32-hex-digit uuid");
+      svc = s->find_by_uuid(*uuid);
+    } else if (parse_decimal(a, id)) {
+      svc = s->find(id);
+    } else {
+      return view_failure(errc::invalid_argument, what == "show" ? "a service is a decimal id or a 32-hex-digit uuid"
+                                                         : "a service is a decimal id");
+    }
+    if (!svc)
+      return view_failure(errc::unknown_service, "no service " + a.substr(0, 32));
+    if (what == "show") {
+      j = services_json::service_view(*s, *svc, engine.final_height());
+    } else if (what == "resolve") {
+      const auto at = b.find('@');
+      std::uint64_t chain = 0, height = engine.final_height();
+      if (!parse_decimal(b.substr(0, at), chain) || chain > UINT32_MAX
+          || (at != std::string::npos && !parse_decimal(b.substr(at + 1), height)))
+        return view_failure(errc::invalid_argument, "resolve: a decimal chain id and an optional decimal height");
+      auto r = services_json::resolve_view(*s, *svc, static_cast<std::uint32_t>(chain), height);
+      if (!r)
+        return view_failure(r.error().code == errc::not_deployed ? errc::not_found : r.error().code, r.error().detail);
+      j = std::move(*r);
+    } else {
+      return view_failure(errc::invalid_argument, "no service view '" + what.substr(0, 16) + "'");
+    }
   }
   j["final_height"] = engine.final_height();
   out.body = j.dump();

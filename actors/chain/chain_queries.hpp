@@ -41,17 +41,28 @@ peg_timeout_reply peg_timeout_of(const chain_engine& engine, std::uint32_t sourc
 peg_in_flight_reply peg_in_flight_of(const chain_engine& engine, std::uint32_t destination, std::uint64_t first,
                                      std::uint64_t max_timeout);
 
-/// A contracts query (protocols/contract_json.hpp) answered from the head state.
+/// A contracts query (protocols/contract_json.hpp) answered from the head state; `caller` is who
+/// reads a contract's state (authenticated by the asker), ignored by the other queries.
 contract_answer contract_answer_of(const chain_engine& engine, std::uint8_t what, const bytes& key,
-                                   std::uint64_t from, std::uint32_t limit);
+                                   std::uint64_t from, std::uint32_t limit, const address& caller);
 
 /// Every record of the final state's peg module (code not_found without one).
 peg_records_reply peg_records_of(const chain_engine& engine);
 
 /// A DS metadata view of the final state (protocols/dsmeta_json): the summary (section ""), or a
 /// page of at most 100 members (from: the address after which it starts), rates, issuances or
-/// usage entries (from: the index it starts at). not_found on a chain without DS metadata.
-ds_view_reply ds_view_of(const chain_engine& engine, const std::string& section, const std::string& from);
+/// usage entries (from: the index it starts at). not_found on a chain without DS metadata. The
+/// members are a protected read: `caller` (authenticated by the asker) must hold read on the
+/// fund's scopes in that final state (access_denied otherwise); the other sections are public.
+json_view_reply ds_view_of(const chain_engine& engine, const std::string& section, const std::string& from,
+                           const address& caller);
+
+/// A service registry view of the final state (protocols/services_json): what "list" (a: the id
+/// a page starts at, empty for 1), "show" (a: an id or a 32-hex-digit uuid) or "resolve" (a: the
+/// id, b: "CHAIN" or "CHAIN@HEIGHT", height defaulting to the final height). not_found on a chain
+/// without the registry or for an unknown service, invalid_argument for a bad id.
+json_view_reply services_view_of(const chain_engine& engine, const std::string& what, const std::string& a,
+                                 const std::string& b);
 
 /// Every service's rollout in the final services state (not_found without the module), with the
 /// new version's contract on its canary chain: what the service triage reads.

@@ -45,8 +45,11 @@ const std::vector<route_spec>& routes() {
       {"GET", "/v1/contracts/templates"}, {"GET", "/v1/contracts/templates/after/{id}"},
       {"GET", "/v1/contracts/templates/{id}"}, {"GET", "/v1/contracts/{address}"},
       {"GET", "/v1/contracts/{address}/events"}, {"GET", "/v1/contracts/{address}/events/{from}"},
+      {"GET", "/v1/contracts/{address}/state"}, {"GET", "/v1/contracts/{address}/state/{key}"},
       {"GET", "/v1/ds"},       {"GET", "/v1/ds/{section}"},        {"GET", "/v1/ds/{section}/{from}"},
       {"GET", "/v1/health"},
+      {"GET", "/v1/services"}, {"GET", "/v1/services/{service}"},
+      {"GET", "/v1/services/{service}/resolve/{chain_id}"},
     };
     std::vector<route_spec> all = {{"GET", "/healthz"}, {"GET", "/metrics"}, {"GET", "/v1/chains"},
                                    {"GET", "/v1/chains/{chain}"}, {"GET", "/v1/sidechains"},
@@ -238,6 +241,7 @@ void bridge_core::install() {
   register_contract_routes(*this);
   register_ds_routes(*this);
   register_health_routes(*this);
+  register_services_routes(*this);
 }
 
 handled bridge_core::before_routing(const httplib::Request& req, httplib::Response& res) {
@@ -386,6 +390,11 @@ std::optional<chain_view> bridge_core::resolve(httplib::Response& res, const std
   return v;
 }
 
+void bridge_core::get(const std::string& pattern, httplib::Server::Handler handler) {
+  handlers.push_back({"GET", pattern});
+  server.Get(pattern, std::move(handler));
+}
+
 void bridge_core::chain_get(const std::string& suffix, chain_get_handler handler) {
   auto serve = [this, handler](const httplib::Request& req, httplib::Response& res, bool prefixed) {
     const std::string id = prefixed ? req.matches[1].str() : std::string();
@@ -397,9 +406,8 @@ void bridge_core::chain_get(const std::string& suffix, chain_get_handler handler
       args.push_back(req.matches[i].str());
     handler(*this, *view, args, res);
   };
-  server.Get("/v1" + suffix, [serve](const httplib::Request& req, httplib::Response& res) { serve(req, res, false); });
-  server.Get("/v1/chains/([^/]+)" + suffix,
-             [serve](const httplib::Request& req, httplib::Response& res) { serve(req, res, true); });
+  get("/v1" + suffix, [serve](const httplib::Request& req, httplib::Response& res) { serve(req, res, false); });
+  get("/v1/chains/([^/]+)" + suffix, [serve](const httplib::Request& req, httplib::Response& res) { serve(req, res, true); });
 }
 
 void bridge_core::chain_get(const std::string& suffix, chain_read_handler handler) {
@@ -413,9 +421,8 @@ void bridge_core::chain_get(const std::string& suffix, chain_read_handler handle
       args.push_back(req.matches[i].str());
     handler(*this, *view, req, args, res);
   };
-  server.Get("/v1" + suffix, [serve](const httplib::Request& req, httplib::Response& res) { serve(req, res, false); });
-  server.Get("/v1/chains/([^/]+)" + suffix,
-             [serve](const httplib::Request& req, httplib::Response& res) { serve(req, res, true); });
+  get("/v1" + suffix, [serve](const httplib::Request& req, httplib::Response& res) { serve(req, res, false); });
+  get("/v1/chains/([^/]+)" + suffix, [serve](const httplib::Request& req, httplib::Response& res) { serve(req, res, true); });
 }
 
 std::optional<std::uint32_t> bridge_core::chain_id_of(const chain_view& c, httplib::Response& res) {
@@ -481,19 +488,27 @@ std::optional<access_answer> bridge_core::ask_access(httplib::Response& res, con
   return answer;
 }
 
-std::optional<address> bridge_core::authorize_read(const httplib::Request& req, httplib::Response& res,
-                                                   const chain_view& c, const acl::scope& s) {
+std::optional<address> bridge_core::signed_caller(const httplib::Request& req, httplib::Response& res,
+                                                  const chain_view& c) {
   auto chain = chain_id_of(c, res);
   if (!chain)
     return std::nullopt;
   auto caller = authenticate(req, res, *chain);
   if (!caller)
     return std::nullopt;
+  return caller->account();
+}
+
+std::optional<address> bridge_core::authorize_read(const httplib::Request& req, httplib::Response& res,
+                                                   const chain_view& c, const acl::scope& s) {
+  auto caller = signed_caller(req, res, c);
+  if (!caller)
+    return std::nullopt;
   access_query q;
   q.what = static_cast<std::uint8_t>(access_query_kind::read);
   q.scope_kind = static_cast<std::uint8_t>(s.kind);
   q.scope_id = s.id;
-  q.account = caller->account();
+  q.account = *caller;
   auto answer = ask_access(res, c, q);
   if (!answer)
     return std::nullopt;
@@ -516,6 +531,8 @@ void bridge_core::chain_post(const std::string& suffix, chain_post_handler handl
     }
     handler(*this, *view, res, reader);
   };
+  handlers.push_back({"POST", "/v1" + suffix});
+  handlers.push_back({"POST", "/v1/chains/([^/]+)" + suffix});
   server.Post("/v1" + suffix, [serve](const httplib::Request& req, httplib::Response& res,
                                       const httplib::ContentReader& reader) { serve(req, res, reader, false); });
   server.Post("/v1/chains/([^/]+)" + suffix,

@@ -182,6 +182,7 @@ struct bridge_core {
   std::mutex metrics_mutex;  ///< one scrape updates the chain gauges at a time
   std::mutex replay_mutex;   ///< guards `replays`
   acl::replay_cache replays; ///< signatures of signed requests served within the window
+  std::vector<http_route> handlers;  ///< every pattern registered with `server`, by install()
 
   bridge_core(caf::actor_system& sys, http_bridge_config cfg);
 
@@ -224,6 +225,10 @@ struct bridge_core {
   /// (400 invalid_argument for a malformed id, 404 not_found for one this node does not host).
   std::optional<chain_view> resolve(httplib::Response& res, const std::string* id);
 
+  /// Registers a GET handler for `pattern` (a regular expression) and remembers the pattern.
+  /// Every handler goes through this, chain_get or chain_post, so `handlers` lists them all.
+  void get(const std::string& pattern, httplib::Server::Handler handler);
+
   /// Registers GET "/v1" + suffix (the configured chain) and GET "/v1/chains/([^/]+)" + suffix.
   void chain_get(const std::string& suffix, chain_get_handler handler);
 
@@ -240,6 +245,10 @@ struct bridge_core {
   /// (503 when the replay cache is full).
   std::optional<acl::signed_request> authenticate(const httplib::Request& req, httplib::Response& res,
                                                   std::uint32_t chain);
+
+  /// The account that signed a protected read of chain `c` (authenticate over `c`'s id); nothing
+  /// after replying.
+  std::optional<address> signed_caller(const httplib::Request& req, httplib::Response& res, const chain_view& c);
 
   /// A protected read of scope `s` on chain `c`: authenticate, then the caller must hold `read`
   /// (or `admin`) on `s` or on global in the chain's head state. The caller, or nothing after
@@ -298,10 +307,14 @@ void register_anchor_routes(bridge_core& core);
 void register_peg_routes(bridge_core& core);
 /// GET /v1/access/scopes/{scope}, /v1/access/accounts/{address}, /v1/access/check/….
 void register_access_routes(bridge_core& core);
+/// GET /v1/contracts/… (templates, a contract, its events; its state as signed reads).
 void register_contract_routes(bridge_core& core);
-/// GET /v1/chains/{chain}/ds[/{section}[/{from}]] (routes_ds.cpp).
+/// GET /v1/chains/{chain}/ds[/{section}[/{from}]] (routes_ds.cpp; the members as signed reads).
 void register_ds_routes(bridge_core& core);
 /// GET /v1/chains/{chain}/health?contract=…&from=…[&to=…] (routes_health.cpp).
 void register_health_routes(bridge_core& core);
+/// GET /v1/services, /v1/services/{id or uuid}, /v1/services/{id}/resolve/{chain}
+/// (routes_services.cpp).
+void register_services_routes(bridge_core& core);
 
 } // namespace bfd::http

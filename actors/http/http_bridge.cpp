@@ -43,6 +43,17 @@ std::string http_bridge::url() const {
   return "http://" + (v6 ? "[" + a + "]" : a) + ":" + std::to_string(impl_->port);
 }
 
+std::vector<http_route> http_routes() {
+  std::vector<http_route> out;
+  for (const auto& r : http::routes())
+    out.push_back({std::string(r.method), r.path});
+  return out;
+}
+
+std::vector<http_route> http_bridge::handler_patterns() const {
+  return impl_->handlers;
+}
+
 void http_bridge::stop() {
   impl_->stop();
 }

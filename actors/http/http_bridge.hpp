@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <caf/fwd.hpp>
 
@@ -58,6 +59,18 @@ struct http_bridge_config {
   std::shared_ptr<const named_counts> triage_reports;
 };
 
+/// One route of the HTTP API: its method and path template ("{name}" matches one segment).
+struct http_route {
+  std::string method;
+  std::string path;
+  friend bool operator==(const http_route&, const http_route&) = default;
+  friend auto operator<=>(const http_route&, const http_route&) = default;
+};
+
+/// Every route the bridge serves: the table it routes by (any other path is a 404 before a
+/// handler runs). docs/openapi.yaml documents each (tests/http/routes_test.cpp holds them equal).
+std::vector<http_route> http_routes();
+
 /// A running HTTP server in front of the node's chain actors and mempools. Not a CAF actor itself:
 /// cpp-httplib owns the threads, and each request becomes an actor request with a timeout, so
 /// a slow or stopped actor costs a client a 504 or 503, never a blocked node.
@@ -74,6 +87,10 @@ public:
 
   /// "http://ADDRESS:PORT" with the bound port.
   std::string url() const;
+
+  /// The handlers registered with cpp-httplib: method and regular expression (one "([^/]+)" per
+  /// template segment), so a test can hold them equal to http_routes().
+  std::vector<http_route> handler_patterns() const;
 
   /// Stops accepting, waits for requests in flight and joins the server thread. Idempotent.
   void stop();

@@ -22,13 +22,10 @@ std::optional<acl::scope> scope_arg(httplib::Response& res, const std::string& t
 // replying.
 std::optional<address> authorize_self_or_read(bridge_core& core, const httplib::Request& req, httplib::Response& res,
                                               const chain_view& c, const address& account, const acl::scope& s) {
-  auto chain = core.chain_id_of(c, res);
-  if (!chain)
-    return std::nullopt;
-  auto caller = core.authenticate(req, res, *chain);
+  auto caller = core.signed_caller(req, res, c);
   if (!caller)
     return std::nullopt;
-  const auto who = caller->account();
+  const auto who = *caller;
   access_query q;
   q.what = static_cast<std::uint8_t>(access_query_kind::read);
   q.scope_kind = static_cast<std::uint8_t>(s.kind);

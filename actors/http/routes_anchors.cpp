@@ -138,7 +138,7 @@ void get_anchor(bridge_core& core, const std::string& id_text, const std::string
 } // namespace
 
 void register_anchor_routes(bridge_core& core) {
-  core.server.Get(R"(/v1/chains/([^/]+)/anchor/([^/]+))", [&core](const httplib::Request& req, httplib::Response& res) {
+  core.get(R"(/v1/chains/([^/]+)/anchor/([^/]+))", [&core](const httplib::Request& req, httplib::Response& res) {
     get_anchor(core, req.matches[1].str(), req.matches[2].str(), res);
   });
 }

@@ -1,8 +1,9 @@
-// GET /v1/contracts/...: templates, a contract (template, balance, state root, calls) and its
-// kept events, from the head state's contracts module (docs/contracts.md, "HTTP"). A
-// contract's raw state is not served here: reads of it are gated by its ACL at the edge.
+// GET /v1/contracts/...: templates, a contract (template, balance, state root, calls), its kept
+// events and, as signed reads by its readers, its raw state, from the head state's contracts
+// module (docs/contracts.md, "HTTP").
 #include "actors/http/bridge_core.hpp"
 
+#include "chains/contracts/wasm_engine.hpp"
 #include "chains/core/hex.hpp"
 #include "protocols/contract_json.hpp"
 
@@ -12,16 +13,21 @@ namespace {
 
 using what = contract_query::what;
 
+/// The longest state key a contract can write: longer ones cannot exist, so they are refused here.
+const std::size_t max_state_key_bytes = contracts::wasm_limits{}.max_key_bytes;
+
 void answer(bridge_core& core, const chain_view& c, what w, const bytes& key, std::uint64_t from,
-            httplib::Response& res) {
+            httplib::Response& res, const address& caller = {}) {
   caf::scoped_actor self{core.system};
   auto a = core.ask<contract_answer>(self, &res, c.handles.chain, contract_atom::value, static_cast<std::uint8_t>(w),
-                                     key, from, max_query_items);
+                                     key, from, max_query_items, caller);
   if (!a)
     return;
   if (a->code != 0) {
     const auto code = static_cast<errc>(a->code);
-    const int status = code == errc::not_found || code == errc::kind_not_enabled ? 404 : 400;
+    const int status = code == errc::not_found || code == errc::kind_not_enabled ? 404
+                       : code == errc::access_denied                              ? 403
+                                                                                  : 400;
     return reply(res, status, error_json(make_error(code, a->detail)));
   }
   res.status = 200;
@@ -78,6 +84,55 @@ void get_events(bridge_core& core, const chain_view& c, const std::vector<std::s
     answer(core, c, what::events, *k, from, res);
 }
 
+// A contract's state (docs/contracts.md, "Reads of a contract's state"): a signed read; the chain
+// decides, from the same head state it reads, whether the caller is one of the contract's readers.
+void read_state(bridge_core& core, const chain_view& c, const httplib::Request& req, what w, bytes key,
+                httplib::Response& res) {
+  if (auto caller = core.signed_caller(req, res, c))
+    answer(core, c, w, key, 0, res, *caller);
+}
+
+std::optional<bytes> state_key(const std::string& text, const char* what, httplib::Response& res) {
+  auto b = from_hex(text);
+  if (!b || b->empty() || b->size() > max_state_key_bytes) {
+    reply(res, 400, error_json(make_error(errc::bad_hex, std::string(what) + ": a state key is 1 to "
+                                                           + std::to_string(max_state_key_bytes) + " bytes in hex")));
+    return std::nullopt;
+  }
+  return *b;
+}
+
+void get_state(bridge_core& core, const chain_view& c, const httplib::Request& req,
+               const std::vector<std::string>& args, httplib::Response& res) {
+  auto key = address_key(args.at(0), res);
+  if (!key)
+    return;
+  for (const auto& [name, value] : req.params) {
+    if (name != "after")
+      return reply(res, 400, error_json(make_error(errc::invalid_argument, "the only query parameter is after (a state "
+                                                                           "key in hex)")));
+    if (req.params.count("after") != 1)
+      return reply(res, 400, error_json(make_error(errc::invalid_argument, "after appears once")));
+    auto after = state_key(value, "after", res);
+    if (!after)
+      return;
+    key->insert(key->end(), after->begin(), after->end());
+  }
+  read_state(core, c, req, what::state, std::move(*key), res);
+}
+
+void get_state_value(bridge_core& core, const chain_view& c, const httplib::Request& req,
+                     const std::vector<std::string>& args, httplib::Response& res) {
+  auto key = address_key(args.at(0), res);
+  if (!key)
+    return;
+  auto k = state_key(args.at(1), "the key", res);
+  if (!k)
+    return;
+  key->insert(key->end(), k->begin(), k->end());
+  read_state(core, c, req, what::state_value, std::move(*key), res);
+}
+
 } // namespace
 
 void register_contract_routes(bridge_core& core) {
@@ -87,6 +142,8 @@ void register_contract_routes(bridge_core& core) {
   core.chain_get(R"(/contracts/templates/([^/]+))", get_template);
   core.chain_get(R"(/contracts/([^/]+)/events)", get_events);
   core.chain_get(R"(/contracts/([^/]+)/events/([^/]+))", get_events);
+  core.chain_get(R"(/contracts/([^/]+)/state)", get_state);
+  core.chain_get(R"(/contracts/([^/]+)/state/([^/]+))", get_state_value);
   core.chain_get(R"(/contracts/([^/]+))", get_contract);
 }
 

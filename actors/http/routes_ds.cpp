@@ -1,24 +1,29 @@
 // GET /v1/chains/{chain}/ds[/{section}[/{from}]]: a fund chain's DS metadata as its final state
-// holds it: the summary, or bounded pages of members, rates, issuances and usage entries
-// (docs/ds-metadata.md, docs/http.md).
-#include "actors/http/bridge_core.hpp"
+// holds it: the summary, or bounded pages of members (a signed read), rates, issuances and usage
+// entries (docs/ds-metadata.md, docs/http.md).
+#include "actors/http/json_view.hpp"
 
 namespace bfd::http {
 
 namespace {
 
-void get_ds(bridge_core& core, const chain_view& c, const std::vector<std::string>& args, httplib::Response& res) {
+void get_ds(bridge_core& core, const chain_view& c, const httplib::Request& req, const std::vector<std::string>& args,
+            httplib::Response& res) {
   const std::string section = args.size() > 0 ? args[0] : std::string();
   const std::string from = args.size() > 1 ? args[1] : std::string();
-  caf::scoped_actor self{core.system};
-  auto v = core.ask<ds_view_reply>(self, &res, c.handles.chain, dsmeta_atom::value, section, from);
-  if (!v)
-    return;
-  if (v->code != 0) {
-    const auto code = static_cast<errc>(v->code);
-    return reply(res, code == errc::not_found ? 404 : 400, error_json(make_error(code, v->detail)));
+  // The members and their keys are a protected read (the chain decides who may make it, from the
+  // final state it reads them from); the other sections are public.
+  address caller{};
+  if (section == "members") {
+    auto signed_by = core.signed_caller(req, res, c);
+    if (!signed_by)
+      return;
+    caller = *signed_by;
   }
-  reply(res, 200, json_object::parse(v->body));
+  caf::scoped_actor self{core.system};
+  auto v = core.ask<json_view_reply>(self, &res, c.handles.chain, dsmeta_atom::value, section, from, caller);
+  if (v)
+    reply_view(res, *v);
 }
 
 } // namespace

@@ -188,7 +188,7 @@ void get_metrics(bridge_core& core, httplib::Response& res) {
 } // namespace
 
 void register_metrics_routes(bridge_core& core) {
-  core.server.Get("/metrics", [&core](const httplib::Request&, httplib::Response& res) { get_metrics(core, res); });
+  core.get("/metrics", [&core](const httplib::Request&, httplib::Response& res) { get_metrics(core, res); });
 }
 
 } // namespace bfd::http

@@ -82,12 +82,12 @@ void get_chain(bridge_core& core, const std::string& id, httplib::Response& res)
 
 void register_node_routes(bridge_core& core) {
   core.chain_get("/info", get_info);
-  core.server.Get("/healthz", [&core](const httplib::Request&, httplib::Response& res) { get_health(core, res); });
-  core.server.Get("/v1/chains", [&core](const httplib::Request&, httplib::Response& res) { get_chains(core, res); });
-  core.server.Get(R"(/v1/chains/([^/]+))", [&core](const httplib::Request& req, httplib::Response& res) {
+  core.get("/healthz", [&core](const httplib::Request&, httplib::Response& res) { get_health(core, res); });
+  core.get("/v1/chains", [&core](const httplib::Request&, httplib::Response& res) { get_chains(core, res); });
+  core.get(R"(/v1/chains/([^/]+))", [&core](const httplib::Request& req, httplib::Response& res) {
     get_chain(core, req.matches[1].str(), res);
   });
-  core.server.Get("/v1/sidechains", [&core](const httplib::Request&, httplib::Response& res) {
+  core.get("/v1/sidechains", [&core](const httplib::Request&, httplib::Response& res) {
     caf::scoped_actor self{core.system};
     auto views = core.ask<std::vector<sidechain_view>>(self, &res, core.config.chain, sidechains_atom::value);
     if (!views)

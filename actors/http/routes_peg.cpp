@@ -93,7 +93,7 @@ void get_message(bridge_core& core, const std::string& text, httplib::Response& 
 } // namespace
 
 void register_peg_routes(bridge_core& core) {
-  core.server.Get(R"(/v1/peg/messages/([^/]+))", [&core](const httplib::Request& req, httplib::Response& res) {
+  core.get(R"(/v1/peg/messages/([^/]+))", [&core](const httplib::Request& req, httplib::Response& res) {
     get_message(core, req.matches[1].str(), res);
   });
 }

@@ -79,14 +79,15 @@ void get_tx(bridge_core& core, const chain_view& c, const std::vector<std::strin
     return reply(res, 404, error_json(make_error(errc::not_found, "no transaction " + to_hex(*id)
                                                                     + " is pending, in the chain or recently rejected")));
   auto out = tx_status_json(*id, *status);
-  // An included deploy or call carries its outcome (docs/contracts.md): ask the chain for it.
+  // An included deploy, call or slot change carries its outcome (docs/contracts.md): ask the chain for it.
   const auto state = static_cast<tx_state>(status->state);
   if ((state == tx_state::included || state == tx_state::final) && status->tx
       && (std::holds_alternative<contract_deploy_tx>(status->tx->payload)
-          || std::holds_alternative<contract_call_tx>(status->tx->payload))) {
+          || std::holds_alternative<contract_call_tx>(status->tx->payload)
+          || std::holds_alternative<contract_set_slot_tx>(status->tx->payload))) {
     auto a = core.ask<contract_answer>(self, &res, c.handles.chain, contract_atom::value,
                                        static_cast<std::uint8_t>(contract_query::what::receipt),
-                                       bytes(id->begin(), id->end()), std::uint64_t{0}, std::uint32_t{0});
+                                       bytes(id->begin(), id->end()), std::uint64_t{0}, std::uint32_t{0}, address{});
     if (!a)
       return;
     if (a->code == 0)

@@ -211,9 +211,50 @@ std::size_t contracts_module::state_size(const address& a) const {
   return it == kv_.end() ? 0 : it->second.size();
 }
 
-contracts::contract_state contracts_module::state_of(const address& a) const {
-  auto it = kv_.find(a);
-  return it == kv_.end() ? contracts::contract_state{} : it->second;
+std::vector<std::pair<bytes, std::size_t>> contracts_module::state_keys(const address& a,
+                                                                        const std::optional<bytes>& after,
+                                                                        std::size_t limit) const {
+  std::vector<std::pair<bytes, std::size_t>> out;
+  auto kv = kv_.find(a);
+  if (kv == kv_.end())
+    return out;
+  const auto& m = kv->second;
+  for (auto it = after ? m.upper_bound(*after) : m.begin(); it != m.end() && out.size() < limit; ++it)
+    out.emplace_back(it->first, it->second.size());
+  return out;
+}
+
+std::optional<bytes> contracts_module::state_value(const address& a, const bytes& key) const {
+  auto kv = kv_.find(a);
+  if (kv == kv_.end())
+    return std::nullopt;
+  auto it = kv->second.find(key);
+  if (it == kv->second.end())
+    return std::nullopt;
+  return it->second;
+}
+
+status contracts_module::check_state_read(const address& a, const address& caller,
+                                          const acl::access_state* access) const {
+  auto c = find_contract(a);
+  if (!c)
+    return make_error(errc::not_found, "no contract " + format_address(a));
+  if (std::find(c->readers.begin(), c->readers.end(), caller) != c->readers.end())
+    return {};
+  if (c->scope_kind == no_scope)
+    return make_error(errc::access_denied, fmt::format("{} is not a reader of contract {} (its state is readable by "
+                                                       "the {} readers named at deploy only)",
+                                                       format_address(caller), format_address(a), c->readers.size()));
+  const acl::scope s{static_cast<acl::scope_kind>(c->scope_kind), c->scope_id};
+  if (!access)
+    return make_error(errc::access_denied, fmt::format("{} is not a reader of contract {}, and the chain has no access "
+                                                       "module to check read on its scope",
+                                                       format_address(caller), format_address(a)));
+  auto st = access->check_read(caller, s);
+  if (!st)
+    return make_error(errc::access_denied, fmt::format("{} is not a reader of contract {}: {}", format_address(caller),
+                                                       format_address(a), st.error().detail));
+  return {};
 }
 
 std::vector<event> contracts_module::events(const address& a, std::uint64_t from, std::size_t limit) const {
@@ -274,6 +315,8 @@ status contracts_module::check_publish(const contract_publish_tx& p, const trans
   }
   if (p.entry_points.empty())
     return make_error(errc::template_refused, "a template declares at least one entry point");
+  if (!p.slot.empty() && !valid_name(p.slot))
+    return make_error(errc::template_refused, "a slot name is 1 to 64 characters of a-z A-Z 0-9 _ - .");
   if (records_.count(name_key(p.template_name, p.version)))
     return make_error(errc::template_exists,
                       fmt::format("template {} version {} is already published", p.template_name, p.version));
@@ -345,16 +388,25 @@ status contracts_module::check_deploy(const contract_deploy_tx& p, const transac
   return access_check(tx, ctx);
 }
 
-status contracts_module::check_call(const contract_call_tx& p, const transaction& tx) const {
-  const auto c = find_contract(p.contract);
+result<std::pair<instance, template_info>> contracts_module::find_with_template(const address& a,
+                                                                             const char* what) const {
+  auto c = find_contract(a);
   if (!c)
-    return make_error(errc::unknown_contract, "no contract at " + format_address(p.contract));
-  const auto t = find_template(c->template_id);
+    return make_error(errc::unknown_contract, fmt::format("no {} at {}", what, format_address(a)));
+  auto t = find_template(c->template_id);
   if (!t)
-    return make_error(errc::unknown_template, "the contract's template is missing");
-  if (p.entry == "init" || !t->declares(p.entry))
+    return make_error(errc::unknown_template, fmt::format("the {}'s template is missing", what));
+  return std::pair{std::move(*c), std::move(*t)};
+}
+
+status contracts_module::check_call(const contract_call_tx& p, const transaction& tx) const {
+  const auto found = find_with_template(p.contract, "contract");
+  if (!found)
+    return found.error();
+  const auto& t = found->second;
+  if (p.entry == "init" || !t.declares(p.entry))
     return make_error(errc::bad_entry_point, fmt::format("template {} v{} has no callable entry point '{}'",
-                                                         t->body.template_name, t->body.version, p.entry));
+                                                         t.body.template_name, t.body.version, p.entry));
   if (p.fuel == 0)
     return make_error(errc::fuel_fee, "a call needs fuel");
   if (tx.fee < fuel_fee(p.fuel))
@@ -371,6 +423,8 @@ status contracts_module::check(const transaction& tx, const block_context& ctx, 
     return check_deploy(*p, tx, ctx);
   if (const auto* p = std::get_if<contract_call_tx>(&tx.payload))
     return check_call(*p, tx);
+  if (const auto* p = std::get_if<contract_set_slot_tx>(&tx.payload))
+    return check_set_slot(*p, tx, ctx);
   return make_error(errc::kind_not_enabled, "not a contracts transaction");
 }
 
@@ -386,6 +440,8 @@ status contracts_module::apply(const transaction& tx, const block_context& ctx, 
     return apply_deploy(*p, tx, ctx, l);
   if (const auto* p = std::get_if<contract_call_tx>(&tx.payload))
     return apply_call(*p, tx, ctx, l);
+  if (const auto* p = std::get_if<contract_set_slot_tx>(&tx.payload))
+    return apply_set_slot(*p, tx, ctx);
   return make_error(errc::kind_not_enabled, "not a contracts transaction");
 }
 
@@ -469,6 +525,12 @@ status contracts_module::run(const template_info& t, const address& self, const 
   const auto code = loaded(t);
   if (!code)
     return make_error(errc::template_refused, "the template's code no longer loads");  // a node bug: refuse the block
+  const auto c = find_contract(self);
+  if (!c)
+    return make_error(errc::unknown_contract, "no contract at " + format_address(self));
+  auto slot = bind_slot(*c, l);
+  if (!slot)
+    return slot.error();
   static const contracts::contract_state empty;
   auto kv = kv_.find(self);
   contracts::call_context cc;
@@ -478,51 +540,74 @@ status contracts_module::run(const template_info& t, const address& self, const 
   cc.balance = l.get(self).balance;
   cc.input = input;
   cc.state = kv == kv_.end() ? &empty : &kv->second;
+  cc.slot = *slot ? &(*slot)->binding : nullptr;
   auto out = code->call(entry, to_wasm(args), cc, fuel);
   // The fee pays for the whole fuel limit (checked at admission), used or not: a block's fee
   // total is the sum of its transactions' declared fees, which the rewards split.
-  const auto charge = [&](std::uint64_t used) -> status {
-    r.fuel_used = used;
-    r.fee = tx.fee;
-    return {};
-  };
+  r.fee = tx.fee;
+  r.fuel_used = out ? out->fuel_used : out.error().fuel_used;
   if (!out) {
     r.ok = false;
     r.error = clip(out.error().message());
-    return charge(out.error().fuel_used);
+    return {};
   }
-  // The state bound: count keys after the writes before applying any.
-  std::size_t keys = state_size(self);
-  for (const auto& [k, v] : out->writes) {
+  // The state bound, for the contract and its slot's client, before applying anything.
+  const address* client = *slot ? &(*slot)->binding.self : nullptr;
+  for (const address* a : {&self, client}) {
+    if (!a)
+      continue;
+    const auto keys = keys_after(*a, a == &self ? out->writes : out->slot.writes);
+    if (keys > max_state_keys) {
+      r.ok = false;
+      r.error = fmt::format("contract_limit: the {}state would hold {} keys, at most {}",
+                            a == &self ? "" : "slot client's ", keys, max_state_keys);
+      return {};
+    }
+  }
+  if (auto st = apply_effects(self, out->writes, out->transfers, out->events, 1, l); !st)
+    return st;
+  if (out->slot.calls > 0)
+    if (auto st = apply_effects((*slot)->binding.self, out->slot.writes, out->slot.transfers, out->slot.events,
+                                out->slot.calls, l);
+        !st)
+      return st;
+  r.ok = true;
+  r.results = from_wasm(out->results);
+  r.events = static_cast<std::uint32_t>(out->events.size());
+  return {};
+}
+
+std::size_t contracts_module::keys_after(const address& a, const contracts::state_writes& writes) const {
+  const auto kv = kv_.find(a);
+  std::size_t keys = state_size(a);
+  for (const auto& [k, v] : writes) {
     const bool had = kv != kv_.end() && kv->second.count(k) != 0;
     keys += (v && !had) ? 1 : 0;
     keys -= (!v && had) ? 1 : 0;
   }
-  if (keys > max_state_keys) {
-    r.ok = false;
-    r.error = fmt::format("contract_limit: the state would hold {} keys, at most {}", keys, max_state_keys);
-    return charge(out->fuel_used);
-  }
-  for (const auto& [k, v] : out->writes)
-    set_kv(self, k, v);
-  for (const auto& tr : out->transfers)
-    if (auto st = l.move(self, tr.to, tr.amount); !st)
+  return keys;
+}
+
+status contracts_module::apply_effects(const address& a, const contracts::state_writes& writes,
+                                       const std::vector<contracts::transfer_effect>& transfers,
+                                       const std::vector<bytes>& events, std::uint64_t calls, ledger& l) {
+  for (const auto& [k, v] : writes)
+    set_kv(a, k, v);
+  for (const auto& tr : transfers)
+    if (auto st = l.move(a, tr.to, tr.amount); !st)
       return st;  // the engine bounds transfers by the balance: cannot happen
-  auto c = find_contract(self);
+  auto c = find_contract(a);
   if (!c)
     return make_error(errc::unknown_contract, "the contract vanished during its call");
-  for (const auto& e : out->events) {
+  for (const auto& e : events) {
     const auto seq = c->next_event++;
-    set_record(event_key(self, seq), e);
+    set_record(event_key(a, seq), e);
     if (seq >= events_kept)
-      set_record(event_key(self, seq - events_kept), std::nullopt);
+      set_record(event_key(a, seq - events_kept), std::nullopt);
   }
-  c->calls += 1;
-  put_instance(self, *c);
-  r.ok = true;
-  r.results = from_wasm(out->results);
-  r.events = static_cast<std::uint32_t>(out->events.size());
-  return charge(out->fuel_used);
+  c->calls += calls;
+  put_instance(a, *c);
+  return {};
 }
 
 // --- records, journal, root ----------------------------------------------------------------

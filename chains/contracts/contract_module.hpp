@@ -1,4 +1,4 @@
-// Contracts as a chain's state module (module_id::contracts, kinds 24-26): templates, contracts
+// Contracts as a chain's state module (module_id::contracts, kinds 24-27): templates, contracts
 // deployed from them, each contract's key/value state, its recent events and the receipts of
 // recent deploys and calls. Every piece of state is a record (key -> value); the module's root
 // commits to all of them. Calls run on chains/contracts/wasm_engine with a cache of loaded
@@ -18,6 +18,10 @@
 
 namespace bfd {
 
+namespace acl {
+class access_state;
+}
+
 namespace contract {
 
 // Bounds of the state (docs/contracts.md, "Limits").
@@ -34,6 +38,8 @@ struct template_info {
   contract_publish_tx body;
   bool has_init() const;
   bool declares(std::string_view entry) const;
+  /// The template declares a client slot (contract_set_slot fills it, slot_call runs it).
+  bool has_slot() const { return !body.slot.empty(); }
 };
 
 /// A deployed contract (its balance is its ledger account's).
@@ -46,13 +52,14 @@ struct instance {
   std::uint64_t scope_id = 0;
   std::uint64_t calls = 0;       ///< successful calls (init included)
   std::uint64_t next_event = 0;  ///< sequence number of its next event
+  std::optional<address> slot;   ///< the client contract in its slot (templates with a slot only)
   friend bool operator==(const instance&, const instance&) = default;
 };
 
 /// What happened to a deploy or call transaction that was included.
 struct receipt {
   hash256 tx;
-  std::uint8_t kind = 0;  ///< 25 deploy, 26 call
+  std::uint8_t kind = 0;  ///< 25 deploy, 26 call, 27 slot change
   address contract;
   std::uint64_t height = 0;
   bool ok = false;
@@ -95,8 +102,17 @@ public:
   /// The root of one contract's key/value state (tagged bfd/contract/state).
   hash256 state_root(const address& a) const;
   std::size_t state_size(const address& a) const;
-  /// The contract's state as a map (reads are gated by the caller: docs/contracts.md).
-  contracts::contract_state state_of(const address& a) const;
+  /// Keys of `a`'s state in key order after `after` (exclusive; none: from the first), with the
+  /// size of their values, at most `limit`. Reads of a contract's state are gated by
+  /// check_state_read (docs/contracts.md, "Reads of a contract's state").
+  std::vector<std::pair<bytes, std::size_t>> state_keys(const address& a, const std::optional<bytes>& after,
+                                                        std::size_t limit) const;
+  /// The value under `key` in `a`'s state, or nothing.
+  std::optional<bytes> state_value(const address& a, const bytes& key) const;
+  /// Whether `caller` may read contract `a`'s state: one of its readers, or a holder of read (or
+  /// admin) on its scope by `access` (null: no access module); not_found for no such contract,
+  /// access_denied with the reason otherwise.
+  status check_state_read(const address& a, const address& caller, const acl::access_state* access) const;
   /// Kept events of `a` with sequence >= `from`, at most `limit`.
   std::vector<contract::event> events(const address& a, std::uint64_t from, std::size_t limit) const;
   /// The receipt of an included deploy or call, while it is among the most recent kept.
@@ -138,6 +154,8 @@ private:
   status check_publish(const contract_publish_tx& p, const transaction& tx, const block_context& ctx) const;
   status check_deploy(const contract_deploy_tx& p, const transaction& tx, const block_context& ctx) const;
   status check_call(const contract_call_tx& p, const transaction& tx) const;
+  status check_set_slot(const contract_set_slot_tx& p, const transaction& tx, const block_context& ctx) const;
+  status apply_set_slot(const contract_set_slot_tx& p, const transaction& tx, const block_context& ctx);
   status apply_deploy(const contract_deploy_tx& p, const transaction& tx, const block_context& ctx, ledger& l);
   status apply_call(const contract_call_tx& p, const transaction& tx, const block_context& ctx, ledger& l);
   // Runs `entry` and applies its outcome (writes, transfers, events) or nothing; fills the
@@ -146,6 +164,21 @@ private:
              const std::vector<contract::call_arg>& args, const bytes& input, std::uint64_t fuel,
              const transaction& tx, const block_context& ctx, ledger& l, contract::receipt& r);
   std::shared_ptr<const contracts::wasm_module> loaded(const contract::template_info& t) const;
+  /// The contract at `a` and its template; `what` names it in the errors ("contract", "client").
+  result<std::pair<contract::instance, contract::template_info>> find_with_template(const address& a,
+                                                                                   const char* what) const;
+  /// The client in `c`'s slot, loaded, as a call binds it; nullopt without a client.
+  struct bound_slot {
+    contracts::slot_binding binding;
+    std::shared_ptr<const contracts::wasm_module> code;
+  };
+  result<std::optional<bound_slot>> bind_slot(const contract::instance& c, const ledger& l) const;
+  /// How many keys `a`'s state holds after `writes`.
+  std::size_t keys_after(const address& a, const contracts::state_writes& writes) const;
+  /// Applies one contract's successful effects: writes, transfers out of it, events; counts calls.
+  status apply_effects(const address& a, const contracts::state_writes& writes,
+                       const std::vector<contracts::transfer_effect>& transfers, const std::vector<bytes>& events,
+                       std::uint64_t calls, ledger& l);
   status access_check(const transaction& tx, const block_context& ctx) const;
 
   void count(const bytes& key, bool had, bool has);  // keeps templates_ and contracts_

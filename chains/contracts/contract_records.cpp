@@ -65,11 +65,13 @@ bytes next_key() {
   return bytes{next_prefix};
 }
 
-// [template id, deployer, created height, readers, scope kind, scope id, calls, next event]
+// [template id, deployer, created height, readers, scope kind, scope id, calls, next event,
+// slot client (only while the slot holds one: records of contracts without a client keep the
+// eight fields they had before slots existed)]
 bytes encode_instance(const instance& c) {
   bytes out;
   codec::writer w(out);
-  w.array(8);
+  w.array(c.slot ? 9 : 8);
   w.bin(c.template_id);
   w.bin(c.deployer);
   w.uint(c.created_height);
@@ -80,6 +82,8 @@ bytes encode_instance(const instance& c) {
   w.uint(c.scope_id);
   w.uint(c.calls);
   w.uint(c.next_event);
+  if (c.slot)
+    w.bin(*c.slot);
   return out;
 }
 
@@ -87,9 +91,12 @@ result<instance> decode_instance(byte_view in) {
   return codec::decode_canonical<instance>(
     in, record_limits,
     [](const msgpack::object& obj) -> result<instance> {
-      auto items = codec::reader(obj, "contract").array(8);
+      std::uint32_t fields = 0;
+      auto items = codec::reader(obj, "contract").array_up_to(9, fields);
       if (!items)
         return items.error();
+      if (fields < 8)
+        return make_error(errc::malformed, "contract: 8 fields, or 9 with a slot client");
       codec::field_reader f(*items);
       instance c;
       c.template_id = f.fixed<32>(0, "template id");
@@ -108,6 +115,8 @@ result<instance> decode_instance(byte_view in) {
       c.scope_id = f.uint(5, "scope id");
       c.calls = f.uint(6, "calls");
       c.next_event = f.uint(7, "next event");
+      if (fields == 9)
+        c.slot = f.fixed<20>(8, "slot client");
       if (!f.ok())
         return f.err();
       return c;

@@ -42,9 +42,10 @@ namespace codec {
 
 namespace {
 
-constexpr std::uint32_t publish_fields = 6;
+constexpr std::uint32_t publish_fields = 6;  // 7 when the template declares a slot
 constexpr std::uint32_t deploy_fields = 10;
 constexpr std::uint32_t call_fields = 7;
+constexpr std::uint32_t set_slot_fields = 2;
 
 void write_text(writer& w, const std::string& s) {
   w.bin(byte_view{reinterpret_cast<const byte*>(s.data()), s.size()});
@@ -108,7 +109,9 @@ std::vector<contract::call_arg> read_args(field_reader& f, std::size_t types_at)
 } // namespace
 
 void encode_payload(const contract_publish_tx& p, writer& w) {
-  w.array(publish_fields);
+  // A template without a slot keeps the six fields it had before slots existed, so its bytes
+  // and its id are unchanged.
+  w.array(p.slot.empty() ? publish_fields : publish_fields + 1);
   write_text(w, p.template_name);
   w.uint(p.version);
   w.bin(byte_view{p.code.data(), p.code.size()});
@@ -118,6 +121,8 @@ void encode_payload(const contract_publish_tx& p, writer& w) {
     types.push_back(static_cast<byte>(t));
   w.bin(byte_view{types.data(), types.size()});
   write_names(w, p.entry_points);
+  if (!p.slot.empty())
+    write_text(w, p.slot);
 }
 
 void encode_payload(const contract_deploy_tx& p, writer& w) {
@@ -147,10 +152,22 @@ void encode_payload(const contract_call_tx& p, writer& w) {
   w.uint(p.value);
 }
 
+void encode_payload(const contract_set_slot_tx& p, writer& w) {
+  w.array(set_slot_fields);
+  w.bin(p.contract);
+  if (p.client)
+    w.bin(*p.client);
+  else
+    w.bin(byte_view{});
+}
+
 result<contract_publish_tx> read_payload(const msgpack::object& obj, std::type_identity<contract_publish_tx>) {
-  auto items = reader(obj, "contract_publish").array(publish_fields);
+  std::uint32_t fields = 0;
+  auto items = reader(obj, "contract_publish").array_up_to(publish_fields + 1, fields);
   if (!items)
     return items.error();
+  if (fields < publish_fields)
+    return make_error(errc::malformed, "contract_publish: 6 fields, or 7 with a slot");
   field_reader f(*items);
   contract_publish_tx p;
   p.template_name = f.text(0, "name", contract::max_name_bytes);
@@ -159,6 +176,11 @@ result<contract_publish_tx> read_payload(const msgpack::object& obj, std::type_i
   p.param_names = read_names(f, 3, "param names", contract::max_params);
   const auto types = f.bin(4, "param types", contract::max_params);
   p.entry_points = read_names(f, 5, "entry points", contract::max_entry_points);
+  if (fields > publish_fields) {
+    p.slot = f.text(6, "slot", contract::max_name_bytes);
+    if (f.ok() && p.slot.empty())
+      return make_error(errc::malformed, "slot: a name of 1-64 bytes (leave the field out for no slot)");
+  }
   if (!f.ok())
     return f.err();
   if (types.size() != p.param_names.size())
@@ -222,6 +244,26 @@ result<contract_call_tx> read_payload(const msgpack::object& obj, std::type_iden
   p.value = f.uint(6, "value");
   if (!f.ok())
     return f.err();
+  return p;
+}
+
+result<contract_set_slot_tx> read_payload(const msgpack::object& obj, std::type_identity<contract_set_slot_tx>) {
+  auto items = reader(obj, "contract_set_slot").array(set_slot_fields);
+  if (!items)
+    return items.error();
+  field_reader f(*items);
+  contract_set_slot_tx p;
+  p.contract = f.fixed<20>(0, "contract");
+  const auto client = f.bin(1, "client", 20);
+  if (!f.ok())
+    return f.err();
+  if (!client.empty()) {
+    if (client.size() != 20)
+      return make_error(errc::malformed, "client: 20 bytes, or empty to clear the slot");
+    address a;
+    std::copy(client.begin(), client.end(), a.begin());
+    p.client = a;
+  }
   return p;
 }
 

@@ -132,6 +132,8 @@ public:
     case 5: return charge(host_costs::base) && (r[0] = ctx_.height, true);
     case 6: return transfer(u32(0), a[1]);
     case 7: return emit_event(u32(0), u32(1));
+    case 8: return slot_call(u32(0), u32(1), u32(2), u32(3), u32(4), u32(5), r[0]);
+    case 9: return output(u32(0), u32(1));
     }
     return refuse("unknown host function");
   }
@@ -167,6 +169,8 @@ private:
   }
   std::optional<bytes> read_state(const bytes& key) const {
     if (auto it = out.writes.find(key); it != out.writes.end()) return it->second;
+    if (ctx_.pending)
+      if (auto it = ctx_.pending->find(key); it != ctx_.pending->end()) return it->second;
     if (ctx_.state)
       if (auto it = ctx_.state->find(key); it != ctx_.state->end()) return it->second;
     return std::nullopt;
@@ -243,6 +247,75 @@ private:
     out.events.push_back(std::move(data));
     return true;
   }
+  bool output(std::uint32_t ptr, std::uint32_t len) {
+    bytes data;
+    if (!copy_in(ptr, len, limits_.max_output_bytes, "output", data)) return false;
+    if (!charge(host_costs::base + data.size() * host_costs::per_byte)) return false;
+    out.output = std::move(data);
+    return true;
+  }
+  /// Runs the slot client's `method` on its own state with the fuel left; its effects join
+  /// out.slot only when it returns normally and they fit this call's bounds.
+  bool slot_call(std::uint32_t mp, std::uint32_t ml, std::uint32_t ip, std::uint32_t il, std::uint32_t op,
+                 std::uint32_t cap, std::uint64_t& result) {
+    if (ctx_.in_slot) return refuse("a slot contract cannot call slot_call (one level of nesting)");
+    bytes method, in;
+    if (!copy_in(mp, ml, limits_.max_slot_method_bytes, "slot method", method) ||
+        !copy_in(ip, il, limits_.max_input_bytes, "slot input", in))
+      return false;
+    if (!range(op, cap)) return refuse("slot output buffer outside memory");
+    if (!charge(host_costs::base + host_costs::slot_call + (method.size() + in.size()) * host_costs::per_byte))
+      return false;
+    const auto status = [&](slot_status s) {
+      result = static_cast<std::uint32_t>(static_cast<std::int32_t>(s));
+      return true;
+    };
+    if (!ctx_.slot || !ctx_.slot->module) return status(slot_status::no_slot);
+    if (slot_calls_ >= limits_.max_slot_calls)
+      return refuse(fmt::format("more than {} slot calls", limits_.max_slot_calls));
+    ++slot_calls_;
+    call_context inner;
+    inner.caller = ctx_.self;
+    inner.self = ctx_.slot->self;
+    inner.height = ctx_.height;
+    inner.balance = ctx_.slot->balance - slot_transferred_;
+    inner.input = std::move(in);
+    inner.state = ctx_.slot->state;
+    inner.pending = &out.slot.writes;
+    inner.in_slot = true;
+    const std::string name(method.begin(), method.end());
+    auto ran = ctx_.slot->module->call(name, {}, inner, static_cast<std::uint64_t>(*fuel_));
+    if (!ran) {
+      const auto& e = ran.error();
+      if (e.code == wasm_errc::out_of_fuel) {
+        *fuel_ = -1;  // the whole call is out of fuel: the engine reports out_of_fuel
+        return refuse("out of fuel in the slot's " + name);
+      }
+      *fuel_ -= static_cast<std::int64_t>(e.fuel_used);
+      if (e.code == wasm_errc::no_such_export || e.code == wasm_errc::bad_arguments)
+        return status(slot_status::no_method);
+      return status(slot_status::client_failed);
+    }
+    *fuel_ -= static_cast<std::int64_t>(ran->fuel_used);
+    // The client's effects add up over this call's slot calls, under the same bounds as one call.
+    std::size_t new_keys = 0;
+    for (const auto& [k, v] : ran->writes) new_keys += out.slot.writes.count(k) ? 0 : 1;
+    if (out.slot.writes.size() + new_keys > limits_.max_state_writes ||
+        out.slot.events.size() + ran->events.size() > limits_.max_events ||
+        out.slot.transfers.size() + ran->transfers.size() > limits_.max_transfers)
+      return status(slot_status::client_failed);
+    for (auto& [k, v] : ran->writes) out.slot.writes[k] = std::move(v);
+    for (const auto& t : ran->transfers) {
+      slot_transferred_ += t.amount;
+      out.slot.transfers.push_back(t);
+    }
+    for (auto& e : ran->events) out.slot.events.push_back(std::move(e));
+    ++out.slot.calls;
+    const auto n = std::min<std::size_t>(cap, ran->output.size());
+    if (!charge(n * host_costs::per_byte) || !copy_out(op, ran->output.data(), n, "slot output")) return false;
+    result = ran->output.size();
+    return true;
+  }
 
   const call_context& ctx_;
   const wasm_limits& limits_;
@@ -251,6 +324,8 @@ private:
   std::int64_t* fuel_ = nullptr;
   std::string* why_ = nullptr;
   std::uint64_t transferred_ = 0;
+  std::uint64_t slot_transferred_ = 0;  ///< by the slot's client, over this call's slot calls
+  std::size_t slot_calls_ = 0;
 };
 
 } // namespace

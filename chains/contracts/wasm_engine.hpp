@@ -30,6 +30,9 @@ struct wasm_limits {
   std::size_t max_event_bytes = 1024;         ///< one event
   std::size_t max_events = 16;                ///< events of one call
   std::size_t max_transfers = 16;             ///< transfer effects of one call
+  std::size_t max_output_bytes = 4096;        ///< what output() keeps
+  std::size_t max_slot_method_bytes = 64;     ///< the method name slot_call passes
+  std::size_t max_slot_calls = 16;            ///< slot_call invocations of one call
 };
 
 /// Why a load or a call failed. Names are stable (to_string).
@@ -96,6 +99,20 @@ struct wasm_value {
 /// A contract's key/value state as the caller passes it in (keys ordered bytewise).
 using contract_state = std::map<bytes, bytes>;
 
+class wasm_module;
+
+/// Writes as a call returns them: key -> new value, or nullopt for a delete.
+using state_writes = std::map<bytes, std::optional<bytes>>;
+
+/// The client contract in the called contract's slot, which the host's slot_call runs
+/// (docs/contracts.md, "Slots"). It sees only its own state and balance.
+struct slot_binding {
+  const wasm_module* module = nullptr;          ///< the client's loaded code
+  address self;                                 ///< the client's address
+  std::uint64_t balance = 0;                    ///< the client's native balance: bounds its transfers
+  const contract_state* state = nullptr;        ///< the client's state; null means empty
+};
+
 /// What a call sees of the world. Nothing here is read from a clock or the host.
 struct call_context {
   address caller;                     ///< the transaction's sender
@@ -104,6 +121,10 @@ struct call_context {
   std::uint64_t balance = 0;          ///< native units the contract holds: bounds its transfers
   bytes input;                        ///< call data, read with the host's input()
   const contract_state* state = nullptr;  ///< read-only; null means empty
+  const slot_binding* slot = nullptr;     ///< the contract's slot; null: slot_call returns -1
+  // Set by slot_call for the client's run, not by callers of wasm_module::call:
+  const state_writes* pending = nullptr;  ///< the client's writes from earlier slot calls of this call
+  bool in_slot = false;                   ///< a slot call: slot_call traps (one level of nesting)
 };
 
 /// A native transfer the contract asked for; the state module applies it after the call.
@@ -113,14 +134,33 @@ struct transfer_effect {
   friend bool operator==(const transfer_effect&, const transfer_effect&) = default;
 };
 
+/// What the slot's client did in the successful slot calls of one call: applied to the client
+/// (its state, its account, its events) only if the whole call succeeds.
+struct slot_outcome {
+  state_writes writes;                      ///< the client's writes, merged over its calls
+  std::vector<transfer_effect> transfers;   ///< from the client's account, in call order
+  std::vector<bytes> events;                ///< the client's events, in call order
+  std::uint32_t calls = 0;                  ///< slot calls that returned normally
+  friend bool operator==(const slot_outcome&, const slot_outcome&) = default;
+};
+
 /// The result of a successful call. Nothing is applied: the caller applies writes and effects.
 struct call_outcome {
   std::vector<wasm_value> results;
-  std::map<bytes, std::optional<bytes>> writes;  ///< key -> new value, or nullopt for a delete
+  state_writes writes;                           ///< key -> new value, or nullopt for a delete
   std::vector<transfer_effect> transfers;        ///< in call order
   std::vector<bytes> events;                     ///< in call order
+  bytes output;                                  ///< the last output() of the call (what slot_call returns)
+  slot_outcome slot;                             ///< the slot client's effects
   std::uint64_t fuel_used = 0;
   friend bool operator==(const call_outcome&, const call_outcome&) = default;
+};
+
+/// What slot_call returns when it does not return the client's output length.
+enum class slot_status : std::int32_t {
+  no_slot = -1,         ///< the contract has no client in its slot
+  no_method = -2,       ///< the client exports no such function, or it takes parameters
+  client_failed = -3,   ///< the client trapped or broke a host bound: none of its effects apply
 };
 
 /// A validated, fuel-instrumented module, ready to call. Cheap to move; calls are const.
@@ -153,6 +193,7 @@ struct host_costs {
   static constexpr std::uint64_t base = 50;        ///< every host call
   static constexpr std::uint64_t per_byte = 1;     ///< every byte copied in or out
   static constexpr std::uint64_t state_write = 500;///< every state_put/state_del
+  static constexpr std::uint64_t slot_call = 1000; ///< every slot_call, on top of the client's own fuel
 };
 
 } // namespace bfd::contracts

@@ -39,6 +39,8 @@ const std::vector<host_signature>& host_api() {
     {"height", {}, {Type::I64}},
     {"transfer", {Type::I32, Type::I64}, {}},
     {"emit_event", {Type::I32, Type::I32}, {}},
+    {"slot_call", {Type::I32, Type::I32, Type::I32, Type::I32, Type::I32, Type::I32}, {Type::I32}},
+    {"output", {Type::I32, Type::I32}, {}},
   };
   return api;
 }

@@ -66,6 +66,9 @@ std::string_view to_string(errc code) noexcept {
     case errc::bad_entry_point: return "bad_entry_point";
     case errc::fuel_fee: return "fuel_fee";
     case errc::contract_limit: return "contract_limit";
+    case errc::fee_function_refused: return "fee_function_refused";
+    case errc::fee_function_failed: return "fee_function_failed";
+    case errc::slot_refused: return "slot_refused";
     case errc::unknown_service: return "unknown_service";
     case errc::service_exists: return "service_exists";
     case errc::bad_service: return "bad_service";

@@ -80,6 +80,9 @@ enum class errc : std::uint16_t {
   bad_entry_point = 915,    ///< an entry point the template does not declare
   fuel_fee = 916,           ///< the fee does not cover the fuel limit at the fuel price
   contract_limit = 917,     ///< a bound of the contracts module (fuel, arguments, readers, templates)
+  fee_function_refused = 918,///< a fee expression that does not parse or breaks a bound; a wasm fee function that does not load
+  fee_function_failed = 919, ///< a fee function that fails on its inputs (overflow, division by zero, fuel, trap, negative)
+  slot_refused = 920,       ///< a slot change the contracts do not allow (no slot declared, a client with a slot)
   // service registry (930-949)
   unknown_service = 930,       ///< no service with that id (or uuid)
   service_exists = 931,        ///< a service with that uuid is registered already

@@ -456,14 +456,26 @@ status dsmeta_state::authorise(const address& who, acl::permission p, const env&
     return make_error(errc::access_denied, fmt::format("chain {} has no access module: DS metadata writes need one "
                                                        "to say who may write",
                                                        e.chain));
-  const acl::scope own{acl::scope_kind::sidechain, e.chain};
-  auto st = e.access->check(who, own, p);
+  return in_fund_scopes(e.chain, [&](const acl::scope& s) { return e.access->check(who, s, p); }, extra);
+}
+
+status dsmeta_state::check_member_read(const address& who, const acl::access_state* access) const {
+  if (!access)
+    return make_error(errc::access_denied, fmt::format("chain {} has no access module: its members are readable by "
+                                                       "no one",
+                                                       chain_));
+  return in_fund_scopes(chain_, [&](const acl::scope& s) { return access->check_read(who, s); }, nullptr);
+}
+
+status dsmeta_state::in_fund_scopes(std::uint32_t chain, const std::function<status(const acl::scope&)>& decide,
+                                    const acl::scope* extra) const {
+  auto st = decide(acl::scope{acl::scope_kind::sidechain, chain});
   if (st)
     return st;
   if (auto o = org(); o && o->group != 0)
-    if (e.access->allowed(who, acl::scope{acl::scope_kind::fund_group, o->group}, p))
+    if (decide(acl::scope{acl::scope_kind::fund_group, o->group}))
       return {};
-  if (extra && e.access->allowed(who, *extra, p))
+  if (extra && decide(*extra))
     return {};
   return st;
 }

@@ -5,6 +5,7 @@
 // typed views decode them (chains/state/record_map). Pure.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <span>
@@ -56,6 +57,10 @@ public:
   std::vector<rate_entry> rates(std::uint64_t from, std::uint32_t limit) const;
   std::vector<issuance> issuances(std::uint64_t from, std::uint32_t limit) const;
   std::vector<usage_entry> usages(std::uint64_t from, std::uint32_t limit) const;
+  /// Whether `who` may read the members and their keys: it holds read (or admin) on the fund's
+  /// scopes (sidechain <chain>, the organisation's fund group, or global) by `access`; refused
+  /// (access_denied) on a chain without access control.
+  status check_member_read(const address& who, const acl::access_state* access) const;
 
   // --- local kinds (sender: the transaction's sender key) ---------------------------------
   status check(const public_key& sender, const ds_member_add_tx& p, const env& e) const;
@@ -99,6 +104,10 @@ public:
 private:
   dsmeta_state() = default;
   status authorise(const address& who, acl::permission p, const env& e, const acl::scope* extra = nullptr) const;
+  // The first refusal of `decide` on the fund's own scope (sidechain `chain`), unless it allows
+  // the organisation's fund group or `extra`.
+  status in_fund_scopes(std::uint32_t chain, const std::function<status(const acl::scope&)>& decide,
+                        const acl::scope* extra) const;
   status writable(const env& e) const;  // organisation registered and fund active
   status unlocked(const env& e, byte_view key) const;
   void put(bytes key, std::optional<bytes> value) { records_.put(std::move(key), std::move(value)); }

@@ -16,7 +16,7 @@ namespace {
 
 // Record prefixes (docs/formats.md section 17).
 constexpr byte p_service = 'S', p_version = 'V', p_uuid = 'U';
-constexpr codec::limits service_limits{16'384, 512, 3};
+constexpr codec::limits service_limits{16'384, 512, 4};
 constexpr codec::limits small_limits{2'048, 32, 3};
 
 bytes service_key(std::uint64_t id) {
@@ -81,11 +81,10 @@ bytes enc_service(const service& s) {
   }
   w.array(static_cast<std::uint32_t>(s.health.size()));
   for (const auto& h : s.health) {
-    w.array(10);
+    w.array(3);
     w.bin(h.reporter);
-    for (auto v : {h.height, std::uint64_t{h.version}, std::uint64_t{h.chain}, h.from_height, h.to_height, h.calls,
-                   h.failed_calls, h.missed_blocks, h.latency_p99_ms})
-      w.uint(v);
+    w.uint(h.height);
+    codec::encode_payload(h.report, w);
   }
   return out;
 }
@@ -149,23 +148,19 @@ result<service> read_service(const msgpack::object& obj) {
     s.rollout = std::move(r);
   }
   for (std::uint32_t i = 0; i < nh && d.ok(); ++i) {
-    auto e = codec::reader(health[i], "health report").array(10);
+    auto e = codec::reader(health[i], "health report").array(3);
     if (!e)
       return e.error();
     codec::field_reader g(*e);
     health_report h;
     h.reporter = g.fixed<20>(0, "reporter");
     h.height = g.uint(1, "height");
-    h.version = static_cast<std::uint32_t>(g.uint(2, "version", max_versions));
-    h.chain = static_cast<std::uint32_t>(g.uint(3, "chain", UINT32_MAX));
-    h.from_height = g.uint(4, "from_height");
-    h.to_height = g.uint(5, "to_height");
-    h.calls = g.uint(6, "calls");
-    h.failed_calls = g.uint(7, "failed_calls");
-    h.missed_blocks = g.uint(8, "missed_blocks");
-    h.latency_p99_ms = g.uint(9, "latency_p99_ms");
     if (!g.ok())
       return g.err();
+    auto r = codec::read_payload((*e)[2], std::type_identity<service_health_tx>{});
+    if (!r)
+      return r.error();
+    h.report = *r;
     s.health.push_back(h);
   }
   if (!d.ok())
@@ -673,8 +668,7 @@ status services_state::apply(const address& sender, const service_health_tx& p, 
   service s = *find(p.service);
   if (s.health.size() >= health_kept)
     s.health.erase(s.health.begin(), s.health.begin() + static_cast<std::ptrdiff_t>(s.health.size() - health_kept + 1));
-  s.health.push_back(health_report{sender, e.height, p.version, p.chain, p.from_height, p.to_height, p.calls,
-                                   p.failed_calls, p.missed_blocks, p.latency_p99_ms});
+  s.health.push_back(health_report{sender, e.height, p});
   if (s.rollout) {
     auto& r = *s.rollout;
     if (auto d = decide(r, p, e.height)) {

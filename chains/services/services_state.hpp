@@ -72,18 +72,11 @@ struct rollout {
   friend bool operator==(const rollout&, const rollout&) = default;
 };
 
-/// A recorded health report.
+/// A recorded health report: who sent it, at which mainchain height, and what it said.
 struct health_report {
   address reporter;
-  std::uint64_t height = 0;  ///< mainchain height it was recorded at
-  std::uint32_t version = 0;
-  std::uint32_t chain = 0;
-  std::uint64_t from_height = 0;
-  std::uint64_t to_height = 0;
-  std::uint64_t calls = 0;
-  std::uint64_t failed_calls = 0;
-  std::uint64_t missed_blocks = 0;
-  std::uint64_t latency_p99_ms = 0;
+  std::uint64_t height = 0;
+  service_health_tx report;
   friend bool operator==(const health_report&, const health_report&) = default;
 };
 

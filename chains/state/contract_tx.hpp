@@ -1,5 +1,5 @@
-// The contracts module's transaction kinds (module_id::contracts, kinds 24-26; 27 is reserved):
-// publishing a template, deploying a contract from it and calling a contract. The rules are
+// The contracts module's transaction kinds (module_id::contracts, kinds 24-27): publishing a
+// template, deploying a contract from it, calling a contract and filling a contract's slot. The rules are
 // chains/contracts/contract_state; codec chains/state/contract_codec.hpp; JSON
 // protocols/contract_json; layouts in docs/formats.md, "16. Contracts".
 #pragma once
@@ -78,6 +78,8 @@ struct contract_publish_tx {
   std::vector<std::string> param_names;
   std::vector<contract::param_type> param_types;  ///< one per name
   std::vector<std::string> entry_points;          ///< exported functions a call may name; "init" runs at deploy
+  /// The name of the template's client slot (a trailing optional field); empty: no slot.
+  std::string slot;
 
   amount spend() const noexcept { return 0; }
   friend bool operator==(const contract_publish_tx&, const contract_publish_tx&) = default;
@@ -125,7 +127,23 @@ struct contract_call_tx {
   friend bool operator==(const contract_call_tx&, const contract_call_tx&) = default;
 };
 
+/// Inserts the client contract `client` into the slot of the contract at `contract` (whose
+/// template declares one), or clears the slot when `client` is absent. Its deployer or a holder
+/// of `write` on its access scope may; the client must not have a slot itself.
+struct contract_set_slot_tx {
+  static constexpr tx_kind kind_number{27};
+  static constexpr module_id module = module_id::contracts;
+  static constexpr std::string_view name = "contract_set_slot";
+  static constexpr bool spend_required = false;
+
+  address contract;
+  std::optional<address> client;
+
+  amount spend() const noexcept { return 0; }
+  friend bool operator==(const contract_set_slot_tx&, const contract_set_slot_tx&) = default;
+};
+
 /// The contracts module's kinds.
-using contract_payloads = type_list<contract_publish_tx, contract_deploy_tx, contract_call_tx>;
+using contract_payloads = type_list<contract_publish_tx, contract_deploy_tx, contract_call_tx, contract_set_slot_tx>;
 
 } // namespace bfd

@@ -4,12 +4,14 @@
 // reaching the same state root, and restoring from records.
 #include <doctest/doctest.h>
 
+#include <cstring>
 #include <fstream>
 #include <iterator>
 
 #include "chains/access/access_module.hpp"
 #include "chains/codec/transaction_codec.hpp"
 #include "chains/contracts/contract_module.hpp"
+#include "chains/contracts/contract_records.hpp"
 #include "tests/chains/network_fixture.hpp"
 
 using namespace bfd;
@@ -27,6 +29,17 @@ bytes example(const std::string& name) {
 network contracts_net() {
   network net;
   net.config.modules = net.config.modules.with(module_id::contracts);
+  return net;
+}
+
+/// contracts_net with the access module (default deny) and `admin` its funded global admin.
+network access_net(const key_pair& admin) {
+  auto net = contracts_net();
+  auto ag = std::make_shared<access_genesis>();
+  ag->admins = {address_of(admin.pub)};
+  net.config.access = ag;
+  net.config.modules = net.config.modules.with(module_id::access);
+  net.config.allocations.push_back({address_of(admin.pub), 10 * units_per_bfdt});
   return net;
 }
 
@@ -84,10 +97,46 @@ const contracts_module& mod(const chain_state& st) {
   return *m;
 }
 
+/// A validating node reaches the same state from the same blocks.
+void check_replica(chain_state replica, const std::vector<block>& blocks, const chain_state& st) {
+  for (const auto& b : blocks)
+    REQUIRE(replica.apply_block(b, signature_check::verify));
+  CHECK(replica.state_root() == st.state_root());
+  CHECK(mod(replica) == mod(st));
+}
+
+/// Every record of the contracts module, in key order (what storage holds).
+std::vector<std::pair<bytes, bytes>> records_of(const chain_state& st) {
+  auto copy = st.module(module_id::contracts)->clone();
+  copy->mark_all_dirty();
+  std::vector<std::pair<bytes, bytes>> records;
+  for (auto& [k, v] : copy->dirty_records())
+    if (v)
+      records.emplace_back(k, *v);
+  std::sort(records.begin(), records.end());
+  return records;
+}
+
 receipt receipt_of(const chain_state& st, const transaction& tx) {
   auto r = mod(st).find_receipt(signing_hash(tx));
   REQUIRE(r);
   return *r;
+}
+
+/// The service commission execution template (slot "adjuster", parameter bps) and its client,
+/// the loyalty discount (parameter discount_bps).
+contract_publish_tx commission_template() {
+  auto p = publish("service-commission", "commission.wasm", {"run", "last"});
+  p.param_names = {"bps"};
+  p.param_types = {param_type::u64};
+  p.slot = "adjuster";
+  return p;
+}
+contract_publish_tx discount_template() {
+  auto p = publish("loyalty-discount", "discount.wasm", {"adjust", "calls"});
+  p.param_names = {"discount_bps"};
+  p.param_types = {param_type::u64};
+  return p;
 }
 
 } // namespace
@@ -142,15 +191,11 @@ TEST_CASE("the counter is published, deployed and called through signed blocks; 
   CHECK(rg.results[0].bits == 2);
   CHECK(st.accounts().get(address_of(alice.pub)).balance == before - 2 * r1.fee - rg.fee);
   CHECK(mod(st).find_contract(self)->calls == 3);
-  CHECK(mod(st).state_of(self).at(bytes{'c', 'o', 'u', 'n', 't'}) == le64(2));
+  CHECK(mod(st).state_value(self, bytes{'c', 'o', 'u', 'n', 't'}) == le64(2));
   CHECK(st.accounts().check_conservation());
 
   // A validating node reaches the same state root from the same blocks.
-  auto replica = start;
-  for (const auto& b : blocks)
-    REQUIRE(replica.apply_block(b, signature_check::verify));
-  CHECK(replica.state_root() == st.state_root());
-  CHECK(mod(replica) == mod(st));
+  check_replica(start, blocks, st);
 
   // Undo across the blocks: the genesis root again, and no module root.
   auto undone = start;
@@ -189,7 +234,7 @@ TEST_CASE("the token is deployed with typed parameters, value and init; sends em
   REQUIRE(rd.results.size() == 1);
   CHECK(rd.results[0].bits == 0);
   CHECK(st.accounts().get(self).balance == 500);
-  CHECK(mod(st).state_of(self).at(bytes{'p', '.', 'c', 'a', 'p'}) == le64(1'000'000));
+  CHECK(mod(st).state_value(self, bytes{'p', '.', 'c', 'a', 'p'}) == le64(1'000'000));
   CHECK(mod(st).find_contract(self)->readers == std::vector<address>{bob});
 
   contract_call_tx send;
@@ -314,13 +359,8 @@ TEST_CASE("bad publications, deploys and calls are refused at admission with the
 }
 
 TEST_CASE("with access control, publishing and deploying need the deploy permission") {
-  auto net = contracts_net();
   const auto admin = test::keys_of(0x5a);
-  auto ag = std::make_shared<access_genesis>();
-  ag->admins = {address_of(admin.pub)};
-  net.config.access = ag;
-  net.config.modules = net.config.modules.with(module_id::access);
-  net.config.allocations.push_back({address_of(admin.pub), 10 * units_per_bfdt});
+  auto net = access_net(admin);
   auto [st, g] = net.genesis();
   const auto& alice = net.users[0];
   const auto pub = publish("counter", "counter.wasm", {"increment", "get"});
@@ -331,6 +371,66 @@ TEST_CASE("with access control, publishing and deploying need the deploy permiss
             {signed_tx(admin, 0, acl_grant_tx{acl::scope::global(), address_of(alice.pub), acl::bit(acl::permission::deploy), ""}, 0)});
   run_block(net, st, 1, {signed_tx(alice, 0, pub, 10)});
   CHECK(mod(st).find_template(template_id(pub)));
+}
+
+TEST_CASE("a contract's state is readable by its readers and by holders of read on its scope, by no one else") {
+  const auto admin = test::keys_of(0x5a);
+  auto net = access_net(admin);
+  auto [st, g] = net.genesis();
+  const auto& alice = net.users[0];
+  const auto bob = address_of(net.users[1].pub);
+  const auto carol = address_of(net.users[2].pub);
+  const auto dave = address_of(net.users[3].pub);
+  const acl::scope service{acl::scope_kind::service, 3};
+  run_block(net, st, 0,
+            {signed_tx(admin, 0, acl_grant_tx{acl::scope::global(), address_of(alice.pub), acl::bit(acl::permission::deploy), ""}, 0)});
+  const auto pub = publish("counter", "counter.wasm", {"increment", "get"});
+  contract_deploy_tx scoped;
+  scoped.template_id = template_id(pub);
+  scoped.readers = {bob};
+  scoped.scope_kind = static_cast<std::uint8_t>(service.kind);
+  scoped.scope_id = service.id;
+  contract_deploy_tx unscoped = scoped;
+  unscoped.scope_kind = no_scope;
+  unscoped.scope_id = 0;
+  run_block(net, st, 1, {signed_tx(alice, 0, pub, 10)});
+  run_block(net, st, 2, {signed_tx(alice, 1, scoped, 0), signed_tx(alice, 2, unscoped, 0)});
+  const auto with_scope = contract_address(address_of(alice.pub), 1);
+  const auto without_scope = contract_address(address_of(alice.pub), 2);
+  contract_call_tx inc;
+  inc.contract = with_scope;
+  inc.entry = "increment";
+  inc.fuel = 10'000;
+  run_block(net, st, 3,
+            {signed_tx(alice, 3, inc, fuel_fee(inc.fuel)),
+             signed_tx(admin, 1, acl_grant_tx{service, carol, acl::bit(acl::permission::read), ""}, 0)});
+  const auto& m = mod(st);
+  const auto* access = find_access(st);
+  REQUIRE(access);
+
+  CHECK(m.check_state_read(with_scope, bob, access));    // a reader named at deploy
+  CHECK(m.check_state_read(with_scope, carol, access));  // read on the contract's scope
+  const auto denied = m.check_state_read(with_scope, dave, access);
+  REQUIRE_FALSE(denied);
+  CHECK(denied.error().code == errc::access_denied);
+  CHECK(denied.error().detail.find("is not a reader") != std::string::npos);
+  CHECK(m.check_state_read(without_scope, bob, access));
+  // Without a scope, read elsewhere gives nothing: the readers alone may read.
+  CHECK(m.check_state_read(without_scope, carol, access).error().code == errc::access_denied);
+  // A scope needs the access module to be checked: without it, only the readers.
+  CHECK(m.check_state_read(with_scope, bob, nullptr));
+  CHECK(m.check_state_read(with_scope, carol, nullptr).error().code == errc::access_denied);
+  CHECK(m.check_state_read(dave, bob, access).error().code == errc::not_found);
+
+  const bytes count{'c', 'o', 'u', 'n', 't'};
+  CHECK(m.state_keys(with_scope, std::nullopt, 100) == std::vector<std::pair<bytes, std::size_t>>{{count, 8}});
+  CHECK(m.state_keys(with_scope, count, 100).empty());
+  CHECK(m.state_keys(with_scope, bytes{'a'}, 100).size() == 1);  // "after" is exclusive, any key
+  CHECK(m.state_keys(with_scope, std::nullopt, 0).empty());
+  CHECK(m.state_keys(without_scope, std::nullopt, 100).empty());
+  CHECK(m.state_value(with_scope, count) == le64(1));
+  CHECK_FALSE(m.state_value(with_scope, bytes{'x'}));
+  CHECK_FALSE(m.state_value(dave, count));
 }
 
 TEST_CASE("the contracts module restores from its records alone; corrupt records are refused") {
@@ -346,13 +446,7 @@ TEST_CASE("the contracts module restores from its records alone; corrupt records
   c.fuel = 10'000;
   run_block(net, st, 0, {signed_tx(alice, 0, pub, 10), signed_tx(alice, 1, d, 0), signed_tx(alice, 2, c, 100)});
   const auto* m = st.module(module_id::contracts);
-  auto copy = m->clone();
-  copy->mark_all_dirty();
-  std::vector<std::pair<bytes, bytes>> records;
-  for (auto& [k, v] : copy->dirty_records())
-    if (v)
-      records.emplace_back(k, *v);
-  std::sort(records.begin(), records.end());
+  const auto records = records_of(st);
   // template, name, contract, its one state key, two receipts, their index, the next sequence
   CHECK(records.size() == 9);
   auto restored = contracts_module::from_records(records);
@@ -392,14 +486,204 @@ TEST_CASE("the contract kinds round-trip through the transaction codec; bounds a
   d.scope_id = 7;
   d.init_args = {{true, 1}};
   d.fuel = 5;
-  for (const tx_payload& p : {tx_payload{publish("counter", "counter.wasm", {"get"})}, tx_payload{d}, tx_payload{c}}) {
+  const auto slotless = publish("counter", "counter.wasm", {"get"});
+  for (const tx_payload& p : {tx_payload{slotless}, tx_payload{commission_template()}, tx_payload{d}, tx_payload{c},
+                              tx_payload{contract_set_slot_tx{c.contract, address_of(alice.pub)}},
+                              tx_payload{contract_set_slot_tx{c.contract, std::nullopt}}}) {
     const auto tx = signed_tx(alice, 0, p, 1);
     const auto enc = codec::encode(tx);
     auto back = codec::decode_transaction(byte_view{enc.data(), enc.size()});
     REQUIRE(back);
     CHECK(*back == tx);
   }
+  // A template without a slot keeps the six-field payload (and so the id) it had before slots.
+  CHECK(records::encode_publish(slotless).front() == 0x96);
+  CHECK(records::encode_publish(commission_template()).front() == 0x97);
   c.fuel = max_fuel + 1;
   const auto enc = codec::encode(signed_tx(alice, 0, c, 1));
   CHECK(codec::decode_transaction(byte_view{enc.data(), enc.size()}).error().code == errc::malformed);
+}
+
+// --- slots ---------------------------------------------------------------------------------
+
+namespace {
+
+contract_deploy_tx deploy_of(const contract_publish_tx& t, std::uint64_t param) {
+  contract_deploy_tx d;
+  d.template_id = template_id(t);
+  d.params = {le64(param)};
+  return d;
+}
+
+contract_call_tx run_call(const address& contract, std::int64_t amount, std::uint64_t fuel = 100'000) {
+  contract_call_tx c;
+  c.contract = contract;
+  c.entry = "run";
+  c.args = {{true, static_cast<std::uint64_t>(amount)}};
+  c.fuel = fuel;
+  return c;
+}
+
+std::uint64_t result_of(const receipt& r) {
+  REQUIRE_MESSAGE(r.ok, r.error);
+  REQUIRE(r.results.size() == 1);
+  return r.results[0].bits;
+}
+
+errc refusal(const chain_state& st, const transaction& tx) {
+  auto checked = st.check_transaction(tx, signature_check::verify);
+  REQUIRE_FALSE(checked);
+  return checked.error().code;
+}
+
+bytes key(const char* s) {
+  return bytes(s, s + std::strlen(s));
+}
+
+} // namespace
+
+TEST_CASE("a contract's slot takes a client at run time: both contracts' writes apply, a replica agrees") {
+  auto net = contracts_net();
+  auto [st, g] = net.genesis();
+  const auto start = st;
+  const auto& alice = net.users[0];
+  const auto& bob = net.users[1];
+  std::vector<block> blocks;
+  blocks.push_back(run_block(net, st, 0, {signed_tx(alice, 0, commission_template(), 10),
+                                          signed_tx(bob, 0, discount_template(), 10)}));
+  const auto tmpl = contract_address(address_of(alice.pub), 1);
+  const auto client = contract_address(address_of(bob.pub), 1);
+  blocks.push_back(run_block(net, st, 1, {signed_tx(alice, 1, deploy_of(commission_template(), 250), 0),
+                                          signed_tx(bob, 1, deploy_of(discount_template(), 2000), 0)}));
+  CHECK_FALSE(mod(st).find_contract(tmpl)->slot);
+  const auto alone = signed_tx(alice, 2, run_call(tmpl, 1'000'000), 1'000);
+  blocks.push_back(run_block(net, st, 2, {alone}));
+  CHECK(result_of(receipt_of(st, alone)) == 25'000);
+
+  // The deployer inserts bob's contract; the next run asks it to adjust the commission.
+  const auto set = signed_tx(alice, 3, contract_set_slot_tx{tmpl, client}, 0);
+  blocks.push_back(run_block(net, st, 3, {set}));
+  const auto rs = receipt_of(st, set);
+  CHECK(rs.ok);
+  CHECK(rs.kind == 27);
+  CHECK(mod(st).find_contract(tmpl)->slot == client);
+  const auto adjusted = signed_tx(alice, 4, run_call(tmpl, 1'000'000), 1'000);
+  blocks.push_back(run_block(net, st, 4, {adjusted}));
+  const auto ra = receipt_of(st, adjusted);
+  CHECK(result_of(ra) == 20'000);
+  CHECK(ra.fuel_used > receipt_of(st, alone).fuel_used + 1'000);  // the client's fuel is the call's
+  CHECK(mod(st).state_of(tmpl).at(key("last")) == le64(20'000));
+  CHECK(mod(st).state_of(tmpl).count(key("calls")) == 0);
+  const auto cs = mod(st).state_of(client);
+  CHECK(cs.at(key("calls")) == le64(1));
+  CHECK(cs.at(key("caller")) == to_bytes(tmpl));
+  CHECK(mod(st).find_contract(client)->calls == 1);
+  CHECK(mod(st).find_contract(tmpl)->calls == 2);  // two runs (no init)
+
+  // A record with a slot restores.
+  const auto records = records_of(st);
+  auto restored = contracts_module::from_records(records);
+  REQUIRE(restored);
+  CHECK((*restored)->root() == mod(st).root());
+  CHECK((*restored)->find_contract(tmpl)->slot == client);
+
+  // Cleared, the template runs alone again and the client is left as it was.
+  const auto clear = signed_tx(alice, 5, contract_set_slot_tx{tmpl, std::nullopt}, 0);
+  const auto after = signed_tx(alice, 6, run_call(tmpl, 1'000'000), 1'000);
+  blocks.push_back(run_block(net, st, 5, {clear, after}));
+  CHECK_FALSE(mod(st).find_contract(tmpl)->slot);
+  CHECK(result_of(receipt_of(st, after)) == 25'000);
+  CHECK(mod(st).state_of(client).at(key("calls")) == le64(1));
+  CHECK(st.accounts().check_conservation());
+
+  check_replica(start, blocks, st);
+}
+
+TEST_CASE("a failed client leaves no writes; a failed template call applies neither contract's writes") {
+  auto net = contracts_net();
+  auto [st, g] = net.genesis();
+  const auto& alice = net.users[0];
+  run_block(net, st, 0, {signed_tx(alice, 0, commission_template(), 10), signed_tx(alice, 1, discount_template(), 10)});
+  const auto tmpl = contract_address(address_of(alice.pub), 2);
+  const auto good = contract_address(address_of(alice.pub), 3);
+  const auto bad = contract_address(address_of(alice.pub), 4);  // discount above 10000: adjust traps
+  run_block(net, st, 1, {signed_tx(alice, 2, deploy_of(commission_template(), 250), 0),
+                         signed_tx(alice, 3, deploy_of(discount_template(), 2000), 0),
+                         signed_tx(alice, 4, deploy_of(discount_template(), 20'000), 0)});
+
+  const auto trapping = signed_tx(alice, 6, run_call(tmpl, 1'000'000), 1'000);
+  run_block(net, st, 2, {signed_tx(alice, 5, contract_set_slot_tx{tmpl, bad}, 0), trapping});
+  CHECK(result_of(receipt_of(st, trapping)) == 25'000);  // slot_call returned -3: the template decides
+  CHECK(mod(st).state_size(bad) == 1);                    // its parameter only
+  CHECK(mod(st).find_contract(bad)->calls == 0);
+
+  // Enough fuel for the client but not for the template's last write (its last fuel charge):
+  // nothing of either contract applies. The second run measures what a run needs once both
+  // contracts' keys exist.
+  const auto first = signed_tx(alice, 8, run_call(tmpl, 1'000'000), 1'000);
+  const auto second = signed_tx(alice, 9, run_call(tmpl, 1'000'000), 1'000);
+  run_block(net, st, 3, {signed_tx(alice, 7, contract_set_slot_tx{tmpl, good}, 0), first, second});
+  const auto needed = receipt_of(st, second).fuel_used;
+  const auto short_of_fuel = signed_tx(alice, 10, run_call(tmpl, 500'000, needed - 1), 1'000);
+  run_block(net, st, 4, {short_of_fuel});
+  const auto rf = receipt_of(st, short_of_fuel);
+  CHECK_FALSE(rf.ok);
+  CHECK(rf.error == "out_of_fuel: used all " + std::to_string(needed - 1) + " units");
+  CHECK(mod(st).state_of(good).at(key("calls")) == le64(2));
+  CHECK(mod(st).state_of(tmpl).at(key("last")) == le64(20'000));
+  CHECK(mod(st).find_contract(good)->calls == 2);
+}
+
+TEST_CASE("slot changes are refused with their codes") {
+  auto net = contracts_net();
+  auto [st, g] = net.genesis();
+  const auto& alice = net.users[0];
+  const auto& bob = net.users[1];
+  const auto counter = publish("counter", "counter.wasm", {"increment", "get"});
+  run_block(net, st, 0, {signed_tx(alice, 0, commission_template(), 10), signed_tx(alice, 1, discount_template(), 10),
+                         signed_tx(alice, 2, counter, 10)});
+  const auto tmpl = contract_address(address_of(alice.pub), 3);
+  const auto other = contract_address(address_of(alice.pub), 4);
+  const auto client = contract_address(address_of(alice.pub), 5);
+  const auto plain = contract_address(address_of(alice.pub), 6);
+  contract_deploy_tx dc;
+  dc.template_id = template_id(counter);
+  run_block(net, st, 1, {signed_tx(alice, 3, deploy_of(commission_template(), 250), 0),
+                         signed_tx(alice, 4, deploy_of(commission_template(), 100), 0),
+                         signed_tx(alice, 5, deploy_of(discount_template(), 2000), 0), signed_tx(alice, 6, dc, 0)});
+
+  CHECK(refusal(st, signed_tx(bob, 0, contract_set_slot_tx{tmpl, client}, 0)) == errc::access_denied);
+  CHECK(refusal(st, signed_tx(alice, 7, contract_set_slot_tx{plain, client}, 0)) == errc::slot_refused);
+  CHECK(refusal(st, signed_tx(alice, 7, contract_set_slot_tx{tmpl, other}, 0)) == errc::slot_refused);  // depth
+  CHECK(refusal(st, signed_tx(alice, 7, contract_set_slot_tx{tmpl, tmpl}, 0)) == errc::slot_refused);
+  CHECK(refusal(st, signed_tx(alice, 7, contract_set_slot_tx{tmpl, address{}}, 0)) == errc::unknown_contract);
+  CHECK(refusal(st, signed_tx(alice, 7, contract_set_slot_tx{address{}, client}, 0)) == errc::unknown_contract);
+  auto bad_slot = commission_template();
+  bad_slot.version = 2;
+  bad_slot.slot = "no spaces";
+  CHECK(refusal(st, signed_tx(alice, 7, bad_slot, 10)) == errc::template_refused);
+  CHECK(st.check_transaction(signed_tx(alice, 7, contract_set_slot_tx{tmpl, client}, 0), signature_check::verify));
+}
+
+TEST_CASE("with access control, a holder of write on the contract's scope may set its slot") {
+  const auto admin = test::keys_of(0x5a);
+  auto net = access_net(admin);
+  auto [st, g] = net.genesis();
+  const auto& alice = net.users[0];
+  const auto& bob = net.users[1];
+  const acl::scope service{acl::scope_kind::service, 9};
+  run_block(net, st, 0,
+            {signed_tx(admin, 0, acl_grant_tx{acl::scope::global(), address_of(alice.pub), acl::bit(acl::permission::deploy), ""}, 0)});
+  auto d = deploy_of(commission_template(), 250);
+  d.scope_kind = static_cast<std::uint8_t>(service.kind);
+  d.scope_id = service.id;
+  run_block(net, st, 1, {signed_tx(alice, 0, commission_template(), 10), signed_tx(alice, 1, discount_template(), 10)});
+  run_block(net, st, 2, {signed_tx(alice, 2, d, 0), signed_tx(alice, 3, deploy_of(discount_template(), 2000), 0)});
+  const auto tmpl = contract_address(address_of(alice.pub), 2);
+  const auto client = contract_address(address_of(alice.pub), 3);
+  const auto by_bob = signed_tx(bob, 0, contract_set_slot_tx{tmpl, client}, 0);
+  CHECK(refusal(st, by_bob) == errc::access_denied);
+  run_block(net, st, 3, {signed_tx(admin, 1, acl_grant_tx{service, address_of(bob.pub), acl::bit(acl::permission::write), ""}, 0)});
+  run_block(net, st, 4, {by_bob});
+  CHECK(mod(st).find_contract(tmpl)->slot == client);
 }

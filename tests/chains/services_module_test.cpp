@@ -366,7 +366,7 @@ TEST_CASE("schedules stay ordered; versions, schedule entries and the health rin
   for (int i = 0; i < 20; ++i)
     REQUIRE(st.apply(who, report(1, 1, chain_a, i, 0), e));
   CHECK(st.health_of(1).size() == health_kept);
-  CHECK(st.health_of(1).front().calls == 4);
+  CHECK(st.health_of(1).front().report.calls == 4);
   // Without access control every write is refused.
   services_state none;
   CHECK(none.check(who, registration(), env{1, nullptr}).error().code == errc::access_denied);

@@ -2,44 +2,20 @@
 // refusals, the memory cap, host API bounds and determinism.
 #include <doctest/doctest.h>
 
-#include <fstream>
-#include <iterator>
 #include <string>
-
-#include <wabt/binary-writer.h>
-#include <wabt/stream.h>
-#include <wabt/wast-lexer.h>
-#include <wabt/wast-parser.h>
 
 #include <fmt/format.h>
 
 #include "chains/contracts/wasm_engine.hpp"
+#include "tests/chains/wasm_support.hpp"
 
 using namespace bfd;
 using namespace bfd::contracts;
 
 namespace {
 
-/// Reads a committed example module from contracts/examples/.
-bytes example(const std::string& name) {
-  std::ifstream in(std::string(BFD_CONTRACTS_DIR) + "/" + name, std::ios::binary);
-  REQUIRE_MESSAGE(in.good(), "missing contracts/examples/" << name);
-  return bytes(std::istreambuf_iterator<char>(in), {});
-}
-
-/// Compiles WAT text with wabt's own parser (test-only; the engine takes binaries).
-bytes wat(const std::string& text) {
-  wabt::Errors errors;
-  auto lexer = wabt::WastLexer::CreateBufferLexer("test.wat", text.data(), text.size(), &errors);
-  std::unique_ptr<wabt::Module> module;
-  wabt::Features features;  // wabt's defaults: the engine, not the test, decides what is allowed
-  wabt::WastParseOptions parse_opts(features);
-  auto parsed = wabt::ParseWatModule(lexer.get(), &module, &errors, &parse_opts);
-  REQUIRE_MESSAGE(wabt::Succeeded(parsed), (errors.empty() ? "parse error" : errors.front().message));
-  wabt::MemoryStream stream;
-  REQUIRE(wabt::Succeeded(wabt::WriteBinaryModule(&stream, module.get(), wabt::WriteBinaryOptions(features, true, false, false))));
-  return stream.output_buffer().data;
-}
+using test::example;
+using test::wat;
 
 wasm_module load_ok(const bytes& code) {
   auto m = wasm_module::load(code);
@@ -343,4 +319,215 @@ TEST_CASE("start functions, traps, deep recursion and host bounds end with clear
   CHECK(m.call("nope", {}, {}, 100).error().code == wasm_errc::no_such_export);
   CHECK(m.call("div", {wasm_value::i64(1)}, {}, 100).error().code == wasm_errc::bad_arguments);
   CHECK(m.call("div", {}, {}, 100).error().code == wasm_errc::bad_arguments);
+}
+
+// --- slots: a template's slot_call runs the client contract in its slot --------------------
+
+namespace {
+
+bytes le_bytes(std::uint64_t v) {
+  bytes b;
+  for (int i = 0; i < 8; ++i) b.push_back(static_cast<byte>(v >> (8 * i)));
+  return b;
+}
+
+/// A template that writes "t" = 1000 to its own state, then calls the slot's "adjust" with 1000
+/// as input ("probe" returns slot_call's result); "twice" calls it two times.
+const char* probe_wat = R"((module
+  (import "bfd" "slot_call" (func $slot_call (param i32 i32 i32 i32 i32 i32) (result i32)))
+  (import "bfd" "state_put" (func $state_put (param i32 i32 i32 i32)))
+  (memory 1)
+  (data (i32.const 0) "adjust")
+  (data (i32.const 8) "t")
+  (data (i32.const 16) "\e8\03\00\00\00\00\00\00")
+  (func (export "probe") (result i32)
+    (call $state_put (i32.const 8) (i32.const 1) (i32.const 16) (i32.const 8))
+    (call $slot_call (i32.const 0) (i32.const 6) (i32.const 16) (i32.const 8) (i32.const 32) (i32.const 64)))
+  (func (export "twice") (result i32)
+    (drop (call $slot_call (i32.const 0) (i32.const 6) (i32.const 16) (i32.const 8) (i32.const 32) (i32.const 64)))
+    (call $slot_call (i32.const 0) (i32.const 6) (i32.const 16) (i32.const 8) (i32.const 32) (i32.const 64))))
+)";
+
+/// A client "adjust" with the given body; the host functions it may use are imported.
+bytes client_wat(const std::string& body) {
+  return wat(R"((module
+    (import "bfd" "state_get" (func $state_get (param i32 i32 i32 i32) (result i32)))
+    (import "bfd" "state_put" (func $state_put (param i32 i32 i32 i32)))
+    (import "bfd" "caller" (func $caller (param i32)))
+    (import "bfd" "transfer" (func $transfer (param i32 i64)))
+    (import "bfd" "output" (func $output (param i32 i32)))
+    (import "bfd" "slot_call" (func $slot_call (param i32 i32 i32 i32 i32 i32) (result i32)))
+    (memory 1)
+    (data (i32.const 0) "t")
+    (data (i32.const 8) "adjust")
+    (func (export "adjust") )" + body + "))");
+}
+
+struct slot_fixture {
+  wasm_module tmpl = load_ok(wat(probe_wat));
+  contract_state tmpl_state;
+  contract_state client_state;
+  slot_binding binding;
+  call_context ctx;
+
+  explicit slot_fixture(const wasm_module* client) {
+    binding.module = client;
+    binding.self = addr(0xc1);
+    binding.state = &client_state;
+    ctx.caller = addr(0x01);
+    ctx.self = addr(0x7e);
+    ctx.state = &tmpl_state;
+    ctx.slot = client ? &binding : nullptr;
+  }
+  wasm_result<call_outcome> probe(std::uint64_t budget = fuel) { return tmpl.call("probe", {}, ctx, budget); }
+};
+
+std::int32_t status_of(const call_outcome& out) {
+  REQUIRE(out.results.size() == 1);
+  return out.results[0].as_i32();
+}
+
+} // namespace
+
+TEST_CASE("the commission template's run asks its slot client to adjust the commission (WAT and C builds)") {
+  for (auto tfile : {"commission.wasm", "commission_c.wasm"})
+    for (auto cfile : {"discount.wasm", "discount_c.wasm"}) {
+      CAPTURE(tfile);
+      CAPTURE(cfile);
+      auto tmpl = load_ok(example(tfile));
+      auto client = load_ok(example(cfile));
+      contract_state tmpl_state{{key_of("p.bps"), le_bytes(250)}};                // 2.5 %
+      contract_state client_state{{key_of("p.discount_bps"), le_bytes(2000)}};    // 20 % off
+      slot_binding binding{&client, addr(0xc1), 0, &client_state};
+      call_context ctx;
+      ctx.caller = addr(0x01);
+      ctx.self = addr(0x7e);
+      ctx.state = &tmpl_state;
+
+      // No client: the computed commission stands.
+      auto alone = tmpl.call("run", {wasm_value::i64(1'000'000)}, ctx, fuel);
+      REQUIRE_MESSAGE(alone.has_value(), alone.error().message());
+      CHECK(alone->results == std::vector<wasm_value>{wasm_value::i64(25'000)});
+      CHECK(alone->slot == slot_outcome{});
+
+      ctx.slot = &binding;
+      auto out = tmpl.call("run", {wasm_value::i64(1'000'000)}, ctx, fuel);
+      REQUIRE_MESSAGE(out.has_value(), out.error().message());
+      CHECK(out->results == std::vector<wasm_value>{wasm_value::i64(20'000)});
+      CHECK(le64(out->writes.at(key_of("last")).value()) == 20'000);
+      CHECK(out->writes.size() == 1);  // the client's keys are not the template's
+      CHECK(out->slot.calls == 1);
+      REQUIRE(out->slot.writes.size() == 2);
+      CHECK(le64(out->slot.writes.at(key_of("calls")).value()) == 1);
+      CHECK(hex_of(out->slot.writes.at(key_of("caller")).value()) == hex_of(bytes(ctx.self.begin(), ctx.self.end())));
+      // The client's fuel is charged to the call.
+      CHECK(out->fuel_used > alone->fuel_used + host_costs::state_write * 2);
+    }
+}
+
+TEST_CASE("slot_call returns -1 without a client, -2 for a missing method, -3 for a client that traps") {
+  slot_fixture none(nullptr);
+  auto no_slot = none.probe();
+  REQUIRE_MESSAGE(no_slot.has_value(), no_slot.error().message());
+  CHECK(status_of(*no_slot) == static_cast<std::int32_t>(slot_status::no_slot));
+
+  auto counter = load_ok(example("counter.wasm"));  // exports increment and get, no adjust
+  slot_fixture missing(&counter);
+  auto no_method = missing.probe();
+  REQUIRE(no_method.has_value());
+  CHECK(status_of(*no_method) == static_cast<std::int32_t>(slot_status::no_method));
+
+  // The client writes, then traps: none of its writes apply, the template's own write does.
+  auto trapper = load_ok(client_wat(R"(
+    (call $state_put (i32.const 0) (i32.const 1) (i32.const 0) (i32.const 1))
+    unreachable)"));
+  slot_fixture trapped(&trapper);
+  auto failed = trapped.probe();
+  REQUIRE_MESSAGE(failed.has_value(), failed.error().message());
+  CHECK(status_of(*failed) == static_cast<std::int32_t>(slot_status::client_failed));
+  CHECK(failed->slot == slot_outcome{});
+  CHECK(failed->writes.count(key_of("t")) == 1);
+  // Its fuel is still charged (the write's 500 units and more).
+  CHECK(failed->fuel_used > no_slot->fuel_used + host_costs::state_write);
+}
+
+TEST_CASE("a slot client sees and writes only its own state; caller() is the template contract") {
+  // The client reads "t" (a key of the template's state too), outputs and writes under its own
+  // "t" what state_get returned, keeps caller().
+  auto snoop = load_ok(client_wat(R"(
+    (i32.store (i32.const 16) (call $state_get (i32.const 0) (i32.const 1) (i32.const 64) (i32.const 8)))
+    (call $output (i32.const 16) (i32.const 4))
+    (call $state_put (i32.const 0) (i32.const 1) (i32.const 16) (i32.const 4))
+    (call $caller (i32.const 32))
+    (call $state_put (i32.const 8) (i32.const 6) (i32.const 32) (i32.const 20)))"));
+  slot_fixture f(&snoop);
+  f.tmpl_state[key_of("t")] = le_bytes(7);
+  auto out = f.probe();
+  REQUIRE_MESSAGE(out.has_value(), out.error().message());
+  CHECK(status_of(*out) == 4);  // the output's length
+  // Neither the template's state nor its write of "t" in this call are visible: -1.
+  CHECK(hex_of(out->slot.writes.at(key_of("t")).value()) == "ffffffff");
+  CHECK(out->writes.size() == 1);
+  CHECK(le64(out->writes.at(key_of("t")).value()) == 1000);
+  CHECK(hex_of(out->slot.writes.at(key_of("adjust")).value()) == hex_of(bytes(f.ctx.self.begin(), f.ctx.self.end())));
+
+  // With "t" in the client's own state, it reads its own value (8 bytes).
+  f.client_state[key_of("t")] = le_bytes(9);
+  auto own = f.probe();
+  REQUIRE(own.has_value());
+  CHECK(status_of(*own) == 4);
+  CHECK(hex_of(own->slot.writes.at(key_of("t")).value()) == "08000000");
+  CHECK(own->slot.calls == 1);
+}
+
+TEST_CASE("a second slot call sees the client's writes of the first") {
+  auto discount = load_ok(example("discount.wasm"));
+  slot_fixture f(&discount);
+  auto out = f.tmpl.call("twice", {}, f.ctx, fuel);
+  REQUIRE_MESSAGE(out.has_value(), out.error().message());
+  CHECK(status_of(*out) == 8);
+  CHECK(out->slot.calls == 2);
+  CHECK(le64(out->slot.writes.at(key_of("calls")).value()) == 2);
+}
+
+TEST_CASE("a slot client shares the call's fuel: a looping client ends the whole call out of fuel") {
+  auto spinner = load_ok(client_wat("(loop $l (br $l))"));
+  slot_fixture f(&spinner);
+  auto out = f.probe(50'000);
+  REQUIRE_FALSE(out.has_value());
+  CHECK(out.error().code == wasm_errc::out_of_fuel);
+  CHECK(out.error().message() == "out_of_fuel: used all 50000 units");
+}
+
+TEST_CASE("a slot client cannot call slot_call itself, nor transfer more than its own balance") {
+  auto nested = load_ok(client_wat(R"(
+    (drop (call $slot_call (i32.const 8) (i32.const 6) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0))))"));
+  slot_fixture depth(&nested);
+  depth.binding.module = &nested;
+  auto out = depth.probe();
+  REQUIRE(out.has_value());
+  CHECK(status_of(*out) == static_cast<std::int32_t>(slot_status::client_failed));
+  // Called directly with a slot bound to itself, the same client's slot_call works: the refusal
+  // is the nesting, not the import.
+  call_context direct;
+  slot_binding self_bound{&nested, addr(0xc2), 0, nullptr};
+  direct.slot = &self_bound;
+  CHECK(nested.call("adjust", {}, direct, fuel).has_value());
+
+  auto payer = load_ok(client_wat(R"(
+    (call $caller (i32.const 32))
+    (call $transfer (i32.const 32) (i64.const 100)))"));
+  slot_fixture pay(&payer);
+  pay.ctx.balance = 1'000'000;  // the template's balance does not count
+  pay.binding.balance = 99;
+  auto poor = pay.probe();
+  REQUIRE(poor.has_value());
+  CHECK(status_of(*poor) == static_cast<std::int32_t>(slot_status::client_failed));
+  CHECK(poor->slot.transfers.empty());
+  pay.binding.balance = 100;
+  auto paid = pay.probe();
+  REQUIRE(paid.has_value());
+  CHECK(status_of(*paid) == 0);
+  CHECK(paid->slot.transfers == std::vector<transfer_effect>{{pay.ctx.self, 100}});
+  CHECK(paid->transfers.empty());
 }

@@ -1,7 +1,8 @@
 // Fuzz target: WebAssembly module loading (bound, parse, validate, policy, instrumentation) on
 // arbitrary bytes, then a call of every exported function with a small fuel budget, twice, checking
 // that each outcome is a clear error or a result, that fuel stays within the budget, and that the
-// two runs agree exactly.
+// two runs agree exactly. The module is bound into its own slot (with a separate state), so a
+// module that imports slot_call runs the nested path too.
 #include <cstddef>
 #include <cstdint>
 
@@ -48,6 +49,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   ctx.balance = 1000;
   ctx.input = bfd::bytes(20, 0xbb);
   ctx.state = &state;
+  bfd::contracts::contract_state client_state{{bfd::bytes{'c'}, bfd::bytes(4, 2)}};
+  slot_binding self_slot;
+  self_slot.module = &*loaded;
+  self_slot.self.data.fill(0xcc);
+  self_slot.balance = 10;
+  self_slot.state = &client_state;
+  ctx.slot = &self_slot;
   auto names = loaded->exported_functions();
   if (names.size() > 8) names.resize(8);
   for (const auto& name : names) {

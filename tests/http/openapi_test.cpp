@@ -176,13 +176,39 @@ TEST_CASE("every route's real answers match docs/openapi.yaml") {
     CHECK(r.get(t + "/contracts/{address}/events", prefix + "/contracts/" + to + "/events").status == 404);
     CHECK(r.get(t + "/contracts/{address}/events/{from}", prefix + "/contracts/" + to + "/events/0").status == 404);
     CHECK(r.get(t + "/contracts/{address}/events/{from}", prefix + "/contracts/" + to + "/events/x").status == 400);
+    // A contract's state is a signed read: checked before the chain is asked.
+    const std::string state = t + "/contracts/{address}/state";
+    CHECK(r.get(state, prefix + "/contracts/" + to + "/state").status == 401);
+    CHECK(r.get_signed(state, prefix + "/contracts/" + to + "/state", user).status == 404);
+    CHECK(r.get_signed(state, prefix + "/contracts/" + to + "/state?after=00ff", user).status == 404);
+    CHECK(r.get(state, prefix + "/contracts/" + to + "/state?after=zz").status == 400);
+    CHECK(r.get(state, prefix + "/contracts/" + to + "/state?before=00").status == 400);
+    CHECK(r.get(state, prefix + "/contracts/bfd00/state").status == 400);
+    const std::string value = t + "/contracts/{address}/state/{key}";
+    CHECK(r.get(value, prefix + "/contracts/" + to + "/state/00").status == 401);
+    CHECK(r.get_signed(value, prefix + "/contracts/" + to + "/state/00", user).status == 404);
+    CHECK(r.get(value, prefix + "/contracts/" + to + "/state/" + std::string(130, 'a')).status == 400);
   }
   // DS metadata: the mainchain has none (tests/tools/ds_cli_node_test.sh reads a fund chain's).
   for (const std::string prefix : {"/v1", "/v1/chains/1"}) {
     const std::string t = prefix == "/v1" ? "/v1" : "/v1/chains/{chain}";
     CHECK(r.get(t + "/ds", prefix + "/ds").status == 404);
     CHECK(r.get(t + "/ds/{section}", prefix + "/ds/rates").status == 404);
-    CHECK(r.get(t + "/ds/{section}/{from}", prefix + "/ds/members/0").status == 404);
+    // The members are a signed read, checked before the chain is asked.
+    CHECK(r.get(t + "/ds/{section}/{from}", prefix + "/ds/members/0").status == 401);
+    CHECK(r.get_signed(t + "/ds/{section}/{from}", prefix + "/ds/members/0", user).status == 404);
+    CHECK(r.get_signed(t + "/ds/{section}", prefix + "/ds/members", user).status == 404);
+  }
+  // The service registry: the dev mainchain has one, with no service yet
+  // (tests/integration/service_cli_test.sh reads real services).
+  for (const std::string prefix : {"/v1", "/v1/chains/1"}) {
+    const std::string t = prefix == "/v1" ? "/v1" : "/v1/chains/{chain}";
+    CHECK(r.get(t + "/services", prefix + "/services").status == 200);
+    CHECK(r.get(t + "/services", prefix + "/services?from=x").status == 400);
+    CHECK(r.get(t + "/services/{service}", prefix + "/services/1").status == 404);
+    CHECK(r.get(t + "/services/{service}", prefix + "/services/x1").status == 400);
+    CHECK(r.get(t + "/services/{service}/resolve/{chain_id}", prefix + "/services/1/resolve/2").status == 404);
+    CHECK(r.get(t + "/services/{service}/resolve/{chain_id}", prefix + "/services/x/resolve/2").status == 400);
   }
 
   // Health figures (docs/service-triage.md): no calls to this address, but final blocks to count.

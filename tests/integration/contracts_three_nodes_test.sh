@@ -3,8 +3,10 @@
 # turned into an ecosystem sidechain (the contracts module) replicated on all three nodes, plain
 # TCP on free ports, 500 ms slots. Through the real bfd-cli on node a: the counter template is
 # published, deployed and called twice, the loop template published, deployed and called with a
-# fuel limit. Then every node serves the same contract (state root, calls), the same state root in
-# the header of the last call's block, and the loop's call as included and failed with
+# fuel limit; the service commission execution template (a slot) and the loyalty discount client are
+# published and deployed, the client set into the slot, and run called (20000 instead of 25000).
+# Then every node serves the same contract (state root, calls), the same slot and client state,
+# the same state root in the header of the last call's block, and the loop's call as included and failed with
 # "out_of_fuel: used all 20000 units" (GET /v1/chains/2/txs/{id}); stopped, every data directory
 # passes --check-storage (which rebuilds the contracts module from its records).
 # Usage: contracts_three_nodes_test.sh BFD_NODE BFD_CLI REPO_ROOT
@@ -112,17 +114,42 @@ spin_id=$(field id)
   ok "the loop is stopped by fuel: bfd-cli exits 1 with 'out_of_fuel: used all 20000 units'" ||
   fail "spin: exit $rc, $(cat err)"
 [ -n "$spin_id" ] || fatal "no transaction id printed for the spin call: $(cat out)"
-last=$(get a "/v1/chains/2/txs/$spin_id" | py 'j["height"]')
-[ -n "$last" ] || fatal "the spin call has no height on node a"
+
+# --- an execution template with a client in its slot ----------------------------------------------
+run contract publish --chain 2 --key "$key" --name service-commission --code "$examples/commission.wasm" \
+  --param bps:u64 --entry run --entry last --slot adjuster
+[ $rc -eq 0 ] || fatal "contract publish commission: $(cat err)"
+commission_t=$(field template)
+run contract publish --chain 2 --key "$key" --name loyalty-discount --code "$examples/discount_c.wasm" \
+  --param discount_bps:u64 --entry adjust --entry calls
+[ $rc -eq 0 ] || fatal "contract publish discount: $(cat err)"
+discount_t=$(field template)
+run contract deploy --chain 2 --key "$key" --template "$commission_t" --param u64:250
+[ $rc -eq 0 ] || fatal "contract deploy commission: $(cat err)"
+commission=$(field contract)
+run contract deploy --chain 2 --key "$key" --template "$discount_t" --param u64:2000
+[ $rc -eq 0 ] || fatal "contract deploy discount: $(cat err)"
+discount=$(field contract)
+run contract set-slot --chain 2 --key "$key" "$commission" "$discount"
+[ $rc -eq 0 ] && grep -q '"contract_set_slot"' out && ok "the discount is in the commission's slot" ||
+  fatal "set-slot: $(cat err) $(cat out)"
+run contract call --chain 2 --key "$key" "$commission" run --arg i64:1000000 --fuel 50000
+slot_id=$(field id)
+[ $rc -eq 0 ] && grep -q '"i64:20000"' out && ok "run returns i64:20000: 2.5 % less the client's 20 % discount" ||
+  fail "run with the slot: exit $rc, $(cat out) $(cat err)"
+last=$(get a "/v1/chains/2/txs/$slot_id" | py 'j["height"]')
+[ -n "$last" ] || fatal "the slot call has no height on node a"
 
 # --- every node agrees ----------------------------------------------------------------------------
 for n in a b c; do
   wait_for 30 at_least "final_on $n" "$last" || fail "node $n did not finalize height $last"
 done
-roots=""; views=""
+roots=""; views=""; slots=""
 for n in a b c; do
   roots="$roots $(get $n "/v1/chains/2/blocks/$last" | py 'j["header"]["state_root"] if "header" in j else j["state_root"]')"
   views="$views $(get $n "/v1/chains/2/contracts/$counter" | py 'j["state_root"] + "/" + str(j["calls"])')"
+  slots="$slots $(get $n "/v1/chains/2/contracts/$commission" | py 'j["slot"] + "/" + j["state_root"]')"
+  slots="$slots/$(get $n "/v1/chains/2/contracts/$discount" | py 'j["state_root"] + "/" + str(j["calls"])')"
 done
 read -r ra rb rc_ <<<"$roots"
 [ -n "$ra" ] && [ "$ra" = "$rb" ] && [ "$rb" = "$rc_" ] && ok "block $last has state root $ra on all three nodes" ||
@@ -130,13 +157,17 @@ read -r ra rb rc_ <<<"$roots"
 read -r va vb vc <<<"$views"
 [ -n "$va" ] && [ "$va" = "$vb" ] && [ "$vb" = "$vc" ] && [ "${va#*/}" = 3 ] &&
   ok "the counter has one state root and 3 calls on every node ($va)" || fail "counter views:$views"
+read -r sa sb sc <<<"$slots"
+[ -n "$sa" ] && [ "$sa" = "$sb" ] && [ "$sb" = "$sc" ] && [ "${sa%%/*}" = "$discount" ] && [ "${sa##*/}" = 1 ] &&
+  ok "every node shows the discount in the commission's slot, one client call, equal contract states" ||
+  fail "slot views:$slots"
 for n in a b c; do
   e=$(get $n "/v1/chains/2/txs/$spin_id" | py 'j["contract_result"]["status"] + "|" + j["contract_result"]["error"] + "|" + str(j["contract_result"]["fuel_used"])')
   [ "$e" = "failure|out_of_fuel: used all 20000 units|20000" ] || fail "node $n reports the spin call as '$e'"
 done
 ok "every node reports the spin call as failed: out_of_fuel: used all 20000 units"
 n_templates=$(get c /v1/chains/2/contracts/templates | py 'j["count"]')
-[ "$n_templates" = 2 ] && ok "node c lists 2 templates" || fail "node c lists '$n_templates' templates"
+[ "$n_templates" = 4 ] && ok "node c lists 4 templates" || fail "node c lists '$n_templates' templates"
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:${http[b]}/v1/contracts/$counter")
 [ "$code" = 404 ] && ok "the mainchain (no contracts module) answers 404 for the contract" || fail "mainchain answered $code"
 

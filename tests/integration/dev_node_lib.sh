@@ -29,6 +29,17 @@ fail() {
   failures=$((failures + 1))
 }
 ok() { echo "ok: $*"; }
+# finish NAME: stops the node and exits 0 with "NAME: all checks passed", or 1 after the node's
+# last log lines when a check failed.
+finish() {
+  stop_node
+  if [ $failures -eq 0 ]; then
+    echo "$1: all checks passed"
+    exit 0
+  fi
+  tail -n 20 "$work/node.log"
+  exit 1
+}
 # fatal MESSAGE: a failure the rest of the test cannot go on from.
 fatal() {
   echo "FAIL: $*" >&2

@@ -1,6 +1,7 @@
 // The storage check on a real RocksDB holding a mainchain with the access module after grants,
 // a role and a level: the module restores from its records alone and the state reproduces the
-// head's state root; a damaged access record is reported, not trusted.
+// head's state root; a damaged access record is reported, not trusted. Likewise the service
+// registry (which asks the access module who may register), after the database is reopened.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include "chains/access/access_module.hpp"
+#include "chains/services/services_module.hpp"
 #include "chains/storage/chain_store.hpp"
 #include "chains/storage/rocksdb/rocksdb_store.hpp"
 #include "chains/storage/storage_check.hpp"
@@ -40,6 +42,28 @@ transaction signed_tx(const key_pair& sender, std::uint64_t nonce, tx_payload pa
   return tx;
 }
 
+/// Commits `blocks` to the mainchain's space of `db` with the state after them whole: accounts,
+/// consensus and every record of the modules `ids`.
+void commit_all(kv_store& db, chain_state& st, const std::vector<block>& blocks, std::initializer_list<module_id> ids) {
+  auto cs = chain_store::open(db, mainchain_id);
+  REQUIRE(cs);
+  st.accounts().mark_all_dirty();
+  st.consensus_for_storage().mark_all_dirty();
+  std::vector<std::vector<module_record>> kept;  // module_write holds a span of them
+  kept.reserve(ids.size());
+  std::vector<module_write> writes;
+  for (auto id : ids) {
+    auto* mod = st.module_for_storage(id);
+    mod->mark_all_dirty();
+    kept.push_back(mod->dirty_records());
+    writes.push_back(module_write{id, kept.back()});
+  }
+  const auto scalars = st.consensus().encode_scalars();
+  const auto items = st.consensus().dirty_records();
+  REQUIRE(cs->commit_blocks(std::span<const block>(blocks), st.accounts(), st.accounts().dirty(),
+                            consensus_write{scalars, items}, std::nullopt, writes));
+}
+
 } // namespace
 
 TEST_CASE("a store with the access module passes the storage check, and a damaged access record is reported") {
@@ -65,18 +89,10 @@ TEST_CASE("a store with the access module passes the storage check, and a damage
   {
     auto db = open_rocksdb_store(where);
     REQUIRE(db);
+    commit_all(**db, st, blocks, {module_id::access});
     auto cs = chain_store::open(**db, mainchain_id);
     REQUIRE(cs);
-    st.accounts().mark_all_dirty();
-    st.consensus_for_storage().mark_all_dirty();
-    auto* mod = st.module_for_storage(module_id::access);
-    mod->mark_all_dirty();
-    const auto records = mod->dirty_records();
-    const std::vector<module_write> writes{module_write{module_id::access, records}};
-    const auto scalars = st.consensus().encode_scalars();
-    const auto items = st.consensus().dirty_records();
-    REQUIRE(cs->commit_blocks(std::span<const block>(blocks), st.accounts(), st.accounts().dirty(),
-                              consensus_write{scalars, items}, std::nullopt, writes));
+    const auto* mod = st.module(module_id::access);
     auto r = check_storage(**db, std::nullopt, "marker", where);
     CHECK(r.sound());
     CHECK(mentions(r.notes, "chain 1: accounts and consensus state reproduce the head's state root"));
@@ -103,4 +119,61 @@ TEST_CASE("a store with the access module passes the storage check, and a damage
     CHECK(!r.sound());
     CHECK(mentions(r.problems, "chain 1: state at the head"));
   }
+}
+
+TEST_CASE("a store with the service registry reopens with the same registry and passes the storage check") {
+  test::network net;
+  const auto& admin = net.users[3];
+  auto g = std::make_shared<access_genesis>();
+  g->admins = {address_of(admin.pub)};
+  g->grants = {{address_of(admin.pub), acl::bit(acl::permission::register_service)
+                                         | acl::bit(acl::permission::upgrade_service)}};
+  net.config.access = g;
+  net.config.modules = module_set{module_id::token, module_id::consensus, module_id::access, module_id::services};
+  auto [st, genesis] = net.genesis();
+  service_register_tx reg;
+  reg.uuid.data.fill(0x11);
+  reg.symbol = "SVC1";
+  reg.home = 2;
+  reg.deployments = {2, 3};
+  reg.instances = {{2, address{}}, {3, address{}}};
+  reg.instances[0].contract.data.fill(2);
+  reg.instances[1].contract.data.fill(3);
+  service_upgrade_tx up;
+  up.service = 1;
+  up.instances = reg.instances;
+  up.canary = 3;
+  up.delay = 1;
+  up.window = 1;
+  std::vector<block> blocks{genesis};
+  blocks.push_back(test::produce(net, st, 0, 0, {signed_tx(admin, 0, reg), signed_tx(admin, 1, up)}));
+  REQUIRE(blocks.back().txs.size() == 2);
+  REQUIRE(st.apply_block(blocks.back(), signature_check::verify));
+  const auto* registry = find_services(st);
+  REQUIRE(registry);
+  REQUIRE(registry->rollout_of(1));
+
+  temp_dir dir;
+  const auto where = (dir.path / "db").string();
+  {
+    auto db = open_rocksdb_store(where);
+    REQUIRE(db);
+    commit_all(**db, st, blocks, {module_id::access, module_id::services});
+  }
+  // Reopened: the records give back the same registry, and the whole state its root.
+  auto db = open_rocksdb_store(where);
+  REQUIRE(db);
+  auto cs = chain_store::open(**db, mainchain_id);
+  REQUIRE(cs);
+  auto back = cs->module_records(module_id::services);
+  REQUIRE(back);
+  auto restored = services_module::from_records(*back);
+  REQUIRE(restored);
+  CHECK((*restored)->state() == *registry);
+  CHECK((*restored)->root() == registry->root());
+  CHECK((*restored)->state().rollout_of(1)->canary == 3);
+  CHECK((*restored)->state().live_version(1, 3, blocks.back().header.height + 1) == 2u);
+  auto r = check_storage(**db, std::nullopt, "marker", where);
+  CHECK(r.sound());
+  CHECK(mentions(r.notes, "chain 1: accounts and consensus state reproduce the head's state root"));
 }

@@ -3,7 +3,9 @@
 # contracts module): --help of every contract command; the token template published with typed
 # parameters and deployed with init and a value; a send emits an event that `contract events`
 # shows; `contract show` prints the contract; a call with too little fuel fails with
-# out_of_fuel and exit code 1; the mainchain refuses a publish with kind_not_enabled.
+# out_of_fuel and exit code 1; the mainchain refuses a publish with kind_not_enabled; set-slot on
+# the token (whose template declares no slot) is refused with slot_refused, and without a client or
+# --clear before anything is sent.
 # Usage: cli_contract_dev_test.sh BFD_NODE BFD_CLI REPO_ROOT
 set -u
 node_bin=$(realpath "${1:?usage: cli_contract_dev_test.sh BFD_NODE BFD_CLI REPO_ROOT}")
@@ -12,7 +14,7 @@ root=$(realpath "${3:?usage}")
 work=$(mktemp -d /tmp/bfd-cli-contract-XXXXXX)
 source "$root/tests/integration/dev_node_lib.sh"
 
-for c in publish deploy call show events; do
+for c in publish deploy call set-slot show state events; do
   run contract "$c" --help
   [ $rc -eq 0 ] && grep -q "Usage" out || fail "bfd-cli contract $c --help: rc $rc"
 done
@@ -62,7 +64,11 @@ run contract call --chain 7 --key "$keys/account-00.json" "$token" nope --fuel 1
 [ $rc -eq 1 ] && grep -q "bad_entry_point" err && ok "an undeclared entry point is refused: bad_entry_point" ||
   fail "undeclared entry: rc $rc, $(cat err)"
 
-stop_node
-if [ $failures -eq 0 ]; then echo "cli-contract-dev: all checks passed"; exit 0; fi
-tail -n 20 "$work/node.log"
-exit 1
+run contract set-slot --chain 7 --key "$keys/account-00.json" "$token" "$token"
+[ $rc -ne 0 ] && grep -q "slot_refused" err && ok "set-slot on a template without a slot: slot_refused" ||
+  fail "set-slot on the token: rc $rc, $(cat err)"
+run contract set-slot --chain 7 --key "$keys/account-00.json" "$token"
+[ $rc -ne 0 ] && grep -q "client contract's address, or --clear" err && ok "set-slot needs a client or --clear" ||
+  fail "set-slot without a client: rc $rc, $(cat err)"
+
+finish cli-contract-dev

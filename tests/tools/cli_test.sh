@@ -104,6 +104,19 @@ expect_error "key show of a file whose public key is not the secret's" \
 sed 's/"secret_key": "\(..\)/"secret_key": "zz/' alice.json >badhex.json
 expect_error "key show of a file with a non-hex secret" 'bad_secret_key' key show badhex.json
 
+# --- key sign-read (offline: the headers of a signed read) --------------------------------------
+expect_ok "key sign-read" key sign-read /v1/chains/7/contracts/x/state --key alice.json --chain 7 --time 1000
+[ "$(wc -l <out)" -eq 3 ] || fail "key sign-read: expected three header lines: $(cat out)"
+expect_out "key sign-read prints the caller's key" "^X-Bfd-Public-Key: $alice_public$"
+expect_out "key sign-read prints the timestamp given" '^X-Bfd-Timestamp: 1000$'
+expect_out "key sign-read prints a signature" '^X-Bfd-Signature: [0-9a-f]{128}$'
+first_sig=$(sed -n 's/^X-Bfd-Signature: //p' out)
+expect_ok "key sign-read again" key sign-read /v1/chains/7/contracts/x/state --key alice.json --chain 7 --time 1000
+[ "$(sed -n 's/^X-Bfd-Signature: //p' out)" != "$first_sig" ] || fail "key sign-read: the same signature twice"
+expect_error "key sign-read of a relative target" 'invalid_argument' key sign-read v1/info --key alice.json
+expect_error "key sign-read for chain 0" 'invalid_argument' key sign-read /v1/info --key alice.json --chain 0
+expect_error "key sign-read with a missing key file" 'cannot read the key file' key sign-read /v1/info --key nope.json
+
 # --- delegate keys: key new --delegate, key show --delegate -------------------------------------
 # toml_value FILE KEY: the string KEY of the first [[delegates]] entry in FILE (must be valid TOML).
 toml_value() {
@@ -331,12 +344,53 @@ expect_error "decode of a non-canonical integer" 'non_canonical' tx decode \
   "${hex:0:78}ce00002710${hex:84}"
 expect_error "decode of nothing" 'bad_hex' tx decode ""
 
+# --- fee eval: fee expressions and WebAssembly fee functions, offline -------------------------------
+expect_ok "fee eval of an expression" fee eval --expr 'clamp(bp(amount, 25), 10, 50_000) + units * 2' \
+  --amount 1000000 --units 3
+expect_out "fee eval prints the fee" '^2506$'
+expect_ok "fee eval reads height and calls" fee eval --expr 'if(calls < 100, height, 0)' --amount 0 --height 77 --calls 5
+expect_out "fee eval of if()" '^77$'
+expect_error "fee eval syntax error" '^bfd-cli: fee_function_refused: column 8: unexpected character' \
+  fee eval --expr 'amount & 1' --amount 5
+expect_error "fee eval empty expression" '^bfd-cli: fee_function_refused: column 1: empty fee expression' \
+  fee eval --expr '' --amount 5
+expect_error "fee eval of 257 bytes" 'fee expression of 257 bytes, at most 256' \
+  fee eval --expr "$(printf '%0257d' 1)" --amount 5
+expect_error "fee eval overflow" '^bfd-cli: fee_function_failed: column 8: 18446744073709551615 \* 2 is above' \
+  fee eval --expr 'amount * 2' --amount 18446744073709551615
+expect_error "fee eval division by zero" 'fee_function_failed: column 8: 5 / 0: division by zero' \
+  fee eval --expr 'amount / calls' --amount 5
+expect_error "fee eval bad amount" "invalid_argument: --amount: '-1' is not an integer" fee eval --expr 1 --amount -1
+expect_error "fee eval without a function" 'give --expr TEXT or --wasm FILE --export NAME' fee eval --amount 1
+expect_error "fee eval with both" 'excludes' fee eval --expr 1 --wasm x.wasm --export fee --amount 1
+expect_error "fee eval --wasm needs --export" 'requires --export' fee eval --wasm x.wasm --amount 1
+fee_wasm=$root/contracts/examples/fee.wasm
+expect_ok "fee eval of the example wasm" fee eval --wasm "$fee_wasm" --export fee --amount 100000 --units 10 --calls 300
+expect_out "fee eval of wasm prints the fee" '^270$'
+expect_ok "fee eval of the C build" fee eval --wasm "$root/contracts/examples/fee_c.wasm" --export fee \
+  --amount 100000 --units 10 --calls 3
+expect_out "fee eval of the C build prints the fee" '^135$'
+expect_error "fee eval of a negative wasm fee" 'fee_function_failed: fee function .fee. returned -1 \(negative\)' \
+  fee eval --wasm "$fee_wasm" --export fee --amount 1 --units 1000001
+expect_error "fee eval of a missing export" 'fee_function_refused: fee function .nope.: no_such_export' \
+  fee eval --wasm "$fee_wasm" --export nope --amount 1
+expect_error "fee eval of an export of another signature" 'fee_function_refused: fee function .spin.: bad_arguments' \
+  fee eval --wasm "$root/contracts/examples/loop.wasm" --export spin --amount 1
+expect_error "fee eval of a missing file" 'io: .*missing.wasm: cannot read' \
+  fee eval --wasm "$work/missing.wasm" --export fee --amount 1
+head -c 300000 /dev/zero >big.wasm
+expect_error "fee eval of an oversized file" 'invalid_argument: big.wasm: 300000 bytes, at most 262144' \
+  fee eval --wasm big.wasm --export fee --amount 1
+printf 'not wasm' >bad.wasm
+expect_error "fee eval of a non-module" 'fee_function_refused: bad.wasm: malformed' \
+  fee eval --wasm bad.wasm --export fee --amount 1
+
 # --- usage -------------------------------------------------------------------------------------
 expect_error "no subcommand" 'subcommand' 
 expect_error "unknown subcommand" 'frobnicate' frobnicate
 expect_error "key without its subcommand" 'bfd-cli key: a subcommand is required' key
 expect_error "tx without its subcommand" 'bfd-cli tx: a subcommand is required' tx
-for sub in "" "key" "key new" "key show" "tx" "tx transfer" "tx submit" "tx get" "tx decode" \
+for sub in "" "key" "key new" "key show" "key sign-read" "tx" "tx transfer" "tx submit" "tx get" "tx decode" \
   "transfer" "chains" "info" "account" "delegates"; do
   # shellcheck disable=SC2086
   expect_ok "--help of '$sub'" $sub --help

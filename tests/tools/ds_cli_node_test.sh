@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the real bfd-cli against a real `bfd-node --dev` over HTTP for DS metadata: the dev DAOS
 # sidechain (chain 8, "example fund") has the module and the founder (account-00) as access admin;
-# its summary and pages are served, the mainchain has none (404), a member write before any
+# its summary and pages are served (the members to a signed read), the mainchain has none (404), a member write before any
 # organisation is refused by the node with ds_no_org, bad sections and starts are 400, and
 # `ds op` encodes a peg operation body offline. Bounded waits.
 # Usage: ds_cli_node_test.sh PATH/TO/bfd-node PATH/TO/bfd-cli
@@ -42,14 +42,20 @@ ok "ds show --chain 8 answers (final height $(json 'j["final_height"]'))"
 [ "$(json 'j["members"]')" = 0 ] || fail "ds show: members: $(cat out)"
 [[ "$(json 'j["root"]')" =~ ^[0-9a-f]{64}$ ]] || fail "ds show: no root: $(cat out)"
 
+keys="$work/data/keys"
 for section in members rates issuances usage; do
-  run ds list "$section" --chain 8
+  # The members are a signed read (the founder is the fund's access admin); the rest is public.
+  key=()
+  [ "$section" = members ] && key=(--key "$keys/account-00.json")
+  run ds list "$section" --chain 8 "${key[@]}"
   [ "$rc" -eq 0 ] || fail "ds list $section: exit code $rc: $(cat err)"
   [ "$(json 'j["total"]')" = 0 ] && [ "$(json 'j["next"]')" = None ] || fail "ds list $section: $(cat out)"
 done
+run ds list members --chain 8
+[ "$rc" -ne 0 ] && grep -q 'unauthenticated' err || fail "ds list members unsigned: rc $rc, $(cat err)"
 run ds list rates --chain 8 --from 5
 [ "$rc" -eq 0 ] || fail "ds list rates --from 5: exit code $rc: $(cat err)"
-ok "summary and the four pages of an unregistered fund"
+ok "summary and the four pages of an unregistered fund (members signed: unsigned is refused)"
 
 run ds show
 [ "$rc" -ne 0 ] && grep -q '^bfd-cli: not_found' err || fail "ds show on the mainchain: rc $rc, $(cat err)"
@@ -61,7 +67,6 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "$BFD_NODE/v1/chains/2/ds")
 [ "$code" = 404 ] || fail "GET /v1/chains/2/ds (a system chain): HTTP $code"
 ok "mainchain and system chains have no DS metadata; bad sections and starts are refused"
 
-keys="$work/data/keys"
 member=$("$cli" key show "$keys/account-01.json" | sed -n 's/^address: //p')
 member_key=$("$cli" key show "$keys/account-01.json" | sed -n 's/^public_key: //p')
 run ds member-add --chain 8 --key "$keys/account-00.json" --account "$member" --member-key "$member_key" --level 1

@@ -1,18 +1,14 @@
 // `bfd-cli acl grant|revoke|role|level|show|check`: access control (docs/access-control.md) from
 // the command line. Changes are signed transactions of kinds 20-23; reads go through the access
 // routes, signed with --key when the node protects them (docs/http.md, "Signed requests").
-#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 
-#include "chains/access/signed_request.hpp"
 #include "chains/core/hex.hpp"
 #include "chains/state/access_tx.hpp"
-#include "runtime/entropy.hpp"
-#include "runtime/key_file.hpp"
 #include "tools/bfd-cli/commands.hpp"
 #include "tools/bfd-cli/submission.hpp"
 
@@ -152,30 +148,6 @@ command_result run_level(const level_options& o) {
                      fmt::format("of {} in fund_group:{}", o.account_text, *group));
 }
 
-// GET `route` of the chain, signed with the key file's key when one is given.
-node_reply read_route(const chain_endpoint& at, const std::string& route, const std::optional<std::string>& key_file) {
-  const auto path = at.chain.path(route);
-  if (!key_file)
-    return at.node.get(path);
-  auto keys = runtime::read_key_file(*key_file);
-  if (!keys)
-    return to_command_result(make_error(keys.error().code, "--key: cannot read the key file: " + keys.error().detail));
-  const auto now = static_cast<std::uint64_t>(
-    std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
-  randomize_signing_context(runtime::random_bytes32());
-  const auto sig = acl::sign_request(*keys, at.chain.id, "GET", path, now, {}, runtime::random_bytes32());
-  return at.node.get(path, {{std::string(acl::public_key_header), to_hex(keys->pub)},
-                            {std::string(acl::timestamp_header), std::to_string(now)},
-                            {std::string(acl::signature_header), to_hex(sig)}});
-}
-
-// A 401 without --key: say how to sign.
-command_result explain(command_result failed, const std::optional<std::string>& key_file) {
-  if (failed.reason == "unauthenticated" && !key_file)
-    failed.detail += "; this read is protected: pass --key FILE to sign it";
-  return failed;
-}
-
 std::string names(const json& list) {
   std::string out;
   if (list.is_array())
@@ -204,9 +176,9 @@ command_result run_show(const show_options& o) {
   if (auto* failed = std::get_if<command_result>(&opened))
     return *failed;
   const auto& at = std::get<chain_endpoint>(opened);
-  auto reply = read_route(at, route, o.key_file);
+  auto reply = read_chain_route(at, route, o.key_file);
   if (auto* failed = std::get_if<command_result>(&reply))
-    return explain(*failed, o.key_file);
+    return explain_unauthenticated(*failed, o.key_file);
   const json& body = std::get<node_answer>(reply).body;
   if (o.json_out) {
     fmt::print("{}\n", body.dump(2));
@@ -275,9 +247,9 @@ command_result run_check(const check_options& o) {
                                   acl::to_string(*p));
   if (*level > 0)
     route += fmt::format("?min_level={}", *level);
-  auto reply = read_route(at, route, o.key_file);
+  auto reply = read_chain_route(at, route, o.key_file);
   if (auto* failed = std::get_if<command_result>(&reply))
-    return explain(*failed, o.key_file);
+    return explain_unauthenticated(*failed, o.key_file);
   const json& body = std::get<node_answer>(reply).body;
   const bool allowed = body.value("allowed", false);
   fmt::print("allowed: {}\nheight: {}\n", allowed ? "true" : "false", number_field(body, "height"));

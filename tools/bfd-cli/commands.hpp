@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "chains/core/bytes.hpp"
 #include "chains/core/error.hpp"
 
 namespace bfd::cli {
@@ -26,6 +27,10 @@ command_result to_command_result(const status& st);
 
 /// A failure with exit code `exit_code`.
 command_result command_failure(std::string reason, std::string detail, int exit_code = 1);
+
+/// The bytes of file `path` if it is at most `max_bytes` long, checked before reading: `io` when
+/// it cannot be read, `invalid_argument` ("PATH: N bytes, at most MAX") when it is longer.
+result<bytes> read_bounded_file(const std::string& path, std::size_t max_bytes);
 
 /// The node endpoint when neither --node nor BFD_NODE names one: bfd-node --dev's default.
 inline constexpr const char* default_node_url = "http://127.0.0.1:8645";
@@ -73,6 +78,13 @@ void add_contract_commands(CLI::App& app, std::optional<command_result>& outcome
 /// Registers `ds show`, `list`, `member-add`, `member-update`, `member-remove`, `rate-set`,
 /// `usage` and `op`: a fund chain's DS metadata (docs/ds-metadata.md).
 void add_ds_commands(CLI::App& app, std::optional<command_result>& outcome, network_options& net);
+/// Registers `service register`, `upgrade`, `health`, `rollback`, `status`, `show`, `list` and
+/// `resolve`: the mainchain's service registry (docs/services.md).
+void add_service_commands(CLI::App& app, std::optional<command_result>& outcome, network_options& net);
+
+/// Registers `fee eval`: a fee expression or a WebAssembly fee function run offline
+/// (docs/fee-functions.md).
+void add_fee_commands(CLI::App& app, std::optional<command_result>& outcome);
 
 /// Registers `chains`, `info`, `account` and `delegates`, which read the node's HTTP API.
 void add_node_commands(CLI::App& app, std::optional<command_result>& outcome, network_options& net);

@@ -1,10 +1,9 @@
-// `bfd-cli contract publish|deploy|call|show|events`: the contracts module (kinds 24-26) through
-// a node's HTTP API (docs/contracts.md, docs/cli.md). publish/deploy/call sign with --key, submit,
+// `bfd-cli contract publish|deploy|call|set-slot|show|state|events`: the contracts module (kinds
+// 24-27) through a node's HTTP API (docs/contracts.md, docs/cli.md). publish/deploy/call/set-slot
+// sign with --key, submit,
 // wait for finality and print the outcome; a call that failed (trap, out of fuel) exits 1 with
 // the engine's reason.
 #include <chrono>
-#include <fstream>
-#include <iterator>
 #include <memory>
 
 #include <fmt/format.h>
@@ -38,6 +37,7 @@ struct publish_options : signed_options {
   std::string code_file;
   std::vector<std::string> params;  // name:type
   std::vector<std::string> entries;
+  std::string slot;
 };
 
 struct deploy_options : signed_options {
@@ -59,11 +59,37 @@ struct call_options : signed_options {
   std::string value_text = "0";
 };
 
+struct set_slot_options : signed_options {
+  std::string contract;
+  std::string client;
+  bool clear = false;
+};
+
 struct show_options {
   std::string what;
   std::string from_text = "0";
   network_options net;
 };
+
+struct state_options {
+  std::string contract;
+  std::optional<std::string> key;  ///< a state key (hex): its value; none: a page of keys
+  std::optional<std::string> after;
+  std::string key_file;
+  network_options net;
+};
+
+// GET …/contracts/{address}/state[/{key}] or …/state?after=HEX, signed by the key file.
+command_result run_state(const state_options& o) {
+  if (o.key && o.after)
+    return command_failure("invalid_argument", "--after pages the key list: give it without KEY");
+  std::string route = "/contracts/" + o.contract + "/state";
+  if (o.key)
+    route += "/" + *o.key;
+  else if (o.after)
+    route += "?after=" + *o.after;
+  return print_chain_route(o.net, route, o.key_file);
+}
 
 command_result fail_with(const error& e, const char* option) {
   return to_command_result(make_error(e.code, std::string(option) + ": " + e.detail));
@@ -84,7 +110,7 @@ command_result sign_submit(const signed_options& o, tx_payload payload, const st
   auto done = submit(at, tx, what, false, timeout);
   if (!done.ok())
     return done;
-  if (!std::holds_alternative<contract_deploy_tx>(tx.payload) && !std::holds_alternative<contract_call_tx>(tx.payload))
+  if (std::holds_alternative<contract_publish_tx>(tx.payload))
     return done;
   auto r = at.node.get(at.chain.path("/txs/" + to_hex(signing_hash(tx))));
   if (auto* failed = std::get_if<command_result>(&r))
@@ -107,16 +133,13 @@ command_result run_publish(const publish_options& o) {
   auto version = parse_uint("--version", o.version_text, UINT32_MAX);
   if (!version)
     return to_command_result(version.error());
-  std::ifstream in(o.code_file, std::ios::binary);
-  if (!in)
-    return command_failure("io", o.code_file + ": cannot read");
+  auto code = read_bounded_file(o.code_file, contract::max_code_bytes);
+  if (!code)
+    return to_command_result(code.error());
   contract_publish_tx p;
   p.template_name = o.name;
   p.version = static_cast<std::uint32_t>(*version);
-  p.code = bytes(std::istreambuf_iterator<char>(in), {});
-  if (p.code.size() > contract::max_code_bytes)
-    return command_failure("invalid_argument", fmt::format("{}: {} bytes, at most {}", o.code_file, p.code.size(),
-                                                           contract::max_code_bytes));
+  p.code = std::move(*code);
   for (const auto& param : o.params) {
     const auto colon = param.rfind(':');
     const auto type = colon == std::string::npos ? std::nullopt : contract::parse_param_type(param.substr(colon + 1));
@@ -127,6 +150,7 @@ command_result run_publish(const publish_options& o) {
     p.param_types.push_back(*type);
   }
   p.entry_points = o.entries;
+  p.slot = o.slot;
   fmt::print("template: {}\n", to_hex(contract::template_id(p)));
   // Publishing needs 1 unit per fuel_per_unit bytes of code: priced like that much fuel.
   const auto code_bytes = p.code.size();
@@ -201,16 +225,21 @@ command_result run_call(const call_options& o) {
   return sign_submit(o, std::move(p), "contract call " + o.entry, *fuel);
 }
 
-command_result run_get(const show_options& o, const std::string& route) {
-  auto opened = open_chain_endpoint(o.net);
-  if (auto* failed = std::get_if<command_result>(&opened))
-    return *failed;
-  const auto& at = std::get<chain_endpoint>(opened);
-  auto r = at.node.get(at.chain.path(route));
-  if (auto* failed = std::get_if<command_result>(&r))
-    return *failed;
-  fmt::print("{}\n", std::get<node_answer>(r).body.dump(2));
-  return command_result{};
+command_result run_set_slot(const set_slot_options& o) {
+  contract_set_slot_tx p;
+  auto a = parse_address(o.contract);
+  if (!a)
+    return fail_with(a.error(), "contract");
+  p.contract = *a;
+  if (o.clear == !o.client.empty())
+    return command_failure("invalid_argument", "give the client contract's address, or --clear to empty the slot");
+  if (!o.clear) {
+    auto c = parse_address(o.client);
+    if (!c)
+      return fail_with(c.error(), "client");
+    p.client = *c;
+  }
+  return sign_submit(o, std::move(p), o.clear ? "contract set-slot --clear" : "contract set-slot", 0);
 }
 
 void add_signing_options(CLI::App& c, signed_options& o, network_options& net) {
@@ -240,6 +269,9 @@ void add_contract_commands(CLI::App& app, std::optional<command_result>& outcome
   publish->add_option("--entry", pub->entries, "An exported function calls may name (\"init\" runs at deploy); repeat")
     ->type_name("NAME")
     ->required();
+  publish->add_option("--slot", pub->slot, "Declare a client slot of this name: an execution template whose "
+                                           "contracts run a client contract through slot_call")
+    ->type_name("NAME");
   add_signing_options(*publish, *pub, net);
   publish->callback([pub, &outcome, &net] {
     pub->net = net;
@@ -285,6 +317,18 @@ void add_contract_commands(CLI::App& app, std::optional<command_result>& outcome
     outcome = run_call(*cal);
   });
 
+  auto ss = std::make_shared<set_slot_options>();
+  auto* set_slot = contract->add_subcommand("set-slot", "Insert a client contract into a contract's slot (its "
+                                                        "deployer or a write holder on its scope), or --clear it");
+  set_slot->add_option("contract", ss->contract, "Contract whose template declares a slot")->type_name("ADDR")->required();
+  set_slot->add_option("client", ss->client, "Client contract (its template declares no slot)")->type_name("CLIENT");
+  set_slot->add_flag("--clear", ss->clear, "Empty the slot");
+  add_signing_options(*set_slot, *ss, net);
+  set_slot->callback([ss, &outcome, &net] {
+    ss->net = net;
+    outcome = run_set_slot(*ss);
+  });
+
   auto sh = std::make_shared<show_options>();
   auto* show = contract->add_subcommand("show", "Print a contract (address), a template (64 hex digits) or, with "
                                                 "\"templates\", the template list, as JSON");
@@ -293,11 +337,24 @@ void add_contract_commands(CLI::App& app, std::optional<command_result>& outcome
   show->callback([sh, &outcome, &net] {
     sh->net = net;
     if (sh->what == "templates")
-      outcome = run_get(*sh, "/contracts/templates");
+      outcome = print_chain_route(sh->net, "/contracts/templates");
     else if (sh->what.size() == 64)
-      outcome = run_get(*sh, "/contracts/templates/" + sh->what);
+      outcome = print_chain_route(sh->net, "/contracts/templates/" + sh->what);
     else
-      outcome = run_get(*sh, "/contracts/" + sh->what);
+      outcome = print_chain_route(sh->net, "/contracts/" + sh->what);
+  });
+
+  auto st = std::make_shared<state_options>();
+  auto* state = contract->add_subcommand("state", "Print a contract's state keys (100 at most), or one key's value, "
+                                                  "as a signed read by one of its readers (docs/contracts.md)");
+  state->add_option("contract", st->contract, "Contract address")->type_name("ADDR")->required();
+  state->add_option("state_key", st->key, "A state key (hex): print its value")->type_name("KEY");
+  state->add_option("--after", st->after, "List the keys after this one (hex)")->type_name("HEX");
+  state->add_option("--key", st->key_file, "Key file of the reader who signs the read")->type_name("FILE")->required();
+  add_network_options(*state, net);
+  state->callback([st, &outcome, &net] {
+    st->net = net;
+    outcome = run_state(*st);
   });
 
   auto ev = std::make_shared<show_options>();
@@ -312,7 +369,7 @@ void add_contract_commands(CLI::App& app, std::optional<command_result>& outcome
       outcome = to_command_result(from.error());
       return;
     }
-    outcome = run_get(*ev, fmt::format("/contracts/{}/events/{}", ev->what, *from));
+    outcome = print_chain_route(ev->net, fmt::format("/contracts/{}/events/{}", ev->what, *from));
   });
 }
 

@@ -45,15 +45,6 @@ command_result fail_on(const error& e, const std::string& option) {
   return to_command_result(make_error(e.code, option + ": " + e.detail));
 }
 
-// Signs `payload` for the chain --chain names and submits it (submission.hpp).
-command_result sign_and_submit(const local_options& o, tx_payload payload, const std::string& what) {
-  auto signed_or = sign_for_chain(o, std::move(payload));
-  if (auto* failed = std::get_if<command_result>(&signed_or))
-    return *failed;
-  const auto& [at, tx, keys, timeout] = std::get<signed_tx>(signed_or);
-  return submit(at, tx, what, o.no_wait, timeout);
-}
-
 command_result run_member(const local_options& o, int which) {
   auto a = parse_address(o.account);
   if (!a)
@@ -128,18 +119,6 @@ command_result run_op(const op_options& o) {
   return {};
 }
 
-command_result run_read(const network_options& net, const std::string& route) {
-  auto opened = open_chain_endpoint(net);
-  if (auto* failed = std::get_if<command_result>(&opened))
-    return *failed;
-  const auto& at = std::get<chain_endpoint>(opened);
-  auto r = at.node.get(at.chain.path(route));
-  if (auto* failed = std::get_if<command_result>(&r))
-    return *failed;
-  fmt::print("{}\n", std::get<node_answer>(r).body.dump(2));
-  return {};
-}
-
 void add_signing_options(CLI::App& c, local_options& o, network_options& net) {
   c.add_option("--key", o.key_file, "Key file of the sender (a writer of the fund)")->type_name("FILE")->required();
   c.add_option("--fee", o.fee_text, "Fee on the fund chain")->type_name("AMOUNT")->capture_default_str();
@@ -157,16 +136,22 @@ void add_ds_commands(CLI::App& app, std::optional<command_result>& outcome, netw
                                       "encode its peg operations (docs/ds-metadata.md)");
   auto* show = ds->add_subcommand("show", "Print the fund's summary (GET /v1/chains/{id}/ds) as JSON");
   add_network_options(*show, net);
-  show->callback([&outcome, &net] { outcome = run_read(net, "/ds"); });
+  show->callback([&outcome, &net] { outcome = print_chain_route(net, "/ds"); });
 
-  auto list_from = std::make_shared<std::pair<std::string, std::string>>();
+  struct list_options {
+    std::string section;
+    std::string from;
+    std::optional<std::string> key_file;
+  };
+  auto lo = std::make_shared<list_options>();
   auto* list = ds->add_subcommand("list", "Print a page (at most 100) of members, rates, issuances or usage");
-  list->add_option("section", list_from->first, "members, rates, issuances or usage")->type_name("SECTION")->required();
-  list->add_option("--from", list_from->second, "Where the page starts: an address (members) or an index")
-    ->type_name("FROM");
+  list->add_option("section", lo->section, "members, rates, issuances or usage")->type_name("SECTION")->required();
+  list->add_option("--from", lo->from, "Where the page starts: an address (members) or an index")->type_name("FROM");
+  list->add_option("--key", lo->key_file, "Key file to sign the read with (members: a holder of read on the fund)")
+    ->type_name("FILE");
   add_network_options(*list, net);
-  list->callback([list_from, &outcome, &net] {
-    outcome = run_read(net, "/ds/" + list_from->first + (list_from->second.empty() ? "" : "/" + list_from->second));
+  list->callback([lo, &outcome, &net] {
+    outcome = print_chain_route(net, "/ds/" + lo->section + (lo->from.empty() ? "" : "/" + lo->from), lo->key_file);
   });
 
   const char* names[] = {"member-add", "member-update", "member-remove"};

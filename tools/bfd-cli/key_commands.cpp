@@ -1,5 +1,5 @@
-// `bfd-cli key new` and `bfd-cli key show`: create and inspect key files, and print the public
-// part of a delegate key that a topology file carries.
+// `bfd-cli key new`, `key show` and `key sign-read`: create and inspect key files, print the public
+// part of a delegate key that a topology file carries, and sign a protected read for curl.
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -12,6 +12,7 @@
 #include "runtime/entropy.hpp"
 #include "runtime/key_file.hpp"
 #include "tools/bfd-cli/commands.hpp"
+#include "tools/bfd-cli/submission.hpp"
 
 namespace bfd::cli {
 
@@ -140,6 +141,37 @@ CLI::Option* add_delegate_options(CLI::App& command, delegate_entry_options& o, 
   return flag;
 }
 
+struct sign_read_options {
+  std::string key_file;
+  std::string target;
+  std::string chain_text = "1";
+  std::optional<std::string> time_text;
+};
+
+// The headers of a signed read for any HTTP client (curl -H …), one "Name: value" a line.
+command_result run_sign_read(const sign_read_options& o) {
+  auto chain = parse_uint("--chain", o.chain_text, 0xffffffffu);
+  if (!chain)
+    return to_command_result(chain.error());
+  if (*chain == 0)
+    return command_failure("invalid_argument", "--chain: a chain id is at least 1");
+  if (o.target.empty() || o.target[0] != '/')
+    return command_failure("invalid_argument", "the request target is a path starting with '/' (and its query)");
+  std::uint64_t time_ms = wall_clock_ms();
+  if (o.time_text) {
+    auto t = parse_uint("--time", *o.time_text, UINT64_MAX);
+    if (!t)
+      return to_command_result(t.error());
+    time_ms = *t;
+  }
+  auto headers = signed_read_headers(o.key_file, static_cast<chain_id>(*chain), o.target, time_ms);
+  if (auto* failed = std::get_if<command_result>(&headers))
+    return *failed;
+  for (const auto& [name, value] : std::get<header_list>(headers))
+    fmt::print("{}: {}\n", name, value);
+  return {};
+}
+
 } // namespace
 
 void add_key_commands(CLI::App& app, std::optional<command_result>& outcome) {
@@ -172,6 +204,20 @@ void add_key_commands(CLI::App& app, std::optional<command_result>& outcome) {
     ->check(CLI::Range(2u, 0xffffffffu))
     ->needs("--delegate");
   key_show->callback([show_opts, &outcome] { outcome = to_command_result(run_key_show(*show_opts)); });
+
+  auto sr = std::make_shared<sign_read_options>();
+  auto* sign_read = key->add_subcommand("sign-read", "Print the X-Bfd-* headers of a signed GET (a protected read, "
+                                                     "docs/formats.md §15a) for another HTTP client, e.g. curl -H");
+  sign_read->add_option("target", sr->target, "The request target: path and query, e.g. /v1/chains/7/contracts/ADDR/state")
+    ->type_name("PATH")
+    ->required();
+  sign_read->add_option("--key", sr->key_file, "Key file of the caller")->type_name("FILE")->required();
+  sign_read->add_option("--chain", sr->chain_text, "The chain the read is for (its id)")->type_name("ID")
+    ->capture_default_str();
+  sign_read->add_option("--time", sr->time_text, "The timestamp to sign, ms since the Unix epoch (default: now; the "
+                                                 "node accepts 60 s either side of its clock)")
+    ->type_name("MS");
+  sign_read->callback([sr, &outcome] { outcome = run_sign_read(*sr); });
 }
 
 } // namespace bfd::cli

@@ -1,6 +1,8 @@
 // `bfd-cli chains`, `info`, `account` and `delegates`: read a node's state through its HTTP API.
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -210,6 +212,21 @@ command_result to_command_result(const status& st) {
 
 command_result command_failure(std::string reason, std::string detail, int exit_code) {
   return command_result{exit_code, std::move(reason), std::move(detail)};
+}
+
+result<bytes> read_bounded_file(const std::string& path, std::size_t max_bytes) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  std::ifstream in(path, std::ios::binary);
+  if (ec || !in)
+    return make_error(errc::io, path + ": cannot read");
+  if (size > max_bytes)
+    return make_error(errc::invalid_argument, fmt::format("{}: {} bytes, at most {}", path, size, max_bytes));
+  bytes data(static_cast<std::size_t>(size));
+  in.read(reinterpret_cast<char*>(data.data()), static_cast<std::streamsize>(data.size()));
+  if (static_cast<std::size_t>(in.gcount()) != data.size())
+    return make_error(errc::io, path + ": cannot read");
+  return data;
 }
 
 std::string initial_node_url() {

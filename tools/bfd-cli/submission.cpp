@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "chains/access/signed_request.hpp"
+#include "chains/core/hex.hpp"
 #include "runtime/entropy.hpp"
 #include "runtime/key_file.hpp"
 #include "runtime/tx_text.hpp"
@@ -52,6 +54,52 @@ std::variant<chain_endpoint, command_result> open_chain_endpoint(const network_o
   if (auto* failed = std::get_if<command_result>(&target))
     return *failed;
   return chain_endpoint{std::move(node), std::move(std::get<chain_target>(target))};
+}
+
+node_reply read_chain_route(const chain_endpoint& at, const std::string& route,
+                            const std::optional<std::string>& key_file) {
+  const auto path = at.chain.path(route);
+  if (!key_file)
+    return at.node.get(path);
+  auto headers = signed_read_headers(*key_file, at.chain.id, path, wall_clock_ms());
+  if (auto* failed = std::get_if<command_result>(&headers))
+    return *failed;
+  return at.node.get(path, std::get<header_list>(headers));
+}
+
+std::uint64_t wall_clock_ms() {
+  return static_cast<std::uint64_t>(
+    std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
+std::variant<header_list, command_result> signed_read_headers(const std::string& key_file, chain_id chain,
+                                                             const std::string& target, std::uint64_t time_ms) {
+  auto keys = runtime::read_key_file(key_file);
+  if (!keys)
+    return to_command_result(make_error(keys.error().code, "--key: cannot read the key file: " + keys.error().detail));
+  randomize_signing_context(runtime::random_bytes32());
+  const auto sig = acl::sign_request(*keys, chain, "GET", target, time_ms, {}, runtime::random_bytes32());
+  return header_list{{std::string(acl::public_key_header), to_hex(keys->pub)},
+                     {std::string(acl::timestamp_header), std::to_string(time_ms)},
+                     {std::string(acl::signature_header), to_hex(sig)}};
+}
+
+command_result explain_unauthenticated(command_result failed, const std::optional<std::string>& key_file) {
+  if (failed.reason == "unauthenticated" && !key_file)
+    failed.detail += "; this read is protected: pass --key FILE to sign it";
+  return failed;
+}
+
+command_result print_chain_route(const network_options& net, const std::string& route,
+                                 const std::optional<std::string>& key_file) {
+  auto opened = open_chain_endpoint(net);
+  if (auto* failed = std::get_if<command_result>(&opened))
+    return *failed;
+  auto r = read_chain_route(std::get<chain_endpoint>(opened), route, key_file);
+  if (auto* failed = std::get_if<command_result>(&r))
+    return explain_unauthenticated(*failed, key_file);
+  fmt::print("{}\n", std::get<node_answer>(r).body.dump(2));
+  return {};
 }
 
 void add_tx_options(CLI::App& cmd, tx_options& o, const std::string& key_help) {
@@ -162,6 +210,14 @@ command_result submit(const chain_endpoint& at, const transaction& tx, const std
     return {};
   }
   return wait_for_finality(at.node, at.chain, id, timeout);
+}
+
+command_result sign_and_submit(const tx_options& o, tx_payload payload, const std::string& what) {
+  auto signed_or = sign_for_chain(o, std::move(payload));
+  if (auto* failed = std::get_if<command_result>(&signed_or))
+    return *failed;
+  const auto& [at, tx, keys, timeout] = std::get<signed_tx>(signed_or);
+  return submit(at, tx, what, o.no_wait, timeout);
 }
 
 } // namespace bfd::cli

@@ -4,8 +4,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
 #include <variant>
+#include <vector>
 
 #include "chains/core/error.hpp"
 #include "chains/crypto/keys.hpp"
@@ -28,6 +31,30 @@ struct chain_endpoint {
 
 /// Opens the node and resolves --chain on it; a malformed --chain fails before any request.
 std::variant<chain_endpoint, command_result> open_chain_endpoint(const network_options& net);
+
+/// GET `route` of the endpoint's chain; with a key file, a signed read (docs/formats.md §15a):
+/// the X-Bfd-* headers over the chain, the path, the current time and a fresh nonce.
+node_reply read_chain_route(const chain_endpoint& at, const std::string& route,
+                            const std::optional<std::string>& key_file);
+
+/// Request headers, name and value.
+using header_list = std::vector<std::pair<std::string, std::string>>;
+
+/// Milliseconds since the Unix epoch by the system clock: a signed read's timestamp.
+std::uint64_t wall_clock_ms();
+
+/// The X-Bfd-* headers of a GET of `target` (path and query) on chain `chain` signed at `time_ms`
+/// with the key of `key_file` (docs/formats.md §15a), or why not (an unreadable key file).
+std::variant<header_list, command_result> signed_read_headers(const std::string& key_file, chain_id chain,
+                                                             const std::string& target, std::uint64_t time_ms);
+
+/// A 401 (unauthenticated) of a read made without a key file, with a hint to pass --key.
+command_result explain_unauthenticated(command_result failed, const std::optional<std::string>& key_file);
+
+/// Opens the endpoint of `net`, reads `route` of its chain (signed with `key_file` when given)
+/// and prints the answer as indented JSON.
+command_result print_chain_route(const network_options& net, const std::string& route,
+                                 const std::optional<std::string>& key_file = std::nullopt);
 
 /// Polls GET …/txs/{id} of `chain` until the transaction is final (prints status, height and
 /// block) or rejected (the node's reason), or `timeout` passes (exit code 2), with a progress
@@ -67,5 +94,8 @@ std::variant<signed_tx, command_result> sign_for_chain(const tx_options& o, tx_p
 /// `what` is shown in the "submitted" progress line.
 command_result submit(const chain_endpoint& at, const transaction& tx, const std::string& what, bool no_wait,
                       std::chrono::seconds timeout);
+
+/// sign_for_chain then submit: the whole of a command that sends one payload (--no-wait honoured).
+command_result sign_and_submit(const tx_options& o, tx_payload payload, const std::string& what);
 
 } // namespace bfd::cli
