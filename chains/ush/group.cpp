@@ -104,6 +104,13 @@ result<credential> decode_credential(byte_view in) {
   return c;
 }
 
+result<credential> decode_verified_credential(byte_view in) {
+  auto c = decode_credential(in);
+  if (c && !verify_credential(*c))
+    return make_error(errc::ush_bad_credential, "credential: t*G is not W + H(W || id)*Y");
+  return c;
+}
+
 status revocation_list::add(const hash256& pseudonym) {
   if (ids_.size() >= max_size && !ids_.contains(pseudonym))
     return make_error(errc::too_large, "the revocation list holds " + std::to_string(max_size) + " pseudonyms");

@@ -65,6 +65,10 @@ bytes encode_credential(const credential& c);
 /// verify_credential).
 result<credential> decode_credential(byte_view in);
 
+/// decode_credential, then verify_credential: errc::ush_bad_credential for a credential that
+/// decodes but is no signature under its group key (how a holder loads one it was given).
+result<credential> decode_verified_credential(byte_view in);
+
 /// Pseudonyms a verifier refuses to complete a handshake with. Bounded.
 class revocation_list {
 public:

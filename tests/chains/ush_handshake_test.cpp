@@ -245,6 +245,10 @@ TEST_CASE("messages and credentials re-encode to their exact bytes") {
   const auto c = *decode_credential(encode_credential(g.a_creds[0]));
   CHECK(c == g.a_creds[0]);
   CHECK(verify_credential(c));
+  CHECK(decode_verified_credential(encode_credential(g.a_creds[0])));
+  auto moved = g.a_creds[0];
+  moved.group_key = g.b.pub.key;
+  CHECK(decode_verified_credential(encode_credential(moved)).error().code == errc::ush_bad_credential);
 }
 
 TEST_CASE("a malformed message fails the handshake for good") {
