@@ -46,8 +46,25 @@ hash256 session_key(const hash256& master) {
   return tagged_hash(hash_tag::ush_session, master.view());
 }
 
-bool is_revoked(const revocation_list* revoked, const hash256& pseudonym) {
-  return revoked && revoked->contains(pseudonym);
+/// The shared points as `me` computes them from its credential secret t and ephemeral secret s, and
+/// the peer's pseudonym, W and ephemeral point E: z_e = s*E, then t*E (the key encapsulated to my
+/// credential) and s*PK_peer (the key I encapsulate to the peer's), PK_peer derived with my group
+/// key. nullopt when the peer is revoked or a point is infinity: the handshake cannot succeed.
+std::optional<shared_points> shared(role me, const credential& own, const scalar& s, const hash256& peer_pseudonym,
+                                    const point& peer_w, const point& peer_ephemeral,
+                                    const revocation_list* revoked) {
+  if (revoked && revoked->contains(peer_pseudonym))
+    return std::nullopt;
+  // A peer of another group (or without a credential) makes peer_key a point whose discrete log
+  // nobody knows.
+  auto peer_key = credential_public_key(peer_pseudonym, peer_w, own.group_key);
+  auto z_e = mul(peer_ephemeral, s);
+  auto to_me = mul(peer_ephemeral, own.t);
+  auto to_peer = peer_key ? mul(*peer_key, s) : std::nullopt;
+  if (!z_e || !to_me || !to_peer)
+    return std::nullopt;
+  // z_i is the key encapsulated to the initiator's credential, z_r the responder's.
+  return me == role::initiator ? shared_points{*z_e, *to_me, *to_peer} : shared_points{*z_e, *to_peer, *to_me};
 }
 
 error out_of_order(std::string_view what) {
@@ -56,12 +73,12 @@ error out_of_order(std::string_view what) {
 
 } // namespace
 
-initiator::initiator(const credential& own, const revocation_list* revoked, random_source& rng)
-    : own_(own), revoked_(revoked), rng_(&rng) {}
+handshake_side::~handshake_side() {
+  wipe(own_.t);
+}
 
 initiator::~initiator() {
   wipe(ephemeral_);
-  wipe(own_.t);
 }
 
 result<bytes> initiator::hello() {
@@ -84,15 +101,10 @@ result<bytes> initiator::on_reply(byte_view message) {
   if (!m2)
     return m2.error();
   const auto transcript = transcript_hash(hello_, *m2);
-  // Our own group key names the group we expect the payee in; a payee of another group (or
-  // without a credential) makes peer_key a point whose discrete log nobody knows.
-  auto peer_key = credential_public_key(m2->pseudonym, m2->w, own_.group_key);
-  std::optional<point> z_e = mul(m2->ephemeral, ephemeral_);
-  std::optional<point> z_i = mul(m2->ephemeral, own_.t);
-  std::optional<point> z_r = peer_key ? mul(*peer_key, ephemeral_) : std::nullopt;
+  const auto z = shared(role::initiator, own_, ephemeral_, m2->pseudonym, m2->w, m2->ephemeral, revoked_);
   finish m3;
-  if (z_e && z_i && z_r && !is_revoked(revoked_, m2->pseudonym)) {
-    auto master = master_secret(transcript, shared_points{*z_e, *z_i, *z_r});
+  if (z) {
+    auto master = master_secret(transcript, *z);
     if (equal_secret(confirm_code(master, role::responder), m2->confirm)) {
       m3.confirm = confirm_code(master, role::initiator);
       session_ = ush::session{session_key(master), transcript, m2->pseudonym};
@@ -106,12 +118,8 @@ result<bytes> initiator::on_reply(byte_view message) {
   return encode(m3);
 }
 
-responder::responder(const credential& own, const revocation_list* revoked, random_source& rng)
-    : own_(own), revoked_(revoked), rng_(&rng) {}
-
 responder::~responder() {
   wipe(master_);
-  wipe(own_.t);
 }
 
 result<bytes> responder::on_hello(byte_view message) {
@@ -129,17 +137,14 @@ result<bytes> responder::on_hello(byte_view message) {
   m2.nonce = rng_->next();
   transcript_ = transcript_hash(*m1, m2);
   peer_ = m1->pseudonym;
-  auto peer_key = credential_public_key(m1->pseudonym, m1->w, own_.group_key);
-  std::optional<point> z_e = mul(m1->ephemeral, ephemeral);
-  std::optional<point> z_i = peer_key ? mul(*peer_key, ephemeral) : std::nullopt;
-  std::optional<point> z_r = mul(m1->ephemeral, own_.t);
+  const auto z = shared(role::responder, own_, ephemeral, m1->pseudonym, m1->w, m1->ephemeral, revoked_);
   wipe(ephemeral);
-  doomed_ = !(z_e && z_i && z_r) || is_revoked(revoked_, m1->pseudonym);
+  doomed_ = !z;
   if (doomed_) {
     master_ = rng_->next();
     m2.confirm = rng_->next();
   } else {
-    master_ = master_secret(transcript_, shared_points{*z_e, *z_i, *z_r});
+    master_ = master_secret(transcript_, *z);
     m2.confirm = confirm_code(master_, role::responder);
   }
   state_ = handshake_state::waiting;

@@ -22,14 +22,36 @@ struct session {
 /// Where a handshake is. `failed` carries no reason, on purpose.
 enum class handshake_state { start, waiting, succeeded, failed };
 
-/// The payer's side: hello() -> message 1; on_reply(message 2) -> message 3.
-class initiator {
+/// What both roles hold: their credential, the revocation list they consult, their random
+/// source, where they are and, once succeeded, the session.
+class handshake_side {
 public:
+  handshake_side(const handshake_side&) = delete;
+  handshake_side& operator=(const handshake_side&) = delete;
+
+  handshake_state state() const { return state_; }
+  /// The session once succeeded, nullopt otherwise.
+  const std::optional<ush::session>& session() const { return session_; }
+
+protected:
   /// `revoked` may be null (no revocation list); it and `rng` must outlive the handshake.
-  initiator(const credential& own, const revocation_list* revoked, random_source& rng);
+  handshake_side(const credential& own, const revocation_list* revoked, random_source& rng)
+      : own_(own), revoked_(revoked), rng_(&rng) {}
+  ~handshake_side();
+
+  credential own_;
+  const revocation_list* revoked_;
+  random_source* rng_;
+  handshake_state state_ = handshake_state::start;
+  std::optional<ush::session> session_;
+};
+
+/// The payer's side: hello() -> message 1; on_reply(message 2) -> message 3.
+class initiator : public handshake_side {
+public:
+  initiator(const credential& own, const revocation_list* revoked, random_source& rng)
+      : handshake_side(own, revoked, rng) {}
   ~initiator();
-  initiator(const initiator&) = delete;
-  initiator& operator=(const initiator&) = delete;
 
   /// Message 1; errc::ush_bad_state unless the handshake is at its start.
   result<bytes> hello();
@@ -38,28 +60,17 @@ public:
   /// not a message 2 (the handshake has failed then).
   result<bytes> on_reply(byte_view message);
 
-  handshake_state state() const { return state_; }
-  /// The session once succeeded, nullopt otherwise.
-  const std::optional<ush::session>& session() const { return session_; }
-
 private:
-  credential own_;
-  const revocation_list* revoked_;
-  random_source* rng_;
-  handshake_state state_ = handshake_state::start;
   scalar ephemeral_{};
   ush::hello hello_{};
-  std::optional<ush::session> session_;
 };
 
 /// The payee's side: on_hello(message 1) -> message 2; on_finish(message 3).
-class responder {
+class responder : public handshake_side {
 public:
-  /// `revoked` may be null; it and `rng` must outlive the handshake.
-  responder(const credential& own, const revocation_list* revoked, random_source& rng);
+  responder(const credential& own, const revocation_list* revoked, random_source& rng)
+      : handshake_side(own, revoked, rng) {}
   ~responder();
-  responder(const responder&) = delete;
-  responder& operator=(const responder&) = delete;
 
   /// Takes message 1 and returns message 2 (its confirmation code is random if the payee already
   /// knows the handshake fails). errc::ush_bad_state out of order; a decoding reason if the bytes
@@ -69,20 +80,11 @@ public:
   /// decoding reason if the bytes are not a message 3. A wrong code is no error: state() is failed.
   status on_finish(byte_view message);
 
-  handshake_state state() const { return state_; }
-  /// The session once succeeded, nullopt otherwise.
-  const std::optional<ush::session>& session() const { return session_; }
-
 private:
-  credential own_;
-  const revocation_list* revoked_;
-  random_source* rng_;
-  handshake_state state_ = handshake_state::start;
   hash256 master_{};
   hash256 transcript_{};
   hash256 peer_{};
   bool doomed_ = false;  ///< the handshake cannot succeed; the payee keeps going so it looks the same
-  std::optional<ush::session> session_;
 };
 
 } // namespace bfd::ush

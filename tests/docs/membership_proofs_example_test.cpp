@@ -4,14 +4,13 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "chains/core/hex.hpp"
 #include "chains/ush/payment_tag.hpp"
 #include "tests/chains/ush_fixture.hpp"
+#include "tests/docs/formats_doc.hpp"
 
 using namespace bfd;
 using namespace bfd::ush;
@@ -20,12 +19,7 @@ using bfd::test::seed_of;
 namespace {
 
 const std::string& doc() {
-  static const std::string text = [] {
-    std::ifstream in(BFD_DOCS_DIR "/membership-proofs.md");
-    std::stringstream buf;
-    buf << in.rdbuf();
-    return buf.str();
-  }();
+  static const std::string text = test::read_doc("membership-proofs.md");
   return text;
 }
 

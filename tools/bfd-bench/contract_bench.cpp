@@ -181,7 +181,7 @@ int run(const contract_options& o) {
 
 } // namespace
 
-contract_command add_contract_command(CLI::App& app) {
+bench_command add_contract_command(CLI::App& app) {
   auto options = std::make_shared<contract_options>();
   auto* cmd = app.add_subcommand(
     "contract", "WebAssembly contracts on wabt's interpreter, one thread: calls per second of the example counter "

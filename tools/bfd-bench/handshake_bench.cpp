@@ -129,7 +129,7 @@ int run(const handshake_options& o) {
 
 } // namespace
 
-handshake_command add_handshake_command(CLI::App& app) {
+bench_command add_handshake_command(CLI::App& app) {
   auto options = std::make_shared<handshake_options>();
   auto* cmd = app.add_subcommand(
     "handshake", "Membership-proof secret handshakes (docs/membership-proofs.md), one thread: complete handshakes "

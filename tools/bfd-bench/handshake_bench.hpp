@@ -2,18 +2,11 @@
 // issue per second, and BIP340 verification measured in the same run for the ratio.
 #pragma once
 
-#include <functional>
-
-#include <CLI/CLI.hpp>
+#include "tools/bfd-bench/bench_command.hpp"
 
 namespace bfd::bench {
 
-/// Registers the `handshake` subcommand on `app`; `run` executes it once parsed (exit code).
-struct handshake_command {
-  CLI::App* cmd = nullptr;
-  std::function<int()> run;
-};
-
-handshake_command add_handshake_command(CLI::App& app);
+/// Registers the `handshake` subcommand on `app`.
+bench_command add_handshake_command(CLI::App& app);
 
 } // namespace bfd::bench
