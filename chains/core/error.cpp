@@ -94,6 +94,13 @@ std::string_view to_string(errc code) noexcept {
     case errc::ds_limit: return "ds_limit";
     case errc::ds_no_change: return "ds_no_change";
     case errc::ds_bad_operation: return "ds_bad_operation";
+    case errc::ush_bad_state: return "ush_bad_state";
+    case errc::ush_batch_size: return "ush_batch_size";
+    case errc::ush_bad_credential: return "ush_bad_credential";
+    case errc::ush_tag_reused: return "ush_tag_reused";
+    case errc::ush_tag_expired: return "ush_tag_expired";
+    case errc::ush_tag_mismatch: return "ush_tag_mismatch";
+    case errc::ush_tag_registry_full: return "ush_tag_registry_full";
     case errc::storage_io: return "storage_io";
     case errc::storage_corrupt: return "storage_corrupt";
     case errc::not_found: return "not_found";

@@ -110,6 +110,14 @@ enum class errc : std::uint16_t {
   ds_limit = 962,              ///< too many members or history entries
   ds_no_change = 963,          ///< a member update or rate that changes nothing
   ds_bad_operation = 964,      ///< a peg metadata operation on DS objects that is not a valid DS operation
+  // membership proofs (970-989)
+  ush_bad_state = 970,         ///< a handshake message the handshake's state does not expect
+  ush_batch_size = 971,        ///< a credential batch of 0 or more than 256
+  ush_bad_credential = 972,    ///< a credential that is not a signature under its group's key
+  ush_tag_reused = 973,        ///< a payment tag that was presented before
+  ush_tag_expired = 974,       ///< a payment tag past its height window
+  ush_tag_mismatch = 975,      ///< a payment tag that is not the one of the handshake
+  ush_tag_registry_full = 976, ///< the tag registry holds its maximum of unexpired tags
   // storage (4xx)
   storage_io = 400,
   storage_corrupt = 401,

@@ -10,7 +10,7 @@ namespace bfd {
 namespace {
 
 // One past the last tag: update when a tag is added.
-constexpr std::size_t tag_count = static_cast<std::size_t>(hash_tag::services) + 1;
+constexpr std::size_t tag_count = static_cast<std::size_t>(hash_tag::ush_tag) + 1;
 
 // Fetching the digest once and cloning a context that has already absorbed the tag
 // prefix is ~3x faster than EVP_sha256() per call (shared/CAF-NOTES.md).
@@ -97,6 +97,14 @@ std::string_view tag_name(hash_tag tag) noexcept {
     case hash_tag::contracts: return "bfd/contracts";
     case hash_tag::dsmeta: return "bfd/dsmeta";
     case hash_tag::services: return "bfd/services";
+    case hash_tag::ush_rng: return "bfd/ush/rng";
+    case hash_tag::ush_group: return "bfd/ush/group";
+    case hash_tag::ush_credential: return "bfd/ush/cred";
+    case hash_tag::ush_transcript: return "bfd/ush/transcript";
+    case hash_tag::ush_key: return "bfd/ush/key";
+    case hash_tag::ush_confirm: return "bfd/ush/confirm";
+    case hash_tag::ush_session: return "bfd/ush/session";
+    case hash_tag::ush_tag: return "bfd/ush/tag";
   }
   return "bfd/unknown";
 }

@@ -44,6 +44,14 @@ enum class hash_tag {
   contracts,          ///< "bfd/contracts": the contracts module's part of the state root
   dsmeta,        ///< "bfd/dsmeta": the DS metadata module's records (its part of the state root)
   services,      ///< "bfd/services": the service registry's records (its part of the state root)
+  ush_rng,         ///< "bfd/ush/rng": the membership proofs' seeded random stream
+  ush_group,       ///< "bfd/ush/group": a membership group's id, from its public key
+  ush_credential,  ///< "bfd/ush/cred": a credential's challenge e = H(W || id)
+  ush_transcript,  ///< "bfd/ush/transcript": a handshake's transcript hash
+  ush_key,         ///< "bfd/ush/key": a handshake's master secret
+  ush_confirm,     ///< "bfd/ush/confirm": a handshake's key-confirmation codes
+  ush_session,     ///< "bfd/ush/session": a handshake's session key
+  ush_tag,         ///< "bfd/ush/tag": the payment tag binding a payment to a handshake
 };
 
 /// The tag string of a domain, e.g. "bfd/tx".

@@ -11,27 +11,12 @@
 
 #include "chains/core/hex.hpp"
 #include "chains/crypto/hash.hpp"
+#include "chains/crypto/secp_context.hpp"
 
 namespace bfd {
 
-namespace {
-
-// Signing needs a context of its own per thread; verification uses the shared static context.
-struct signing_context {
-  secp256k1_context* ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
-  signing_context() {
-    if (!ctx)
-      throw std::runtime_error("secp256k1_context_create failed");
-  }
-  ~signing_context() { secp256k1_context_destroy(ctx); }
-};
-
-secp256k1_context* thread_signing_context() {
-  thread_local signing_context c;
-  return c.ctx;
-}
-
-} // namespace
+// Signing needs a context of its own per thread (chains/crypto/secp_context.hpp); verification
+// uses the shared static context.
 
 result<key_pair> key_pair_from_secret(const secret_key& secret) {
   secp256k1_keypair kp;

@@ -17,14 +17,17 @@ inline key_pair keys_of(byte fill) {
   return *key_pair_from_secret(s);
 }
 
+/// The text of docs/`name` (empty if it cannot be read).
+inline std::string read_doc(const std::string& name) {
+  std::ifstream in(std::string(BFD_DOCS_DIR "/") + name);
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return buf.str();
+}
+
 /// docs/formats.md, read once.
 inline const std::string& formats_doc() {
-  static const std::string text = [] {
-    std::ifstream in(BFD_DOCS_DIR "/formats.md");
-    std::stringstream buf;
-    buf << in.rdbuf();
-    return buf.str();
-  }();
+  static const std::string text = read_doc("formats.md");
   return text;
 }
 

@@ -12,6 +12,7 @@
 #include "chains/codec/transaction_codec.hpp"
 #include "chains/crypto/hash.hpp"
 #include "chains/ledger/ledger.hpp"
+#include "tools/bfd-bench/bench_stats.hpp"
 
 namespace bfd::bench {
 
@@ -87,10 +88,6 @@ struct round_rates {
   double pipeline_seconds = 0;
   double raw_verify_seconds = 0;
 };
-
-double seconds_since(clock_type::time_point start) {
-  return std::chrono::duration<double>(clock_type::now() - start).count();
-}
 
 error stage_failure(const char* stage, std::size_t index, const std::string& detail) {
   return make_error(errc::invalid_argument,
@@ -172,12 +169,6 @@ result<round_rates> run_round(const workload& w) {
   if (verified != n)
     return stage_failure("raw verify", 0, fmt::format("{} of {} signatures verify", verified, n));
   return r;
-}
-
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  const auto mid = values.size() / 2;
-  return values.size() % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
 }
 
 double rate(std::size_t count, double seconds) {

@@ -13,6 +13,7 @@
 #include "chains/contracts/wasm_engine.hpp"
 #include "chains/crypto/hash.hpp"
 #include "chains/ledger/ledger.hpp"
+#include "tools/bfd-bench/bench_stats.hpp"
 
 namespace bfd::bench {
 namespace {
@@ -28,16 +29,6 @@ struct contract_options {
   std::string examples = BFD_CONTRACTS_DIR;
   bool json_only = false;
 };
-
-double seconds_since(clock_type::time_point start) {
-  return std::chrono::duration<double>(clock_type::now() - start).count();
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  auto mid = v.size() / 2;
-  return v.size() % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
-}
 
 result<bytes> read_module(const std::string& dir, const std::string& name) {
   std::ifstream in(dir + "/" + name, std::ios::binary);
@@ -190,7 +181,7 @@ int run(const contract_options& o) {
 
 } // namespace
 
-contract_command add_contract_command(CLI::App& app) {
+bench_command add_contract_command(CLI::App& app) {
   auto options = std::make_shared<contract_options>();
   auto* cmd = app.add_subcommand(
     "contract", "WebAssembly contracts on wabt's interpreter, one thread: calls per second of the example counter "

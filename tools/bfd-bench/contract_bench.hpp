@@ -2,16 +2,11 @@
 // native transfers applied to the ledger in the same run, and deploy (load + validate) time.
 #pragma once
 
-#include <CLI/CLI.hpp>
+#include "tools/bfd-bench/bench_command.hpp"
 
 namespace bfd::bench {
 
-/// Registers the `contract` subcommand on `app`; `run` executes it once parsed (exit code).
-struct contract_command {
-  CLI::App* cmd = nullptr;
-  std::function<int()> run;
-};
-
-contract_command add_contract_command(CLI::App& app);
+/// Registers the `contract` subcommand on `app`.
+bench_command add_contract_command(CLI::App& app);
 
 } // namespace bfd::bench

@@ -1,5 +1,5 @@
-// bfd-bench: benchmarks of the node's building blocks (`codec`), of a whole node (`e2e`) and of
-// the two-way peg (`peg`).
+// bfd-bench: benchmarks of the node's building blocks (`codec`), of a whole node (`e2e`), of
+// the two-way peg (`peg`), of contracts (`contract`) and of membership proofs (`handshake`).
 #include <exception>
 
 #include <CLI/CLI.hpp>
@@ -8,6 +8,7 @@
 #include "tools/bfd-bench/codec_bench.hpp"
 #include "tools/bfd-bench/contract_bench.hpp"
 #include "tools/bfd-bench/e2e_bench.hpp"
+#include "tools/bfd-bench/handshake_bench.hpp"
 #include "tools/bfd-bench/peg_bench.hpp"
 
 namespace {
@@ -231,6 +232,7 @@ int main(int argc, char** argv) {
                   "check failed (escrow, vouchers and messages in flight do not add up).");
 
   auto contract_cmd = bfd::bench::add_contract_command(app);
+  auto handshake_cmd = bfd::bench::add_handshake_command(app);
 
   try {
     app.parse(argc, argv);
@@ -242,6 +244,8 @@ int main(int argc, char** argv) {
       return print_report(bfd::bench::run_codec_bench(codec), false);
     if (*contract_cmd.cmd)
       return contract_cmd.run();
+    if (*handshake_cmd.cmd)
+      return handshake_cmd.run();
     if (*peg_cmd) {
       peg.progress = !peg_quiet;
       auto report = bfd::bench::run_peg_bench(peg);
