@@ -7,6 +7,7 @@
 #include "chains/codec/field_reader.hpp"
 #include "chains/core/big_endian.hpp"
 #include "chains/core/hex.hpp"
+#include "chains/services/fee_expr.hpp"
 #include "chains/crypto/keys.hpp"
 #include "chains/state/services_codec.hpp"
 
@@ -369,6 +370,8 @@ status check_commission(const commission& c) {
     case commission_kind::expression:
       if (c.text.empty() || c.text.size() > max_expression || !printable(c.text))
         return make_error(errc::bad_service, "a fee expression is 1-256 bytes of printable ASCII");
+      if (auto parsed = parse_fee_expression(c.text); !parsed)
+        return make_error(errc::fee_function_refused, "the fee expression does not parse: " + parsed.error().detail);
       return {};
     case commission_kind::wasm:
       if (c.text.empty() || c.text.size() > max_export || !printable(c.text))

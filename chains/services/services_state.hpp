@@ -175,8 +175,8 @@ std::optional<gate_decision> decide(const services::rollout& ro, const service_h
 
 /// Symbols: 1-12 characters of A-Z and 0-9.
 bool valid_symbol(std::string_view s) noexcept;
-/// The commission's bounds: percent <= 10000 bp, expression 1-256 printable ASCII bytes, wasm
-/// export 1-32 printable ASCII bytes.
+/// The commission's bounds: percent <= 10000 bp, expression 1-256 printable ASCII bytes that parse
+/// as a fee expression (fee_function_refused otherwise), wasm export 1-32 printable ASCII bytes.
 status check_commission(const commission& c);
 
 } // namespace bfd::services

@@ -186,6 +186,10 @@ TEST_CASE("a service is registered, upgraded through a canary, rolled back by a 
   CHECK(c.refusal(c.admin(), bad) == errc::bad_service);
   bad.commission = commission{commission_kind::expression, 0, "bp(amount, 25)", 0, {}};
   CHECK(c.refusal(c.admin(), bad) == errc::ok);
+  bad.commission = commission{commission_kind::expression, 0, "bp(amount, 25", 0, {}};
+  CHECK(c.refusal(c.admin(), bad) == errc::fee_function_refused);
+  bad.commission = commission{commission_kind::expression, 0, "amount * price", 0, {}};
+  CHECK(c.refusal(c.admin(), bad) == errc::fee_function_refused);
   bad.commission = commission{commission_kind::wasm, 0, std::string(33, 'f'), 7, contract_of(9)};
   CHECK(c.refusal(c.admin(), bad) == errc::bad_service);
 
