@@ -67,6 +67,15 @@ std::optional<shared_points> shared(role me, const credential& own, const scalar
   return me == role::initiator ? shared_points{*z_e, *to_me, *to_peer} : shared_points{*z_e, *to_peer, *to_me};
 }
 
+/// Fills the fields a hello and a reply share: pseudonym, W, ephemeral point of `ephemeral`, nonce.
+template <class Message>
+void fill_own_fields(Message& m, const credential& own, const scalar& ephemeral, random_source& rng) {
+  m.pseudonym = own.pseudonym;
+  m.w = own.w;
+  m.ephemeral = *mul_base(ephemeral);
+  m.nonce = rng.next();
+}
+
 error out_of_order(std::string_view what) {
   return make_error(errc::ush_bad_state, std::string(what) + " out of order");
 }
@@ -85,10 +94,7 @@ result<bytes> initiator::hello() {
   if (state_ != handshake_state::start)
     return out_of_order("handshake hello");
   ephemeral_ = random_scalar(*rng_);
-  hello_.pseudonym = own_.pseudonym;
-  hello_.w = own_.w;
-  hello_.ephemeral = *mul_base(ephemeral_);
-  hello_.nonce = rng_->next();
+  fill_own_fields(hello_, own_, ephemeral_, *rng_);
   state_ = handshake_state::waiting;
   return encode(hello_);
 }
@@ -131,10 +137,7 @@ result<bytes> responder::on_hello(byte_view message) {
     return m1.error();
   scalar ephemeral = random_scalar(*rng_);
   reply m2;
-  m2.pseudonym = own_.pseudonym;
-  m2.w = own_.w;
-  m2.ephemeral = *mul_base(ephemeral);
-  m2.nonce = rng_->next();
+  fill_own_fields(m2, own_, ephemeral, *rng_);
   transcript_ = transcript_hash(*m1, m2);
   peer_ = m1->pseudonym;
   const auto z = shared(role::responder, own_, ephemeral, m1->pseudonym, m1->w, m1->ephemeral, revoked_);

@@ -193,11 +193,8 @@ bench_command add_contract_command(CLI::App& app) {
   cmd->add_option("--deploys", options->deploys, "Loads of each module per round")
     ->check(CLI::Range(1, 1'000'000))
     ->capture_default_str();
-  cmd->add_option("--rounds", options->rounds, "Rounds; each figure is their median")
-    ->check(CLI::Range(1, 1'000))
-    ->capture_default_str();
   cmd->add_option("--examples", options->examples, "Directory of the example .wasm files")->capture_default_str();
-  cmd->add_flag("--json-only", options->json_only, "Print only the JSON line");
+  add_round_options(cmd, options->rounds, options->json_only);
   return {cmd, [options] { return run(*options); }};
 }
 

@@ -138,10 +138,7 @@ bench_command add_handshake_command(CLI::App& app) {
   cmd->add_option("--handshakes", options->handshakes, "Handshakes, issued credentials and verifications per round")
     ->check(CLI::Range(1, 10'000'000))
     ->capture_default_str();
-  cmd->add_option("--rounds", options->rounds, "Rounds; each figure is their median")
-    ->check(CLI::Range(1, 1'000))
-    ->capture_default_str();
-  cmd->add_flag("--json-only", options->json_only, "Print only the JSON line");
+  add_round_options(cmd, options->rounds, options->json_only);
   return {cmd, [options] { return run(*options); }};
 }
 
