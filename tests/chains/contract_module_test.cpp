@@ -572,11 +572,10 @@ TEST_CASE("a contract's slot takes a client at run time: both contracts' writes 
   const auto ra = receipt_of(st, adjusted);
   CHECK(result_of(ra) == 20'000);
   CHECK(ra.fuel_used > receipt_of(st, alone).fuel_used + 1'000);  // the client's fuel is the call's
-  CHECK(mod(st).state_of(tmpl).at(key("last")) == le64(20'000));
-  CHECK(mod(st).state_of(tmpl).count(key("calls")) == 0);
-  const auto cs = mod(st).state_of(client);
-  CHECK(cs.at(key("calls")) == le64(1));
-  CHECK(cs.at(key("caller")) == to_bytes(tmpl));
+  CHECK(mod(st).state_value(tmpl, key("last")) == le64(20'000));
+  CHECK_FALSE(mod(st).state_value(tmpl, key("calls")));
+  CHECK(mod(st).state_value(client, key("calls")) == le64(1));
+  CHECK(mod(st).state_value(client, key("caller")) == to_bytes(tmpl));
   CHECK(mod(st).find_contract(client)->calls == 1);
   CHECK(mod(st).find_contract(tmpl)->calls == 2);  // two runs (no init)
 
@@ -593,7 +592,7 @@ TEST_CASE("a contract's slot takes a client at run time: both contracts' writes 
   blocks.push_back(run_block(net, st, 5, {clear, after}));
   CHECK_FALSE(mod(st).find_contract(tmpl)->slot);
   CHECK(result_of(receipt_of(st, after)) == 25'000);
-  CHECK(mod(st).state_of(client).at(key("calls")) == le64(1));
+  CHECK(mod(st).state_value(client, key("calls")) == le64(1));
   CHECK(st.accounts().check_conservation());
 
   check_replica(start, blocks, st);
@@ -629,8 +628,8 @@ TEST_CASE("a failed client leaves no writes; a failed template call applies neit
   const auto rf = receipt_of(st, short_of_fuel);
   CHECK_FALSE(rf.ok);
   CHECK(rf.error == "out_of_fuel: used all " + std::to_string(needed - 1) + " units");
-  CHECK(mod(st).state_of(good).at(key("calls")) == le64(2));
-  CHECK(mod(st).state_of(tmpl).at(key("last")) == le64(20'000));
+  CHECK(mod(st).state_value(good, key("calls")) == le64(2));
+  CHECK(mod(st).state_value(tmpl, key("last")) == le64(20'000));
   CHECK(mod(st).find_contract(good)->calls == 2);
 }
 
