@@ -43,10 +43,10 @@ user=$(address_of "$user_key")
 # --- the dev genesis: the registry authority administers the chain --------------------------
 run acl show global
 [ "$rc" -eq 0 ] || fail "show global: exit code $rc: $(cat err)"
-grep -q "^$admin  *admin,sidechain_admin " out || fail "show global: the admin's row is missing: $(cat out)"
+grep -q "^$admin  *admin,register_service,upgrade_service,sidechain_admin " out || fail "show global: the admin's row is missing: $(cat out)"
 run acl check --account "$admin" --scope global --permission sidechain_admin
 [ "$rc" -eq 0 ] && [ "$(field allowed)" = true ] || fail "check admin: $rc $(cat out) $(cat err)"
-ok "the dev admin holds admin and sidechain_admin on global"
+ok "the dev admin holds admin, register_service, upgrade_service and sidechain_admin on global"
 
 # --- a grant by a non-admin is refused at submission -----------------------------------------
 run acl grant --scope fund_group:7 --account "$user" --permissions read --key "$user_key"
