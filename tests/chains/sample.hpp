@@ -13,6 +13,18 @@ inline key_pair keys_of(byte fill) {
   return *key_pair_from_secret(s);
 }
 
+/// `payload` signed by keys_of(`key`) on `chain` at `nonce` (expiry 100, zero aux randomness): the
+/// deterministic transaction the JSON mapping tests post back.
+inline transaction signed_payload(tx_payload payload, chain_id chain, std::uint64_t nonce = 3, byte key = 0x21) {
+  transaction tx;
+  tx.chain = chain;
+  tx.nonce = nonce;
+  tx.expiry = 100;
+  tx.payload = std::move(payload);
+  sign_transaction(tx, keys_of(key), hash256{});
+  return tx;
+}
+
 /// A signed transfer; aux randomness is zero, so the signature is deterministic.
 inline transaction transfer(const key_pair& from, const address& to, amount value, std::uint64_t nonce,
                             amount fee = 1000, std::uint64_t expiry = 1000, chain_id chain = mainchain_id) {

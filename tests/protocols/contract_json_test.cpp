@@ -11,12 +11,7 @@ using namespace bfd;
 namespace {
 
 transaction signed_tx(tx_payload payload) {
-  transaction tx;
-  tx.nonce = 5;
-  tx.expiry = 100;
-  tx.payload = std::move(payload);
-  sign_transaction(tx, test::keys_of(0x41), hash256{});
-  return tx;
+  return test::signed_payload(std::move(payload), mainchain_id, 5, 0x41);
 }
 
 } // namespace

@@ -14,13 +14,7 @@ using namespace bfd;
 namespace {
 
 transaction signed_tx(tx_payload payload) {
-  transaction tx;
-  tx.chain = 8;
-  tx.nonce = 3;
-  tx.expiry = 100;
-  tx.payload = std::move(payload);
-  sign_transaction(tx, test::keys_of(0x21), hash256{});
-  return tx;
+  return test::signed_payload(std::move(payload), 8, 3, 0x21);
 }
 
 } // namespace

@@ -16,13 +16,7 @@ using namespace bfd::services;
 namespace {
 
 transaction signed_tx(tx_payload payload) {
-  transaction tx;
-  tx.chain = 1;
-  tx.nonce = 3;
-  tx.expiry = 100;
-  tx.payload = std::move(payload);
-  sign_transaction(tx, test::keys_of(0x21), hash256{});
-  return tx;
+  return test::signed_payload(std::move(payload), 1, 3, 0x21);
 }
 
 address filled(byte b) {
