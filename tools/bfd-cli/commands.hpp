@@ -76,8 +76,11 @@ void add_acl_commands(CLI::App& app, std::optional<command_result>& outcome, net
 /// Registers `contract publish`, `deploy`, `call`, `show` and `events` (docs/contracts.md).
 void add_contract_commands(CLI::App& app, std::optional<command_result>& outcome, network_options& net);
 /// Registers `ds show`, `list`, `member-add`, `member-update`, `member-remove`, `rate-set`,
-/// `usage` and `op`: a fund chain's DS metadata (docs/ds-metadata.md).
+/// `usage`, `op` and `send` (a mainchain-coordinated operation over the peg): a fund chain's DS metadata (docs/ds-metadata.md).
 void add_ds_commands(CLI::App& app, std::optional<command_result>& outcome, network_options& net);
+/// Registers `fund create` and `fund liquidate` in the `fund` group (created if absent): a fund's
+/// life cycle (docs/fund-lifecycle.md).
+void add_fund_lifecycle_commands(CLI::App& app, std::optional<command_result>& outcome, network_options& net);
 /// Registers `service register`, `upgrade`, `health`, `rollback`, `status`, `show`, `list` and
 /// `resolve`: the mainchain's service registry (docs/services.md).
 void add_service_commands(CLI::App& app, std::optional<command_result>& outcome, network_options& net);
