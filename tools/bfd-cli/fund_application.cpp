@@ -100,7 +100,7 @@ public:
     const auto* v = find(path);
     if (!v)
       return std::optional<std::uint64_t>{};
-    if (!v->is_number_integer() || (v->is_number_integer() && !v->is_number_unsigned() && v->get<std::int64_t>() < 0))
+    if (!v->is_number_integer() || (!v->is_number_unsigned() && v->get<std::int64_t>() < 0))
       return fail(path, fmt::format("expected an integer from {} to {}", min, max));
     const auto n = v->get<std::uint64_t>();
     if (n < min || n > max)
@@ -118,7 +118,7 @@ public:
     std::string textual;
     if (v->is_string())
       textual = v->get<std::string>();
-    else if (v->is_number_unsigned())
+    else if (v->is_number_integer() && (v->is_number_unsigned() || v->get<std::int64_t>() >= 0))
       textual = std::to_string(v->get<std::uint64_t>());
     else
       return fail(path, "expected an amount: a string (\"2.5\", \"250000000u\") or a whole number of tokens");
@@ -339,7 +339,8 @@ result<fund_application> check(const checker& c) {
       return c.fail("validators.per_category", "expected an array of counts, one per mainchain category");
     std::uint64_t total = 0;
     for (const auto& e : *pc) {
-      if (!e.is_number_unsigned() || e.get<std::uint64_t>() > 256)
+      if (!e.is_number_integer() || (!e.is_number_unsigned() && e.get<std::int64_t>() < 0)
+          || e.get<std::uint64_t>() > 256)
         return c.fail("validators.per_category", "each count is an integer from 0 to 256");
       a.per_category.push_back(static_cast<std::uint32_t>(e.get<std::uint64_t>()));
       total += e.get<std::uint64_t>();
@@ -369,7 +370,7 @@ result<fund_application> parse_fund_application(const std::string& text, bool as
       return make_error(errc::invalid_argument, file + ": not valid JSON");
   } else {
     try {
-      auto table = toml::parse(text, file);
+      auto table = toml::parse(text, std::string_view{file});
       doc = from_toml(table, "", lines);
     } catch (const toml::parse_error& e) {
       return make_error(errc::invalid_argument, fmt::format("{}:{}:{}: {}", file, e.source().begin.line,

@@ -1,6 +1,7 @@
 // `bfd-cli fund create` and `bfd-cli fund liquidate`: a fund's life cycle from its application to
 // its ceased chain (docs/fund-lifecycle.md). Each step first reads whether its effect exists, so a
 // re-run after a crash continues where the last run stopped.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -10,12 +11,14 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "chains/access/access_types.hpp"
 #include "chains/contracts/contract_module.hpp"
 #include "chains/core/hex.hpp"
 #include "chains/state/access_tx.hpp"
 #include "chains/state/contract_tx.hpp"
+#include "chains/sidechain/registry_payloads.hpp"
 #include "chains/state/registry_tx.hpp"
 #include "protocols/contract_json.hpp"
 #include "runtime/key_file.hpp"
@@ -38,7 +41,7 @@ struct create_options {
   std::string dev_data;
   std::string state_file;
   std::string timeout_text = "300";
-  std::string start_in_text = "3";
+  std::string start_in_text = "5";
   network_options net;
 };
 
@@ -407,7 +410,8 @@ command_result run_create(const create_options& o) {
     op.uri = a.org_uri;
     op.group = a.fund_group;
     op.owner = founder_addr;
-    auto r = run_ds_operation(node, fund, op, ds_o);
+    auto r = run_ds_operation(node, fund, op, ds_o,
+                              [](const json& d) { return object_field(d, "organisation").is_object(); });
     if (auto* f = std::get_if<command_result>(&r))
       return *f;
   }
@@ -437,7 +441,7 @@ command_result run_create(const create_options& o) {
     op.terms.symbol = a.symbol;
     op.terms.mode = a.mode;
     op.terms.rate = a.rate;
-    auto r = run_ds_operation(node, fund, op, ds_o);
+    auto r = run_ds_operation(node, fund, op, ds_o, [](const json& d) { return object_field(d, "raise").is_object(); });
     if (auto* f = std::get_if<command_result>(&r))
       return *f;
   }
@@ -577,7 +581,8 @@ command_result run_liquidate(const liquidate_options& o) {
     ds::op_body op;
     op.kind = ds::op_kind::liquidate;
     op.phase = ds::liquidation_phase::start;
-    auto r = run_ds_operation(node, fund, op, ds_o);
+    auto r = run_ds_operation(node, fund, op, ds_o,
+                              [](const json& d) { return text_field(d, "status", "") != "active"; });
     if (auto* f = std::get_if<command_result>(&r))
       return *f;
   } else {
@@ -613,7 +618,8 @@ command_result run_liquidate(const liquidate_options& o) {
     ds::op_body op;
     op.kind = ds::op_kind::liquidate;
     op.phase = ds::liquidation_phase::finish;
-    auto r = run_ds_operation(node, fund, op, ds_o);
+    auto r = run_ds_operation(node, fund, op, ds_o,
+                              [](const json& d) { return text_field(d, "status", "") == "liquidated"; });
     if (auto* f = std::get_if<command_result>(&r))
       return *f;
   } else {

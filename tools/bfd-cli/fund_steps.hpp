@@ -28,13 +28,15 @@ struct ds_send_options {
 };
 
 /// Runs DS operation `op` on fund chain `fund` as a peg metadata operation from the mainchain
-/// (peg_send_metadata, kind 11) and waits until the fund chain's final DS state adopted it
-/// (its `last_operation` is the message). If a matching operation of this sender is already in
-/// flight or committed and not adopted yet (a re-run after a crash), that one is followed
-/// instead of sending another. Returns the message id, or the failure: `refused` when the fund
-/// chain acknowledged it as a failure (permission or DS rule), `timeout` (exit code 2).
+/// (peg_send_metadata, kind 11) and waits until the fund chain's final DS state adopted it (its
+/// `last_operation` is the message). Idempotent: when `already` holds for the fund's DS summary,
+/// nothing is sent; a matching operation of this sender still in flight (a re-run after a crash)
+/// is followed instead of sending another; a committed operation whose notice is on its way is
+/// waited for first. Returns the message id, or the failure: `refused` when the fund chain
+/// acknowledged it as a failure (permission or DS rule), `timeout` (exit code 2).
 std::variant<std::string, command_result> run_ds_operation(const node_client& node, chain_id fund,
-                                                           const ds::op_body& op, const ds_send_options& o);
+                                                           const ds::op_body& op, const ds_send_options& o,
+                                                           const std::function<bool(const json&)>& already = {});
 
 /// GET /v1/chains/{fund}/ds (the fund chain's final DS summary), or the failure.
 std::variant<json, command_result> ds_summary(const node_client& node, chain_id fund);

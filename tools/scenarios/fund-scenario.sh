@@ -148,7 +148,7 @@ step_buy() {
   for i in 0 1 2; do
     cli peg send --to-chain "$fund" --to "${investors[$i]}" --amount "$buy" --key "${investor_keys[$i]}"
     must "peg $buy BFDT in for investor $((i + 1))" || return 1
-    info "investor $((i + 1)): $buy BFDT pegged onto chain $fund ($(field state))"
+    info "investor $((i + 1)): $buy BFDT pegged onto chain $fund ($(field message) delivered)"
     stub funds "investor $((i + 1)) subscribes (module 8, kinds 42-49)" \
       "bfd-cli fund subscribe --chain $fund --key ${investor_keys[$i]} --amount $buy"
   done
