@@ -139,6 +139,7 @@ liquidate
 [ "$rc" -eq 0 ] || fatal "fund liquidate: rc $rc: $(cat err)"
 grep -q 'started already' out && grep -q 'finished already' out && [ "$(field sidechain_status)" = ceased ] &&
   [ "$(field ds_status)" = liquidated ] && [ "$(field escrow_left)" = 0 ] || fail "fund liquidate: $(cat out)"
+sleep 1  # the watcher stops the delegates within a pass of the final cease
 frozen=$(chain9_final)
 sleep 2
 [ "$(chain9_final)" = "$frozen" ] || fail "chain 9 still finalizes after the cease: $frozen -> $(chain9_final)"

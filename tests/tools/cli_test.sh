@@ -391,7 +391,7 @@ expect_error "unknown subcommand" 'frobnicate' frobnicate
 expect_error "key without its subcommand" 'bfd-cli key: a subcommand is required' key
 expect_error "tx without its subcommand" 'bfd-cli tx: a subcommand is required' tx
 for sub in "" "key" "key new" "key show" "key sign-read" "tx" "tx transfer" "tx submit" "tx get" "tx decode" \
-  "transfer" "chains" "info" "account" "delegates"; do
+  "transfer" "chains" "info" "account" "delegates" "fund" "fund create" "fund liquidate" "ds send"; do
   # shellcheck disable=SC2086
   expect_ok "--help of '$sub'" $sub --help
   expect_out "--help of '$sub' prints usage" '^Usage:'

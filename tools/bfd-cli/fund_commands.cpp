@@ -674,9 +674,12 @@ command_result run_liquidate(const liquidate_options& o) {
 
 void add_fund_lifecycle_commands(CLI::App& app, std::optional<command_result>& outcome, network_options& net) {
   // The `fund` group is shared with the funds module's commands (subscribe, trade, ...).
-  auto* fund = app.get_subcommand_no_throw("fund");
-  if (!fund)
+  CLI::App* fund = nullptr;
+  try {
+    fund = app.get_subcommand("fund");
+  } catch (const CLI::OptionNotFound&) {
     fund = app.add_subcommand("fund", "A fund's life cycle on its DAOS sidechain (docs/fund-lifecycle.md)");
+  }
 
   auto c = std::make_shared<create_options>();
   auto* create = fund->add_subcommand(

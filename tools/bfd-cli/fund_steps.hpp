@@ -12,6 +12,7 @@
 
 #include "chains/core/amount.hpp"
 #include "chains/dsmeta/dsmeta_types.hpp"
+#include "chains/primitives/transaction.hpp"
 #include "tools/bfd-cli/commands.hpp"
 #include "tools/bfd-cli/node_client.hpp"
 
