@@ -103,12 +103,17 @@ std::variant<std::string, command_result> run_ds_operation(const node_client& no
            && text_field(msg, "operation", "") == name && number_field(msg, "destination") == fund
            && text_field(msg, "sender", "") == sender;
   };
-  // A commit notice on its way to the fund chain: an operation committed on the mainchain whose
-  // adoption is pending.
+  // A commit notice on its way to the fund chain for an operation newer than the fund's last
+  // adopted one: committed on the mainchain, its adoption pending. (A notice stays in flight on
+  // the mainchain until its acknowledgement returns, after the adoption: hence the comparison.)
+  std::uint64_t newer_than = 0;
   auto notice = [&](const json& m) {
     const auto& msg = object_field(m, "message");
-    return msg.is_object() && text_field(m, "state", "") == "in_flight"
-           && text_field(msg, "kind", "") == "metadata_commit" && number_field(msg, "destination") == fund;
+    if (!msg.is_object() || text_field(m, "state", "") != "in_flight"
+        || text_field(msg, "kind", "") != "metadata_commit" || number_field(msg, "destination") != fund)
+      return false;
+    json commits{{"last_operation", text_field(msg, "commits", "")}};
+    return after_last_operation(commits) > newer_than;
   };
   // Waits until the fund chain adopted an operation at or after sequence `from` of the mainchain
   // (its last_operation), returning that id.
@@ -139,6 +144,7 @@ std::variant<std::string, command_result> run_ds_operation(const node_client& no
       return *f;
     std::optional<found_message> msg = std::get<std::optional<found_message>>(pending);
     if (!msg) {
+      newer_than = from;
       auto committed = find_newest_message(node, mainchain_id, from, pending_scan, notice);
       if (auto* f = std::get_if<command_result>(&committed))
         return *f;

@@ -48,7 +48,7 @@ say() { printf '\n== %s\n' "$*"; }
 info() { printf '   %s\n' "$*"; }
 # cli ARGS...: bfd-cli with stdout in $work/out and stderr in $work/err; rc in $rc.
 cli() { timeout 300 "$cli" "$@" >"$work/out" 2>"$work/err"; rc=$?; }
-field() { sed -n "s/^$1: //p" "$work/out"; }
+field() { sed -n "s/^$1: //p" "$work/out" | tail -1; }
 must() { # must WHAT: records a failed implemented step when the last cli call failed
   if [ "$rc" -ne 0 ]; then
     echo "   FAILED: $1: $(grep '^bfd-cli' "$work/err" | tail -1)" >&2
