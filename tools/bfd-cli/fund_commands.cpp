@@ -21,6 +21,7 @@
 #include "chains/sidechain/registry_payloads.hpp"
 #include "chains/state/registry_tx.hpp"
 #include "protocols/contract_json.hpp"
+#include "runtime/durable_file.hpp"
 #include "runtime/key_file.hpp"
 #include "runtime/transfer.hpp"
 #include "tools/bfd-cli/commands.hpp"
@@ -94,23 +95,11 @@ result<create_state> read_state(const std::string& path) {
   return s;
 }
 
-// Atomically: a temporary file beside it, then a rename.
+// Durably: a crash leaves the old file or the whole new one (runtime/durable_file.hpp).
 status write_state(const std::string& path, const create_state& s) {
   json j{{"format", "bfd-fund-create"}, {"version", 1}, {"chain", s.chain}, {"contract", s.contract},
          {"deploy_tx", s.deploy_tx}};
-  const auto tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << j.dump(2) << "\n";
-    out.flush();
-    if (!out)
-      return make_error(errc::io, "cannot write " + tmp);
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec)
-    return make_error(errc::io, "cannot rename " + tmp + " to " + path + ": " + ec.message());
-  return {};
+  return runtime::write_file_durably(path, j.dump(2) + "\n");
 }
 
 // --- steps ------------------------------------------------------------------------------------
