@@ -9,13 +9,15 @@
 #include "chains/core/amount.hpp"
 #include "chains/core/hex.hpp"
 #include "chains/crypto/keys.hpp"
+#include "chains/dsmeta/dsmeta_types.hpp"
+#include "chains/state/peg_tx.hpp"
 #include "protocols/dsmeta_json.hpp"
 #include "runtime/entropy.hpp"
 #include "runtime/key_file.hpp"
 #include "runtime/transfer.hpp"
 #include "tools/bfd-cli/commands.hpp"
-#include "tools/bfd-cli/node_client.hpp"
-#include "tools/bfd-cli/submission.hpp"
+#include "tools/client/node_client.hpp"
+#include "tools/client/submission.hpp"
 
 namespace bfd::cli {
 
@@ -37,6 +39,10 @@ struct local_options : tx_options {
 
 struct op_options {
   std::string operation;
+  std::optional<std::string> send_key;  ///< --send KEY: submit it as a peg_send_metadata from the mainchain
+  std::string to;                       ///< --to: the fund chain
+  std::string timeout_text = "60";
+  network_options net;
   std::string name, uri, owner, symbol, mode, phase;
   std::string group = "0", target, min, max, deadline, rate, value;
 };
@@ -115,8 +121,38 @@ command_result run_op(const op_options& o) {
   auto b = ds_json::op_from_json(j);
   if (!b)
     return to_command_result(b.error());
-  fmt::print("{}\n", ds_json::op_to_json(*b).dump(2));
-  return {};
+  if (!o.send_key) {
+    fmt::print("{}\n", ds_json::op_to_json(*b).dump(2));
+    return {};
+  }
+  // A peg metadata send from the mainchain to the fund chain (--to), timing out 1,000 blocks past
+  // the fund chain's head.
+  auto to = parse_uint("--to", o.to, UINT32_MAX);
+  if (!to || *to < 2)
+    return command_failure("invalid_argument", "--to: the fund chain's id (2 or more)");
+  auto keys = runtime::read_key_file(*o.send_key);
+  if (!keys)
+    return fail_on(keys.error(), "--send");
+  auto node = node_client::open(o.net.node_url);
+  if (auto* failed = std::get_if<command_result>(&node))
+    return *failed;
+  auto info = std::get<node_client>(node).get(fmt::format("/v1/chains/{}/info", *to));
+  if (auto* failed = std::get_if<command_result>(&info))
+    return *failed;
+  peg_send_metadata_tx send;
+  send.destination = static_cast<std::uint32_t>(*to);
+  send.receiver = address_of(keys->pub);
+  send.operation = std::string(ds::op_name(b->kind));
+  send.keys = ds::op_keys(b->kind);
+  send.body = ds::encode_op(*b);
+  send.timeout_height = number_field(object_field(std::get<node_answer>(info).body, "head"), "height") + 1000;
+  tx_options t;
+  t.key_file = *o.send_key;
+  t.fee_text = format_amount(runtime::default_transfer_fee);
+  t.timeout_text = o.timeout_text;
+  t.net = o.net;
+  t.net.chain.reset();
+  return sign_and_submit(t, std::move(send), "ds op " + o.operation + " to chain " + o.to);
 }
 
 void add_signing_options(CLI::App& c, local_options& o, network_options& net) {
@@ -213,6 +249,12 @@ void add_ds_commands(CLI::App& app, std::optional<command_result>& outcome, netw
   op->add_option("--rate", oo->rate, "ds_raise: BFDT per token");
   op->add_option("--value", oo->value, "ds_issue: amount issued");
   op->add_option("--phase", oo->phase, "ds_liquidate: start or finish");
+  op->add_option("--send", oo->send_key, "Sign it with this key file and submit it as a peg metadata send from the "
+                                       "mainchain to --to (waits for finality on the mainchain)")
+    ->type_name("FILE");
+  op->add_option("--to", oo->to, "With --send: the fund chain's id")->type_name("ID");
+  op->add_option("--timeout", oo->timeout_text, "With --send: seconds to wait for finality")->capture_default_str();
+  add_node_option(*op, oo->net.node_url);
   op->callback([oo, &outcome] { outcome = run_op(*oo); });
 }
 

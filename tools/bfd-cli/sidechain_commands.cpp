@@ -18,7 +18,7 @@
 #include "runtime/key_file.hpp"
 #include "runtime/sidechain_entry_file.hpp"
 #include "tools/bfd-cli/commands.hpp"
-#include "tools/bfd-cli/submission.hpp"
+#include "tools/client/submission.hpp"
 
 namespace bfd::cli {
 
