@@ -27,11 +27,15 @@ inline constexpr std::string_view price_param = "price";
 
 /// A commission model, as the registry's (docs/services.md): percent of the call's value in basis
 /// points, a fixed amount, a fee expression, or an export of a contract on the same chain.
+struct commission_percent { std::uint64_t bps = 0; };
+struct commission_fixed { amount units = 0; };
+struct commission_expression { std::string text; };
+struct commission_wasm { chain_id chain = 0; address contract{}; std::string export_name; };
 struct commission_model {
-  struct percent { std::uint64_t bps = 0; };
-  struct fixed { amount units = 0; };
-  struct expression { std::string text; };
-  struct wasm { chain_id chain = 0; address contract{}; std::string export_name; };
+  using percent = commission_percent;
+  using fixed = commission_fixed;
+  using expression = commission_expression;
+  using wasm = commission_wasm;
   std::variant<percent, fixed, expression, wasm> model;
 };
 
