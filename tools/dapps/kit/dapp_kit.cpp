@@ -121,6 +121,9 @@ std::variant<json, command_result> send_and_wait(const common_options& o, const 
 result<bytes> request_bytes(const std::string& rid) {
   if (rid.empty() || rid.size() > 32)
     return make_error(errc::invalid_argument, "--request-id: 1 to 32 bytes");
+  for (char c : rid)
+    if (c < 0x21 || c > 0x7e)
+      return make_error(errc::invalid_argument, "--request-id: printable ASCII without spaces");
   return bytes(rid.begin(), rid.end());
 }
 
@@ -279,6 +282,14 @@ contract_call_tx desk_call(const journal_entry& e, const std::string& entry, byt
   c.fuel = call_fuel;
   c.value = value;
   return c;
+}
+
+/// Bytes as text when they are printable ASCII, else as hex (a document hash).
+std::string text_or_hex(const bytes& b) {
+  for (auto c : b)
+    if (c < 0x20 || c > 0x7e)
+      return to_hex(byte_view(b.data(), b.size()));
+  return std::string(b.begin(), b.end());
 }
 
 bytes rid_prefix(const std::string& rid) {
@@ -803,8 +814,8 @@ command_result run_show(const dapp_profile& p, const show_options& o) {
     if (!b || b->empty() || b->size() < 1u + (*b)[0])
       return command_failure("not_found", fmt::format("no answer for fund {} yet", *fund));
     const std::size_t l = (*b)[0];
-    out["request_id"] = std::string(b->begin() + 1, b->begin() + 1 + static_cast<std::ptrdiff_t>(l));
-    out["answer"] = std::string(b->begin() + 1 + static_cast<std::ptrdiff_t>(l), b->end());
+    out["request_id"] = text_or_hex(bytes(b->begin() + 1, b->begin() + 1 + static_cast<std::ptrdiff_t>(l)));
+    out["answer"] = text_or_hex(bytes(b->begin() + 1 + static_cast<std::ptrdiff_t>(l), b->end()));
     print_result(o, out);
     return {};
   }
@@ -825,12 +836,12 @@ command_result run_show(const dapp_profile& p, const show_options& o) {
   out["requester"] = format_address(who);
   out["fund"] = read_le64(*b, 21);
   out["height"] = read_le64(*b, 29);
-  out["payload"] = std::string(b->begin() + 37, b->end());
+  out["payload"] = text_or_hex(bytes(b->begin() + 37, b->end()));
   auto a = read_state(o, p.chain, s.contract, state_key('a', *rid), o.key_file);
   if (failed(a))
     return failure(a);
   if (const auto& ab = std::get<std::optional<bytes>>(a))
-    out["answer"] = std::string(ab->begin(), ab->end());
+    out["answer"] = text_or_hex(*ab);
   else
     out["answer"] = nullptr;
   print_result(o, out);
