@@ -35,6 +35,8 @@ usage_count() {  # usage_count RID: entries of chain 8's usage history with that
 j = json.load(sys.stdin); print(sum(1 for u in j['usage'] if u.get('request') == '$hex'))"
 }
 
+fund_is() { [ "$(json_of 'j["status"]' ds show --chain 8)" = "$1" ]; }
+
 start_node --sidechains 7
 wait_for 40 at_least "json_of j[\"final_height\"] ds show --chain 8" 1 || fatal "chain 8 not served within 40 s"
 step "node up"
@@ -53,7 +55,7 @@ member_addr=$(addr "$member"); outsider_addr=$(addr "$outsider")
 # The fund: an organisation over the peg (mainchain -> chain 8), a member, the operator's rights.
 run ds op ds_register --name "Example fund" --owner "$founder_addr" --send "$founder" --to 8
 [ "$rc" -eq 0 ] || fatal "ds op ds_register --send: rc $rc: $(cat err)"
-wait_for 60 test "$(json_of 'j["status"]' ds show --chain 8)" = active || fatal "the fund did not become active"
+wait_for 90 fund_is active || fatal "the fund did not become active: $("$cli" ds show --chain 8)"
 step "fund registered on chain 8 over the peg"
 run ds member-add --chain 8 --key "$founder" --account "$member_addr" --member-key "$(pub "$member")"
 [ "$rc" -eq 0 ] || fatal "member-add: $(cat err)"
@@ -182,7 +184,7 @@ pid=$!
 wait_for 60 grep -q 'paused at called' err || fail "L2 never reached the pause point: $(cat err)"
 kill -9 $pid; wait $pid 2>/dev/null
 run ds op ds_liquidate --phase start --send "$founder" --to 8
-wait_for 60 test "$(json_of 'j["status"]' ds show --chain 8)" = liquidating || fail "the fund did not start liquidating"
+wait_for 90 fund_is liquidating || fail "the fund did not start liquidating: $("$cli" ds show --chain 8)"
 dapp legal resume --operator-key "$operator" --json
 grep -q 'compensated' out err || fail "L2 was not compensated: $(cat out) $(cat err)"
 dapp legal show --request-id L2 --key "$member" --json
