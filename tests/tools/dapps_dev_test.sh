@@ -57,6 +57,9 @@ run ds op ds_register --name "Example fund" --owner "$founder_addr" --send "$fou
 [ "$rc" -eq 0 ] || fatal "ds op ds_register --send: rc $rc: $(cat err)"
 wait_for 90 fund_is active || fatal "the fund did not become active: $("$cli" ds show --chain 8)"
 step "fund registered on chain 8 over the peg"
+# The founder is the fund's access admin: it grants itself write (members) and liquidate (the end), then admits the member.
+run acl grant --chain 8 --scope sidechain:8 --account "$founder_addr" --permissions write,liquidate --key "$founder"
+[ "$rc" -eq 0 ] || fatal "acl grant to the founder: $(cat err)"
 run ds member-add --chain 8 --key "$founder" --account "$member_addr" --member-key "$(pub "$member")"
 [ "$rc" -eq 0 ] || fatal "member-add: $(cat err)"
 run acl grant --chain 8 --scope sidechain:8 --account "$operator_addr" --permissions read,write --key "$founder"
