@@ -392,6 +392,12 @@ command_result drive(const dapp_profile& p, const request_options& o, journal& j
       auto f = failure(s);
       if (f.exit_code == 2 || f.reason == "connection_failed" || f.reason == "timeout")
         return f;
+      if (f.reason == "ds_not_active" || f.reason == "ds_no_org" || f.reason == "access_denied") {
+        e.cancel_reason = f.reason + ": " + f.detail;  // refused for good in a block: compensate
+        if (auto st = advance(j, e, "cancel"); !st)
+          return cli::to_command_result(st);
+        continue;
+      }
       if (auto st = advance(j, e, "called"); !st)  // rejected: sign again (a duplicate counts as recorded)
         return cli::to_command_result(st);
       continue;
