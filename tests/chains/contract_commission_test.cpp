@@ -133,7 +133,7 @@ TEST_CASE("a service instance's billable call pays its commission to the owner o
     const auto req_addr = address_of(requester.pub);
     const auto t = desk(file);
     std::vector<block> blocks;
-    blocks.push_back(run_block(net, st, 0, {signed_tx(owner, 0, t, 20)}));
+    blocks.push_back(run_block(net, st, 0, {signed_tx(owner, 0, t, 40)}));  // the C build is 3,366 bytes
     const auto self = contract_address(owner_addr, 1);
     blocks.push_back(run_block(net, st, 1, {signed_tx(owner, 1, deploy(t, "percent:250", owner_addr, 1'000,
                                                                        address_of(op.pub)), 0)}));
