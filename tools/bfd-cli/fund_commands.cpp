@@ -28,8 +28,8 @@
 #include "tools/bfd-cli/dev_entry.hpp"
 #include "tools/bfd-cli/fund_application.hpp"
 #include "tools/bfd-cli/fund_steps.hpp"
-#include "tools/bfd-cli/node_client.hpp"
-#include "tools/bfd-cli/submission.hpp"
+#include "tools/client/node_client.hpp"
+#include "tools/client/submission.hpp"
 
 namespace bfd::cli {
 

@@ -14,7 +14,7 @@
 #include "chains/dsmeta/dsmeta_types.hpp"
 #include "chains/primitives/transaction.hpp"
 #include "tools/bfd-cli/commands.hpp"
-#include "tools/bfd-cli/node_client.hpp"
+#include "tools/client/node_client.hpp"
 
 namespace bfd::cli {
 

@@ -11,7 +11,7 @@
 #include <variant>
 
 #include "chains/primitives/transaction.hpp"
-#include "tools/bfd-cli/node_client.hpp"
+#include "tools/client/node_client.hpp"
 
 namespace bfd::cli {
 

@@ -19,7 +19,7 @@
 #include "runtime/sidechain_entry_file.hpp"
 #include "tools/bfd-cli/commands.hpp"
 #include "tools/bfd-cli/dev_entry.hpp"
-#include "tools/bfd-cli/submission.hpp"
+#include "tools/client/submission.hpp"
 
 namespace bfd::cli {
 
