@@ -213,7 +213,7 @@ private:
     if (auto v = r.integer("timeout_ms", presence::optional, 1, 10'000))
       c.timeout_ms = static_cast<std::uint32_t>(*v);
     r.finish();
-    if (c.backend == "redis" && c.redis_port == 0)
+    if (c.backend == "redis" && !r.find("redis"))
       diag_.add(c.where, "[cache] backend = \"redis\" needs 'redis' = \"HOST:PORT\": the server every node uses");
     if (c.backend != "redis" && c.redis_port != 0)
       diag_.add(r.find("redis")->source(), "'redis' in [cache] is used only with backend = \"redis\"");
