@@ -110,7 +110,8 @@ private:
 struct ring_cache_options {
   std::chrono::milliseconds timeout{200};  ///< per shard request; then a miss
   std::chrono::milliseconds refresh{500};  ///< how often the shard list is read from the directory
-  std::chrono::milliseconds backoff{5000}; ///< a shard that timed out is skipped this long
+  std::chrono::milliseconds backoff{2000}; ///< a shard that failed this often in a row is skipped this long
+  std::uint32_t failures_before_backoff = 3;
   std::uint32_t vnodes = 128;
 };
 

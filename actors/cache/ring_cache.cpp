@@ -87,15 +87,22 @@ protected:
           }
         },
         [&](const caf::error&) { failed = true; });
-    if (failed) {
-      count_error("ring");
-      std::lock_guard guard(mutex_);
-      if (auto it = shards_.find(name); it != shards_.end()) {
-        it->second.down_until = steady::now() + options_.backoff;
-        if (log_)
-          log_->warn("cache shard {} did not answer within {} ms: reads it owns are misses for {} ms", name,
-                     options_.timeout.count(), options_.backoff.count());
-      }
+    std::lock_guard guard(mutex_);
+    auto it = shards_.find(name);
+    if (it == shards_.end())
+      return out;
+    if (!failed) {
+      it->second.failures = 0;
+      return out;
+    }
+    count_error("ring");
+    // One slow answer is load, not an outage: only consecutive failures make the shard skipped.
+    if (++it->second.failures >= options_.failures_before_backoff) {
+      it->second.down_until = steady::now() + options_.backoff;
+      it->second.failures = 0;
+      if (log_)
+        log_->warn("cache shard {} did not answer {} times within {} ms: reads it owns are misses for {} ms", name,
+                   options_.failures_before_backoff, options_.timeout.count(), options_.backoff.count());
     }
     return out;
   }
@@ -130,6 +137,7 @@ private:
   struct shard_entry {
     cache_shard_actor actor;
     steady::time_point down_until{};
+    std::uint32_t failures = 0;  ///< consecutive failed requests
   };
 
   /// Reads the shard list; a shard new to the ring (or back on it with another handle) first
