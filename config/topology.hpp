@@ -141,6 +141,19 @@ struct bridge_spec {
 };
 
 /// A loaded and validated topology file.
+/// The read cache in front of every node's service-request reads ([cache], docs/cache.md).
+struct cache_spec {
+  std::string backend = "ring";  ///< "ring" (shard actors on every node), "redis" or "off"
+  std::string redis_host;        ///< backend "redis": the server every node uses
+  std::uint16_t redis_port = 0;
+  std::uint32_t shards_per_node = 1;
+  std::uint64_t max_entries = 10'000;  ///< per shard
+  std::uint64_t max_mb = 16;           ///< per shard
+  std::uint64_t ttl_seconds = 60;      ///< the safety net on every entry
+  std::uint32_t timeout_ms = 200;      ///< per shard request or Redis command; then a miss
+  file_position where;                 ///< the [cache] header
+};
+
 struct topology {
   std::string source;      ///< the file name used in messages
   std::string base_dir;    ///< directory that relative input paths were resolved against
@@ -154,6 +167,7 @@ struct topology {
   std::vector<std::string> mainchain_nodes;
   std::vector<chain_topology_spec> chains;   ///< the sidechains, in file order
   std::vector<bridge_spec> bridges;          ///< [[bridges]], in file order
+  cache_spec cache;                          ///< [cache]; absent: the defaults (the ring)
 
   /// The node named `name`, or nullptr.
   const node_spec* find_node(std::string_view name) const;

@@ -10,6 +10,7 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include "protocols/cache.hpp"
 #include "protocols/interfaces.hpp"
 
 namespace bfd {
@@ -43,9 +44,17 @@ using directory_actor = caf::typed_actor<
   /// A chain unit started (or restarted) here: adds or replaces its entry.
   caf::reacts_to<put_atom, chain_handles>,
   /// A chain unit stopped here.
-  caf::reacts_to<erase_atom, std::uint32_t>>;
+  caf::reacts_to<erase_atom, std::uint32_t>,
+  /// The read-cache shards that node `origin` runs (this node's own under its own name, a
+  /// peer's as the peer connector learns them): replaces what `origin` listed before.
+  caf::reacts_to<put_atom, std::string, std::vector<cache_shard>>,
+  /// Every cache shard listed, by name (this node's and its peers').
+  caf::replies_to<caches_atom>::with<std::vector<cache_shard>>,
+  /// The shards node `origin` runs (the peer connector sends a peer this node's own).
+  caf::replies_to<caches_atom, std::string>::with<std::vector<cache_shard>>>;
 
-/// Registers chain_handles, its vector and directory_actor (called by register_vocabulary).
+/// Registers chain_handles, the cache types, their vectors and directory_actor (called by
+/// register_vocabulary).
 void register_directory(caf::actor_system_config& cfg);
 
 } // namespace bfd

@@ -85,6 +85,12 @@ void register_directory(caf::actor_system_config& cfg) {
   cfg.add_message_type<chain_handles>("bfd::chain_handles");
   cfg.add_message_type<std::vector<chain_handles>>("std::vector<bfd::chain_handles>");
   cfg.add_message_type<directory_actor>("bfd::directory_actor");
+  cfg.add_message_type<cache_lookup>("bfd::cache_lookup");
+  cfg.add_message_type<cache_shard_stats>("bfd::cache_shard_stats");
+  cfg.add_message_type<cache_shard_actor>("bfd::cache_shard_actor");
+  cfg.add_message_type<cache_shard>("bfd::cache_shard");
+  cfg.add_message_type<std::vector<cache_shard>>("std::vector<bfd::cache_shard>");
+  cfg.add_message_type<std::vector<std::uint64_t>>("std::vector<std::uint64_t>");
 }
 
 } // namespace bfd

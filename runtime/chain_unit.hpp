@@ -3,7 +3,9 @@
 // A node is a set of chain units (runtime/node.hpp); each chain keeps its own store space.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <string>
 #include <optional>
 #include <vector>
 
@@ -54,6 +56,8 @@ struct chain_unit_options {
   std::shared_ptr<verified_cache> verified;
   std::vector<verifier_actor> verifiers;
   std::size_t mempool_max_per_sender = 1'000;  ///< the mempool's bound per sender
+  /// The read cache's invalidation (chain_actor_config::invalidate); empty: none.
+  std::function<void(const std::vector<std::string>&)> invalidate;
 };
 
 /// One chain's running actors.

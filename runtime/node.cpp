@@ -6,7 +6,9 @@
 #include <caf/send.hpp>
 #include <caf/io/middleman.hpp>
 
+#include "actors/cache/shard_actor.hpp"
 #include "actors/directory/directory_actor.hpp"
+#include "chains/core/hex.hpp"
 #include "chains/storage/memory_store.hpp"
 #include "chains/storage/open_chain.hpp"
 #include "chains/storage/storage_check.hpp"
@@ -56,6 +58,8 @@ chain_unit_options node::unit_options(hosted_chain chain) const {
   u.verified = verified_;
   u.verifiers = verifiers_;
   u.mempool_max_per_sender = options_.mempool_max_per_sender;
+  if (cache_)
+    u.invalidate = [c = cache_](const std::vector<std::string>& tags) { c->invalidate(tags); };
   return u;
 }
 
@@ -84,6 +88,23 @@ result<std::unique_ptr<node>> node::start(caf::actor_system& system, node_option
     n->verifiers_.push_back(spawn_verifier(system, n->verified_));
   n->directory_ = spawn_directory(system);
   n->first_ = chains.front().spec.id;
+  if (options.cache) {
+    auto& co = *options.cache;
+    if (co.redis) {
+      if (co.redis->ns.empty()) {
+        auto g = chain_state::genesis(chains.front().spec.genesis);
+        if (!g)
+          return g.error();
+        co.redis->ns = "bfd:" + to_hex(header_hash(g->second.header)).substr(0, 16) + ":";
+      }
+      n->cache_ = make_redis_cache(*co.redis, options.log);
+    } else {
+      for (std::size_t i = 0; i < co.shards && i < max_cache_shards; ++i)
+        n->shards_.push_back({co.node, co.node + "/" + std::to_string(i), spawn_cache_shard(system, co.limits)});
+      caf::anon_send(n->directory_, put_atom::value, co.node, n->shards_);
+      n->cache_ = make_ring_cache(system, n->directory_, co.ring, options.log);
+    }
+  }
   auto faults = std::move(options.faults);
   auto switches = std::move(options.switches);
   n->options_ = std::move(options);
@@ -109,6 +130,7 @@ result<std::unique_ptr<node>> node::start(caf::actor_system& system, node_option
     hc.directory = n->directory_;
     hc.restarts = n->restarts_;
     hc.triage_reports = n->triage_reports_;
+    hc.cache = n->cache_;
     hc.chain_params = [table = n->params_](std::uint32_t id) -> std::optional<consensus_params> {
       std::lock_guard<std::mutex> guard(table->lock);
       auto it = table->params.find(id);
@@ -188,6 +210,8 @@ void node::stop() {
   for (auto& [id, u] : units_)
     u->stop();
   caf::anon_send_exit(directory_, caf::exit_reason::user_shutdown);
+  for (auto& s : shards_)
+    caf::anon_send_exit(s.actor, caf::exit_reason::user_shutdown);
   for (auto& v : verifiers_)
     caf::anon_send_exit(v, caf::exit_reason::user_shutdown);
 }

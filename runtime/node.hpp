@@ -13,6 +13,7 @@
 
 #include <caf/fwd.hpp>
 
+#include "actors/cache/read_cache.hpp"
 #include "actors/clock.hpp"
 #include "actors/delegate/delegate_actor.hpp"
 #include "actors/verifier/verifier_actor.hpp"
@@ -29,6 +30,17 @@ class logger;
 }
 
 namespace bfd::runtime {
+
+/// The read cache in front of the node's service-request reads (docs/cache.md).
+struct node_cache_options {
+  std::string node = "dev";  ///< this node's name: its shards are "NODE/0", "NODE/1"...
+  std::size_t shards = 1;    ///< shard actors this node runs (ring mode; 0: it only reads others')
+  cache::cache_limits limits;
+  ring_cache_options ring;
+  /// Set: the Redis backend (no shard actors); its namespace, when empty, is "bfd:" and the
+  /// first 16 hex digits of the first chain's genesis block hash.
+  std::optional<redis_cache_options> redis;
+};
 
 /// How to assemble a node.
 struct node_options {
@@ -50,6 +62,8 @@ struct node_options {
   std::size_t verifiers = 2;                 ///< signature-verifier actors (0: the mempools verify)
   /// Each chain's mempool bound on one sender's pending transactions (tests lower it).
   std::size_t mempool_max_per_sender = 1'000;
+  /// The read cache; nothing: reads go to the chains uncached.
+  std::optional<node_cache_options> cache;
 };
 
 /// The running actors of a node.
@@ -89,6 +103,11 @@ public:
   /// The service triage's health reports by outcome (runtime/service_triage.hpp), on /metrics.
   const std::shared_ptr<named_counts>& triage_reports() const noexcept { return triage_reports_; }
 
+  /// The read cache, or nullptr when node_options::cache was not set.
+  const std::shared_ptr<read_cache>& cache() const noexcept { return cache_; }
+  /// The cache shard actors this node runs (ring mode).
+  const std::vector<cache_shard>& cache_shards() const noexcept { return shards_; }
+
   /// Stops every actor of the node (the actor system can then shut down).
   void stop();
 
@@ -112,6 +131,8 @@ private:
   std::unique_ptr<http_bridge> http_;
   std::shared_ptr<restart_counts> restarts_ = std::make_shared<restart_counts>();
   std::shared_ptr<named_counts> triage_reports_ = std::make_shared<named_counts>();
+  std::shared_ptr<read_cache> cache_;
+  std::vector<cache_shard> shards_;
   node_options options_;  // the shared settings (clock, store, log) every unit is built with
 };
 

@@ -113,8 +113,31 @@ struct peer_connector::impl {
       if (log)
         log->info("chain {} ({}): connected to peer {}", l.id, l.name, peers[i].name);
     }
-    std::lock_guard guard{mtx};
-    introduced[i] = std::move(current);  // forget pairs whose actors are gone
+    {
+      std::lock_guard guard{mtx};
+      introduced[i] = std::move(current);  // forget pairs whose actors are gone
+    }
+    exchange_shards(self, i, peer);
+  }
+
+  /// Read-cache shards (docs/cache.md, "The ring"): the peer's own are listed here under its
+  /// name, ours there under ours, so both nodes' rings span both nodes' shards.
+  void exchange_shards(caf::scoped_actor& self, std::size_t i, const directory_actor& peer) {
+    const auto timeout = std::chrono::milliseconds(std::max<std::uint32_t>(retry_ms, 2000));
+    std::vector<cache_shard> own;
+    self->request(directory, timeout, caches_atom::value)
+      .receive(
+        [&](const std::vector<cache_shard>& all) {
+          for (const auto& s : all)
+            if (s.actor && s.actor.node() == system.node())
+              own.push_back(s);
+        },
+        [](const caf::error&) {});
+    if (!own.empty())
+      caf::anon_send(peer, put_atom::value, own.front().node, own);
+    self->request(peer, timeout, caches_atom::value, peers[i].name)
+      .receive([&](std::vector<cache_shard>& theirs) { caf::anon_send(directory, put_atom::value, peers[i].name, theirs); },
+               [](const caf::error&) {});
   }
 
   void run() {
@@ -165,6 +188,7 @@ struct peer_connector::impl {
             if (handles[i] && handles[i].address() == down.source) {
               handles[i] = directory_actor{};
               introduced[i].clear();
+              caf::anon_send(directory, put_atom::value, peers[i].name, std::vector<cache_shard>{});
               if (log)
                 log->warn("lost peer {}; reconnecting", peers[i].name);
             }

@@ -275,6 +275,25 @@ result<topology_plan> plan_topology_node(caf::actor_system& system, const std::s
         return st.error();
     }
   }
+  // The read cache: the same backend on every node; ring shards named after this node.
+  if (t->cache.backend != "off") {
+    node_cache_options c;
+    c.node = me->name;
+    c.shards = t->cache.shards_per_node;
+    c.limits.max_entries = t->cache.max_entries;
+    c.limits.max_bytes = t->cache.max_mb << 20;
+    c.limits.ttl_ms = t->cache.ttl_seconds * 1000;
+    c.ring.timeout = std::chrono::milliseconds(t->cache.timeout_ms);
+    if (t->cache.backend == "redis") {
+      redis_cache_options r;
+      r.host = t->cache.redis_host;
+      r.port = t->cache.redis_port;
+      r.ttl_seconds = t->cache.ttl_seconds;
+      r.timeout = std::chrono::milliseconds(t->cache.timeout_ms);
+      c.redis = r;
+    }
+    plan.cache = c;
+  }
   // Between two nodes only the earlier one in the file dials.
   bool after_me = false;
   for (const auto& n : t->nodes) {

@@ -14,6 +14,7 @@
 #include "actors/http/http_bridge.hpp"
 #include "runtime/chain_unit.hpp"
 #include "runtime/dev_network.hpp"
+#include "runtime/node.hpp"
 #include "runtime/remote.hpp"
 
 namespace spdlog {
@@ -48,6 +49,8 @@ struct topology_plan {
   std::optional<http_options> http;
   std::vector<planned_bridge> bridges;       ///< the [[bridges]] this node runs
   link_security security = link_security::plain;
+  /// The read cache ([cache]; nothing for backend = "off"), named after this node.
+  std::optional<node_cache_options> cache;
 };
 
 /// The TLS settings of node `node_name`, or nothing for a plain-TCP network. A network uses TLS

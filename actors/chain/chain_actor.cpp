@@ -13,6 +13,7 @@
 #include "actors/chain/chain_health.hpp"
 #include "actors/chain/chain_queries.hpp"
 #include "actors/kill_point.hpp"
+#include "chains/cache/invalidation.hpp"
 #include "chains/core/hex.hpp"
 #include "chains/codec/block_codec.hpp"
 #include "chains/consensus/node_records.hpp"
@@ -120,9 +121,23 @@ struct chain_actor_state {
     return config.time ? config.time->now_ms() : wall_clock{}.now_ms();
   }
 
+  std::optional<cache::commit_watch> watch;  ///< with config.invalidate: what commits change
+
+  /// Tells the read cache what the new head changed (reads at the head: contract state).
+  void invalidate_head(const std::vector<validated_ptr>& applied) {
+    if (watch && !applied.empty())
+      if (auto tags = watch->on_head(engine->head_state(), applied); !tags.empty())
+        config.invalidate(tags);
+  }
+
   void persist(const std::vector<validated_ptr>& finalized) {
     if (finalized.empty())
       return;
+    // Reads of the final state (the registry, DS metadata): invalidated before anything can read
+    // the new final state, whether or not it is stored.
+    if (watch)
+      if (auto tags = watch->on_final(engine->final_state(), engine->final_height()); !tags.empty())
+        config.invalidate(tags);
     const auto seen = now_ms();
     for (const auto& b : finalized)
       final_seen.record(b->header().height, seen);
@@ -399,6 +414,7 @@ void after_votes(chain_pointer self, confirmation_result r) {
   if (!st.persist_justification())
     return;  // fail-stop: the actor is quitting
   if (!r.applied.empty()) {
+    st.invalidate_head(r.applied);
     notify_mempool(self, r.applied);
     submit_evidence(self);
     request_votes(self, r.applied, [] {});
@@ -458,6 +474,7 @@ caf::result<block_ack> process_block(chain_pointer self, const block_envelope& e
   if (!result.applied.empty())
     announce_progress(self);
   if (!result.applied.empty()) {
+    st.invalidate_head(result.applied);
     notify_mempool(self, result.applied);
     submit_evidence(self);
   }
@@ -578,6 +595,15 @@ chain_actor::behavior_type chain_impl(chain_pointer self, std::shared_ptr<chain_
   if (!st.config.verified)
     st.config.verified = std::make_shared<verified_cache>();
   st.stop = [self](const error& e) { self->quit(to_caf_error(e)); };
+  if (st.config.invalidate) {
+    // A (re)started chain actor first invalidates all its chain's reads: a cache that outlives
+    // it (Redis, a peer's shard) may hold reads of a head this node no longer has.
+    st.watch.emplace(st.engine->final_state().chain());
+    auto tags = st.watch->on_head(st.engine->head_state(), {});
+    auto final_tags = st.watch->on_final(st.engine->final_state(), st.engine->final_height());
+    tags.insert(tags.end(), final_tags.begin(), final_tags.end());
+    st.config.invalidate(tags);
+  }
   if (st.config.store) {
     auto cs = chain_store::open(*st.config.store, st.engine->final_state().chain());
     if (cs) {

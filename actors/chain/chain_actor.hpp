@@ -2,9 +2,11 @@
 // chain engine, gathers confirmations, persists what becomes final, answers queries.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <caf/fwd.hpp>
 
@@ -32,6 +34,10 @@ struct chain_actor_config {
   /// Blocks stamped later than now + max_drift_ms are refused (nullptr: no clock check).
   std::shared_ptr<const clock> time;
   std::uint64_t max_drift_ms = 1000;
+  /// The read cache's invalidation (docs/cache.md): called, inside the handler that changed the
+  /// state and so before any later query sees it, with the tags of the reads each new head and
+  /// each newly final state changed (chains/cache/invalidation.hpp). Empty: no read cache.
+  std::function<void(const std::vector<std::string>&)> invalidate;
 };
 
 /// Spawns the actor around `engine` (from genesis or restored from storage).

@@ -11,6 +11,7 @@ namespace {
 
 struct directory_state {
   std::map<std::uint32_t, chain_handles> chains;  // ordered: `chains` answers by id
+  std::map<std::string, std::vector<cache_shard>> shards;  // by the node that runs them
   static constexpr const char* name = "directory";
 };
 
@@ -33,6 +34,30 @@ directory_actor::behavior_type directory_impl(directory_actor::stateful_pointer<
     },
     [=](put_atom, const chain_handles& h) { self->state.chains[h.id] = h; },
     [=](erase_atom, std::uint32_t id) { self->state.chains.erase(id); },
+    [=](put_atom, const std::string& origin, std::vector<cache_shard> list) {
+      // Only the shards `origin` runs itself, within the bound: a peer cannot list others'.
+      std::erase_if(list, [&](const cache_shard& s) { return s.node != origin || !s.actor; });
+      std::size_t others = 0;
+      for (const auto& [o, l] : self->state.shards)
+        if (o != origin)
+          others += l.size();
+      if (others + list.size() > max_cache_shards)
+        list.resize(others >= max_cache_shards ? 0 : max_cache_shards - others);
+      if (list.empty())
+        self->state.shards.erase(origin);
+      else
+        self->state.shards[origin] = std::move(list);
+    },
+    [=](caches_atom) {
+      std::vector<cache_shard> out;
+      for (const auto& [origin, list] : self->state.shards)
+        out.insert(out.end(), list.begin(), list.end());
+      return out;
+    },
+    [=](caches_atom, const std::string& origin) {
+      auto it = self->state.shards.find(origin);
+      return it == self->state.shards.end() ? std::vector<cache_shard>{} : it->second;
+    },
   };
 }
 

@@ -436,6 +436,19 @@ std::optional<std::uint32_t> bridge_core::chain_id_of(const chain_view& c, httpl
   return h->id;
 }
 
+std::optional<std::uint32_t> bridge_core::cache_chain_id(const chain_view& c) {
+  if (c.prefix != "/v1")
+    return c.handles.id;
+  if (auto known = configured_id.load())
+    return known;
+  caf::scoped_actor self{system};
+  auto h = configured_chain(self, nullptr);
+  if (!h)
+    return std::nullopt;
+  configured_id.store(h->id);
+  return h->id;
+}
+
 std::optional<acl::signed_request> bridge_core::authenticate(const httplib::Request& req, httplib::Response& res,
                                                              std::uint32_t chain) {
   auto refuse = [&](const std::string& detail) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -27,6 +28,7 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include "actors/cache/read_cache.hpp"
 #include "actors/http/http_bridge.hpp"
 #include "chains/access/signed_request.hpp"
 #include "protocols/json.hpp"
@@ -127,6 +129,10 @@ struct bridge_metrics {
   prometheus::Family<prometheus::Counter>& requests;
   prometheus::Family<prometheus::Counter>& actor_restarts;
   prometheus::Family<prometheus::Counter>& triage_reports;
+  prometheus::Family<prometheus::Counter>& cache_requests;
+  prometheus::Family<prometheus::Counter>& cache_invalidations;
+  prometheus::Family<prometheus::Gauge>& cache_entries;
+  prometheus::Family<prometheus::Counter>& cache_backend_errors;
   prometheus::Family<prometheus::Histogram>& latency;
   std::map<std::string_view, prometheus::Histogram*> latency_by_route;
 
@@ -260,6 +266,32 @@ struct bridge_core {
   /// Asks chain `c` an access query; nothing after replying (404 without an access module, 400
   /// for a malformed query).
   std::optional<access_answer> ask_access(httplib::Response& res, const chain_view& c, const access_query& q);
+
+  /// The id of a request's chain for the read cache's keys: the view's, or the configured
+  /// chain's (asked once, then remembered: it never changes); nothing if it does not answer.
+  std::optional<std::uint32_t> cache_chain_id(const chain_view& c);
+  std::atomic<std::uint32_t> configured_id{0};  ///< the configured chain's id once known (0: not yet)
+
+  /// A read through the read cache (docs/cache.md): on a hit, 200 with the cached body; on a
+  /// miss (or without a cache), `read(res)` answers from the chain, and a 200 it wrote is stored
+  /// under `key` for `tags`. Errors are never cached.
+  template <class Read>
+  void cached(httplib::Response& res, cache_kind kind, const std::string& key, const std::vector<std::string>& tags,
+              Read read) {
+    if (!config.cache)
+      return read(res);
+    auto r = config.cache->get(kind, key, tags);
+    if (r.value) {
+      res.status = 200;
+      res.set_header("X-Bfd-Cache", "hit");
+      res.set_content(std::move(*r.value), "application/json");
+      return;
+    }
+    read(res);
+    res.set_header("X-Bfd-Cache", "miss");
+    if (res.status == 200)
+      config.cache->put(key, tags, r.ticket, res.body);
+  }
 
   /// Registers POST "/v1" + suffix and POST "/v1/chains/([^/]+)" + suffix.
   void chain_post(const std::string& suffix, chain_post_handler handler);

@@ -25,6 +25,7 @@ class logger;
 namespace bfd {
 
 class named_counts;  // actors/restart_counts.hpp
+class read_cache;    // actors/cache/read_cache.hpp
 
 /// Where the HTTP API listens and the bounds it enforces.
 struct http_options {
@@ -57,6 +58,9 @@ struct http_bridge_config {
   std::shared_ptr<const named_counts> restarts;
   /// The service triage's health reports by outcome, shown as bfd_triage_reports_total; nullptr: none.
   std::shared_ptr<const named_counts> triage_reports;
+  /// The read cache in front of the registry, DS metadata and contract state reads
+  /// (docs/cache.md); nullptr: every read goes to the chain.
+  std::shared_ptr<read_cache> cache;
 };
 
 /// One route of the HTTP API: its method and path template ("{name}" matches one segment).

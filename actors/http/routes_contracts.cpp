@@ -3,6 +3,7 @@
 // module (docs/contracts.md, "HTTP").
 #include "actors/http/bridge_core.hpp"
 
+#include "chains/cache/invalidation.hpp"
 #include "chains/contracts/wasm_engine.hpp"
 #include "chains/core/hex.hpp"
 #include "protocols/contract_json.hpp"
@@ -86,10 +87,46 @@ void get_events(bridge_core& core, const chain_view& c, const std::vector<std::s
 
 // A contract's state (docs/contracts.md, "Reads of a contract's state"): a signed read; the chain
 // decides, from the same head state it reads, whether the caller is one of the contract's readers.
+//
+// With the read cache (docs/cache.md): the signature is checked on every request as without it;
+// the contract's readers (data named at deploy) are cached with its state, and the decision is
+// made from them on every request: a named reader's read is served from the cache; anyone else's
+// (a reader through the contract's ACL scope, or no reader at all) goes to the chain, which decides.
 void read_state(bridge_core& core, const chain_view& c, const httplib::Request& req, what w, bytes key,
                 httplib::Response& res) {
-  if (auto caller = core.signed_caller(req, res, c))
-    answer(core, c, w, key, 0, res, *caller);
+  auto caller = core.signed_caller(req, res, c);
+  if (!caller)
+    return;
+  auto direct = [&](httplib::Response& out) { answer(core, c, w, key, 0, out, *caller); };
+  auto chain = core.config.cache ? core.cache_chain_id(c) : std::nullopt;
+  if (!chain || key.size() < 20)
+    return direct(res);
+  address a;
+  std::copy(key.begin(), key.begin() + 20, a.begin());
+  const auto name = format_address(a);
+  const auto tags = cache::read_tags(*chain, cache::read_stage::head, module_id::contracts, name);
+  const auto info_key = "ci|" + std::to_string(*chain) + "|" + name;
+  auto info = core.config.cache->get(cache_kind::contract, info_key, tags);
+  std::string view;
+  if (info.value) {
+    view = std::move(*info.value);
+  } else {
+    httplib::Response fetched;
+    answer(core, c, what::contract, bytes(a.begin(), a.end()), 0, fetched);
+    if (fetched.status != 200)
+      return direct(res);
+    view = fetched.body;
+    core.config.cache->put(info_key, tags, info.ticket, view);
+  }
+  const auto parsed = json_object::parse(view, nullptr, false);
+  bool named = false;
+  if (parsed.is_object() && parsed.contains("readers") && parsed["readers"].is_array())
+    for (const auto& r : parsed["readers"])
+      named = named || (r.is_string() && r.get<std::string>() == format_address(*caller));
+  if (!named)
+    return direct(res);
+  const auto value_key = "cs|" + std::to_string(*chain) + "|" + std::to_string(static_cast<int>(w)) + "|" + to_hex(key);
+  core.cached(res, cache_kind::contract, value_key, tags, direct);
 }
 
 std::optional<bytes> state_key(const std::string& text, const char* what, httplib::Response& res) {

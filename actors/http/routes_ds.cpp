@@ -3,6 +3,8 @@
 // entries (docs/ds-metadata.md, docs/http.md).
 #include "actors/http/json_view.hpp"
 
+#include "chains/cache/invalidation.hpp"
+
 namespace bfd::http {
 
 namespace {
@@ -20,10 +22,19 @@ void get_ds(bridge_core& core, const chain_view& c, const httplib::Request& req,
       return;
     caller = *signed_by;
   }
-  caf::scoped_actor self{core.system};
-  auto v = core.ask<json_view_reply>(self, &res, c.handles.chain, dsmeta_atom::value, section, from, caller);
-  if (v)
-    reply_view(res, *v);
+  auto read = [&](httplib::Response& out) {
+    caf::scoped_actor self{core.system};
+    auto v = core.ask<json_view_reply>(self, &out, c.handles.chain, dsmeta_atom::value, section, from, caller);
+    if (v)
+      reply_view(out, *v);
+  };
+  // The public sections are cached until the chain's final DS metadata changes; the members
+  // never are (the chain decides each read).
+  auto chain = section == "members" ? std::nullopt : core.cache_chain_id(c);
+  if (!chain)
+    return read(res);
+  const auto key = "ds|" + std::to_string(*chain) + "|" + std::to_string(section.size()) + ":" + section + "|" + from;
+  core.cached(res, cache_kind::ds, key, cache::read_tags(*chain, cache::read_stage::final, module_id::dsmeta), read);
 }
 
 } // namespace

@@ -58,6 +58,24 @@ bridge_metrics::bridge_metrics()
                        .Help("Service health reports of this node's triage, by outcome (submitted, refused, "
                              "unmeasured)")
                        .Register(registry)),
+      cache_requests(prometheus::BuildCounter()
+                       .Name("bfd_cache_requests_total")
+                       .Help("Reads looked up in the read cache, by cache (registry, ds, contract) and result (hit, "
+                             "miss)")
+                       .Register(registry)),
+      cache_invalidations(prometheus::BuildCounter()
+                            .Name("bfd_cache_invalidations_total")
+                            .Help("Cache tags invalidated by commits on this node's chains")
+                            .Register(registry)),
+      cache_entries(prometheus::BuildGauge()
+                      .Name("bfd_cache_entries")
+                      .Help("Entries in the read cache's backend (the ring: every shard's; Redis: its database's "
+                            "keys)")
+                      .Register(registry)),
+      cache_backend_errors(prometheus::BuildCounter()
+                             .Name("bfd_cache_backend_errors_total")
+                             .Help("Read-cache backend failures (timeouts, refused connections, errors), each a miss")
+                             .Register(registry)),
       latency(prometheus::BuildHistogram()
                 .Name("bfd_http_request_duration_seconds")
                 .Help("Time from reading an HTTP request's headers until its response is ready")
@@ -159,6 +177,31 @@ void copy_counts(const named_counts* counts, prometheus::Family<prometheus::Coun
   }
 }
 
+/// Raises `c` to `n` (a counter only goes up).
+void raise_to(prometheus::Counter& c, std::uint64_t n) {
+  if (static_cast<double>(n) > c.Value())
+    c.Increment(static_cast<double>(n) - c.Value());
+}
+
+/// The read cache's counts (docs/cache.md); every series exists from the first scrape on.
+void update_cache(bridge_core& core) {
+  if (!core.config.cache)
+    return;
+  const auto s = core.config.cache->snapshot();
+  std::lock_guard lock(core.metrics_mutex);
+  auto& m = core.metrics;
+  for (std::size_t i = 0; i < cache_kind_count; ++i) {
+    const std::string kind(to_string(static_cast<cache_kind>(i)));
+    raise_to(m.cache_requests.Add({{"cache", kind}, {"result", "hit"}}), s.hits[i]);
+    raise_to(m.cache_requests.Add({{"cache", kind}, {"result", "miss"}}), s.misses[i]);
+  }
+  raise_to(m.cache_invalidations.Add({}), s.invalidations);
+  m.cache_entries.Add({}).Set(static_cast<double>(s.entries));
+  raise_to(m.cache_backend_errors.Add({{"backend", s.backend}}), 0);
+  for (const auto& [backend, n] : s.backend_errors)
+    raise_to(m.cache_backend_errors.Add({{"backend", backend}}), n);
+}
+
 void get_metrics(bridge_core& core, httplib::Response& res) {
   {
     caf::scoped_actor self{core.system};
@@ -175,6 +218,7 @@ void get_metrics(bridge_core& core, httplib::Response& res) {
     }
   }
   update_peg_conservation(core);
+  update_cache(core);
   {
     std::lock_guard lock(core.metrics_mutex);
     copy_counts(core.config.restarts.get(), core.metrics.actor_restarts, "actor");

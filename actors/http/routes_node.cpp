@@ -21,6 +21,19 @@ void get_info(bridge_core& core, const chain_view& c, const std::vector<std::str
     return;
   auto j = chain_info_json(*info, *delegates, c.params);
   j["mempool_size"] = *size;
+  // The node's read cache (docs/cache.md): its backend and its hit rate since the node started.
+  if (core.config.cache) {
+    const auto s = core.config.cache->snapshot();
+    std::uint64_t hits = 0, misses = 0;
+    for (std::size_t i = 0; i < cache_kind_count; ++i) {
+      hits += s.hits[i];
+      misses += s.misses[i];
+    }
+    j["cache"] = {{"backend", s.backend}, {"shards", s.shards}, {"entries", s.entries}, {"hits", hits},
+                  {"misses", misses}, {"hit_rate", s.hit_rate()}};
+  } else {
+    j["cache"] = nullptr;
+  }
   reply(res, 200, j);
 }
 

@@ -3,16 +3,28 @@
 // state holds it (docs/services.md, docs/http.md). Public reads.
 #include "actors/http/json_view.hpp"
 
+#include "chains/cache/invalidation.hpp"
+
 namespace bfd::http {
 
 namespace {
 
 void answer(bridge_core& core, const chain_view& c, const std::string& what, const std::string& a,
             const std::string& b, httplib::Response& res) {
-  caf::scoped_actor self{core.system};
-  auto v = core.ask<json_view_reply>(self, &res, c.handles.chain, services_atom::value, what, a, b);
-  if (v)
-    reply_view(res, *v);
+  auto read = [&](httplib::Response& out) {
+    caf::scoped_actor self{core.system};
+    auto v = core.ask<json_view_reply>(self, &out, c.handles.chain, services_atom::value, what, a, b);
+    if (v)
+      reply_view(out, *v);
+  };
+  // Cached per view and arguments (lengths first: no two requests share a key), valid until the
+  // chain's final services state changes (docs/cache.md).
+  auto chain = core.cache_chain_id(c);
+  if (!chain)
+    return read(res);
+  const auto key = "reg|" + std::to_string(*chain) + "|" + what + "|" + std::to_string(a.size()) + ":" + a + "|" + b;
+  core.cached(res, cache_kind::registry, key, cache::read_tags(*chain, cache::read_stage::final, module_id::services),
+              read);
 }
 
 // A query parameter, or "" when absent.

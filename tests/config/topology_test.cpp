@@ -490,14 +490,40 @@ data_dir = "data/a"
 TEST_CASE("an unknown section is an error, and reserved sections say they come later") {
   CHECK(error_of(head + node_a + delegate_a + "\n[bridge]\nfrom = \"a\"\n")
         == "t.toml:28:2: unknown section [bridge]; expected one of: [network], [[nodes]], [[delegates]], "
-           "[[accounts]], [http], [[chains]], [[bridges]]");
+           "[[accounts]], [http], [[chains]], [[bridges]], [cache]");
   CHECK(error_of(head + node_a + delegate_a + "\n[[services]]\nfrom = \"a\"\n")
         == "t.toml:28:3: section [[services]] is reserved for a later release and not supported yet");
   CHECK(error_of("[[network]]\nname = \"t\"\n" + node_a + delegate_a)
         == "t.toml:1:1: 'network' must be a table, written [network], not an array");
   CHECK(error_of("stray = 1\n" + head + node_a + delegate_a)
         == "t.toml:1:1: unknown key 'stray' at the top level; keys belong in a section: [network], [[nodes]], "
-           "[[delegates]], [[accounts]], [http], [[chains]], [[bridges]]");
+           "[[delegates]], [[accounts]], [http], [[chains]], [[bridges]], [cache]");
+}
+
+TEST_CASE("[cache] names the read cache's backend and bounds, each mistake at its position") {
+  auto t = parse_topology(head + node_a + delegate_a
+                            + "\n[cache]\nbackend = \"redis\"\nredis = \"127.0.0.1:6380\"\nttl_seconds = 30\n"
+                              "timeout_ms = 50\nmax_entries = 500\n",
+                          "t.toml");
+  REQUIRE(t);
+  CHECK(t->cache.backend == "redis");
+  CHECK(t->cache.redis_host == "127.0.0.1");
+  CHECK(t->cache.redis_port == 6380);
+  CHECK(t->cache.ttl_seconds == 30);
+  CHECK(t->cache.timeout_ms == 50);
+  CHECK(t->cache.max_entries == 500);
+  auto plain = parse_topology(head + node_a + delegate_a, "t.toml");
+  REQUIRE(plain);
+  CHECK(plain->cache.backend == "ring");
+  CHECK(plain->cache.shards_per_node == 1);
+  CHECK(error_of(head + node_a + delegate_a + "\n[cache]\nbackend = \"memcached\"\n")
+        == "t.toml:29:11: 'backend' in [cache] must be \"ring\", \"redis\" or \"off\", not \"memcached\"");
+  CHECK(error_of(head + node_a + delegate_a + "\n[cache]\nbackend = \"redis\"\n")
+        == "t.toml:28:1: [cache] backend = \"redis\" needs 'redis' = \"HOST:PORT\": the server every node uses");
+  CHECK(error_of(head + node_a + delegate_a + "\n[cache]\nbackend = \"redis\"\nredis = \"localhost\"\n")
+        == "t.toml:30:9: 'redis' in [cache] must be \"HOST:PORT\" with a port 1-65535, not \"localhost\"");
+  CHECK(error_of(head + node_a + delegate_a + "\n[cache]\nredis = \"h:1\"\n")
+        == "t.toml:29:9: 'redis' in [cache] is used only with backend = \"redis\"");
 }
 
 TEST_CASE("a value of the wrong type is an error that names the type expected") {

@@ -43,6 +43,10 @@ directory_actor::behavior_type fixed_directory(directory_actor::pointer, std::ma
     },
     [state](put_atom, chain_handles h) { (*state)[h.id] = std::move(h); },
     [state](erase_atom, std::uint32_t id) { state->erase(id); },
+    // No read-cache shards here.
+    [](put_atom, const std::string&, const std::vector<cache_shard>&) {},
+    [](caches_atom) { return std::vector<cache_shard>{}; },
+    [](caches_atom, const std::string&) { return std::vector<cache_shard>{}; },
   };
 }
 

@@ -166,6 +166,17 @@ int main(int argc, char** argv) {
   app.add_option("--triage-interval", triage_interval, "seconds between two passes of the service triage (0 = none)")
     ->check(CLI::Range(0u, 3600u))
     ->capture_default_str();
+  std::string cache_mode = "ring";
+  std::string cache_redis;
+  std::uint64_t cache_ttl = bfd::cache::cache_limits{}.ttl_ms / 1000;
+  app.add_option("--cache", cache_mode, "--dev: the read cache in front of registry, DS and contract reads "
+                                        "(docs/cache.md): ring (shard actors), or off")
+    ->check(CLI::IsMember({"ring", "off"}))
+    ->capture_default_str();
+  app.add_option("--cache-redis", cache_redis, "--dev: use the Redis server at HOST:PORT as the read cache");
+  app.add_option("--cache-ttl", cache_ttl, "--dev: seconds a cached read lives at most (the safety net)")
+    ->check(CLI::Range(1u, 86400u))
+    ->capture_default_str();
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
     ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
     ->capture_default_str();
@@ -199,6 +210,24 @@ int main(int argc, char** argv) {
   std::optional<bfd::http_options> http;
   if (auto bad = parse_http_endpoint(http_endpoint, http); !bad.empty())
     return fail(bad);
+  std::optional<bfd::runtime::node_cache_options> dev_cache;
+  if (cache_mode != "off" || !cache_redis.empty()) {
+    if (!topology_file.empty() && (cache_mode != "ring" || !cache_redis.empty()))
+      return fail("--cache and --cache-redis are for --dev; a topology sets its read cache in [cache] (docs/topology.md)");
+    bfd::runtime::node_cache_options c;
+    c.limits.ttl_ms = cache_ttl * 1000;
+    if (!cache_redis.empty()) {
+      auto hp = bfd::parse_host_port(cache_redis);
+      if (!hp)
+        return fail("--cache-redis: expected HOST:PORT with a port 1-65535, not '" + cache_redis + "'");
+      bfd::redis_cache_options r;
+      r.host = hp->first;
+      r.port = hp->second;
+      r.ttl_seconds = cache_ttl;
+      c.redis = r;
+    }
+    dev_cache = c;
+  }
   if (http) {
     http->rate_per_second = http_rate;
     http->burst = std::max<std::uint32_t>(2 * http_rate, 1);
@@ -276,6 +305,7 @@ int main(int argc, char** argv) {
     opts.chains = plan->chains;
     opts.reporter = plan->reporter;
     opts.http = plan->http;
+    opts.cache = plan->cache;
     for (const auto& w : plan->warnings)
       log->warn("{}", w);
   } else {
@@ -291,6 +321,7 @@ int main(int argc, char** argv) {
       return fail(sidechains.error().message());
     sidechains->resize(std::min<std::size_t>(sidechains->size(), dev_sidechains));
     opts.chains = bfd::runtime::dev_hosted_chains(*net, *sidechains);
+    opts.cache = dev_cache;
   }
   auto db = bfd::open_node_store(data_dir);
   if (!db)
@@ -315,6 +346,8 @@ int main(int argc, char** argv) {
   }
   if (const auto* api = (*node)->http())
     log->info("HTTP API on {} (docs/http.md)", api->url());
+  if (const auto& c = (*node)->cache())
+    log->info("read cache: {} (docs/cache.md)", c->backend() == "redis" ? "Redis" : "ring of cache shard actors");
   std::unique_ptr<bfd::runtime::peer_connector> connector;
   if (plan) {
     // CAF listens on loopback only, on any free port; the gate listens on the topology's host:port.

@@ -11,6 +11,7 @@ packages=(
   clang libclang-rt-14-dev xxd curl openssl python3
   wabt lld  # WebAssembly contracts: libwabt.a + interp headers; wat2wasm and wasm-ld rebuild the examples
   python3-yaml python3-jsonschema  # tests/http/openapi_check.py
+  libhiredis-dev redis-server  # the read cache's Redis backend and its tests (docs/cache.md)
 )
 
 missing=()
