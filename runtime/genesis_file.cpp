@@ -87,6 +87,9 @@ std::string genesis_json(const genesis_config& c) {
   // Likewise only with the DS metadata module (it needs no configuration).
   if (c.modules.has(module_id::dsmeta))
     j["dsmeta"] = json::object();
+  // Likewise only with the funds module (empty until used; docs/funds.md).
+  if (c.modules.has(module_id::funds))
+    j["funds"] = json::object();
   return j.dump(2) + "\n";
 }
 
@@ -255,6 +258,13 @@ result<genesis_config> parse_genesis_json(const std::string& text) {
     if (!ds->is_object() || !ds->empty())
       return make_error(errc::invalid_argument, "genesis.dsmeta: an empty object (the module needs no configuration)");
     c.modules = c.modules.with(module_id::dsmeta);
+  }
+  if (auto f = j.find("funds"); f != j.end()) {
+    if (!f->is_object() || !f->empty())
+      return make_error(errc::invalid_argument, "genesis.funds: an empty object (the module needs no configuration)");
+    if (!c.modules.has(module_id::dsmeta))
+      return make_error(errc::invalid_argument, "genesis.funds: the funds module reads a dsmeta section's terms");
+    c.modules = c.modules.with(module_id::funds);
   }
   return c;
 }

@@ -47,6 +47,7 @@ const std::vector<route_spec>& routes() {
       {"GET", "/v1/contracts/{address}/events"}, {"GET", "/v1/contracts/{address}/events/{from}"},
       {"GET", "/v1/contracts/{address}/state"}, {"GET", "/v1/contracts/{address}/state/{key}"},
       {"GET", "/v1/ds"},       {"GET", "/v1/ds/{section}"},        {"GET", "/v1/ds/{section}/{from}"},
+      {"GET", "/v1/funds"},    {"GET", "/v1/funds/holders"},
       {"GET", "/v1/health"},
       {"GET", "/v1/services"}, {"GET", "/v1/services/{service}"},
       {"GET", "/v1/services/{service}/resolve/{chain_id}"},
@@ -240,6 +241,7 @@ void bridge_core::install() {
   register_access_routes(*this);
   register_contract_routes(*this);
   register_ds_routes(*this);
+  register_funds_routes(*this);
   register_health_routes(*this);
   register_services_routes(*this);
 }
