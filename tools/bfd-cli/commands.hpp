@@ -78,6 +78,9 @@ void add_contract_commands(CLI::App& app, std::optional<command_result>& outcome
 /// Registers `ds show`, `list`, `member-add`, `member-update`, `member-remove`, `rate-set`,
 /// `usage` and `op`: a fund chain's DS metadata (docs/ds-metadata.md).
 void add_ds_commands(CLI::App& app, std::optional<command_result>& outcome, network_options& net);
+/// Registers `fund show`, `holders`, `subscribe`, `trade`, `sweep` and `redeem`: a fund chain's funds
+/// module (docs/funds.md).
+void add_fund_commands(CLI::App& app, std::optional<command_result>& outcome, network_options& net);
 /// Registers `service register`, `upgrade`, `health`, `rollback`, `status`, `show`, `list` and
 /// `resolve`: the mainchain's service registry (docs/services.md).
 void add_service_commands(CLI::App& app, std::optional<command_result>& outcome, network_options& net);
