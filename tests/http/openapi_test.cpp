@@ -199,7 +199,7 @@ TEST_CASE("every route's real answers match docs/openapi.yaml") {
     CHECK(r.get_signed(t + "/ds/{section}/{from}", prefix + "/ds/members/0", user).status == 404);
     CHECK(r.get_signed(t + "/ds/{section}", prefix + "/ds/members", user).status == 404);
   }
-  // Funds: the mainchain has no funds module (tests/integration/funds_dev_test.sh reads a fund chain's).
+  // Funds: the mainchain has no funds module (tests/tools/fund_cli_node_test.sh reads a fund chain's).
   for (const std::string prefix : {"/v1", "/v1/chains/1"}) {
     const std::string t = prefix == "/v1" ? "/v1" : "/v1/chains/{chain}";
     CHECK(r.get(t + "/funds", prefix + "/funds").status == 404);
