@@ -92,16 +92,21 @@ funds_reconciliation reconcile_funds(const chain_state& state) {
   r.escrow_accounted = funds::escrow_accounted(s);
   r.pending_platform = funds::pending_platform(s);
   r.redeemable = s.mode == ds::rate_mode::bfdt ? 0 : funds::redeemable(s);
+  if (s.mode != ds::rate_mode::bfdt
+      && state.accounts().get(funds::platform_pending_address()).balance != r.pending_platform)
+    r.problems.push_back(fmt::format("the platform's pending account holds {} fund units, the totals say {}",
+                                     state.accounts().get(funds::platform_pending_address()).balance,
+                                     r.pending_platform));
   if (auto st = state.accounts().check_conservation(); !st)
     r.problems.push_back("ledger: " + st.error().message());
   if (r.escrow_vouchers < r.escrow_accounted)
     r.problems.push_back(fmt::format("the escrow holds {} BFDT units, the totals account for {}", r.escrow_vouchers,
                                      r.escrow_accounted));
   if (s.mode == ds::rate_mode::fixed) {
-    const auto need = funds::tokens_to_bfdt(r.redeemable + r.pending_platform, s.fixed_rate);
+    const auto need = funds::tokens_to_bfdt(r.redeemable, s.fixed_rate);
     if (!need || *need > r.escrow_accounted)
       r.problems.push_back(fmt::format("at the fixed rate {} the escrow's {} BFDT units do not cover {} tokens",
-                                       s.fixed_rate, r.escrow_accounted, r.redeemable + r.pending_platform));
+                                       s.fixed_rate, r.escrow_accounted, r.redeemable));
   }
   return r;
 }

@@ -16,7 +16,7 @@ namespace {
 
 // Record prefixes (docs/formats.md section 19).
 constexpr byte p_summary = 'S', p_holder = 'H';
-constexpr codec::limits record_limits{256, 4, 1};
+constexpr codec::limits record_limits{256, 16, 1};
 constexpr std::uint32_t summary_fields = 16, holder_fields = 7;
 
 bytes summary_key() {
@@ -120,7 +120,7 @@ bool consistent(const summary& s) {
            && s.redeemed_bfdt + s.platform_paid_bfdt <= s.commission_platform;
   if (s.mode == ds::rate_mode::fixed && s.fixed_rate == 0)
     return false;
-  const auto out = checked_add(s.redeemed, s.commission_platform);
+  const auto out = checked_add(s.redeemed, s.platform_swept);
   const auto paid = checked_add(s.redeemed_bfdt, s.platform_paid_bfdt);
   return out && *out <= s.minted && paid && *paid <= s.subscribed_bfdt;
 }
@@ -133,19 +133,27 @@ bool consistent(const summary& s) {
 
 } // namespace
 
+namespace {
+address derived_address(std::string_view tag) {
+  const auto h = tagged_hash(hash_tag::funds, byte_view{reinterpret_cast<const byte*>(tag.data()), tag.size()});
+  address out;
+  std::copy(h.begin(), h.begin() + out.size(), out.begin());
+  return out;
+}
+} // namespace
+
 const address& escrow_address() {
-  static const address a = [] {
-    constexpr std::string_view tag = "escrow";
-    const auto h = tagged_hash(hash_tag::funds, byte_view{reinterpret_cast<const byte*>(tag.data()), tag.size()});
-    address out;
-    std::copy(h.begin(), h.begin() + out.size(), out.begin());
-    return out;
-  }();
+  static const address a = derived_address("escrow");
+  return a;
+}
+
+const address& platform_pending_address() {
+  static const address a = derived_address("platform");
   return a;
 }
 
 amount redeemable(const summary& s) {
-  return s.minted - s.redeemed - s.commission_platform;
+  return s.minted - s.redeemed - s.platform_swept;
 }
 
 amount escrow_accounted(const summary& s) {
@@ -422,7 +430,7 @@ status funds_state::apply(const address& sender, const fund_trade_tx& p, const e
     BFD_TRY(l.move(sender, p.buyer, net));
     if (c.org > 0)
       BFD_TRY(l.move(sender, o->owner, c.org));
-    BFD_TRY(l.burn(sender, c.platform));
+    BFD_TRY(l.move(sender, platform_pending_address(), c.platform));
   }
   auto s = started(totals(), empty(), t.mode, t.rate);
   s.traded += p.tokens;
@@ -447,7 +455,8 @@ status funds_state::apply(const address& sender, const fund_trade_tx& p, const e
 // --- sweep ----------------------------------------------------------------------------------------
 
 namespace {
-// The BFDT the platform's pending share converts to now.
+// The BFDT the platform's pending share converts to now: at the rate, and in mode floating never
+// more than its pro-rata share of the escrow (the remaining holders are never diluted).
 result<amount> sweep_value(const summary& s, ds::rate_mode mode, amount rate) {
   const auto pending = pending_platform(s);
   if (mode == ds::rate_mode::bfdt)
@@ -455,6 +464,11 @@ result<amount> sweep_value(const summary& s, ds::rate_mode mode, amount rate) {
   auto v = tokens_to_bfdt(pending, rate);
   if (!v)
     return make_error(errc::overflow, "the pending commission's value passes 2^64-1");
+  if (mode == ds::rate_mode::floating && redeemable(s) > 0) {
+    const auto share =
+      static_cast<amount>(static_cast<unsigned __int128>(escrow_accounted(s)) * pending / redeemable(s));
+    return std::min(*v, share);
+  }
   return *v;
 }
 } // namespace
@@ -475,6 +489,9 @@ status funds_state::check(const address& sender, amount fee, const fund_sweep_tx
   const auto s = totals();
   if (pending_platform(s) == 0)
     return make_error(errc::funds_nothing_pending, "no platform commission is pending");
+  if (t->mode != ds::rate_mode::bfdt && pending_platform(s) > redeemable(s))
+    return make_error(errc::funds_short_escrow, fmt::format("{} pending units exceed the {} redeemable ones",
+                                                            pending_platform(s), redeemable(s)));
   auto v = sweep_value(s, t->mode, t->rate);
   if (!v)
     return v.error();
@@ -493,6 +510,8 @@ status funds_state::apply(const address& sender, const fund_sweep_tx& p, const e
   const auto t = *fund_terms(e);
   auto s = totals();
   const auto v = *sweep_value(s, t.mode, t.rate);
+  if (t.mode != ds::rate_mode::bfdt)
+    BFD_TRY(l.burn(platform_pending_address(), pending_platform(s)));
   out.push_back(peg_effect{std::string(bfdt_denom), escrow_address(), p.platform, v, mainchain_id, p.timeout_height});
   s.platform_swept = s.commission_platform;
   s.platform_paid_bfdt += v;
@@ -505,7 +524,7 @@ status funds_state::apply(const address& sender, const fund_sweep_tx& p, const e
 
 namespace {
 // What a redemption of `tokens` pays: fixed at the rate, floating pro rata of the accounted
-// escrow over the redeemable supply plus the platform's pending claim.
+// escrow over the redeemable supply (the platform's pending tokens are part of it).
 result<amount> redemption_value(const summary& s, amount tokens, amount rate) {
   if (s.mode == ds::rate_mode::fixed) {
     auto v = tokens_to_bfdt(tokens, rate);
@@ -513,8 +532,7 @@ result<amount> redemption_value(const summary& s, amount tokens, amount rate) {
       return make_error(errc::overflow, "the redemption's value passes 2^64-1");
     return *v;
   }
-  const auto claims = redeemable(s) + pending_platform(s);
-  return static_cast<amount>(static_cast<unsigned __int128>(escrow_accounted(s)) * tokens / claims);
+  return static_cast<amount>(static_cast<unsigned __int128>(escrow_accounted(s)) * tokens / redeemable(s));
 }
 } // namespace
 

@@ -45,6 +45,10 @@ struct params {
 /// "escrow". No key derives it, so only this module moves what it holds.
 const address& escrow_address();
 
+/// The account holding the platform's pending commission in the fund token (modes fixed and
+/// floating) until a sweep burns it: 20 bytes of the tagged hash (bfd/funds) of "platform".
+const address& platform_pending_address();
+
 /// What the rules read of the rest of the chain.
 struct env {
   std::uint64_t height = 0;
@@ -63,8 +67,8 @@ struct summary {
   amount traded = 0;               ///< fund tokens sold in trades (gross, before commission)
   std::uint64_t trades = 0;
   amount commission_org = 0;       ///< paid at once to the organisation
-  amount commission_platform = 0;  ///< accrued to the platform (burned fund tokens; BFDT in mode bfdt)
-  amount platform_swept = 0;       ///< of commission_platform, converted and sent
+  amount commission_platform = 0;  ///< accrued to the platform (fund tokens held pending; BFDT in mode bfdt)
+  amount platform_swept = 0;       ///< of commission_platform, converted and sent (the tokens burned)
   amount platform_paid_bfdt = 0;   ///< BFDT sent over the peg to the platform
   std::uint64_t sweeps = 0;
   amount redeemed = 0;             ///< fund tokens burned by redemptions
@@ -90,8 +94,8 @@ struct holder {
 inline amount pending_platform(const summary& s) {
   return s.commission_platform - s.platform_swept;
 }
-/// Fund tokens minted here and neither redeemed nor taken as platform commission: what
-/// redemptions may burn in total (modes fixed and floating).
+/// Fund tokens minted here and neither redeemed nor swept: what redemptions and sweeps may burn in
+/// total (modes fixed and floating); the escrow backs them.
 amount redeemable(const summary& s);
 /// The BFDT the escrow holds by this module's accounting (its voucher balance may be larger:
 /// a refunded sweep or a direct deposit, see docs/funds.md).
