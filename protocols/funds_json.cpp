@@ -90,6 +90,7 @@ output summary(const chain_state& st) {
   params["min_level"] = p.min_level;
   j["params"] = params;
   j["escrow_account"] = format_address(funds::escrow_address());
+  j["platform_pending_account"] = format_address(funds::platform_pending_address());
   add_amount(j, "token_supply", r.token_supply);
   add_amount(j, "minted", s.minted);
   add_amount(j, "redeemable", r.redeemable);
