@@ -167,7 +167,7 @@ result<genesis_config> parse_genesis_json(const std::string& text) {
     return make_error(errc::invalid_argument, "genesis: not a JSON object");
   reader r;
   r.known(j, {"format", "chain", "params", "allocations", "vms", "registry", "peg", "access", "contracts", "services",
-              "dsmeta"},
+              "dsmeta", "funds"},
           "genesis");
   if (!r.error.empty())
     return make_error(errc::invalid_argument, r.error);
