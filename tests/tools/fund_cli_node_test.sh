@@ -53,7 +53,7 @@ ok "no funds on the mainchain or a system chain; a bad start is refused"
 keys="$work/data/keys"
 alice=$("$cli" key show "$keys/account-00.json" | sed -n 's/^address: //p')
 bob=$("$cli" key show "$keys/account-01.json" | sed -n 's/^address: //p')
-for kind in "subscribe --value 1" "trade --buyer $bob --tokens 1" "sweep --platform $alice --timeout-height 100000" \
+for kind in "subscribe --value 1" "trade --buyer $alice --tokens 1" "sweep --platform $alice --timeout-height 100000" \
   "redeem --tokens 1"; do
   # shellcheck disable=SC2086
   run fund $kind --chain 8 --key "$keys/account-01.json" --timeout 20
