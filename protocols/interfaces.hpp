@@ -26,6 +26,7 @@ using pegtmo_atom = caf::atom_constant<caf::atom("pegtmo")>;
 using pegfly_atom = caf::atom_constant<caf::atom("pegfly")>;
 using contract_atom = caf::atom_constant<caf::atom("contract")>;
 using dsmeta_atom = caf::atom_constant<caf::atom("dsmeta")>;
+using funds_atom = caf::atom_constant<caf::atom("funds")>;
 using health_atom = caf::atom_constant<caf::atom("health")>;
 using rollouts_atom = caf::atom_constant<caf::atom("rollouts")>;
 using services_atom = caf::atom_constant<caf::atom("services")>;
@@ -417,6 +418,9 @@ using chain_actor = caf::typed_actor<
   /// A DS metadata view (section: "", members, rates, issuances, usage; from: where a page
   /// starts; caller: who reads the members, authenticated by the asker).
   caf::replies_to<dsmeta_atom, std::string, std::string, address>::with<json_view_reply>,
+  /// A funds view (section: "" the reconciled summary, or "holders"; from: the address after
+  /// which the holders page starts).
+  caf::replies_to<funds_atom, std::string, std::string>::with<json_view_reply>,
   /// A service registry view ("list", from; "show", id or uuid; "resolve", id, "chain[@height]").
   caf::replies_to<services_atom, std::string, std::string, std::string>::with<json_view_reply>,
   /// A peer node's chain actor: relay to it, and catch up from it.

@@ -8,4 +8,5 @@
 #include "protocols/access_json.hpp"
 #include "protocols/contract_json.hpp"
 #include "protocols/dsmeta_json.hpp"
+#include "protocols/funds_json.hpp"
 #include "protocols/services_json.hpp"

@@ -91,6 +91,9 @@ std::string genesis_json(const genesis_config& c) {
   // Likewise only with the DS metadata module (it needs no configuration).
   if (c.modules.has(module_id::dsmeta))
     j["dsmeta"] = json::object();
+  // Likewise only with the funds module (empty until used; docs/funds.md).
+  if (c.modules.has(module_id::funds))
+    j["funds"] = json::object();
   return j.dump(2) + "\n";
 }
 
@@ -164,7 +167,7 @@ result<genesis_config> parse_genesis_json(const std::string& text) {
     return make_error(errc::invalid_argument, "genesis: not a JSON object");
   reader r;
   r.known(j, {"format", "chain", "params", "allocations", "vms", "registry", "peg", "access", "contracts", "services",
-              "dsmeta"},
+              "dsmeta", "funds"},
           "genesis");
   if (!r.error.empty())
     return make_error(errc::invalid_argument, r.error);
@@ -315,6 +318,13 @@ result<genesis_config> parse_genesis_json(const std::string& text) {
     if (!ds->is_object() || !ds->empty())
       return make_error(errc::invalid_argument, "genesis.dsmeta: an empty object (the module needs no configuration)");
     c.modules = c.modules.with(module_id::dsmeta);
+  }
+  if (auto f = j.find("funds"); f != j.end()) {
+    if (!f->is_object() || !f->empty())
+      return make_error(errc::invalid_argument, "genesis.funds: an empty object (the module needs no configuration)");
+    if (!c.modules.has(module_id::dsmeta))
+      return make_error(errc::invalid_argument, "genesis.funds: the funds module reads a dsmeta section's terms");
+    c.modules = c.modules.with(module_id::funds);
   }
   return c;
 }

@@ -767,6 +767,9 @@ chain_actor::behavior_type chain_impl(chain_pointer self, std::shared_ptr<chain_
     [=](dsmeta_atom, const std::string& section, const std::string& from, const address& caller) {
       return ds_view_of(*self->state.engine, section, from, caller);
     },
+    [=](funds_atom, const std::string& section, const std::string& from) {
+      return funds_view_of(*self->state.engine, section, from);
+    },
     [=](services_atom, const std::string& what, const std::string& a, const std::string& b) {
       return services_view_of(*self->state.engine, what, a, b);
     },

@@ -5,8 +5,10 @@
 
 #include "chains/access/access_module.hpp"
 #include "chains/dsmeta/dsmeta_module.hpp"
+#include "chains/funds/funds_module.hpp"
 #include "chains/services/services_module.hpp"
 #include "protocols/dsmeta_json.hpp"
+#include "protocols/funds_json.hpp"
 #include "protocols/services_json.hpp"
 
 #include <algorithm>
@@ -279,6 +281,32 @@ json_view_reply ds_view_of(const chain_engine& engine, const std::string& sectio
   } else {
     return view_failure(errc::invalid_argument, "no DS section '" + section.substr(0, 32)
                                           + "' (members, rates, issuances, usage)");
+  }
+  j["final_height"] = engine.final_height();
+  out.body = j.dump();
+  return out;
+}
+
+json_view_reply funds_view_of(const chain_engine& engine, const std::string& section, const std::string& from) {
+  json_view_reply out;
+  const auto& state = engine.final_state();
+  if (!find_funds(state))
+    return view_failure(errc::not_found, "chain " + std::to_string(state.chain())
+                                           + " has no funds module (DAOS sidechains have it)");
+  json_fields::output j;
+  if (section.empty()) {
+    j = funds_json::summary(state);
+  } else if (section == "holders") {
+    address after{};
+    if (!from.empty()) {
+      auto a = parse_address(from);
+      if (!a)
+        return view_failure(errc::invalid_argument, "holders ?from=: an address (bfd…): " + a.error().detail);
+      after = *a;
+    }
+    j = funds_json::holders(state, after, funds::max_page);
+  } else {
+    return view_failure(errc::invalid_argument, "no funds section '" + section.substr(0, 32) + "' (holders)");
   }
   j["final_height"] = engine.final_height();
   out.body = j.dump();

@@ -57,6 +57,11 @@ peg_records_reply peg_records_of(const chain_engine& engine);
 json_view_reply ds_view_of(const chain_engine& engine, const std::string& section, const std::string& from,
                            const address& caller);
 
+/// A funds view of the final state (protocols/funds_json): the reconciled summary (section ""), or
+/// a page of at most 100 holders (from: the address after which it starts). not_found on a chain
+/// without the funds module, invalid_argument for another section or a bad address.
+json_view_reply funds_view_of(const chain_engine& engine, const std::string& section, const std::string& from);
+
 /// A service registry view of the final state (protocols/services_json): what "list" (a: the id
 /// a page starts at, empty for 1), "show" (a: an id or a 32-hex-digit uuid) or "resolve" (a: the
 /// id, b: "CHAIN" or "CHAIN@HEIGHT", height defaulting to the final height). not_found on a chain

@@ -48,6 +48,7 @@ const std::vector<route_spec>& routes() {
       {"GET", "/v1/contracts/{address}/state"}, {"GET", "/v1/contracts/{address}/state/{key}"},
       {"GET", "/v1/ds"},       {"GET", "/v1/ds/{section}"},        {"GET", "/v1/ds/{section}/{from}"},
       {"GET", "/v1/peg"},
+      {"GET", "/v1/funds"},    {"GET", "/v1/funds/holders"},
       {"GET", "/v1/health"},
       {"GET", "/v1/services"}, {"GET", "/v1/services/{service}"},
       {"GET", "/v1/services/{service}/resolve/{chain_id}"},
@@ -241,6 +242,7 @@ void bridge_core::install() {
   register_access_routes(*this);
   register_contract_routes(*this);
   register_ds_routes(*this);
+  register_funds_routes(*this);
   register_health_routes(*this);
   register_services_routes(*this);
 }

@@ -343,6 +343,8 @@ void register_access_routes(bridge_core& core);
 void register_contract_routes(bridge_core& core);
 /// GET /v1/chains/{chain}/ds[/{section}[/{from}]] (routes_ds.cpp; the members as signed reads).
 void register_ds_routes(bridge_core& core);
+/// GET /v1/chains/{chain}/funds and /funds/holders[?from=] (routes_funds.cpp).
+void register_funds_routes(bridge_core& core);
 /// GET /v1/chains/{chain}/health?contract=…&from=…[&to=…] (routes_health.cpp).
 void register_health_routes(bridge_core& core);
 /// GET /v1/services, /v1/services/{id or uuid}, /v1/services/{id}/resolve/{chain}

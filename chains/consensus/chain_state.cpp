@@ -6,6 +6,7 @@
 
 #include "chains/core/hex.hpp"
 #include "chains/crypto/hash.hpp"
+#include "chains/crypto/keys.hpp"
 #include "chains/merkle/merkle.hpp"
 
 namespace bfd {
@@ -198,7 +199,14 @@ status chain_state::check_transaction(const transaction& tx, signature_check sig
   if (m == module_id::consensus) {
     if (auto st = consensus_.check_transaction(tx); !st)
       return st;
-  } else if (m != module_id::token) {
+  } else if (m == module_id::token) {
+    if (modules_.has(module_id::funds)) {
+      block_context ctx{chain(), head_.height + 1, public_key{}, block_pool_address(), head_.timestamp_ms,
+                        &consensus_.active(), this};
+      if (auto st = check_token_rule(tx, ctx); !st)
+        return st;
+    }
+  } else {
     const auto* ext = find_module(m);
     if (!ext)
       return make_error(errc::kind_not_enabled, fmt::format("chain {} has no {} module state", chain(), to_string(m)));
@@ -214,8 +222,13 @@ status chain_state::apply_transaction(const transaction& tx, const block_context
   if (auto st = check_enabled(tx); !st)
     return st;
   const auto m = module_of(tx.payload);
-  if (m == module_id::token)
+  if (m == module_id::token) {
+    // A fund chain's token moves by fund_trade only (docs/funds.md): one bit test elsewhere.
+    if (modules_.has(module_id::funds))
+      if (auto st = check_token_rule(tx, ctx); !st)
+        return st;
     return ledger_.apply(tx, ctx.height, ctx.fee_pool, sigs);
+  }
   if (m == module_id::consensus) {
     if (auto st = consensus_.check_transaction(tx); !st)
       return st;
@@ -230,7 +243,25 @@ status chain_state::apply_transaction(const transaction& tx, const block_context
     return st;
   if (auto st = ledger_.apply(tx, ctx.height, ctx.fee_pool, sigs); !st)
     return st;
-  return ext->apply(tx, ctx, ledger_);
+  if (auto st = ext->apply(tx, ctx, ledger_); !st)
+    return st;
+  // Vouchers a module moved (the funds escrow) are the peg module's to move; the caller rolls
+  // back every module if this fails.
+  const auto effects = ext->take_peg_effects();
+  if (effects.empty())
+    return {};
+  auto* peg = find_module(module_id::peg);
+  if (!peg)
+    return make_error(errc::kind_not_enabled, fmt::format("chain {} has no peg module to move vouchers", chain()));
+  return peg->apply_peg_effects(effects, ctx);
+}
+
+status chain_state::check_token_rule(const transaction& tx, const block_context& ctx) const {
+  const auto* t = std::get_if<transfer_payload>(&tx.payload);
+  const auto* funds = find_module(module_id::funds);
+  if (!t || !funds)
+    return {};
+  return funds->check_token_transfer(address_of(tx.sender), t->to, ctx);
 }
 
 void chain_state::begin_block(const block_context& ctx) {

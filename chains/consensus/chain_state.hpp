@@ -189,6 +189,8 @@ private:
   status apply_transaction(const transaction& tx, const block_context& ctx, signature_check sigs);
   status check_enabled(const transaction& tx) const;
   state_module* find_module(module_id id) const noexcept;
+  // A fund chain's rule for plain transfers (the funds module's check_token_transfer).
+  status check_token_rule(const transaction& tx, const block_context& ctx) const;
   status end_block(const block_context& ctx);
   void begin_block(const block_context& ctx);
   // The outbox root the current block's modules wrote (the empty root when none writes one).

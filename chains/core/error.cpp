@@ -102,6 +102,16 @@ std::string_view to_string(errc code) noexcept {
     case errc::ush_tag_expired: return "ush_tag_expired";
     case errc::ush_tag_mismatch: return "ush_tag_mismatch";
     case errc::ush_tag_registry_full: return "ush_tag_registry_full";
+    case errc::funds_no_terms: return "funds_no_terms";
+    case errc::funds_not_eligible: return "funds_not_eligible";
+    case errc::funds_raise_closed: return "funds_raise_closed";
+    case errc::funds_wrong_mode: return "funds_wrong_mode";
+    case errc::funds_too_small: return "funds_too_small";
+    case errc::funds_not_liquidating: return "funds_not_liquidating";
+    case errc::funds_nothing_pending: return "funds_nothing_pending";
+    case errc::funds_transfer_refused: return "funds_transfer_refused";
+    case errc::funds_short_escrow: return "funds_short_escrow";
+    case errc::funds_limit: return "funds_limit";
     case errc::storage_io: return "storage_io";
     case errc::storage_corrupt: return "storage_corrupt";
     case errc::not_found: return "not_found";

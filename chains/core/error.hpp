@@ -120,6 +120,17 @@ enum class errc : std::uint16_t {
   ush_tag_expired = 974,       ///< a payment tag past its height window
   ush_tag_mismatch = 975,      ///< a payment tag that is not the one of the handshake
   ush_tag_registry_full = 976, ///< the tag registry holds its maximum of unexpired tags
+  // funds on a fund chain (980-989, docs/funds.md)
+  funds_no_terms = 980,        ///< no fund-raise terms (DS metadata) to subscribe, trade or redeem under
+  funds_not_eligible = 981,    ///< an account that is not a member at the level the fund requires
+  funds_raise_closed = 982,    ///< a subscription while the fund is not active, past the deadline or over the maximum
+  funds_wrong_mode = 983,      ///< an operation the fund's rate mode does not have
+  funds_too_small = 984,       ///< an amount that converts to nothing at the rate, or leaves nothing after commission
+  funds_not_liquidating = 985, ///< a redemption before the fund's liquidation started
+  funds_nothing_pending = 986, ///< a sweep with no platform commission pending
+  funds_transfer_refused = 987,///< a plain transfer of a fund token: fund tokens move by fund_trade only
+  funds_short_escrow = 988,    ///< the escrow or the redeemable supply cannot cover the operation
+  funds_limit = 989,           ///< too many holder records
   // storage (4xx)
   storage_io = 400,
   storage_corrupt = 401,

@@ -180,6 +180,18 @@ status ledger::mint(const address& to, amount value) {
   return {};
 }
 
+status ledger::burn(const address& from, amount value) {
+  if (value == 0)
+    return {};
+  auto acct = get(from);
+  if (acct.balance < value)
+    return make_error(errc::insufficient_funds, "burn exceeds the balance");
+  acct.balance -= value;
+  set_scalar(supply_, supply_ - value);
+  set(from, acct);
+  return {};
+}
+
 status ledger::move(const address& from, const address& to, amount value) {
   if (value == 0 || from == to)
     return {};

@@ -78,6 +78,9 @@ public:
   status burn_locked(amount value);
   /// Creates `value` new units for `to` (block reward): supply grows.
   status mint(const address& to, amount value);
+  /// Destroys `value` of `from`'s balance (a fund token redeemed or taken as commission): supply
+  /// shrinks.
+  status burn(const address& from, amount value);
   /// Moves `value` between two balances (reward shares).
   status move(const address& from, const address& to, amount value);
 

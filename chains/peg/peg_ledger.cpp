@@ -365,6 +365,22 @@ amount peg_ledger::escrowed(const std::string& denom, chain_id counterparty) con
   return it == escrow_.end() ? 0 : it->second;
 }
 
+status peg_ledger::move_voucher(const std::string& denom, const address& from, const address& to, amount value) {
+  if (is_native(denom))
+    return make_error(errc::invalid_argument, denom + " is not a voucher");
+  const auto have = voucher_balance(denom, from);
+  if (have < value)
+    return make_error(errc::insufficient_funds, fmt::format("voucher balance of {} is {}, {} needed", denom, have, value));
+  if (value == 0 || from == to)
+    return {};
+  const auto dst = checked_add(voucher_balance(denom, to), value);
+  if (!dst)
+    return make_error(errc::overflow, "voucher balance past 2^64-1");
+  set_voucher(denom, from, have - value);
+  set_voucher(denom, to, *dst);
+  return {};
+}
+
 amount peg_ledger::voucher_balance(const std::string& denom, const address& owner) const {
   auto it = vouchers_.find({denom, owner});
   return it == vouchers_.end() ? 0 : it->second;

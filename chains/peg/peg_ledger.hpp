@@ -128,6 +128,9 @@ public:
   /// The phase of metadata operation `id` here, or nothing when this chain knows it not as one.
   std::optional<op_phase> phase_of(const message_id& id) const;
   amount escrowed(const std::string& denom, chain_id counterparty) const;
+  /// Moves `value` of voucher `denom` from `from` to `to` on this chain (the supply is
+  /// unchanged): what other modules ask through peg effects (the funds escrow).
+  status move_voucher(const std::string& denom, const address& from, const address& to, amount value);
   amount voucher_balance(const std::string& denom, const address& owner) const;
   amount voucher_supply(const std::string& denom) const;
   const peg_message* in_flight(const message_id& id) const;

@@ -283,6 +283,34 @@ status peg_module::apply(const transaction& tx, const block_context& ctx, ledger
   return run(tx, ctx, &l);
 }
 
+status peg_module::apply_peg_effects(std::span<const peg_effect> effects, const block_context& ctx) {
+  undo_op op;
+  op.ledger_mark = ledger_.checkpoint();
+  op.outbox_size = outbox_.entries().size();
+  journal_.push_back(std::move(op));
+  for (const auto& e : effects) {
+    if (peg::is_native(e.denom))
+      return make_error(errc::invalid_argument, e.denom + ": module effects move vouchers only");
+    if (e.destination == 0) {
+      if (auto st = ledger_.move_voucher(e.denom, e.from, e.to, e.value); !st)
+        return st;
+      continue;
+    }
+    if (auto st = counterparty_known(e.destination, ctx); !st)
+      return st;
+    if (e.value == 0)
+      return make_error(errc::zero_amount, "a peg transfer of nothing");
+    if (e.timeout_height == 0)
+      return make_error(errc::invalid_argument, "a timeout height is required");
+    auto sent = ledger_.send(peg::send_request{e.from, e.to, e.destination, peg::asset_transfer{e.denom, e.value},
+                                               e.timeout_height});
+    if (!sent)
+      return sent.error();
+    add_entry(sent->message);
+  }
+  return {};
+}
+
 void peg_module::begin_block(const block_context& ctx) {
   (void)ctx;
   undo_op op;

@@ -64,6 +64,9 @@ public:
   std::unique_ptr<state_module> clone() const override { return std::make_unique<peg_module>(*this); }
   status check(const transaction& tx, const block_context& ctx, const ledger& l) const override;
   status apply(const transaction& tx, const block_context& ctx, ledger& l) override;
+  /// Voucher moves and voucher transfers out that another module asked for (the funds escrow),
+  /// one undo step with the transaction's.
+  status apply_peg_effects(std::span<const peg_effect> effects, const block_context& ctx) override;
   void begin_block(const block_context& ctx) override;
   /// peg_module_root(receipt root, ledger_part(), next sequence): what peg openings recompute.
   std::optional<hash256> root() const override;

@@ -80,6 +80,9 @@ chain_spec sidechain_spec(const sidechain_entry& entry, const consensus_params& 
     // A fund chain keeps its DS metadata; its first token holder (the founder) is its first
     // access admin, who grants the fund's writers (docs/ds-metadata.md).
     g.modules = g.modules.with(module_id::dsmeta);
+    // Its economics (docs/funds.md): the module holds no record until the first subscription or
+    // trade, so the genesis hash and the state root of a chain that ran without it are unchanged.
+    g.modules = g.modules.with(module_id::funds);
     if (!g.allocations.empty()) {
       auto a = std::make_shared<access_genesis>();
       a->admins = {g.allocations.front().to};

@@ -8,4 +8,5 @@
 #include "chains/state/access_codec.hpp"
 #include "chains/state/contract_codec.hpp"
 #include "chains/state/dsmeta_codec.hpp"
+#include "chains/state/funds_codec.hpp"
 #include "chains/state/services_codec.hpp"

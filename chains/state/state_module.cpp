@@ -3,6 +3,7 @@
 #include "chains/access/access_module.hpp"
 #include "chains/contracts/contract_module.hpp"
 #include "chains/dsmeta/dsmeta_module.hpp"
+#include "chains/funds/funds_module.hpp"
 #include "chains/peg/peg_module.hpp"
 #include "chains/services/services_module.hpp"
 #include "chains/sidechain/registry_module.hpp"
@@ -35,6 +36,8 @@ result<std::unique_ptr<state_module>> make_state_module(module_id id, const gene
       return std::unique_ptr<state_module>{std::make_unique<services_module>()};
     case module_id::dsmeta:
       return std::unique_ptr<state_module>{dsmeta_module::make(genesis.chain)};
+    case module_id::funds:
+      return std::unique_ptr<state_module>{std::make_unique<funds_module>(funds::funds_state{})};
   }
   return make_error(errc::invalid_argument, "no state module " + std::to_string(static_cast<int>(id)));
 }

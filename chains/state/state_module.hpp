@@ -43,6 +43,20 @@ struct block_context {
 /// for a record that no longer exists.
 using module_record = std::pair<bytes, std::optional<bytes>>;
 
+/// A movement of pegged vouchers that a module asks the peg module to make in the same
+/// transaction (the funds module's escrow): `destination` 0 moves `value` of `denom` from `from`
+/// to `to` on this chain; otherwise it is a peg transfer out of `from`'s vouchers to `to` on chain
+/// `destination` (burned here, a message in the outbox), as a peg_send of `from` would be.
+struct peg_effect {
+  std::string denom;
+  address from;
+  address to;
+  amount value = 0;
+  chain_id destination = 0;
+  std::uint64_t timeout_height = 0;  ///< for a transfer out: on the destination's height
+  friend bool operator==(const peg_effect&, const peg_effect&) = default;
+};
+
 /// A module with its own state. Token and consensus are called directly (no virtual call on the
 /// transfer path); a module of this interface costs one virtual call per transaction of its kinds.
 class state_module {
@@ -88,6 +102,25 @@ public:
   /// The root of the outbox the current block wrote (the header's outbox_root), or nothing when
   /// the module writes no outbox. At most one module of a chain has one.
   virtual std::optional<hash256> outbox_root() const { return std::nullopt; }
+
+  /// The voucher movements the last apply() asked for, handed over once (chain_state passes them
+  /// to the peg module's apply_peg_effects right after apply(); a failure fails the transaction).
+  virtual std::vector<peg_effect> take_peg_effects() { return {}; }
+  /// Peg module only: performs `effects` (journaled with the transaction). Others refuse.
+  virtual status apply_peg_effects(std::span<const peg_effect> effects, const block_context& ctx) {
+    (void)ctx;
+    if (effects.empty())
+      return {};
+    return make_error(errc::kind_not_enabled, "only the peg module moves vouchers");
+  }
+  /// A reason to refuse a plain token `transfer` from `from` to `to` on this chain (the funds
+  /// module: fund tokens move by fund_trade only), or nothing. Asked only of the funds module.
+  virtual status check_token_transfer(const address& from, const address& to, const block_context& ctx) const {
+    (void)from;
+    (void)to;
+    (void)ctx;
+    return {};
+  }
 
   /// Undo journal: a mark, undo to it, forget the oldest `count` entries, forget all.
   virtual std::size_t checkpoint() const = 0;

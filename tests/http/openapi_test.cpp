@@ -205,6 +205,12 @@ TEST_CASE("every route's real answers match docs/openapi.yaml") {
     CHECK(r.get_signed(t + "/ds/{section}/{from}", prefix + "/ds/members/0", user).status == 404);
     CHECK(r.get_signed(t + "/ds/{section}", prefix + "/ds/members", user).status == 404);
   }
+  // Funds: the mainchain has no funds module (tests/tools/fund_cli_node_test.sh reads a fund chain's).
+  for (const std::string prefix : {"/v1", "/v1/chains/1"}) {
+    const std::string t = prefix == "/v1" ? "/v1" : "/v1/chains/{chain}";
+    CHECK(r.get(t + "/funds", prefix + "/funds").status == 404);
+    CHECK(r.get(t + "/funds/holders", prefix + "/funds/holders").status == 404);
+  }
   // The service registry: the dev mainchain has one, with no service yet
   // (tests/integration/service_cli_test.sh reads real services).
   for (const std::string prefix : {"/v1", "/v1/chains/1"}) {

@@ -124,3 +124,32 @@ TEST_CASE("a data directory written without the contracts module reopens with it
     CHECK(engine.error().code == errc::storage_corrupt);
   }
 }
+
+TEST_CASE("a fund chain written without the funds module reopens with it, at the same head and root") {
+  // A DAOS sidechain's spec has the funds module now (docs/funds.md). The empty module adds
+  // nothing to the genesis hash or the state root. (write_old_chain stores no module records, so
+  // the old chain here has the two built-in modules only.)
+  test::network net;
+  net.config.chain = 8;
+  net.config.modules = module_set{module_id::token, module_id::consensus};
+  test::temp_dir dir;
+  const auto where = (dir.path / "db").string();
+  const auto old_root = write_old_chain(net, where);
+
+  auto with_funds = net.config;
+  with_funds.modules = with_funds.modules.with(module_id::funds);
+  CHECK(header_hash(chain_state::genesis(with_funds)->second.header)
+        == header_hash(chain_state::genesis(net.config)->second.header));
+  auto db = open_rocksdb_store(where);
+  REQUIRE(db);
+  auto engine = open_chain(db->get(), with_funds);
+  INFO((engine ? std::string() : engine.error().message()));
+  REQUIRE(engine);
+  CHECK((*engine)->final_height() == 2);
+  CHECK((*engine)->head_state().state_root() == old_root);
+  CHECK((*engine)->head_state().modules().has(module_id::funds));
+  // No DS terms (no DS metadata at all): plain transfers are still allowed on it.
+  CHECK((*engine)->head_state().check_transaction(
+    test::transfer(net.users[0], address_of(net.users[1].pub), 1, 2, 10, 1000, net.config.chain),
+    signature_check::verify));
+}

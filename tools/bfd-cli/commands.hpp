@@ -39,6 +39,9 @@ void add_ds_commands(CLI::App& app, std::optional<command_result>& outcome, netw
 /// Registers `fund create` and `fund liquidate` in the `fund` group (created if absent): a fund's
 /// life cycle (docs/fund-lifecycle.md).
 void add_fund_lifecycle_commands(CLI::App& app, std::optional<command_result>& outcome, network_options& net);
+/// Registers `fund show`, `holders`, `subscribe`, `trade`, `sweep` and `redeem`: a fund chain's funds
+/// module (docs/funds.md).
+void add_fund_commands(CLI::App& app, std::optional<command_result>& outcome, network_options& net);
 /// Registers `service register`, `upgrade`, `health`, `rollback`, `status`, `show`, `list` and
 /// `resolve`: the mainchain's service registry (docs/services.md).
 void add_service_commands(CLI::App& app, std::optional<command_result>& outcome, network_options& net);

@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
   bfd::cli::add_acl_commands(app, outcome, net);
   bfd::cli::add_contract_commands(app, outcome, net);
   bfd::cli::add_ds_commands(app, outcome, net);
+  bfd::cli::add_fund_commands(app, outcome, net);
   bfd::cli::add_fee_commands(app, outcome);
   bfd::cli::add_service_commands(app, outcome, net);
   bfd::cli::add_fund_lifecycle_commands(app, outcome, net);
