@@ -9,3 +9,4 @@
 #include "protocols/contract_json.hpp"
 #include "protocols/dsmeta_json.hpp"
 #include "protocols/services_json.hpp"
+#include "protocols/authority_json.hpp"

@@ -87,6 +87,9 @@ std::string genesis_json(const genesis_config& c) {
   // Likewise only with the DS metadata module (it needs no configuration).
   if (c.modules.has(module_id::dsmeta))
     j["dsmeta"] = json::object();
+  // Likewise only with the credential authority (groups come later, by transactions).
+  if (c.modules.has(module_id::authority))
+    j["authority"] = json::object();
   return j.dump(2) + "\n";
 }
 
@@ -255,6 +258,11 @@ result<genesis_config> parse_genesis_json(const std::string& text) {
     if (!ds->is_object() || !ds->empty())
       return make_error(errc::invalid_argument, "genesis.dsmeta: an empty object (the module needs no configuration)");
     c.modules = c.modules.with(module_id::dsmeta);
+  }
+  if (auto au = j.find("authority"); au != j.end()) {
+    if (!au->is_object() || !au->empty())
+      return make_error(errc::invalid_argument, "genesis.authority: an empty object (the module needs no configuration)");
+    c.modules = c.modules.with(module_id::authority);
   }
   return c;
 }

@@ -101,6 +101,13 @@ std::string_view to_string(errc code) noexcept {
     case errc::ush_tag_expired: return "ush_tag_expired";
     case errc::ush_tag_mismatch: return "ush_tag_mismatch";
     case errc::ush_tag_registry_full: return "ush_tag_registry_full";
+    case errc::ush_unknown_group: return "ush_unknown_group";
+    case errc::ush_group_exists: return "ush_group_exists";
+    case errc::ush_not_authority: return "ush_not_authority";
+    case errc::ush_limit: return "ush_limit";
+    case errc::ush_already_revoked: return "ush_already_revoked";
+    case errc::ush_mailbox_full: return "ush_mailbox_full";
+    case errc::ush_session_gone: return "ush_session_gone";
     case errc::storage_io: return "storage_io";
     case errc::storage_corrupt: return "storage_corrupt";
     case errc::not_found: return "not_found";

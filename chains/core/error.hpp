@@ -118,6 +118,13 @@ enum class errc : std::uint16_t {
   ush_tag_expired = 974,       ///< a payment tag past its height window
   ush_tag_mismatch = 975,      ///< a payment tag that is not the one of the handshake
   ush_tag_registry_full = 976, ///< the tag registry holds its maximum of unexpired tags
+  ush_unknown_group = 977,     ///< no credential group with this id on the chain
+  ush_group_exists = 978,      ///< a credential group with this id (or scope number) exists already
+  ush_not_authority = 979,     ///< only the group's authority (its creator) may do this
+  ush_limit = 995,             ///< too many groups, issuance records, revoked pseudonyms or tags
+  ush_already_revoked = 996,   ///< a pseudonym that is on the group's revocation list already
+  ush_mailbox_full = 997,      ///< the node's handshake mailbox holds its maximum of sessions
+  ush_session_gone = 998,      ///< a handshake session that does not exist or has expired
   // storage (4xx)
   storage_io = 400,
   storage_corrupt = 401,

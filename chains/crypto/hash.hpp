@@ -52,6 +52,7 @@ enum class hash_tag {
   ush_confirm,     ///< "bfd/ush/confirm": a handshake's key-confirmation codes
   ush_session,     ///< "bfd/ush/session": a handshake's session key
   ush_tag,         ///< "bfd/ush/tag": the payment tag binding a payment to a handshake
+  authority,       ///< "bfd/authority": the credential authority module's records (its part of the state root)
 };
 
 /// The tag string of a domain, e.g. "bfd/tx".

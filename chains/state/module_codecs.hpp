@@ -9,3 +9,4 @@
 #include "chains/state/contract_codec.hpp"
 #include "chains/state/dsmeta_codec.hpp"
 #include "chains/state/services_codec.hpp"
+#include "chains/state/authority_codec.hpp"

@@ -25,9 +25,11 @@ enum class module_id : std::uint8_t {
   contracts = 5,  ///< contract templates, instances, their state and calls (chains/contracts)
   services = 6,   ///< the mainchain's service registry: versions, rollouts, health (chains/services)
   dsmeta = 7,     ///< DS metadata of a fund (DAOS) chain (chains/dsmeta)
+  authority = 9,  ///< credential groups, issuance records, revocations, tagged payments (chains/authority)
 };
 
-/// "token", "consensus", "registry", "peg", "access", "contracts", "services", "dsmeta".
+/// "token", "consensus", "registry", "peg", "access", "contracts", "services", "dsmeta",
+/// "authority".
 constexpr std::string_view to_string(module_id m) noexcept {
   switch (m) {
     case module_id::token: return "token";
@@ -38,6 +40,7 @@ constexpr std::string_view to_string(module_id m) noexcept {
     case module_id::contracts: return "contracts";
     case module_id::services: return "services";
     case module_id::dsmeta: return "dsmeta";
+    case module_id::authority: return "authority";
   }
   return "unknown";
 }

@@ -44,6 +44,8 @@ int main(int argc, char** argv) {
   bfd::cli::add_ds_commands(app, outcome, net);
   bfd::cli::add_fee_commands(app, outcome);
   bfd::cli::add_service_commands(app, outcome, net);
+  bfd::cli::add_authority_commands(app, outcome, net);
+  bfd::cli::add_handshake_commands(app, outcome, net);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
