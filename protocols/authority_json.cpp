@@ -133,7 +133,8 @@ bool payload_field(std::type_identity<member_record_tx>, std::string_view key) {
 
 namespace authority_json {
 
-output group(const authority::authority_state& s, const authority::group_record& g, std::size_t limit) {
+output group(const authority::authority_state& s, const authority::group_record& g, const std::optional<hash256>& after,
+             std::size_t limit) {
   output j;
   j["id"] = to_hex(g.id.view());
   j["name"] = g.name;
@@ -144,7 +145,7 @@ output group(const authority::authority_state& s, const authority::group_record&
   j["issued"] = g.issued;
   j["revoked"] = g.revoked;
   auto ids = output::array();
-  for (const auto& id : s.revocations(g.id, std::nullopt, limit))
+  for (const auto& id : s.revocations(g.id, after, limit))
     ids.push_back(to_hex(id.view()));
   j["revoked_pseudonyms"] = std::move(ids);
   return j;

@@ -36,9 +36,13 @@ bool payload_field(std::type_identity<member_record_tx>, std::string_view key);
 
 namespace authority_json {
 
-/// A group: id, name, key, authority, scope, created, issued, revoked, and its revoked
-/// pseudonyms (at most `limit` from the first).
-json_fields::output group(const authority::authority_state& s, const authority::group_record& g, std::size_t limit);
+/// Revoked pseudonyms one group view lists.
+inline constexpr std::size_t revoked_page = 1000;
+
+/// A group: id, name, key, authority, scope, created, issued, revoked, and a page of its revoked
+/// pseudonyms in byte order (at most `limit`, after `after` when given).
+json_fields::output group(const authority::authority_state& s, const authority::group_record& g,
+                          const std::optional<hash256>& after, std::size_t limit);
 
 } // namespace authority_json
 

@@ -50,6 +50,7 @@ const std::vector<route_spec>& routes() {
       {"GET", "/v1/health"},
       {"GET", "/v1/services"}, {"GET", "/v1/services/{service}"},
       {"GET", "/v1/services/{service}/resolve/{chain_id}"},
+      {"GET", "/v1/authority/groups/{group}"},
     };
     std::vector<route_spec> all = {{"GET", "/healthz"}, {"GET", "/metrics"}, {"GET", "/v1/chains"},
                                    {"GET", "/v1/chains/{chain}"}, {"GET", "/v1/sidechains"},
@@ -246,6 +247,7 @@ void bridge_core::install() {
   register_health_routes(*this);
   register_services_routes(*this);
   register_handshake_routes(*this);
+  register_authority_routes(*this);
 }
 
 handled bridge_core::before_routing(const httplib::Request& req, httplib::Response& res) {

@@ -321,5 +321,7 @@ void register_services_routes(bridge_core& core);
 /// POST /v1/handshakes, GET /v1/handshakes?to=…, GET /v1/handshakes/{id}, POST …/{id}/reply,
 /// …/finish, …/payment (routes_handshakes.cpp): the handshake mailbox.
 void register_handshake_routes(bridge_core& core);
+/// GET /v1/chains/{chain}/authority/groups/{group} (routes_authority.cpp).
+void register_authority_routes(bridge_core& core);
 
 } // namespace bfd::http

@@ -256,6 +256,14 @@ TEST_CASE("every route's real answers match docs/openapi.yaml") {
     CHECK(r.post(one + "/payment", hs + "/" + id + "/payment", json{{"message", "04dd"}}.dump()).status == 409);
   }
 
+  // Credential groups: the dev mainchain has the authority module, with no group yet.
+  for (const std::string prefix : {"/v1", "/v1/chains/1"}) {
+    const std::string t = (prefix == "/v1" ? "/v1" : "/v1/chains/{chain}") + std::string("/authority/groups/{group}");
+    CHECK(r.get(t, prefix + "/authority/groups/" + std::string(64, 'a')).status == 404);
+    CHECK(r.get(t, prefix + "/authority/groups/" + std::string(63, 'a')).status == 400);
+    CHECK(r.get(t, prefix + "/authority/groups/" + std::string(64, 'a') + "?color=red").status == 400);
+  }
+
   test::temp_dir dir;
   const auto file = (dir.path / "exchanges.json").string();
   std::ofstream(file) << r.exchanges.dump(1);

@@ -118,6 +118,18 @@ wait "$recv_pid"; recv_rc=$?
 [ "$(json_of 'j["balance_units"]' account "$payee" --json)" = "$before" ] || fail "the payee was paid after a failed handshake"
 ok "another group's credential: both sides print only '$failed_line'; nothing paid"
 
+# --- a revoked credential: the other side consults the chain's list and fails ----------------------
+next_pseudonym=$(sed -n 's/^credential 01\(.\{64\}\).*/\1/p' payer.creds | head -1)
+run authority revoke --group-id "$group1" --pseudonym "$next_pseudonym" --key "$authority" --timeout 30
+[ "$rc" -eq 0 ] || fail "revoke: rc $rc: $(cat err)"
+timeout 60 "$cli" handshake receive --credentials payee.creds --address "$payee" --timeout 30 >recv.out 2>recv.err &
+recv_pid=$!
+run handshake pay --credentials payer.creds --to "$payee" --amount 1 --key "$payer" --timeout 30
+wait "$recv_pid"; recv_rc=$?
+[ "$rc" -eq 1 ] && [ "$(grep '^bfd-cli:' err)" = "$failed_line" ] && [ "$recv_rc" -eq 1 ] ||
+  fail "revoked credential: pay rc $rc ($(cat err)), receive rc $recv_rc ($(cat recv.err))"
+ok "a revoked pseudonym (on chain) fails the handshake on both sides with the same line"
+
 # --- a forged credential is refused before anything is sent -------------------------------------
 python3 - payer.creds forged.creds <<'PY'
 import sys

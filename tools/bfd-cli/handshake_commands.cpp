@@ -105,6 +105,40 @@ std::optional<command_result> post_message(const node_client& node, const std::s
   return std::nullopt;
 }
 
+/// The on-chain revocation list of the credential's group (GET …/authority/groups/{id}, in pages of
+/// 1,000): empty, with a note, when the chain has no such group; at most 100 pages.
+std::variant<ush::revocation_list, command_result> load_revocations(const chain_endpoint& at,
+                                                                    const ush::credential& own) {
+  ush::revocation_list list;
+  const auto group = to_hex(ush::group_public{own.group_key}.id().view());
+  std::string after;
+  for (int page = 0; page < 100; ++page) {
+    auto r = at.node.get(at.chain.path("/authority/groups/" + group + (after.empty() ? "" : "?after=" + after)));
+    if (auto* failed = std::get_if<command_result>(&r)) {
+      if (failed->reason == "not_found") {
+        fmt::print(stderr, "note: group {} is not on chain {}: no revocation list consulted\n", group.substr(0, 16),
+                   at.chain.id);
+        return list;
+      }
+      return *failed;
+    }
+    const auto& ids = std::get<node_answer>(r).body["revoked_pseudonyms"];
+    if (!ids.is_array())
+      return command_failure("bad_response", "the group view has no revoked_pseudonyms");
+    for (const auto& v : ids) {
+      auto id = v.is_string() ? fixed_from_hex<32>(v.get<std::string>()) : result<hash256>(make_error(errc::malformed, ""));
+      if (!id)
+        return command_failure("bad_response", "a revoked pseudonym is not 32 bytes of hex");
+      if (auto st = list.add(*id); !st)
+        return to_command_result(st);
+      after = v.get<std::string>();
+    }
+    if (ids.size() < 1000)
+      return list;
+  }
+  return command_failure("too_large", "the group's revocation list has more than 100,000 pseudonyms");
+}
+
 std::uint64_t head_height(const chain_endpoint& at) {
   auto info = at.node.get(at.chain.path("/info"));
   if (auto* a = std::get_if<node_answer>(&info))
@@ -130,8 +164,11 @@ command_result run_pay(const pay_options& o) {
   if (!own)
     return fail_on(own.error(), "--credentials");
   const auto deadline = steady::now() + std::chrono::seconds(*timeout);
+  auto revoked = load_revocations(at, *own);
+  if (auto* failed = std::get_if<command_result>(&revoked))
+    return *failed;
   runtime::os_random rng;
-  ush::initiator payer(*own, nullptr, rng);
+  ush::initiator payer(*own, &std::get<ush::revocation_list>(revoked), rng);
   auto m1 = payer.hello();
   if (!m1)
     return to_command_result(m1.error());
@@ -232,8 +269,11 @@ command_result run_receive(const receive_options& o) {
   if (!own)
     return fail_on(own.error(), "--credentials");
   fmt::print(stderr, "handshake {}: answering at {}\n", id, at.node.url());
+  auto revoked = load_revocations(at, *own);
+  if (auto* failed = std::get_if<command_result>(&revoked))
+    return *failed;
   runtime::os_random rng;
-  ush::responder payee(*own, nullptr, rng);
+  ush::responder payee(*own, &std::get<ush::revocation_list>(revoked), rng);
   auto m2 = payee.on_hello(byte_view{m1.data(), m1.size()});
   bytes reply_bytes;
   if (m2) {
