@@ -88,7 +88,8 @@ TEST_CASE("a group is created with its public key; issuance needs join on its sc
   CHECK(refusal(c, authority_keys, ush_issue_tx{id, m, 257}) == errc::ush_batch_size);
   // join on another group's scope does not count.
   CHECK(refusal(c, authority_keys, ush_issue_tx{id, address_of(outsider.pub), 1}) == errc::access_denied);
-  c.produce({c.tx(authority_keys, ush_issue_tx{id, m, 4}), c.tx(authority_keys, ush_issue_tx{id, m, 2})});
+  c.produce({c.tx(authority_keys, ush_issue_tx{id, m, 4})});
+  c.produce({c.tx(authority_keys, ush_issue_tx{id, m, 2})});
   CHECK(state_of(c).issued_to(id, m) == 6);
   CHECK(state_of(c).group(id)->issued == 6);
 
