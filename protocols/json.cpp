@@ -399,6 +399,19 @@ json_object chain_info_json(const chain_info& info, const std::vector<delegate_s
                           {"name", params.categories[i].name},
                           {"compute_weight", params.categories[i].compute_weight}});
   j["categories"] = std::move(categories);
+  // What a client needs to check fees, rewards and blocks by itself (docs/http.md GET /v1/info).
+  json_object p;
+  p["rounds_per_epoch"] = params.rounds_per_epoch;
+  add_amount(p, "min_bid", params.min_bid);
+  add_amount(p, "block_reward", params.block_reward);
+  p["work_bits"] = params.work_bits;
+  p["base_block_txs"] = params.base_block_txs;
+  auto limits = json_object::array();
+  for (const auto& c : params.categories)
+    limits.push_back(static_cast<std::uint64_t>(params.base_block_txs) * c.compute_weight);
+  p["block_txs_by_category"] = std::move(limits);
+  p["miss_limit"] = params.miss_limit;
+  j["params"] = std::move(p);
   auto order = json_object::array();
   for (std::size_t i = 0; i < info.order.size(); ++i) {
     json_object s;
