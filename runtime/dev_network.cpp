@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "chains/access/access_module.hpp"
+#include "chains/core/hex.hpp"
 #include "chains/crypto/hash.hpp"
 #include "runtime/entropy.hpp"
 #include "runtime/genesis_file.hpp"
@@ -43,7 +44,10 @@ std::string account_file(const fs::path& dir, std::uint32_t i) {
 }
 
 result<key_pair> load_or_make(const std::string& path, bool create) {
-  if (!create)
+  std::error_code ec;
+  // A creation cut short (a crash after some keys, before genesis.json) left this key: keep it,
+  // rather than refuse every restart because the file exists.
+  if (!create || std::filesystem::exists(path, ec))
     return read_key_file(path);
   auto keys = generate_key_pair();
   if (auto st = write_key_file(path, keys); !st)
@@ -104,6 +108,13 @@ result<dev_network> prepare_dev_network(const dev_options& options, std::uint64_
     *slot = *keys;
   }
   if (!create) {
+    // A key made anew above for a lost file would not be the authority the chain knows: refuse,
+    // naming the file, rather than run a dev network whose admin key holds no rights.
+    if (stored->registry && stored->registry->authority != net.registry_authority.pub)
+      return make_error(errc::invalid_argument,
+                        (dir / "keys" / "registry.json").string() + " does not hold the registry authority "
+                          + to_hex(stored->registry->authority) + " that " + genesis_path
+                          + " names (was it lost or replaced? restore the original file)");
     net.genesis = std::move(*stored);
     for (std::size_t i = 0; i < net.delegates.size(); ++i)
       if (net.genesis.vms[i].key != net.delegates[i].keys.pub)

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "chains/core/hex.hpp"
+#include "runtime/durable_file.hpp"
 #include "runtime/genesis_file.hpp"
 #include "runtime/peg_specs.hpp"
 
@@ -118,18 +119,7 @@ status write_specs(const std::string& dir, const std::vector<chain_spec>& specs)
   j["format"] = "bfd-dev-sidechains-1";
   j["sidechains"] = list;
   // Written last: its presence means every genesis file it names is complete.
-  const auto path = index_path(dir);
-  const auto tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << j.dump(2) << "\n";
-    if (!out)
-      return make_error(errc::io, tmp + ": cannot write");
-  }
-  fs::rename(tmp, path, ec);
-  if (ec)
-    return make_error(errc::io, path + ": " + ec.message());
-  return {};
+  return write_file_durably(index_path(dir), j.dump(2) + "\n");
 }
 
 } // namespace

@@ -1,6 +1,8 @@
 #include "runtime/genesis_file.hpp"
 
 #include <algorithm>
+#include <limits>
+#include <type_traits>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -8,9 +10,11 @@
 #include <nlohmann/json.hpp>
 
 #include "chains/access/access_module.hpp"
+#include "chains/consensus/consensus_state.hpp"
 #include "chains/core/hex.hpp"
 #include "chains/peg/peg_module.hpp"
 #include "chains/sidechain/registry_module.hpp"
+#include "runtime/durable_file.hpp"
 #include "runtime/sidechain_entry_file.hpp"
 
 namespace bfd::runtime {
@@ -107,12 +111,51 @@ struct reader {
       error = where + "." + key + ": missing";
       return T{};
     }
-    try {
-      return i->template get<T>();
-    } catch (const std::exception&) {
-      error = where + "." + key + ": wrong type";
-      return T{};
+    if constexpr (std::is_integral_v<T>) {
+      // nlohmann would convert -1 or 1000.7 to an integer silently: refuse anything but a
+      // non-negative integer within the field's range.
+      if (!i->is_number_unsigned()) {
+        error = where + "." + key + ": expected a non-negative integer, got " + i->dump();
+        return T{};
+      }
+      const auto v = i->template get<std::uint64_t>();
+      if (v > std::numeric_limits<T>::max()) {
+        error = where + "." + key + ": " + std::to_string(v) + " is above the field's maximum "
+                + std::to_string(std::numeric_limits<T>::max());
+        return T{};
+      }
+      return static_cast<T>(v);
+    } else {
+      try {
+        return i->template get<T>();
+      } catch (const std::exception&) {
+        error = where + "." + key + ": wrong type";
+        return T{};
+      }
     }
+  }
+
+  /// Refuses members the format does not define (a misspelt section would otherwise be a
+  /// silently missing module).
+  void known(const json& j, std::initializer_list<std::string_view> names, const std::string& where) {
+    if (!error.empty())
+      return;
+    if (!j.is_object()) {
+      error = where + ": expected an object";
+      return;
+    }
+    for (auto it = j.begin(); it != j.end(); ++it)
+      if (std::find(names.begin(), names.end(), std::string_view(it.key())) == names.end()) {
+        error = where + ": unknown member \"" + it.key() + "\"";
+        return;
+      }
+  }
+  /// `j` if it is an array, else an empty one (and the error). By value: callers pass temporaries
+  /// and iterate the result.
+  json array(json j, const std::string& where) {
+    if (error.empty() && !j.is_array())
+      error = where + ": expected an array";
+    return error.empty() ? std::move(j) : json::array();
   }
 };
 
@@ -123,14 +166,23 @@ result<genesis_config> parse_genesis_json(const std::string& text) {
   if (j.is_discarded() || !j.is_object())
     return make_error(errc::invalid_argument, "genesis: not a JSON object");
   reader r;
+  r.known(j, {"format", "chain", "params", "allocations", "vms", "registry", "peg", "access", "contracts", "services",
+              "dsmeta"},
+          "genesis");
+  if (!r.error.empty())
+    return make_error(errc::invalid_argument, r.error);
   if (r.get<std::string>(j, "format", "genesis") != "bfd-genesis-1" && r.error.empty())
     return make_error(errc::invalid_argument, "genesis.format: expected \"bfd-genesis-1\"");
   genesis_config c;
   c.chain = r.get<std::uint32_t>(j, "chain", "genesis");
   auto params = r.get<json>(j, "params", "genesis");
+  r.known(params, {"categories", "genesis_time_ms", "slot_ms", "rounds_per_epoch", "min_bid", "work_bits",
+                   "block_reward", "base_block_txs", "miss_limit"},
+          "genesis.params");
   if (r.error.empty()) {
     auto& p = c.params;
-    for (const auto& cat : r.get<json>(params, "categories", "genesis.params")) {
+    for (const auto& cat : r.array(r.get<json>(params, "categories", "genesis.params"), "genesis.params.categories")) {
+      r.known(cat, {"name", "compute_weight", "max_new_per_epoch", "cluster_cap"}, "genesis.params.categories[]");
       category_params cp;
       cp.name = r.get<std::string>(cat, "name", "genesis.params.categories[]");
       cp.compute_weight = r.get<std::uint32_t>(cat, "compute_weight", "genesis.params.categories[]");
@@ -147,13 +199,15 @@ result<genesis_config> parse_genesis_json(const std::string& text) {
     p.base_block_txs = r.get<std::uint32_t>(params, "base_block_txs", "genesis.params");
     p.miss_limit = r.get<std::uint32_t>(params, "miss_limit", "genesis.params");
   }
-  for (const auto& a : r.get<json>(j, "allocations", "genesis")) {
+  for (const auto& a : r.array(r.get<json>(j, "allocations", "genesis"), "genesis.allocations")) {
+    r.known(a, {"address", "amount"}, "genesis.allocations[]");
     auto addr = parse_address(r.get<std::string>(a, "address", "genesis.allocations[]"));
     if (!addr && r.error.empty())
       r.error = "genesis.allocations[].address: " + addr.error().detail;
     c.allocations.push_back({addr ? *addr : address{}, r.get<std::uint64_t>(a, "amount", "genesis.allocations[]")});
   }
-  for (const auto& v : r.get<json>(j, "vms", "genesis")) {
+  for (const auto& v : r.array(r.get<json>(j, "vms", "genesis"), "genesis.vms")) {
+    r.known(v, {"key", "category", "bid", "hash_chain_tip"}, "genesis.vms[]");
     auto key = fixed_from_hex<32>(r.get<std::string>(v, "key", "genesis.vms[]"));
     auto tip = fixed_from_hex<32>(r.get<std::string>(v, "hash_chain_tip", "genesis.vms[]"));
     if ((!key || !tip) && r.error.empty())
@@ -163,7 +217,11 @@ result<genesis_config> parse_genesis_json(const std::string& text) {
   }
   if (!r.error.empty())
     return make_error(errc::invalid_argument, r.error);
+  // The consensus rules on the parameters and VMs, here so that the error names the file.
+  if (auto st = consensus_state::genesis(c.chain, c.params, c.vms, hash256{}); !st)
+    return make_error(errc::invalid_argument, "genesis: " + st.error().detail);
   if (auto reg = j.find("registry"); reg != j.end()) {
+    r.known(*reg, {"authority", "sidechains"}, "genesis.registry");
     // The registry module: its authority and the sidechains active from the genesis.
     auto g = std::make_shared<registry_genesis>();
     auto key = fixed_from_hex<32>(r.get<std::string>(*reg, "authority", "genesis.registry"));
@@ -187,6 +245,7 @@ result<genesis_config> parse_genesis_json(const std::string& text) {
     c.registry = std::move(g);
   }
   if (auto peg = j.find("peg"); peg != j.end()) {
+    r.known(*peg, {"native_denom"}, "genesis.peg");
     auto g = std::make_shared<peg_genesis>();
     g->native_denom = r.get<std::string>(*peg, "native_denom", "genesis.peg");
     if (!r.error.empty())
@@ -198,6 +257,7 @@ result<genesis_config> parse_genesis_json(const std::string& text) {
   }
   if (auto acl = j.find("access"); acl != j.end()) {
     // The access module: its first global admins (at least one, none twice).
+    r.known(*acl, {"admins", "grants"}, "genesis.access");
     auto g = std::make_shared<access_genesis>();
     auto list = r.get<json>(*acl, "admins", "genesis.access");
     if (r.error.empty() && (!list.is_array() || list.empty()))
@@ -268,17 +328,7 @@ result<genesis_config> parse_genesis_json(const std::string& text) {
 }
 
 status write_genesis_file(const std::string& path, const genesis_config& config) {
-  const auto tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << genesis_json(config);
-    out.flush();
-    if (!out)
-      return make_error(errc::io, tmp + ": write failed");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0)
-    return make_error(errc::io, path + ": rename failed");
-  return {};
+  return write_file_durably(path, genesis_json(config));
 }
 
 result<genesis_config> read_genesis_file(const std::string& path) {

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "chains/core/hex.hpp"
+#include "runtime/durable_file.hpp"
 
 namespace bfd::runtime {
 
@@ -129,43 +130,7 @@ result<bridge_progress> read_bridge_progress(const std::filesystem::path& file) 
 }
 
 status write_bridge_progress(const std::filesystem::path& file, const bridge_progress& p) {
-  const auto text = bridge_progress_json(p);
-  const auto tmp = std::filesystem::path(file.string() + ".tmp");
-  const auto fail = [&](const std::string& what) {
-    return make_error(errc::io, fmt::format("{}: {}: {}", tmp.string(), what, std::strerror(errno)));
-  };
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0)
-    return fail("open");
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const auto n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      auto e = fail("write");
-      ::close(fd);
-      return e;
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    auto e = fail("fsync");
-    ::close(fd);
-    return e;
-  }
-  ::close(fd);
-  std::error_code ec;
-  std::filesystem::rename(tmp, file, ec);
-  if (ec)
-    return make_error(errc::io, fmt::format("rename {} to {}: {}", tmp.string(), file.string(), ec.message()));
-  // The rename itself survives a crash once the directory is synced.
-  const auto dir = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
-  if (const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-  return {};
+  return write_file_durably(file, bridge_progress_json(p));
 }
 
 } // namespace bfd::runtime

@@ -1,12 +1,14 @@
 #include "runtime/sidechain_entry_file.hpp"
 
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "chains/core/hex.hpp"
 #include "chains/crypto/keys.hpp"
+#include "chains/sidechain/registry_payloads.hpp"
 
 namespace bfd::runtime {
 
@@ -22,13 +24,32 @@ fixed_bytes<N> hex_field(const json& j, const char* name) {
   return *v;
 }
 
+/// An unsigned integer member of `j` within T's range: nlohmann would convert -1 or 2.5 silently.
+template <class T>
+T uint_field(const json& j, const char* name) {
+  const auto& v = j.at(name);
+  if (!v.is_number_unsigned())
+    throw std::invalid_argument(std::string(name) + ": expected a non-negative integer, got " + v.dump());
+  const auto u = v.get<std::uint64_t>();
+  if (u > std::numeric_limits<T>::max())
+    throw std::invalid_argument(std::string(name) + ": " + std::to_string(u) + " is above the field's maximum "
+                                + std::to_string(std::numeric_limits<T>::max()));
+  return static_cast<T>(u);
+}
+
+/// Like uint_field, `fallback` when the member is absent.
+template <class T>
+T uint_field_or(const json& j, const char* name, T fallback) {
+  return j.contains(name) ? uint_field<T>(j, name) : fallback;
+}
+
 } // namespace
 
 result<sidechain_entry> parse_sidechain_entry_json(std::string_view text) {
   sidechain_entry e;
   try {
     const auto j = json::parse(text);
-    e.id = j.at("id").get<chain_id>();
+    e.id = uint_field<chain_id>(j, "id");
     const auto kind = parse_chain_kind(j.at("kind").get<std::string>());
     if (!kind)
       return make_error(errc::invalid_argument, "kind: expected system_service, daos, ecosystem or consortium");
@@ -40,22 +61,30 @@ result<sidechain_entry> parse_sidechain_entry_json(std::string_view text) {
       auto to = parse_address(a.at("address").get<std::string>());
       if (!to)
         return make_error(errc::invalid_argument, "token.allocations: " + to.error().detail);
-      e.token.allocations.push_back({*to, a.at("value").get<amount>()});
+      e.token.allocations.push_back({*to, uint_field<amount>(a, "value")});
     }
-    e.rule.per_category = j.at("rule").at("per_category").get<std::vector<std::uint32_t>>();
+    const auto& per_category = j.at("rule").at("per_category");
+    if (!per_category.is_array() || per_category.size() > registry_bounds::max_categories)
+      return make_error(errc::invalid_argument, "sidechain entry: rule.per_category: an array of at most " + std::to_string(registry_bounds::max_categories) + " counts");
+    for (const auto& n : per_category) {
+      if (!n.is_number_unsigned() || n.get<std::uint64_t>() > std::numeric_limits<std::uint32_t>::max())
+        return make_error(errc::invalid_argument,
+                          "sidechain entry: rule.per_category: expected integers 0 to 4294967295, got " + n.dump());
+      e.rule.per_category.push_back(n.get<std::uint32_t>());
+    }
     if (j.contains("params")) {
       const auto& p = j["params"];
-      e.params.slot_ms = p.value("slot_ms", e.params.slot_ms);
-      e.params.rounds_per_epoch = p.value("rounds_per_epoch", e.params.rounds_per_epoch);
-      e.params.base_block_txs = p.value("base_block_txs", e.params.base_block_txs);
-      e.params.work_bits = p.value("work_bits", e.params.work_bits);
-      e.params.miss_limit = p.value("miss_limit", e.params.miss_limit);
-      e.params.anchor_interval = p.value("anchor_interval", e.params.anchor_interval);
+      e.params.slot_ms = uint_field_or(p, "slot_ms", e.params.slot_ms);
+      e.params.rounds_per_epoch = uint_field_or(p, "rounds_per_epoch", e.params.rounds_per_epoch);
+      e.params.base_block_txs = uint_field_or(p, "base_block_txs", e.params.base_block_txs);
+      e.params.work_bits = uint_field_or(p, "work_bits", e.params.work_bits);
+      e.params.miss_limit = uint_field_or(p, "miss_limit", e.params.miss_limit);
+      e.params.anchor_interval = uint_field_or(p, "anchor_interval", e.params.anchor_interval);
     }
     for (const auto& v : j.at("validators"))
-      e.validators.push_back({hex_field<32>(v, "key"), v.at("category").get<std::uint32_t>(), v.at("bid").get<amount>(),
+      e.validators.push_back({hex_field<32>(v, "key"), uint_field<std::uint32_t>(v, "category"), uint_field<amount>(v, "bid"),
                               hex_field<32>(v, "hash_chain_tip")});
-    e.genesis_time_ms = j.value("genesis_time_ms", std::uint64_t{0});
+    e.genesis_time_ms = uint_field_or(j, "genesis_time_ms", std::uint64_t{0});
   } catch (const std::exception& ex) {
     return make_error(errc::invalid_argument, std::string("sidechain entry: ") + ex.what());
   }

@@ -136,6 +136,8 @@ watch_report sidechain_watcher::poll_once() {
     if (options_.log)
       options_.log->info("sidechain {} ({}) is active: started here with {} of its {} validators", entry.id,
                          entry.name, (*unit)->delegates().size(), entry.validators.size());
+    if (options_.on_started)
+      options_.on_started(entry.id);
   }
   for (const auto& entry : plan.reopen) {
     auto unit = node_.add_chain(sidechain_spec_for(entry, options_.mainchain, options_.peg_trust), {});

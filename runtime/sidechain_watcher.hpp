@@ -63,6 +63,9 @@ struct sidechain_watch_options {
   std::function<result<std::vector<sidechain_view>>()> source;
   /// Submits an anchor to the mainchain; empty: no anchoring.
   std::function<status(const sidechain_anchor_payload&)> submit_anchor;
+  /// Called on the watcher's thread after a sidechain became active and started here (not for a
+  /// ceased one reopened): bfd-node starts that pair's peg bridge with it. Empty: nothing.
+  std::function<void(chain_id)> on_started;
   std::uint64_t hash_chain_length = delegate_hash_chain_length;
   std::shared_ptr<spdlog::logger> log;
 };

@@ -5,11 +5,16 @@
 #include <mutex>
 
 #include <caf/actor_system.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 #include <fmt/format.h>
 #include <spdlog/logger.h>
+
+// The added child's factory crosses only this process's mailbox.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bfd::runtime::supervised_child)
 
 namespace bfd::runtime {
 
@@ -120,6 +125,17 @@ caf::behavior supervise(supervisor_actor* self, std::shared_ptr<supervisor::shar
       auto i = self->state.children.find(name);
       return i == self->state.children.end() || self->state.stopping ? caf::actor{} : i->second.current;
     },
+    [self](addchild_atom, supervised_child& spec) {
+      auto& st = self->state;
+      if (st.stopping || st.children.count(spec.name))
+        return;
+      if (st.shared->options.counts)
+        st.shared->options.counts->declare(spec.name);
+      auto name = spec.name;
+      auto& c = st.children[name];
+      c.spec = std::move(spec);
+      launch(self, c);
+    },
     [self](faultkill_atom) -> std::uint32_t {
       std::uint32_t killed = 0;
       if (self->state.stopping)
@@ -165,6 +181,11 @@ std::uint32_t supervisor::kill_children() const {
   self->request(self_, std::chrono::seconds(5), faultkill_atom::value)
     .receive([&](std::uint32_t n) { out = n; }, [](const caf::error&) {});
   return out;
+}
+
+void supervisor::add(supervised_child child) const {
+  if (self_)
+    caf::anon_send(self_, addchild_atom::value, std::move(child));
 }
 
 std::uint64_t supervisor::restarts(const std::string& name) const {

@@ -30,6 +30,10 @@ using child_atom = caf::atom_constant<caf::atom("child")>;
 /// replies with how many were killed.
 using faultkill_atom = caf::atom_constant<caf::atom("faultkill")>;
 
+/// (addchild_atom, supervised_child): starts one more child (local only; a name already supervised
+/// is ignored).
+using addchild_atom = caf::atom_constant<caf::atom("addchild")>;
+
 /// A child: its name (in logs and in bfd_actor_restarts_total{actor=...}) and how to start it.
 struct supervised_child {
   std::string name;
@@ -66,6 +70,10 @@ public:
   /// Kills every child with exit_reason::kill (each logged "fault injection: killing NAME"); they
   /// are restarted like after any failure. Returns how many were killed.
   std::uint32_t kill_children() const;
+
+  /// Starts one more child under the same rules (e.g. the bridge of a sidechain registered while
+  /// the node runs); a name already supervised is left as it is. Asynchronous.
+  void add(supervised_child child) const;
 
   /// Restarts of child `name` so far.
   std::uint64_t restarts(const std::string& name) const;

@@ -47,6 +47,7 @@ const std::vector<route_spec>& routes() {
       {"GET", "/v1/contracts/{address}/events"}, {"GET", "/v1/contracts/{address}/events/{from}"},
       {"GET", "/v1/contracts/{address}/state"}, {"GET", "/v1/contracts/{address}/state/{key}"},
       {"GET", "/v1/ds"},       {"GET", "/v1/ds/{section}"},        {"GET", "/v1/ds/{section}/{from}"},
+      {"GET", "/v1/peg"},
       {"GET", "/v1/health"},
       {"GET", "/v1/services"}, {"GET", "/v1/services/{service}"},
       {"GET", "/v1/services/{service}/resolve/{chain_id}"},

@@ -1,13 +1,17 @@
 // GET /v1/peg/messages/{id}: a two-way peg message ("<source chain>:<sequence>") as the final
 // states of the chains this node hosts know it: its state on the source, its body while in
-// flight there, and which hosted chain holds its receipt (docs/peg.md, docs/http.md).
+// flight there, and which hosted chain holds its receipt; GET /v1/chains/{chain}/peg: what a
+// chain's final peg ledger holds (escrows, voucher supplies, messages in flight), for
+// reconciliation (docs/peg.md, docs/http.md).
 #include "actors/http/bridge_core.hpp"
 
 #include <fmt/format.h>
 
+#include "chains/core/amount.hpp"
 #include "chains/core/hex.hpp"
 #include "chains/crypto/keys.hpp"
 #include "chains/peg/peg_ledger.hpp"
+#include "chains/peg/peg_module.hpp"
 
 namespace bfd::http {
 
@@ -90,9 +94,54 @@ void get_message(bridge_core& core, const std::string& text, httplib::Response& 
   reply(res, 200, j);
 }
 
+void get_ledger(bridge_core& core, const chain_view& c, const std::vector<std::string>&, httplib::Response& res) {
+  auto id = core.chain_id_of(c, res);
+  if (!id)
+    return;
+  caf::scoped_actor self{core.system};
+  auto r = core.ask<peg_records_reply>(self, &res, c.handles.chain, pegrec_atom::value);
+  if (!r)
+    return;
+  if (r->code != 0)
+    return reply(res, 404, error_json(make_error(errc::kind_not_enabled, fmt::format("chain {} has no peg", *id))));
+  std::vector<std::pair<bytes, bytes>> records;
+  for (std::size_t i = 0; i < r->keys.size() && i < r->values.size(); ++i)
+    records.emplace_back(r->keys[i], r->values[i]);
+  auto m = peg_module::from_records(*id, records);
+  if (!m)
+    return reply(res, 500, error_json(m.error()));
+  const auto& ledger = (*m)->peg_ledger();
+  json_object j;
+  j["chain"] = *id;
+  j["final_height"] = r->final_height;
+  auto escrows = json_object::array();
+  for (const auto& [key, value] : ledger.escrows()) {
+    json_object e;
+    e["denom"] = key.first;
+    e["counterparty"] = key.second;
+    e["value"] = format_amount(value);
+    e["value_units"] = value;
+    escrows.push_back(std::move(e));
+  }
+  j["escrows"] = std::move(escrows);
+  auto vouchers = json_object::array();
+  for (const auto& d : ledger.voucher_denoms()) {
+    json_object v;
+    v["denom"] = d;
+    v["supply"] = format_amount(ledger.voucher_supply(d));
+    v["supply_units"] = ledger.voucher_supply(d);
+    vouchers.push_back(std::move(v));
+  }
+  j["vouchers"] = std::move(vouchers);
+  j["in_flight"] = ledger.messages_in_flight().size();
+  j["sent"] = ledger.next_sequence();
+  reply(res, 200, j);
+}
+
 } // namespace
 
 void register_peg_routes(bridge_core& core) {
+  core.chain_get("/peg", get_ledger);
   core.get(R"(/v1/peg/messages/([^/]+))", [&core](const httplib::Request& req, httplib::Response& res) {
     get_message(core, req.matches[1].str(), res);
   });

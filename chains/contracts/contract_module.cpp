@@ -8,7 +8,9 @@
 
 #include "chains/access/access_module.hpp"
 #include "chains/consensus/chain_state.hpp"
+#include "chains/contracts/contract_commission.hpp"
 #include "chains/contracts/contract_records.hpp"
+#include "chains/services/fee_wasm.hpp"
 #include "chains/core/hex.hpp"
 #include "chains/crypto/hash.hpp"
 #include "chains/crypto/keys.hpp"
@@ -399,7 +401,65 @@ result<std::pair<instance, template_info>> contracts_module::find_with_template(
   return std::pair{std::move(*c), std::move(*t)};
 }
 
-status contracts_module::check_call(const contract_call_tx& p, const transaction& tx) const {
+result<std::optional<contracts_module::billing>> contracts_module::billing_for(const instance& c,
+                                                                              const template_info& t,
+                                                                              const contract_call_tx& p,
+                                                                              const block_context& ctx) const {
+  const auto declares = [&](std::string_view name, param_type type) {
+    for (std::size_t i = 0; i < t.body.param_names.size(); ++i)
+      if (t.body.param_names[i] == name && t.body.param_types[i] == type)
+        return true;
+    return false;
+  };
+  if (!declares(commission_param, param_type::bytes) || !declares(commission_to_param, param_type::address))
+    return std::optional<billing>{};
+  const auto param = [&](std::string_view name) { return state_value(p.contract, param_key(std::string(name))); };
+  if (declares(billable_param, param_type::bytes)) {
+    const auto billable = param(billable_param);
+    if (billable && std::string(billable->begin(), billable->end()) != p.entry)
+      return std::optional<billing>{};
+  }
+  const auto unpaid = [](const std::string& why) { return make_error(errc::commission_unpaid, why); };
+  const auto text = param(commission_param);
+  const auto to = param(commission_to_param);
+  if (!text || !to || to->size() != 20)
+    return unpaid("the service instance's commission parameters are missing from its state");
+  auto model = parse_commission(std::string(text->begin(), text->end()));
+  if (!model)
+    return unpaid("the service instance's commission does not parse: " + model.error().detail);
+  amount price = 0;
+  if (declares(price_param, param_type::amount))
+    if (const auto v = param(price_param); v && v->size() == 8)
+      for (int i = 7; i >= 0; --i)
+        price = (price << 8) | (*v)[static_cast<std::size_t>(i)];
+  if (p.value < price)
+    return unpaid(fmt::format("a call of '{}' must carry at least {} units (the service's price), it carries {}",
+                              p.entry, price, p.value));
+  result<amount> fee = amount{0};
+  if (const auto* w = std::get_if<commission_model::wasm>(&model->model)) {
+    if (w->chain != ctx.chain)
+      return unpaid(fmt::format("the commission's fee function is on chain {}, not this chain {}", w->chain, ctx.chain));
+    const auto found = find_with_template(w->contract, "fee function contract");
+    if (!found)
+      return unpaid(found.error().detail);
+    const auto code = loaded(found->second);
+    if (!code)
+      return unpaid("the fee function's module does not load");
+    fee = services::evaluate_wasm_fee(*code, w->export_name, services::fee_inputs{p.value, ctx.height, c.calls, 1});
+  } else {
+    fee = evaluate_commission(*model, p.value, ctx.height, c.calls);
+  }
+  if (!fee)
+    return unpaid(fmt::format("the commission cannot be computed: {}: {}", to_string(fee.error().code), fee.error().detail));
+  if (*fee > p.value)
+    return unpaid(fmt::format("a call of '{}' carries {} units, less than its commission of {}", p.entry, p.value, *fee));
+  billing b;
+  b.commission = *fee;
+  std::copy(to->begin(), to->end(), b.to.begin());
+  return std::optional<billing>{b};
+}
+
+status contracts_module::check_call(const contract_call_tx& p, const transaction& tx, const block_context& ctx) const {
   const auto found = find_with_template(p.contract, "contract");
   if (!found)
     return found.error();
@@ -412,6 +472,8 @@ status contracts_module::check_call(const contract_call_tx& p, const transaction
   if (tx.fee < fuel_fee(p.fuel))
     return make_error(errc::fuel_fee, fmt::format("fuel {} needs a fee of at least {} units (1 per {} fuel)", p.fuel,
                                                   fuel_fee(p.fuel), fuel_per_unit));
+  if (auto b = billing_for(found->first, t, p, ctx); !b)
+    return b.error();
   return {};
 }
 
@@ -422,7 +484,7 @@ status contracts_module::check(const transaction& tx, const block_context& ctx, 
   if (const auto* p = std::get_if<contract_deploy_tx>(&tx.payload))
     return check_deploy(*p, tx, ctx);
   if (const auto* p = std::get_if<contract_call_tx>(&tx.payload))
-    return check_call(*p, tx);
+    return check_call(*p, tx, ctx);
   if (const auto* p = std::get_if<contract_set_slot_tx>(&tx.payload))
     return check_set_slot(*p, tx, ctx);
   return make_error(errc::kind_not_enabled, "not a contracts transaction");
@@ -505,8 +567,19 @@ status contracts_module::apply_call(const contract_call_tx& p, const transaction
   const auto ledger_mark = l.checkpoint();
   if (auto st = l.unlock(p.contract, p.value); !st)
     return st;
-  if (auto st = run(*t, p.contract, p.entry, p.args, p.input, p.fuel, tx, ctx, l, r); !st)
-    return st;
+  // A service instance's commission leaves the call's value for the owner before the code runs,
+  // so the contract can never spend it; a failed call returns it with the rest of the value.
+  auto bill = billing_for(*c, *t, p, ctx);
+  if (!bill) {
+    r.ok = false;
+    r.error = clip(fmt::format("{}: {}", to_string(bill.error().code), bill.error().detail));
+  } else {
+    if (*bill && (*bill)->commission > 0)
+      if (auto st = l.move(p.contract, (*bill)->to, (*bill)->commission); !st)
+        return st;
+    if (auto st = run(*t, p.contract, p.entry, p.args, p.input, p.fuel, tx, ctx, l, r); !st)
+      return st;
+  }
   if (!r.ok) {
     // A failed call changes nothing but the fee: the value goes back to the sender.
     rollback(mark);

@@ -153,7 +153,16 @@ private:
 
   status check_publish(const contract_publish_tx& p, const transaction& tx, const block_context& ctx) const;
   status check_deploy(const contract_deploy_tx& p, const transaction& tx, const block_context& ctx) const;
-  status check_call(const contract_call_tx& p, const transaction& tx) const;
+  status check_call(const contract_call_tx& p, const transaction& tx, const block_context& ctx) const;
+  /// What a call of a service instance must pay (docs/dapps.md, "Commissions"): nothing for a
+  /// contract that is not one or an entry point that is not billable; commission_unpaid when the
+  /// call's value is below the price or the commission, or the commission cannot be computed.
+  struct billing {
+    amount commission = 0;
+    address to{};
+  };
+  result<std::optional<billing>> billing_for(const contract::instance& c, const contract::template_info& t,
+                                             const contract_call_tx& p, const block_context& ctx) const;
   status check_set_slot(const contract_set_slot_tx& p, const transaction& tx, const block_context& ctx) const;
   status apply_set_slot(const contract_set_slot_tx& p, const transaction& tx, const block_context& ctx);
   status apply_deploy(const contract_deploy_tx& p, const transaction& tx, const block_context& ctx, ledger& l);

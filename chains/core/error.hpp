@@ -94,6 +94,8 @@ enum class errc : std::uint16_t {
   not_deployed = 937,          ///< a chain that is not one of the service's deployments
   unknown_version = 938,       ///< a health report of a version the service does not have
   bad_status_change = 939,     ///< a status change from retired, or to the status the service has
+  // system-service DApps (946-949)
+  commission_unpaid = 946,     ///< a billable call of a service instance that does not carry its price or commission
   // DS metadata (95x-96x)
   ds_no_org = 950,             ///< no organisation is registered on this fund chain yet
   ds_not_active = 951,         ///< the fund is liquidating or liquidated

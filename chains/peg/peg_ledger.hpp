@@ -141,6 +141,8 @@ public:
   /// The native denoms escrowed towards `counterparty`; the denoms with vouchers outstanding.
   std::vector<std::string> escrowed_denoms(chain_id counterparty) const;
   std::vector<std::string> voucher_denoms() const;
+  /// Every escrow: (native denom, counterparty) -> amount escrowed for it.
+  const std::map<std::pair<std::string, chain_id>, amount>& escrows() const noexcept { return escrow_; }
 
   /// Root of the escrows, vouchers, messages in flight and settled states (not the receipts,
   /// which the receipt tree commits to).

@@ -69,10 +69,12 @@ chain_spec sidechain_spec(const sidechain_entry& entry, const consensus_params& 
   g.allocations = entry.token.pegged_bfdt() ? std::vector<genesis_allocation>{} : entry.token.allocations;
   g.vms = entry.validators;
   // Ecosystem sidechains hold client contracts (DESIGN.md section 4); system-service sidechains
-  // run the built-in services' versions (docs/service-triage.md). The module's root is empty
-  // until a template exists, so this leaves the registered genesis hash and the state root of
-  // a chain that ran without it unchanged: an older data directory reopens as it was.
-  if (entry.kind == chain_kind::ecosystem || entry.kind == chain_kind::system_service)
+  // run the built-in services' versions (docs/service-triage.md); a DAOS sidechain runs its
+  // fund's creation contract (docs/fund-lifecycle.md). The module's root is empty until a
+  // template exists, so this leaves the registered genesis hash and the state root of a chain
+  // that ran without it unchanged: an older data directory reopens as it was.
+  if (entry.kind == chain_kind::ecosystem || entry.kind == chain_kind::system_service
+      || entry.kind == chain_kind::daos)
     g.modules = g.modules.with(module_id::contracts);
   if (entry.kind == chain_kind::daos) {
     // A fund chain keeps its DS metadata; its first token holder (the founder) is its first

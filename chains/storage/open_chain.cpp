@@ -1,6 +1,7 @@
 #include "chains/storage/open_chain.hpp"
 
 #include "chains/codec/block_codec.hpp"
+#include "chains/core/hex.hpp"
 #include "chains/consensus/node_records.hpp"
 #include "chains/state/state_module.hpp"
 #include "chains/storage/chain_store.hpp"
@@ -43,7 +44,11 @@ result<std::shared_ptr<chain_engine>> open_chain(kv_store* store, const genesis_
     return std::make_shared<chain_engine>(std::move(genesis_state), std::move(genesis_block));
   }
   if (header_hash((*stored_genesis)->header) != header_hash(genesis_block.header))
-    return make_error(errc::storage_corrupt, "the data directory holds another chain (genesis differs)");
+    return make_error(errc::storage_corrupt, "the data directory holds another chain (chain "
+                                               + std::to_string(genesis_block.header.chain) + "): its stored genesis block is "
+                                               + to_hex(header_hash((*stored_genesis)->header))
+                                               + ", the genesis given makes " + to_hex(header_hash(genesis_block.header))
+                                               + " (a changed genesis file or parameters, or another network's directory)");
   auto head = cs->head();
   if (!head)
     return head.error();

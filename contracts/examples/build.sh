@@ -12,12 +12,12 @@ done
 out=$here
 if [ "$mode" = --check ]; then out=$(mktemp -d); trap 'rm -rf "$out"' EXIT; fi
 
-for name in counter token loop broken_counter fee commission discount; do
+for name in counter token loop broken_counter fee commission discount service_desk; do
   wat2wasm "$here/$name.wat" -o "$out/$name.wasm"
 done
 # -O2, no libc, no entry point; exports come from export_name attributes. The flags are fixed so the
 # output is byte-for-byte reproducible with Debian 12's clang 14.
-for name in counter token fee commission discount; do
+for name in counter token fee commission discount service_desk; do
   clang --target=wasm32 -O2 -nostdlib -ffreestanding -fno-builtin -Wall -Werror \
         -Wl,--no-entry -Wl,--strip-all -Wl,--initial-memory=131072 -Wl,--max-memory=131072 \
         -o "$out/${name}_c.wasm" "$here/$name.c"
@@ -26,7 +26,7 @@ done
 if [ "$mode" = --check ]; then
   status=0
   for f in counter.wasm token.wasm loop.wasm broken_counter.wasm fee.wasm commission.wasm discount.wasm \
-           counter_c.wasm token_c.wasm fee_c.wasm commission_c.wasm discount_c.wasm; do
+           counter_c.wasm token_c.wasm fee_c.wasm commission_c.wasm discount_c.wasm service_desk.wasm service_desk_c.wasm; do
     if ! cmp -s "$here/$f" "$out/$f"; then echo "build.sh: $f differs from its source's build"; status=1; fi
   done
   [ $status -eq 0 ] && echo "build.sh: every committed .wasm matches its source"

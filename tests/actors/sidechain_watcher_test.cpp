@@ -254,4 +254,24 @@ TEST_CASE("a sidechain entry file gives back the entry, and a broken one is refu
   CHECK(defaults->params == sidechain_params{});
   CHECK_FALSE(runtime::parse_sidechain_entry_json("{"));
   CHECK_FALSE(runtime::read_sidechain_entry_file("/nonexistent/entry.json"));
+  // Numbers are taken only as non-negative integers in range, never converted.
+  const auto refused = [&](const char* where, nlohmann::json value, const std::string& expect) {
+    auto k = nlohmann::json::parse(text);
+    if (std::string(where) == "id")
+      k["id"] = value;
+    else if (std::string(where) == "slot_ms")
+      k["params"]["slot_ms"] = value;
+    else if (std::string(where) == "bid")
+      k["validators"][0]["bid"] = value;
+    else
+      k["rule"]["per_category"][0] = value;
+    auto r = runtime::parse_sidechain_entry_json(k.dump());
+    REQUIRE_FALSE(r);
+    CHECK(r.error().detail.find(expect) != std::string::npos);
+  };
+  refused("id", -1, "id: expected a non-negative integer, got -1");
+  refused("slot_ms", 1000.5, "slot_ms: expected a non-negative integer, got 1000.5");
+  refused("bid", "5", "bid: expected a non-negative integer");
+  refused("id", 4294967296ULL, "id: 4294967296 is above the field's maximum 4294967295");
+  refused("per_category", -2, "rule.per_category: expected integers 0 to 4294967295, got -2");
 }

@@ -54,6 +54,34 @@ std::vector<runtime::supervised_child> one_child(std::string name) {
 
 } // namespace
 
+TEST_CASE("a child added to a running supervisor is supervised like the first ones, and added once") {
+  // What bfd-node --dev does for a sidechain registered while it runs: its bridge joins the
+  // supervisor then (docs/fund-lifecycle.md).
+  test::node_config cfg;
+  caf::actor_system system{cfg};
+  runtime::supervisor_options o;
+  o.counts = std::make_shared<restart_counts>();
+  auto s = runtime::supervisor::start(system, o, {});
+  CHECK_FALSE(s->child("late"));
+  s->add({"late", spawn_looping});
+  caf::actor first;
+  for (auto t0 = steady::now(); !first && steady::now() - t0 < 2s; std::this_thread::sleep_for(1ms))
+    first = s->child("late");
+  REQUIRE(first);
+  // A second add of the same name leaves the running child alone.
+  s->add({"late", spawn_looping});
+  std::this_thread::sleep_for(50ms);
+  CHECK(s->child("late") == first);
+  CHECK(o.counts->of("late") == 0);
+  caf::scoped_actor killer{system};
+  const auto t0 = steady::now();
+  killer->send_exit(first, caf::exit_reason::kill);
+  auto took = wait_replaced(*s, "late", first, t0);
+  REQUIRE_MESSAGE(took, "the added child was not restarted within 2 s");
+  CHECK(o.counts->of("late") == 1);
+  s->stop();
+}
+
 TEST_CASE("a child killed 20 times is restarted each time within 100 ms and every restart is counted") {
   test::node_config cfg;
   caf::actor_system system{cfg};

@@ -162,6 +162,12 @@ TEST_CASE("every route's real answers match docs/openapi.yaml") {
   // carry real ones).
   CHECK(r.get("/v1/peg/messages/{id}", "/v1/peg/messages/1:0").status == 404);
   CHECK(r.get("/v1/peg/messages/{id}", "/v1/peg/messages/1-0").status == 400);
+  // The peg ledger's totals: this node's mainchain has the peg, nothing escrowed (the
+  // integration test tests/integration/fund_lifecycle_test.sh reads real escrows); chain 2 is not
+  // hosted here.
+  CHECK(r.get("/v1/peg", "/v1/peg").status == 200);
+  CHECK(r.get("/v1/chains/{chain}/peg", "/v1/chains/1/peg").status == 200);
+  CHECK(r.get("/v1/chains/{chain}/peg", "/v1/chains/2/peg").status == 404);
   // Contracts: this chain has no contracts module, so every route is a 404 (kind_not_enabled);
   // malformed ids are 400 (tests/integration/contracts_three_nodes_test.sh reads real answers).
   for (const std::string prefix : {"/v1", "/v1/chains/1"}) {

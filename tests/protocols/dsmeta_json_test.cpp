@@ -3,6 +3,8 @@
 // read views show what the records hold, and genesis.json's dsmeta section round-trips.
 #include <doctest/doctest.h>
 
+#include "tests/chains/network_fixture.hpp"
+
 #include "chains/access/access_module.hpp"
 #include "protocols/dsmeta_json.hpp"
 #include "protocols/json.hpp"
@@ -96,8 +98,8 @@ TEST_CASE("DS operation bodies round-trip through JSON; the summary and pages sh
 }
 
 TEST_CASE("genesis.json keeps a chain's dsmeta module") {
-  genesis_config c;
-  c.chain = 8;
+  test::network net;  // a genesis the consensus rules accept
+  genesis_config c = net.config;
   c.modules = c.modules.with(module_id::dsmeta);
   const auto text = runtime::genesis_json(c);
   CHECK(text.find("\"dsmeta\": {}") != std::string::npos);

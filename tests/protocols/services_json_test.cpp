@@ -4,6 +4,8 @@
 // round-trips.
 #include <doctest/doctest.h>
 
+#include "tests/chains/network_fixture.hpp"
+
 #include "chains/access/access_module.hpp"
 #include "protocols/json.hpp"
 #include "protocols/services_json.hpp"
@@ -157,7 +159,8 @@ TEST_CASE("the views show a service, a page of services and what a chain runs at
 }
 
 TEST_CASE("genesis.json's services section round-trips and needs access control") {
-  genesis_config g;
+  test::network net;  // a genesis the consensus rules accept
+  genesis_config g = net.config;
   auto acl = std::make_shared<access_genesis>();
   acl->admins = {address_of(test::keys_of(1).pub)};
   g.access = acl;

@@ -43,7 +43,7 @@ hash256 write_old_chain(const test::network& net, const std::string& where) {
 
 } // namespace
 
-TEST_CASE("a system-service sidechain's spec has the contracts module, a DAOS chain's keeps its own set") {
+TEST_CASE("system-service, ecosystem and DAOS sidechains' specs have the contracts module, a consortium's not") {
   sidechain_entry e;
   e.id = 2;
   e.kind = chain_kind::system_service;
@@ -53,8 +53,38 @@ TEST_CASE("a system-service sidechain's spec has the contracts module, a DAOS ch
   CHECK(sidechain_spec(e, p).genesis.modules.has(module_id::contracts));
   e.kind = chain_kind::ecosystem;
   CHECK(sidechain_spec(e, p).genesis.modules.has(module_id::contracts));
+  e.kind = chain_kind::daos;
+  CHECK(sidechain_spec(e, p).genesis.modules.has(module_id::contracts));
   e.kind = chain_kind::consortium;
   CHECK_FALSE(sidechain_spec(e, p).genesis.modules.has(module_id::contracts));
+}
+
+TEST_CASE("a DAOS sidechain's genesis hash is the same with the contracts module as without it") {
+  // The registry of every existing mainchain holds the hash of each fund chain's genesis from
+  // before DAOS chains ran contracts: adding the (empty) module must not move it.
+  test::network net;
+  sidechain_entry e;
+  e.id = 9;
+  e.kind = chain_kind::daos;
+  e.name = "a fund";
+  e.token.symbol = "AFND";
+  e.token.allocations = {{address_of(net.users[0].pub), 1000}, {address_of(net.users[1].pub), 500}};
+  e.validators = net.config.vms;
+  const auto spec = sidechain_spec(e, net.config.params);
+  REQUIRE(spec.genesis.modules.has(module_id::contracts));
+  REQUIRE(spec.genesis.modules.has(module_id::dsmeta));
+  REQUIRE(spec.genesis.modules.has(module_id::access));
+  auto without = spec.genesis;
+  without.modules = module_set{};
+  for (auto m : {module_id::token, module_id::consensus, module_id::dsmeta, module_id::access})
+    if (spec.genesis.modules.has(m))
+      without.modules = without.modules.with(m);
+  REQUIRE_FALSE(without.modules.has(module_id::contracts));
+  auto a = chain_state::genesis(spec.genesis);
+  auto b = chain_state::genesis(without);
+  REQUIRE(a);
+  REQUIRE(b);
+  CHECK(header_hash(a->second.header) == header_hash(b->second.header));
 }
 
 TEST_CASE("a data directory written without the contracts module reopens with it, at the same head and root") {

@@ -385,13 +385,55 @@ printf 'not wasm' >bad.wasm
 expect_error "fee eval of a non-module" 'fee_function_refused: bad.wasm: malformed' \
   fee eval --wasm bad.wasm --export fee --amount 1
 
+# --- fund applications: refused offline, naming the file, the line and the field -----------------
+cat >app.toml <<'EOF_APP'
+[fund]
+name = "offline fund"
+[organisation]
+name = "Org"
+[token]
+symbol = "OFF"
+founder_allocation = 1000
+[raise]
+target = 50
+min = 10
+max = 100
+deadline_blocks = 100
+rate_mode = "fixed"
+rate = "2"
+[contract]
+template = "0000000000000000000000000000000000000000000000000000000000000000"
+EOF_APP
+sed 's/^min = 10$/min = 500/' app.toml >a1.toml
+expect_error "fund create: min above target" '^bfd-cli: invalid_argument: a1.toml:10: raise.min: must be above 0 and at most raise.target$' \
+  fund create --application a1.toml --key k.json --registry-key r.json --dev-data nowhere
+sed 's/^symbol = "OFF"$/symbol = "off"/' app.toml >a2.toml
+expect_error "fund create: lower-case symbol" 'a2.toml:6: token.symbol: 1 to 12 characters of A-Z and 0-9' \
+  fund create --application a2.toml --key k.json --registry-key r.json --dev-data nowhere
+sed 's/^rate_mode = "fixed"$/rate_mode = "bfdt"/' app.toml >a3.toml
+expect_error "fund create: mode bfdt" 'a3.toml:13: raise.rate_mode: bfdt .*use fixed or floating' \
+  fund create --application a3.toml --key k.json --registry-key r.json --dev-data nowhere
+sed 's/^template = .*$/&\nwasm = "x.wasm"/' app.toml >a4.toml
+expect_error "fund create: template and wasm" 'a4.toml:15: contract: give exactly one of' \
+  fund create --application a4.toml --key k.json --registry-key r.json --dev-data nowhere
+printf '{"fund": {"name": "x", "colour": 1}}' >a5.json
+expect_error "fund create: unknown JSON field" '^bfd-cli: invalid_argument: a5.json: fund.colour: unknown field' \
+  fund create --application a5.json --key k.json --registry-key r.json --dev-data nowhere
+printf '[fund\nname = 1\n' >a6.toml
+expect_error "fund create: TOML syntax" '^bfd-cli: invalid_argument: a6.toml:1:' \
+  fund create --application a6.toml --key k.json --registry-key r.json --dev-data nowhere
+expect_error "fund create: no application file" '^bfd-cli: io: missing.toml: cannot read the application' \
+  fund create --application missing.toml --key k.json --registry-key r.json --dev-data nowhere
+expect_error "fund create: a valid application, then the key file" '^bfd-cli: .*--key: ' \
+  fund create --application app.toml --key k.json --registry-key r.json --dev-data nowhere
+
 # --- usage -------------------------------------------------------------------------------------
 expect_error "no subcommand" 'subcommand' 
 expect_error "unknown subcommand" 'frobnicate' frobnicate
 expect_error "key without its subcommand" 'bfd-cli key: a subcommand is required' key
 expect_error "tx without its subcommand" 'bfd-cli tx: a subcommand is required' tx
 for sub in "" "key" "key new" "key show" "key sign-read" "tx" "tx transfer" "tx submit" "tx get" "tx decode" \
-  "transfer" "chains" "info" "account" "delegates"; do
+  "transfer" "chains" "info" "account" "delegates" "fund" "fund create" "fund liquidate" "ds send"; do
   # shellcheck disable=SC2086
   expect_ok "--help of '$sub'" $sub --help
   expect_out "--help of '$sub' prints usage" '^Usage:'

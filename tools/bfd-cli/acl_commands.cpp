@@ -10,7 +10,7 @@
 #include "chains/core/hex.hpp"
 #include "chains/state/access_tx.hpp"
 #include "tools/bfd-cli/commands.hpp"
-#include "tools/bfd-cli/submission.hpp"
+#include "tools/client/submission.hpp"
 
 namespace bfd::cli {
 

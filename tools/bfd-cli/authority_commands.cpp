@@ -17,7 +17,7 @@
 #include "runtime/key_file.hpp"
 #include "runtime/transfer.hpp"
 #include "tools/bfd-cli/commands.hpp"
-#include "tools/bfd-cli/submission.hpp"
+#include "tools/client/submission.hpp"
 
 namespace bfd::cli {
 

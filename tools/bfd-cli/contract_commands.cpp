@@ -17,8 +17,8 @@
 #include "runtime/key_file.hpp"
 #include "runtime/transfer.hpp"
 #include "tools/bfd-cli/commands.hpp"
-#include "tools/bfd-cli/node_client.hpp"
-#include "tools/bfd-cli/submission.hpp"
+#include "tools/client/node_client.hpp"
+#include "tools/client/submission.hpp"
 
 namespace bfd::cli {
 

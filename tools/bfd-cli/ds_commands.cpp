@@ -14,8 +14,9 @@
 #include "runtime/key_file.hpp"
 #include "runtime/transfer.hpp"
 #include "tools/bfd-cli/commands.hpp"
-#include "tools/bfd-cli/node_client.hpp"
-#include "tools/bfd-cli/submission.hpp"
+#include "tools/bfd-cli/fund_steps.hpp"
+#include "tools/client/node_client.hpp"
+#include "tools/client/submission.hpp"
 
 namespace bfd::cli {
 
@@ -36,6 +37,11 @@ struct local_options : tx_options {
 };
 
 struct op_options {
+  std::string key_file;
+  std::string fee_text = format_amount(runtime::default_transfer_fee);
+  std::string timeout_text = "300";
+  std::string timeout_blocks_text = "1000";
+  network_options net;
   std::string operation;
   std::string name, uri, owner, symbol, mode, phase;
   std::string group = "0", target, min, max, deadline, rate, value;
@@ -85,7 +91,7 @@ command_result run_usage(const local_options& o) {
   return sign_and_submit(o, ds_usage_record_tx{*s, std::move(*req), *v}, "ds usage");
 }
 
-command_result run_op(const op_options& o) {
+result<ds::op_body> op_of(const op_options& o) {
   nlohmann::json j;
   j["operation"] = o.operation;
   auto put = [&](const char* key, const std::string& v) {
@@ -109,14 +115,73 @@ command_result run_op(const op_options& o) {
       continue;
     auto n = parse_uint(key, *text, UINT64_MAX);
     if (!n)
-      return to_command_result(n.error());
+      return n.error();
     j[key] = *n;
   }
-  auto b = ds_json::op_from_json(j);
+  return ds_json::op_from_json(j);
+}
+
+command_result run_op(const op_options& o) {
+  auto b = op_of(o);
   if (!b)
     return to_command_result(b.error());
   fmt::print("{}\n", ds_json::op_to_json(*b).dump(2));
   return {};
+}
+
+// Sends the operation from the mainchain to the fund chain --chain names and follows it until
+// the fund chain adopted it (or refused it).
+command_result run_send(const op_options& o) {
+  if (!o.net.chain)
+    return command_failure("invalid_argument", "--chain: the fund chain the operation is for");
+  auto fund = parse_uint("--chain", *o.net.chain, UINT32_MAX);
+  if (!fund || *fund < 2)
+    return command_failure("invalid_argument", "--chain: a fund (DAOS) sidechain id");
+  auto b = op_of(o);
+  if (!b)
+    return to_command_result(b.error());
+  ds_send_options s;
+  s.key_file = o.key_file;
+  auto fee = parse_amount(o.fee_text);
+  if (!fee)
+    return fail_on(fee.error(), "--fee");
+  s.fee = *fee;
+  auto timeout = parse_uint("--timeout", o.timeout_text, 86'400);
+  if (!timeout)
+    return to_command_result(timeout.error());
+  s.timeout = std::chrono::seconds(*timeout);
+  auto blocks = parse_uint("--timeout-blocks", o.timeout_blocks_text, 1'000'000'000);
+  if (!blocks)
+    return to_command_result(blocks.error());
+  s.timeout_blocks = *blocks;
+  auto opened = node_client::open(o.net.node_url);
+  if (auto* f = std::get_if<command_result>(&opened))
+    return *f;
+  auto done = run_ds_operation(std::get<node_client>(opened), static_cast<chain_id>(*fund), *b, s);
+  if (auto* f = std::get_if<command_result>(&done))
+    return *f;
+  fmt::print("message: {}\nstatus: adopted\n", std::get<std::string>(done));
+  return {};
+}
+
+// The fields of an operation, shared by `op` and `send`.
+void add_op_fields(CLI::App* op, op_options& oo) {
+  op->add_option("operation", oo.operation, "ds_register, ds_raise, ds_issue or ds_liquidate")
+    ->type_name("OPERATION")
+    ->required();
+  op->add_option("--name", oo.name, "ds_register: organisation name");
+  op->add_option("--uri", oo.uri, "ds_register: documents URI");
+  op->add_option("--group", oo.group, "ds_register: access-control fund group (0: none)");
+  op->add_option("--owner", oo.owner, "ds_register: owner address");
+  op->add_option("--target", oo.target, "ds_raise: target amount");
+  op->add_option("--min", oo.min, "ds_raise: minimum amount");
+  op->add_option("--max", oo.max, "ds_raise: maximum amount");
+  op->add_option("--deadline", oo.deadline, "ds_raise: last fund-chain height for issuances");
+  op->add_option("--symbol", oo.symbol, "ds_raise: token symbol");
+  op->add_option("--mode", oo.mode, "ds_raise: fixed, floating or bfdt");
+  op->add_option("--rate", oo.rate, "ds_raise: BFDT per token");
+  op->add_option("--value", oo.value, "ds_issue: amount issued");
+  op->add_option("--phase", oo.phase, "ds_liquidate: start or finish");
 }
 
 void add_signing_options(CLI::App& c, local_options& o, network_options& net) {
@@ -197,23 +262,31 @@ void add_ds_commands(CLI::App& app, std::optional<command_result>& outcome, netw
   auto oo = std::make_shared<op_options>();
   auto* op = ds->add_subcommand("op", "Encode a mainchain-coordinated operation (ds_register, ds_raise, ds_issue, "
                                       "ds_liquidate): prints its keys and body hex for a peg metadata send");
-  op->add_option("operation", oo->operation, "ds_register, ds_raise, ds_issue or ds_liquidate")
-    ->type_name("OPERATION")
-    ->required();
-  op->add_option("--name", oo->name, "ds_register: organisation name");
-  op->add_option("--uri", oo->uri, "ds_register: documents URI");
-  op->add_option("--group", oo->group, "ds_register: access-control fund group (0: none)");
-  op->add_option("--owner", oo->owner, "ds_register: owner address");
-  op->add_option("--target", oo->target, "ds_raise: target amount");
-  op->add_option("--min", oo->min, "ds_raise: minimum amount");
-  op->add_option("--max", oo->max, "ds_raise: maximum amount");
-  op->add_option("--deadline", oo->deadline, "ds_raise: last fund-chain height for issuances");
-  op->add_option("--symbol", oo->symbol, "ds_raise: token symbol");
-  op->add_option("--mode", oo->mode, "ds_raise: fixed, floating or bfdt");
-  op->add_option("--rate", oo->rate, "ds_raise: BFDT per token");
-  op->add_option("--value", oo->value, "ds_issue: amount issued");
-  op->add_option("--phase", oo->phase, "ds_liquidate: start or finish");
+  add_op_fields(op, *oo);
   op->callback([oo, &outcome] { outcome = run_op(*oo); });
+
+  auto so = std::make_shared<op_options>();
+  auto* send = ds->add_subcommand(
+    "send", "Send a mainchain-coordinated operation to the fund chain --chain names as a peg metadata operation "
+            "(peg_send_metadata on the mainchain), then wait until the fund chain adopted it");
+  add_op_fields(send, *so);
+  send->add_option("--key", so->key_file, "Key file of the mainchain account sending it (the fund chain checks "
+                                          "its permission: admin, issue or liquidate on sidechain:ID)")
+    ->type_name("FILE")
+    ->required();
+  send->add_option("--fee", so->fee_text, "Fee on the mainchain")->type_name("AMOUNT")->capture_default_str();
+  send->add_option("--timeout", so->timeout_text, "Seconds to wait for adoption before exit code 2")
+    ->type_name("SECONDS")
+    ->capture_default_str();
+  send->add_option("--timeout-blocks", so->timeout_blocks_text,
+                   "Fund-chain blocks from its head before the operation's message times out")
+    ->type_name("K")
+    ->capture_default_str();
+  add_network_options(*send, net);
+  send->callback([so, &outcome, &net] {
+    so->net = net;
+    outcome = run_send(*so);
+  });
 }
 
 } // namespace bfd::cli

@@ -9,7 +9,7 @@
 #include "chains/services/fee_expr.hpp"
 #include "chains/services/fee_wasm.hpp"
 #include "tools/bfd-cli/commands.hpp"
-#include "tools/bfd-cli/submission.hpp"
+#include "tools/client/submission.hpp"
 
 namespace bfd::cli {
 

@@ -12,7 +12,7 @@
 #include "runtime/entropy.hpp"
 #include "runtime/key_file.hpp"
 #include "tools/bfd-cli/commands.hpp"
-#include "tools/bfd-cli/submission.hpp"
+#include "tools/client/submission.hpp"
 
 namespace bfd::cli {
 

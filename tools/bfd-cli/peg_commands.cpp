@@ -15,8 +15,9 @@
 #include "runtime/key_file.hpp"
 #include "runtime/transfer.hpp"
 #include "tools/bfd-cli/commands.hpp"
-#include "tools/bfd-cli/node_client.hpp"
-#include "tools/bfd-cli/submission.hpp"
+#include "tools/bfd-cli/peg_messages.hpp"
+#include "tools/client/node_client.hpp"
+#include "tools/client/submission.hpp"
 
 namespace bfd::cli {
 
@@ -39,63 +40,14 @@ struct status_options {
   network_options net;
 };
 
-bool terminal(const std::string& state) {
-  return state == "delivered" || state == "failed" || state == "refunded";
-}
-
-// Whether message `source:seq` exists (a 404 says no); a failure otherwise.
-std::variant<bool, command_result> exists(const node_client& node, chain_id source, std::uint64_t seq) {
-  auto r = node.get(fmt::format("/v1/peg/messages/{}:{}", source, seq));
-  if (std::holds_alternative<node_answer>(r))
-    return true;
-  const auto& f = std::get<command_result>(r);
-  if (f.reason == "not_found")
-    return false;
-  return f;
-}
-
-// The number of messages the source has sent (ids are dense from 0): doubling, then bisection.
-std::variant<std::uint64_t, command_result> sent_count(const node_client& node, chain_id source) {
-  std::uint64_t lo = 0, hi = 1;  // invariant: every id below lo exists
-  while (true) {
-    auto e = exists(node, source, hi - 1);
-    if (auto* f = std::get_if<command_result>(&e))
-      return *f;
-    if (!std::get<bool>(e))
-      break;
-    lo = hi;
-    hi *= 2;
-  }
-  while (lo + 1 < hi) {  // the count is in [lo, hi)
-    const auto mid = lo + (hi - lo) / 2;
-    auto e = exists(node, source, mid - 1);
-    if (auto* f = std::get_if<command_result>(&e))
-      return *f;
-    (std::get<bool>(e) ? lo : hi) = mid;
-  }
-  return lo;
-}
-
 command_result follow(const node_client& node, const std::string& id, std::chrono::seconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  std::string last;
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto r = node.get("/v1/peg/messages/" + id);
-    if (auto* f = std::get_if<command_result>(&r))
-      return *f;
-    const auto& body = std::get<node_answer>(r).body;
-    const auto state = body.value("state", std::string("unknown"));
-    const auto line = fmt::format("{}: {}, received on {}", id, state, body["received_on"].dump());
-    if (line != last)
-      fmt::print(stderr, "{}\n", line);
-    last = line;
-    if (terminal(state)) {
-      fmt::print("{}\n", body.dump(2));
-      return state == "delivered" ? command_result{} : command_failure(state, "message " + id + " was " + state);
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  }
-  return command_failure("timeout", "message " + id + " reached no terminal state in time", 2);
+  auto done = follow_message(node, id, timeout);
+  if (auto* f = std::get_if<command_result>(&done))
+    return *f;
+  const auto& body = std::get<json>(done);
+  const auto state = body.value("state", std::string("unknown"));
+  fmt::print("{}\n", body.dump(2));
+  return state == "delivered" ? command_result{} : command_failure(state, "message " + id + " was " + state);
 }
 
 command_result run_send(const send_options& o) {

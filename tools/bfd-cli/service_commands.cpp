@@ -10,7 +10,7 @@
 #include "chains/crypto/keys.hpp"
 #include "protocols/services_json.hpp"
 #include "tools/bfd-cli/commands.hpp"
-#include "tools/bfd-cli/submission.hpp"
+#include "tools/client/submission.hpp"
 
 namespace bfd::cli {
 

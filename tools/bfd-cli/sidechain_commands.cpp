@@ -18,7 +18,8 @@
 #include "runtime/key_file.hpp"
 #include "runtime/sidechain_entry_file.hpp"
 #include "tools/bfd-cli/commands.hpp"
-#include "tools/bfd-cli/submission.hpp"
+#include "tools/bfd-cli/dev_entry.hpp"
+#include "tools/client/submission.hpp"
 
 namespace bfd::cli {
 
@@ -199,6 +200,58 @@ std::variant<cluster, command_result> active_cluster(const node_client& node) {
   return c;
 }
 
+} // namespace
+
+std::variant<sidechain_entry, command_result> build_dev_entry(const dev_entry_request& r) {
+  std::error_code ec;
+  const auto genesis = std::filesystem::path(r.dev_data) / "genesis.json";
+  if (!std::filesystem::exists(genesis, ec))
+    return command_failure("invalid_argument",
+                           fmt::format("--dev-data: {} has no genesis.json; give the data directory of a "
+                                       "`bfd-node --dev`",
+                                       r.dev_data));
+  runtime::dev_options dev;
+  dev.data_dir = r.dev_data;
+  auto net = runtime::prepare_dev_network(dev, 0);
+  if (!net)
+    return to_command_result(make_error(net.error().code, "--dev-data: " + net.error().detail));
+  // The registry checks the validators against the cluster at the registering block: ask the node.
+  auto opened = node_client::open(r.node_url);
+  if (auto* failed = std::get_if<command_result>(&opened))
+    return *failed;
+  auto active = active_cluster(std::get<node_client>(opened));
+  if (auto* failed = std::get_if<command_result>(&active))
+    return *failed;
+  validator_rule rule;
+  rule.per_category.assign(net->genesis.params.categories.size(), 1);
+  if (!r.per_category.empty()) {
+    if (r.per_category.size() != rule.per_category.size())
+      return command_failure("invalid_argument", fmt::format("validators: {} counts for {} mainchain categories",
+                                                             r.per_category.size(), rule.per_category.size()));
+    rule.per_category = r.per_category;
+  }
+  auto chosen = choose_validators(std::get<cluster>(active), rule);
+  if (!chosen)
+    return to_command_result(make_error(chosen.error().code, "the node's active cluster: " + chosen.error().detail));
+  std::vector<genesis_vm> validators;
+  for (const auto& m : *chosen)
+    validators.push_back({m.key, m.category, 0, {}});
+  auto entry = runtime::dev_sidechain_entry(*net, r.id, r.kind, r.name, r.symbol, validators);
+  if (!entry)
+    return to_command_result(entry.error());
+  entry->rule = rule;
+  entry->params.anchor_interval = r.anchor_interval;
+  const auto now_ms = static_cast<std::uint64_t>(
+    std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+  entry->genesis_time_ms = now_ms + r.start_in_s * 1000;
+  // Checked here as `register` will read it, so a bad name or symbol fails now.
+  if (auto back = runtime::parse_sidechain_entry_json(runtime::sidechain_entry_json(*entry)); !back)
+    return to_command_result(back.error());
+  return std::move(*entry);
+}
+
+namespace {
+
 command_result run_entry(const entry_options& o) {
   if (auto refused = refuse_chain(o.net))
     return *refused;
@@ -215,44 +268,21 @@ command_result run_entry(const entry_options& o) {
   auto start_in = parse_uint("--start-in", o.start_in_text, 86'400);
   if (!start_in)
     return to_command_result(start_in.error());
+  dev_entry_request req;
+  req.node_url = o.net.node_url;
+  req.dev_data = o.dev_data;
+  req.id = *id;
+  req.kind = *kind;
+  req.name = o.name;
+  req.symbol = o.symbol;
+  req.anchor_interval = *interval;
+  req.start_in_s = *start_in;
+  auto built = build_dev_entry(req);
+  if (auto* failed = std::get_if<command_result>(&built))
+    return *failed;
+  auto entry = std::get<sidechain_entry>(std::move(built));
   std::error_code ec;
-  const auto genesis = std::filesystem::path(o.dev_data) / "genesis.json";
-  if (!std::filesystem::exists(genesis, ec))
-    return command_failure("invalid_argument",
-                           fmt::format("--dev-data: {} has no genesis.json; give the data directory of a "
-                                       "`bfd-node --dev`",
-                                       o.dev_data));
-  runtime::dev_options dev;
-  dev.data_dir = o.dev_data;
-  auto net = runtime::prepare_dev_network(dev, 0);
-  if (!net)
-    return to_command_result(make_error(net.error().code, "--dev-data: " + net.error().detail));
-  // The registry checks the validators against the cluster at the registering block: ask the node.
-  auto opened = node_client::open(o.net.node_url);
-  if (auto* failed = std::get_if<command_result>(&opened))
-    return *failed;
-  auto active = active_cluster(std::get<node_client>(opened));
-  if (auto* failed = std::get_if<command_result>(&active))
-    return *failed;
-  validator_rule rule;
-  rule.per_category.assign(net->genesis.params.categories.size(), 1);
-  auto chosen = choose_validators(std::get<cluster>(active), rule);
-  if (!chosen)
-    return to_command_result(make_error(chosen.error().code, "the node's active cluster: " + chosen.error().detail));
-  std::vector<genesis_vm> validators;
-  for (const auto& m : *chosen)
-    validators.push_back({m.key, m.category, 0, {}});
-  auto entry = runtime::dev_sidechain_entry(*net, *id, *kind, o.name, o.symbol, validators);
-  if (!entry)
-    return to_command_result(entry.error());
-  entry->params.anchor_interval = *interval;
-  const auto now_ms = static_cast<std::uint64_t>(
-    std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
-  entry->genesis_time_ms = now_ms + *start_in * 1000;
-  const auto text = runtime::sidechain_entry_json(*entry);
-  // Checked here as `register` will read it, so a bad name or symbol fails now.
-  if (auto back = runtime::parse_sidechain_entry_json(text); !back)
-    return to_command_result(back.error());
+  const auto text = runtime::sidechain_entry_json(entry);
   if (!o.out) {
     fmt::print("{}\n", text);
     return {};
@@ -264,7 +294,7 @@ command_result run_entry(const entry_options& o) {
   if (!out)
     return command_failure("io", fmt::format("--out: cannot write {}", *o.out));
   fmt::print("entry: {}\nsidechain: {}\nvalidators: {}\ngenesis_time_ms: {}\n", *o.out, *id,
-             entry->validators.size(), entry->genesis_time_ms);
+             entry.validators.size(), entry.genesis_time_ms);
   return {};
 }
 

@@ -17,10 +17,10 @@
 #include "runtime/key_file.hpp"
 #include "runtime/transfer.hpp"
 #include "runtime/tx_text.hpp"
-#include "tools/bfd-cli/chain_target.hpp"
+#include "tools/client/chain_target.hpp"
 #include "tools/bfd-cli/commands.hpp"
-#include "tools/bfd-cli/node_client.hpp"
-#include "tools/bfd-cli/submission.hpp"
+#include "tools/client/node_client.hpp"
+#include "tools/client/submission.hpp"
 
 namespace bfd::cli {
 

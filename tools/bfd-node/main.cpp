@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <csignal>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <pthread.h>
@@ -361,6 +362,45 @@ int main(int argc, char** argv) {
     log->info("chain {}: {} \"{}\", token {}, {} validator(s): {}", id, bfd::to_string(spec.kind), spec.name,
               spec.token_symbol, spec.genesis.vms.size(), validators);
   }
+  // The peg bridges, one supervised actor per chain pair (docs/peg.md "The bridge"): --dev runs
+  // one for each dev sidechain it hosts, a topology node those its [[bridges]] place on it.
+  std::unique_ptr<bfd::runtime::supervisor> bridges;
+  std::function<bfd::runtime::supervised_child(bfd::chain_id, const bfd::key_pair&)> make_bridge;
+  if (plan && !plan->bridges.empty() && !genesis.modules.has(bfd::module_id::peg))
+    log->warn("[[bridges]] places {} bridge(s) on this node, but the mainchain's genesis has no peg: none runs",
+              plan->bridges.size());
+  if ((*node)->unit(bfd::mainchain_id) && genesis.modules.has(bfd::module_id::peg)) {
+    std::vector<std::pair<bfd::chain_id, bfd::key_pair>> pairs;
+    if (net) {
+      for (auto id : (*node)->chain_ids())
+        if (id != bfd::mainchain_id)
+          pairs.emplace_back(id, net->bridge);
+    } else {
+      for (const auto& b : plan->bridges)
+        pairs.emplace_back(b.sidechain, b.keys);
+    }
+    const auto interval = std::chrono::milliseconds(std::max<std::uint64_t>(200, genesis.params.slot_ms / 2));
+    make_bridge = [&, interval](bfd::chain_id id, const bfd::key_pair& keys) {
+      bfd::runtime::peg_bridge_options bo;
+      bo.keys = bfd::runtime::bridge_signing_key(keys, id, net ? "dev" : plan->node);
+      bo.log = log;
+      bo.sidechain = id;
+      bo.progress_file = bfd::runtime::bridge_progress_file(data_dir, id);
+      return bfd::runtime::bridge_child(**node, std::move(bo), interval);
+    };
+    std::vector<bfd::runtime::supervised_child> children;
+    for (const auto& [id, keys] : pairs)
+      children.push_back(make_bridge(id, keys));
+    // --dev also bridges the sidechains registered while it runs (the watcher starts them), so
+    // its supervisor runs even with no pair at start.
+    if (!children.empty() || net) {
+      bfd::runtime::supervisor_options so;
+      so.counts = (*node)->restarts();
+      so.log = log;
+      bridges = bfd::runtime::supervisor::start(system, std::move(so), std::move(children));
+      log->info("{} peg bridge actor(s) under supervision (SIGUSR1 kills them: a test hook)", pairs.size());
+    }
+  }
   // Sidechains registered while the node runs: the watcher follows the mainchain's registry.
   std::unique_ptr<bfd::runtime::sidechain_watcher> watcher;
   if ((*node)->unit(bfd::mainchain_id)) {
@@ -377,6 +417,11 @@ int main(int argc, char** argv) {
     // Anchors go to a mainchain that has the registry (its genesis names it).
     if (genesis.registry)
       wo.submit_anchor = bfd::runtime::anchor_submitter(system, **node, net ? net->anchorer : plan->anchorer);
+    // A sidechain registered at run time gets its peg bridge when it starts (docs/peg.md).
+    if (net && bridges && make_bridge)
+      wo.on_started = [&bridges, &make_bridge, &net](bfd::chain_id id) {
+        bridges->add(make_bridge(id, net->bridge));
+      };
     watcher = std::make_unique<bfd::runtime::sidechain_watcher>(system, **node, std::move(wo));
     watcher->run(std::chrono::milliseconds(std::max<std::uint64_t>(200, genesis.params.slot_ms / 2)));
   }
@@ -404,40 +449,6 @@ int main(int argc, char** argv) {
   } else if (!triage_key_file.empty()) {
     log->warn("--triage-key: no triage runs here (it needs the mainchain with the services module, and "
               "--triage-interval above 0)");
-  }
-  // The peg bridges, one supervised actor per chain pair (docs/peg.md "The bridge"): --dev runs
-  // one for each dev sidechain it hosts, a topology node those its [[bridges]] place on it.
-  std::unique_ptr<bfd::runtime::supervisor> bridges;
-  if (plan && !plan->bridges.empty() && !genesis.modules.has(bfd::module_id::peg))
-    log->warn("[[bridges]] places {} bridge(s) on this node, but the mainchain's genesis has no peg: none runs",
-              plan->bridges.size());
-  if ((*node)->unit(bfd::mainchain_id) && genesis.modules.has(bfd::module_id::peg)) {
-    std::vector<std::pair<bfd::chain_id, bfd::key_pair>> pairs;
-    if (net) {
-      for (auto id : (*node)->chain_ids())
-        if (id != bfd::mainchain_id)
-          pairs.emplace_back(id, net->bridge);
-    } else {
-      for (const auto& b : plan->bridges)
-        pairs.emplace_back(b.sidechain, b.keys);
-    }
-    const auto interval = std::chrono::milliseconds(std::max<std::uint64_t>(200, genesis.params.slot_ms / 2));
-    std::vector<bfd::runtime::supervised_child> children;
-    for (const auto& [id, keys] : pairs) {
-      bfd::runtime::peg_bridge_options bo;
-      bo.keys = bfd::runtime::bridge_signing_key(keys, id, net ? "dev" : plan->node);
-      bo.log = log;
-      bo.sidechain = id;
-      bo.progress_file = bfd::runtime::bridge_progress_file(data_dir, id);
-      children.push_back(bfd::runtime::bridge_child(**node, std::move(bo), interval));
-    }
-    if (!children.empty()) {
-      bfd::runtime::supervisor_options so;
-      so.counts = (*node)->restarts();
-      so.log = log;
-      bridges = bfd::runtime::supervisor::start(system, std::move(so), std::move(children));
-      log->info("{} peg bridge actor(s) under supervision (SIGUSR1 kills them: a test hook)", pairs.size());
-    }
   }
   log->info("running; Ctrl-C stops");
 
@@ -487,9 +498,10 @@ int main(int argc, char** argv) {
       });
     signal_waiter.join();
   }
+  // The watcher first: it may add a bridge to the supervisor until it stops.
+  watcher.reset();
   bridges.reset();
   triage.reset();
-  watcher.reset();
   connector.reset();
   gate.reset();
   (*node)->stop();

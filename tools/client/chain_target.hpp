@@ -10,7 +10,7 @@
 
 #include "chains/core/error.hpp"
 #include "chains/primitives/transaction.hpp"
-#include "tools/bfd-cli/commands.hpp"
+#include "tools/client/client_common.hpp"
 
 namespace bfd::cli {
 

@@ -1,5 +1,5 @@
 // bfd-cli's client of a node's HTTP API over cpp-httplib: endpoint checks, requests, error mapping.
-#include "tools/bfd-cli/node_client.hpp"
+#include "tools/client/node_client.hpp"
 
 #include <regex>
 #include <utility>

@@ -1,6 +1,6 @@
 // Signing a transaction for a chain, submitting it to a node and following it to finality, shared by
 // `transfer`, `tx submit` and the sidechain, acl, contract and ds commands.
-#include "tools/bfd-cli/submission.hpp"
+#include "tools/client/submission.hpp"
 
 #include <charconv>
 #include <cstdio>
@@ -144,8 +144,8 @@ std::variant<signed_tx, command_result> sign_for_chain(const tx_options& o, tx_p
   return signed_tx{std::move(at), std::move(tx), *keys, std::chrono::seconds(*timeout)};
 }
 
-command_result wait_for_finality(const node_client& node, const chain_target& chain, const std::string& id,
-                                 std::chrono::seconds timeout) {
+std::variant<json, command_result> await_final(const node_client& node, const chain_target& chain,
+                                              const std::string& id, std::chrono::seconds timeout, bool progress) {
   using clock = std::chrono::steady_clock;
   const auto deadline = clock::now() + timeout;
   std::string last_standing;
@@ -166,13 +166,11 @@ command_result wait_for_finality(const node_client& node, const chain_target& ch
       std::string standing = status;
       if (status == "included" || status == "final")
         standing = fmt::format("{} at height {}", status, height);
-      if (standing != last_standing && status != "rejected")
+      if (progress && standing != last_standing && status != "rejected")
         print_progress(id, standing);
       last_standing = standing;
-      if (status == "final") {
-        fmt::print("status: final\nheight: {}\nblock: {}\n", height, text_field(body, "block"));
-        return {};
-      }
+      if (status == "final")
+        return body;
       if (status == "rejected") {
         const json& reason = object_field(body, "reason");
         return command_failure(text_field(reason, "code", "rejected"),
@@ -194,14 +192,36 @@ command_result wait_for_finality(const node_client& node, const chain_target& ch
   }
 }
 
-command_result submit(const chain_endpoint& at, const transaction& tx, const std::string& what, bool no_wait,
-                      std::chrono::seconds timeout) {
+command_result wait_for_finality(const node_client& node, const chain_target& chain, const std::string& id,
+                                 std::chrono::seconds timeout) {
+  auto final_or = await_final(node, chain, id, timeout, true);
+  if (auto* failed = std::get_if<command_result>(&final_or))
+    return *failed;
+  const auto& body = std::get<json>(final_or);
+  fmt::print("status: final\nheight: {}\nblock: {}\n", number_field(body, "height"), text_field(body, "block"));
+  return {};
+}
+
+std::variant<std::string, command_result> post_transaction(const chain_endpoint& at, const transaction& tx) {
   auto reply = at.node.post(at.chain.path("/txs"), json{{"hex", runtime::transaction_hex(tx)}});
   if (auto* failed = std::get_if<command_result>(&reply))
     return *failed;
   std::string id = text_field(std::get<node_answer>(reply).body, "id", "");
   if (id.empty())
-    id = runtime::transaction_json(tx)["id"].get<std::string>();
+    id = transaction_id_hex(tx);
+  return id;
+}
+
+std::string transaction_id_hex(const transaction& tx) {
+  return runtime::transaction_json(tx)["id"].get<std::string>();
+}
+
+command_result submit(const chain_endpoint& at, const transaction& tx, const std::string& what, bool no_wait,
+                      std::chrono::seconds timeout) {
+  auto posted = post_transaction(at, tx);
+  if (auto* failed = std::get_if<command_result>(&posted))
+    return *failed;
+  const auto& id = std::get<std::string>(posted);
   fmt::print("id: {}\n", id);
   std::fflush(stdout);
   fmt::print(stderr, "tx {}: submitted to {} chain {} ({})\n", id.substr(0, 16), at.node.url(), tx.chain, what);

@@ -13,9 +13,9 @@
 #include "chains/core/error.hpp"
 #include "chains/crypto/keys.hpp"
 #include "chains/primitives/transaction.hpp"
-#include "tools/bfd-cli/chain_target.hpp"
-#include "tools/bfd-cli/commands.hpp"
-#include "tools/bfd-cli/node_client.hpp"
+#include "tools/client/chain_target.hpp"
+#include "tools/client/client_common.hpp"
+#include "tools/client/node_client.hpp"
 
 namespace bfd::cli {
 
@@ -61,6 +61,18 @@ command_result print_chain_route(const network_options& net, const std::string& 
 /// line on stderr each time its standing changes.
 command_result wait_for_finality(const node_client& node, const chain_target& chain, const std::string& id,
                                  std::chrono::seconds timeout);
+
+/// Polls GET …/txs/{id} until the transaction is final (its JSON) or
+/// rejected (the node's reason), or `timeout` passes (exit code 2); with `progress`, a line on
+/// stderr each time its standing changes.
+std::variant<json, command_result> await_final(const node_client& node, const chain_target& chain,
+                                              const std::string& id, std::chrono::seconds timeout, bool progress);
+
+/// Posts `tx` to the chain's txs route and returns its id, printing nothing.
+std::variant<std::string, command_result> post_transaction(const chain_endpoint& at, const transaction& tx);
+
+/// A transaction's id as the node names it (64 hex characters).
+std::string transaction_id_hex(const transaction& tx);
 
 /// What every signed-transaction command takes: the sender's key file, the fee, how long to wait
 /// for finality, whether to wait at all, and the node and chain to send to. The families set their

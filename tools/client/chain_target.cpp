@@ -1,5 +1,5 @@
 // bfd-cli's --chain: parsing, resolution through GET /v1/chains, and route paths.
-#include "tools/bfd-cli/chain_target.hpp"
+#include "tools/client/chain_target.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "tools/bfd-cli/node_client.hpp"
+#include "tools/client/node_client.hpp"
 
 namespace bfd::cli {
 

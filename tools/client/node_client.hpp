@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tools/bfd-cli/commands.hpp"
+#include "tools/client/client_common.hpp"
 
 namespace bfd::cli {
 
