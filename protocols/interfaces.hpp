@@ -30,6 +30,7 @@ using funds_atom = caf::atom_constant<caf::atom("funds")>;
 using health_atom = caf::atom_constant<caf::atom("health")>;
 using rollouts_atom = caf::atom_constant<caf::atom("rollouts")>;
 using services_atom = caf::atom_constant<caf::atom("services")>;
+using authority_atom = caf::atom_constant<caf::atom("authority")>;
 
 /// One sidechain as the mainchain's final registry state holds it (protocols/sidechain_views.hpp
 /// builds these from a registry and decodes the entry).
@@ -144,7 +145,10 @@ typename Inspector::result_type inspect(Inspector& f, peg_records_reply& x) {
 /// section, from: GET /v1/chains/{id}/ds[/{section}[/{from}]], protocols/dsmeta_json; not_found
 /// on a chain without DS metadata, invalid_argument for a bad section or start), or a service
 /// registry view (services_atom, what, service, argument: GET /v1/services..., protocols/
-/// services_json; not_found for an unknown service, invalid_argument for a bad id).
+/// services_json; not_found for an unknown service, invalid_argument for a bad id), or a
+/// credential group (authority_atom, group id hex, revoked pseudonym to list after or "":
+/// GET /v1/authority/groups/{group}, protocols/authority_json; not_found without the module or
+/// for an unknown group).
 struct json_view_reply {
   std::uint16_t code = 0;
   std::string detail;
@@ -423,6 +427,7 @@ using chain_actor = caf::typed_actor<
   caf::replies_to<funds_atom, std::string, std::string>::with<json_view_reply>,
   /// A service registry view ("list", from; "show", id or uuid; "resolve", id, "chain[@height]").
   caf::replies_to<services_atom, std::string, std::string, std::string>::with<json_view_reply>,
+  caf::replies_to<authority_atom, std::string, std::string>::with<json_view_reply>,
   /// A peer node's chain actor: relay to it, and catch up from it.
   caf::reacts_to<peer_atom, caf::actor>>;
 

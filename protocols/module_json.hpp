@@ -10,3 +10,4 @@
 #include "protocols/dsmeta_json.hpp"
 #include "protocols/funds_json.hpp"
 #include "protocols/services_json.hpp"
+#include "protocols/authority_json.hpp"

@@ -151,7 +151,7 @@ result<dev_network> prepare_dev_network(const dev_options& options, std::uint64_
   }
   // The peg (issue 13): its registry then derives every sidechain's genesis with the module.
   g.modules = module_set{module_id::token, module_id::consensus, module_id::registry, module_id::peg,
-                         module_id::access, module_id::services};
+                         module_id::access, module_id::services, module_id::authority};
   g.peg = std::make_shared<peg_genesis>();
   g.registry = std::move(registry);
   // Access control (docs/access-control.md): the registry authority's key is the dev admin, and

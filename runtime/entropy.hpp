@@ -3,6 +3,7 @@
 
 #include "chains/core/bytes.hpp"
 #include "chains/crypto/keys.hpp"
+#include "chains/ush/curve.hpp"
 
 namespace bfd::runtime {
 
@@ -11,5 +12,13 @@ hash256 random_bytes32();
 
 /// A fresh key pair from the OS CSPRNG.
 key_pair generate_key_pair();
+
+/// The membership proofs' random source in the CLI and the node: 32 bytes per draw straight from
+/// the kernel (getrandom(2), blocking only until the pool is first seeded); throws
+/// std::runtime_error if the call fails. Tests use ush::seeded_random instead.
+class os_random final : public ush::random_source {
+public:
+  hash256 next() override;
+};
 
 } // namespace bfd::runtime

@@ -94,6 +94,9 @@ std::string genesis_json(const genesis_config& c) {
   // Likewise only with the funds module (empty until used; docs/funds.md).
   if (c.modules.has(module_id::funds))
     j["funds"] = json::object();
+  // Likewise only with the credential authority (groups come later, by transactions).
+  if (c.modules.has(module_id::authority))
+    j["authority"] = json::object();
   return j.dump(2) + "\n";
 }
 
@@ -167,7 +170,7 @@ result<genesis_config> parse_genesis_json(const std::string& text) {
     return make_error(errc::invalid_argument, "genesis: not a JSON object");
   reader r;
   r.known(j, {"format", "chain", "params", "allocations", "vms", "registry", "peg", "access", "contracts", "services",
-              "dsmeta", "funds"},
+              "dsmeta", "funds", "authority"},
           "genesis");
   if (!r.error.empty())
     return make_error(errc::invalid_argument, r.error);
@@ -325,6 +328,11 @@ result<genesis_config> parse_genesis_json(const std::string& text) {
     if (!c.modules.has(module_id::dsmeta))
       return make_error(errc::invalid_argument, "genesis.funds: the funds module reads a dsmeta section's terms");
     c.modules = c.modules.with(module_id::funds);
+  }
+  if (auto au = j.find("authority"); au != j.end()) {
+    if (!au->is_object() || !au->empty())
+      return make_error(errc::invalid_argument, "genesis.authority: an empty object (the module needs no configuration)");
+    c.modules = c.modules.with(module_id::authority);
   }
   return c;
 }

@@ -35,6 +35,23 @@ status write_key_file(const std::string& path, const key_pair& keys) {
   return {};
 }
 
+status write_private_file(const std::string& path, const std::string& text, existing_file mode) {
+  const auto target = mode == existing_file::refuse ? path : path + ".tmp";
+  if (mode == existing_file::replace)
+    ::unlink(target.c_str());
+  int fd = ::open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (fd < 0)
+    return make_error(errc::io, target + ": " + std::strerror(errno));
+  auto written = ::write(fd, text.data(), text.size());
+  bool ok = written == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok)
+    return make_error(errc::io, target + ": write failed");
+  if (mode == existing_file::replace && ::rename(target.c_str(), path.c_str()) != 0)
+    return make_error(errc::io, path + ": " + std::strerror(errno));
+  return {};
+}
+
 result<key_pair> read_key_file(const std::string& path) {
   std::ifstream in(path);
   if (!in)

@@ -773,6 +773,9 @@ chain_actor::behavior_type chain_impl(chain_pointer self, std::shared_ptr<chain_
     [=](services_atom, const std::string& what, const std::string& a, const std::string& b) {
       return services_view_of(*self->state.engine, what, a, b);
     },
+    [=](authority_atom, const std::string& group, const std::string& after) {
+      return authority_view_of(*self->state.engine, group, after);
+    },
     [=](pegmsg_atom, std::uint32_t source, std::uint64_t sequence) {
       return peg_message_of(*self->state.engine, source, sequence);
     },

@@ -4,6 +4,8 @@
 #include <charconv>
 
 #include "chains/access/access_module.hpp"
+#include "chains/authority/authority_module.hpp"
+#include "protocols/authority_json.hpp"
 #include "chains/dsmeta/dsmeta_module.hpp"
 #include "chains/funds/funds_module.hpp"
 #include "chains/services/services_module.hpp"
@@ -308,6 +310,31 @@ json_view_reply funds_view_of(const chain_engine& engine, const std::string& sec
   } else {
     return view_failure(errc::invalid_argument, "no funds section '" + section.substr(0, 32) + "' (holders)");
   }
+  j["final_height"] = engine.final_height();
+  out.body = j.dump();
+  return out;
+}
+
+json_view_reply authority_view_of(const chain_engine& engine, const std::string& group, const std::string& after) {
+  json_view_reply out;
+  const auto& state = engine.final_state();
+  const auto* s = find_authority(state);
+  if (!s)
+    return view_failure(errc::not_found, "chain " + std::to_string(state.chain()) + " has no credential authority module");
+  auto id = fixed_from_hex<32>(group);
+  if (!id)
+    return view_failure(errc::invalid_argument, "a group id is 32 bytes of hex");
+  std::optional<hash256> from;
+  if (!after.empty()) {
+    auto a = fixed_from_hex<32>(after);
+    if (!a)
+      return view_failure(errc::invalid_argument, "after: a pseudonym, 32 bytes of hex");
+    from = *a;
+  }
+  const auto g = s->group(*id);
+  if (!g)
+    return view_failure(errc::not_found, "no group " + group.substr(0, 64) + " on chain " + std::to_string(state.chain()));
+  auto j = authority_json::group(*s, *g, from, authority_json::revoked_page);
   j["final_height"] = engine.final_height();
   out.body = j.dump();
   return out;

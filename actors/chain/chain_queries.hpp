@@ -69,6 +69,11 @@ json_view_reply funds_view_of(const chain_engine& engine, const std::string& sec
 json_view_reply services_view_of(const chain_engine& engine, const std::string& what, const std::string& a,
                                  const std::string& b);
 
+/// A credential group of the final state's authority module (protocols/authority_json) with a
+/// page of its revoked pseudonyms after `after` (hex, or "" for the first page); not_found
+/// without the module or for an unknown group, invalid_argument for malformed hex.
+json_view_reply authority_view_of(const chain_engine& engine, const std::string& group, const std::string& after);
+
 /// Every service's rollout in the final services state (not_found without the module), with the
 /// new version's contract on its canary chain: what the service triage reads.
 service_rollouts_reply service_rollouts_of(const chain_engine& engine);

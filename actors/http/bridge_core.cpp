@@ -52,10 +52,14 @@ const std::vector<route_spec>& routes() {
       {"GET", "/v1/health"},
       {"GET", "/v1/services"}, {"GET", "/v1/services/{service}"},
       {"GET", "/v1/services/{service}/resolve/{chain_id}"},
+      {"GET", "/v1/authority/groups/{group}"},
     };
     std::vector<route_spec> all = {{"GET", "/healthz"}, {"GET", "/metrics"}, {"GET", "/v1/chains"},
                                    {"GET", "/v1/chains/{chain}"}, {"GET", "/v1/sidechains"},
-                                   {"GET", "/v1/chains/{chain}/anchor/{height}"}, {"GET", "/v1/peg/messages/{id}"}};
+                                   {"GET", "/v1/chains/{chain}/anchor/{height}"}, {"GET", "/v1/peg/messages/{id}"},
+                                   {"POST", "/v1/handshakes"}, {"GET", "/v1/handshakes"},
+                                   {"GET", "/v1/handshakes/{id}"}, {"POST", "/v1/handshakes/{id}/reply"},
+                                   {"POST", "/v1/handshakes/{id}/finish"}, {"POST", "/v1/handshakes/{id}/payment"}};
     for (const auto& r : chain_routes) {
       all.push_back(r);
       all.push_back({r.method, "/v1/chains/{chain}" + r.path.substr(3)});
@@ -245,6 +249,8 @@ void bridge_core::install() {
   register_funds_routes(*this);
   register_health_routes(*this);
   register_services_routes(*this);
+  register_handshake_routes(*this);
+  register_authority_routes(*this);
 }
 
 handled bridge_core::before_routing(const httplib::Request& req, httplib::Response& res) {

@@ -29,6 +29,7 @@
 #include <prometheus/registry.h>
 
 #include "actors/cache/read_cache.hpp"
+#include "actors/http/handshake_mailbox.hpp"
 #include "actors/http/http_bridge.hpp"
 #include "chains/access/signed_request.hpp"
 #include "protocols/json.hpp"
@@ -189,6 +190,7 @@ struct bridge_core {
   std::mutex replay_mutex;   ///< guards `replays`
   acl::replay_cache replays; ///< signatures of signed requests served within the window
   std::vector<http_route> handlers;  ///< every pattern registered with `server`, by install()
+  handshake_mailbox mailbox;         ///< the handshake sessions (routes_handshakes.cpp)
 
   bridge_core(caf::actor_system& sys, http_bridge_config cfg);
 
@@ -350,5 +352,10 @@ void register_health_routes(bridge_core& core);
 /// GET /v1/services, /v1/services/{id or uuid}, /v1/services/{id}/resolve/{chain}
 /// (routes_services.cpp).
 void register_services_routes(bridge_core& core);
+/// POST /v1/handshakes, GET /v1/handshakes?to=…, GET /v1/handshakes/{id}, POST …/{id}/reply,
+/// …/finish, …/payment (routes_handshakes.cpp): the handshake mailbox.
+void register_handshake_routes(bridge_core& core);
+/// GET /v1/chains/{chain}/authority/groups/{group} (routes_authority.cpp).
+void register_authority_routes(bridge_core& core);
 
 } // namespace bfd::http

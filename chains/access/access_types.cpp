@@ -3,7 +3,7 @@
 namespace bfd::acl {
 
 namespace {
-constexpr std::string_view scope_names[scope_kind_count] = {"global", "fund_group", "service", "sidechain"};
+constexpr std::string_view scope_names[scope_kind_count] = {"global", "fund_group", "service", "sidechain", "ush_group"};
 constexpr std::string_view permission_names[permission_count] = {
   "admin", "read", "write", "trade", "issue", "liquidate", "join", "deploy", "register_service", "upgrade_service",
   "sidechain_admin"};

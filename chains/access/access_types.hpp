@@ -18,10 +18,11 @@ enum class scope_kind : std::uint8_t {
   fund_group = 1,  ///< a fund group (DAOS funds of one organisation); has service levels
   service = 2,     ///< a core service or DApp (the service registry's numeric id)
   sidechain = 3,   ///< a sidechain (its chain id)
+  ush_group = 4,   ///< a credential group of the authority module (the first 8 bytes of its id)
 };
-inline constexpr std::uint8_t scope_kind_count = 4;
+inline constexpr std::uint8_t scope_kind_count = 5;
 
-/// "global", "fund_group", "service", "sidechain".
+/// "global", "fund_group", "service", "sidechain", "ush_group".
 std::string_view to_string(scope_kind k) noexcept;
 std::optional<scope_kind> parse_scope_kind(std::string_view text) noexcept;
 

@@ -112,6 +112,13 @@ std::string_view to_string(errc code) noexcept {
     case errc::funds_transfer_refused: return "funds_transfer_refused";
     case errc::funds_short_escrow: return "funds_short_escrow";
     case errc::funds_limit: return "funds_limit";
+    case errc::ush_unknown_group: return "ush_unknown_group";
+    case errc::ush_group_exists: return "ush_group_exists";
+    case errc::ush_not_authority: return "ush_not_authority";
+    case errc::ush_limit: return "ush_limit";
+    case errc::ush_already_revoked: return "ush_already_revoked";
+    case errc::ush_mailbox_full: return "ush_mailbox_full";
+    case errc::ush_session_gone: return "ush_session_gone";
     case errc::storage_io: return "storage_io";
     case errc::storage_corrupt: return "storage_corrupt";
     case errc::not_found: return "not_found";

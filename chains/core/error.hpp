@@ -131,6 +131,13 @@ enum class errc : std::uint16_t {
   funds_transfer_refused = 987,///< a plain transfer of a fund token: fund tokens move by fund_trade only
   funds_short_escrow = 988,    ///< the escrow or the redeemable supply cannot cover the operation
   funds_limit = 989,           ///< too many holder records
+  ush_unknown_group = 977,     ///< no credential group with this id on the chain
+  ush_group_exists = 978,      ///< a credential group with this id (or scope number) exists already
+  ush_not_authority = 979,     ///< only the group's authority (its creator) may do this
+  ush_limit = 995,             ///< too many groups, issuance records, revoked pseudonyms or tags
+  ush_already_revoked = 996,   ///< a pseudonym that is on the group's revocation list already
+  ush_mailbox_full = 997,      ///< the node's handshake mailbox holds its maximum of sessions
+  ush_session_gone = 998,      ///< a handshake session that does not exist or has expired
   // storage (4xx)
   storage_io = 400,
   storage_corrupt = 401,

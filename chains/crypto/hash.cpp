@@ -10,7 +10,7 @@ namespace bfd {
 namespace {
 
 // One past the last tag: update when a tag is added.
-constexpr std::size_t tag_count = static_cast<std::size_t>(hash_tag::funds) + 1;
+constexpr std::size_t tag_count = static_cast<std::size_t>(hash_tag::authority) + 1;
 
 // Fetching the digest once and cloning a context that has already absorbed the tag
 // prefix is ~3x faster than EVP_sha256() per call (shared/CAF-NOTES.md).
@@ -106,6 +106,7 @@ std::string_view tag_name(hash_tag tag) noexcept {
     case hash_tag::ush_session: return "bfd/ush/session";
     case hash_tag::ush_tag: return "bfd/ush/tag";
     case hash_tag::funds: return "bfd/funds";
+    case hash_tag::authority: return "bfd/authority";
   }
   return "bfd/unknown";
 }

@@ -53,6 +53,7 @@ enum class hash_tag {
   ush_session,     ///< "bfd/ush/session": a handshake's session key
   ush_tag,         ///< "bfd/ush/tag": the payment tag binding a payment to a handshake
   funds,           ///< "bfd/funds": the funds module's records (its part of the state root), its escrow address
+  authority,       ///< "bfd/authority": the credential authority module's records (its part of the state root)
 };
 
 /// The tag string of a domain, e.g. "bfd/tx".

@@ -8,6 +8,7 @@
 #include "chains/core/bytes.hpp"
 #include "chains/crypto/keys.hpp"
 #include "chains/state/access_tx.hpp"
+#include "chains/state/authority_tx.hpp"
 #include "chains/state/contract_tx.hpp"
 #include "chains/state/consensus_payloads.hpp"
 #include "chains/state/dsmeta_tx.hpp"
@@ -28,7 +29,8 @@ inline constexpr chain_id mainchain_id = 1;
 /// One payload per kind, listed module by module (chains/state/*_payloads.hpp). The order here
 /// is not encoded: each payload declares its own kind number. Adding a module's kinds is one line.
 using all_payloads = concat_t<token_payloads, consensus_payloads, registry_payloads, peg_payloads,
-                                access_payloads, contract_payloads, services_payloads, dsmeta_payloads, funds_payloads>;
+                                access_payloads, contract_payloads, services_payloads, dsmeta_payloads, funds_payloads,
+                                authority_payloads>;
 static_assert(distinct_kinds_v<all_payloads>, "two payloads declare the same kind number");
 using tx_payload = variant_of_t<all_payloads>;
 

@@ -90,6 +90,16 @@ chain_spec sidechain_spec(const sidechain_entry& entry, const consensus_params& 
       g.modules = g.modules.with(module_id::access);
     }
   }
+  if (entry.kind == chain_kind::consortium && !g.allocations.empty()) {
+    // A consortium chain is membership-gated (docs/membership-proofs.md): its first token holder
+    // (the operator) is its first access admin and grants `join` on the chain to members its
+    // admission service admitted; the authority module holds its member records and tagged
+    // transfers. Both roots are empty until used.
+    auto a = std::make_shared<access_genesis>();
+    a->admins = {g.allocations.front().to};
+    g.access = std::move(a);
+    g.modules = g.modules.with(module_id::access).with(module_id::authority);
+  }
   return s;
 }
 

@@ -10,3 +10,4 @@
 #include "chains/state/dsmeta_codec.hpp"
 #include "chains/state/funds_codec.hpp"
 #include "chains/state/services_codec.hpp"
+#include "chains/state/authority_codec.hpp"

@@ -26,9 +26,11 @@ enum class module_id : std::uint8_t {
   services = 6,   ///< the mainchain's service registry: versions, rollouts, health (chains/services)
   dsmeta = 7,     ///< DS metadata of a fund (DAOS) chain (chains/dsmeta)
   funds = 8,      ///< a fund chain's economics: subscriptions, trades, commissions, redemption (chains/funds)
+  authority = 9,  ///< credential groups, issuance records, revocations, tagged payments (chains/authority)
 };
 
-/// "token", "consensus", "registry", "peg", "access", "contracts", "services", "dsmeta", "funds".
+/// "token", "consensus", "registry", "peg", "access", "contracts", "services", "dsmeta", "funds",
+/// "authority".
 constexpr std::string_view to_string(module_id m) noexcept {
   switch (m) {
     case module_id::token: return "token";
@@ -40,6 +42,7 @@ constexpr std::string_view to_string(module_id m) noexcept {
     case module_id::services: return "services";
     case module_id::dsmeta: return "dsmeta";
     case module_id::funds: return "funds";
+    case module_id::authority: return "authority";
   }
   return "unknown";
 }

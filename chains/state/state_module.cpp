@@ -1,6 +1,7 @@
 #include "chains/state/state_module.hpp"
 
 #include "chains/access/access_module.hpp"
+#include "chains/authority/authority_module.hpp"
 #include "chains/contracts/contract_module.hpp"
 #include "chains/dsmeta/dsmeta_module.hpp"
 #include "chains/funds/funds_module.hpp"
@@ -38,6 +39,8 @@ result<std::unique_ptr<state_module>> make_state_module(module_id id, const gene
       return std::unique_ptr<state_module>{dsmeta_module::make(genesis.chain)};
     case module_id::funds:
       return std::unique_ptr<state_module>{std::make_unique<funds_module>(funds::funds_state{})};
+    case module_id::authority:
+      return std::unique_ptr<state_module>{authority_module::make()};
   }
   return make_error(errc::invalid_argument, "no state module " + std::to_string(static_cast<int>(id)));
 }

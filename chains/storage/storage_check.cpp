@@ -1,6 +1,7 @@
 #include "chains/storage/storage_check.hpp"
 
 #include "chains/access/access_module.hpp"
+#include "chains/authority/authority_module.hpp"
 #include "chains/contracts/contract_module.hpp"
 #include "chains/dsmeta/dsmeta_module.hpp"
 #include "chains/funds/funds_module.hpp"
@@ -154,7 +155,8 @@ std::optional<std::uint64_t> check_chain(kv_store& store, chain_id id, storage_r
     && restore_module(module_id::contracts, [](const records_t& r) { return contracts_module::from_records(r); })
     && restore_module(module_id::services, [](const records_t& r) { return services_module::from_records(r); })
     && restore_module(module_id::dsmeta, [](const records_t& r) { return dsmeta_module::from_records(r); })
-    && restore_module(module_id::funds, [](const records_t& r) { return funds_module::from_records(r); });
+    && restore_module(module_id::funds, [](const records_t& r) { return funds_module::from_records(r); })
+    && restore_module(module_id::authority, [](const records_t& r) { return authority_module::from_records(r); });
   if (!restored_all)
     return top;
   auto restored = chain_state::restore(std::move(*accounts), std::move(*consensus), head_block.header, modules,

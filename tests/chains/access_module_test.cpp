@@ -223,7 +223,7 @@ TEST_CASE("access payloads round-trip through the transaction codec; bad fields 
   // An undefined permission bit or scope kind, or an over-long role, does not decode.
   auto bad_bit = acl_grant_tx{fund7, acct, 1u << 11, ""};
   CHECK_FALSE(codec::decode_transaction(codec::encode(signed_tx(root_admin(), 0, bad_bit))));
-  auto bad_kind = acl_grant_tx{scope{static_cast<scope_kind>(4), 1}, acct, 1, ""};
+  auto bad_kind = acl_grant_tx{scope{static_cast<scope_kind>(acl::scope_kind_count), 1}, acct, 1, ""};
   CHECK_FALSE(codec::decode_transaction(codec::encode(signed_tx(root_admin(), 0, bad_kind))));
   auto long_role = acl_role_define_tx{fund7, std::string(33, 'a'), 1};
   CHECK_FALSE(codec::decode_transaction(codec::encode(signed_tx(root_admin(), 0, long_role))));

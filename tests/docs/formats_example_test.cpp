@@ -878,7 +878,7 @@ TEST_CASE("the document lists every hash tag with its true prefix") {
     CHECK_MESSAGE((first != std::string::npos && formats_doc().find(described, first + 1) != std::string::npos),
                   described);
   }
-  CHECK(listed == static_cast<int>(hash_tag::funds) + 1);
+  CHECK(listed == static_cast<int>(hash_tag::authority) + 1);
 }
 
 TEST_CASE("the document lists every error code with its number") {

@@ -237,6 +237,45 @@ TEST_CASE("every route's real answers match docs/openapi.yaml") {
     CHECK(r.get(t + "/health", prefix + "/health?contract=" + to + "&from=1&color=red").status == 400);
   }
 
+  // The handshake mailbox (docs/membership-proofs.md section 9): one session through every slot,
+  // and the refusals each route documents.
+  {
+    const std::string hs = "/v1/handshakes", one = "/v1/handshakes/{id}";
+    const auto opened = r.post(hs, hs, json{{"to", to}, {"message", "01aa"}}.dump());
+    REQUIRE_MESSAGE(opened.status == 201, opened.text);
+    const auto id = opened.body["id"].get<std::string>();
+    CHECK(opened.body["reply"].is_null());
+    CHECK(r.post(hs, hs, json{{"to", to}}.dump()).status == 400);
+    CHECK(r.post(hs, hs, json{{"to", to}, {"message", std::string(1026, 'a')}}.dump()).status == 400);
+    const auto listed = r.get(hs, hs + "?to=" + to);
+    CHECK(listed.status == 200);
+    CHECK(listed.body["sessions"].size() == 1);
+    CHECK(r.get(hs, hs).status == 400);
+    CHECK(r.get(one, hs + "/" + id).status == 200);
+    CHECK(r.get(one, hs + "/" + std::string(32, '0')).status == 404);
+    CHECK(r.get(one, hs + "/xyz").status == 400);
+    CHECK(r.post(one + "/finish", hs + "/" + id + "/finish", json{{"message", "01"}}.dump()).status == 409);
+    CHECK(r.post(one + "/reply", hs + "/" + id + "/reply", json{{"message", "02bb"}}.dump()).status == 200);
+    CHECK(r.post(one + "/reply", hs + "/" + id + "/reply", json{{"message", "02bb"}}.dump()).status == 409);
+    CHECK(r.post(one + "/reply", hs + "/" + std::string(32, '0') + "/reply", json{{"message", "02"}}.dump()).status == 404);
+    CHECK(r.post(one + "/finish", hs + "/" + id + "/finish", json{{"message", "zz"}}.dump()).status == 400);
+    CHECK(r.post(one + "/finish", hs + "/" + id + "/finish", json{{"message", "03cc"}}.dump()).status == 200);
+    CHECK(r.post(one + "/payment", hs + "/" + std::string(32, '1') + "/payment", json{{"message", "04"}}.dump()).status == 404);
+    CHECK(r.post(one + "/payment", hs + "/" + id + "/payment", json{{"message", "04"}, {"x", 1}}.dump()).status == 400);
+    const auto paid = r.post(one + "/payment", hs + "/" + id + "/payment", json{{"message", "04dd"}}.dump());
+    CHECK(paid.status == 200);
+    CHECK(paid.body["payment"] == "04dd");
+    CHECK(r.post(one + "/payment", hs + "/" + id + "/payment", json{{"message", "04dd"}}.dump()).status == 409);
+  }
+
+  // Credential groups: the dev mainchain has the authority module, with no group yet.
+  for (const std::string prefix : {"/v1", "/v1/chains/1"}) {
+    const std::string t = (prefix == "/v1" ? "/v1" : "/v1/chains/{chain}") + std::string("/authority/groups/{group}");
+    CHECK(r.get(t, prefix + "/authority/groups/" + std::string(64, 'a')).status == 404);
+    CHECK(r.get(t, prefix + "/authority/groups/" + std::string(63, 'a')).status == 400);
+    CHECK(r.get(t, prefix + "/authority/groups/" + std::string(64, 'a') + "?color=red").status == 400);
+  }
+
   test::temp_dir dir;
   const auto file = (dir.path / "exchanges.json").string();
   std::ofstream(file) << r.exchanges.dump(1);

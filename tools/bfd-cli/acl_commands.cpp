@@ -63,7 +63,7 @@ result<acl::scope> parse_scope_option(const std::string& text) {
   auto s = acl::parse_scope_text(text);
   if (!s)
     return make_error(errc::invalid_argument,
-                      fmt::format("--scope: '{}' is not global, fund_group:ID, service:ID or sidechain:ID", text));
+                      fmt::format("--scope: '{}' is not global, fund_group:ID, service:ID, sidechain:ID or ush_group:ID", text));
   return *s;
 }
 
@@ -269,7 +269,7 @@ void add_holding_command(CLI::App& group, const char* name, const char* help, bo
                          std::optional<command_result>& outcome, network_options& net) {
   auto o = std::make_shared<holding_options>();
   auto* cmd = group.add_subcommand(name, help);
-  cmd->add_option("--scope", o->scope_text, "global, fund_group:ID, service:ID or sidechain:ID")
+  cmd->add_option("--scope", o->scope_text, "global, fund_group:ID, service:ID, sidechain:ID or ush_group:ID")
     ->type_name("SCOPE")
     ->required();
   cmd->add_option("--account", o->account_text, "The account (bfd…)")->type_name("ADDRESS")->required();
@@ -296,7 +296,7 @@ void add_acl_commands(CLI::App& app, std::optional<command_result>& outcome, net
 
   auto r = std::make_shared<role_options>();
   auto* role = group->add_subcommand("role", "Define or redefine a role of a scope; --permissions none deletes it");
-  role->add_option("--scope", r->scope_text, "global, fund_group:ID, service:ID or sidechain:ID")
+  role->add_option("--scope", r->scope_text, "global, fund_group:ID, service:ID, sidechain:ID or ush_group:ID")
     ->type_name("SCOPE")
     ->required();
   role->add_option("--name", r->name, "Role name: 1-32 of a-z, 0-9, _")->type_name("NAME")->required();
@@ -324,7 +324,7 @@ void add_acl_commands(CLI::App& app, std::optional<command_result>& outcome, net
   auto* show = group->add_subcommand(
     "show", "Show a scope's holdings, roles and levels, or (--account) what an account holds; protected reads "
             "are signed with --key");
-  show->add_option("scope", s->scope_text, "global, fund_group:ID, service:ID or sidechain:ID")->type_name("SCOPE");
+  show->add_option("scope", s->scope_text, "global, fund_group:ID, service:ID, sidechain:ID or ush_group:ID")->type_name("SCOPE");
   show->add_option("--account", s->account_text, "Show what this account holds instead")->type_name("ADDRESS");
   show->add_option("--key", s->key_file, "Sign the read with this key file (needed for every scope but global)")
     ->type_name("FILE");
@@ -339,7 +339,7 @@ void add_acl_commands(CLI::App& app, std::optional<command_result>& outcome, net
   auto* check = group->add_subcommand(
     "check", "Ask whether an account holds a permission in a scope (exit code 1 with access_denied if not)");
   check->add_option("--account", c->account_text, "The account (bfd…)")->type_name("ADDRESS")->required();
-  check->add_option("--scope", c->scope_text, "global, fund_group:ID, service:ID or sidechain:ID")
+  check->add_option("--scope", c->scope_text, "global, fund_group:ID, service:ID, sidechain:ID or ush_group:ID")
     ->type_name("SCOPE")
     ->required();
   check->add_option("--permission", c->permission_text, "One permission name")->type_name("NAME")->required();

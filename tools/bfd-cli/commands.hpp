@@ -50,6 +50,11 @@ void add_service_commands(CLI::App& app, std::optional<command_result>& outcome,
 /// (docs/fee-functions.md).
 void add_fee_commands(CLI::App& app, std::optional<command_result>& outcome);
 
+/// Registers `authority group-new`, `issue`, `revoke`, `member-record` and `tagged-transfer`: the credential
+/// authority of the membership proofs (docs/membership-proofs.md).
+void add_authority_commands(CLI::App& app, std::optional<command_result>& outcome, network_options& net);
+/// Registers `handshake pay` and `handshake receive`: the two roles of the membership proof.
+void add_handshake_commands(CLI::App& app, std::optional<command_result>& outcome, network_options& net);
 /// Registers `chains`, `info`, `account` and `delegates`, which read the node's HTTP API.
 void add_node_commands(CLI::App& app, std::optional<command_result>& outcome, network_options& net);
 

@@ -45,6 +45,8 @@ int main(int argc, char** argv) {
   bfd::cli::add_fund_commands(app, outcome, net);
   bfd::cli::add_fee_commands(app, outcome);
   bfd::cli::add_service_commands(app, outcome, net);
+  bfd::cli::add_authority_commands(app, outcome, net);
+  bfd::cli::add_handshake_commands(app, outcome, net);
   bfd::cli::add_fund_lifecycle_commands(app, outcome, net);
   try {
     app.parse(argc, argv);
