@@ -38,7 +38,7 @@ j = json.load(sys.stdin); print(sum(1 for u in j['usage'] if u.get('request') ==
 fund_is() { [ "$(json_of 'j["status"]' ds show --chain 8)" = "$1" ]; }
 
 start_node --sidechains 7
-wait_for 40 at_least "json_of j[\"final_height\"] ds show --chain 8" 1 || fatal "chain 8 not served within 40 s"
+wait_for 40 at_least "json_of j[\"final\"][\"height\"] info --chain 8 --json" 1 || fatal "chain 8 not served within 40 s"
 step "node up"
 
 keys="$work/data/keys"
