@@ -295,5 +295,7 @@ inline std::vector<const toml::table*> tables_of(diagnostics& diag, const toml::
 /// Reads one [[bridges]] entry into `out.bridges` (after [network], [[nodes]] and [[chains]]:
 /// it checks against them); relative key_file paths resolve against `base` (config/topology_bridges.cpp).
 void read_bridge(diagnostics& diag, const toml::table& t, topology& out, const std::filesystem::path& base);
+/// Reads [cache] into out.cache (config/topology_cache.cpp).
+void read_cache(diagnostics& diag, const toml::table& t, topology& out);
 
 } // namespace bfd::config::detail
