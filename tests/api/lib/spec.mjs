@@ -106,7 +106,11 @@ export class Spec {
     const schemaRef = `openapi.json${pointer.startsWith("#") ? pointer : "#" + pointer}/content/${token(media)}/schema`;
     let validate = this.validators.get(schemaRef);
     if (!validate) {
-      validate = this.ajv.compile({ $ref: schemaRef });
+      try {
+        validate = this.ajv.compile({ $ref: schemaRef });
+      } catch (e) {
+        return [`the schema at ${schemaRef} does not compile: ${e.message}`];
+      }
       this.validators.set(schemaRef, validate);
     }
     if (validate(value)) return [];
