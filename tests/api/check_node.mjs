@@ -145,8 +145,8 @@ await both("/blocks/{id}", "/blocks/99999999", 404);
 await both("/blocks/{id}", "/blocks/abc", 400);
 // A final transfer (made by the setup) and the block holding it: a transaction's full JSON.
 const tx = await both("/txs/{id}", `/txs/${ctx.transfer_tx}`);
-if (tx?.block?.height !== undefined) await both("/blocks/{id}", `/blocks/${tx.block.height}`);
-else fail(`the setup's transfer ${ctx.transfer_tx} is not in a block: ${JSON.stringify(tx)}`);
+if (tx?.status === "final" && Number.isInteger(tx?.height)) await both("/blocks/{id}", `/blocks/${tx.height}`);
+else fail(`the setup's transfer ${ctx.transfer_tx} is not final in a block: ${JSON.stringify(tx)?.slice(0, 300)}`);
 // Every block of the setup's kinds, so every payload's JSON fields are checked (blocks list them).
 for (const c of [1, 2, 7, 8]) {
   const top = (await (await fetch(`${args.base}/v1/chains/${c}/info`)).json()).final.height;
@@ -168,7 +168,9 @@ const head = (await get("/v1/info", "/v1/info"))?.head?.height ?? 0;
 const sub = { key: keyOf("account-07"), to: addr.alice, amount: "1", expiry: head + 500 };
 const t0 = offlineTransfer({ ...sub, nonce: 0 });
 const admitted = await get("/v1/txs", "/v1/txs", 202, { method: "POST", body: JSON.stringify({ hex: t0 }) });
-await get("/v1/txs", "/v1/txs", 409, { method: "POST", body: JSON.stringify({ hex: t0 }) });
+await get("/v1/txs", "/v1/txs", 202, { method: "POST", body: JSON.stringify({ hex: t0 }) });  // already pending
+const rival = offlineTransfer({ ...sub, amount: "2", nonce: 0 });  // the same nonce, the same fee
+await get("/v1/txs", "/v1/txs", 409, { method: "POST", body: JSON.stringify({ hex: rival }) });
 await get("/v1/txs", "/v1/txs", 400, { method: "POST", body: JSON.stringify({ hex: "zz" }) });
 await get("/v1/txs", "/v1/txs", 415, { method: "POST", body: "a=b", contentType: "multipart/form-data; boundary=x" });
 await get("/v1/txs", "/v1/txs", 413, { method: "POST", body: " ".repeat(300 * 1024) });

@@ -45,7 +45,7 @@ function token(s) {
 export class Spec {
   /// `file`: the OpenAPI document (YAML).
   constructor(file) {
-    this.doc = YAML.parse(readFileSync(file, "utf8"), { maxAliasCount: -1 });
+    this.doc = YAML.parse(readFileSync(file, "utf8"), { maxAliasCount: -1, merge: true });
     if (!/^3\.0\./.test(String(this.doc.openapi)))
       throw new Error(`${file}: expected OpenAPI 3.0.x, found ${this.doc.openapi}`);
     // strict: false lets OpenAPI's own keywords (example, description on a $ref sibling, the
