@@ -26,8 +26,10 @@ export function toJsonSchema(node) {
   if (node === null || typeof node !== "object") return node;
   let out = {};
   for (const [k, v] of Object.entries(node)) out[k] = toJsonSchema(v);
-  if (out.properties && typeof out.properties === "object" && !Array.isArray(out.properties)
-      && !("additionalProperties" in out))
+  // Closed objects: with `properties`, or `type: object` and nothing that says what it holds.
+  const described = out.properties && typeof out.properties === "object" && !Array.isArray(out.properties);
+  if ((described || out.type === "object") && !("additionalProperties" in out) && !out.allOf && !out.oneOf
+      && !out.anyOf)
     out.additionalProperties = false;
   if (out.nullable === true && !("type" in out)) {
     const { nullable, description, ...rest } = out;
