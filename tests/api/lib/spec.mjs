@@ -44,6 +44,17 @@ function token(s) {
   return String(s).replaceAll("~", "~0").replaceAll("/", "~1");
 }
 
+/// The node's route table ("METHOD /path" each) against the documented operations, both ways:
+/// one line per operation on one side only.
+export function routeDrift(served, documented) {
+  const out = [];
+  const doc = new Set(documented);
+  const srv = new Set(served);
+  for (const op of srv) if (!doc.has(op)) out.push(`${op}: served by the node, missing from docs/openapi.yaml`);
+  for (const op of doc) if (!srv.has(op)) out.push(`${op}: in docs/openapi.yaml, not in the node's route table`);
+  return out;
+}
+
 export class Spec {
   /// `file`: the OpenAPI document (YAML).
   constructor(file) {

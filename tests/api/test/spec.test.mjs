@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 
-import { Spec, toJsonSchema } from "../lib/spec.mjs";
+import { routeDrift, Spec, toJsonSchema } from "../lib/spec.mjs";
 
 const specFile = fileURLToPath(new URL("../../../docs/openapi.yaml", import.meta.url));
 const spec = new Spec(specFile);
@@ -48,4 +48,14 @@ test("nullable without a type admits null and the wrapped schema only", () => {
   assert.equal(s.additionalProperties, false);
   const open = toJsonSchema({ type: "object", properties: {}, additionalProperties: { type: "integer" } });
   assert.deepEqual(open.additionalProperties, { type: "integer" });
+});
+
+test("a route missing from the spec, or documented but not served, fails", () => {
+  const ops = spec.operations();
+  assert.ok(ops.includes("GET /v1/chains/{chain}/info") && ops.length > 40);
+  assert.deepEqual(routeDrift(ops, ops), []);
+  assert.deepEqual(routeDrift([...ops, "GET /v1/new-route"], ops),
+    ["GET /v1/new-route: served by the node, missing from docs/openapi.yaml"]);
+  assert.deepEqual(routeDrift(ops.filter((op) => op !== "POST /v1/txs"), ops),
+    ["POST /v1/txs: in docs/openapi.yaml, not in the node's route table"]);
 });
