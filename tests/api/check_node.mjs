@@ -268,7 +268,8 @@ await get("/v1/chains/{chain}/ds/{section}", "/v1/chains/8/ds/colours", 400);
 
 // Funds on chain 8.
 await both("/funds", "/funds", 200, { chain: 8, unprefixed: 404 });
-await both("/funds/holders", "/funds/holders", 200, { chain: 8, unprefixed: 404 });
+const holders = await both("/funds/holders", "/funds/holders", 200, { chain: 8, unprefixed: 404 });
+if (!(holders?.holders?.length >= 1)) fail(`/v1/chains/8/funds/holders: expected the setup's subscriber: ${JSON.stringify(holders)}`);
 await get("/v1/chains/{chain}/funds/holders", "/v1/chains/8/funds/holders?from=zz", 400);
 
 mark("peg");

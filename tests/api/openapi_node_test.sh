@@ -81,7 +81,7 @@ setup_contract() {  # a token on chain 7: published, deployed with a reader, one
     --fuel 20000 >/dev/null || return
   echo "contract=$token" >>"$log"
 }
-setup_fund() {  # chain 8's fund: registered over the peg, rights, a member, terms, a rate, an issuance, a usage
+setup_fund() {  # chain 8's fund: registered over the peg, rights, members, terms, a rate, an issuance, a usage, a subscription
   local log=$work/s.fund k=$keys/account-00.json
   c ds send ds_register --name "API fund" --owner "$alice" --key "$k" --chain 8 >/dev/null || return
   c acl grant --chain 8 --scope sidechain:8 --account "$alice" --permissions read,write,issue --key "$k" >/dev/null || return
@@ -91,6 +91,11 @@ setup_fund() {  # chain 8's fund: registered over the peg, rights, a member, ter
   c ds rate-set --rate 1.5 --key "$k" --chain 8 >/dev/null || return
   c ds usage --service 1 --request 0a0b --value 1 --key "$k" --chain 8 >/dev/null || return
   c ds send ds_issue --value 100 --key "$k" --chain 8 >/dev/null || return
+  # An investor (account-03, level 1, trade): BFDT pegged to chain 8, then a subscription (a holder).
+  c ds member-add --chain 8 --key "$k" --account "$reader" --member-key "$(pub account-03)" --level 1 >/dev/null || return
+  c acl grant --chain 8 --scope sidechain:8 --account "$reader" --permissions trade --key "$k" >/dev/null || return
+  c peg send --to-chain 8 --to "$reader" --amount 5 --key "$keys/account-03.json" --timeout 60 >/dev/null || return
+  c fund subscribe --chain 8 --key "$keys/account-03.json" --value 2 >/dev/null || return
   echo "fund=8" >>"$log"
 }
 pids=()
