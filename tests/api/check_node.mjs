@@ -287,7 +287,8 @@ await get("/v1/chains/{chain}/anchor/{height}", "/v1/chains/1/anchor/1", 404);
 // The service registry (the setup registered service 1).
 await both("/services", "/services");
 await both("/services", "/services?from=x", 400);
-await both("/services/{service}", "/services/1");
+const service = await both("/services/{service}", "/services/1");
+if (!service?.rollout) fail(`/v1/chains/1/services/1: expected the setup's canary rollout: ${JSON.stringify(service)?.slice(0, 300)}`);
 await both("/services/{service}", `/services/${ctx.service_uuid}`);
 await both("/services/{service}", "/services/9", 404);
 await both("/services/{service}", "/services/x1", 400);

@@ -56,11 +56,14 @@ setup_peg() {  # 1 BFDT to chain 2 over the peg: the message id
   o=$(c peg send --to-chain 2 --to "$bob" --amount 1 --key "$keys/account-04.json" --timeout 60) || return
   echo "peg_message=$(printf '%s\n' "$o" | val message)" >>"$log"
 }
-setup_service() {  # a service on chains 2 and 3 (instance addresses need no contract there)
+setup_service() {  # a service on chains 2 and 3 (instance addresses need no contract there), upgraded
   local log=$work/s.service
   c service register --key "$keys/registry.json" --uuid 0123456789abcdef0123456789abcdef --symbol EXCH --home 2 \
     --deploy 2,3 --instance "2:bfd$(printf '2%.0s' $(seq 40))" --instance "3:bfd$(printf '3%.0s' $(seq 40))" \
     --commission percent:250 >/dev/null || return
+  # Version 2 with a canary on chain 2: the service then shows a rollout.
+  c service upgrade 1 --key "$keys/registry.json" --instance "2:bfd$(printf 'b%.0s' $(seq 40))" \
+    --instance "3:bfd$(printf 'c%.0s' $(seq 40))" --canary 2 --delay 2 --window 10 --min-calls 5 >/dev/null || return
   echo "service=1" >>"$log"
 }
 setup_group() {  # a credential group on the mainchain
