@@ -18,6 +18,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # The npm projects of the repository: `npm ci` in each (node_modules/ is not committed).
 npm_projects=(
   tests/api  # the OpenAPI check against a real node (tests/api/README.md)
+  sdk/ts     # the TypeScript client (sdk/ts/README.md); ctest's sdk_ts_build compiles it
 )
 
 # npm ci in each project unless its node_modules is newer than its package-lock.json.
