@@ -5,7 +5,7 @@
 // the shell cross-checks with bfd-cli. Usage: node dist/live/check.js NODE_URL KEYS_DIR
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { BfdApiError, BfdClient, KeyPair, Transaction, parseAmount } from "@bfdchain/client";
+import { BfdApiError, BfdClient, KeyPair, Transaction, parseAmount, verify, voteHash } from "@bfdchain/client";
 
 const [node, keys] = process.argv.slice(2);
 if (!node || !keys) throw new Error("usage: check.js NODE_URL KEYS_DIR");
@@ -40,6 +40,15 @@ check(aliceBefore.balanceUnits - aliceAfter.balanceUnits === 125_000_000n + fee 
   `sender paid 1.25 + fee: ${aliceBefore.balance} -> ${aliceAfter.balance}, nonce ${aliceAfter.nonce}`);
 const block = await client.block(t.height!);
 check(block.transactions.some((x: { id: string }) => x.id === t.id), `block ${t.height} lists the transfer`);
+
+// The certificate of the newest final block: every vote signature verifies over the SDK's vote
+// hash, by a delegate of the active cluster.
+const cert = await client.certificate();
+const link = { chain: 1, source_height: cert.source.height, source: cert.source.hash, height: cert.target.height, block: cert.target.hash };
+const cluster = new Set((await client.delegates()).delegates.filter((d: { in_cluster: boolean }) => d.in_cluster).map((d: { key: string }) => d.key));
+check(cert.signatures.length > 0 && cert.signatures.every((x: { signer: string; signature: string }) =>
+  cluster.has(x.signer) && verify(x.signature, voteHash(link), x.signer)),
+  `certificate ${cert.source.height} -> ${cert.target.height}: ${cert.signatures.length} vote signatures verify over voteHash`);
 
 // The node's refusals: the same transaction again (409 nonce_reused), a forged signature (400 bad_signature).
 const info = await client.info();

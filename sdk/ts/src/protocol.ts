@@ -4,7 +4,7 @@
 
 import { bytesOf, bytesEqual, be64, concatBytes, toU64, utf8, type BytesLike, type U64 } from "./bytes.js";
 import { sha256Bytes, taggedHash } from "./hash.js";
-import { addressBytes, type AddressLike, KeyPair } from "./keys.js";
+import { addressBytes, type AddressLike, KeyPair, verify as verifySig } from "./keys.js";
 import { units, type AmountLike } from "./amount.js";
 import { encode, type MsgValue } from "./msgpack.js";
 
@@ -191,4 +191,31 @@ export function signRequest(r: RequestToSign, key: KeyPair, aux?: BytesLike): Re
     "X-Bfd-Timestamp": toU64(r.timestamp_ms).toString(),
     "X-Bfd-Signature": Array.from(sig, (x) => x.toString(16).padStart(2, "0")).join(""),
   };
+}
+
+/** Why a finality certificate does not verify: the node's reason names. */
+export type CertificateFailure = "bad_confirmation" | "not_final";
+
+/**
+ * Checks a certificate's link against a cluster as `verify_certificate` does (section 11): height
+ * above the source height, `cluster` the cluster's hash, each signer a member once with a valid
+ * vote signature, and 3 · signed power > 2 · cluster power. Returns null when it verifies.
+ */
+export function verifyCertificate(
+  v: VoteFields, cluster: BytesLike, signatures: [BytesLike, BytesLike][], members: readonly ClusterMember[], power: U64,
+): CertificateFailure | null {
+  if (toU64(v.height) <= toU64(v.source_height)) return "bad_confirmation";
+  if (!bytesEqual(bytesOf(cluster, 32), clusterHash(members, power))) return "bad_confirmation";
+  const message = voteHash(v);
+  const seen = new Set<string>();
+  let signedPower = 0n;
+  for (const [signer, sig] of signatures) {
+    const k = bytesOf(signer, 32);
+    const hex = Array.from(k, (x) => x.toString(16).padStart(2, "0")).join("");
+    const m = members.find((x) => bytesEqual(bytesOf(x.key, 32), k));
+    if (!m || seen.has(hex) || !verifySig(sig, message, k)) return "bad_confirmation";
+    seen.add(hex);
+    signedPower += toU64(m.power);
+  }
+  return 3n * signedPower > 2n * toU64(power) ? null : "not_final";
 }

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import {
   KeyPair, Transaction, KINDS, TAGS, tagPrefix, taggedHash, toHex, fromHex, concatBytes, addressOf, merkleRoot,
   encodeHeader, headerHash, hashChainStep, voteHash, signVote, encodeVote, encodeCluster, clusterHash,
-  encodeCertificate, encodePegMessage, pegMessageHash, encodePegAck, pegAckHash, verifyMerkleProof, pegReceiptKey,
+  encodeCertificate, verifyCertificate, encodePegMessage, pegMessageHash, encodePegAck, pegAckHash, verifyMerkleProof, pegReceiptKey,
   encode, encodePayload, requestDigest, signRequest, verify, decode, TRANSACTION_BOUNDS, DecodeError, kindInfo,
   parseAmount, formatAmount, type TxFields, type KindName,
 } from "../src/index.js";
@@ -175,6 +175,15 @@ test("sections 10 and 11: finality votes, the cluster, the certificate and both 
   assert.equal(toHex(cluster), fenceAfter("and `tagged_hash(\"bfd/cluster\", …)` of it is"));
   const sig = vote1.slice(vote1.length - 64);
   assert.equal(toHex(encodeCertificate(v, cluster, [[k3.publicKey, sig]])), fenceAfter("carrying the one vote above,\n209 bytes:"));
+  // "Against that cluster the certificate verifies: 300 of 400"; with the second member at 150 it
+  // names another cluster; a certificate naming that cluster is not final (900 is not above 900).
+  assert.ok(doc.includes("Against that cluster the certificate verifies: 300 of 400"));
+  assert.equal(verifyCertificate(v, cluster, [[k3.publicKey, sig]], members, 400), null);
+  const heavier = [members[0]!, { ...members[1]!, power: 150 }];
+  assert.equal(verifyCertificate(v, cluster, [[k3.publicKey, sig]], heavier, 450), "bad_confirmation");
+  assert.equal(verifyCertificate(v, clusterHash(heavier, 450), [[k3.publicKey, sig]], heavier, 450), "not_final");
+  assert.equal(verifyCertificate(v, cluster, [[k3.publicKey, sig], [k3.publicKey, sig]], members, 400), "bad_confirmation");
+  assert.equal(verifyCertificate(v, cluster, [[k4.publicKey, sig]], members, 400), "bad_confirmation");
 
   const dbl = signed(k2, { kind: "evidence", nonce: 2, fee: 0, payload: { evidence_kind: "double_vote", first: vote1, second: vote2 } });
   assert.equal(dbl.hex, fenceAfter("**evidence** (double vote)"));
