@@ -5,7 +5,7 @@
 // the shell cross-checks with bfd-cli. Usage: node dist/live/check.js NODE_URL KEYS_DIR
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { BfdApiError, BfdClient, KeyPair, Transaction, parseAmount, verify, voteHash } from "@bfdchain/client";
+import { BfdApiError, BfdClient, KeyPair, Transaction, parseAmount, REASON_CODES, verify, voteHash, type ReasonName } from "@bfdchain/client";
 
 const [node, keys] = process.argv.slice(2);
 if (!node || !keys) throw new Error("usage: check.js NODE_URL KEYS_DIR");
@@ -21,7 +21,7 @@ const expectError = async (p: Promise<unknown>, code: string, status: number, wh
     await p;
     check(false, `${what}: accepted, expected ${code}`);
   } catch (e) {
-    check(e instanceof BfdApiError && e.code === code && e.status === status,
+    check(e instanceof BfdApiError && e.code === code && e.status === status && e.reasonCode === REASON_CODES[e.code as ReasonName],
       `${what}: ${e instanceof BfdApiError ? `${e.code} (${e.reasonCode}), HTTP ${e.status}` : String(e)}`);
   }
 };

@@ -9,3 +9,4 @@ export * from "./transaction.js";
 export * from "./protocol.js";
 export { BfdClient, BfdApiError, BfdTimeoutError, DEFAULT_FEE, EXPIRY_MARGIN } from "./client.js";
 export type { Account, ClientOptions, NodeError, SendOptions, TxStatus } from "./client.js";
+export * from "./reasons.js";
