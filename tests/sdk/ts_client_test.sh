@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The TypeScript client (sdk/ts) against a real `bfd-node --dev`: first the README's example
+# The TypeScript client (sdk/ts) against a real `bfd-node --dev`: bfd-cli decodes a transaction of
+# every kind the SDK built (the C++ codec agrees byte for byte); the README's example
 # (sdk/ts/examples/transfer.ts, compiled) transfers 2.5 BFDT to finality from a dev key file and
 # bfd-cli confirms the recipient's balance; then sdk/ts/live/check.ts sends transfers, a batch, a
 # peg send, a vote and an ACL grant, all built and signed by the SDK, each to finality, reads them
@@ -25,6 +26,11 @@ started=$SECONDS
 step() { echo "[$((SECONDS - started)) s] $*"; }
 
 start_node
+
+# While the node starts: one transaction of every kind, built and signed by the SDK, decoded by
+# bfd-cli (the C++ codec, which re-encodes and compares): same kind, same id, valid signature.
+timeout 60 node "$sdk/dist/live/kinds.js" "$cli" || fail "live/kinds.js: the C++ codec disagrees (above)"
+
 wait_for 30 at_least main_final 1 || fatal "the mainchain not final within 30 s"
 wait_for 30 at_least "json_of j[\"final\"][\"height\"] info --chain 2 --json" 1 || fatal "chain 2 not final within 30 s"
 step "node up on port $port"

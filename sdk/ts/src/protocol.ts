@@ -6,7 +6,7 @@ import { bytesOf, bytesEqual, be64, concatBytes, toU64, utf8, type BytesLike, ty
 import { sha256Bytes, taggedHash } from "./hash.js";
 import { addressBytes, type AddressLike, KeyPair, verify as verifySig } from "./keys.js";
 import { units, type AmountLike } from "./amount.js";
-import { encode, type MsgValue } from "./msgpack.js";
+import { decode, encode, type MsgValue } from "./msgpack.js";
 
 const leaf = (x: Uint8Array) => taggedHash("bfd/merkle/leaf", x);
 const node = (l: Uint8Array, r: Uint8Array) => taggedHash("bfd/merkle/node", l, r);
@@ -218,4 +218,47 @@ export function verifyCertificate(
     signedPower += toU64(m.power);
   }
   return 3n * signedPower > 2n * toU64(power) ? null : "not_final";
+}
+
+const asValue = (b: Uint8Array): MsgValue => decode(b, { maxBytes: 1 << 20, maxItems: 4096, maxDepth: 8 });
+
+/** A delivery bundle (section 14): a message or acknowledgement, its inclusion proof, the header, links and certificate. */
+export interface DeliveryBundle {
+  entry: { message: PegTransferMessage } | { ack: PegAck };
+  inclusion: MerkleProof;
+  /** The signed header whose outbox_root holds the entry. */
+  header: HeaderFields;
+  /** Headers from the header's child upwards (at most 64). */
+  links?: HeaderFields[];
+  /** The canonical certificate bytes (encodeCertificate). */
+  certificate: BytesLike;
+}
+
+const proofValue = (p: MerkleProof): MsgValue => [toU64(p.index), toU64(p.leaf_count), p.siblings.map((s) => bytesOf(s, 32))];
+
+/** The canonical bytes of a delivery bundle: the payload of peg_receive (message) or peg_acknowledge (ack). */
+export function encodeDeliveryBundle(b: DeliveryBundle): Uint8Array {
+  const entry = "message" in b.entry ? asValue(encodePegMessage(b.entry.message)) : asValue(encodePegAck(b.entry.ack));
+  return encode([1, "message" in b.entry ? 0 : 1, entry, proofValue(b.inclusion), asValue(encodeHeader(b.header)),
+    (b.links ?? []).map((h) => asValue(encodeHeader(h))), bytesOf(b.certificate)]);
+}
+
+/** A timeout bundle (section 14): proof that the destination never received message (source, sequence). */
+export interface TimeoutBundle {
+  source: U64; sequence: U64; header: HeaderFields; certificate: BytesLike;
+  opening: {
+    ledger_root: BytesLike; consensus_root: BytesLike; modules: { id: U64; root: BytesLike }[];
+    receipt_root: BytesLike; peg_ledger_root: BytesLike; next_sequence: U64;
+  };
+  /** The receipt tree's non-membership proof: bitmap and the non-empty siblings. */
+  receipt_proof: { bitmap: BytesLike; siblings: BytesLike[] };
+}
+
+/** The canonical bytes of a timeout bundle: the payload of peg_timeout. */
+export function encodeTimeoutBundle(b: TimeoutBundle): Uint8Array {
+  const o = b.opening;
+  return encode([1, toU64(b.source, "source", 0xffffffffn), toU64(b.sequence), asValue(encodeHeader(b.header)), bytesOf(b.certificate),
+    [bytesOf(o.ledger_root, 32), bytesOf(o.consensus_root, 32), o.modules.map((m) => [toU64(m.id, "module id", 255n), bytesOf(m.root, 32)]),
+      bytesOf(o.receipt_root, 32), bytesOf(o.peg_ledger_root, 32), toU64(o.next_sequence)],
+    [bytesOf(b.receipt_proof.bitmap, 32), b.receipt_proof.siblings.map((s) => bytesOf(s, 32))]]);
 }

@@ -10,6 +10,7 @@ import {
   parseAmount, formatAmount, type TxFields, type KindName,
 } from "../src/index.js";
 import { doc, docKinds, fenceAfter, hexAfter, section } from "./doc.js";
+import { samplePayloads } from "../live/samples.js";
 
 const AUX = new Uint8Array(32);
 const key = (byte: number) => new KeyPair(new Uint8Array(32).fill(byte));
@@ -48,6 +49,10 @@ test("section 1: the canonical forms of integers, bins and arrays, and what the 
   refuse("9201", "malformed");         // ends inside an array
   refuse("9191919191", "too_deep");
   refuse("c5002000", "malformed");   // ends inside a value
+  refuse("c6ffffffff", "malformed");  // a 4 GiB bin announced in 5 bytes: refused before allocating
+  refuse("ddffffffff", "too_large");  // 2^32-1 items: over the item bound before allocating
+  refuse("dc0009" + "00".repeat(9), "non_canonical");  // the doc's example: a 9-item array as array16
+  assert.throws(() => decode(new Uint8Array(135169), TRANSACTION_BOUNDS), (e: unknown) => e instanceof DecodeError && e.code === "too_large");
   assert.throws(() => encode(-1 as unknown as number), RangeError);
   assert.throws(() => encode(2n ** 64n), RangeError);
 });
@@ -265,36 +270,7 @@ test("every transaction kind of the doc is in the SDK with the same name, and no
 });
 
 test("a transaction of every kind encodes, signs and decodes back to the same bytes", () => {
-  const a = k2.address, h = fill(9), samples: { [K in KindName]: TxFields<K>["payload"] } = {
-    transfer: { to: a, amount: 1 }, vm_bid: { category: 0, bid: 1, hash_chain_tip: h }, vote: { vm: h, amount: 1 },
-    unvote: { vm: h, amount: 1 }, evidence: { evidence_kind: "double_block", first: fill(1, 3), second: fill(2, 3) },
-    sidechain_register: { id: 9, kind: "daos", name: "f", token: "F", allocations: [{ address: a, value: 5 }], per_category: [1],
-      params: { slot_ms: 500, rounds_per_epoch: 10, base_block_txs: 100, work_bits: 0, miss_limit: 5, anchor_interval: 4 },
-      validators: [{ key: h, category: 0, bid: 1, hash_chain_tip: h }], genesis_time_ms: 1 },
-    sidechain_activate: { sidechain: 9 }, sidechain_cease: { sidechain: 9 },
-    sidechain_anchor: { id: 9, header: fill(1, 4), certificate: fill(2, 4), proof: { ledger_root: h, scalars: fill(3, 2), vms_root: h, stakes_root: h } },
-    peg_send: { destination: 2, receiver: a, denom: "BFDT", amount: 1, timeout_height: 9 },
-    peg_send_metadata: { destination: 8, receiver: a, operation: "ds_issue", keys: ["ds/issue"], body: "9203cc64", timeout_height: 9 },
-    peg_receive: { bundle: fill(1, 5) }, peg_acknowledge: { bundle: fill(1, 5) }, peg_timeout: { bundle: fill(1, 5) },
-    peg_client_update: { id: 2, header: fill(1, 4), certificate: fill(2, 4) },
-    acl_grant: { scope: "sidechain", scope_id: 8, account: a, permissions: ["read", "write"] },
-    acl_revoke: { scope: "global", account: a, permissions: 2 }, acl_role_define: { scope: "fund_group", scope_id: 7, role: "r", permissions: ["trade"] },
-    acl_set_level: { group: 7, account: a, level: 2 },
-    contract_publish: { name: "t", version: 1, code: fill(0, 8), params: [{ name: "rate", type: "amount" }], entry_points: ["init"] },
-    contract_deploy: { template: h, params: [fill(1, 8)], value: 1, readers: [a], init_args: [{ type: "i64", value: -1 }], fuel: 100 },
-    contract_call: { contract: a, entry: "send", args: [{ type: "i32", value: -2 }], input: "00", fuel: 100 },
-    contract_set_slot: { contract: a, client: null },
-    service_register: { uuid: fill(1, 16), symbol: "S", home: 2, deployments: [2], instances: [{ chain: 2, contract: a }], commission: { kind: "fixed", amount: "1" } },
-    service_upgrade: { service: 1, instances: [{ chain: 2, contract: a }], commission: { kind: "expression", expression: "1" }, canary: 2,
-      delay: 1, window: 1, min_calls: 1, max_failed_permille: 1, max_missed_blocks: 1, max_latency_ms: 1, promote_delay: 1 },
-    service_health: { service: 1, version: 1, report_chain: 2, from_height: 1, to_height: 2, calls: 1, failed_calls: 0, missed_blocks: 0, latency_p99_ms: 1 },
-    service_rollback: { service: 1, reason: "r" }, service_set_status: { service: 1, status: "retired" },
-    ds_member_add: { account: a, key: k2.publicKey, level: 1 }, ds_member_update: { account: a, key: k2.publicKey },
-    ds_member_remove: { account: a }, ds_rate_set: { rate: "1.5" }, ds_usage_record: { service: 1, request: "0a0b", value: 1 },
-    fund_subscribe: { value: 1 }, fund_trade: { buyer: a, tokens: 1 }, fund_sweep: { platform: a, timeout_height: 9 }, fund_redeem: { tokens: 1 },
-    ush_group_create: { name: "g", key: concatBytes(Uint8Array.of(2), h) }, ush_issue: { group: h, member: a, count: 1 },
-    ush_revoke: { group: h, pseudonyms: [h] }, tagged_transfer: { to: a, amount: 1, tag: h, since: 1 }, member_record: { data: "01" },
-  };
+  const samples = samplePayloads();
   for (const k of KINDS) {
     const tx = signed(k1, { kind: k.name, nonce: 0, fee: 0, payload: samples[k.name] as never });
     const back = Transaction.decode(tx.signedBytes);
