@@ -113,6 +113,18 @@ while (carried.state !== "delivered" && Date.now() < deadline) {
 check(carried.state === "delivered" && carried.received_on?.[0]?.chain === 2 && carried.received_on[0].acknowledged === "success",
   `peg message 1:${sent} delivered to chain 2: ${JSON.stringify(carried.received_on)}`);
 
+const vouchers = (await client.chain(2).peg()).vouchers.find((v: { denom: string }) => v.denom === "peg/1/BFDT");
+check(vouchers !== undefined && parseAmount(vouchers.supply) >= 100_000_000n, `chain 2's peg ledger: peg/1/BFDT supply ${vouchers?.supply}`);
+
+// Reads of the other modules through their routes: the service registry (empty on a fresh dev
+// node: an unknown service is 404 unknown_service), contract templates on chain 2.
+const services = await client.services();
+check(Array.isArray(services.services) && services.count === services.services.length, `services: ${services.count} listed`);
+await expectError(client.resolveService(1, 2), "unknown_service", 404, "resolving a service that does not exist");
+const templates = await client.chain(2).contractTemplates();
+check(Array.isArray(templates.templates), `chain 2 contract templates: ${templates.templates?.length} listed`);
+check((await client.chain(2).info()).chain === 2, "client.chain(2) reads chain 2");
+
 console.log(JSON.stringify({ recipient: fresh.address, recipient_units: afterBatch.balanceUnits.toString(),
   sender: alice.address, sender_units: aliceAfter.balanceUnits.toString(), failures }));
 process.exit(failures === 0 ? 0 : 1);
