@@ -637,6 +637,25 @@ command_result run_liquidate(const liquidate_options& o) {
                                        "before the cease, which would strand them; --force ceases anyway",
                                        format_amount(escrow), fund, fund));
 
+  if (!ceased) {
+    // A message between the two chains still in flight (the finish's commit notice, a holder's
+    // transfer home, their acknowledgements) could never settle once the fund chain stops
+    // producing: wait until both sides have none towards the other.
+    for (const auto& [source, dest] : {std::pair<chain_id, chain_id>{1, fund}, {fund, 1}}) {
+      auto w = wait_until(node, fmt::format("/v1/chains/{}/peg", source),
+                          fmt::format("no peg message from chain {} to chain {} in flight", source, dest), timeout,
+                          [dest = dest](const json& p) {
+                            if (auto it = p.find("in_flight_by_destination"); it != p.end() && it->is_array())
+                              for (const auto& e : *it)
+                                if (number_field(e, "chain") == dest && number_field(e, "count") > 0)
+                                  return false;
+                            return true;
+                          });
+      if (!w.ok())
+        return w;
+    }
+  }
+
   step(5, steps, "cease the fund chain on the mainchain");
   if (ceased) {
     note("ceased already");
