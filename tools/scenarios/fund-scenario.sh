@@ -49,7 +49,7 @@ done
 failed=()   # steps that failed
 rows=()     # reconciliation rows: "chain|what|expected|actual|verdict"
 
-say() { printf '\n== %s\n' "$*"; }
+say() { printf '\n== [%s s] %s\n' "$SECONDS" "$*"; }
 info() { printf '   %s\n' "$*"; }
 # cli ARGS...: bfd-cli with stdout in $work/out and stderr in $work/err; rc in $rc.
 cli() { timeout 300 "$cli" "$@" >"$work/out" 2>"$work/err"; rc=$?; }
@@ -315,6 +315,10 @@ platform_before=""
 step_sweep() {
   say "8. the fund exchange sweeps the platform's share to the platform's mainchain account (bfd-exchange sweep)"
   platform_before=$(get "/v1/accounts/$platform" | jq_py "j['balance_units']")
+  # Only the fund exchange may sweep (write on service:1 on the fund chain): an investor's key is refused.
+  dapp exchange sweep --fund "$fund" --operator-key "${investor_keys[0]}" --platform "$platform"
+  sweep_refusal="$rc $(js "[f.get('reason') for f in j['sweeps'] if f['chain'] == $fund][0]")"
+  info "a sweep signed by investor 1: exit $sweep_refusal"
   dapp exchange sweep --fund "$fund" --operator-key "$operator_key" --platform "$platform"
   dapp_must "bfd-exchange sweep" || return 1
   swept_bfdt=$(js "[f['swept_bfdt_units'] for f in j['sweeps'] if f['chain'] == $fund][0]")
@@ -409,6 +413,7 @@ step_reconcile() {
   check_eq "$fund" "platform's commission swept (SCF units)" "$platform_expected" "$(echo "$fsum" | jq_py "j['platform_swept_units']")"
   # Floating rate 1 (ds_raise) and an escrow that backs the redeemable supply 1:1: the sweep pays
   # one BFDT unit per pending fund unit.
+  check_eq "$fund" "a sweep without write on service:1: exit code, reason" "1 access_denied" "${sweep_refusal:-}"
   check_eq "1" "platform's mainchain BFDT increase = swept SCF at rate 1" "$platform_expected" \
     "$(( $(get "/v1/accounts/$platform" | jq_py "j['balance_units']") - ${platform_before:-0} ))"
   for i in 0 1 2; do
@@ -419,9 +424,9 @@ step_reconcile() {
   check_eq "3" "rating commission to the service owner (2.5% of 10 FRT)" "${commission_expected[3]:-25000000}" "${commission_paid[3]:-}"
   check_eq "4" "legal review commission to the service owner (fixed 0.5 LGL)" "${commission_expected[4]:-50000000}" "${commission_paid[4]:-}"
   check_eq "$fund" "usage records of the rating request" "1" "${rating_usage:-}"
-  check_eq "4, $fund" "legal review killed mid-request: usage records at the kill / after resume" "0 / 1" \
+  check_eq "4, $fund" "legal review, DApp killed mid-request: usage records at kill / after" "0 / 1" \
     "${legal_usage_at_kill:-} / ${legal_usage:-}"
-  check_eq "4" "legal review on its contract after resume; the retry committed nothing" "acknowledged / True" \
+  check_eq "4" "legal review after resume: contract status / retry already committed" "acknowledged / True" \
     "${legal_status:-} / ${legal_retry:-}"
   local rate="-"
   [ -n "$cache_total" ] && [ "$cache_total" -gt 0 ] && rate=$(python3 -c "print(f'{$cache_hits / $cache_total:.3f}')")
@@ -444,7 +449,7 @@ step_reconcile() {
   for i in 0 1 2; do
     local bal
     bal=$(get "/v1/accounts/${investors[$i]}" | jq_py "j['balance_units']")
-    check_eq "1" "investor $((i + 1)) BFDT: start - peg fee - $buy + SCF held after the trades" \
+    check_eq "1" "investor $((i + 1)) BFDT = start - peg fee - $buy + SCF after the trades" \
       "$(( ${start_balances[$i]:-0} - 10000 - buy * unit + ${expected_tokens[$i]:-0} ))" "$bal"
   done
   # The fund token: the supply is held by the known holders and the fee recipients.
@@ -475,11 +480,11 @@ step_reconcile() {
 }
 
 print_table() {
-  printf '\n%-10s  %-62s  %22s  %22s  %s\n' CHAIN CHECK EXPECTED ACTUAL VERDICT
+  printf '\n%-10s  %-72s  %22s  %22s  %s\n' CHAIN CHECK EXPECTED ACTUAL VERDICT
   local r
   for r in "${rows[@]}"; do
     IFS='|' read -r c w e a v <<<"$r"
-    printf '%-10s  %-62s  %22s  %22s  %s\n' "$c" "$w" "$e" "$a" "$v"
+    printf '%-10s  %-72s  %22s  %22s  %s\n' "$c" "$w" "$e" "$a" "$v"
   done
 }
 
