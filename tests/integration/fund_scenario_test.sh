@@ -20,7 +20,8 @@ wait_for 30 at_least main_final 2 || fatal "the dev node did not finalize height
 timeout 400 "$scenario" --dev-data "$work/data" --cli "$cli" --dapps "$dapps" --node "$BFD_NODE" --name "scenario fund" \
   >scenario.out 2>scenario.err
 rc=$?
-sed -n '/^CHAIN/,$p' scenario.out
+grep "^== " scenario.out
+sed -n "/^CHAIN/,\$p" scenario.out
 rows=$(grep -c '  ok$' scenario.out)
 if [ "$rc" -eq 0 ]; then
   grep -q '|MISMATCH\|  MISMATCH$' scenario.out && fail "exit code 0 with a MISMATCH row"
