@@ -9,8 +9,12 @@
 # Each step is one function below with the exact commands it runs. It prints a reconciliation
 # table (chain, check, expected, actual, verdict) computed from the chains' own answers.
 #
-# Usage: tools/scenarios/fund-scenario.sh [--dev-data DIR] [--cli PATH] [--dapps DIR] [--node URL] [--name NAME]
-#   --dev-data  the node's data directory (default bfd-data): the dev keys and genesis
+# Usage: tools/scenarios/fund-scenario.sh --start-node [--cli PATH] [--dapps DIR] [--name NAME]
+#        tools/scenarios/fund-scenario.sh [--dev-data DIR] [--cli PATH] [--dapps DIR] [--node URL] [--name NAME]
+#   --start-node  start a fresh `bfd-node --dev --sidechains 6` (bfd-cli's directory; 6 delegates,
+#               300 ms slots, no work) on a free port with a temporary data directory, run the
+#               scenario against it, stop it (the one command in the README)
+#   --dev-data  the running node's data directory (default bfd-data): the dev keys and genesis
 #   --cli       bfd-cli (default build/bin/bfd-cli beside this repository)
 #   --dapps     where bfd-exchange, bfd-rating and bfd-legal are (default: bfd-cli's directory)
 #   --node      the node's HTTP API (default $BFD_NODE or http://127.0.0.1:8645)
@@ -22,6 +26,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 data=bfd-data
 cli="$here/build/bin/bfd-cli"
 dapps=""
+start_node=0
 node="${BFD_NODE:-http://127.0.0.1:8645}"
 name="scenario fund $(date +%s)"
 while [ $# -gt 0 ]; do
@@ -29,21 +34,52 @@ while [ $# -gt 0 ]; do
     --dev-data) data=$2; shift 2 ;;
     --cli) cli=$2; shift 2 ;;
     --dapps) dapps=$2; shift 2 ;;
+    --start-node) start_node=1; shift ;;
     --node) node=$2; shift 2 ;;
     --name) name=$2; shift 2 ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "fund-scenario: unknown argument $1 (see --help)" >&2; exit 1 ;;
   esac
 done
-export BFD_NODE="$node"
-keys="$data/keys"
 work=$(mktemp -d /tmp/bfd-fund-scenario-XXXXXX)
-trap 'rm -rf "$work"' EXIT
+node_pid=""
+stop_started_node() {
+  [ -n "$node_pid" ] || return 0
+  kill "$node_pid" 2>/dev/null
+  for _ in $(seq 50); do kill -0 "$node_pid" 2>/dev/null || break; sleep 0.2; done
+  kill -9 "$node_pid" 2>/dev/null
+  wait "$node_pid" 2>/dev/null
+  node_pid=""
+}
+trap 'stop_started_node; rm -rf "$work"' EXIT
 [ -x "$cli" ] || { echo "fund-scenario: no bfd-cli at $cli (build first, or --cli)" >&2; exit 1; }
 [ -n "$dapps" ] || dapps=$(dirname "$cli")
 for d in exchange rating legal; do
   [ -x "$dapps/bfd-$d" ] || { echo "fund-scenario: no bfd-$d in $dapps (build the DApps, or --dapps)" >&2; exit 1; }
 done
+if [ "$start_node" = 1 ]; then
+  node_bin="$(dirname "$cli")/bfd-node"
+  [ -x "$node_bin" ] || { echo "fund-scenario: no bfd-node beside $cli" >&2; exit 1; }
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  data="$work/node-data"
+  node="http://127.0.0.1:$port"
+  "$node_bin" --dev --data-dir "$data" --http "127.0.0.1:$port" --slot-ms 300 --delegates 6 --work-bits 0 \
+    --sidechains 6 >"$work/node.log" 2>&1 &
+  node_pid=$!
+  echo "fund-scenario: started bfd-node --dev (pid $node_pid, $node, log $work/node.log)"
+  up=0
+  for _ in $(seq 120); do
+    h=$(curl -s --max-time 5 "$node/v1/info" | python3 -c "import json,sys
+try: print(json.load(sys.stdin)['final']['height'])
+except Exception: print(0)")
+    [ "${h:-0}" -ge 2 ] && { up=1; break; }
+    kill -0 "$node_pid" 2>/dev/null || break
+    sleep 0.5
+  done
+  [ "$up" = 1 ] || { echo "fund-scenario: the node did not finalize height 2 within 60 s" >&2; tail -20 "$work/node.log" >&2; exit 1; }
+fi
+export BFD_NODE="$node"
+keys="$data/keys"
 [ -f "$keys/registry.json" ] || { echo "fund-scenario: $keys/registry.json missing: --dev-data is the bfd-node --dev data directory" >&2; exit 1; }
 
 failed=()   # steps that failed
