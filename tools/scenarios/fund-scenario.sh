@@ -537,6 +537,7 @@ mismatches=$(printf '%s\n' "${rows[@]}" | grep -c '|MISMATCH$')
 echo
 if [ ${#failed[@]} -gt 0 ] || [ "$mismatches" -gt 0 ]; then
   echo "fund scenario: FAILED: ${#failed[@]} step(s) failed (${failed[*]:-none}), $mismatches reconciliation mismatch(es)"
+  [ -n "$node_pid" ] && { echo "the node's last log lines:" >&2; tail -n 20 "$work/node.log" >&2; }
   exit 1
 fi
 echo "fund scenario: all steps done, every chain reconciled (${#rows[@]} rows ok)"
