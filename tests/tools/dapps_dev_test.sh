@@ -193,6 +193,7 @@ pid=$!
 wait_for 60 grep -q 'paused at called' err || fail "L2 never reached the pause point: $(cat err)"
 kill -9 $pid; wait $pid 2>/dev/null
 run ds send ds_liquidate --phase start --key "$founder" --chain 8
+[ "$rc" -eq 0 ] || echo "ds send ds_liquidate: rc $rc: $(tail -3 err)"
 wait_for 90 fund_is liquidating || fail "the fund did not start liquidating: $("$cli" ds show --chain 8)"
 dapp legal resume --operator-key "$operator" --json
 grep -q 'compensated' out err || fail "L2 was not compensated: $(cat out) $(cat err)"
