@@ -637,7 +637,7 @@ command_result run_liquidate(const liquidate_options& o) {
                                        "before the cease, which would strand them; --force ceases anyway",
                                        format_amount(escrow), fund, fund));
 
-  if (!ceased) {
+  if (!ceased && !o.force) {
     // A message between the two chains still in flight (the finish's commit notice, a holder's
     // transfer home, their acknowledgements) could never settle once the fund chain stops
     // producing: wait until both sides have none towards the other.
@@ -737,7 +737,8 @@ void add_fund_lifecycle_commands(CLI::App& app, std::optional<command_result>& o
   liq->add_option("--wait-blocks", l->wait_blocks_text, "Fund-chain blocks between the start and the finish")
     ->type_name("N")
     ->capture_default_str();
-  liq->add_flag("--force", l->force, "Cease even while BFDT is escrowed for the chain (its vouchers are stranded)");
+  liq->add_flag("--force", l->force, "Cease even while BFDT is escrowed for the chain or a peg message between the "
+                                     "two is in flight (stranded for good)");
   liq->add_option("--timeout", l->timeout_text, "Seconds each step may wait before exit code 2")
     ->type_name("SECONDS")
     ->capture_default_str();
