@@ -37,7 +37,7 @@ while [ $# -gt 0 ]; do
     --start-node) start_node=1; shift ;;
     --node) node=$2; shift 2 ;;
     --name) name=$2; shift 2 ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "fund-scenario: unknown argument $1 (see --help)" >&2; exit 1 ;;
   esac
 done
