@@ -47,7 +47,7 @@ export function samplePayloads(): { [K in KindName]: TxFields<K>["payload"] } {
     acl_grant: { scope: "sidechain", scope_id: 8, account: a, permissions: ["read", "write"] },
     acl_revoke: { scope: "global", account: a, permissions: 2 }, acl_role_define: { scope: "fund_group", scope_id: 7, role: "r", permissions: ["trade"] },
     acl_set_level: { group: 7, account: a, level: 2 },
-    contract_publish: { name: "t", version: 1, code: fill(0, 8), params: [{ name: "rate", type: "amount" }], entry_points: ["init"] },
+    contract_publish: { name: "t", version: 1, code: fill(0, 8), params: [{ name: "rate", type: "amount" }], entry_points: ["init"], users: [a] },
     contract_deploy: { template: h, params: [fill(1, 8)], value: 1, readers: [a], init_args: [{ type: "i64", value: -1 }], fuel: 100 },
     contract_call: { contract: a, entry: "send", args: [{ type: "i32", value: -2 }], input: "00", fuel: 100 },
     contract_set_slot: { contract: a, client: null },

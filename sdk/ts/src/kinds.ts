@@ -138,6 +138,8 @@ export interface Payloads {
   contract_publish: {
     name: string; version: U64; code: BytesLike; params: { name: string; type: ParamType }[];
     entry_points: string[]; slot?: string;
+    /** Who may deploy from the template (1-16 distinct addresses); absent: anyone. */
+    users?: AddressLike[];
   };
   contract_deploy: {
     template: BytesLike; params?: BytesLike[]; value?: AmountLike; readers?: AddressLike[];
@@ -263,7 +265,10 @@ const table: Table = {
         utf8(p.name), u32(p.version, "version"), bytesOf(p.code), p.params.map((x) => utf8(x.name)),
         Uint8Array.from(p.params.map((x) => PARAM_TYPES[x.type])), p.entry_points.map((e) => utf8(e)),
       ];
-      if (p.slot !== undefined && p.slot !== "") items.push(utf8(p.slot));
+      const users = p.users ?? [];
+      // A trailing item only when present: the slot name (empty when only users follow), then the users.
+      if ((p.slot !== undefined && p.slot !== "") || users.length > 0) items.push(utf8(p.slot ?? ""));
+      if (users.length > 0) items.push(users.map(addressBytes));
       return items;
     },
   },

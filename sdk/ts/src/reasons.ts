@@ -30,10 +30,10 @@ export const REASON_CODES = {
   ush_tag_registry_full: 976, ush_unknown_group: 977, ush_group_exists: 978, ush_not_authority: 979,
   funds_no_terms: 980, funds_not_eligible: 981, funds_raise_closed: 982, funds_wrong_mode: 983,
   funds_too_small: 984, funds_not_liquidating: 985, funds_nothing_pending: 986,
-  funds_transfer_refused: 987, funds_short_escrow: 988, funds_limit: 989, ush_limit: 995,
-  ush_already_revoked: 996, ush_mailbox_full: 997, ush_session_gone: 998, rate_limited: 1000,
-  timeout: 1001, unavailable: 1002, method_not_allowed: 1003, unsupported_media_type: 1004,
-  internal: 1005, unauthenticated: 1006,
+  funds_transfer_refused: 987, funds_short_escrow: 988, funds_limit: 989,
+  template_not_permitted: 990, ush_limit: 995, ush_already_revoked: 996, ush_mailbox_full: 997,
+  ush_session_gone: 998, rate_limited: 1000, timeout: 1001, unavailable: 1002,
+  method_not_allowed: 1003, unsupported_media_type: 1004, internal: 1005, unauthenticated: 1006,
 } as const;
 
 /** A reason code's name, e.g. "nonce_reused". */
