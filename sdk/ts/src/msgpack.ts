@@ -10,7 +10,7 @@ export type MsgValue = U64 | Uint8Array | MsgValue[];
 /** Errors of decoding, named as the node's reason codes (docs/formats.md section 12). */
 export class DecodeError extends Error {
   constructor(
-    readonly code: "malformed" | "non_canonical" | "trailing_bytes" | "too_deep" | "too_large",
+    readonly code: "malformed" | "non_canonical" | "trailing_bytes" | "too_deep" | "too_large" | "unsupported_version" | "unknown_kind",
     detail: string,
   ) {
     super(`${code}: ${detail}`);

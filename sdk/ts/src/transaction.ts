@@ -57,8 +57,8 @@ export class Transaction {
 
   /**
    * A signed transaction from its canonical bytes (or hex), bounded as the node bounds it:
-   * throws DecodeError (malformed, non_canonical, trailing_bytes, too_deep, too_large), or
-   * unsupported_version / unknown_kind. The payload stays the raw msgpack value.
+   * throws DecodeError (malformed, non_canonical, trailing_bytes, too_deep, too_large,
+   * unsupported_version, unknown_kind). The payload stays the raw msgpack value.
    */
   static decode(input: BytesLike): Transaction {
     const bytes = typeof input === "string" ? fromHex(input) : input;
@@ -70,11 +70,11 @@ export class Transaction {
       if (typeof x !== "bigint") throw bad(`${what} is not an unsigned integer`);
       return x;
     };
-    if (int(version, "version") !== 1n) throw new Error("unsupported_version: transaction version is not 1");
+    if (int(version, "version") !== 1n) throw new DecodeError("unsupported_version", "transaction version is not 1");
     const c = int(chain, "chain");
     if (c > 0xffffffffn) throw bad("chain over 2^32-1");
     const info = kindInfo(Number(int(kind, "kind")));
-    if (!info) throw new Error(`unknown_kind: kind ${kind} is not defined`);
+    if (!info) throw new DecodeError("unknown_kind", `kind ${kind} is not defined`);
     if (!(sender instanceof Uint8Array) || sender.length !== 32) throw bad("sender is not 32 bytes");
     if (!(sig instanceof Uint8Array) || sig.length !== 64) throw bad("signature is not 64 bytes");
     if (payload === undefined || typeof payload === "bigint" || typeof payload === "number")
