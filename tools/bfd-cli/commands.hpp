@@ -22,6 +22,10 @@ void add_key_commands(CLI::App& app, std::optional<command_result>& outcome);
 /// Network commands go where `net` says.
 void add_tx_commands(CLI::App& app, std::optional<command_result>& outcome, network_options& net);
 
+/// Registers `delegate bid`, `vote` and `unvote` (vm_bid, vote, unvote) and `evidence submit`:
+/// the consensus module's kinds (docs/consensus.md).
+void add_consensus_commands(CLI::App& app, std::optional<command_result>& outcome, network_options& net);
+
 /// Registers `sidechain register`, `activate`, `cease`, `list` and `entry`: the mainchain's
 /// sidechain registry (docs/sidechains.md).
 void add_sidechain_commands(CLI::App& app, std::optional<command_result>& outcome, network_options& net);
