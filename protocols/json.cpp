@@ -479,14 +479,14 @@ result<tx_payload> parse_payload_submission(std::string_view body) {
   for (const auto& item : j.items())
     if (std::find(signer_fields.begin(), signer_fields.end(), item.key()) != signer_fields.end())
       return field_error(errc::invalid_argument, item.key(),
-                         "is the signer's to set (--chain, --nonce, --fee, --expiry, --key), not the payload's");
+                         "is set by the signer (--chain, --nonce, --fee, --expiry, --key), not by the payload");
   // The transaction's own fields as placeholders: the fields are then read, cross-checked and
   // bounded exactly as a submitted transaction's are.
   j["chain"] = mainchain_id;
   j["sender"] = std::string(64, '0');
-  j["nonce"] = 0;
-  j["fee_units"] = 0;
-  j["expiry"] = 0;
+  j["nonce"] = std::uint64_t{0};
+  j["fee_units"] = std::uint64_t{0};
+  j["expiry"] = std::uint64_t{0};
   j["signature"] = std::string(128, '0');
   auto tx = transaction_from_fields(j);
   if (!tx)

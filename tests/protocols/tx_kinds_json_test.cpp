@@ -10,6 +10,7 @@
 #include <string>
 
 #include "chains/codec/transaction_codec.hpp"
+#include "chains/core/hex.hpp"
 #include "protocols/json.hpp"
 #include "tests/chains/sample.hpp"
 

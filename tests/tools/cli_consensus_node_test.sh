@@ -92,7 +92,7 @@ run tx sign "{\"kind\": \"unvote\", \"vm\": \"$vm_key\", \"amount\": \"1\"}" --k
 [ "$rc" -eq 0 ] && [ "$(field status)" = final ] || fail "tx sign of an unvote payload: exit code $rc: $(cat err)"
 [ "$(delegates_field "$vm_key" "d['votes_units']")" = 300000000 ] || fail "delegates: the tx sign unvote did not count"
 run tx sign '{"kind": "vote", "nonce": 4}' --key "$keys/account-01.json"
-[ "$rc" -ne 0 ] && grep -q "invalid_argument: the payload: nonce" err || fail "tx sign with a nonce field: rc $rc, $(cat err)"
+[ "$rc" -ne 0 ] && grep -q "invalid_argument: the payload: field 'nonce': is set by the signer" err || fail "tx sign with a nonce field: rc $rc, $(cat err)"
 ok "tx sign: an unvote from its payload JSON"
 
 # --- evidence -----------------------------------------------------------------------------------
