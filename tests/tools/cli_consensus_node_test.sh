@@ -50,6 +50,16 @@ run tx get "$bid_id"
 python3 -c "import json; t = json.load(open('out'))['transaction']; assert t['kind'] == 'vm_bid' and t['hash_chain_tip'] == '$tip' and t['category'] == 1" ||
   fail "the vm_bid does not commit to the key's hash-chain tip $tip: $(cat out)"
 ok "delegate bid: VM ${vm_key:0:16} in silver with bid $min_bid"
+# A second bid from the key tops the VM up and keeps its hash chain (an all-zero tip).
+run delegate bid --key vm.json --category silver --amount 1 --timeout 60
+[ "$rc" -eq 0 ] && [ "$(field status)" = final ] || fail "delegate bid (top-up): exit code $rc: $(cat err)"
+grep -q "(top-up)" err || fail "delegate bid (top-up): not recognised as a top-up: $(cat err)"
+run tx get "$(field id)"
+python3 -c "import json; t = json.load(open('out'))['transaction']; assert t['hash_chain_tip'] == '0' * 64" ||
+  fail "the top-up does not keep the hash chain (tip not all zero): $(cat out)"
+[ "$(delegates_field "$vm_key" "d['bid_units']")" = "$(( $(json_of 'j["params"]["min_bid_units"]' info --json) + 100000000 ))" ] ||
+  fail "delegates: the top-up did not add 1 to the bid"
+ok "delegate bid again: a top-up of 1, hash chain kept"
 
 # --- vote and unvote ----------------------------------------------------------------------------
 run delegate vote --key "$keys/account-01.json" --vm "$vm_key" --amount 5 --timeout 60

@@ -34,6 +34,7 @@ struct bid_options : consensus_tx_options {
   std::string category_text;
   std::string amount_text;
   std::optional<std::string> tip_text;
+  bool top_up = false;
 };
 
 struct stake_options : consensus_tx_options {
@@ -106,6 +107,24 @@ std::variant<chain_id, command_result> target_chain(const tx_options& o) {
   return std::get<chain_endpoint>(opened).chain.id;
 }
 
+// Whether the chain --chain names has a VM with key `key` (GET …/delegates).
+std::variant<bool, command_result> has_vm(const tx_options& o, const public_key& key) {
+  auto opened = open_chain_endpoint(o.net);
+  if (auto* failed = std::get_if<command_result>(&opened))
+    return *failed;
+  const auto& at = std::get<chain_endpoint>(opened);
+  auto reply = at.node.get(at.chain.path("/delegates"));
+  if (auto* failed = std::get_if<command_result>(&reply))
+    return *failed;
+  const auto& body = std::get<node_answer>(reply).body;
+  const auto hex = to_hex(key);
+  if (auto it = body.find("delegates"); it != body.end() && it->is_array())
+    for (const auto& d : *it)
+      if (text_field(d, "key", "") == hex)
+        return true;
+  return false;
+}
+
 command_result run_bid(const bid_options& o) {
   auto bid = parse_amount(o.amount_text);
   if (!bid)
@@ -114,20 +133,31 @@ command_result run_bid(const bid_options& o) {
     return command_failure("zero_amount", "--amount: a bid locks at least one base unit");
   vm_bid_payload p;
   p.bid = *bid;
+  auto keys = runtime::read_key_file(o.key_file);
+  if (!keys)
+    return to_command_result(make_error(keys.error().code, "cannot read the key file: " + keys.error().detail));
+  bool top_up = o.top_up;
+  if (!top_up && !o.tip_text && !o.offline) {
+    // A key that already has a VM tops it up: the default then keeps its hash chain (docs/consensus.md
+    // section 3), where a new tip would restart it.
+    auto has = has_vm(o, keys->pub);
+    if (auto* failed = std::get_if<command_result>(&has))
+      return *failed;
+    top_up = std::get<bool>(has);
+  }
   if (o.tip_text) {
     auto tip = fixed_from_hex<32>(*o.tip_text);
     if (!tip)
       return fail_on(tip.error(), "--hash-chain-tip");
     p.hash_chain_tip = *tip;
+  } else if (top_up) {
+    p.hash_chain_tip = hash256{};  // all zero: the VM keeps its hash chain
   } else {
     // The tip the node running this key derives (runtime::delegate_hash_chain), so its first
     // reveal on this chain matches the commitment.
     auto chain = target_chain(o);
     if (auto* failed = std::get_if<command_result>(&chain))
       return *failed;
-    auto keys = runtime::read_key_file(o.key_file);
-    if (!keys)
-      return to_command_result(make_error(keys.error().code, "cannot read the key file: " + keys.error().detail));
     p.hash_chain_tip =
       runtime::delegate_hash_chain(*keys, runtime::delegate_hash_chain_length, std::get<chain_id>(chain))->tip();
   }
@@ -135,7 +165,8 @@ command_result run_bid(const bid_options& o) {
   if (auto* failed = std::get_if<command_result>(&category))
     return *failed;
   p.category = std::get<std::uint32_t>(category);
-  return sign_and_submit(o, p, fmt::format("vm_bid of {} in category {}", o.amount_text, p.category));
+  return sign_and_submit(o, p, fmt::format("vm_bid of {} in category {}{}", o.amount_text, p.category,
+                                           top_up ? " (top-up)" : ""));
 }
 
 template <class Payload>
@@ -214,10 +245,15 @@ void add_consensus_commands(CLI::App& app, std::optional<command_result>& outcom
   bid->add_option("--amount", b->amount_text, "The bid, in the chain's token or base units (at least its min_bid)")
     ->type_name("AMOUNT")
     ->required();
-  bid->add_option("--hash-chain-tip", b->tip_text,
-                  "The hash-chain commitment (64 hex characters; default: the tip this key derives for the chain, "
-                  "as `bfd-cli key show --delegate` prints it)")
-    ->type_name("HEX");
+  auto* tip = bid->add_option("--hash-chain-tip", b->tip_text,
+                              "The hash-chain commitment (64 hex characters; default: for a new VM the tip this key "
+                              "derives for the chain, as `bfd-cli key show --delegate` prints it; for a top-up all "
+                              "zero, which keeps the VM's hash chain)")
+                 ->type_name("HEX");
+  bid->add_flag("--top-up", b->top_up,
+                "The key already has a VM: add to its bid and keep its hash chain (found by asking the node "
+                "when not given; needed with --offline)")
+    ->excludes(tip);
   add_tx_options(*bid, *b, "Key file of the bidder: it becomes the VM's delegate key");
   add_network_options(*bid, net);
   bid->callback([b, &outcome, &net] {
