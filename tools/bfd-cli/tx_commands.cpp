@@ -1,6 +1,5 @@
-// `bfd-cli transfer` (also `tx transfer`), `tx submit`, `tx get` and `tx decode`: sign, submit,
-// follow, inspect.
-#include <charconv>
+// `bfd-cli transfer` (also `tx transfer`), `tx sign`, `tx submit`, `tx get` and `tx decode`: sign,
+// submit, follow, inspect.
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -8,14 +7,11 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include <fmt/format.h>
 
 #include "chains/core/hex.hpp"
 #include "chains/crypto/keys.hpp"
-#include "runtime/entropy.hpp"
-#include "runtime/key_file.hpp"
 #include "runtime/transfer.hpp"
 #include "runtime/tx_text.hpp"
 #include "tools/client/chain_target.hpp"
