@@ -59,6 +59,7 @@ std::vector<tx_payload> built_payloads() {
   publish.param_types = {contract::param_type::address, contract::param_type::amount};
   publish.entry_points = {"init", "release"};
   publish.slot = "fee";
+  publish.users = {filled<20>(0x37), filled<20>(0x38)};
   out.push_back(publish);
   contract_deploy_tx deploy;
   deploy.template_id = filled<32>(0x31);
