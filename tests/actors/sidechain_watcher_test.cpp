@@ -10,6 +10,7 @@
 #include <caf/scoped_actor.hpp>
 #include <nlohmann/json.hpp>
 
+#include "chains/sidechain/registry_module.hpp"
 #include "chains/storage/rocksdb/rocksdb_store.hpp"
 #include "protocols/json_chains.hpp"
 #include "protocols/sidechain_views.hpp"
@@ -297,7 +298,8 @@ TEST_CASE("a sidechain of each kind registered at run time on a --dev node with 
     ids.push_back(id);
   }
   ++main_height;
-  REQUIRE(registry.apply_activate(authority.pub, ids, at()));
+  for (auto id : ids)
+    REQUIRE(registry.apply_activate(authority.pub, {id}, at()));
   CHECK(watcher.poll_once().started == ids);
   for (auto id : ids) {
     REQUIRE(m.n->unit(id));
