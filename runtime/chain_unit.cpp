@@ -68,6 +68,7 @@ result<std::unique_ptr<chain_unit>> chain_unit::start(caf::actor_system& system,
   cc.log = o.log;
   cc.time = o.time;
   cc.invalidate = o.invalidate;
+  cc.advanced = o.advanced;
   cc.max_drift_ms = std::max<std::uint64_t>(500, o.chain.spec.genesis.params.slot_ms / 2);
   u->chain_ = spawn_chain(system, std::move(engine), std::move(cc));
   const auto& identities = o.chain.delegates;

@@ -58,6 +58,7 @@ struct chain_unit_options {
   std::size_t mempool_max_per_sender = 1'000;  ///< the mempool's bound per sender
   /// The read cache's invalidation (chain_actor_config::invalidate); empty: none.
   std::function<void(const std::vector<std::string>&)> invalidate;
+  std::function<void(char, std::uint64_t)> advanced;  ///< chain_actor_config::advanced
 };
 
 /// One chain's running actors.

@@ -58,8 +58,10 @@ chain_unit_options node::unit_options(hosted_chain chain) const {
   u.verified = verified_;
   u.verifiers = verifiers_;
   u.mempool_max_per_sender = options_.mempool_max_per_sender;
-  if (cache_)
+  if (cache_) {
     u.invalidate = [c = cache_](const std::vector<std::string>& tags) { c->invalidate(tags); };
+    u.advanced = [c = cache_, id = u.chain.spec.id](char stage, std::uint64_t height) { c->advance(id, stage, height); };
+  }
   return u;
 }
 

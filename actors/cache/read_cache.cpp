@@ -27,6 +27,17 @@ void read_cache::invalidate(const std::vector<std::string>& tags) {
   drop(tags);
 }
 
+void read_cache::advance(std::uint32_t chain, char stage, std::uint64_t height) {
+  std::lock_guard guard(heights_mutex_);
+  heights_[{chain, stage}] = height;
+}
+
+std::uint64_t read_cache::height_of(std::uint32_t chain, char stage) {
+  std::lock_guard guard(heights_mutex_);
+  auto it = heights_.find({chain, stage});
+  return it == heights_.end() ? 0 : it->second;
+}
+
 void read_cache::count_error(const std::string& backend) {
   std::lock_guard guard(errors_mutex_);
   ++errors_[backend];

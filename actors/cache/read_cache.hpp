@@ -84,6 +84,13 @@ public:
   /// commit: it does not wait on other nodes.
   void invalidate(const std::vector<std::string>& tags);
 
+  /// Records that chain `chain`'s head (`stage` 'h') or final state ('f') reached `height`.
+  /// Called by chain actors after `invalidate` for the same change, so that an entry still valid
+  /// is valid at this height: a hit's answer reports it (docs/cache.md).
+  void advance(std::uint32_t chain, char stage, std::uint64_t height);
+  /// The height last recorded by `advance` (0: none yet).
+  std::uint64_t height_of(std::uint32_t chain, char stage);
+
   /// The counts, and the backend's entries (asked, with a short timeout).
   cache_snapshot snapshot();
 
@@ -104,6 +111,8 @@ private:
   std::atomic<std::uint64_t> invalidations_{0};
   std::mutex errors_mutex_;
   std::map<std::string, std::uint64_t> errors_;
+  std::mutex heights_mutex_;
+  std::map<std::pair<std::uint32_t, char>, std::uint64_t> heights_;
 };
 
 /// Settings of the ring backend.

@@ -125,9 +125,12 @@ struct chain_actor_state {
 
   /// Tells the read cache what the new head changed (reads at the head: contract state).
   void invalidate_head(const std::vector<validated_ptr>& applied) {
-    if (watch && !applied.empty())
+    if (watch && !applied.empty()) {
       if (auto tags = watch->on_head(engine->head_state(), applied); !tags.empty())
         config.invalidate(tags);
+      if (config.advanced)
+        config.advanced('h', engine->head_state().head().height);
+    }
   }
 
   void persist(const std::vector<validated_ptr>& finalized) {
@@ -135,9 +138,12 @@ struct chain_actor_state {
       return;
     // Reads of the final state (the registry, DS metadata): invalidated before anything can read
     // the new final state, whether or not it is stored.
-    if (watch)
+    if (watch) {
       if (auto tags = watch->on_final(engine->final_state(), engine->final_height()); !tags.empty())
         config.invalidate(tags);
+      if (config.advanced)
+        config.advanced('f', engine->final_height());
+    }
     const auto seen = now_ms();
     for (const auto& b : finalized)
       final_seen.record(b->header().height, seen);
@@ -603,6 +609,10 @@ chain_actor::behavior_type chain_impl(chain_pointer self, std::shared_ptr<chain_
     auto final_tags = st.watch->on_final(st.engine->final_state(), st.engine->final_height());
     tags.insert(tags.end(), final_tags.begin(), final_tags.end());
     st.config.invalidate(tags);
+    if (st.config.advanced) {
+      st.config.advanced('h', st.engine->head_state().head().height);
+      st.config.advanced('f', st.engine->final_height());
+    }
   }
   if (st.config.store) {
     auto cs = chain_store::open(*st.config.store, st.engine->final_state().chain());

@@ -38,6 +38,10 @@ struct chain_actor_config {
   /// state and so before any later query sees it, with the tags of the reads each new head and
   /// each newly final state changed (chains/cache/invalidation.hpp). Empty: no read cache.
   std::function<void(const std::vector<std::string>&)> invalidate;
+  /// With `invalidate`: called after it with the stage ('h' head, 'f' final) and the height the
+  /// change reached, also when it invalidated nothing, so that a cached answer reports the
+  /// current height (read_cache::advance). Empty: not told.
+  std::function<void(char, std::uint64_t)> advanced;
 };
 
 /// Spawns the actor around `engine` (from genesis or restored from storage).

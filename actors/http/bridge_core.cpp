@@ -445,6 +445,28 @@ std::optional<std::uint32_t> bridge_core::chain_id_of(const chain_view& c, httpl
   return h->id;
 }
 
+std::string bridge_core::at_current_height(std::string body, const std::vector<std::string>& tags) {
+  // The first tag is "c<chain>:<stage>" (cache::read_tags).
+  if (!config.cache || tags.empty() || tags.front().size() < 4 || tags.front().front() != 'c')
+    return body;
+  const auto& tag = tags.front();
+  const auto colon = tag.find(':');
+  std::uint32_t chain = 0;
+  auto [p, ec] = std::from_chars(tag.data() + 1, tag.data() + colon, chain);
+  if (colon == std::string::npos || colon + 1 >= tag.size() || ec != std::errc{} || p != tag.data() + colon)
+    return body;
+  const char stage = tag[colon + 1];
+  const char* field = stage == 'f' ? "final_height" : stage == 'h' ? "height" : nullptr;
+  const auto now = config.cache->height_of(chain, stage);
+  if (!field || now == 0)
+    return body;
+  auto j = json_object::parse(body, nullptr, false);
+  if (!j.is_object() || !j.contains(field) || !j[field].is_number_unsigned() || j[field].get<std::uint64_t>() >= now)
+    return body;
+  j[field] = now;
+  return j.dump();
+}
+
 std::optional<std::uint32_t> bridge_core::cache_chain_id(const chain_view& c) {
   if (c.prefix != "/v1")
     return c.handles.id;

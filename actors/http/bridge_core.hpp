@@ -274,6 +274,12 @@ struct bridge_core {
   std::optional<std::uint32_t> cache_chain_id(const chain_view& c);
   std::atomic<std::uint32_t> configured_id{0};  ///< the configured chain's id once known (0: not yet)
 
+  /// A cached body with its height field brought to the chain's current height: the read's
+  /// chain and stage are the first tag's ("c7:f"); "final_height" ('f') or "height" ('h') is
+  /// raised to what the chain last told the cache (read_cache::advance) — the entry is still
+  /// valid, so its value is the state's at that height. Unchanged when it cannot tell.
+  std::string at_current_height(std::string body, const std::vector<std::string>& tags);
+
   /// A read through the read cache (docs/cache.md): on a hit, 200 with the cached body; on a
   /// miss (or without a cache), `read(res)` answers from the chain, and a 200 it wrote is stored
   /// under `key` for `tags`. Errors are never cached.
@@ -286,7 +292,7 @@ struct bridge_core {
     if (r.value) {
       res.status = 200;
       res.set_header("X-Bfd-Cache", "hit");
-      res.set_content(std::move(*r.value), "application/json");
+      res.set_content(at_current_height(std::move(*r.value), tags), "application/json");
       return;
     }
     read(res);

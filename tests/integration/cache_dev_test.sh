@@ -169,6 +169,13 @@ curl -s -o /dev/null "$BFD_NODE/v1/services/1"
 [ "$(curl -s -D - -o body "$BFD_NODE/v1/services/1" | tr -d '\r' | sed -n 's/^X-Bfd-Cache: //p')" = hit ] ||
   fail "GET /v1/services/1 twice: the second was not a hit"
 [ "$(body_of 'j["latest_version"]')" = 1 ] || fail "service 1 before the upgrade: $(cat body)"
+# A later hit reports the chain's current final height, not the one the entry was read at.
+first_final=$(body_of 'j["final_height"]')
+sleep 2.5
+[ "$(curl -s -D - -o body "$BFD_NODE/v1/services/1" | tr -d '\r' | sed -n 's/^X-Bfd-Cache: //p')" = hit ] &&
+  [ "$(body_of 'j["final_height"]')" -gt "$first_final" ] &&
+  ok "a hit 2.5 s later reports final height $(body_of 'j["final_height"]') (read at $first_final)" ||
+  fail "a later hit of service 1: final height $(body_of 'j["final_height"]'), read at $first_final: $(cat body)"
 c2b=bfd$(printf 'b%.0s' $(seq 40))
 c3b=bfd$(printf 'c%.0s' $(seq 40))
 run service upgrade 1 --key "$admin" --instance "2:$c2b" --instance "3:$c3b" --canary 2 --delay 2 --window 10 \

@@ -16,6 +16,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "actors/http/http_bridge.hpp"
 #include "actors/kill_point.hpp"
 #include "chains/core/hex.hpp"
 #include "chains/storage/failing_store.hpp"
@@ -189,7 +190,15 @@ int main(int argc, char** argv) {
              "Signals: SIGINT or SIGTERM stop the node cleanly; SIGUSR1 kills its peg bridge actors, which\n"
              "their supervisor restarts (a test hook, docs/peg.md); a bridge failing more than 5 times in\n"
              "10 s stops the node (exit code 4).");
+  bool print_routes = false;
+  app.add_flag("--routes", print_routes, "print the HTTP routes this binary serves, one \"METHOD PATH\" a line "
+                                         "(the templates of docs/openapi.yaml), and exit");
   CLI11_PARSE(app, argc, argv);
+  if (print_routes) {
+    for (const auto& r : bfd::http_routes())
+      std::cout << r.method << " " << r.path << "\n";
+    return 0;
+  }
   if (check && !topology_file.empty()) {
     if (node_name.empty())
       return fail("--topology needs --node NAME: which node's data directory to check");

@@ -14,15 +14,40 @@ packages=(
   libhiredis-dev redis-server  # the read cache's Redis backend and its tests (docs/cache.md)
 )
 
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# The npm projects of the repository: `npm ci` in each (node_modules/ is not committed).
+npm_projects=(
+  tests/api  # the OpenAPI check against a real node (tests/api/README.md)
+)
+
+# npm ci in each project unless its node_modules is newer than its package-lock.json.
+install_npm_projects() {
+  for dir in "${npm_projects[@]}"; do
+    local lock="$root/$dir/package-lock.json" stamp="$root/$dir/node_modules/.package-lock.json"
+    if [ -f "$stamp" ] && [ "$stamp" -nt "$lock" ]; then
+      echo "install-deps: $dir: npm packages present"
+      continue
+    fi
+    echo "install-deps: $dir: npm ci"
+    (cd "$root/$dir" && npm ci --no-audit --no-fund)
+  done
+}
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
     missing+=("$p")
   fi
 done
+# Node.js and npm (the npm projects above): Debian's nodejs and npm unless a node and an npm are
+# already installed (e.g. NodeSource's nodejs, which bundles npm and conflicts with Debian's npm).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages present"
+  install_npm_projects
   exit 0
 fi
 
@@ -36,3 +61,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+install_npm_projects
