@@ -1,4 +1,5 @@
 #include "runtime/chain_unit.hpp"
+#include "runtime/supervisor_probe.hpp"
 
 #include <algorithm>
 

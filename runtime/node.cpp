@@ -1,4 +1,5 @@
 #include "runtime/node.hpp"
+#include "runtime/supervisor_probe.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>

@@ -19,8 +19,6 @@
 #include <caf/atom.hpp>
 #include <caf/fwd.hpp>
 #include <caf/message.hpp>
-#include <caf/scoped_actor.hpp>
-#include <caf/sec.hpp>
 
 #include "actors/restart_counts.hpp"
 
@@ -58,24 +56,10 @@ struct supervised_child {
   caf::actor front;
   /// Asks a live instance (through `to`) a cheap question of its interface and says whether it
   /// answered within the time: what supervisor::kill_and_wait uses to learn that the child is
-  /// back (make_probe builds one). Empty: none.
+  /// back (make_probe in runtime/supervisor_probe.hpp builds one). Empty: none.
   std::function<bool(caf::scoped_actor& self, const caf::actor& to, std::chrono::milliseconds)> probe;
 };
 
-/// A probe sending `xs` to a `Handle` and expecting a `Reply`; an error reply other than "receiver
-/// down" or a timeout counts as an answer too (the instance ran to say it).
-template <class Handle, class Reply, class... Ts>
-auto make_probe(Ts... xs) {
-  return [=](caf::scoped_actor& self, const caf::actor& to, std::chrono::milliseconds timeout) {
-    bool answered = false;
-    self->request(caf::actor_cast<Handle>(to), timeout, xs...)
-      .receive([&](Reply&) { answered = true; },
-               [&](const caf::error& e) {
-                 answered = e != caf::sec::request_receiver_down && e != caf::sec::request_timeout;
-               });
-    return answered;
-  };
-}
 
 /// What a front keeps across its child's restarts: for a message, a key and whether to remember
 /// it under that key (true) or forget the key (false); nothing for an ordinary message. A new
