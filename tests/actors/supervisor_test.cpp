@@ -9,6 +9,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/blocking_actor.hpp>
 #include <caf/scoped_actor.hpp>
+#include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 
 #include "runtime/bridge_actor.hpp"
