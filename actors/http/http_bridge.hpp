@@ -14,6 +14,7 @@
 #include <caf/fwd.hpp>
 
 #include "actors/clock.hpp"
+#include "actors/http/handshake_mailbox.hpp"
 #include "chains/consensus/params.hpp"
 #include "protocols/directory.hpp"
 #include "protocols/interfaces.hpp"
@@ -36,6 +37,7 @@ struct http_options {
   std::uint32_t rate_per_second = 100;       ///< requests per client IP (token bucket); 0 = no bound
   std::uint32_t burst = 200;                 ///< requests a client IP may make at once
   std::chrono::milliseconds timeout{5000};   ///< for each actor request behind an HTTP request
+  http::mailbox_limits mailbox;              ///< the handshake mailbox's bounds (docs/membership-proofs.md)
 };
 
 /// A hosted chain's consensus parameters (categories, slot timing), or nothing if unknown.

@@ -5,6 +5,8 @@
 // reconciliation (docs/peg.md, docs/http.md).
 #include "actors/http/bridge_core.hpp"
 
+#include <map>
+
 #include <fmt/format.h>
 
 #include "chains/core/amount.hpp"
@@ -134,6 +136,19 @@ void get_ledger(bridge_core& core, const chain_view& c, const std::vector<std::s
   }
   j["vouchers"] = std::move(vouchers);
   j["in_flight"] = ledger.messages_in_flight().size();
+  // Per destination, so a client waiting for one pair's traffic to settle (fund liquidate before
+  // a cease, the fund scenario before it reconciles) ignores the other chains'.
+  std::map<chain_id, std::uint64_t> by_destination;
+  for (const auto& [mid, m] : ledger.messages_in_flight())
+    ++by_destination[m.destination];
+  auto in_flight_to = json_object::array();
+  for (const auto& [dest, count] : by_destination) {
+    json_object e;
+    e["chain"] = dest;
+    e["count"] = count;
+    in_flight_to.push_back(std::move(e));
+  }
+  j["in_flight_by_destination"] = std::move(in_flight_to);
   j["sent"] = ledger.next_sequence();
   reply(res, 200, j);
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -62,7 +63,8 @@ struct harness {
   std::unique_ptr<runtime::node> n;
   std::unique_ptr<httplib::Client> client;
 
-  harness() {
+  /// `tune` adjusts the HTTP options after the harness's own (ephemeral port, no rate bound).
+  explicit harness(const std::function<void(http_options&)>& tune = {}) {
     const auto& net = shared_network();
     runtime::node_options o;
     o.genesis = net.genesis;
@@ -73,6 +75,8 @@ struct harness {
     http_options h;
     h.port = 0;
     h.rate_per_second = 0;
+    if (tune)
+      tune(h);
     o.http = h;
     auto started = runtime::node::start(system, std::move(o));
     REQUIRE(started);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The two-way peg on a running `bfd-node --dev`, through the real bfd-cli over HTTP: 10 BFDT go
 # from the mainchain to dev sidechain 2 (escrowed, carried by the node's bridge with its proof,
-# the acknowledgement carried back: delivered), then 4 of the vouchers come back (burned on the
+# the acknowledgement carried back: delivered; counted in flight towards chain 2 by
+# GET /v1/chains/1/peg while it travels), then 4 of the vouchers come back (burned on the
 # sidechain, released from the escrow on the mainchain: delivered); the balances add up, a return
 # of more vouchers than held is refused, and the store is sound afterwards. Bounded waits.
 # Usage: peg_dev_test.sh PATH/TO/bfd-node PATH/TO/bfd-cli
@@ -32,8 +33,23 @@ run account "$alice"
 alice_before=$(field balance_units)
 
 # --- out: 10 BFDT to bob on sidechain 2 ---------------------------------------------------------
-run peg send --to-chain 2 --to "$bob" --amount 10 --key "$keys/account-00.json" --timeout 120
+# While it travels, the mainchain's peg ledger counts it in flight towards chain 2 (the count per
+# destination that fund liquidate and the fund scenario wait on); once delivered, nothing.
+in_flight_to() {
+  curl -s -m 10 "$BFD_NODE/v1/chains/$1/peg" | python3 -c "import json,sys
+j = json.load(sys.stdin); print(json.dumps(j['in_flight_by_destination']))" 2>/dev/null
+}
+timeout 150 "$cli" peg send --to-chain 2 --to "$bob" --amount 10 --key "$keys/account-00.json" --timeout 120 >out 2>err &
+send_pid=$!
+counted_towards_2() { [ "$(in_flight_to 1)" = '[{"chain": 2, "count": 1}]' ]; }
+wait_for 60 counted_towards_2 &&
+  ok "GET /v1/chains/1/peg: the message in flight towards chain 2 (in_flight_by_destination)" ||
+  fail "the message was never counted in flight towards chain 2: $(in_flight_to 1)"
+wait "$send_pid"
+rc=$?
 out_id=$(field message)
+[ "$(in_flight_to 1)" = "[]" ] && [ "$(in_flight_to 2)" = "[]" ] ||
+  fail "in flight after the delivery: 1: $(in_flight_to 1), 2: $(in_flight_to 2)"
 [ "$rc" -eq 0 ] || fatal "peg send to chain 2: rc $rc: $(tail -n 5 err)"
 [ "$out_id" = "1:0" ] || fail "peg send printed id '$out_id', expected 1:0"
 grep -q '"state": "delivered"' out || fail "peg send: not delivered: $(cat out)"

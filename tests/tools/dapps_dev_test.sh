@@ -170,15 +170,21 @@ dapp consulting answer --request-id C1 --operator-key "$operator" --text "no" --
 [ "$rc" -eq 0 ] || fail "consulting answer: $(cat err)"
 ok "consulting C1: expression commission 2000000 (1% of 2 BFDT)"
 
-# Fund exchange: the funds, a listing request (0.5%), the sweep stub.
+# Fund exchange: the funds, a listing request (0.5%), the sweep.
 dapp exchange list-funds --json
 [ "$(js '[f["status"] for f in j["funds"] if f["chain"] == 8][0]')" = active ] || fail "list-funds: $(cat out) $(cat err)"
 o2=$(balance "$owner_addr" 2)
 dapp exchange request --fund 8 --request-id E1 --key "$outsider" --operator-key "$operator" --note "list EXF" --json
 [ "$rc" -eq 0 ] && [ $(( $(balance "$owner_addr" 2) - o2 )) -eq 500000 ] || fail "exchange request: $(cat out) $(cat err)"
-dapp exchange sweep --fund 8
-[ "$rc" -eq 1 ] && grep -q not_available err || fail "sweep is not the failing stub: $(cat err)"
-ok "exchange: chain 8 listed active, listing request with 0.5% commission, sweep not available"
+# The sweep (fund_sweep on the fund chain): chain 8 has had no trade, so nothing is pending and
+# nothing is sent; a bad platform address is refused before anything is read. The scenario
+# (integration_fund_scenario) sweeps a real commission to the mainchain.
+dapp exchange sweep --fund 8 --operator-key "$operator" --platform "$owner_addr" --json
+[ "$rc" -eq 0 ] && [ "$(js '[f["status"] for f in j["sweeps"] if f["chain"] == 8][0]')" = nothing_pending ] ||
+  fail "sweep of a fund without trades: rc $rc $(cat out) $(cat err)"
+dapp exchange sweep --fund 8 --operator-key "$operator" --platform bfd00 --json
+[ "$rc" -eq 1 ] && grep -q 'platform' err || fail "sweep to a bad address: rc $rc $(cat err)"
+ok "exchange: chain 8 listed active, listing request with 0.5% commission, sweep with nothing pending, bad platform refused"
 
 # Compensation: the contract committed, then the fund starts liquidating before the usage record.
 BFD_DAPP_PAUSE_AT=called "$dapps/bfd-legal" review --fund 8 --request-id L2 --key "$member" \
@@ -187,6 +193,7 @@ pid=$!
 wait_for 60 grep -q 'paused at called' err || fail "L2 never reached the pause point: $(cat err)"
 kill -9 $pid; wait $pid 2>/dev/null
 run ds send ds_liquidate --phase start --key "$founder" --chain 8
+[ "$rc" -eq 0 ] || echo "ds send ds_liquidate: rc $rc: $(tail -3 err)"
 wait_for 90 fund_is liquidating || fail "the fund did not start liquidating: $("$cli" ds show --chain 8)"
 dapp legal resume --operator-key "$operator" --json
 grep -q 'compensated' out err || fail "L2 was not compensated: $(cat out) $(cat err)"

@@ -3,6 +3,7 @@
 // sign with --key, submit,
 // wait for finality and print the outcome; a call that failed (trap, out of fuel) exits 1 with
 // the engine's reason.
+#include <algorithm>
 #include <chrono>
 #include <memory>
 
@@ -38,6 +39,7 @@ struct publish_options : signed_options {
   std::vector<std::string> params;  // name:type
   std::vector<std::string> entries;
   std::string slot;
+  std::vector<std::string> users;  // addresses that may deploy it (none: anyone)
 };
 
 struct deploy_options : signed_options {
@@ -151,7 +153,18 @@ command_result run_publish(const publish_options& o) {
   }
   p.entry_points = o.entries;
   p.slot = o.slot;
-  fmt::print("template: {}\n", to_hex(contract::template_id(p)));
+  if (o.users.size() > contract::max_template_users)
+    return command_failure("invalid_argument", "--user: at most 16 addresses");
+  for (const auto& u : o.users) {
+    auto a = parse_address(u);
+    if (!a)
+      return fail_with(a.error(), "--user");
+    if (std::find(p.users.begin(), p.users.end(), *a) != p.users.end())
+      return command_failure("invalid_argument", "--user " + u + " is given twice");
+    p.users.push_back(*a);
+  }
+  // With --offline stdout holds only the signed hex: the template id goes to stderr.
+  fmt::print(o.offline ? stderr : stdout, "template: {}\n", to_hex(contract::template_id(p)));
   // Publishing needs 1 unit per fuel_per_unit bytes of code: priced like that much fuel.
   const auto code_bytes = p.code.size();
   return sign_submit(o, std::move(p), fmt::format("contract publish {} v{}", o.name, *version), code_bytes);
@@ -250,6 +263,7 @@ void add_signing_options(CLI::App& c, signed_options& o, network_options& net) {
   c.add_option("--timeout", o.timeout_text, "Seconds to wait for finality before giving up with exit code 2")
     ->type_name("SECONDS")
     ->capture_default_str();
+  add_offline_options(c, o);
   add_network_options(c, net);
 }
 
@@ -272,6 +286,9 @@ void add_contract_commands(CLI::App& app, std::optional<command_result>& outcome
   publish->add_option("--slot", pub->slot, "Declare a client slot of this name: an execution template whose "
                                            "contracts run a client contract through slot_call")
     ->type_name("NAME");
+  publish->add_option("--user", pub->users, "Only this address may deploy contracts from the template; repeat "
+                                            "(up to 16; none: anyone who may deploy on the chain)")
+    ->type_name("ADDR");
   add_signing_options(*publish, *pub, net);
   publish->callback([pub, &outcome, &net] {
     pub->net = net;

@@ -637,6 +637,25 @@ command_result run_liquidate(const liquidate_options& o) {
                                        "before the cease, which would strand them; --force ceases anyway",
                                        format_amount(escrow), fund, fund));
 
+  if (!ceased && !o.force) {
+    // A message between the two chains still in flight (the finish's commit notice, a holder's
+    // transfer home, their acknowledgements) could never settle once the fund chain stops
+    // producing: wait until both sides have none towards the other.
+    for (const auto& [source, dest] : {std::pair<chain_id, chain_id>{1, fund}, {fund, 1}}) {
+      auto w = wait_until(node, fmt::format("/v1/chains/{}/peg", source),
+                          fmt::format("no peg message from chain {} to chain {} in flight", source, dest), timeout,
+                          [dest = dest](const json& p) {
+                            if (auto it = p.find("in_flight_by_destination"); it != p.end() && it->is_array())
+                              for (const auto& e : *it)
+                                if (number_field(e, "chain") == dest && number_field(e, "count") > 0)
+                                  return false;
+                            return true;
+                          });
+      if (!w.ok())
+        return w;
+    }
+  }
+
   step(5, steps, "cease the fund chain on the mainchain");
   if (ceased) {
     note("ceased already");
@@ -718,7 +737,8 @@ void add_fund_lifecycle_commands(CLI::App& app, std::optional<command_result>& o
   liq->add_option("--wait-blocks", l->wait_blocks_text, "Fund-chain blocks between the start and the finish")
     ->type_name("N")
     ->capture_default_str();
-  liq->add_flag("--force", l->force, "Cease even while BFDT is escrowed for the chain (its vouchers are stranded)");
+  liq->add_flag("--force", l->force, "Cease even while BFDT is escrowed for the chain or a peg message between the "
+                                     "two is in flight (stranded for good)");
   liq->add_option("--timeout", l->timeout_text, "Seconds each step may wait before exit code 2")
     ->type_name("SECONDS")
     ->capture_default_str();

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <memory>
 #include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -96,23 +97,32 @@ command_result run_send(const send_options& o) {
                            dest_head + *blocks};
   randomize_signing_context(runtime::random_bytes32());
   sign_transaction(tx, *keys, runtime::random_bytes32());
+  // The source's message count before: the message is one of the sequences sent from here on.
+  auto before = sent_count(at.node, at.chain.id);
+  if (auto* f = std::get_if<command_result>(&before))
+    return *f;
   auto done = submit(at, tx, fmt::format("peg send to chain {}", *to_chain), false, std::chrono::seconds(*timeout));
   if (!done.ok())
     return done;
-  // The message id: the newest in-flight message of this sender to this receiver (final now, and
-  // settling takes the destination's finality and the way back, so it is still in flight).
+  // The message id: the in-flight message of this sender to this receiver among the sequences
+  // sent since `before`. On a fast network it may have settled already (its body is then gone
+  // from the source): when exactly one of those sequences is not another sender's in-flight
+  // message, it is ours.
   auto count = sent_count(at.node, at.chain.id);
   if (auto* f = std::get_if<command_result>(&count))
     return *f;
   const auto sender = format_address(address_of(keys->pub));
-  for (auto seq = std::get<std::uint64_t>(count); seq-- > 0;) {
+  std::vector<std::string> settled;
+  for (auto seq = std::get<std::uint64_t>(count); seq-- > std::get<std::uint64_t>(before);) {
     const auto id = fmt::format("{}:{}", at.chain.id, seq);
     auto r = at.node.get("/v1/peg/messages/" + id);
     if (auto* f = std::get_if<command_result>(&r))
       return *f;
     const auto& body = std::get<node_answer>(r).body;
-    if (!body.contains("message"))
+    if (!body.contains("message")) {
+      settled.push_back(id);
       continue;
+    }
     const auto& m = body["message"];
     if (m.value("sender", "") == sender && m.value("receiver", "") == format_address(*to)
         && m.value("value", std::uint64_t{0}) == *value) {
@@ -121,7 +131,14 @@ command_result run_send(const send_options& o) {
       return follow(at.node, id, std::chrono::seconds(*timeout));
     }
   }
-  return command_failure("not_found", "the transaction is final but its peg message was not found in flight");
+  if (settled.size() == 1) {
+    fmt::print("message: {}\n", settled.front());
+    std::fflush(stdout);
+    return follow(at.node, settled.front(), std::chrono::seconds(*timeout));
+  }
+  return command_failure("not_found", fmt::format("the transaction is final but its peg message is not identifiable: "
+                                                  "{} message(s) sent meanwhile have settled",
+                                                  settled.size()));
 }
 
 } // namespace
