@@ -86,7 +86,7 @@ void check_record(bfd::byte_view in, Decode decode, const char* what) {
     bfd::fuzz::require(bfd::fuzz::is_decoding_error(v.error()), what);
     return;
   }
-  bfd::fuzz::require(bfd::fuzz::same_bytes(bfd::encode(*v), in), "a decoded node record re-encodes to exactly the input");
+  bfd::fuzz::require(bfd::fuzz::same_bytes(bfd::codec::encode(*v), in), "a decoded node record re-encodes to exactly the input");
 }
 
 } // namespace
@@ -101,8 +101,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (pick < 6)
     check_module(pick, in);
   else if (pick == 6)
-    check_record(in, decode_signing_record, "signing record: decoding reason");
+    check_record(in, codec::decode_signing_record, "signing record: decoding reason");
   else
-    check_record(in, decode_justification_record, "justification record: decoding reason");
+    check_record(in, codec::decode_justification_record, "justification record: decoding reason");
   return 0;
 }
