@@ -62,7 +62,9 @@ struct harness {
   std::unique_ptr<runtime::node> n;
   std::unique_ptr<httplib::Client> client;
 
-  harness() {
+  /// `explorer_dir`: the web explorer's files (the repository's explorer/ unless a test gives
+  /// another; empty: not served).
+  explicit harness(std::string explorer_dir = BFD_SOURCE_DIR "/explorer") {
     const auto& net = shared_network();
     runtime::node_options o;
     o.genesis = net.genesis;
@@ -73,6 +75,7 @@ struct harness {
     http_options h;
     h.port = 0;
     h.rate_per_second = 0;
+    h.explorer_dir = std::move(explorer_dir);
     o.http = h;
     auto started = runtime::node::start(system, std::move(o));
     REQUIRE(started);
