@@ -102,7 +102,7 @@ export async function txPage(ctx, id, txid) {
     chainNav(id),
     kv({ id: t.id, status: t.status, height: t.height, index: t.index, block: t.block, reason: t.reason }, {
       id: (v) => mono(v), status: (v) => h("span", { id: "tx-status", "data-status": v }, v),
-      height: (v) => (v === undefined ? "—" : blockLink(id, v)), block: (v) => (v ? blockLink(id, v, v) : "—"),
+      height: (v) => (v === undefined ? "—" : h("span", { id: "tx-height" }, blockLink(id, v))), block: (v) => (v ? blockLink(id, v, v) : "—"),
       index: (v) => (v === undefined ? "—" : String(v)), reason: (v) => (v ? `${v.code}: ${v.detail}` : "—"),
     }),
     h("h2", null, "Fields"),
