@@ -24,6 +24,13 @@ source "$root/tests/integration/dev_node_lib.sh"
 started=$SECONDS
 step() { echo "[$((SECONDS - started)) s] $*"; }
 
+# A directory without index.html is an error at start, before anything runs.
+if timeout 20 "$node_bin" --dev --data-dir "$work/bad" --http 127.0.0.1:0 --explorer-dir "$work/nowhere" >bad.log 2>&1; then
+  fail "bfd-node started with --explorer-dir naming no explorer"
+fi
+grep -q "no index.html" bad.log && ok "--explorer-dir without index.html is refused: $(tail -n 1 bad.log)" \
+  || fail "--explorer-dir without index.html: $(tail -n 3 bad.log)"
+
 # The node finds the repository's explorer/ from its binary (build/bin/../../explorer); name it
 # anyway, so a build directory elsewhere tests the same files.
 start_node --sidechains 7 --explorer-dir "$root/explorer"
