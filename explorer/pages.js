@@ -4,7 +4,7 @@ import { ApiError, block, chain, chains, get } from "./api.js";
 import { h, kv, link, mono, route, short, status, table, when } from "./dom.js";
 
 const recentBlocks = 10;
-const accountScanBlocks = 20;
+const accountScanBlocks = 50;
 const pegMessagesShown = 5;
 
 const addressLink = (chainId, addr) => (addr ? link(short(addr, 8), "chain", chainId, "account", addr) : "");
