@@ -63,7 +63,7 @@ export function kv(obj, cells = {}) {
 /// Replaces the page's content.
 export function show(...nodes) {
   const main = document.getElementById("page");
-  main.replaceChildren(...nodes.flat().filter((n) => n !== null && n !== undefined && n !== false));
+  main.replaceChildren(...nodes.flat(Infinity).filter((n) => n !== null && n !== undefined && n !== false));
 }
 
 export const when = (ms) => (ms ? new Date(ms).toISOString().replace("T", " ").replace("Z", " UTC") : "");

@@ -105,21 +105,29 @@ try {
   await shot("funds");
 
   // A transfer with the real bfd-cli, found through the search box, then final on the page.
+  await visit("#/chain/1");
+  await page.waitForSelector("tr[data-height]");
   const submitted = execFileSync(args.cli, ["transfer", "--key", args.key, "--to", args.to, "--amount", "1.25", "--no-wait"],
     { encoding: "utf8", timeout: 30000 });
   const id = /([0-9a-f]{64})/.exec(submitted)?.[1];
   check(Boolean(id), `bfd-cli transfer printed an id (${submitted.trim().split("\n")[0]})`);
   mark(`transfer ${id}`);
-  await visit("#/chain/1");
-  await page.waitForSelector("tr[data-height]");
   await page.fill("#search-input", id);
   await page.press("#search-input", "Enter");
   await page.waitForURL((u) => u.hash === `#/chain/1/tx/${id}`);
   await page.waitForSelector("#tx-status");
-  const first = await page.getAttribute("#tx-status", "data-status");
-  check(["pending", "included", "final"].includes(first), `the search finds the transfer (first shown ${first})`);
+  // Every status the page shows from now on, in order (the page re-renders itself each second).
+  const seen = [await page.getAttribute("#tx-status", "data-status")];
+  await page.exposeFunction("bfdSawStatus", (st) => { if (seen.at(-1) !== st) seen.push(st); });
+  await page.evaluate(() => new MutationObserver(() => {
+    const st = document.getElementById("tx-status")?.dataset.status;
+    if (st) window.bfdSawStatus(st);
+  }).observe(document.getElementById("page"), { childList: true, subtree: true }));
+  check(["pending", "included", "final"].includes(seen[0]), `the search finds the transfer (first shown ${seen[0]})`);
   await page.waitForSelector('#tx-status[data-status="final"]', { timeout: 30000 });
-  check(true, "the transfer's page turns final by itself");
+  const order = ["pending", "included", "final"];
+  check(seen.every((st, i) => i === 0 || order.indexOf(st) > order.indexOf(seen[i - 1])),
+    `the transfer's page turns final by itself, never going back (${seen.join(" -> ")})`);
   const height = (await text("#tx-height")).trim();
   await shot("transaction");
 
@@ -127,11 +135,14 @@ try {
   // height search on the block holding it.
   await page.fill("#search-input", args.to);
   await page.press("#search-input", "Enter");
+  await page.waitForURL((u) => u.hash === `#/chain/1/account/${args.to}`);
   await page.waitForSelector(`tr[data-tx="${id}"]`);
   check((await text("table.kv")).includes(args.to), "searching the receiver's address shows its account with the transfer");
   await shot("account");
   await page.fill("#search-input", height);
   await page.press("#search-input", "Enter");
+  await page.waitForURL((u) => u.hash === `#/chain/1/block/${height}`);
+  await page.waitForSelector(`h1:has-text("Block ${height} ") >> nth=0`);
   await page.waitForSelector(`tr[data-tx="${id}"]`);
   check((await text("h1")).startsWith(`Block ${height} `), `searching height ${height} shows that block with the transfer`);
   await shot("block-with-transfer");

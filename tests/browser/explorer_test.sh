@@ -33,7 +33,11 @@ grep -q "no index.html" bad.log && ok "--explorer-dir without index.html is refu
 
 # The node finds the repository's explorer/ from its binary (build/bin/../../explorer); name it
 # anyway, so a build directory elsewhere tests the same files.
-start_node --sidechains 7 --explorer-dir "$root/explorer"
+# One-second slots: a transfer stays pending or included for a moment, long enough for the page to
+# show it before it is final.
+"$node_bin" --dev --data-dir "$work/data" --http "127.0.0.1:$port" --slot-ms 1000 --delegates 6 --work-bits 0 \
+  --sidechains 7 --explorer-dir "$root/explorer" >>"$work/node.log" 2>&1 &
+node_pid=$!
 wait_for 40 grep -q "explorer: http://127.0.0.1:$port/explorer/" node.log || fatal "no explorer URL in the start message"
 step "start message: $(grep -o 'explorer: .*' node.log | head -1)"
 wait_for 40 at_least main_final 1 || fatal "the mainchain is not final within 40 s"
