@@ -178,9 +178,10 @@ export async function pegPage() {
       kv({ final_height: peg.final_height, sent: peg.sent, in_flight: peg.in_flight, escrows: peg.escrows, vouchers: peg.vouchers }),
       msgs.length
         ? table(["message", "state", "destination", "receiver", "value", "received on"],
-          msgs.map((m) => [mono(m.id), status(m.state ?? "unknown"), m.message?.destination ?? "",
-            m.message?.receiver ? addressLink(m.message.destination, m.message.receiver) : "",
-            m.message?.value ?? "", (m.received_on ?? []).map((r) => `chain ${r.chain}: ${r.acknowledged}`).join(", ")]))
+          msgs.map((m) => h("tr", { "data-message": m.id }, [mono(m.id), status(m.state ?? "unknown"),
+            m.message?.destination ?? "", m.message?.receiver ? addressLink(m.message.destination, m.message.receiver) : "",
+            m.message?.value ?? "", (m.received_on ?? []).map((r) => `chain ${r.chain}: ${r.acknowledged}`).join(", ")]
+            .map((c) => h("td", null, c)))))
         : h("p", { class: "muted" }, "no messages sent from this chain"),
     ];
   }));
@@ -207,6 +208,9 @@ export async function servicePage(ctx, id) {
   return [h("h1", null, `Service ${s.id} (${s.symbol})`), kv(s, { owner: (v) => addressLink(1, v) })];
 }
 
+/// An object without its "*_units" fields (the exact BFDT text beside each stays).
+const withoutUnits = (o) => Object.fromEntries(Object.entries(o).filter(([k]) => !k.endsWith("_units")));
+
 /// The fund (DAOS) chains: DS metadata summary, funds summary and holders.
 export async function fundsPage() {
   const funds = (await chains()).filter((c) => c.kind === "daos");
@@ -215,8 +219,8 @@ export async function fundsPage() {
     const [ds, f, holders] = await Promise.all([chain(c.id, "/ds"), chain(c.id, "/funds"), chain(c.id, "/funds/holders")]);
     return [
       h("h2", null, `Chain ${c.id}: ${c.name} (${c.token})`),
-      h("h3", null, "DS metadata"), kv(ds),
-      h("h3", null, "Fund"), kv(f),
+      h("h3", null, "DS metadata"), kv(withoutUnits(ds)),
+      h("h3", null, "Fund"), kv(withoutUnits(f)),
       h("h3", null, `Holders (${holders.total})`),
       holders.holders.length
         ? table(["holder", "tokens", "BFDT vouchers", "subscribed BFDT", "bought", "sold", "redeemed"],

@@ -48,6 +48,7 @@ to=$("$cli" key show "$keys/account-01.json" | sed -n 's/^address: //p')
 [ -n "$to" ] || fatal "no address for account-01"
 
 timeout 90 node "$browser_dir/explorer.mjs" --base "$BFD_NODE" --cli "$cli" --key "$keys/account-00.json" --to "$to" \
+  --peg-key "$keys/account-04.json" \
   --chromium "$chromium" --out "$out"
 rc=$?
 step "browser done"
