@@ -1,5 +1,6 @@
 #include "protocols/contract_json.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include "chains/access/access_module.hpp"
@@ -168,6 +169,12 @@ void payload_to_json(output& j, const contract_publish_tx& p) {
   j["entry_points"] = p.entry_points;
   if (!p.slot.empty())
     j["slot"] = p.slot;
+  if (!p.users.empty()) {
+    auto users = output::array();
+    for (const auto& u : p.users)
+      users.push_back(format_address(u));
+    j["users"] = std::move(users);
+  }
   j["template_id"] = to_hex(template_id(p));
 }
 
@@ -247,6 +254,18 @@ result<contract_publish_tx> payload_from_json(const input& j, std::type_identity
     if (slot->empty() || slot->size() > max_name_bytes)
       return field_error(errc::malformed, "slot", "a slot name of 1 to 64 characters (leave it out for no slot)");
     p.slot = std::move(*slot);
+  }
+  if (const auto* users = find(j, "users")) {
+    if (!users->is_array() || users->empty() || users->size() > max_template_users)
+      return field_error(errc::malformed, "users", "expected an array of 1 to 16 addresses (leave it out for anyone)");
+    for (const auto& u : *users) {
+      auto a = u.is_string() ? parse_address(u.get<std::string>()) : result<address>(make_error(errc::bad_address, "not a string"));
+      if (!a)
+        return field_error(errc::bad_address, "users", a.error().detail);
+      if (std::find(p.users.begin(), p.users.end(), *a) != p.users.end())
+        return field_error(errc::malformed, "users", "an address is named twice");
+      p.users.push_back(*a);
+    }
   }
   return p;
 }
@@ -361,7 +380,7 @@ result<contract_set_slot_tx> payload_from_json(const input& j, std::type_identit
 
 bool payload_field(std::type_identity<contract_publish_tx>, std::string_view key) {
   return key == "name" || key == "version" || key == "code" || key == "params" || key == "entry_points"
-         || key == "slot" || key == "template_id";
+         || key == "slot" || key == "users" || key == "template_id";
 }
 bool payload_field(std::type_identity<contract_deploy_tx>, std::string_view key) {
   return key == "template" || key == "params" || key == "value" || key == "value_units" || key == "readers"
@@ -391,6 +410,12 @@ output template_view(const template_info& t, bool with_code) {
   j["entry_points"] = t.body.entry_points;
   if (t.has_slot())
     j["slot"] = t.body.slot;
+  if (!t.body.users.empty()) {
+    auto users = output::array();
+    for (const auto& u : t.body.users)
+      users.push_back(format_address(u));
+    j["users"] = std::move(users);
+  }
   j["code_bytes"] = t.body.code.size();
   if (with_code)
     j["code"] = hex_of(t.body.code);

@@ -356,6 +356,11 @@ status contracts_module::check_deploy(const contract_deploy_tx& p, const transac
   const auto t = find_template(p.template_id);
   if (!t)
     return make_error(errc::unknown_template, "no template " + to_hex(p.template_id) + " on this chain");
+  if (const auto& users = t->body.users;
+      !users.empty() && std::find(users.begin(), users.end(), address_of(tx.sender)) == users.end())
+    return make_error(errc::template_not_permitted,
+                      fmt::format("template {} v{} may be deployed only by the {} address{} its publisher named",
+                                  t->body.template_name, t->body.version, users.size(), users.size() == 1 ? "" : "es"));
   const auto& types = t->body.param_types;
   if (p.params.size() != types.size())
     return make_error(errc::bad_parameters, fmt::format("template {} v{} takes {} parameters, {} given",

@@ -2,6 +2,8 @@
 // before keeping it (names, code, lists, inputs, fuel); the module checks the rest.
 #include "chains/state/contract_codec.hpp"
 
+#include <algorithm>
+
 #include "chains/codec/field_reader.hpp"
 
 namespace bfd {
@@ -42,7 +44,7 @@ namespace codec {
 
 namespace {
 
-constexpr std::uint32_t publish_fields = 6;  // 7 when the template declares a slot
+constexpr std::uint32_t publish_fields = 6;  // 7 when the template declares a slot, 8 with users
 constexpr std::uint32_t deploy_fields = 10;
 constexpr std::uint32_t call_fields = 7;
 constexpr std::uint32_t set_slot_fields = 2;
@@ -110,8 +112,9 @@ std::vector<contract::call_arg> read_args(field_reader& f, std::size_t types_at)
 
 void encode_payload(const contract_publish_tx& p, writer& w) {
   // A template without a slot keeps the six fields it had before slots existed, so its bytes
-  // and its id are unchanged.
-  w.array(p.slot.empty() ? publish_fields : publish_fields + 1);
+  // and its id are unchanged; likewise a template without users keeps six or seven. With users
+  // the slot field is present, empty when the template has no slot.
+  w.array(!p.users.empty() ? publish_fields + 2 : p.slot.empty() ? publish_fields : publish_fields + 1);
   write_text(w, p.template_name);
   w.uint(p.version);
   w.bin(byte_view{p.code.data(), p.code.size()});
@@ -121,8 +124,13 @@ void encode_payload(const contract_publish_tx& p, writer& w) {
     types.push_back(static_cast<byte>(t));
   w.bin(byte_view{types.data(), types.size()});
   write_names(w, p.entry_points);
-  if (!p.slot.empty())
+  if (!p.slot.empty() || !p.users.empty())
     write_text(w, p.slot);
+  if (!p.users.empty()) {
+    w.array(static_cast<std::uint32_t>(p.users.size()));
+    for (const auto& u : p.users)
+      w.bin(u);
+  }
 }
 
 void encode_payload(const contract_deploy_tx& p, writer& w) {
@@ -163,11 +171,11 @@ void encode_payload(const contract_set_slot_tx& p, writer& w) {
 
 result<contract_publish_tx> read_payload(const msgpack::object& obj, std::type_identity<contract_publish_tx>) {
   std::uint32_t fields = 0;
-  auto items = reader(obj, "contract_publish").array_up_to(publish_fields + 1, fields);
+  auto items = reader(obj, "contract_publish").array_up_to(publish_fields + 2, fields);
   if (!items)
     return items.error();
   if (fields < publish_fields)
-    return make_error(errc::malformed, "contract_publish: 6 fields, or 7 with a slot");
+    return make_error(errc::malformed, "contract_publish: 6 fields, 7 with a slot, 8 with users");
   field_reader f(*items);
   contract_publish_tx p;
   p.template_name = f.text(0, "name", contract::max_name_bytes);
@@ -178,8 +186,24 @@ result<contract_publish_tx> read_payload(const msgpack::object& obj, std::type_i
   p.entry_points = read_names(f, 5, "entry points", contract::max_entry_points);
   if (fields > publish_fields) {
     p.slot = f.text(6, "slot", contract::max_name_bytes);
-    if (f.ok() && p.slot.empty())
+    if (f.ok() && p.slot.empty() && fields == publish_fields + 1)
       return make_error(errc::malformed, "slot: a name of 1-64 bytes (leave the field out for no slot)");
+  }
+  if (fields > publish_fields + 1) {
+    std::uint32_t n = 0;
+    if (const auto* users = f.array_up_to(7, "users", contract::max_template_users, n)) {
+      if (f.ok() && n == 0)
+        return make_error(errc::malformed, "users: 1-16 addresses (leave the field out for anyone)");
+      for (std::uint32_t k = 0; k < n && f.ok(); ++k) {
+        auto u = reader(users[k], "user").fixed<20>();
+        if (!u)
+          f.fail(u.error());
+        else if (std::find(p.users.begin(), p.users.end(), *u) != p.users.end())
+          return make_error(errc::malformed, "users: an address is named twice");
+        else
+          p.users.push_back(*u);
+      }
+    }
   }
   if (!f.ok())
     return f.err();

@@ -80,6 +80,7 @@ std::string_view to_string(errc code) noexcept {
     case errc::unknown_version: return "unknown_version";
     case errc::bad_status_change: return "bad_status_change";
     case errc::commission_unpaid: return "commission_unpaid";
+    case errc::template_not_permitted: return "template_not_permitted";
     case errc::ds_no_org: return "ds_no_org";
     case errc::ds_not_active: return "ds_not_active";
     case errc::ds_bad_transition: return "ds_bad_transition";

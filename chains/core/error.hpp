@@ -96,6 +96,8 @@ enum class errc : std::uint16_t {
   bad_status_change = 939,     ///< a status change from retired, or to the status the service has
   // system-service DApps (946-949)
   commission_unpaid = 946,     ///< a billable call of a service instance that does not carry its price or commission
+  // contract templates (990-994)
+  template_not_permitted = 990,///< a deploy from a template whose publisher named who may deploy it, by someone else
   // DS metadata (95x-96x)
   ds_no_org = 950,             ///< no organisation is registered on this fund chain yet
   ds_not_active = 951,         ///< the fund is liquidating or liquidated

@@ -48,6 +48,7 @@ inline constexpr std::size_t max_entry_points = 32;          ///< entry points o
 inline constexpr std::size_t max_param_bytes = 256;          ///< a `bytes` parameter value
 inline constexpr std::size_t max_args = 8;                   ///< WebAssembly arguments of one call
 inline constexpr std::size_t max_readers = 16;               ///< readers of a contract's state
+inline constexpr std::uint32_t max_template_users = 16;      ///< addresses a template may restrict its deploys to
 inline constexpr std::size_t max_input_bytes = 4096;         ///< call input (the engine's bound)
 inline constexpr std::uint64_t max_fuel = 10'000'000;        ///< fuel limit of one call
 inline constexpr std::uint64_t fuel_per_unit = 100;          ///< fuel units bought by one base unit of fee
@@ -80,6 +81,9 @@ struct contract_publish_tx {
   std::vector<std::string> entry_points;          ///< exported functions a call may name; "init" runs at deploy
   /// The name of the template's client slot (a trailing optional field); empty: no slot.
   std::string slot;
+  /// Who may deploy contracts from the template (a trailing optional field, after the slot;
+  /// 1-16 distinct addresses); empty: anyone who may deploy on the chain.
+  std::vector<address> users;
 
   amount spend() const noexcept { return 0; }
   friend bool operator==(const contract_publish_tx&, const contract_publish_tx&) = default;

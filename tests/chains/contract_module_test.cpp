@@ -358,6 +358,56 @@ TEST_CASE("bad publications, deploys and calls are refused at admission with the
         == errc::kind_not_enabled);
 }
 
+TEST_CASE("a template with users is deployed by them only; templates without users encode as before") {
+  auto net = contracts_net();
+  auto [st, g] = net.genesis();
+  const auto& alice = net.users[0];
+  const auto& bob = net.users[1];
+  auto code_of = [&](const transaction& tx) { return st.check_transaction(tx, signature_check::verify).error().code; };
+
+  // Without users: six items, as before users existed (the id is the hash of those bytes).
+  auto open_pub = publish("counter", "counter.wasm", {"increment", "get"});
+  REQUIRE(contract::records::encode_publish(open_pub).front() == 0x96);
+  auto pub = open_pub;
+  pub.version = 2;
+  pub.users = {address_of(bob.pub)};
+  const auto enc = contract::records::encode_publish(pub);
+  REQUIRE(enc.front() == 0x98);  // name .. entry points, the empty slot, the users
+  auto back = contract::records::decode_publish(enc);
+  REQUIRE(back);
+  CHECK(*back == pub);
+  CHECK(template_id(pub) != template_id(open_pub));
+  // An empty user list, or an address named twice, has no encoding.
+  auto empty = enc;
+  empty.resize(enc.size() - 23);  // fixarray(1), bin8 header, 20 bytes
+  empty.push_back(0x90);
+  CHECK_FALSE(contract::records::decode_publish(empty));
+  auto twice = pub;
+  twice.users.push_back(address_of(bob.pub));
+  CHECK_FALSE(contract::records::decode_publish(contract::records::encode_publish(twice)));
+
+  // Alice publishes it for Bob: the publisher is not implied.
+  run_block(net, st, 0, {signed_tx(alice, 0, pub, 10)});
+  const auto stored = mod(st).find_template(template_id(pub));
+  REQUIRE(stored);
+  CHECK(stored->body.users == pub.users);
+  contract_deploy_tx d;
+  d.template_id = template_id(pub);
+  const auto refused = st.check_transaction(signed_tx(alice, 1, d, 0), signature_check::verify);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == errc::template_not_permitted);
+  CHECK(refused.error().detail.find("counter v2") != std::string::npos);
+  run_block(net, st, 1, {signed_tx(bob, 0, d, 0)});
+  CHECK(mod(st).find_contract(contract_address(address_of(bob.pub), 0)));
+  CHECK(code_of(signed_tx(alice, 1, d, 0)) == errc::template_not_permitted);
+
+  // The user list survives a restore from the module's records.
+  contracts_module restored;
+  REQUIRE(restored.restore(records_of(st)));
+  REQUIRE(restored.find_template(template_id(pub)));
+  CHECK(restored.find_template(template_id(pub))->body.users == pub.users);
+}
+
 TEST_CASE("with access control, publishing and deploying need the deploy permission") {
   const auto admin = test::keys_of(0x5a);
   auto net = access_net(admin);

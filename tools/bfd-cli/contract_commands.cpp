@@ -3,6 +3,7 @@
 // sign with --key, submit,
 // wait for finality and print the outcome; a call that failed (trap, out of fuel) exits 1 with
 // the engine's reason.
+#include <algorithm>
 #include <chrono>
 #include <memory>
 
@@ -38,6 +39,7 @@ struct publish_options : signed_options {
   std::vector<std::string> params;  // name:type
   std::vector<std::string> entries;
   std::string slot;
+  std::vector<std::string> users;  // addresses that may deploy it (none: anyone)
 };
 
 struct deploy_options : signed_options {
@@ -151,6 +153,16 @@ command_result run_publish(const publish_options& o) {
   }
   p.entry_points = o.entries;
   p.slot = o.slot;
+  if (o.users.size() > contract::max_template_users)
+    return command_failure("invalid_argument", "--user: at most 16 addresses");
+  for (const auto& u : o.users) {
+    auto a = parse_address(u);
+    if (!a)
+      return fail_with(a.error(), "--user");
+    if (std::find(p.users.begin(), p.users.end(), *a) != p.users.end())
+      return command_failure("invalid_argument", "--user " + u + " is given twice");
+    p.users.push_back(*a);
+  }
   fmt::print("template: {}\n", to_hex(contract::template_id(p)));
   // Publishing needs 1 unit per fuel_per_unit bytes of code: priced like that much fuel.
   const auto code_bytes = p.code.size();
@@ -272,6 +284,9 @@ void add_contract_commands(CLI::App& app, std::optional<command_result>& outcome
   publish->add_option("--slot", pub->slot, "Declare a client slot of this name: an execution template whose "
                                            "contracts run a client contract through slot_call")
     ->type_name("NAME");
+  publish->add_option("--user", pub->users, "Only this address may deploy contracts from the template; repeat "
+                                            "(up to 16; none: anyone who may deploy on the chain)")
+    ->type_name("ADDR");
   add_signing_options(*publish, *pub, net);
   publish->callback([pub, &outcome, &net] {
     pub->net = net;
