@@ -441,10 +441,12 @@ std::string json_text(const json_object& j) {
   return j.dump(-1, ' ', false, json_object::error_handler_t::replace);
 }
 
-result<transaction> parse_transaction_submission(std::string_view body) {
+namespace {
+
+/// A submitted JSON object: depth-bounded before parsing; syntax errors as values.
+result<input> parse_submission_object(std::string_view body, std::string_view empty_hint) {
   if (trim(body).empty())
-    return make_error(errc::malformed, "empty body: send {\"hex\": \"<canonical transaction hex>\"} or the "
-                                       "transaction's fields");
+    return make_error(errc::malformed, "empty body: " + std::string(empty_hint));
   if (nesting_depth(body) > max_submission_depth)
     return make_error(errc::too_deep, "JSON nested deeper than " + std::to_string(max_submission_depth));
   input j;
@@ -461,6 +463,43 @@ result<transaction> parse_transaction_submission(std::string_view body) {
   }
   if (!j.is_object())
     return make_error(errc::malformed, "expected a JSON object");
+  return j;
+}
+
+} // namespace
+
+result<tx_payload> parse_payload_submission(std::string_view body) {
+  auto parsed = parse_submission_object(body, "send {\"kind\": \"<kind>\", ...the payload's fields}");
+  if (!parsed)
+    return parsed.error();
+  input& j = *parsed;
+  static constexpr std::array<std::string_view, 11> signer_fields = {
+    "chain", "sender", "sender_address", "nonce", "fee", "fee_units", "expiry", "signature", "signature_valid",
+    "id", "hex"};
+  for (const auto& item : j.items())
+    if (std::find(signer_fields.begin(), signer_fields.end(), item.key()) != signer_fields.end())
+      return field_error(errc::invalid_argument, item.key(),
+                         "is set by the signer (--chain, --nonce, --fee, --expiry, --key), not by the payload");
+  // The transaction's own fields as placeholders: the fields are then read, cross-checked and
+  // bounded exactly as a submitted transaction's are.
+  j["chain"] = mainchain_id;
+  j["sender"] = std::string(64, '0');
+  j["nonce"] = std::uint64_t{0};
+  j["fee_units"] = std::uint64_t{0};
+  j["expiry"] = std::uint64_t{0};
+  j["signature"] = std::string(128, '0');
+  auto tx = transaction_from_fields(j);
+  if (!tx)
+    return tx.error();
+  return std::move(tx->payload);
+}
+
+result<transaction> parse_transaction_submission(std::string_view body) {
+  auto parsed = parse_submission_object(body, "send {\"hex\": \"<canonical transaction hex>\"} or the "
+                                              "transaction's fields");
+  if (!parsed)
+    return parsed.error();
+  const input& j = *parsed;
   if (const auto* hex = find(j, "hex")) {
     if (j.size() != 1)
       return make_error(errc::malformed, "'hex' cannot be combined with other fields");

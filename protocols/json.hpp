@@ -103,6 +103,13 @@ std::string json_text(const json_object& j);
 /// invalid_argument (a field that contradicts the others) and every decoder error.
 result<transaction> parse_transaction_submission(std::string_view body);
 
+/// Reads a payload to sign: a JSON object with "kind" and the payload's fields exactly as
+/// transaction_json writes them (e.g. `tx decode` output without the transaction's own fields).
+/// "chain", "sender", "nonce", "fee", "expiry", "signature", "id" and the like are refused
+/// (invalid_argument): the signer sets them. Checked as parse_transaction_submission checks the
+/// fields, through the canonical codec, so the same bounds apply.
+result<tx_payload> parse_payload_submission(std::string_view body);
+
 /// Most transactions in one batch submission.
 inline constexpr std::size_t max_batch_transactions = 1024;
 

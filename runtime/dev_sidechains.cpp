@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -189,6 +190,14 @@ result<std::vector<chain_spec>> prepare_dev_sidechains(const std::string& data_d
   if (auto st = write_specs(data_dir, specs); !st)
     return st.error();
   return specs;
+}
+
+std::function<bool(chain_id)> dev_hosting(const genesis_config& mainchain, std::uint32_t sidechains) {
+  std::set<chain_id> skipped;
+  if (mainchain.registry)
+    for (std::size_t i = sidechains; i < mainchain.registry->sidechains.size(); ++i)
+      skipped.insert(mainchain.registry->sidechains[i].id);
+  return [skipped = std::move(skipped)](chain_id id) { return id != mainchain_id && !skipped.count(id); };
 }
 
 std::vector<hosted_chain> dev_hosted_chains(const dev_network& net, const std::vector<chain_spec>& sidechains) {

@@ -4,6 +4,7 @@
 // data directory (sidechains.json and sidechains/chain-<id>.json) so a restart reopens them.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -39,5 +40,11 @@ result<std::vector<chain_spec>> prepare_dev_sidechains(const std::string& data_d
 /// Everything a --dev node hosts: the mainchain with every delegate, then each sidechain with the
 /// delegates of its validators (their hash chains derived for that chain).
 std::vector<hosted_chain> dev_hosted_chains(const dev_network& net, const std::vector<chain_spec>& sidechains);
+
+/// Which sidechains of the mainchain's registry a `bfd-node --dev --sidechains N` hosts: every
+/// sidechain registered while it runs, whatever its id, and of the dev sidechains its genesis
+/// registry holds only the first N (a data directory made with more keeps the others registered,
+/// not hosted). Ids 2..8 are not reserved: with N = 1, a sidechain registered as 3 is hosted.
+std::function<bool(chain_id)> dev_hosting(const genesis_config& mainchain, std::uint32_t sidechains);
 
 } // namespace bfd::runtime

@@ -193,7 +193,8 @@ bridge_core::bridge_core(caf::actor_system& sys, http_bridge_config cfg)
     : system(sys),
       config(std::move(cfg)),
       time(config.time ? config.time : std::make_shared<wall_clock>()),
-      limiter(config.options.rate_per_second, config.options.burst) {}
+      limiter(config.options.rate_per_second, config.options.burst),
+      mailbox(config.options.mailbox) {}
 
 void bridge_core::install() {
   const auto& o = config.options;

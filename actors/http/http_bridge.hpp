@@ -14,6 +14,7 @@
 #include <caf/fwd.hpp>
 
 #include "actors/clock.hpp"
+#include "actors/http/handshake_mailbox.hpp"
 #include "chains/consensus/params.hpp"
 #include "protocols/directory.hpp"
 #include "protocols/interfaces.hpp"
@@ -37,6 +38,7 @@ struct http_options {
   std::uint32_t burst = 200;                 ///< requests a client IP may make at once
   std::chrono::milliseconds timeout{5000};   ///< for each actor request behind an HTTP request
   std::string explorer_dir;                  ///< the web explorer's files (docs/explorer.md); empty: not served
+  http::mailbox_limits mailbox;              ///< the handshake mailbox's bounds (docs/membership-proofs.md)
 };
 
 /// A hosted chain's consensus parameters (categories, slot timing), or nothing if unknown.

@@ -10,6 +10,7 @@
 #include <caf/scoped_actor.hpp>
 #include <nlohmann/json.hpp>
 
+#include "chains/sidechain/registry_module.hpp"
 #include "chains/storage/rocksdb/rocksdb_store.hpp"
 #include "protocols/json_chains.hpp"
 #include "protocols/sidechain_views.hpp"
@@ -228,6 +229,87 @@ TEST_CASE("a DAOS sidechain registered while the node runs is started, finalizes
   CHECK(after.ceased.empty());
   CHECK(m.info(9).head_height == head9);  // still queryable, nothing new
   CHECK(m.info(mainchain_id).final_height > main_final);
+}
+
+TEST_CASE("a --dev node hosts every sidechain registered at run time and the first N of its genesis registry") {
+  const auto& net = shared_network();
+  REQUIRE(net.genesis.registry);
+  REQUIRE(net.genesis.registry->sidechains.size() == 7);  // made with the seven dev sidechains, ids 2..8
+  auto all = runtime::dev_hosting(net.genesis, 7);
+  auto one = runtime::dev_hosting(net.genesis, 1);
+  CHECK(all(2));
+  CHECK(all(8));
+  CHECK(one(2));
+  CHECK_FALSE(one(3));  // a dev sidechain of the genesis beyond --sidechains 1: registered, not hosted
+  CHECK_FALSE(one(8));
+  CHECK(one(9));
+  CHECK_FALSE(one(mainchain_id));
+  // A network made with --sidechains 1: its registry holds chain 2 only, so ids 3..8 are free for
+  // sidechains registered at run time, and those are hosted (they were not: issue 16).
+  auto g = net.genesis;
+  auto r = std::make_shared<registry_genesis>(*net.genesis.registry);
+  r->sidechains.resize(1);
+  g.registry = r;
+  auto fresh = runtime::dev_hosting(g, 1);
+  for (chain_id id = 2; id <= 12; ++id)
+    CHECK(fresh(id));
+  g.registry = nullptr;  // an older genesis without the registry: nothing registered at 0
+  CHECK(runtime::dev_hosting(g, 0)(3));
+}
+
+TEST_CASE("a sidechain of each kind registered at run time on a --dev node with one dev sidechain finalizes") {
+  test::temp_dir dir;
+  auto db = open_rocksdb_store(dir.path.string());
+  REQUIRE(db);
+  watched_node m(std::shared_ptr<kv_store>(std::move(*db)));
+  const auto& net = shared_network();
+  const auto authority = net.accounts.at(1);
+  sidechain_registry registry(authority.pub, net.genesis.params);
+  auto genesis = chain_state::genesis(net.genesis);
+  REQUIRE(genesis);
+  const auto& cluster = genesis->first.consensus().active();
+  std::uint64_t main_height = 1;
+  auto at = [&] { return mainchain_position{main_height, net.genesis.params.genesis_time_ms}; };
+
+  // The hosting of `bfd-node --dev --sidechains 1` on a new data directory.
+  auto g = net.genesis;
+  auto r = std::make_shared<registry_genesis>(*net.genesis.registry);
+  r->sidechains.resize(1);
+  g.registry = r;
+  runtime::sidechain_watch_options o;
+  for (const auto& d : net.delegates)
+    o.delegate_keys.push_back(d.keys);
+  o.mainchain = net.genesis.params;
+  o.peg_trust = runtime::mainchain_peg_trust(net.genesis);
+  o.source = [&]() -> result<std::vector<sidechain_view>> { return sidechain_views(registry); };
+  o.hosts = runtime::dev_hosting(g, 1);
+  runtime::sidechain_watcher watcher(m.system, *m.n, o);
+
+  const auto validators = runtime::dev_sidechain_entries(net).front().validators;
+  const std::vector<std::pair<chain_id, chain_kind>> kinds = {
+    {3, chain_kind::system_service}, {4, chain_kind::ecosystem}, {5, chain_kind::consortium}, {9, chain_kind::daos}};
+  std::vector<chain_id> ids;
+  for (const auto& [id, kind] : kinds) {
+    auto e = runtime::dev_sidechain_entry(net, id, kind, "run time " + std::to_string(id), "RT" + std::to_string(id),
+                                          validators);
+    REQUIRE(e);
+    e->params.anchor_interval = 4;
+    REQUIRE(registry.apply_register(authority.pub, {*e}, at(), cluster));
+    ids.push_back(id);
+  }
+  ++main_height;
+  for (auto id : ids)
+    REQUIRE(registry.apply_activate(authority.pub, {id}, at()));
+  CHECK(watcher.poll_once().started == ids);
+  for (auto id : ids) {
+    REQUIRE(m.n->unit(id));
+    CHECK(m.n->unit(id)->producing());
+  }
+  m.run_slots(0, 12);
+  for (auto id : ids) {
+    INFO("chain " << id);
+    CHECK(m.info(id).final_height >= 3);
+  }
 }
 
 TEST_CASE("a sidechain entry file gives back the entry, and a broken one is refused naming the field") {

@@ -63,7 +63,7 @@ TEST_CASE("the explorer's files are served with their content types and a strict
 
 TEST_CASE("the explorer serves nothing outside its directory, no hidden file and no listing") {
   trap_dir t;
-  harness h(t.dir.string());
+  harness h([&](http_options& o) { o.explorer_dir = t.dir.string(); });
   h.client->set_url_encode(false);  // the paths below go out exactly as written
   CHECK(h.get("/explorer/app.js").text == "export const x = 1;\n");
   for (const char* path : {"/explorer/../secret.js", "/explorer/..", "/explorer/%2e%2e", "/explorer/..%2fsecret.js",
@@ -80,7 +80,7 @@ TEST_CASE("the explorer serves nothing outside its directory, no hidden file and
 }
 
 TEST_CASE("a node started without an explorer directory answers 404 for it") {
-  harness h("");
+  harness h([](http_options& o) { o.explorer_dir.clear(); });
   check_error(h.get("/explorer/"), 404, "not_found");
   check_error(h.get("/explorer/app.js"), 404, "not_found");
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -62,9 +63,9 @@ struct harness {
   std::unique_ptr<runtime::node> n;
   std::unique_ptr<httplib::Client> client;
 
-  /// `explorer_dir`: the web explorer's files (the repository's explorer/ unless a test gives
-  /// another; empty: not served).
-  explicit harness(std::string explorer_dir = BFD_SOURCE_DIR "/explorer") {
+  /// `tune` adjusts the HTTP options after the harness's own (ephemeral port, no rate bound, the
+  /// repository's explorer/ as the explorer directory).
+  explicit harness(const std::function<void(http_options&)>& tune = {}) {
     const auto& net = shared_network();
     runtime::node_options o;
     o.genesis = net.genesis;
@@ -75,7 +76,9 @@ struct harness {
     http_options h;
     h.port = 0;
     h.rate_per_second = 0;
-    h.explorer_dir = std::move(explorer_dir);
+    h.explorer_dir = BFD_SOURCE_DIR "/explorer";
+    if (tune)
+      tune(h);
     o.http = h;
     auto started = runtime::node::start(system, std::move(o));
     REQUIRE(started);

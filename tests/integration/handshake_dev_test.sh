@@ -5,7 +5,8 @@
 # that the payee checks and sees final; the tag reused is refused on chain; a third process with
 # another group's credential fails with the same line on both sides; a forged credential is
 # refused before anything is sent; a replayed and a tampered transcript through the HTTP mailbox
-# fail; a consortium chain admits a member by the proof. Bounded waits throughout.
+# fail; a consortium chain registered at run time admits a member by the proof (join and a member
+# record final on that chain) and refuses one of another group. Bounded waits throughout.
 # Usage: handshake_dev_test.sh PATH/TO/bfd-node PATH/TO/bfd-cli
 set -u
 
@@ -178,13 +179,24 @@ wait "$replier"
 ok "a replayed and a tampered message 1 and a replayed message 2 through the mailbox: the handshake fails"
 
 # --- consortium admission by the proof -----------------------------------------------------------
-# Opt-in (HANDSHAKE_CONSORTIUM=1) until the registered consortium chain's start on --dev is fixed:
-# in this test chain 3 did not finalize after activation (under investigation).
-[ -n "${HANDSHAKE_CONSORTIUM:-}" ] || finish handshake_dev_test
+# Chain 3 was registered at run time on a node started with --sidechains 1 (dev chain 2 only): it
+# is hosted and finalizes like any sidechain registered while the node runs.
 chain3_final() { json_of 'j["final"]["height"]' chains --chain 3 --json; }
 wait_for 40 at_least chain3_final 2 || fatal "consortium chain 3 did not finalize height 2"
+ok "consortium chain 3 (registered at run time, id among the unused dev ids) finalizes: final height $(chain3_final)"
+intruder="$keys/account-05.json"; intruder_addr=$(addr "$intruder")
+# joined ADDRESS: whether ADDRESS holds join on sidechain:3 on chain 3 (a signed read of its head).
+joined() {
+  timeout 30 "$cli" acl check --account "$1" --scope sidechain:3 --permission join --key "$operator" --chain 3 >/dev/null 2>&1
+}
+for who in "$fresh_addr" "$intruder_addr"; do
+  joined "$who" && fail "$who holds join on chain 3 before any admission"
+done
 run authority member-record --data 0102 --key "$fresh" --chain 3 --fee 0 --timeout 30
 [ "$rc" -eq 1 ] && grep -q '^bfd-cli: access_denied: ' err || fail "member record before admission: rc $rc: $(cat err)"
+ok "before admission: no join on chain 3, a member record refused ($(grep '^bfd-cli:' err | cut -c1-60))"
+
+# A member of the consortium's group (the operator's group, "over 21") pays from a fresh address.
 timeout 90 "$cli" handshake receive --credentials payee.creds --address "$payee" --timeout 60 --admit-chain 3 \
   --key "$operator" >recv.out 2>recv.err &
 recv_pid=$!
@@ -193,8 +205,29 @@ pay_rc=$rc; cp err pay.err
 wait "$recv_pid"; recv_rc=$?
 [ "$pay_rc" -eq 0 ] && [ "$recv_rc" -eq 0 ] && grep -q "^admitted: $fresh_addr on chain 3" recv.out ||
   fail "admission: pay rc $pay_rc ($(cat pay.err)), receive rc $recv_rc: $(cat recv.out) $(cat recv.err)"
+[ "$(sed -n 's/^from: //p' recv.out)" = "$fresh_addr" ] || fail "the payee saw the payment from $(sed -n 's/^from: //p' recv.out)"
+joined "$fresh_addr" || fail "after admission $fresh_addr holds no join on sidechain:3 on chain 3"
 run authority member-record --data 0102 --key "$fresh" --chain 3 --fee 0 --timeout 30
 [ "$rc" -eq 0 ] && [ "$(field status)" = final ] || fail "member record after admission: rc $rc: $(cat out) $(cat err)"
-ok "consortium chain 3 admitted $fresh_addr by the proof; its member record is final"
+record_id=$(field id)
+[ "$(json_of 'j["status"]' tx get "$record_id" --chain 3)" = final ] ||
+  fail "the member record $record_id is not final on chain 3: $("$cli" tx get "$record_id" --chain 3 2>&1)"
+ok "admitted by the proof: $fresh_addr holds join on chain 3 (the grant final), its member record ${record_id:0:16}… final there"
+
+# Another group's credential: the handshake fails on both sides, nothing is granted on chain 3.
+timeout 90 "$cli" handshake receive --credentials payee.creds --address "$payee" --timeout 30 --admit-chain 3 \
+  --key "$operator" >recv.out 2>recv.err &
+recv_pid=$!
+run handshake pay --credentials outsider.creds --to "$payee" --amount 0.1 --key "$intruder" --timeout 30
+pay_rc=$rc; cp err pay.err; cp out pay.out
+wait "$recv_pid"; recv_rc=$?
+[ "$pay_rc" -eq 1 ] && [ "$(grep '^bfd-cli:' pay.err)" = "$failed_line" ] || fail "pay (other group, admission): rc $pay_rc: $(cat pay.err)"
+[ "$recv_rc" -eq 1 ] && [ "$(grep '^bfd-cli:' recv.err)" = "$failed_line" ] && ! grep -q '^admitted:' recv.out ||
+  fail "receive (other group, admission): rc $recv_rc: $(cat recv.out) $(cat recv.err)"
+! grep -q "$group1" pay.out pay.err || fail "the intruder's output names the consortium's group"
+joined "$intruder_addr" && fail "$intruder_addr holds join on chain 3 after a failed handshake"
+run authority member-record --data 0304 --key "$intruder" --chain 3 --fee 0 --timeout 30
+[ "$rc" -eq 1 ] && grep -q '^bfd-cli: access_denied: ' err || fail "member record by the intruder: rc $rc: $(cat err)"
+ok "another group's credential: both sides print only the failure line; no join on chain 3, its member record refused"
 
 finish handshake_dev_test

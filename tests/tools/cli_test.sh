@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the real bfd-cli: key files, offline transfers and their decoding, and every error path.
+# Runs the real bfd-cli: key files, offline transfers and their decoding, --offline for the other
+# signing commands and tx sign, and every error path.
 # Usage: cli_test.sh PATH/TO/bfd-cli
 set -u
 
@@ -338,6 +339,47 @@ expect_error "decode of non-hex" 'bad_hex' tx decode xyz
 expect_error "decode of odd-length hex" 'bad_hex' tx decode abc
 expect_error "decode of trailing bytes" 'trailing_bytes' tx decode "${hex}00"
 expect_error "decode of a truncated transaction" 'malformed' tx decode "${hex:0:-2}"
+expect_error "decode of an unknown kind" 'unknown_kind: cannot decode the transaction: transaction kind 127' \
+  tx decode "$(od -An -v -tx1 "$root/tests/fuzz/corpus/fuzz_tx_decode/unknown_kind" | tr -d ' \n')"
+
+# --- --offline for every signing command: one shared path, hex that tx decode reads ------------
+printf '%s\n' "$hex" >tx.hex
+expect_ok "tx decode FILE" tx decode tx.hex
+expect_out "decode FILE: kind" '^  "kind": "transfer",$'
+offline_kind() {  # offline_kind KIND ARGS...: ARGS signed --offline decode to KIND, stdout one hex line.
+  local kind=$1
+  shift
+  run "$@" --key alice.json --nonce 4 --expiry 900 --offline --node http://127.0.0.1:1
+  [ "$rc" -eq 0 ] || { fail "$kind --offline: exit code $rc: $(cat err)"; return; }
+  [ "$(wc -l <out)" -eq 1 ] || fail "$kind --offline: stdout is not one line: $(cat out)"
+  grep -q "^tx [0-9a-f]\{16\}: $kind signed offline for chain [0-9]* (nonce 4, expiry 900); not submitted$" err ||
+    fail "$kind --offline: no stderr line: $(cat err)"
+  "$cli" tx decode "$(cat out)" >decoded 2>&1 && grep -q "^  \"kind\": \"$kind\",$" decoded ||
+    fail "$kind --offline: does not decode to $kind: $(cat decoded)"
+}
+vm=$(printf 'ab%.0s' {1..32})
+offline_kind vm_bid delegate bid --category 2 --amount 100
+offline_kind vote delegate vote --vm "$vm" --amount 5
+offline_kind unvote delegate unvote --vm "$vm" --amount 5
+printf '{"evidence_kind": "double_vote", "first": "01", "second": "02"}' >evidence.json
+offline_kind evidence evidence submit evidence.json
+offline_kind acl_grant acl grant --scope global --account "$bob_address" --permissions read
+offline_kind fund_redeem fund redeem --tokens 1 --chain 8
+offline_kind ds_rate_set ds rate-set --rate 2 --chain 8
+offline_kind sidechain_activate sidechain activate 3
+offline_kind fund_redeem tx sign '{"kind": "fund_redeem", "tokens": "1"}' --chain 8
+expect_error "tx sign without a field of the payload" "malformed: the payload: field 'to': missing" \
+  tx sign '{"kind": "transfer"}' --key alice.json --nonce 0 --expiry 5 --offline
+expect_error "tx sign with the signer's field" "invalid_argument: the payload: field 'fee': is set by the signer" \
+  tx sign '{"kind": "fund_redeem", "tokens": "1", "fee": "1"}' --key alice.json --nonce 0 --expiry 5 --offline
+expect_error "bid by category name offline" 'invalid_argument: --category gold: a category name needs a node' \
+  delegate bid --category gold --amount 100 --key alice.json --nonce 0 --expiry 5 --offline
+expect_error "vote for a VM that is not a key" 'bad_hex: --vm' delegate vote --vm abc --amount 1 \
+  --key alice.json --nonce 0 --expiry 5 --offline
+expect_error "evidence file that is not JSON" 'malformed: .*not JSON' evidence submit tx.hex --key alice.json \
+  --nonce 0 --expiry 5 --offline
+expect_error "handshake pay has no --offline" 'not expected: --offline' handshake pay --offline --key alice.json \
+  --credentials c --to "$bob_address" --amount 1
 # Bytes 39..41 of the first transfer are its fee, cd 2710; ce 00002710 is the same value, too wide.
 [ "${hex:78:6}" = "cd2710" ] || fail "the first transfer's fee is not at bytes 39..41: $hex"
 expect_error "decode of a non-canonical integer" 'non_canonical' tx decode \

@@ -76,7 +76,8 @@ command_result run_group_new(const group_new_options& o) {
   if (auto st = runtime::write_private_file(o.out, ush::encode_group_file(g), runtime::existing_file::refuse); !st)
     return fail_on(st.error(), "--out");
   const auto id = g.keys.pub.id();
-  fmt::print("group: {}\nscope: {}\nkey: {}\nfile: {}\n", to_hex(id.view()),
+  // With --offline stdout holds only the signed hex: the group's lines go to stderr.
+  fmt::print(o.offline ? stderr : stdout, "group: {}\nscope: {}\nkey: {}\nfile: {}\n", to_hex(id.view()),
              acl::scope_text(authority::group_scope(id)), to_hex(g.keys.pub.key.view()), o.out);
   std::fflush(stdout);
   return sign_and_submit(o, ush_group_create_tx{o.name, g.keys.pub.key}, "authority group-new");
@@ -187,7 +188,8 @@ void add_authority_commands(CLI::App& app, std::optional<command_result>& outcom
   c->add_option("--out", is->out, "The new credential file for the member (never overwritten)")
     ->type_name("FILE")
     ->required();
-  add_tx_options(*c, *is, "Key file of the group's authority");
+  // Credentials are made only once the issuance is final: no --offline.
+  add_tx_options(*c, *is, "Key file of the group's authority", offline_signing::refused);
   add_network_options(*c, net);
   c->callback([is, &outcome, &net] {
     is->net = net;

@@ -17,10 +17,14 @@ namespace bfd::cli {
 /// Registers `key new` and `key show`; the command that runs stores its outcome in `outcome`.
 void add_key_commands(CLI::App& app, std::optional<command_result>& outcome);
 
-/// Registers `tx transfer`, `tx submit`, `tx get` and `tx decode`, and the top-level `transfer`
+/// Registers `tx transfer`, `tx sign`, `tx submit`, `tx get` and `tx decode`, and the top-level `transfer`
 /// (the same command as `tx transfer`); the command that runs stores its outcome in `outcome`.
 /// Network commands go where `net` says.
 void add_tx_commands(CLI::App& app, std::optional<command_result>& outcome, network_options& net);
+
+/// Registers `delegate bid`, `vote` and `unvote` (vm_bid, vote, unvote) and `evidence submit`:
+/// the consensus module's kinds (docs/consensus.md).
+void add_consensus_commands(CLI::App& app, std::optional<command_result>& outcome, network_options& net);
 
 /// Registers `sidechain register`, `activate`, `cease`, `list` and `entry`: the mainchain's
 /// sidechain registry (docs/sidechains.md).

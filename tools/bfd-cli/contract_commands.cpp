@@ -163,7 +163,8 @@ command_result run_publish(const publish_options& o) {
       return command_failure("invalid_argument", "--user " + u + " is given twice");
     p.users.push_back(*a);
   }
-  fmt::print("template: {}\n", to_hex(contract::template_id(p)));
+  // With --offline stdout holds only the signed hex: the template id goes to stderr.
+  fmt::print(o.offline ? stderr : stdout, "template: {}\n", to_hex(contract::template_id(p)));
   // Publishing needs 1 unit per fuel_per_unit bytes of code: priced like that much fuel.
   const auto code_bytes = p.code.size();
   return sign_submit(o, std::move(p), fmt::format("contract publish {} v{}", o.name, *version), code_bytes);
@@ -262,6 +263,7 @@ void add_signing_options(CLI::App& c, signed_options& o, network_options& net) {
   c.add_option("--timeout", o.timeout_text, "Seconds to wait for finality before giving up with exit code 2")
     ->type_name("SECONDS")
     ->capture_default_str();
+  add_offline_options(c, o);
   add_network_options(c, net);
 }
 

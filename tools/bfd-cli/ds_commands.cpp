@@ -191,6 +191,7 @@ void add_signing_options(CLI::App& c, local_options& o, network_options& net) {
     ->type_name("SECONDS")
     ->capture_default_str();
   c.add_flag("--no-wait", o.no_wait, "Print the id and return without waiting for finality");
+  add_offline_options(c, o);
   add_network_options(c, net);
 }
 

@@ -360,7 +360,10 @@ void add_handshake_commands(CLI::App& app, std::optional<command_result>& outcom
     ->required();
   c->add_option("--to", po->to, "The payee's address (bfd…)")->required();
   c->add_option("--amount", po->amount_text, "Amount of the chain's token to pay")->required();
-  add_tx_options(*c, *po, "Key file of the paying address (a fresh one keeps payments apart)");
+  // Interactive: the handshake runs through the node before the payment is signed, so no --offline
+  // (`authority tagged-transfer --offline` signs a tagged transfer alone).
+  add_tx_options(*c, *po, "Key file of the paying address (a fresh one keeps payments apart)",
+                 offline_signing::refused);
   add_network_options(*c, net);
   c->callback([po, &outcome, &net] {
     po->net = net;

@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   bfd::cli::add_key_commands(app, outcome);
   bfd::cli::add_tx_commands(app, outcome, net);
   bfd::cli::add_node_commands(app, outcome, net);
+  bfd::cli::add_consensus_commands(app, outcome, net);
   bfd::cli::add_sidechain_commands(app, outcome, net);
   bfd::cli::add_peg_commands(app, outcome, net);
   bfd::cli::add_acl_commands(app, outcome, net);

@@ -1,20 +1,17 @@
-// `bfd-cli transfer` (also `tx transfer`), `tx submit`, `tx get` and `tx decode`: sign, submit,
-// follow, inspect.
-#include <charconv>
+// `bfd-cli transfer` (also `tx transfer`), `tx sign`, `tx submit`, `tx get` and `tx decode`: sign,
+// submit, follow, inspect.
 #include <chrono>
+#include <filesystem>
 #include <iostream>
 #include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include <fmt/format.h>
 
 #include "chains/core/hex.hpp"
 #include "chains/crypto/keys.hpp"
-#include "runtime/entropy.hpp"
-#include "runtime/key_file.hpp"
 #include "runtime/transfer.hpp"
 #include "runtime/tx_text.hpp"
 #include "tools/client/chain_target.hpp"
@@ -26,20 +23,21 @@ namespace bfd::cli {
 
 namespace {
 
-/// Blocks after the node's head that a transfer stays valid when --expiry is not given.
-constexpr std::uint64_t default_expiry_margin = 1000;
-
-struct transfer_options {
-  std::string key_file;
+struct transfer_options : tx_options {
+  transfer_options() {
+    fee_text = format_amount(runtime::default_transfer_fee);
+    timeout_text = "60";
+  }
   std::string to;
   std::string amount_text;
-  std::string fee_text = format_amount(runtime::default_transfer_fee);
-  std::optional<std::string> nonce_text;
-  std::optional<std::string> expiry_text;
-  bool offline = false;
-  bool no_wait = false;
-  std::string timeout_text = "60";
-  network_options net;
+};
+
+struct sign_options : tx_options {
+  sign_options() {
+    fee_text = format_amount(runtime::default_transfer_fee);
+    timeout_text = "60";
+  }
+  std::string payload_arg;
 };
 
 struct submit_options {
@@ -71,114 +69,82 @@ result<std::string> tx_route(const std::string& id) {
   return "/txs/" + to_hex(*parsed);
 }
 
-// The parts of a transfer that need no node: the key and the request without nonce and expiry.
-struct prepared_transfer {
-  key_pair keys;
-  runtime::transfer_request request;
-};
+/// Longest hex text `tx submit` and `tx decode` read from a file or stdin: twice the node's
+/// 256 KiB body bound, plus room for line breaks. A longer input is refused before it is read whole.
+constexpr std::size_t max_tx_text = 2 * 256 * 1024 + 1024;
 
-// Everything but the chain id, which the caller sets once it knows it.
-result<prepared_transfer> prepare(const transfer_options& o) {
-  prepared_transfer p;
-  if (o.nonce_text) {
-    auto nonce = parse_uint("--nonce", *o.nonce_text, UINT64_MAX);
-    if (!nonce)
-      return nonce.error();
-    p.request.nonce = *nonce;
+// The hex text of one transaction named on the command line: `-` (stdin), a file that exists, or
+// the hex itself. Files and stdin are read up to max_tx_text.
+result<std::string> transaction_text(const std::string& arg) {
+  if (arg == "-") {
+    std::string text;
+    char chunk[4096];
+    while (std::cin.read(chunk, sizeof chunk) || std::cin.gcount() > 0) {
+      text.append(chunk, static_cast<std::size_t>(std::cin.gcount()));
+      if (text.size() > max_tx_text)
+        return make_error(errc::invalid_argument, fmt::format("stdin: more than {} bytes", max_tx_text));
+    }
+    return text;
   }
-  if (o.expiry_text) {
-    auto expiry = parse_uint("--expiry", *o.expiry_text, UINT64_MAX);
-    if (!expiry)
-      return expiry.error();
-    p.request.expiry = *expiry;
+  std::error_code ec;
+  if (!arg.empty() && arg.size() < 4096 && std::filesystem::is_regular_file(arg, ec)) {
+    auto content = read_bounded_file(arg, max_tx_text);
+    if (!content)
+      return content.error();
+    return std::string(content->begin(), content->end());
   }
+  return arg;
+}
+
+// The transaction of transaction_text(arg), decoded; errors say it could not be decoded.
+result<transaction> read_transaction_arg(const std::string& arg) {
+  auto text = transaction_text(arg);
+  if (!text)
+    return text.error();
+  auto tx = runtime::transaction_from_hex(*text);
+  if (!tx)
+    return make_error(tx.error().code, "cannot decode the transaction: " + tx.error().detail);
+  return tx;
+}
+
+// A transfer moves at least one base unit, and its amount plus fee fit in 64 bits: refused here,
+// whatever the ledger holds, before any key file is read or any node asked.
+command_result run_transfer(const transfer_options& o) {
   auto to = parse_address(o.to);
   if (!to)
-    return about("--to", to.error());
-  p.request.to = *to;
+    return to_command_result(about("--to", to.error()));
   auto value = parse_amount(o.amount_text);
   if (!value)
-    return about("--amount", value.error());
-  p.request.value = *value;
+    return to_command_result(about("--amount", value.error()));
   auto fee = parse_amount(o.fee_text);
   if (!fee)
-    return about("--fee", fee.error());
-  p.request.fee = *fee;
-  auto keys = runtime::read_key_file(o.key_file);
-  if (!keys)
-    return make_error(keys.error().code, "cannot read the key file: " + keys.error().detail);
-  p.keys = *keys;
-  return p;
+    return to_command_result(about("--fee", fee.error()));
+  if (*value == 0)
+    return command_failure("zero_amount", "a transfer moves at least one base unit");
+  if (!checked_add(*value, *fee))
+    return command_failure("overflow", "amount plus fee exceed 2^64-1 base units");
+  auto signed_or = sign_for_chain(o, transfer_payload{*to, *value});
+  if (auto* done = std::get_if<command_result>(&signed_or))
+    return *done;
+  const auto& [at, tx, keys, timeout] = std::get<signed_tx>(signed_or);
+  return submit(at, tx, fmt::format("nonce {}, expiry {}", tx.nonce, tx.expiry), o.no_wait, timeout);
 }
 
-result<transaction> sign(const prepared_transfer& p) {
-  randomize_signing_context(runtime::random_bytes32());
-  return runtime::make_signed_transfer(p.keys, p.request, runtime::random_bytes32());
-}
-
-command_result run_offline_transfer(const transfer_options& o) {
-  if (!o.nonce_text)
-    return command_failure("invalid_argument",
-                           "--nonce is required with --offline: without a node bfd-cli cannot "
-                           "learn the sender's next nonce");
-  if (!o.expiry_text)
-    return command_failure("invalid_argument",
-                           "--expiry is required with --offline: without a node bfd-cli cannot learn "
-                           "the chain height; give the last block height that may include the "
-                           "transaction");
-  auto sel = parse_chain_option(o.net.chain);
-  if (!sel)
-    return to_command_result(sel.error());
-  auto chain = offline_chain_id(*sel);
-  if (!chain)
-    return to_command_result(chain.error());
-  auto p = prepare(o);
-  if (!p)
-    return to_command_result(p.error());
-  p->request.chain = *chain;
-  auto tx = sign(*p);
-  if (!tx)
-    return to_command_result(tx.error());
-  fmt::print("{}\n", runtime::transaction_hex(*tx));
-  return {};
-}
-
-command_result run_transfer(const transfer_options& o) {
-  if (o.offline)
-    return run_offline_transfer(o);
-  auto timeout = parse_uint("--timeout", o.timeout_text, 86'400);
-  if (!timeout)
-    return to_command_result(timeout.error());
-  // A malformed --chain fails before the key file is read or any request is sent.
-  if (auto sel = parse_chain_option(o.net.chain); !sel)
-    return to_command_result(sel.error());
-  auto p = prepare(o);
-  if (!p)
-    return to_command_result(p.error());
-  auto opened = open_chain_endpoint(o.net);
-  if (auto* failed = std::get_if<command_result>(&opened))
-    return *failed;
-  const auto& at = std::get<chain_endpoint>(opened);
-  // The signed encoding carries the chain id, so the transaction is valid on this chain only.
-  p->request.chain = at.chain.id;
-  if (!o.nonce_text) {
-    auto reply = at.node.get(at.chain.path("/accounts/" + format_address(address_of(p->keys.pub))));
-    if (auto* failed = std::get_if<command_result>(&reply))
-      return *failed;
-    p->request.nonce = number_field(std::get<node_answer>(reply).body, "nonce");
-  }
-  if (!o.expiry_text) {
-    auto reply = at.node.get(at.chain.path("/info"));
-    if (auto* failed = std::get_if<command_result>(&reply))
-      return *failed;
-    const json& head = object_field(std::get<node_answer>(reply).body, "head");
-    p->request.expiry = number_field(head, "height") + default_expiry_margin;
-  }
-  auto tx = sign(*p);
-  if (!tx)
-    return to_command_result(tx.error());
-  return submit(at, *tx, fmt::format("nonce {}, expiry {}", p->request.nonce, p->request.expiry),
-                o.no_wait, std::chrono::seconds(*timeout));
+// Any kind from its payload's JSON ({"kind": ..., the fields tx decode prints}), signed through the
+// shared path: the generic builder for kinds without a command of their own (the relay kinds).
+command_result run_sign(const sign_options& o) {
+  auto text = transaction_text(o.payload_arg);
+  if (!text)
+    return to_command_result(text.error());
+  auto payload = parse_payload_submission(*text);
+  if (!payload)
+    return to_command_result(make_error(payload.error().code, "the payload: " + payload.error().detail));
+  auto signed_or = sign_for_chain(o, std::move(*payload));
+  if (auto* done = std::get_if<command_result>(&signed_or))
+    return *done;
+  const auto& [at, tx, keys, timeout] = std::get<signed_tx>(signed_or);
+  return submit(at, tx, fmt::format("{}, nonce {}, expiry {}", payload_name(tx.payload), tx.nonce, tx.expiry),
+                o.no_wait, timeout);
 }
 
 command_result run_submit(const submit_options& o) {
@@ -188,15 +154,9 @@ command_result run_submit(const submit_options& o) {
   auto sel = parse_chain_option(o.net.chain);
   if (!sel)
     return to_command_result(sel.error());
-  std::string text = o.hex;
-  if (text == "-")
-    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
-    text.pop_back();
-  auto tx = runtime::transaction_from_hex(text);
+  auto tx = read_transaction_arg(o.hex);
   if (!tx)
-    return to_command_result(
-      make_error(tx.error().code, "cannot decode the transaction: " + tx.error().detail));
+    return to_command_result(tx.error());
   // Refused here before the node would: a transaction signed for one chain is valid on no other.
   if (sel->how == chain_selector::form::node_default && tx->chain != mainchain_id)
     return command_failure("wrong_chain",
@@ -231,13 +191,9 @@ command_result run_get(const get_options& o) {
 }
 
 command_result run_decode(const decode_options& o) {
-  std::string text = o.hex;
-  if (text == "-")
-    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-  auto tx = runtime::transaction_from_hex(text);
+  auto tx = read_transaction_arg(o.hex);
   if (!tx)
-    return to_command_result(
-      make_error(tx.error().code, "cannot decode the transaction: " + tx.error().detail));
+    return to_command_result(tx.error());
   auto j = runtime::transaction_json(*tx);
   fmt::print("{}\n", j.dump(2));
   if (!j["signature_valid"].get<bool>())
@@ -254,9 +210,6 @@ void add_transfer_command(CLI::App& parent, const std::string& name,
     "Sign a transfer of the chain's token (--chain; default the mainchain's BFDT), submit it to "
     "the node, then wait until it is final; with --offline print its canonical encoding as hex "
     "instead");
-  transfer->add_option("--key", t->key_file, "Key file of the sender")
-    ->type_name("FILE")
-    ->required();
   transfer->add_option("--to", t->to, "Recipient address (bfd + 40 hex characters)")
     ->type_name("ADDR")
     ->required();
@@ -265,26 +218,7 @@ void add_transfer_command(CLI::App& parent, const std::string& name,
                        "(\"150u\")")
     ->type_name("AMOUNT")
     ->required();
-  transfer->add_option("--nonce", t->nonce_text,
-                       "The sender's next nonce (default: asked from the node; required with "
-                       "--offline)")
-    ->type_name("N");
-  transfer->add_option("--fee", t->fee_text,
-                       "Fee offered to the block producer, in the chain's token or base units")
-    ->type_name("AMOUNT")
-    ->capture_default_str();
-  transfer->add_option("--expiry", t->expiry_text,
-                       "Last block height that may include the transaction (default: the node's "
-                       "head height + 1000; required with --offline)")
-    ->type_name("HEIGHT");
-  auto* offline = transfer->add_flag("--offline", t->offline,
-                                     "Do not submit: print the signed transaction as hex on stdout");
-  transfer->add_flag("--no-wait", t->no_wait, "Return once the node admitted the transaction")
-    ->excludes(offline);
-  transfer->add_option("--timeout", t->timeout_text,
-                       "Seconds to wait for finality before giving up with exit code 2")
-    ->type_name("SECONDS")
-    ->capture_default_str();
+  add_tx_options(*transfer, *t, "Key file of the sender");
   add_network_options(*transfer, net);
   transfer->callback([t, &outcome, &net] {
     t->net = net;
@@ -304,8 +238,8 @@ void add_tx_commands(CLI::App& app, std::optional<command_result>& outcome, netw
   auto* submit_cmd = tx->add_subcommand(
     "submit", "Submit a signed transaction (e.g. from `transfer --offline`) to the chain it was "
               "signed for (--chain), then wait until it is final");
-  submit_cmd->add_option("hex", sub->hex, "Canonical encoding as hex, or - to read it from stdin")
-    ->type_name("HEX")
+  submit_cmd->add_option("hex", sub->hex, "Canonical encoding as hex, a file holding it, or - to read it from stdin")
+    ->type_name("HEX|FILE")
     ->required();
   submit_cmd->add_flag("--no-wait", sub->no_wait, "Return once the node admitted the transaction");
   submit_cmd->add_option("--timeout", sub->timeout_text,
@@ -316,6 +250,20 @@ void add_tx_commands(CLI::App& app, std::optional<command_result>& outcome, netw
   submit_cmd->callback([sub, &outcome, &net] {
     sub->net = net;
     outcome = run_submit(*sub);
+  });
+
+  auto sg = std::make_shared<sign_options>();
+  auto* sign_cmd = tx->add_subcommand(
+    "sign", "Sign a transaction of any kind from its payload as JSON ({\"kind\": NAME, and the payload's fields as "
+            "tx decode prints them}), submit it and wait until it is final; with --offline print it as hex instead");
+  sign_cmd->add_option("payload", sg->payload_arg, "The payload's JSON, a file holding it, or - to read it from stdin")
+    ->type_name("JSON|FILE")
+    ->required();
+  add_tx_options(*sign_cmd, *sg, "Key file of the sender");
+  add_network_options(*sign_cmd, net);
+  sign_cmd->callback([sg, &outcome, &net] {
+    sg->net = net;
+    outcome = run_sign(*sg);
   });
 
   auto g = std::make_shared<get_options>();
@@ -329,9 +277,11 @@ void add_tx_commands(CLI::App& app, std::optional<command_result>& outcome, netw
   });
 
   auto d = std::make_shared<decode_options>();
-  auto* decode = tx->add_subcommand("decode", "Decode a transaction from hex and print it as JSON");
-  decode->add_option("hex", d->hex, "Canonical encoding as hex, or - to read it from stdin")
-    ->type_name("HEX")
+  auto* decode = tx->add_subcommand(
+    "decode", "Decode a transaction of any kind from hex and print it as JSON with named fields, as the node's "
+              "GET /v1/txs/{id} shows it");
+  decode->add_option("hex", d->hex, "Canonical encoding as hex, a file holding it, or - to read it from stdin")
+    ->type_name("HEX|FILE")
     ->required();
   decode->callback([d, &outcome] { outcome = run_decode(*d); });
 }

@@ -494,10 +494,13 @@ int main(int argc, char** argv) {
     wo.log = log;
     for (const auto& d : net ? net->delegates : plan->delegates)
       wo.delegate_keys.push_back(d.keys);
-    // --dev hosts every sidechain registered at run time and the first --sidechains dev ones; a
-    // topology node none registered at run time until [[chains]] names its hosts.
-    const bool dev = net.has_value();
-    wo.hosts = [dev, dev_sidechains](bfd::chain_id id) { return dev && (id > 8 || id < 2 + dev_sidechains); };
+    // --dev hosts every sidechain registered at run time and the first --sidechains dev ones of
+    // its genesis registry; a topology node none registered at run time until [[chains]] names
+    // its hosts.
+    if (net)
+      wo.hosts = bfd::runtime::dev_hosting(genesis, dev_sidechains);
+    else
+      wo.hosts = [](bfd::chain_id) { return false; };
     // Anchors go to a mainchain that has the registry (its genesis names it).
     if (genesis.registry)
       wo.submit_anchor = bfd::runtime::anchor_submitter(system, **node, net ? net->anchorer : plan->anchorer);

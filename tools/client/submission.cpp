@@ -102,42 +102,129 @@ command_result print_chain_route(const network_options& net, const std::string& 
   return {};
 }
 
-void add_tx_options(CLI::App& cmd, tx_options& o, const std::string& key_help) {
+void add_tx_options(CLI::App& cmd, tx_options& o, const std::string& key_help, offline_signing offline) {
   cmd.add_option("--key", o.key_file, key_help)->type_name("FILE")->required();
-  cmd.add_option("--fee", o.fee_text, "Fee offered to the block producer, in BFDT or base units")
+  cmd.add_option("--fee", o.fee_text,
+                 "Fee offered to the block producer, in the chain's token (BFDT on the mainchain) or base units")
     ->type_name("AMOUNT")
     ->capture_default_str();
   cmd.add_flag("--no-wait", o.no_wait, "Return once the node admitted the transaction");
   cmd.add_option("--timeout", o.timeout_text, "Seconds to wait for finality before giving up with exit code 2")
     ->type_name("SECONDS")
     ->capture_default_str();
+  if (offline == offline_signing::allowed)
+    add_offline_options(cmd, o);
+}
+
+void add_offline_options(CLI::App& cmd, tx_options& o) {
+  cmd.add_option("--nonce", o.nonce_text,
+                 "The sender's next nonce on the chain (default: asked from the node; required with --offline)")
+    ->type_name("N");
+  cmd.add_option("--expiry", o.expiry_text,
+                 "Last block height that may include the transaction (default: the node's head height + 1000; "
+                 "required with --offline)")
+    ->type_name("HEIGHT");
+  auto* offline = cmd.add_flag("--offline", o.offline,
+                               "Do not submit: sign without a node and print the transaction as hex on stdout "
+                               "(for tx submit or POST /v1/txs); needs --nonce, --expiry and a --chain id");
+  if (auto* no_wait = cmd.get_option_no_throw("--no-wait"))
+    no_wait->excludes(offline);
+}
+
+result<transaction> sign_offline(const tx_options& o, const key_pair& keys, tx_payload payload, amount fee) {
+  if (!o.nonce_text)
+    return make_error(errc::invalid_argument,
+                      "--nonce is required with --offline: without a node bfd-cli cannot learn the sender's next "
+                      "nonce");
+  if (!o.expiry_text)
+    return make_error(errc::invalid_argument,
+                      "--expiry is required with --offline: without a node bfd-cli cannot learn the chain height; "
+                      "give the last block height that may include the transaction");
+  auto nonce = parse_uint("--nonce", *o.nonce_text, UINT64_MAX);
+  if (!nonce)
+    return nonce.error();
+  auto expiry = parse_uint("--expiry", *o.expiry_text, UINT64_MAX);
+  if (!expiry)
+    return expiry.error();
+  auto sel = parse_chain_option(o.net.chain);
+  if (!sel)
+    return sel.error();
+  auto chain = offline_chain_id(*sel);
+  if (!chain)
+    return chain.error();
+  transaction tx;
+  tx.chain = *chain;
+  tx.nonce = *nonce;
+  tx.fee = fee;
+  tx.expiry = *expiry;
+  tx.payload = std::move(payload);
+  randomize_signing_context(runtime::random_bytes32());
+  sign_transaction(tx, keys, runtime::random_bytes32());
+  return tx;
+}
+
+void print_offline(const transaction& tx) {
+  fmt::print("{}\n", runtime::transaction_hex(tx));
+  std::fflush(stdout);
+  fmt::print(stderr, "tx {}: {} signed offline for chain {} (nonce {}, expiry {}); not submitted\n",
+             transaction_id_hex(tx).substr(0, 16), payload_name(tx.payload), tx.chain, tx.nonce, tx.expiry);
 }
 
 std::variant<signed_tx, command_result> sign_for_chain(const tx_options& o, tx_payload payload, amount extra_fee) {
   auto fee = parse_amount(o.fee_text);
   if (!fee)
     return to_command_result(make_error(fee.error().code, "--fee: " + fee.error().detail));
+  auto total_fee = checked_add(*fee, extra_fee);
+  if (!total_fee)
+    return command_failure("overflow", "--fee plus what the transaction needs exceed 2^64-1 base units");
   auto timeout = parse_uint("--timeout", o.timeout_text, 86'400);
   if (!timeout)
     return to_command_result(timeout.error());
   auto keys = runtime::read_key_file(o.key_file);
   if (!keys)
     return to_command_result(make_error(keys.error().code, "cannot read the key file: " + keys.error().detail));
+  if (o.offline) {
+    auto tx = sign_offline(o, *keys, std::move(payload), *total_fee);
+    if (!tx)
+      return to_command_result(tx.error());
+    print_offline(*tx);
+    return command_result{};
+  }
+  std::optional<std::uint64_t> nonce;
+  if (o.nonce_text) {
+    auto n = parse_uint("--nonce", *o.nonce_text, UINT64_MAX);
+    if (!n)
+      return to_command_result(n.error());
+    nonce = *n;
+  }
+  std::optional<std::uint64_t> expiry;
+  if (o.expiry_text) {
+    auto e = parse_uint("--expiry", *o.expiry_text, UINT64_MAX);
+    if (!e)
+      return to_command_result(e.error());
+    expiry = *e;
+  }
   auto opened = open_chain_endpoint(o.net);
   if (auto* failed = std::get_if<command_result>(&opened))
     return *failed;
   auto& at = std::get<chain_endpoint>(opened);
-  auto account = at.node.get(at.chain.path("/accounts/" + format_address(address_of(keys->pub))));
-  if (auto* failed = std::get_if<command_result>(&account))
-    return *failed;
-  auto info = at.node.get(at.chain.path("/info"));
-  if (auto* failed = std::get_if<command_result>(&info))
-    return *failed;
+  if (!nonce) {
+    auto account = at.node.get(at.chain.path("/accounts/" + format_address(address_of(keys->pub))));
+    if (auto* failed = std::get_if<command_result>(&account))
+      return *failed;
+    nonce = number_field(std::get<node_answer>(account).body, "nonce");
+  }
+  if (!expiry) {
+    auto info = at.node.get(at.chain.path("/info"));
+    if (auto* failed = std::get_if<command_result>(&info))
+      return *failed;
+    expiry = number_field(object_field(std::get<node_answer>(info).body, "head"), "height") + expiry_margin;
+  }
   transaction tx;
   tx.chain = at.chain.id;
-  tx.nonce = number_field(std::get<node_answer>(account).body, "nonce");
-  tx.fee = *fee + extra_fee;
-  tx.expiry = number_field(object_field(std::get<node_answer>(info).body, "head"), "height") + expiry_margin;
+  tx.nonce = *nonce;
+  tx.fee = *total_fee;
+  tx.expiry = *expiry;
   tx.payload = std::move(payload);
   randomize_signing_context(runtime::random_bytes32());
   sign_transaction(tx, *keys, runtime::random_bytes32());

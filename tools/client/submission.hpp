@@ -75,19 +75,40 @@ std::variant<std::string, command_result> post_transaction(const chain_endpoint&
 std::string transaction_id_hex(const transaction& tx);
 
 /// What every signed-transaction command takes: the sender's key file, the fee, how long to wait
-/// for finality, whether to wait at all, and the node and chain to send to. The families set their
-/// own defaults and help texts.
+/// for finality, whether to wait at all, the node and chain to send to, and what signing without
+/// a node needs (--nonce, --expiry, --offline). The families set their own defaults and help texts.
 struct tx_options {
   std::string key_file;
   std::string fee_text;
   std::string timeout_text;
   bool no_wait = false;
   network_options net;
+  std::optional<std::string> nonce_text;   ///< --nonce: default asked from the node
+  std::optional<std::string> expiry_text;  ///< --expiry: default the node's head + 1000
+  bool offline = false;                    ///< --offline: print the signed hex, send nothing
 };
 
+/// Whether a command can sign without a node: `refused` for the interactive ones (a handshake
+/// needs the node before anything is signed).
+enum class offline_signing { allowed, refused };
+
 /// Adds --key (required; `key_help`), --fee, --no-wait and --timeout, in that order, showing the
-/// defaults already in `o`; the caller adds --node (and --chain) itself.
-void add_tx_options(CLI::App& cmd, tx_options& o, const std::string& key_help);
+/// defaults already in `o`, then, unless refused, the offline options (add_offline_options); the
+/// caller adds --node (and --chain) itself.
+void add_tx_options(CLI::App& cmd, tx_options& o, const std::string& key_help,
+                    offline_signing offline = offline_signing::allowed);
+
+/// Adds --nonce, --expiry and --offline (which excludes --no-wait when the command has it): the
+/// options sign_for_chain reads to sign without a node. Every signed-transaction command has them.
+void add_offline_options(CLI::App& cmd, tx_options& o);
+
+/// Signs `payload` with `keys` from the offline options alone (--nonce and --expiry required,
+/// --chain an id or absent for the mainchain), with fee `fee`: the one offline signing path.
+result<transaction> sign_offline(const tx_options& o, const key_pair& keys, tx_payload payload, amount fee);
+
+/// Prints an offline-signed transaction: its hex, one line on stdout (what `tx submit` and
+/// POST /v1/txs take), and its id, chain, nonce and expiry on stderr.
+void print_offline(const transaction& tx);
 
 /// A transaction signed for the chain --chain names, not yet submitted.
 struct signed_tx {
@@ -98,8 +119,11 @@ struct signed_tx {
 };
 
 /// Parses --fee then --timeout, reads the key file, opens the chain, asks the node for the
-/// sender's nonce (GET …/accounts/{a}) and its head (GET …/info), and signs `payload` with fee
-/// --fee + `extra_fee` and expiry head + 1000. Any failure comes back as the command's result.
+/// sender's nonce (GET …/accounts/{a}) unless --nonce gives it and for its head (GET …/info)
+/// unless --expiry gives the expiry, and signs `payload` with fee --fee + `extra_fee` and expiry
+/// head + 1000. Any failure comes back as the command's result. With --offline no node is asked:
+/// the transaction is signed by sign_offline, printed by print_offline, and the command's
+/// (successful) result comes back instead of a signed_tx, so every caller ends there.
 std::variant<signed_tx, command_result> sign_for_chain(const tx_options& o, tx_payload payload, amount extra_fee = 0);
 
 /// Posts `tx` to the chain's txs route, prints its id and, unless `no_wait`, waits for finality.
