@@ -20,6 +20,7 @@
 #include "chains/storage/kv_store.hpp"
 #include "protocols/directory.hpp"
 #include "runtime/dev_network.hpp"
+#include "runtime/supervisor.hpp"
 
 namespace spdlog {
 class logger;
@@ -59,6 +60,9 @@ struct chain_unit_options {
   /// The read cache's invalidation (chain_actor_config::invalidate); empty: none.
   std::function<void(const std::vector<std::string>&)> invalidate;
   std::function<void(char, std::uint64_t)> advanced;  ///< chain_actor_config::advanced
+  /// Set: the unit's actors run under it, each behind a front (docs/supervision.md); nullptr:
+  /// plain actors that nothing restarts (bfd-sim, whose runs must repeat exactly).
+  const supervisor* sup = nullptr;
 };
 
 /// One chain's running actors.
@@ -72,6 +76,7 @@ public:
 
   chain_id id() const noexcept { return options_.chain.spec.id; }
   const chain_spec& spec() const noexcept { return options_.chain.spec; }
+  /// The handles the unit's actors are reached by (their fronts when supervised).
   const chain_actor& chain() const noexcept { return chain_; }
   const mempool_actor& mempool() const noexcept { return mempool_; }
   const std::vector<delegate_actor>& delegates() const noexcept { return delegates_; }
@@ -94,8 +99,14 @@ private:
   chain_unit(caf::actor_system& system, chain_unit_options options) : system_(system), options_(std::move(options)) {}
   delegate_actor spawn_one(const delegate_identity& identity, std::shared_ptr<delegate_switches> switches,
                            bool equivocate_once);
+  /// Spawns an actor of the unit, under the supervisor when there is one: its front then.
+  caf::actor place(std::string name, std::function<caf::actor(caf::actor_system&)> start,
+                   decltype(supervised_child::probe) probe, sticky_rule rule = {});
+  /// Stops an actor placed by place().
+  void unplace(const std::string& name, const caf::actor& handle);
   caf::actor_system& system_;
   chain_unit_options options_;
+  std::vector<std::string> delegate_names_;
   chain_actor chain_;
   mempool_actor mempool_;
   std::vector<delegate_actor> delegates_;

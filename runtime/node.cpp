@@ -1,4 +1,5 @@
 #include "runtime/node.hpp"
+#include "runtime/supervisor_probe.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -8,6 +9,7 @@
 
 #include "actors/cache/shard_actor.hpp"
 #include "actors/directory/directory_actor.hpp"
+#include "chains/core/error.hpp"
 #include "chains/core/hex.hpp"
 #include "chains/storage/memory_store.hpp"
 #include "chains/storage/open_chain.hpp"
@@ -45,7 +47,33 @@ result<std::shared_ptr<chain_engine>> open(kv_store* store, const chain_spec& sp
   return engine;
 }
 
+/// What the directory's front replays to a new instance: the chains and cache shards it lists.
+std::optional<std::pair<std::string, bool>> directory_sticky(const caf::message& m) {
+  if (m.match_elements<put_atom, chain_handles>())
+    return std::make_pair("chain:" + std::to_string(m.get_as<chain_handles>(1).id), true);
+  if (m.match_elements<erase_atom, std::uint32_t>())
+    return std::make_pair("chain:" + std::to_string(m.get_as<std::uint32_t>(1)), false);
+  if (m.match_elements<put_atom, std::string, std::vector<cache_shard>>())
+    return std::make_pair("caches:" + m.get_as<std::string>(1), true);
+  return std::nullopt;
+}
+
+/// Failures a restart cannot cure: the chain's storage failed (docs/storage.md, fail-stop).
+bool storage_failure(const caf::error& reason) {
+  const auto e = from_caf_error(reason);
+  return e.code == errc::storage_io || e.code == errc::storage_corrupt;
+}
+
 } // namespace
+
+caf::actor node::place(std::string name, std::function<caf::actor(caf::actor_system&)> start,
+                       decltype(supervised_child::probe) probe, sticky_rule rule) {
+  if (!sup_)
+    return start(system_);
+  auto front = spawn_front(system_, name, std::move(rule));
+  sup_->add({std::move(name), std::move(start), front, std::move(probe)});
+  return front;
+}
 
 chain_unit_options node::unit_options(hosted_chain chain) const {
   chain_unit_options u;
@@ -58,6 +86,7 @@ chain_unit_options node::unit_options(hosted_chain chain) const {
   u.verified = verified_;
   u.verifiers = verifiers_;
   u.mempool_max_per_sender = options_.mempool_max_per_sender;
+  u.sup = sup_.get();
   if (cache_) {
     u.invalidate = [c = cache_](const std::vector<std::string>& tags) { c->invalidate(tags); };
     u.advanced = [c = cache_, id = u.chain.spec.id](char stage, std::uint64_t height) { c->advance(id, stage, height); };
@@ -85,10 +114,22 @@ result<std::unique_ptr<node>> node::start(caf::actor_system& system, node_option
   if (auto st = check_records(*options.store); !st)
     return st.error();
   std::unique_ptr<node> n(new node(system));
+  if (options.supervised) {
+    supervisor_options so;
+    so.counts = n->restarts_;
+    so.log = options.log;
+    so.fatal = storage_failure;
+    n->sup_ = supervisor::start(system, std::move(so), {});
+  }
   n->verified_ = std::make_shared<verified_cache>();
   for (std::size_t i = 0; i < options.verifiers; ++i)
-    n->verifiers_.push_back(spawn_verifier(system, n->verified_));
-  n->directory_ = spawn_directory(system);
+    n->verifiers_.push_back(caf::actor_cast<verifier_actor>(n->place(
+      "verifier-" + std::to_string(i),
+      [v = n->verified_](caf::actor_system& sys) { return caf::actor_cast<caf::actor>(spawn_verifier(sys, v)); },
+      make_probe<verifier_actor, std::uint32_t>(verify_atom::value, std::vector<tx_envelope>{}))));
+  n->directory_ = caf::actor_cast<directory_actor>(
+    n->place("directory", [](caf::actor_system& sys) { return caf::actor_cast<caf::actor>(spawn_directory(sys)); },
+             make_probe<directory_actor, std::vector<chain_handles>>(chains_atom::value), directory_sticky));
   n->first_ = chains.front().spec.id;
   if (options.cache) {
     auto& co = *options.cache;
@@ -101,8 +142,13 @@ result<std::unique_ptr<node>> node::start(caf::actor_system& system, node_option
       }
       n->cache_ = make_redis_cache(*co.redis, options.log);
     } else {
-      for (std::size_t i = 0; i < co.shards && i < max_cache_shards; ++i)
-        n->shards_.push_back({co.node, co.node + "/" + std::to_string(i), spawn_cache_shard(system, co.limits)});
+      for (std::size_t i = 0; i < co.shards && i < max_cache_shards; ++i) {
+        auto shard = caf::actor_cast<cache_shard_actor>(n->place(
+          "cache-shard-" + std::to_string(i),
+          [limits = co.limits](caf::actor_system& sys) { return caf::actor_cast<caf::actor>(spawn_cache_shard(sys, limits)); },
+          make_probe<cache_shard_actor, cache_shard_stats>(cache_stats_atom::value)));
+        n->shards_.push_back({co.node, co.node + "/" + std::to_string(i), shard});
+      }
       caf::anon_send(n->directory_, put_atom::value, co.node, n->shards_);
       n->cache_ = make_ring_cache(system, n->directory_, co.ring, options.log);
     }
@@ -211,6 +257,10 @@ void node::stop() {
     http_->stop();
   for (auto& [id, u] : units_)
     u->stop();
+  if (sup_) {
+    sup_->stop();  // the children, their fronts, then the supervisor
+    return;
+  }
   caf::anon_send_exit(directory_, caf::exit_reason::user_shutdown);
   for (auto& s : shards_)
     caf::anon_send_exit(s.actor, caf::exit_reason::user_shutdown);

@@ -24,6 +24,7 @@
 #include "protocols/interfaces.hpp"
 #include "runtime/chain_unit.hpp"
 #include "runtime/dev_network.hpp"
+#include "runtime/supervisor.hpp"
 
 namespace spdlog {
 class logger;
@@ -64,6 +65,9 @@ struct node_options {
   std::size_t mempool_max_per_sender = 1'000;
   /// The read cache; nothing: reads go to the chains uncached.
   std::optional<node_cache_options> cache;
+  /// Every actor of the node under one supervisor, behind fronts (docs/supervision.md); false:
+  /// plain actors that nothing restarts (bfd-sim, whose runs must repeat exactly).
+  bool supervised = true;
 };
 
 /// The running actors of a node.
@@ -98,6 +102,10 @@ public:
   delegate_actor add_delegate(caf::actor_system& system, const delegate_identity& identity,
                               std::shared_ptr<delegate_switches> switches = nullptr);
 
+  /// The supervisor of the node's actors (nullptr when node_options::supervised was false):
+  /// monitor its handle() to learn that it gave up (the node must then stop).
+  const supervisor* supervision() const noexcept { return sup_.get(); }
+
   /// Restarts of the node's supervised actors (runtime/supervisor.hpp), shown on /metrics.
   const std::shared_ptr<restart_counts>& restarts() const noexcept { return restarts_; }
   /// The service triage's health reports by outcome (runtime/service_triage.hpp), on /metrics.
@@ -115,8 +123,12 @@ private:
   explicit node(caf::actor_system& system) : system_(system) {}
   chain_unit* first() const { return units_.at(first_).get(); }
   chain_unit_options unit_options(hosted_chain chain) const;
+  /// Spawns a node-wide actor, under the supervisor when there is one: its front then.
+  caf::actor place(std::string name, std::function<caf::actor(caf::actor_system&)> start,
+                   decltype(supervised_child::probe) probe, sticky_rule rule = {});
   caf::actor_system& system_;
   chain_id first_ = mainchain_id;
+  std::unique_ptr<supervisor> sup_;  // before the units: they remove their actors from it
   std::map<chain_id, std::unique_ptr<chain_unit>> units_;
   directory_actor directory_;
   // Each hosted chain's parameters, read by the HTTP bridge's threads (hence the lock).

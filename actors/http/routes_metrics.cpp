@@ -51,7 +51,7 @@ bridge_metrics::bridge_metrics()
                  .Register(registry)),
       actor_restarts(prometheus::BuildCounter()
                        .Name("bfd_actor_restarts_total")
-                       .Help("Times a supervisor restarted a failed actor of this node (actor=\"bridge-1-2\", ...)")
+                       .Help("Times a supervisor restarted a failed actor of this node (actor=\"chain-1\", \"bridge-1-2\", ...)")
                        .Register(registry)),
       triage_reports(prometheus::BuildCounter()
                        .Name("bfd_triage_reports_total")

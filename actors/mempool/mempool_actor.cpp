@@ -68,6 +68,21 @@ struct mempool_state {
 
   static constexpr const char* name = "mempool";
 
+  mempool_state() = default;
+  mempool_state(const mempool_state&) = delete;
+  mempool_state& operator=(const mempool_state&) = delete;
+  /// Ends the instance: what is pending goes to the handover, if any. A kill lands between two
+  /// messages, so the pool is whole here.
+  ~mempool_state() {
+    if (!config.handover)
+      return;
+    std::lock_guard lock(config.handover->mutex);
+    auto& out = config.handover->pending;
+    for (const auto& [sender, by_nonce] : by_sender)
+      for (const auto& [nonce, p] : by_nonce)
+        out.push_back(p.tx);
+  }
+
   admission reject(errc code, std::string detail, const hash256& id) {
     remember_rejection(id, static_cast<std::uint16_t>(code), detail);
     return admission{static_cast<std::uint16_t>(code), std::move(detail), id};
@@ -226,6 +241,17 @@ mempool_actor::behavior_type mempool_impl(mempool_actor::stateful_pointer<mempoo
   self->state.config = std::move(cfg);
   if (!self->state.config.verified)
     self->state.config.verified = std::make_shared<verified_cache>();
+  if (const auto& h = self->state.config.handover) {
+    // What the previous instance held: admitted again (their signatures are in the verified
+    // cache, so this is cheap), without relaying (peers had them already).
+    std::vector<tx_envelope> carried;
+    {
+      std::lock_guard lock(h->mutex);
+      carried.swap(h->pending);
+    }
+    for (const auto& tx : carried)
+      (void) self->state.submit(tx);
+  }
   self->set_default_handler(caf::print_and_drop);
   self->set_down_handler([self](const caf::down_msg& down) {
     auto& ps = self->state.peers;

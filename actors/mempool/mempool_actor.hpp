@@ -4,6 +4,8 @@
 
 #include <cstddef>
 #include <memory>
+#include <mutex>
+#include <vector>
 
 #include <caf/fwd.hpp>
 
@@ -13,6 +15,14 @@
 
 namespace bfd {
 
+/// Where a mempool that ends leaves its pending transactions for the instance its supervisor
+/// starts next, which admits them again before anything else (docs/supervision.md). Process
+/// memory only: a process that dies loses them, as it loses any mempool.
+struct mempool_handover {
+  std::mutex mutex;
+  std::vector<tx_envelope> pending;  ///< per sender in nonce order
+};
+
 /// Bounds and rules of a mempool.
 struct mempool_config {
   chain_id chain = mainchain_id;
@@ -21,6 +31,8 @@ struct mempool_config {
   std::shared_ptr<verified_cache> verified;
   /// Where signatures are checked, in parallel, off this actor; empty: the mempool verifies.
   std::vector<verifier_actor> verifiers;
+  /// Set: the pending transactions outlive this instance (mempool_handover).
+  std::shared_ptr<mempool_handover> handover;
 };
 
 mempool_actor spawn_mempool(caf::actor_system& system, mempool_config config);

@@ -273,6 +273,7 @@ private:
   /// How node `n` starts (first time or after a crash): from its own store, with `hosted` delegates.
   runtime::node_options node_options_for(std::size_t n, const std::vector<std::size_t>& hosted) {
     runtime::node_options o;
+    o.supervised = false;  // runs repeat exactly: no fronts (docs/supervision.md)
     o.genesis = genesis_;
     o.reporter = derive_key(sc_.seed, stream_keys + 3, n);
     o.time = clock_;

@@ -9,6 +9,8 @@
 #include <caf/actor_system.hpp>
 #include <caf/blocking_actor.hpp>
 #include <caf/scoped_actor.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
 
 #include "runtime/bridge_actor.hpp"
 #include "runtime/dev_sidechains.hpp"
@@ -240,4 +242,78 @@ TEST_CASE("bridge signing keys differ per pair and per node, and are the same on
   CHECK(a2.pub != runtime::bridge_signing_key(base, 3, "a").pub);
   CHECK(a2.pub != runtime::bridge_signing_key(base, 2, "b").pub);
   CHECK(a2.pub != base.pub);
+}
+
+namespace {
+
+using sum_atom = caf::atom_constant<caf::atom("sum")>;
+
+struct adder_state {
+  int sum = 0;
+};
+
+/// A child that adds the ints it is sent and answers (sum_atom) with the total.
+caf::behavior adder(caf::stateful_actor<adder_state>* self) {
+  return {
+    [self](int x) { self->state.sum += x; },
+    [self](sum_atom) { return self->state.sum; },
+  };
+}
+
+int sum_through(caf::actor_system& system, const caf::actor& front) {
+  caf::scoped_actor self{system};
+  int out = -1;
+  self->request(front, 2s, sum_atom::value).receive([&](int s) { out = s; }, [](const caf::error&) {});
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("a front keeps its handle across restarts and replays what its rule keeps to each new instance") {
+  test::node_config cfg;
+  caf::actor_system system{cfg};
+  runtime::supervisor_options o;
+  o.counts = std::make_shared<restart_counts>();
+  auto s = runtime::supervisor::start(system, o, {});
+  // Ints are kept under their value; a negative int forgets its positive twin.
+  runtime::sticky_rule rule = [](const caf::message& m) -> std::optional<std::pair<std::string, bool>> {
+    if (!m.match_elements<int>())
+      return std::nullopt;
+    const int x = m.get_as<int>(0);
+    return std::make_pair(std::to_string(x < 0 ? -x : x), x > 0);
+  };
+  auto front = runtime::spawn_front(system, "adder", rule);
+  runtime::supervised_child child{"adder", [](caf::actor_system& sys) { return sys.spawn(adder); }, front, {}};
+  child.probe = [](caf::scoped_actor& self, const caf::actor& to, std::chrono::milliseconds timeout) {
+    bool ok = false;
+    self->request(to, timeout, sum_atom::value).receive([&](int) { ok = true; }, [](const caf::error&) {});
+    return ok;
+  };
+  // Messages sent before the first instance runs are held, then delivered.
+  caf::anon_send(front, 5);
+  s->add(child);
+  caf::anon_send(front, 7);
+  caf::anon_send(front, 100);
+  caf::anon_send(front, -100);  // forgotten: not replayed (the first instance still adds it)
+  CHECK(test::eventually(system, [&] { return sum_through(system, front) == 12; }));
+  for (int i = 0; i < 5; ++i) {
+    auto took = s->kill_and_wait("adder");
+    REQUIRE_MESSAGE(took, "the adder did not answer again within 2 s");
+    CHECK(*took < 100ms);
+    // A new instance got 5 and 7 again, through the same handle.
+    CHECK(sum_through(system, front) == 12);
+  }
+  CHECK(o.counts->of("adder") == 5);
+  // Stopping the front stops its child for good: no restart.
+  caf::scoped_actor watcher{system};
+  auto last = s->child("adder");
+  REQUIRE(last);
+  watcher->monitor(last);
+  watcher->send_exit(front, caf::exit_reason::user_shutdown);
+  bool down = false;
+  watcher->receive([&](const caf::down_msg&) { down = true; }, caf::after(2s) >> [] {});
+  CHECK(down);
+  CHECK(test::eventually(system, [&] { return !s->child("adder"); }));
+  CHECK(o.counts->of("adder") == 5);
+  s->stop();
 }

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <iostream>
 #include <optional>
@@ -217,8 +218,10 @@ int main(int argc, char** argv) {
              "than its commit marker (DATA-DIR/commit-marker) records, and stops (exit code 3) if a commit\n"
              "fails. `bfd-node --check-storage --data-dir DIR` checks a stopped node's data directory.\n"
              "Signals: SIGINT or SIGTERM stop the node cleanly; SIGUSR1 kills its peg bridge actors, which\n"
-             "their supervisor restarts (a test hook, docs/peg.md); a bridge failing more than 5 times in\n"
-             "10 s stops the node (exit code 4).");
+             "their supervisor restarts (a test hook, docs/peg.md). Every actor of the node is supervised\n"
+             "(docs/supervision.md): one failing more than 5 times in 10 s stops the node (exit code 4).\n"
+             "Test hook, off unless the environment sets BFD_FAULT_HOOK_FILE: SIGUSR2 kills the actors\n"
+             "named in that file, one name a line, and logs how long each took to answer again.");
   bool print_routes = false;
   app.add_flag("--routes", print_routes, "print the HTTP routes this binary serves, one \"METHOD PATH\" a line "
                                          "(the templates of docs/openapi.yaml), and exit");
@@ -290,11 +293,17 @@ int main(int argc, char** argv) {
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
   std::signal(SIGUSR1, SIG_DFL);
+  // The supervision test hook (docs/supervision.md): only when the environment names its file, so
+  // a normal deployment has no way to kill its actors from outside.
+  const char* fault_hook_env = std::getenv("BFD_FAULT_HOOK_FILE");
+  const std::string fault_hook_file = fault_hook_env ? fault_hook_env : "";
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGUSR1);
+  if (!fault_hook_file.empty())
+    sigaddset(&signals, SIGUSR2);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   bfd::wall_clock wall;
@@ -537,18 +546,28 @@ int main(int argc, char** argv) {
     log->warn("--triage-key: no triage runs here (it needs the mainchain with the services module, and "
               "--triage-interval above 0)");
   }
+  const auto* node_sup = (*node)->supervision();
+  if (node_sup)
+    log->info("{} actor(s) under supervision (docs/supervision.md)", node_sup->names().size());
+  if (!fault_hook_file.empty())
+    log->warn("BFD_FAULT_HOOK_FILE is set: SIGUSR2 kills the actors named in {} (a test hook)", fault_hook_file);
   log->info("running; Ctrl-C stops");
 
   // Wait for a signal, or for the chain actor to stop by itself (fail-stop on a storage failure).
   int exit_code = 0;
   {
     caf::scoped_actor waiter{system};
-    for (auto id : (*node)->chain_ids())
-      waiter->monitor((*node)->unit(id)->chain());
+    // A supervised node's chain actors stop through its supervisor (a storage failure is one it
+    // does not restart); an unsupervised one's are watched directly.
+    if (node_sup)
+      waiter->monitor(node_sup->handle());
+    else
+      for (auto id : (*node)->chain_ids())
+        waiter->monitor((*node)->unit(id)->chain());
     if (bridges)
       waiter->monitor(bridges->handle());
     std::thread signal_waiter([&signals, target = caf::actor_cast<caf::actor>(waiter)] {
-      for (int sig = SIGUSR1; sig == SIGUSR1;) {
+      for (int sig = SIGUSR1; sig == SIGUSR1 || sig == SIGUSR2;) {
         sigwait(&signals, &sig);
         caf::anon_send(target, sig);
       }
@@ -564,6 +583,27 @@ int main(int argc, char** argv) {
             log->warn("SIGUSR1: this node runs no bridge actor to kill");
           return;
         }
+        if (sig == SIGUSR2) {
+          // Test hook (docs/supervision.md): kill each named actor, wait until it answers again.
+          std::ifstream in(fault_hook_file);
+          for (std::string name; std::getline(in, name);) {
+            if (name.empty())
+              continue;
+            const bfd::runtime::supervisor* owner = nullptr;
+            for (const auto* s : {node_sup, static_cast<const bfd::runtime::supervisor*>(bridges.get())})
+              if (s && s->child(name))
+                owner = s;
+            if (!owner) {
+              log->warn("fault injection: no supervised actor is named {}", name);
+              continue;
+            }
+            if (auto took = owner->kill_and_wait(name))
+              log->warn("fault injection: {} killed; answering again after {:.3f} ms", name, took->count() / 1000.0);
+            else
+              log->error("fault injection: {} killed; not answering again within 2 s", name);
+          }
+          return;
+        }
         log->info("{} received: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
         waiting = false;
       },
@@ -575,7 +615,14 @@ int main(int argc, char** argv) {
           return;
         }
         const auto err = bfd::from_caf_error(down.reason);
-        if (err.code == bfd::errc::storage_io || err.code == bfd::errc::storage_corrupt)
+        const bool storage = err.code == bfd::errc::storage_io || err.code == bfd::errc::storage_corrupt;
+        if (node_sup && down.source == node_sup->handle().address() && !storage) {
+          log->error("the node's supervisor gave up: {}", node_sup->escalation().value_or(system.render(down.reason)));
+          exit_code = 4;
+          ::kill(::getpid(), SIGTERM);
+          return;
+        }
+        if (storage)
           log->error("storage failure: {}; stopping. Restart resumes from the last committed block ({})",
                      err.message(), data_dir);
         else

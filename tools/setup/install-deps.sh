@@ -20,6 +20,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 npm_projects=(
   tests/api  # the OpenAPI check against a real node (tests/api/README.md)
   tests/browser  # the explorer in headless Chromium (tests/browser/README.md)
+  sdk/ts     # the TypeScript client (sdk/ts/README.md); ctest's sdk_ts_build compiles it
 )
 
 # npm ci in each project unless its node_modules is newer than its package-lock.json.
