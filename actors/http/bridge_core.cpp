@@ -59,7 +59,8 @@ const std::vector<route_spec>& routes() {
                                    {"GET", "/v1/chains/{chain}/anchor/{height}"}, {"GET", "/v1/peg/messages/{id}"},
                                    {"POST", "/v1/handshakes"}, {"GET", "/v1/handshakes"},
                                    {"GET", "/v1/handshakes/{id}"}, {"POST", "/v1/handshakes/{id}/reply"},
-                                   {"POST", "/v1/handshakes/{id}/finish"}, {"POST", "/v1/handshakes/{id}/payment"}};
+                                   {"POST", "/v1/handshakes/{id}/finish"}, {"POST", "/v1/handshakes/{id}/payment"},
+                                   {"GET", "/explorer/"}, {"GET", "/explorer/{file}"}};
     for (const auto& r : chain_routes) {
       all.push_back(r);
       all.push_back({r.method, "/v1/chains/{chain}" + r.path.substr(3)});
@@ -252,6 +253,7 @@ void bridge_core::install() {
   register_services_routes(*this);
   register_handshake_routes(*this);
   register_authority_routes(*this);
+  register_explorer_routes(*this);
 }
 
 handled bridge_core::before_routing(const httplib::Request& req, httplib::Response& res) {

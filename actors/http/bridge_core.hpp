@@ -43,6 +43,8 @@ using handled = httplib::Server::HandlerResponse;
 inline constexpr std::size_t max_path_length = 512;
 /// A schedule never lists more slots than this.
 inline constexpr std::size_t max_schedule_slots = 10'000;
+/// The largest explorer file served (docs/explorer.md): larger ones are refused, never read.
+inline constexpr std::uintmax_t max_explorer_file_bytes = 1024 * 1024;
 /// Client IPs the rate limiter remembers before forgetting the idle ones.
 inline constexpr std::size_t max_tracked_clients = 10'000;
 
@@ -363,5 +365,7 @@ void register_services_routes(bridge_core& core);
 void register_handshake_routes(bridge_core& core);
 /// GET /v1/chains/{chain}/authority/groups/{group} (routes_authority.cpp).
 void register_authority_routes(bridge_core& core);
+/// GET /explorer/ and GET /explorer/{file}: the web explorer's static files (routes_explorer.cpp).
+void register_explorer_routes(bridge_core& core);
 
 } // namespace bfd::http

@@ -37,6 +37,7 @@ struct http_options {
   std::uint32_t rate_per_second = 100;       ///< requests per client IP (token bucket); 0 = no bound
   std::uint32_t burst = 200;                 ///< requests a client IP may make at once
   std::chrono::milliseconds timeout{5000};   ///< for each actor request behind an HTTP request
+  std::string explorer_dir;                  ///< the web explorer's files (docs/explorer.md); empty: not served
   http::mailbox_limits mailbox;              ///< the handshake mailbox's bounds (docs/membership-proofs.md)
 };
 

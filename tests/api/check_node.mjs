@@ -127,6 +127,11 @@ mark("node routes");
 // Node routes.
 await get("/healthz", "/healthz");
 await get("/metrics", "/metrics");
+// The explorer's files (the node finds the repository's explorer/ beside its build).
+await get("/explorer/", "/explorer/");
+await get("/explorer/{file}", "/explorer/app.js");
+await get("/explorer/{file}", "/explorer/style.css");
+await get("/explorer/{file}", "/explorer/missing.js", 404);
 const chains = await get("/v1/chains", "/v1/chains");
 await get("/v1/chains/{chain}", "/v1/chains/8");
 await get("/v1/chains/{chain}", "/v1/chains/99", 404);

@@ -85,6 +85,10 @@ TEST_CASE("every route's real answers match docs/openapi.yaml") {
 
   r.get("/healthz", "/healthz");
   CHECK(r.get("/metrics", "/metrics").status == 200);
+  CHECK(r.get("/explorer/", "/explorer/").status == 200);
+  CHECK(r.get("/explorer/{file}", "/explorer/app.js").status == 200);
+  CHECK(r.get("/explorer/{file}", "/explorer/style.css").status == 200);
+  CHECK(r.get("/explorer/{file}", "/explorer/missing.js").status == 404);
   CHECK(r.get("/v1/chains", "/v1/chains").status == 200);
   CHECK(r.get("/v1/chains/{chain}", "/v1/chains/1").status == 200);
   CHECK(r.get("/v1/sidechains", "/v1/sidechains").status == 200);

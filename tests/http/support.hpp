@@ -63,7 +63,8 @@ struct harness {
   std::unique_ptr<runtime::node> n;
   std::unique_ptr<httplib::Client> client;
 
-  /// `tune` adjusts the HTTP options after the harness's own (ephemeral port, no rate bound).
+  /// `tune` adjusts the HTTP options after the harness's own (ephemeral port, no rate bound, the
+  /// repository's explorer/ as the explorer directory).
   explicit harness(const std::function<void(http_options&)>& tune = {}) {
     const auto& net = shared_network();
     runtime::node_options o;
@@ -75,6 +76,7 @@ struct harness {
     http_options h;
     h.port = 0;
     h.rate_per_second = 0;
+    h.explorer_dir = BFD_SOURCE_DIR "/explorer";
     if (tune)
       tune(h);
     o.http = h;

@@ -105,6 +105,32 @@ int check_storage(const std::string& data_dir) {
   return 1;
 }
 
+/// The web explorer's directory (docs/explorer.md): --explorer-dir if given ("off": none), else the
+/// repository's explorer/ beside a build (BIN/../../explorer) or an installed copy
+/// (BIN/../share/bfdchain/explorer, /usr/share/bfdchain/explorer). A directory counts only if it
+/// holds index.html. Empty: not served; `problem` says why when --explorer-dir was wrong.
+std::string find_explorer_dir(const std::string& option, std::string& problem) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const auto usable = [&](const fs::path& d) { return fs::is_regular_file(d / "index.html", ec); };
+  if (option == "off")
+    return {};
+  if (!option.empty()) {
+    if (!usable(option))
+      problem = "--explorer-dir " + option + ": no index.html there";
+    return problem.empty() ? fs::absolute(option, ec).string() : std::string();
+  }
+  const auto exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec)
+    return {};
+  const auto bin = exe.parent_path();
+  for (const auto& d : {bin / ".." / ".." / "explorer", bin / ".." / "share" / "bfdchain" / "explorer",
+                        fs::path("/usr/share/bfdchain/explorer")})
+    if (usable(d))
+      return fs::weakly_canonical(d, ec).string();
+  return {};
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -157,6 +183,9 @@ int main(int argc, char** argv) {
     ->capture_default_str();
   app.add_option("--http", http_endpoint, "HTTP API (docs/http.md) on ADDRESS:PORT, port 0 = any free port; or off")
     ->capture_default_str();
+  std::string explorer_dir;
+  app.add_option("--explorer-dir", explorer_dir, "serve the web explorer (docs/explorer.md) at /explorer/ from DIR, or off "
+                                                 "(default: the repository's explorer/ beside the build, or an installed copy)");
   app.add_option("--http-rate", http_rate, "HTTP requests a second allowed per client IP (0 = no bound)")
     ->check(CLI::Range(0u, 1'000'000u))
     ->capture_default_str();
@@ -244,6 +273,10 @@ int main(int argc, char** argv) {
     http->rate_per_second = http_rate;
     http->burst = std::max<std::uint32_t>(2 * http_rate, 1);
   }
+  std::string explorer_problem;
+  const auto explorer = find_explorer_dir(explorer_dir, explorer_problem);
+  if (!explorer_problem.empty())
+    return fail(explorer_problem);
 
   if (!kill_point_spec.empty())
     if (auto st = bfd::arm_kill_point(kill_point_spec); !st)
@@ -308,6 +341,8 @@ int main(int argc, char** argv) {
   bfd::runtime::node_options opts;
   opts.time = std::make_shared<bfd::wall_clock>();
   opts.log = log;
+  if (http)
+    http->explorer_dir = explorer;
   opts.http = http;
   std::string data_dir = dev_opts.data_dir;
   std::optional<bfd::runtime::topology_plan> plan;
@@ -323,6 +358,8 @@ int main(int argc, char** argv) {
     opts.chains = plan->chains;
     opts.reporter = plan->reporter;
     opts.http = plan->http;
+    if (opts.http)
+      opts.http->explorer_dir = explorer;
     opts.cache = plan->cache;
     for (const auto& w : plan->warnings)
       log->warn("{}", w);
@@ -362,8 +399,13 @@ int main(int argc, char** argv) {
       return fail(e.message() + ". " + bfd::storage_advice(data_dir));
     return fail(e.message());
   }
-  if (const auto* api = (*node)->http())
+  if (const auto* api = (*node)->http()) {
     log->info("HTTP API on {} (docs/http.md)", api->url());
+    if (explorer.empty())
+      log->info("explorer: not served (no explorer/ directory found; --explorer-dir DIR)");
+    else
+      log->info("explorer: {}/explorer/ (docs/explorer.md)", api->url());
+  }
   if (const auto& c = (*node)->cache())
     log->info("read cache: {} (docs/cache.md)", c->backend() == "redis" ? "Redis" : "ring of cache shard actors");
   std::unique_ptr<bfd::runtime::peer_connector> connector;

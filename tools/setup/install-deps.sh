@@ -12,12 +12,14 @@ packages=(
   wabt lld  # WebAssembly contracts: libwabt.a + interp headers; wat2wasm and wasm-ld rebuild the examples
   python3-yaml python3-jsonschema  # tests/http/openapi_check.py
   libhiredis-dev redis-server  # the read cache's Redis backend and its tests (docs/cache.md)
+  chromium  # the explorer's browser test (tests/browser), driven by playwright-core
 )
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # The npm projects of the repository: `npm ci` in each (node_modules/ is not committed).
 npm_projects=(
   tests/api  # the OpenAPI check against a real node (tests/api/README.md)
+  tests/browser  # the explorer in headless Chromium (tests/browser/README.md)
   sdk/ts     # the TypeScript client (sdk/ts/README.md); ctest's sdk_ts_build compiles it
 )
 
