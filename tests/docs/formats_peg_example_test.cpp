@@ -47,7 +47,8 @@ struct peg_example {
   peg::peg_message back;
 
   peg_example() {
-    const auto& p = std::get<peg_send_tx>(example_peg_send().payload);
+    const auto tx = example_peg_send();  // kept: p refers into it
+    const auto& p = std::get<peg_send_tx>(tx.payload);
     auto sent = source.send({address_of(keys_of(0x01).pub), p.receiver, p.destination,
                              peg::asset_transfer{p.denom, p.value}, p.timeout_height});
     REQUIRE(sent);
