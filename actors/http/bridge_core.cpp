@@ -9,6 +9,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "chains/cache/invalidation.hpp"
+
 namespace bfd::http {
 
 namespace {
@@ -448,19 +450,14 @@ std::optional<std::uint32_t> bridge_core::chain_id_of(const chain_view& c, httpl
 }
 
 std::string bridge_core::at_current_height(std::string body, const std::vector<std::string>& tags) {
-  // The first tag is "c<chain>:<stage>" (cache::read_tags).
-  if (!config.cache || tags.empty() || tags.front().size() < 4 || tags.front().front() != 'c')
+  // The first tag names the read's chain and stage (cache::read_tags).
+  const auto read = tags.empty() ? std::nullopt : cache::tag_chain(tags.front());
+  if (!config.cache || !read)
     return body;
-  const auto& tag = tags.front();
-  const auto colon = tag.find(':');
-  std::uint32_t chain = 0;
-  auto [p, ec] = std::from_chars(tag.data() + 1, tag.data() + colon, chain);
-  if (colon == std::string::npos || colon + 1 >= tag.size() || ec != std::errc{} || p != tag.data() + colon)
-    return body;
-  const char stage = tag[colon + 1];
-  const char* field = stage == 'f' ? "final_height" : stage == 'h' ? "height" : nullptr;
-  const auto now = config.cache->height_of(chain, stage);
-  if (!field || now == 0)
+  const auto [chain, stage] = *read;
+  const char* field = stage == cache::read_stage::final ? "final_height" : "height";
+  const auto now = config.cache->height_of(chain, static_cast<char>(stage));
+  if (now == 0)
     return body;
   auto j = json_object::parse(body, nullptr, false);
   if (!j.is_object() || !j.contains(field) || !j[field].is_number_unsigned() || j[field].get<std::uint64_t>() >= now)

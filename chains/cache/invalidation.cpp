@@ -1,5 +1,6 @@
 #include "chains/cache/invalidation.hpp"
 
+#include <charconv>
 #include <set>
 
 #include "chains/contracts/contract_module.hpp"
@@ -13,6 +14,22 @@ std::string chain_tag(std::uint32_t chain, read_stage stage) {
   std::string out = "c" + std::to_string(chain) + ":";
   out += static_cast<char>(stage);
   return out;
+}
+
+std::optional<std::pair<std::uint32_t, read_stage>> tag_chain(std::string_view tag) {
+  const auto colon = tag.find(':');
+  if (tag.size() < 4 || tag.front() != 'c' || colon == std::string_view::npos || colon + 1 >= tag.size())
+    return std::nullopt;
+  std::uint32_t chain = 0;
+  const auto [p, ec] = std::from_chars(tag.data() + 1, tag.data() + colon, chain);
+  if (ec != std::errc{} || p != tag.data() + colon)
+    return std::nullopt;
+  const char stage = tag[colon + 1];
+  if (stage != static_cast<char>(read_stage::head) && stage != static_cast<char>(read_stage::final))
+    return std::nullopt;
+  if (colon + 2 < tag.size() && tag[colon + 2] != '/')
+    return std::nullopt;
+  return std::pair{chain, static_cast<read_stage>(stage)};
 }
 
 std::string module_tag(std::uint32_t chain, read_stage stage, module_id module) {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "chains/consensus/chain_state.hpp"
@@ -23,6 +24,9 @@ enum class read_stage : char { head = 'h', final = 'f' };
 
 /// "c7:h": every read of chain 7's head state.
 std::string chain_tag(std::uint32_t chain, read_stage stage);
+/// The chain and stage a tag starts with ("c7:f", "c7:f/dsmeta" → 7, final), or nothing for a
+/// string that is not one of the tags above.
+std::optional<std::pair<std::uint32_t, read_stage>> tag_chain(std::string_view tag);
 /// "c7:h/contracts": every read of one module of it.
 std::string module_tag(std::uint32_t chain, read_stage stage, module_id module);
 /// "c7:h/contracts/bfd…": the reads of one object of that module (a contract).

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "chains/cache/invalidation.hpp"
 #include "chains/cache/lru.hpp"
 #include "chains/cache/ring.hpp"
 
@@ -182,4 +183,19 @@ TEST_CASE("forgetting generations past max_tags never turns a stale entry back i
   // stale hit is not; and new entries work again.
   REQUIRE(s.put("kx2", x, s.gens_of(x), "x again", 0));
   CHECK(s.get("kx2", 0));
+}
+
+TEST_CASE("a read's tags name its chain and stage; anything else is not a tag") {
+  for (const auto& tag : read_tags(7, read_stage::final, bfd::module_id::dsmeta)) {
+    auto r = tag_chain(tag);
+    REQUIRE(r);
+    CHECK(r->first == 7);
+    CHECK(r->second == read_stage::final);
+  }
+  auto head = tag_chain(object_tag(4294967295u, read_stage::head, bfd::module_id::contracts, "bfdabc"));
+  REQUIRE(head);
+  CHECK(head->first == 4294967295u);
+  CHECK(head->second == read_stage::head);
+  for (const char* bad : {"", "c", "c7", "c7:", "c:f", "x7:f", "c7:x", "c7:fx", "c-1:f", "c4294967296:f", "c7f"})
+    CHECK_MESSAGE(!tag_chain(bad), bad);
 }
