@@ -5,7 +5,7 @@ namespace bfd::http {
 
 namespace {
 
-void get_account(bridge_core& core, const chain_view& c, const std::vector<std::string>& args, httplib::Response& res) {
+void get_account(bridge_core& core, const chain_view& c, const std::vector<std::string>& args, http::response& res) {
   const auto& text = args.at(0);
   auto addr = parse_address(text);
   if (!addr)

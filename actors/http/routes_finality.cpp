@@ -8,7 +8,7 @@ namespace bfd::http {
 
 namespace {
 
-void get_certificate(bridge_core& core, const chain_view& c, const std::vector<std::string>&, httplib::Response& res) {
+void get_certificate(bridge_core& core, const chain_view& c, const std::vector<std::string>&, http::response& res) {
   caf::scoped_actor self{core.system};
   auto cert = core.ask<certificate_envelope>(self, &res, c.handles.chain, cert_atom::value);
   if (!cert)

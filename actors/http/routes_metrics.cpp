@@ -202,7 +202,7 @@ void update_cache(bridge_core& core) {
     raise_to(m.cache_backend_errors.Add({{"backend", backend}}), n);
 }
 
-void get_metrics(bridge_core& core, httplib::Response& res) {
+void get_metrics(bridge_core& core, http::response& res) {
   {
     caf::scoped_actor self{core.system};
     auto hosted = core.hosted_chains(self, nullptr);
@@ -232,7 +232,7 @@ void get_metrics(bridge_core& core, httplib::Response& res) {
 } // namespace
 
 void register_metrics_routes(bridge_core& core) {
-  core.get("/metrics", [&core](const httplib::Request&, httplib::Response& res) { get_metrics(core, res); });
+  core.get("/metrics", [&core](const http::request&, http::response& res) { get_metrics(core, res); });
 }
 
 } // namespace bfd::http
