@@ -137,6 +137,8 @@ struct bridge_metrics {
   prometheus::Family<prometheus::Counter>& cache_invalidations;
   prometheus::Family<prometheus::Gauge>& cache_entries;
   prometheus::Family<prometheus::Counter>& cache_backend_errors;
+  prometheus::Family<prometheus::Gauge>& connections;          ///< the server's open connections and queue
+  prometheus::Family<prometheus::Counter>& connection_events;  ///< accepted, refused, timed out, busy
   prometheus::Family<prometheus::Histogram>& latency;
   std::map<std::string_view, prometheus::Histogram*> latency_by_route;
 
