@@ -178,8 +178,9 @@ TEST_CASE("nodes linked over TLS relay blocks and catch up like plain ones") {
 
 TEST_CASE("a transfer included only on a branch that a reorg drops goes back to the mempool and is final") {
   // Two nodes cut off from each other from the start (a partition): a runs 4 of the 7 delegates,
-  // b runs 3, so neither side finalizes and a's branch grows faster. A transfer reaches only b,
-  // whose own branch includes it. When they connect, b switches to a's longer branch, which does
+  // b runs 3, so neither side finalizes; then b is silent for a round, so a's branch is longer. A
+  // transfer reaches only b, whose own branch includes it. When they connect, b switches to a's
+  // longer branch, which does
   // not hold the transfer: it must return to b's mempool (with the sender's nonce read again from
   // the new head) and be included and finalized on the joined chain.
   const auto& net = network();
@@ -218,13 +219,19 @@ TEST_CASE("a transfer included only on a branch that a reorg drops goes back to 
       for (auto* node : {&a, &b})
         test::tick_all(node->system, node->n->delegates());
     }
+  // Then b is silent for a round (as if stopped) while a goes on: a's branch is the longer one.
+  for (std::uint64_t g = 21; g < 28; ++g)
+    for (std::uint64_t step = 0; step < 6; ++step) {
+      time->set(test::slot_time(p, g, step));
+      test::tick_all(a.system, a.n->delegates());
+    }
   REQUIRE(balance_of(b, to).balance == before + 7 * units_per_bfdt);
   REQUIRE(balance_of(a, to).balance == before);
   REQUIRE(a.info().head_height > b.info().head_height);
   a.connect_to(b);
   REQUIRE(eventually(a.system, [&] { return a.info().head_hash == b.info().head_hash; }));
   CHECK(balance_of(b, to).balance == before);  // b dropped its branch, and the transfer with it
-  for (std::uint64_t g = 21; g < 45; ++g)
+  for (std::uint64_t g = 28; g < 50; ++g)
     for (std::uint64_t step = 0; step < 6; ++step) {
       time->set(test::slot_time(p, g, step));
       for (auto* node : {&a, &b})
@@ -236,5 +243,5 @@ TEST_CASE("a transfer included only on a branch that a reorg drops goes back to 
   CHECK(balance_of(a, address_of(from.pub)).nonce == 1);
   auto ia = a.info();
   CHECK(ia.final_height + 3 >= ia.head_height);
-  CHECK(ia.final_height > 21);
+  CHECK(ia.final_height > 28);
 }
