@@ -1,4 +1,4 @@
-// Kill points: places between signing and committing where a test can make the process die at
+// Kill points: places between signing and committing, and in recovery, where a test can make the process die at
 // once, as a SIGKILL at that very instruction would (tests only; disarmed in normal runs).
 #pragma once
 
@@ -19,7 +19,17 @@ enum class kill_site : std::uint8_t {
   after_commit,          ///< the commit of newly final blocks returned; nothing else done yet
   before_justification,  ///< the chain actor is about to write the justification record
   after_justification,   ///< the justification record is written; no vote asked from it yet
+  // Recovery: a start after a crash, interrupted (each is hit once per start, or once per chain
+  // or delegate).
+  store_recovered,        ///< RocksDB opened read-write (its WAL replayed); the commit marker not yet checked
+  store_opened,           ///< the database and commit marker checked, the marker written again
+  chain_restored,         ///< a chain's state, modules and certificate restored from storage (open_chain)
+  justification_restored, ///< the chain actor re-read its justification record and its certificates
+  signing_record_read,    ///< a delegate re-read its signing record; it signs nothing yet
 };
+
+/// Whether `site` is one of the recovery sites (a start, not a running node).
+bool is_recovery_site(kill_site site);
 
 /// Every site's name, as --kill-point takes it (e.g. "vote-saved").
 std::string_view kill_site_name(kill_site site);

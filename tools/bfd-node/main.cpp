@@ -35,6 +35,7 @@
 #include "runtime/remote.hpp"
 #include "runtime/supervisor.hpp"
 #include "runtime/topology_node.hpp"
+#include "tools/bfd-node/replay_command.hpp"
 
 namespace {
 
@@ -156,6 +157,13 @@ int main(int argc, char** argv) {
   app.add_option("--node", node_name, "with --topology: which node of the file this process is")->needs(topo_opt);
   topo_opt->excludes("--dev");
   // Tests only (hidden): fault injection, so a test can watch the real binary fail-stop.
+  bool replay = false;
+  app.add_flag("--replay-check", replay, "replay every chain stored in the --dev --data-dir (stop the node first) from "
+                                         "its genesis in a fresh state and compare the state root at every height and "
+                                         "the stored head state with the replay; print each height's block and root; "
+                                         "exit 0 if equal, 1 if not, 2 if it cannot check")
+    ->excludes("--dev")
+    ->excludes("--check-storage");
   app.add_option("--fail-commit-after", fail_commit_after, "tests only: the Nth write to the chain's storage (a commit or a justification record) fails")
     ->group("");
   app.add_option("--kill-point", kill_point_spec, "tests only: SITE:N, the process exits at once (code 137, as a "
@@ -244,6 +252,11 @@ int main(int argc, char** argv) {
   }
   if (check)
     return check_storage(dev_opts.data_dir);
+  if (replay) {
+    if (!topology_file.empty())
+      return fail("--replay-check reads a --dev data directory (--data-dir); a topology node's is not supported yet");
+    return bfd::node_tool::replay_check(dev_opts.data_dir);
+  }
   if (!dev && topology_file.empty())
     return fail("nothing to run: use --dev, or --topology FILE --node NAME; see --help");
   if (!topology_file.empty() && node_name.empty())
@@ -378,7 +391,11 @@ int main(int argc, char** argv) {
     opts.chains = bfd::runtime::dev_hosted_chains(*net, *sidechains);
     opts.cache = dev_cache;
   }
-  auto db = bfd::open_node_store(data_dir);
+  // Kill points in recovery (tests only): right after RocksDB replayed its WAL, and once the
+  // store is ready.
+  auto db = bfd::open_node_store(data_dir, {}, [](bfd::open_stage stage) {
+    bfd::kill_point(stage == bfd::open_stage::recovered ? bfd::kill_site::store_recovered : bfd::kill_site::store_opened);
+  });
   if (!db)
     return fail(db.error().message());
   opts.store = std::move(*db);
