@@ -343,12 +343,15 @@ for cycle in range(1, cycles + 1):
     in_recovery = "running; Ctrl-C stops" not in text
     kinds[kind] += 1
     per_site[site] = per_site.get(site, 0) + 1
+    before = len(failures)
     run_tool("--check-storage", "cycle %d (%s)" % (cycle, what))
     rp = replay("cycle %d (%s)" % (cycle, what))
     stored_top = max(rp) if rp else -1
-    print("cycle %2d: %-32s %s; resumed at final #%-4s final #%-4s logged; stored #%-4s; replay equal; %.1f s"
+    print("cycle %2d: %-32s %s; resumed at final #%-4s final #%-4s logged; stored #%-4s; %s; %.1f s"
           % (cycle, what, "died in recovery" if in_recovery else "died running",
-             resumed.group(2) if resumed else "-", fs[-1][0] if fs else "-", stored_top, time.time() - t0), flush=True)
+             resumed.group(2) if resumed else "-", fs[-1][0] if fs else "-", stored_top,
+             "storage checks and replay pass" if len(failures) == before else "CHECKS FAILED", time.time() - t0),
+          flush=True)
     if failures:
         break
 
