@@ -19,6 +19,8 @@ enum class kill_site : std::uint8_t {
   after_commit,          ///< the commit of newly final blocks returned; nothing else done yet
   before_justification,  ///< the chain actor is about to write the justification record
   after_justification,   ///< the justification record is written; no vote asked from it yet
+  marker_tmp_synced,     ///< a commit-marker write (at open, every 8th commit, at a clean stop): its temporary file synced, not renamed
+  marker_renamed,        ///< a commit-marker write: renamed over the marker, the directory synced
   // Recovery: a start after a crash, interrupted (each is hit once per start, or once per chain
   // or delegate).
   store_recovered,        ///< RocksDB opened read-write (its WAL replayed); the commit marker not yet checked

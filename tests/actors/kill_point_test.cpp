@@ -62,7 +62,8 @@ TEST_CASE("the recovery sites are told apart from the commit and signing sites")
                  kill_site::justification_restored, kill_site::signing_record_read})
     CHECK(bfd::is_recovery_site(s));
   for (auto s : {kill_site::vote_saved, kill_site::block_saved, kill_site::vote_counted, kill_site::before_commit,
-                 kill_site::after_commit, kill_site::before_justification, kill_site::after_justification})
+                 kill_site::after_commit, kill_site::before_justification, kill_site::after_justification,
+                 kill_site::marker_tmp_synced, kill_site::marker_renamed})
     CHECK_FALSE(bfd::is_recovery_site(s));
   CHECK(bfd::kill_site_name(kill_site::signing_record_read) == "signing-record-read");
   CHECK(bfd::kill_site_name(kill_site::store_recovered) == "store-recovered");

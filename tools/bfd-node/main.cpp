@@ -391,10 +391,14 @@ int main(int argc, char** argv) {
     opts.chains = bfd::runtime::dev_hosted_chains(*net, *sidechains);
     opts.cache = dev_cache;
   }
-  // Kill points in recovery (tests only): right after RocksDB replayed its WAL, and once the
-  // store is ready.
+  // Kill points (tests only): in recovery right after RocksDB replayed its WAL and once the store
+  // is ready; at both steps of every commit-marker write.
   auto db = bfd::open_node_store(data_dir, {}, [](bfd::open_stage stage) {
-    bfd::kill_point(stage == bfd::open_stage::recovered ? bfd::kill_site::store_recovered : bfd::kill_site::store_opened);
+    using bfd::open_stage, bfd::kill_site;
+    bfd::kill_point(stage == open_stage::recovered           ? kill_site::store_recovered
+                    : stage == open_stage::marked            ? kill_site::store_opened
+                    : stage == open_stage::marker_tmp_synced ? kill_site::marker_tmp_synced
+                                                             : kill_site::marker_renamed);
   });
   if (!db)
     return fail(db.error().message());

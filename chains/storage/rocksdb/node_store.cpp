@@ -58,6 +58,10 @@ result<std::shared_ptr<kv_store>> open_node_store(const std::string& data_dir, c
     if (auto st = check_commit_marker(*store, **marker, marker_path, db_path); !st)
       return refuse(st.error());
   auto marked = std::make_shared<marked_store>(store, marker_path);
+  if (on_stage)
+    marked->watch_marker_steps([on_stage](marker_step s) {
+      on_stage(s == marker_step::tmp_synced ? open_stage::marker_tmp_synced : open_stage::marker_renamed);
+    });
   // A data directory from before markers, or a new one, gets its marker now.
   if (auto st = marked->update_marker(); !st)
     return refuse(st.error());

@@ -23,6 +23,8 @@ std::string storage_advice(const std::string& data_dir);
 enum class open_stage {
   recovered,  ///< the database is open read-write: RocksDB replayed its WAL; the marker is not checked yet
   marked,     ///< the marker is checked against the database and written again: the store is ready
+  marker_tmp_synced,  ///< any marker write (at open, every 8th commit, at close): its temporary file synced
+  marker_renamed,     ///< any marker write: renamed over the marker, the directory synced
 };
 
 /// Opens the node's database, refuses it (errc::storage_corrupt or storage_io, the message naming
