@@ -9,7 +9,7 @@ crashes: each start is the recovery from the previous crash. Each cycle draws fr
   - a kill point of the commit and signing paths (`--kill-point SITE:N`, N drawn),
   - a kill point in recovery (opening the store after RocksDB replayed its WAL, the store ready,
     a chain's state restored, the justification record re-read, a delegate's signing record
-    re-read): the start itself dies,
+    re-read), armed through BFD_KILL_POINT: the start itself dies,
   - a SIGKILL from outside after a random 0.05-1.5 s (during recovery or while running).
 Every fifth cycle is a recovery kill point, so at least one crash happens during recovery.
 Throughout, three wallets submit pre-signed transfers over HTTP (each sender's nonces in order;
@@ -125,12 +125,14 @@ def wait_for(seconds, check, step=0.05):
     return None
 
 
-def start(log_path, extra=()):
-    """Starts the node (HTTP on a free port) with its log in log_path."""
+def start(log_path, extra=(), env=None):
+    """Starts the node (HTTP on a free port) with its log in log_path; `env` adds variables."""
     global node
     args = [node_bin, "--dev", "--sidechains", "0", "--data-dir", data, "--http", "127.0.0.1:0", "--http-rate", "0",
             "--slot-ms", str(SLOT_MS), "--delegates", "6", "--work-bits", "0", "--log-level", "info", *extra]
-    node = subprocess.Popen(args, stdout=open(log_path, "w"), stderr=subprocess.STDOUT, cwd=work)
+    base_env = {k: v for k, v in os.environ.items() if k != "BFD_KILL_POINT"}
+    node = subprocess.Popen(args, stdout=open(log_path, "w"), stderr=subprocess.STDOUT, cwd=work,
+                            env=dict(base_env, **(env or {})))
 
 
 def read(path):
@@ -316,7 +318,13 @@ for cycle in range(1, cycles + 1):
         what = "SIGKILL after %.2f s" % delay
     log = os.path.join(work, "cycle-%d.log" % cycle)
     t0 = time.time()
-    start(log, ["--kill-point", what] if kind != "sigkill" else [])
+    # The recovery sites are armed through the environment (BFD_KILL_POINT), the others by option.
+    if kind == "run":
+        start(log, ["--kill-point", what])
+    elif kind == "recovery":
+        start(log, env={"BFD_KILL_POINT": what})
+    else:
+        start(log)
     if kind == "sigkill":
         while time.time() < t0 + delay and node.poll() is None:
             if base is None:

@@ -167,7 +167,8 @@ int main(int argc, char** argv) {
   app.add_option("--fail-commit-after", fail_commit_after, "tests only: the Nth write to the chain's storage (a commit or a justification record) fails")
     ->group("");
   app.add_option("--kill-point", kill_point_spec, "tests only: SITE:N, the process exits at once (code 137, as a "
-                                                  "SIGKILL) on the Nth hit of SITE (docs/storage.md, kill points)")
+                                                  "SIGKILL) on the Nth hit of SITE (docs/storage.md, kill points); "
+                                                  "the environment variable BFD_KILL_POINT does the same")
     ->group("");
   app.add_option("--data-dir", dev_opts.data_dir, "where keys, genesis and the database live")
     ->capture_default_str();
@@ -291,6 +292,10 @@ int main(int argc, char** argv) {
   if (!explorer_problem.empty())
     return fail(explorer_problem);
 
+  // The environment arms a kill point too (tests that start nodes through other tools, e.g. a
+  // topology's processes); the option wins.
+  if (const char* env = std::getenv("BFD_KILL_POINT"); kill_point_spec.empty() && env && *env)
+    kill_point_spec = env;
   if (!kill_point_spec.empty())
     if (auto st = bfd::arm_kill_point(kill_point_spec); !st)
       return fail(st.error().detail);
