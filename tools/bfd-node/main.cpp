@@ -158,10 +158,11 @@ int main(int argc, char** argv) {
   topo_opt->excludes("--dev");
   // Tests only (hidden): fault injection, so a test can watch the real binary fail-stop.
   bool replay = false;
-  app.add_flag("--replay-check", replay, "replay every chain stored in the --dev --data-dir (stop the node first) from "
-                                         "its genesis in a fresh state and compare the state root at every height and "
-                                         "the stored head state with the replay; print each height's block and root; "
-                                         "exit 0 if equal, 1 if not, 2 if it cannot check")
+  app.add_flag("--replay-check", replay, "replay every chain stored in the --dev --data-dir, or that of --topology FILE "
+                                         "--node NAME (stop the node first), from its genesis in a fresh state and "
+                                         "compare the state root at every height and the stored head state with the "
+                                         "replay; print each height's block and root; exit 0 if equal, 1 if not, 2 if "
+                                         "it cannot check")
     ->excludes("--dev")
     ->excludes("--check-storage");
   app.add_option("--fail-commit-after", fail_commit_after, "tests only: the Nth write to the chain's storage (a commit or a justification record) fails")
@@ -240,6 +241,21 @@ int main(int argc, char** argv) {
       std::cout << r.method << " " << r.path << "\n";
     return 0;
   }
+  if (replay) {
+    // A stopped topology node: its chains as it plans them (its genesis.json is in its data
+    // directory after the first start, so nothing is fetched from a peer).
+    if (node_name.empty())
+      return fail("--topology needs --node NAME: which node's data directory to replay");
+    node_config cfg;
+    caf::actor_system system{cfg};
+    auto quiet = spdlog::stderr_color_mt("replay");
+    quiet->set_level(spdlog::level::warn);
+    bfd::wall_clock wall;
+    auto p = bfd::runtime::plan_topology_node(system, topology_file, node_name, wall.now_ms(), quiet);
+    if (!p)
+      return fail(p.error().message());
+    return bfd::node_tool::replay_check(p->data_dir, p->chains);
+  }
   if (check && !topology_file.empty()) {
     if (node_name.empty())
       return fail("--topology needs --node NAME: which node's data directory to check");
@@ -253,11 +269,8 @@ int main(int argc, char** argv) {
   }
   if (check)
     return check_storage(dev_opts.data_dir);
-  if (replay) {
-    if (!topology_file.empty())
-      return fail("--replay-check reads a --dev data directory (--data-dir); a topology node's is not supported yet");
-    return bfd::node_tool::replay_check(dev_opts.data_dir);
-  }
+  if (replay && topology_file.empty())
+    return bfd::node_tool::replay_check_dev(dev_opts.data_dir);
   if (!dev && topology_file.empty())
     return fail("nothing to run: use --dev, or --topology FILE --node NAME; see --help");
   if (!topology_file.empty() && node_name.empty())

@@ -12,13 +12,18 @@
 
 namespace bfd::node_tool {
 
-int replay_check(const std::string& data_dir) {
+namespace {
+
+int cannot(const std::string& what) {
+  std::cerr << "bfd-node: --replay-check: " << what << "\n";
+  return replay_cannot_check;
+}
+
+} // namespace
+
+int replay_check_dev(const std::string& data_dir) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  const auto cannot = [](const std::string& what) {
-    std::cerr << "bfd-node: --replay-check: " << what << "\n";
-    return replay_cannot_check;
-  };
   // The genesis of each chain, as a --dev start derives it; a directory without genesis.json is
   // not a --dev data directory (nothing is created for it).
   if (!fs::is_regular_file(fs::path(data_dir) / "genesis.json", ec))
@@ -31,6 +36,10 @@ int replay_check(const std::string& data_dir) {
   auto sidechains = runtime::prepare_dev_sidechains(data_dir, *net);
   if (!sidechains)
     return cannot(sidechains.error().message());
+  return replay_check(data_dir, runtime::dev_hosted_chains(*net, *sidechains));
+}
+
+int replay_check(const std::string& data_dir, const std::vector<runtime::hosted_chain>& hosted_chains) {
   rocksdb_options ro;
   ro.open_mode = access::read_only;
   auto store = open_rocksdb_store(node_database_path(data_dir), ro);
@@ -40,7 +49,7 @@ int replay_check(const std::string& data_dir) {
   std::cout << "replay check of " << data_dir << "\n";
   std::vector<std::string> notes, problems;
   std::size_t chains = 0, heights = 0;
-  for (const auto& hosted : runtime::dev_hosted_chains(*net, *sidechains)) {
+  for (const auto& hosted : hosted_chains) {
     const auto& g = hosted.spec.genesis;
     if (std::find(spaces.begin(), spaces.end(), "chain-" + std::to_string(g.chain)) == spaces.end())
       continue;  // a dev sidechain this directory never hosted
@@ -59,8 +68,7 @@ int replay_check(const std::string& data_dir) {
   for (const auto& p : problems)
     std::cout << "  PROBLEM: " << p << "\n";
   if (chains == 0)
-    return cannot("the database " + node_database_path(data_dir) + " holds none of the chains of " + data_dir
-                  + "/genesis.json");
+    return cannot("the database " + node_database_path(data_dir) + " holds none of the chains this node hosts");
   if (problems.empty()) {
     std::cout << "storage equals the replay: " << chains << " chain(s), " << heights << " height(s)\n";
     return 0;
