@@ -11,10 +11,11 @@ namespace bfd {
 namespace {
 
 constexpr std::array<std::string_view, 14> site_names{
-  "vote-saved",      "block-saved",          "vote-counted",      "before-commit",
-  "after-commit",    "before-justification", "after-justification", "marker-tmp-synced",
-  "marker-renamed",  "store-recovered",      "store-opened",      "chain-restored",
-  "justification-restored", "signing-record-read",
+  // Commit and signing paths.
+  "vote-saved", "block-saved", "vote-counted", "before-commit", "after-commit", "before-justification",
+  "after-justification", "marker-tmp-synced", "marker-renamed",
+  // Recovery.
+  "store-recovered", "store-opened", "chain-restored", "justification-restored", "signing-record-read",
 };
 
 constexpr int disarmed = -1;
