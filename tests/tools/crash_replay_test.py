@@ -24,7 +24,8 @@ every height's block with the replay's hash and state root, and a clean stop lea
 that passes both checks. Bounded waits throughout.
 
 Usage: crash_replay_test.py BFD_NODE BFD_CLI
-Env: CRASH_SEED, CRASH_CYCLES (25), CRASH_KEEP=1 keeps the work directory of a failed run.
+Env: CRASH_SEED, CRASH_CYCLES (25; the long mode: CRASH_CYCLES=100), CRASH_KEEP=1 keeps the work
+directory of a failed run.
 """
 import http.client
 import json
@@ -61,7 +62,7 @@ RUN_SITES = [("vote-saved", 24), ("block-saved", 8), ("vote-counted", 24), ("bef
 RECOVERY_SITES = [("store-recovered", 1), ("store-opened", 1), ("chain-restored", 1),
                   ("justification-restored", 1), ("signing-record-read", 6)]
 SENDERS = 3
-PER_SENDER = 80
+PER_SENDER = max(80, 3 * cycles)  # enough for load in every run of a long mode
 AMOUNT = 1000
 SLOT_MS = 150
 

@@ -241,7 +241,7 @@ int main(int argc, char** argv) {
       std::cout << r.method << " " << r.path << "\n";
     return 0;
   }
-  if (replay) {
+  if (replay && !topology_file.empty()) {
     // A stopped topology node: its chains as it plans them (its genesis.json is in its data
     // directory after the first start, so nothing is fetched from a peer).
     if (node_name.empty())
