@@ -156,7 +156,6 @@ int main(int argc, char** argv) {
                                                                "(docs/topology.md)");
   app.add_option("--node", node_name, "with --topology: which node of the file this process is")->needs(topo_opt);
   topo_opt->excludes("--dev");
-  // Tests only (hidden): fault injection, so a test can watch the real binary fail-stop.
   bool replay = false;
   app.add_flag("--replay-check", replay, "replay every chain stored in the --dev --data-dir, or that of --topology FILE "
                                          "--node NAME (stop the node first), from its genesis in a fresh state and "
@@ -165,6 +164,7 @@ int main(int argc, char** argv) {
                                          "it cannot check")
     ->excludes("--dev")
     ->excludes("--check-storage");
+  // Tests only (hidden): fault injection, so a test can watch the real binary fail-stop.
   app.add_option("--fail-commit-after", fail_commit_after, "tests only: the Nth write to the chain's storage (a commit or a justification record) fails")
     ->group("");
   app.add_option("--kill-point", kill_point_spec, "tests only: SITE:N, the process exits at once (code 137, as a "
