@@ -35,6 +35,7 @@
 #include "runtime/remote.hpp"
 #include "runtime/supervisor.hpp"
 #include "runtime/topology_node.hpp"
+#include "tools/bfd-node/replay_command.hpp"
 
 namespace {
 
@@ -155,11 +156,20 @@ int main(int argc, char** argv) {
                                                                "(docs/topology.md)");
   app.add_option("--node", node_name, "with --topology: which node of the file this process is")->needs(topo_opt);
   topo_opt->excludes("--dev");
+  bool replay = false;
+  app.add_flag("--replay-check", replay, "replay every chain stored in the --dev --data-dir, or that of --topology FILE "
+                                         "--node NAME (stop the node first), from its genesis in a fresh state and "
+                                         "compare the state root at every height and the stored head state with the "
+                                         "replay; print each height's block and root; exit 0 if equal, 1 if not, 2 if "
+                                         "it cannot check")
+    ->excludes("--dev")
+    ->excludes("--check-storage");
   // Tests only (hidden): fault injection, so a test can watch the real binary fail-stop.
   app.add_option("--fail-commit-after", fail_commit_after, "tests only: the Nth write to the chain's storage (a commit or a justification record) fails")
     ->group("");
   app.add_option("--kill-point", kill_point_spec, "tests only: SITE:N, the process exits at once (code 137, as a "
-                                                  "SIGKILL) on the Nth hit of SITE (docs/storage.md, kill points)")
+                                                  "SIGKILL) on the Nth hit of SITE (docs/storage.md, kill points); "
+                                                  "the environment variable BFD_KILL_POINT does the same")
     ->group("");
   app.add_option("--data-dir", dev_opts.data_dir, "where keys, genesis and the database live")
     ->capture_default_str();
@@ -221,7 +231,10 @@ int main(int argc, char** argv) {
              "their supervisor restarts (a test hook, docs/peg.md). Every actor of the node is supervised\n"
              "(docs/supervision.md): one failing more than 5 times in 10 s stops the node (exit code 4).\n"
              "Test hook, off unless the environment sets BFD_FAULT_HOOK_FILE: SIGUSR2 kills the actors\n"
-             "named in that file, one name a line, and logs how long each took to answer again.");
+             "named in that file, one name a line, and logs how long each took to answer again.\n"
+             "Test hook, off unless the environment sets BFD_TEST_CLOCK_OFFSET_MS: the node's consensus\n"
+             "clock runs that many milliseconds (-3600000..3600000) ahead of, or behind, the system clock\n"
+             "(clock skew for tools/chaos/bfd-chaos, docs/chaos.md).");
   bool print_routes = false;
   app.add_flag("--routes", print_routes, "print the HTTP routes this binary serves, one \"METHOD PATH\" a line "
                                          "(the templates of docs/openapi.yaml), and exit");
@@ -230,6 +243,21 @@ int main(int argc, char** argv) {
     for (const auto& r : bfd::http_routes())
       std::cout << r.method << " " << r.path << "\n";
     return 0;
+  }
+  if (replay && !topology_file.empty()) {
+    // A stopped topology node: its chains as it plans them (its genesis.json is in its data
+    // directory after the first start, so nothing is fetched from a peer).
+    if (node_name.empty())
+      return fail("--topology needs --node NAME: which node's data directory to replay");
+    node_config cfg;
+    caf::actor_system system{cfg};
+    auto quiet = spdlog::stderr_color_mt("replay");
+    quiet->set_level(spdlog::level::warn);
+    bfd::wall_clock wall;
+    auto p = bfd::runtime::plan_topology_node(system, topology_file, node_name, wall.now_ms(), quiet);
+    if (!p)
+      return fail(p.error().message());
+    return bfd::node_tool::replay_check(p->data_dir, p->chains);
   }
   if (check && !topology_file.empty()) {
     if (node_name.empty())
@@ -244,6 +272,8 @@ int main(int argc, char** argv) {
   }
   if (check)
     return check_storage(dev_opts.data_dir);
+  if (replay && topology_file.empty())
+    return bfd::node_tool::replay_check_dev(dev_opts.data_dir);
   if (!dev && topology_file.empty())
     return fail("nothing to run: use --dev, or --topology FILE --node NAME; see --help");
   if (!topology_file.empty() && node_name.empty())
@@ -278,6 +308,10 @@ int main(int argc, char** argv) {
   if (!explorer_problem.empty())
     return fail(explorer_problem);
 
+  // The environment arms a kill point too (tests that start nodes through other tools, e.g. a
+  // topology's processes); the option wins.
+  if (const char* env = std::getenv("BFD_KILL_POINT"); kill_point_spec.empty() && env && *env)
+    kill_point_spec = env;
   if (!kill_point_spec.empty())
     if (auto st = bfd::arm_kill_point(kill_point_spec); !st)
       return fail(st.error().detail);
@@ -306,7 +340,23 @@ int main(int argc, char** argv) {
     sigaddset(&signals, SIGUSR2);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  bfd::wall_clock wall;
+  // The clock skew test hook (docs/chaos.md): only when the environment sets it.
+  std::int64_t clock_offset_ms = 0;
+  if (const char* skew = std::getenv("BFD_TEST_CLOCK_OFFSET_MS"); skew && *skew) {
+    const std::string text = skew;
+    std::size_t used = 0;
+    long long value = 0;
+    try {
+      value = std::stoll(text, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != text.size() || value < -3600000 || value > 3600000)
+      return fail("BFD_TEST_CLOCK_OFFSET_MS: expected an integer number of milliseconds in -3600000..3600000, not '"
+                  + text + "'");
+    clock_offset_ms = value;
+  }
+  bfd::wall_clock wall{clock_offset_ms};
   std::optional<bfd::runtime::gate_options> gate_opts;
   if (!topology_file.empty()) {
     auto g = bfd::runtime::topology_gate_options(topology_file, node_name);
@@ -339,7 +389,7 @@ int main(int argc, char** argv) {
     };
   }
   bfd::runtime::node_options opts;
-  opts.time = std::make_shared<bfd::wall_clock>();
+  opts.time = std::make_shared<bfd::wall_clock>(clock_offset_ms);
   opts.log = log;
   if (http)
     http->explorer_dir = explorer;
@@ -378,7 +428,15 @@ int main(int argc, char** argv) {
     opts.chains = bfd::runtime::dev_hosted_chains(*net, *sidechains);
     opts.cache = dev_cache;
   }
-  auto db = bfd::open_node_store(data_dir);
+  // Kill points (tests only): in recovery right after RocksDB replayed its WAL and once the store
+  // is ready; at both steps of every commit-marker write.
+  auto db = bfd::open_node_store(data_dir, {}, [](bfd::open_stage stage) {
+    using bfd::open_stage, bfd::kill_site;
+    bfd::kill_point(stage == open_stage::recovered           ? kill_site::store_recovered
+                    : stage == open_stage::marked            ? kill_site::store_opened
+                    : stage == open_stage::marker_tmp_synced ? kill_site::marker_tmp_synced
+                                                             : kill_site::marker_renamed);
+  });
   if (!db)
     return fail(db.error().message());
   opts.store = std::move(*db);
@@ -551,6 +609,9 @@ int main(int argc, char** argv) {
     log->info("{} actor(s) under supervision (docs/supervision.md)", node_sup->names().size());
   if (!fault_hook_file.empty())
     log->warn("BFD_FAULT_HOOK_FILE is set: SIGUSR2 kills the actors named in {} (a test hook)", fault_hook_file);
+  if (clock_offset_ms != 0)
+    log->warn("BFD_TEST_CLOCK_OFFSET_MS is set: this node's clock runs {} ms off the system clock (a test hook)",
+              clock_offset_ms);
   log->info("running; Ctrl-C stops");
 
   // Wait for a signal, or for the chain actor to stop by itself (fail-stop on a storage failure).
