@@ -23,7 +23,7 @@ struct e2e_bench_options {
   std::string path = "both";          ///< mempool, http or both
   std::size_t concurrency = 16;       ///< HTTP keep-alive connections
   bool http_client_threads = false;   ///< --http-batch 1: a client thread per connection instead of one polling thread
-  std::size_t http_threads = 8;       ///< the HTTP server's worker threads (the node's default)
+  std::size_t http_threads = 8;       ///< the HTTP server's handler threads (the node's default)
   std::size_t window = 1024;          ///< mempool path: transactions in flight
   std::size_t batch = 128;            ///< mempool path: transactions per submission message
   std::size_t http_batch = 64;        ///< http path: transactions per request (1: POST /v1/txs each; more: POST /v1/txs/batch)

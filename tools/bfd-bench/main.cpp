@@ -84,7 +84,7 @@ int main(int argc, char** argv) {
     ->type_name("C")
     ->check(CLI::Range(1, 1024))
     ->capture_default_str();
-  e2e_cmd->add_option("--http-threads", e2e.http_threads, "The HTTP server's worker threads (bfd-node uses 8)")
+  e2e_cmd->add_option("--http-threads", e2e.http_threads, "The HTTP server's handler threads (bfd-node uses 8)")
     ->type_name("N")
     ->check(CLI::Range(1, 1024))
     ->capture_default_str();
