@@ -207,7 +207,9 @@ struct link : std::enable_shared_from_this<link> {
 
   link(peer_gate::impl& gate, bool in)
     : g(gate), id(gate.next_link_id++), inbound(in), outer_tcp(gate.io), inner(gate.io), resolver(gate.io),
-      timer(gate.io), guard(gate.opt.max_frame_payload) {}
+      timer(gate.io),
+      guard(gate.opt.max_frame_payload, in ? basp_frame_guard::first_frame::client_handshake
+                                            : basp_frame_guard::first_frame::server_handshake) {}
 
   tcp::socket& outer_socket() { return outer_tls ? outer_tls->next_layer() : outer_tcp; }
 
@@ -457,10 +459,14 @@ struct link : std::enable_shared_from_this<link> {
 
   void violation(basp_frame_guard::verdict v) {
     ++g.violations;
-    const auto what = v == basp_frame_guard::verdict::oversized
-                        ? "a BASP frame announcing " + std::to_string(guard.last_payload()) + " payload bytes (bound "
-                            + std::to_string(g.opt.max_frame_payload) + ")"
-                        : "a BASP header with unknown operation " + std::to_string(guard.last_operation());
+    const auto what =
+      v == basp_frame_guard::verdict::oversized
+        ? "a BASP frame announcing " + std::to_string(guard.last_payload()) + " payload bytes (bound "
+            + std::to_string(g.opt.max_frame_payload) + ")"
+      : v == basp_frame_guard::verdict::bad_first_frame
+        ? "a first BASP frame with operation " + std::to_string(guard.last_operation()) + " where a "
+            + (inbound ? "client" : "server") + " handshake was expected"
+        : "a BASP header with unknown operation " + std::to_string(guard.last_operation());
     const auto line = "violation by " + peer + " (" + address + "): " + what + "; closing the link";
     if (link_level() == spdlog::level::debug)
       g.note(line);  // a plain inbound link: anyone on this machine, rate-limited

@@ -192,6 +192,7 @@ class frame_stats:
         self.connections = 0
         self.refused = 0            # closed before a frame could be written (backed off, busy)
         self.per_link = {}          # frames written before the disconnect -> connections
+        self.per_kind_worst = {}    # kind -> most frames one connection of that kind took
         self.kinds = {}
         self.never_closed = 0
         self.connect_errors = 0
@@ -244,8 +245,7 @@ def frame_worker(w, workers, stop, st, rate):
                 if now < next_at:
                     time.sleep(next_at - now)
                 next_at = max(next_at + interval, time.time() - 0.05)
-                kind, frame = malformed_frame(rng, i)
-                i += 1
+                kind, frame = malformed_frame(rng, i)  # one kind per connection
                 s.sendall(frame)
                 sent += 1
                 with st.lock:
@@ -260,12 +260,14 @@ def frame_worker(w, workers, stop, st, rate):
         except OSError:
             pass  # reset while writing: closed
         s.close()
+        i += 1
         with st.lock:
             st.connections += 1
             if refused or sent == 0:
                 st.refused += 1
             else:
                 st.per_link[sent] = st.per_link.get(sent, 0) + 1
+                st.per_kind_worst[kind] = max(st.per_kind_worst.get(kind, 0), sent)
 
 
 # ---- the transaction flood --------------------------------------------------------------------
@@ -419,8 +421,8 @@ round_after = round_of("b")
 frame_rate = fs.frames / elapsed
 print("frames: %d malformed frames in %.1f s (%.0f/s) on %d connections (%d refused at once); kinds %s" %
       (fs.frames, elapsed, frame_rate, fs.connections, fs.refused, json.dumps(fs.kinds, sort_keys=True)))
-print("frames written per connection before its disconnect: %s" %
-      json.dumps({str(k): v for k, v in sorted(fs.per_link.items())}))
+print("frames written per connection before its disconnect: %s; the most by kind %s" %
+      (json.dumps({str(k): v for k, v in sorted(fs.per_link.items())}), json.dumps(fs.per_kind_worst, sort_keys=True)))
 tx_rate = ts.sent / elapsed
 print("transactions: %d bad-signature transactions in %.1f s (%.0f/s) in %d requests; %d admitted; %d rate-limited "
       "(429); %d unanswered; reasons %s" % (ts.sent, elapsed, tx_rate, ts.requests, ts.admitted, ts.rate_limited,

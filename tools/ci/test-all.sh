@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite in one script: dependencies, the main build, a bounded fuzzing run of every
-# fuzz target, then ctest (its summary is the last thing printed). Run from anywhere in the repo.
+# fuzz target, the pure unit tests under ASan + UBSan, then ctest (its summary is the last thing
+# printed). Run from anywhere in the repo.
 # Env: FUZZ_SECONDS (default 20) bounds each fuzzer's run.
 set -euo pipefail
 
@@ -26,7 +27,7 @@ step "main build (build/, -O1)"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -DNDEBUG"
 cmake --build build -j2
 
-step "fuzz build (build-fuzz/, clang -O1, libFuzzer + ASan + UBSan)"
+step "fuzz build (build-fuzz/, clang -O1, libFuzzer + ASan + UBSan; the fuzz targets and the pure unit tests)"
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DBFD_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only -DNDEBUG"
 cmake --build build-fuzz -j2
@@ -83,10 +84,18 @@ if [ ${#fuzz_failures[@]} -ne 0 ]; then
   echo "test-all: fuzzers failed: ${fuzz_failures[*]} (crashers listed above); running ctest anyway" >&2
 fi
 
+# The unit tests of the layers the fuzz build compiles (chains/, its RocksDB adapter, protocols/)
+# under AddressSanitizer and UndefinedBehaviorSanitizer: the label sanitize in build-fuzz/
+# (tests/CMakeLists.txt says which). The actor, HTTP and integration tests run in build/ only.
+step "unit tests under ASan + UBSan (build-fuzz/, ctest -L sanitize)"
+sanitize_status=0
+ctest --test-dir build-fuzz -L sanitize --output-on-failure -j2 || sanitize_status=$?
+
 step "ctest (build/)"
 ctest_status=0
 ctest --test-dir build --output-on-failure -j2 || ctest_status=$?
-if [ ${#fuzz_failures[@]} -ne 0 ]; then
+if [ ${#fuzz_failures[@]} -ne 0 ] || [ "$sanitize_status" -ne 0 ]; then
+  [ "$sanitize_status" -ne 0 ] && echo "test-all: unit tests failed under the sanitizers (build-fuzz/, see above)" >&2
   exit 1
 fi
 exit "$ctest_status"
