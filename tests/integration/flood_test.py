@@ -130,6 +130,16 @@ def rss_kib(pid):
     return None
 
 
+def cpu_seconds(pid):
+    """User + system CPU time of a process so far."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def delegates_of(n):
     """(sum of slots_missed, sum of blocks_produced) over the delegates node n lists."""
     j = get(n, "/v1/delegates")
@@ -375,6 +385,7 @@ for _ in range(6):
 rss_before = sorted(x for x in rss_samples if x)[len(rss_samples) // 2]
 
 fs, ts = frame_stats(), tx_stats()
+cpu_before = cpu_seconds(b_pid)
 t0 = time.time()
 stop = t0 + FLOOD_SECONDS
 frame_workers = 16
@@ -402,6 +413,7 @@ while any(t.is_alive() for t in threads):
 for t in threads:
     t.join()
 elapsed = time.time() - t0
+cpu_flood = cpu_seconds(b_pid) - cpu_before
 if pause:
     procs[pause].send_signal(signal.SIGCONT)
 final_during = {n: final_height(n) for n in names}
@@ -462,6 +474,8 @@ else:
     fail("could not read the delegates' counters or the round from b (%s %s %s %s)" %
          (missed_before, missed_after, round_before, round_after))
 
+print("cpu: b used %.1f s of CPU during the %.1f s flood (%.0f%% of one core)" %
+      (cpu_flood, elapsed, 100 * cpu_flood / elapsed))
 growth = (rss_peak - rss_before) / 1024
 print("rss: b %.1f MiB before, peak %.1f MiB during and after (growth %.1f MiB)" %
       (rss_before / 1024, rss_peak / 1024, growth))
