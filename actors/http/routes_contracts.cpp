@@ -173,7 +173,7 @@ void get_state_value(bridge_core& core, const chain_view& c, const http::request
 } // namespace
 
 void register_contract_routes(bridge_core& core) {
-  // The literal "templates" routes first: cpp-httplib serves the first pattern that matches.
+  // The literal "templates" routes first: the router serves the first pattern that matches.
   core.chain_get(R"(/contracts/templates)", get_templates);
   core.chain_get(R"(/contracts/templates/after/([^/]+))", get_templates_after);
   core.chain_get(R"(/contracts/templates/([^/]+))", get_template);
