@@ -27,6 +27,7 @@ using steady = std::chrono::steady_clock;
 /// A blocking TCP client socket to 127.0.0.1:port.
 struct raw_socket {
   int fd = -1;
+  std::string pending;  ///< received bytes after the last response read_response returned
   explicit raw_socket(std::uint16_t port) {
     fd = ::socket(AF_INET, SOCK_STREAM, 0);
     REQUIRE(fd >= 0);
@@ -67,9 +68,11 @@ struct raw_socket {
       out.append(buf, static_cast<std::size_t>(n));
     }
   }
-  /// Reads one response whose body is `Content-Length` long (or until close).
-  std::string read_response(std::chrono::milliseconds wait = 5000ms) const {
-    std::string out;
+  /// Reads one response whose body is `Content-Length` long (or until close); bytes of the next
+  /// response (pipelined answers arriving in one read) are kept for the next call.
+  std::string read_response(std::chrono::milliseconds wait = 5000ms) {
+    std::string out = std::move(pending);
+    pending.clear();
     const auto deadline = steady::now() + wait;
     while (steady::now() < deadline) {
       const auto head_end = out.find("\r\n\r\n");
@@ -77,8 +80,11 @@ struct raw_socket {
         const auto cl = out.find("Content-Length: ");
         if (cl != std::string::npos && cl < head_end) {
           const auto len = std::stoul(out.substr(cl + 16));
-          if (out.size() >= head_end + 4 + len)
+          if (out.size() >= head_end + 4 + len) {
+            pending = out.substr(head_end + 4 + len);
+            out.resize(head_end + 4 + len);
             return out;
+          }
         }
       }
       pollfd p{fd, POLLIN, 0};
