@@ -423,6 +423,13 @@ result<std::vector<history_entry>> chain_store::account_history(const address& a
   return out;
 }
 
+result<bool> chain_store::history_has(const address& account, const history_position& at, const hash256& tx_id) {
+  auto raw = store_->get(space_, history_keys::entry_key(account, at));
+  if (!raw)
+    return raw.error();
+  return *raw && std::equal((*raw)->begin(), (*raw)->end(), tx_id.begin(), tx_id.end());
+}
+
 result<std::optional<std::uint64_t>> chain_store::history_indexed_through() {
   auto raw = store_->get(space_, key(history_keys::marker_key));
   if (!raw)

@@ -111,6 +111,9 @@ public:
   result<std::vector<history_entry>> account_history(const address& account, std::optional<history_position> after,
                                                      std::size_t limit, bool& more);
 
+  /// Whether `account`'s history holds transaction `tx_id` at `at` (storage checks).
+  result<bool> history_has(const address& account, const history_position& at, const hash256& tx_id);
+
   /// The height through which the account history is indexed, or nothing when it never was (a
   /// data directory written before the index existed).
   result<std::optional<std::uint64_t>> history_indexed_through();
