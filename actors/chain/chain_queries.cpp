@@ -480,7 +480,13 @@ json_view_reply account_txs_view_of(const chain_engine& engine, chain_store* sto
     return view_failure(entries.error().code, entries.error().detail);
   auto list = json_object::array();
   block_envelope blk;
+  std::size_t body_bytes = 0;
+  std::optional<history_position> cut;  // where a page cut short by its size ends
   for (const auto& e : *entries) {
+    if (body_bytes > max_history_page_bytes) {
+      cut = (*entries)[list.size() - 1].at;
+      break;
+    }
     if (!blk || blk->header.height != e.at.height)
       blk = block_at_height(engine, store, e.at.height);
     if (!blk || e.at.index >= blk->txs.size())
@@ -493,6 +499,7 @@ json_view_reply account_txs_view_of(const chain_engine& engine, chain_store* sto
     j["index"] = e.at.index;
     j["block"] = to_hex(header_hash(blk->header));
     j["transaction"] = transaction_json(tx, signature_report::omit);
+    body_bytes += j.dump().size();
     list.push_back(std::move(j));
   }
   json_object j;
@@ -501,8 +508,10 @@ json_view_reply account_txs_view_of(const chain_engine& engine, chain_store* sto
   j["final_height"] = engine.final_height();
   j["count"] = list.size();
   j["txs"] = std::move(list);
-  j["more"] = more;
-  if (more && !entries->empty())
+  j["more"] = more || cut.has_value();
+  if (cut)
+    j["next"] = format_cursor(*cut);
+  else if (more && !entries->empty())
     j["next"] = format_cursor(entries->back().at);
   json_view_reply out;
   out.body = j.dump();

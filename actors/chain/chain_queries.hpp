@@ -86,10 +86,14 @@ json_view_reply cluster_view_of(const chain_engine& engine, const std::string& h
 
 /// Most transactions an account-history page lists (GET /v1/accounts/{address}/txs).
 inline constexpr std::uint32_t max_history_page = 100;
+/// A page stops early (with `more` and `next`) once its entries' JSON passes this many bytes, so
+/// 100 large transactions (contract code) cannot make a reply of many megabytes.
+inline constexpr std::size_t max_history_page_bytes = 1 << 20;
 
 /// A page of `account`'s final transactions from the store's account history, newest first:
 /// `limit` (1..max_history_page) entries after `cursor` ("HEIGHT.INDEX", or "" for the newest),
-/// each with its height, index, block hash and transaction JSON, and `next` when more remain.
+/// each with its height, index, block hash and transaction JSON, and `next` when more remain
+/// (also when the page stopped at max_history_page_bytes).
 /// not_found without storage, invalid_argument for a bad cursor or limit.
 json_view_reply account_txs_view_of(const chain_engine& engine, chain_store* store, const address& account,
                                     const std::string& cursor, std::uint32_t limit);
