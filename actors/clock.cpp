@@ -6,7 +6,8 @@ namespace bfd {
 
 std::uint64_t wall_clock::now_ms() const {
   using namespace std::chrono;
-  return static_cast<std::uint64_t>(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
+  const auto now = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+  return static_cast<std::uint64_t>(now + offset_ms_);
 }
 
 } // namespace bfd

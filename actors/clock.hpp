@@ -14,10 +14,17 @@ public:
   virtual std::uint64_t now_ms() const = 0;
 };
 
-/// The system's wall clock.
+/// The system's wall clock, optionally shifted by a fixed offset (a test-only clock skew:
+/// bfd-node sets it from BFD_TEST_CLOCK_OFFSET_MS, docs/chaos.md; 0 by default).
 class wall_clock final : public clock {
 public:
+  explicit wall_clock(std::int64_t offset_ms = 0) : offset_ms_(offset_ms) {}
   std::uint64_t now_ms() const override;
+  /// The fixed shift added to the system clock, in milliseconds.
+  std::int64_t offset_ms() const { return offset_ms_; }
+
+private:
+  std::int64_t offset_ms_;
 };
 
 /// A clock that only moves when told to.

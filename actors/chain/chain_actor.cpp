@@ -62,6 +62,9 @@ struct chain_actor_state {
   // became the head (the engine keeps no per-block states to rebuild them); the oldest dropped.
   std::map<std::pair<std::uint64_t, hash256>, std::vector<peg::outbox_entry>> peg_outboxes;
   static constexpr std::size_t max_peg_outboxes = 4096;
+  // The best-chain blocks above the final one that the mempool was told were included, by
+  // height: when a reorg drops one, its transactions go back to the mempool (notify_mempool).
+  std::map<std::uint64_t, validated_ptr> told_best;
 
   void keep_outbox(const validated_block& b) {
     const auto& head = engine->head_state();
@@ -262,20 +265,56 @@ void notify_mempool(chain_pointer self, const std::vector<validated_ptr>& applie
                     std::vector<tx_rejection> rejected = {}) {
   auto& st = self->state;
   const auto& head = st.engine->head_state();
+  const auto head_height = head.head().height;
   inclusion_notice notice;
-  notice.head_height = head.head().height;
+  notice.head_height = head_height;
   std::set<public_key> senders;
+  std::map<std::uint64_t, hash256> now_at;  // height -> the block applied there last
+  std::set<hash256> included;
   for (const auto& b : applied) {
     notice.included.insert(notice.included.end(), b->ids.begin(), b->ids.end());
+    included.insert(b->ids.begin(), b->ids.end());
+    now_at[b->header().height] = b->hash;
     for (const auto& tx : b->txs())
       senders.insert(tx.sender);
   }
+  // A reorg: the blocks the mempool was told of that are no longer on the best chain (a new
+  // block at their height, or above the new head). The mempool removed their transactions when
+  // they were included; without this they would be gone from the node (and from the network, if
+  // the node was cut off when it admitted them), and their senders' next nonces in the mempool
+  // would stay those of the dropped branch, refusing the same transactions as nonce_reused.
+  std::vector<validated_ptr> reverted;
+  for (auto i = st.told_best.begin(); i != st.told_best.end();) {
+    auto at = now_at.find(i->first);
+    if (i->first > head_height || (at != now_at.end() && at->second != i->second->hash)) {
+      reverted.push_back(i->second);
+      for (const auto& tx : i->second->txs())
+        senders.insert(tx.sender);
+      i = st.told_best.erase(i);
+    } else {
+      ++i;
+    }
+  }
+  for (const auto& b : applied)
+    st.told_best[b->header().height] = b;
+  st.told_best.erase(st.told_best.begin(), st.told_best.upper_bound(st.engine->final_height()));
   for (const auto& s : senders) {
     notice.senders.push_back(s);
     notice.next_nonces.push_back(head.accounts().get(address_of(s)).nonce);
   }
   notice.rejected = std::move(rejected);
   self->send(st.config.mempool, included_atom::value, std::move(notice));
+  // After the notice (one mailbox, in order), so the mempool checks them against the new nonces.
+  std::size_t returned = 0;
+  for (const auto& b : reverted)
+    for (std::size_t i = 0; i < b->txs().size(); ++i)
+      if (!included.count(b->ids[i])) {
+        self->send(st.config.mempool, relay_atom::value, tx_envelope{b->txs()[i]});
+        ++returned;
+      }
+  if (!reverted.empty())
+    st.info("reorg: {} block(s) left the best chain; {} of their transaction(s) returned to the mempool",
+            reverted.size(), returned);
 }
 
 void log_applied(chain_pointer self, const validated_block& b, const round_info& before) {
@@ -550,18 +589,27 @@ void fetch_from(chain_pointer self, chain_actor peer, std::uint64_t height, std:
       [self](const caf::error&) { self->state.syncing = false; });
 }
 
-void start_sync(chain_pointer self, const caf::actor& peer_handle) {
+/// When start_sync fetches: only from a peer whose head is higher than ours, or also from one
+/// whose head is not higher because it sent a block whose parent we lack (its branch forked off
+/// ours, as both sides of a healed partition do: with equal heads neither side would ever fetch
+/// the other's branch, and fork choice could not see it).
+enum class sync_when { peer_is_higher, missing_parent };
+
+void start_sync(chain_pointer self, const caf::actor& peer_handle, sync_when when = sync_when::peer_is_higher) {
   auto peer = caf::actor_cast<chain_actor>(peer_handle);
   self->request(peer, std::chrono::seconds(10), info_atom::value)
     .then(
-      [self, peer](const chain_info& theirs) {
+      [self, peer, when](const chain_info& theirs) {
         auto& st = self->state;
         const auto mine = st.engine->head_state().head().height;
-        if (theirs.head_height <= mine || st.syncing)
+        const bool wanted = when == sync_when::missing_parent ? theirs.head_height > st.engine->final_height()
+                                                               : theirs.head_height > mine;
+        if (!wanted || st.syncing)
           return;
         st.syncing = true;
-        st.info("catching up from a peer: their head #{} final #{}, ours #{}", theirs.head_height,
-                theirs.final_height, mine);
+        st.info("catching up from a peer{}: their head #{} final #{}, ours #{}",
+                when == sync_when::missing_parent ? " (it sent a block whose parent we lack)" : "",
+                theirs.head_height, theirs.final_height, mine);
         fetch_from(self, peer, st.engine->final_height() + 1, theirs.head_height);
       },
       [](const caf::error&) {});
@@ -658,13 +706,17 @@ chain_actor::behavior_type chain_impl(chain_pointer self, std::shared_ptr<chain_
         handle_confirmation(self, *c);
     },
     [=](relay_atom, const block_envelope& b) {
-      const auto before = self->state.engine->pending_blocks();
+      auto& engine = *self->state.engine;
+      const auto before = engine.pending_blocks();
+      const bool parent_unknown = b && b->header.height > engine.final_height() + 1
+                                  && !engine.find_validated(b->header.parent);
       (void) process_block(self, b, origin::peer);
-      // A block whose parent we lack: pull what we miss from the peer that sent it.
-      if (b && b->header.height > self->state.engine->head_state().head().height + 1
-          && self->state.engine->pending_blocks() == before)
+      // A block whose parent we lack: pull what we miss from the peer that sent it, also when its
+      // head is not above ours (a branch that forked off ours during a partition).
+      if (b && engine.pending_blocks() == before
+          && (parent_unknown || b->header.height > engine.head_state().head().height + 1))
         if (auto sender = caf::actor_cast<caf::actor>(self->current_sender()))
-          start_sync(self, sender);
+          start_sync(self, sender, parent_unknown ? sync_when::missing_parent : sync_when::peer_is_higher);
     },
     [=](relay_atom, const confirmation_envelope& c) {
       if (c)

@@ -175,3 +175,73 @@ TEST_CASE("nodes linked over TLS relay blocks and catch up like plain ones") {
   remote_node plain(time, {});
   CHECK_FALSE(runtime::connect_directory(plain.system, "127.0.0.1", a.port));
 }
+
+TEST_CASE("a transfer included only on a branch that a reorg drops goes back to the mempool and is final") {
+  // Two nodes cut off from each other from the start (a partition): a runs 4 of the 7 delegates,
+  // b runs 3, so neither side finalizes; then b is silent for a round, so a's branch is longer. A
+  // transfer reaches only b, whose own branch includes it. When they connect, b switches to a's
+  // longer branch, which does
+  // not hold the transfer: it must return to b's mempool (with the sender's nonce read again from
+  // the new head) and be included and finalized on the joined chain.
+  const auto& net = network();
+  auto time = std::make_shared<manual_clock>(0);
+  std::vector<runtime::delegate_identity> first(net.delegates.begin(), net.delegates.begin() + 4);
+  std::vector<runtime::delegate_identity> second(net.delegates.begin() + 4, net.delegates.end());
+  remote_node a(time, first);
+  remote_node b(time, second);
+  const auto& p = net.genesis.params;
+  const auto& from = net.accounts[0];
+  const auto to = address_of(net.accounts[1].pub);
+  auto balance_of = [](remote_node& n, const address& who) {
+    caf::scoped_actor self{n.system};
+    account_summary out;
+    self->request(n.n->chain(), seconds(10), account_atom::value, who)
+      .receive([&](const account_summary& s) { out = s; }, [&](const caf::error& e) { FAIL(n.system.render(e)); });
+    return out;
+  };
+  const auto before = balance_of(a, to).balance;
+  transaction tx;
+  tx.chain = mainchain_id;
+  tx.nonce = 0;
+  tx.fee = 1000;
+  tx.expiry = 10'000;
+  tx.payload = transfer_payload{to, 7 * units_per_bfdt};
+  sign_transaction(tx, from, hash256{});
+  {
+    caf::scoped_actor self{b.system};
+    self->request(b.n->mempool(), seconds(10), submit_atom::value, tx_envelope{tx})
+      .receive([&](const admission& adm) { REQUIRE(adm.code == 0); },
+               [&](const caf::error& e) { FAIL(b.system.render(e)); });
+  }
+  for (std::uint64_t g = 0; g < 21; ++g)
+    for (std::uint64_t step = 0; step < 6; ++step) {
+      time->set(test::slot_time(p, g, step));
+      for (auto* node : {&a, &b})
+        test::tick_all(node->system, node->n->delegates());
+    }
+  // Then b is silent for a round (as if stopped) while a goes on: a's branch is the longer one.
+  for (std::uint64_t g = 21; g < 28; ++g)
+    for (std::uint64_t step = 0; step < 6; ++step) {
+      time->set(test::slot_time(p, g, step));
+      test::tick_all(a.system, a.n->delegates());
+    }
+  REQUIRE(balance_of(b, to).balance == before + 7 * units_per_bfdt);
+  REQUIRE(balance_of(a, to).balance == before);
+  REQUIRE(a.info().head_height > b.info().head_height);
+  a.connect_to(b);
+  REQUIRE(eventually(a.system, [&] { return a.info().head_hash == b.info().head_hash; }));
+  CHECK(balance_of(b, to).balance == before);  // b dropped its branch, and the transfer with it
+  for (std::uint64_t g = 28; g < 50; ++g)
+    for (std::uint64_t step = 0; step < 6; ++step) {
+      time->set(test::slot_time(p, g, step));
+      for (auto* node : {&a, &b})
+        test::tick_all(node->system, node->n->delegates());
+      REQUIRE(eventually(a.system, [&] { return a.info().head_hash == b.info().head_hash; }));
+    }
+  CHECK(balance_of(a, to).balance == before + 7 * units_per_bfdt);
+  CHECK(balance_of(b, to).balance == before + 7 * units_per_bfdt);
+  CHECK(balance_of(a, address_of(from.pub)).nonce == 1);
+  auto ia = a.info();
+  CHECK(ia.final_height + 3 >= ia.head_height);
+  CHECK(ia.final_height > 28);
+}

@@ -221,7 +221,10 @@ int main(int argc, char** argv) {
              "their supervisor restarts (a test hook, docs/peg.md). Every actor of the node is supervised\n"
              "(docs/supervision.md): one failing more than 5 times in 10 s stops the node (exit code 4).\n"
              "Test hook, off unless the environment sets BFD_FAULT_HOOK_FILE: SIGUSR2 kills the actors\n"
-             "named in that file, one name a line, and logs how long each took to answer again.");
+             "named in that file, one name a line, and logs how long each took to answer again.\n"
+             "Test hook, off unless the environment sets BFD_TEST_CLOCK_OFFSET_MS: the node's consensus\n"
+             "clock runs that many milliseconds (-3600000..3600000) ahead of, or behind, the system clock\n"
+             "(clock skew for tools/chaos/bfd-chaos, docs/chaos.md).");
   bool print_routes = false;
   app.add_flag("--routes", print_routes, "print the HTTP routes this binary serves, one \"METHOD PATH\" a line "
                                          "(the templates of docs/openapi.yaml), and exit");
@@ -306,7 +309,23 @@ int main(int argc, char** argv) {
     sigaddset(&signals, SIGUSR2);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  bfd::wall_clock wall;
+  // The clock skew test hook (docs/chaos.md): only when the environment sets it.
+  std::int64_t clock_offset_ms = 0;
+  if (const char* skew = std::getenv("BFD_TEST_CLOCK_OFFSET_MS"); skew && *skew) {
+    const std::string text = skew;
+    std::size_t used = 0;
+    long long value = 0;
+    try {
+      value = std::stoll(text, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != text.size() || value < -3600000 || value > 3600000)
+      return fail("BFD_TEST_CLOCK_OFFSET_MS: expected an integer number of milliseconds in -3600000..3600000, not '"
+                  + text + "'");
+    clock_offset_ms = value;
+  }
+  bfd::wall_clock wall{clock_offset_ms};
   std::optional<bfd::runtime::gate_options> gate_opts;
   if (!topology_file.empty()) {
     auto g = bfd::runtime::topology_gate_options(topology_file, node_name);
@@ -339,7 +358,7 @@ int main(int argc, char** argv) {
     };
   }
   bfd::runtime::node_options opts;
-  opts.time = std::make_shared<bfd::wall_clock>();
+  opts.time = std::make_shared<bfd::wall_clock>(clock_offset_ms);
   opts.log = log;
   if (http)
     http->explorer_dir = explorer;
@@ -551,6 +570,9 @@ int main(int argc, char** argv) {
     log->info("{} actor(s) under supervision (docs/supervision.md)", node_sup->names().size());
   if (!fault_hook_file.empty())
     log->warn("BFD_FAULT_HOOK_FILE is set: SIGUSR2 kills the actors named in {} (a test hook)", fault_hook_file);
+  if (clock_offset_ms != 0)
+    log->warn("BFD_TEST_CLOCK_OFFSET_MS is set: this node's clock runs {} ms off the system clock (a test hook)",
+              clock_offset_ms);
   log->info("running; Ctrl-C stops");
 
   // Wait for a signal, or for the chain actor to stop by itself (fail-stop on a storage failure).
