@@ -21,7 +21,7 @@ void get_certificate(bridge_core& core, const chain_view& c, const std::vector<s
 }
 
 /// The members in selection order, with their power: what cluster_hash commits to.
-void get_cluster(bridge_core& core, const chain_view& c, const std::vector<std::string>& args, httplib::Response& res) {
+void get_cluster(bridge_core& core, const chain_view& c, const std::vector<std::string>& args, http::response& res) {
   const auto& hash = args.at(0);
   if (hash.size() != 64)
     return reply(res, 400, error_json(make_error(errc::invalid_argument, "a cluster hash is 64 hex characters")));
