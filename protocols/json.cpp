@@ -225,6 +225,10 @@ std::string_view to_string(edge_reason reason) noexcept {
     case edge_reason::unsupported_media_type: return "unsupported_media_type";
     case edge_reason::internal: return "internal";
     case edge_reason::unauthenticated: return "unauthenticated";
+    case edge_reason::too_many_connections: return "too_many_connections";
+    case edge_reason::too_many_client_connections: return "too_many_client_connections";
+    case edge_reason::busy: return "busy";
+    case edge_reason::header_too_large: return "header_too_large";
   }
   return "unknown";
 }

@@ -35,6 +35,10 @@ enum class edge_reason : std::uint16_t {
   unsupported_media_type = 1004,  ///< a body the route cannot read (multipart forms)
   internal = 1005,                ///< a bug: the node caught it and carries on
   unauthenticated = 1006,  ///< a protected read that is unsigned or badly signed (401)
+  too_many_connections = 1007,         ///< the server holds its bound of open connections (503, closed)
+  too_many_client_connections = 1008,  ///< the client's IP holds its bound of open connections (503, closed)
+  busy = 1009,                         ///< every handler thread is busy and the queue is full (503)
+  header_too_large = 1010,             ///< the request line and header fields exceed their bound (431)
 };
 
 /// Stable machine-readable name of an edge reason, e.g. "rate_limited".

@@ -113,7 +113,7 @@ int status_of_refusal(errc code) {
   }
 }
 
-void reply(httplib::Response& res, int status, const json_object& body) {
+void reply(http::response& res, int status, const json_object& body) {
   res.status = status;
   res.set_content(json_text(body), "application/json");
 }
@@ -186,12 +186,6 @@ void rate_limiter::forget_idle(steady::time_point now) {
 
 // The core ---------------------------------------------------------------------------------------
 
-namespace {
-
-thread_local request_context current_request;
-
-} // namespace
-
 bridge_core::bridge_core(caf::actor_system& sys, http_bridge_config cfg)
     : system(sys),
       config(std::move(cfg)),
@@ -200,45 +194,6 @@ bridge_core::bridge_core(caf::actor_system& sys, http_bridge_config cfg)
       mailbox(config.options.mailbox) {}
 
 void bridge_core::install() {
-  const auto& o = config.options;
-  const auto threads = std::max<std::size_t>(o.threads, 1);
-  // Debian builds cpp-httplib as a library, so its pool-size macro has no effect: set it here.
-  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  server.set_payload_max_length(o.max_body_bytes);
-  // cpp-httplib's default adds SO_REUSEPORT, which lets a second node bind the same port and
-  // silently take half the requests: a restart needs SO_REUSEADDR only.
-  server.set_socket_options([](socket_t sock) {
-    int yes = 1;
-    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-  });
-  // Replies go out as two writes (headers, body): without TCP_NODELAY, Nagle holds the body
-  // until the client's delayed ACK, 40 ms per request (docs/performance.md).
-  server.set_tcp_nodelay(true);
-  server.set_read_timeout(5, 0);
-  server.set_write_timeout(5, 0);
-  server.set_keep_alive_timeout(2);
-  server.set_keep_alive_max_count(100);
-  server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    return before_routing(req, res);
-  });
-  // Counted before the response is written, so a client that saw it sees it in /metrics too.
-  server.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) { after(req, res); });
-  server.set_error_handler(httplib::Server::HandlerWithResponse(
-    [this](const httplib::Request&, httplib::Response& res) { return on_error(res); }));
-  server.set_exception_handler([this](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
-    std::string what = "unknown exception";
-    try {
-      if (ep)
-        std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-    }
-    if (config.log)
-      config.log->error("http: {} {}: {}", req.method, clipped(req.path), what);
-    reply(res, 500, error_json(edge_reason::internal, "the node failed to answer this request"));
-  });
-
   register_node_routes(*this);
   register_finality_routes(*this);
   register_block_routes(*this);
@@ -259,79 +214,113 @@ void bridge_core::install() {
   register_explorer_routes(*this);
 }
 
-handled bridge_core::before_routing(const httplib::Request& req, httplib::Response& res) {
-  current_request = {true, steady::now(), unmatched_label};
+result<std::uint16_t> bridge_core::listen() {
+  const auto& o = config.options;
+  server_limits l;
+  l.io_threads = std::max<std::size_t>(o.io_threads, 1);
+  l.workers = std::max<std::size_t>(o.threads, 1);
+  l.max_queued = std::max<std::size_t>(o.max_queued, 1);
+  l.max_header_bytes = o.max_header_bytes;
+  l.max_body_bytes = o.max_body_bytes;
+  l.max_connections = o.max_connections;
+  l.max_connections_per_client = o.max_connections_per_client;
+  l.idle_timeout = o.idle_timeout;
+  l.header_timeout = o.header_timeout;
+  l.body_timeout = o.body_timeout;
+  l.write_timeout = o.write_timeout;
+  server_hooks hooks;
+  hooks.screen = [this](request& req) { return screen(req); };
+  hooks.serve = [this](request& req) { return serve(req); };
+  hooks.answered = [this](const request& req, const response& res) { after(req, res); };
+  auto started = server::start(o.address, o.port, l, std::move(hooks));
+  if (!started)
+    return started.error();
+  srv = std::move(*started);
+  port = srv->port();
+  return port;
+}
+
+std::optional<response> bridge_core::screen(request& req) {
+  req.route = unmatched_label;
+  response res;
   if (!limiter.allow(req.remote_addr)) {
     res.set_header("Retry-After", "1");
     reply(res, 429, error_json(edge_reason::rate_limited, "more than " + std::to_string(limiter.rate())
                                                             + " requests a second from " + req.remote_addr));
-    return handled::Handled;
+    return res;
   }
   if (req.path.size() > max_path_length) {
     reply(res, 414, error_json(make_error(errc::too_large, "the path is longer than "
                                                              + std::to_string(max_path_length) + " bytes")));
-    return handled::Handled;
+    return res;
   }
   const auto m = match_route(req.method, req.path);
   if (m.route)
-    current_request.route = m.route->path;
+    req.route = m.route->path;
   else if (m.path)
-    current_request.route = m.path->path;
+    req.route = m.path->path;
   if (!m.path) {
     reply(res, 404, error_json(make_error(errc::not_found, "no route " + clipped(req.method, 16) + " "
                                                              + clipped(req.path))));
-    return handled::Handled;
+    return res;
   }
   if (!m.route) {
     res.set_header("Allow", m.allow);
     reply(res, 405, error_json(edge_reason::method_not_allowed, clipped(req.method, 16) + " is not allowed on "
                                                                   + std::string(m.path->path) + "; allowed: " + m.allow));
-    return handled::Handled;
+    return res;
   }
   if (m.route->method == "POST" && req.is_multipart_form_data()) {
     reply(res, 415, error_json(edge_reason::unsupported_media_type, "send the transaction as a JSON body, not a form"));
-    return handled::Handled;
+    return res;
   }
-  return handled::Unhandled;
+  return std::nullopt;
 }
 
-handled bridge_core::on_error(httplib::Response& res) {
-  if (!res.body.empty())
-    return handled::Unhandled;
-  switch (res.status) {
-    case 413:
-      reply(res, 413, error_json(make_error(errc::too_large, "the body is larger than "
-                                                               + std::to_string(config.options.max_body_bytes) + " bytes")));
-      break;
-    case 414: reply(res, 414, error_json(make_error(errc::too_large, "the request line is too long"))); break;
-    case 404: reply(res, 404, error_json(make_error(errc::not_found, "no such route"))); break;
-    default:
-      if (res.status >= 500)
-        reply(res, res.status, error_json(edge_reason::internal, "the node failed to answer this request"));
-      else
-        reply(res, res.status, error_json(make_error(errc::malformed, "not a valid HTTP request")));
+response bridge_core::serve(request& req) {
+  response res;
+  const std::string_view method = req.method == "HEAD" ? std::string_view("GET") : std::string_view(req.method);
+  for (const auto& h : routing) {
+    if (h.method != method)
+      continue;
+    std::smatch m;
+    if (!std::regex_match(req.path, m, h.pattern))
+      continue;
+    req.matches.clear();
+    for (const auto& part : m)
+      req.matches.push_back(part.str());
+    try {
+      h.serve(req, res);
+    } catch (const std::exception& e) {
+      if (config.log)
+        config.log->error("http: {} {}: {}", req.method, clipped(req.path), e.what());
+      res = response{};
+      reply(res, 500, error_json(edge_reason::internal, "the node failed to answer this request"));
+    }
+    if (res.status < 0)
+      res.status = 200;
+    return res;
   }
-  return handled::Handled;
+  reply(res, 404, error_json(make_error(errc::not_found, "no route " + clipped(req.method, 16) + " " + clipped(req.path))));
+  return res;
 }
 
-void bridge_core::after(const httplib::Request& req, const httplib::Response& res) {
-  const auto ctx = current_request;
-  current_request.active = false;
-  const std::string route(ctx.active ? ctx.route : unmatched_label);
+void bridge_core::after(const request& req, const response& res) {
+  const std::string route(req.route);
   metrics.requests
     .Add({{"route", route}, {"method", std::string(method_label(req.method))}, {"status", std::to_string(res.status)}})
     .Increment();
-  if (!ctx.active)
+  if (req.received == steady::time_point{})
     return;
-  const auto seconds = std::chrono::duration<double>(steady::now() - ctx.start).count();
-  if (auto h = metrics.latency_by_route.find(ctx.route); h != metrics.latency_by_route.end())
+  const auto seconds = std::chrono::duration<double>(steady::now() - req.received).count();
+  if (auto h = metrics.latency_by_route.find(req.route); h != metrics.latency_by_route.end())
     h->second->Observe(seconds);
   if (config.log)
     config.log->debug("http: {} {} {} {} {:.1f} ms", req.remote_addr, method_label(req.method), route, res.status,
                       seconds * 1000);
 }
 
-std::optional<chain_handles> bridge_core::configured_chain(caf::scoped_actor& self, httplib::Response* res) {
+std::optional<chain_handles> bridge_core::configured_chain(caf::scoped_actor& self, http::response* res) {
   auto info = ask<chain_info>(self, res, config.chain, info_atom::value);
   if (!info)
     return std::nullopt;
@@ -345,7 +334,7 @@ std::optional<chain_handles> bridge_core::configured_chain(caf::scoped_actor& se
   return h;
 }
 
-std::optional<std::vector<chain_handles>> bridge_core::hosted_chains(caf::scoped_actor& self, httplib::Response* res) {
+std::optional<std::vector<chain_handles>> bridge_core::hosted_chains(caf::scoped_actor& self, http::response* res) {
   if (!config.directory) {
     auto h = configured_chain(self, res);
     if (!h)
@@ -367,7 +356,7 @@ consensus_params bridge_core::params_of(std::uint32_t chain) const {
   return config.params;
 }
 
-std::optional<chain_view> bridge_core::resolve(httplib::Response& res, const std::string* id) {
+std::optional<chain_view> bridge_core::resolve(http::response& res, const std::string* id) {
   if (!id) {
     chain_view v;
     v.handles.chain = config.chain;
@@ -405,42 +394,50 @@ std::optional<chain_view> bridge_core::resolve(httplib::Response& res, const std
   return v;
 }
 
-void bridge_core::get(const std::string& pattern, httplib::Server::Handler handler) {
+void bridge_core::get(const std::string& pattern, std::function<void(const request&, response&)> handler) {
   handlers.push_back({"GET", pattern});
-  server.Get(pattern, std::move(handler));
+  routing.push_back({"GET", std::regex(pattern), std::move(handler)});
+}
+
+void bridge_core::post(const std::string& pattern,
+                       std::function<void(const request&, response&, const content_reader&)> handler) {
+  handlers.push_back({"POST", pattern});
+  routing.push_back({"POST", std::regex(pattern), [handler = std::move(handler)](const request& req, response& res) {
+                       handler(req, res, content_reader{req.body});
+                     }});
 }
 
 void bridge_core::chain_get(const std::string& suffix, chain_get_handler handler) {
-  auto serve = [this, handler](const httplib::Request& req, httplib::Response& res, bool prefixed) {
-    const std::string id = prefixed ? req.matches[1].str() : std::string();
+  auto serve = [this, handler](const http::request& req, http::response& res, bool prefixed) {
+    const std::string id = prefixed ? req.matches[1] : std::string();
     auto view = resolve(res, prefixed ? &id : nullptr);
     if (!view)
       return;
     std::vector<std::string> args;
     for (std::size_t i = prefixed ? 2 : 1; i < req.matches.size(); ++i)
-      args.push_back(req.matches[i].str());
+      args.push_back(req.matches[i]);
     handler(*this, *view, args, res);
   };
-  get("/v1" + suffix, [serve](const httplib::Request& req, httplib::Response& res) { serve(req, res, false); });
-  get("/v1/chains/([^/]+)" + suffix, [serve](const httplib::Request& req, httplib::Response& res) { serve(req, res, true); });
+  get("/v1" + suffix, [serve](const http::request& req, http::response& res) { serve(req, res, false); });
+  get("/v1/chains/([^/]+)" + suffix, [serve](const http::request& req, http::response& res) { serve(req, res, true); });
 }
 
 void bridge_core::chain_get(const std::string& suffix, chain_read_handler handler) {
-  auto serve = [this, handler](const httplib::Request& req, httplib::Response& res, bool prefixed) {
-    const std::string id = prefixed ? req.matches[1].str() : std::string();
+  auto serve = [this, handler](const http::request& req, http::response& res, bool prefixed) {
+    const std::string id = prefixed ? req.matches[1] : std::string();
     auto view = resolve(res, prefixed ? &id : nullptr);
     if (!view)
       return;
     std::vector<std::string> args;
     for (std::size_t i = prefixed ? 2 : 1; i < req.matches.size(); ++i)
-      args.push_back(req.matches[i].str());
+      args.push_back(req.matches[i]);
     handler(*this, *view, req, args, res);
   };
-  get("/v1" + suffix, [serve](const httplib::Request& req, httplib::Response& res) { serve(req, res, false); });
-  get("/v1/chains/([^/]+)" + suffix, [serve](const httplib::Request& req, httplib::Response& res) { serve(req, res, true); });
+  get("/v1" + suffix, [serve](const http::request& req, http::response& res) { serve(req, res, false); });
+  get("/v1/chains/([^/]+)" + suffix, [serve](const http::request& req, http::response& res) { serve(req, res, true); });
 }
 
-std::optional<std::uint32_t> bridge_core::chain_id_of(const chain_view& c, httplib::Response& res) {
+std::optional<std::uint32_t> bridge_core::chain_id_of(const chain_view& c, http::response& res) {
   if (c.prefix != "/v1")
     return c.handles.id;
   caf::scoped_actor self{system};
@@ -480,7 +477,7 @@ std::optional<std::uint32_t> bridge_core::cache_chain_id(const chain_view& c) {
   return h->id;
 }
 
-std::optional<acl::signed_request> bridge_core::authenticate(const httplib::Request& req, httplib::Response& res,
+std::optional<acl::signed_request> bridge_core::authenticate(const http::request& req, http::response& res,
                                                              std::uint32_t chain) {
   auto refuse = [&](const std::string& detail) {
     res.set_header("WWW-Authenticate", "Bfd-Signature");
@@ -520,7 +517,7 @@ std::optional<acl::signed_request> bridge_core::authenticate(const httplib::Requ
   return *parsed;
 }
 
-std::optional<access_answer> bridge_core::ask_access(httplib::Response& res, const chain_view& c,
+std::optional<access_answer> bridge_core::ask_access(http::response& res, const chain_view& c,
                                                      const access_query& q) {
   caf::scoped_actor self{system};
   auto answer = ask<access_answer>(self, &res, c.handles.chain, acl_atom::value, q);
@@ -533,7 +530,7 @@ std::optional<access_answer> bridge_core::ask_access(httplib::Response& res, con
   return answer;
 }
 
-std::optional<address> bridge_core::signed_caller(const httplib::Request& req, httplib::Response& res,
+std::optional<address> bridge_core::signed_caller(const http::request& req, http::response& res,
                                                   const chain_view& c) {
   auto chain = chain_id_of(c, res);
   if (!chain)
@@ -544,7 +541,7 @@ std::optional<address> bridge_core::signed_caller(const httplib::Request& req, h
   return caller->account();
 }
 
-std::optional<address> bridge_core::authorize_read(const httplib::Request& req, httplib::Response& res,
+std::optional<address> bridge_core::authorize_read(const http::request& req, http::response& res,
                                                    const chain_view& c, const acl::scope& s) {
   auto caller = signed_caller(req, res, c);
   if (!caller)
@@ -565,9 +562,9 @@ std::optional<address> bridge_core::authorize_read(const httplib::Request& req, 
 }
 
 void bridge_core::chain_post(const std::string& suffix, chain_post_handler handler) {
-  auto serve = [this, handler](const httplib::Request& req, httplib::Response& res,
-                               const httplib::ContentReader& reader, bool prefixed) {
-    const std::string id = prefixed ? req.matches[1].str() : std::string();
+  auto serve = [this, handler](const http::request& req, http::response& res,
+                               const http::content_reader& reader, bool prefixed) {
+    const std::string id = prefixed ? req.matches[1] : std::string();
     auto view = resolve(res, prefixed ? &id : nullptr);
     if (!view) {
       // The body is still on the wire: the connection cannot carry another request.
@@ -578,35 +575,22 @@ void bridge_core::chain_post(const std::string& suffix, chain_post_handler handl
   };
   handlers.push_back({"POST", "/v1" + suffix});
   handlers.push_back({"POST", "/v1/chains/([^/]+)" + suffix});
-  server.Post("/v1" + suffix, [serve](const httplib::Request& req, httplib::Response& res,
-                                      const httplib::ContentReader& reader) { serve(req, res, reader, false); });
-  server.Post("/v1/chains/([^/]+)" + suffix,
-              [serve](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
-                serve(req, res, reader, true);
-              });
+  routing.push_back({"POST", std::regex("/v1" + suffix), [serve](const request& req, response& res) {
+                       serve(req, res, content_reader{req.body}, false);
+                     }});
+  routing.push_back({"POST", std::regex("/v1/chains/([^/]+)" + suffix), [serve](const request& req, response& res) {
+                       serve(req, res, content_reader{req.body}, true);
+                     }});
 }
 
-bool bridge_core::read_body(httplib::Response& res, const httplib::ContentReader& reader, std::string& body) {
+bool bridge_core::read_body(response& res, const content_reader& reader, std::string& body) {
+  // The server read the body within max_body_bytes before the handler ran (413 otherwise).
   const auto max = config.options.max_body_bytes;
-  bool too_large = false;
-  const bool read = reader([&](const char* data, std::size_t n) {
-    if (body.size() + n > max) {
-      too_large = true;
-      return false;
-    }
-    body.append(data, n);
-    return true;
-  });
-  if (too_large || res.status == 413) {
-    // The rest of the body is still on the wire: ask the client to close, not to reuse it.
-    res.set_header("Connection", "close");
+  if (reader.body.size() > max) {
     reply(res, 413, error_json(make_error(errc::too_large, "the body is larger than " + std::to_string(max) + " bytes")));
     return false;
   }
-  if (!read) {
-    reply(res, 400, error_json(make_error(errc::malformed, "the body could not be read")));
-    return false;
-  }
+  body = reader.body;
   return true;
 }
 
@@ -615,9 +599,8 @@ void bridge_core::stop() {
   if (stopped)
     return;
   stopped = true;
-  server.stop();
-  if (thread.joinable())
-    thread.join();
+  if (srv)
+    srv->stop();
 }
 
 } // namespace bfd::http

@@ -12,6 +12,8 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <functional>
+#include <regex>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -21,7 +23,6 @@
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/sec.hpp>
-#include <httplib.h>
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
@@ -31,15 +32,15 @@
 #include "actors/cache/read_cache.hpp"
 #include "actors/http/handshake_mailbox.hpp"
 #include "actors/http/http_bridge.hpp"
+#include "actors/http/message.hpp"
+#include "actors/http/server.hpp"
 #include "chains/access/signed_request.hpp"
 #include "protocols/json.hpp"
 
 namespace bfd::http {
 
 using steady = std::chrono::steady_clock;
-using handled = httplib::Server::HandlerResponse;
-
-/// Paths longer than this match no route; checked before cpp-httplib's regular expressions run.
+/// Paths longer than this match no route; checked before the handlers' regular expressions run.
 inline constexpr std::size_t max_path_length = 512;
 /// A schedule never lists more slots than this.
 inline constexpr std::size_t max_schedule_slots = 10'000;
@@ -81,7 +82,7 @@ std::string_view method_label(std::string_view method);
 /// other transactions, 503 when the pool is full, 400 for everything wrong with the transaction.
 int status_of_refusal(errc code);
 
-void reply(httplib::Response& res, int status, const json_object& body);
+void reply(http::response& res, int status, const json_object& body);
 
 std::string clipped(std::string_view text, std::size_t max = 100);
 
@@ -136,6 +137,8 @@ struct bridge_metrics {
   prometheus::Family<prometheus::Counter>& cache_invalidations;
   prometheus::Family<prometheus::Gauge>& cache_entries;
   prometheus::Family<prometheus::Counter>& cache_backend_errors;
+  prometheus::Family<prometheus::Gauge>& connections;          ///< the server's open connections and queue
+  prometheus::Family<prometheus::Counter>& connection_events;  ///< accepted, refused, timed out, busy
   prometheus::Family<prometheus::Histogram>& latency;
   std::map<std::string_view, prometheus::Histogram*> latency_by_route;
 
@@ -143,15 +146,6 @@ struct bridge_metrics {
   void update(std::uint32_t chain, const chain_info& info, const std::vector<delegate_summary>& delegates,
               const consensus_params& params);
   void update_mempool(std::uint32_t chain, std::uint64_t size);
-};
-
-/// The request being served on this thread: cpp-httplib runs a request's pre-routing handler,
-/// handler and post-routing handler on one thread, so this carries the start time and route label
-/// between them.
-struct request_context {
-  bool active = false;
-  steady::time_point start;
-  std::string_view route = unmatched_label;
 };
 
 // Chains -----------------------------------------------------------------------------------------
@@ -166,12 +160,12 @@ struct chain_view {
 struct bridge_core;
 
 /// A GET handler of a chain route: the chain, the path's captures after the chain id, the reply.
-using chain_get_handler = void (*)(bridge_core&, const chain_view&, const std::vector<std::string>&, httplib::Response&);
+using chain_get_handler = void (*)(bridge_core&, const chain_view&, const std::vector<std::string>&, http::response&);
 /// A GET handler that also sees the request (its headers: signed reads).
-using chain_read_handler = void (*)(bridge_core&, const chain_view&, const httplib::Request&,
-                                    const std::vector<std::string>&, httplib::Response&);
+using chain_read_handler = void (*)(bridge_core&, const chain_view&, const http::request&,
+                                    const std::vector<std::string>&, http::response&);
 /// A POST handler of a chain route, which reads its body itself (bounded).
-using chain_post_handler = void (*)(bridge_core&, const chain_view&, httplib::Response&, const httplib::ContentReader&);
+using chain_post_handler = void (*)(bridge_core&, const chain_view&, http::response&, const http::content_reader&);
 
 // The core ---------------------------------------------------------------------------------------
 
@@ -183,15 +177,21 @@ struct bridge_core {
   std::shared_ptr<const clock> time;
   bridge_metrics metrics;
   rate_limiter limiter;
-  httplib::Server server;
-  std::thread thread;
+  std::unique_ptr<http::server> srv;  ///< the running server, once listen() succeeded
   std::uint16_t port = 0;
   std::mutex stop_mutex;
   bool stopped = false;
   std::mutex metrics_mutex;  ///< one scrape updates the chain gauges at a time
   std::mutex replay_mutex;   ///< guards `replays`
   acl::replay_cache replays; ///< signatures of signed requests served within the window
-  std::vector<http_route> handlers;  ///< every pattern registered with `server`, by install()
+  /// A registered handler: its method, path pattern (a regular expression) and function.
+  struct handler_entry {
+    std::string method;
+    std::regex pattern;
+    std::function<void(const request&, response&)> serve;
+  };
+  std::vector<handler_entry> routing;  ///< in registration order: the first match serves
+  std::vector<http_route> handlers;  ///< every pattern registered, by install()
   handshake_mailbox mailbox;         ///< the handshake sessions (routes_handshakes.cpp)
 
   bridge_core(caf::actor_system& sys, http_bridge_config cfg);
@@ -199,7 +199,7 @@ struct bridge_core {
   /// Asks an actor and waits at most the configured timeout. On failure, writes the error
   /// response into `res` (unless it is null) and returns nothing.
   template <class T, class Handle, class... Ts>
-  std::optional<T> ask(caf::scoped_actor& self, httplib::Response* res, const Handle& dest, const Ts&... xs) {
+  std::optional<T> ask(caf::scoped_actor& self, http::response* res, const Handle& dest, const Ts&... xs) {
     std::optional<T> out;
     if (!dest) {
       if (res)
@@ -223,21 +223,24 @@ struct bridge_core {
 
   /// The configured chain as a directory entry (its id asked from the chain actor; kind
   /// mainchain, token BFDT); nothing if it does not answer (after replying, unless `res` is null).
-  std::optional<chain_handles> configured_chain(caf::scoped_actor& self, httplib::Response* res);
+  std::optional<chain_handles> configured_chain(caf::scoped_actor& self, http::response* res);
 
   /// Every chain this node hosts, by id: the directory's, or the configured chain alone.
-  std::optional<std::vector<chain_handles>> hosted_chains(caf::scoped_actor& self, httplib::Response* res);
+  std::optional<std::vector<chain_handles>> hosted_chains(caf::scoped_actor& self, http::response* res);
 
   /// A chain's consensus parameters: config.chain_params' answer, else config.params.
   consensus_params params_of(std::uint32_t chain) const;
 
   /// The chain of a request: the configured one when `id` is null, else the chain with that id
   /// (400 invalid_argument for a malformed id, 404 not_found for one this node does not host).
-  std::optional<chain_view> resolve(httplib::Response& res, const std::string* id);
+  std::optional<chain_view> resolve(http::response& res, const std::string* id);
 
   /// Registers a GET handler for `pattern` (a regular expression) and remembers the pattern.
   /// Every handler goes through this, chain_get or chain_post, so `handlers` lists them all.
-  void get(const std::string& pattern, httplib::Server::Handler handler);
+  void get(const std::string& pattern, std::function<void(const request&, response&)> handler);
+
+  /// Registers a POST handler for `pattern` (a regular expression) and remembers the pattern.
+  void post(const std::string& pattern, std::function<void(const request&, response&, const content_reader&)> handler);
 
   /// Registers GET "/v1" + suffix (the configured chain) and GET "/v1/chains/([^/]+)" + suffix.
   void chain_get(const std::string& suffix, chain_get_handler handler);
@@ -247,29 +250,29 @@ struct bridge_core {
 
   /// The id of a request's chain: the view's, or the configured chain's for the unprefixed
   /// routes (asked, as their views carry none); nothing after replying.
-  std::optional<std::uint32_t> chain_id_of(const chain_view& c, httplib::Response& res);
+  std::optional<std::uint32_t> chain_id_of(const chain_view& c, http::response& res);
 
   /// The caller of a signed request (docs/http.md, "Signed requests"): the X-Bfd-* headers parsed
   /// and verified over chain `chain`, the request's method, target and body, at the node's
   /// clock, and its signature not seen before. Nothing after replying 401 `unauthenticated`
   /// (503 when the replay cache is full).
-  std::optional<acl::signed_request> authenticate(const httplib::Request& req, httplib::Response& res,
+  std::optional<acl::signed_request> authenticate(const http::request& req, http::response& res,
                                                   std::uint32_t chain);
 
   /// The account that signed a protected read of chain `c` (authenticate over `c`'s id); nothing
   /// after replying.
-  std::optional<address> signed_caller(const httplib::Request& req, httplib::Response& res, const chain_view& c);
+  std::optional<address> signed_caller(const http::request& req, http::response& res, const chain_view& c);
 
   /// A protected read of scope `s` on chain `c`: authenticate, then the caller must hold `read`
   /// (or `admin`) on `s` or on global in the chain's head state. The caller, or nothing after
   /// replying 401, 403 `access_denied`, or 404 when the chain has no access module. Every
   /// protected route calls this (or authenticate and its own rule) before reading anything.
-  std::optional<address> authorize_read(const httplib::Request& req, httplib::Response& res, const chain_view& c,
+  std::optional<address> authorize_read(const http::request& req, http::response& res, const chain_view& c,
                                         const acl::scope& s);
 
   /// Asks chain `c` an access query; nothing after replying (404 without an access module, 400
   /// for a malformed query).
-  std::optional<access_answer> ask_access(httplib::Response& res, const chain_view& c, const access_query& q);
+  std::optional<access_answer> ask_access(http::response& res, const chain_view& c, const access_query& q);
 
   /// The id of a request's chain for the read cache's keys: the view's, or the configured
   /// chain's (asked once, then remembered: it never changes); nothing if it does not answer.
@@ -286,7 +289,7 @@ struct bridge_core {
   /// miss (or without a cache), `read(res)` answers from the chain, and a 200 it wrote is stored
   /// under `key` for `tags`. Errors are never cached.
   template <class Read>
-  void cached(httplib::Response& res, cache_kind kind, const std::string& key, const std::vector<std::string>& tags,
+  void cached(http::response& res, cache_kind kind, const std::string& key, const std::vector<std::string>& tags,
               Read read) {
     if (!config.cache)
       return read(res);
@@ -308,21 +311,24 @@ struct bridge_core {
 
   /// Reads a bounded request body (chunked and length-less bodies are bounded here too, not only
   /// those with a Content-Length); false after replying 413 or 400.
-  bool read_body(httplib::Response& res, const httplib::ContentReader& reader, std::string& body);
+  bool read_body(http::response& res, const http::content_reader& reader, std::string& body);
 
-  /// Server settings, the hooks around every request and every resource's routes.
+  /// Every resource's routes.
   void install();
 
-  /// Rate bound, route and method checks: runs before cpp-httplib reads a body, so refused
-  /// requests cost no body and no regular expression.
-  handled before_routing(const httplib::Request& req, httplib::Response& res);
+  /// Binds the configured address and port and starts the server (server.hpp).
+  result<std::uint16_t> listen();
 
-  /// A JSON body for every error cpp-httplib answers by itself (bad HTTP, over-long lines, 413).
-  handled on_error(httplib::Response& res);
+  /// Rate bound, route and method checks on an I/O thread once a request's head is in: refused
+  /// requests cost no body, no handler thread and no regular expression. Sets req.route.
+  std::optional<http::response> screen(http::request& req);
 
-  /// Counts and times every answered request (requests cpp-httplib refused before routing are
-  /// counted under "unmatched" without a duration).
-  void after(const httplib::Request& req, const httplib::Response& res);
+  /// Runs the handler of a complete request (on a handler thread); 500 if it throws.
+  http::response serve(http::request& req);
+
+  /// Counts and times every answered request (requests the server refused by itself are counted
+  /// under "unmatched").
+  void after(const http::request& req, const http::response& res);
 
   void stop();
 };

@@ -13,17 +13,8 @@ struct http_bridge::impl : http::bridge_core {
 result<std::unique_ptr<http_bridge>> http_bridge::start(caf::actor_system& system, http_bridge_config config) {
   auto p = std::make_unique<impl>(system, std::move(config));
   p->install();
-  const auto& o = p->config.options;
-  const int bound = o.port == 0 ? p->server.bind_to_any_port(o.address)
-                                : (p->server.bind_to_port(o.address, o.port) ? o.port : -1);
-  if (bound <= 0)
-    return make_error(errc::io, "cannot listen for HTTP on " + o.address + ":" + std::to_string(o.port)
-                                  + " (is the address local and the port free?)");
-  p->port = static_cast<std::uint16_t>(bound);
-  p->thread = std::thread([s = &p->server] { s->listen_after_bind(); });
-  // stop() only stops a server that runs: wait until it does, so a quick stop cannot miss it.
-  for (int i = 0; i < 5000 && !p->server.is_running(); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  if (auto bound = p->listen(); !bound)
+    return bound.error();
   return std::unique_ptr<http_bridge>(new http_bridge(std::move(p)));
 }
 

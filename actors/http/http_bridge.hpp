@@ -32,8 +32,17 @@ class read_cache;    // actors/cache/read_cache.hpp
 struct http_options {
   std::string address = "127.0.0.1";
   std::uint16_t port = 8645;                 ///< 0: an ephemeral port, see http_bridge::port()
-  std::size_t threads = 8;                   ///< cpp-httplib worker threads
-  std::size_t max_body_bytes = 256 * 1024;   ///< larger request bodies get 413
+  std::size_t threads = 8;                   ///< handler threads (blocking actor requests run here)
+  std::size_t io_threads = 2;                ///< threads that own the sockets (reading, writing, deadlines)
+  std::size_t max_queued = 1024;             ///< complete requests waiting for a handler thread; more get 503 busy
+  std::size_t max_header_bytes = 8 * 1024;   ///< request line and header fields; more get 431
+  std::size_t max_body_bytes = 256 * 1024;   ///< larger request bodies get 413 before they are read
+  std::size_t max_connections = 4096;        ///< open connections in all; more are answered 503 and closed
+  std::size_t max_connections_per_client = 1024;  ///< open connections from one IP address; likewise
+  std::chrono::milliseconds idle_timeout{5000};   ///< a kept-alive connection without a new request is closed
+  std::chrono::milliseconds header_timeout{5000}; ///< a request head must be complete this long after its first byte
+  std::chrono::milliseconds body_timeout{10000};  ///< a body must be complete this long after its head
+  std::chrono::milliseconds write_timeout{5000};  ///< a client must take a response within this
   std::uint32_t rate_per_second = 100;       ///< requests per client IP (token bucket); 0 = no bound
   std::uint32_t burst = 200;                 ///< requests a client IP may make at once
   std::chrono::milliseconds timeout{5000};   ///< for each actor request behind an HTTP request
@@ -78,9 +87,10 @@ struct http_route {
 /// handler runs). docs/openapi.yaml documents each (tests/http/routes_test.cpp holds them equal).
 std::vector<http_route> http_routes();
 
-/// A running HTTP server in front of the node's chain actors and mempools. Not a CAF actor itself:
-/// cpp-httplib owns the threads, and each request becomes an actor request with a timeout, so
-/// a slow or stopped actor costs a client a 504 or 503, never a blocked node.
+/// A running HTTP server in front of the node's chain actors and mempools (actors/http/server.hpp).
+/// Not a CAF actor itself: Asio I/O threads own the sockets and a bounded pool of handler threads
+/// turns each complete request into actor requests with a timeout, so a slow client costs no
+/// handler thread and a slow or stopped actor costs a client a 504 or 503, never a blocked node.
 class http_bridge {
 public:
   /// Binds the address and port and starts serving; errc::io if the address cannot be bound.
@@ -95,7 +105,7 @@ public:
   /// "http://ADDRESS:PORT" with the bound port.
   std::string url() const;
 
-  /// The handlers registered with cpp-httplib: method and regular expression (one "([^/]+)" per
+  /// The handlers registered: method and regular expression (one "([^/]+)" per
   /// template segment), so a test can hold them equal to http_routes().
   std::vector<http_route> handler_patterns() const;
 

@@ -7,7 +7,7 @@
 namespace bfd::http {
 
 /// Replies `v`: 200 with its JSON body, else its code and detail as an error.
-inline void reply_view(httplib::Response& res, const json_view_reply& v) {
+inline void reply_view(http::response& res, const json_view_reply& v) {
   if (v.code == 0)
     return reply(res, 200, json_object::parse(v.body));
   const auto code = static_cast<errc>(v.code);

@@ -9,7 +9,7 @@ namespace bfd::http {
 
 namespace {
 
-std::optional<acl::scope> scope_arg(httplib::Response& res, const std::string& text) {
+std::optional<acl::scope> scope_arg(http::response& res, const std::string& text) {
   auto s = acl::parse_scope_text(text);
   if (!s)
     reply(res, 400, error_json(make_error(errc::invalid_argument, "a scope is global, fund_group:ID, service:ID or "
@@ -20,7 +20,7 @@ std::optional<acl::scope> scope_arg(httplib::Response& res, const std::string& t
 // A read about `account` in scope `s` (a global account read when `s` is null): the account
 // itself may always make it, anyone else needs read (or admin) on the scope. Nothing after
 // replying.
-std::optional<address> authorize_self_or_read(bridge_core& core, const httplib::Request& req, httplib::Response& res,
+std::optional<address> authorize_self_or_read(bridge_core& core, const http::request& req, http::response& res,
                                               const chain_view& c, const address& account, const acl::scope& s) {
   auto caller = core.signed_caller(req, res, c);
   if (!caller)
@@ -42,8 +42,8 @@ std::optional<address> authorize_self_or_read(bridge_core& core, const httplib::
   return who;
 }
 
-void get_scope(bridge_core& core, const chain_view& c, const httplib::Request& req,
-               const std::vector<std::string>& args, httplib::Response& res) {
+void get_scope(bridge_core& core, const chain_view& c, const http::request& req,
+               const std::vector<std::string>& args, http::response& res) {
   auto s = scope_arg(res, args.at(0));
   if (!s)
     return;
@@ -60,8 +60,8 @@ void get_scope(bridge_core& core, const chain_view& c, const httplib::Request& r
   reply(res, 200, access_scope_json(*s, *answer));
 }
 
-void get_account(bridge_core& core, const chain_view& c, const httplib::Request& req,
-                 const std::vector<std::string>& args, httplib::Response& res) {
+void get_account(bridge_core& core, const chain_view& c, const http::request& req,
+                 const std::vector<std::string>& args, http::response& res) {
   auto account = parse_address(args.at(0));
   if (!account)
     return reply(res, 400, error_json(account.error()));
@@ -77,8 +77,8 @@ void get_account(bridge_core& core, const chain_view& c, const httplib::Request&
   reply(res, 200, access_account_json(*account, *answer));
 }
 
-void get_check(bridge_core& core, const chain_view& c, const httplib::Request& req,
-               const std::vector<std::string>& args, httplib::Response& res) {
+void get_check(bridge_core& core, const chain_view& c, const http::request& req,
+               const std::vector<std::string>& args, http::response& res) {
   auto account = parse_address(args.at(0));
   if (!account)
     return reply(res, 400, error_json(account.error()));

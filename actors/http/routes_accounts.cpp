@@ -9,7 +9,7 @@ namespace bfd::http {
 
 namespace {
 
-void get_account(bridge_core& core, const chain_view& c, const std::vector<std::string>& args, httplib::Response& res) {
+void get_account(bridge_core& core, const chain_view& c, const std::vector<std::string>& args, http::response& res) {
   const auto& text = args.at(0);
   auto addr = parse_address(text);
   if (!addr)
@@ -23,8 +23,8 @@ void get_account(bridge_core& core, const chain_view& c, const std::vector<std::
 
 /// A page of the account history the chain store keeps (docs/http.md): limit 1-100 (20 unless
 /// given), cursor the previous page's `next`.
-void get_account_txs(bridge_core& core, const chain_view& c, const httplib::Request& req,
-                     const std::vector<std::string>& args, httplib::Response& res) {
+void get_account_txs(bridge_core& core, const chain_view& c, const http::request& req,
+                     const std::vector<std::string>& args, http::response& res) {
   auto addr = parse_address(args.at(0));
   if (!addr)
     return reply(res, 400, error_json(addr.error()));

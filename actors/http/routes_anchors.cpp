@@ -34,12 +34,12 @@ std::optional<std::vector<block_header>> decode_headers(const std::vector<bytes>
   return out;
 }
 
-void internal(httplib::Response& res, const std::string& what) {
+void internal(http::response& res, const std::string& what) {
   reply(res, 500, error_json(edge_reason::internal, what));
 }
 
 void get_anchor(bridge_core& core, const std::string& id_text, const std::string& height_text,
-                httplib::Response& res) {
+                http::response& res) {
   const auto id = parse_chain_id(id_text);
   if (!id)
     return reply(res, 400, error_json(make_error(errc::invalid_argument, "expected a chain id (decimal, at most "
@@ -138,8 +138,8 @@ void get_anchor(bridge_core& core, const std::string& id_text, const std::string
 } // namespace
 
 void register_anchor_routes(bridge_core& core) {
-  core.get(R"(/v1/chains/([^/]+)/anchor/([^/]+))", [&core](const httplib::Request& req, httplib::Response& res) {
-    get_anchor(core, req.matches[1].str(), req.matches[2].str(), res);
+  core.get(R"(/v1/chains/([^/]+)/anchor/([^/]+))", [&core](const http::request& req, http::response& res) {
+    get_anchor(core, req.matches[1], req.matches[2], res);
   });
 }
 

@@ -7,8 +7,8 @@ namespace bfd::http {
 
 namespace {
 
-void get_group(bridge_core& core, const chain_view& c, const httplib::Request& req, const std::vector<std::string>& args,
-               httplib::Response& res) {
+void get_group(bridge_core& core, const chain_view& c, const http::request& req, const std::vector<std::string>& args,
+               http::response& res) {
   std::string after;
   for (const auto& [name, value] : req.params) {
     if (name != "after")

@@ -7,7 +7,7 @@ namespace bfd::http {
 
 namespace {
 
-void get_block(bridge_core& core, const chain_view& c, const std::vector<std::string>& args, httplib::Response& res) {
+void get_block(bridge_core& core, const chain_view& c, const std::vector<std::string>& args, http::response& res) {
   const auto& id = args.at(0);
   caf::scoped_actor self{core.system};
   std::optional<block_envelope> b;

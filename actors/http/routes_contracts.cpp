@@ -18,7 +18,7 @@ using what = contract_query::what;
 const std::size_t max_state_key_bytes = contracts::wasm_limits{}.max_key_bytes;
 
 void answer(bridge_core& core, const chain_view& c, what w, const bytes& key, std::uint64_t from,
-            httplib::Response& res, const address& caller = {}) {
+            http::response& res, const address& caller = {}) {
   caf::scoped_actor self{core.system};
   auto a = core.ask<contract_answer>(self, &res, c.handles.chain, contract_atom::value, static_cast<std::uint8_t>(w),
                                      key, from, max_query_items, caller);
@@ -35,7 +35,7 @@ void answer(bridge_core& core, const chain_view& c, what w, const bytes& key, st
   res.set_content(a->json, "application/json");
 }
 
-std::optional<bytes> hex_key(const std::string& text, std::size_t n, const char* what, httplib::Response& res) {
+std::optional<bytes> hex_key(const std::string& text, std::size_t n, const char* what, http::response& res) {
   auto b = from_hex(text);
   if (!b || b->size() != n) {
     reply(res, 400, error_json(make_error(errc::bad_hex, std::string("expected ") + what)));
@@ -44,7 +44,7 @@ std::optional<bytes> hex_key(const std::string& text, std::size_t n, const char*
   return *b;
 }
 
-std::optional<bytes> address_key(const std::string& text, httplib::Response& res) {
+std::optional<bytes> address_key(const std::string& text, http::response& res) {
   auto a = parse_address(text);
   if (!a) {
     reply(res, 400, error_json(a.error()));
@@ -53,27 +53,27 @@ std::optional<bytes> address_key(const std::string& text, httplib::Response& res
   return bytes(a->begin(), a->end());
 }
 
-void get_templates(bridge_core& core, const chain_view& c, const std::vector<std::string>&, httplib::Response& res) {
+void get_templates(bridge_core& core, const chain_view& c, const std::vector<std::string>&, http::response& res) {
   answer(core, c, what::templates, {}, 0, res);
 }
 
 void get_templates_after(bridge_core& core, const chain_view& c, const std::vector<std::string>& args,
-                         httplib::Response& res) {
+                         http::response& res) {
   if (auto k = hex_key(args.at(0), 32, "a template id of 64 hex digits", res))
     answer(core, c, what::templates, *k, 0, res);
 }
 
-void get_template(bridge_core& core, const chain_view& c, const std::vector<std::string>& args, httplib::Response& res) {
+void get_template(bridge_core& core, const chain_view& c, const std::vector<std::string>& args, http::response& res) {
   if (auto k = hex_key(args.at(0), 32, "a template id of 64 hex digits", res))
     answer(core, c, what::template_one, *k, 0, res);
 }
 
-void get_contract(bridge_core& core, const chain_view& c, const std::vector<std::string>& args, httplib::Response& res) {
+void get_contract(bridge_core& core, const chain_view& c, const std::vector<std::string>& args, http::response& res) {
   if (auto k = address_key(args.at(0), res))
     answer(core, c, what::contract, *k, 0, res);
 }
 
-void get_events(bridge_core& core, const chain_view& c, const std::vector<std::string>& args, httplib::Response& res) {
+void get_events(bridge_core& core, const chain_view& c, const std::vector<std::string>& args, http::response& res) {
   std::uint64_t from = 0;
   if (args.size() > 1) {
     auto f = parse_height(args[1]);
@@ -92,12 +92,12 @@ void get_events(bridge_core& core, const chain_view& c, const std::vector<std::s
 // the contract's readers (data named at deploy) are cached with its state, and the decision is
 // made from them on every request: a named reader's read is served from the cache; anyone else's
 // (a reader through the contract's ACL scope, or no reader at all) goes to the chain, which decides.
-void read_state(bridge_core& core, const chain_view& c, const httplib::Request& req, what w, bytes key,
-                httplib::Response& res) {
+void read_state(bridge_core& core, const chain_view& c, const http::request& req, what w, bytes key,
+                http::response& res) {
   auto caller = core.signed_caller(req, res, c);
   if (!caller)
     return;
-  auto direct = [&](httplib::Response& out) { answer(core, c, w, key, 0, out, *caller); };
+  auto direct = [&](http::response& out) { answer(core, c, w, key, 0, out, *caller); };
   auto chain = core.config.cache ? core.cache_chain_id(c) : std::nullopt;
   if (!chain || key.size() < 20)
     return direct(res);
@@ -111,7 +111,7 @@ void read_state(bridge_core& core, const chain_view& c, const httplib::Request& 
   if (info.value) {
     view = std::move(*info.value);
   } else {
-    httplib::Response fetched;
+    http::response fetched;
     answer(core, c, what::contract, bytes(a.begin(), a.end()), 0, fetched);
     if (fetched.status != 200)
       return direct(res);
@@ -129,7 +129,7 @@ void read_state(bridge_core& core, const chain_view& c, const httplib::Request& 
   core.cached(res, cache_kind::contract, value_key, tags, direct);
 }
 
-std::optional<bytes> state_key(const std::string& text, const char* what, httplib::Response& res) {
+std::optional<bytes> state_key(const std::string& text, const char* what, http::response& res) {
   auto b = from_hex(text);
   if (!b || b->empty() || b->size() > max_state_key_bytes) {
     reply(res, 400, error_json(make_error(errc::bad_hex, std::string(what) + ": a state key is 1 to "
@@ -139,8 +139,8 @@ std::optional<bytes> state_key(const std::string& text, const char* what, httpli
   return *b;
 }
 
-void get_state(bridge_core& core, const chain_view& c, const httplib::Request& req,
-               const std::vector<std::string>& args, httplib::Response& res) {
+void get_state(bridge_core& core, const chain_view& c, const http::request& req,
+               const std::vector<std::string>& args, http::response& res) {
   auto key = address_key(args.at(0), res);
   if (!key)
     return;
@@ -158,8 +158,8 @@ void get_state(bridge_core& core, const chain_view& c, const httplib::Request& r
   read_state(core, c, req, what::state, std::move(*key), res);
 }
 
-void get_state_value(bridge_core& core, const chain_view& c, const httplib::Request& req,
-                     const std::vector<std::string>& args, httplib::Response& res) {
+void get_state_value(bridge_core& core, const chain_view& c, const http::request& req,
+                     const std::vector<std::string>& args, http::response& res) {
   auto key = address_key(args.at(0), res);
   if (!key)
     return;
@@ -173,7 +173,7 @@ void get_state_value(bridge_core& core, const chain_view& c, const httplib::Requ
 } // namespace
 
 void register_contract_routes(bridge_core& core) {
-  // The literal "templates" routes first: cpp-httplib serves the first pattern that matches.
+  // The literal "templates" routes first: the router serves the first pattern that matches.
   core.chain_get(R"(/contracts/templates)", get_templates);
   core.chain_get(R"(/contracts/templates/after/([^/]+))", get_templates_after);
   core.chain_get(R"(/contracts/templates/([^/]+))", get_template);

@@ -5,7 +5,7 @@ namespace bfd::http {
 
 namespace {
 
-void get_delegates(bridge_core& core, const chain_view& c, const std::vector<std::string>&, httplib::Response& res) {
+void get_delegates(bridge_core& core, const chain_view& c, const std::vector<std::string>&, http::response& res) {
   caf::scoped_actor self{core.system};
   auto delegates = core.ask<std::vector<delegate_summary>>(self, &res, c.handles.chain, delegates_atom::value);
   if (!delegates)
@@ -21,7 +21,7 @@ void get_delegates(bridge_core& core, const chain_view& c, const std::vector<std
 
 /// The round the node's clock is in, or the head's round when the clock is behind it or more
 /// than one round ahead.
-void get_schedule(bridge_core& core, const chain_view& c, const std::vector<std::string>&, httplib::Response& res) {
+void get_schedule(bridge_core& core, const chain_view& c, const std::vector<std::string>&, http::response& res) {
   caf::scoped_actor self{core.system};
   auto info = core.ask<chain_info>(self, &res, c.handles.chain, info_atom::value);
   if (!info)

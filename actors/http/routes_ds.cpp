@@ -9,8 +9,8 @@ namespace bfd::http {
 
 namespace {
 
-void get_ds(bridge_core& core, const chain_view& c, const httplib::Request& req, const std::vector<std::string>& args,
-            httplib::Response& res) {
+void get_ds(bridge_core& core, const chain_view& c, const http::request& req, const std::vector<std::string>& args,
+            http::response& res) {
   const std::string section = args.size() > 0 ? args[0] : std::string();
   const std::string from = args.size() > 1 ? args[1] : std::string();
   // The members and their keys are a protected read (the chain decides who may make it, from the
@@ -22,7 +22,7 @@ void get_ds(bridge_core& core, const chain_view& c, const httplib::Request& req,
       return;
     caller = *signed_by;
   }
-  auto read = [&](httplib::Response& out) {
+  auto read = [&](http::response& out) {
     caf::scoped_actor self{core.system};
     auto v = core.ask<json_view_reply>(self, &out, c.handles.chain, dsmeta_atom::value, section, from, caller);
     if (v)

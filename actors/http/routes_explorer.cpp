@@ -50,11 +50,11 @@ const char* content_type_of(std::string_view name) {
   return nullptr;
 }
 
-void not_found(httplib::Response& res, const std::string& detail) {
+void not_found(http::response& res, const std::string& detail) {
   reply(res, 404, error_json(make_error(errc::not_found, detail)));
 }
 
-void serve_file(const bridge_core& core, std::string_view name, httplib::Response& res) {
+void serve_file(const bridge_core& core, std::string_view name, http::response& res) {
   const auto& dir = core.config.options.explorer_dir;
   if (dir.empty())
     return not_found(res, "this node does not serve the explorer (start bfd-node with --explorer-dir DIR)");
@@ -92,9 +92,9 @@ void serve_file(const bridge_core& core, std::string_view name, httplib::Respons
 } // namespace
 
 void register_explorer_routes(bridge_core& core) {
-  core.get("/explorer/", [&core](const httplib::Request&, httplib::Response& res) { serve_file(core, "index.html", res); });
+  core.get("/explorer/", [&core](const http::request&, http::response& res) { serve_file(core, "index.html", res); });
   core.get("/explorer/([^/]+)",
-           [&core](const httplib::Request& req, httplib::Response& res) { serve_file(core, req.matches[1].str(), res); });
+           [&core](const http::request& req, http::response& res) { serve_file(core, req.matches[1], res); });
 }
 
 } // namespace bfd::http

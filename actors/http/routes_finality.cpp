@@ -10,7 +10,7 @@ namespace bfd::http {
 
 namespace {
 
-void get_certificate(bridge_core& core, const chain_view& c, const std::vector<std::string>&, httplib::Response& res) {
+void get_certificate(bridge_core& core, const chain_view& c, const std::vector<std::string>&, http::response& res) {
   caf::scoped_actor self{core.system};
   auto cert = core.ask<certificate_envelope>(self, &res, c.handles.chain, cert_atom::value);
   if (!cert)
@@ -21,7 +21,7 @@ void get_certificate(bridge_core& core, const chain_view& c, const std::vector<s
 }
 
 /// The members in selection order, with their power: what cluster_hash commits to.
-void get_cluster(bridge_core& core, const chain_view& c, const std::vector<std::string>& args, httplib::Response& res) {
+void get_cluster(bridge_core& core, const chain_view& c, const std::vector<std::string>& args, http::response& res) {
   const auto& hash = args.at(0);
   if (hash.size() != 64)
     return reply(res, 400, error_json(make_error(errc::invalid_argument, "a cluster hash is 64 hex characters")));

@@ -8,7 +8,7 @@ namespace bfd::http {
 namespace {
 
 void ask_funds(bridge_core& core, const chain_view& c, const std::string& section, const std::string& from,
-               httplib::Response& res) {
+               http::response& res) {
   caf::scoped_actor self{core.system};
   auto v = core.ask<json_view_reply>(self, &res, c.handles.chain, funds_atom::value, section, from);
   if (v)
@@ -16,13 +16,13 @@ void ask_funds(bridge_core& core, const chain_view& c, const std::string& sectio
 }
 
 void get_summary(bridge_core& core, const chain_view& c, const std::vector<std::string>& args,
-                 httplib::Response& res) {
+                 http::response& res) {
   (void)args;
   ask_funds(core, c, "", "", res);
 }
 
-void get_holders(bridge_core& core, const chain_view& c, const httplib::Request& req,
-                 const std::vector<std::string>& args, httplib::Response& res) {
+void get_holders(bridge_core& core, const chain_view& c, const http::request& req,
+                 const std::vector<std::string>& args, http::response& res) {
   (void)args;
   ask_funds(core, c, "holders", req.has_param("from") ? req.get_param_value("from") : std::string(), res);
 }

@@ -12,7 +12,7 @@ namespace bfd::http {
 
 namespace {
 
-void refuse(httplib::Response& res, const error& e) {
+void refuse(http::response& res, const error& e) {
   int status = 400;
   switch (e.code) {
     case errc::ush_session_gone: status = 404; break;
@@ -35,8 +35,8 @@ std::optional<std::string> fresh_id() {
 
 /// The body's "message" (hex), and its "to" when `with_to` (protocols/mailbox_json.hpp);
 /// nothing after replying 400.
-std::optional<std::pair<bytes, address>> read_message(bridge_core& core, httplib::Response& res,
-                                                      const httplib::ContentReader& reader, bool with_to) {
+std::optional<std::pair<bytes, address>> read_message(bridge_core& core, http::response& res,
+                                                      const http::content_reader& reader, bool with_to) {
   std::string body;
   if (!core.read_body(res, reader, body))
     return std::nullopt;
@@ -74,9 +74,8 @@ bool valid_id(const std::string& id) {
 } // namespace
 
 void register_handshake_routes(bridge_core& core) {
-  core.handlers.push_back({"POST", "/v1/handshakes"});
-  core.server.Post("/v1/handshakes", [&core](const httplib::Request& req, httplib::Response& res,
-                                             const httplib::ContentReader& reader) {
+  core.post("/v1/handshakes", [&core](const http::request& req, http::response& res,
+                                             const http::content_reader& reader) {
     auto m = read_message(core, res, reader, true);
     if (!m)
       return;
@@ -89,7 +88,7 @@ void register_handshake_routes(bridge_core& core) {
     res.set_header("Location", "/v1/handshakes/" + s->id);
     reply(res, 201, session_json(*s));
   });
-  core.get("/v1/handshakes", [&core](const httplib::Request& req, httplib::Response& res) {
+  core.get("/v1/handshakes", [&core](const http::request& req, http::response& res) {
     std::optional<address> to;
     for (const auto& [name, value] : req.params) {
       if (name != "to")
@@ -110,8 +109,8 @@ void register_handshake_routes(bridge_core& core) {
     j["sessions"] = std::move(list);
     reply(res, 200, j);
   });
-  core.get("/v1/handshakes/([^/]+)", [&core](const httplib::Request& req, httplib::Response& res) {
-    const auto id = req.matches[1].str();
+  core.get("/v1/handshakes/([^/]+)", [&core](const http::request& req, http::response& res) {
+    const auto id = req.matches[1];
     if (!valid_id(id))
       return reply(res, 400, error_json(make_error(errc::invalid_argument, "a session id is 32 lowercase hex characters")));
     auto s = core.mailbox.get(id, steady::now());
@@ -121,10 +120,9 @@ void register_handshake_routes(bridge_core& core) {
   });
   for (auto slot : {mailbox_slot::reply, mailbox_slot::finish, mailbox_slot::payment}) {
     const auto pattern = "/v1/handshakes/([^/]+)/" + std::string(to_string(slot));
-    core.handlers.push_back({"POST", pattern});
-    core.server.Post(pattern, [&core, slot](const httplib::Request& req, httplib::Response& res,
-                                            const httplib::ContentReader& reader) {
-      const auto id = req.matches[1].str();
+    core.post(pattern, [&core, slot](const http::request& req, http::response& res,
+                                            const http::content_reader& reader) {
+      const auto id = req.matches[1];
       auto m = read_message(core, res, reader, false);
       if (!m)
         return;

@@ -7,8 +7,8 @@ namespace bfd::http {
 
 namespace {
 
-void get_health(bridge_core& core, const chain_view& c, const httplib::Request& req, const std::vector<std::string>&,
-                httplib::Response& res) {
+void get_health(bridge_core& core, const chain_view& c, const http::request& req, const std::vector<std::string>&,
+                http::response& res) {
   std::optional<address> contract;
   std::optional<std::uint64_t> from;
   std::uint64_t to = UINT64_MAX;

@@ -76,6 +76,14 @@ bridge_metrics::bridge_metrics()
                              .Name("bfd_cache_backend_errors_total")
                              .Help("Read-cache backend failures (timeouts, refused connections, errors), each a miss")
                              .Register(registry)),
+      connections(prometheus::BuildGauge()
+                    .Name("bfd_http_connections")
+                    .Help("The HTTP server now: open connections (state=\"open\"), complete requests waiting for a handler thread (state=\"queued\")")
+                    .Register(registry)),
+      connection_events(prometheus::BuildCounter()
+                          .Name("bfd_http_server_events_total")
+                          .Help("The HTTP server's own decisions: connections accepted, refused over a bound, closed at a deadline; requests refused busy")
+                          .Register(registry)),
       latency(prometheus::BuildHistogram()
                 .Name("bfd_http_request_duration_seconds")
                 .Help("Time from reading an HTTP request's headers until its response is ready")
@@ -202,7 +210,21 @@ void update_cache(bridge_core& core) {
     raise_to(m.cache_backend_errors.Add({{"backend", backend}}), n);
 }
 
-void get_metrics(bridge_core& core, httplib::Response& res) {
+void update_server(bridge_core& core) {
+  if (!core.srv)
+    return;
+  const auto& s = core.srv->stats();
+  std::lock_guard lock(core.metrics_mutex);
+  auto& m = core.metrics;
+  m.connections.Add({{"state", "open"}}).Set(static_cast<double>(s.open_connections.load()));
+  m.connections.Add({{"state", "queued"}}).Set(static_cast<double>(s.queued.load()));
+  raise_to(m.connection_events.Add({{"event", "accepted"}}), s.accepted.load());
+  raise_to(m.connection_events.Add({{"event", "refused"}}), s.refused_connections.load());
+  raise_to(m.connection_events.Add({{"event", "timed_out"}}), s.timed_out.load());
+  raise_to(m.connection_events.Add({{"event", "busy"}}), s.busy.load());
+}
+
+void get_metrics(bridge_core& core, http::response& res) {
   {
     caf::scoped_actor self{core.system};
     auto hosted = core.hosted_chains(self, nullptr);
@@ -219,6 +241,7 @@ void get_metrics(bridge_core& core, httplib::Response& res) {
   }
   update_peg_conservation(core);
   update_cache(core);
+  update_server(core);
   {
     std::lock_guard lock(core.metrics_mutex);
     copy_counts(core.config.restarts.get(), core.metrics.actor_restarts, "actor");
@@ -232,7 +255,7 @@ void get_metrics(bridge_core& core, httplib::Response& res) {
 } // namespace
 
 void register_metrics_routes(bridge_core& core) {
-  core.get("/metrics", [&core](const httplib::Request&, httplib::Response& res) { get_metrics(core, res); });
+  core.get("/metrics", [&core](const http::request&, http::response& res) { get_metrics(core, res); });
 }
 
 } // namespace bfd::http

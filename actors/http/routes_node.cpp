@@ -8,7 +8,7 @@ namespace bfd::http {
 
 namespace {
 
-void get_info(bridge_core& core, const chain_view& c, const std::vector<std::string>&, httplib::Response& res) {
+void get_info(bridge_core& core, const chain_view& c, const std::vector<std::string>&, http::response& res) {
   caf::scoped_actor self{core.system};
   auto info = core.ask<chain_info>(self, &res, c.handles.chain, info_atom::value);
   if (!info)
@@ -37,7 +37,7 @@ void get_info(bridge_core& core, const chain_view& c, const std::vector<std::str
   reply(res, 200, j);
 }
 
-void get_health(bridge_core& core, httplib::Response& res) {
+void get_health(bridge_core& core, http::response& res) {
   caf::scoped_actor self{core.system};
   auto info = core.ask<chain_info>(self, &res, core.config.chain, info_atom::value);
   if (!info)
@@ -68,7 +68,7 @@ std::vector<sidechain_view> registry_of(bridge_core& core, caf::scoped_actor& se
   return views ? std::move(*views) : std::vector<sidechain_view>{};
 }
 
-void get_chains(bridge_core& core, httplib::Response& res) {
+void get_chains(bridge_core& core, http::response& res) {
   caf::scoped_actor self{core.system};
   auto hosted = core.hosted_chains(self, &res);
   if (!hosted)
@@ -83,7 +83,7 @@ void get_chains(bridge_core& core, httplib::Response& res) {
   reply(res, 200, j);
 }
 
-void get_chain(bridge_core& core, const std::string& id, httplib::Response& res) {
+void get_chain(bridge_core& core, const std::string& id, http::response& res) {
   auto view = core.resolve(res, &id);
   if (!view)
     return;
@@ -95,12 +95,12 @@ void get_chain(bridge_core& core, const std::string& id, httplib::Response& res)
 
 void register_node_routes(bridge_core& core) {
   core.chain_get("/info", get_info);
-  core.get("/healthz", [&core](const httplib::Request&, httplib::Response& res) { get_health(core, res); });
-  core.get("/v1/chains", [&core](const httplib::Request&, httplib::Response& res) { get_chains(core, res); });
-  core.get(R"(/v1/chains/([^/]+))", [&core](const httplib::Request& req, httplib::Response& res) {
-    get_chain(core, req.matches[1].str(), res);
+  core.get("/healthz", [&core](const http::request&, http::response& res) { get_health(core, res); });
+  core.get("/v1/chains", [&core](const http::request&, http::response& res) { get_chains(core, res); });
+  core.get(R"(/v1/chains/([^/]+))", [&core](const http::request& req, http::response& res) {
+    get_chain(core, req.matches[1], res);
   });
-  core.get("/v1/sidechains", [&core](const httplib::Request&, httplib::Response& res) {
+  core.get("/v1/sidechains", [&core](const http::request&, http::response& res) {
     caf::scoped_actor self{core.system};
     auto views = core.ask<std::vector<sidechain_view>>(self, &res, core.config.chain, sidechains_atom::value);
     if (!views)

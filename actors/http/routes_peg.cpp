@@ -49,7 +49,7 @@ json_object message_json(const peg::peg_message& m) {
   return j;
 }
 
-void get_message(bridge_core& core, const std::string& text, httplib::Response& res) {
+void get_message(bridge_core& core, const std::string& text, http::response& res) {
   const auto colon = text.find(':');
   const auto source = colon == std::string::npos ? std::nullopt : parse_chain_id(std::string_view(text).substr(0, colon));
   const auto sequence = colon == std::string::npos ? std::nullopt : parse_height(std::string_view(text).substr(colon + 1));
@@ -96,7 +96,7 @@ void get_message(bridge_core& core, const std::string& text, httplib::Response& 
   reply(res, 200, j);
 }
 
-void get_ledger(bridge_core& core, const chain_view& c, const std::vector<std::string>&, httplib::Response& res) {
+void get_ledger(bridge_core& core, const chain_view& c, const std::vector<std::string>&, http::response& res) {
   auto id = core.chain_id_of(c, res);
   if (!id)
     return;
@@ -157,8 +157,8 @@ void get_ledger(bridge_core& core, const chain_view& c, const std::vector<std::s
 
 void register_peg_routes(bridge_core& core) {
   core.chain_get("/peg", get_ledger);
-  core.get(R"(/v1/peg/messages/([^/]+))", [&core](const httplib::Request& req, httplib::Response& res) {
-    get_message(core, req.matches[1].str(), res);
+  core.get(R"(/v1/peg/messages/([^/]+))", [&core](const http::request& req, http::response& res) {
+    get_message(core, req.matches[1], res);
   });
 }
 

@@ -10,8 +10,8 @@ namespace bfd::http {
 namespace {
 
 void answer(bridge_core& core, const chain_view& c, const std::string& what, const std::string& a,
-            const std::string& b, httplib::Response& res) {
-  auto read = [&](httplib::Response& out) {
+            const std::string& b, http::response& res) {
+  auto read = [&](http::response& out) {
     caf::scoped_actor self{core.system};
     auto v = core.ask<json_view_reply>(self, &out, c.handles.chain, services_atom::value, what, a, b);
     if (v)
@@ -28,22 +28,22 @@ void answer(bridge_core& core, const chain_view& c, const std::string& what, con
 }
 
 // A query parameter, or "" when absent.
-std::string param(const httplib::Request& req, const char* name) {
+std::string param(const http::request& req, const char* name) {
   return req.has_param(name) ? req.get_param_value(name) : std::string();
 }
 
-void get_list(bridge_core& core, const chain_view& c, const httplib::Request& req, const std::vector<std::string>&,
-              httplib::Response& res) {
+void get_list(bridge_core& core, const chain_view& c, const http::request& req, const std::vector<std::string>&,
+              http::response& res) {
   answer(core, c, "list", param(req, "from"), {}, res);
 }
 
 void get_service(bridge_core& core, const chain_view& c, const std::vector<std::string>& args,
-                 httplib::Response& res) {
+                 http::response& res) {
   answer(core, c, "show", args.at(0), {}, res);
 }
 
-void get_resolve(bridge_core& core, const chain_view& c, const httplib::Request& req,
-                 const std::vector<std::string>& args, httplib::Response& res) {
+void get_resolve(bridge_core& core, const chain_view& c, const http::request& req,
+                 const std::vector<std::string>& args, http::response& res) {
   auto at = args.at(1);
   if (req.has_param("height"))
     at += "@" + req.get_param_value("height");

@@ -14,7 +14,7 @@ namespace {
 // whose sender is no admin of the scope it changes, nor of global (403 access_denied), as the
 // head state says. The state rules (already_held, …) are left to inclusion: a change still
 // pending may satisfy them.
-bool access_precheck(bridge_core& core, const chain_view& c, caf::scoped_actor& self, httplib::Response& res,
+bool access_precheck(bridge_core& core, const chain_view& c, caf::scoped_actor& self, http::response& res,
                      const transaction& tx) {
   std::optional<acl::scope> authority;
   status shape;
@@ -54,7 +54,7 @@ bool access_precheck(bridge_core& core, const chain_view& c, caf::scoped_actor& 
                              + std::string(payload_name(tx.payload)) + "; " + answer->decision_detail));
 }
 
-void get_tx(bridge_core& core, const chain_view& c, const std::vector<std::string>& args, httplib::Response& res) {
+void get_tx(bridge_core& core, const chain_view& c, const std::vector<std::string>& args, http::response& res) {
   const auto& text = args.at(0);
   auto id = fixed_from_hex<32>(text);
   if (!id)
@@ -96,7 +96,7 @@ void get_tx(bridge_core& core, const chain_view& c, const std::vector<std::strin
   reply(res, 200, out);
 }
 
-void post_tx_batch(bridge_core& core, const chain_view& c, httplib::Response& res, const httplib::ContentReader& reader) {
+void post_tx_batch(bridge_core& core, const chain_view& c, http::response& res, const http::content_reader& reader) {
   std::string body;
   if (!core.read_body(res, reader, body))
     return;
@@ -148,7 +148,7 @@ void post_tx_batch(bridge_core& core, const chain_view& c, httplib::Response& re
   reply(res, 200, out);
 }
 
-void post_tx(bridge_core& core, const chain_view& c, httplib::Response& res, const httplib::ContentReader& reader) {
+void post_tx(bridge_core& core, const chain_view& c, http::response& res, const http::content_reader& reader) {
   std::string body;
   if (!core.read_body(res, reader, body))
     return;

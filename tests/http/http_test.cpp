@@ -320,7 +320,8 @@ TEST_CASE("/metrics exposes chain, delegate and HTTP metrics in Prometheus text,
                            "bfd_mempool_transactions{chain=\"1\"} ",
                            "bfd_delegate_blocks_produced{", "bfd_delegate_slots_missed{",
                            "bfd_category_blocks_produced{", "bfd_category_slots_missed{", "bfd_http_requests_total{",
-                           "bfd_http_request_duration_seconds_bucket{", "# TYPE bfd_http_request_duration_seconds histogram"})
+                           "bfd_http_request_duration_seconds_bucket{", "# TYPE bfd_http_request_duration_seconds histogram",
+                           "bfd_http_connections{state=\"open\"} ", "bfd_http_server_events_total{event=\"accepted\"} "})
     CHECK_MESSAGE(m.text.find(name) != std::string::npos, name);
   CHECK(m.text.find("category=\"gold\"") != std::string::npos);
   CHECK(m.text.find("route=\"/v1/info\"") != std::string::npos);

@@ -286,6 +286,7 @@ void submit_over_http(std::uint16_t port, const workload& w, const e2e_bench_opt
             res = cli.Post("/v1/txs", w.http_bodies[i], "application/json");
           }
           last = now_ns();
+          out.answer_ns[i] = last;
           if (res && res->status == 202) {
             out.accepted[i] = 1;
             out.admitted.fetch_add(1, std::memory_order_relaxed);
@@ -308,6 +309,8 @@ void submit_over_http(std::uint16_t port, const workload& w, const e2e_bench_opt
           res = cli.Post("/v1/txs/batch", body, "application/json");
         }
         last = now_ns();
+        for (auto i = first; i < end; ++i)
+          out.answer_ns[i] = last;
         auto j = res && res->status == 200 ? nlohmann::json::parse(res->body, nullptr, false) : nlohmann::json();
         const auto* results = j.is_object() && j.contains("results") && j["results"].is_array() ? &j["results"] : nullptr;
         for (auto i = first; i < end; ++i) {
@@ -506,6 +509,8 @@ result<e2e_run_report> run_once(const e2e_bench_options& o, const workload& w, s
   std::thread tracker([&] { track_finality(system, node->chain(), node->mempool(), w, o, label, subs, fin); });
   if (path == submit_path::mempool)
     submit_to_mempool(system, node->mempool(), w, o, rate, subs);
+  else if (o.http_batch <= 1 && !o.http_client_threads)
+    submit_singles_polled(node->http()->port(), w, o, rate, subs);
   else
     submit_over_http(node->http()->port(), w, o, rate, subs);
 
@@ -546,6 +551,11 @@ result<e2e_run_report> run_once(const e2e_bench_options& o, const workload& w, s
     if (fin.final_ns[i] != 0 && subs.submit_ns[i] != 0)
       latencies.push_back(static_cast<double>(fin.final_ns[i] - subs.submit_ns[i]) / 1e6);
   r.latency = summarize(std::move(latencies));
+  std::vector<double> answers;
+  for (std::size_t i = 0; i < n; ++i)
+    if (subs.answer_ns[i] != 0 && subs.submit_ns[i] != 0)
+      answers.push_back(static_cast<double>(subs.answer_ns[i] - subs.submit_ns[i]) / 1e6);
+  r.submit_latency = summarize(std::move(answers));
   r.p99_slots = r.latency.p99_ms / static_cast<double>(o.slot_ms);
   block_figures(fin, genesis, r);
   return r;
@@ -653,6 +663,9 @@ std::string format_table(const e2e_bench_report& rep) {
   row("latency p90 ms", [&](const e2e_run_report& r) { return num(r.latency.p90_ms); });
   row("latency p99 ms", [&](const e2e_run_report& r) { return num(r.latency.p99_ms); });
   row("latency max ms", [&](const e2e_run_report& r) { return num(r.latency.max_ms); });
+  row("submission p50 ms", [&](const e2e_run_report& r) { return fmt::format("{:.1f}", r.submit_latency.p50_ms); });
+  row("submission p99 ms", [&](const e2e_run_report& r) { return fmt::format("{:.1f}", r.submit_latency.p99_ms); });
+  row("submission max ms", [&](const e2e_run_report& r) { return fmt::format("{:.1f}", r.submit_latency.max_ms); });
   row("latency p99 in slots", [](const e2e_run_report& r) { return fmt::format("{:.2f}", r.p99_slots); });
   row("final blocks / slots", [](const e2e_run_report& r) { return fmt::format("{}/{}", r.blocks, r.slots); });
   row("blocks per slot", [&](const e2e_run_report& r) {
@@ -722,6 +735,9 @@ std::string format_json_line(const e2e_bench_report& rep) {
                        {"p90", round1(r.latency.p90_ms)},
                        {"p99", round1(r.latency.p99_ms)},
                        {"max", round1(r.latency.max_ms)}};
+    x["submit_latency_ms"] = {{"p50", round1(r.submit_latency.p50_ms)},
+                              {"p99", round1(r.submit_latency.p99_ms)},
+                              {"max", round1(r.submit_latency.max_ms)}};
     x["p99_slots"] = round3(r.p99_slots);
     x["blocks"] = r.blocks;
     x["empty_blocks"] = r.empty_blocks;

@@ -21,8 +21,9 @@ struct e2e_bench_options {
   std::size_t accounts = 1'000;       ///< funded senders; transfers go round robin over them
   std::uint32_t delegates = 21;       ///< delegates (VMs) of the dev network, all hosted here
   std::string path = "both";          ///< mempool, http or both
-  std::size_t concurrency = 16;       ///< HTTP client threads (keep-alive connections)
-  std::size_t http_threads = 8;       ///< the HTTP server's worker threads (the node's default)
+  std::size_t concurrency = 16;       ///< HTTP keep-alive connections
+  bool http_client_threads = false;   ///< --http-batch 1: a client thread per connection instead of one polling thread
+  std::size_t http_threads = 8;       ///< the HTTP server's handler threads (the node's default)
   std::size_t window = 1024;          ///< mempool path: transactions in flight
   std::size_t batch = 128;            ///< mempool path: transactions per submission message
   std::size_t http_batch = 64;        ///< http path: transactions per request (1: POST /v1/txs each; more: POST /v1/txs/batch)
@@ -75,6 +76,7 @@ struct e2e_run_report {
   double submit_tps = 0;          ///< accepted / submit_seconds
   double final_tps = 0;           ///< final_count / final_seconds
   latency_summary latency;
+  latency_summary submit_latency; ///< HTTP path: request sent to answer received (not measured on the mempool path)
   double p99_slots = 0;
   std::uint64_t blocks = 0;       ///< final blocks from the first to the last with bench txs
   std::uint64_t empty_blocks = 0;

@@ -107,8 +107,9 @@ struct bench_config : caf::actor_system_config {
 
 /// What the submitters record, read by the main thread once they are done.
 struct submissions {
-  explicit submissions(std::size_t n) : submit_ns(n, 0), accepted(n, 0) {}
+  explicit submissions(std::size_t n) : submit_ns(n, 0), answer_ns(n, 0), accepted(n, 0) {}
   std::vector<std::int64_t> submit_ns;
+  std::vector<std::int64_t> answer_ns;  ///< when its submission was answered (0: not recorded)
   std::vector<std::uint8_t> accepted;
   std::map<std::string, std::size_t> refused;
   std::int64_t first_ns = 0;
@@ -171,6 +172,12 @@ void submit_to_mempool(caf::actor_system& system, const mempool_actor& mempool, 
 /// soon after `*stop` becomes true (the rest is not sent).
 void submit_over_http(std::uint16_t port, const workload& w, const e2e_bench_options& o, double rate,
                       submissions& out, const std::atomic<bool>* stop = nullptr);
+
+/// submit_over_http for one transaction per request: o.concurrency keep-alive connections driven
+/// by this thread alone (poll), each request resent on a new connection after a transport error
+/// (http_load.cpp).
+void submit_singles_polled(std::uint16_t port, const workload& w, const e2e_bench_options& o, double rate,
+                           submissions& out, const std::atomic<bool>* stop = nullptr);
 
 /// Polls `chain`'s final height every o.poll_ms and fetches each new final block by height,
 /// stamping the workload's transactions in it; stops once every expected one is final or at the

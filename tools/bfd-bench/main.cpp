@@ -77,11 +77,14 @@ int main(int argc, char** argv) {
                                           "fresh network each)")
     ->check(CLI::IsMember({"mempool", "http", "both"}))
     ->capture_default_str();
-  e2e_cmd->add_option("--concurrency", e2e.concurrency, "HTTP client threads, one keep-alive connection each")
+  e2e_cmd->add_flag("--http-client-threads", e2e.http_client_threads,
+                    "With --http-batch 1: one client thread per connection (default: one thread polls them all)");
+  e2e_cmd->add_option("--concurrency", e2e.concurrency, "HTTP keep-alive connections (with --http-batch > 1 or "
+                                                        "--http-client-threads, a client thread each)")
     ->type_name("C")
     ->check(CLI::Range(1, 1024))
     ->capture_default_str();
-  e2e_cmd->add_option("--http-threads", e2e.http_threads, "The HTTP server's worker threads (bfd-node uses 8)")
+  e2e_cmd->add_option("--http-threads", e2e.http_threads, "The HTTP server's handler threads (bfd-node uses 8)")
     ->type_name("N")
     ->check(CLI::Range(1, 1024))
     ->capture_default_str();

@@ -242,7 +242,7 @@ std::variant<json, command_result> await_final(const node_client& node, const ch
     if (auto* failed = std::get_if<command_result>(&reply)) {
       // Busy or briefly unreachable nodes are asked again until the deadline; anything else ends.
       const std::string& r = failed->reason;
-      if (r != "rate_limited" && r != "timeout" && r != "unavailable" && r != "connection_failed" &&
+      if (r != "rate_limited" && r != "timeout" && r != "unavailable" && r != "busy" && r != "connection_failed" &&
           r != "read_failed")
         return *failed;
       last_trouble = r + ": " + failed->detail;
