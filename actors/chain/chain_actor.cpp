@@ -661,7 +661,12 @@ void restore_justification(chain_pointer self) {
     return;
   }
   std::size_t added = 0;
-  after_votes(self, st.engine->restore_justification(*decoded, added));
+  // Each restored block that becomes the head leaves its peg outbox kept, as a block applied
+  // while running does: it is written with the block once final, so the bridge can carry it.
+  after_votes(self, st.engine->restore_justification(*decoded, added, [&st](const block_result& r) {
+    if (!r.applied.empty())
+      st.keep_outbox(*r.applied.back());
+  }));
   st.stored_justified = st.engine->highest_justified();
   if (added > 0)
     st.info("restored {} block(s) above the final one and {} justification(s); justified #{}", added,
