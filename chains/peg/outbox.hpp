@@ -56,7 +56,7 @@ status verify_outbox_inclusion(const hash256& root, const outbox_entry& e, const
 namespace bfd::codec {
 /// Decoder bounds of one block's kept outbox (a block's bounds: its entries come from its
 /// transactions).
-inline constexpr limits outbox_limits{8 * 1024 * 1024, 65'536, 4};
+inline constexpr limits outbox_limits{8 * 1024 * 1024, 65'536, 8};
 /// A block's outbox entries as the chain store keeps them beside the block (formats.md section
 /// 14): [version 1, [[kind (0 message, 1 acknowledgement), entry], ...]].
 bytes encode_outbox(const std::vector<peg::outbox_entry>& entries);
