@@ -10,9 +10,12 @@ namespace bfd {
 
 namespace {
 
-constexpr std::array<std::string_view, 7> site_names{
-  "vote-saved",   "block-saved",          "vote-counted",        "before-commit",
-  "after-commit", "before-justification", "after-justification",
+constexpr std::array<std::string_view, 14> site_names{
+  // Commit and signing paths.
+  "vote-saved", "block-saved", "vote-counted", "before-commit", "after-commit", "before-justification",
+  "after-justification", "marker-tmp-synced", "marker-renamed",
+  // Recovery.
+  "store-recovered", "store-opened", "chain-restored", "justification-restored", "signing-record-read",
 };
 
 constexpr int disarmed = -1;
@@ -23,6 +26,10 @@ std::atomic<std::uint64_t> hits_left{0};
 
 std::string_view kill_site_name(kill_site site) {
   return site_names[static_cast<std::size_t>(site)];
+}
+
+bool is_recovery_site(kill_site site) {
+  return site >= kill_site::store_recovered;
 }
 
 status arm_kill_point(std::string_view spec) {

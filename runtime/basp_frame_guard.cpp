@@ -5,6 +5,20 @@
 
 namespace bfd::runtime {
 
+bool basp_frame_guard::first_frame_ok() const {
+  // Bytes 8-15: operation data (the server handshake's protocol version); 16-31: source and
+  // destination actor ids, which a client handshake leaves zero.
+  const auto all_zero = [&](std::size_t from, std::size_t to) {
+    return std::all_of(header_.begin() + from, header_.begin() + to, [](std::uint8_t b) { return b == 0; });
+  };
+  switch (first_) {
+    case first_frame::any: return true;
+    case first_frame::client_handshake: return header_[0] == 0x01 && all_zero(16, 32);
+    case first_frame::server_handshake: return header_[0] == 0x00 && !all_zero(8, 16);
+  }
+  return false;
+}
+
 basp_frame_guard::verdict basp_frame_guard::feed(const std::uint8_t* data, std::size_t n) {
   if (failed_ != verdict::ok)
     return failed_;
@@ -32,6 +46,8 @@ basp_frame_guard::verdict basp_frame_guard::feed(const std::uint8_t* data, std::
       return failed_ = verdict::bad_operation;
     if (last_payload_ > max_payload_)
       return failed_ = verdict::oversized;
+    if (frames_ == 0 && !first_frame_ok())
+      return failed_ = verdict::bad_first_frame;
     ++frames_;
     payload_left_ = last_payload_;
   }

@@ -18,12 +18,23 @@ inline constexpr std::uint32_t default_max_frame_payload = 16u * 1024 * 1024;
 class basp_frame_guard {
 public:
   /// What a frame header tells.
-  enum class verdict { ok, oversized, bad_operation };
+  enum class verdict { ok, oversized, bad_operation, bad_first_frame };
+
+  /// What the first frame of the stream must be. BASP opens a link with the accepting node's
+  /// server handshake, answered by the connecting node's client handshake; anything else first
+  /// (CAF would quietly drop an actor message from a node that never shook hands, and keep the
+  /// link open) is a violation.
+  enum class first_frame {
+    any,               ///< not checked
+    client_handshake,  ///< the peer connected to us: operation 0x01, no source or destination actor
+    server_handshake,  ///< we connected to the peer: operation 0x00 with a non-zero version
+  };
 
   static constexpr std::size_t header_size = 32;
   static constexpr std::uint8_t max_operation = 0x06;  ///< heartbeat, the last BASP message type
 
-  explicit basp_frame_guard(std::uint32_t max_payload = default_max_frame_payload) : max_payload_(max_payload) {}
+  explicit basp_frame_guard(std::uint32_t max_payload = default_max_frame_payload, first_frame first = first_frame::any)
+    : max_payload_(max_payload), first_(first) {}
 
   /// Takes the next `n` bytes of the stream; stops at the first bad header (nothing after it is
   /// looked at, later calls return the same verdict, and the link must be closed).
@@ -37,7 +48,10 @@ public:
   std::uint8_t last_operation() const { return header_[0]; }
 
 private:
+  bool first_frame_ok() const;
+
   std::uint32_t max_payload_;
+  first_frame first_;
   std::array<std::uint8_t, header_size> header_{};
   std::size_t have_ = 0;            ///< header bytes collected
   std::uint64_t payload_left_ = 0;  ///< payload bytes still to skip

@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/chain/chain_actor.hpp"
+#include "actors/kill_point.hpp"
 #include "actors/mempool/mempool_actor.hpp"
 #include "chains/core/hex.hpp"
 #include "chains/storage/open_chain.hpp"
@@ -88,6 +89,7 @@ result<std::unique_ptr<chain_unit>> chain_unit::start(caf::actor_system& system,
       return make_error(opened.error().code, "chain " + std::to_string(options.chain.spec.id) + " ("
                                                + options.chain.spec.name + "): " + opened.error().detail);
     engine = std::move(*opened);
+    kill_point(kill_site::chain_restored);
   }
   if (options.log && options.chain.spec.id != mainchain_id) {
     // A sidechain's lines say which chain they are about; the mainchain's keep their form.
@@ -129,6 +131,7 @@ result<std::unique_ptr<chain_unit>> chain_unit::start(caf::actor_system& system,
         return caf::actor{};
       }
       e = std::move(*opened);
+      kill_point(kill_site::chain_restored);
     }
     return caf::actor_cast<caf::actor>(spawn_chain(sys, std::move(e), cc));
   };

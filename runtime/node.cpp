@@ -9,6 +9,7 @@
 
 #include "actors/cache/shard_actor.hpp"
 #include "actors/directory/directory_actor.hpp"
+#include "actors/kill_point.hpp"
 #include "chains/core/error.hpp"
 #include "chains/core/hex.hpp"
 #include "chains/storage/memory_store.hpp"
@@ -41,6 +42,8 @@ status check_records(kv_store& store) {
 
 result<std::shared_ptr<chain_engine>> open(kv_store* store, const chain_spec& spec) {
   auto engine = open_chain(store, spec.genesis);
+  if (engine)
+    kill_point(kill_site::chain_restored);
   if (!engine && spec.id != mainchain_id)
     return make_error(engine.error().code, "chain " + std::to_string(spec.id) + " (" + spec.name + "): "
                                              + engine.error().detail);

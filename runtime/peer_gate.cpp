@@ -137,20 +137,25 @@ struct peer_gate::impl {
   std::string who() const { return "gate " + opt.node; }
 
   /// A line about a refused or failed connection; at most 20 lines per 10 s, the rest counted.
-  void note_rejection(const std::string& line) {
+  void note_rejection(const std::string& line) { note("rejected " + line); }
+
+  /// A warning that anyone who can connect may cause (a refusal, a plain inbound link's
+  /// violation or back-off): at most 20 lines per 10 s, the rest counted, so a flood of bad
+  /// connections cannot fill the disk with the log.
+  void note(const std::string& line) {
     if (!opt.log)
       return;
     const auto now = steady::now();
     if (now - log_window_start > std::chrono::seconds(10)) {
       if (suppressed > 0)
-        opt.log->warn("{}: {} more rejection(s) not logged", who(), suppressed);
+        opt.log->warn("{}: {} more rejection(s), violation(s) or back-off(s) not logged", who(), suppressed);
       log_window_start = now;
       logged_in_window = 0;
       suppressed = 0;
     }
     if (logged_in_window < 20) {
       ++logged_in_window;
-      opt.log->warn("{}: rejected {}", who(), line);
+      opt.log->warn("{}: {}", who(), line);
     } else {
       ++suppressed;
     }
@@ -202,7 +207,9 @@ struct link : std::enable_shared_from_this<link> {
 
   link(peer_gate::impl& gate, bool in)
     : g(gate), id(gate.next_link_id++), inbound(in), outer_tcp(gate.io), inner(gate.io), resolver(gate.io),
-      timer(gate.io), guard(gate.opt.max_frame_payload) {}
+      timer(gate.io),
+      guard(gate.opt.max_frame_payload, in ? basp_frame_guard::first_frame::client_handshake
+                                            : basp_frame_guard::first_frame::server_handshake) {}
 
   tcp::socket& outer_socket() { return outer_tls ? outer_tls->next_layer() : outer_tcp; }
 
@@ -452,12 +459,19 @@ struct link : std::enable_shared_from_this<link> {
 
   void violation(basp_frame_guard::verdict v) {
     ++g.violations;
-    const auto what = v == basp_frame_guard::verdict::oversized
-                        ? "a BASP frame announcing " + std::to_string(guard.last_payload()) + " payload bytes (bound "
-                            + std::to_string(g.opt.max_frame_payload) + ")"
-                        : "a BASP header with unknown operation " + std::to_string(guard.last_operation());
-    if (g.opt.log)
-      g.opt.log->warn("{}: violation by {} ({}): {}; closing the link", g.who(), peer, address, what);
+    const auto what =
+      v == basp_frame_guard::verdict::oversized
+        ? "a BASP frame announcing " + std::to_string(guard.last_payload()) + " payload bytes (bound "
+            + std::to_string(g.opt.max_frame_payload) + ")"
+      : v == basp_frame_guard::verdict::bad_first_frame
+        ? "a first BASP frame with operation " + std::to_string(guard.last_operation()) + " where a "
+            + (inbound ? "client" : "server") + " handshake was expected"
+        : "a BASP header with unknown operation " + std::to_string(guard.last_operation());
+    const auto line = "violation by " + peer + " (" + address + "): " + what + "; closing the link";
+    if (link_level() == spdlog::level::debug)
+      g.note(line);  // a plain inbound link: anyone on this machine, rate-limited
+    else if (g.opt.log)
+      g.opt.log->warn("{}: {}", g.who(), line);
     auto self = shared_from_this();
     close("violation: " + what);
     g.record_violation(key);
@@ -484,9 +498,12 @@ void peer_gate::impl::record_violation(const std::string& k) {
   times.clear();
   backed_off_until[k] = now + opt.backoff;
   ++backoffs;
-  if (opt.log)
-    opt.log->warn("{}: links {} backed off for {} s after {} violations", who(), k, opt.backoff.count(),
-                  opt.violation_limit);
+  const auto line = "links " + k + " backed off for " + std::to_string(opt.backoff.count()) + " s after "
+                    + std::to_string(opt.violation_limit) + " violations";
+  if (!ssl && k.starts_with("from "))
+    note(line);  // an address, not a topology node: rate-limited
+  else if (opt.log)
+    opt.log->warn("{}: {}", who(), line);
   close_links_of(k, "backed off");
   // Bound the bookkeeping: forget expired back-offs and idle violation records.
   for (auto it = backed_off_until.begin(); it != backed_off_until.end();)

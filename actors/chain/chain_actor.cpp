@@ -707,6 +707,7 @@ chain_actor::behavior_type chain_impl(chain_pointer self, std::shared_ptr<chain_
     }
   }
   restore_justification(self);
+  kill_point(kill_site::justification_restored);
   // Whatever a peer sends that is not in the interface is dropped, never fatal.
   self->set_default_handler(caf::print_and_drop);
   self->set_down_handler([self](const caf::down_msg& down) {

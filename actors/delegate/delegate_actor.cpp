@@ -240,6 +240,7 @@ delegate_actor::behavior_type delegate_impl(delegate_pointer self, delegate_conf
       self->state.config.log->error("delegate {}: {}", self->state.who(), st.error().message());
     self->quit(to_caf_error(st.error()));
   } else {
+    kill_point(kill_site::signing_record_read);
     const auto& r = self->state.record;
     self->send(self->state.config.chain, attach_atom::value, delegate_actor{self}, self->state.config.keys.pub,
                r.vote_target, r.vote_target_height);

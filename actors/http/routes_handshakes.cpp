@@ -6,6 +6,7 @@
 
 #include "actors/http/bridge_core.hpp"
 #include "chains/core/hex.hpp"
+#include "protocols/mailbox_json.hpp"
 
 namespace bfd::http {
 
@@ -32,55 +33,20 @@ std::optional<std::string> fresh_id() {
   return to_hex(byte_view{b.data(), b.size()});
 }
 
-/// The body's "message" (hex), and its "to" when `with_to`; nothing after replying 400.
+/// The body's "message" (hex), and its "to" when `with_to` (protocols/mailbox_json.hpp);
+/// nothing after replying 400.
 std::optional<std::pair<bytes, address>> read_message(bridge_core& core, httplib::Response& res,
                                                       const httplib::ContentReader& reader, bool with_to) {
   std::string body;
   if (!core.read_body(res, reader, body))
     return std::nullopt;
-  json_object j = json_object::parse(body, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
-    reply(res, 400, error_json(make_error(errc::malformed, "the body is not a JSON object")));
+  auto m = parse_mailbox_post(body, core.mailbox.limits().max_message_bytes,
+                              with_to ? mailbox_payee::required : mailbox_payee::absent);
+  if (!m) {
+    reply(res, 400, error_json(m.error()));
     return std::nullopt;
   }
-  for (const auto& [key, value] : j.items()) {
-    if (key != "message" && !(with_to && key == "to")) {
-      reply(res, 400, error_json(make_error(errc::invalid_argument, "unknown field '" + clipped(key, 32) + "'")));
-      return std::nullopt;
-    }
-  }
-  auto m = j.find("message");
-  if (m == j.end() || !m->is_string()) {
-    reply(res, 400, error_json(make_error(errc::invalid_argument, "'message': the message as hex is required")));
-    return std::nullopt;
-  }
-  const auto& text = m->get_ref<const std::string&>();
-  if (text.size() > 2 * core.mailbox.limits().max_message_bytes + 2) {
-    reply(res, 400, error_json(make_error(errc::too_large, "a message is at most "
-                                                             + std::to_string(core.mailbox.limits().max_message_bytes)
-                                                             + " bytes")));
-    return std::nullopt;
-  }
-  auto bytes_of = from_hex(text);
-  if (!bytes_of) {
-    reply(res, 400, error_json(make_error(errc::malformed, "'message': " + bytes_of.error().detail)));
-    return std::nullopt;
-  }
-  address to{};
-  if (with_to) {
-    auto t = j.find("to");
-    if (t == j.end() || !t->is_string()) {
-      reply(res, 400, error_json(make_error(errc::invalid_argument, "'to': the payee's address is required")));
-      return std::nullopt;
-    }
-    auto a = parse_address(t->get<std::string>());
-    if (!a) {
-      reply(res, 400, error_json(a.error()));
-      return std::nullopt;
-    }
-    to = *a;
-  }
-  return std::pair{std::move(*bytes_of), to};
+  return std::pair{std::move(m->message), m->to};
 }
 
 json_object session_json(const mailbox_session& s) {

@@ -86,7 +86,8 @@ result<std::optional<commit_marker>> read_commit_marker(const std::string& path)
   return std::optional<commit_marker>{std::move(m)};
 }
 
-status write_commit_marker(const std::string& path, const commit_marker& marker) {
+status write_commit_marker(const std::string& path, const commit_marker& marker,
+                           const std::function<void(marker_step)>& step) {
   std::string text = std::string(magic) + "\nsequence " + std::to_string(marker.sequence) + "\n";
   for (const auto& e : marker.chains)
     text += "chain " + std::to_string(e.chain) + " " + std::to_string(e.height) + " " + to_hex(e.hash) + "\n";
@@ -110,6 +111,8 @@ status write_commit_marker(const std::string& path, const commit_marker& marker)
   ::close(fd);
   if (!synced)
     return synced;
+  if (step)
+    step(marker_step::tmp_synced);
   if (::rename(tmp.c_str(), path.c_str()) != 0)
     return io_failure("cannot rename " + tmp + " to", path);
   auto dir = std::filesystem::path(path).parent_path();
@@ -120,6 +123,8 @@ status write_commit_marker(const std::string& path, const commit_marker& marker)
     return io_failure("cannot open the directory", dir.string());
   auto dir_synced = sync_fd(dfd, dir.string());
   ::close(dfd);
+  if (dir_synced && step)
+    step(marker_step::renamed);
   return dir_synced;
 }
 
@@ -237,7 +242,7 @@ status marked_store::update_marker() {
   auto m = current_marker(*inner_);
   if (!m)
     return m.error();
-  return write_commit_marker(path_, *m);
+  return write_commit_marker(path_, *m, step_);
 }
 
 status marked_store::close() {

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -34,9 +35,17 @@ struct commit_marker {
 /// The marker at `path`, nothing if there is no file, errc::storage_corrupt if it is damaged.
 result<std::optional<commit_marker>> read_commit_marker(const std::string& path);
 
+/// Steps of a marker write a caller may watch (a test's kill points).
+enum class marker_step {
+  tmp_synced,  ///< the temporary file is written and synced, not renamed yet
+  renamed,     ///< renamed over the marker and the directory synced
+};
+
 /// Replaces the marker at `path` atomically and durably: a temporary file written and synced,
 /// renamed over the old one, the directory synced. A crash leaves the old or the new marker.
-status write_commit_marker(const std::string& path, const commit_marker& marker);
+/// `step`, if set, is called after each step.
+status write_commit_marker(const std::string& path, const commit_marker& marker,
+                           const std::function<void(marker_step)>& step = {});
 
 /// What `store` holds now: its write sequence and the final head of every chain space in it.
 result<commit_marker> current_marker(kv_store& store);
@@ -77,6 +86,9 @@ public:
   /// Records the marker now (synchronously).
   status update_marker();
 
+  /// Calls `step` at each step of every later marker write (set before any write goes through).
+  void watch_marker_steps(std::function<void(marker_step)> step) { step_ = std::move(step); }
+
 private:
   void run_updates();
 
@@ -91,6 +103,7 @@ private:
   bool update_due_ = false;
   bool stopping_ = false;
   std::optional<error> update_failure_;  ///< of the last background update
+  std::function<void(marker_step)> step_;
   std::thread updater_;
 };
 

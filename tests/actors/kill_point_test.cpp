@@ -28,6 +28,8 @@ TEST_CASE("--kill-point takes SITE:N with a known site and N of at least 1") {
   // Each check in a child: arming is process-wide.
   CHECK(exit_code_of([] { ::_exit(bfd::arm_kill_point("vote-saved:3") ? 0 : 1); }) == 0);
   CHECK(exit_code_of([] { ::_exit(bfd::arm_kill_point("after-justification:1") ? 0 : 1); }) == 0);
+  CHECK(exit_code_of([] { ::_exit(bfd::arm_kill_point("store-recovered:1") ? 0 : 1); }) == 0);
+  CHECK(exit_code_of([] { ::_exit(bfd::arm_kill_point("signing-record-read:4") ? 0 : 1); }) == 0);
   for (const char* bad : {"vote-saved", "vote-saved:0", "vote-saved:3x", "vote-saved:", "nowhere:1", ":2", ""}) {
     CAPTURE(bad);
     const auto st = bfd::arm_kill_point(bad);
@@ -49,6 +51,29 @@ TEST_CASE("an armed kill point ends the process with code 137 on its N-th hit, n
           (void) bfd::arm_kill_point("before-commit:3");
           for (int i = 0; i < 3; ++i)
             bfd::kill_point(bfd::kill_site::before_commit);
+          ::_exit(5);
+        })
+        == 137);
+}
+
+TEST_CASE("the recovery sites are told apart from the commit and signing sites") {
+  using bfd::kill_site;
+  for (auto s : {kill_site::store_recovered, kill_site::store_opened, kill_site::chain_restored,
+                 kill_site::justification_restored, kill_site::signing_record_read})
+    CHECK(bfd::is_recovery_site(s));
+  for (auto s : {kill_site::vote_saved, kill_site::block_saved, kill_site::vote_counted, kill_site::before_commit,
+                 kill_site::after_commit, kill_site::before_justification, kill_site::after_justification,
+                 kill_site::marker_tmp_synced, kill_site::marker_renamed})
+    CHECK_FALSE(bfd::is_recovery_site(s));
+  CHECK(bfd::kill_site_name(kill_site::signing_record_read) == "signing-record-read");
+  CHECK(bfd::kill_site_name(kill_site::store_recovered) == "store-recovered");
+}
+
+TEST_CASE("an armed recovery site ends the process on its hit") {
+  CHECK(exit_code_of([] {
+          (void) bfd::arm_kill_point("chain-restored:1");
+          bfd::kill_point(bfd::kill_site::store_opened);
+          bfd::kill_point(bfd::kill_site::chain_restored);
           ::_exit(5);
         })
         == 137);

@@ -1,5 +1,6 @@
 // The peer gate in front of CAF's BASP port: frame bounds, violations and back-off, mutual TLS with
 // pinned certificates, and real CAF links through a gate client and a gate.
+#include <array>
 #include <doctest/doctest.h>
 
 #include <arpa/inet.h>
@@ -217,6 +218,38 @@ TEST_CASE("the frame guard passes BASP frames split anywhere and flags a bad hea
   runtime::basp_frame_guard bad(1000);
   std::uint8_t op[32] = {7};
   CHECK(bad.feed(op, 32) == runtime::basp_frame_guard::verdict::bad_operation);
+}
+
+TEST_CASE("the frame guard wants a link's first frame to be the handshake of the peer's side") {
+  using guard = runtime::basp_frame_guard;
+  auto header = [](std::uint8_t op, std::uint8_t version, std::uint8_t dest) {
+    std::array<std::uint8_t, 32> h{};
+    h[0] = op;
+    h[15] = version;  // operation data, low byte
+    h[31] = dest;     // destination actor id, low byte
+    return h;
+  };
+  auto first = [&](guard::first_frame side, std::array<std::uint8_t, 32> h) {
+    guard g(1000, side);
+    return g.feed(h.data(), h.size());
+  };
+  using ff = guard::first_frame;
+  CHECK(first(ff::client_handshake, header(1, 0, 0)) == guard::verdict::ok);
+  CHECK(first(ff::client_handshake, header(2, 0, 1)) == guard::verdict::bad_first_frame);  // a message first
+  CHECK(first(ff::client_handshake, header(6, 0, 0)) == guard::verdict::bad_first_frame);  // a heartbeat first
+  CHECK(first(ff::client_handshake, header(1, 0, 5)) == guard::verdict::bad_first_frame);  // a handshake to an actor
+  CHECK(first(ff::client_handshake, header(0, 1, 0)) == guard::verdict::bad_first_frame);
+  CHECK(first(ff::server_handshake, header(0, 1, 0)) == guard::verdict::ok);
+  CHECK(first(ff::server_handshake, header(0, 0, 0)) == guard::verdict::bad_first_frame);  // no version
+  CHECK(first(ff::server_handshake, header(1, 0, 0)) == guard::verdict::bad_first_frame);
+  CHECK(first(ff::any, header(2, 0, 1)) == guard::verdict::ok);
+  // Only the first frame: after the handshake, messages pass.
+  guard g(1000, ff::client_handshake);
+  auto hs = header(1, 0, 0);
+  auto msg = header(2, 0, 1);
+  CHECK(g.feed(hs.data(), hs.size()) == guard::verdict::ok);
+  CHECK(g.feed(msg.data(), msg.size()) == guard::verdict::ok);
+  CHECK(g.frames() == 2);
 }
 
 TEST_CASE("an oversized BASP header closes the link, is counted, allocates nothing, and repeats back off") {

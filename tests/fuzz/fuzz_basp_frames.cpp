@@ -7,7 +7,8 @@
 #include "runtime/basp_frame_guard.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
-/// libFuzzer entry point: byte 0 picks the payload bound, byte 1 the read sizes, the rest is the stream.
+/// libFuzzer entry point: byte 0 picks the payload bound (and, in its top bits, the first-frame
+/// rule), byte 1 the read sizes, the rest is the stream.
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using bfd::runtime::basp_frame_guard;
   if (size < 2)
@@ -16,9 +17,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::size_t step = 1 + data[1] % 64;
   const std::uint8_t* stream = data + 2;
   const std::size_t n = size - 2;
-  basp_frame_guard whole(bound);
+  const auto first = static_cast<basp_frame_guard::first_frame>((data[0] >> 5) % 3);
+  basp_frame_guard whole(bound, first);
   const auto v = whole.feed(stream, n);
-  basp_frame_guard cut(bound);
+  basp_frame_guard cut(bound, first);
   auto w = basp_frame_guard::verdict::ok;
   for (std::size_t i = 0; i < n && w == basp_frame_guard::verdict::ok; i += step)
     w = cut.feed(stream + i, std::min(step, n - i));
@@ -29,5 +31,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     bfd::fuzz::require(whole.last_payload() > bound, "only a payload over the bound is oversized");
   if (v != basp_frame_guard::verdict::ok)
     bfd::fuzz::require(whole.feed(stream, n) == v, "a bad stream stays bad");
+  // The first-frame rule only adds a verdict about the first frame.
+  basp_frame_guard unchecked(bound);
+  const auto u = unchecked.feed(stream, n);
+  if (v == basp_frame_guard::verdict::bad_first_frame)
+    bfd::fuzz::require(whole.frames() == 0 && first != basp_frame_guard::first_frame::any,
+                       "only a checked first frame is a bad first frame");
+  else
+    bfd::fuzz::require(v == u && whole.frames() == unchecked.frames(), "otherwise the rule changes nothing");
   return 0;
 }

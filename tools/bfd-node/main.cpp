@@ -35,6 +35,7 @@
 #include "runtime/remote.hpp"
 #include "runtime/supervisor.hpp"
 #include "runtime/topology_node.hpp"
+#include "tools/bfd-node/replay_command.hpp"
 
 namespace {
 
@@ -155,11 +156,20 @@ int main(int argc, char** argv) {
                                                                "(docs/topology.md)");
   app.add_option("--node", node_name, "with --topology: which node of the file this process is")->needs(topo_opt);
   topo_opt->excludes("--dev");
+  bool replay = false;
+  app.add_flag("--replay-check", replay, "replay every chain stored in the --dev --data-dir, or that of --topology FILE "
+                                         "--node NAME (stop the node first), from its genesis in a fresh state and "
+                                         "compare the state root at every height and the stored head state with the "
+                                         "replay; print each height's block and root; exit 0 if equal, 1 if not, 2 if "
+                                         "it cannot check")
+    ->excludes("--dev")
+    ->excludes("--check-storage");
   // Tests only (hidden): fault injection, so a test can watch the real binary fail-stop.
   app.add_option("--fail-commit-after", fail_commit_after, "tests only: the Nth write to the chain's storage (a commit or a justification record) fails")
     ->group("");
   app.add_option("--kill-point", kill_point_spec, "tests only: SITE:N, the process exits at once (code 137, as a "
-                                                  "SIGKILL) on the Nth hit of SITE (docs/storage.md, kill points)")
+                                                  "SIGKILL) on the Nth hit of SITE (docs/storage.md, kill points); "
+                                                  "the environment variable BFD_KILL_POINT does the same")
     ->group("");
   app.add_option("--data-dir", dev_opts.data_dir, "where keys, genesis and the database live")
     ->capture_default_str();
@@ -234,6 +244,21 @@ int main(int argc, char** argv) {
       std::cout << r.method << " " << r.path << "\n";
     return 0;
   }
+  if (replay && !topology_file.empty()) {
+    // A stopped topology node: its chains as it plans them (its genesis.json is in its data
+    // directory after the first start, so nothing is fetched from a peer).
+    if (node_name.empty())
+      return fail("--topology needs --node NAME: which node's data directory to replay");
+    node_config cfg;
+    caf::actor_system system{cfg};
+    auto quiet = spdlog::stderr_color_mt("replay");
+    quiet->set_level(spdlog::level::warn);
+    bfd::wall_clock wall;
+    auto p = bfd::runtime::plan_topology_node(system, topology_file, node_name, wall.now_ms(), quiet);
+    if (!p)
+      return fail(p.error().message());
+    return bfd::node_tool::replay_check(p->data_dir, p->chains);
+  }
   if (check && !topology_file.empty()) {
     if (node_name.empty())
       return fail("--topology needs --node NAME: which node's data directory to check");
@@ -247,6 +272,8 @@ int main(int argc, char** argv) {
   }
   if (check)
     return check_storage(dev_opts.data_dir);
+  if (replay && topology_file.empty())
+    return bfd::node_tool::replay_check_dev(dev_opts.data_dir);
   if (!dev && topology_file.empty())
     return fail("nothing to run: use --dev, or --topology FILE --node NAME; see --help");
   if (!topology_file.empty() && node_name.empty())
@@ -281,6 +308,10 @@ int main(int argc, char** argv) {
   if (!explorer_problem.empty())
     return fail(explorer_problem);
 
+  // The environment arms a kill point too (tests that start nodes through other tools, e.g. a
+  // topology's processes); the option wins.
+  if (const char* env = std::getenv("BFD_KILL_POINT"); kill_point_spec.empty() && env && *env)
+    kill_point_spec = env;
   if (!kill_point_spec.empty())
     if (auto st = bfd::arm_kill_point(kill_point_spec); !st)
       return fail(st.error().detail);
@@ -397,7 +428,15 @@ int main(int argc, char** argv) {
     opts.chains = bfd::runtime::dev_hosted_chains(*net, *sidechains);
     opts.cache = dev_cache;
   }
-  auto db = bfd::open_node_store(data_dir);
+  // Kill points (tests only): in recovery right after RocksDB replayed its WAL and once the store
+  // is ready; at both steps of every commit-marker write.
+  auto db = bfd::open_node_store(data_dir, {}, [](bfd::open_stage stage) {
+    using bfd::open_stage, bfd::kill_site;
+    bfd::kill_point(stage == open_stage::recovered           ? kill_site::store_recovered
+                    : stage == open_stage::marked            ? kill_site::store_opened
+                    : stage == open_stage::marker_tmp_synced ? kill_site::marker_tmp_synced
+                                                             : kill_site::marker_renamed);
+  });
   if (!db)
     return fail(db.error().message());
   opts.store = std::move(*db);

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # The whole test suite in one script: dependencies, the main build, a bounded fuzzing run of every
-# fuzz target, then ctest (its summary is the last thing printed). Run from anywhere in the repo.
+# fuzz target, the pure unit tests under ASan + UBSan, then ctest (its summary is the last thing
+# printed). Run from anywhere in the repo.
 # Env: FUZZ_SECONDS (default 20) bounds each fuzzer's run.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 root=$(pwd)
 fuzz_seconds=${FUZZ_SECONDS:-20}
-fuzz_targets=(fuzz_tx_decode fuzz_header_decode fuzz_block_decode fuzz_text_parsers fuzz_basp_frames fuzz_vote_decode fuzz_registry_decode fuzz_peg_decode fuzz_wasm_load fuzz_signed_request fuzz_fee_expr fuzz_ush_messages fuzz_funds_payloads fuzz_ush_files fuzz_stored_records)
+fuzz_targets=(fuzz_tx_decode fuzz_header_decode fuzz_block_decode fuzz_text_parsers fuzz_basp_frames fuzz_vote_decode fuzz_registry_decode fuzz_peg_decode fuzz_wasm_load fuzz_signed_request fuzz_fee_expr fuzz_ush_messages fuzz_funds_payloads fuzz_ush_files fuzz_stored_records fuzz_http_json)
 # UndefinedBehaviorSanitizer only reports and carries on by default: make it a crash the fuzzer records.
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 
@@ -26,7 +27,7 @@ step "main build (build/, -O1)"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -DNDEBUG"
 cmake --build build -j2
 
-step "fuzz build (build-fuzz/, clang -O1, libFuzzer + ASan + UBSan)"
+step "fuzz build (build-fuzz/, clang -O1, libFuzzer + ASan + UBSan; the fuzz targets and the pure unit tests)"
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DBFD_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only -DNDEBUG"
 cmake --build build-fuzz -j2
@@ -83,10 +84,18 @@ if [ ${#fuzz_failures[@]} -ne 0 ]; then
   echo "test-all: fuzzers failed: ${fuzz_failures[*]} (crashers listed above); running ctest anyway" >&2
 fi
 
+# The unit tests of the layers the fuzz build compiles (chains/, its RocksDB adapter, protocols/)
+# under AddressSanitizer and UndefinedBehaviorSanitizer: the label sanitize in build-fuzz/
+# (tests/CMakeLists.txt says which). The actor, HTTP and integration tests run in build/ only.
+step "unit tests under ASan + UBSan (build-fuzz/, ctest -L sanitize)"
+sanitize_status=0
+ctest --test-dir build-fuzz -L sanitize --output-on-failure -j2 || sanitize_status=$?
+
 step "ctest (build/)"
 ctest_status=0
 ctest --test-dir build --output-on-failure -j2 || ctest_status=$?
-if [ ${#fuzz_failures[@]} -ne 0 ]; then
+if [ ${#fuzz_failures[@]} -ne 0 ] || [ "$sanitize_status" -ne 0 ]; then
+  [ "$sanitize_status" -ne 0 ] && echo "test-all: unit tests failed under the sanitizers (build-fuzz/, see above)" >&2
   exit 1
 fi
 exit "$ctest_status"

@@ -20,7 +20,8 @@ std::string storage_advice(const std::string& data_dir) {
          "`bfd-node --check-storage --data-dir " + data_dir + "` reports what is wrong.";
 }
 
-result<std::shared_ptr<kv_store>> open_node_store(const std::string& data_dir, const rocksdb_options& options) {
+result<std::shared_ptr<kv_store>> open_node_store(const std::string& data_dir, const rocksdb_options& options,
+                                                  const std::function<void(open_stage)>& on_stage) {
   const auto db_path = node_database_path(data_dir);
   const auto marker_path = node_marker_path(data_dir);
   auto refuse = [&](const error& e) { return make_error(e.code, e.detail + ". " + storage_advice(data_dir)); };
@@ -51,13 +52,21 @@ result<std::shared_ptr<kv_store>> open_node_store(const std::string& data_dir, c
   std::shared_ptr<kv_store> store(std::move(*db));
   if (options.open_mode == access::read_only)
     return store;
+  if (on_stage)
+    on_stage(open_stage::recovered);
   if (*marker)
     if (auto st = check_commit_marker(*store, **marker, marker_path, db_path); !st)
       return refuse(st.error());
   auto marked = std::make_shared<marked_store>(store, marker_path);
+  if (on_stage)
+    marked->watch_marker_steps([on_stage](marker_step s) {
+      on_stage(s == marker_step::tmp_synced ? open_stage::marker_tmp_synced : open_stage::marker_renamed);
+    });
   // A data directory from before markers, or a new one, gets its marker now.
   if (auto st = marked->update_marker(); !st)
     return refuse(st.error());
+  if (on_stage)
+    on_stage(open_stage::marked);
   return std::shared_ptr<kv_store>(std::move(marked));
 }
 
