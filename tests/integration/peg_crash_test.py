@@ -328,7 +328,7 @@ def run(node, cli, work, rng, cycles, t0):
     back_del, back_ref = counts.get((2, "delivered"), 0), counts.get((2, "refunded"), 0)
     ok(f"mainchain -> 2: {p1['sent']} messages, {out_del} delivered, {out_ref} refunded; "
        f"2 -> mainchain: {p2['sent']} messages, {back_del} delivered, {back_ref} refunded")
-    if p1["sent"] < cycles or p2["sent"] < 1:
+    if p1["sent"] < 3 or p2["sent"] < 1:
         fail(f"too little traffic to mean anything: {p1['sent']} out, {p2['sent']} back")
     if out_ref + back_ref == 0:
         print("note: no message was refunded this run", flush=True)
