@@ -11,6 +11,7 @@ const routes = [
   [/^\/chain\/(\d+)\/block\/([^/]+)$/, pages.blockPage, 1000],
   [/^\/chain\/(\d+)\/tx\/([^/]+)$/, pages.txPage, 1000],
   [/^\/chain\/(\d+)\/account\/([^/]+)$/, pages.accountPage, 2000],
+  [/^\/chain\/(\d+)\/account\/([^/]+)\/older\/(\d{1,20}\.\d{1,10})$/, pages.accountPage, 5000],
   [/^\/chain\/(\d+)\/delegates$/, pages.delegatesPage, 1000],
   [/^\/peg$/, pages.pegPage, 3000],
   [/^\/services$/, pages.servicesPage, 5000],

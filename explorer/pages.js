@@ -4,7 +4,7 @@ import { ApiError, block, chain, chains, get } from "./api.js";
 import { h, kv, link, mono, route, short, status, table, when } from "./dom.js";
 
 const recentBlocks = 10;
-const accountScanBlocks = 50;
+const accountPageSize = 25;
 const pegMessagesShown = 5;
 
 const addressLink = (chainId, addr) => (addr ? link(short(addr, 8), "chain", chainId, "account", addr) : "");
@@ -61,8 +61,10 @@ export async function chainPage(ctx, id) {
   ];
 }
 
-function txRows(chainId, txs) {
+/// Rows of transactions; with `heights`, a first cell links each one's block (t.height).
+function txRows(chainId, txs, heights = false) {
   return txs.map((t) => h("tr", { "data-tx": t.id },
+    heights ? h("td", null, blockLink(chainId, t.height)) : null,
     h("td", null, txLink(chainId, t.id)), h("td", null, t.kind),
     h("td", null, addressLink(chainId, t.sender_address)),
     h("td", null, t.to ? addressLink(chainId, t.to) : ""),
@@ -110,21 +112,25 @@ export async function txPage(ctx, id, txid) {
   ];
 }
 
-/// An account: balance and next nonce at the head, and its transactions among the latest blocks.
-export async function accountPage(ctx, id, addr) {
+/// An account: balance and next nonce at the head, and its final transactions, newest first, a
+/// page at a time from the node's account history (cursor: where an "older" page starts).
+export async function accountPage(ctx, id, addr, cursor) {
   if (!/^bfd[0-9a-fA-F]{40}$/.test(addr)) throw new ApiError(400, { code: "bad_address", detail: "an address is bfd + 40 hex digits" });
-  const [a, info] = await Promise.all([chain(id, `/accounts/${addr}`), chain(id, "/info")]);
-  const heights = [];
-  for (let x = info.head.height; x >= 0 && heights.length < accountScanBlocks; x--) heights.push(x);
-  const blocks = await Promise.all(heights.map((x) => block(id, x, info.final.height)));
-  const mine = blocks.flatMap((b) => b.transactions.filter((t) => t.sender_address === a.address || t.to === a.address));
+  const query = `?limit=${accountPageSize}` + (cursor ? `&cursor=${encodeURIComponent(cursor)}` : "");
+  const [a, history] = await Promise.all([chain(id, `/accounts/${addr}`), chain(id, `/accounts/${addr}/txs${query}`)]);
+  const rows = history.txs.map((e) => ({ ...e.transaction, id: e.id, height: e.height }));
   return [
     h("h1", null, "Account"),
     chainNav(id),
     kv(a, { address: (v) => mono(v) }),
-    h("h2", null, `Transactions in the latest ${heights.length} blocks`),
-    mine.length ? table(txHeaders, txRows(id, mine)) : h("p", { class: "muted" }, "none in these blocks"),
-    h("p", { class: "muted" }, "The API has no per-account history: older transactions are not listed here."),
+    h("h2", null, cursor ? `Older final transactions (before ${cursor})` : "Final transactions"),
+    rows.length
+      ? table(["height", ...txHeaders], txRows(id, rows, true), { id: "account-history" })
+      : h("p", { class: "muted", id: "account-history" }, cursor ? "no older transactions" : "none final yet"),
+    h("p", null, cursor ? [link("newest", "chain", id, "account", addr), " · "] : null,
+      history.more ? link("older →", "chain", id, "account", addr, "older", history.next) : null),
+    h("p", { class: "muted" }, "Transactions the account signed or that name it as a recipient, from final blocks only ",
+      `(final height ${history.final_height}); a pending one appears here once final.`),
   ];
 }
 

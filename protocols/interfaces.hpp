@@ -31,6 +31,8 @@ using health_atom = caf::atom_constant<caf::atom("health")>;
 using rollouts_atom = caf::atom_constant<caf::atom("rollouts")>;
 using services_atom = caf::atom_constant<caf::atom("services")>;
 using authority_atom = caf::atom_constant<caf::atom("authority")>;
+using cluster_atom = caf::atom_constant<caf::atom("cluster")>;
+using acctxs_atom = caf::atom_constant<caf::atom("acctxs")>;
 
 /// One sidechain as the mainchain's final registry state holds it (protocols/sidechain_views.hpp
 /// builds these from a registry and decodes the entry).
@@ -428,6 +430,11 @@ using chain_actor = caf::typed_actor<
   /// A service registry view ("list", from; "show", id or uuid; "resolve", id, "chain[@height]").
   caf::replies_to<services_atom, std::string, std::string, std::string>::with<json_view_reply>,
   caf::replies_to<authority_atom, std::string, std::string>::with<json_view_reply>,
+  /// A cluster this node holds, by its cluster_hash (hex): GET /v1/clusters/{hash}.
+  caf::replies_to<cluster_atom, std::string>::with<json_view_reply>,
+  /// A page of an account's final transactions, newest first (address, cursor or "", limit):
+  /// GET /v1/accounts/{address}/txs.
+  caf::replies_to<acctxs_atom, address, std::string, std::uint32_t>::with<json_view_reply>,
   /// A peer node's chain actor: relay to it, and catch up from it.
   caf::reacts_to<peer_atom, caf::actor>>;
 

@@ -1,7 +1,9 @@
 // The JSON forms of hosted chains and finality certificates (protocols/json_chains.hpp).
 #include "protocols/json_chains.hpp"
 
+#include "chains/core/amount.hpp"
 #include "chains/core/hex.hpp"
+#include "chains/crypto/keys.hpp"
 #include "chains/sidechain/chain_spec.hpp"
 #include "protocols/sidechain_views.hpp"
 
@@ -108,6 +110,27 @@ json_object certificate_json(const finality_certificate& cert) {
     sigs.push_back(std::move(e));
   }
   j["signatures"] = std::move(sigs);
+  return j;
+}
+
+json_object cluster_json(chain_id chain, const cluster& c) {
+  json_object j;
+  j["chain"] = chain;
+  j["hash"] = to_hex(cluster_hash(c));
+  j["power"] = format_amount(c.power);
+  j["power_units"] = c.power;
+  j["member_count"] = c.members.size();
+  auto members = json_object::array();
+  for (const auto& m : c.members) {
+    json_object e;
+    e["key"] = to_hex(m.key);
+    e["address"] = format_address(address_of(m.key));
+    e["category"] = m.category;
+    e["power"] = format_amount(m.power);
+    e["power_units"] = m.power;
+    members.push_back(std::move(e));
+  }
+  j["members"] = std::move(members);
   return j;
 }
 

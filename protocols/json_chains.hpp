@@ -1,5 +1,5 @@
 // The JSON forms of the many-chains view of the HTTP API: a hosted chain's summary
-// (GET /v1/chains) and a finality certificate (GET /v1/certificate).
+// (GET /v1/chains), a finality certificate (GET /v1/certificate) and a cluster (GET /v1/clusters/{hash}).
 #pragma once
 
 #include <cstdint>
@@ -37,5 +37,9 @@ json_object chain_summary_json(const chain_handles& handles, std::string_view st
 /// A finality certificate: chain, source and target checkpoints, the cluster hash, whether it
 /// proves the source final, and each signer's key and signature.
 json_object certificate_json(const finality_certificate& cert);
+
+/// A finality cluster (GET /v1/clusters/{hash}): its cluster_hash, its power, and its members in
+/// selection order (the order cluster_hash commits to) with key, address, category and power.
+json_object cluster_json(chain_id chain, const cluster& c);
 
 } // namespace bfd

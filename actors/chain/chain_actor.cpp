@@ -699,6 +699,12 @@ chain_actor::behavior_type chain_impl(chain_pointer self, std::shared_ptr<chain_
     auto cs = chain_store::open(*st.config.store, st.engine->final_state().chain());
     if (cs) {
       st.store = std::move(*cs);
+      // A data directory from before the account history gets it now (docs/storage.md).
+      std::uint64_t indexed = 0;
+      if (auto bf = st.store->backfill_history(indexed); !bf)
+        st.warn("cannot index the account history: {}", bf.error().message());
+      else if (indexed > 0)
+        st.info("indexed the account history of {} stored blocks", indexed);
     } else {
       if (st.config.log)
         st.config.log->error("storage failure: cannot open the chain's storage: {}", cs.error().message());
@@ -871,6 +877,11 @@ chain_actor::behavior_type chain_impl(chain_pointer self, std::shared_ptr<chain_
     },
     [=](authority_atom, const std::string& group, const std::string& after) {
       return authority_view_of(*self->state.engine, group, after);
+    },
+    [=](cluster_atom, const std::string& hash) { return cluster_view_of(*self->state.engine, hash); },
+    [=](acctxs_atom, const address& account, const std::string& cursor, std::uint32_t limit) {
+      auto& st = self->state;
+      return account_txs_view_of(*st.engine, st.store ? &*st.store : nullptr, account, cursor, limit);
     },
     [=](pegmsg_atom, std::uint32_t source, std::uint64_t sequence) {
       return peg_message_of(*self->state.engine, source, sequence);

@@ -11,6 +11,7 @@
 #include "chains/services/services_module.hpp"
 #include "protocols/dsmeta_json.hpp"
 #include "protocols/funds_json.hpp"
+#include "protocols/json_chains.hpp"
 #include "protocols/services_json.hpp"
 
 #include <algorithm>
@@ -432,6 +433,88 @@ service_rollouts_reply service_rollouts_of(const chain_engine& engine) {
       break;
     from = page.back().id + 1;
   }
+  return out;
+}
+
+json_view_reply cluster_view_of(const chain_engine& engine, const std::string& hash_hex) {
+  auto wanted = fixed_from_hex<32>(hash_hex);
+  if (!wanted || hash_hex.size() != 64)
+    return view_failure(errc::invalid_argument, "a cluster hash is 64 hex characters");
+  std::vector<const cluster*> held;
+  if (const auto& cert = engine.final_certificate())
+    if (const auto* c = engine.confirming_cluster(cert->block))
+      held.push_back(c);
+  for (const auto* state : {&engine.final_state(), &engine.head_state()}) {
+    held.push_back(&state->consensus().active());
+    held.push_back(&state->consensus().next());
+  }
+  for (const auto* c : held) {
+    if (cluster_hash(*c) != *wanted)
+      continue;
+    auto j = cluster_json(engine.final_state().chain(), *c);
+    j["final_height"] = engine.final_height();
+    json_view_reply out;
+    out.body = j.dump();
+    return out;
+  }
+  return view_failure(errc::not_found, "this node holds no cluster " + hash_hex
+                                         + " (it keeps the active and next clusters of its final and head states)");
+}
+
+json_view_reply account_txs_view_of(const chain_engine& engine, chain_store* store, const address& account,
+                                    const std::string& cursor, std::uint32_t limit) {
+  if (!store)
+    return view_failure(errc::not_found, "this node keeps no storage, hence no account history");
+  if (limit == 0 || limit > max_history_page)
+    return view_failure(errc::invalid_argument, "limit: 1 to " + std::to_string(max_history_page));
+  std::optional<history_position> after;
+  if (!cursor.empty()) {
+    auto c = parse_cursor(cursor);
+    if (!c)
+      return view_failure(c.error().code, c.error().detail);
+    after = *c;
+  }
+  bool more = false;
+  auto entries = store->account_history(account, after, limit, more);
+  if (!entries)
+    return view_failure(entries.error().code, entries.error().detail);
+  auto list = json_object::array();
+  block_envelope blk;
+  std::size_t body_bytes = 0;
+  std::optional<history_position> cut;  // where a page cut short by its size ends
+  for (const auto& e : *entries) {
+    if (body_bytes > max_history_page_bytes) {
+      cut = (*entries)[list.size() - 1].at;
+      break;
+    }
+    if (!blk || blk->header.height != e.at.height)
+      blk = block_at_height(engine, store, e.at.height);
+    if (!blk || e.at.index >= blk->txs.size())
+      return view_failure(errc::storage_corrupt, "the account history names transaction " + format_cursor(e.at)
+                                                   + ", which this node does not hold");
+    const auto& tx = blk->txs[e.at.index];
+    json_object j;
+    j["id"] = to_hex(e.tx_id);
+    j["height"] = e.at.height;
+    j["index"] = e.at.index;
+    j["block"] = to_hex(header_hash(blk->header));
+    j["transaction"] = transaction_json(tx, signature_report::omit);
+    body_bytes += j.dump().size();
+    list.push_back(std::move(j));
+  }
+  json_object j;
+  j["chain"] = engine.final_state().chain();
+  j["address"] = format_address(account);
+  j["final_height"] = engine.final_height();
+  j["count"] = list.size();
+  j["txs"] = std::move(list);
+  j["more"] = more || cut.has_value();
+  if (cut)
+    j["next"] = format_cursor(*cut);
+  else if (more && !entries->empty())
+    j["next"] = format_cursor(entries->back().at);
+  json_view_reply out;
+  out.body = j.dump();
   return out;
 }
 

@@ -78,4 +78,24 @@ json_view_reply authority_view_of(const chain_engine& engine, const std::string&
 /// new version's contract on its canary chain: what the service triage reads.
 service_rollouts_reply service_rollouts_of(const chain_engine& engine);
 
+/// The cluster whose cluster_hash is `hash_hex` (64 hex digits), as protocols/json_chains'
+/// cluster_json: looked for among the active and next clusters of the final and head states and
+/// the confirming cluster of the final certificate's target (what a client needs to check
+/// GET /v1/certificate); not_found for any other, invalid_argument for malformed hex.
+json_view_reply cluster_view_of(const chain_engine& engine, const std::string& hash_hex);
+
+/// Most transactions an account-history page lists (GET /v1/accounts/{address}/txs).
+inline constexpr std::uint32_t max_history_page = 100;
+/// A page stops early (with `more` and `next`) once its entries' JSON passes this many bytes, so
+/// 100 large transactions (contract code) cannot make a reply of many megabytes.
+inline constexpr std::size_t max_history_page_bytes = 1 << 20;
+
+/// A page of `account`'s final transactions from the store's account history, newest first:
+/// `limit` (1..max_history_page) entries after `cursor` ("HEIGHT.INDEX", or "" for the newest),
+/// each with its height, index, block hash and transaction JSON, and `next` when more remain
+/// (also when the page stopped at max_history_page_bytes).
+/// not_found without storage, invalid_argument for a bad cursor or limit.
+json_view_reply account_txs_view_of(const chain_engine& engine, chain_store* store, const address& account,
+                                    const std::string& cursor, std::uint32_t limit);
+
 } // namespace bfd

@@ -55,6 +55,7 @@ const std::vector<route_spec>& routes() {
       {"GET", "/v1/services"}, {"GET", "/v1/services/{service}"},
       {"GET", "/v1/services/{service}/resolve/{chain_id}"},
       {"GET", "/v1/authority/groups/{group}"},
+      {"GET", "/v1/accounts/{address}/txs"}, {"GET", "/v1/clusters/{hash}"},
     };
     std::vector<route_spec> all = {{"GET", "/healthz"}, {"GET", "/metrics"}, {"GET", "/v1/chains"},
                                    {"GET", "/v1/chains/{chain}"}, {"GET", "/v1/sidechains"},

@@ -22,6 +22,8 @@ namespace {
 //   "a" + address    -> [balance, nonce]
 //   "m" + module id + key -> a state module's record (opaque here)
 //   "o" + block hash -> the block's peg outbox entries (opaque here), for blocks that wrote any
+//   "x" + address + be64(~height) + be32(~index) -> tx id: the account history (not state)
+//   "X"              -> be64(height): the account history covers every block up to it
 constexpr byte head_key = 'H';
 constexpr byte consensus_key = 'C';
 constexpr byte consensus_item_prefix = 'c';
@@ -221,8 +223,21 @@ status chain_store::commit(std::span<const block_view> blocks, const ledger& sta
     hash = *v.hash;
     batch.put(space_, key(block_prefix, hash.view()), codec::encode(b));
     batch.put(space_, height_key(b.header.height), bytes(hash.begin(), hash.end()));
-    for (std::uint32_t i = 0; i < b.txs.size(); ++i)
+    for (std::uint32_t i = 0; i < b.txs.size(); ++i) {
       batch.put(space_, key(tx_prefix, (*v.ids)[i].view()), encode_location({b.header.height, i}));
+      for (const auto& party : transaction_parties(b.txs[i]))
+        batch.put(space_, history_keys::entry_key(party, {b.header.height, i}), bytes((*v.ids)[i].begin(), (*v.ids)[i].end()));
+    }
+  }
+  // The history's progress record moves with the blocks once it exists (a fresh chain starts it
+  // with its genesis block); a store from before the index gets it from backfill_history first.
+  auto through = history_indexed_through();
+  if (!through)
+    return through.error();
+  if (*through || blocks.front().blk->header.height == 0) {
+    bytes mark;
+    put_be64(mark, blocks.back().blk->header.height);
+    batch.put(space_, key(history_keys::marker_key), std::move(mark));
   }
   for (const auto& [addr, acct] : dirty) {
     if (acct)
@@ -379,6 +394,99 @@ result<std::optional<tx_location>> chain_store::find_transaction(const hash256& 
   if (!loc)
     return corrupt("tx location record", loc.error());
   return std::optional<tx_location>{*loc};
+}
+
+result<std::vector<history_entry>> chain_store::account_history(const address& account,
+                                                                std::optional<history_position> after, std::size_t limit,
+                                                                bool& more) {
+  more = false;
+  std::vector<history_entry> out;
+  const auto prefix = history_keys::account_prefix(account);
+  bytes start = prefix;
+  if (after) {
+    // The key right after `after`'s: entries sort newest first, so that is the next older one.
+    start = history_keys::entry_key(account, *after);
+    start.push_back(0);
+  }
+  std::optional<error> failure;
+  auto st = store_->scan_from(space_, prefix, start, [&](byte_view k, byte_view v) {
+    if (k.size() != history_keys::entry_key_bytes || v.size() != 32) {
+      failure = make_error(errc::storage_corrupt, "an account history entry of " + std::to_string(k.size()) + "+"
+                                                    + std::to_string(v.size()) + " bytes");
+      return false;
+    }
+    if (out.size() == limit) {
+      more = true;
+      return false;
+    }
+    history_entry e{history_keys::position_of(k), {}};
+    std::copy(v.begin(), v.end(), e.tx_id.begin());
+    out.push_back(e);
+    return true;
+  });
+  if (!st)
+    return st.error();
+  if (failure)
+    return *failure;
+  return out;
+}
+
+result<bool> chain_store::history_has(const address& account, const history_position& at, const hash256& tx_id) {
+  auto raw = store_->get(space_, history_keys::entry_key(account, at));
+  if (!raw)
+    return raw.error();
+  return *raw && std::equal((*raw)->begin(), (*raw)->end(), tx_id.begin(), tx_id.end());
+}
+
+result<std::optional<std::uint64_t>> chain_store::history_indexed_through() {
+  auto raw = store_->get(space_, key(history_keys::marker_key));
+  if (!raw)
+    return raw.error();
+  if (!*raw)
+    return std::optional<std::uint64_t>{};
+  if ((*raw)->size() != 8)
+    return make_error(errc::storage_corrupt, "the account history record is not 8 bytes");
+  return std::optional<std::uint64_t>{get_be64((*raw)->data())};
+}
+
+status chain_store::backfill_history(std::uint64_t& indexed, std::uint64_t blocks_per_batch) {
+  indexed = 0;
+  auto h = head();
+  if (!h)
+    return h.error();
+  if (!*h)
+    return {};
+  auto through = history_indexed_through();
+  if (!through)
+    return through.error();
+  const auto top = (*h)->height;
+  auto next = *through ? **through + 1 : 0;
+  while (next <= top) {
+    write_batch batch;
+    const auto last = std::min(top, next + std::max<std::uint64_t>(blocks_per_batch, 1) - 1);
+    for (auto height = next; height <= last; ++height) {
+      auto b = block_at(height);
+      if (!b)
+        return b.error();
+      if (!*b && height == 0)
+        continue;  // a store may begin above genesis: nothing to index there
+      if (!*b)
+        return make_error(errc::storage_corrupt, "no stored block at height " + std::to_string(height)
+                                                   + " below the head " + std::to_string(top));
+      const auto ids = transaction_ids(**b);
+      for (std::uint32_t i = 0; i < (*b)->txs.size(); ++i)
+        for (const auto& party : transaction_parties((*b)->txs[i]))
+          batch.put(space_, history_keys::entry_key(party, {height, i}), bytes(ids[i].begin(), ids[i].end()));
+      ++indexed;
+    }
+    bytes mark;
+    put_be64(mark, last);
+    batch.put(space_, key(history_keys::marker_key), std::move(mark));
+    if (auto st = store_->write(batch); !st)
+      return st;
+    next = last + 1;
+  }
+  return {};
 }
 
 } // namespace bfd

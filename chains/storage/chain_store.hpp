@@ -10,6 +10,7 @@
 
 #include "chains/ledger/ledger.hpp"
 #include "chains/primitives/validated_block.hpp"
+#include "chains/storage/account_history.hpp"
 #include "chains/storage/kv_store.hpp"
 
 namespace bfd {
@@ -115,6 +116,24 @@ public:
   result<std::optional<block>> block_at(std::uint64_t height);
   result<std::optional<block>> block_by_hash(const hash256& hash);
   result<std::optional<tx_location>> find_transaction(const hash256& tx_id);
+
+  /// Up to `limit` entries of `account`'s history (chains/storage/account_history.hpp), newest
+  /// first, starting after `after` (or at the newest); `more` says whether entries remain.
+  result<std::vector<history_entry>> account_history(const address& account, std::optional<history_position> after,
+                                                     std::size_t limit, bool& more);
+
+  /// Whether `account`'s history holds transaction `tx_id` at `at` (storage checks).
+  result<bool> history_has(const address& account, const history_position& at, const hash256& tx_id);
+
+  /// The height through which the account history is indexed, or nothing when it never was (a
+  /// data directory written before the index existed).
+  result<std::optional<std::uint64_t>> history_indexed_through();
+
+  /// Indexes the account history of the committed blocks the index does not cover yet (all of
+  /// them in a data directory from before the index; none once it is up to date), in batches of
+  /// `blocks_per_batch` blocks, each with its progress record, so an interrupted run resumes.
+  /// `indexed` counts the blocks read.
+  status backfill_history(std::uint64_t& indexed, std::uint64_t blocks_per_batch = 512);
 
 private:
   struct block_view {

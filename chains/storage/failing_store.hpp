@@ -55,6 +55,10 @@ public:
                      const std::function<bool(byte_view, byte_view)>& visit) override {
     return inner_->scan_prefix(space, prefix, visit);
   }
+  status scan_from(std::string_view space, byte_view prefix, byte_view start,
+                   const std::function<bool(byte_view, byte_view)>& visit) override {
+    return inner_->scan_from(space, prefix, start, visit);
+  }
   std::vector<std::string> spaces() override { return inner_->spaces(); }
   std::optional<std::uint64_t> write_sequence() override { return inner_->write_sequence(); }
   status verify_checksums() override { return inner_->verify_checksums(); }

@@ -2,6 +2,7 @@
 // everything in memory (tests, simulations); the RocksDB adapter in storage/rocksdb is the other.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -60,6 +61,18 @@ public:
   /// Calls `visit` for each key starting with `prefix`, in key order, until it returns false.
   virtual status scan_prefix(std::string_view space, byte_view prefix,
                              const std::function<bool(byte_view key, byte_view value)>& visit) = 0;
+
+  /// Calls `visit` for each key starting with `prefix` that is not below `start`, in key order,
+  /// until it returns false: a page of a prefix from a cursor. This default skips the keys below
+  /// `start` one by one; stores with a seek (RocksDB, memory) jump to it.
+  virtual status scan_from(std::string_view space, byte_view prefix, byte_view start,
+                           const std::function<bool(byte_view key, byte_view value)>& visit) {
+    return scan_prefix(space, prefix, [&](byte_view k, byte_view v) {
+      if (std::lexicographical_compare(k.begin(), k.end(), start.begin(), start.end()))
+        return true;
+      return visit(k, v);
+    });
+  }
 
   /// The names of every space the store holds.
   virtual std::vector<std::string> spaces() = 0;

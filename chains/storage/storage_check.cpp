@@ -60,6 +60,14 @@ std::optional<std::uint64_t> check_chain(kv_store& store, chain_id id, storage_r
   hash256 parent;
   block head_block;
   std::uint64_t txs = 0;
+  // The account history (not state, but written with the blocks) covers the blocks up to its
+  // progress record; a store from before it has none until the node backfills it.
+  auto history = cs->history_indexed_through();
+  if (!history) {
+    problem("account history: " + history.error().message());
+    return std::nullopt;
+  }
+  std::uint64_t history_entries = 0;
   for (std::uint64_t h = 0; h <= top; ++h) {
     auto b = cs->block_at(h);
     if (!b) {
@@ -91,6 +99,18 @@ std::optional<std::uint64_t> check_chain(kv_store& store, chain_id id, storage_r
                         : !*loc ? std::string("missing from the index") : std::string("indexed elsewhere")));
         return std::nullopt;
       }
+      if (*history && h <= **history) {
+        for (const auto& party : transaction_parties((**b).txs[i])) {
+          auto has = cs->history_has(party, {h, i}, id);
+          if (!has || !*has) {
+            problem("transaction " + short_hex(id) + " of block #" + std::to_string(h) + " is "
+                    + (!has ? "unreadable in the account history: " + has.error().message()
+                            : "missing from the account history of " + format_address(party)));
+            return std::nullopt;
+          }
+          ++history_entries;
+        }
+      }
       ++txs;
     }
     parent = hash;
@@ -107,6 +127,9 @@ std::optional<std::uint64_t> check_chain(kv_store& store, chain_id id, storage_r
   r.notes.push_back(name + ": blocks #0..#" + std::to_string(top) + " contiguous and linked, their "
                     + std::to_string(txs) + " transaction(s) indexed; final head #" + std::to_string(top) + " "
                     + short_hex((*head)->block_hash));
+  r.notes.push_back(name + (*history ? ": account history through #" + std::to_string(**history) + ", "
+                                         + std::to_string(history_entries) + " entries checked"
+                                     : std::string(": no account history yet (the node backfills it at its next start)")));
   // The state: accounts reproduce the ledger root, with the consensus records the head's state root.
   auto accounts = cs->load_state();
   if (!accounts) {

@@ -173,6 +173,23 @@ await both("/accounts/{address}", "/accounts/bfd00", 400);
 await both("/delegates", "/delegates", 200, { chain: 8 });
 await both("/schedule", "/schedule", 200, { chain: 8 });
 await both("/certificate", "/certificate", 200, { chain: 8 });
+// The cluster each chain's certificate names (its members in selection order); an unknown hash.
+for (const c of [1, 8]) {
+  const cert = await get("/v1/chains/{chain}/certificate", `/v1/chains/${c}/certificate`);
+  await get("/v1/chains/{chain}/clusters/{hash}", `/v1/chains/${c}/clusters/${cert?.cluster ?? zeros}`);
+}
+const cert1 = await get("/v1/certificate", "/v1/certificate");
+await get("/v1/clusters/{hash}", `/v1/clusters/${cert1?.cluster ?? zeros}`);
+await both("/clusters/{hash}", `/clusters/${zeros}`, 404);
+await both("/clusters/{hash}", "/clusters/xyz", 400);
+// The account history: the setup's transfer reached alice; a page of one, the next page by its
+// cursor, and the refusals of a bad limit, cursor and parameter.
+const page1 = await both("/accounts/{address}/txs", `/accounts/${addr.alice}/txs?limit=1`);
+if (!page1?.txs?.length) fail(`/accounts/${addr.alice}/txs: alice's history is empty: ${JSON.stringify(page1)?.slice(0, 200)}`);
+if (page1?.more) await both("/accounts/{address}/txs", `/accounts/${addr.alice}/txs?limit=2&cursor=${page1.next}`);
+await both("/accounts/{address}/txs", `/accounts/${addr.alice}/txs?limit=0`, 400);
+await both("/accounts/{address}/txs", `/accounts/${addr.alice}/txs?cursor=12`, 400);
+await both("/accounts/{address}/txs", "/accounts/bfd00/txs", 400);
 
 mark("submissions");
 // Submissions: hex made by bfd-cli --offline, a replay, refusals.

@@ -128,13 +128,15 @@ try {
   const height = (await text("#tx-height")).trim();
   await shot("transaction");
 
-  // The address search lands on the receiver's account (its latest blocks hold the transfer), the
-  // height search on the block holding it.
+  // The address search lands on the receiver's account, whose history (GET …/accounts/{address}/txs)
+  // lists the final transfer newest first at its height; the height search on the block holding it.
   await page.fill("#search-input", args.to);
   await page.press("#search-input", "Enter");
   await page.waitForURL((u) => u.hash === `#/chain/1/account/${args.to}`);
-  await page.waitForSelector(`tr[data-tx="${id}"]`);
-  check((await text("table.kv")).includes(args.to), "searching the receiver's address shows its account with the transfer");
+  await page.waitForSelector(`#account-history tr[data-tx="${id}"]`, { timeout: 15000 });
+  const historyRow = (await text(`#account-history tr[data-tx="${id}"]`)).trim();
+  check((await text("table.kv")).includes(args.to) && historyRow.startsWith(height),
+    `searching the receiver's address shows its account, its history listing the transfer at height ${height}`);
   await shot("account");
   await page.fill("#search-input", height);
   await page.press("#search-input", "Enter");

@@ -1,5 +1,5 @@
-// Fuzz target: the text parsers (bfd::from_hex, bfd::parse_amount, bfd::parse_address) on the input
-// as text, each compared with a small independent reference of its grammar and round-tripped.
+// Fuzz target: the text parsers (bfd::from_hex, bfd::parse_amount, bfd::parse_address,
+// bfd::parse_cursor) on the input as text, each compared with a small independent reference of its grammar and round-tripped.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -11,6 +11,7 @@
 #include "chains/core/amount.hpp"
 #include "chains/core/hex.hpp"
 #include "chains/crypto/keys.hpp"
+#include "chains/storage/account_history.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
 namespace {
@@ -123,11 +124,32 @@ void check_address(std::string_view text) {
 } // namespace
 
 /// libFuzzer entry point: one input, aborting on a violated property.
+/// Reference grammar of account-history cursors: 1-20 digits "." 1-20 digits, height in 64 bits,
+/// index in 32; a parsed cursor formats back to the same position.
+void check_cursor(std::string_view text) {
+  const auto dot = text.find('.');
+  std::optional<bfd::history_position> want;
+  if (dot != std::string_view::npos) {
+    const auto h = text.substr(0, dot), i = text.substr(dot + 1);
+    auto height = h.size() <= 20 ? reference_decimal(h) : std::nullopt;
+    auto index = i.size() <= 20 ? reference_decimal(i) : std::nullopt;
+    if (height && index && *index <= std::numeric_limits<std::uint32_t>::max())
+      want = bfd::history_position{*height, static_cast<std::uint32_t>(*index)};
+  }
+  auto got = bfd::parse_cursor(text);
+  require(got.has_value() == want.has_value(), "parse_cursor disagrees with the reference grammar");
+  if (got) {
+    require(*got == *want, "parse_cursor read another position");
+    require(*bfd::parse_cursor(bfd::format_cursor(*got)) == *got, "a formatted cursor does not parse back");
+  }
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   check_hex(text);
   check_amount(text);
   check_address(text);
+  check_cursor(text);
   if (size >= 8) {
     bfd::amount value = 0;
     for (std::size_t i = 0; i < 8; ++i)

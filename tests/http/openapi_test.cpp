@@ -109,7 +109,19 @@ TEST_CASE("every route's real answers match docs/openapi.yaml") {
     CHECK(r.get(t + "/accounts/{address}", prefix + "/accounts/bfd00").status == 400);
     CHECK(r.get(t + "/delegates", prefix + "/delegates").status == 200);
     CHECK(r.get(t + "/schedule", prefix + "/schedule").status == 200);
-    CHECK(r.get(t + "/certificate", prefix + "/certificate").status == 200);
+    const auto cert = r.get(t + "/certificate", prefix + "/certificate");
+    CHECK(cert.status == 200);
+    // The cluster the certificate names; an unknown hash; a malformed one.
+    CHECK(r.get(t + "/clusters/{hash}", prefix + "/clusters/" + cert.body.value("cluster", bad_id)).status == 200);
+    CHECK(r.get(t + "/clusters/{hash}", prefix + "/clusters/" + std::string(64, '0')).status == 404);
+    CHECK(r.get(t + "/clusters/{hash}", prefix + "/clusters/xyz").status == 400);
+    // The account history of the first transfer's recipient; a bad limit is refused.
+    const auto history = r.get(t + "/accounts/{address}/txs", prefix + "/accounts/" + to + "/txs?limit=1");
+    CHECK(history.status == 200);
+    if (history.body.value("more", false))
+      CHECK(r.get(t + "/accounts/{address}/txs", prefix + "/accounts/" + to + "/txs?cursor=" + history.body.value("next", "")).status
+            == 200);
+    CHECK(r.get(t + "/accounts/{address}/txs", prefix + "/accounts/" + to + "/txs?limit=0").status == 400);
     CHECK(r.post(t + "/txs", prefix + "/txs", hex_body(tx)).status == 409);
     CHECK(r.post(t + "/txs", prefix + "/txs", R"({"hex": "zz"})").status == 400);
     CHECK(r.post(t + "/txs", prefix + "/txs", "a=b", "multipart/form-data; boundary=x").status == 415);

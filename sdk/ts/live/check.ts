@@ -5,7 +5,7 @@
 // the shell cross-checks with bfd-cli. Usage: node dist/live/check.js NODE_URL KEYS_DIR
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { BfdApiError, BfdClient, KeyPair, Transaction, parseAmount, REASON_CODES, verify, voteHash, type ReasonName } from "@bfdchain/client";
+import { BfdApiError, BfdClient, KeyPair, Transaction, parseAmount, REASON_CODES, verify, verifyCertificate, voteHash, type ReasonName } from "@bfdchain/client";
 
 const [node, keys] = process.argv.slice(2);
 if (!node || !keys) throw new Error("usage: check.js NODE_URL KEYS_DIR");
@@ -49,6 +49,48 @@ const cluster = new Set((await client.delegates()).delegates.filter((d: { in_clu
 check(cert.signatures.length > 0 && cert.signatures.every((x: { signer: string; signature: string }) =>
   cluster.has(x.signer) && verify(x.signature, voteHash(link), x.signer)),
   `certificate ${cert.source.height} -> ${cert.target.height}: ${cert.signatures.length} vote signatures verify over voteHash`);
+
+// "Final" from the node's answers alone: the final block, its certificate and the cluster the
+// certificate names (GET /v1/clusters/{hash}) verify; tampered copies do not.
+{
+  const c = await client.certificate();
+  const [finalBlock, members] = await Promise.all([client.block(c.source.height), client.cluster(c.cluster)]);
+  check(verifyCertificate(finalBlock, c, members) === null,
+    `verifyCertificate(block ${finalBlock.height}, certificate, cluster of ${members.member_count}): final`);
+  const flipped = structuredClone(c);
+  const sig = flipped.signatures[0].signature as string;
+  flipped.signatures[0].signature = (sig[0] === "0" ? "1" : "0") + sig.slice(1);
+  check(verifyCertificate(finalBlock, flipped, members) === "bad_confirmation", "a flipped signature byte: bad_confirmation");
+  // Signers dropped until no more than 2/3 of the power remains.
+  const power = (k: string) => parseAmount(members.members.find((m: { key: string }) => m.key === k).power);
+  const dropped = structuredClone(c);
+  const total = parseAmount(members.power);
+  let signed = dropped.signatures.reduce((a: bigint, x: { signer: string }) => a + power(x.signer), 0n);
+  while (3n * signed > 2n * total) signed -= power(dropped.signatures.pop().signer);
+  check(verifyCertificate(finalBlock, dropped, members) === "not_final",
+    `signers dropped to ${dropped.signatures.length} of ${c.signatures.length}: not_final`);
+  const other = await client.block(c.source.height - 1);
+  check(verifyCertificate(other, c, members) === "bad_proof", "the certificate against its parent block: bad_proof");
+  await expectError(client.cluster("00".repeat(32)), "not_found", 404, "an unknown cluster hash");
+}
+
+// The account history: the transfer above is in both accounts' pages, newest first.
+{
+  const mine = await client.accountTxs(fresh.address);
+  check(mine.txs.length === 1 && mine.txs[0].id === t.id && mine.txs[0].height === t.height && mine.more === false,
+    `accountTxs(recipient): the transfer at height ${mine.txs[0]?.height}`);
+  const first = await client.accountTxs(alice.address, { limit: 1 });
+  const all = [...first.txs];
+  let page = first;
+  while (page.more && all.length < 500) {
+    page = await client.accountTxs(alice.address, { cursor: page.next, limit: 50 });
+    all.push(...page.txs);
+  }
+  const positions = all.map((x: { height: number; index: number }) => x.height * 1e6 + x.index);
+  check(all.some((x: { id: string }) => x.id === t.id) && positions.every((p: number, i: number) => i === 0 || p < positions[i - 1]!),
+    `accountTxs(sender): ${all.length} entries newest first, the transfer among them`);
+  await expectError(client.accountTxs(alice.address, { limit: 101 }), "invalid_argument", 400, "a limit over 100");
+}
 
 // The node's refusals: the same transaction again (409 nonce_reused), a forged signature (400 bad_signature).
 const info = await client.info();

@@ -172,6 +172,20 @@ export class BfdClient {
   schedule(): Promise<Json> { return this.get(this.chainPath("schedule")); }
   /** The finality certificate of the final block. */
   certificate(): Promise<Json> { return this.get(this.chainPath("certificate")); }
+  /** The cluster a certificate names, by its hash, members in selection order (verifyCertificate's third argument). */
+  cluster(hash: string): Promise<Json> { return this.get(this.chainPath(`clusters/${hash}`)); }
+  /**
+   * A page of an account's final transactions, newest first (GET .../accounts/{address}/txs):
+   * `limit` 1-100 (the node's default 20), `cursor` a previous page's `next`.
+   */
+  accountTxs(address: AddressLike, o: { cursor?: string; limit?: number } = {}): Promise<Json> {
+    const a = typeof address === "string" ? address : formatAddress(addressBytes(address));
+    const q = new URLSearchParams();
+    if (o.cursor !== undefined) q.set("cursor", o.cursor);
+    if (o.limit !== undefined) q.set("limit", String(o.limit));
+    const query = q.toString();
+    return this.get(this.chainPath(`accounts/${a}/txs${query ? "?" + query : ""}`));
+  }
   /** The proof that a sidechain block is anchored on the mainchain (this client's chain). */
   anchor(height: number): Promise<Json> {
     if (this.chainId === undefined) throw new Error("anchor: a sidechain client (client.chain(id)) is needed");

@@ -5,6 +5,7 @@ export * from "./hash.js";
 export * from "./keys.js";
 export * from "./amount.js";
 export * from "./kinds.js";
+export * from "./payloads.js";
 export * from "./transaction.js";
 export * from "./protocol.js";
 export { BfdClient, BfdApiError, BfdTimeoutError, DEFAULT_FEE, EXPIRY_MARGIN } from "./client.js";

@@ -196,12 +196,43 @@ export function signRequest(r: RequestToSign, key: KeyPair, aux?: BytesLike): Re
 /** Why a finality certificate does not verify: the node's reason names. */
 export type CertificateFailure = "bad_confirmation" | "not_final";
 
+/** A block as GET /v1/blocks/{id} answers it (the fields verifyCertificate reads). */
+export interface BlockAnswer {
+  hash: string; height: U64; header: HeaderFields;
+}
+/** A certificate as GET /v1/certificate answers it. */
+export interface CertificateAnswer {
+  chain: U64; source: { height: U64; hash: string }; target: { height: U64; hash: string }; cluster: string;
+  signatures: { signer: string; signature: string }[];
+}
+/** A cluster as GET /v1/clusters/{hash} answers it: members in selection order, powers as amount text. */
+export interface ClusterAnswer {
+  hash: string; power: string; members: { key: string; category: U64; power: string }[];
+}
+/** Why the node's answers do not prove a block final: a certificate failure, or `bad_proof` (a certificate or header for another block). */
+export type FinalityFailure = CertificateFailure | "bad_proof";
+
 /**
  * Checks a certificate's link against a cluster as `verify_certificate` does (section 11): height
  * above the source height, `cluster` the cluster's hash, each signer a member once with a valid
  * vote signature, and 3 · signed power > 2 · cluster power. Returns null when it verifies.
+ *
+ * The three-argument form takes the node's answers: a block (GET /v1/blocks/{id}), the final
+ * certificate (GET /v1/certificate) and the cluster it names (GET /v1/clusters/{hash}). It also
+ * checks that the block's header hashes to its `hash` and is the certificate's source, and that
+ * the target is the source's child (else `not_final`: a justification, not a finality proof).
  */
+export function verifyCertificate(block: BlockAnswer, certificate: CertificateAnswer, cluster: ClusterAnswer): FinalityFailure | null;
 export function verifyCertificate(
+  v: VoteFields, cluster: BytesLike, signatures: [BytesLike, BytesLike][], members: readonly ClusterMember[], power: U64,
+): CertificateFailure | null;
+export function verifyCertificate(...args: unknown[]): FinalityFailure | null {
+  if (args.length === 3) return verifyAnswers(args[0] as BlockAnswer, args[1] as CertificateAnswer, args[2] as ClusterAnswer);
+  const [v, cluster, signatures, members, power] = args as [VoteFields, BytesLike, [BytesLike, BytesLike][], readonly ClusterMember[], U64];
+  return verifyLink(v, cluster, signatures, members, power);
+}
+
+function verifyLink(
   v: VoteFields, cluster: BytesLike, signatures: [BytesLike, BytesLike][], members: readonly ClusterMember[], power: U64,
 ): CertificateFailure | null {
   if (toU64(v.height) <= toU64(v.source_height)) return "bad_confirmation";
@@ -218,6 +249,19 @@ export function verifyCertificate(
     signedPower += toU64(m.power);
   }
   return 3n * signedPower > 2n * toU64(power) ? null : "not_final";
+}
+
+function verifyAnswers(block: BlockAnswer, cert: CertificateAnswer, cluster: ClusterAnswer): FinalityFailure | null {
+  const hash = bytesOf(block.hash, 32, "block hash");
+  if (!bytesEqual(headerHash(block.header), hash)) return "bad_proof";
+  if (toU64(cert.source.height) !== toU64(block.height) || toU64(block.header.height) !== toU64(block.height)
+      || toU64(cert.chain) !== toU64(block.header.chain) || !bytesEqual(bytesOf(cert.source.hash, 32, "source"), hash))
+    return "bad_proof";
+  if (toU64(cert.target.height) !== toU64(cert.source.height) + 1n) return "not_final";
+  const members = cluster.members.map((m) => ({ key: m.key, category: m.category, power: units(m.power) }));
+  const v = { chain: cert.chain, source_height: cert.source.height, source: cert.source.hash, height: cert.target.height,
+    block: cert.target.hash };
+  return verifyLink(v, cert.cluster, cert.signatures.map((s) => [s.signer, s.signature]), members, units(cluster.power));
 }
 
 const asValue = (b: Uint8Array): MsgValue => decode(b, { maxBytes: 1 << 20, maxItems: 4096, maxDepth: 8 });

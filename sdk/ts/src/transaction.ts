@@ -7,6 +7,7 @@ import { taggedHash } from "./hash.js";
 import { addressOf, KeyPair, verify } from "./keys.js";
 import { encodePayload, kindInfo, type KindInfo, type KindName, type Payloads } from "./kinds.js";
 import { decode, DecodeError, encode, TRANSACTION_BOUNDS, type MsgValue } from "./msgpack.js";
+import { decodePayload } from "./payloads.js";
 
 /** The encoding version of a transaction. */
 export const TX_VERSION = 1;
@@ -58,7 +59,7 @@ export class Transaction {
   /**
    * A signed transaction from its canonical bytes (or hex), bounded as the node bounds it:
    * throws DecodeError (malformed, non_canonical, trailing_bytes, too_deep, too_large,
-   * unsupported_version, unknown_kind). The payload stays the raw msgpack value.
+   * unsupported_version, unknown_kind). The payload stays the raw msgpack value: typedPayload() types it.
    */
   static decode(input: BytesLike): Transaction {
     const bytes = typeof input === "string" ? fromHex(input) : input;
@@ -82,6 +83,14 @@ export class Transaction {
     const tx = new Transaction(c, info, sender, int(nonce, "nonce"), int(fee, "fee"), int(expiry, "expiry"), payload!);
     tx.signature = sig;
     return tx;
+  }
+
+  /**
+   * The payload typed by the kind (payloads.ts: addresses as text, amounts and integers as
+   * bigint, bytes as Uint8Array); throws DecodeError("malformed") for a payload of the wrong shape.
+   */
+  typedPayload<K extends KindName = KindName>(): Payloads[K] {
+    return decodePayload<K>(this.kind.number, this.payload);
   }
 
   /** The id as 64 hex. */
