@@ -19,6 +19,10 @@ namespace {
 constexpr auto query_timeout = std::chrono::seconds(10);
 // Blocks one pass scans per direction (a bridge far behind catches up over several passes).
 constexpr std::uint64_t max_scan_per_pass = 256;
+// A progress file whose cursor only moved over empty blocks is written again after this many.
+constexpr std::uint64_t resave_after_empty = 64;
+// Passes a client update waits for the direction's deliveries still in the mempool.
+constexpr std::uint32_t max_update_waits = 4;
 
 // Refusals that mean the entry already took effect, or never can: nothing left to carry.
 bool settled(errc code) {
@@ -237,6 +241,18 @@ void peg_bridge::carry(chain_id from, chain_id to, bridge_report& out) {
     if (!update)
       return stall(dir, from, to, fmt::format("no client update for chain {}: {}", to, update.error().detail));
     if (*update) {
+      // Moving the client past the header our pending deliveries link up to makes them stale
+      // when they are included after it: wait until they are in a block, for a few passes (they
+      // may wait on a nonce gap only a new batch fills). Carrying each again with a new update,
+      // two deliveries in alternate passes made each other stale for good (issue 17).
+      const auto in_mempool = std::count_if(dir.outstanding.begin(), dir.outstanding.end(),
+                                            [](const auto& kv) { return kv.second.left_head == 0; });
+      if (in_mempool > 0 && dir.update_waits < max_update_waits) {
+        ++dir.update_waits;
+        return stall(dir, from, to, fmt::format("{} deliveries pending on chain {}: its light client moves "
+                                                "once they are in a block", in_mempool, to));
+      }
+      dir.update_waits = 0;
       client_update = std::move(**update);
       --budget;
     }
@@ -301,12 +317,21 @@ void peg_bridge::carry(chain_id from, chain_id to, bridge_report& out) {
   const auto add_block = [&](std::uint64_t h, bool fresh_from_cursor) -> bool {
     // false: stop (budget spent, or the block must be read again next pass)
     const auto& header = headers[h - first];
-    if (header.outbox_root == peg::empty_outbox_root())
+    if (header.outbox_root == peg::empty_outbox_root()) {
+      // Nothing to carry: the cursor passes it (else a run of more than max_scan_per_pass empty
+      // blocks would hold the cursor below every later entry for good).
+      if (fresh_from_cursor) {
+        dir.scanned = h;
+        dir.next_entry = 0;
+      }
       return true;
+    }
     peg_outbox_reply reply;
     self->request(src->chain, query_timeout, pegout_atom::value, h)
       .receive([&](peg_outbox_reply& r) { reply = std::move(r); },
                [&](const caf::error& e) { reply.code = static_cast<std::uint16_t>(errc::io); reply.detail = system_.render(e); });
+    if (fresh_from_cursor)
+      dir.last_entries_block = std::max(dir.last_entries_block, h);
     std::vector<peg::outbox_entry> entries;
     peg::outbox box;
     bool usable = reply.code == 0 && reply.block == header_hash(header);
@@ -666,7 +691,20 @@ void peg_bridge::save_progress(bridge_report& out) {
   if (options_.progress_file.empty() || !mainchain_genesis_)
     return;
   auto p = progress();
-  if (saved_ && *saved_ == p)
+  // A cursor that only passed empty blocks since the save is written again only every
+  // resave_after_empty blocks (each write is two fsyncs; a restart rescans at most that many
+  // empty blocks, which costs nothing but reading their headers).
+  auto compared = p;
+  if (saved_) {
+    for (auto& [k, h] : compared.scanned) {
+      auto s = saved_->scanned.find(k);
+      auto d = directions_.find(k);
+      if (s != saved_->scanned.end() && d != directions_.end() && h > s->second && h - s->second < resave_after_empty
+          && d->second.last_entries_block <= s->second && !compared.entries.count(k) && !saved_->entries.count(k))
+        h = s->second;
+    }
+  }
+  if (saved_ && *saved_ == compared)
     return;
   if (auto st = write_bridge_progress(options_.progress_file, p); !st)
     return note("progress not saved: " + st.error().detail, out);

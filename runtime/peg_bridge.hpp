@@ -89,6 +89,8 @@ private:
   struct direction {
     std::uint64_t scanned = 0;    // the source's blocks up to here are submitted (or given up)
     std::uint32_t next_entry = 0; // in block scanned + 1: entries below it are submitted
+    std::uint64_t last_entries_block = 0;  // the highest block with outbox entries the cursor reached
+    std::uint32_t update_waits = 0;  // passes a client update waited for deliveries in the mempool
     // Submitted deliveries whose effect is not final on the destination yet.
     struct delivery {
       hash256 tx;

@@ -87,13 +87,34 @@ struct chain_actor_state {
     out.block = header_hash(b->header);
     if (b->header.outbox_root == peg::empty_outbox_root())
       return out;
-    auto i = peg_outboxes.find({height, out.block});
-    if (i == peg_outboxes.end()) {
+    const std::vector<peg::outbox_entry>* entries = nullptr;
+    std::vector<peg::outbox_entry> stored;
+    if (auto i = peg_outboxes.find({height, out.block}); i != peg_outboxes.end()) {
+      entries = &i->second;
+    } else if (store) {
+      // Not in memory (applied before a restart): the record committed with the block.
+      auto raw = store->outbox_record(out.block);
+      if (!raw || !*raw) {
+        out.code = static_cast<std::uint16_t>(errc::not_found);
+        out.detail = "the outbox of block " + std::to_string(height) + " was not kept here"
+                     + (raw ? "" : ": " + raw.error().detail);
+        return out;
+      }
+      auto kept = codec::decode_outbox(**raw);
+      if (!kept) {
+        out.code = static_cast<std::uint16_t>(errc::storage_corrupt);
+        out.detail = "the stored outbox of block " + std::to_string(height) + ": " + kept.error().detail;
+        return out;
+      }
+      stored = std::move(*kept);
+      entries = &stored;
+    }
+    if (!entries) {
       out.code = static_cast<std::uint16_t>(errc::not_found);
       out.detail = "the outbox of block " + std::to_string(height) + " was not kept here";
       return out;
     }
-    for (const auto& e : i->second) {
+    for (const auto& e : *entries) {
       out.kinds.push_back(std::holds_alternative<peg::peg_ack>(e) ? 1 : 0);
       out.entries.push_back(std::visit([](const auto& x) { return codec::encode(x); }, e));
     }
@@ -164,10 +185,17 @@ struct chain_actor_state {
     std::vector<module_write> modules;
     for (const auto& [id, records] : module_records)
       modules.push_back(module_write{id, records});
+    // The outboxes of the blocks becoming final go into the same batch, so a restarted node's
+    // bridge can still carry their entries (docs/peg.md "Outboxes").
+    std::vector<outbox_write> outboxes;
+    for (const auto& b : finalized)
+      if (auto i = peg_outboxes.find({b->header().height, b->hash}); i != peg_outboxes.end())
+        outboxes.push_back(outbox_write{b->hash, codec::encode_outbox(i->second)});
     kill_point(kill_site::before_commit);
     auto st = store->commit_blocks(finalized, engine->final_state().accounts(), engine->unpersisted_accounts(),
                                    consensus_write{scalars, items},
-                                   cert ? std::optional<byte_view>(byte_view(*cert)) : std::nullopt, modules);
+                                   cert ? std::optional<byte_view>(byte_view(*cert)) : std::nullopt, modules,
+                                   outboxes);
     if (!st) {
       // Fail-stop: the next commit would store only the blocks final after these, leaving a gap,
       // and the node would serve finality it cannot keep. Stop; a restart resumes from the last
@@ -633,7 +661,12 @@ void restore_justification(chain_pointer self) {
     return;
   }
   std::size_t added = 0;
-  after_votes(self, st.engine->restore_justification(*decoded, added));
+  // Each restored block that becomes the head leaves its peg outbox kept, as a block applied
+  // while running does: it is written with the block once final, so the bridge can carry it.
+  after_votes(self, st.engine->restore_justification(*decoded, added, [&st](const block_result& r) {
+    if (!r.applied.empty())
+      st.keep_outbox(*r.applied.back());
+  }));
   st.stored_justified = st.engine->highest_justified();
   if (added > 0)
     st.info("restored {} block(s) above the final one and {} justification(s); justified #{}", added,

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -118,7 +119,10 @@ public:
 
   /// Re-adds a stored justification record (blocks, then certificates, every signature checked);
   /// `added` counts the blocks that were new here. The result merges the certificates' effects.
-  confirmation_result restore_justification(const justification_record& record, std::size_t& added);
+  /// `after_block`, if given, sees each block's result right after it was added (the head state
+  /// is then that block's, when it became the head: the chain actor keeps its peg outbox).
+  confirmation_result restore_justification(const justification_record& record, std::size_t& added,
+                                            const std::function<void(const block_result&)>& after_block = {});
 
   /// The certificate that justified `hash` (a held block), if it is justified.
   std::optional<finality_certificate> justification_of(const hash256& hash) const;

@@ -6,6 +6,7 @@
 #include <variant>
 #include <vector>
 
+#include "chains/codec/canonical.hpp"
 #include "chains/merkle/merkle.hpp"
 #include "chains/peg/message.hpp"
 
@@ -51,3 +52,14 @@ hash256 empty_outbox_root();
 status verify_outbox_inclusion(const hash256& root, const outbox_entry& e, const merkle_proof& proof);
 
 } // namespace bfd::peg
+
+namespace bfd::codec {
+/// Decoder bounds of one block's kept outbox (a block's bounds: its entries come from its
+/// transactions).
+inline constexpr limits outbox_limits{8 * 1024 * 1024, 65'536, 8};
+/// A block's outbox entries as the chain store keeps them beside the block (formats.md section
+/// 14): [version 1, [[kind (0 message, 1 acknowledgement), entry], ...]].
+bytes encode_outbox(const std::vector<peg::outbox_entry>& entries);
+/// The canonical decoder of encode_outbox, bounded by outbox_limits.
+result<std::vector<peg::outbox_entry>> decode_outbox(byte_view in);
+} // namespace bfd::codec

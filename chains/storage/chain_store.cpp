@@ -21,6 +21,7 @@ namespace {
 //   "t" + tx id      -> [height, index]
 //   "a" + address    -> [balance, nonce]
 //   "m" + module id + key -> a state module's record (opaque here)
+//   "o" + block hash -> the block's peg outbox entries (opaque here), for blocks that wrote any
 //   "x" + address + be64(~height) + be32(~index) -> tx id: the account history (not state)
 //   "X"              -> be64(height): the account history covers every block up to it
 constexpr byte head_key = 'H';
@@ -33,6 +34,7 @@ constexpr byte height_prefix = 'n';
 constexpr byte tx_prefix = 't';
 constexpr byte account_prefix = 'a';
 constexpr byte module_prefix = 'm';
+constexpr byte outbox_prefix = 'o';
 // A module's record key is at most this long (the bound a module promises; checked on write).
 constexpr std::size_t max_module_key_bytes = 255;
 
@@ -185,21 +187,23 @@ status chain_store::commit_blocks(std::span<const block> blocks, const ledger& s
 status chain_store::commit_blocks(std::span<const validated_ptr> blocks, const ledger& state,
                                   const std::vector<std::pair<address, std::optional<account>>>& dirty,
                                   std::optional<consensus_write> consensus, std::optional<byte_view> certificate,
-                                  std::span<const module_write> modules) {
+                                  std::span<const module_write> modules, std::span<const outbox_write> outboxes) {
   std::vector<block_view> views;
   views.reserve(blocks.size());
   for (const auto& v : blocks)
     views.push_back({v->blk.get(), &v->hash, &v->ids});
-  return commit(views, state, dirty, consensus, certificate, modules);
+  return commit(views, state, dirty, consensus, certificate, modules, outboxes);
 }
 
 status chain_store::commit(std::span<const block_view> blocks, const ledger& state,
                            const std::vector<std::pair<address, std::optional<account>>>& dirty,
                            std::optional<consensus_write> consensus, std::optional<byte_view> certificate,
-                                  std::span<const module_write> modules) {
+                                  std::span<const module_write> modules, std::span<const outbox_write> outboxes) {
   if (blocks.empty())
     return {};
   write_batch batch;
+  for (const auto& o : outboxes)
+    batch.put(space_, key(outbox_prefix, o.block.view()), o.record);
   for (const auto& m : modules) {
     for (const auto& [k, v] : m.records) {
       if (k.size() > max_module_key_bytes)
@@ -349,6 +353,10 @@ result<std::vector<std::pair<bytes, bytes>>> chain_store::module_records(module_
   if (!st)
     return st.error();
   return out;
+}
+
+result<std::optional<bytes>> chain_store::outbox_record(const hash256& hash) {
+  return store_->get(space_, key(outbox_prefix, hash.view()));
 }
 
 result<std::optional<block>> chain_store::block_by_hash(const hash256& hash) {

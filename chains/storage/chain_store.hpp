@@ -52,6 +52,13 @@ struct module_write {
   std::span<const std::pair<bytes, std::optional<bytes>>> records;
 };
 
+/// A committed block's peg outbox entries (opaque here: codec::encode_outbox), kept beside the
+/// block so a restarted node can still carry them; stored under "o" + block hash.
+struct outbox_write {
+  hash256 block;
+  bytes record;
+};
+
 /// One chain's records in its own space ("chain-<id>") of a shared kv_store.
 class chain_store {
 public:
@@ -76,11 +83,15 @@ public:
   result<std::vector<std::pair<bytes, bytes>>> module_records(module_id id);
 
   /// The same for digested blocks: their carried header hashes and transaction ids are written,
-  /// not computed again (the records are the same).
+  /// not computed again (the records are the same), with the outboxes of those that wrote any.
   status commit_blocks(std::span<const validated_ptr> blocks, const ledger& state,
                        const std::vector<std::pair<address, std::optional<account>>>& dirty,
                        std::optional<consensus_write> consensus, std::optional<byte_view> certificate,
-                       std::span<const module_write> modules = {});
+                       std::span<const module_write> modules = {}, std::span<const outbox_write> outboxes = {});
+
+  /// The outbox record committed with block `hash`, or nothing (no peg traffic, or a block
+  /// committed before outboxes were kept).
+  result<std::optional<bytes>> outbox_record(const hash256& hash);
 
   /// The finality certificate stored with the head, or nothing.
   result<std::optional<bytes>> certificate_record();
@@ -133,7 +144,7 @@ private:
   status commit(std::span<const block_view> blocks, const ledger& state,
                 const std::vector<std::pair<address, std::optional<account>>>& dirty,
                 std::optional<consensus_write> consensus, std::optional<byte_view> certificate,
-                std::span<const module_write> modules);
+                std::span<const module_write> modules, std::span<const outbox_write> outboxes = {});
 
   chain_store(kv_store& store, chain_id chain);
   kv_store* store_;

@@ -194,6 +194,30 @@ TEST_CASE("the peg bridge carries BFDT to a dev sidechain and vouchers back, wit
     CHECK(std::count(node.carried.begin(), node.carried.end(), std::string(what)) == 1);
 }
 
+TEST_CASE("a message sent after more than 256 blocks without peg traffic is carried") {
+  // The bridge's cursor must pass empty blocks: it once moved only over blocks with entries, so
+  // after more empty final blocks than one pass scans (256) it scanned the same empty range on
+  // every pass and never reached a later message (it stayed in flight until its timeout).
+  bridged_node node;
+  const auto& net = shared_network();
+  const auto bob = address_of(net.accounts[1].pub);
+  std::uint64_t g = 0;
+  for (; g < 600 && node.head_height(mainchain_id) < 300; ++g)
+    node.run_slot(g);
+  REQUIRE(node.head_height(mainchain_id) >= 300);
+  node.submit(mainchain_id, net.accounts[0], 0, peg_send_tx{side, bob, "BFDT", 2 * units_per_bfdt, 1'000'000});
+  const auto delivered = [&] {
+    const auto v = node.message(mainchain_id, 1, 0);
+    return v.sent && v.state == static_cast<std::uint8_t>(peg::message_state::delivered);
+  };
+  const auto sent_at = g;
+  for (; g < sent_at + 60 && !delivered(); ++g)
+    node.run_slot(g);
+  INFO("slots after the send: " << g - sent_at << ", mainchain head " << node.head_height(mainchain_id));
+  CHECK(delivered());
+  CHECK(node.message(side, 1, 0).received);
+}
+
 TEST_CASE("under load the bridge keeps below the mempool's bound per sender and every message completes") {
   // Every mempool takes at most 24 pending transactions per sender, and the bridge keeps at most
   // 16 of its own pending: 120 messages go out in bursts of 40 a block, far more than one sender

@@ -185,3 +185,34 @@ TEST_CASE("outbox inclusion proofs verify and refuse a tampered entry, a wrong i
   // A message and the acknowledgement with the same id are different leaves.
   CHECK(entry_hash(box.entries()[5]) != entry_hash(outbox_entry{transfer(9)}));
 }
+
+TEST_CASE("a kept outbox round trips through its record, and damaged records are refused") {
+  outbox box;
+  box.add(transfer(0));
+  box.add(peg_ack{{2, 9}, failure_code::insufficient_escrow, "escrow holds 4"});
+  box.add(operation());
+  const auto raw = codec::encode_outbox(box.entries());
+  auto again = codec::decode_outbox(raw);
+  REQUIRE(again);
+  CHECK(*again == box.entries());
+  outbox rebuilt;
+  for (const auto& e : *again)
+    rebuilt.add(e);
+  CHECK(rebuilt.root() == box.root());  // what the bridge checks against the header
+  auto empty = codec::decode_outbox(codec::encode_outbox({}));
+  REQUIRE(empty);
+  CHECK(empty->empty());
+  // Truncated, trailing bytes, another version, an unknown entry kind.
+  CHECK_FALSE(codec::decode_outbox(byte_view(raw.data(), raw.size() - 1)));
+  auto longer = raw;
+  longer.push_back(0);
+  CHECK_FALSE(codec::decode_outbox(longer));
+  auto version = raw;
+  REQUIRE(version[1] == 1);  // [fixarray 2, version 1, ...]
+  version[1] = 2;
+  CHECK(codec::decode_outbox(version).error().code == errc::unsupported_version);
+  auto kind = raw;
+  REQUIRE(kind[3] == 0x92);  // the first entry: [fixarray 2, kind 0, message]
+  kind[4] = 7;
+  CHECK(codec::decode_outbox(kind).error().code == errc::malformed);
+}
