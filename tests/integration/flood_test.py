@@ -37,6 +37,8 @@ import sys
 import tempfile
 import threading
 import time
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bfdcheck import fail, failures, free_port, ok, wait_for  # noqa: E402
 
 node_bin, cli_bin, root = (os.path.realpath(a) for a in sys.argv[1:4])
 FLOOD_SECONDS = float(os.environ.get("FLOOD_SECONDS", "30"))
@@ -46,25 +48,7 @@ RSS_GROWTH_MIB = float(os.environ.get("RSS_GROWTH_MIB", "50"))
 MAX_FRAMES_PER_LINK = 10   # the target: disconnected after at most this many violations
 FRAME_CAP = 25             # a connection still open after this many frames is a failure
 work = tempfile.mkdtemp(prefix="bfd-floods-")
-failures = []
 procs = {}
-
-
-def fail(what):
-    print("FAIL: " + what, flush=True)
-    failures.append(what)
-
-
-def ok(what):
-    print("ok: " + what, flush=True)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 # ---- the network ------------------------------------------------------------------------------
@@ -107,16 +91,6 @@ def final_height(n):
         return j["final"]["height"]
     except (TypeError, KeyError):
         return None
-
-
-def wait_for(seconds, check):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        v = check()
-        if v:
-            return v
-        time.sleep(0.2)
-    return None
 
 
 def rss_kib(pid):

@@ -20,6 +20,8 @@ import sys
 import tempfile
 import threading
 import time
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bfdcheck import fail, failures, free_port, ok, wait_for  # noqa: E402
 
 node_bin = sys.argv[1]
 ATTACKERS = int(sys.argv[2]) if len(sys.argv) > 2 else 500
@@ -27,24 +29,6 @@ HONEST = int(sys.argv[3]) if len(sys.argv) > 3 else 200
 HONEST_PER_SECOND = 20
 P99_LIMIT_MS = 500.0
 work = tempfile.mkdtemp(prefix="bfd-slowloris-")
-failures = []
-
-
-def fail(what):
-    print("FAIL: " + what, file=sys.stderr)
-    failures.append(what)
-
-
-def ok(what):
-    print("ok: " + what)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 port = free_port()
@@ -62,15 +46,6 @@ def get(path, timeout=10.0):
         return r.status, time.monotonic() - start
     except (OSError, http.client.HTTPException):
         return 0, time.monotonic() - start
-
-
-def wait_for(seconds, check):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 class slowloris:

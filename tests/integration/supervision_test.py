@@ -27,6 +27,8 @@ import threading
 import time
 import urllib.error
 import urllib.request
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bfdcheck import fail, failures, free_port, ok, wait_for  # noqa: E402
 
 ROUNDS = 20
 ROUND_SECONDS = 2.1
@@ -35,24 +37,6 @@ TYPES = ["chain", "mempool", "delegate", "verifier", "directory", "cache-shard",
 
 node_bin, cli_bin = sys.argv[1], sys.argv[2]
 work = tempfile.mkdtemp(prefix="bfd-supervision-")
-failures = []
-
-
-def fail(what):
-    print("FAIL: " + what, file=sys.stderr)
-    failures.append(what)
-
-
-def ok(what):
-    print("ok: " + what)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 port = free_port()
@@ -86,16 +70,6 @@ def http_once(method, path, body, timeout):
         return status, json.loads(text)
     except ValueError:
         return status, text
-
-
-def wait_for(seconds, check):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        v = check()
-        if v:
-            return v
-        time.sleep(0.2)
-    return None
 
 
 log_path = os.path.join(work, "node.log")

@@ -41,6 +41,8 @@ import threading
 import time
 import urllib.error
 import urllib.request
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+from bfdcheck import fail, failures, free_port, ok, wait_for  # noqa: E402
 
 node_bin, cli_bin = os.path.realpath(sys.argv[1]), os.path.realpath(sys.argv[2])
 seed = int(os.environ.get("CRASH_SEED") or random.SystemRandom().randrange(1000000))
@@ -48,7 +50,6 @@ cycles = int(os.environ.get("CRASH_CYCLES") or 25)
 rng = random.Random(seed)
 work = tempfile.mkdtemp(prefix="bfd-crash-replay-")
 data = os.path.join(work, "data")
-failures = []
 started_at = time.time()
 print("crash_replay_test: seed %d, %d cycles (rerun with CRASH_SEED=%d)" % (seed, cycles, seed), flush=True)
 
@@ -65,15 +66,6 @@ SENDERS = 3
 PER_SENDER = max(80, 3 * cycles)  # enough for load in every run of a long mode
 AMOUNT = 1000
 SLOT_MS = 150
-
-
-def fail(what):
-    print("FAIL: " + what, file=sys.stderr, flush=True)
-    failures.append(what)
-
-
-def ok(what):
-    print("ok: " + what, flush=True)
 
 
 node = None
@@ -114,16 +106,6 @@ def http_request(method, path, body=None, timeout=3):
             return e.code, None
     except (OSError, ValueError, http.client.HTTPException):
         return 0, None  # not answered, or the connection died with the node
-
-
-def wait_for(seconds, check, step=0.05):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        got = check()
-        if got:
-            return got
-        time.sleep(step)
-    return None
 
 
 def start(log_path, extra=(), env=None):
@@ -185,12 +167,12 @@ def replay(what):
 # --- the first start: keys, the wallets' transfers, signed offline ---------------------------
 log0 = os.path.join(work, "start.log")
 start(log0)
-url = wait_for(30, lambda: find_url(log0))
+url = wait_for(30, lambda: find_url(log0), step=0.05)
 if not url:
     fail("the first start did not serve HTTP within 30 s: %s" % read(log0)[-400:])
     finish(1)
 set_base(url)
-if not wait_for(30, lambda: ((http_request("GET", "/v1/info")[1] or {}).get("final") or {}).get("height", 0) >= 2):
+if not wait_for(30, lambda: ((http_request("GET", "/v1/info")[1] or {}).get("final") or {}).get("height", 0) >= 2, step=0.05):
     fail("the dev node did not finalize within 30 s")
     finish(1)
 keys = os.path.join(data, "keys")
@@ -383,7 +365,7 @@ for cycle in range(1, cycles + 1):
 if not failures:
     logf = os.path.join(work, "final.log")
     start(logf)
-    url = wait_for(30, lambda: find_url(logf))
+    url = wait_for(30, lambda: find_url(logf), step=0.05)
     if not url:
         fail("the last start did not serve HTTP within 30 s: %s" % read(logf)[-400:])
         finish(1)
