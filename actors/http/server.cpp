@@ -209,6 +209,12 @@ bool is_timeout(const beast::error_code& ec) {
   return ec == beast::error::timeout;
 }
 
+/// The client went away or a deadline passed: close the connection without an answer.
+bool is_gone(const beast::error_code& ec) {
+  return ec == bh::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset
+         || ec == net::error::operation_aborted || is_timeout(ec);
+}
+
 /// One connection: reads a request within its bounds, hands it to a handler thread, writes the
 /// answer, and waits for the next one while the client keeps it alive.
 class session : public std::enable_shared_from_this<session> {
@@ -264,8 +270,7 @@ private:
                                     + std::to_string(s_.limits.max_header_bytes) + " bytes"));
     if (ec == bh::error::body_limit)
       return too_large();
-    if (ec == bh::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset
-        || ec == net::error::operation_aborted || is_timeout(ec))
+    if (is_gone(ec))
       return close(ec);
     if (ec)
       return fail(400, error_json(make_error(errc::malformed, "not a valid HTTP request: " + ec.message())));
@@ -307,8 +312,7 @@ private:
   void on_body(beast::error_code ec) {
     if (ec == bh::error::body_limit)
       return too_large();
-    if (ec == bh::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset
-        || ec == net::error::operation_aborted || is_timeout(ec))
+    if (is_gone(ec))
       return close(ec);
     if (ec)
       return fail(400, error_json(make_error(errc::malformed, "the body could not be read: " + ec.message())));

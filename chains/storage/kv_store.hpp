@@ -64,7 +64,7 @@ public:
 
   /// Calls `visit` for each key starting with `prefix` that is not below `start`, in key order,
   /// until it returns false: a page of a prefix from a cursor. This default skips the keys below
-  /// `start` one by one; stores with a seek (RocksDB, memory) jump to it.
+  /// `start` one by one; the RocksDB store seeks to it.
   virtual status scan_from(std::string_view space, byte_view prefix, byte_view start,
                            const std::function<bool(byte_view key, byte_view value)>& visit) {
     return scan_prefix(space, prefix, [&](byte_view k, byte_view v) {

@@ -110,20 +110,7 @@ public:
 
   status scan_prefix(std::string_view space, byte_view prefix,
                      const std::function<bool(byte_view, byte_view)>& visit) override {
-    auto* h = family(space);
-    if (!h)
-      return make_error(errc::not_found, "no column family " + std::string(space));
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), h));
-    for (it->Seek(slice(prefix)); it->Valid() && it->key().starts_with(slice(prefix)); it->Next()) {
-      auto k = it->key();
-      auto v = it->value();
-      if (!visit({reinterpret_cast<const byte*>(k.data()), k.size()},
-                 {reinterpret_cast<const byte*>(v.data()), v.size()}))
-        break;
-    }
-    if (!it->status().ok())
-      return io_error(it->status(), "scan of " + path_);
-    return {};
+    return scan_from(space, prefix, prefix, visit);  // no key with the prefix is below it
   }
 
   status scan_from(std::string_view space, byte_view prefix, byte_view start,
