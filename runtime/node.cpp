@@ -182,6 +182,11 @@ result<std::unique_ptr<node>> node::start(caf::actor_system& system, node_option
     hc.restarts = n->restarts_;
     hc.triage_reports = n->triage_reports_;
     hc.cache = n->cache_;
+    hc.verified = n->verified_;
+    if (n->sup_)
+      hc.place = [raw = n.get()](std::string name, std::function<caf::actor(caf::actor_system&)> start) {
+        return raw->place(std::move(name), std::move(start), {}, {});
+      };
     hc.chain_params = [table = n->params_](std::uint32_t id) -> std::optional<consensus_params> {
       std::lock_guard<std::mutex> guard(table->lock);
       auto it = table->params.find(id);

@@ -2,6 +2,10 @@
 // (rate bound, route and method checks, error bodies, request metrics), bounded body reads.
 #include "actors/http/bridge_core.hpp"
 
+#include "actors/http/edge_actor.hpp"
+#include "actors/verified_cache.hpp"
+#include "chains/crypto/keys.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <exception>
@@ -228,13 +232,25 @@ result<std::uint16_t> bridge_core::listen() {
   l.header_timeout = o.header_timeout;
   l.body_timeout = o.body_timeout;
   l.write_timeout = o.write_timeout;
+  edge_actor_config ec;
+  ec.chain = config.chain;
+  ec.mempool = config.mempool;
+  ec.directory = config.directory;
+  ec.timeout = o.timeout;
+  ec.log = config.log;
+  auto start_edge = [ec](caf::actor_system& sys) { return spawn_edge_actor(sys, ec); };
+  edge = config.place ? config.place("http-edge", start_edge) : start_edge(system);
   server_hooks hooks;
   hooks.screen = [this](request& req) { return screen(req); };
+  hooks.serve_async = [this](request& req, const responder& respond) { return serve_async(req, respond); };
   hooks.serve = [this](request& req) { return serve(req); };
   hooks.answered = [this](const request& req, const response& res) { after(req, res); };
   auto started = server::start(o.address, o.port, l, std::move(hooks));
-  if (!started)
+  if (!started) {
+    if (!config.place)
+      caf::anon_send_exit(edge, caf::exit_reason::user_shutdown);
     return started.error();
+  }
   srv = std::move(*started);
   port = srv->port();
   return port;
@@ -289,6 +305,11 @@ response bridge_core::serve(request& req) {
     req.matches.clear();
     for (const auto& part : m)
       req.matches.push_back(part.str());
+    if (!h.serve) {
+      // A route the actor serves reaches the pool only if the server has no asynchronous hook.
+      reply(res, 503, error_json(edge_reason::unavailable, "this route is served by the bridge's actor only"));
+      return res;
+    }
     try {
       h.serve(req, res);
     } catch (const std::exception& e) {
@@ -601,6 +622,60 @@ void bridge_core::stop() {
   stopped = true;
   if (srv)
     srv->stop();
+  // Under a supervisor the actor stops with the node's other children.
+  if (edge && !config.place)
+    caf::anon_send_exit(edge, caf::exit_reason::user_shutdown);
+}
+
+void bridge_core::chain_post_async(const std::string& suffix,
+                                   void (*take)(bridge_core&, const request&, std::optional<std::uint32_t>,
+                                                const responder&)) {
+  handlers.push_back({"POST", "/v1" + suffix});
+  handlers.push_back({"POST", "/v1/chains/([^/]+)" + suffix});
+  routing.push_back({"POST", std::regex("/v1" + suffix), {}, [this, take](const request& req, const responder& r) {
+                       take(*this, req, std::nullopt, r);
+                     }});
+  routing.push_back(
+    {"POST", std::regex("/v1/chains/([^/]+)" + suffix), {}, [this, take](const request& req, const responder& r) {
+       const auto chain = parse_chain_id(req.matches.at(1));
+       if (!chain) {
+         response res;
+         reply(res, 400, error_json(make_error(errc::invalid_argument, "a chain id is a decimal number below 2^32, not '"
+                                                                         + clipped(req.matches.at(1), 32) + "'")));
+         return r(std::move(res));
+       }
+       take(*this, req, *chain, r);
+     }});
+}
+
+bool bridge_core::serve_async(request& req, const responder& respond) {
+  // Only POST routes are served by the actor: other requests skip the matching here.
+  if (req.method != "POST")
+    return false;
+  for (const auto& h : routing) {
+    if (h.method != req.method)
+      continue;
+    std::smatch m;
+    if (!std::regex_match(req.path, m, h.pattern))
+      continue;
+    if (!h.take)
+      return false;
+    req.matches.clear();
+    for (const auto& part : m)
+      req.matches.push_back(part.str());
+    h.take(req, respond);
+    return true;
+  }
+  return false;
+}
+
+void bridge_core::preverify(const transaction& tx) {
+  if (!config.verified)
+    return;
+  const auto id = signing_hash(tx);
+  const auto entry = entry_hash(id, tx);
+  if (!config.verified->contains(entry) && verify(tx.sender, id.view(), tx.sig))
+    config.verified->add(entry);
 }
 
 } // namespace bfd::http

@@ -189,7 +189,11 @@ struct bridge_core {
     std::string method;
     std::regex pattern;
     std::function<void(const request&, response&)> serve;
+    /// Set for a route the bridge's actor serves: called on the I/O thread with the complete
+    /// request (`matches` filled); it answers through the responder.
+    std::function<void(const request&, const responder&)> take;
   };
+  caf::actor edge;  ///< the bridge's actor (edge_actor.hpp), or its front under a supervisor
   std::vector<handler_entry> routing;  ///< in registration order: the first match serves
   std::vector<http_route> handlers;  ///< every pattern registered, by install()
   handshake_mailbox mailbox;         ///< the handshake sessions (routes_handshakes.cpp)
@@ -308,6 +312,20 @@ struct bridge_core {
 
   /// Registers POST "/v1" + suffix and POST "/v1/chains/([^/]+)" + suffix.
   void chain_post(const std::string& suffix, chain_post_handler handler);
+
+  /// Registers POST "/v1" + suffix and POST "/v1/chains/([^/]+)" + suffix as routes the
+  /// bridge's actor serves: `take` runs on the I/O thread with the chain id (nothing for the
+  /// configured chain; a malformed id is answered 400 before it runs) and hands a job to `edge`.
+  void chain_post_async(const std::string& suffix,
+                        void (*take)(bridge_core&, const request&, std::optional<std::uint32_t>, const responder&));
+
+  /// On the I/O thread: a POST to a route the actor serves is taken (true); anything else is left
+  /// to the handler threads (false).
+  bool serve_async(request& req, const responder& respond);
+
+  /// Checks a transaction's signature now (on the calling I/O thread) and notes a valid one in
+  /// config.verified, so the mempool admits it without a verifier hop. Nothing without a cache.
+  void preverify(const transaction& tx);
 
   /// Reads a bounded request body (chunked and length-less bodies are bounded here too, not only
   /// those with a Content-Length); false after replying 413 or 400.

@@ -26,6 +26,7 @@ class logger;
 namespace bfd {
 
 class named_counts;  // actors/restart_counts.hpp
+class verified_cache;  // actors/verified_cache.hpp
 class read_cache;    // actors/cache/read_cache.hpp
 
 /// Where the HTTP API listens and the bounds it enforces.
@@ -73,6 +74,13 @@ struct http_bridge_config {
   /// The read cache in front of the registry, DS metadata and contract state reads
   /// (docs/cache.md); nullptr: every read goes to the chain.
   std::shared_ptr<read_cache> cache;
+  /// The node's verified-signature cache: a transaction POSTed alone has its signature checked on
+  /// the I/O thread that read it and noted here, so the mempool admits it without another hop;
+  /// nullptr: the mempool verifies it.
+  std::shared_ptr<verified_cache> verified;
+  /// Places the bridge's actor (a node: under its supervisor, behind a front) and returns the
+  /// handle to send to; empty: the bridge spawns it and stops it itself.
+  std::function<caf::actor(std::string name, std::function<caf::actor(caf::actor_system&)> start)> place;
 };
 
 /// One route of the HTTP API: its method and path template ("{name}" matches one segment).
@@ -88,9 +96,11 @@ struct http_route {
 std::vector<http_route> http_routes();
 
 /// A running HTTP server in front of the node's chain actors and mempools (actors/http/server.hpp).
-/// Not a CAF actor itself: Asio I/O threads own the sockets and a bounded pool of handler threads
-/// turns each complete request into actor requests with a timeout, so a slow client costs no
-/// handler thread and a slow or stopped actor costs a client a 504 or 503, never a blocked node.
+/// Asio I/O threads own the sockets. Transaction submissions go to the bridge's actor
+/// (edge_actor.hpp), which serves them with event-based requests; every other route runs on a
+/// bounded pool of handler threads that turn a request into actor requests with a timeout. So a
+/// slow client costs no thread and a slow or stopped actor costs a client a 504 or 503, never a
+/// blocked node.
 class http_bridge {
 public:
   /// Binds the address and port and starts serving; errc::io if the address cannot be bound.

@@ -1,5 +1,6 @@
 // The HTTP bridge's server on Boost.Beast: accepting within the connection bounds, one session
-// per connection on a strand of the I/O threads, and the bounded pool of handler threads.
+// per connection on a strand of the I/O threads, the asynchronous hand-off (responders) and the
+// bounded pool of handler threads.
 #include "actors/http/server.hpp"
 
 #include <condition_variable>
@@ -160,6 +161,13 @@ response error_response(int status, const json_object& body) {
 
 } // namespace
 
+/// Whether answers may still reach the sessions: closed (under its mutex) before the server's
+/// loop stops, so a responder never posts to a loop that is gone.
+struct answer_gate {
+  std::mutex mutex;
+  bool open = true;
+};
+
 struct server::state {
   server_limits limits;
   server_hooks hooks;
@@ -173,6 +181,24 @@ struct server::state {
   bool stopped = false;
   std::mutex clients_mutex;
   std::unordered_map<std::string, std::size_t> per_client;  ///< open connections by client IP
+  std::shared_ptr<answer_gate> gate = std::make_shared<answer_gate>();
+  std::mutex waiting_mutex;
+  /// Sessions whose request a responder will answer: nothing else holds them meanwhile.
+  std::unordered_map<const void*, std::shared_ptr<void>> waiting;
+
+  void hold(std::shared_ptr<void> s) {
+    std::lock_guard lock(waiting_mutex);
+    const void* key = s.get();
+    waiting.emplace(key, std::move(s));
+  }
+  void unhold(const void* key) {
+    std::shared_ptr<void> last;  // destroyed outside the lock
+    std::lock_guard lock(waiting_mutex);
+    if (auto i = waiting.find(key); i != waiting.end()) {
+      last = std::move(i->second);
+      waiting.erase(i);
+    }
+  }
 
   explicit state(server_limits l, server_hooks h) : limits(std::move(l)), hooks(std::move(h)) {}
 
@@ -325,10 +351,17 @@ private:
                                                        + std::to_string(s_.limits.max_body_bytes) + " bytes")));
   }
 
-  /// Hands the complete request to a handler thread; a full queue answers 503 busy at once.
+  /// Offers the complete request to the asynchronous hook, else hands it to a handler thread; a
+  /// full queue answers 503 busy at once.
   void dispatch() {
     stream_.expires_never();
     auto self = shared_from_this();
+    if (s_.hooks.serve_async) {
+      if (s_.stats.in_flight.load() >= s_.limits.max_queued)
+        return busy();
+      if (offer())
+        return;
+    }
     const bool queued = s_.pool->try_post([self] {
       response r;
       try {
@@ -338,15 +371,33 @@ private:
       }
       net::post(self->stream_.get_executor(), [self, r = std::move(r)]() mutable { self->answer(std::move(r)); });
     });
-    if (queued)
-      return;
+    if (!queued)
+      busy();
+  }
+
+  void busy() {
     ++s_.stats.busy;
-    auto r = error_response(503, error_json(edge_reason::busy, "every handler thread is busy and "
+    auto r = error_response(503, error_json(edge_reason::busy, "every handler is busy and "
                                                                  + std::to_string(s_.limits.max_queued)
                                                                  + " requests wait: retry later"));
     r.set_header("Retry-After", "1");
     answer(std::move(r));
   }
+
+  /// Offers the request to serve_async; true if it took it (the session then waits, held by the
+  /// server, for its responder).
+  bool offer();
+
+public:
+  /// On the strand: a responder's answer has arrived.
+  void resume(response r) {
+    s_.unhold(this);
+    answer(std::move(r));
+  }
+
+  auto executor() { return stream_.get_executor(); }
+
+private:
 
   /// A refusal the server makes by itself: answered, counted, and the connection closed.
   void fail(int status, const json_object& body) {
@@ -427,6 +478,66 @@ private:
 
 } // namespace
 
+struct responder_state {
+  std::weak_ptr<session> target;
+  std::shared_ptr<answer_gate> gate;
+  server::state* owner;
+  std::atomic<bool> done{false};
+
+  responder_state(std::weak_ptr<session> t, std::shared_ptr<answer_gate> g, server::state* s)
+      : target(std::move(t)), gate(std::move(g)), owner(s) {}
+
+  ~responder_state() {
+    if (!done.exchange(true))
+      deliver(error_response(503, error_json(edge_reason::unavailable,
+                                             "the node dropped this request before answering it: retry")));
+  }
+
+  void deliver(response r) {
+    std::lock_guard lock(gate->mutex);
+    if (!gate->open)
+      return;
+    --owner->stats.in_flight;
+    auto s = target.lock();
+    if (!s)
+      return;
+    net::post(s->executor(), [s, r = std::move(r)]() mutable { s->resume(std::move(r)); });
+  }
+};
+
+void responder::operator()(response r) const {
+  if (s_->done.exchange(true))
+    return;
+  s_->deliver(std::move(r));
+}
+
+bool responder::answered() const noexcept {
+  return s_->done.load();
+}
+
+namespace {
+
+bool session::offer() {
+  auto rs = std::make_shared<responder_state>(weak_from_this(), s_.gate, &s_);
+  s_.hold(shared_from_this());
+  ++s_.stats.in_flight;
+  bool taken = false;
+  try {
+    taken = s_.hooks.serve_async(req_, responder{rs});
+  } catch (...) {
+    responder{rs}(error_response(500, error_json(edge_reason::internal, "the node failed to answer this request")));
+    return true;
+  }
+  if (taken)
+    return true;
+  rs->done = true;  // nothing to answer through it
+  --s_.stats.in_flight;
+  s_.unhold(this);
+  return false;
+}
+
+} // namespace
+
 void server::state::accept() {
   acceptor->async_accept(net::make_strand(*ioc), [this](beast::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !acceptor->is_open())
@@ -502,6 +613,11 @@ void server::stop() {
   if (state_->stopped)
     return;
   state_->stopped = true;
+  {
+    // Responders answering from now on do nothing.
+    std::lock_guard gate(state_->gate->mutex);
+    state_->gate->open = false;
+  }
   // No new connections from here on.
   net::post(*state_->ioc, [st = state_.get()] {
     beast::error_code ignored;
@@ -513,6 +629,14 @@ void server::stop() {
   for (auto& t : state_->io_threads)
     if (t.joinable())
       t.join();
+  // Sessions waiting for a responder close here, while their loop still exists.
+  {
+    std::unordered_map<const void*, std::shared_ptr<void>> waiting;
+    {
+      std::lock_guard lock(state_->waiting_mutex);
+      waiting.swap(state_->waiting);
+    }
+  }
   // Destroying the loop destroys every session waiting in it: the connections close here.
   state_->acceptor.reset();
   state_->ioc.reset();

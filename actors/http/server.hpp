@@ -1,7 +1,9 @@
 // The HTTP bridge's server: Boost.Beast over Asio. A few I/O threads own every socket (reading
-// heads and bodies within their bounds and deadlines, keep-alive, writing); a complete request
-// goes to a bounded pool of handler threads, so a slow client never holds a handler thread and a
-// blocking handler never holds an I/O thread. Bounds and reasons: docs/http.md, "The server".
+// heads and bodies within their bounds and deadlines, keep-alive, writing). A complete request is
+// either taken by the asynchronous hook (answered later, from any thread, through a responder:
+// the transaction routes, which the bridge's actor serves) or goes to a bounded pool of handler
+// threads, so a slow client never holds a handler thread and a blocking handler never holds an
+// I/O thread. Bounds and reasons: docs/http.md, "The server".
 #pragma once
 
 #include <atomic>
@@ -33,11 +35,33 @@ struct server_limits {
   std::chrono::milliseconds write_timeout{5000};  ///< a response not taken by the client within this: closed
 };
 
+struct responder_state;
+
+/// Answers one request taken by server_hooks::serve_async, later and from any thread. Copies
+/// share one answer: the first call answers, later ones do nothing. If every copy is destroyed
+/// without an answer, the client gets a 503 `unavailable` (the work behind it was dropped, e.g. an
+/// actor that failed). After the server stopped, answering does nothing.
+class responder {
+public:
+  explicit responder(std::shared_ptr<responder_state> s) : s_(std::move(s)) {}
+  void operator()(response r) const;
+  /// True once an answer was given (by any copy).
+  bool answered() const noexcept;
+
+private:
+  std::shared_ptr<responder_state> s_;
+};
+
 /// What the server calls, and where.
 struct server_hooks {
   /// On an I/O thread once a request's head has arrived (body not read yet): nothing to go on,
   /// or the answer that refuses it (its body is then never read). Must not block.
   std::function<std::optional<response>(request&)> screen;
+  /// On an I/O thread with the complete request, before the handler pool: true if it took the
+  /// request (it then answers through the responder, at most max_queued such requests at once:
+  /// more get 503 busy without being offered), false to leave it to a handler thread. Must not
+  /// block; empty: every request goes to the pool.
+  std::function<bool(request&, const responder&)> serve_async;
   /// On a handler thread with the complete request: the answer.
   std::function<response(request&)> serve;
   /// After every answer the server made (including its own refusals: busy, 413, 431), on the
@@ -53,6 +77,7 @@ struct server_stats {
   std::atomic<std::uint64_t> timed_out{0};            ///< closed by the idle, head, body or write deadline
   std::atomic<std::uint64_t> busy{0};                 ///< answered 503 busy: the handler queue was full
   std::atomic<std::uint64_t> queued{0};               ///< requests waiting for a handler now
+  std::atomic<std::uint64_t> in_flight{0};            ///< requests taken by serve_async, not answered yet
 };
 
 /// A running server. Stop it (or destroy it) before what its hooks refer to.

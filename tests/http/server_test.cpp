@@ -313,3 +313,118 @@ TEST_CASE("with every handler thread busy, the I/O threads still answer, and a f
   CHECK(running.read_response().ends_with("ok /block  0"));
   CHECK(waiting.read_response().ends_with("ok /w  0"));
 }
+
+namespace {
+
+/// A server whose asynchronous hook takes the paths under /async: /async/now is answered from the
+/// hook itself, /async/drop drops its responder unanswered, and /async/hold is held until the
+/// test answers it from its own thread. Other paths go to the handler pool ("ok").
+struct async_server {
+  std::mutex m;
+  std::vector<responder> held;
+  std::unique_ptr<server> s;
+
+  explicit async_server(server_limits l) {
+    server_hooks h;
+    h.screen = [](request&) -> std::optional<response> { return std::nullopt; };
+    h.serve_async = [this](request& req, const responder& r) {
+      if (req.path.rfind("/async/", 0) != 0)
+        return false;
+      if (req.path == "/async/now") {
+        response res;
+        res.set_content("now", "text/plain");
+        r(std::move(res));
+      } else if (req.path == "/async/hold") {
+        std::lock_guard lock(m);
+        held.push_back(r);
+      }
+      return true;  // /async/drop: its only copy ends with this call
+    };
+    h.serve = [](request& req) {
+      response r;
+      r.set_content("ok " + req.path, "text/plain");
+      return r;
+    };
+    auto started = server::start("127.0.0.1", 0, l, std::move(h));
+    REQUIRE(started);
+    s = std::move(*started);
+  }
+  std::size_t holding() {
+    std::lock_guard lock(m);
+    return held.size();
+  }
+  /// Answers every held request from a thread of the test's own, "later N" each.
+  void answer_all() {
+    std::vector<responder> out;
+    {
+      std::lock_guard lock(m);
+      out.swap(held);
+    }
+    std::thread([out] {
+      int n = 0;
+      for (const auto& r : out) {
+        response res;
+        res.set_content("later " + std::to_string(n++), "text/plain");
+        r(std::move(res));
+        r(response{});  // a second answer through a copy is ignored
+      }
+    }).join();
+  }
+};
+
+} // namespace
+
+TEST_CASE("requests the asynchronous hook takes are answered later from any thread, bounded like the pool") {
+  server_limits l;
+  l.max_queued = 2;
+  async_server t(l);
+  raw_socket a(t.s->port()), b(t.s->port()), c(t.s->port()), d(t.s->port());
+  // Answered from the hook itself, then the same connection goes on to the pool.
+  a.send(get("/async/now"));
+  CHECK(a.read_response().ends_with("now"));
+  a.send(get("/plain"));
+  CHECK(a.read_response().ends_with("ok /plain"));
+  // Two held requests fill the bound: a third is refused busy at once, without being offered.
+  b.send(get("/async/hold"));
+  c.send(get("/async/hold"));
+  for (int i = 0; i < 200 && t.holding() < 2; ++i)
+    std::this_thread::sleep_for(10ms);
+  REQUIRE(t.holding() == 2);
+  CHECK(t.s->stats().in_flight.load() == 2);
+  d.send(get("/async/hold"));
+  const auto busy = d.read_response();
+  CHECK(status_of(busy) == 503);
+  CHECK(body_of(busy)["error"]["code"] == "busy");
+  CHECK(t.holding() == 2);
+  // Answered from another thread: each connection gets its own answer and stays usable.
+  t.answer_all();
+  const auto rb = b.read_response();
+  const auto rc = c.read_response();
+  CHECK(status_of(rb) == 200);
+  CHECK(status_of(rc) == 200);
+  CHECK((rb.ends_with("later 0") || rb.ends_with("later 1")));
+  CHECK((rc.ends_with("later 0") || rc.ends_with("later 1")));
+  CHECK(rb.substr(rb.size() - 1) != rc.substr(rc.size() - 1));
+  CHECK(t.s->stats().in_flight.load() == 0);
+  b.send(get("/async/now"));
+  CHECK(b.read_response().ends_with("now"));
+  // A responder dropped unanswered answers 503 unavailable by itself.
+  c.send(get("/async/drop"));
+  const auto dropped = c.read_response();
+  CHECK(status_of(dropped) == 503);
+  CHECK(body_of(dropped)["error"]["code"] == "unavailable");
+  CHECK(t.s->stats().in_flight.load() == 0);
+}
+
+TEST_CASE("a request held by a responder when the server stops: the connection closes and a late answer does nothing") {
+  async_server t(server_limits{});
+  raw_socket a(t.s->port());
+  a.send(get("/async/hold"));
+  for (int i = 0; i < 200 && t.holding() < 1; ++i)
+    std::this_thread::sleep_for(10ms);
+  REQUIRE(t.holding() == 1);
+  t.s->stop();
+  CHECK(a.read_all(2000ms).empty());  // closed without an answer
+  t.answer_all();                     // after the stop: ignored, no crash
+  CHECK(t.holding() == 0);
+}
