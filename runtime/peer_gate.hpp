@@ -68,7 +68,8 @@ struct gate_counters {
   std::uint64_t links_now = 0;
 };
 
-/// The gate: one I/O thread, a public listener (after listen()) and a local dial port per peer.
+/// The gate: one I/O loop (its own thread, or a caller's: bfd-node's supervised loop actor), a
+/// public listener (after listen()) and a local dial port per peer.
 class peer_gate {
 public:
   /// Who runs the gate's I/O loop: a thread of the gate's own, or the caller through run_for
