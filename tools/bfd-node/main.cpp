@@ -371,7 +371,7 @@ int main(int argc, char** argv) {
   // Restarts of every supervised actor and loop, by name (bfd_actor_restarts_total on /metrics).
   auto restarts = std::make_shared<bfd::restart_counts>();
   // The supervisors beside the node's own; a down one gave up (the node then stops).
-  auto supervisor_options = [&] {
+  auto side_supervisor_options = [&] {
     bfd::runtime::supervisor_options so;
     so.counts = restarts;
     so.log = log;
@@ -388,7 +388,7 @@ int main(int argc, char** argv) {
     if (!g)
       return fail(g.error().message());
     gate = std::move(*g);
-    gate_loop = bfd::runtime::supervisor::start(system, supervisor_options(), {bfd::runtime::gate_loop_child(*gate)});
+    gate_loop = bfd::runtime::supervisor::start(system, side_supervisor_options(), {bfd::runtime::gate_loop_child(*gate)});
     if (gate_opts->tls)
       log->info("peer links: mutual TLS; {} peer certificate(s) pinned, CA {}", gate_opts->known.size(),
                 gate_opts->tls->ca);
@@ -633,7 +633,7 @@ int main(int argc, char** argv) {
   }
   std::unique_ptr<bfd::runtime::supervisor> loops;
   if (!loop_children.empty())
-    loops = bfd::runtime::supervisor::start(system, supervisor_options(), std::move(loop_children));
+    loops = bfd::runtime::supervisor::start(system, side_supervisor_options(), std::move(loop_children));
   const auto* node_sup = (*node)->supervision();
   if (node_sup)
     log->info("{} actor(s) under supervision (docs/supervision.md)", node_sup->names().size());
