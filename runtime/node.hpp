@@ -68,6 +68,9 @@ struct node_options {
   /// Every actor of the node under one supervisor, behind fronts (docs/supervision.md); false:
   /// plain actors that nothing restarts (bfd-sim, whose runs must repeat exactly).
   bool supervised = true;
+  /// Where restarts are counted (restarts()); nullptr: a count of the node's own. bfd-node
+  /// passes the one its other supervisors (the peer gate's, the loops') count in too.
+  std::shared_ptr<restart_counts> restarts;
 };
 
 /// The running actors of a node.
