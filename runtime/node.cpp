@@ -187,7 +187,8 @@ result<std::unique_ptr<node>> node::start(caf::actor_system& system, node_option
     hc.verified = n->verified_;
     if (n->sup_)
       hc.place = [raw = n.get()](std::string name, std::function<caf::actor(caf::actor_system&)> start) {
-        return raw->place(std::move(name), std::move(start), {}, {});
+        return raw->place(std::move(name), std::move(start), make_probe<caf::actor, std::uint64_t>(edgeping_atom::value),
+                          {});
       };
     hc.chain_params = [table = n->params_](std::uint32_t id) -> std::optional<consensus_params> {
       std::lock_guard<std::mutex> guard(table->lock);

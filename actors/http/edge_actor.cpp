@@ -247,6 +247,7 @@ caf::behavior edge_impl(edge_pointer self, edge_actor_config config) {
       if (job)
         start(self, job);
     },
+    [self](edgeping_atom) { return static_cast<std::uint64_t>(self->state.pending.size()); },
     [self](edgetick_atom) {
       auto& st = self->state;
       const auto now = steady::now();

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include <caf/atom.hpp>
 #include <caf/fwd.hpp>
 
 #include "actors/clock.hpp"
@@ -50,6 +51,10 @@ struct http_options {
   std::string explorer_dir;                  ///< the web explorer's files (docs/explorer.md); empty: not served
   http::mailbox_limits mailbox;              ///< the handshake mailbox's bounds (docs/membership-proofs.md)
 };
+
+/// (edgeping_atom) -> std::uint64_t: the requests in flight at the bridge's actor; what its
+/// supervisor's probe asks (a restarted instance answers it).
+using edgeping_atom = caf::atom_constant<caf::atom("edgeping")>;
 
 /// A hosted chain's consensus parameters (categories, slot timing), or nothing if unknown.
 using chain_params_lookup = std::function<std::optional<consensus_params>(std::uint32_t chain)>;

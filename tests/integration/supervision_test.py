@@ -36,7 +36,9 @@ MAX_BACK_MS = 100.0
 # The actors, and the loops that ran on bare threads before (the sidechain watcher's and the
 # service triage's passes, now loop actors: runtime/loop_actor.hpp). The peer gate's loop runs only
 # on a topology node (tests/actors/peer_gate_test.cpp kills it).
-TYPES = ["chain", "mempool", "delegate", "verifier", "directory", "cache-shard", "bridge", "watcher", "triage"]
+# "http-edge" is the HTTP bridge's actor, which serves the transfers this test submits.
+TYPES = ["chain", "mempool", "delegate", "verifier", "directory", "cache-shard", "bridge", "watcher", "triage",
+         "http-edge"]
 
 node_bin, cli_bin = sys.argv[1], sys.argv[2]
 work = tempfile.mkdtemp(prefix="bfd-supervision-")
