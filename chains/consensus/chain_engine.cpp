@@ -665,6 +665,8 @@ void chain_engine::finalize_to(const hash256& hash, const finality_certificate& 
     }
     final_.release_undo();
     ++executions_.final_advanced;
+    if (final_observer_)
+      final_observer_(*e.vb, final_);
     finalized.push_back(e.vb);
   }
   // The head keeps undo records for its blocks above the final one only.
