@@ -60,7 +60,7 @@ struct chain_actor_state {
   checkpoint stored_justified;             ///< the justification record last written
   // The peg outboxes of final blocks that wrote any, by (height, hash), taken as the final state
   // took each block (chain_engine::observe_final_blocks), so how a block reached the best chain
-  // does not matter; written with the block's commit, and the oldest dropped from memory.
+  // does not matter; written with the block's commit, and the oldest dropped from memory after it.
   using outbox_map = std::map<std::pair<std::uint64_t, hash256>, std::vector<peg::outbox_entry>>;
   std::shared_ptr<outbox_map> peg_outboxes = std::make_shared<outbox_map>();
   static constexpr std::size_t max_peg_outboxes = 4096;
@@ -78,8 +78,6 @@ struct chain_actor_state {
       if (!kept || !peg || peg->outbox_entries().empty())
         return;
       (*kept)[{b.header().height, b.hash}] = peg->outbox_entries();
-      while (kept->size() > max_peg_outboxes)
-        kept->erase(kept->begin());
     });
   }
 
@@ -169,7 +167,15 @@ struct chain_actor_state {
     }
   }
 
+  /// Persists what became final, then drops the oldest outboxes beyond the memory bound (each
+  /// was written first: nothing is dropped before its block's commit).
   void persist(const std::vector<validated_ptr>& finalized) {
+    persist_final(finalized);
+    while (peg_outboxes->size() > max_peg_outboxes)
+      peg_outboxes->erase(peg_outboxes->begin());
+  }
+
+  void persist_final(const std::vector<validated_ptr>& finalized) {
     if (finalized.empty())
       return;
     // Reads of the final state (the registry, DS metadata): invalidated before anything can read
