@@ -484,14 +484,11 @@ justification_record chain_engine::unfinal_justification() const {
   return record;
 }
 
-confirmation_result chain_engine::restore_justification(const justification_record& record, std::size_t& added,
-                                                        const std::function<void(const block_result&)>& after_block) {
+confirmation_result chain_engine::restore_justification(const justification_record& record, std::size_t& added) {
   added = 0;
   confirmation_result out;
   for (const auto& b : record.blocks) {
     auto r = add_block(b, signature_check::verify);
-    if (after_block)
-      after_block(r);
     if (r.outcome == block_outcome::extended || r.outcome == block_outcome::side || r.outcome == block_outcome::reorged)
       ++added;
     out.evidence.insert(out.evidence.end(), r.evidence.begin(), r.evidence.end());

@@ -119,10 +119,7 @@ public:
 
   /// Re-adds a stored justification record (blocks, then certificates, every signature checked);
   /// `added` counts the blocks that were new here. The result merges the certificates' effects.
-  /// `after_block`, if given, sees each block's result right after it was added (the head state
-  /// is then that block's, when it became the head: the chain actor keeps its peg outbox).
-  confirmation_result restore_justification(const justification_record& record, std::size_t& added,
-                                            const std::function<void(const block_result&)>& after_block = {});
+  confirmation_result restore_justification(const justification_record& record, std::size_t& added);
 
   /// Sees each block the final state takes, right after it took it, with the final state then at
   /// that block: whatever per-block result a caller must keep of every final block (a peg chain's
