@@ -80,11 +80,12 @@ typename Inspector::result_type inspect(Inspector& f, anchor_evidence& x) {
            x.final_height);
 }
 
-/// The peg outbox of one best-chain block (pegout_atom, height), as the chain actor kept it when
-/// the block became its head: the entries in order, each a canonical peg message (kinds[i] 0) or
-/// acknowledgement (kinds[i] 1). Code not_found when the chain has no peg, the node lacks the
-/// block, or it did not keep that block's outbox (applied before a restart, or inside a
-/// reorganisation); an empty list when the block wrote nothing.
+/// The peg outbox of one final block (pegout_atom, height), as the chain actor kept it when the
+/// block became final (however it was applied) or read it from the block's `o` record: the
+/// entries in order, each a canonical peg message (kinds[i] 0) or acknowledgement (kinds[i] 1).
+/// Code not_found when the chain has no peg, the node lacks the block, the block is not final
+/// yet, or no outbox was kept (a block made final before the `o` record existed); an empty list
+/// when the block wrote nothing.
 struct peg_outbox_reply {
   std::uint16_t code = 0;
   std::string detail;
@@ -403,7 +404,7 @@ using chain_actor = caf::typed_actor<
   caf::replies_to<anchor_atom, std::uint32_t, std::uint64_t>::with<anchor_evidence>,
   /// Headers [from, to] of the best chain (at most max_headers_per_request).
   caf::replies_to<headers_atom, std::uint64_t, std::uint64_t>::with<header_range>,
-  /// The peg outbox a best-chain block wrote.
+  /// The peg outbox a final block wrote (peg_outbox_reply).
   caf::replies_to<pegout_atom, std::uint64_t>::with<peg_outbox_reply>,
   /// The final header, its certificate and the final state's proof, as a canonical
   /// sidechain_anchor_payload (what peg_client_update carries); empty before any finality.

@@ -59,22 +59,27 @@ struct chain_actor_state {
   bool syncing = false;           ///< catching up from a peer: no producing meanwhile
   std::vector<evidence_payload> evidence;  ///< reported, not yet included
   checkpoint stored_justified;             ///< the justification record last written
-  // The peg outboxes of best-chain blocks that wrote any, by (height, hash), kept when each block
-  // became the head (the engine keeps no per-block states to rebuild them); the oldest dropped.
-  std::map<std::pair<std::uint64_t, hash256>, std::vector<peg::outbox_entry>> peg_outboxes;
+  // The peg outboxes of final blocks that wrote any, by (height, hash), taken as the final state
+  // took each block (chain_engine::observe_final_blocks), so how a block reached the best chain
+  // does not matter; written with the block's commit, and the oldest dropped from memory after it.
+  using outbox_map = std::map<std::pair<std::uint64_t, hash256>, std::vector<peg::outbox_entry>>;
+  std::shared_ptr<outbox_map> peg_outboxes = std::make_shared<outbox_map>();
   static constexpr std::size_t max_peg_outboxes = 4096;
   // The best-chain blocks above the final one that the mempool was told were included, by
   // height: when a reorg drops one, its transactions go back to the mempool (notify_mempool).
   told_best_blocks told_best;
 
-  void keep_outbox(const validated_block& b) {
-    const auto& head = engine->head_state();
-    const auto* peg = find_peg(head);
-    if (!peg || head.head_hash() != b.hash || peg->outbox_entries().empty())
-      return;
-    peg_outboxes[{b.header().height, b.hash}] = peg->outbox_entries();
-    while (peg_outboxes.size() > max_peg_outboxes)
-      peg_outboxes.erase(peg_outboxes.begin());
+  /// Has the engine hand over the outbox of every block the final state takes. The observer
+  /// holds the map weakly: an engine that outlives this actor calls nothing that is gone.
+  void observe_outboxes() {
+    engine->observe_final_blocks([weak = std::weak_ptr<outbox_map>(peg_outboxes)](const validated_block& b,
+                                                                                 const chain_state& final_state) {
+      auto kept = weak.lock();
+      const auto* peg = find_peg(final_state);
+      if (!kept || !peg || peg->outbox_entries().empty())
+        return;
+      (*kept)[{b.header().height, b.hash}] = peg->outbox_entries();
+    });
   }
 
   peg_outbox_reply outbox_at(std::uint64_t height) {
@@ -90,7 +95,12 @@ struct chain_actor_state {
       return out;
     const std::vector<peg::outbox_entry>* entries = nullptr;
     std::vector<peg::outbox_entry> stored;
-    if (auto i = peg_outboxes.find({height, out.block}); i != peg_outboxes.end()) {
+    if (height > engine->final_height()) {
+      out.code = static_cast<std::uint16_t>(errc::not_found);
+      out.detail = "block " + std::to_string(height) + " is not final yet: its outbox is kept once it is";
+      return out;
+    }
+    if (auto i = peg_outboxes->find({height, out.block}); i != peg_outboxes->end()) {
       entries = &i->second;
     } else if (store) {
       // Not in memory (applied before a restart): the record committed with the block.
@@ -158,7 +168,15 @@ struct chain_actor_state {
     }
   }
 
+  /// Persists what became final, then drops the oldest outboxes beyond the memory bound (each
+  /// was written first: nothing is dropped before its block's commit).
   void persist(const std::vector<validated_ptr>& finalized) {
+    persist_final(finalized);
+    while (peg_outboxes->size() > max_peg_outboxes)
+      peg_outboxes->erase(peg_outboxes->begin());
+  }
+
+  void persist_final(const std::vector<validated_ptr>& finalized) {
     if (finalized.empty())
       return;
     // Reads of the final state (the registry, DS metadata): invalidated before anything can read
@@ -190,7 +208,7 @@ struct chain_actor_state {
     // bridge can still carry their entries (docs/peg.md "Outboxes").
     std::vector<outbox_write> outboxes;
     for (const auto& b : finalized)
-      if (auto i = peg_outboxes.find({b->header().height, b->hash}); i != peg_outboxes.end())
+      if (auto i = peg_outboxes->find({b->header().height, b->hash}); i != peg_outboxes->end())
         outboxes.push_back(outbox_write{b->hash, codec::encode_outbox(i->second)});
     kill_point(kill_site::before_commit);
     auto st = store->commit_blocks(finalized, engine->final_state().accounts(), engine->unpersisted_accounts(),
@@ -517,8 +535,6 @@ caf::result<block_ack> process_block(chain_pointer self, const block_envelope& e
   for (const auto& applied : result.applied)
     log_applied(self, *applied, before);
   if (!result.applied.empty())
-    st.keep_outbox(*result.applied.back());
-  if (!result.applied.empty())
     announce_progress(self);
   if (!result.applied.empty()) {
     st.invalidate_head(result.applied);
@@ -635,12 +651,8 @@ void restore_justification(chain_pointer self) {
     return;
   }
   std::size_t added = 0;
-  // Each restored block that becomes the head leaves its peg outbox kept, as a block applied
-  // while running does: it is written with the block once final, so the bridge can carry it.
-  after_votes(self, st.engine->restore_justification(*decoded, added, [&st](const block_result& r) {
-    if (!r.applied.empty())
-      st.keep_outbox(*r.applied.back());
-  }));
+  // Restored blocks that become final leave their peg outboxes kept, as any final block does.
+  after_votes(self, st.engine->restore_justification(*decoded, added));
   st.stored_justified = st.engine->highest_justified();
   if (added > 0)
     st.info("restored {} block(s) above the final one and {} justification(s); justified #{}", added,
@@ -652,6 +664,7 @@ chain_actor::behavior_type chain_impl(chain_pointer self, std::shared_ptr<chain_
                                       chain_actor_config config) {
   auto& st = self->state;
   st.engine = std::move(engine);
+  st.observe_outboxes();
   st.config = std::move(config);
   if (!st.config.verified)
     st.config.verified = std::make_shared<verified_cache>();

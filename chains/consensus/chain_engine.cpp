@@ -484,14 +484,11 @@ justification_record chain_engine::unfinal_justification() const {
   return record;
 }
 
-confirmation_result chain_engine::restore_justification(const justification_record& record, std::size_t& added,
-                                                        const std::function<void(const block_result&)>& after_block) {
+confirmation_result chain_engine::restore_justification(const justification_record& record, std::size_t& added) {
   added = 0;
   confirmation_result out;
   for (const auto& b : record.blocks) {
     auto r = add_block(b, signature_check::verify);
-    if (after_block)
-      after_block(r);
     if (r.outcome == block_outcome::extended || r.outcome == block_outcome::side || r.outcome == block_outcome::reorged)
       ++added;
     out.evidence.insert(out.evidence.end(), r.evidence.begin(), r.evidence.end());
@@ -665,6 +662,8 @@ void chain_engine::finalize_to(const hash256& hash, const finality_certificate& 
     }
     final_.release_undo();
     ++executions_.final_advanced;
+    if (final_observer_)
+      final_observer_(*e.vb, final_);
     finalized.push_back(e.vb);
   }
   // The head keeps undo records for its blocks above the final one only.

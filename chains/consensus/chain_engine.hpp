@@ -119,10 +119,15 @@ public:
 
   /// Re-adds a stored justification record (blocks, then certificates, every signature checked);
   /// `added` counts the blocks that were new here. The result merges the certificates' effects.
-  /// `after_block`, if given, sees each block's result right after it was added (the head state
-  /// is then that block's, when it became the head: the chain actor keeps its peg outbox).
-  confirmation_result restore_justification(const justification_record& record, std::size_t& added,
-                                            const std::function<void(const block_result&)>& after_block = {});
+  confirmation_result restore_justification(const justification_record& record, std::size_t& added);
+
+  /// Sees each block the final state takes, right after it took it, with the final state then at
+  /// that block: whatever per-block result a caller must keep of every final block (a peg chain's
+  /// outbox) is read there, however the block reached the best chain (one by one, several at
+  /// once, a reorg, an orphan connecting, a catch-up, a restart).
+  using final_block_observer = std::function<void(const validated_block&, const chain_state& final_state)>;
+  /// Sets the observer (one; empty: none).
+  void observe_final_blocks(final_block_observer f) { final_observer_ = std::move(f); }
 
   /// The certificate that justified `hash` (a held block), if it is justified.
   std::optional<finality_certificate> justification_of(const hash256& hash) const;
@@ -250,6 +255,7 @@ private:
   hash256 final_next_hash_;
   std::uint64_t final_epoch_ = 0;
   validated_ptr final_block_;
+  final_block_observer final_observer_;
   std::map<hash256, entry> blocks_;                 // non-final blocks on any branch
   std::vector<hash256> best_;                       // best chain above final, in order
   std::multimap<hash256, validated_ptr> orphans_;   // by missing parent

@@ -6,6 +6,7 @@
 #include "chains/dsmeta/dsmeta_module.hpp"
 #include "chains/funds/funds_module.hpp"
 #include "chains/services/services_module.hpp"
+#include "chains/peg/outbox.hpp"
 #include "chains/peg/peg_module.hpp"
 #include "chains/sidechain/registry_module.hpp"
 
@@ -30,6 +31,39 @@ constexpr const char* delegate_space_name = "delegates";  // actors/delegate/del
 
 std::string short_hex(const hash256& h) {
   return to_hex(h).substr(0, 16);
+}
+
+/// Block `h`'s outbox record (`o` + hash, formats.md section 9) against the root its header
+/// commits to: a record must decode and give that root, and a block whose root is not the empty
+/// outbox's (it sent messages or acknowledgements) must have one, or its entries can never be
+/// carried. False after reporting a problem (a readable store continues with the next check).
+template <class Problem>
+bool check_outbox(chain_store& cs, std::uint64_t h, const hash256& hash, const hash256& root, Problem& problem) {
+  const std::string which = "block #" + std::to_string(h) + " " + short_hex(hash);
+  auto raw = cs.outbox_record(hash);
+  if (!raw) {
+    problem(which + ": outbox record: " + raw.error().message());
+    return false;
+  }
+  if (!*raw) {
+    if (root == peg::empty_outbox_root())
+      return true;
+    problem(which + " commits to peg traffic (outbox_root " + short_hex(root)
+            + ") but has no outbox record: its messages and acknowledgements cannot be carried");
+    return true;
+  }
+  auto entries = codec::decode_outbox(**raw);
+  if (!entries) {
+    problem(which + ": outbox record: " + entries.error().message());
+    return true;
+  }
+  peg::outbox box;
+  for (const auto& e : *entries)
+    box.add(e);
+  if (box.root() != root)
+    problem(which + ": the stored outbox (" + std::to_string(entries->size()) + " entries) gives root "
+            + short_hex(box.root()) + ", but the header's outbox_root is " + short_hex(root));
+  return true;
 }
 
 /// One chain's space; returns its final height (nothing if it has none or is unreadable).
@@ -68,6 +102,7 @@ std::optional<std::uint64_t> check_chain(kv_store& store, chain_id id, storage_r
     return std::nullopt;
   }
   std::uint64_t history_entries = 0;
+  std::uint64_t outboxes = 0;  // blocks with peg traffic, each with an `o` record that gives its root
   for (std::uint64_t h = 0; h <= top; ++h) {
     auto b = cs->block_at(h);
     if (!b) {
@@ -113,6 +148,10 @@ std::optional<std::uint64_t> check_chain(kv_store& store, chain_id id, storage_r
       }
       ++txs;
     }
+    if (!check_outbox(*cs, h, hash, hdr.outbox_root, problem))
+      return std::nullopt;
+    if (hdr.outbox_root != peg::empty_outbox_root())
+      ++outboxes;
     parent = hash;
     if (h == top)
       head_block = std::move(**b);
@@ -127,6 +166,8 @@ std::optional<std::uint64_t> check_chain(kv_store& store, chain_id id, storage_r
   r.notes.push_back(name + ": blocks #0..#" + std::to_string(top) + " contiguous and linked, their "
                     + std::to_string(txs) + " transaction(s) indexed; final head #" + std::to_string(top) + " "
                     + short_hex((*head)->block_hash));
+  r.notes.push_back(name + ": " + std::to_string(outboxes)
+                    + " block(s) with peg traffic, each with a stored outbox that gives its header's outbox_root");
   r.notes.push_back(name + (*history ? ": account history through #" + std::to_string(**history) + ", "
                                          + std::to_string(history_entries) + " entries checked"
                                      : std::string(": no account history yet (the node backfills it at its next start)")));

@@ -353,3 +353,45 @@ TEST_CASE("a pegged sidechain's genesis does not depend on its trust point, and 
   CHECK(reg->find(side_id)->genesis_hash == header_hash(a->second.header));
   CHECK(reg->find(side_id)->genesis_hash != header_hash(unpegged->second.header));
 }
+
+TEST_CASE("the engine hands over the outbox of every block the final state takes, however it was applied") {
+  peg_pair p;
+  const auto& users = p.main.net.users;
+  const auto sent = p.main_block({p.main.tx(users[0], peg_send_tx{side_id, address_of(users[1].pub), "BFDT",
+                                                                  10 * units_per_bfdt, 100'000})})
+                      .header.height;
+  p.main_final(sent + 1);
+  const auto& blocks = p.main.blocks;
+  const auto final_height = p.main.engine.final_height();
+  // A fresh replica gets the send's child first (an orphan), then the send's block: both are
+  // applied at once, the send's block not as the head; then the rest and the final certificate.
+  chain_engine e(p.main.net.genesis().first, p.main.net.genesis().second);
+  std::map<std::uint64_t, std::vector<peg::outbox_entry>> seen;
+  std::vector<std::uint64_t> order;
+  e.observe_final_blocks([&](const validated_block& b, const chain_state& final_state) {
+    CHECK(final_state.head_hash() == b.hash);
+    order.push_back(b.header().height);
+    seen[b.header().height] = find_peg(final_state)->outbox_entries();
+  });
+  CHECK(e.add_block(blocks.at(sent + 1), signature_check::verify).outcome == block_outcome::orphan);
+  const auto joined = e.add_block(blocks.at(sent), signature_check::verify);
+  REQUIRE(joined.applied.size() == 2);
+  CHECK(joined.applied.back()->header().height == sent + 1);
+  for (auto h = sent + 2; h < blocks.size(); ++h)
+    REQUIRE(e.add_block(blocks.at(h), signature_check::verify).outcome == block_outcome::extended);
+  CHECK(order.empty());
+  const auto r = e.add_certificate(p.main.certs.at(final_height));
+  REQUIRE(r.accepted);
+  REQUIRE(e.final_height() == final_height);
+  // Every final block once, in height order; the send's entry is the one its header commits to.
+  std::vector<std::uint64_t> want;
+  for (std::uint64_t h = 1; h <= final_height; ++h)
+    want.push_back(h);
+  CHECK(order == want);
+  REQUIRE(seen.at(sent).size() == 1);
+  peg::outbox box;
+  box.add(seen.at(sent)[0]);
+  CHECK(box.root() == blocks.at(sent).header.outbox_root);
+  CHECK(std::holds_alternative<peg::peg_message>(seen.at(sent)[0]));
+  CHECK(seen.at(sent + 1).empty());
+}
