@@ -630,13 +630,16 @@ void bridge_core::stop() {
 void bridge_core::chain_post_async(const std::string& suffix,
                                    void (*take)(bridge_core&, const request&, std::optional<std::uint32_t>,
                                                 const responder&)) {
+  // Registered like any route (the route table test sees them), but served by serve_async.
   handlers.push_back({"POST", "/v1" + suffix});
   handlers.push_back({"POST", "/v1/chains/([^/]+)" + suffix});
-  routing.push_back({"POST", std::regex("/v1" + suffix), {}, [this, take](const request& req, const responder& r) {
-                       take(*this, req, std::nullopt, r);
-                     }});
-  routing.push_back(
-    {"POST", std::regex("/v1/chains/([^/]+)" + suffix), {}, [this, take](const request& req, const responder& r) {
+  routing.push_back({"POST", std::regex("/v1" + suffix), {}, {}});
+  routing.push_back({"POST", std::regex("/v1/chains/([^/]+)" + suffix), {}, {}});
+  async_routes.push_back({"/v1" + suffix, false, [this, take](const request& req, const responder& r) {
+                            take(*this, req, std::nullopt, r);
+                          }});
+  async_routes.push_back(
+    {"/v1/chains/{chain}" + suffix, true, [this, take](const request& req, const responder& r) {
        const auto chain = parse_chain_id(req.matches.at(1));
        if (!chain) {
          response res;
@@ -649,21 +652,19 @@ void bridge_core::chain_post_async(const std::string& suffix,
 }
 
 bool bridge_core::serve_async(request& req, const responder& respond) {
-  // Only POST routes are served by the actor: other requests skip the matching here.
   if (req.method != "POST")
     return false;
-  for (const auto& h : routing) {
-    if (h.method != req.method)
+  for (const auto& a : async_routes) {
+    if (req.route != a.path)
       continue;
-    std::smatch m;
-    if (!std::regex_match(req.path, m, h.pattern))
-      continue;
-    if (!h.take)
-      return false;
-    req.matches.clear();
-    for (const auto& part : m)
-      req.matches.push_back(part.str());
-    h.take(req, respond);
+    req.matches.assign(1, req.path);
+    if (a.prefixed) {
+      // "/v1/chains/<id>/…": screen matched the template, so the segment is there.
+      constexpr std::string_view head = "/v1/chains/";
+      const auto rest = std::string_view(req.path).substr(head.size());
+      req.matches.emplace_back(rest.substr(0, rest.find('/')));
+    }
+    a.take(req, respond);
     return true;
   }
   return false;

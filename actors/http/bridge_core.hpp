@@ -194,6 +194,14 @@ struct bridge_core {
     std::function<void(const request&, const responder&)> take;
   };
   caf::actor edge;  ///< the bridge's actor (edge_actor.hpp), or its front under a supervisor
+  /// The routes the actor serves, by their template (request::route, set by screen): found
+  /// without a regular expression on the I/O thread.
+  struct async_route {
+    std::string path;  ///< "/v1/txs" or "/v1/chains/{chain}/txs"
+    bool prefixed;     ///< the chain id is the path's fourth segment
+    std::function<void(const request&, const responder&)> take;
+  };
+  std::vector<async_route> async_routes;
   std::vector<handler_entry> routing;  ///< in registration order: the first match serves
   std::vector<http_route> handlers;  ///< every pattern registered, by install()
   handshake_mailbox mailbox;         ///< the handshake sessions (routes_handshakes.cpp)

@@ -1,10 +1,12 @@
 // bfd-bench's HTTP load for one transaction per request: `--concurrency` keep-alive connections
-// driven by one thread with poll(2), so 256 connections cost the client one thread, not 256 (on
-// two cores, 256 client threads would measure the client's scheduling rather than the node).
+// driven by one thread with epoll(7), so 256 connections cost the client one thread, not 256 (on
+// two cores, 256 client threads would measure the client's scheduling rather than the node), and
+// each ready connection costs the same however many are open. A request is sent as soon as its
+// connection is free; only a send the socket cannot take at once waits for EPOLLOUT.
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -118,47 +120,85 @@ void submit_singles_polled(std::uint16_t port, const workload& w, const e2e_benc
   std::int64_t last = 0;
   out.first_ns = now_ns();
   const auto start_ns = out.first_ns;
+  const int ep = ::epoll_create1(EPOLL_CLOEXEC);
+  if (ep < 0) {
+    out.refused["http_transport"] += n;
+    return;
+  }
+  std::vector<std::size_t> idle;  // connections without a request, taken from the back
+  for (std::size_t k = conns.size(); k-- > 0;)
+    idle.push_back(k);
 
-  auto begin = [&](connection& c) {
+  auto watch = [&](std::size_t k, bool writing) {
+    epoll_event ev{};
+    ev.events = EPOLLIN | (writing ? EPOLLOUT : 0u);
+    ev.data.u64 = k;
+    if (::epoll_ctl(ep, EPOLL_CTL_MOD, conns[k].fd, &ev) != 0)
+      ::epoll_ctl(ep, EPOLL_CTL_ADD, conns[k].fd, &ev);
+  };
+  auto close_conn = [](connection& c) {
+    if (c.fd >= 0)
+      ::close(c.fd);  // also leaves the epoll set
+    c.fd = -1;
+  };
+  // Sends what the connection has to send now; false on a transport failure.
+  auto flush = [&](std::size_t k) {
+    auto& c = conns[k];
+    while (c.out_at < c.out.size()) {
+      const auto sent = ::send(c.fd, c.out.data() + c.out_at, c.out.size() - c.out_at, MSG_NOSIGNAL);
+      if (sent < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+          watch(k, true);
+          return true;
+        }
+        return false;
+      }
+      c.out_at += static_cast<std::size_t>(sent);
+    }
+    return true;
+  };
+  auto begin = [&](std::size_t k) {
+    auto& c = conns[k];
     const auto& body = w.http_bodies[c.tx];
     c.out = "POST /v1/txs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: "
             + std::to_string(body.size()) + "\r\n\r\n" + body;
     c.out_at = 0;
     c.in.clear();
+    return flush(k);
   };
-  auto close_conn = [](connection& c) {
-    if (c.fd >= 0)
-      ::close(c.fd);
-    c.fd = -1;
+  auto done = [&](std::size_t k) {
+    conns[k].tx = no_tx;
+    --in_flight;
+    idle.push_back(k);
   };
   // A connection the node closed under a request: resend it on a new one, as a client would (a
   // repeated transaction is answered "already pending": idempotent).
-  auto transport_failure = [&](connection& c) {
+  auto transport_failure = [&](std::size_t k) {
+    auto& c = conns[k];
     close_conn(c);
     if (c.tx == no_tx)
       return;
-    if (++c.attempts < max_attempts) {
+    while (++c.attempts < max_attempts) {
       out.retries.fetch_add(1, std::memory_order_relaxed);
       c.fd = open_socket(port);
-      if (c.fd >= 0) {
-        begin(c);
+      if (c.fd < 0)
+        break;
+      watch(k, false);
+      if (begin(k))
         return;
-      }
+      close_conn(c);
     }
     ++refused["http_transport"];
-    c.tx = no_tx;
-    --in_flight;
     last = now_ns();
+    done(k);
   };
 
-  std::vector<pollfd> fds(conns.size());
+  std::vector<epoll_event> events(conns.size());
   while (!stopped() && (next < n || in_flight > 0)) {
     // Idle connections take the next transaction that is due.
     const auto now = now_ns();
     int wait_ms = 100;
-    for (auto& c : conns) {
-      if (c.tx != no_tx || next >= n)
-        continue;
+    while (!idle.empty() && next < n) {
       if (rate > 0) {
         const auto due = start_ns + static_cast<std::int64_t>(static_cast<double>(next) * 1e9 / rate);
         if (due > now) {
@@ -166,44 +206,46 @@ void submit_singles_polled(std::uint16_t port, const workload& w, const e2e_benc
           break;
         }
       }
-      if (c.fd < 0 && (c.fd = open_socket(port)) < 0) {
-        ++refused["http_transport"];
-        ++next;
-        continue;
+      const auto k = idle.back();
+      idle.pop_back();
+      auto& c = conns[k];
+      if (c.fd < 0) {
+        if ((c.fd = open_socket(port)) < 0) {
+          ++refused["http_transport"];
+          ++next;
+          idle.push_back(k);
+          continue;
+        }
+        watch(k, false);
       }
       c.tx = next++;
       c.attempts = 0;
       out.submit_ns[c.tx] = now;
       out.sent.fetch_add(1, std::memory_order_relaxed);
       ++in_flight;
-      begin(c);
+      if (!begin(k))
+        transport_failure(k);
     }
-    for (std::size_t k = 0; k < conns.size(); ++k) {
+    const int ready = ::epoll_wait(ep, events.data(), static_cast<int>(events.size()),
+                                   in_flight > 0 ? std::min(wait_ms, 10) : wait_ms);
+    for (int e = 0; e < ready; ++e) {
+      const auto k = static_cast<std::size_t>(events[e].data.u64);
       auto& c = conns[k];
-      fds[k].fd = c.tx == no_tx ? -1 : c.fd;
-      fds[k].events = static_cast<short>(POLLIN | (c.out_at < c.out.size() ? POLLOUT : 0));
-      fds[k].revents = 0;
-    }
-    if (::poll(fds.data(), fds.size(), in_flight > 0 ? std::min(wait_ms, 10) : wait_ms) <= 0)
-      continue;
-    for (std::size_t k = 0; k < conns.size(); ++k) {
-      auto& c = conns[k];
-      if (fds[k].fd < 0 || fds[k].revents == 0)
+      if (c.fd < 0 || c.tx == no_tx)
         continue;
-      if (fds[k].revents & POLLOUT) {
-        const auto sent = ::send(c.fd, c.out.data() + c.out_at, c.out.size() - c.out_at, MSG_NOSIGNAL);
-        if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-          transport_failure(c);
+      if (events[e].events & EPOLLOUT) {
+        if (!flush(k)) {
+          transport_failure(k);
           continue;
         }
-        if (sent > 0)
-          c.out_at += static_cast<std::size_t>(sent);
+        if (c.out_at >= c.out.size())
+          watch(k, false);
       }
-      if (fds[k].revents & (POLLIN | POLLHUP | POLLERR)) {
+      if (events[e].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
         char buf[16 * 1024];
         const auto got = ::recv(c.fd, buf, sizeof buf, 0);
         if (got == 0 || (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
-          transport_failure(c);
+          transport_failure(k);
           continue;
         }
         if (got > 0)
@@ -223,13 +265,13 @@ void submit_singles_polled(std::uint16_t port, const workload& w, const e2e_benc
         if (p->close)
           close_conn(c);
         c.in.erase(0, p->length);
-        c.tx = no_tx;
-        --in_flight;
+        done(k);
       }
     }
   }
   for (auto& c : conns)
     close_conn(c);
+  ::close(ep);
   for (const auto& [reason, count] : refused)
     out.refused[reason] += count;
   out.last_answer_ns = std::max(out.last_answer_ns, last);
