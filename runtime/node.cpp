@@ -89,6 +89,7 @@ chain_unit_options node::unit_options(hosted_chain chain) const {
   u.verified = verified_;
   u.verifiers = verifiers_;
   u.mempool_max_per_sender = options_.mempool_max_per_sender;
+  u.conduct = conduct_;
   u.sup = sup_.get();
   if (cache_) {
     u.invalidate = [c = cache_](const std::vector<std::string>& tags) { c->invalidate(tags); };
@@ -125,6 +126,11 @@ result<std::unique_ptr<node>> node::start(caf::actor_system& system, node_option
     n->sup_ = supervisor::start(system, std::move(so), {});
   }
   n->verified_ = std::make_shared<verified_cache>();
+  {
+    auto co = options.conduct;
+    co.log = options.log;
+    n->conduct_ = std::make_shared<peer_conduct>(std::move(co));
+  }
   for (std::size_t i = 0; i < options.verifiers; ++i)
     n->verifiers_.push_back(caf::actor_cast<verifier_actor>(n->place(
       "verifier-" + std::to_string(i),
