@@ -4,8 +4,10 @@
 // relayed transactions with bad signatures, relayed bytes that are not a transaction, messages the
 // actors' interfaces do not have (unknown atoms, a type only this process knows, 1 MiB strings),
 // and anonymous relays. When the node closes the link it reconnects with the same identity.
+// MODE "stale" plays the honest peer with bad luck instead: correctly signed transfers that have
+// expired, at TX_RATE, and nothing else (the node must not count them against it).
 // Prints one JSON line of figures. Usage:
-//   bfd_peer_flood_attacker HOST PORT SECONDS TX_RATE JUNK_RATE [CHAIN]
+//   bfd_peer_flood_attacker HOST PORT SECONDS TX_RATE JUNK_RATE [CHAIN [MODE]]
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -69,7 +71,7 @@ double seconds_since(steady::time_point t) {
 
 int main(int argc, char** argv) {
   if (argc < 6) {
-    std::cerr << "usage: bfd_peer_flood_attacker HOST PORT SECONDS TX_RATE JUNK_RATE [CHAIN]\n";
+    std::cerr << "usage: bfd_peer_flood_attacker HOST PORT SECONDS TX_RATE JUNK_RATE [CHAIN [MODE]]\n";
     return 2;
   }
   const std::string host = argv[1];
@@ -78,6 +80,7 @@ int main(int argc, char** argv) {
   const double tx_rate = std::stod(argv[4]);
   const double junk_rate = std::stod(argv[5]);
   const std::uint32_t chain = argc > 6 ? static_cast<std::uint32_t>(std::stoul(argv[6])) : 1;
+  const bool stale = argc > 7 && std::string(argv[7]) == "stale";
 
   // A transfer template signed by a fresh key; every copy gets another nonce, so each is a new
   // transaction whose (unchanged) signature does not match.
@@ -107,8 +110,9 @@ int main(int argc, char** argv) {
   std::uint64_t nonce = 1, connects = 0, connect_failures = 0, downs = 0;
   std::uint64_t sent_bad_sig = 0, sent_undecodable = 0, sent_unexpected = 0, sent_unknown_type = 0,
                 sent_oversized = 0, sent_anonymous = 0;
-  std::vector<std::uint64_t> per_link;  // violating messages sent on each link before its close was seen
+  std::vector<std::uint64_t> per_link;  // messages sent on each link before its close was seen
   std::vector<double> link_seconds;
+  std::uint64_t sent_stale = 0;
   std::uint64_t on_link = 0;
   steady::time_point link_start;
   caf::actor chain_actor, mempool;
@@ -156,21 +160,33 @@ int main(int argc, char** argv) {
     junk_due += junk_rate * 0.01;
     while (tx_due >= 1) {
       tx_due -= 1;
+      if (stale) {
+        // Signed for real, but expired at height 1: what a slow honest peer may relay.
+        auto r = req;
+        r.nonce = nonce++;
+        r.expiry = 1;
+        if (auto tx = bfd::runtime::make_signed_transfer(*keys, r, bfd::hash256{}))
+          self->send(chain_actor, bfd::relay_atom::value, raw_tx{bfd::codec::encode(*tx)});
+        ++sent_stale;
+        ++on_link;
+        continue;
+      }
       auto tx = *signed_tx;
       tx.nonce = nonce++;
       self->send(chain_actor, bfd::relay_atom::value, raw_tx{bfd::codec::encode(tx)});
       ++sent_bad_sig;
       ++on_link;
     }
-    while (junk_due >= 1) {
+    while (!stale && junk_due >= 1) {
       junk_due -= 1;
-      switch (junk_i++ % 6) {
+      const auto k = junk_i++;
+      switch (k % 6) {
         case 0:  // not a transaction at all
           self->send(chain_actor, bfd::relay_atom::value, raw_tx{std::vector<std::uint8_t>(40, 0xc1)});
           ++sent_undecodable;
           break;
         case 1:  // an atom the chain actor does not know
-          self->send(chain_actor, junk_atom::value, std::uint64_t{junk_i});
+          self->send(chain_actor, junk_atom::value, std::uint64_t{k});
           ++sent_unexpected;
           break;
         case 2:  // the same at the mempool
@@ -182,7 +198,7 @@ int main(int argc, char** argv) {
           ++sent_unknown_type;
           break;
         case 4:  // a large payload, well under the gate's 16 MiB frame bound
-          if (junk_i % 60 == 4) {
+          if (k % 60 == 4) {
             self->send(chain_actor, big);
             ++sent_oversized;
           } else {
@@ -216,7 +232,11 @@ int main(int argc, char** argv) {
   double max_link_s = 0;
   for (auto s : link_seconds)
     max_link_s = std::max(max_link_s, s);
-  std::printf("{\"seconds\": %.2f, \"connects\": %llu, \"connect_failures\": %llu, \"disconnects_seen\": %llu, "
+  const std::uint64_t first_sent = per_link.empty() ? on_link : per_link.front();
+  const double first_seconds = link_seconds.empty() ? 0 : link_seconds.front();
+  std::printf("{\"first_link_sent\": %llu, \"first_link_seconds\": %.3f, \"sent_stale\": %llu, ",
+              (unsigned long long) first_sent, first_seconds, (unsigned long long) sent_stale);
+  std::printf("\"seconds\": %.2f, \"connects\": %llu, \"connect_failures\": %llu, \"disconnects_seen\": %llu, "
               "\"sent_bad_signature\": %llu, \"sent_undecodable\": %llu, \"sent_unexpected\": %llu, "
               "\"sent_unknown_type\": %llu, \"sent_oversized\": %llu, \"sent_anonymous\": %llu, "
               "\"max_sent_on_a_link\": %llu, \"max_link_seconds\": %.3f}\n",

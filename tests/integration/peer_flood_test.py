@@ -205,6 +205,10 @@ attackers = [subprocess.Popen([attacker_bin, "127.0.0.1", str(peer_port["b"]), s
                                str(int(TX_RATE * 1.1)), str(JUNK_RATE)], stdout=subprocess.PIPE,
                               stderr=subprocess.DEVNULL, text=True)]
 procs["attacker-1"] = attackers[0]
+# A peer with bad luck, not bad intent: correctly signed transfers that expired, as fast as the flood.
+stale_peer = subprocess.Popen([attacker_bin, "127.0.0.1", str(peer_port["b"]), str(FLOOD_SECONDS), "200", "0", "1",
+                               "stale"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+procs["stale"] = stale_peer
 rss_peak = rss_before
 submitted = 0
 second_started = False
@@ -237,6 +241,10 @@ for i, a in enumerate(attackers):
     except (IndexError, ValueError):
         fail("attacker %d printed no figures (exit %s)" % (i + 1, a.returncode))
         figures.append({})
+try:
+    stale_figures = json.loads(stale_peer.communicate(timeout=30)[0].strip().splitlines()[-1])
+except (IndexError, ValueError, subprocess.TimeoutExpired):
+    stale_figures = {}
 final_during = {n: final_height(n) for n in names}
 conduct_after = conduct_of("b")
 round_end = round_of("b")
@@ -284,6 +292,15 @@ if violations <= MAX_VIOLATIONS * first_runs and violations > 0:
 else:
     fail("b recorded %d violation(s) for %d identit(ies) (at most %d each allowed)" %
          (violations, first_runs, MAX_VIOLATIONS))
+firsts = [(f.get("first_link_sent", 0), f.get("first_link_seconds", 0)) for f in figures]
+print("first links: messages sent before the close was seen, and how long they lasted: %s" %
+      ", ".join("%d in %.3f s" % x for x in firsts))
+print("stale peer: %s" % json.dumps(stale_figures, sort_keys=True))
+if stale_figures.get("sent_stale", 0) > 0 and stale_figures.get("connects") == 1 and \
+        stale_figures.get("disconnects_seen") == 0:
+    ok("a peer relaying %d correctly signed but expired transfers kept its one link" % stale_figures["sent_stale"])
+else:
+    fail("the stale-but-honest peer was disconnected or did not run: %s" % stale_figures)
 if delta.get("anonymous_relay", 0) > 0:
     ok("%d relay(s) without a sender dropped unread" % delta["anonymous_relay"])
 
