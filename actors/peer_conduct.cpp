@@ -89,6 +89,12 @@ bool peer_conduct::record(const caf::node_id& who, peer_offence what, const std:
   std::string why;
   {
     std::lock_guard lock(mutex_);
+    if (auto r = refused_.find(who); r != refused_.end() && now < r->second.until) {
+      // Already cut off: what was under way when it was (a signature being verified) is not a
+      // new run of offences.
+      ++counts_["refused"];
+      return false;
+    }
     ++counts_[offence_name(what)];
     auto& times = offences_[who];
     times.push_back(now);

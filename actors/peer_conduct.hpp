@@ -58,7 +58,8 @@ public:
   /// the refused message and closes its link again, at most once a second.
   bool refused(const caf::node_id& who);
 
-  /// Records one offence of `who`; true when it was the one that disconnected the peer.
+  /// Records one offence of `who`; true when it was the one that disconnected the peer. An
+  /// offence of a node refused already (one under way when it was cut off) counts as refused.
   bool record(const caf::node_id& who, peer_offence what, const std::string& detail);
 
   /// Counts a relay that came without a sender (it names no peer, so it is dropped unread).

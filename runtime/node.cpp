@@ -137,7 +137,8 @@ result<std::unique_ptr<node>> node::start(caf::actor_system& system, node_option
       [v = n->verified_](caf::actor_system& sys) { return caf::actor_cast<caf::actor>(spawn_verifier(sys, v)); },
       make_probe<verifier_actor, std::uint32_t>(verify_atom::value, std::vector<tx_envelope>{}))));
   n->directory_ = caf::actor_cast<directory_actor>(
-    n->place("directory", [](caf::actor_system& sys) { return caf::actor_cast<caf::actor>(spawn_directory(sys)); },
+    n->place("directory",
+             [c = n->conduct_](caf::actor_system& sys) { return caf::actor_cast<caf::actor>(spawn_directory(sys, c)); },
              make_probe<directory_actor, std::vector<chain_handles>>(chains_atom::value), directory_sticky));
   n->first_ = chains.front().spec.id;
   if (options.cache) {

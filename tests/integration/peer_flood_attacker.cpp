@@ -2,7 +2,7 @@
 // that completes the BASP handshake with a bfd-node through its peer gate, looks up a chain's
 // actors in the published directory and then, over the established link, floods them for a while:
 // relayed transactions with bad signatures, relayed bytes that are not a transaction, messages the
-// actors' interfaces do not have (unknown atoms, a type only this process knows, 1 MiB strings),
+// actors' interfaces do not have (unknown atoms to the chain actor, mempool and directory, a type only this process knows, 1 MiB strings),
 // and anonymous relays. When the node closes the link it reconnects with the same identity.
 // MODE "stale" plays the honest peer with bad luck instead: correctly signed transfers that have
 // expired, at TX_RATE, and nothing else (the node must not count them against it).
@@ -115,7 +115,7 @@ int main(int argc, char** argv) {
   std::uint64_t sent_stale = 0;
   std::uint64_t on_link = 0;
   steady::time_point link_start;
-  caf::actor chain_actor, mempool;
+  caf::actor chain_actor, mempool, directory;
   bool connected = false;
   const std::string big(1 << 20, 'x');
 
@@ -148,6 +148,7 @@ int main(int argc, char** argv) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
         continue;
       }
+      directory = caf::actor_cast<caf::actor>(*dir);
       self->monitor(chain_actor);
       ++connects;
       connected = true;
@@ -155,9 +156,10 @@ int main(int argc, char** argv) {
       link_start = steady::now();
       next = steady::now();
     }
-    // One tick's share of each rate.
-    tx_due += tx_rate * 0.01;
-    junk_due += junk_rate * 0.01;
+    // What the rates call for by now, so time lost reconnecting or starved is made up.
+    const double t = seconds_since(start);
+    tx_due = tx_rate * t - static_cast<double>(sent_bad_sig + sent_stale);
+    junk_due = junk_rate * t - static_cast<double>(junk_i);
     while (tx_due >= 1) {
       tx_due -= 1;
       if (stale) {
@@ -180,7 +182,7 @@ int main(int argc, char** argv) {
     while (!stale && junk_due >= 1) {
       junk_due -= 1;
       const auto k = junk_i++;
-      switch (k % 6) {
+      switch (k % 7) {
         case 0:  // not a transaction at all
           self->send(chain_actor, bfd::relay_atom::value, raw_tx{std::vector<std::uint8_t>(40, 0xc1)});
           ++sent_undecodable;
@@ -198,13 +200,17 @@ int main(int argc, char** argv) {
           ++sent_unknown_type;
           break;
         case 4:  // a large payload, well under the gate's 16 MiB frame bound
-          if (k % 60 == 4) {
+          if (k % 70 == 4) {
             self->send(chain_actor, big);
             ++sent_oversized;
           } else {
             self->send(chain_actor, junk_atom::value, std::string(200, 'y'));
             ++sent_unexpected;
           }
+          break;
+        case 5:  // an atom the directory does not know
+          self->send(directory, junk_atom::value, std::string("junk"));
+          ++sent_unexpected;
           break;
         default: {  // a relay that names no sender
           auto tx = *signed_tx;
