@@ -118,6 +118,8 @@ result<std::unique_ptr<node>> node::start(caf::actor_system& system, node_option
   if (auto st = check_records(*options.store); !st)
     return st.error();
   std::unique_ptr<node> n(new node(system));
+  if (options.restarts)
+    n->restarts_ = options.restarts;
   if (options.supervised) {
     supervisor_options so;
     so.counts = n->restarts_;

@@ -71,6 +71,9 @@ struct node_options {
   bool supervised = true;
   /// When a peer node's offences disconnect it (actors/peer_conduct.hpp; the log is set from `log`).
   peer_conduct_options conduct;
+  /// Where restarts are counted (restarts()); nullptr: a count of the node's own. bfd-node
+  /// passes the one its other supervisors (the peer gate's, the loops') count in too.
+  std::shared_ptr<restart_counts> restarts;
 };
 
 /// The running actors of a node.

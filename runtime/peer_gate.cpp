@@ -610,7 +610,7 @@ std::string peer_gate::impl::summary() const {
          + ", open links " + std::to_string(links_now);
 }
 
-result<std::unique_ptr<peer_gate>> peer_gate::start(gate_options options) {
+result<std::unique_ptr<peer_gate>> peer_gate::start(gate_options options, loop_runner runner) {
   auto i = std::make_unique<impl>(std::move(options));
   if (i->opt.tls) {
     i->ssl.emplace(asio::ssl::context::tls);
@@ -636,6 +636,8 @@ result<std::unique_ptr<peer_gate>> peer_gate::start(gate_options options) {
   i->work.emplace(asio::make_work_guard(i->io));
   auto* raw = i.get();
   i->schedule_stats();
+  if (runner == loop_runner::caller)
+    return std::unique_ptr<peer_gate>(new peer_gate(std::move(i)));
   i->thread = std::thread([raw] {
     for (;;) {
       try {
@@ -658,11 +660,54 @@ peer_gate::~peer_gate() {
   auto* g = impl_.get();
   asio::post(g->io, [g] { g->close_everything(); });
   g->work.reset();
+  if (!g->thread.joinable()) {
+    // The caller ran the loop (and has stopped running it): close everything here.
+    const auto deadline = steady::now() + std::chrono::seconds(3);
+    if (g->io.stopped())
+      g->io.restart();
+    while (!g->io.stopped() && steady::now() < deadline) {
+      try {
+        g->io.run_for(std::chrono::milliseconds(100));
+      } catch (const std::exception& e) {
+        if (g->opt.log)
+          g->opt.log->error("gate {}: {}", g->opt.node, e.what());
+      }
+    }
+    g->io.stop();
+    return;
+  }
   // Everything is closed, so run() returns; should a handler linger, stop the loop anyway.
   if (g->finished.get_future().wait_for(std::chrono::seconds(3)) != std::future_status::ready)
     g->io.stop();
   g->thread.join();
 }
+
+bool peer_gate::run_for(std::chrono::milliseconds slice) {
+  auto* g = impl_.get();
+  if (!g->work)
+    return false;
+  if (g->io.stopped())
+    g->io.restart();
+  g->io.run_for(slice);
+  return true;
+}
+
+void peer_gate::inject_failure() {
+  auto* g = impl_.get();
+  if (g->opt.log)
+    g->opt.log->warn("gate {}: fault injection: the next handler throws", g->opt.node);
+  asio::post(g->io, [] { throw std::runtime_error("fault injection: a gate handler threw"); });
+}
+
+namespace {
+
+/// Waits for `done` (posted to the I/O loop), at most 10 s: the loop may be run by a caller
+/// that is restarting, or not at all.
+bool wait_posted(std::future<void> done) {
+  return done.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+}
+
+} // namespace
 
 result<std::uint16_t> peer_gate::listen(std::uint16_t basp_port) {
   auto* g = impl_.get();
@@ -676,14 +721,18 @@ result<std::uint16_t> peer_gate::listen(std::uint16_t basp_port) {
     acc->bind(endpoint);
     acc->listen(128);
     const auto bound = acc->local_endpoint().port();
-    std::promise<void> done;
-    asio::post(g->io, [g, basp_port, &acc, &done] {
+    // Shared with the handler: it may run after a timed-out wait returned.
+    auto done = std::make_shared<std::promise<void>>();
+    auto shared_acc = std::make_shared<std::unique_ptr<tcp::acceptor>>(std::move(acc));
+    asio::post(g->io, [g, basp_port, shared_acc, done] {
       g->basp_port = basp_port;
-      g->public_acceptor = std::move(acc);
+      g->public_acceptor = std::move(*shared_acc);
       g->accept_public();
-      done.set_value();
+      done->set_value();
     });
-    done.get_future().wait();
+    if (!wait_posted(done->get_future()))
+      return make_error(errc::io, "cannot listen on " + g->opt.host + ":" + std::to_string(g->opt.port)
+                                    + ": the gate's I/O loop is not running");
     return bound;
   } catch (const boost::system::system_error& e) {
     return make_error(errc::io, "cannot listen on " + g->opt.host + ":" + std::to_string(g->opt.port) + ": "
@@ -699,15 +748,18 @@ result<std::uint16_t> peer_gate::dial_port(const peer_address& peer) {
   try {
     auto acc = std::make_unique<tcp::acceptor>(g->io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
     const auto port = acc->local_endpoint().port();
-    std::promise<void> done;
-    asio::post(g->io, [g, peer, &acc, &done] {
-      auto* raw = acc.get();
-      g->dial_acceptors.push_back(std::move(acc));
+    auto done = std::make_shared<std::promise<void>>();
+    auto shared_acc = std::make_shared<std::unique_ptr<tcp::acceptor>>(std::move(acc));
+    asio::post(g->io, [g, peer, shared_acc, done] {
+      auto* raw = shared_acc->get();
+      g->dial_acceptors.push_back(std::move(*shared_acc));
       if (!g->stopping)
         g->accept_dial(raw, peer);
-      done.set_value();
+      done->set_value();
     });
-    done.get_future().wait();
+    if (!wait_posted(done->get_future()))
+      return make_error(errc::io, "cannot open a local port for peer " + peer.name
+                                    + ": the gate's I/O loop is not running");
     g->dial_ports[peer.name] = port;
     return port;
   } catch (const boost::system::system_error& e) {

@@ -69,11 +69,28 @@ struct gate_counters {
   std::uint64_t links_now = 0;
 };
 
-/// The gate: one I/O thread, a public listener (after listen()) and a local dial port per peer.
+/// The gate: one I/O loop (its own thread, or a caller's: bfd-node's supervised loop actor), a
+/// public listener (after listen()) and a local dial port per peer.
 class peer_gate {
 public:
-  /// Starts the I/O thread and loads the TLS files; nothing listens yet.
-  static result<std::unique_ptr<peer_gate>> start(gate_options options);
+  /// Who runs the gate's I/O loop: a thread of the gate's own, or the caller through run_for
+  /// (bfd-node: a supervised loop actor, runtime/loop_actor.hpp).
+  enum class loop_runner { own_thread, caller };
+
+  /// Loads the TLS files and starts the I/O thread (own_thread); nothing listens yet. With
+  /// `caller`, nothing happens on the gate until run_for runs, and listen and dial_port wait
+  /// (at most 10 s) for it.
+  static result<std::unique_ptr<peer_gate>> start(gate_options options,
+                                                  loop_runner runner = loop_runner::own_thread);
+
+  /// `caller` only: runs the I/O loop on the calling thread for at most `slice`. An exception a
+  /// handler throws propagates (the gate keeps its listeners and links: a new run_for carries
+  /// on); false once the gate is stopping. The runner must have stopped before the gate is
+  /// destroyed.
+  bool run_for(std::chrono::milliseconds slice);
+
+  /// A test hook (fault injection): the next handler the I/O loop runs throws.
+  void inject_failure();
   ~peer_gate();
   peer_gate(const peer_gate&) = delete;
   peer_gate& operator=(const peer_gate&) = delete;

@@ -18,6 +18,7 @@
 #include "chains/core/hex.hpp"
 #include "chains/codec/block_codec.hpp"
 #include "chains/consensus/node_records.hpp"
+#include "chains/consensus/reorg_bookkeeping.hpp"
 #include "chains/storage/chain_store.hpp"
 #include "chains/access/access_module.hpp"
 #include "chains/peg/peg_module.hpp"
@@ -65,7 +66,7 @@ struct chain_actor_state {
   static constexpr std::size_t max_peg_outboxes = 4096;
   // The best-chain blocks above the final one that the mempool was told were included, by
   // height: when a reorg drops one, its transactions go back to the mempool (notify_mempool).
-  std::map<std::uint64_t, validated_ptr> told_best;
+  told_best_blocks told_best;
 
   void keep_outbox(const validated_block& b) {
     const auto& head = engine->head_state();
@@ -295,55 +296,28 @@ void notify_mempool(chain_pointer self, const std::vector<validated_ptr>& applie
   auto& st = self->state;
   const auto& head = st.engine->head_state();
   const auto head_height = head.head().height;
+  // A reorg: the blocks the mempool was told of that are no longer on the best chain. The mempool
+  // removed their transactions when they were included; without giving them back they would be
+  // gone from the node (and from the network, if the node was cut off when it admitted them), and
+  // their senders' next nonces in the mempool would stay those of the dropped branch, refusing the
+  // same transactions as nonce_reused (update_told_best decides which).
+  auto change = update_told_best(std::move(st.told_best), applied, head_height, st.engine->final_height());
+  st.told_best = std::move(change.told);
   inclusion_notice notice;
   notice.head_height = head_height;
-  std::set<public_key> senders;
-  std::map<std::uint64_t, hash256> now_at;  // height -> the block applied there last
-  std::set<hash256> included;
-  for (const auto& b : applied) {
-    notice.included.insert(notice.included.end(), b->ids.begin(), b->ids.end());
-    included.insert(b->ids.begin(), b->ids.end());
-    now_at[b->header().height] = b->hash;
-    for (const auto& tx : b->txs())
-      senders.insert(tx.sender);
-  }
-  // A reorg: the blocks the mempool was told of that are no longer on the best chain (a new
-  // block at their height, or above the new head). The mempool removed their transactions when
-  // they were included; without this they would be gone from the node (and from the network, if
-  // the node was cut off when it admitted them), and their senders' next nonces in the mempool
-  // would stay those of the dropped branch, refusing the same transactions as nonce_reused.
-  std::vector<validated_ptr> reverted;
-  for (auto i = st.told_best.begin(); i != st.told_best.end();) {
-    auto at = now_at.find(i->first);
-    if (i->first > head_height || (at != now_at.end() && at->second != i->second->hash)) {
-      reverted.push_back(i->second);
-      for (const auto& tx : i->second->txs())
-        senders.insert(tx.sender);
-      i = st.told_best.erase(i);
-    } else {
-      ++i;
-    }
-  }
-  for (const auto& b : applied)
-    st.told_best[b->header().height] = b;
-  st.told_best.erase(st.told_best.begin(), st.told_best.upper_bound(st.engine->final_height()));
-  for (const auto& s : senders) {
+  notice.included = std::move(change.included);
+  for (const auto& s : change.senders) {
     notice.senders.push_back(s);
     notice.next_nonces.push_back(head.accounts().get(address_of(s)).nonce);
   }
   notice.rejected = std::move(rejected);
   self->send(st.config.mempool, included_atom::value, std::move(notice));
   // After the notice (one mailbox, in order), so the mempool checks them against the new nonces.
-  std::size_t returned = 0;
-  for (const auto& b : reverted)
-    for (std::size_t i = 0; i < b->txs().size(); ++i)
-      if (!included.count(b->ids[i])) {
-        self->send(st.config.mempool, relay_atom::value, tx_envelope{b->txs()[i]});
-        ++returned;
-      }
-  if (!reverted.empty())
+  for (const auto& tx : change.returned)
+    self->send(st.config.mempool, relay_atom::value, tx_envelope{tx});
+  if (!change.reverted.empty())
     st.info("reorg: {} block(s) left the best chain; {} of their transaction(s) returned to the mempool",
-            reverted.size(), returned);
+            change.reverted.size(), change.returned.size());
 }
 
 void log_applied(chain_pointer self, const validated_block& b, const round_info& before) {

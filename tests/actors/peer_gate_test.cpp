@@ -1,5 +1,6 @@
 // The peer gate in front of CAF's BASP port: frame bounds, violations and back-off, mutual TLS with
 // pinned certificates, and real CAF links through a gate client and a gate.
+#include <algorithm>
 #include <array>
 #include <doctest/doctest.h>
 
@@ -18,6 +19,7 @@
 #include "chains/core/hex.hpp"
 #include "runtime/entropy.hpp"
 #include "runtime/key_file.hpp"
+#include "runtime/loop_actor.hpp"
 #include "runtime/node.hpp"
 #include "runtime/peer_gate.hpp"
 #include "runtime/remote.hpp"
@@ -136,8 +138,11 @@ struct gated_node {
   std::unique_ptr<runtime::peer_gate> gate;
   std::uint16_t port = 0;  // the gate's public port
 
+  std::unique_ptr<runtime::supervisor> gate_loop;  // set: the gate's I/O loop is its loop actor
+
   explicit gated_node(runtime::gate_options o, std::vector<runtime::delegate_identity> delegates = {},
-                      std::shared_ptr<manual_clock> time = std::make_shared<manual_clock>(0)) {
+                      std::shared_ptr<manual_clock> time = std::make_shared<manual_clock>(0),
+                      std::optional<runtime::supervisor_options> supervised_loop = std::nullopt) {
     runtime::node_options no;
     no.genesis = test::shared_network().genesis;
     no.delegates = std::move(delegates);
@@ -152,15 +157,20 @@ struct gated_node {
     o.host = "127.0.0.1";
     o.port = 0;
     o.handshake_timeout = milliseconds(1500);
-    auto g = runtime::peer_gate::start(std::move(o));
+    // As bfd-node runs it: the gate's I/O loop a supervised loop actor "peer-gate".
+    auto g = runtime::peer_gate::start(std::move(o), supervised_loop ? runtime::peer_gate::loop_runner::caller
+                                                                     : runtime::peer_gate::loop_runner::own_thread);
     REQUIRE(g);
     gate = std::move(*g);
+    if (supervised_loop)
+      gate_loop = runtime::supervisor::start(system, *supervised_loop, {runtime::gate_loop_child(*gate)});
     auto p = gate->listen(basp_port);
     REQUIRE(p);
     port = *p;
   }
 
   ~gated_node() {
+    gate_loop.reset();
     gate.reset();
     n->stop();
   }
@@ -520,4 +530,91 @@ TEST_CASE("plain links are allowed only when every node of the topology is on lo
   REQUIRE_FALSE(refused);
   CHECK(refused.error().detail.find("net.toml:18:1: node 'b' has host '10.1.2.3', which is not a loopback address")
         != std::string::npos);
+}
+
+TEST_CASE("a gate's supervised I/O loop killed 20 times or failed by a handler is back within 100 ms; links carry on") {
+  // bfd-node runs the gate's I/O loop as the loop actor "peer-gate" (runtime/loop_actor.hpp).
+  const auto& net = test::shared_network();
+  auto time = std::make_shared<manual_clock>(0);
+  runtime::supervisor_options so;
+  so.counts = std::make_shared<restart_counts>();
+  so.window = milliseconds(500);  // scaled down: kills 120 ms apart never put more than 5 in one window
+  gated_node a(plain_options("a"), net.delegates, time, so);
+  gated_node b(plain_options("b"), {}, time);
+  auto local = b.gate->dial_port({"a", "127.0.0.1", a.port});
+  REQUIRE(local);
+  runtime::peer_connector conn(b.system, b.n->directory(), {{"a", "127.0.0.1", *local}}, nullptr, 50);
+  auto info = [](gated_node& x) {
+    caf::scoped_actor self{x.system};
+    chain_info out;
+    self->request(x.n->chain(), seconds(10), info_atom::value)
+      .receive([&](const chain_info& i) { out = i; }, [](const caf::error&) {});
+    return out;
+  };
+  REQUIRE(within(seconds(10), [&] { return info(a).peers == 1 && info(b).peers == 1; }));
+  const auto& p = net.genesis.params;
+  std::uint64_t g = 0;
+  // A produces a round between kills; b follows through a's gate all along.
+  auto produce_round = [&] {
+    for (std::uint64_t step = 0; step < 6; ++step) {
+      time->set(test::slot_time(p, g, step));
+      test::tick_all(a.system, a.n->delegates());
+    }
+    ++g;
+  };
+  auto slowest = std::chrono::microseconds(0);
+  std::vector<long> times;
+  for (int i = 0; i < 22; ++i) {
+    produce_round();
+    std::optional<std::chrono::microseconds> took;
+    if (i < 20) {
+      took = a.gate_loop->kill_and_wait("peer-gate", seconds(2));
+    } else {
+      // The other failure: a handler throws out of the I/O loop.
+      auto old = a.gate_loop->child("peer-gate");
+      const auto t0 = std::chrono::steady_clock::now();
+      a.gate->inject_failure();
+      if (within(seconds(2), [&] { auto now = a.gate_loop->child("peer-gate"); return now && now != old; }))
+        took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);
+    }
+    REQUIRE_MESSAGE(took, "failure " << i + 1 << ": the gate's loop was not back within 2 s");
+    CHECK_MESSAGE(*took < milliseconds(100), "failure " << i + 1 << ": back after " << took->count() << " us");
+    slowest = std::max(slowest, *took);
+    times.push_back(took->count());
+    std::this_thread::sleep_for(milliseconds(120));
+  }
+  std::sort(times.begin(), times.end());
+  MESSAGE("gate loop back after a failure: p50 " << times[times.size() / 2] << " us, max " << times.back() << " us");
+  MESSAGE("gate loop: slowest return " << slowest.count() << " us over 22 failures");
+  CHECK(so.counts->of("peer-gate") == 22);
+  CHECK_FALSE(a.gate_loop->escalation());
+  // A kept finalizing, and b followed it through the gate that was failed 22 times.
+  const auto ia = info(a);
+  CHECK(ia.final_height > 15);
+  CHECK(within(seconds(20), [&] { return info(b).final_height == ia.final_height; }));
+  CHECK(info(b).head_hash == ia.head_hash);
+  CHECK(a.gate->counters().violations == 0);
+  CHECK(a.gate->counters().frames_to_caf > std::uint64_t(ia.final_height));
+}
+
+TEST_CASE("a gate's I/O loop failing a sixth time within 10 s escalates") {
+  runtime::supervisor_options so;  // the default rule
+  so.counts = std::make_shared<restart_counts>();
+  gated_node a(plain_options("a"), {}, std::make_shared<manual_clock>(0), so);
+  caf::scoped_actor watcher{a.system};
+  watcher->monitor(a.gate_loop->handle());
+  for (int i = 0; i < 6; ++i) {
+    auto old = a.gate_loop->child("peer-gate");
+    REQUIRE(old);
+    a.gate->inject_failure();
+    if (i < 5)
+      REQUIRE(within(seconds(2), [&] { auto now = a.gate_loop->child("peer-gate"); return now && now != old; }));
+  }
+  std::optional<caf::error> reason;
+  watcher->receive([&](caf::down_msg& d) { reason = d.reason; }, caf::after(seconds(5)) >> [] {});
+  REQUIRE(reason);
+  REQUIRE(a.gate_loop->escalation());
+  CHECK_MESSAGE(a.gate_loop->escalation()->find("peer-gate failed 6 times within 10000 ms") != std::string::npos,
+                *a.gate_loop->escalation());
+  CHECK_MESSAGE(a.gate_loop->escalation()->find("a gate handler threw") != std::string::npos, *a.gate_loop->escalation());
 }

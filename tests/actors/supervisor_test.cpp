@@ -3,7 +3,9 @@
 // restart. Children are detached blocking actors shaped like the bridge actor.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <chrono>
+#include <stdexcept>
 #include <thread>
 
 #include <caf/actor_system.hpp>
@@ -14,6 +16,7 @@
 
 #include "runtime/bridge_actor.hpp"
 #include "runtime/dev_sidechains.hpp"
+#include "runtime/loop_actor.hpp"
 #include "runtime/peg_specs.hpp"
 #include "runtime/supervisor.hpp"
 #include "tests/actors/support.hpp"
@@ -48,6 +51,15 @@ std::optional<std::chrono::microseconds> wait_replaced(const runtime::supervisor
     std::this_thread::sleep_for(1ms);
   }
   return std::nullopt;
+}
+
+/// Whether `pred` holds within `ms` milliseconds (polled every millisecond).
+template <class F>
+bool within_ms(int ms, F pred) {
+  for (auto t0 = steady::now(); steady::now() - t0 < std::chrono::milliseconds(ms); std::this_thread::sleep_for(1ms))
+    if (pred())
+      return true;
+  return pred();
 }
 
 std::vector<runtime::supervised_child> one_child(std::string name) {
@@ -316,4 +328,85 @@ TEST_CASE("a front keeps its handle across restarts and replays what its rule ke
   CHECK(test::eventually(system, [&] { return !s->child("adder"); }));
   CHECK(o.counts->of("adder") == 5);
   s->stop();
+}
+
+namespace {
+
+/// What a loop step does next time: run, throw, or report its loop stopped.
+enum class step_mode { run, throw_once, stop_once };
+
+/// A loop child shaped like the watcher's and the triage's: a pass every 20 ms, counted in
+/// `steps`, failing once as `mode` says.
+runtime::supervised_child failing_loop(std::string name, std::shared_ptr<std::atomic<int>> steps,
+                                       std::shared_ptr<std::atomic<step_mode>> mode) {
+  return runtime::loop_child(std::move(name), 20ms, [steps, mode] {
+    auto m = mode->exchange(step_mode::run);
+    if (m == step_mode::throw_once)
+      throw std::runtime_error("fault injection: a pass threw");
+    if (m == step_mode::stop_once)
+      return false;
+    ++*steps;
+    return true;
+  });
+}
+
+} // namespace
+
+TEST_CASE("a loop actor killed 20 times, or failed by an exception or a stopped loop, is back within 100 ms") {
+  // The watcher's, the triage's and the peer gate's loops run as loop actors (runtime/loop_actor.hpp).
+  test::node_config cfg;
+  caf::actor_system system{cfg};
+  runtime::supervisor_options o;
+  o.counts = std::make_shared<restart_counts>();
+  o.window = 500ms;  // scaled down as above: kills 120 ms apart never put more than 5 in a window
+  auto steps = std::make_shared<std::atomic<int>>(0);
+  auto mode = std::make_shared<std::atomic<step_mode>>(step_mode::run);
+  auto s = runtime::supervisor::start(system, o, {failing_loop("watcher", steps, mode)});
+  CHECK(o.counts->of("watcher") == 0);
+  auto slowest = 0us;
+  for (int i = 0; i < 20; ++i) {
+    const int before = steps->load();
+    auto took = s->kill_and_wait("watcher", 2s);
+    REQUIRE_MESSAGE(took, "kill " << i + 1 << ": the loop did not answer again within 2 s");
+    CHECK_MESSAGE(*took < 100ms, "kill " << i + 1 << ": back after " << took->count() << " us");
+    slowest = std::max(slowest, *took);
+    std::this_thread::sleep_for(120ms);
+    CHECK_MESSAGE(steps->load() > before, "kill " << i + 1 << ": no pass after the restart");
+  }
+  MESSAGE("slowest restart after a kill: " << slowest.count() << " us");
+  CHECK(o.counts->of("watcher") == 20);
+  // An exception out of a pass, then a loop that stops: each a failure, restarted and counted.
+  for (auto m : {step_mode::throw_once, step_mode::stop_once}) {
+    auto old = s->child("watcher");
+    REQUIRE(old);
+    const auto t0 = steady::now();
+    mode->store(m);
+    auto took = wait_replaced(*s, "watcher", old, t0);
+    REQUIRE(took);
+    CHECK_MESSAGE(*took < 100ms, "back after " << took->count() << " us");
+    const int before = steps->load();
+    CHECK(within_ms(2000, [&] { return steps->load() > before; }));
+    std::this_thread::sleep_for(120ms);
+  }
+  CHECK(o.counts->of("watcher") == 22);
+  CHECK_FALSE(s->escalation());
+  s->stop();
+}
+
+TEST_CASE("a loop actor failing a sixth time within 10 s escalates with the exception's text") {
+  test::node_config cfg;
+  caf::actor_system system{cfg};
+  runtime::supervisor_options o;  // the default rule
+  o.counts = std::make_shared<restart_counts>();
+  auto s = runtime::supervisor::start(
+    system, o, {runtime::loop_child("triage", 20ms, []() -> bool { throw std::runtime_error("no rollouts view"); })});
+  caf::scoped_actor watcher{system};
+  watcher->monitor(s->handle());
+  std::optional<caf::error> reason;
+  watcher->receive([&](caf::down_msg& d) { reason = d.reason; }, caf::after(10s) >> [] {});
+  REQUIRE(reason);
+  REQUIRE(s->escalation());
+  CHECK_MESSAGE(s->escalation()->find("triage failed 6 times within 10000 ms") != std::string::npos, *s->escalation());
+  CHECK_MESSAGE(s->escalation()->find("triage: no rollouts view") != std::string::npos, *s->escalation());
+  CHECK(o.counts->of("triage") == 5);
 }

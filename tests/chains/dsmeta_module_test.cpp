@@ -57,10 +57,11 @@ struct ds_flow {
   }
   /// The whole trip; requires success.
   void commit(const key_pair& from, const ds::op_body& b) {
-    auto [ack, h] = prepare(from, b);
+    const auto prepared = prepare(from, b);
+    const auto& ack = prepared.first;  // a named local: INFO captures it (clang 14 cannot capture bindings)
     INFO(ack.detail);
     REQUIRE(ack.success());
-    finish(h);
+    finish(prepared.second);
   }
   void finish(std::uint64_t prepared_at) {
     const auto decided = acknowledge(prepared_at);

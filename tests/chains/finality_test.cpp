@@ -376,9 +376,12 @@ TEST_CASE("equivocators holding just under 1/3 of the power never get two confli
       p.to = 3;
       deliver(p);
     }
-    for (const auto& [h, hash] : final_x)
+    for (const auto& final_block : final_x) {
+      const auto h = final_block.first;  // a named local: the message captures it (clang 14)
       if (auto other = final_y.find(h); other != final_y.end())
-        REQUIRE_MESSAGE(other->second == hash, "seed " << seed << ": conflicting final blocks at #" << h);
+        REQUIRE_MESSAGE(other->second == final_block.second,
+                        "seed " << seed << ": conflicting final blocks at #" << h);
+    }
     finals += final_x.size() + final_y.size();
     for (const auto& o : offenders)
       CHECK(std::find(byz.begin(), byz.end(), o) != byz.end());  // only byzantine keys offend

@@ -268,8 +268,13 @@ inline std::map<std::string, std::uint64_t> holdings(const peg_pair& p) {
 
 inline void check_unchanged(const std::map<std::string, std::uint64_t>& before,
                      const std::map<std::string, std::uint64_t>& after) {
-  for (const auto& [name, value] : before)
+  // Named locals, not structured bindings: doctest's message lambdas capture them, which clang 14
+  // cannot do with bindings (the sanitizer build).
+  for (const auto& entry : before) {
+    const auto& name = entry.first;
+    const auto value = entry.second;
     CHECK_MESSAGE(after.at(name) == value, name, ": ", value, " before, ", after.at(name), " after");
+  }
 }
 
 enum class on { main, side };

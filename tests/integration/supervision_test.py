@@ -1,16 +1,16 @@
 #!/usr/bin/env python3
 """Supervision on a real `bfd-node --dev` (docs/supervision.md, docs/reliability.md).
 
-Kills each supervised actor type 20 times through the test hook (BFD_FAULT_HOOK_FILE + SIGUSR2),
-rotating over the instances of a type and keeping every single actor under the escalation rate
-(a round every 2.1 s: at most 5 kills of one actor in any 10 s). Throughout, signed transfers
+Kills each supervised actor type, the sidechain watcher's and the service triage's loop actors
+included, 20 times through the test hook (BFD_FAULT_HOOK_FILE + SIGUSR2), rotating over the
+instances of a type and keeping every single actor under the escalation rate (a round every 2.1 s: at most 5 kills of one actor in any 10 s). Throughout, signed transfers
 are submitted over HTTP (each resubmitted until the node admits it, as a wallet does) and the
 final height is polled. Checks: every kill is answered again within 100 ms (p50/p99/max printed
 per type); /metrics counts every restart and listed every actor with 0 at start; final heights
 never go back and every final block seen keeps its hash; every admitted transfer is final
 exactly once (each sender's next nonce equals its admitted count, the recipient got exactly the
 sum). Last, six kills of one actor within 10 s make the node stop with exit code 4 and a log line
-naming the actor.
+naming the actor; restarted, six kills of the watcher's loop actor do the same.
 
 Usage: supervision_test.py BFD_NODE BFD_CLI
 """
@@ -33,7 +33,10 @@ from bfdcheck import fail, failures, free_port, ok, wait_for  # noqa: E402
 ROUNDS = 20
 ROUND_SECONDS = 2.1
 MAX_BACK_MS = 100.0
-TYPES = ["chain", "mempool", "delegate", "verifier", "directory", "cache-shard", "bridge"]
+# The actors, and the loops that ran on bare threads before (the sidechain watcher's and the
+# service triage's passes, now loop actors: runtime/loop_actor.hpp). The peer gate's loop runs only
+# on a topology node (tests/actors/peer_gate_test.cpp kills it).
+TYPES = ["chain", "mempool", "delegate", "verifier", "directory", "cache-shard", "bridge", "watcher", "triage"]
 
 node_bin, cli_bin = sys.argv[1], sys.argv[2]
 work = tempfile.mkdtemp(prefix="bfd-supervision-")
@@ -75,10 +78,16 @@ def http_once(method, path, body, timeout):
 log_path = os.path.join(work, "node.log")
 hook_path = os.path.join(work, "hook")
 env = dict(os.environ, BFD_FAULT_HOOK_FILE=hook_path)
-node = subprocess.Popen(
-    [node_bin, "--dev", "--data-dir", os.path.join(work, "data"), "--http", "127.0.0.1:%d" % port,
-     "--slot-ms", "300", "--delegates", "6", "--work-bits", "0", "--sidechains", "1"],
-    stdout=open(log_path, "w"), stderr=subprocess.STDOUT, env=env)
+
+
+def start_node():
+    return subprocess.Popen(
+        [node_bin, "--dev", "--data-dir", os.path.join(work, "data"), "--http", "127.0.0.1:%d" % port,
+         "--slot-ms", "300", "--delegates", "6", "--work-bits", "0", "--sidechains", "1"],
+        stdout=open(log_path, "w"), stderr=subprocess.STDOUT, env=env)
+
+
+node = start_node()
 
 
 def log_text():
@@ -317,6 +326,28 @@ elif not re.search(r"the node's supervisor gave up: %s failed 6 times within 100
 else:
     ok("six kills of %s within 10 s: the node stopped with exit code 4 (%s)"
        % (victim, re.search(r"supervisor gave up: [^\n]*", text).group(0)))
+
+# The same for a loop actor, under its own supervisor: the node restarted on its data directory,
+# six kills of the watcher within 10 s stop it with exit code 4 and a line naming it.
+node = start_node()
+if not wait_for(30, lambda: "running; Ctrl-C stops" in log_text()):
+    fail("the restarted node did not start within 30 s")
+    finish(1)
+with open(hook_path, "w") as f:
+    f.write("watcher\n" * 6)
+node.send_signal(signal.SIGUSR2)
+try:
+    code = node.wait(30)
+except subprocess.TimeoutExpired:
+    code = None
+text = log_text()
+if code != 4:
+    fail("six kills of the watcher within 10 s: exit code %s, expected 4" % code)
+elif not re.search(r"the loop supervisor gave up: watcher failed 6 times within 10000 ms", text):
+    fail("six kills of the watcher: no log line naming it")
+else:
+    ok("six kills of the watcher within 10 s: the node stopped with exit code 4 (%s)"
+       % re.search(r"loop supervisor gave up: [^\n]*", text).group(0))
 
 if failures:
     finish(1)

@@ -28,6 +28,7 @@
 #include "runtime/bridge_actor.hpp"
 #include "runtime/dev_sidechains.hpp"
 #include "runtime/key_file.hpp"
+#include "runtime/loop_actor.hpp"
 #include "runtime/peg_specs.hpp"
 #include "runtime/service_triage.hpp"
 #include "runtime/sidechain_watcher.hpp"
@@ -386,14 +387,27 @@ int main(int argc, char** argv) {
   }
   node_config cfg;
   caf::actor_system system{cfg};
-  // The peer gate: the public peer port, and the way out to every peer (docs/topology.md).
+  // Restarts of every supervised actor and loop, by name (bfd_actor_restarts_total on /metrics).
+  auto restarts = std::make_shared<bfd::restart_counts>();
+  // The supervisors beside the node's own; a down one gave up (the node then stops).
+  auto side_supervisor_options = [&] {
+    bfd::runtime::supervisor_options so;
+    so.counts = restarts;
+    so.log = log;
+    return so;
+  };
+  // The peer gate: the public peer port, and the way out to every peer (docs/topology.md). Its
+  // I/O loop runs as a supervised loop actor "peer-gate" (runtime/loop_actor.hpp), declared after
+  // the gate so that it stops first.
   std::unique_ptr<bfd::runtime::peer_gate> gate;
+  std::unique_ptr<bfd::runtime::supervisor> gate_loop;
   bfd::runtime::peer_dialer dial;
   if (gate_opts) {
-    auto g = bfd::runtime::peer_gate::start(*gate_opts);
+    auto g = bfd::runtime::peer_gate::start(*gate_opts, bfd::runtime::peer_gate::loop_runner::caller);
     if (!g)
       return fail(g.error().message());
     gate = std::move(*g);
+    gate_loop = bfd::runtime::supervisor::start(system, side_supervisor_options(), {bfd::runtime::gate_loop_child(*gate)});
     if (gate_opts->tls)
       log->info("peer links: mutual TLS; {} peer certificate(s) pinned, CA {}", gate_opts->known.size(),
                 gate_opts->tls->ca);
@@ -408,6 +422,7 @@ int main(int argc, char** argv) {
     };
   }
   bfd::runtime::node_options opts;
+  opts.restarts = restarts;
   opts.time = std::make_shared<bfd::wall_clock>(clock_offset_ms);
   opts.log = log;
   if (http)
@@ -588,6 +603,9 @@ int main(int argc, char** argv) {
       log->info("{} peg bridge actor(s) under supervision (SIGUSR1 kills them: a test hook)", pairs.size());
     }
   }
+  // The watcher's and the triage's passes run as supervised loop actors ("watcher", "triage";
+  // runtime/loop_actor.hpp) under one supervisor, declared after both so that it stops first.
+  std::vector<bfd::runtime::supervised_child> loop_children;
   // Sidechains registered while the node runs: the watcher follows the mainchain's registry.
   std::unique_ptr<bfd::runtime::sidechain_watcher> watcher;
   if ((*node)->unit(bfd::mainchain_id)) {
@@ -613,7 +631,12 @@ int main(int argc, char** argv) {
         bridges->add(make_bridge(id, net->bridge));
       };
     watcher = std::make_unique<bfd::runtime::sidechain_watcher>(system, **node, std::move(wo));
-    watcher->run(std::chrono::milliseconds(std::max<std::uint64_t>(200, genesis.params.slot_ms / 2)));
+    loop_children.push_back(
+      bfd::runtime::loop_child("watcher", std::chrono::milliseconds(std::max<std::uint64_t>(200, genesis.params.slot_ms / 2)),
+                               [raw = watcher.get()] {
+                                 raw->poll_once();
+                                 return true;
+                               }));
   }
   // The service triage (docs/service-triage.md): on a node with the mainchain's services module
   // and a triage key (--triage-key; --dev: the dev admin's, which holds upgrade_service).
@@ -632,7 +655,11 @@ int main(int argc, char** argv) {
       auto to = bfd::runtime::node_triage_options(system, **node, *key);
       to.log = log;
       triage = std::make_unique<bfd::runtime::service_triage>(std::move(to));
-      triage->run(std::chrono::seconds(triage_interval));
+      loop_children.push_back(bfd::runtime::loop_child("triage", std::chrono::seconds(triage_interval),
+                                                       [raw = triage.get()] {
+                                                         raw->poll_once();
+                                                         return true;
+                                                       }));
       log->info("service triage every {} s, reporting as {}", triage_interval,
                 bfd::format_address(bfd::address_of(key->pub)));
     }
@@ -640,6 +667,9 @@ int main(int argc, char** argv) {
     log->warn("--triage-key: no triage runs here (it needs the mainchain with the services module, and "
               "--triage-interval above 0)");
   }
+  std::unique_ptr<bfd::runtime::supervisor> loops;
+  if (!loop_children.empty())
+    loops = bfd::runtime::supervisor::start(system, side_supervisor_options(), std::move(loop_children));
   const auto* node_sup = (*node)->supervision();
   if (node_sup)
     log->info("{} actor(s) under supervision (docs/supervision.md)", node_sup->names().size());
@@ -664,8 +694,12 @@ int main(int argc, char** argv) {
     else
       for (auto id : (*node)->chain_ids())
         waiter->monitor((*node)->unit(id)->chain());
-    if (bridges)
-      waiter->monitor(bridges->handle());
+    // The other supervisors by what they supervise, for the fault hook and their escalation.
+    const std::vector<std::pair<std::string, const bfd::runtime::supervisor*>> others{
+      {"bridge", bridges.get()}, {"loop", loops.get()}, {"peer gate", gate_loop.get()}};
+    for (const auto& [what, s] : others)
+      if (s)
+        waiter->monitor(s->handle());
     std::thread signal_waiter([&signals, target = caf::actor_cast<caf::actor>(waiter)] {
       for (int sig = SIGUSR1; sig == SIGUSR1 || sig == SIGUSR2;) {
         sigwait(&signals, &sig);
@@ -690,7 +724,9 @@ int main(int argc, char** argv) {
             if (name.empty())
               continue;
             const bfd::runtime::supervisor* owner = nullptr;
-            for (const auto* s : {node_sup, static_cast<const bfd::runtime::supervisor*>(bridges.get())})
+            if (node_sup && node_sup->child(name))
+              owner = node_sup;
+            for (const auto& [what, s] : others)
               if (s && s->child(name))
                 owner = s;
             if (!owner) {
@@ -708,12 +744,13 @@ int main(int argc, char** argv) {
         waiting = false;
       },
       [&](caf::down_msg& down) {
-        if (bridges && down.source == bridges->handle().address()) {
-          log->error("the bridge supervisor gave up: {}", bridges->escalation().value_or(system.render(down.reason)));
-          exit_code = 4;
-          ::kill(::getpid(), SIGTERM);
-          return;
-        }
+        for (const auto& [what, s] : others)
+          if (s && down.source == s->handle().address()) {
+            log->error("the {} supervisor gave up: {}", what, s->escalation().value_or(system.render(down.reason)));
+            exit_code = 4;
+            ::kill(::getpid(), SIGTERM);
+            return;
+          }
         const auto err = bfd::from_caf_error(down.reason);
         const bool storage = err.code == bfd::errc::storage_io || err.code == bfd::errc::storage_corrupt;
         if (node_sup && down.source == node_sup->handle().address() && !storage) {
@@ -732,7 +769,8 @@ int main(int argc, char** argv) {
       });
     signal_waiter.join();
   }
-  // The watcher first: it may add a bridge to the supervisor until it stops.
+  // The watcher's loop first: it may add a bridge to the supervisor until it stops.
+  loops.reset();
   watcher.reset();
   bridges.reset();
   triage.reset();
@@ -742,6 +780,7 @@ int main(int argc, char** argv) {
     std::lock_guard lock(gate_ref->mutex);
     gate_ref->gate = nullptr;
   }
+  gate_loop.reset();
   gate.reset();
   (*node)->stop();
   node->reset();
