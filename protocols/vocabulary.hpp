@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -209,12 +210,16 @@ struct chain_info {
   std::uint64_t total_supply = 0;
   std::uint32_t peers = 0;  ///< connected peer nodes
   bool syncing = false;     ///< catching up from a peer
+  /// The node's counts of peer nodes' offences, disconnects and refusals by event
+  /// (actors/peer_conduct.hpp; node-wide, the same on every chain of a node; empty: not kept).
+  std::map<std::string, std::uint64_t> peer_conduct;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, chain_info& x) {
   return f(caf::meta::type_name("bfd::chain_info"), x.chain, x.head_height, x.head_hash, x.final_height,
-           x.final_hash, x.round, x.epoch, x.order, x.state_root, x.total_supply, x.peers, x.syncing);
+           x.final_hash, x.round, x.epoch, x.order, x.state_root, x.total_supply, x.peers, x.syncing,
+           x.peer_conduct);
 }
 
 /// Turns a chain error into a CAF error of the "bfd" category (the reason code travels along).

@@ -105,6 +105,7 @@ result<std::unique_ptr<chain_unit>> chain_unit::start(caf::actor_system& system,
   mempool_config mc{o.chain.spec.id, 100'000, o.mempool_max_per_sender, o.verified, o.verifiers, nullptr};
   if (o.sup)
     mc.handover = std::make_shared<mempool_handover>();
+  mc.conduct = o.conduct;
   u->mempool_ = caf::actor_cast<mempool_actor>(
     u->place("mempool-" + id, [mc](caf::actor_system& sys) { return caf::actor_cast<caf::actor>(spawn_mempool(sys, mc)); },
              make_probe<mempool_actor, std::uint64_t>(size_atom::value), mempool_sticky));
@@ -117,6 +118,7 @@ result<std::unique_ptr<chain_unit>> chain_unit::start(caf::actor_system& system,
   cc.time = o.time;
   cc.invalidate = o.invalidate;
   cc.advanced = o.advanced;
+  cc.conduct = o.conduct;
   cc.max_drift_ms = std::max<std::uint64_t>(500, o.chain.spec.genesis.params.slot_ms / 2);
   // The first instance runs the engine opened at boot; a restarted one opens the chain from the
   // store again, exactly as a boot does (its last committed block, justification and records).

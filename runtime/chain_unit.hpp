@@ -13,6 +13,7 @@
 
 #include "actors/clock.hpp"
 #include "actors/delegate/delegate_actor.hpp"
+#include "actors/peer_conduct.hpp"
 #include "actors/verified_cache.hpp"
 #include "actors/verifier/verifier_actor.hpp"
 #include "chains/consensus/chain_engine.hpp"
@@ -57,6 +58,8 @@ struct chain_unit_options {
   std::shared_ptr<verified_cache> verified;
   std::vector<verifier_actor> verifiers;
   std::size_t mempool_max_per_sender = 1'000;  ///< the mempool's bound per sender
+  /// Peer nodes' offences on this chain's actors (actors/peer_conduct.hpp); nullptr: not counted.
+  std::shared_ptr<peer_conduct> conduct;
   /// The read cache's invalidation (chain_actor_config::invalidate); empty: none.
   std::function<void(const std::vector<std::string>&)> invalidate;
   std::function<void(char, std::uint64_t)> advanced;  ///< chain_actor_config::advanced

@@ -89,6 +89,7 @@ chain_unit_options node::unit_options(hosted_chain chain) const {
   u.verified = verified_;
   u.verifiers = verifiers_;
   u.mempool_max_per_sender = options_.mempool_max_per_sender;
+  u.conduct = conduct_;
   u.sup = sup_.get();
   if (cache_) {
     u.invalidate = [c = cache_](const std::vector<std::string>& tags) { c->invalidate(tags); };
@@ -127,13 +128,19 @@ result<std::unique_ptr<node>> node::start(caf::actor_system& system, node_option
     n->sup_ = supervisor::start(system, std::move(so), {});
   }
   n->verified_ = std::make_shared<verified_cache>();
+  {
+    auto co = options.conduct;
+    co.log = options.log;
+    n->conduct_ = std::make_shared<peer_conduct>(std::move(co));
+  }
   for (std::size_t i = 0; i < options.verifiers; ++i)
     n->verifiers_.push_back(caf::actor_cast<verifier_actor>(n->place(
       "verifier-" + std::to_string(i),
       [v = n->verified_](caf::actor_system& sys) { return caf::actor_cast<caf::actor>(spawn_verifier(sys, v)); },
       make_probe<verifier_actor, std::uint32_t>(verify_atom::value, std::vector<tx_envelope>{}))));
   n->directory_ = caf::actor_cast<directory_actor>(
-    n->place("directory", [](caf::actor_system& sys) { return caf::actor_cast<caf::actor>(spawn_directory(sys)); },
+    n->place("directory",
+             [c = n->conduct_](caf::actor_system& sys) { return caf::actor_cast<caf::actor>(spawn_directory(sys, c)); },
              make_probe<directory_actor, std::vector<chain_handles>>(chains_atom::value), directory_sticky));
   n->first_ = chains.front().spec.id;
   if (options.cache) {

@@ -18,6 +18,7 @@
 #include "actors/delegate/delegate_actor.hpp"
 #include "actors/verifier/verifier_actor.hpp"
 #include "actors/http/http_bridge.hpp"
+#include "actors/peer_conduct.hpp"
 #include "actors/restart_counts.hpp"
 #include "chains/storage/kv_store.hpp"
 #include "protocols/directory.hpp"
@@ -68,6 +69,8 @@ struct node_options {
   /// Every actor of the node under one supervisor, behind fronts (docs/supervision.md); false:
   /// plain actors that nothing restarts (bfd-sim, whose runs must repeat exactly).
   bool supervised = true;
+  /// When a peer node's offences disconnect it (actors/peer_conduct.hpp; the log is set from `log`).
+  peer_conduct_options conduct;
   /// Where restarts are counted (restarts()); nullptr: a count of the node's own. bfd-node
   /// passes the one its other supervisors (the peer gate's, the loops') count in too.
   std::shared_ptr<restart_counts> restarts;
@@ -113,6 +116,8 @@ public:
   const std::shared_ptr<restart_counts>& restarts() const noexcept { return restarts_; }
   /// The service triage's health reports by outcome (runtime/service_triage.hpp), on /metrics.
   const std::shared_ptr<named_counts>& triage_reports() const noexcept { return triage_reports_; }
+  /// Peer nodes' offences, disconnects and refusals; the runtime sets how links are closed.
+  const std::shared_ptr<peer_conduct>& conduct() const noexcept { return conduct_; }
 
   /// The read cache, or nullptr when node_options::cache was not set.
   const std::shared_ptr<read_cache>& cache() const noexcept { return cache_; }
@@ -147,6 +152,7 @@ private:
   std::shared_ptr<restart_counts> restarts_ = std::make_shared<restart_counts>();
   std::shared_ptr<named_counts> triage_reports_ = std::make_shared<named_counts>();
   std::shared_ptr<read_cache> cache_;
+  std::shared_ptr<peer_conduct> conduct_;
   std::vector<cache_shard> shards_;
   node_options options_;  // the shared settings (clock, store, log) every unit is built with
 };

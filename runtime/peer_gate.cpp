@@ -105,7 +105,8 @@ struct peer_gate::impl {
 
   // Counters (written on the I/O thread, read anywhere).
   std::atomic<std::uint64_t> accepted{0}, refused_busy{0}, refused_backoff{0}, handshake_failures{0},
-    authenticated{0}, frames_to_caf{0}, violations{0}, backoffs{0}, unauthenticated_now{0}, links_now{0};
+    authenticated{0}, frames_to_caf{0}, violations{0}, backoffs{0}, misconduct_closes{0}, unauthenticated_now{0},
+    links_now{0};
 
   // I/O-thread state.
   bool stopping = false;
@@ -605,7 +606,8 @@ std::string peer_gate::impl::summary() const {
          + ", refused backed-off " + std::to_string(refused_backoff) + ", handshake failures "
          + std::to_string(handshake_failures) + ", authenticated " + std::to_string(authenticated)
          + ", frames to CAF " + std::to_string(frames_to_caf) + ", violations " + std::to_string(violations)
-         + ", back-offs " + std::to_string(backoffs) + ", open links " + std::to_string(links_now);
+         + ", back-offs " + std::to_string(backoffs) + ", misconduct closes " + std::to_string(misconduct_closes)
+         + ", open links " + std::to_string(links_now);
 }
 
 result<std::unique_ptr<peer_gate>> peer_gate::start(gate_options options, loop_runner runner) {
@@ -767,8 +769,41 @@ result<std::uint16_t> peer_gate::dial_port(const peer_address& peer) {
 
 gate_counters peer_gate::counters() const {
   const auto& g = *impl_;
-  return gate_counters{g.accepted,   g.refused_busy, g.refused_backoff, g.handshake_failures, g.authenticated,
-                       g.frames_to_caf, g.violations, g.backoffs,       g.unauthenticated_now, g.links_now};
+  return gate_counters{g.accepted,      g.refused_busy, g.refused_backoff, g.handshake_failures,
+                       g.authenticated, g.frames_to_caf, g.violations,     g.backoffs,
+                       g.misconduct_closes, g.unauthenticated_now, g.links_now};
+}
+
+void peer_gate::close_caf_link(std::uint16_t caf_port, std::string reason) {
+  auto* g = impl_.get();
+  asio::post(g->io, [g, caf_port, reason = std::move(reason)] {
+    if (g->stopping)
+      return;
+    std::vector<std::shared_ptr<link>> victims;
+    for (auto& [id, w] : g->links) {
+      auto l = w.lock();
+      if (!l || l->closed)
+        continue;
+      error_code ec;
+      const auto local = l->inner.local_endpoint(ec);
+      if (!ec && local.port() == caf_port)
+        victims.push_back(l);
+    }
+    for (auto& l : victims) {
+      ++g->misconduct_closes;
+      const auto line = "closing link " + l->direction() + l->peer + " (" + l->address + "): misconduct above BASP: "
+                        + reason;
+      if (l->link_level() == spdlog::level::debug)
+        g->note(line);  // a plain inbound link: anyone on this machine, rate-limited
+      else if (g->opt.log)
+        g->opt.log->warn("{}: {}", g->who(), line);
+      if (g->ssl && !l->key.empty()) {
+        g->backed_off_until[l->key] = steady::now() + g->opt.backoff;
+        ++g->backoffs;
+      }
+      l->close("misconduct: " + reason);
+    }
+  });
 }
 
 std::string peer_gate::summary() const {

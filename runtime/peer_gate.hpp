@@ -64,6 +64,7 @@ struct gate_counters {
   std::uint64_t frames_to_caf = 0;        ///< BASP frames from peers passed to the local CAF
   std::uint64_t violations = 0;           ///< links closed for a bad frame header
   std::uint64_t backoffs = 0;             ///< peers backed off
+  std::uint64_t misconduct_closes = 0;    ///< links closed because the node behind them misbehaved (close_caf_link)
   std::uint64_t unauthenticated_now = 0;
   std::uint64_t links_now = 0;
 };
@@ -100,6 +101,14 @@ public:
   /// A 127.0.0.1 port that CAF dials to reach `peer` (its public gate at host:port): each
   /// connection to it becomes an authenticated link to the peer. The same peer name gets the same port.
   result<std::uint16_t> dial_port(const peer_address& peer);
+
+  /// Closes the link CAF reaches a peer node through at 127.0.0.1:`caf_port` (the port the
+  /// middleman reports for that node: an inbound link's local end towards CAF, or an outbound
+  /// link's dial port), for misconduct seen above BASP (actors/peer_conduct.hpp). On a TLS
+  /// network the peer's name is also backed off for `backoff`; on a plain one nothing is keyed by
+  /// address (every node there shares 127.0.0.1), the node's refusal is its identity's. Returns
+  /// at once; the I/O thread does it.
+  void close_caf_link(std::uint16_t caf_port, std::string reason);
 
   /// A snapshot of the counters.
   gate_counters counters() const;

@@ -9,6 +9,8 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/io/middleman_actor.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/openssl/manager.hpp>
 #include <caf/openssl/publish.hpp>
@@ -44,6 +46,18 @@ result<std::uint16_t> publish_directory(caf::actor_system& system, const directo
     return make_error(errc::io, "cannot listen on " + host + ":" + std::to_string(port) + ": "
                                   + system.render(bound.error()));
   return *bound;
+}
+
+void disconnect_node(caf::actor_system& system, const caf::node_id& who, std::function<void(std::uint16_t)> close) {
+  auto mm = system.middleman().actor_handle();
+  system.spawn([mm, who, close = std::move(close)](caf::event_based_actor* self) {
+    self->request(mm, std::chrono::seconds(5), caf::get_atom::value, who)
+      .then([close](const caf::node_id&, const std::string&, std::uint16_t port) {
+        if (port != 0)
+          close(port);
+      },
+            [](const caf::error&) {});
+  });
 }
 
 namespace {

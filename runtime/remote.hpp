@@ -57,6 +57,11 @@ result<directory_actor> connect_directory(caf::actor_system& system, const std::
 result<chain_actor> lookup_chain(caf::actor_system& system, const directory_actor& directory, chain_id id,
                                  std::uint32_t timeout_ms = 5000);
 
+/// Closes the link to peer node `who`: asks the middleman on which address and port CAF reaches
+/// the node and hands the port to `close` (e.g. the peer gate's close_caf_link). Returns at once;
+/// a node the middleman does not know (gone already) is left alone.
+void disconnect_node(caf::actor_system& system, const caf::node_id& who, std::function<void(std::uint16_t)> close);
+
 /// How a node reaches a peer's directory (through its peer gate, runtime/peer_gate.hpp).
 using peer_dialer = std::function<result<directory_actor>(const peer_address&)>;
 

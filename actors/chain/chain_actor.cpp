@@ -1,4 +1,5 @@
 #include "actors/chain/chain_actor.hpp"
+#include "actors/peer_conduct.hpp"
 
 #include <chrono>
 #include <functional>
@@ -702,7 +703,12 @@ chain_actor::behavior_type chain_impl(chain_pointer self, std::shared_ptr<chain_
   restore_justification(self);
   kill_point(kill_site::justification_restored);
   // Whatever a peer sends that is not in the interface is dropped, never fatal.
-  self->set_default_handler(caf::print_and_drop);
+  self->set_default_handler([self](caf::scheduled_actor* p, caf::message_view& x) -> caf::result<caf::message> {
+    if (remote_offence(self->state.config.conduct.get(), p, peer_offence::unexpected_message,
+                       "a message the chain actor's interface does not have"))
+      return caf::sec::unexpected_message;  // counted, not printed: a peer could flood stderr
+    return caf::print_and_drop(p, x);
+  });
   self->set_down_handler([self](const caf::down_msg& down) {
     auto& ps = self->state.peers;
     auto before = ps.size();
@@ -748,8 +754,9 @@ chain_actor::behavior_type chain_impl(chain_pointer self, std::shared_ptr<chain_
         after_votes(self, self->state.engine->add_certificate(*c));
     },
     [=](relay_atom, const tx_envelope& tx) {
-      if (tx)
-        self->send(self->state.config.mempool, relay_atom::value, tx);
+      // Delegated, so the mempool sees the peer that relayed it (a bad signature is its offence).
+      if (tx || self->state.config.conduct)
+        self->delegate(self->state.config.mempool, relay_atom::value, tx);
     },
     [=](cert_atom) {
       const auto& cert = self->state.engine->final_certificate();
@@ -835,6 +842,8 @@ chain_actor::behavior_type chain_impl(chain_pointer self, std::shared_ptr<chain_
       info.epoch = head.consensus().epoch();
       info.order = head.consensus().round().order;
       info.state_root = head.head().state_root;
+      if (self->state.config.conduct)
+        info.peer_conduct = self->state.config.conduct->counts();
       info.total_supply = head.accounts().total_supply();
       info.peers = static_cast<std::uint32_t>(self->state.peers.size());
       info.syncing = self->state.syncing;

@@ -23,6 +23,8 @@ class logger;
 
 namespace bfd {
 
+class peer_conduct;  // actors/peer_conduct.hpp
+
 /// What a chain actor needs besides its engine.
 struct chain_actor_config {
   std::shared_ptr<kv_store> store;            ///< nullptr: keep nothing (simulations)
@@ -42,6 +44,9 @@ struct chain_actor_config {
   /// change reached, also when it invalidated nothing, so that a cached answer reports the
   /// current height (read_cache::advance). Empty: not told.
   std::function<void(char, std::uint64_t)> advanced;
+  /// Set: a peer node's message this interface does not have is that node's offence
+  /// (actors/peer_conduct.hpp); nullptr: dropped and printed, as before.
+  std::shared_ptr<peer_conduct> conduct;
 };
 
 /// Spawns the actor around `engine` (from genesis or restored from storage).

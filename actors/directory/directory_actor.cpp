@@ -5,6 +5,8 @@
 #include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/peer_conduct.hpp"
+
 namespace bfd {
 
 namespace {
@@ -15,7 +17,14 @@ struct directory_state {
   static constexpr const char* name = "directory";
 };
 
-directory_actor::behavior_type directory_impl(directory_actor::stateful_pointer<directory_state> self) {
+directory_actor::behavior_type directory_impl(directory_actor::stateful_pointer<directory_state> self,
+                                              std::shared_ptr<peer_conduct> conduct) {
+  self->set_default_handler([conduct](caf::scheduled_actor* p, caf::message_view& x) -> caf::result<caf::message> {
+    if (remote_offence(conduct.get(), p, peer_offence::unexpected_message,
+                       "a message the directory's interface does not have"))
+      return caf::sec::unexpected_message;
+    return caf::print_and_drop(p, x);
+  });
   return {
     [=](lookup_atom, std::uint32_t id) {
       auto it = self->state.chains.find(id);
@@ -63,8 +72,8 @@ directory_actor::behavior_type directory_impl(directory_actor::stateful_pointer<
 
 } // namespace
 
-directory_actor spawn_directory(caf::actor_system& system) {
-  return system.spawn(directory_impl);
+directory_actor spawn_directory(caf::actor_system& system, std::shared_ptr<peer_conduct> conduct) {
+  return system.spawn(directory_impl, std::move(conduct));
 }
 
 } // namespace bfd

@@ -224,6 +224,27 @@ void update_server(bridge_core& core) {
   raise_to(m.connection_events.Add({{"event", "busy"}}), s.busy.load());
 }
 
+/// bfd_peer_conduct_total{event}: peer nodes' offences on this node's CAF links, the disconnects
+/// and refusals they led to (actors/peer_conduct.hpp), as the served chain's actor reports them
+/// (node-wide counts). Registered on first use: the family lives in the bridge's registry.
+void update_peer_conduct(bridge_core& core) {
+  if (!core.config.chain)
+    return;
+  caf::scoped_actor self{core.system};
+  auto info = core.ask<chain_info>(self, nullptr, core.config.chain, info_atom::value);
+  if (!info || info->peer_conduct.empty())
+    return;
+  std::lock_guard lock(core.metrics_mutex);
+  auto& family = prometheus::BuildCounter()
+                   .Name("bfd_peer_conduct_total")
+                   .Help("Peer nodes' offences on this node's actor links (event=\"bad_signature\", \"undecodable\", "
+                         "\"unexpected_message\"), the disconnects they led to, messages refused from a "
+                         "disconnected node, and relays without a sender dropped (docs/topology.md)")
+                   .Register(core.metrics.registry);
+  for (const auto& [event, n] : info->peer_conduct)
+    raise_to(family.Add({{"event", event}}), n);
+}
+
 void get_metrics(bridge_core& core, http::response& res) {
   {
     caf::scoped_actor self{core.system};
@@ -239,6 +260,7 @@ void get_metrics(bridge_core& core, http::response& res) {
         core.metrics.update_mempool(h.id, *size);
     }
   }
+  update_peer_conduct(core);
   update_peg_conservation(core);
   update_cache(core);
   update_server(core);

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <deque>
 #include <map>
+#include <optional>
 #include <unordered_map>
 
 #include <caf/actor_system.hpp>
@@ -252,7 +253,12 @@ mempool_actor::behavior_type mempool_impl(mempool_actor::stateful_pointer<mempoo
     for (const auto& tx : carried)
       (void) self->state.submit(tx);
   }
-  self->set_default_handler(caf::print_and_drop);
+  self->set_default_handler([self](caf::scheduled_actor* p, caf::message_view& x) -> caf::result<caf::message> {
+    if (remote_offence(self->state.config.conduct.get(), p, peer_offence::unexpected_message,
+                       "a message the mempool's interface does not have"))
+      return caf::sec::unexpected_message;
+    return caf::print_and_drop(p, x);
+  });
   self->set_down_handler([self](const caf::down_msg& down) {
     auto& ps = self->state.peers;
     ps.erase(std::remove_if(ps.begin(), ps.end(), [&](const caf::actor& p) { return p.address() == down.source; }),
@@ -316,10 +322,36 @@ mempool_actor::behavior_type mempool_impl(mempool_actor::stateful_pointer<mempoo
       return rp;
     },
     [=](relay_atom, const tx_envelope& tx) {
+      // The chain actor delegates peers' relays here: the sender is the peer node's mempool.
+      auto conduct = self->state.config.conduct;
+      std::optional<caf::node_id> from;
+      if (conduct) {
+        const auto& sender = self->current_sender();
+        if (!sender) {
+          conduct->count_anonymous();  // honest nodes relay as their mempool; this names no one
+          return;
+        }
+        if (sender->node() != self->node()) {
+          from = sender->node();
+          if (conduct->refused(*from))
+            return;
+          if (!tx) {
+            conduct->record(*from, peer_offence::undecodable, "a relayed transaction that does not decode");
+            return;
+          }
+        }
+      }
+      auto judge = [tx, admit, conduct, from]() {
+        const auto verdict = admit(tx, false);
+        // Only what an honest relay never carries: a stale or reused nonce, an expiry or a full
+        // pool can be anyone's bad luck, a signature that does not verify cannot.
+        if (from && verdict.code == static_cast<std::uint16_t>(errc::bad_signature))
+          conduct->record(*from, peer_offence::bad_signature, "transaction " + to_hex(verdict.id));
+      };
       if (self->state.config.verifiers.empty() || !self->state.needs_verification(tx))
-        (void) admit(tx, false);
+        judge();
       else
-        verify_then(std::vector<tx_envelope>{tx}, [tx, admit]() { (void) admit(tx, false); });
+        verify_then(std::vector<tx_envelope>{tx}, judge);
     },
     [=](peer_atom, const caf::actor& peer) {
       self->monitor(peer);

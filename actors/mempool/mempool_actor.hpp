@@ -9,6 +9,7 @@
 
 #include <caf/fwd.hpp>
 
+#include "actors/peer_conduct.hpp"
 #include "actors/verified_cache.hpp"
 #include "actors/verifier/verifier_actor.hpp"
 #include "protocols/interfaces.hpp"
@@ -33,6 +34,9 @@ struct mempool_config {
   std::vector<verifier_actor> verifiers;
   /// Set: the pending transactions outlive this instance (mempool_handover).
   std::shared_ptr<mempool_handover> handover;
+  /// Set: a transaction relayed by a peer node with a bad signature or undecodable bytes, or a
+  /// message this interface does not have, is that node's offence; nullptr: nothing is counted.
+  std::shared_ptr<peer_conduct> conduct;
 };
 
 mempool_actor spawn_mempool(caf::actor_system& system, mempool_config config);

@@ -23,6 +23,7 @@
 #include "runtime/node.hpp"
 #include "runtime/peer_gate.hpp"
 #include "runtime/remote.hpp"
+#include "runtime/transfer.hpp"
 #include "tests/actors/support.hpp"
 
 using namespace bfd;
@@ -377,6 +378,65 @@ TEST_CASE("two nodes link through a gate client and a gate with mutual TLS and p
   ::close(fd);
   CHECK(within(seconds(5), [&] { return a.gate->counters().violations == 1; }));
   CHECK(rss_bytes() < rss + 64 * 1024 * 1024);
+}
+
+TEST_CASE("a peer relaying bad signatures is cut off at its tenth offence; stale relays are no offence") {
+  gated_node a(plain_options("a"));
+  gated_node b(plain_options("b"));
+  // a closes an offender's link at its gate, as bfd-node wires it.
+  a.n->conduct()->set_disconnector([&a](const caf::node_id& who, const std::string& why) {
+    runtime::disconnect_node(a.system, who, [&a, why](std::uint16_t port) { a.gate->close_caf_link(port, why); });
+  });
+  auto remote = b.dial("a", a.port);
+  REQUIRE(remote);
+  caf::scoped_actor self{b.system};
+  self->monitor(*remote);
+  secret_key secret;
+  secret.data.fill(7);
+  auto keys = key_pair_from_secret(secret);
+  REQUIRE(keys);
+  auto signed_transfer = [&](std::uint64_t nonce, std::uint64_t expiry) {
+    runtime::transfer_request r;
+    r.to = address_of(keys->pub);
+    r.value = 1;
+    r.nonce = nonce;
+    r.expiry = expiry;
+    auto tx = runtime::make_signed_transfer(*keys, r, hash256{});
+    REQUIRE(tx);
+    return *tx;
+  };
+  caf::scoped_actor local{a.system};
+  auto status_at_a = [&](const hash256& id) {
+    tx_status out;
+    local->request(a.n->mempool(), seconds(5), tx_atom::value, id)
+      .receive([&](const tx_status& s) { out = s; }, [](const caf::error&) {});
+    return out;
+  };
+  // 30 correctly signed transfers that expired (height 0 is the head): refused, not held against b.
+  hash256 last;
+  for (std::uint64_t i = 0; i < 30; ++i) {
+    auto tx = signed_transfer(i, 0);
+    last = signing_hash(tx);
+    self->send(*remote, relay_atom::value, tx_envelope{std::move(tx)});
+  }
+  CHECK(within(seconds(5), [&] { return status_at_a(last).code == static_cast<std::uint16_t>(errc::expired); }));
+  CHECK(a.n->conduct()->counts()["bad_signature"] == 0);
+  CHECK(a.n->conduct()->counts()["disconnect"] == 0);
+  // Ten with a signature that does not match (a real one of another nonce): the tenth cuts b off.
+  const auto template_tx = signed_transfer(100, 1000);
+  for (std::uint64_t i = 0; i < 10; ++i) {
+    auto tx = template_tx;
+    tx.nonce = 200 + i;
+    self->send(*remote, relay_atom::value, tx_envelope{std::move(tx)});
+  }
+  bool down = false;
+  self->receive([&](const caf::down_msg&) { down = true; }, caf::after(seconds(10)) >> [] {});
+  CHECK(down);
+  const auto counts = a.n->conduct()->counts();
+  CHECK(counts.at("bad_signature") == 10);
+  CHECK(counts.at("disconnect") == 1);
+  CHECK(within(seconds(5), [&] { return a.gate->counters().misconduct_closes == 1; }));
+  a.n->conduct()->set_disconnector(nullptr);
 }
 
 TEST_CASE("a late node catches up through its gate client and its peer's gate") {

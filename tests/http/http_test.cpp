@@ -321,7 +321,8 @@ TEST_CASE("/metrics exposes chain, delegate and HTTP metrics in Prometheus text,
                            "bfd_delegate_blocks_produced{", "bfd_delegate_slots_missed{",
                            "bfd_category_blocks_produced{", "bfd_category_slots_missed{", "bfd_http_requests_total{",
                            "bfd_http_request_duration_seconds_bucket{", "# TYPE bfd_http_request_duration_seconds histogram",
-                           "bfd_http_connections{state=\"open\"} ", "bfd_http_server_events_total{event=\"accepted\"} "})
+                           "bfd_http_connections{state=\"open\"} ", "bfd_http_server_events_total{event=\"accepted\"} ",
+                           "bfd_peer_conduct_total{event=\"bad_signature\"} 0", "bfd_peer_conduct_total{event=\"disconnect\"} 0"})
     CHECK_MESSAGE(m.text.find(name) != std::string::npos, name);
   CHECK(m.text.find("category=\"gold\"") != std::string::npos);
   CHECK(m.text.find("route=\"/v1/info\"") != std::string::npos);
@@ -337,8 +338,10 @@ TEST_CASE("/metrics exposes chain, delegate and HTTP metrics in Prometheus text,
     const auto line = std::string_view(m.text).substr(at, end - at);
     at = end + 1;
     // Node-wide series: the HTTP edge's, and restarts per supervised actor (docs/supervision.md),
-    // which name the actor ("chain-1", "verifier-0") rather than a chain label.
-    if (line.starts_with("#") || line.starts_with("bfd_http_") || line.starts_with("bfd_actor_restarts_total{"))
+    // which name the actor ("chain-1", "verifier-0") rather than a chain label, and the peer
+    // conduct counts (docs/topology.md, "Misbehaving peers").
+    if (line.starts_with("#") || line.starts_with("bfd_http_") || line.starts_with("bfd_actor_restarts_total{")
+        || line.starts_with("bfd_peer_conduct_total{"))
       continue;
     ++chain_series;
     CHECK_MESSAGE(line.find("chain=\"1\"") != std::string_view::npos, line);

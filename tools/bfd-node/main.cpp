@@ -5,6 +5,7 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <mutex>
 #include <optional>
 #include <pthread.h>
 #include <thread>
@@ -235,7 +236,10 @@ int main(int argc, char** argv) {
              "named in that file, one name a line, and logs how long each took to answer again.\n"
              "Test hook, off unless the environment sets BFD_TEST_CLOCK_OFFSET_MS: the node's consensus\n"
              "clock runs that many milliseconds (-3600000..3600000) ahead of, or behind, the system clock\n"
-             "(clock skew for tools/chaos/bfd-chaos, docs/chaos.md).");
+             "(clock skew for tools/chaos/bfd-chaos, docs/chaos.md).\n"
+             "Test hook, off unless the environment sets BFD_TEST_PEER_VIOLATION_LIMIT: peer nodes are\n"
+             "disconnected after that many offences (1..1000) instead of 10; 0 turns the rule off\n"
+             "(integration_peer_flood's self-check, docs/topology.md).");
   bool print_routes = false;
   app.add_flag("--routes", print_routes, "print the HTTP routes this binary serves, one \"METHOD PATH\" a line "
                                          "(the templates of docs/openapi.yaml), and exit");
@@ -358,6 +362,21 @@ int main(int argc, char** argv) {
     clock_offset_ms = value;
   }
   bfd::wall_clock wall{clock_offset_ms};
+  // The peer conduct test hook (docs/topology.md): only when the environment sets it.
+  std::optional<std::uint32_t> violation_limit;
+  if (const char* v = std::getenv("BFD_TEST_PEER_VIOLATION_LIMIT"); v && *v) {
+    const std::string text = v;
+    std::size_t used = 0;
+    long long value = -1;
+    try {
+      value = std::stoll(text, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != text.size() || value < 0 || value > 1000)
+      return fail("BFD_TEST_PEER_VIOLATION_LIMIT: expected an integer in 0..1000, not '" + text + "'");
+    violation_limit = static_cast<std::uint32_t>(value);
+  }
   std::optional<bfd::runtime::gate_options> gate_opts;
   if (!topology_file.empty()) {
     auto g = bfd::runtime::topology_gate_options(topology_file, node_name);
@@ -464,6 +483,8 @@ int main(int argc, char** argv) {
   }
   if (!kill_point_spec.empty())
     log->warn("--kill-point {}: the process exits there (fault injection)", kill_point_spec);
+  if (violation_limit)
+    opts.conduct.limit = *violation_limit;
   const auto genesis = opts.genesis;
   auto node = bfd::runtime::node::start(system, std::move(opts));
   if (!node) {
@@ -481,6 +502,12 @@ int main(int argc, char** argv) {
   }
   if (const auto& c = (*node)->cache())
     log->info("read cache: {} (docs/cache.md)", c->backend() == "redis" ? "Redis" : "ring of cache shard actors");
+  // The gate as the peer conduct's disconnector sees it: cleared before the gate goes.
+  struct gate_handle {
+    std::mutex mutex;
+    bfd::runtime::peer_gate* gate = nullptr;
+  };
+  auto gate_ref = std::make_shared<gate_handle>();
   std::unique_ptr<bfd::runtime::peer_connector> connector;
   if (plan) {
     // CAF listens on loopback only, on any free port; the gate listens on the topology's host:port.
@@ -502,6 +529,15 @@ int main(int argc, char** argv) {
     }
     connector = std::make_unique<bfd::runtime::peer_connector>(system, (*node)->directory(), std::move(peers), log,
                                                                500);
+    // A peer node's offences above BASP (actors/peer_conduct.hpp) close its link at the gate.
+    gate_ref->gate = gate.get();
+    (*node)->conduct()->set_disconnector([&system, gate_ref](const caf::node_id& who, const std::string& why) {
+      bfd::runtime::disconnect_node(system, who, [gate_ref, why](std::uint16_t port) {
+        std::lock_guard lock(gate_ref->mutex);
+        if (gate_ref->gate)
+          gate_ref->gate->close_caf_link(port, why);
+      });
+    });
   }
 
   {
@@ -639,6 +675,9 @@ int main(int argc, char** argv) {
     log->info("{} actor(s) under supervision (docs/supervision.md)", node_sup->names().size());
   if (!fault_hook_file.empty())
     log->warn("BFD_FAULT_HOOK_FILE is set: SIGUSR2 kills the actors named in {} (a test hook)", fault_hook_file);
+  if (violation_limit)
+    log->warn("BFD_TEST_PEER_VIOLATION_LIMIT is set: peer nodes are disconnected after {} offence(s){} (a test hook)",
+              *violation_limit, *violation_limit == 0 ? ", that is never" : "");
   if (clock_offset_ms != 0)
     log->warn("BFD_TEST_CLOCK_OFFSET_MS is set: this node's clock runs {} ms off the system clock (a test hook)",
               clock_offset_ms);
@@ -736,6 +775,11 @@ int main(int argc, char** argv) {
   bridges.reset();
   triage.reset();
   connector.reset();
+  (*node)->conduct()->set_disconnector(nullptr);
+  {
+    std::lock_guard lock(gate_ref->mutex);
+    gate_ref->gate = nullptr;
+  }
   gate_loop.reset();
   gate.reset();
   (*node)->stop();
