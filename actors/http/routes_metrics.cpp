@@ -78,7 +78,7 @@ bridge_metrics::bridge_metrics()
                              .Register(registry)),
       connections(prometheus::BuildGauge()
                     .Name("bfd_http_connections")
-                    .Help("The HTTP server now: open connections (state=\"open\"), complete requests waiting for a handler thread (state=\"queued\")")
+                    .Help("The HTTP server now: open connections (state=\"open\"), complete requests waiting for a handler thread (state=\"queued\"), transaction requests at the bridge's actor (state=\"in_flight\")")
                     .Register(registry)),
       connection_events(prometheus::BuildCounter()
                           .Name("bfd_http_server_events_total")
@@ -218,6 +218,7 @@ void update_server(bridge_core& core) {
   auto& m = core.metrics;
   m.connections.Add({{"state", "open"}}).Set(static_cast<double>(s.open_connections.load()));
   m.connections.Add({{"state", "queued"}}).Set(static_cast<double>(s.queued.load()));
+  m.connections.Add({{"state", "in_flight"}}).Set(static_cast<double>(s.in_flight.load()));
   raise_to(m.connection_events.Add({{"event", "accepted"}}), s.accepted.load());
   raise_to(m.connection_events.Add({{"event", "refused"}}), s.refused_connections.load());
   raise_to(m.connection_events.Add({{"event", "timed_out"}}), s.timed_out.load());

@@ -321,7 +321,7 @@ TEST_CASE("/metrics exposes chain, delegate and HTTP metrics in Prometheus text,
                            "bfd_delegate_blocks_produced{", "bfd_delegate_slots_missed{",
                            "bfd_category_blocks_produced{", "bfd_category_slots_missed{", "bfd_http_requests_total{",
                            "bfd_http_request_duration_seconds_bucket{", "# TYPE bfd_http_request_duration_seconds histogram",
-                           "bfd_http_connections{state=\"open\"} ", "bfd_http_server_events_total{event=\"accepted\"} ",
+                           "bfd_http_connections{state=\"open\"} ", "bfd_http_connections{state=\"in_flight\"} ", "bfd_http_server_events_total{event=\"accepted\"} ",
                            "bfd_peer_conduct_total{event=\"bad_signature\"} 0", "bfd_peer_conduct_total{event=\"disconnect\"} 0"})
     CHECK_MESSAGE(m.text.find(name) != std::string::npos, name);
   CHECK(m.text.find("category=\"gold\"") != std::string::npos);
