@@ -229,6 +229,7 @@ std::string_view to_string(edge_reason reason) noexcept {
     case edge_reason::too_many_client_connections: return "too_many_client_connections";
     case edge_reason::busy: return "busy";
     case edge_reason::header_too_large: return "header_too_large";
+    case edge_reason::request_timeout: return "request_timeout";
   }
   return "unknown";
 }

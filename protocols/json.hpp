@@ -39,6 +39,7 @@ enum class edge_reason : std::uint16_t {
   too_many_client_connections = 1008,  ///< the client's IP holds its bound of open connections (503, closed)
   busy = 1009,                         ///< every handler thread is busy and the queue is full (503)
   header_too_large = 1010,             ///< the request line and header fields exceed their bound (431)
+  request_timeout = 1011,              ///< a request's head or body did not arrive within its deadline (408, closed)
 };
 
 /// Stable machine-readable name of an edge reason, e.g. "rate_limited".

@@ -13,6 +13,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -284,12 +285,41 @@ private:
   }
 
   void read_header() {
-    stream_.expires_after(s_.limits.header_timeout);
+    arm(s_.limits.header_timeout);
     bh::async_read_header(stream_, buffer_, *parser_,
                           [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
   }
 
+  /// The head's or the body's deadline: unlike the stream's own expiry (which closes the socket),
+  /// it cancels the read, so the client still gets a 408 before the close.
+  void arm(std::chrono::milliseconds limit) {
+    stream_.expires_never();
+    expired_ = false;
+    deadline_.expires_after(limit);
+    deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec)
+        return;  // cancelled: the read finished first
+      self->expired_ = true;
+      beast::error_code ignored;
+      self->stream_.socket().cancel(ignored);
+    });
+  }
+
+  /// A read of a head or body has finished: true if it failed because its deadline passed (then
+  /// answered 408).
+  bool late(const beast::error_code& ec, std::chrono::milliseconds limit, std::string_view what) {
+    deadline_.cancel();
+    if (!expired_ || !ec)
+      return false;
+    ++s_.stats.timed_out;
+    fail(408, error_json(edge_reason::request_timeout, "the request's " + std::string(what) + " did not arrive within "
+                                                         + std::to_string(limit.count()) + " ms"));
+    return true;
+  }
+
   void on_header(beast::error_code ec) {
+    if (late(ec, s_.limits.header_timeout, "head"))
+      return;
     if (ec == bh::error::header_limit)
       return fail(431, error_json(edge_reason::header_too_large,
                                   "the request line and header fields exceed "
@@ -330,12 +360,14 @@ private:
   }
 
   void read_body() {
-    stream_.expires_after(s_.limits.body_timeout);
+    arm(s_.limits.body_timeout);
     bh::async_read(stream_, buffer_, *parser_,
                    [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_body(ec); });
   }
 
   void on_body(beast::error_code ec) {
+    if (late(ec, s_.limits.body_timeout, "body"))
+      return;
     if (ec == bh::error::body_limit)
       return too_large();
     if (is_gone(ec))
@@ -465,6 +497,8 @@ private:
   }
 
   beast::tcp_stream stream_;
+  net::steady_timer deadline_{stream_.get_executor()};
+  bool expired_ = false;
   server::state& s_;
   std::string ip_;
   bool counted_;

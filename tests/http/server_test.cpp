@@ -228,7 +228,7 @@ TEST_CASE("a body over the bound gets 413 from its Content-Length, before it is 
   CHECK(status_of(d.read_all()) == 413);
 }
 
-TEST_CASE("a connection that does not finish its head in time is closed, and an idle one too") {
+TEST_CASE("a connection that does not finish its head in time gets 408 and is closed; an idle one is closed") {
   server_limits l;
   l.header_timeout = 300ms;
   l.idle_timeout = 300ms;
@@ -240,13 +240,17 @@ TEST_CASE("a connection that does not finish its head in time is closed, and an 
     std::this_thread::sleep_for(50ms);
     slow.send("X-Slow: 1\r\n");
   }
-  CHECK(slow.read_all(5000ms).empty());  // closed without an answer
+  const auto answer = slow.read_all(5000ms);  // the 408, then the close
+  CHECK(status_of(answer) == 408);
+  CHECK(body_of(answer)["error"]["code"] == "request_timeout");
+  CHECK(body_of(answer)["error"]["reason_code"] == 1011);
+  CHECK(answer.find("Connection: close") != std::string::npos);
   const auto held = steady::now() - start;
   CHECK(held >= 250ms);
   CHECK(held < 3000ms);
   raw_socket idle(t.port());
   const auto idle_start = steady::now();
-  CHECK(idle.read_all(5000ms).empty());
+  CHECK(idle.read_all(5000ms).empty());  // closed without an answer
   CHECK(steady::now() - idle_start < 3000ms);
   // The deadline closes the socket before the server's handler counts it: wait for the count.
   for (int i = 0; i < 100 && t.s->stats().timed_out.load() < 2; ++i)
@@ -427,4 +431,19 @@ TEST_CASE("a request held by a responder when the server stops: the connection c
   CHECK(a.read_all(2000ms).empty());  // closed without an answer
   t.answer_all();                     // after the stop: ignored, no crash
   CHECK(t.holding() == 0);
+}
+
+TEST_CASE("a body that does not arrive in time gets 408 and the connection closes") {
+  server_limits l;
+  l.body_timeout = 300ms;
+  test_server t(l);
+  raw_socket slow(t.port());
+  const auto start = steady::now();
+  slow.send("POST /x HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n0123456789");
+  const auto answer = slow.read_all(5000ms);
+  CHECK(status_of(answer) == 408);
+  CHECK(body_of(answer)["error"]["code"] == "request_timeout");
+  CHECK(steady::now() - start >= 250ms);
+  CHECK(steady::now() - start < 3000ms);
+  CHECK(t.s->stats().timed_out.load() == 1);
 }

@@ -35,6 +35,7 @@ export const REASON_CODES = {
   ush_session_gone: 998, rate_limited: 1000, timeout: 1001, unavailable: 1002,
   method_not_allowed: 1003, unsupported_media_type: 1004, internal: 1005, unauthenticated: 1006,
   too_many_connections: 1007, too_many_client_connections: 1008, busy: 1009, header_too_large: 1010,
+  request_timeout: 1011,
 } as const;
 
 /** A reason code's name, e.g. "nonce_reused". */
