@@ -1,10 +1,12 @@
-"""What the Python integration tests share: verdict lines, a free loopback port, bounded waits.
+"""What the Python integration tests share: verdict lines, a free loopback port, bounded waits,
+a process's resident memory and CPU time.
 
 A test imports it with its own directory (or tests/integration) on sys.path:
     from bfdcheck import fail, failures, free_port, ok, wait_for
 `failures` is one list for the whole test; fail() appends to it, so `if failures:` at the end
 decides the exit code.
 """
+import os
 import socket
 import sys
 import time
@@ -42,3 +44,25 @@ def wait_for(seconds, check, step=0.2):
             return got
         time.sleep(step)
     return None
+
+
+def rss_kib(pid):
+    """Resident memory of a process in KiB, or None once it is gone."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def cpu_seconds(pid):
+    """User + system CPU time of a process so far (0.0 once it is gone)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0

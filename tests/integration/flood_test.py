@@ -38,7 +38,7 @@ import tempfile
 import threading
 import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bfdcheck import fail, failures, free_port, ok, wait_for  # noqa: E402
+from bfdcheck import cpu_seconds, fail, failures, free_port, ok, rss_kib, wait_for  # noqa: E402
 
 node_bin, cli_bin, root = (os.path.realpath(a) for a in sys.argv[1:4])
 FLOOD_SECONDS = float(os.environ.get("FLOOD_SECONDS", "30"))
@@ -91,27 +91,6 @@ def final_height(n):
         return j["final"]["height"]
     except (TypeError, KeyError):
         return None
-
-
-def rss_kib(pid):
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return None
-
-
-def cpu_seconds(pid):
-    """User + system CPU time of a process so far."""
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return 0.0
 
 
 def delegates_of(n):
