@@ -2,12 +2,12 @@
 # The whole test suite in one script: dependencies, the main build, a bounded fuzzing run of every
 # fuzz target, the pure unit tests under ASan + UBSan, then ctest (its summary is the last thing
 # printed). Run from anywhere in the repo.
-# Env: FUZZ_SECONDS (default 12) bounds each fuzzer's run.
+# Env: FUZZ_SECONDS (default 8) bounds each fuzzer's run.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 root=$(pwd)
-fuzz_seconds=${FUZZ_SECONDS:-12}
+fuzz_seconds=${FUZZ_SECONDS:-8}
 fuzz_targets=(fuzz_tx_decode fuzz_header_decode fuzz_block_decode fuzz_text_parsers fuzz_basp_frames fuzz_vote_decode fuzz_registry_decode fuzz_peg_decode fuzz_wasm_load fuzz_signed_request fuzz_fee_expr fuzz_ush_messages fuzz_funds_payloads fuzz_ush_files fuzz_stored_records fuzz_http_json)
 # UndefinedBehaviorSanitizer only reports and carries on by default: make it a crash the fuzzer records.
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
