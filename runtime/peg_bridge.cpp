@@ -21,8 +21,8 @@ constexpr auto query_timeout = std::chrono::seconds(10);
 constexpr std::uint64_t max_scan_per_pass = 256;
 // A progress file whose cursor only moved over empty blocks is written again after this many.
 constexpr std::uint64_t resave_after_empty = 64;
-// Passes a client update waits for the direction's deliveries still in the mempool.
-constexpr std::uint32_t max_update_waits = 4;
+// Passes a client update waits for the direction's deliveries not final yet.
+constexpr std::uint32_t max_update_waits = 12;
 
 // Refusals that mean the entry already took effect, or never can: nothing left to carry.
 bool settled(errc code) {
@@ -242,15 +242,16 @@ void peg_bridge::carry(chain_id from, chain_id to, bridge_report& out) {
       return stall(dir, from, to, fmt::format("no client update for chain {}: {}", to, update.error().detail));
     if (*update) {
       // Moving the client past the header our pending deliveries link up to makes them stale
-      // when they are included after it: wait until they are in a block, for a few passes (they
-      // may wait on a nonce gap only a new batch fills). Carrying each again with a new update,
-      // two deliveries in alternate passes made each other stale for good (issue 17).
-      const auto in_mempool = std::count_if(dir.outstanding.begin(), dir.outstanding.end(),
-                                            [](const auto& kv) { return kv.second.left_head == 0; });
-      if (in_mempool > 0 && dir.update_waits < max_update_waits) {
+      // when they are included after it: wait until they are final, for a bounded number of
+      // passes (they may wait on a nonce gap only a new batch fills). Carrying each again with a
+      // new update, two deliveries in alternate passes made each other stale for good (issue
+      // 17); waiting only until they left the mempool was not enough, since a block holding one
+      // can lose a fork and the delivery land again after the new update.
+      const auto unsettled = dir.outstanding.size();
+      if (unsettled > 0 && dir.update_waits < max_update_waits) {
         ++dir.update_waits;
         return stall(dir, from, to, fmt::format("{} deliveries pending on chain {}: its light client moves "
-                                                "once they are in a block", in_mempool, to));
+                                                "once they are final", unsettled, to));
       }
       dir.update_waits = 0;
       client_update = std::move(**update);
