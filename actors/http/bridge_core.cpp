@@ -237,7 +237,6 @@ result<std::uint16_t> bridge_core::listen() {
   ec.mempool = config.mempool;
   ec.directory = config.directory;
   ec.timeout = o.timeout;
-  ec.log = config.log;
   auto start_edge = [ec](caf::actor_system& sys) { return spawn_edge_actor(sys, ec); };
   edge = config.place ? config.place("http-edge", start_edge) : start_edge(system);
   server_hooks hooks;
@@ -633,8 +632,8 @@ void bridge_core::chain_post_async(const std::string& suffix,
   // Registered like any route (the route table test sees them), but served by serve_async.
   handlers.push_back({"POST", "/v1" + suffix});
   handlers.push_back({"POST", "/v1/chains/([^/]+)" + suffix});
-  routing.push_back({"POST", std::regex("/v1" + suffix), {}, {}});
-  routing.push_back({"POST", std::regex("/v1/chains/([^/]+)" + suffix), {}, {}});
+  routing.push_back({"POST", std::regex("/v1" + suffix), {}});
+  routing.push_back({"POST", std::regex("/v1/chains/([^/]+)" + suffix), {}});
   async_routes.push_back({"/v1" + suffix, false, [this, take](const request& req, const responder& r) {
                             take(*this, req, std::nullopt, r);
                           }});

@@ -188,10 +188,7 @@ struct bridge_core {
   struct handler_entry {
     std::string method;
     std::regex pattern;
-    std::function<void(const request&, response&)> serve;
-    /// Set for a route the bridge's actor serves: called on the I/O thread with the complete
-    /// request (`matches` filled); it answers through the responder.
-    std::function<void(const request&, const responder&)> take;
+    std::function<void(const request&, response&)> serve;  ///< empty for a route the actor serves
   };
   caf::actor edge;  ///< the bridge's actor (edge_actor.hpp), or its front under a supervisor
   /// The routes the actor serves, by their template (request::route, set by screen): found

@@ -24,10 +24,6 @@
 #include "protocols/directory.hpp"
 #include "protocols/interfaces.hpp"
 
-namespace spdlog {
-class logger;
-}
-
 namespace bfd::http {
 
 /// (edgejob_atom, std::shared_ptr<tx_job>): serve one transaction request.
@@ -51,7 +47,6 @@ struct edge_actor_config {
   mempool_actor mempool;
   directory_actor directory;  ///< invalid: only the configured chain is served
   std::chrono::milliseconds timeout{5000};
-  std::shared_ptr<spdlog::logger> log;
 };
 
 /// Spawns the actor (the bridge spawns it directly, or a node places it under its supervisor).
