@@ -2,6 +2,7 @@
 #include "protocols/json.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <array>
 #include <initializer_list>
 #include <optional>
@@ -499,7 +500,30 @@ result<tx_payload> parse_payload_submission(std::string_view body) {
   return std::move(tx->payload);
 }
 
+std::optional<std::string_view> bare_hex_submission(std::string_view body) {
+  std::size_t at = 0;
+  auto token = [&](std::string_view t) {
+    while (at < body.size() && (body[at] == ' ' || body[at] == '\t' || body[at] == '\n' || body[at] == '\r'))
+      ++at;
+    if (body.substr(at, t.size()) != t)
+      return false;
+    at += t.size();
+    return true;
+  };
+  if (!token("{") || !token("\"hex\"") || !token(":") || !token("\""))
+    return std::nullopt;
+  const auto first = at;
+  while (at < body.size() && std::isxdigit(static_cast<unsigned char>(body[at])))
+    ++at;
+  const auto digits = body.substr(first, at - first);
+  if (at >= body.size() || body[at++] != '"' || !token("}") || !trim(body.substr(at)).empty())
+    return std::nullopt;
+  return digits;
+}
+
 result<transaction> parse_transaction_submission(std::string_view body) {
+  if (auto hex = bare_hex_submission(body))
+    return transaction_from_hex(*hex);
   auto parsed = parse_submission_object(body, "send {\"hex\": \"<canonical transaction hex>\"} or the "
                                               "transaction's fields");
   if (!parsed)

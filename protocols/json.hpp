@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -107,6 +108,12 @@ std::string json_text(const json_object& j);
 /// JSON, wrong shape or types, unknown fields), too_deep, bad_hex, bad_address, bad_amount,
 /// invalid_argument (a field that contradicts the others) and every decoder error.
 result<transaction> parse_transaction_submission(std::string_view body);
+
+/// The hex digits of a body that is exactly `{"hex": "<hex digits>"}` (JSON whitespace allowed
+/// between the tokens), the form the SDKs send: parse_transaction_submission reads it without a
+/// JSON parser. Anything else, even equivalent JSON (an escape, another field), gives nothing and
+/// takes the general path.
+std::optional<std::string_view> bare_hex_submission(std::string_view body);
 
 /// Reads a payload to sign: a JSON object with "kind" and the payload's fields exactly as
 /// transaction_json writes them (e.g. `tx decode` output without the transaction's own fields).

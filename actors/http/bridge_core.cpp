@@ -232,13 +232,16 @@ result<std::uint16_t> bridge_core::listen() {
   l.header_timeout = o.header_timeout;
   l.body_timeout = o.body_timeout;
   l.write_timeout = o.write_timeout;
+  intake = std::make_shared<edge_intake>();
   edge_actor_config ec;
+  ec.intake = intake;
   ec.chain = config.chain;
   ec.mempool = config.mempool;
   ec.directory = config.directory;
   ec.timeout = o.timeout;
   auto start_edge = [ec](caf::actor_system& sys) { return spawn_edge_actor(sys, ec); };
   edge = config.place ? config.place("http-edge", start_edge) : start_edge(system);
+  intake->set_actor(edge);
   server_hooks hooks;
   hooks.screen = [this](request& req) { return screen(req); };
   hooks.serve_async = [this](request& req, const responder& respond) { return serve_async(req, respond); };
@@ -326,17 +329,24 @@ response bridge_core::serve(request& req) {
 }
 
 void bridge_core::after(const request& req, const response& res) {
-  const std::string route(req.route);
-  metrics.requests
-    .Add({{"route", route}, {"method", std::string(method_label(req.method))}, {"status", std::to_string(res.status)}})
-    .Increment();
+  const auto method = method_label(req.method);
+  prometheus::Counter* counter = nullptr;
+  {
+    std::lock_guard lock(counters_mutex);
+    auto& c = counters[{req.route, method, res.status}];
+    if (!c)
+      c = &metrics.requests.Add(
+        {{"route", std::string(req.route)}, {"method", std::string(method)}, {"status", std::to_string(res.status)}});
+    counter = c;
+  }
+  counter->Increment();
   if (req.received == steady::time_point{})
     return;
   const auto seconds = std::chrono::duration<double>(steady::now() - req.received).count();
   if (auto h = metrics.latency_by_route.find(req.route); h != metrics.latency_by_route.end())
     h->second->Observe(seconds);
   if (config.log)
-    config.log->debug("http: {} {} {} {} {:.1f} ms", req.remote_addr, method_label(req.method), route, res.status,
+    config.log->debug("http: {} {} {} {} {:.1f} ms", req.remote_addr, method, req.route, res.status,
                       seconds * 1000);
 }
 

@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -38,6 +39,8 @@
 #include "protocols/json.hpp"
 
 namespace bfd::http {
+
+class edge_intake;
 
 using steady = std::chrono::steady_clock;
 /// Paths longer than this match no route; checked before the handlers' regular expressions run.
@@ -191,6 +194,7 @@ struct bridge_core {
     std::function<void(const request&, response&)> serve;  ///< empty for a route the actor serves
   };
   caf::actor edge;  ///< the bridge's actor (edge_actor.hpp), or its front under a supervisor
+  std::shared_ptr<edge_intake> intake;  ///< where the I/O threads hand it transactions
   /// The routes the actor serves, by their template (request::route, set by screen): found
   /// without a regular expression on the I/O thread.
   struct async_route {
@@ -352,6 +356,12 @@ struct bridge_core {
   /// Counts and times every answered request (requests the server refused by itself are counted
   /// under "unmatched").
   void after(const http::request& req, const http::response& res);
+
+  /// The request counter of a route, method and status, found once through its family (whose
+  /// Add builds and hashes a label map under a lock) and then from here. The route and the method
+  /// label are views of strings that live as long as the bridge (route templates, literals).
+  std::mutex counters_mutex;
+  std::map<std::tuple<std::string_view, std::string_view, int>, prometheus::Counter*> counters;
 
   void stop();
 };

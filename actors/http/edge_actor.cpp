@@ -1,9 +1,14 @@
 // The HTTP bridge's actor (edge_actor.hpp): POST /v1/txs and /v1/txs/batch without a handler
 // thread. Each step is an event-based request whose continuation takes the next one; every answer
 // goes through finish(), which answers a request at most once (the sweep may have answered 504).
+// A wake drains the intake: the single transactions for the configured chain go to the mempool
+// as one batch; anything else (a batch request, another chain, an access change, a malformed
+// body) takes its own steps.
 #include "actors/http/edge_actor.hpp"
 
 #include <unordered_map>
+
+#include <caf/send.hpp>
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
@@ -32,6 +37,9 @@ struct edge_state {
     steady::time_point deadline;
   };
   std::unordered_map<std::uint64_t, entry> pending;
+  bool batch_in_flight = false;  ///< a batch of single transactions waits for the mempool
+  std::uint64_t batch_seq = 0;     ///< the batch in flight (a late answer to an older one is ignored)
+  steady::time_point batch_sent;
   static inline const char* name = "http-edge";
 };
 
@@ -126,6 +134,46 @@ void submit_one(edge_pointer self, std::uint64_t id, const mempool_actor& mempoo
           failed(self, id));
 }
 
+void drain(edge_pointer self);
+
+/// Single transactions for the configured chain, handed to the mempool as one batch; each
+/// request gets its own verdict. One batch is in flight at a time: what arrives meanwhile waits
+/// in the intake, without waking the actor, and goes with the next batch (drain()).
+void submit_many(edge_pointer self, std::vector<std::uint64_t> ids, std::vector<tx_envelope> txs) {
+  auto& st = self->state;
+  st.batch_in_flight = true;
+  st.batch_sent = steady::now();
+  const auto seq = ++st.batch_seq;
+  auto done = [self, seq] {
+    if (seq != self->state.batch_seq)
+      return;  // the sweep gave up on this batch already
+    self->state.batch_in_flight = false;
+    drain(self);
+  };
+  // No timeout on the request: a timeout costs a round through CAF's clock thread per batch. The
+  // sweep gives up on a batch that takes longer than the timeout (edgetick).
+  self->request(st.config.mempool, caf::infinite, submit_atom::value, std::move(txs))
+    .then(
+      [self, ids, done](const std::vector<admission>& verdicts) {
+        for (std::size_t i = 0; i < ids.size(); ++i)
+          finish(self, ids[i],
+                 i < verdicts.size()
+                   ? single_answer(verdicts[i], "/v1")
+                   : make_reply(500, error_json(edge_reason::internal, "the mempool gave fewer verdicts than transactions")));
+        done();
+      },
+      [self, ids, done](const caf::error& err) {
+        for (auto id : ids)
+          finish(self, id, make_reply(503, error_json(edge_reason::unavailable, self->system().render(err))));
+        done();
+      });
+}
+
+/// Whether a transaction is one of access control's kinds, which take the precheck.
+bool is_access_kind(const transaction& tx) {
+  return std::visit([](const auto& p) { return std::decay_t<decltype(p)>::module == module_id::access; }, tx.payload);
+}
+
 /// Access control's kinds (20-23): their shape here, then the sender's authority at the chain's
 /// head, so an unauthorized change is refused now (403) rather than dropped at inclusion. The
 /// state rules (already_held, …) are left to inclusion: a change still pending may satisfy them.
@@ -203,11 +251,19 @@ void submit(edge_pointer self, std::uint64_t id, const chain_actor& chain, const
   });
 }
 
+/// Notes a job as in flight (answered by finish() or the sweep); its id.
+std::uint64_t enter(edge_pointer self, std::shared_ptr<tx_job> job) {
+  auto& st = self->state;
+  const auto id = st.next_id++;
+  const auto deadline = job->received + st.config.timeout;
+  st.pending.emplace(id, edge_state::entry{std::move(job), deadline});
+  return id;
+}
+
 /// Starts serving a job: the configured chain at once, another one once the directory named it.
 void start(edge_pointer self, std::shared_ptr<tx_job> job) {
   auto& st = self->state;
-  const auto id = st.next_id++;
-  st.pending.emplace(id, edge_state::entry{job, job->received + st.config.timeout});
+  const auto id = enter(self, job);
   if (!job->chain)
     return submit(self, id, st.config.chain, st.config.mempool, "/v1");
   const auto chain = *job->chain;
@@ -238,15 +294,80 @@ void start(edge_pointer self, std::shared_ptr<tx_job> job) {
       failed(self, id));
 }
 
+/// Drains the intake: single transactions for the configured chain to the mempool in one batch,
+/// every other job on its own. While a batch is in flight this waits for its answer.
+void drain(edge_pointer self) {
+  auto& st = self->state;
+  if (!st.config.intake)
+    return;
+  while (!st.batch_in_flight) {
+    auto jobs = st.config.intake->take();
+    if (jobs.empty())
+      return;  // the next push wakes the actor
+    std::vector<std::uint64_t> ids;
+    std::vector<tx_envelope> txs;
+    for (auto& job : jobs) {
+      if (!job)
+        continue;
+      const bool plain = !job->chain && !job->batch && !job->malformed && job->items.size() == 1
+                         && job->items.front() && st.config.mempool && st.config.chain
+                         && !is_access_kind(*job->items.front());
+      if (!plain) {
+        start(self, std::move(job));
+        continue;
+      }
+      txs.emplace_back(*job->items.front());
+      ids.push_back(enter(self, std::move(job)));
+    }
+    if (!ids.empty())
+      submit_many(self, std::move(ids), std::move(txs));
+  }
+}
+
+} // namespace
+
+void edge_intake::set_actor(caf::actor actor) {
+  std::lock_guard lock(mutex_);
+  actor_ = std::move(actor);
+  if (actor_ && !jobs_.empty() && !woken_) {
+    woken_ = true;
+    caf::anon_send(actor_, edgewake_atom::value);
+  }
+}
+
+void edge_intake::push(std::shared_ptr<tx_job> job) {
+  caf::actor wake;
+  {
+    std::lock_guard lock(mutex_);
+    jobs_.push_back(std::move(job));
+    if (!woken_ && actor_) {
+      woken_ = true;
+      wake = actor_;
+    }
+  }
+  if (wake)
+    caf::anon_send(wake, edgewake_atom::value);
+}
+
+std::vector<std::shared_ptr<tx_job>> edge_intake::take() {
+  std::vector<std::shared_ptr<tx_job>> out;
+  std::lock_guard lock(mutex_);
+  out.swap(jobs_);
+  if (out.empty())
+    woken_ = false;
+  return out;
+}
+
+namespace {
+
 caf::behavior edge_impl(edge_pointer self, edge_actor_config config) {
   self->state.config = std::move(config);
   self->set_default_handler(caf::print_and_drop);
   self->delayed_send(self, sweep_every, edgetick_atom::value);
+  // A previous instance may have died with a wake in its mailbox: whatever it left is served now.
+  self->send(self, edgewake_atom::value);
   return {
-    [self](edgejob_atom, const std::shared_ptr<tx_job>& job) {
-      if (job)
-        start(self, job);
-    },
+    [self](edgewake_atom) { drain(self); },
     [self](edgeping_atom) { return static_cast<std::uint64_t>(self->state.pending.size()); },
     [self](edgetick_atom) {
       auto& st = self->state;
@@ -259,6 +380,13 @@ caf::behavior edge_impl(edge_pointer self, edge_actor_config config) {
         finish(self, id,
                make_reply(504, error_json(edge_reason::timeout, "the chain did not answer within "
                                                                   + std::to_string(st.config.timeout.count()) + " ms")));
+      if (st.batch_in_flight && now - st.batch_sent > st.config.timeout) {
+        // The mempool lost the batch (an instance that died holding it): its requests were
+        // answered 504 above, and the intake goes on with a new batch.
+        ++st.batch_seq;
+        st.batch_in_flight = false;
+        drain(self);
+      }
       self->delayed_send(self, sweep_every, edgetick_atom::value);
     },
   };

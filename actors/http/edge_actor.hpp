@@ -9,12 +9,12 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <caf/actor.hpp>
-#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
 #include <caf/fwd.hpp>
 
@@ -26,8 +26,8 @@
 
 namespace bfd::http {
 
-/// (edgejob_atom, std::shared_ptr<tx_job>): serve one transaction request.
-using edgejob_atom = caf::atom_constant<caf::atom("edgejob")>;
+/// (edgewake_atom): the intake has jobs (edge_intake).
+using edgewake_atom = caf::atom_constant<caf::atom("edgewake")>;
 
 /// A POST /v1/txs or /v1/txs/batch request, its body already parsed on the I/O thread.
 struct tx_job {
@@ -41,8 +41,31 @@ struct tx_job {
   std::chrono::steady_clock::time_point received;
 };
 
+/// The hand-over from the I/O threads to the actor. Jobs queue here under a mutex, and the actor
+/// is sent one edgewake when the queue stops being empty: a burst of submissions costs the actor
+/// one message, and it hands the mempool the burst's single transactions as one batch. The queue
+/// outlives an instance of the actor (the next one drains what is left). Its length is bounded
+/// by the server's requests in flight (server_limits::max_queued).
+class edge_intake {
+public:
+  /// The actor (or its front under a supervisor) that edgewake goes to.
+  void set_actor(caf::actor actor);
+  /// Queues a job and wakes the actor unless a wake is already on its way.
+  void push(std::shared_ptr<tx_job> job);
+  /// Everything queued, oldest first. Only when nothing is queued does the next push wake the
+  /// actor again: until then the actor is taken to be still draining.
+  std::vector<std::shared_ptr<tx_job>> take();
+
+private:
+  std::mutex mutex_;
+  std::vector<std::shared_ptr<tx_job>> jobs_;
+  bool woken_ = false;
+  caf::actor actor_;
+};
+
 /// What the actor asks, and how long it waits.
 struct edge_actor_config {
+  std::shared_ptr<edge_intake> intake;
   chain_actor chain;          ///< the configured chain (the unprefixed routes)
   mempool_actor mempool;
   directory_actor directory;  ///< invalid: only the configured chain is served
@@ -54,4 +77,3 @@ caf::actor spawn_edge_actor(caf::actor_system& system, edge_actor_config config)
 
 } // namespace bfd::http
 
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<bfd::http::tx_job>)

@@ -73,7 +73,7 @@ void take_tx(bridge_core& core, const http::request& req, std::optional<std::uin
     core.preverify(*tx);
     job->items.push_back(std::move(tx));
   }
-  caf::anon_send(core.edge, edgejob_atom::value, std::move(job));
+  core.intake->push(std::move(job));
 }
 
 /// POST /v1/txs/batch on the I/O thread: the body parsed (400 if it is no batch; a malformed
@@ -93,7 +93,7 @@ void take_tx_batch(bridge_core& core, const http::request& req, std::optional<st
   } else {
     job->items = std::move(*items);
   }
-  caf::anon_send(core.edge, edgejob_atom::value, std::move(job));
+  core.intake->push(std::move(job));
 }
 
 } // namespace

@@ -1,6 +1,9 @@
 // The HTTP bridge's server on Boost.Beast: accepting within the connection bounds, one session
-// per connection on a strand of the I/O threads, the asynchronous hand-off (responders) and the
-// bounded pool of handler threads.
+// per connection on one of the I/O threads, the asynchronous hand-off (responders) and the
+// bounded pool of handler threads. Each I/O thread runs its own event loop and owns the
+// connections handed to it (round robin): a connection's handlers never need a strand, and the
+// threads never wake each other (one shared loop had them hand work back and forth through its
+// mutex and condition variable).
 #include "actors/http/server.hpp"
 
 #include <condition_variable>
@@ -14,7 +17,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -173,7 +175,9 @@ struct server::state {
   server_limits limits;
   server_hooks hooks;
   server_stats stats;
-  std::optional<net::io_context> ioc{std::in_place};
+  /// One event loop per I/O thread; the first one also accepts.
+  std::vector<std::unique_ptr<net::io_context>> loops;
+  std::size_t next_loop = 0;  ///< where the next connection goes (on the accepting thread)
   std::optional<tcp::acceptor> acceptor;
   std::vector<std::thread> io_threads;
   std::unique_ptr<worker_pool> pool;
@@ -421,7 +425,7 @@ private:
   bool offer();
 
 public:
-  /// On the strand: a responder's answer has arrived.
+  /// On its I/O thread: a responder's answer has arrived.
   void resume(response r) {
     s_.unhold(this);
     answer(std::move(r));
@@ -573,7 +577,8 @@ bool session::offer() {
 } // namespace
 
 void server::state::accept() {
-  acceptor->async_accept(net::make_strand(*ioc), [this](beast::error_code ec, tcp::socket socket) {
+  auto& loop = *loops[next_loop++ % loops.size()];
+  acceptor->async_accept(loop.get_executor(), [this](beast::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !acceptor->is_open())
       return;
     if (!ec) {
@@ -606,7 +611,9 @@ result<std::unique_ptr<server>> server::start(const std::string& address, std::u
   if (ec)
     return refuse(ec.message());
   const tcp::endpoint endpoint(addr, port);
-  s->acceptor.emplace(*s->ioc);
+  for (std::size_t i = 0; i < std::max<std::size_t>(s->limits.io_threads, 1); ++i)
+    s->loops.push_back(std::make_unique<net::io_context>(1));
+  s->acceptor.emplace(*s->loops.front());
   s->acceptor->open(endpoint.protocol(), ec);
   if (!ec)
     s->acceptor->set_option(net::socket_base::reuse_address(true), ec);
@@ -619,8 +626,12 @@ result<std::unique_ptr<server>> server::start(const std::string& address, std::u
   s->port = s->acceptor->local_endpoint().port();
   s->pool = std::make_unique<worker_pool>(s->limits.workers, s->limits.max_queued, s->stats.queued);
   s->accept();
-  for (std::size_t i = 0; i < std::max<std::size_t>(s->limits.io_threads, 1); ++i)
-    s->io_threads.emplace_back([st = s.get()] { st->ioc->run(); });
+  for (auto& loop : s->loops)
+    s->io_threads.emplace_back([l = loop.get()] {
+      // Runs until stop(), with or without connections.
+      auto work = net::make_work_guard(*l);
+      l->run();
+    });
   return std::unique_ptr<server>(new server(std::move(s)));
 }
 
@@ -653,13 +664,14 @@ void server::stop() {
     state_->gate->open = false;
   }
   // No new connections from here on.
-  net::post(*state_->ioc, [st = state_.get()] {
+  net::post(*state_->loops.front(), [st = state_.get()] {
     beast::error_code ignored;
     st->acceptor->close(ignored);
   });
   // The handlers running finish (each bounded by the actor timeout); queued requests are dropped.
   state_->pool->stop();
-  state_->ioc->stop();
+  for (auto& loop : state_->loops)
+    loop->stop();
   for (auto& t : state_->io_threads)
     if (t.joinable())
       t.join();
@@ -673,7 +685,7 @@ void server::stop() {
   }
   // Destroying the loop destroys every session waiting in it: the connections close here.
   state_->acceptor.reset();
-  state_->ioc.reset();
+  state_->loops.clear();
 }
 
 } // namespace bfd::http

@@ -7,6 +7,8 @@
 // reason 1xx, invalid_argument or bad_public_key) and a detail; what is accepted survives a round
 // trip (a transaction through its canonical encoding and through transaction_json; a batch has 1 to
 // max_batch_transactions items; a mailbox message is within its bound and reads back the same).
+// The bare-hex fast path (bare_hex_submission) matches only bodies that a JSON parser reads as
+// exactly {"hex": <those digits>}.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -50,6 +52,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view body(reinterpret_cast<const char*>(data) + 1, size - 1);
   switch (data[0] % 5) {
     case 0: {
+      if (auto hex = bare_hex_submission(body)) {
+        nlohmann::json j;
+        try {
+          j = nlohmann::json::parse(body);
+        } catch (const nlohmann::json::exception&) {
+          fuzz::require(false, "a body the bare-hex path takes is JSON");
+        }
+        fuzz::require(j.is_object() && j.size() == 1 && j.contains("hex") && j["hex"].is_string()
+                        && j["hex"].get<std::string>() == *hex,
+                      "a body the bare-hex path takes is {\"hex\": <the same digits>} as JSON");
+      }
       auto tx = parse_transaction_submission(body);
       if (!tx)
         require_documented(tx.error());

@@ -2,6 +2,8 @@
 // with summary fields beside it (the peg kinds): the summary is checked against the payload.
 #include <doctest/doctest.h>
 
+#include "chains/codec/transaction_codec.hpp"
+#include "chains/core/hex.hpp"
 #include "protocols/json.hpp"
 #include "tests/chains/sample.hpp"
 
@@ -51,4 +53,36 @@ TEST_CASE("a peg view with its summary fields reads back; a summary that contrad
   auto from_hex = parse_transaction_submission(bare.dump());
   REQUIRE(from_hex);
   CHECK(*from_hex == tx);
+}
+
+TEST_CASE("the bare-hex fast path takes only {\"hex\": <digits>} and reads it as the general path does") {
+  const auto tx = test::transfer(test::keys_of(0x40), address_of(test::keys_of(0x41).pub), 5, 7);
+  const auto hex = to_hex(codec::encode(tx));
+
+  // Taken: the SDK's form, with JSON whitespace anywhere between the tokens.
+  for (const auto& body : {"{\"hex\":\"" + hex + "\"}", " {\n\t\"hex\" :  \"" + hex + "\"\r\n} "}) {
+    auto digits = bare_hex_submission(body);
+    REQUIRE(digits);
+    CHECK(*digits == hex);
+    auto read = parse_transaction_submission(body);
+    REQUIRE_MESSAGE(read, read.error().message());
+    CHECK(*read == tx);
+  }
+  // Not taken, and the general path decides: an escape, another field, a trailing token, a
+  // non-hex character, a nested value.
+  const std::string escaped = "{\"h\\u0065x\":\"" + hex + "\"}";
+  CHECK_FALSE(bare_hex_submission(escaped));
+  auto general = parse_transaction_submission(escaped);
+  REQUIRE(general);
+  CHECK(*general == tx);
+  CHECK_FALSE(bare_hex_submission("{\"hex\":\"" + hex + "\",\"fee\":1}"));
+  CHECK_FALSE(bare_hex_submission("{\"hex\":\"" + hex + "\"}}"));
+  CHECK_FALSE(bare_hex_submission("{\"hex\":\"" + hex + " \"}"));
+  CHECK_FALSE(bare_hex_submission("{\"hex\":[\"" + hex + "\"]}"));
+  // The same refusals either way: an empty or odd-length hex string.
+  auto empty = parse_transaction_submission("{\"hex\":\"\"}");
+  REQUIRE_FALSE(empty);
+  CHECK(empty.error().code == errc::bad_hex);
+  auto odd = parse_transaction_submission("{\"hex\":\"" + hex.substr(1) + "\"}");
+  REQUIRE_FALSE(odd);
 }
