@@ -10,6 +10,7 @@
 #include "actors/cache/shard_actor.hpp"
 #include "actors/directory/directory_actor.hpp"
 #include "actors/kill_point.hpp"
+#include "actors/thread_policy.hpp"
 #include "chains/core/error.hpp"
 #include "chains/core/hex.hpp"
 #include "chains/storage/memory_store.hpp"
@@ -24,6 +25,8 @@ void configure_actor_system(caf::actor_system_config& cfg, std::size_t threads) 
   cfg.set("scheduler.max-threads", threads);
   // Workers wake quickly for request/response traffic (shared/CAF-NOTES.md).
   cfg.set("scheduler.policy", caf::atom("sharing"));
+  // Workers woken by the HTTP I/O threads or by each other do not preempt them (actors/thread_policy.hpp).
+  cfg.add_thread_hook<batch_scheduling_hook>();
 }
 
 namespace {
