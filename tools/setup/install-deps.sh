@@ -8,6 +8,7 @@ packages=(
   libcaf-dev libmsgpack-cxx-dev librocksdb-dev libssl-dev libsecp256k1-dev
   libfmt-dev doctest-dev libtomlplusplus-dev libcpp-httplib-dev nlohmann-json3-dev
   libcli11-dev libspdlog-dev prometheus-cpp-dev gnuplot-nox libboost-dev
+  libjemalloc-dev  # the allocator of bfd-node and bfd-bench (docs/performance.md, "Allocator")
   clang libclang-rt-14-dev xxd curl openssl python3
   wabt lld  # WebAssembly contracts: libwabt.a + interp headers; wat2wasm and wasm-ld rebuild the examples
   python3-yaml python3-jsonschema  # tests/http/openapi_check.py
