@@ -82,12 +82,18 @@ response single_answer(const admission& verdict, const std::string& prefix) {
     reply(res, status_of_refusal(code), j);
     return res;
   }
+  res.set_header("Location", prefix + "/txs/" + id);
+  if (verdict.detail.empty()) {
+    // The common answer, written directly: the bytes json_text gives for {"id", "status"}.
+    res.status = 202;
+    res.set_content("{\"id\":\"" + id + "\",\"status\":\"" + std::string(tx_state_name(tx_state::pending)) + "\"}",
+                    "application/json");
+    return res;
+  }
   json_object j;
   j["id"] = id;
   j["status"] = tx_state_name(tx_state::pending);
-  if (!verdict.detail.empty())
-    j["detail"] = verdict.detail;
-  res.set_header("Location", prefix + "/txs/" + id);
+  j["detail"] = verdict.detail;
   reply(res, 202, j);
   return res;
 }

@@ -104,18 +104,19 @@ struct mempool_state {
   }
 
   /// Whether a transaction passes the cheap checks and still needs its signature verified.
-  bool needs_verification(const tx_envelope& env) const {
+  bool needs_verification(const tx_envelope& env, const hash256* known_id = nullptr) const {
     if (!env || env->chain != config.chain || env->expiry <= head_height)
       return false;
-    const auto id = signing_hash(*env);
+    const auto id = known_id ? *known_id : signing_hash(*env);
     return !sender_of.count(id) && !config.verified->contains(entry_hash(id, *env));
   }
 
-  admission submit(const tx_envelope& env) {
+  /// `known_id`: the transaction's signing hash if the caller has it already.
+  admission submit(const tx_envelope& env, const hash256* known_id = nullptr) {
     if (!env)
       return reject(errc::malformed, "not a canonical transaction", {});
     const auto& tx = *env;
-    const auto id = signing_hash(tx);
+    const auto id = known_id ? *known_id : signing_hash(tx);
     if (tx.chain != config.chain)
       return reject(errc::wrong_chain, "transaction for chain " + std::to_string(tx.chain), id);
     if (tx.expiry <= head_height)
@@ -266,21 +267,23 @@ mempool_actor::behavior_type mempool_impl(mempool_actor::stateful_pointer<mempoo
   });
   // Admits a transaction whose signature is verified (or known bad) by now; relays it to the
   // other nodes if it is new here.
-  auto admit = [self](const tx_envelope& tx, bool relay) {
-    auto verdict = self->state.submit(tx);
+  auto admit = [self](const tx_envelope& tx, bool relay, const hash256* known_id = nullptr) {
+    auto verdict = self->state.submit(tx, known_id);
     if (relay && verdict.code == 0 && verdict.detail.empty())
       for (const auto& p : self->state.peers)
         self->send(caf::actor_cast<chain_actor>(p), relay_atom::value, tx);
     return verdict;
   };
-  // Verifies `txs` on the verifier actors (chunks spread round robin), then calls done().
-  auto verify_then = [self](const std::vector<tx_envelope>& txs, auto done) {
+  // Verifies `txs` on the verifier actors (chunks spread round robin), then calls done(). `ids`:
+  // their signing hashes, if the caller has them.
+  auto verify_then = [self](const std::vector<tx_envelope>& txs, auto done, const std::vector<hash256>* ids = nullptr) {
     auto& st = self->state;
     std::vector<std::vector<tx_envelope>> chunks;
     const std::size_t n = st.config.verifiers.size();
     constexpr std::size_t chunk = 64;
-    for (const auto& tx : txs) {
-      if (!st.needs_verification(tx))
+    for (std::size_t i = 0; i < txs.size(); ++i) {
+      const auto& tx = txs[i];
+      if (!st.needs_verification(tx, ids ? &(*ids)[i] : nullptr))
         continue;
       if (chunks.empty() || chunks.back().size() >= chunk)
         chunks.emplace_back();
@@ -312,13 +315,18 @@ mempool_actor::behavior_type mempool_impl(mempool_actor::stateful_pointer<mempoo
     },
     [=](submit_atom, const std::vector<tx_envelope>& txs) -> caf::result<std::vector<admission>> {
       auto rp = self->make_response_promise<std::vector<admission>>();
-      verify_then(txs, [rp, txs, admit]() mutable {
+      // Each signing hash once: the verification check and the admission both need it.
+      auto ids = std::make_shared<std::vector<hash256>>();
+      ids->reserve(txs.size());
+      for (const auto& tx : txs)
+        ids->push_back(tx ? signing_hash(*tx) : hash256{});
+      verify_then(txs, [rp, txs, ids, admit]() mutable {
         std::vector<admission> out;
         out.reserve(txs.size());
-        for (const auto& tx : txs)
-          out.push_back(admit(tx, true));
+        for (std::size_t i = 0; i < txs.size(); ++i)
+          out.push_back(admit(txs[i], true, txs[i] ? &(*ids)[i] : nullptr));
         rp.deliver(std::move(out));
-      });
+      }, ids.get());
       return rp;
     },
     [=](relay_atom, const tx_envelope& tx) {

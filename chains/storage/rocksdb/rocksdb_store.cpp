@@ -1,5 +1,6 @@
 #include "chains/storage/rocksdb/rocksdb_store.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -93,12 +94,27 @@ public:
   status apply(const write_batch& batch, const rocksdb::WriteOptions& options) {
     if (read_only_)
       return make_error(errc::storage_io, "the database in " + path_ + " is open read-only");
-    rocksdb::WriteBatch wb;
-    for (const auto& op : batch.ops()) {
+    // The batch goes to the memtable in key order (stable: one key's operations keep their order,
+    // so the last one wins as before). The memtable's skip list starts each insert from where the
+    // previous one ended, so sorted keys cost a short search instead of one from the top: a
+    // block's index records are spread over the whole key space (docs/performance.md).
+    const auto& ops = batch.ops();
+    std::vector<std::pair<rocksdb::ColumnFamilyHandle*, const write_batch::op*>> order;
+    order.reserve(ops.size());
+    for (const auto& op : ops) {
       auto* h = family(op.space);
       if (!h)
         return make_error(errc::not_found, "no column family " + op.space);
-      auto s = op.value ? wb.Put(h, slice(op.key), slice(*op.value)) : wb.Delete(h, slice(op.key));
+      order.emplace_back(h, &op);
+    }
+    std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+      if (a.first != b.first)
+        return a.first->GetID() < b.first->GetID();
+      return a.second->key < b.second->key;
+    });
+    rocksdb::WriteBatch wb;
+    for (const auto& [h, op] : order) {
+      auto s = op->value ? wb.Put(h, slice(op->key), slice(*op->value)) : wb.Delete(h, slice(op->key));
       if (!s.ok())
         return io_error(s, "batch");
     }
