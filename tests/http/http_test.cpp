@@ -2,15 +2,18 @@
 // client: every route's happy path, refusals with their status codes and error bodies, bounds.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <chrono>
 #include <string>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "actors/http/http_bridge.hpp"
 #include "chains/core/hex.hpp"
 #include "protocols/json.hpp"
 #include "runtime/node.hpp"
@@ -387,4 +390,66 @@ TEST_CASE("the HTTP server refuses a taken port and stops with the node") {
   CHECK(h.get("/healthz").status == 200);
   h.n->stop();
   CHECK_FALSE(h.client->Get("/healthz"));
+}
+
+namespace {
+
+/// A mempool that loses its first batch (never answers it, as an instance that died holding it
+/// would) and admits everything after that.
+mempool_actor::behavior_type losing_mempool(mempool_actor::pointer self, std::shared_ptr<std::atomic<int>> batches) {
+  return {
+    [](submit_atom, const tx_envelope& tx) { return admission{0, {}, tx ? signing_hash(*tx) : hash256{}}; },
+    [self, batches](submit_atom, const std::vector<tx_envelope>& txs) -> caf::result<std::vector<admission>> {
+      if ((*batches)++ == 0)
+        return self->make_response_promise<std::vector<admission>>();  // dropped: never answered
+      std::vector<admission> out;
+      for (const auto& tx : txs)
+        out.push_back(admission{0, {}, tx ? signing_hash(*tx) : hash256{}});
+      return out;
+    },
+    [](take_atom, std::uint32_t) { return std::vector<tx_envelope>{}; },
+    [](included_atom, const inclusion_notice&) {},
+    [](size_atom) { return std::uint64_t{0}; },
+    [](tx_atom, const hash256&) { return tx_status{}; },
+    [](relay_atom, const tx_envelope&) {},
+    [](peer_atom, const caf::actor&) {},
+  };
+}
+
+} // namespace
+
+TEST_CASE("a batch the mempool never answers costs its requests a 504, and the next requests go through") {
+  harness h;
+  auto batches = std::make_shared<std::atomic<int>>(0);
+  http_bridge_config b;
+  b.options.port = 0;
+  b.options.rate_per_second = 0;
+  b.options.timeout = std::chrono::milliseconds(400);
+  b.chain = h.n->chain();
+  b.mempool = h.system.spawn(losing_mempool, batches);
+  b.params = h.params();
+  b.time = h.time;
+  auto started = http_bridge::start(h.system, std::move(b));
+  REQUIRE(started);
+  auto bridge = std::move(*started);
+  httplib::Client client("127.0.0.1", bridge->port());
+  client.set_read_timeout(10, 0);
+  const auto to = address_of(shared_network().accounts[1].pub);
+
+  const auto lost = signed_transfer(0, to, 1);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto first = to_answer(client.Post("/v1/txs", hex_body(lost), "application/json"));
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  check_error(first, 504, "timeout");
+  CHECK(waited >= std::chrono::milliseconds(400));
+  CHECK(waited < std::chrono::seconds(3));
+  // Without the sweep giving up on the lost batch, these would wait in the intake for good.
+  for (std::uint64_t nonce = 1; nonce <= 3; ++nonce) {
+    const auto tx = signed_transfer(nonce, to, 1);
+    auto a = to_answer(client.Post("/v1/txs", hex_body(tx), "application/json"));
+    REQUIRE_MESSAGE(a.status == 202, a.text);
+    CHECK(a.text == "{\"id\":\"" + to_hex(signing_hash(tx)) + "\",\"status\":\"pending\"}");
+  }
+  CHECK(batches->load() == 4);
+  bridge->stop();
 }
