@@ -1,5 +1,6 @@
 // bfd-bench: benchmarks of the node's building blocks (`codec`), of a whole node (`e2e`), of
 // the two-way peg (`peg`), of contracts (`contract`) and of membership proofs (`handshake`).
+#include <csignal>
 #include <exception>
 
 #include <CLI/CLI.hpp>
@@ -30,6 +31,9 @@ int print_report(const bfd::result<Report>& report, bool json_only) {
 } // namespace
 
 int main(int argc, char** argv) {
+  // A peer that closes a socket mid-write (a 413 before the whole body was sent) is an error to
+  // handle, not a reason to die: write errors come back as EPIPE.
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"bfd-bench: BFDChain benchmarks"};
   app.failure_message([](const CLI::App*, const CLI::Error& e) {
     return fmt::format("bfd-bench: {} (see --help)\n", e.what());

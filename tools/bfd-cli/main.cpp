@@ -1,4 +1,5 @@
 // bfd-cli: keys and transactions from the command line, and a client of a node's HTTP API.
+#include <csignal>
 #include <exception>
 #include <optional>
 #include <string>
@@ -24,6 +25,9 @@ std::string chosen_path(const CLI::App& app) {
 } // namespace
 
 int main(int argc, char** argv) {
+  // A peer that closes a socket mid-write (a 413 before the whole body was sent) is an error to
+  // handle, not a reason to die: write errors come back as EPIPE.
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"bfd-cli: keys, transactions and a node's state for BFDChain"};
   app.failure_message([](const CLI::App*, const CLI::Error& e) {
     return fmt::format("bfd-cli: {} (see --help)\n", e.what());

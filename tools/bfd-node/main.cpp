@@ -137,6 +137,9 @@ std::string find_explorer_dir(const std::string& option, std::string& problem) {
 } // namespace
 
 int main(int argc, char** argv) {
+  // A peer that closes a socket mid-write (a 413 before the whole body was sent) is an error to
+  // handle, not a reason to die: write errors come back as EPIPE.
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"bfd-node: a bfdchain node (VM-DPoSW mainchain as CAF actors)"};
   bool dev = false;
   bfd::runtime::dev_options dev_opts;

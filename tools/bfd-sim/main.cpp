@@ -1,6 +1,7 @@
 // bfd-sim: runs a scenario file (or each point of its sweep) on the real delegate, mempool and
 // chain actors in virtual time and writes CSV, a summary and plots to an output directory.
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
@@ -165,6 +166,9 @@ int explore_main(int argc, char** argv) {
 } // namespace
 
 int main(int argc, char** argv) {
+  // A peer that closes a socket mid-write (a 413 before the whole body was sent) is an error to
+  // handle, not a reason to die: write errors come back as EPIPE.
+  std::signal(SIGPIPE, SIG_IGN);
   if (argc > 1 && std::string(argv[1]) == "explore")
     return explore_main(argc - 1, argv + 1);
   CLI::App app{"bfd-sim: runs a delegate-pool scenario (TOML) on the real chain actors in virtual time\n"

@@ -2,6 +2,7 @@
 #include "tools/dapps/kit/dapp_kit.hpp"
 
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -947,6 +948,9 @@ void add_standard_commands(CLI::App& app, const dapp_profile& p, const standard_
 }
 
 int run_app(CLI::App& app, const dapp_profile& p, std::optional<command_result>& outcome, int argc, char** argv) {
+  // A peer that closes a socket mid-write (a 413 before the whole body was sent) is an error to
+  // handle, not a reason to die: write errors come back as EPIPE.
+  std::signal(SIGPIPE, SIG_IGN);
   app.require_subcommand(1);
   try {
     app.parse(argc, argv);
