@@ -236,6 +236,13 @@ void peg_bridge::carry(chain_id from, chain_id to, bridge_report& out) {
   std::optional<finality_certificate> cert;
   std::optional<tx_payload> client_update;  // sent only in front of deliveries
   caf::scoped_actor self{system_};
+  // The destination's head. A message whose timeout height it has (nearly) reached is not carried:
+  // its receive would fail at inclusion, and the bridge's transactions after it would wait behind
+  // the unused nonce until they expired, by then too old to prove again (issue 17, peg_crash seed
+  // 713776815: an acknowledgement stranded for good). The timeout refunds such a message.
+  std::optional<std::uint64_t> dest_head;
+  self->request(dst->chain, query_timeout, info_atom::value)
+    .receive([&](const chain_info& i) { dest_head = i.head_height; }, [&](const caf::error&) {});
   if (to != mainchain_id) {
     auto update = client_update_for(to, top_header, cert);
     if (!update)
@@ -401,6 +408,16 @@ void peg_bridge::carry(chain_id from, chain_id to, bridge_report& out) {
       if (settled_on(to, id, msg != nullptr)) {
         out.carried.push_back(what);  // already there (a restart or another bridge)
         done_with();
+        continue;
+      }
+      if (msg && msg->timeout_height != 0 && (!dest_head || *dest_head + 2 >= msg->timeout_height)) {
+        if (dest_head) {
+          note(fmt::format("{}: chain {} is at height {}, too close to its timeout height {}; not carried (it times "
+                           "out and is refunded)", what, to, *dest_head, msg->timeout_height), out);
+          done_with();
+        } else {
+          dir.retry.emplace(pos, "the destination's height is unknown");  // asked again next pass
+        }
         continue;
       }
       if (final_height - h > peg::max_header_links) {

@@ -8,10 +8,9 @@
 
 #include <unordered_map>
 
-#include <caf/send.hpp>
-
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 
 #include "actors/http/bridge_core.hpp"
