@@ -236,13 +236,19 @@ void peg_bridge::carry(chain_id from, chain_id to, bridge_report& out) {
   std::optional<finality_certificate> cert;
   std::optional<tx_payload> client_update;  // sent only in front of deliveries
   caf::scoped_actor self{system_};
-  // The destination's head. A message whose timeout height it has (nearly) reached is not carried:
-  // its receive would fail at inclusion, and the bridge's transactions after it would wait behind
-  // the unused nonce until they expired, by then too old to prove again (issue 17, peg_crash seed
-  // 713776815: an acknowledgement stranded for good). The timeout refunds such a message.
+  // The destination's head, asked once a pass and only when a message is to be carried: a message
+  // too close to its timeout there is not carried (peg::worth_carrying; issue 17, peg_crash seed
+  // 713776815 stranded an acknowledgement behind such a receive's unused nonce).
   std::optional<std::uint64_t> dest_head;
-  self->request(dst->chain, query_timeout, info_atom::value)
-    .receive([&](const chain_info& i) { dest_head = i.head_height; }, [&](const caf::error&) {});
+  bool asked_head = false;
+  const auto destination_head = [&]() -> std::optional<std::uint64_t> {
+    if (!asked_head) {
+      asked_head = true;
+      self->request(dst->chain, query_timeout, info_atom::value)
+        .receive([&](const chain_info& i) { dest_head = i.head_height; }, [&](const caf::error&) {});
+    }
+    return dest_head;
+  };
   if (to != mainchain_id) {
     auto update = client_update_for(to, top_header, cert);
     if (!update)
@@ -410,15 +416,18 @@ void peg_bridge::carry(chain_id from, chain_id to, bridge_report& out) {
         done_with();
         continue;
       }
-      if (msg && msg->timeout_height != 0 && (!dest_head || *dest_head + 2 >= msg->timeout_height)) {
-        if (dest_head) {
-          note(fmt::format("{}: chain {} is at height {}, too close to its timeout height {}; not carried (it times "
-                           "out and is refunded)", what, to, *dest_head, msg->timeout_height), out);
-          done_with();
-        } else {
+      if (msg) {
+        const auto head = destination_head();
+        if (!head) {
           dir.retry.emplace(pos, "the destination's height is unknown");  // asked again next pass
+          continue;
         }
-        continue;
+        if (!peg::worth_carrying(msg->timeout_height, *head)) {
+          note(fmt::format("{}: chain {} is at height {}, too close to its timeout height {}; not carried (it times "
+                           "out and is refunded)", what, to, *head, msg->timeout_height), out);
+          done_with();
+          continue;
+        }
       }
       if (final_height - h > peg::max_header_links) {
         note(fmt::format("{} in block {} of chain {}: more than {} headers below the final one; not carried "

@@ -43,6 +43,25 @@ enum class message_kind : std::uint8_t { asset_transfer = 0, metadata_op = 1, me
 /// The timeout height of a commit notice: never (the source already decided; docs/peg.md).
 inline constexpr std::uint64_t no_timeout = UINT64_MAX;
 
+/// Whether a message with this timeout height has timed out at `height` of its destination: it is
+/// received only in blocks below its timeout height, and a timeout is proven by a final header at
+/// or above it.
+constexpr bool timed_out_at(std::uint64_t timeout_height, std::uint64_t height) noexcept {
+  return height >= timeout_height;
+}
+
+/// Blocks a bridge keeps between a destination's head and a message's timeout height: its receive
+/// lands in the next block at the earliest, and may wait in the mempool for one more.
+inline constexpr std::uint64_t delivery_margin = 2;
+
+/// Whether a bridge still carries a message to a destination whose head is `destination_head`.
+/// A receive refused at inclusion would leave the bridge's nonce unused and strand its later
+/// transactions (docs/peg.md, Known limits); the timeout refunds the message instead.
+constexpr bool worth_carrying(std::uint64_t timeout_height, std::uint64_t destination_head) noexcept {
+  return destination_head <= UINT64_MAX - delivery_margin
+         && !timed_out_at(timeout_height, destination_head + delivery_margin);
+}
+
 /// Moves `value` units of `denom` (a denomination trace valid on the source chain).
 struct asset_transfer {
   std::string denom;

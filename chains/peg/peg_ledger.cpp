@@ -238,7 +238,7 @@ result<receive_result> peg_ledger::receive(const peg_message& m, std::uint64_t h
     return make_error(errc::wrong_chain, "a chain does not receive its own messages");
   if (receipts_.count(m.id))
     return make_error(errc::duplicate, fmt::format("message {}/{} was received before", m.id.source, m.id.sequence));
-  if (height >= m.timeout_height)
+  if (timed_out_at(m.timeout_height, height))
     return make_error(errc::expired, fmt::format("timeout height {} reached at {}", m.timeout_height, height));
   receive_result out;
   out.ack.id = m.id;
@@ -350,7 +350,7 @@ result<settle_result> peg_ledger::timeout(const message_id& id, std::uint64_t pr
   if (std::holds_alternative<metadata_commit>(m.payload))
     return make_error(errc::wrong_status, fmt::format("message {}/{} is a commit notice: it never times out",
                                                       id.source, id.sequence));
-  if (proven_height < m.timeout_height)
+  if (!timed_out_at(m.timeout_height, proven_height))
     return make_error(errc::bad_proof, fmt::format("non-receipt shown at height {}, below the timeout {}",
                                                    proven_height, m.timeout_height));
   settle_result out{message_state::timed_out, refund(m)};

@@ -193,7 +193,7 @@ status peg_module::run(const transaction& tx, const block_context& ctx, ledger* 
           return v.error();
         if (ledger_.receipt(m->id))
           return make_error(errc::duplicate, "message already received");
-        if (ctx.height >= m->timeout_height)
+        if (peg::timed_out_at(m->timeout_height, ctx.height))
           return make_error(errc::expired, fmt::format("message timed out at height {}", m->timeout_height));
         if (!apply)
           return {};

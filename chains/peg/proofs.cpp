@@ -98,7 +98,7 @@ result<std::uint64_t> verify_timeout(const timeout_bundle& b, const light_client
     return make_error(errc::bad_proof, "the timeout proof is of another message");
   if (b.header.chain != sent.destination || client.latest().chain != sent.destination)
     return make_error(errc::wrong_chain, fmt::format("non-receipt must be shown on chain {}", sent.destination));
-  if (b.header.height < sent.timeout_height)
+  if (!timed_out_at(sent.timeout_height, b.header.height))
     return make_error(errc::bad_proof, fmt::format("header {} is below the timeout height {}", b.header.height,
                                                    sent.timeout_height));
   if (auto st = check_final(b.header, b.certificate, client); !st)

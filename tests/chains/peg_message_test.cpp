@@ -216,3 +216,19 @@ TEST_CASE("a kept outbox round trips through its record, and damaged records are
   kind[4] = 7;
   CHECK(codec::decode_outbox(kind).error().code == errc::malformed);
 }
+
+TEST_CASE("a message times out at its timeout height, and a bridge stops carrying it two blocks before") {
+  // Received only below the timeout height; a timeout is proven at or above it.
+  CHECK_FALSE(timed_out_at(100, 99));
+  CHECK(timed_out_at(100, 100));
+  CHECK(timed_out_at(100, 101));
+  CHECK_FALSE(timed_out_at(no_timeout, UINT64_MAX - 1));
+  // The bridge leaves delivery_margin blocks: at head 97 the receive can land at 98 or 99.
+  CHECK(worth_carrying(100, 97));
+  CHECK_FALSE(worth_carrying(100, 98));
+  CHECK_FALSE(worth_carrying(100, 99));
+  CHECK_FALSE(worth_carrying(100, 150));
+  // No timeout: worth carrying at any real head; the very top counts as too late (no overflow).
+  CHECK(worth_carrying(no_timeout, 1'000'000));
+  CHECK_FALSE(worth_carrying(no_timeout, UINT64_MAX));
+}
